@@ -1,0 +1,92 @@
+"""Tables of every bundled case match their reviewed golden CSVs; the column contract holds."""
+
+import io
+
+import pandas as pd
+import pytest
+import yaml
+
+from timelines import load_case, load_text
+from timelines.tables import (EVENT_COLUMNS, LANE_ORDER, MARKER_COLUMNS, MEASUREMENT_COLUMNS, event_table,
+                              golden_tables, lane_order, marker_table, measurement_table)
+
+from conftest import CASE_FILES, ROOT, make_case, make_event
+
+GOLDEN = ROOT / "tests" / "golden"
+
+
+@pytest.mark.parametrize("path", CASE_FILES, ids=lambda p: p.stem)
+def test_every_case_matches_its_golden_tables(path):
+    timeline = load_case(path)
+    for name, table in golden_tables(timeline).items():
+        golden = GOLDEN / f"{timeline.case.id}.{name}.csv"
+        assert golden.exists(), f"missing {golden.name}: run python scripts/update_goldens.py and review it"
+        actual = table.to_csv(index=False, lineterminator="\n")
+        assert actual == golden.read_text(encoding="utf-8"), \
+            f"{golden.name} differs: run python scripts/update_goldens.py and review the diff"
+
+
+@pytest.mark.parametrize("path", CASE_FILES, ids=lambda p: p.stem)
+def test_tables_start_with_the_contract_columns(path):
+    timeline = load_case(path)
+    assert tuple(event_table(timeline).columns[:len(EVENT_COLUMNS)]) == EVENT_COLUMNS
+    assert tuple(measurement_table(timeline).columns[:len(MEASUREMENT_COLUMNS)]) == MEASUREMENT_COLUMNS
+    assert tuple(marker_table(timeline).columns[:len(MARKER_COLUMNS)]) == MARKER_COLUMNS
+
+
+def test_every_dated_event_has_days_since_origin():
+    for path in CASE_FILES:
+        events = event_table(load_case(path))
+        assert events["day_start"].notna().all(), path.stem
+
+
+def test_cases_without_a_calendar_leave_calendar_columns_empty():
+    timeline = load_case(ROOT / "cases" / "adeno-alk-miliary-alectinib.yaml")
+    events = event_table(timeline)
+    assert not timeline.on_calendar
+    assert (events["start"] == "").all() and (events["start_earliest"] == "").all()
+
+
+@pytest.mark.parametrize("size, dims, longest, short, recist", [
+    ("1.2 x 0.7 cm", "12 x 7", 12.0, 7.0, 12.0),
+    ("19 mm", "19", 19.0, 19.0, 19.0),
+    ("4.9 × 2.6 cm", "49 x 26", 49.0, 26.0, 26.0),  # nodal: short axis
+    ("14.1*10.5 cm", "141 x 105", 141.0, 105.0, 141.0),
+    ("1.1 cm × 0.8 cm", "11 x 8", 11.0, 8.0, 11.0),
+    ("too small to measure", "5", 5.0, 5.0, 5.0),
+    ("absent", "", 0.0, 0.0, 0.0),
+])
+def test_lesion_sizes_are_parsed_to_millimetres(size, dims, longest, short, recist):
+    nodal = size.startswith("4.9")
+    case = make_case({"kind": "imaging", "date": "2021-10-01", "measurements": [{"lesion": "primary", "size": size}]},
+                     lesions=[{"id": "primary", "label": "Lesion", "nodal": nodal}])
+    row = measurement_table(load_text(yaml.safe_dump(case))).iloc[0]
+    assert (row["dims_mm"], row["longest_mm"], row["short_axis_mm"], row["recist_mm"]) == (dims, longest, short, recist)
+
+
+def test_lanes_follow_the_configured_order_with_one_lane_per_agent():
+    case = make_case(make_event(id="a", drug="crizotinib", start="2021-09-01", ongoing=None, end="2022-01-01"),
+                     make_event(id="b", drug="alectinib", start="2022-01-02"),
+                     {"kind": "imaging", "date": "2021-12-01"},
+                     {"kind": "radiotherapy", "date": "2021-11-01", "technique": "SRS"})
+    lanes = lane_order(event_table(load_text(yaml.safe_dump(case))))
+    assert lanes == ["Diagnosis & pathology", "Radiotherapy", "crizotinib", "alectinib", "Imaging"]
+    assert LANE_ORDER[0] == "Symptoms" and LANE_ORDER[-1] == "Status"
+
+
+def test_unknown_categories_are_appended_in_first_seen_order():
+    events = pd.DataFrame({"category": ["Imaging", "Zeta", "Surgery", "Alpha"], "lane": ["Imaging", "z", "Surgery", "a"]})
+    assert lane_order(events) == ["Surgery", "Imaging", "z", "a"]
+
+
+def test_markers_flag_values_outside_their_reference_range():
+    timeline = load_case(ROOT / "cases" / "lcnec-eml4-alk-alectinib-case1.yaml")
+    nse = marker_table(timeline).query("marker.str.startswith('NSE')", engine="python").iloc[0]
+    assert (nse["value"], nse["ref_low"], nse["ref_high"], nse["flag"]) == (23.79, 5.0, 15.0, "high")
+
+
+def test_molecular_abundances_are_marker_rows():
+    timeline = load_case(ROOT / "cases" / "ppamn-hmbox1-alk-ensartinib.yaml")
+    markers = marker_table(timeline)
+    fusion = markers[markers["marker"].str.contains("HMBOX1")]
+    assert list(fusion["value"]) == [20.0, 31.0] and set(fusion["unit"]) == {"%"}

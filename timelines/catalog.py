@@ -1,0 +1,68 @@
+"""The case files of a folder: what the case picker lists, broken files included."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import CaseFileError, Problem
+from .loading import load_case
+from .timeline import Timeline
+
+CASE_SUFFIXES = (".yaml", ".yml")
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One case file: loaded, or with the problems that keep it from loading."""
+
+    path: Path
+    timeline: Timeline | None = None
+    problems: tuple[Problem, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return self.timeline is not None
+
+    @property
+    def case_id(self) -> str:
+        return self.timeline.case.id if self.timeline else self.path.stem
+
+    @property
+    def title(self) -> str:
+        return self.timeline.case.title if self.timeline else f"{self.path.name} (cannot be loaded)"
+
+    @property
+    def one_liner(self) -> str:
+        """'F, 55 y, never smoker · LCNEC' for the picker."""
+        if not self.timeline:
+            return f"{len(self.problems)} problem{'s' * (len(self.problems) != 1)} in the file"
+        return patient_line(self.timeline)
+
+
+def case_paths(folder: str | Path) -> list[Path]:
+    """Case files of a folder, sorted; the template and hidden files are not cases."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.iterdir()
+                  if p.suffix in CASE_SUFFIXES and p.is_file() and not p.name.startswith(("_", ".")))
+
+
+def load_entry(path: str | Path) -> Entry:
+    """Load one case file into an Entry; never raises for a bad file."""
+    path = Path(path)
+    try:
+        return Entry(path, load_case(path))
+    except CaseFileError as error:
+        return Entry(path, problems=tuple(error.problems))
+
+
+def patient_line(timeline: Timeline) -> str:
+    patient = timeline.case.patient
+    sex = {"female": "F", "male": "M"}.get(patient.sex, "")
+    age = f"{patient.age} y" if patient.age is not None else ""
+    smoking = {"never": "never smoker", "former": "former smoker", "current": "smoker"}.get(patient.smoking, "")
+    who = ", ".join(x for x in (" ".join(filter(None, [sex, age])), smoking) if x)
+    histology = timeline.case.diagnoses[-1].label
+    return f"{who} · {histology}" if who else histology

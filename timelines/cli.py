@@ -1,0 +1,111 @@
+"""Command line: python -m timelines {validate,export,summary,schema}."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from .errors import CaseFileError
+from .loading import load_case
+from .schema import Case
+from .summary import case_summary, summary_text
+from .tables import event_table, marker_table, measurement_table
+
+TABLES = {"events": event_table, "measurements": measurement_table, "markers": marker_table}
+
+
+def case_files(paths: list[str]) -> list[Path]:
+    """The YAML files named, and those inside the folders named (sorted)."""
+    files: list[Path] = []
+    for name in paths:
+        path = Path(name)
+        if path.is_dir():
+            files.extend(sorted(p for p in path.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file()))
+        else:
+            files.append(path)
+    return files
+
+
+def json_schema() -> dict:
+    """The JSON Schema of a case file, for editors."""
+    schema = Case.model_json_schema(by_alias=True)
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "Oncology case file"
+    return schema
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m timelines", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    validate = commands.add_parser("validate", help="check case files; exit 1 on any error")
+    validate.add_argument("paths", nargs="+", metavar="PATH")
+    export = commands.add_parser("export", help="write a table of one case to standard output")
+    export.add_argument("path", metavar="PATH")
+    export.add_argument("--table", choices=sorted(TABLES), default="events")
+    export.add_argument("--format", choices=("csv", "json"), default="csv")
+    summary = commands.add_parser("summary", help="patient, diagnoses, lines of therapy and outcomes")
+    summary.add_argument("path", metavar="PATH")
+    summary.add_argument("--format", choices=("text", "json"), default="text")
+    commands.add_parser("schema", help="write the JSON Schema of the case file")
+    args = parser.parse_args(argv)
+    return {"validate": _validate, "export": _export, "summary": _summary, "schema": _schema}[args.command](args)
+
+
+def _validate(args) -> int:
+    files = case_files(args.paths)
+    bad = 0
+    for path in files:
+        try:
+            load_case(path)
+        except CaseFileError as error:
+            bad += 1
+            print(error, file=sys.stdout)
+    if not files:
+        print("No case files found (looked for *.yaml).")
+        return 1
+    print(f"{len(files)} case file{'s' * (len(files) != 1)}: {len(files) - bad} valid, {bad} with errors")
+    return 1 if bad else 0
+
+
+def _load_or_report(path: str):
+    try:
+        return load_case(path)
+    except CaseFileError as error:
+        print(error, file=sys.stderr)
+        return None
+
+
+def _export(args) -> int:
+    timeline = _load_or_report(args.path)
+    if timeline is None:
+        return 1
+    table = TABLES[args.table](timeline)
+    if args.format == "csv":
+        table.to_csv(sys.stdout, index=False, lineterminator="\n")
+    else:
+        sys.stdout.write(table.to_json(orient="records", indent=2, force_ascii=False) + "\n")
+    return 0
+
+
+def _summary(args) -> int:
+    files = case_files([args.path])
+    results, status = [], 0
+    for path in files:
+        timeline = _load_or_report(str(path))
+        if timeline is None:
+            status = 1
+            continue
+        results.append(case_summary(timeline))
+    if args.format == "json":
+        data = results[0] if Path(args.path).is_file() and results else results
+        print(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+    else:
+        print("\n\n".join(summary_text(s) for s in results))
+    return status
+
+
+def _schema(args) -> int:
+    print(json.dumps(json_schema(), indent=2, ensure_ascii=False))
+    return 0

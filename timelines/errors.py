@@ -1,0 +1,77 @@
+"""The one error a case file can raise: problems located by file, line, column and field path."""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from typing import Iterable, Sequence
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a case file, where it is and how to fix it."""
+
+    message: str
+    hint: str = ""
+    field: str = ""
+    line: int | None = None  # 1-based
+    column: int | None = None  # 1-based
+    path: str = ""
+
+    def format(self) -> str:
+        """`path:line:col: field: message. Hint: hint` (parts that are unknown are left out)."""
+        place = self.path or "<case>"
+        if self.line is not None:
+            place += f":{self.line}"
+            if self.column is not None:
+                place += f":{self.column}"
+        text = f"{place}: "
+        if self.field:
+            text += f"{self.field}: "
+        text += _sentence(self.message)
+        if self.hint:
+            text += " Hint: " + _sentence(self.hint)
+        return text
+
+
+class CaseFileError(Exception):
+    """A case file that cannot be used, with every problem found in it."""
+
+    def __init__(self, problems: Sequence[Problem]):
+        self.problems = list(problems)
+        super().__init__("\n".join(p.format() for p in self.problems))
+
+    @property
+    def first(self) -> Problem:
+        return self.problems[0]
+
+    def with_path(self, path: str) -> "CaseFileError":
+        from dataclasses import replace
+
+        return CaseFileError([replace(p, path=p.path or path) for p in self.problems])
+
+
+class DateProblem(ValueError):
+    """A date that cannot be read or resolved; turned into a Problem by the loader."""
+
+    def __init__(self, message: str, hint: str = ""):
+        self.message = message
+        self.hint = hint
+        super().__init__(message + (f" Hint: {hint}" if hint else ""))
+
+
+def did_you_mean(word: str, options: Iterable[str]) -> str:
+    """A 'did you mean' hint for a misspelled word, or a list of the options."""
+    options = sorted(set(options))
+    close = difflib.get_close_matches(str(word), options, n=1, cutoff=0.6)
+    listed = ", ".join(options)
+    if close:
+        return f"did you mean '{close[0]}'? Valid: {listed}"
+    return f"valid: {listed}"
+
+
+def _sentence(text: str) -> str:
+    text = text.strip()
+    if text and text[-1] not in ".?!":
+        text += "."
+    return text[:1].upper() + text[1:] if text else text

@@ -1,0 +1,88 @@
+"""A case summary as plain data: patient, diagnoses, lines of therapy, outcomes and RECIST."""
+
+from __future__ import annotations
+
+from .clinical import lines_of_therapy, month_range, outcomes, recist, recist_note
+from .timeline import Timeline
+
+
+def case_summary(timeline: Timeline) -> dict:
+    """Everything the case header and `python -m timelines summary` show, as JSON-ready data."""
+    case = timeline.case
+    diagnoses = [d for d in timeline.items if d.key[0] == "diagnoses"]
+    return {
+        "id": case.id,
+        "title": case.title,
+        "source": case.source.model_dump(exclude_none=True),
+        "patient": case.patient.model_dump(exclude_none=True),
+        "calendar": timeline.on_calendar,
+        "diagnoses": [{
+            "id": d.event.id, "label": d.event.label, "date": timeline.calendar_text(d.start),
+            "day": timeline.day(d.start.mid), "histology": d.event.histology, "stage": d.event.stage,
+            "site": d.event.site,
+            "biomarkers": [b.model_dump() for b in d.event.biomarkers],
+        } for d in diagnoses],
+        "lines": [_line(timeline, line) for line in lines_of_therapy(timeline)],
+        "outcomes": [o.as_dict() for o in outcomes(timeline)],
+        "recist": [a.__dict__ for a in recist(timeline)],
+        "recist_note": recist_note(timeline),
+        "notes": list(case.notes),
+    }
+
+
+def _line(timeline: Timeline, line) -> dict:
+    end = timeline.follow_up if line.ongoing else line.end
+    low, high = month_range(line.start, end) if end is not None else (None, None)
+    therapies = []
+    for dated in line.therapies:
+        event = dated.event
+        therapies.append({"id": dated.event_id, "kind": dated.kind, "agent": line.agents[line.therapies.index(dated)],
+                          "dose": getattr(event, "dose", None), "intent": event.intent,
+                          "dose_changes": [c.model_dump(exclude_none=True) for c in getattr(event, "dose_changes", [])]})
+    return {"line": line.number, "agents": line.agents, "therapies": therapies,
+            "start": timeline.calendar_text(line.start), "end": timeline.calendar_text(end) if end else "",
+            "day_start": timeline.day(line.start.mid), "ongoing": line.ongoing,
+            "months_min": low, "months_max": high}
+
+
+def summary_text(summary: dict) -> str:
+    """The summary as readable text for the command line."""
+    patient = summary["patient"]
+    lines = [f"{summary['title']} [{summary['id']}]"]
+    who = ", ".join(str(x) for x in (
+        patient.get("sex"), patient.get("age") and f"{patient['age']} years", patient.get("smoking") and f"smoking: {patient['smoking']}") if x)
+    lines.append(f"Patient: {who}")
+    if patient.get("age_note"):
+        lines.append(f"  Age: {patient['age_note']}")
+    for d in summary["diagnoses"]:
+        when = d["date"] or f"day {d['day']}"
+        lines.append(f"Diagnosis: {d['label']} ({when})" + (f", {d['stage']}" if d.get("stage") else ""))
+    for line in summary["lines"]:
+        span = _months(line["months_min"], line["months_max"], line["ongoing"])
+        doses = ", ".join(f"{t['agent']} {t['dose']}" if t["dose"] else t["agent"] for t in line["therapies"])
+        lines.append(f"Line {line['line']}: {doses}, {span}")
+    lines.append("Outcomes:")
+    for o in summary["outcomes"]:
+        reported = ""
+        if o["reported_readings"]:
+            readings = " or ".join(f"{r:g}" for r in o["reported_readings"])
+            plus = "+" if o["reported_censored"] else ""
+            verdict = {True: "consistent", False: "NOT consistent", None: "not comparable"}[o["consistent"]]
+            reported = f"; paper: {readings}{plus} months ({verdict})"
+        lines.append(f"  {o['label']}: {o['text']}{reported}")
+    if summary["recist"]:
+        lines.append("RECIST 1.1 (target lesions):")
+        for a in summary["recist"]:
+            total = "NE" if a["sum_mm"] is None else f"{a['sum_mm']:g} mm"
+            change = "" if a["change_from_baseline_pct"] is None else f" ({a['change_from_baseline_pct']:+.0f} %)"
+            lines.append(f"  day {a['day']}: {total}{change} {a['category']}")
+        if summary["recist_note"]:
+            lines.append(f"  Note: {summary['recist_note']}")
+    return "\n".join(lines)
+
+
+def _months(low, high, ongoing) -> str:
+    if low is None:
+        return "end not reported"
+    span = f"{round(low)}" if round(low) == round(high) else f"{round(low)}–{round(high)}"
+    return f"{span}{'+' if ongoing else ''} months"

@@ -1,0 +1,301 @@
+"""Tidy tables of a resolved case: events, measurements, markers (the contract of DESIGN.md section 3)."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from .dates import Bounds, parse_date
+from .measures import parse_size
+from .schema import Diagnosis
+from .timeline import Dated, Timeline
+
+EVENT_COLUMNS = ("case_id", "event_id", "kind", "lane", "label", "start", "end", "start_earliest", "start_latest",
+                 "end_earliest", "end_latest", "day_start", "day_end", "precision", "ongoing", "line", "agent",
+                 "dose", "details", "quote")
+EVENT_EXTRA_COLUMNS = ("category", "shape", "day_start_earliest", "day_start_latest", "day_end_earliest",
+                       "day_end_latest", "end_precision", "approximate", "date_text", "end_text", "intent", "note",
+                       "dose_changes")
+MEASUREMENT_COLUMNS = ("case_id", "event_id", "lesion_id", "lesion_label", "site", "nodal", "target", "start",
+                       "day_start", "dims_mm", "longest_mm", "short_axis_mm", "recist_mm", "quote")
+MEASUREMENT_EXTRA_COLUMNS = ("size_text", "size_status", "day_start_earliest", "day_start_latest", "modality")
+MARKER_COLUMNS = ("case_id", "event_id", "marker", "value", "unit", "ref_low", "ref_high", "start", "day_start",
+                  "quote")
+MARKER_EXTRA_COLUMNS = ("flag", "finding", "source", "day_start_earliest", "day_start_latest")
+
+# Lane groups of the swimlane, top to bottom; kinds not listed are appended in first-seen order.
+CATEGORIES = (
+    ("Symptoms", ("symptom",)),
+    ("Diagnosis & pathology", ("diagnosis", "biopsy", "molecular")),
+    ("Surgery", ("surgery",)),
+    ("Radiotherapy", ("radiotherapy",)),
+    ("Systemic therapy", ("chemotherapy", "targeted", "immunotherapy", "endocrine")),
+    ("Supportive care", ("supportive",)),
+    ("Imaging", ("imaging",)),
+    ("Labs", ("lab",)),
+    ("Response & progression", ("response", "progression")),
+    ("Adverse events", ("adverse_event",)),
+    ("Status", ("status",)),
+)
+CATEGORY_OF_KIND = {kind: name for name, kinds in CATEGORIES for kind in kinds}
+LANE_ORDER = tuple(name for name, _ in CATEGORIES)
+SYSTEMIC = "Systemic therapy"
+_COMMON = {"id", "kind", "label", "quote", "note", "date", "start", "end", "duration", "ongoing", "line", "dose",
+           "drug", "agents", "regimen", "measurements", "values", "findings", "dose_changes", "biomarkers"}
+
+
+def event_table(timeline: Timeline) -> pd.DataFrame:
+    """One row per event (diagnoses included), in date order, with the columns of EVENT_COLUMNS first."""
+    rows = [_event_row(timeline, dated) for dated in timeline.items]
+    frame = pd.DataFrame(rows, columns=list(EVENT_COLUMNS + EVENT_EXTRA_COLUMNS))
+    frame = frame.sort_values(["day_start", "day_end"], kind="stable", na_position="last").reset_index(drop=True)
+    return frame.astype({"line": "Int64", "day_end": "Int64", "day_end_earliest": "Int64", "day_end_latest": "Int64"})
+
+
+def lane_order(events: pd.DataFrame) -> list[str]:
+    """Lanes top to bottom: categories in LANE_ORDER, systemic therapy one lane per agent in start order."""
+    lanes: list[str] = []
+    for category in LANE_ORDER + tuple(c for c in events["category"].unique() if c not in LANE_ORDER):
+        for lane in events.loc[events["category"] == category, "lane"]:
+            if lane not in lanes:
+                lanes.append(lane)
+    return lanes
+
+
+def _event_row(timeline: Timeline, dated: Dated) -> dict:
+    event, case = dated.event, timeline.case
+    start, end = dated.start, dated.end
+    category = CATEGORY_OF_KIND.get(dated.kind, dated.kind)
+    agent = agent_name(event, dated.kind)
+    end_text = "" if isinstance(event, Diagnosis) else (getattr(event, "end", None) or getattr(event, "duration", None)
+                                                       or ("ongoing" if dated.ongoing else ""))
+    written = event.date if getattr(event, "date", None) is not None else getattr(event, "start", "")
+    return {
+        "case_id": case.id,
+        "event_id": event_key_id(dated),
+        "kind": dated.kind,
+        "lane": agent if category == SYSTEMIC and agent else category,
+        "label": event_label(event, dated.kind),
+        "start": timeline.calendar_text(start),
+        "end": timeline.calendar_text(end) if dated.shape == "interval" else "",
+        "start_earliest": timeline.iso_day(start.earliest),
+        "start_latest": timeline.iso_day(start.latest),
+        "end_earliest": timeline.iso_day(end.earliest) if end and dated.shape == "interval" else "",
+        "end_latest": timeline.iso_day(end.latest) if end and dated.shape == "interval" else "",
+        "day_start": timeline.day(start.mid),
+        "day_end": timeline.day(end.mid) if end and dated.shape == "interval" else None,
+        "precision": _precision(timeline, start, written),
+        "ongoing": bool(dated.ongoing),
+        "line": getattr(event, "line", None),
+        "agent": agent,
+        "dose": getattr(event, "dose", None) or _radiation_dose(event) or "",
+        "details": details_text(event),
+        "quote": event.quote or "",
+        "category": category,
+        "shape": dated.shape,
+        "day_start_earliest": timeline.day(start.earliest),
+        "day_start_latest": timeline.day(start.latest),
+        "day_end_earliest": timeline.day(end.earliest) if end and dated.shape == "interval" else None,
+        "day_end_latest": timeline.day(end.latest) if end and dated.shape == "interval" else None,
+        "end_precision": _precision(timeline, end, end_text) if dated.shape == "interval" else "",
+        "approximate": parse_date(str(written)).approximate,
+        "date_text": str(written),
+        "end_text": str(end_text),
+        "intent": getattr(event, "intent", None) or "",
+        "note": event.note or "",
+        "dose_changes": _dose_changes(timeline, dated),
+    }
+
+
+def _precision(timeline: Timeline, bounds: Bounds | None, written: object) -> str:
+    """day, month, year or range; a date known only by its order ('after surgery') is always a range,
+    even where the case holds nothing that bounds it further."""
+    precision = timeline.precision(bounds)
+    text = str(written or "").strip()
+    if precision and text and text not in ("ongoing",) and not _is_duration(text) \
+            and parse_date(text).form in ("after", "before", "between"):
+        return "range"
+    return precision
+
+
+def _is_duration(text: str) -> bool:
+    return text.lstrip("~").split(" ")[0].isdigit() and len(text.split()) == 2
+
+
+def event_key_id(dated: Dated) -> str:
+    """The event's id, or its place in the file (events[3]) when it has none."""
+    return dated.event.id or f"{dated.key[0]}[{dated.key[1]}]"
+
+
+def agent_name(event, kind: str) -> str:
+    if kind == "chemotherapy":
+        return event.regimen or " + ".join(event.agents) or "Chemotherapy"
+    if kind in ("targeted", "immunotherapy", "supportive"):
+        return (event.drug or "").strip()
+    if kind == "endocrine":
+        return (event.drug or "").strip() or "Endocrine therapy"
+    if kind == "radiotherapy":
+        return event.technique or ""
+    return ""
+
+
+def event_label(event, kind: str) -> str:
+    """The author's label, or one made from the event's fields."""
+    if event.label:
+        return event.label
+    if isinstance(event, Diagnosis):
+        return event.label
+    parts = {
+        "diagnosis": lambda: event.histology or "Diagnosis",
+        "symptom": lambda: event.description or "Symptom",
+        "surgery": lambda: event.procedure or "Surgery",
+        "biopsy": lambda: " ".join(filter(None, [event.method, "biopsy"])) or "Biopsy",
+        "molecular": lambda: ", ".join(_finding_text(f) for f in event.findings) or event.method or "Molecular test",
+        "chemotherapy": lambda: agent_name(event, kind),
+        "radiotherapy": lambda: " ".join(filter(None, [event.technique or "Radiotherapy", event.site and f"({event.site})"])),
+        "imaging": lambda: " ".join(filter(None, [event.modality, event.region])) or "Imaging",
+        "lab": lambda: ", ".join(v.marker for v in event.values),
+        "response": lambda: " ".join(filter(None, [event.category, event.scope and f"({event.scope})"])),
+        "progression": lambda: "Progression" + (f" ({event.site})" if event.site else ""),
+        "adverse_event": lambda: event.term + (f" (grade {event.grade})" if event.grade else ""),
+        "status": lambda: event.status.replace("_", " ").capitalize(),
+    }
+    if kind in parts:
+        return parts[kind]()
+    return " ".join(filter(None, [agent_name(event, kind), getattr(event, "dose", None)])) or kind
+
+
+def details_text(event) -> str:
+    """Every kind-specific field as 'name: value' parts, for tooltips and the event table."""
+    parts = []
+    data = event.model_dump(exclude_none=True, by_alias=True)
+    for name, value in data.items():
+        if name in _COMMON or value in ("", [], False):
+            continue
+        parts.append(f"{name.replace('_', ' ')}: {value}")
+    if isinstance(event, Diagnosis) and event.biomarkers:
+        parts.append("biomarkers: " + "; ".join(f"{b.name} {b.result}" for b in event.biomarkers))
+    if getattr(event, "agents", None):
+        parts.append("agents: " + ", ".join(event.agents))
+    for finding in getattr(event, "findings", []):
+        parts.append(_finding_text(finding))
+    for value in getattr(event, "values", []):
+        parts.append(_value_text(value))
+    for m in getattr(event, "measurements", []):
+        parts.append(f"{m.lesion}: {m.size}")
+    return "; ".join(parts)
+
+
+def _finding_text(finding) -> str:
+    bits = [finding.gene, finding.alteration, finding.variant and f"({finding.variant})",
+            finding.abundance_pct is not None and f"{finding.abundance_pct:g}%", finding.result]
+    return " ".join(str(b) for b in bits if b)
+
+
+def _value_text(value) -> str:
+    text = value.marker
+    if value.value is not None:
+        text += f" {value.value:g}" + (f" {value.unit}" if value.unit else "")
+    if value.ref_low is not None or value.ref_high is not None:
+        text += f" (ref {_fmt(value.ref_low)}–{_fmt(value.ref_high)})"
+    if value.finding:
+        text += f" {value.finding}"
+    if value.flag:
+        text += f" [{value.flag}]"
+    return text
+
+
+def _fmt(number: float | None) -> str:
+    return "" if number is None else f"{number:g}"
+
+
+def _radiation_dose(event) -> str:
+    gy, fractions = getattr(event, "dose_gy", None), getattr(event, "fractions", None)
+    if gy is None:
+        return ""
+    return f"{gy:g} Gy" + (f" / {fractions} fx" if fractions else "")
+
+
+def _dose_changes(timeline: Timeline, dated: Dated) -> str:
+    changes = getattr(dated.event, "dose_changes", [])
+    texts = []
+    for j, change in enumerate(changes):
+        bounds: Bounds = timeline.dose_dates[(dated.key, j)]
+        when = timeline.calendar_text(bounds) or f"day {timeline.day(bounds.mid)}"
+        texts.append(f"{when}: {change.dose}" + (f" ({change.reason})" if change.reason else ""))
+    return "; ".join(texts)
+
+
+def measurement_table(timeline: Timeline) -> pd.DataFrame:
+    """One row per lesion per imaging time point, sizes in millimetres."""
+    lesions = {lesion.id: lesion for lesion in timeline.case.lesions}
+    rows = []
+    for dated in timeline.of_kind("imaging"):
+        for m in dated.event.measurements:
+            lesion, size = lesions[m.lesion], parse_size(m.size)
+            rows.append({
+                "case_id": timeline.case.id, "event_id": event_key_id(dated), "lesion_id": lesion.id,
+                "lesion_label": lesion.label, "site": lesion.site or "", "nodal": lesion.nodal, "target": lesion.target,
+                "start": timeline.calendar_text(dated.start), "day_start": timeline.day(dated.start.mid),
+                "dims_mm": size.dims_text, "longest_mm": size.longest_mm, "short_axis_mm": size.short_axis_mm,
+                "recist_mm": size.recist_mm(lesion.nodal), "quote": dated.event.quote or "",
+                "size_text": m.size, "size_status": size.status,
+                "day_start_earliest": timeline.day(dated.start.earliest),
+                "day_start_latest": timeline.day(dated.start.latest), "modality": dated.event.modality or "",
+            })
+    frame = pd.DataFrame(rows, columns=list(MEASUREMENT_COLUMNS + MEASUREMENT_EXTRA_COLUMNS))
+    return frame.sort_values(["day_start", "lesion_id"], kind="stable").reset_index(drop=True)
+
+
+def marker_table(timeline: Timeline) -> pd.DataFrame:
+    """One row per lab value, plus molecular abundances (e.g. a fusion's % over time)."""
+    rows = []
+    for dated in timeline.of_kind("lab", "molecular"):
+        common = {"case_id": timeline.case.id, "event_id": event_key_id(dated),
+                  "start": timeline.calendar_text(dated.start), "day_start": timeline.day(dated.start.mid),
+                  "quote": dated.event.quote or "", "day_start_earliest": timeline.day(dated.start.earliest),
+                  "day_start_latest": timeline.day(dated.start.latest)}
+        if dated.kind == "lab":
+            for v in dated.event.values:
+                rows.append({**common, "marker": v.marker, "value": v.value, "unit": v.unit or "",
+                             "ref_low": v.ref_low, "ref_high": v.ref_high, "flag": value_flag(v),
+                             "finding": v.finding or "", "source": "lab"})
+        else:
+            for f in dated.event.findings:
+                if f.abundance_pct is None:
+                    continue
+                rows.append({**common, "marker": f"{finding_name(f)} abundance", "value": f.abundance_pct, "unit": "%",
+                             "ref_low": None, "ref_high": None, "flag": "", "finding": f.result or "",
+                             "source": "molecular"})
+    frame = pd.DataFrame(rows, columns=list(MARKER_COLUMNS + MARKER_EXTRA_COLUMNS))
+    return frame.sort_values(["marker", "day_start"], kind="stable").reset_index(drop=True)
+
+
+def finding_name(finding) -> str:
+    """A short, stable name for a molecular finding: 'HMBOX1::ALK fusion', 'NF2 p.G161*'."""
+    alteration = finding.alteration or ""
+    if finding.gene in alteration and len(alteration) <= 30:
+        return alteration
+    if finding.variant:
+        return f"{finding.gene} {finding.variant}"
+    if alteration and len(alteration) <= 25:
+        return f"{finding.gene} {alteration}"
+    return finding.gene
+
+
+def value_flag(value) -> str:
+    """high/low/normal from the reference range when given, else what the paper states, else ''."""
+    if value.value is not None and (value.ref_low is not None or value.ref_high is not None):
+        if value.ref_high is not None and value.value > value.ref_high:
+            return "high"
+        if value.ref_low is not None and value.value < value.ref_low:
+            return "low"
+        return "normal"
+    return value.flag or ""
+
+
+def golden_tables(timeline: Timeline) -> dict[str, pd.DataFrame]:
+    """The contract columns of every table, as reviewed golden files hold them (no long quotes)."""
+    events = event_table(timeline)[[c for c in EVENT_COLUMNS if c != "quote"] + ["dose_changes"]]
+    measurements = measurement_table(timeline)[[c for c in MEASUREMENT_COLUMNS if c != "quote"]]
+    markers = marker_table(timeline)[[c for c in MARKER_COLUMNS if c != "quote"] + ["flag", "finding"]]
+    return {"events": events, "measurements": measurements, "markers": markers}

@@ -1,0 +1,111 @@
+"""Checks that need the whole case: unique ids, references between events and lesions, sizes, dates in order."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Iterator
+
+from .errors import did_you_mean
+from .measures import parse_size
+from .schema import THERAPY_KINDS, Case
+from .timeline import Timeline
+
+Found = tuple[tuple, str, str]  # field path, message, hint
+
+
+def check_case(case: Case, file_stem: str | None = None) -> list[Found]:
+    """Problems found before dates are resolved (ids, references, sizes)."""
+    return list(_ids(case, file_stem)) + list(_references(case)) + list(_sizes(case))
+
+
+def check_timeline(timeline: Timeline) -> list[Found]:
+    """Problems that need resolved dates."""
+    return list(_after_death(timeline))
+
+
+def _ids(case: Case, file_stem: str | None) -> Iterator[Found]:
+    if file_stem and not file_stem.startswith("_") and file_stem != case.id:
+        yield ("id",), f"The id '{case.id}' does not match the file name '{file_stem}.yaml'", \
+            f"rename the file to '{case.id}.yaml' or set id: {file_stem}"
+    first: dict[str, tuple] = {}
+    places = [(("diagnoses", i, "id"), d.id) for i, d in enumerate(case.diagnoses)]
+    places += [(("events", i, "id"), e.id) for i, e in enumerate(case.events) if e.id]
+    for where, event_id in places:
+        if event_id in first:
+            yield where, f"The id '{event_id}' is already used by {_name(first[event_id])}", \
+                "every event and diagnosis needs its own id; rename one of them"
+        else:
+            first[event_id] = where
+    counts = Counter(lesion.id for lesion in case.lesions)
+    for i, lesion in enumerate(case.lesions):
+        if counts[lesion.id] > 1 and i != [l.id for l in case.lesions].index(lesion.id):
+            yield ("lesions", i, "id"), f"The lesion id '{lesion.id}' is used twice", "give each lesion its own id"
+
+
+def _name(where: tuple) -> str:
+    return f"{where[0]}[{where[1]}]"
+
+
+def _references(case: Case) -> Iterator[Found]:
+    kinds = {d.id: "diagnosis" for d in case.diagnoses}
+    kinds.update({e.id: e.kind for e in case.events if e.id})
+    diagnoses = [d.id for d in case.diagnoses]
+
+    def ref(where: tuple, value: str | None, allowed: tuple[str, ...] | None, what: str) -> Iterator[Found]:
+        if value is None:
+            return
+        options = [k for k, kind in kinds.items() if allowed is None or kind in allowed]
+        if value not in kinds:
+            yield where, f"'{value}' is not the id of any {what}", did_you_mean(value, options) if options else f"add a {what} with id: {value}"
+        elif allowed is not None and kinds[value] not in allowed:
+            yield where, f"'{value}' is a {kinds[value]} event, not a {what}", did_you_mean(value, options) if options else ""
+
+    yield from ref(("patient", "age_at"), case.patient.age_at, None, "event or diagnosis")
+    yield from ref(("origin",), case.origin, None, "event or diagnosis")
+    therapies = THERAPY_KINDS + ("radiotherapy", "surgery", "supportive")
+    for i, event in enumerate(case.events):
+        where = ("events", i)
+        yield from ref(where + ("therapy",), getattr(event, "therapy", None), therapies, "therapy")
+        yield from ref(where + ("attribution",), getattr(event, "attribution", None), therapies, "therapy")
+        primary = getattr(event, "primary", None)
+        if primary is not None and primary not in diagnoses:
+            yield where + ("primary",), f"'{primary}' is not the id of a diagnosis", did_you_mean(primary, diagnoses)
+    for i, item in enumerate(case.reported):
+        yield from ref(("reported", i, "therapy"), item.therapy, THERAPY_KINDS, "therapy")
+        if item.primary is not None and item.primary not in diagnoses:
+            yield ("reported", i, "primary"), f"'{item.primary}' is not the id of a diagnosis", did_you_mean(item.primary, diagnoses)
+        if item.name in ("pfs", "time_on_treatment") and item.therapy is None:
+            yield ("reported", i, "therapy"), f"A reported {item.name} needs the therapy it refers to", \
+                "add 'therapy: <id of the therapy event>'"
+    lesions = [lesion.id for lesion in case.lesions]
+    for i, event in enumerate(case.events):
+        for j, measurement in enumerate(getattr(event, "measurements", [])):
+            if measurement.lesion not in lesions:
+                hint = did_you_mean(measurement.lesion, lesions) if lesions else \
+                    f"declare it under lesions: (- id: {measurement.lesion}, label: ..., site: ...)"
+                yield ("events", i, "measurements", j, "lesion"), \
+                    f"Measures the lesion '{measurement.lesion}', which is not declared under lesions", hint
+
+
+def _sizes(case: Case) -> Iterator[Found]:
+    for i, event in enumerate(case.events):
+        for j, measurement in enumerate(getattr(event, "measurements", [])):
+            try:
+                parse_size(measurement.size)
+            except ValueError as error:
+                message, _, hint = str(error).partition(" Hint: ")
+                yield ("events", i, "measurements", j, "size"), message, hint
+
+
+def _after_death(timeline: Timeline) -> Iterator[Found]:
+    deaths = [d for d in timeline.of_kind("status") if d.event.status == "dead"]
+    if not deaths:
+        return
+    death = min(deaths, key=lambda d: d.start.latest)
+    for dated in timeline.items:
+        if dated is death or dated.kind == "status":
+            continue
+        if dated.start.earliest > death.start.latest:
+            field = "date" if dated.shape == "point" else "start"
+            yield (dated.key + (field,)), f"This event is dated after the patient's death ({timeline.calendar_text(death.start) or 'day ' + str(timeline.day(death.start.mid))})", \
+                "check the date of this event and of the death"
