@@ -1,0 +1,114 @@
+"""Clinical computations: RECIST 1.1 on hand-computed vectors, and the papers' figures inside computed ranges."""
+
+import pytest
+import yaml
+
+from timelines import load_case, load_text
+from timelines.clinical import lines_of_therapy, month_range, outcomes, recist, recist_note
+from timelines.dates import Bounds
+from timelines.measures import assess
+
+from conftest import CASE_FILES, ROOT, make_case, make_event
+
+
+def categories(*sums_by_scan, nodal=None, targets=("a",)):
+    points = [{"day": i * 60, "event_id": f"scan{i}", "sizes": sizes} for i, sizes in enumerate(sums_by_scan)]
+    return [a.category for a in assess(points, list(targets), nodal or {})]
+
+
+@pytest.mark.parametrize("scans, expected", [
+    ([{"a": 50}, {"a": 35}], ["baseline", "PR"]),  # exactly -30 % is PR
+    ([{"a": 50}, {"a": 36}], ["baseline", "SD"]),  # -28 %
+    ([{"a": 50}, {"a": 30}, {"a": 37}], ["baseline", "PR", "PD"]),  # +23 %, +7 mm over the nadir; -26 % vs baseline
+    ([{"a": 20}, {"a": 15}, {"a": 18.5}], ["baseline", "SD", "SD"]),  # +23 % over the nadir but only +3.5 mm
+    ([{"a": 40}, {"a": 48}], ["baseline", "PD"]),  # +20 % and +8 mm over the nadir (the baseline)
+    ([{"a": 40}, {"a": 0}], ["baseline", "CR"]),
+    ([{"a": 40}, {"a": 30, "b": 5}], ["baseline", "PD"]),  # a lesion not seen at baseline
+    ([{"a": 40}, {}, {"a": 20}], ["baseline", "NE", "PR"]),  # a scan without the target is not evaluable
+])
+def test_recist_categories_on_hand_computed_vectors(scans, expected):
+    assert categories(*scans, targets=("a", "b")) == expected
+
+
+def test_a_target_missing_at_a_scan_is_not_evaluable():
+    assert categories({"a": 40, "b": 20}, {"a": 30}, targets=("a", "b")) == ["baseline", "NE"]
+
+
+def test_nodes_under_10_mm_short_axis_count_as_complete_response():
+    assert categories({"n": 26}, {"n": 8}, nodal={"n": True}, targets=("n",)) == ["baseline", "CR"]
+
+
+def test_the_nadir_is_the_smallest_sum_before_each_scan():
+    points = [{"day": d, "event_id": str(d), "sizes": {"a": s}} for d, s in ((0, 50), (60, 30), (120, 40), (180, 35))]
+    results = assess(points, ["a"], {})
+    assert [(a.nadir_mm, a.category) for a in results] == [(50, "baseline"), (50, "PR"), (30, "PD"), (30, "PR")]  # 35 is +17 % over the nadir: PR again
+
+
+def test_nodal_lesions_are_measured_on_the_short_axis_in_a_case():
+    case = make_case({"kind": "imaging", "date": "2021-09-01", "measurements": [{"lesion": "node", "size": "4.9 × 2.6 cm"}]},
+                     {"kind": "imaging", "date": "2021-10-01", "measurements": [{"lesion": "node", "size": "2.9 × 1.2 cm"}]},
+                     lesions=[{"id": "node", "label": "Cervical node", "nodal": True}])
+    results = recist(load_text(yaml.safe_dump(case)))
+    assert [(a.sum_mm, a.category) for a in results] == [(26.0, "baseline"), (12.0, "PR")]
+    assert round(results[1].change_from_baseline_pct) == -54
+
+
+def test_too_small_to_measure_counts_as_5_mm():
+    case = make_case({"kind": "imaging", "date": "2021-09-01", "measurements": [{"lesion": "primary", "size": "20 mm"}]},
+                     {"kind": "imaging", "date": "2021-10-01", "measurements": [{"lesion": "primary", "size": "too small to measure"}]})
+    assert [a.sum_mm for a in recist(load_text(yaml.safe_dump(case)))] == [20.0, 5.0]
+
+
+def test_a_single_target_lesion_is_called_out():
+    timeline = load_case(ROOT / "cases" / "lcnec-alk-lorlatinib.yaml")
+    assert recist_note(timeline).startswith("Only one target lesion is tracked")
+    assert [(a.sum_mm, a.category) for a in recist(timeline)] == [(12.0, "baseline"), (11.0, "SD"), (6.0, "PR")]
+
+
+def test_month_ranges_come_from_the_date_bounds():
+    assert month_range(Bounds(0, 30), Bounds(365, 395)) == (11.0, 13.0)
+    assert month_range(Bounds(10, 10), Bounds(5, 5)) == (0.0, 0.0)
+
+
+def reported(path):
+    return [o for o in outcomes(load_case(path)) if o.reported_readings]
+
+
+@pytest.mark.parametrize("path", [p for p in CASE_FILES if reported(p)], ids=lambda p: p.stem)
+def test_every_reported_figure_lies_in_its_computed_range(path):
+    for outcome in reported(path):
+        assert outcome.consistent, f"{outcome.label}: computed {outcome.text}, paper {outcome.reported_readings}"
+
+
+def test_seed_003_dfs_pfs_and_os_match_the_paper():
+    found = {o.name: o for o in outcomes(load_case(ROOT / "cases" / "ppamn-hmbox1-alk-ensartinib.yaml"))
+             if o.reported_readings}
+    for name, months in (("dfs", 10), ("pfs", 11), ("os", 34)):
+        assert found[name].months_min - 0.5 <= months <= found[name].months_max + 0.5
+        assert found[name].reported_months == months
+
+
+def test_ongoing_first_line_pfs_is_censored_and_shown_with_a_plus():
+    pfs = next(o for o in outcomes(load_case(ROOT / "cases" / "lcnec-alk-lorlatinib.yaml")) if o.name == "pfs")
+    assert pfs.censored and pfs.text.endswith("+ months") and pfs.reported_months == 25
+
+
+def test_every_reading_of_an_ambiguous_figure_is_kept():
+    pfs = next(o for o in outcomes(load_case(ROOT / "cases" / "lcnec-eml4-alk-alectinib-case1.yaml"))
+               if o.name == "pfs" and o.reported_readings)
+    assert sorted(pfs.reported_readings) == [14, 21, 22]
+
+
+def test_lines_of_therapy_group_by_line_number():
+    case = make_case(make_event(id="a", drug="crizotinib", line=1, ongoing=None, end="2022-01-01"),
+                     make_event(id="b", drug="alectinib", line=2, start="2022-01-02"))
+    lines = lines_of_therapy(load_text(yaml.safe_dump(case)))
+    assert [(l.number, l.agents, l.ongoing) for l in lines] == [(1, ["crizotinib"], False), (2, ["alectinib"], True)]
+
+
+def test_pfs_ends_at_the_first_progression_on_that_line():
+    case = make_case(make_event(id="a", drug="crizotinib", line=1, ongoing=None, end="2022-03-01"),
+                     {"kind": "progression", "date": "2022-02-01", "therapy": "a"},
+                     make_event(id="b", drug="alectinib", line=2, start="2022-03-02"))
+    pfs = [o for o in outcomes(load_text(yaml.safe_dump(case))) if o.name == "pfs"]
+    assert [(o.text, o.censored) for o in pfs] == [("5 months", False), ("0+ months", True)]
