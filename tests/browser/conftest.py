@@ -64,9 +64,11 @@ def streamlit_server(script: Path = ROOT / "dashboard.py", cases_dir: Path | Non
     """
     port = free_port()
     with tempfile.TemporaryDirectory() as workdir:
+        settings = Path(workdir) / ".streamlit"
+        settings.mkdir()
+        shutil.copy(ROOT / ".streamlit" / "config.toml", settings / "config.toml")
         if cases_dir is not None:
-            (Path(workdir) / ".streamlit").mkdir()
-            (Path(workdir) / ".streamlit" / "secrets.toml").write_text(f'cases_dir = "{cases_dir}"\n')
+            (settings / "secrets.toml").write_text(f'cases_dir = "{cases_dir}"\n')
         env = {**os.environ, "PYTHONPATH": str(ROOT)}
         process = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", str(script), "--server.headless", "true",

@@ -1,0 +1,145 @@
+"""Many cases side by side: the cohort summary table and swimmer-plot rows, aligned on a chosen day 0."""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+
+from .clinical import lines_of_therapy, outcomes, recist
+from .schema import THERAPY_KINDS
+from .tables import agent_name, event_label, finding_name
+from .timeline import Dated, Timeline
+
+DAYS_PER_MONTH = 365.25 / 12
+ALIGNMENTS = {"diagnosis": "Months since diagnosis", "targeted": "Months since first targeted therapy"}
+RESPONSE_RANK = {"CR": 0, "PR": 1, "SD": 2, "PD": 3, "NE": 4}
+COHORT_COLUMNS = ("case_id", "title", "age", "sex", "smoking", "histology", "stage", "alteration", "fusion_partner",
+                  "drugs", "lines", "best_response", "first_line", "pfs_first_line", "os", "ongoing", "calendar")
+SWIMMER_COLUMNS = ("case_id", "patient", "row", "kind", "label", "agent", "start_month", "end_month",
+                   "start_month_earliest", "start_month_latest", "ongoing", "end_reported", "category", "detail")
+
+
+def anchor_day(timeline: Timeline, align: str) -> int | None:
+    """Day 0 of the alignment: the case's origin (its diagnosis), or the start of its first targeted therapy."""
+    if align == "diagnosis":
+        return timeline.day_zero
+    if align == "targeted":
+        starts = [d.start.mid for d in timeline.of_kind("targeted")]
+        return min(starts) if starts else None
+    raise ValueError(f"Unknown alignment '{align}'. Valid: {', '.join(ALIGNMENTS)}")
+
+
+def cohort_table(timelines: list[Timeline]) -> pd.DataFrame:
+    """One row per case: age, sex, smoking, histology, alteration and fusion partner, lines, best response,
+    first-line PFS and OS (as range texts)."""
+    rows = [_cohort_row(t) for t in timelines]
+    return pd.DataFrame(rows, columns=list(COHORT_COLUMNS))
+
+
+def _cohort_row(timeline: Timeline) -> dict:
+    case = timeline.case
+    diagnosis = case.diagnoses[-1] if not case.origin else next(
+        (d for d in case.diagnoses if d.id == case.origin), case.diagnoses[-1])
+    alteration = driver_alteration(timeline)
+    lines = lines_of_therapy(timeline)
+    found = outcomes(timeline)
+    pfs = next((o for o in found if o.name == "pfs"), None)
+    os_ = next((o for o in found if o.name == "os" and o.primary == diagnosis.id), None) \
+        or next((o for o in found if o.name == "os"), None)
+    return {
+        "case_id": case.id, "title": case.title, "age": case.patient.age, "sex": case.patient.sex,
+        "smoking": case.patient.smoking, "histology": diagnosis.label, "stage": diagnosis.stage or "",
+        "alteration": alteration, "fusion_partner": fusion_partner(alteration),
+        "drugs": ", ".join(dict.fromkeys(agent_name(d.event, d.kind) for d in timeline.of_kind(*THERAPY_KINDS))),
+        "lines": len(lines), "best_response": best_response(timeline),
+        "first_line": " + ".join(lines[0].agents) if lines else "",
+        "pfs_first_line": pfs.text if pfs else "", "os": os_.text if os_ else "",
+        "ongoing": any(d.ongoing for d in timeline.of_kind(*THERAPY_KINDS)), "calendar": timeline.on_calendar,
+    }
+
+
+def driver_alteration(timeline: Timeline) -> str:
+    """The most specific molecular finding of the case: a named fusion with its variant
+    ('EML4-ALK rearrangement (E6:A20)') before a bare gene or a protein stain; else an ALK biomarker."""
+    candidates = []
+    for dated in timeline.of_kind("molecular"):
+        for finding in dated.event.findings:
+            if finding.gene.upper() in ("PD-L1", "PDL1"):
+                continue
+            name = finding_name(finding)
+            if finding.variant and finding.variant not in name:
+                name += f" ({finding.variant})"
+            specificity = (bool(fusion_partner(name)), bool(finding.variant), bool(finding.alteration))
+            candidates.append((specificity, name))
+    if candidates:
+        return max(candidates, key=lambda c: c[0])[1]
+    for diagnosis in timeline.case.diagnoses:
+        for marker in diagnosis.biomarkers:
+            if "ALK" in marker.name.upper():
+                return f"{marker.name} {marker.result}"
+    return ""
+
+
+def fusion_partner(alteration: str) -> str:
+    """'EML4' from 'EML4-ALK fusion' or 'HMBOX1::ALK'; '' when no partner is named."""
+    match = re.search(r"\b([A-Z0-9]{2,})\s*(?:::|-)\s*ALK\b", alteration)
+    return match.group(1) if match else ""
+
+
+def best_response(timeline: Timeline) -> str:
+    """Best response recorded (CR > PR > SD > PD), from response events and RECIST of the measurements."""
+    categories = [d.event.category for d in timeline.of_kind("response")]
+    categories += [a.category for a in recist(timeline) if a.category in RESPONSE_RANK]
+    return min(categories, key=RESPONSE_RANK.get) if categories else ""
+
+
+def swimmer_table(timelines: list[Timeline], align: str = "diagnosis") -> pd.DataFrame:
+    """Rows for a swimmer plot: therapy bars and response, progression and death marks, in months from each
+    case's day 0 of the alignment. Cases without the anchor (no targeted therapy) are left out."""
+    rows: list[dict] = []
+    for timeline in timelines:
+        anchor = anchor_day(timeline, align)
+        if anchor is None:
+            continue
+        patient = _patient_label(timeline)
+        for dated in timeline.items:
+            row = _swimmer_row(timeline, dated, anchor, patient)
+            if row is not None:
+                rows.append(row)
+        rows.append({"case_id": timeline.case.id, "patient": patient, "row": "follow-up", "kind": "follow_up",
+                     "label": "Last follow-up", "agent": "", "start_month": _months(timeline.follow_up.mid - anchor),
+                     "end_month": None, "start_month_earliest": _months(timeline.follow_up.earliest - anchor),
+                     "start_month_latest": _months(timeline.follow_up.latest - anchor), "ongoing": False,
+                     "end_reported": True, "category": "follow-up", "detail": ""})
+    return pd.DataFrame(rows, columns=list(SWIMMER_COLUMNS))
+
+
+def _swimmer_row(timeline: Timeline, dated: Dated, anchor: int, patient: str) -> dict | None:
+    kind, event = dated.kind, dated.event
+    if kind in THERAPY_KINDS:
+        category, detail = "therapy", getattr(event, "dose", "") or ""
+    elif kind == "response":
+        category, detail = "response", event.category
+    elif kind == "progression" or kind == "status" and event.status == "dead":
+        category, detail = ("death", "") if kind == "status" else ("progression", event.site or "")
+    else:
+        return None
+    end = dated.end if category == "therapy" else None
+    return {"case_id": timeline.case.id, "patient": patient, "row": "therapy" if category == "therapy" else "event",
+            "kind": kind, "label": event_label(event, kind), "agent": agent_name(event, kind),
+            "start_month": _months(dated.start.mid - anchor), "end_month": _months(end.mid - anchor) if end else None,
+            "start_month_earliest": _months(dated.start.earliest - anchor),
+            "start_month_latest": _months(dated.start.latest - anchor), "ongoing": bool(dated.ongoing),
+            "end_reported": category != "therapy" or dated.end is not None, "category": category, "detail": detail}
+
+
+def _patient_label(timeline: Timeline) -> str:
+    patient = timeline.case.patient
+    sex = {"female": "F", "male": "M"}.get(patient.sex, "?")
+    age = f"{patient.age}" if patient.age is not None else "?"
+    return f"{timeline.case.id} ({sex}, {age})"
+
+
+def _months(days: float) -> float:
+    return round(days / DAYS_PER_MONTH, 2)
