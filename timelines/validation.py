@@ -52,12 +52,12 @@ def _references(case: Case) -> Iterator[Found]:
     diagnoses = [d.id for d in case.diagnoses]
 
     def ref(where: tuple, value: str | None, allowed: tuple[str, ...] | None, what: str) -> Iterator[Found]:
-        if value is None:
+        if value is None or value in kinds and (allowed is None or kinds[value] in allowed):
             return
-        options = [k for k, kind in kinds.items() if allowed is None or kind in allowed]
+        options = [k for k, kind in kinds.items() if allowed is None or kind in allowed]  # only on a problem
         if value not in kinds:
             yield where, f"'{value}' is not the id of any {what}", did_you_mean(value, options) if options else f"add a {what} with id: {value}"
-        elif allowed is not None and kinds[value] not in allowed:
+        else:
             yield where, f"'{value}' is a {kinds[value]} event, not a {what}", did_you_mean(value, options) if options else ""
 
     yield from ref(("patient", "age_at"), case.patient.age_at, None, "event or diagnosis")
