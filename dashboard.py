@@ -6,13 +6,14 @@ from pathlib import Path
 
 import streamlit as st
 
-from components import views
+from components import charts, views
+from components.theme import enable_theme
 from timelines.catalog import Entry, case_paths, load_entry
+from timelines.clinical import recist, recist_note
 from timelines.summary import case_summary
-from timelines.tables import event_table
+from timelines.tables import day_zero_choices, event_table, marker_table, measurement_table, rebase_days
 
 DEFAULT_CASES = Path(__file__).resolve().parent / "cases"
-VIEWS = ("Events",)
 
 
 def cases_folder() -> Path:
@@ -34,12 +35,39 @@ def load(path: str, modified_ns: int) -> Entry:
 
 @st.cache_data(show_spinner=False, max_entries=200)
 def tables(path: str, modified_ns: int) -> dict:
+    """Everything the case page shows, computed once per version of the file."""
     timeline = load(path, modified_ns).timeline
-    return {"summary": case_summary(timeline), "events": event_table(timeline)}
+    return {"summary": case_summary(timeline), "events": event_table(timeline),
+            "measurements": measurement_table(timeline), "markers": marker_table(timeline),
+            "assessments": charts.assessment_frame(recist(timeline)), "recist_note": recist_note(timeline),
+            "on_calendar": timeline.on_calendar}
+
+
+def case_page(entry: Entry, stamp: int) -> None:
+    data = tables(str(entry.path), stamp)
+    views.case_header(data["summary"])
+    events = data["events"]
+    options = views.display_options(events, data["on_calendar"], day_zero_choices(events))
+    view, slot = views.view_picker(st.query_params.get("view"))
+    st.query_params["view"] = view
+    frames = {name: data[name] for name in ("events", "measurements", "markers")}
+    if options["axis"] == "relative" and options["day_zero"]:
+        frames = {name: rebase_days(frame, options["day_zero"]) for name, frame in frames.items()}
+    axis = {"axis": options["axis"], "unit": options["unit"], "day_zero_label": options["day_zero_label"]}
+    if view == "timeline":
+        views.timeline_view(frames["events"], axis, slot)
+    elif view == "lesions":
+        views.lesion_view(frames["measurements"], data["assessments"], frames["events"], axis, data["recist_note"])
+    elif view == "markers":
+        views.marker_view(frames["markers"], frames["events"], axis)
+    else:
+        views.event_table_view(data["events"], entry.case_id)
 
 
 def main() -> None:
     st.set_page_config(page_title="Oncology timelines", page_icon="🩺", layout="wide")
+    enable_theme()
+    views.page_style()
     paths = case_paths(cases_folder())
     stamps = {str(p): p.stat().st_mtime_ns for p in paths}
     entries = [load(path, stamp) for path, stamp in stamps.items()]
@@ -55,9 +83,7 @@ def main() -> None:
         st.title(entry.path.name)
         views.problems_view(entry)
         return
-    data = tables(str(entry.path), stamps[str(entry.path)])
-    views.case_header(data["summary"])
-    views.event_table_view(data["events"], entry.case_id)
+    case_page(entry, stamps[str(entry.path)])
 
 
 main()

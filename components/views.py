@@ -27,31 +27,63 @@ def case_picker(entries: list[Entry], selected: str | None) -> Entry | None:
     return entries[ids.index(chosen)]
 
 
+PAGE_STYLE = """<style>
+.block-container {padding-top: 3.2rem; padding-bottom: 1rem;}
+h2 {font-size: 1.45rem !important; line-height: 1.2 !important; padding-top: 0 !important;}
+</style>"""
+
+
+def page_style() -> None:
+    """Tighter margins so the header and the chart share one projected screen (static CSS, no case text)."""
+    st.html(PAGE_STYLE)
+
+
 def case_header(summary: dict) -> None:
-    """Patient, diagnoses with stage and molecular findings, lines of therapy, outcomes."""
-    st.title(summary["title"])
-    patient = summary["patient"]
-    bits = [patient.get("sex", "").capitalize(),
-            f"{patient['age']} years" if patient.get("age") is not None else "",
-            f"smoking: {patient['smoking']}" if patient.get("smoking") else ""]
-    st.markdown("**Patient** · " + _escape(" · ".join(b for b in bits if b)))
-    if patient.get("age_note"):
-        st.caption("Age: " + _escape(patient["age_note"]))
-    left, right = st.columns([3, 2])
+    """Patient, diagnoses with stage and driver, lines of therapy with durations, and the paper's outcomes
+    beside the ranges computed from the dates; details in an expander."""
+    st.header(summary["title"], anchor=False)
+    left, right = st.columns([3, 2], gap="medium")
     with left:
+        lines = [f"**Patient** · {_escape(patient_text(summary['patient']))}"]
         for d in summary["diagnoses"]:
             when = d["date"] or f"day {d['day']}"
-            text = f"**{_escape(d['label'])}** ({when})"
-            if d.get("stage"):
-                text += f" · {_escape(d['stage'])}"
-            markers = "; ".join(f"{b['name']} {b['result']}" for b in d["biomarkers"])
-            st.markdown(text)
-            if markers:
-                st.caption(_escape(markers))
+            stage = f" · {_escape(d['stage'])}" if d.get("stage") else ""
+            lines.append(f"**{_escape(d['label'])}** · {when}{stage}")
         for line in summary["lines"]:
-            st.markdown(f"**Line {line['line']}** · " + _escape(line_text(line)))
+            lines.append(f"**Line {line['line']}** · " + _escape(line_text(line)))
+        st.markdown("  \n".join(lines))
     with right:
+        key = [o for o in summary["outcomes"] if o["reported_readings"]] or \
+              [o for o in summary["outcomes"] if o["name"] in ("pfs", "os")][:2]
+        st.markdown("  \n".join(_escape(outcome_text(o)) for o in key) or "No outcome can be computed.")
+    with st.expander("Details: biomarkers, age, every outcome, notes"):
+        if summary["patient"].get("age_note"):
+            st.markdown("**Age** · " + _escape(summary["patient"]["age_note"]))
+        for d in summary["diagnoses"]:
+            markers = "; ".join(f"{b['name']} {b['result']}" for b in d["biomarkers"])
+            if markers:
+                st.markdown(f"**{_escape(d['label'])}** · " + _escape(markers))
         st.dataframe(outcomes_frame(summary), hide_index=True, width="stretch")
+        for note in summary["notes"]:
+            st.markdown("- " + _escape(note))
+
+
+def patient_text(patient: dict) -> str:
+    bits = [patient.get("sex", "").capitalize(),
+            f"{patient['age']} years" if patient.get("age") is not None else "",
+            {"never": "never smoker", "former": "former smoker", "current": "smoker"}.get(patient.get("smoking"), "")]
+    return " · ".join(b for b in bits if b)
+
+
+def outcome_text(outcome: dict) -> str:
+    """'PFS on first-line lorlatinib: 24–26+ months · paper 25+ ✓'."""
+    text = f"{outcome['label']}: {outcome['text']}"
+    if outcome["reported_readings"]:
+        plus = "+" if outcome["reported_censored"] else ""
+        readings = " or ".join(f"{r:g}{plus}" for r in outcome["reported_readings"])
+        mark = {True: " ✓", False: " ✗ differs", None: ""}[outcome["consistent"]]
+        text += f" · paper {readings}{mark}"
+    return text
 
 
 def line_text(line: dict) -> str:
@@ -103,3 +135,80 @@ def _escape(text: str) -> str:
     for char in "\\`*_{}[]()#+-.!|<>~$":
         text = text.replace(char, "\\" + char)
     return text
+
+
+VIEWS = {"timeline": "Timeline", "lesions": "Lesions", "markers": "Markers", "events": "Events"}
+
+
+def view_picker(requested: str | None):
+    """The view of the case (timeline, lesions, markers, events), kept in the URL as ?view=.
+    The row beside it is left free for the view's own switch."""
+    if "view" not in st.session_state:
+        st.session_state["view"] = requested if requested in VIEWS else "timeline"
+    left, right = st.columns([3, 2], vertical_alignment="center")
+    chosen = left.segmented_control("View", list(VIEWS), format_func=VIEWS.get, key="view", required=True,
+                                  label_visibility="collapsed")
+    return chosen or "timeline", right
+
+
+def display_options(events: pd.DataFrame, on_calendar: bool, day_zero_choices: dict[str, tuple[int, str]]) -> dict:
+    """Sidebar controls for the time axis: calendar or relative, unit, and the event that is day 0."""
+    st.sidebar.divider()
+    st.sidebar.subheader("Time axis")
+    axes = ["calendar", "relative"] if on_calendar else ["relative"]
+    axis = st.sidebar.radio("Axis", axes, key="axis", horizontal=True, format_func=str.capitalize,
+                            help=None if on_calendar else "This case has no calendar dates: relative axis only.")
+    options = {"axis": axis or "relative", "unit": "months", "day_zero": 0, "day_zero_label": "first diagnosis"}
+    if options["axis"] == "relative":
+        options["unit"] = st.sidebar.radio("Unit", ["months", "days"], key="unit", horizontal=True)
+        keys = list(day_zero_choices)
+        key = st.sidebar.selectbox("Day 0", keys, key="day_zero", format_func=lambda k: day_zero_choices[k][1])
+        options["day_zero"], options["day_zero_label"] = day_zero_choices.get(key, day_zero_choices[keys[0]])
+    return options
+
+
+def timeline_view(events: pd.DataFrame, axis: dict, slot) -> None:
+    """The swimlane timeline, focused on the recent disease when the history is long."""
+    from components import charts
+
+    domain = charts.focus_domain(events, axis=axis["axis"], unit=axis["unit"])
+    if domain is not None:
+        whole = slot.toggle("Whole history", key="whole_history",
+                          help="Long quiet years are hidden by default so recent events are readable; "
+                               "you can also drag and scroll on the chart to pan and zoom.")
+        domain = None if whole else domain
+    chart = charts.timeline_chart(events, domain=domain, width=CHART_WIDTH, **axis)
+    show_chart(chart)
+
+
+def lesion_view(measurements: pd.DataFrame, assessments: pd.DataFrame, events: pd.DataFrame, axis: dict,
+                note: str) -> None:
+    from components import charts
+
+    imaging = events[events["kind"] == "imaging"]
+    chart = charts.lesion_chart(measurements, assessments, therapy_bands=charts.therapy_bands(events),
+                                imaging=imaging, width=CHART_WIDTH, **axis)
+    show_chart(chart)
+    if note:
+        st.caption(note)
+
+
+def marker_view(markers: pd.DataFrame, events: pd.DataFrame, axis: dict) -> None:
+    from components import charts
+
+    chart = charts.marker_chart(markers, therapy_bands=charts.therapy_bands(events), width=CHART_WIDTH, **axis)
+    show_chart(chart)
+
+
+CHART_WIDTH = 900
+
+
+def show_chart(chart) -> None:
+    """Draw a chart as wide as the page and as tall as its builder made it, in the shared theme.
+
+    Streamlit otherwise sets autosize "fit", which squeezes the plot, legends included, into the
+    builder's height: lanes collapse and Vega hides every other lane label."""
+    import altair as alt
+
+    st.altair_chart(chart.properties(autosize=alt.AutoSizeParams(type="fit-x", contains="padding")),
+                    theme=None, width="stretch")

@@ -1,7 +1,10 @@
 """The dashboard, headless (Streamlit AppTest): every case opens; broken files and bad links are explained."""
 
+import json
 import shutil
 
+import pandas as pd
+import pyarrow as pa
 import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
@@ -18,13 +21,110 @@ def fresh_cache():
     st.cache_data.clear()
 
 
-def open_app(case: str | None = None, cases_dir=None) -> AppTest:
+def open_app(case: str | None = None, cases_dir=None, view: str | None = None) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=60)
     if cases_dir is not None:
         at.secrets["cases_dir"] = str(cases_dir)
     if case:
         at.query_params["case"] = case
+    if view:
+        at.query_params["view"] = view
     return at.run()
+
+
+def charts(at: AppTest) -> list:
+    return list(at.get("vega_lite_chart"))
+
+
+def chart_data(element) -> pd.DataFrame:
+    """Every row a chart ships to the browser (its datasets travel as Arrow IPC beside the spec)."""
+    frames = [pa.ipc.open_stream(d.data.data).read_all().to_pandas() for d in element.proto.datasets]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def spec(element) -> dict:
+    return json.loads(element.proto.spec)
+
+
+@pytest.mark.parametrize("view", ["timeline", "lesions", "markers"])
+@pytest.mark.parametrize("case_id", [p.stem for p in CASE_FILES])
+def test_every_view_of_every_case_draws_its_chart(case_id, view):
+    at = open_app(case_id, view=view)
+    assert not at.exception
+    assert len(charts(at)) == 1
+    assert not chart_data(charts(at)[0]).empty
+
+
+def datasets(element) -> list[pd.DataFrame]:
+    return [pa.ipc.open_stream(d.data.data).read_all().to_pandas() for d in element.proto.datasets]
+
+
+def test_the_lorlatinib_bar_is_ongoing():
+    element = charts(open_app("lcnec-alk-lorlatinib", view="timeline"))[0]
+    arrows = [d for d in datasets(element) if "x_end" in d.columns and "x" not in d.columns]
+    assert len(arrows) == 1 and arrows[0]["lane"].tolist() == ["lorlatinib"]
+
+
+def test_the_lesion_chart_holds_the_measured_sizes():
+    rows = chart_data(charts(open_app("lcnec-alk-lorlatinib", view="lesions"))[0])
+    frontal = rows[rows["lesion_label"].fillna("").str.startswith("Left frontal")]
+    assert sorted(frontal["recist_mm"]) == [6.0, 11.0, 12.0]
+
+
+def test_the_marker_chart_flags_amylase_above_its_range():
+    rows = chart_data(charts(open_app("adeno-alk-miliary-alectinib", view="markers"))[0])
+    amylase = rows[(rows["marker"] == "Total amylase (serum)") & (rows["value"] == 584.0)]
+    assert len(amylase) == 1 and "high" in amylase["flag_text"].iloc[0]
+
+
+def test_switching_to_the_relative_axis_changes_the_x_encoding():
+    at = open_app("lcnec-alk-lorlatinib", view="timeline")
+    before = json.dumps(spec(charts(at)[0]))
+    at.sidebar.radio(key="axis").set_value("relative").run()
+    after = json.dumps(spec(charts(at)[0]))
+    assert not at.exception and before != after and "Months since" in after
+
+
+def test_a_case_without_calendar_offers_only_the_relative_axis():
+    at = open_app("adeno-alk-leptomeningeal-alectinib", view="timeline")
+    assert at.sidebar.radio(key="axis").options == ["Relative"]
+
+
+def test_day_zero_can_be_the_start_of_a_therapy():
+    at = open_app("ppamn-hmbox1-alk-ensartinib", view="timeline")
+    at.sidebar.radio(key="axis").set_value("relative").run()
+    at.sidebar.selectbox(key="day_zero").set_value("start:ensartinib-1l").run()
+    assert not at.exception
+    assert "Months since start of ensartinib" in json.dumps(spec(charts(at)[0]))
+
+
+def x_domains(node) -> list:
+    """Every explicit x-scale domain in a spec."""
+    found = []
+    if isinstance(node, dict):
+        x = node.get("encoding", {}).get("x", {}) if isinstance(node.get("encoding"), dict) else {}
+        if isinstance(x, dict) and isinstance(x.get("scale"), dict) and "domain" in x["scale"]:
+            found.append(x["scale"]["domain"])
+        for value in node.values():
+            found += x_domains(value)
+    elif isinstance(node, list):
+        for value in node:
+            found += x_domains(value)
+    return found
+
+
+def first_year(domains: list) -> int | None:
+    starts = [d[0] for d in domains if isinstance(d, list) and d]
+    years = [int(str(v.get("year", v) if isinstance(v, dict) else v)[:4]) for v in starts]
+    return min(years) if years else None
+
+
+def test_a_long_history_opens_focused_and_can_show_everything():
+    at = open_app("lcnec-alk-lorlatinib", view="timeline")
+    assert first_year(x_domains(spec(charts(at)[0]))) >= 2021  # the 2007 breast cancer is out of view
+    at.toggle(key="whole_history").set_value(True).run()
+    whole = first_year(x_domains(spec(charts(at)[0])))
+    assert whole is None or whole <= 2007
 
 
 @pytest.mark.parametrize("case_id", [p.stem for p in CASE_FILES])
@@ -39,6 +139,7 @@ def test_the_case_header_shows_patient_diagnoses_lines_and_outcomes():
     at = open_app("lcnec-alk-lorlatinib")
     text = " ".join(m.value for m in at.markdown)
     assert "55 years" in text and "pT2aN2M0" in text and "Line 1" in text and "lorlatinib" in text
+    assert "paper 25\\+ ✓" in text
     outcomes = at.dataframe[0].value
     pfs = outcomes[outcomes["Outcome"].str.startswith("PFS")].iloc[0]
     assert pfs["Paper (months)"] == "25+" and pfs[""] == "✓ consistent"
@@ -49,7 +150,7 @@ def test_the_picker_moves_the_deep_link():
     at.sidebar.radio(key="case_picker").set_value("adeno-alk-miliary-alectinib").run()
     assert not at.exception
     assert at.query_params["case"] in (["adeno-alk-miliary-alectinib"], "adeno-alk-miliary-alectinib")
-    assert "miliary" in at.title[0].value.lower()
+    assert "miliary" in at.header[0].value.lower()
 
 
 def test_an_unknown_case_id_gives_a_friendly_message():
@@ -78,12 +179,13 @@ def test_an_edited_file_shows_up_on_the_next_rerun(tmp_path):
     text = target.read_text(encoding="utf-8")
     target.write_text(text.replace("title: ", "title: EDITED ", 1), encoding="utf-8")
     at.run()
-    assert at.title[0].value.startswith("EDITED")
+    assert at.header[0].value.startswith("EDITED")
 
 
 def test_the_event_table_filters_by_kind_and_offers_a_csv():
-    at = open_app("ppamn-hmbox1-alk-ensartinib")
+    at = open_app("ppamn-hmbox1-alk-ensartinib", view="events")
     at.multiselect(key="event_kinds").set_value(["targeted"]).run()
     table = at.dataframe[-1].value
     assert set(table["Kind"]) == {"targeted"} and len(table) == 2
     assert "Source quote" in table.columns
+

@@ -299,3 +299,28 @@ def golden_tables(timeline: Timeline) -> dict[str, pd.DataFrame]:
     measurements = measurement_table(timeline)[[c for c in MEASUREMENT_COLUMNS if c != "quote"]]
     markers = marker_table(timeline)[[c for c in MARKER_COLUMNS if c != "quote"] + ["flag", "finding"]]
     return {"events": events, "measurements": measurements, "markers": markers}
+
+
+def rebase_days(table: pd.DataFrame, day: int) -> pd.DataFrame:
+    """The table with every day_* column counted from `day` instead of the case's origin."""
+    shifted = table.copy()
+    for column in (c for c in table.columns if c.startswith("day_")):
+        shifted[column] = table[column] - day
+    return shifted
+
+
+def day_zero_choices(events: pd.DataFrame) -> dict[str, tuple[int, str]]:
+    """Candidate days 0 for a relative axis: each diagnosis and the start of each therapy.
+
+    Returns {key: (day since origin, label for the axis title)}, the origin first.
+    """
+    choices = {"origin": (0, "day 0 of the case")}
+    origin = events[events["day_start"] == 0]
+    if not origin.empty:
+        choices["origin"] = (0, origin.iloc[0]["label"])
+    for _, row in events[events["kind"] == "diagnosis"].iterrows():
+        choices[f"diagnosis:{row['event_id']}"] = (int(row["day_start"]), f"diagnosis ({row['label']})")
+    therapies = events[events["category"] == SYSTEMIC]
+    for _, row in therapies.iterrows():
+        choices[f"start:{row['event_id']}"] = (int(row["day_start"]), f"start of {row['agent'] or row['label']}")
+    return choices

@@ -1,0 +1,1 @@
+"""Views of a case: pure Altair chart builders and the shared tumor-board theme."""

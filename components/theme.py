@@ -1,0 +1,194 @@
+"""The one Altair theme of the dashboard and its exports: large type, colour-blind-safe colours per kind and per drug.
+
+Importing this module registers and enables the theme ``THEME_NAME``, so a chart renders the same in
+Streamlit (``st.altair_chart(chart, theme=None)``) and in a static export (``vl_convert``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+import altair as alt
+
+THEME_NAME = "tumor_board"
+
+# Liberation Sans has Arial's metrics: the browser (Arial/Helvetica) and vl-convert (Liberation) lay text out alike.
+FONT = "Liberation Sans, Arial, Helvetica, sans-serif"
+TEXT_COLOR = "#222222"
+MUTED_COLOR = "#555555"
+GRID_COLOR = "#e3e3e3"
+LABEL_SIZE = 14  # axis labels, legend labels, mark labels: legible from the back of the room at 1280x720
+TITLE_SIZE = 16
+CHART_TITLE_SIZE = 20
+
+# Okabe & Ito's colour-blind-safe palette, then Paul Tol's muted scheme (both distinguishable with the common
+# colour-vision deficiencies). Pale yellows are left out: they vanish on a projector.
+PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#882255", "#332288",
+           "#999933", "#44AA99", "#AA4499", "#117733", "#CC6677", "#DDAA33", "#4477AA", "#6F4E37")
+
+# One colour per event kind (and "death", drawn apart from other status events). Kinds sit in their own lanes
+# and have their own symbol, so colour is a second cue there, not the only one.
+KIND_COLORS = {
+    "symptom": "#AA4499",
+    "diagnosis": "#332288",
+    "biopsy": "#44AA99",
+    "molecular": "#882255",
+    "surgery": "#117733",
+    "radiotherapy": "#E69F00",
+    "chemotherapy": "#999933",
+    "targeted": "#0072B2",
+    "immunotherapy": "#009E73",
+    "endocrine": "#CC6677",
+    "supportive": "#777777",
+    "imaging": "#4477AA",
+    "lab": "#DDAA33",
+    "response": "#009E73",
+    "progression": "#D55E00",
+    "adverse_event": "#CC6677",
+    "status": "#555555",
+    "death": "#000000",
+}
+UNKNOWN_KIND_COLOR = "#777777"
+
+# Symbols for point events (systemic therapies are always intervals: bars or stubs). Vega symbols accept SVG paths
+# on a [-1, 1] square. The right-pointing triangle is kept for the "ongoing" arrow and the diagonal cross for
+# death, so neither can be mistaken for an event kind.
+_STAR = ("M0,-1L0.235,-0.324L0.951,-0.309L0.38,0.124L0.588,0.809L0,0.4L-0.588,0.809L-0.38,0.124L-0.951,-0.309"
+         "L-0.235,-0.324Z")
+_PENTAGON = "M0,-1L0.951,-0.309L0.588,0.809L-0.588,0.809L-0.951,-0.309Z"
+_HEXAGON = "M0,-1L0.866,-0.5L0.866,0.5L0,1L-0.866,0.5L-0.866,-0.5Z"
+_OCTAGON = "M-0.414,-1L0.414,-1L1,-0.414L1,0.414L0.414,1L-0.414,1L-1,0.414L-1,-0.414Z"
+_BOWTIE = "M-1,-0.8L0,-0.15L1,-0.8L1,0.8L0,0.15L-1,0.8Z"
+_BAR = "M-0.4,-1L0.4,-1L0.4,1L-0.4,1Z"
+DEATH_SHAPE = "M-1,-0.75L-0.75,-1L0,-0.25L0.75,-1L1,-0.75L0.25,0L1,0.75L0.75,1L0,0.25L-0.75,1L-1,0.75L-0.25,0Z"
+ARROW_SHAPE = "triangle-right"
+KIND_SHAPES = {
+    "symptom": _PENTAGON,
+    "diagnosis": _STAR,
+    "biopsy": "triangle-down",
+    "molecular": _HEXAGON,
+    "surgery": "square",
+    "radiotherapy": "diamond",
+    "supportive": "triangle-left",
+    "imaging": "circle",
+    "lab": "cross",
+    "response": "triangle-up",
+    "progression": _OCTAGON,
+    "adverse_event": _BOWTIE,
+    "status": _BAR,
+    "death": DEATH_SHAPE,
+}
+UNKNOWN_KIND_SHAPE = "circle"
+
+# One colour per drug or regimen, the same in every case. Keys are lower-case generic names; a regimen is the set
+# of its agents, whatever order or separator the case file uses ("EP (etoposide plus cisplatin)").
+DRUG_COLORS = {
+    "alectinib": "#0072B2",
+    "lorlatinib": "#882255",
+    "crizotinib": "#E69F00",
+    "ensartinib": "#009E73",
+    "brigatinib": "#56B4E9",
+    "ceritinib": "#44AA99",
+    "osimertinib": "#D55E00",
+    "gefitinib": "#CC79A7",
+    "erlotinib": "#AA4499",
+    "afatinib": "#117733",
+    "pembrolizumab": "#4477AA",
+    "nivolumab": "#6F4E37",
+    "atezolizumab": "#117733",
+    "durvalumab": "#44AA99",
+    "tamoxifen": "#CC6677",
+    "zoledronic acid": "#777777",
+    "carboplatin + paclitaxel + bevacizumab": "#999933",
+    "carboplatin + paclitaxel": "#DDAA33",
+    "cisplatin + etoposide": "#332288",
+    "carboplatin + etoposide": "#4477AA",
+    "carboplatin + pemetrexed": "#AA4499",
+    "cisplatin + pemetrexed": "#CC6677",
+}
+# Unknown names (an unnamed regimen, "Endocrine therapy") are hashed into colours no named drug uses: Paul Tol's
+# medium-contrast and dark schemes, also colour-blind-safe.
+FALLBACK_PALETTE = ("#994455", "#997700", "#004488", "#225555", "#666633", "#6699CC", "#EE99AA", "#663333")
+REGIMENS = {frozenset(name.split(" + ")): name for name in DRUG_COLORS if " + " in name}
+AGENTS = frozenset(agent for name in DRUG_COLORS for agent in name.split(" + "))
+# Brand names, and the one-word names of multi-word agents, mapped to their generic name.
+ALIASES = {"alecensa": "alectinib", "lorbrena": "lorlatinib", "lorviqua": "lorlatinib", "xalkori": "crizotinib",
+           "ensacove": "ensartinib", "alunbrig": "brigatinib", "zykadia": "ceritinib", "tagrisso": "osimertinib",
+           "iressa": "gefitinib", "tarceva": "erlotinib", "giotrif": "afatinib", "keytruda": "pembrolizumab",
+           "opdivo": "nivolumab", "tecentriq": "atezolizumab", "imfinzi": "durvalumab", "avastin": "bevacizumab",
+           "alimta": "pemetrexed", "taxol": "paclitaxel", "zometa": "zoledronic acid", "zoledronate": "zoledronic acid"}
+_WORD = re.compile(r"[a-z][a-z0-9]*(?:\s+acid)?")
+
+
+def drug_agents(name: str) -> frozenset[str]:
+    """The known agents named in a drug or regimen label, case-insensitively ('EP (etoposide plus cisplatin)')."""
+    words = (ALIASES.get(word, word) for word in _WORD.findall(str(name).lower()))
+    return frozenset(word for word in words if word in AGENTS)
+
+
+def drug_key(name: str) -> str:
+    """The canonical name a drug's colour is looked up by: a known drug or regimen, else the normalised label."""
+    agents = drug_agents(name)
+    if len(agents) == 1:
+        return next(iter(agents))
+    if agents:
+        return REGIMENS.get(agents, " + ".join(sorted(agents)))
+    return " ".join(str(name).lower().split())
+
+
+def drug_color(name: str) -> str:
+    """The colour of a drug or regimen, identical in every case.
+
+    Known drugs and regimens have a fixed colour (``DRUG_COLORS``); any other name gets a colour of
+    ``FALLBACK_PALETTE`` chosen by a hash of its normalised name (md5, not ``hash()``, which changes between runs).
+    """
+    key = drug_key(name)
+    if key in DRUG_COLORS:
+        return DRUG_COLORS[key]
+    digest = hashlib.md5(key.encode("utf-8")).hexdigest()
+    return FALLBACK_PALETTE[int(digest, 16) % len(FALLBACK_PALETTE)]
+
+
+def kind_color(kind: str) -> str:
+    return KIND_COLORS.get(kind, UNKNOWN_KIND_COLOR)
+
+
+def kind_shape(kind: str) -> str:
+    return KIND_SHAPES.get(kind, UNKNOWN_KIND_SHAPE)
+
+
+def tumor_board_theme() -> alt.theme.ThemeConfig:
+    """Large type for a projected 1280x720 screen, light grid, no frame around the plot."""
+    label = {"labelFontSize": LABEL_SIZE, "labelColor": TEXT_COLOR, "labelFont": FONT}
+    title = {"titleFontSize": TITLE_SIZE, "titleColor": TEXT_COLOR, "titleFont": FONT, "titleFontWeight": "bold"}
+    return {
+        "config": {
+            "font": FONT,
+            "background": "white",
+            "padding": 10,
+            "view": {"stroke": None, "continuousHeight": 300},
+            "axis": {**label, **title, "gridColor": GRID_COLOR, "domainColor": MUTED_COLOR,
+                     "tickColor": MUTED_COLOR, "titlePadding": 10, "labelPadding": 6},
+            # Point marks default to 0.7 opacity and their legend symbols inherit it: solid symbols read better.
+            "legend": {**label, **title, "symbolSize": 180, "symbolStrokeWidth": 2, "symbolOpacity": 1,
+                       "rowPadding": 6, "columnPadding": 18, "titlePadding": 8, "labelLimit": 320, "padding": 5,
+                       "orient": "bottom"},
+            "header": {"labelFontSize": TITLE_SIZE, "titleFontSize": TITLE_SIZE, "labelFont": FONT,
+                       "titleFont": FONT, "labelColor": TEXT_COLOR},
+            "title": {"fontSize": CHART_TITLE_SIZE, "subtitleFontSize": LABEL_SIZE, "anchor": "start",
+                      "font": FONT, "subtitleFont": FONT, "color": TEXT_COLOR, "subtitleColor": MUTED_COLOR,
+                      "offset": 10},
+            "text": {"fontSize": LABEL_SIZE, "font": FONT, "color": TEXT_COLOR},
+            "range": {"category": list(PALETTE)},
+            "concat": {"spacing": 18},
+        }
+    }
+
+
+alt.theme.register(THEME_NAME, enable=True)(tumor_board_theme)
+
+
+def enable_theme() -> None:
+    """Make the tumor-board theme the active Altair theme (it already is after import; idempotent)."""
+    alt.theme.enable(THEME_NAME)

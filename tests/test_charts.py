@@ -1,0 +1,401 @@
+"""Chart builders: spec fragments of chart.to_dict() (marks, encodings, lane order, RECIST lines, colours)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from components import charts, theme
+from timelines import load_case
+from timelines.clinical import recist
+from timelines.tables import (MARKER_COLUMNS, MARKER_EXTRA_COLUMNS, MEASUREMENT_COLUMNS, MEASUREMENT_EXTRA_COLUMNS,
+                              event_table, lane_order, marker_table, measurement_table)
+
+CASES = Path(__file__).resolve().parent.parent / "cases"
+CASE_IDS = sorted(p.stem for p in CASES.glob("*.yaml") if not p.name.startswith("_"))
+
+
+# --- helpers ----------------------------------------------------------------------------------------------------
+
+
+def tables(case_id: str):
+    timeline = load_case(CASES / f"{case_id}.yaml")
+    return timeline, event_table(timeline), measurement_table(timeline), marker_table(timeline)
+
+
+def units(spec: dict, data: dict | None = None):
+    """Every single-mark view of a spec (through layer and vconcat), each with the data it draws."""
+    data = spec.get("data", data)
+    for key in ("layer", "vconcat"):
+        for child in spec.get(key, []):
+            yield from units(child, data)
+    if "mark" in spec:
+        yield {**spec, "data": data}
+
+
+def mark_type(unit: dict) -> str:
+    return unit["mark"]["type"] if isinstance(unit["mark"], dict) else unit["mark"]
+
+
+def values(spec: dict, unit: dict) -> list[dict]:
+    return spec["datasets"][unit["data"]["name"]]
+
+
+def find(spec: dict, mark: str, **encoded) -> list[dict]:
+    """Views of a mark type whose encodings use the given fields (channel=field)."""
+    return [u for u in units(spec) if mark_type(u) == mark
+            and all(u.get("encoding", {}).get(ch, {}).get("field") == f for ch, f in encoded.items())]
+
+
+def scale_map(encoding: dict) -> dict:
+    return dict(zip(encoding["scale"]["domain"], encoding["scale"]["range"]))
+
+
+def make_measurement(**overrides) -> dict:
+    """A measurement-table row for a target lesion (a hand-made table for RECIST tests)."""
+    row = {c: "" for c in MEASUREMENT_COLUMNS + MEASUREMENT_EXTRA_COLUMNS}
+    row.update({"case_id": "hand-made", "lesion_label": "Lesion", "nodal": False, "target": True,
+                "day_start_earliest": None, "day_start_latest": None})
+    row.update(overrides)
+    for side in ("day_start_earliest", "day_start_latest"):
+        row[side] = row["day_start"] if row[side] is None else row[side]
+    return row
+
+
+def recist_table() -> pd.DataFrame:
+    """Two target lesions: sums 40 (baseline), 30 (SD), 20 (PR), 26 (PD: +6 mm and +30 % over the nadir 20)."""
+    sizes = [(0, 25, 15), (60, 18, 12), (120, 12, 8), (180, 16, 10)]
+    rows = []
+    for day, a, b in sizes:
+        rows.append(make_measurement(event_id=f"ct-{day}", lesion_id="a", recist_mm=a, day_start=day))
+        rows.append(make_measurement(event_id=f"ct-{day}", lesion_id="b", recist_mm=b, day_start=day))
+    return pd.DataFrame(rows)
+
+
+# --- timeline ---------------------------------------------------------------------------------------------------
+
+
+def test_timeline_lanes_run_top_to_bottom_in_lane_order():
+    _, events, _, _ = tables("lcnec-alk-lorlatinib")
+    spec = charts.timeline_chart(events, axis="relative").to_dict()
+    tops = {}
+    for unit in units(spec):
+        for row in values(spec, unit):
+            if "lane" in row and "y" in row:
+                tops[row["lane"]] = min(tops.get(row["lane"], 1e9), row["y"])
+    assert sorted(tops, key=tops.get) == lane_order(events)
+    axis = find(spec, "rule", color="bar_key")[0]["encoding"]["y"]["axis"]
+    assert axis["values"] == sorted(axis["values"])
+    assert len(axis["values"]) == len(lane_order(events))
+
+
+def test_timeline_draws_bars_by_drug_and_point_events_by_kind_with_a_shape_each():
+    _, events, _, _ = tables("lcnec-alk-lorlatinib")
+    spec = charts.timeline_chart(events, axis="relative").to_dict()
+    bars = find(spec, "rule", color="bar_key")[0]
+    assert bars["encoding"]["x"]["type"] == "quantitative"
+    assert bars["encoding"]["x2"] == {"field": "x_end"}
+    assert scale_map(bars["encoding"]["color"])["lorlatinib"] == "#882255"
+    points = find(spec, "point", shape="mark_kind")[0]
+    assert points["encoding"]["shape"]["type"] == "nominal"
+    assert scale_map(points["encoding"]["shape"])["imaging"] == "circle"
+    assert scale_map(points["encoding"]["color"])["progression"] == theme.KIND_COLORS["progression"]
+    tooltip_titles = [t["title"] for t in points["encoding"]["tooltip"]]
+    assert {"Event", "Kind", "When", "Source"} <= set(tooltip_titles)
+
+
+def test_calendar_axis_encodes_utc_dates_and_relative_axis_encodes_months_since_diagnosis():
+    _, events, _, _ = tables("lcnec-alk-lorlatinib")
+    calendar = charts.timeline_chart(events, axis="calendar").to_dict()
+    relative = charts.timeline_chart(events, axis="relative").to_dict()
+    cal_bars, rel_bars = find(calendar, "rule", color="bar_key")[0], find(relative, "rule", color="bar_key")[0]
+    assert cal_bars["encoding"]["x"]["type"] == "temporal"
+    assert cal_bars["encoding"]["x"]["timeUnit"] == "utcyearmonthdate"
+    assert rel_bars["encoding"]["x"]["axis"]["title"] == "Months since first diagnosis"
+    lorlatinib = [r for r in values(calendar, cal_bars) if r["lane"] == "lorlatinib"][0]
+    assert lorlatinib["x"].startswith("2022-09-16T00:00:00")
+    assert lorlatinib["x"].endswith("+00:00")
+    months = [r for r in values(relative, rel_bars) if r["lane"] == "lorlatinib"][0]
+    assert months["x"] == pytest.approx(378 / 30.4375)
+
+
+def test_relative_axis_in_days_is_titled_in_days():
+    _, events, _, _ = tables("adeno-alk-leptomeningeal-alectinib")
+    spec = charts.timeline_chart(events, axis="relative", unit="days", day_zero_label="diagnosis").to_dict()
+    assert find(spec, "rule", color="bar_key")[0]["encoding"]["x"]["axis"]["title"] == "Days since diagnosis"
+
+
+def test_calendar_axis_on_a_case_without_calendar_raises_a_clear_error():
+    _, events, _, _ = tables("adeno-alk-leptomeningeal-alectinib")
+    with pytest.raises(ValueError, match="no calendar dates .* Hint: use axis='relative'"):
+        charts.timeline_chart(events, axis="calendar")
+
+
+def test_unknown_axis_lists_the_valid_ones():
+    _, events, _, _ = tables("lcnec-alk-lorlatinib")
+    with pytest.raises(ValueError, match="Unknown axis 'weeks'. Hint: use one of 'calendar', 'relative'"):
+        charts.timeline_chart(events, axis="weeks")
+
+
+def test_ongoing_lorlatinib_ends_with_an_arrow_at_the_last_follow_up():
+    _, events, _, _ = tables("lcnec-alk-lorlatinib")
+    spec = charts.timeline_chart(events, axis="calendar").to_dict()
+    arrows = [u for u in units(spec) if mark_type(u) == "point" and u["mark"].get("shape") == "triangle-right"]
+    assert len(arrows) == 1
+    rows = values(spec, arrows[0])
+    assert [r["lane"] for r in rows] == ["lorlatinib"]
+    assert arrows[0]["encoding"]["x"]["field"] == "x_end"
+
+
+def test_a_drug_has_the_same_colour_in_every_case():
+    colours = set()
+    for case_id in ("lcnec-eml4-alk-alectinib-case1", "lcnec-eml4-alk-alectinib-case2"):
+        _, events, _, _ = tables(case_id)
+        spec = charts.timeline_chart(events, axis="relative").to_dict()
+        bars = find(spec, "rule", color="bar_key")[0]
+        colours.add(scale_map(bars["encoding"]["color"])["alectinib"])
+    assert colours == {"#0072B2"}
+
+
+@pytest.mark.parametrize("a, b", [("alectinib", "ALECTINIB"), ("Alectinib 600 mg BID", "alectinib"),
+                                  ("Alecensa", "alectinib"),
+                                  ("EP (etoposide plus cisplatin)", "cisplatin/etoposide"),
+                                  ("carboplatin/paclitaxel/bevacizumab", "Bevacizumab + Carboplatin + Paclitaxel"),
+                                  ("Some new drug", "some   NEW drug")])
+def test_drug_colour_ignores_case_order_and_separators(a, b):
+    assert theme.drug_color(a) == theme.drug_color(b)
+
+
+def test_unknown_drug_gets_a_stable_colour_no_named_drug_uses():
+    colour = theme.drug_color("Chemotherapy in conjunction with anti-angiogenic therapy")
+    assert colour == theme.drug_color("chemotherapy in conjunction with anti-angiogenic therapy")
+    assert colour in theme.FALLBACK_PALETTE
+    assert not set(theme.FALLBACK_PALETTE) & set(theme.DRUG_COLORS.values())
+
+
+def test_every_point_kind_has_its_own_symbol():
+    shapes = list(theme.KIND_SHAPES.values()) + [theme.ARROW_SHAPE]
+    assert len(shapes) == len(set(shapes))
+
+
+def test_uncertain_dates_are_drawn_as_a_span_behind_a_hollow_symbol():
+    _, events, _, _ = tables("lcnec-alk-lorlatinib")
+    spec = charts.timeline_chart(events, axis="calendar").to_dict()
+    spans = [u for u in units(spec) if mark_type(u) == "rule" and u["encoding"]["x"]["field"] == "span_lo"][0]
+    ngs = [r for r in values(spec, spans) if r["label"] == "NGS, ALK-positive"][0]
+    assert ngs["span_lo"].startswith("2021-09-03") and ngs["span_hi"].startswith("2022-09-24")
+    points = find(spec, "point", shape="mark_kind")[0]
+    assert points["encoding"]["fillOpacity"]["scale"] == {"domain": ["exact", "uncertain"], "range": [1, 0.15]}
+    certainty = {r["label"]: r["certainty"] for r in values(spec, points)}
+    assert certainty["NGS, ALK-positive"] == "uncertain"
+
+
+def test_therapy_with_unreported_end_is_a_fading_stub_never_a_bar():
+    _, events, _, _ = tables("ppamn-hmbox1-alk-ensartinib")
+    spec = charts.timeline_chart(events, axis="calendar").to_dict()
+    bars, stub = find(spec, "rule", color="bar_key")
+    open_ended = events.loc[events["lane"].eq("ensartinib") & events["day_end"].isna(), "label"].tolist()
+    assert open_ended and open_ended[0] not in [r["label"] for r in values(spec, bars)]
+    assert stub["encoding"]["opacity"] == {"field": "opacity", "scale": None, "type": "quantitative"}
+    assert {r["opacity"] for r in values(spec, stub) if r["label"] == open_ended[0]} == {0.55, 0.3, 0.12}
+
+
+def test_death_is_a_black_cross():
+    _, events, _, _ = tables("ppamn-hmbox1-alk-ensartinib")
+    spec = charts.timeline_chart(events, axis="relative").to_dict()
+    points = find(spec, "point", shape="mark_kind")[0]
+    assert "death" in [r["mark_kind"] for r in values(spec, points)]
+    assert scale_map(points["encoding"]["color"])["death"] == "#000000"
+    assert scale_map(points["encoding"]["shape"])["death"] == theme.DEATH_SHAPE
+
+
+def test_dose_change_is_a_tick_on_the_bar_labelled_with_the_new_dose():
+    _, events, _, _ = tables("lcnec-eml4-alk-alectinib-case2")
+    spec = charts.timeline_chart(events, axis="calendar").to_dict()
+    label = find(spec, "text", text="short")[0]
+    rows = values(spec, label)
+    assert [r["short"] for r in rows] == ["halved"]
+    assert rows[0]["x"].startswith("2021-10-16")
+    assert rows[0]["when_text"] == "2021-10-16: halved (abnormal liver function)"
+
+
+@pytest.mark.parametrize("text, day", [("day 397: 300 mg", 397.0), ("2021-10-16: halved", 408.0),
+                                       ("2021-10: 300 mg BID", 408.0), ("~2021: 300 mg BID", 302.0)])
+def test_dose_change_dates_are_read_from_the_written_text(text, day):
+    events = pd.DataFrame([{"event_id": "tki", "lane": "alectinib", "dose_changes": text,
+                            "start_earliest": "2020-09-03", "day_start_earliest": 0}])
+    assert charts.dose_change_frame(events)["day"].tolist() == [day]
+
+
+def test_focus_domain_starts_a_quarter_before_the_latest_diagnosis_of_a_long_history():
+    _, events, _, _ = tables("lcnec-alk-lorlatinib")
+    lo, hi = charts.focus_domain(events, axis="calendar")
+    assert lo == pd.Timestamp("2021-06-03", tz="UTC")
+    assert hi > pd.Timestamp("2024-10-24", tz="UTC")
+    spec = charts.timeline_chart(events, axis="calendar", domain=(lo, hi)).to_dict()
+    x = find(spec, "rule", color="bar_key")[0]["encoding"]["x"]
+    assert x["scale"]["domain"][0] == {"year": 2021, "month": 6, "date": 3, "utc": True}
+    assert "earlier events (2007–2012) not shown" in x["axis"]["title"]
+
+
+def test_focus_domain_is_none_when_the_whole_history_reads_well():
+    _, events, _, _ = tables("ppamn-hmbox1-alk-ensartinib")
+    assert charts.focus_domain(events, axis="relative") is None
+
+
+def test_timeline_zooms_and_pans_on_x_only():
+    _, events, _, _ = tables("lcnec-alk-lorlatinib")
+    spec = charts.timeline_chart(events, axis="relative").to_dict()
+    params = [p for p in spec.get("params", []) + [p for u in units(spec) for p in u.get("params", [])]]
+    assert [(p["select"]["type"], p["select"]["encodings"], p["bind"]) for p in params] == [
+        ("interval", ["x"], "scales")]
+
+
+# --- lesions and RECIST 1.1 -------------------------------------------------------------------------------------
+
+
+def test_recist_reference_lines_follow_the_baseline_and_the_running_nadir():
+    frame = charts.assessment_frame(recist(None, recist_table()))
+    assert frame["category"].tolist() == ["baseline", "SD", "PR", "PD"]
+    assert frame["pr_threshold_mm"].tolist() == pytest.approx([28, 28, 28, 28])
+    # PD for each scan from the nadir before it: 40 -> 48 (+20 %), 30 -> 36 (+20 %), 20 -> 25 (+5 mm > +20 %).
+    assert frame["pd_threshold_mm"].tolist() == pytest.approx([48, 48, 36, 25])
+    assert frame["next_pd_threshold_mm"].tolist() == pytest.approx([48, 36, 25, 25])
+
+
+@pytest.mark.parametrize("nadir, threshold", [(40, 48), (30, 36), (25, 30), (20, 25), (10, 15), (0, 5)])
+def test_pd_threshold_is_the_larger_of_20_percent_and_5_mm_over_the_nadir(nadir, threshold):
+    assert charts.pd_threshold(nadir) == pytest.approx(threshold)
+
+
+def test_lesion_chart_draws_pr_at_70_percent_of_baseline_and_pd_as_a_step_from_the_nadir():
+    table = recist_table()
+    spec = charts.lesion_chart(table, charts.assessment_frame(recist(None, table)), axis="relative").to_dict()
+    lines = [u for u in units(spec) if mark_type(u) == "line" and u["encoding"]["y"]["field"] == "mm"]
+    pr_line, pd_line = lines
+    assert [r["mm"] for r in values(spec, pr_line)] == pytest.approx([28, 28])
+    assert pd_line["mark"]["interpolate"] == "step-after"
+    assert [r["mm"] for r in values(spec, pd_line)] == pytest.approx([48, 36, 25, 25, 25])
+    tags = [r["tag"] for r in values(spec, find(spec, "point", color="category")[0])]
+    assert tags == ["baseline", "SD −25%", "PR −50%", "PD −35%"]
+
+
+def test_lesion_chart_has_one_colour_per_lesion_and_sizes_in_mm():
+    table = recist_table()
+    spec = charts.lesion_chart(table, None, axis="relative").to_dict()
+    line = find(spec, "line", color="lesion_label")[0]
+    assert line["encoding"]["y"] == {**line["encoding"]["y"], "field": "recist_mm", "type": "quantitative",
+                                     "title": "Size (mm)"}
+    assert line["encoding"]["strokeDash"]["field"] == "target_text"
+
+
+def test_case_without_sizes_still_shows_its_imaging_findings():
+    timeline, events, measurements, _ = tables("adeno-alk-leptomeningeal-alectinib")
+    spec = charts.lesion_chart(measurements, charts.assessment_frame(recist(timeline, measurements)),
+                               therapy_bands=charts.therapy_bands(events),
+                               imaging=events[events["kind"].eq("imaging")], axis="relative").to_dict()
+    labels = [r["label"] for u in find(spec, "text", text="label") for r in values(spec, u)]
+    assert "Brain MRI, leptomeningeal carcinomatosis" in labels
+    points = find(spec, "point", shape="trend")[0]
+    assert scale_map(points["encoding"]["shape"])["decreased"] == "triangle-down"
+    assert len(set(charts.TREND_SHAPES.values())) == len(charts.TREND_SHAPES)
+
+
+def test_therapy_bands_are_the_systemic_therapy_rows():
+    _, events, _, _ = tables("lcnec-alk-lorlatinib")
+    assert set(charts.therapy_bands(events)["kind"]) == {"chemotherapy", "endocrine", "targeted"}
+
+
+# --- markers ----------------------------------------------------------------------------------------------------
+
+
+def test_out_of_range_marker_is_flagged_red_with_its_value_and_reference_band():
+    _, events, _, markers = tables("lcnec-eml4-alk-alectinib-case1")
+    spec = charts.marker_chart(markers, therapy_bands=charts.therapy_bands(events), axis="relative").to_dict()
+    points = find(spec, "point", color="flag_text")[0]
+    assert scale_map(points["encoding"]["color"])["high"] == "#D55E00"
+    assert [r["label_text"] for r in values(spec, find(spec, "text", text="label_text")[0])] == ["23.79 ↑"]
+    band = [u for u in units(spec) if mark_type(u) == "rect" and u["encoding"].get("y2") == {"field": "ref_high"}][0]
+    assert values(spec, band)[0]["value"] == 5 and values(spec, band)[0]["ref_high"] == 15
+
+
+def test_a_value_reported_only_in_words_is_a_rule_with_the_word_not_a_point():
+    _, _, _, markers = tables("adeno-alk-miliary-alectinib")
+    spec = charts.marker_chart(markers, axis="relative").to_dict()
+    words = [r["finding"] for u in find(spec, "text", text="finding") for r in values(spec, u)]
+    assert "decreased" in words
+    rules = [u for u in units(spec) if mark_type(u) == "rule" and "y" not in u["encoding"]
+             and u["mark"].get("strokeDash")]
+    assert [r["finding"] for r in values(spec, rules[0])] == ["decreased"]
+
+
+def test_molecular_abundance_is_drawn_over_time_like_a_lab_value():
+    _, _, _, markers = tables("ppamn-hmbox1-alk-ensartinib")
+    spec = charts.marker_chart(markers, axis="calendar").to_dict()
+    series = {}
+    for unit in find(spec, "line"):
+        for row in values(spec, unit):
+            series.setdefault(row["marker"], []).append(row["value"])
+    fusion = [v for name, v in series.items() if "HMBOX1::ALK" in name]
+    assert fusion == [[20.0, 31.0]]
+
+
+# --- every case, every chart ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("builder", ["timeline", "lesions", "markers"])
+def test_empty_tables_give_a_chart_that_says_so(builder):
+    empty = pd.DataFrame(columns=list(MARKER_COLUMNS + MARKER_EXTRA_COLUMNS))
+    chart = {"timeline": lambda: charts.timeline_chart(pd.DataFrame()),
+             "lesions": lambda: charts.lesion_chart(pd.DataFrame(), None),
+             "markers": lambda: charts.marker_chart(empty)}[builder]()
+    spec = chart.to_dict()
+    texts = [r["message"] for u in units(spec) for r in values(spec, u)]
+    assert texts == [{"timeline": "No events in this case", "lesions": "No measurements in this case",
+                      "markers": "No marker values in this case"}[builder]]
+
+
+@pytest.mark.parametrize("case_id", CASE_IDS)
+def test_every_case_builds_and_serialises_every_chart_on_every_axis(case_id):
+    timeline, events, measurements, markers = tables(case_id)
+    assessments = charts.assessment_frame(recist(timeline, measurements))
+    bands, imaging = charts.therapy_bands(events), events[events["kind"].eq("imaging")]
+    axes = ["relative"] + (["calendar"] if timeline.on_calendar else [])
+    for axis in axes:
+        for unit in ("months", "days") if axis == "relative" else ("months",):
+            built = [charts.timeline_chart(events, axis=axis, unit=unit),
+                     charts.lesion_chart(measurements, assessments, therapy_bands=bands, imaging=imaging, axis=axis,
+                                         unit=unit),
+                     charts.marker_chart(markers, therapy_bands=bands, axis=axis, unit=unit)]
+            focus = charts.focus_domain(events, axis=axis, unit=unit)
+            if focus is not None:
+                built.append(charts.timeline_chart(events, axis=axis, unit=unit, domain=focus))
+            for chart in built:
+                assert chart.to_dict()["$schema"].startswith("https://vega.github.io/schema/vega-lite/")
+
+
+@pytest.mark.parametrize("case_id", CASE_IDS)
+def test_every_chart_fits_a_1280_px_wide_slide(case_id):
+    # Regression: labels drawn outside the plot for therapies outside the window once widened a chart to 3925 px.
+    vl_convert = pytest.importorskip("vl_convert")
+    timeline, events, measurements, markers = tables(case_id)
+    axis = "calendar" if timeline.on_calendar else "relative"
+    bands, imaging = charts.therapy_bands(events), events[events["kind"].eq("imaging")]
+    built = [charts.timeline_chart(events, axis=axis),
+             charts.lesion_chart(measurements, charts.assessment_frame(recist(timeline, measurements)),
+                                 therapy_bands=bands, imaging=imaging, axis=axis),
+             charts.marker_chart(markers, therapy_bands=bands, axis=axis)]
+    for chart in built:
+        svg = vl_convert.vegalite_to_svg(chart.to_dict())
+        width = float(svg.split('width="', 1)[1].split('"', 1)[0])
+        assert width <= 1280
+
+
+def test_theme_sets_large_type_for_the_projector():
+    config = theme.tumor_board_theme()["config"]
+    assert config["axis"]["labelFontSize"] >= 14 and config["axis"]["titleFontSize"] >= 16
+    assert config["legend"]["labelFontSize"] >= 14 and config["legend"]["titleFontSize"] >= 16
+    import altair as alt
+    assert alt.theme.active == theme.THEME_NAME
