@@ -6,9 +6,10 @@ from pathlib import Path
 
 import streamlit as st
 
-from components import charts, views
+from components import board, charts, views
+from components.editor import editor_page
 from components.theme import enable_theme
-from timelines.catalog import Entry, case_paths, load_entry
+from timelines.catalog import Entry, case_paths, draft_paths, load_entry
 from timelines.clinical import recist, recist_note
 from timelines.summary import case_summary
 from timelines.tables import day_zero_choices, event_table, marker_table, measurement_table, rebase_days
@@ -50,10 +51,7 @@ def case_page(entry: Entry, stamp: int) -> None:
     options = views.display_options(events, data["on_calendar"], day_zero_choices(events))
     view, slot = views.view_picker(st.query_params.get("view"))
     st.query_params["view"] = view
-    frames = {name: data[name] for name in ("events", "measurements", "markers")}
-    if options["axis"] == "relative" and options["day_zero"]:
-        frames = {name: rebase_days(frame, options["day_zero"]) for name, frame in frames.items()}
-    axis = {"axis": options["axis"], "unit": options["unit"], "day_zero_label": options["day_zero_label"]}
+    frames, axis = _framed(data, options)
     if view == "timeline":
         views.timeline_view(frames["events"], axis, slot)
     elif view == "lesions":
@@ -64,11 +62,45 @@ def case_page(entry: Entry, stamp: int) -> None:
         views.event_table_view(data["events"], entry.case_id)
 
 
+def board_page(entry: Entry, stamp: int) -> None:
+    """Tumor-board mode: the case as a presentation, stepped with buttons or the arrow keys."""
+    data = tables(str(entry.path), stamp)
+    options = views.display_options(data["events"], data["on_calendar"], day_zero_choices(data["events"]))
+    if "board_step" not in st.session_state:
+        st.session_state["board_step"] = board.current_step(st.query_params.get("step"))
+    frames, axis = _framed(data, options)
+    step = board.board_page({**data, **frames}, entry.case_id, st.session_state["board_step"], axis)
+    if step != st.session_state["board_step"]:
+        if step < 0:
+            st.session_state["page"] = "case"
+            st.session_state.pop("board_step", None)
+            st.query_params.pop("step", None)
+        else:
+            st.session_state["board_step"] = step
+        st.rerun()
+    st.query_params["step"] = board.STEPS[step]
+
+
+def _framed(data: dict, options: dict) -> tuple[dict, dict]:
+    """The tables on the chosen time axis (re-anchored on the chosen day 0) and the chart axis options."""
+    frames = {name: data[name] for name in ("events", "measurements", "markers")}
+    if options["axis"] == "relative" and options["day_zero"]:
+        frames = {name: rebase_days(frame, options["day_zero"]) for name, frame in frames.items()}
+    axis = {"axis": options["axis"], "unit": options["unit"], "day_zero_label": options["day_zero_label"]}
+    return frames, axis
+
+
 def main() -> None:
     st.set_page_config(page_title="Oncology timelines", page_icon="🩺", layout="wide")
     enable_theme()
     views.page_style()
-    paths = case_paths(cases_folder())
+    folder = cases_folder()
+    page = views.page_picker(st.query_params.get("page"))
+    st.query_params["page"] = page
+    if page == "editor":
+        editor_page(folder)
+        return
+    paths = case_paths(folder)
     stamps = {str(p): p.stat().st_mtime_ns for p in paths}
     entries = [load(path, stamp) for path, stamp in stamps.items()]
     requested = st.query_params.get("case")
@@ -76,6 +108,7 @@ def main() -> None:
         st.warning(f"There is no case with the id “{requested}”. Choose one from the list.")
         requested = None
     entry = views.case_picker(entries, requested or st.session_state.get("case_picker"))
+    views.drafts_list(draft_paths(folder))
     if entry is None:
         return
     st.query_params["case"] = entry.case_id
@@ -83,7 +116,10 @@ def main() -> None:
         st.title(entry.path.name)
         views.problems_view(entry)
         return
-    case_page(entry, stamps[str(entry.path)])
+    if page == "board":
+        board_page(entry, stamps[str(entry.path)])
+    else:
+        case_page(entry, stamps[str(entry.path)])
 
 
 main()

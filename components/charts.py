@@ -672,8 +672,8 @@ def _open_end_stubs(df: pd.DataFrame, ctx: _Lanes) -> list[alt.Chart]:
 def dose_change_frame(events: pd.DataFrame) -> pd.DataFrame:
     """One row per dose change of the event table's ``dose_changes`` text ('2021-10-16: halved (reason)').
 
-    Columns: ``event_id, lane, when, what, day`` where ``day`` is the day offset of the change (its middle, for
-    a month or a year), or NaN when the date cannot be read.
+    Columns: ``event_id, lane, when, what, text, day`` where ``text`` is the change as written and ``day`` the
+    day offset of the change (the middle of a month or a year), or NaN when the date cannot be read.
     """
     rows = []
     for row in events[events["dose_changes"].fillna("").ne("")].itertuples():
@@ -734,7 +734,10 @@ def _ongoing_arrows(df: pd.DataFrame, ctx: _Lanes) -> list[alt.Chart]:
 
 
 def _event_points(df: pd.DataFrame, ctx: _Lanes) -> list[alt.Chart]:
-    """Point events as symbols, shape and colour by kind; hollow when the date is uncertain; death a black cross."""
+    """Point events as symbols, shape and colour by kind; hollow when the date is uncertain; death a black cross.
+
+    (The response category and the ×n count are drawn by `_point_labels`.)
+    """
     points = df[df["shape"].eq("point")]
     if points.empty:
         return []
@@ -1039,7 +1042,9 @@ def _lesion_panel(measurements: pd.DataFrame, bands, panels: _PanelAxis, *, widt
     data = df[["x", "x_lo", "x_hi", "lesion_label", "certainty", "value_text", "recist_mm"]
               + [f for f, _ in _LESION_TOOLTIP if f not in ("lesion_label",)]]
     tooltip = _tooltip(data, _LESION_TOOLTIP)
-    y = alt.Y("recist_mm:Q", title="Size (mm)", scale=alt.Scale(zero=True, nice=True))
+    # Headroom above the largest lesion, so its value label stays below the therapy labels over the plot.
+    ceiling = float(pd.to_numeric(df["recist_mm"], errors="coerce").max()) * 1.3 or 10
+    y = alt.Y("recist_mm:Q", title="Size (mm)", scale=alt.Scale(domain=[0, ceiling], nice=True))
     base = alt.Chart(data).encode(x=panels.x("x"), y=y)
     layers = _band_layers(bands, panels.tax, panels.x, panels.x2, labels=True, window=panels.window,
                           width=width) + [
@@ -1251,10 +1256,11 @@ def marker_chart(markers: pd.DataFrame, *, therapy_bands: pd.DataFrame | None = 
     -------
     alt.VConcatChart
         Per marker: the reference range as a green band where ``ref_low``/``ref_high`` exist, values as a line
-        and points labelled with the value, coloured by ``flag`` (high: red ↑, low: blue ↓, normal: dark grey),
-        and values reported only in words (``finding``, e.g. "decreased") as a hollow mark with the word.
-        Markers with no number at all get a one-line panel of such marks. A chart that says
-        "No marker values in this case" when the table is empty.
+        and points labelled with the value, coloured by ``flag`` (high: vermillion ↑, low: blue ↓, normal: green,
+        not stated: grey), hollow with a faded span when the date is uncertain. A value reported only in words
+        (``finding``, e.g. "decreased") beside numbers is a dashed vertical rule with the word, never a point at
+        a made-up height; a marker with no number at all gets a one-line panel of labelled marks. Therapy bands
+        behind every panel. A chart that says "No marker values in this case" when the table is empty.
     """
     width = _check_width(width)
     if markers is None or markers.empty:

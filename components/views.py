@@ -14,6 +14,13 @@ EVENT_TABLE_COLUMNS = {
 }
 
 
+def drafts_list(drafts: list) -> None:
+    """Drafts are listed apart from the cases: saved with problems, they are not cases yet."""
+    if drafts:
+        names = ", ".join(p.name for p in drafts)
+        st.sidebar.caption(f"Drafts (saved with problems, not shown as cases): {names}. Open them in the Editor.")
+
+
 def case_picker(entries: list[Entry], selected: str | None) -> Entry | None:
     """Sidebar list of cases (title and patient one-liner); returns the chosen entry."""
     if not entries:
@@ -28,7 +35,7 @@ def case_picker(entries: list[Entry], selected: str | None) -> Entry | None:
 
 
 PAGE_STYLE = """<style>
-.block-container {padding-top: 3.2rem; padding-bottom: 1rem;}
+.block-container {padding-top: 4rem; padding-bottom: 1rem;}
 h2 {font-size: 1.45rem !important; line-height: 1.2 !important; padding-top: 0 !important;}
 </style>"""
 
@@ -44,28 +51,28 @@ def case_header(summary: dict) -> None:
     st.header(summary["title"], anchor=False)
     left, right = st.columns([3, 2], gap="medium")
     with left:
-        lines = [f"**Patient** · {_escape(patient_text(summary['patient']))}"]
+        lines = [f"**Patient** · {escape(patient_text(summary['patient']))}"]
         for d in summary["diagnoses"]:
             when = d["date"] or f"day {d['day']}"
-            stage = f" · {_escape(d['stage'])}" if d.get("stage") else ""
-            lines.append(f"**{_escape(d['label'])}** · {when}{stage}")
+            stage = f" · {escape(d['stage'])}" if d.get("stage") else ""
+            lines.append(f"**{escape(d['label'])}** · {when}{stage}")
         for line in summary["lines"]:
-            lines.append(f"**Line {line['line']}** · " + _escape(line_text(line)))
+            lines.append(f"**Line {line['line']}** · " + escape(line_text(line)))
         st.markdown("  \n".join(lines))
     with right:
         key = [o for o in summary["outcomes"] if o["reported_readings"]] or \
               [o for o in summary["outcomes"] if o["name"] in ("pfs", "os")][:2]
-        st.markdown("  \n".join(_escape(outcome_text(o)) for o in key) or "No outcome can be computed.")
+        st.markdown("  \n".join(escape(outcome_text(o)) for o in key) or "No outcome can be computed.")
     with st.expander("Details: biomarkers, age, every outcome, notes"):
         if summary["patient"].get("age_note"):
-            st.markdown("**Age** · " + _escape(summary["patient"]["age_note"]))
+            st.markdown("**Age** · " + escape(summary["patient"]["age_note"]))
         for d in summary["diagnoses"]:
             markers = "; ".join(f"{b['name']} {b['result']}" for b in d["biomarkers"])
             if markers:
-                st.markdown(f"**{_escape(d['label'])}** · " + _escape(markers))
+                st.markdown(f"**{escape(d['label'])}** · " + escape(markers))
         st.dataframe(outcomes_frame(summary), hide_index=True, width="stretch")
         for note in summary["notes"]:
-            st.markdown("- " + _escape(note))
+            st.markdown("- " + escape(note))
 
 
 def patient_text(patient: dict) -> str:
@@ -130,7 +137,7 @@ def problems_view(entry: Entry) -> None:
     st.code("\n".join(p.format() for p in entry.problems), language=None, wrap_lines=True)
 
 
-def _escape(text: str) -> str:
+def escape(text: str) -> str:
     """Case text is shown as text: Markdown and HTML characters are escaped."""
     for char in "\\`*_{}[]()#+-.!|<>~$":
         text = text.replace(char, "\\" + char)
@@ -212,3 +219,15 @@ def show_chart(chart) -> None:
 
     st.altair_chart(chart.properties(autosize=alt.AutoSizeParams(type="fit-x", contains="padding")),
                     theme=None, width="stretch")
+
+
+PAGES = {"case": "Case", "board": "Tumor board", "editor": "Editor"}
+
+
+def page_picker(requested: str | None) -> str:
+    """Which page: the case, the tumor-board presentation, the editor (kept in the URL as ?page=)."""
+    if "page" not in st.session_state:
+        st.session_state["page"] = requested if requested in PAGES else "case"
+    chosen = st.sidebar.segmented_control("Page", list(PAGES), format_func=PAGES.get, key="page", required=True,
+                                          label_visibility="collapsed")
+    return chosen or "case"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import sys
 from pathlib import Path
 
 import pytest
@@ -43,3 +44,18 @@ def make_case(*events: dict, **overrides) -> dict:
 @pytest.fixture
 def case_dict():
     return make_case(make_event())
+
+
+def pytest_collectstart(collector):
+    """Point `from conftest import ...` at the conftest.py of the test module's own folder.
+
+    tests/ and tests/browser/ each have a conftest.py, and pytest keeps only the last one it loaded
+    under the name `conftest`; without this, the modules of one folder import the other's helpers.
+    """
+    if not isinstance(collector, pytest.Module):
+        return
+    own = collector.path.parent / "conftest.py"
+    for plugin in collector.config.pluginmanager.get_plugins():
+        if getattr(plugin, "__file__", None) == str(own):
+            sys.modules["conftest"] = plugin
+            return

@@ -10,6 +10,7 @@ from .loading import load_case
 from .timeline import Timeline
 
 CASE_SUFFIXES = (".yaml", ".yml")
+DRAFT_SUFFIX = ".draft.yaml"  # a text saved with problems: listed as a draft, never as a case
 
 
 @dataclass(frozen=True)
@@ -41,12 +42,25 @@ class Entry:
 
 
 def case_paths(folder: str | Path) -> list[Path]:
-    """Case files of a folder, sorted; the template and hidden files are not cases."""
+    """Case files of a folder, sorted; the template, hidden files and drafts are not cases."""
     folder = Path(folder)
     if not folder.is_dir():
         return []
     return sorted(p for p in folder.iterdir()
-                  if p.suffix in CASE_SUFFIXES and p.is_file() and not p.name.startswith(("_", ".")))
+                  if p.suffix in CASE_SUFFIXES and p.is_file() and not p.name.startswith(("_", "."))
+                  and not _is_draft(p))
+
+
+def draft_paths(folder: str | Path) -> list[Path]:
+    """Drafts of a folder (`<case-id>.draft.yaml`: saved with problems), sorted."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.iterdir() if _is_draft(p) and p.is_file() and not p.name.startswith(("_", ".")))
+
+
+def _is_draft(path: Path) -> bool:
+    return path.name.endswith(tuple(".draft" + suffix for suffix in CASE_SUFFIXES))
 
 
 def load_entry(path: str | Path) -> Entry:

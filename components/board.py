@@ -1,0 +1,129 @@
+"""Tumor-board mode: one case as a presentation (summary, timeline, lesions, markers, key events)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from components import charts, views
+
+STEPS = ("summary", "timeline", "lesions", "markers", "events")
+STEP_TITLES = {"summary": "Summary", "timeline": "Timeline", "lesions": "Lesions", "markers": "Markers",
+               "events": "Key events"}
+KEY_KINDS = ("diagnosis", "surgery", "chemotherapy", "targeted", "immunotherapy", "endocrine", "radiotherapy",
+             "response", "progression", "adverse_event", "status", "molecular")
+BOARD_STYLE = """<style>
+[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], header[data-testid="stHeader"] {display: none;}
+.block-container {padding-top: 1.2rem; padding-bottom: 0.5rem; max-width: 100%;}
+.block-container p, .block-container li {font-size: 1.35rem; line-height: 1.45;}
+h2 {font-size: 1.9rem !important;}
+[data-testid="stTable"] td, [data-testid="stTable"] th {font-size: 1.15rem;}
+</style>"""
+BOARD_WIDTH = 1100
+
+
+def current_step(requested: str | None) -> int:
+    """The step in the URL (?step=timeline), else the first."""
+    return STEPS.index(requested) if requested in STEPS else 0
+
+
+def board_page(data: dict, case_id: str, step: int, axis: dict) -> int:
+    """Show one step of the presentation; returns the step to show next (after Prev/Next)."""
+    st.html(BOARD_STYLE)
+    name = STEPS[step]
+    top = st.columns([6, 1, 1, 1], vertical_alignment="center")
+    top[0].markdown(f"**{views.escape(data['summary']['title'])}** · {step + 1}/{len(STEPS)} · "
+                    f"{STEP_TITLES[name]}")
+    back = top[1].button("◀ Back", key="board_back", shortcut="Left", disabled=step == 0, width="stretch")
+    forward = top[2].button("Next ▶", key="board_next", shortcut="Right", disabled=step == len(STEPS) - 1,
+                            width="stretch", type="primary")
+    if top[3].button("Exit", key="board_exit", width="stretch", help="Back to the case page"):
+        return -1
+    if back:
+        return step - 1
+    if forward:
+        return step + 1
+    _STEP_VIEWS[name](data, axis)
+    return step
+
+
+def _summary(data: dict, axis: dict) -> None:
+    summary = data["summary"]
+    lines = [f"**Patient** · {views.escape(views.patient_text(summary['patient']))}"]
+    for d in summary["diagnoses"]:
+        when = d["date"] or f"day {d['day']}"
+        stage = f" · {views.escape(d['stage'])}" if d.get("stage") else ""
+        lines.append(f"**{views.escape(d['label'])}** · {when}{stage}")
+    for line in summary["lines"]:
+        lines.append(f"**Line {line['line']}** · {views.escape(views.line_text(line))}")
+    st.markdown("  \n".join(lines))
+    reported = [o for o in summary["outcomes"] if o["reported_readings"]] or \
+        [o for o in summary["outcomes"] if o["name"] in ("pfs", "os")][:3]
+    if reported:
+        st.markdown("**Outcomes** (from the dates · the paper)  \n" +
+                    "  \n".join(views.escape(views.outcome_text(o)) for o in reported))
+
+
+def _timeline(data: dict, axis: dict) -> None:
+    events = data["events"]
+    domain = charts.focus_domain(events, axis=axis["axis"], unit=axis["unit"])
+    views.show_chart(charts.timeline_chart(events, domain=domain, width=BOARD_WIDTH, **axis))
+
+
+def _lesions(data: dict, axis: dict) -> None:
+    events = data["events"]
+    views.show_chart(charts.lesion_chart(data["measurements"], data["assessments"],
+                                         therapy_bands=charts.therapy_bands(events),
+                                         imaging=events[events["kind"] == "imaging"], width=BOARD_WIDTH, **axis))
+    if data["recist_note"]:
+        st.caption(data["recist_note"])
+
+
+def _markers(data: dict, axis: dict) -> None:
+    views.show_chart(charts.marker_chart(data["markers"], therapy_bands=charts.therapy_bands(data["events"]),
+                                         width=BOARD_WIDTH, **axis))
+
+
+def key_events(events: pd.DataFrame, relative: bool) -> pd.DataFrame:
+    """The events a tumor board discusses, one line each: when (with its uncertainty), what, dose or finding."""
+    rows = events[events["kind"].isin(KEY_KINDS)]
+    when = rows.apply(lambda row: when_text(row, relative), axis=1)
+    detail = rows.apply(_detail, axis=1)
+    return pd.DataFrame({"When": when.tolist(), "Event": rows["label"].tolist(), "Dose or finding": detail.tolist()})
+
+
+def when_text(row, relative: bool) -> str:
+    """A date as precisely as it is known: '2020-09-14', '2020-10', '2020-09-14 to 2020-10-31',
+    or 'month 3.2' / 'months 0.5–1.5' on the relative axis."""
+    if relative or not row["start"]:
+        low, high = (row["day_start_earliest"] / DAYS_PER_MONTH, row["day_start_latest"] / DAYS_PER_MONTH)
+        return f"month {low:.1f}" if abs(high - low) < 0.05 else f"months {low:.1f}–{high:.1f}"
+    if row["precision"] == "range":
+        return f"{row['start_earliest']} to {row['start_latest']}"
+    return row["start"]
+
+
+def _detail(row) -> str:
+    if row["dose"]:
+        return row["dose"]
+    return shorten(row["details"], 90)
+
+
+def shorten(text: str, limit: int) -> str:
+    """Text cut at a word boundary with an ellipsis, never mid-word."""
+    text = str(text or "")
+    if len(text) <= limit:
+        return text
+    return text[:limit].rsplit(" ", 1)[0].rstrip(",;:") + " …"
+
+
+DAYS_PER_MONTH = 365.25 / 12
+
+
+def _events(data: dict, axis: dict) -> None:
+    table = key_events(data["events"], axis["axis"] == "relative")
+    st.table(table.set_index("When"))
+
+
+_STEP_VIEWS = {"summary": _summary, "timeline": _timeline, "lesions": _lesions, "markers": _markers,
+               "events": _events}

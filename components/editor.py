@@ -1,0 +1,820 @@
+"""The case editor page: open, create or upload a case, see its problems and timeline as you type, save safely."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import difflib
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from components.snippets import DATES, KINDS, SNIPPETS, SNIPPETS_BY_KEY, TEMPLATE_IDS, fill
+from timelines import storage
+from timelines.catalog import case_paths, load_entry
+from timelines.errors import CaseFileError, Problem
+from timelines.loading import load_text, parse_yaml
+from timelines.schema import THERAPY_KINDS
+from timelines.tables import event_table
+from timelines.timeline import Timeline
+
+try:  # the chart builder is optional: without it the preview is the resolved event table
+    from components.charts import timeline_chart
+except ImportError:  # pragma: no cover - depends on the checkout
+    timeline_chart = None
+
+MAX_UPLOAD_BYTES = 1024 * 1024  # 1 MB, as server.maxUploadSize in .streamlit/config.toml
+UPLOAD_SUFFIXES = (".yaml", ".yml")
+TEMPLATE_NAME = "_template.yaml"
+BUNDLED_TEMPLATE = Path(__file__).resolve().parent.parent / "cases" / TEMPLATE_NAME
+RECOVERY_KEPT = 20
+EDITOR_HEIGHT = 560
+PROBLEMS_SHOWN = 12
+
+# Session-state keys: the document lives in DOC (it survives page switches); TEXT is the text area's own key.
+DOC = "editor_doc"
+TEXT = "editor_text"
+FLASH = "editor_flash"
+RECOVERY = "editor_recovery"
+REJECTED_UPLOAD = "editor_rejected_upload"
+
+RESOLVED_COLUMNS = {
+    "event_id": "Event", "kind": "Kind", "label": "Label", "date_text": "Written", "start": "Start",
+    "start_earliest": "Earliest start", "start_latest": "Latest start", "end_text": "Written end", "end": "End",
+    "end_earliest": "Earliest end", "end_latest": "Latest end", "day_start": "Day", "day_end": "Day (end)",
+    "precision": "Precision",
+}
+
+
+# ---------------------------------------------------------------- the document being edited
+
+@dataclass
+class Document:
+    """The text being edited and where it will be saved; kept in st.session_state."""
+
+    case_id: str | None  # saved as <case_id>.yaml; None until the author gives an id
+    text: str
+    source: str  # where the text came from, in words
+    fingerprint: str | None = None  # of <case_id>.yaml when read or last saved; None: there was no such file
+    saved_text: str | None = None  # the text as it is on disk; None: never saved
+    draft_fingerprint: str | None = None  # of <case_id>.draft.yaml when read or last saved
+    last_valid_text: str | None = None
+    conflict: dict | None = None  # a refused save: path, disk_text, message
+    saved_at: str = ""
+
+
+@dataclass(frozen=True)
+class Check:
+    """What the current text loads to: a timeline, or the problems that stop it."""
+
+    timeline: Timeline | None
+    problems: tuple[Problem, ...] = field(default_factory=tuple)
+
+    @property
+    def ok(self) -> bool:
+        return self.timeline is not None
+
+
+# ---------------------------------------------------------------- pure helpers (tested without Streamlit)
+
+def check_text(text: str, case_id: str | None) -> Check:
+    """Load the text as the file <case_id>.yaml would be loaded; problems explained, tabs included."""
+    try:
+        return Check(load_text(text, f"{case_id}.yaml" if case_id else "<case>"))
+    except CaseFileError as error:
+        return Check(None, tuple(with_tabs_explained(text, error.problems)))
+
+
+def with_tabs_explained(text: str, problems: list[Problem]) -> list[Problem]:
+    """A YAML error on a line holding a tab character is the tab's fault: say so, and how to fix it."""
+    lines = text.splitlines()
+    explained = []
+    for problem in problems:
+        line = lines[problem.line - 1] if problem.line and problem.line <= len(lines) else ""
+        if "\t" in line and ("not valid YAML" in problem.message or "tab character" in problem.message):
+            problem = dataclasses.replace(
+                problem, column=line.index("\t") + 1,
+                message=f"Line {problem.line} contains a tab character; YAML indents with spaces only",
+                hint="replace the tab with spaces (the button 'Replace tabs with spaces' does it for the whole text)")
+        explained.append(problem)
+    return explained
+
+
+def problem_text(problem: Problem) -> str:
+    """`line:col: field: message. Hint: ...` (the file name left out: it is the one being edited)."""
+    return dataclasses.replace(problem, path="@").format()[1:].lstrip(":").lstrip()
+
+
+def problem_excerpt(problem: Problem, text: str) -> str:
+    """The line a problem is on, numbered, with a caret under its column."""
+    lines = text.splitlines()
+    if not problem.line or problem.line > len(lines):
+        return ""
+    gutter = f"{problem.line:>5} | "
+    caret = " " * (len(gutter) - 2) + "| " + " " * max((problem.column or 1) - 1, 0) + "^"
+    return gutter + lines[problem.line - 1].replace("\t", "→") + "\n" + caret
+
+
+def new_case_text(template: str, case_id: str, title: str) -> str:
+    """The template with its id and title replaced (the title quoted as YAML text)."""
+    text = with_top_level(template, "id", case_id)
+    return with_top_level(text, "title", json.dumps(title.strip() or case_id, ensure_ascii=False))
+
+
+def with_top_level(text: str, key: str, value: str) -> str:
+    """The text with the top-level `key:` line set to value (added after `schema:` or at the top if missing)."""
+    line = f"{key}: {value}"
+    pattern = re.compile(rf"^{re.escape(key)}:.*$", re.M)
+    if pattern.search(text):
+        return pattern.sub(lambda _: line, text, count=1)
+    schema = re.search(r"^schema:.*$", text, re.M)
+    if schema:
+        return text[: schema.end()] + "\n" + line + text[schema.end():]
+    return line + "\n" + text
+
+
+def written_id(text: str) -> str | None:
+    """The top-level id the text gives itself, if it is a usable case id."""
+    match = re.search(r"^id:[ \t]*['\"]?([^'\"#\s]+)['\"]?[ \t]*(#.*)?$", text, re.M)
+    if not match:
+        return None
+    try:
+        return storage.check_case_id(match.group(1))
+    except storage.UnsafeCaseName:
+        return None
+
+
+def with_event(text: str, event_yaml: str) -> str:
+    """The text with one more item at the end of its top-level `events:` list (added if there is none).
+
+    The item is indented like the list's first item; comments and the rest of the text are left as written.
+    """
+    lines = text.split("\n")
+    start = next((i for i, line in enumerate(lines) if re.match(r"^events:\s*(\[\s*\])?\s*(#.*)?$", line)), None)
+    if start is None:
+        body = text if text.endswith("\n") or not text else text + "\n"
+        return body + "events:\n" + _indented(event_yaml, 2)
+    lines[start] = re.sub(r"\[\s*\]", "", lines[start]).rstrip()
+    end, indent = start + 1, None
+    for i in range(start + 1, len(lines)):
+        line = lines[i]
+        if not line.strip() or line.lstrip().startswith("#") and not line.startswith(" "):
+            continue
+        if not line.startswith((" ", "-")):
+            break
+        if indent is None and line.lstrip().startswith("-"):
+            indent = len(line) - len(line.lstrip())
+        end = i + 1
+    block = _indented(event_yaml, 2 if indent is None else indent).rstrip("\n").split("\n")
+    return "\n".join(lines[:end] + block + lines[end:])
+
+
+def _indented(block: str, indent: int) -> str:
+    return "".join(" " * indent + line if line.strip() else line for line in block.splitlines(True))
+
+
+def snippet_ids(timeline: Timeline | None) -> dict[str, str | None]:
+    """The ids of a case that snippets refer to: its first diagnosis, a therapy, an interval with an end, a lesion."""
+    if timeline is None:
+        return dict(TEMPLATE_IDS)
+    case = timeline.case
+    therapies = [e.id for e in case.events if e.id and e.kind in THERAPY_KINDS]
+    intervals = [e.id for e in case.events if e.id and getattr(e, "start", None) and (e.end or e.duration)]
+    diagnosis = case.diagnoses[0].id
+    return {"diagnosis": diagnosis, "therapy": therapies[0] if therapies else None,
+            "interval": intervals[0] if intervals else diagnosis,  # a point's end is its own date
+            "lesion": case.lesions[0].id if case.lesions else None}
+
+
+def with_unique_ids(event_yaml: str, text: str) -> str:
+    """The snippet with `id:` values renamed (name-2, name-3...) where the text already uses them."""
+    used = set(re.findall(r"^\s*(?:-\s+)?id:\s*['\"]?([A-Za-z][\w-]*)", text, re.M))
+    for name in re.findall(r"^\s*(?:-\s+)?id:\s*([A-Za-z][\w-]*)", event_yaml, re.M):
+        if name not in used:
+            continue
+        number = 2
+        while f"{name}-{number}" in used:
+            number += 1
+        new = f"{name}-{number}"
+        event_yaml = re.sub(rf"(?<![\w-]){re.escape(name)}(?![\w-])", new, event_yaml)
+        used.add(new)
+    return event_yaml
+
+
+def text_diff(mine: str, theirs: str, mine_name: str = "your version", theirs_name: str = "on disk") -> str:
+    """A unified diff between two texts ('' when they are equal)."""
+    return "".join(difflib.unified_diff(theirs.splitlines(True), mine.splitlines(True),
+                                        fromfile=theirs_name, tofile=mine_name))
+
+
+def upload_text(name: str, data: bytes) -> tuple[str | None, str, str]:
+    """Check an uploaded file before anything else: (text or None, message, hint); message '' when fine."""
+    if len(data) > MAX_UPLOAD_BYTES:
+        return None, (f"{name} is {len(data) / (1024 * 1024):.1f} MB; uploads are limited to 1 MB"), \
+            "a case file is usually well under 100 KB: check that this is the right file"
+    if not name.lower().endswith(UPLOAD_SUFFIXES):
+        return None, f"{name} is not a YAML file", "upload a case file ending in .yaml or .yml"
+    try:
+        text = data.decode("utf-8").lstrip("\ufeff").replace("\r\n", "\n")
+    except UnicodeDecodeError:
+        return None, f"{name} is not text in UTF-8", "open it in a text editor and save it as UTF-8 text"
+    return text, "", ""
+
+
+def resolved_table(timeline: Timeline) -> pd.DataFrame:
+    """Every event with its dates as written and as resolved (earliest and latest), for the author to check."""
+    events = event_table(timeline)
+    return events[list(RESOLVED_COLUMNS)].rename(columns=RESOLVED_COLUMNS)
+
+
+def inert(text: object) -> str:
+    """Text shown through Markdown (st.error, st.caption...) is escaped so case text never formats or links."""
+    text = str(text)
+    for char in "\\`*_{}[]()#+-.!|<>~$:":
+        text = text.replace(char, "\\" + char)
+    return text
+
+
+# ---------------------------------------------------------------- session state
+
+def _doc() -> Document | None:
+    return st.session_state.get(DOC)
+
+
+def _current_text(doc: Document) -> str:
+    """What the author has typed: the text area's value (newer than the document in a callback)."""
+    value = st.session_state.get(TEXT)
+    return doc.text if value is None else value
+
+
+def _set_document(doc: Document, why: str) -> None:
+    """Put a new document in the editor; the replaced one, if it has unsaved text, is kept for recovery."""
+    old = _doc()
+    if old is not None:
+        _keep_for_recovery(old, why, unless_equal_to=doc.text)
+    st.session_state[DOC] = doc
+    st.session_state[TEXT] = doc.text
+
+
+def _set_text(doc: Document, text: str) -> None:
+    doc.text = text
+    st.session_state[TEXT] = text
+
+
+def _keep_for_recovery(doc: Document, why: str, unless_equal_to: str | None = None) -> None:
+    """Keep a copy of the document (its text and where it saves to) unless its text is on disk or kept already."""
+    text = _current_text(doc)
+    if not text.strip() or text == doc.saved_text or text == unless_equal_to:
+        return
+    kept = st.session_state.setdefault(RECOVERY, [])
+    if any(item["doc"].text == text for item in kept):
+        return
+    snapshot = dataclasses.replace(doc, text=text, conflict=None)
+    kept.insert(0, {"doc": snapshot, "why": why, "at": dt.datetime.now().strftime("%H:%M:%S")})
+    del kept[RECOVERY_KEPT:]
+
+
+def _flash(kind: str, message: str, details: str = "", place: str = "top") -> None:
+    """A message for the next run, shown where the author is looking (top, snippets or save)."""
+    st.session_state.setdefault(FLASH, []).append((place, kind, message, details))
+
+
+# ---------------------------------------------------------------- the page
+
+def editor_page(cases_dir: Path) -> None:
+    """The editor: open/new/upload, the text with its problems, snippets, save, and the preview of the last valid state.
+
+    Parameters
+    ----------
+    cases_dir
+        The cases folder: cases are read from and saved to it only.
+    """
+    cases_dir = Path(cases_dir)
+    st.title("Case editor")
+    doc = _doc()
+    _open_panel(cases_dir, expanded=doc is None)
+    _show_flash()
+    if doc is None:
+        st.info("Open a case, start a new one from the template, or upload a case file to begin.")
+        return
+    if TEXT not in st.session_state:  # after a page switch the text area's own state is gone: restore it
+        st.session_state[TEXT] = doc.text
+    _document_header(doc, cases_dir)
+    left, right = st.columns([3, 2], gap="medium")
+    with left:
+        doc.text = st.text_area(
+            "Case file (YAML)", key=TEXT, height=EDITOR_HEIGHT,
+            help="Your text is checked when you press Ctrl+Enter or click outside the box.") or ""
+    check = check_text(doc.text, doc.case_id)
+    if check.ok:
+        doc.last_valid_text = doc.text
+    with right:
+        _problems_panel(doc, check)
+        _snippet_panel(doc, check)
+    _conflict_panel(doc, cases_dir)
+    _save_panel(doc, cases_dir, check)
+    _views_panel(doc, check, cases_dir)
+    _recovery_panel(doc)
+
+
+def _flash_save(kind: str, message: str, details: str = "") -> None:
+    _flash(kind, message, details, place="save")
+
+
+def _show_flash(place: str = "top") -> None:
+    waiting = st.session_state.get(FLASH, [])
+    st.session_state[FLASH] = [item for item in waiting if item[0] != place]
+    for _, kind, message, details in (item for item in waiting if item[0] == place):
+        getattr(st, kind)(message)
+        if details:
+            st.code(details, language=None, wrap_lines=True)
+
+
+def _document_header(doc: Document, cases_dir: Path) -> None:
+    name = f"{doc.case_id}.yaml" if doc.case_id else "(no id yet)"
+    if doc.saved_text is None:
+        state = f"saved as a draft at {doc.saved_at}, not yet as a case" if doc.draft_fingerprint else "not saved yet"
+    elif _current_text(doc) != doc.saved_text:
+        state = "unsaved changes"
+    else:
+        state = f"saved {doc.saved_at}" if doc.saved_at else "no changes"
+    st.subheader(f"Editing {inert(name)}")
+    st.caption(f"{inert(doc.source)} · {inert(state)} · in the folder {inert(cases_dir.name)}/")
+
+
+# ---------------------------------------------------------------- open, new, upload
+
+def _open_panel(cases_dir: Path, expanded: bool) -> None:
+    with st.expander("Open a case, start a new one, or upload a file", expanded=expanded):
+        open_tab, new_tab, upload_tab = st.tabs(["Open", "New from the template", "Upload"])
+        with open_tab:
+            _open_existing(cases_dir)
+        with new_tab:
+            _new_from_template(cases_dir)
+        with upload_tab:
+            _upload(cases_dir)
+
+
+def _case_choices(cases_dir: Path) -> dict[str, str]:
+    """Choice key -> label: every case (title from the file), then every draft, marked as such."""
+    choices = {}
+    for path in case_paths(cases_dir):
+        entry = load_entry(path)
+        label = entry.title if entry.ok else "cannot be loaded: open it to fix it"
+        choices[f"case:{path.name}"] = f"{path.stem} · {label}"
+    for draft in storage.list_drafts(cases_dir):
+        choices[f"draft:{draft.case_id}"] = f"{draft.case_id} · DRAFT (has problems, not shown as a case)"
+    return choices
+
+
+def _open_existing(cases_dir: Path) -> None:
+    choices = _case_choices(cases_dir)
+    if not choices:
+        st.caption("The cases folder holds no case yet.")
+        return
+    st.selectbox("Case", list(choices), format_func=choices.get, key="editor_open_choice")
+    st.button("Open this case", key="editor_open", on_click=_open_choice, args=(cases_dir,))
+
+
+def _open_choice(cases_dir: Path) -> None:
+    choice = st.session_state.get("editor_open_choice") or ""
+    kind, _, name = choice.partition(":")
+    try:
+        if kind == "draft":
+            _open_draft(cases_dir, name)
+        else:
+            _open_case(cases_dir, cases_dir / Path(name).name)
+    except storage.StorageError as error:
+        _flash("error", inert(error.format()))
+
+
+def _open_case(cases_dir: Path, path: Path) -> None:
+    text, print_ = storage.read_for_edit(path)
+    case_id = path.stem
+    draft = storage.safe_case_path(cases_dir, case_id, draft=True) if _is_id(case_id) else None
+    _set_document(Document(case_id if _is_id(case_id) else None, text, f"opened from {path.name}", print_, text),
+                  f"replaced by opening {path.name}")
+    if draft is not None and draft.exists():
+        _flash("warning", f"There is also a draft of this case ({inert(draft.name)}). Choose it under Open "
+                          "to continue it.")
+
+
+def _open_draft(cases_dir: Path, case_id: str) -> None:
+    draft_path = storage.safe_case_path(cases_dir, case_id, draft=True)
+    text, draft_print = storage.read_for_edit(draft_path)
+    case_path = storage.safe_case_path(cases_dir, case_id)
+    case_text, case_print = storage.read_for_edit(case_path) if case_path.exists() else (None, None)
+    _set_document(Document(case_id, text, f"opened from the draft {draft_path.name}", case_print, case_text,
+                           draft_fingerprint=draft_print), f"replaced by opening {draft_path.name}")
+
+
+def _is_id(text: str) -> bool:
+    try:
+        storage.check_case_id(text)
+    except storage.UnsafeCaseName:
+        return False
+    return True
+
+
+def _new_from_template(cases_dir: Path) -> None:
+    st.text_input("Title", key="editor_new_title", on_change=_suggest_id,
+                  placeholder="e.g. ALK-positive LCNEC, first-line lorlatinib")
+    st.text_input("Case id (the file name)", key="editor_new_id", placeholder="e.g. lcnec-alk-lorlatinib",
+                  help="Lowercase letters, digits and hyphens; the file is saved as <id>.yaml in the cases folder.")
+    st.button("Create from the template", key="editor_new", on_click=_create_new, args=(cases_dir,))
+
+
+def _suggest_id() -> None:
+    """Fill the id from the title, unless the author typed one."""
+    current = st.session_state.get("editor_new_id", "")
+    if not current or current == st.session_state.get("editor_new_id_suggested"):
+        suggestion = storage.suggest_case_id(st.session_state.get("editor_new_title", ""))
+        st.session_state["editor_new_id"] = suggestion
+        st.session_state["editor_new_id_suggested"] = suggestion
+
+
+def _create_new(cases_dir: Path) -> None:
+    case_id = (st.session_state.get("editor_new_id") or "").strip()
+    title = st.session_state.get("editor_new_title") or ""
+    try:
+        storage.check_case_id(case_id)
+        _refuse_taken(cases_dir, case_id)
+    except storage.StorageError as error:
+        _flash("error", "Cannot create the case: " + inert(error.format()))
+        return
+    template = cases_dir / TEMPLATE_NAME
+    template = template if template.is_file() else BUNDLED_TEMPLATE
+    text = new_case_text(template.read_text(encoding="utf-8"), case_id, title)
+    _set_document(Document(case_id, text, "new from the template"), "replaced by a new case")
+    _flash("success", f"New case {inert(case_id)} from the template. Replace the EXAMPLE values with your "
+                      "paper's, then Save. Nothing is written until you do.")
+
+
+def _refuse_taken(cases_dir: Path, case_id: str) -> None:
+    """An id is taken by a case or a draft: opening it is the way to change it."""
+    for path in (storage.safe_case_path(cases_dir, case_id), storage.safe_case_path(cases_dir, case_id, draft=True)):
+        if path.exists():
+            raise storage.SaveRefused(f"The id '{case_id}' is already used by {path.name}",
+                                      "choose another id, or open that file to edit it")
+
+
+def _upload(cases_dir: Path) -> None:
+    st.file_uploader("Case file (.yaml or .yml, at most 1 MB)", key="editor_upload", max_upload_size=1,
+                     on_change=_take_upload, args=(cases_dir,),
+                     help="The file is checked first; nothing is saved until you press Save.")
+    st.caption("A file over 1 MB is marked red and not taken in: point at it to read why.")
+    rejected = st.session_state.get(REJECTED_UPLOAD)
+    if rejected:
+        st.button("Open it in the editor anyway, to fix it", key="editor_upload_anyway", on_click=_open_rejected)
+
+
+def _take_upload(cases_dir: Path) -> None:
+    st.session_state.pop(REJECTED_UPLOAD, None)
+    uploaded = st.session_state.get("editor_upload")
+    if uploaded is None:
+        return
+    name, data = uploaded.name, uploaded.getvalue()
+    text, message, hint = upload_text(name, data)
+    if text is None:
+        _flash("error", f"Upload refused: {inert(message)}. Hint: {inert(hint)}. Nothing was changed.")
+        return
+    try:
+        parse_yaml(text)
+    except CaseFileError as error:
+        st.session_state[REJECTED_UPLOAD] = {"name": name, "text": text}
+        _flash("error", f"Upload refused: {inert(name)} cannot be read as YAML. Nothing was changed.",
+               "\n".join(problem_text(p) for p in with_tabs_explained(text, error.problems)))
+        return
+    check = check_text(text, None)
+    case_id = written_id(text)
+    _set_document(Document(case_id, text, f"uploaded from {name}"), f"replaced by the upload {name}")
+    _after_upload(cases_dir, name, case_id, check)
+
+
+def _after_upload(cases_dir: Path, name: str, case_id: str | None, check: Check) -> None:
+    if case_id is None:
+        _flash("warning", f"Loaded {inert(name)}. It has no usable id: give one under 'Save under a new id'.")
+    elif any(p.exists() for p in (storage.safe_case_path(cases_dir, case_id),
+                                  storage.safe_case_path(cases_dir, case_id, draft=True))):
+        _flash("warning", f"Loaded {inert(name)}. A case with the id {inert(case_id)} already exists, so this "
+                          "text can only be saved under a new id; the existing case is not touched.")
+    elif check.ok:
+        _flash("success", f"Loaded {inert(name)}: a valid case. Nothing is saved until you press Save.")
+    else:
+        _flash("warning", f"Loaded {inert(name)}: it has problems, listed beside the text. Nothing is saved "
+                          "until you press Save.")
+
+
+def _open_rejected() -> None:
+    rejected = st.session_state.pop(REJECTED_UPLOAD, None)
+    if rejected:
+        name = rejected["name"]
+        _set_document(Document(written_id(rejected["text"]), rejected["text"], f"uploaded from {name}"),
+                      f"replaced by the upload {name}")
+
+
+# ---------------------------------------------------------------- problems and snippets
+
+def _problems_panel(doc: Document, check: Check) -> None:
+    if check.ok:
+        st.success("No problems: this text is a valid case.")
+        return
+    count = len(check.problems)
+    st.error(f"{count} problem{'s' * (count != 1)} in this text. The preview below shows the last valid version.")
+    shown = check.problems[:PROBLEMS_SHOWN]
+    blocks = []
+    for problem in shown:
+        excerpt = problem_excerpt(problem, doc.text)
+        blocks.append(problem_text(problem) + ("\n" + excerpt if excerpt else ""))
+    if count > len(shown):
+        blocks.append(f"... and {count - len(shown)} more: fix these first.")
+    st.code("\n\n".join(blocks), language=None, wrap_lines=True)
+    if "\t" in doc.text:
+        st.button("Replace tabs with spaces", key="editor_untab", on_click=_replace_tabs)
+
+
+def _replace_tabs() -> None:
+    doc = _doc()
+    text = _current_text(doc)
+    fixed = "\n".join(re.sub(r"^[ \t]+", lambda m: m.group(0).replace("\t", "  "), line)
+                      for line in text.split("\n"))
+    _set_text(doc, fixed.replace("\t", " "))
+
+
+def _snippet_panel(doc: Document, check: Check) -> None:
+    with st.container(border=True):
+        st.markdown("**Insert an event**")
+        st.caption("Adds a ready-made event at the end of the events: list. Replace its example values.")
+        group = st.radio("Show", [KINDS, DATES], horizontal=True, key="editor_snippet_group",
+                         label_visibility="collapsed")
+        options = [s.key for s in SNIPPETS if s.group == group]
+        st.selectbox("Snippet", options, key="editor_snippet",
+                     format_func=lambda key: SNIPPETS_BY_KEY[key].title)
+        chosen = SNIPPETS_BY_KEY.get(st.session_state.get("editor_snippet")) or SNIPPETS_BY_KEY[options[0]]
+        st.caption(inert(chosen.help))
+        st.button("Insert this event", key="editor_insert", on_click=_insert_snippet)
+        _show_flash("snippets")
+
+
+def _insert_snippet() -> None:
+    doc = _doc()
+    snippet = SNIPPETS_BY_KEY.get(st.session_state.get("editor_snippet") or "")
+    if doc is None or snippet is None:
+        return
+    text = _current_text(doc)
+    valid = check_text(doc.last_valid_text, doc.case_id).timeline if doc.last_valid_text else None
+    if snippet.calendar_only and valid is not None and not valid.on_calendar:
+        _flash("warning", "This case has no calendar dates: every date counts from day 0 (origin), so a calendar "
+                          "date cannot be added. Use a relative date instead, e.g. 'dx + 3 months'. Nothing was "
+                          "inserted.", place="snippets")
+        return
+    event = with_unique_ids(fill(snippet, snippet_ids(valid)), text)
+    _set_text(doc, with_event(text, event))
+    _flash("info", f"Inserted “{inert(snippet.title)}” at the end of the events list.", place="snippets")
+
+
+# ---------------------------------------------------------------- saving
+
+def _save_panel(doc: Document, cases_dir: Path, check: Check) -> None:
+    with st.container(border=True):
+        first, second, third = st.columns(3)
+        with first:
+            st.button("Save", key="editor_save", type="primary", on_click=_save, args=(cases_dir, False),
+                      disabled=doc.case_id is None, width="stretch",
+                      help=f"Saves cases/{doc.case_id}.yaml; the version it replaces is kept in the history.")
+        with second:
+            st.button("Save as draft", key="editor_save_draft", on_click=_save, args=(cases_dir, True),
+                      disabled=doc.case_id is None, width="stretch",
+                      help="Keeps a text that still has problems as <id>.draft.yaml; it is listed as a draft, "
+                           "never shown as a case.")
+        with third:
+            st.download_button("Download this text", doc.text.encode("utf-8"), key="editor_download",
+                               file_name=f"{doc.case_id or 'case'}.yaml", mime="application/x-yaml",
+                               on_click="ignore", width="stretch")
+        _show_flash("save")
+        if doc.case_id is None:
+            st.caption("This text has no usable id yet: give it one below to save it.")
+        elif not check.ok:
+            st.caption("This text has problems: it can be saved as a draft, or as the case once they are fixed.")
+        with st.expander("Save under a new id", expanded=doc.case_id is None):
+            st.text_input("New case id", key="editor_save_as_id", placeholder="e.g. lcnec-alk-lorlatinib-v2")
+            st.button("Save as a new case", key="editor_save_as", on_click=_save_as, args=(cases_dir,))
+
+
+def _save(cases_dir: Path, draft: bool) -> None:
+    doc = _doc()
+    if doc is None or doc.case_id is None:
+        return
+    text = _current_text(doc)
+    doc.text = text
+    if draft and doc.fingerprint is None and storage.safe_case_path(cases_dir, doc.case_id).exists():
+        _flash_save("error", f"A case with the id {inert(doc.case_id)} exists and is not the one you are editing. "
+                        "Hint: save your text under a new id.")
+        return
+    expected = doc.draft_fingerprint if draft else doc.fingerprint
+    allow_new = draft or doc.fingerprint is None
+    try:
+        result = storage.save_case(cases_dir, doc.case_id, text, expected_fingerprint=expected,
+                                   allow_new=allow_new, draft=draft)
+    except storage.SaveConflict as conflict:
+        doc.conflict = {"path": conflict.path.name, "disk_text": conflict.disk_text, "message": conflict.format(),
+                        "draft": draft}
+        return
+    except storage.SaveRefused as error:
+        details = "\n".join(problem_text(p) for p in error.problems[:PROBLEMS_SHOWN])
+        _flash_save("error", "Not saved: " + inert(error.format()), details)
+        return
+    except storage.StorageError as error:
+        _flash_save("error", "Not saved: " + inert(error.format()))
+        return
+    except OSError as error:
+        _flash_save("error", f"Not saved: the file could not be written ({inert(error.strerror or error)}). "
+                        "The file on disk is unchanged; your text is still here.")
+        return
+    _saved(doc, result, text)
+
+
+def _saved(doc: Document, result: storage.SaveResult, text: str) -> None:
+    doc.conflict = None
+    doc.saved_at = dt.datetime.now().strftime("%H:%M:%S")
+    if result.draft:
+        doc.draft_fingerprint = result.fingerprint
+        _flash_save("success", f"Saved as the draft {inert(result.path.name)}. It is not a case yet: it is listed as a "
+                          "draft until its problems are fixed and it is saved.")
+        return
+    doc.fingerprint, doc.saved_text, doc.draft_fingerprint = result.fingerprint, text, None
+    note = " The previous version is kept in the history." if result.backup else ""
+    if result.retired_draft:
+        note += " The draft of this case was moved to the history."
+    _flash_save("success", f"Saved {inert(result.path.name)}.{note}")
+
+
+def _save_as(cases_dir: Path, key: str = "editor_save_as_id") -> None:
+    doc = _doc()
+    if doc is None:
+        return
+    doc.text = _current_text(doc)
+    case_id = (st.session_state.get(key) or "").strip()
+    try:
+        storage.check_case_id(case_id)
+        _refuse_taken(cases_dir, case_id)
+    except storage.StorageError as error:
+        _flash_save("error", "Not saved: " + inert(error.format()))
+        return
+    text = with_top_level(_current_text(doc), "id", case_id)
+    old = dataclasses.replace(doc)
+    doc.case_id, doc.fingerprint, doc.saved_text, doc.draft_fingerprint = case_id, None, None, None
+    doc.source = f"saved under a new id (from {old.case_id or 'an unsaved text'})"
+    _set_text(doc, text)
+    check = check_text(text, case_id)
+    _save(cases_dir, draft=not check.ok)
+    if doc.saved_text is None and doc.draft_fingerprint is None:  # refused: back to the previous target
+        st.session_state[DOC] = old
+        st.session_state[TEXT] = old.text
+
+
+# ---------------------------------------------------------------- a refused save: both versions, three choices
+
+def _conflict_panel(doc: Document, cases_dir: Path) -> None:
+    conflict = doc.conflict
+    if not conflict:
+        return
+    with st.container(border=True):
+        st.error("Not saved, and nothing was overwritten: " + inert(conflict["message"]))
+        disk = conflict["disk_text"]
+        if disk is None:
+            st.caption("The file is no longer on disk. Your version is below.")
+        else:
+            st.markdown("**Differences** (lines starting with - are only on disk, + only in your version)")
+            st.code(text_diff(doc.text, disk) or "(the two versions are the same)", language="diff", wrap_lines=True)
+            mine, theirs = st.columns(2)
+            with mine:
+                st.markdown("**Your version**")
+                st.code(doc.text, language="yaml", line_numbers=True, height=320)
+            with theirs:
+                st.markdown(f"**On disk now** ({inert(conflict['path'])})")
+                st.code(disk, language="yaml", line_numbers=True, height=320)
+        keep, reload, new = st.columns(3)
+        keep.button("Keep editing", key="editor_conflict_keep", on_click=_dismiss_conflict, width="stretch")
+        reload.button("Reload from disk", key="editor_conflict_reload", on_click=_reload_from_disk,
+                      disabled=disk is None, width="stretch",
+                      help="Your version is kept under 'Texts you replaced' at the bottom of the page.")
+        with new:
+            st.text_input("New case id", key="editor_conflict_id", placeholder="e.g. my-case-v2")
+            st.button("Save mine under this new id", key="editor_conflict_save_as", on_click=_save_as,
+                      args=(cases_dir, "editor_conflict_id"), width="stretch")
+
+
+def _dismiss_conflict() -> None:
+    doc = _doc()
+    if doc is not None:
+        doc.conflict = None
+        _flash_save("info", "Keep editing: the file on disk is unchanged. Saving will be refused again until you "
+                       "reload it or save under a new id.")
+
+
+def _reload_from_disk() -> None:
+    doc = _doc()
+    if doc is None or not doc.conflict or doc.conflict["disk_text"] is None:
+        return
+    draft = doc.conflict.get("draft")
+    _keep_for_recovery(doc, "replaced by reloading from disk")
+    disk = doc.conflict["disk_text"]
+    new = dataclasses.replace(doc, text=disk, conflict=None, source=f"reloaded from {doc.conflict['path']}")
+    disk_print = storage.fingerprint(disk.encode("utf-8"))
+    if draft:
+        new.draft_fingerprint = disk_print
+    else:
+        new.fingerprint, new.saved_text = disk_print, disk
+    st.session_state[DOC] = new
+    st.session_state[TEXT] = disk
+    _flash_save("info", "Reloaded from disk. Your version is kept under 'Texts you replaced' at the bottom of the page.")
+
+
+# ---------------------------------------------------------------- preview, resolved dates, line numbers, history
+
+def _views_panel(doc: Document, check: Check, cases_dir: Path) -> None:
+    shown = check.timeline or (check_text(doc.last_valid_text, doc.case_id).timeline if doc.last_valid_text else None)
+    preview, resolved, numbered, past = st.tabs(["Timeline preview", "What the dates resolve to",
+                                                 "Text with line numbers", "History"])
+    with preview:
+        _preview(shown, check.ok)
+    with resolved:
+        if shown is None:
+            st.info("Nothing to show yet: the text has never been a valid case.")
+        else:
+            if not check.ok:
+                st.caption("From the last valid version of the text.")
+            st.dataframe(resolved_table(shown), hide_index=True, width="stretch")
+    with numbered:
+        st.code(doc.text, language="yaml", line_numbers=True)
+    with past:
+        _history_view(doc, cases_dir)
+
+
+def _preview(timeline: Timeline | None, current: bool) -> None:
+    if timeline is None:
+        st.info("The preview appears as soon as the text is a valid case.")
+        return
+    st.caption("Preview of the current text." if current else
+               "Preview of the last valid version: fix the problems above to update it.")
+    events = event_table(timeline)
+    if timeline_chart is not None:
+        try:
+            chart = timeline_chart(events, axis="calendar" if timeline.on_calendar else "relative")
+        except Exception as error:  # the editor stays usable even if a chart cannot be drawn
+            st.warning(f"The timeline cannot be drawn ({inert(type(error).__name__)}); the events are listed instead.")
+        else:
+            st.altair_chart(chart, theme=None, width="stretch")
+            return
+    st.dataframe(resolved_table(timeline), hide_index=True, width="stretch")
+
+
+def _history_view(doc: Document, cases_dir: Path) -> None:
+    versions = storage.history(cases_dir, doc.case_id) if doc.case_id else []
+    if not versions:
+        st.caption("No earlier versions: each save keeps the version it replaces here (the newest "
+                   f"{storage.HISTORY_KEPT}).")
+        return
+    labels = {str(i): f"{v.saved_at.astimezone():%Y-%m-%d %H:%M:%S}{' (draft)' if v.draft else ''}"
+              for i, v in enumerate(versions)}
+    chosen = st.selectbox("Earlier version (replaced at)", list(labels), format_func=labels.get,
+                          key="editor_history_choice")
+    version = versions[int(chosen or 0)]
+    text = version.read_text()
+    st.code(text_diff(doc.text, text, theirs_name="earlier version", mine_name="current text")
+            or "(the same as the current text)", language="diff")
+    st.button("Open this version in the editor", key="editor_history_open", on_click=_open_version,
+              args=(text, labels[chosen or "0"]))
+
+
+def _open_version(text: str, label: str) -> None:
+    doc = _doc()
+    _keep_for_recovery(doc, f"replaced by the version of {label}")
+    _set_text(doc, text)
+    _flash_save("info", f"Opened the version of {inert(label)}. Save to make it the current version again.")
+
+
+def _recovery_panel(doc: Document) -> None:
+    kept = st.session_state.get(RECOVERY, [])
+    if not kept:
+        return
+    with st.expander(f"Texts you replaced in this session ({len(kept)})"):
+        st.caption("Whenever a text with unsaved changes is replaced (opening, uploading, reloading), it is kept "
+                   "here until you close the browser tab.")
+        for i, item in enumerate(kept):
+            st.text(f"{item['at']} · {item['doc'].case_id or 'no id'} · {item['why']}")
+            st.button("Bring this text back", key=f"editor_recover_{i}", on_click=_recover, args=(i,))
+
+
+def _recover(index: int) -> None:
+    kept = st.session_state.get(RECOVERY, [])
+    if index >= len(kept):
+        return
+    item = kept.pop(index)
+    _set_document(item["doc"], "replaced by bringing back an earlier text")
+    _flash_save("info", "The text is back in the editor, with the file it belongs to. It is not saved yet.")

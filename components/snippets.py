@@ -1,0 +1,331 @@
+"""Ready-to-insert events for the case editor: one per event kind and one per date form (declarative data).
+
+Each snippet is one item of the `events:` list, written at column 0 (the editor indents it to match the
+file). `$diagnosis`, `$therapy`, `$interval` and `$lesion` are filled with ids of the case being edited
+(`fill`); a line whose id the case does not have is inserted commented out, so the snippet stays valid.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+from dataclasses import dataclass
+
+KINDS = "Event kinds"
+DATES = "Date forms"
+
+
+@dataclass(frozen=True)
+class Snippet:
+    """One insertable event: where it is listed, what it shows, and its YAML."""
+
+    key: str
+    group: str  # KINDS or DATES
+    title: str
+    help: str
+    text: str
+    calendar_only: bool = False  # uses a calendar date: not for a case whose dates all count from day 0
+
+
+# What fills each placeholder, and what is shown when the case has no such id.
+PLACEHOLDERS = {
+    "diagnosis": "<diagnosis id>",  # a diagnosis: dates count from it, `primary:` names it
+    "therapy": "<therapy id>",  # a therapy event with an id: `therapy:`, `attribution:`
+    "interval": "<interval id>",  # an interval event with a known end: `.end` dates count from its end
+    "lesion": "<lesion id>",  # a lesion declared under `lesions:`
+}
+
+# The ids of cases/_template.yaml, used when the text being edited cannot be read.
+TEMPLATE_IDS = {"diagnosis": "lung-adeno", "therapy": "alectinib", "interval": "tamoxifen", "lesion": "lung-rul"}
+
+SNIPPETS: tuple[Snippet, ...] = (
+    # ---------------------------------------------------------------- one per event kind
+    Snippet("diagnosis", KINDS, "Diagnosis (restaging, a new finding about a primary)",
+            "A later statement (restaging, new histology) about a primary listed under diagnoses.", """\
+- kind: diagnosis
+  label: Restaged
+  date: "$diagnosis + 1 month"       # or a date: "2022-09-08"
+  primary: $diagnosis               # which diagnosis it is about
+  stage: cT2aN2M1b, stage IVA (AJCC 8th edition)
+  quote: "..."
+"""),
+    Snippet("symptom", KINDS, "Symptom", "A symptom: a single day (date:) or a span (start: and end:).", """\
+- kind: symptom
+  label: Cough
+  start: "~$diagnosis - 3 months"    # a span; a single day takes date: instead
+  end: "$diagnosis"
+  description: Dry cough
+  quote: "..."
+"""),
+    Snippet("surgery", KINDS, "Surgery", "An operation on one day: procedure, site, margin.", """\
+- kind: surgery
+  label: Lobectomy
+  date: "$diagnosis + 1 month"       # or a date: "2022-09-08"
+  procedure: Right upper lobectomy with lymph node dissection
+  site: Right upper lobe
+  margin: R0
+  primary: $diagnosis               # the diagnosis it treats
+  quote: "..."
+"""),
+    Snippet("biopsy", KINDS, "Biopsy", "A biopsy: method, site and result.", """\
+- kind: biopsy
+  label: CT-guided biopsy
+  date: "$diagnosis"                 # or a date: "2022-09-08"
+  method: CT-guided                 # CT-guided, EBUS-TBNA, TBLB, ultrasound-guided ...
+  site: Right upper lobe
+  result: Adenocarcinoma
+  quote: "..."
+"""),
+    Snippet("molecular", KINDS, "Molecular test (NGS, FISH, IHC, PCR)", "Genes and alterations found.", """\
+- kind: molecular
+  label: Tissue NGS
+  date: "$diagnosis + 2 weeks"       # or a date: "2022-09-08"
+  method: NGS                       # NGS, FISH, IHC, PCR ...
+  specimen: Biopsy specimen
+  findings:
+    - {gene: ALK, alteration: EML4-ALK fusion, variant: "E13:A20", abundance_pct: 12.5, result: detected}
+  quote: "..."
+"""),
+    Snippet("chemotherapy", KINDS, "Chemotherapy", "A course of chemotherapy: regimen, agents, cycles, line.", """\
+- id: chemo
+  kind: chemotherapy
+  label: Carboplatin/pemetrexed
+  regimen: carboplatin/pemetrexed
+  agents: [carboplatin, pemetrexed]
+  cycles: 4
+  intent: first line
+  line: 1                           # line of therapy: 1 for first line
+  start: "$diagnosis + 1 month"      # or a date: "2022-09-08"
+  end: "chemo + 12 weeks"           # or duration: 12 weeks, or ongoing: true
+  quote: "..."
+"""),
+    Snippet("targeted", KINDS, "Targeted therapy", "A targeted drug: dose, line, why it stopped.", """\
+- id: osimertinib
+  kind: targeted
+  label: Osimertinib
+  drug: osimertinib
+  dose: 80 mg daily
+  line: 1
+  start: "$diagnosis + 1 month"      # or a date: "2022-09-08"
+  ongoing: true                     # or end: "..." or duration: 10 months
+  # dose_changes:
+  #   - {date: "osimertinib + 4 months", dose: 40 mg daily, reason: ...}
+  quote: "..."
+"""),
+    Snippet("immunotherapy", KINDS, "Immunotherapy", "An immune checkpoint inhibitor or other immunotherapy.", """\
+- id: pembrolizumab
+  kind: immunotherapy
+  label: Pembrolizumab
+  drug: pembrolizumab
+  dose: 200 mg every 3 weeks
+  line: 2
+  start: "$diagnosis + 6 months"     # or a date: "2022-09-08"
+  duration: 6 months                # or end: "..." or ongoing: true
+  reason_stopped: progression
+  quote: "..."
+"""),
+    Snippet("endocrine", KINDS, "Endocrine therapy", "Tamoxifen, an aromatase inhibitor ... (oophorectomy is a surgery).", """\
+- kind: endocrine
+  label: Letrozole
+  drug: letrozole
+  dose: 2.5 mg daily
+  intent: adjuvant
+  start: "$diagnosis + 2 months"     # or a date: "2022-09-08"
+  duration: 5 years                 # or end: "..." or ongoing: true
+  quote: "..."
+"""),
+    Snippet("radiotherapy", KINDS, "Radiotherapy", "SRS, WBRT, conventional ...: total dose in Gy and fractions.", """\
+- kind: radiotherapy
+  label: SRS to brain metastasis
+  date: "$diagnosis + 3 months"      # one day; a course takes start: and end: instead
+  technique: SRS                    # SRS, gamma knife, WBRT, conventional ...
+  site: left frontal metastasis
+  dose_gy: 24                       # total dose in Gy (2,400 cGy -> 24)
+  fractions: 1
+  quote: "..."
+"""),
+    Snippet("supportive", KINDS, "Supportive care", "Bone protection, antiemetics, transfusions ...", """\
+- kind: supportive
+  label: Zoledronic acid
+  drug: zoledronic acid
+  purpose: bone metastases
+  start: "$diagnosis + 1 month"      # a span; a single dose takes date: instead
+  ongoing: true
+  quote: "..."
+"""),
+    Snippet("imaging", KINDS, "Imaging (with lesion sizes)", "CT, MRI, PET ...: finding, trend, lesion measurements.", """\
+- kind: imaging
+  label: Chest CT
+  date: "$diagnosis + 3 months"      # or a date: "2022-09-08"
+  modality: CT                      # CT, MRI, PET, X-ray, US, bone scan
+  region: chest
+  finding: The primary tumour decreased in size
+  trend: decreased                  # decreased | increased | stable | new | resolved | mixed
+  measurements: [{lesion: $lesion, size: 1.9 x 1.4 cm}]
+  quote: "..."
+"""),
+    Snippet("lab", KINDS, "Lab values", "Tumour markers and other values, with a reference range when the paper gives one.", """\
+- kind: lab
+  label: CEA
+  date: "$diagnosis"                 # or a date: "2022-09-08"
+  values:
+    - {marker: CEA, value: 12.4, unit: ng/mL, ref_low: 0, ref_high: 5}
+    - {marker: LDH, value: 310, unit: U/L, flag: high}     # no range in the paper: flag high | low | normal
+  quote: "..."
+"""),
+    Snippet("response", KINDS, "Response (CR, PR, SD, PD)", "A response assessment to a therapy.", """\
+- kind: response
+  label: Partial response
+  date: "$diagnosis + 3 months"      # or a date: "2022-09-08"
+  category: PR                      # CR | PR | SD | PD | NE
+  scope: overall                    # overall, intracranial, extracranial ...
+  criteria: RECIST 1.1
+  therapy: $therapy                 # the therapy event's id
+  quote: "..."
+"""),
+    Snippet("progression", KINDS, "Progression or recurrence", "Where the disease progressed and how it was confirmed.", """\
+- kind: progression
+  label: Intracranial progression
+  date: "~$diagnosis + 1 year"       # or a date: "2022-09-08"
+  site: brain
+  confirmed_by: brain MRI
+  therapy: $therapy                 # the therapy it progressed on
+  quote: "..."
+"""),
+    Snippet("adverse_event", KINDS, "Adverse event", "A side effect: CTCAE term and grade, the drug it is attributed to.", """\
+- kind: adverse_event
+  label: Rash, grade 2
+  term: Rash acneiform
+  grade: 2                          # CTCAE grade 1-5, only when the paper gives it
+  attribution: $therapy             # the therapy event's id
+  action: dose held for one week
+  date: "$diagnosis + 2 months"      # one day; a span takes start: and end: instead
+  quote: "..."
+"""),
+    Snippet("status", KINDS, "Status at last follow-up", "Alive, dead, remission, no evidence of disease, lost to follow-up.", """\
+- kind: status
+  label: Alive at last follow-up
+  date: "$diagnosis + 2 years"       # or a date: "2024-09"
+  status: alive                     # alive | dead | remission | no_evidence_of_disease | lost_to_follow_up
+  quote: "..."
+"""),
+    # ---------------------------------------------------------------- one per date form
+    Snippet("date-day", DATES, "Day: 2022-09-08", "The paper gives the day.", """\
+- kind: imaging
+  label: CT on a known day
+  date: "2022-09-08"                # DATE FORM: day (year-month-day, two digits each)
+  modality: CT
+""", calendar_only=True),
+    Snippet("date-month", DATES, "Month: 2022-09", "The paper gives only the month: any day of it.", """\
+- kind: imaging
+  label: CT in a known month
+  date: "2022-09"                   # DATE FORM: month (any day of September 2022)
+  modality: CT
+""", calendar_only=True),
+    Snippet("date-year", DATES, "Year: 2022", "The paper gives only the year.", """\
+- kind: imaging
+  label: CT in a known year
+  date: "2022"                      # DATE FORM: year (any day of 2022)
+  modality: CT
+""", calendar_only=True),
+    Snippet("date-approximate", DATES, "Approximate: ~2022-09", "Implied by the paper but not stated; a note says why.", """\
+- kind: imaging
+  label: CT, approximate date
+  date: "~2022-09"                  # DATE FORM: approximate (bounds widen by a month; ~2022-09-08: by 7 days)
+  modality: CT
+  note: "Why the date is approximate: ..."
+""", calendar_only=True),
+    Snippet("date-relative", DATES, "Relative: <id> + 3 months", "Counted from the START of another event.", """\
+- kind: imaging
+  label: CT 3 months later
+  date: "$diagnosis + 3 months"      # DATE FORM: relative (days, weeks, months, years; spaces around +)
+  modality: CT
+"""),
+    Snippet("date-relative-before", DATES, "Relative, before: <id> - 2 weeks", "Counted back from another event.", """\
+- kind: imaging
+  label: CT 2 weeks before
+  date: "$diagnosis - 2 weeks"       # DATE FORM: relative, minus
+  modality: CT
+"""),
+    Snippet("date-relative-end", DATES, "Relative to an end: <id>.end + 2 weeks", "Counted from the END of an interval.", """\
+- kind: imaging
+  label: CT after the end of a therapy
+  date: "$interval.end + 2 weeks"    # DATE FORM: relative to the END of an interval event
+  modality: CT
+"""),
+    Snippet("date-approximate-relative", DATES, "Approximate relative: ~<id> + 1 month",
+            "'About a month later': the bounds widen by one unit of the offset.", """\
+- kind: imaging
+  label: CT about a month later
+  date: "~$diagnosis + 1 month"      # DATE FORM: approximate relative (+/- 1 month)
+  modality: CT
+"""),
+    Snippet("date-after", DATES, "After: after <id>", "Only the order is known: later than that event.", """\
+- kind: imaging
+  label: CT at some point after
+  date: "after $diagnosis"           # DATE FORM: after (no later bound than the last follow-up)
+  modality: CT
+"""),
+    Snippet("date-before", DATES, "Before: before <id>", "Only the order is known: earlier than that event.", """\
+- kind: imaging
+  label: CT at some point before
+  date: "before $diagnosis"          # DATE FORM: before (no earlier bound than the first date of the case)
+  modality: CT
+"""),
+    Snippet("date-between", DATES, "Between: between <id> and <id or date>", "Somewhere in a span.", """\
+- kind: imaging
+  label: CT in the first year
+  date: "between $diagnosis and $diagnosis + 1 year"   # DATE FORM: between (each side a date or an event)
+  modality: CT
+"""),
+    # An origin event cannot be inserted into a valid case: a case either has calendar dates (and no day 0)
+    # or already has its one day 0. So this form is inserted as the explanation of how to use it.
+    Snippet("date-origin", DATES, "Origin: day 0 of a case without calendar dates (how to)",
+            "For a paper that gives no calendar date at all: inserts, as comments, how to set day 0.", """\
+# DATE FORM: origin = day 0 of a case whose paper gives NO calendar date at all.
+# Write it once, as the date of the first diagnosis:
+#     diagnoses:
+#       - id: dx
+#         date: origin
+# and date every other event relative to it, e.g.  date: "dx + 3 months".
+# A case with origin cannot also hold calendar dates such as "2022-09-08".
+"""),
+    Snippet("ending-end", DATES, "Interval ending: end", "A span with a known end.", """\
+- kind: symptom
+  label: Fatigue
+  start: "$diagnosis + 1 month"      # ENDING: end (a date in any form)
+  end: "$diagnosis + 3 months"
+  description: Fatigue
+"""),
+    Snippet("ending-duration", DATES, "Interval ending: duration", "A span given as its length.", """\
+- kind: symptom
+  label: Fatigue
+  start: "$diagnosis + 1 month"
+  duration: "~2 months"             # ENDING: duration (days, weeks, months, years; ~ when approximate)
+  description: Fatigue
+"""),
+    Snippet("ending-ongoing", DATES, "Interval ending: ongoing", "Still going at the last follow-up.", """\
+- kind: supportive
+  label: Denosumab
+  drug: denosumab
+  start: "$diagnosis + 1 month"
+  ongoing: true                     # ENDING: ongoing (the bar ends at the last follow-up with an arrow)
+"""),
+)
+
+SNIPPETS_BY_KEY = {snippet.key: snippet for snippet in SNIPPETS}
+
+
+def fill(snippet: Snippet, ids: dict[str, str | None]) -> str:
+    """The snippet's YAML with the case's ids; a line needing an id the case lacks is commented out."""
+    lines = []
+    for line in snippet.text.splitlines():
+        names = re.findall(r"\$(\w+)", line)
+        if any(not ids.get(name) for name in names):
+            shown = string.Template(line).safe_substitute({n: ids.get(n) or PLACEHOLDERS.get(n, n) for n in names})
+            body = shown.lstrip(" ")
+            line = shown[: len(shown) - len(body)] + "# " + body
+        else:
+            line = string.Template(line).safe_substitute(ids)
+        lines.append(line)
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,119 @@
+"""The case editor in Chromium: a mistake is explained at its line, the fix updates the preview, and saving works."""
+
+from __future__ import annotations
+
+import re
+import shutil
+
+import pytest
+from playwright.sync_api import expect
+
+from conftest import ROOT, screenshot, streamlit_server
+
+EDITOR_APP = ROOT / "tests" / "apps" / "editor_app.py"
+CHART = '[data-testid="stVegaLiteChart"]'
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def cases_dir(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("editor-cases")
+    for path in (ROOT / "cases").iterdir():
+        if path.is_file():
+            shutil.copy(path, folder / path.name)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def editor_url(cases_dir):
+    with streamlit_server(EDITOR_APP, cases_dir=cases_dir) as url:
+        yield url
+
+
+def editor_box(page):
+    return page.get_by_role("textbox", name="Case file (YAML)")
+
+
+def commit(page, text: str) -> None:
+    """Type the whole text into the editor and apply it (Ctrl+Enter, as the text area's own hint says)."""
+    box = editor_box(page)
+    box.fill(text)
+    box.press("Control+Enter")
+
+
+def preview_event(page, label: str):
+    return page.locator(f'{CHART} [aria-label*="Event: {label};"]')
+
+
+def test_a_mistake_is_shown_at_its_line_and_the_fix_updates_the_preview(page, editor_url, cases_dir):
+    page.goto(editor_url)
+    page.get_by_role("tab", name="New from the template").click()
+    page.get_by_role("textbox", name="Title").fill("Browser case")
+    page.get_by_role("textbox", name="Case id (the file name)").fill("browser-case")
+    page.get_by_role("button", name="Create from the template").click()
+    expect(page.get_by_text("No problems: this text is a valid case.")).to_be_visible(timeout=30_000)
+    expect(preview_event(page, "Left mastectomy").first).to_be_attached(timeout=30_000)
+    text = editor_box(page).input_value()
+    assert "id: browser-case" in text
+
+    broken = text.replace("kind: surgery", "kind: surgeyr", 1)
+    line = next(i for i, row in enumerate(broken.splitlines(), 1) if "kind: surgeyr" in row)
+    commit(page, broken)
+    expect(page.get_by_text("1 problem in this text")).to_be_visible(timeout=30_000)
+    problem = page.locator('[data-testid="stCode"]').filter(has_text="Unknown event kind")
+    expect(problem).to_contain_text(f"{line}:11: events[0].kind: Unknown event kind 'surgeyr'")
+    expect(problem).to_contain_text("Did you mean 'surgery'?")
+    expect(problem).to_contain_text(f"{line} |     kind: surgeyr")
+    # must NOT happen: the preview vanishing, or an exception on the page
+    expect(preview_event(page, "Left mastectomy").first).to_be_attached()
+    assert page.locator('[data-testid="stException"]').count() == 0
+    page.get_by_text("1 problem in this text").scroll_into_view_if_needed()
+    screenshot(page, "editor-mistake-explained")
+
+    fixed = text.replace("label: Left mastectomy", "label: Modified radical mastectomy", 1)
+    commit(page, fixed)
+    expect(page.get_by_text("No problems: this text is a valid case.")).to_be_visible(timeout=30_000)
+    expect(preview_event(page, "Modified radical mastectomy").first).to_be_attached(timeout=30_000)
+    expect(preview_event(page, "Left mastectomy")).to_have_count(0)
+    page.get_by_role("tab", name="Timeline preview").scroll_into_view_if_needed()
+    screenshot(page, "editor-preview-updated")
+
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(page.get_by_text(re.compile("Saved browser-case.yaml"))).to_be_visible(timeout=30_000)
+    assert (cases_dir / "browser-case.yaml").read_text(encoding="utf-8") == fixed
+
+
+def test_a_file_changed_on_disk_is_shown_beside_mine_and_not_overwritten(page, editor_url, cases_dir):
+    page.goto(editor_url)
+    target = sorted(p for p in cases_dir.glob("*.yaml") if not p.name.startswith("_"))[0]
+    page.get_by_role("button", name="Open this case").click()
+    expect(editor_box(page)).to_have_value(target.read_text(encoding="utf-8"), timeout=30_000)
+    original = target.read_text(encoding="utf-8")
+    commit(page, original.replace("title: ", "title: MINE ", 1))
+    expect(page.get_by_text("unsaved changes", exact=False)).to_be_visible(timeout=30_000)
+    theirs = original.replace("title: ", "title: THEIRS ", 1)
+    target.write_text(theirs, encoding="utf-8")
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(page.get_by_text(re.compile("nothing was overwritten"))).to_be_visible(timeout=30_000)
+    expect(page.get_by_role("button", name="Reload from disk")).to_be_visible()
+    expect(page.locator('[data-testid="stCode"]').filter(has_text="+title: MINE")).to_have_count(1)
+    assert target.read_text(encoding="utf-8") == theirs  # must NOT happen: my save replacing theirs
+    page.get_by_text(re.compile("nothing was overwritten")).scroll_into_view_if_needed()
+    screenshot(page, "editor-conflict")
+    page.get_by_role("button", name="Reload from disk").scroll_into_view_if_needed()
+    screenshot(page, "editor-conflict-choices")
+
+
+def test_an_upload_over_1_mb_is_refused_in_the_browser_with_a_message(page, editor_url, cases_dir, tmp_path):
+    big = tmp_path / "big.yaml"
+    big.write_text("# " + "x" * (1024 * 1024) + "\n")
+    before = sorted(p.name for p in cases_dir.iterdir())
+    page.goto(editor_url)
+    page.get_by_role("tab", name="Upload").click()
+    page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(str(big))
+    uploader = page.locator('[data-testid="stFileUploader"]')
+    expect(uploader).to_contain_text("File must be 1.0MB or smaller", timeout=30_000)
+    assert page.get_by_role("textbox", name="Case file (YAML)").count() == 0  # must NOT happen: it being opened
+    assert sorted(p.name for p in cases_dir.iterdir()) == before
+    page.locator('[data-testid="stFileChip"]').hover()
+    screenshot(page, "editor-upload-too-large")

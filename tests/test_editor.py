@@ -1,0 +1,522 @@
+"""The case editor, headless (Streamlit AppTest) and its pure helpers: nothing typed or on disk is ever lost."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+import streamlit as st
+import yaml
+from streamlit.testing.v1 import AppTest
+
+from components import editor
+from components.snippets import DATES, KINDS, SNIPPETS, TEMPLATE_IDS, fill
+from timelines import catalog, load_text, storage
+from timelines.schema import EVENT_KINDS
+
+from conftest import CASE_FILES, CASES, ROOT
+
+APP = str(ROOT / "tests" / "apps" / "editor_app.py")
+TEMPLATE = (CASES / "_template.yaml").read_text(encoding="utf-8")
+EXISTING = CASE_FILES[0].stem
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    st.cache_data.clear()
+    yield
+    st.cache_data.clear()
+
+
+@pytest.fixture
+def cases_dir(tmp_path) -> Path:
+    folder = tmp_path / "cases"
+    folder.mkdir()
+    for path in CASES.iterdir():
+        if path.is_file():
+            shutil.copy(path, folder / path.name)
+    return folder
+
+
+def open_editor(cases_dir: Path) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.secrets["cases_dir"] = str(cases_dir)
+    return at.run()
+
+
+def plain(markdown: str) -> str:
+    """What a reader sees of escaped Markdown."""
+    return re.sub(r"\\(.)", r"\1", markdown)
+
+
+def messages(elements) -> str:
+    return "\n".join(plain(e.value) for e in elements)
+
+
+def text_of(at: AppTest) -> str:
+    return at.text_area(key=editor.TEXT).value
+
+
+def type_text(at: AppTest, text: str) -> AppTest:
+    return at.text_area(key=editor.TEXT).set_value(text).run()
+
+
+def problems_shown(at: AppTest) -> str:
+    return "\n".join(c.value for c in at.code if re.match(r"^\d+:\d+: ", c.value))
+
+
+def new_case(at: AppTest, case_id: str, title: str = "My case") -> AppTest:
+    at.text_input(key="editor_new_title").set_value(title).run()
+    at.text_input(key="editor_new_id").set_value(case_id)
+    return at.button(key="editor_new").click().run()
+
+
+def open_case(at: AppTest, name: str) -> AppTest:
+    at.selectbox(key="editor_open_choice").set_value(name).run()
+    return at.button(key="editor_open").click().run()
+
+
+def line_of(text: str, needle: str) -> int:
+    return next(i for i, line in enumerate(text.splitlines(), 1) if needle in line)
+
+
+# ---------------------------------------------------------------- new case: the whole journey
+
+def test_a_new_case_from_the_template_is_explained_fixed_saved_and_listed(cases_dir):
+    at = open_editor(cases_dir)
+    assert not at.exception and "Open a case" in messages(at.info)
+    at = new_case(at, "my-first-case", "ALK-positive LCNEC")
+    assert not at.exception
+    assert "New case my-first-case from the template" in messages(at.success)
+    text = text_of(at)
+    assert "\nid: my-first-case\n" in text and '\ntitle: "ALK-positive LCNEC"\n' in text
+    assert "No problems" in messages(at.success)
+
+    broken = text.replace("kind: surgery", "kind: surgeyr", 1)
+    at = type_text(at, broken)
+    line = line_of(broken, "kind: surgeyr")
+    assert "1 problem in this text" in messages(at.error)
+    assert f"{line}:11: events[0].kind: Unknown event kind 'surgeyr'. Hint: Did you mean 'surgery'?" in problems_shown(at)
+    assert f"{line:>5} |     kind: surgeyr" in problems_shown(at)
+    assert "last valid version" in " ".join(c.value for c in at.caption)
+
+    at.button(key="editor_save").click().run()
+    assert "cannot be saved as the case" in messages(at.error)
+    assert not (cases_dir / "my-first-case.yaml").exists()
+
+    at = type_text(at, broken.replace("kind: surgeyr", "kind: surgery"))
+    assert "No problems" in messages(at.success)
+    at.button(key="editor_save").click().run()
+    assert not at.exception
+    assert "Saved my-first-case.yaml" in messages(at.success)
+    assert cases_dir / "my-first-case.yaml" in catalog.case_paths(cases_dir)
+    assert load_text((cases_dir / "my-first-case.yaml").read_bytes(), "my-first-case.yaml").case.title == \
+        "ALK-positive LCNEC"
+    assert "saved" in " ".join(c.value for c in at.caption)
+
+
+def test_the_title_suggests_an_id_and_a_taken_or_unsafe_id_is_refused(cases_dir):
+    at = open_editor(cases_dir)
+    at.text_input(key="editor_new_title").set_value("Ünïcode case, 2nd line").run()
+    assert at.text_input(key="editor_new_id").value == "unicode-case-2nd-line"
+    for bad, words in [("../x", "contains '/' or '\\'"), (EXISTING, "already used by"), ("CON", "reserved"),
+                       ("x.yaml", "contains a dot")]:
+        at.text_input(key="editor_new_id").set_value(bad)
+        at.button(key="editor_new").click().run()
+        assert not at.exception
+        assert "Cannot create the case" in messages(at.error) and words in messages(at.error)
+    assert editor.DOC not in at.session_state
+
+
+# ---------------------------------------------------------------- the usual mistakes, each explained
+
+MISTAKES = [
+    ("a tab", lambda t: t.replace("\n  - id: mastectomy", "\n\t- id: mastectomy", 1), "- id: mastectomy",
+     "tab character", "spaces"),
+    ("a misspelled kind", lambda t: t.replace("kind: biopsy", "kind: biospy", 1), "kind: biospy",
+     "Unknown event kind 'biospy'", "Did you mean 'biopsy'?"),
+    ("a date without leading zeros", lambda t: t.replace('date: "2022-09-05"', "date: 2022-9-5", 1), "2022-9-5",
+     "Cannot read the date '2022-9-5'", "two digits: '2022-09-05'"),
+    ("a reference to a missing event", lambda t: t.replace('"srs + 3 months"', '"sr + 3 months"', 1),
+     "sr + 3 months", "'sr', which is not the id of any event", "Did you mean 'srs'?"),
+    ("a misspelled field", lambda t: t.replace("    procedure: Left", "    procedur: Left", 1), "procedur:",
+     "Unknown field 'procedur'", "Did you mean 'procedure'?"),
+]
+
+
+@pytest.mark.parametrize("name, mistake, needle, message, hint", MISTAKES, ids=[m[0] for m in MISTAKES])
+def test_a_usual_mistake_is_explained_at_its_line_with_how_to_fix_it(cases_dir, name, mistake, needle, message, hint):
+    at = new_case(open_editor(cases_dir), "mistakes")
+    good = text_of(at)
+    broken = mistake(good)
+    assert broken != good
+    at = type_text(at, broken)
+    assert not at.exception
+    shown = problems_shown(at)
+    assert shown.startswith(f"{line_of(broken, needle)}:"), shown
+    assert message in shown and hint.lower() in shown.split("Hint: ", 1)[1].lower()
+    at = type_text(at, good)
+    assert "No problems" in messages(at.success) and not problems_shown(at)
+
+
+def test_tabs_are_replaced_by_spaces_with_one_click(cases_dir):
+    at = new_case(open_editor(cases_dir), "tabbed")
+    at = type_text(at, text_of(at).replace("\n  - id: mastectomy", "\n\t- id: mastectomy", 1))
+    at.button(key="editor_untab").click().run()
+    assert "\t" not in text_of(at)
+    assert "No problems" in messages(at.success)
+
+
+def test_the_preview_follows_the_text_and_keeps_the_last_valid_state(cases_dir):
+    at = new_case(open_editor(cases_dir), "previewed")
+    text = text_of(at)
+
+    def preview_labels() -> set[str]:
+        if editor.timeline_chart is not None:
+            chart = at.get("arrow_vega_lite_chart") or at.get("vega_lite_chart")
+            assert chart, "the timeline chart is shown"
+            import pyarrow as pa
+            frames = [pa.ipc.open_stream(d.data.data).read_all().to_pandas() for d in chart[0].proto.datasets]
+            return {label for frame in frames if "label" in frame for label in frame["label"]}
+        return set(at.dataframe[0].value["Label"])
+
+    assert "Left mastectomy" in preview_labels()
+    at = type_text(at, text.replace("label: Left mastectomy", "label: Modified radical mastectomy", 1))
+    assert "Modified radical mastectomy" in preview_labels()
+    at = type_text(at, text.replace("label: Left mastectomy", "label: Broken one", 1).replace(
+        "kind: surgery", "kind: surgeyr", 1))
+    assert "Modified radical mastectomy" in preview_labels()  # the last valid state, not the broken one
+    resolved = at.dataframe[-1].value
+    assert {"Written", "Earliest start", "Latest start", "Earliest end", "Latest end"} <= set(resolved.columns)
+    mastectomy = resolved[resolved["Event"] == "mastectomy"].iloc[0]
+    assert (mastectomy["Written"], mastectomy["Earliest start"], mastectomy["Latest start"]) == \
+        ("2012-03", "2012-03-01", "2012-03-31")
+
+
+def test_the_text_is_shown_with_line_numbers_and_yaml_highlighting(cases_dir):
+    at = new_case(open_editor(cases_dir), "numbered")
+    numbered = [c for c in at.code if c.language == "yaml" and c.value == text_of(at).rstrip("\n")]
+    assert numbered and numbered[0].proto.show_line_numbers
+
+
+# ---------------------------------------------------------------- typed text is never lost
+
+def test_typed_text_survives_reruns_and_a_page_switch(cases_dir):
+    at = new_case(open_editor(cases_dir), "kept")
+    typed = text_of(at).replace("title: ", "title: TYPED ", 1)
+    at = type_text(at, typed)
+    at.run()
+    assert text_of(at) == typed
+    at.query_params["page"] = "other"
+    at.run()
+    assert not at.text_area and "Another page" in messages(at.markdown)
+    at.query_params["page"] = "editor"
+    at.run()
+    assert text_of(at) == typed
+
+
+def test_opening_another_case_keeps_unsaved_text_for_recovery_with_its_file(cases_dir):
+    at = open_case(open_editor(cases_dir), f"case:{EXISTING}.yaml")
+    typed = text_of(at).replace("title: ", "title: UNSAVED ", 1)
+    at = type_text(at, typed)
+    at = open_case(at, f"case:{CASE_FILES[1].name}")
+    assert text_of(at).startswith(CASE_FILES[1].read_text(encoding="utf-8")[:40])
+    at.button(key="editor_recover_0").click().run()
+    assert text_of(at) == typed
+    assert f"Editing {EXISTING}.yaml" in plain(at.subheader[0].value)
+    at.button(key="editor_save").click().run()
+    assert "UNSAVED" in (cases_dir / f"{EXISTING}.yaml").read_text(encoding="utf-8")
+
+
+# ---------------------------------------------------------------- a file changed on disk
+
+def test_a_file_changed_on_disk_is_not_overwritten_and_both_versions_are_shown(cases_dir):
+    path = cases_dir / f"{EXISTING}.yaml"
+    at = open_case(open_editor(cases_dir), f"case:{path.name}")
+    original = text_of(at)
+    mine = original.replace("title: ", "title: MINE ", 1)
+    at = type_text(at, mine)
+    theirs = original.replace("title: ", "title: THEIRS ", 1)
+    path.write_text(theirs, encoding="utf-8")
+
+    at.button(key="editor_save").click().run()
+    assert not at.exception
+    assert path.read_text(encoding="utf-8") == theirs
+    assert "nothing was overwritten" in messages(at.error)
+    codes = {c.value for c in at.code if c.language == "yaml"}
+    assert mine.rstrip("\n") in codes and theirs.rstrip("\n") in codes  # side by side
+    diff = next(c.value for c in at.code if c.language == "diff")
+    assert "-title: THEIRS" in diff and "+title: MINE" in diff
+    assert text_of(at) == mine
+
+    at.button(key="editor_conflict_keep").click().run()
+    assert text_of(at) == mine and path.read_text(encoding="utf-8") == theirs
+    at.button(key="editor_save").click().run()  # still refused: the disk version was never looked at
+    assert path.read_text(encoding="utf-8") == theirs and "nothing was overwritten" in messages(at.error)
+
+    at.button(key="editor_conflict_reload").click().run()
+    assert text_of(at) == theirs
+    at.button(key="editor_recover_0").click().run()  # mine is not lost
+    assert text_of(at) == mine
+
+
+def test_after_a_conflict_my_version_can_be_saved_under_a_new_id(cases_dir):
+    path = cases_dir / f"{EXISTING}.yaml"
+    at = open_case(open_editor(cases_dir), f"case:{path.name}")
+    mine = text_of(at).replace("title: ", "title: MINE ", 1)
+    at = type_text(at, mine)
+    theirs = mine.replace("MINE", "THEIRS")
+    path.write_text(theirs, encoding="utf-8")
+    at.button(key="editor_save").click().run()
+    at.text_input(key="editor_conflict_id").set_value(EXISTING + "-mine")
+    at.button(key="editor_conflict_save_as").click().run()
+    assert not at.exception and f"Saved {EXISTING}-mine.yaml" in messages(at.success)
+    saved = (cases_dir / f"{EXISTING}-mine.yaml").read_text(encoding="utf-8")
+    assert f"\nid: {EXISTING}-mine\n" in saved and "title: MINE" in saved
+    assert path.read_text(encoding="utf-8") == theirs
+
+
+def test_an_existing_case_is_saved_with_its_previous_version_in_the_history(cases_dir):
+    path = cases_dir / f"{EXISTING}.yaml"
+    before = path.read_text(encoding="utf-8")
+    at = open_case(open_editor(cases_dir), f"case:{path.name}")
+    at = type_text(at, before.replace("title: ", "title: SECOND ", 1))
+    at.button(key="editor_save").click().run()
+    assert "previous version is kept in the history" in messages(at.success)
+    [kept] = storage.history(cases_dir, EXISTING)
+    assert kept.read_text() == before
+    at.button(key="editor_history_open").click().run()
+    assert text_of(at) == before
+    at.button(key="editor_save").click().run()
+    assert path.read_text(encoding="utf-8") == before
+
+
+# ---------------------------------------------------------------- drafts
+
+def test_a_text_with_problems_is_saved_only_as_a_draft_listed_as_such(cases_dir):
+    at = new_case(open_editor(cases_dir), "half-done")
+    broken = text_of(at).replace("kind: biopsy", "kind: biospy", 1)
+    at = type_text(at, broken)
+    at.button(key="editor_save_draft").click().run()
+    assert "Saved as the draft half-done.draft.yaml" in messages(at.success)
+    assert (cases_dir / "half-done.draft.yaml").read_text(encoding="utf-8") == broken
+    assert not (cases_dir / "half-done.yaml").exists()
+    assert cases_dir / "half-done.draft.yaml" not in catalog.case_paths(cases_dir)
+    at = open_editor(cases_dir)  # a new session: the draft is offered as a draft
+    choices = at.selectbox(key="editor_open_choice")
+    assert "draft:half-done" in choices.options or any("DRAFT" in o for o in choices.options)
+    at = open_case(at, "draft:half-done")
+    assert text_of(at) == broken
+    at = type_text(at, broken.replace("kind: biospy", "kind: biopsy"))
+    at.button(key="editor_save").click().run()
+    assert "draft of this case was moved to the history" in messages(at.success)
+    assert (cases_dir / "half-done.yaml").exists() and not (cases_dir / "half-done.draft.yaml").exists()
+
+
+def test_the_current_text_can_always_be_downloaded(cases_dir):
+    at = new_case(open_editor(cases_dir), "downloadable")
+    at = type_text(at, text_of(at).replace("kind: biopsy", "kind: biospy", 1))
+    button = at.get("download_button")[0]
+    assert button.proto.label == "Download this text"
+
+
+# ---------------------------------------------------------------- upload
+
+def upload(at: AppTest, name: str, data: bytes) -> AppTest:
+    return at.file_uploader(key="editor_upload").set_value((name, data, "application/x-yaml")).run()
+
+
+def test_a_valid_upload_is_loaded_and_nothing_is_written_until_save(cases_dir):
+    text = CASE_FILES[0].read_text(encoding="utf-8").replace(f"id: {EXISTING}", "id: uploaded-case", 1)
+    before = sorted(p.name for p in cases_dir.iterdir())
+    at = upload(open_editor(cases_dir), "uploaded-case.yaml", text.encode("utf-8"))
+    assert not at.exception
+    assert "a valid case" in messages(at.success)
+    assert text_of(at) == text
+    assert sorted(p.name for p in cases_dir.iterdir()) == before
+    at.button(key="editor_save").click().run()
+    assert (cases_dir / "uploaded-case.yaml").read_text(encoding="utf-8") == text
+
+
+def test_an_upload_with_problems_is_loaded_with_its_problems_shown(cases_dir):
+    text = CASE_FILES[0].read_text(encoding="utf-8").replace(f"id: {EXISTING}", "id: uploaded-case", 1)
+    at = upload(open_editor(cases_dir), "u.yml", text.replace("kind: imaging", "kind: imagin", 1).encode())
+    assert "it has problems" in messages(at.warning)
+    assert "Unknown event kind 'imagin'" in problems_shown(at)
+
+
+def test_an_upload_of_an_existing_case_id_cannot_overwrite_it(cases_dir):
+    path = cases_dir / f"{EXISTING}.yaml"
+    before = path.read_bytes()
+    at = upload(open_editor(cases_dir), "copy.yaml", before.replace(b"title: ", b"title: UPLOADED ", 1))
+    assert "already exists" in messages(at.warning)
+    at.button(key="editor_save").click().run()
+    assert "already exists" in messages(at.error)
+    at.button(key="editor_save_draft").click().run()
+    assert "not the one you are editing" in messages(at.error)
+    assert path.read_bytes() == before and not (cases_dir / f"{EXISTING}.draft.yaml").exists()
+
+
+@pytest.mark.parametrize("name, data, words", [
+    ("big.yaml", b"# " + b"x" * (1024 * 1024) + b"\n", "uploads are limited to 1 MB"),
+    ("notes.txt", b"schema: 1\n", "is not a YAML file"),
+    ("report.pdf", b"%PDF-1.7 binary", "is not a YAML file"),
+    ("latin.yaml", "title: café".encode("latin-1"), "is not text in UTF-8"),
+    ("broken.yaml", b"id: x\ntitle: [unclosed\n", "cannot be read as YAML"),
+    ("tabbed.yaml", b"id: x\n\ttitle: y\n", "cannot be read as YAML"),
+    ("colon.yaml", b"id: x\ntitle: a: b\n", "cannot be read as YAML"),
+    ("empty.yaml", b"\n# nothing\n", "cannot be read as YAML"),
+    ("list.yaml", b"- a\n- b\n", "cannot be read as YAML"),
+])
+def test_an_unusable_upload_is_refused_with_a_clear_message_and_changes_nothing(cases_dir, name, data, words):
+    before = {p.name: p.read_bytes() for p in cases_dir.iterdir() if p.is_file()}
+    at = upload(open_editor(cases_dir), name, data)
+    assert not at.exception
+    assert "Upload refused" in messages(at.error) and words in messages(at.error)
+    assert editor.DOC not in at.session_state
+    assert {p.name: p.read_bytes() for p in cases_dir.iterdir() if p.is_file()} == before
+
+
+def test_an_upload_that_is_not_yaml_can_still_be_opened_to_fix_it(cases_dir):
+    at = upload(open_editor(cases_dir), "broken.yaml", b"id: fixme\ntitle: [unclosed\n")
+    at.button(key="editor_upload_anyway").click().run()
+    assert text_of(at) == "id: fixme\ntitle: [unclosed\n"
+    assert problems_shown(at)
+
+
+def test_an_uploaded_file_name_is_shown_as_text_not_markdown(cases_dir):
+    at = upload(open_editor(cases_dir), "**bold** [link](http://x).txt", b"x")
+    shown = at.error[0].value
+    assert "\\*\\*bold\\*\\*" in shown and "\\[link\\]\\(http" in shown
+
+
+# ---------------------------------------------------------------- snippets
+
+def template_with(event: str) -> str:
+    return editor.with_event(TEMPLATE, event)
+
+
+def test_there_is_a_snippet_for_every_event_kind_and_every_date_form():
+    kinds = {s.key for s in SNIPPETS if s.group == KINDS}
+    assert kinds == set(EVENT_KINDS)
+    dates = {s.key for s in SNIPPETS if s.group == DATES}
+    assert {"date-day", "date-month", "date-year", "date-approximate", "date-relative", "date-relative-before",
+            "date-relative-end", "date-approximate-relative", "date-after", "date-before", "date-between",
+            "date-origin", "ending-end", "ending-duration", "ending-ongoing"} == dates
+
+
+@pytest.mark.parametrize("snippet", SNIPPETS, ids=lambda s: s.key)
+def test_every_snippet_inserted_into_the_templates_events_loads(snippet):
+    text = template_with(fill(snippet, TEMPLATE_IDS))
+    timeline = load_text(text, "example-case.yaml")
+    added = 1 if snippet.text.startswith("- ") else 0  # the origin form is an explanation in comments
+    assert len(timeline.case.events) == len(load_text(TEMPLATE, "example-case.yaml").case.events) + added
+
+
+def test_the_origin_form_is_explained_in_comments_because_no_case_can_take_a_second_day_zero():
+    origin = next(s for s in SNIPPETS if s.key == "date-origin")
+    assert all(line.startswith("#") for line in origin.text.splitlines())
+    assert "date: origin" in origin.text
+
+
+def test_calendar_date_snippets_are_marked_so_a_case_without_calendar_is_not_offered_them():
+    marked = {s.key for s in SNIPPETS if s.calendar_only}
+    assert marked == {"date-day", "date-month", "date-year", "date-approximate"}
+
+
+def test_a_snippet_filled_with_the_ids_of_a_case_loads_in_that_case():
+    for path in CASE_FILES:
+        text = path.read_text(encoding="utf-8")
+        timeline = load_text(text, path.name)
+        ids = editor.snippet_ids(timeline)
+        for snippet in SNIPPETS:
+            if snippet.calendar_only and not timeline.on_calendar:
+                continue
+            event = editor.with_unique_ids(fill(snippet, ids), text)
+            load_text(editor.with_event(text, event), path.name)
+
+
+def test_inserting_a_snippet_from_the_page_adds_a_valid_event(cases_dir):
+    at = new_case(open_editor(cases_dir), "with-snippets")
+    before = text_of(at)
+    at.selectbox(key="editor_snippet").set_value("targeted").run()
+    at.button(key="editor_insert").click().run()
+    at.button(key="editor_insert").click().run()  # twice: the second gets its own id
+    text = text_of(at)
+    assert text.startswith(before.split("\nreported:")[0][:200])
+    assert "id: osimertinib\n" in text and "id: osimertinib-2\n" in text
+    assert "No problems" in messages(at.success)
+    at.radio(key="editor_snippet_group").set_value(DATES).run()
+    at.selectbox(key="editor_snippet").set_value("date-between").run()
+    at.button(key="editor_insert").click().run()
+    assert 'date: "between breast-cancer and breast-cancer + 1 year"' in text_of(at)
+    assert "No problems" in messages(at.success)
+
+
+def test_a_case_without_calendar_dates_is_not_given_a_calendar_date_snippet(cases_dir):
+    calendar_free = next(p for p in CASE_FILES if not load_text(p.read_bytes(), p.name).on_calendar)
+    at = open_case(open_editor(cases_dir), f"case:{calendar_free.name}")
+    before = text_of(at)
+    at.radio(key="editor_snippet_group").set_value(DATES).run()
+    at.selectbox(key="editor_snippet").set_value("date-day").run()
+    at.button(key="editor_insert").click().run()
+    assert "has no calendar dates" in messages(at.warning)
+    assert text_of(at) == before
+
+
+# ---------------------------------------------------------------- pure helpers
+
+def test_an_inserted_event_goes_at_the_end_of_the_events_list_before_the_next_section():
+    text = "schema: 1\nevents:\n  - kind: x\n    date: 2020\n\n# outcomes\nreported: []\n"
+    assert editor.with_event(text, "- kind: y\n  date: 2021\n") == \
+        "schema: 1\nevents:\n  - kind: x\n    date: 2020\n  - kind: y\n    date: 2021\n\n# outcomes\nreported: []\n"
+
+
+def test_an_inserted_event_follows_the_lists_indentation_and_fills_an_empty_list():
+    assert editor.with_event("events:\n- kind: x\n", "- kind: y\n") == "events:\n- kind: x\n- kind: y\n"
+    assert editor.with_event("id: a\nevents: []\nnotes: []\n", "- kind: y\n") == \
+        "id: a\nevents:\n  - kind: y\nnotes: []\n"
+    assert editor.with_event("id: a\n", "- kind: y\n") == "id: a\nevents:\n  - kind: y\n"
+
+
+def test_snippet_ids_that_are_taken_are_numbered():
+    assert editor.with_unique_ids("- id: chemo\n  end: \"chemo + 1 week\"\n", "  - id: chemo\n") == \
+        "- id: chemo-2\n  end: \"chemo-2 + 1 week\"\n"
+
+
+def test_a_line_needing_an_id_the_case_lacks_is_inserted_commented_out():
+    response = next(s for s in SNIPPETS if s.key == "response")
+    text = fill(response, {"diagnosis": "dx", "therapy": None})
+    assert "  # therapy: <therapy id>" in text and 'date: "dx + 3 months"' in text
+
+
+def test_problems_are_written_line_col_field_message_hint():
+    from timelines.errors import Problem
+
+    problem = Problem("Unknown event kind 'x'", "did you mean 'lab'?", field="events[2].kind", line=7, column=11,
+                      path="whatever.yaml")
+    assert editor.problem_text(problem) == "7:11: events[2].kind: Unknown event kind 'x'. Hint: Did you mean 'lab'?"
+    assert editor.problem_text(Problem("The file is empty", "start from the template")) == \
+        "The file is empty. Hint: Start from the template."
+
+
+def test_a_new_case_text_has_the_id_and_a_quoted_title():
+    text = editor.new_case_text(TEMPLATE, "abc", 'Title: with "quotes" and # hash')
+    data = yaml.safe_load(text)
+    assert (data["id"], data["title"]) == ("abc", 'Title: with "quotes" and # hash')
+    assert text.splitlines()[0] == "# yaml-language-server: $schema=case.schema.json"
+
+
+def test_inert_text_escapes_markdown_and_html():
+    assert editor.inert("<b>*x*</b> [a](b) :red[y]") == "\\<b\\>\\*x\\*\\</b\\> \\[a\\]\\(b\\) \\:red\\[y\\]"
+
+
+def test_the_authoring_guide_names_the_editors_real_buttons_and_tabs():
+    guide = (CASES / "README.md").read_text(encoding="utf-8")
+    section = " ".join(guide.split("## Editing in the dashboard", 1)[1].split("\n## ", 1)[0].split())
+    source = Path(editor.__file__).read_text(encoding="utf-8")
+    for label in ("Text with line numbers", "Insert this event", "What the dates resolve to", "Save as draft",
+                  "Download this text", "Keep editing", "Reload from disk", "Texts you replaced"):
+        assert label in section and f'"{label}' in source, label
