@@ -7,13 +7,17 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Callable, Hashable, Mapping
+from typing import Callable, Hashable, Iterator, Mapping
 
 from .errors import DateProblem, did_you_mean
 
 UNITS = ("days", "weeks", "months", "years")
 DAYS_PER_MONTH = 365.25 / 12  # used only on cases without a calendar, where a month has no fixed length
 APPROXIMATE_DAY_MARGIN = 7  # "~2022-09-24": within a week either side
+MIN_YEAR, MAX_YEAR = 1800, 2200  # written calendar dates; resolved dates may reach one year beyond (approximate)
+MAX_OFFSET_YEARS = MAX_YEAR - MIN_YEAR  # no offset or duration spans more than the calendar itself
+MAX_DATE_CHARS = 200  # "between lorlatinib.end + 3 months and crizotinib.end - 2 weeks" is 60
+CYCLE_LINKS_SHOWN = 12
 ID_PATTERN = r"[A-Za-z][A-Za-z0-9_-]*"
 DATE_FORMS_HINT = (
     "write a date as 2022-09-08, 2022-09 or 2022; ~2021-10 when approximate; "
@@ -106,8 +110,21 @@ class Bounds:
 def date_text(value: object) -> str:
     """The date as text: YAML gives a bare year such as 2007 as a number."""
     if isinstance(value, bool) or not isinstance(value, (str, int)):
-        raise DateProblem(f"Expected a date, got {type(value).__name__}. Value: {value!r}", DATE_FORMS_HINT)
+        raise DateProblem(f"Expected a date, got {kind_of(value)}", DATE_FORMS_HINT)
     return str(value).strip()
+
+
+def kind_of(value: object) -> str:
+    """What a value that is not a date is, in the words of a YAML author."""
+    if value is None:
+        return "nothing (an empty value)"
+    if isinstance(value, bool):
+        return f"{str(value).lower()} (YAML reads yes, no, on and off as true or false)"
+    if isinstance(value, (list, tuple)):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return f"the number {value}" if isinstance(value, (int, float)) else "a value of another kind"
 
 
 @lru_cache(maxsize=65536)
@@ -116,6 +133,9 @@ def parse_date(text: str) -> DateExpr:
     raw = text.strip()
     if not raw:
         raise DateProblem("The date is empty", DATE_FORMS_HINT)
+    if len(raw) > MAX_DATE_CHARS:  # also keeps hostile text out of the cache above
+        raise DateProblem(f"The date '{raw[:40].rstrip()}...' is {len(raw):,} characters long",
+                          f"a date is at most {MAX_DATE_CHARS} characters; " + DATE_FORMS_HINT)
     if raw == "origin":
         return DateExpr("origin", text=raw)
     approximate = raw.startswith("~")
@@ -157,10 +177,17 @@ def parse_point(text: str, whole: str | None = None) -> Point:
 def parse_offset(text: str, whole: str | None = None, sign: int = 1) -> Offset:
     """An offset or a duration such as '3 months', '~2 weeks' or '1 year'."""
     m = _OFFSET.match(str(text).strip().lower())
+    where = f" in '{whole}'" if whole and whole != text else ""
     if not m:
-        raise DateProblem(f"Cannot read the offset '{text}' in '{whole or text}'",
+        raise DateProblem(f"Cannot read the offset '{text}'{where}",
                           "write a whole number and a unit: '3 months', '10 days', '2 weeks', '1 year' (add ~ when approximate: '~3 months')")
+    if len(m[2]) > 7 or int(m[2]) * _UNIT_DAYS[m[3]] > MAX_OFFSET_YEARS * 366:
+        raise DateProblem(f"The offset '{text}'{where} is longer than {MAX_OFFSET_YEARS} years",
+                          "check the number and the unit (days, weeks, months, years)")
     return Offset(sign * int(m[2]), m[3], approximate=bool(m[1]))
+
+
+_UNIT_DAYS = {"day": 1, "week": 7, "month": 31, "year": 366}
 
 
 def _parse_base(text: str, whole: str) -> Calendar | Ref:
@@ -186,8 +213,9 @@ def _calendar(m: re.Match, whole: str) -> Calendar:
         if not 1 <= day <= last:
             raise DateProblem(f"Day {day} does not exist in {year}-{month:02d} in '{whole}'",
                               f"{calendar.month_name[month]} {year} has {last} days")
-    if not 1800 <= year <= 2200:
-        raise DateProblem(f"The year {year} in '{whole}' is outside 1800-2200", "check for a typing mistake in the year")
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        raise DateProblem(f"The year {year} in '{whole}' is outside {MIN_YEAR}-{MAX_YEAR}",
+                          "check for a typing mistake in the year")
     return Calendar(year, month or None, day or None)
 
 
@@ -304,7 +332,8 @@ class Resolver:
         self.origin_keys = [k for k, s in specs.items() if s.expr is not None and s.expr.form == "origin"]
         self.follow_up_keys = follow_up_keys
         self._memo: dict[Key, Bounds | None] = {}
-        self._stack: list[Key] = []
+        self._stack: list[Key] = []  # the dates being resolved, each needing the next
+        self._on_stack: set[Key] = set()
         self._open = False  # while measuring the case's extent, open spans are not resolvable yet
         self.first = self.last = 0
         self.follow_up: Bounds | None = None
@@ -316,8 +345,8 @@ class Resolver:
             try:
                 closed[key] = self._resolve(key)
             except _NeedsExtent:
-                self._memo = {k: v for k, v in self._memo.items() if k in closed}
                 self._stack.clear()
+                self._on_stack.clear()
         known = [b for b in closed.values() if b is not None]
         self.first = min((b.earliest for b in known), default=0)
         self.last = max((b.latest for b in known), default=0)
@@ -342,22 +371,76 @@ class Resolver:
                 "date one event (usually the diagnosis) 'origin', or give it a calendar date"))
 
     def _resolve(self, key: Key) -> Bounds | None:
+        """The bounds of one date. The dates it refers to are resolved first, deepest first, on an
+        explicit stack: a chain of thousands of relative dates never deepens the Python call stack."""
         if key in self._memo:
             return self._memo[key]
-        if key in self._stack:
-            loop = self._stack[self._stack.index(key):] + [key]
+        base = len(self._stack)
+        self._push(key)
+        while len(self._stack) > base:
+            current = self._stack[-1]
+            needed = self._next_dependency(current)
+            if needed is not None:
+                self._push(needed)
+                continue
+            self._memo[current] = self._computed(current)
+            self._stack.pop()
+            self._on_stack.discard(current)
+        return self._memo[key]
+
+    def _push(self, key: Key) -> None:
+        if key in self._on_stack:
+            loop = [self.labels(k) for k in self._stack[self._stack.index(key):] + [key]]
+            if len(loop) > CYCLE_LINKS_SHOWN + 1:
+                loop = loop[:CYCLE_LINKS_SHOWN] + [f"... ({len(loop) - CYCLE_LINKS_SHOWN - 1:,} more)", loop[-1]]
             raise _located(key, DateProblem(
-                "Dates refer to each other in a cycle: " + " -> ".join(self.labels(k) for k in loop),
+                "Dates refer to each other in a cycle: " + " -> ".join(loop),
                 "date one of these events with a calendar date or relative to an event outside the cycle"))
         self._stack.append(key)
+        self._on_stack.add(key)
+
+    def _next_dependency(self, key: Key) -> Key | None:
+        """The first date that computing `key` will ask for and that is not resolved yet; None when
+        computing can go ahead (every date it needs is known, or it is about to report a problem)."""
+        for needed, is_reference in self._dependencies(self.specs[key]):
+            if needed not in self._memo:
+                return needed
+            if is_reference and self._memo[needed] is None:  # computing reports the missing end date
+                return None
+        return None
+
+    def _dependencies(self, spec: Spec) -> Iterator[tuple[Key, bool]]:
+        """The dates that computing a spec resolves, in the order it resolves them."""
+        if spec.how in ("same", "plus") or spec.how == "ongoing" and self._open:
+            yield spec.other, False
+        if spec.how != "expr" or spec.expr.form in ("after", "before") and not self._open:
+            return
+        for ref in spec.expr.refs():
+            if ref.event_id not in self.ids:  # computing reports the unknown id
+                return
+            yield (self.ids[ref.event_id], ref.side), True
+
+    def _computed(self, key: Key) -> Bounds | None:
         try:
             result = self._compute(key, self.specs[key])
+            if result is not None:
+                self._check_range(result)
         except DateProblem as problem:
             raise _located(key, problem)
-        finally:
-            self._stack.pop()
-        self._memo[key] = result
         return result
+
+    def _check_range(self, bounds: Bounds) -> None:
+        """Offsets can carry a date beyond the calendar that written dates are held to."""
+        if self.on_calendar:
+            low, high = _FIRST_DAY, _LAST_DAY
+            for day in (bounds.earliest, bounds.latest):
+                if not low <= day <= high:
+                    year = dt.date.fromordinal(day).year
+                    raise DateProblem(f"This date falls in the year {year}, outside {MIN_YEAR}-{MAX_YEAR}",
+                                      "check the offsets and the date they count from")
+        elif max(-bounds.earliest, bounds.latest) > _MAX_RELATIVE_DAY:
+            raise DateProblem(f"This date is more than {MAX_OFFSET_YEARS} years from day 0",
+                              "check the offsets and the date they count from")
 
     def _compute(self, key: Key, spec: Spec) -> Bounds | None:
         if spec.how == "unknown":
@@ -423,6 +506,11 @@ class Resolver:
         moved = Bounds(shift(bounds.earliest, offset.amount, offset.unit, self.on_calendar),
                        shift(bounds.latest, offset.amount, offset.unit, self.on_calendar, True))
         return widen(moved, offset.unit, self.on_calendar) if offset.approximate else moved
+
+
+_FIRST_DAY = dt.date(MIN_YEAR - 1, 1, 1).toordinal()
+_LAST_DAY = dt.date(MAX_YEAR + 1, 12, 31).toordinal()
+_MAX_RELATIVE_DAY = MAX_OFFSET_YEARS * 366
 
 
 class _NeedsExtent(Exception):

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import codecs
 import os
 import re
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +21,7 @@ from . import validation
 MAX_FILE_BYTES = 16 * 1024 * 1024
 MAX_ALIAS_NODES = 10_000  # values reached through aliases: stops "billion laughs" expansions early
 MAX_DEPTH = 64
+MAX_NODES = 200_000  # keys, values and list items: a 10,000-event case holds 60,000 to 150,000
 MAX_PROBLEMS = 50
 
 _BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -70,16 +73,44 @@ def load_case(path: str | os.PathLike) -> Timeline:
     path = Path(path)
     shown = str(path)
     try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise CaseFileError([Problem(
-                f"The file is {size / 1e6:.1f} MB; case files may be at most {MAX_FILE_BYTES // (1024 * 1024)} MB",
-                "split the history into smaller cases, or check that this is the right file", path=shown)])
-        data = path.read_bytes()
+        data = _read(path)
+    except CaseFileError as error:
+        raise error.with_path(shown) from None
     except OSError as error:
         raise CaseFileError([Problem(f"Cannot read the file: {error.strerror or error}",
                                      "check the path and the file's permissions", path=shown)]) from None
     return load_text(data, shown)
+
+
+def _read(path: Path) -> bytes:
+    """The bytes of a regular file of at most MAX_FILE_BYTES. Opening does not wait on a named pipe, and
+    reading stops after the limit, so neither a device such as /dev/zero nor a growing file is read forever."""
+    descriptor: int | None = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    try:
+        status = os.fstat(descriptor)
+        if stat.S_ISDIR(status.st_mode):
+            raise CaseFileError([Problem("This is a folder, not a case file", "choose one of the .yaml files inside it")])
+        if not stat.S_ISREG(status.st_mode):
+            raise CaseFileError([Problem("This is not a regular file (it is a device, a pipe or a socket)",
+                                         "choose a .yaml case file")])
+        _check_size(status.st_size)
+        with os.fdopen(descriptor, "rb") as handle:
+            descriptor = None  # closed with the handle
+            data = handle.read(status.st_size + 1)
+            if len(data) > status.st_size:  # the file grew since fstat: read on, up to one byte over the limit
+                data += handle.read(MAX_FILE_BYTES + 1 - len(data))
+    finally:
+        if descriptor is not None:
+            os.close(descriptor)
+    _check_size(len(data))
+    return data
+
+
+def _check_size(size: int) -> None:
+    if size > MAX_FILE_BYTES:
+        raise CaseFileError([Problem(
+            f"The file is {size / 1e6:.1f} MB; case files may be at most {MAX_FILE_BYTES // (1024 * 1024)} MB",
+            "split the history into smaller cases, or check that this is the right file")])
 
 
 def load_text(text: str | bytes, path: str = "<case>") -> Timeline:
@@ -114,18 +145,73 @@ def _decode(text: str | bytes) -> str:
         if len(text) > MAX_FILE_BYTES:
             raise CaseFileError([Problem(f"The text is {len(text) / 1e6:.1f} MB; case files may be at most "
                                          f"{MAX_FILE_BYTES // (1024 * 1024)} MB", "check that this is the right file")])
+        _refuse_wide_encodings(text)
         try:
             text = text.decode("utf-8")
         except UnicodeDecodeError as error:
-            line = text.count(b"\n", 0, error.start) + 1
-            column = error.start - (text.rfind(b"\n", 0, error.start) + 1) + 1
+            line, column = _line_column(text[:error.start].decode("utf-8"))
             raise CaseFileError([Problem(
                 f"Byte 0x{text[error.start]:02x} is not UTF-8 text",
                 "save the file as UTF-8 (in most editors: Save with encoding, UTF-8)", line=line, column=column)]) from None
     if len(text) > MAX_FILE_BYTES:
         raise CaseFileError([Problem("The text is too large for a case file",
                                      f"case files may be at most {MAX_FILE_BYTES // (1024 * 1024)} MB")])
-    return text.lstrip("\ufeff")
+    text = text.lstrip("\ufeff")
+    _refuse_unprintable(text)
+    return text
+
+
+_WIDE_BOMS = ((codecs.BOM_UTF32_LE, "UTF-32"), (codecs.BOM_UTF32_BE, "UTF-32"),
+              (codecs.BOM_UTF16_LE, "UTF-16"), (codecs.BOM_UTF16_BE, "UTF-16"))
+_SAVE_AS_UTF8 = "save it again as UTF-8 (in most editors: Save with encoding, UTF-8)"
+
+
+def _refuse_wide_encodings(data: bytes) -> None:
+    """UTF-16 and UTF-32 files (Windows Notepad's "Unicode") are refused by name, not byte by byte."""
+    encoding = next((name for bom, name in _WIDE_BOMS if data.startswith(bom)), None)
+    sample = data[:400]
+    if encoding is None and len(sample) >= 4:
+        # Without a byte order mark, ASCII saved as UTF-16 has a zero byte in every other position.
+        if max(sample[0::2].count(0), sample[1::2].count(0)) >= 0.9 * (len(sample) // 2):
+            encoding = "UTF-16"
+    if encoding:
+        raise CaseFileError([Problem(f"The file is saved as {encoding} text; case files must be UTF-8",
+                                     _SAVE_AS_UTF8, line=1, column=1)])
+
+
+# YAML allows tab, line breaks and printable characters only (YAML 1.1, section 5.1); libyaml refuses the
+# others without saying where, and a lone surrogate cannot even be handed to it.
+_UNPRINTABLE = re.compile("[^\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+_LINE_BREAK = re.compile("\r\n|[\n\r\x85\u2028\u2029]")
+
+
+def _refuse_unprintable(text: str) -> None:
+    found = _UNPRINTABLE.search(text)
+    if found is None:
+        return
+    char = found.group()
+    line, column = _line_column(text[:found.start()])
+    if char == "\x00":
+        message = "The file contains a NUL character (U+0000)"
+        hint = "case files are plain text; NUL comes from a binary file or from text saved as UTF-16: " + _SAVE_AS_UTF8
+    elif "\ud800" <= char <= "\udfff":
+        message = f"The text contains U+{ord(char):04X}, half of a character (a lone surrogate)"
+        hint = _SAVE_AS_UTF8
+    elif char >= "\ufffe":
+        message = f"The file contains U+{ord(char):04X}, which is not a character"
+        hint = "delete it; it may come from a damaged file or a wrong conversion"
+    else:
+        message = f"The file contains the invisible control character U+{ord(char):04X}"
+        hint = "delete it; such characters often come with text pasted from a PDF or a word processor"
+    raise CaseFileError([Problem(message, hint, line=line, column=column)])
+
+
+def _line_column(before: str) -> Position:
+    """1-based line and column of the character after `before`, counting line breaks as YAML does."""
+    line, start = 1, 0
+    for match in _LINE_BREAK.finditer(before):
+        line, start = line + 1, match.end()
+    return line, len(before) - start + 1
 
 
 # ---------------------------------------------------------------- YAML
@@ -134,16 +220,8 @@ def parse_yaml(text: str) -> tuple[Any, SourceMap]:
     """Parse YAML safely into plain data and a SourceMap; duplicate keys, tags and bombs are errors."""
     if not text.strip() or all(not line.strip() or line.lstrip().startswith("#") for line in text.splitlines()):
         raise CaseFileError([Problem("The file is empty", "start from cases/_template.yaml", line=1, column=1)])
-    loader = _CaseLoader(text)
-    try:
-        node = loader.get_single_node()
-    except yaml.MarkedYAMLError as error:
-        raise CaseFileError([_yaml_problem(error, text)]) from None
-    except yaml.YAMLError as error:
-        raise CaseFileError([Problem(f"The file is not valid YAML: {error}", "check the indentation and quotes")]) from None
-    finally:
-        loader.dispose()
-    if node is None:
+    node, loader = _compose(text)
+    if node is None or isinstance(node, yaml.ScalarNode) and node.tag == _TAG + "null" and not node.value:  # '---'
         raise CaseFileError([Problem("The file is empty", "start from cases/_template.yaml", line=1, column=1)])
     source = SourceMap()
     builder = _Builder(loader, source)
@@ -152,9 +230,59 @@ def parse_yaml(text: str) -> tuple[Any, SourceMap]:
         raise CaseFileError(builder.problems[:MAX_PROBLEMS])
     if not isinstance(data, dict):
         raise CaseFileError([Problem("The file must be a mapping of fields (schema:, id:, title:, ...), "
-                                     f"not a {_yaml_type(data)}", "start from cases/_template.yaml",
+                                     f"not {_yaml_type(data, article=True)}", "start from cases/_template.yaml",
                                      line=node.start_mark.line + 1, column=node.start_mark.column + 1)])
     return data, source
+
+
+def _compose(text: str):
+    """The node tree of a single-document YAML text, and the loader that composed it.
+
+    A first pass over the parser's events checks that the document is small and shallow enough:
+    composing is recursive (in C, where a deep document overflows the stack) and costs memory per node,
+    so a deeply nested or huge document must be refused before it is composed."""
+    _parse(text, _check_events)
+    return _parse(text, _CaseLoader.get_single_node)
+
+
+def _parse(text: str, step):
+    loader = _CaseLoader(text)
+    try:
+        return step(loader), loader
+    except yaml.MarkedYAMLError as error:
+        raise CaseFileError([_yaml_problem(error, text)]) from None
+    except yaml.YAMLError as error:
+        raise CaseFileError([Problem(f"The file is not valid YAML: {error}", "check the indentation and quotes")]) from None
+    finally:
+        loader.dispose()
+
+
+_NODE_EVENTS = (yaml.ScalarEvent, yaml.AliasEvent, yaml.SequenceStartEvent, yaml.MappingStartEvent)
+
+
+def _check_events(loader) -> None:
+    nodes = depth = 0
+    while loader.check_event():
+        event = loader.get_event()
+        if isinstance(event, _NODE_EVENTS):
+            nodes += 1
+            if nodes > MAX_NODES:
+                raise CaseFileError([_at_mark(event.start_mark, f"The file holds more than {MAX_NODES:,} values",
+                                              "a case needs far fewer; split it, or check that this is a case file")])
+            if depth > MAX_DEPTH:
+                raise CaseFileError([_at_mark(event.start_mark, _TOO_DEEP, _TOO_DEEP_HINT)])
+        if isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
+            depth += 1
+        elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
+            depth -= 1
+
+
+_TOO_DEEP = f"The document is nested more than {MAX_DEPTH} levels deep"
+_TOO_DEEP_HINT = "case files need only a few levels; check the indentation"
+
+
+def _at_mark(mark, message: str, hint: str) -> Problem:
+    return Problem(message, hint, line=mark.line + 1, column=mark.column + 1)
 
 
 class _Builder:
@@ -165,6 +293,7 @@ class _Builder:
         self.source = source
         self.problems: list[Problem] = []
         self.seen: set[int] = set()
+        self.inside: set[int] = set()  # the collections that contain the node being built
         self.alias_nodes = 0
 
     def build(self, node, path: tuple, depth: int, via_alias: bool = False):
@@ -177,17 +306,24 @@ class _Builder:
                 raise CaseFileError([self._at(node, "Anchors and aliases (& and *) expand to more than "
                                              f"{MAX_ALIAS_NODES:,} values",
                                              "write the values out instead of repeating an alias")])
+        if id(node) in self.inside:
+            raise CaseFileError([self._at(node, "An alias (*) inside this value refers to the value's own anchor (&), "
+                                                "so the value would contain itself",
+                                          "write the inner value out instead of referring to the anchor")])
         if depth > MAX_DEPTH:
-            raise CaseFileError([self._at(node, f"The document is nested more than {MAX_DEPTH} levels deep",
-                                          "case files need only a few levels; check the indentation")])
+            raise CaseFileError([self._at(node, _TOO_DEEP, _TOO_DEEP_HINT)])
         self.source.values.setdefault(path, (node.start_mark.line + 1, node.start_mark.column + 1))
-        if isinstance(node, yaml.MappingNode):
-            return self._mapping(node, path, depth, via_alias)
-        if isinstance(node, yaml.SequenceNode):
+        if isinstance(node, yaml.ScalarNode):
+            return self._scalar(node)
+        self.inside.add(id(node))
+        try:
+            if isinstance(node, yaml.MappingNode):
+                return self._mapping(node, path, depth, via_alias)
             if node.tag != _TAG + "seq":
                 return self._bad_tag(node)
             return [self.build(child, path + (i,), depth + 1, via_alias) for i, child in enumerate(node.value)]
-        return self._scalar(node)
+        finally:
+            self.inside.discard(id(node))
 
     def _mapping(self, node, path, depth, via_alias):
         if node.tag != _TAG + "map":
@@ -195,19 +331,18 @@ class _Builder:
         result: dict = {}
         for key_node, value_node in node.value:
             if key_node.tag == _TAG + "merge":
-                self.problems.append(self._at(key_node, "Merge keys (<<) are not supported",
-                                              "write the fields out in full"))
+                self._report(key_node, "Merge keys (<<) are not supported", "write the fields out in full")
                 continue
             if not isinstance(key_node, yaml.ScalarNode) or key_node.tag != _TAG + "str":
-                self.problems.append(self._at(key_node, f"A field name must be text, got {key_node.value!r}",
-                                              "field names are words such as 'date' or 'label'; quote it if it must be a number"))
+                self._report(key_node, f"A field name must be text, got {_key_text(key_node)}",
+                             "field names are words such as 'date' or 'label'; quote it if it must be a number")
                 continue
             key = key_node.value
             if key in result:
                 first = self.source.keys.get(path + (key,))
                 where = f" (first written on line {first[0]})" if first else ""
-                self.problems.append(self._at(key_node, f"Duplicate key '{key}'{where}",
-                                              "a field may appear only once in a mapping; keep one and delete the other"))
+                self._report(key_node, f"Duplicate key {_quote(key)}{where}",
+                             "a field may appear only once in a mapping; keep one and delete the other")
                 continue
             self.source.keys[path + (key,)] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
             result[key] = self.build(value_node, path + (key,), depth + 1, via_alias)
@@ -218,20 +353,55 @@ class _Builder:
         if tag == _TAG + "str":
             return node.value
         if tag in (_TAG + "int", _TAG + "float", _TAG + "bool", _TAG + "null"):
-            return self.loader.construct_object(node)
+            try:
+                return self.loader.construct_object(node)
+            except (ValueError, KeyError, ArithmeticError):  # an explicit !!int on text; more digits than Python reads
+                self._report(node, f"The value {_quote(node.value)} cannot be read as {_SCALAR_NAMES[tag]}",
+                             _scalar_hint(node))
+                return None
         if tag == _TIMESTAMP:
             return node.value
         return self._bad_tag(node)
 
     def _bad_tag(self, node):
         tag = node.tag.replace(_TAG, "!!")
-        self.problems.append(self._at(node, f"The YAML tag '{tag}' is not allowed in a case file",
-                                      "case files hold plain text, numbers, lists and mappings; remove the tag"))
+        self._report(node, f"The YAML tag {_quote(tag)} is not allowed in a case file",
+                     "case files hold plain text, numbers, lists and mappings; remove the tag")
         return None
+
+    def _report(self, node, message: str, hint: str) -> None:
+        if len(self.problems) < MAX_PROBLEMS:  # a file of a hundred thousand duplicate keys shows the first few
+            self.problems.append(self._at(node, message, hint))
 
     @staticmethod
     def _at(node, message: str, hint: str) -> Problem:
-        return Problem(message, hint, line=node.start_mark.line + 1, column=node.start_mark.column + 1)
+        return _at_mark(node.start_mark, message, hint)
+
+
+_SCALAR_NAMES = {_TAG + "int": "a whole number", _TAG + "float": "a number", _TAG + "bool": "true or false",
+                 _TAG + "null": "null"}
+
+
+def _scalar_hint(node) -> str:
+    if node.value.lstrip("+-").isdigit():
+        return "a case holds no number that long; check the value, or quote it if it is text"
+    return f"remove the tag {node.tag.replace(_TAG, '!!')}, or write a value of that type"
+
+
+def _key_text(node) -> str:
+    if isinstance(node, yaml.SequenceNode):
+        return "a list"
+    if isinstance(node, yaml.MappingNode):
+        return "a mapping"
+    kind = {_TAG + "int": "the number", _TAG + "float": "the number", _TAG + "bool": "the truth value",
+            _TAG + "null": "null"}.get(node.tag, "the value")
+    return kind if node.tag == _TAG + "null" and node.value in ("", "~", "null") else f"{kind} {_quote(node.value)}"
+
+
+def _quote(text: object, limit: int = 60) -> str:
+    """A value quoted for a message, cut short so that a hostile value cannot flood it."""
+    text = str(text)
+    return f"'{text}'" if len(text) <= limit else f"'{text[:limit - 3]}...' ({len(text):,} characters)"
 
 
 _YAML_HINTS = (
@@ -251,6 +421,20 @@ _YAML_HINTS = (
      "line up fields of the same mapping at the same column, using spaces"),
     (r"did not find expected '-' indicator", "A list item is not indented like the items before it",
      "start every item of a list with '- ' at the same column"),
+    (r"unknown escape character", "A backslash in double quotes starts an escape that YAML does not know",
+     "in double quotes write \\\\ for a backslash, or put the text in single quotes"),
+    (r"while scanning an? (anchor|alias)", "An anchor (&) or alias (*) has no name",
+     "write &name or *name, or put text that starts with & or * in quotes"),
+    (r"while scanning a block scalar", "A block of text (| or >) is not written correctly",
+     "after | or > put only an optional - or + and a digit, and start the text on the next line"),
+    (r"incompatible YAML document", "The file declares a YAML version that this reader does not know",
+     "remove the %YAML line"),
+    (r"expected <document start>", "Text follows the end of the document (a '...' line)",
+     "remove the '...' line, or the text after it"),
+    (r"expected ',' or '[\]}]'", "A bracket ([ or {) is not closed, or two items have no comma between them",
+     "close every [ with ] and every { with }, and separate the items with commas"),
+    (r"expected node content", "A value starts with a bracket or comma that does not belong there",
+     "check this line for a stray ], } or ','; put text that starts with one of them in quotes"),
 )
 
 
@@ -259,6 +443,8 @@ def _yaml_problem(error: yaml.MarkedYAMLError, text: str) -> Problem:
     line = mark.line + 1 if mark else None
     column = mark.column + 1 if mark else None
     described = f"{error.context or ''} {error.problem or ''}"
+    if mark and "cannot start any token" in described and _char_at(text, mark.line, mark.column) == "\t":
+        described = "tab character"  # libyaml does not say which character it found
     for pattern, message, hint in _YAML_HINTS:
         if re.search(pattern, described):
             return Problem(message, hint, line=line, column=column)
@@ -266,9 +452,17 @@ def _yaml_problem(error: yaml.MarkedYAMLError, text: str) -> Problem:
                    "check the indentation and quotes on this line and the one before", line=line, column=column)
 
 
-def _yaml_type(value: Any) -> str:
-    return {list: "list", dict: "mapping", str: "text", int: "number", float: "number",
-            bool: "true/false"}.get(type(value), "value")
+def _char_at(text: str, line: int, column: int) -> str:
+    """The character at a 0-based YAML mark."""
+    starts = [0] + [m.end() for m in _LINE_BREAK.finditer(text)]
+    index = starts[line] + column if line < len(starts) else len(text)
+    return text[index] if index < len(text) else ""
+
+
+def _yaml_type(value: Any, article: bool = False) -> str:
+    name = {list: "list", dict: "mapping", str: "text", int: "number", float: "number", bool: "true/false",
+            type(None): "null"}.get(type(value), "value")
+    return f"a {name}" if article and name in ("list", "mapping", "number", "value") else name
 
 
 # ---------------------------------------------------------------- validation
@@ -278,90 +472,171 @@ def validate(data: Any, source: SourceMap) -> Case:
     try:
         return Case.model_validate(data)
     except ValidationError as error:
-        problems = [_pydantic_problem(e, data, source) for e in error.errors(include_url=False)]
-        raise CaseFileError(_unique(problems)[:MAX_PROBLEMS]) from None
+        errors = _informative(error.errors(include_url=False), data)
+        raise CaseFileError(_first_problems(errors, data, source)) from None
 
 
-def _unique(problems: list[Problem]) -> list[Problem]:
-    seen, result = set(), []
-    for p in problems:
-        if (p.field, p.message) not in seen:
-            seen.add((p.field, p.message))
-            result.append(p)
-    return sorted(result, key=lambda p: (p.line or 0, p.column or 0))
+def _first_problems(errors: list[dict], data: Any, source: SourceMap) -> list[Problem]:
+    """The first MAX_PROBLEMS distinct problems in the order of the file. Only the problems shown get a
+    message, which is the costly part (suggestions): a hostile file can hold tens of thousands of errors."""
+    def position(error: dict) -> tuple[int, int]:
+        loc, at, prefer_key = _where(error, data)
+        return source.locate(at if at is not None else loc, prefer_key=prefer_key) or (0, 0)
+
+    problems: list[Problem] = []
+    seen: set[tuple[str, str]] = set()
+    for error in sorted(errors, key=position):
+        problem = _pydantic_problem(error, data, source)
+        if (problem.field, problem.message) not in seen:
+            seen.add((problem.field, problem.message))
+            problems.append(problem)
+            if len(problems) == MAX_PROBLEMS:
+                break
+    return problems
 
 
-def _clean_loc(loc: tuple) -> tuple:
+_TYPE_MISMATCHES = ("float_type", "float_parsing", "int_type", "int_parsing", "string_type", "list_type",
+                    "dict_type", "model_type", "bool_type", "bool_parsing")
+
+
+def _informative(errors: list[dict], data: Any) -> list[dict]:
+    """Errors without those of a union's branch that only rejected the value's type when another branch
+    took the type and says what is wrong inside it (months: [1, .nan] is a list, so 'expected a number'
+    helps nobody); when every branch rejected the type, the first one speaks for all."""
+    unions: dict[tuple, list[tuple[dict, bool]]] = {}
+    for error in errors:
+        parts = _loc_parts(error["loc"], data)
+        branch = next((i for i, (_, role) in enumerate(parts) if role == "branch"), None)
+        if branch is not None:
+            place = tuple(part for part, role in parts[:branch] if role == "kept")
+            mismatch = error["type"] in _TYPE_MISMATCHES and branch == len(parts) - 1
+            unions.setdefault(place, []).append((error, mismatch))
+    dropped: set[int] = set()
+    for group in unions.values():
+        mismatches = [id(error) for error, mismatch in group if mismatch]
+        dropped.update(mismatches[1:] if len(mismatches) == len(group) else mismatches)
+    return [error for error in errors if id(error) not in dropped]
+
+
+def _clean_loc(loc: tuple, data: Any) -> tuple:
     """Drop pydantic's discriminator tags and union branch names from an error location."""
-    clean: list = []
+    return tuple(part for part, role in _loc_parts(loc, data) if role == "kept")
+
+
+def _loc_parts(loc: tuple, data: Any) -> list[tuple[Any, str]]:
+    """Each part of a pydantic error location with its role: kept, tag (an event's kind, inserted by the
+    discriminated union) or branch (the name of a union member). A key the author wrote is kept even when
+    it is spelled like a branch name (a field named 'list' or 'str')."""
+    parts: list[tuple[Any, str]] = []
+    node = data
     for i, part in enumerate(loc):
-        if isinstance(part, str) and part in KIND_MODELS and i >= 2 and loc[i - 2] == "events":
-            continue
-        if isinstance(part, str) and ("[" in part or part in ("float", "int", "str", "list", "constrained-float")):
-            continue
-        clean.append(part)
-    return tuple(clean)
+        written = (isinstance(node, dict) and part in node
+                   or isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node))
+        if isinstance(part, str) and part in KIND_MODELS and i >= 2 and loc[i - 2] == "events" \
+                and isinstance(loc[i - 1], int):
+            parts.append((part, "tag"))
+        elif not written and isinstance(part, str) and ("[" in part or part in _BRANCH_NAMES):
+            parts.append((part, "branch"))
+        else:
+            parts.append((part, "kept"))
+            node = node[part] if written else None
+    return parts
+
+
+_BRANCH_NAMES = ("float", "int", "str", "list", "constrained-float")
 
 
 def field_path(loc: tuple) -> str:
     """events[3].end from ('events', 3, 'end')."""
     text = ""
     for part in loc:
+        part = part if isinstance(part, int) or len(str(part)) <= 60 else f"{str(part)[:57]}..."
         text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
     return text
 
 
 def _pydantic_problem(error: dict, data: Any, source: SourceMap) -> Problem:
-    loc = _clean_loc(error["loc"])
+    loc, at, prefer_key = _where(error, data)
+    message, hint = _what(error, loc, data)
+    return _problem(source, loc, message, hint, prefer_key=prefer_key, at=at)
+
+
+def _where(error: dict, data: Any) -> tuple[tuple, tuple | None, bool]:
+    """The field path of an error; where else to look for its line (a missing field is found at its
+    parent); and whether its key rather than its value is the place (an unknown field)."""
+    loc = _clean_loc(error["loc"], data)
+    if error["type"] == "union_tag_invalid":
+        return loc + ("kind",), None, False
+    if error["type"] == "missing" and loc:
+        return loc, loc[:-1], False
+    return loc, None, error["type"] == "extra_forbidden"
+
+
+def _what(error: dict, loc: tuple, data: Any) -> tuple[str, str]:
+    """The message and hint of a pydantic error."""
     kind = error["type"]
     value = error.get("input")
     ctx = error.get("ctx") or {}
     message, hint = error["msg"], ""
-    prefer_key = False
-    if kind == "extra_forbidden":
+    if kind == "extra_forbidden" and loc:
         name = loc[-1]
         model = _model_at(loc[:-1], data)
         fields = [f.alias or n for n, f in model.model_fields.items()] if model else []
         what = f"{_describe(model, loc[:-1], data)}"
-        message, hint = f"Unknown field '{name}'{what}", did_you_mean(name, fields) if fields else ""
-        prefer_key = True
-    elif kind == "missing":
+        message = f"Unknown field {_quote(name)}{what}"
+        hint = did_you_mean(name, fields) if fields else "remove it, or check its spelling in cases/README.md"
+    elif kind == "missing" and loc:
         name = loc[-1]
         model = _model_at(loc[:-1], data)
         message = f"Missing required field '{name}'{_describe(model, loc[:-1], data)}"
         hint = f"add '{name}: ...'"
-        loc_for_line = loc[:-1]
-        return _problem(source, loc, message, hint, at=loc_for_line)
     elif kind == "union_tag_invalid":
-        message = f"Unknown event kind '{ctx.get('tag')}'"
-        hint = did_you_mean(ctx.get("tag"), KIND_MODELS)
-        loc = loc + ("kind",)
+        written = value.get("kind") if isinstance(value, dict) else None
+        message = f"Unknown event kind {_quote(written)}" if isinstance(written, str) \
+            else f"The event kind must be a word, got {_yaml_type(written, article=True)}"
+        hint = did_you_mean(str(written), KIND_MODELS)
     elif kind == "union_tag_not_found":
         message = "The event has no kind"
         hint = "add 'kind: ...', one of " + ", ".join(KIND_MODELS)
     elif kind == "literal_error":
         options = re.findall(r"'([^']*)'|(\d+)", str(ctx.get("expected", "")))
         options = [a or b for a, b in options]
-        message = f"'{value}' is not one of the allowed values"
+        message = f"{_quote(_yaml_scalar(value))} is not one of the allowed values"
         hint = did_you_mean(value, options)
+        if isinstance(value, bool):  # the Norway problem: YAML 1.1 reads no, yes, off and on as false and true
+            hint = "YAML reads yes, no, on and off as true or false; put the word in quotes. " + hint[:1].upper() + hint[1:]
+        elif isinstance(value, str) and value in options:
+            hint = f"write {value} without quotes: it is a number"
     elif kind == "value_error" and isinstance(ctx.get("error"), DateProblem):
         problem = ctx["error"]
         message, hint = problem.message, problem.hint
     elif kind == "value_error":
         message, _, hint = str(ctx.get("error", message)).partition(" Hint: ")
     elif kind == "string_pattern_mismatch":
-        message = f"'{value}' is not a valid id"
+        message = f"{_quote(value)} is not a valid id"
         hint = ("a case id uses lowercase letters, digits and hyphens, e.g. 'lcnec-alk-lorlatinib'" if loc == ("id",)
                 else "an id starts with a letter and uses letters, digits, '-' and '_' (no spaces or dots)")
+    elif kind.startswith("float_") and isinstance(value, int) and not isinstance(value, bool):
+        message, hint = f"The number {_short(value)} is too large", "check the value"
     elif kind in _TYPE_MESSAGES:
         expected, hint = _TYPE_MESSAGES[kind]
         message = f"Expected {expected}, got {_yaml_type(value)}. Value: {_short(value)}"
     elif kind in ("too_short",) and isinstance(value, list):
         message = "The list is empty"
         hint = "add at least one entry"
+    elif kind in _LIMITS:
+        bound, what, advice = _LIMITS[kind]
+        limit = ctx.get(bound)
+        limit = f"{limit:g}" if isinstance(limit, float) else str(limit)
+        message, hint = f"{_short(value)} {what} {limit}", f"{advice} {limit}"
+    elif kind == "string_too_long":
+        limit = ctx.get("max_length")
+        message = f"The text is {len(value):,} characters long; at most {limit:,} are allowed"
+        hint = "shorten it" + ("; a case file holds summaries and quotes, not whole documents" if limit >= 1000 else "")
     else:
         message = f"{message}. Value: {_short(value)}" if value is not None and not isinstance(value, (dict, list)) else message
-    return _problem(source, loc, message, hint, prefer_key=prefer_key)
+        hint = "check this value against cases/README.md"
+    return message, hint
 
 
 _TYPE_MESSAGES = {
@@ -381,9 +656,28 @@ _TYPE_MESSAGES = {
 }
 
 
+_LIMITS = {  # pydantic error type: the bound's name in ctx, what the value is, the advice
+    "greater_than_equal": ("ge", "is below the smallest allowed value,", "write a value of at least"),
+    "greater_than": ("gt", "is not above", "write a value above"),
+    "less_than_equal": ("le", "is above the largest allowed value,", "write a value of at most"),
+    "less_than": ("lt", "is not below", "write a value below"),
+}
+
+
 def _short(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "...'"
+    text = repr(value) if isinstance(value, (str, list, dict)) else _yaml_scalar(value)
+    if len(text) <= 60:
+        return text
+    return text[:57] + ("...'" if isinstance(value, str) else "...") + f" ({len(text):,} characters)"
+
+
+def _yaml_scalar(value: Any) -> str:
+    """A scalar as YAML writes it: true, false and null rather than Python's True, False and None."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return str(value).lower()
+    return str(value)
 
 
 def _model_at(loc: tuple, data: Any):

@@ -58,15 +58,19 @@ def parse_size(text: str) -> Size:
         return Size((TOO_SMALL_MM,), "too_small")
     m = _SIZE.match(raw)
     if not m:
-        raise ValueError(f"Cannot read the size '{raw}'. Hint: write it as in the paper with a unit, "
+        raise ValueError(f"Cannot read the size {_shown(raw)}. Hint: write it as in the paper with a unit, "
                          "e.g. '1.2 x 0.7 cm', '19 mm' or '4.9 × 2.6 cm'; or 'absent', 'too small to measure'")
     factor = 10.0 if m[4].lower() == "cm" else 1.0
     dims = tuple(round(float(v) * factor, 3) for v in m.groups()[:3] if v is not None)
     if any(d <= 0 for d in dims):
-        raise ValueError(f"The size '{raw}' has a zero dimension. Hint: write 'absent' when the lesion is no longer seen")
+        raise ValueError(f"The size {_shown(raw)} has a zero dimension. Hint: write 'absent' when the lesion is no longer seen")
     if max(dims) > 1000:
-        raise ValueError(f"The size '{raw}' is over a metre. Hint: check the unit (mm or cm)")
+        raise ValueError(f"The size {_shown(raw)} is over a metre. Hint: check the unit (mm or cm)")
     return Size(dims)
+
+
+def _shown(raw: str, limit: int = 60) -> str:
+    return f"'{raw}'" if len(raw) <= limit else f"'{raw[:limit - 3]}...' ({len(raw):,} characters)"
 
 
 @dataclass(frozen=True)

@@ -6,10 +6,11 @@ from typing import Annotated, Literal, Union
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
-from .dates import ID_PATTERN, date_text, parse_date, parse_offset
+from .dates import ID_PATTERN, MAX_DATE_CHARS, date_text, kind_of, parse_date, parse_offset
 
 SCHEMA_VERSION = 1
 CASE_ID_PATTERN = r"^[a-z0-9][a-z0-9-]{0,79}$"
+MAX_TEXT_CHARS = 20_000  # any text of a case: a long quote fits, a pasted document does not
 
 
 def _date(value: object) -> str:
@@ -19,6 +20,8 @@ def _date(value: object) -> str:
 
 
 def _duration(value: object) -> str:
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        raise ValueError(f"Expected a duration, got {kind_of(value)}. Hint: write e.g. '5 months' or '~2 weeks'")
     text = str(value).strip()
     offset = parse_offset(text)
     if offset.amount <= 0:
@@ -30,6 +33,7 @@ DateText = Annotated[
     str, BeforeValidator(_date),
     Field(json_schema_extra={
         "type": ["string", "integer"],
+        "maxLength": MAX_DATE_CHARS,
         "description": "2022-09-08 | 2022-09 | 2022 | ~2021-10 | 'event + 3 months' | 'event.end - 2 weeks' | "
                        "'after event' | 'before event' | 'between A and B' | origin",
     }),
@@ -37,13 +41,14 @@ DateText = Annotated[
 Duration = Annotated[str, BeforeValidator(_duration),
                      Field(json_schema_extra={"description": "'5 months', '~1 month', '10 days', '2 years'"})]
 EventId = Annotated[str, Field(pattern=f"^{ID_PATTERN}$", max_length=80)]
-Text = Annotated[str, Field(max_length=20_000)]
+Text = Annotated[str, Field(max_length=MAX_TEXT_CHARS)]
 
 
 class Strict(BaseModel):
     """Unknown fields are errors: a misspelled field must never vanish silently."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=True, allow_inf_nan=False)
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=True, allow_inf_nan=False,
+                              str_max_length=MAX_TEXT_CHARS)
 
 
 # ---------------------------------------------------------------- case header

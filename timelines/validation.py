@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from typing import Iterator
 
+from .dates import shift
 from .errors import did_you_mean
 from .measures import parse_size
 from .schema import THERAPY_KINDS, Case
@@ -20,7 +20,7 @@ def check_case(case: Case, file_stem: str | None = None) -> list[Found]:
 
 def check_timeline(timeline: Timeline) -> list[Found]:
     """Problems that need resolved dates."""
-    return list(_after_death(timeline))
+    return list(_after_death(timeline)) + list(_before_birth(timeline))
 
 
 def _ids(case: Case, file_stem: str | None) -> Iterator[Found]:
@@ -36,10 +36,11 @@ def _ids(case: Case, file_stem: str | None) -> Iterator[Found]:
                 "every event and diagnosis needs its own id; rename one of them"
         else:
             first[event_id] = where
-    counts = Counter(lesion.id for lesion in case.lesions)
+    declared: set[str] = set()
     for i, lesion in enumerate(case.lesions):
-        if counts[lesion.id] > 1 and i != [l.id for l in case.lesions].index(lesion.id):
+        if lesion.id in declared:
             yield ("lesions", i, "id"), f"The lesion id '{lesion.id}' is used twice", "give each lesion its own id"
+        declared.add(lesion.id)
 
 
 def _name(where: tuple) -> str:
@@ -109,3 +110,22 @@ def _after_death(timeline: Timeline) -> Iterator[Found]:
             field = "date" if dated.shape == "point" else "start"
             yield (dated.key + (field,)), f"This event is dated after the patient's death ({timeline.calendar_text(death.start) or 'day ' + str(timeline.day(death.start.mid))})", \
                 "check the date of this event and of the death"
+
+
+def _before_birth(timeline: Timeline) -> Iterator[Found]:
+    """Events that cannot have happened in the patient's lifetime, from `age` at the `age_at` event.
+
+    Aged A at a date, the patient was born at the earliest A + 1 years less a day before it; only an event
+    certainly earlier than that is reported, so a date known to the month or year is never a false alarm."""
+    patient = timeline.case.patient
+    anchor = timeline.by_id(patient.age_at) if patient.age is not None and patient.age_at else None
+    if anchor is None:
+        return
+    born = shift(anchor.start.earliest, -(patient.age + 1), "year", timeline.on_calendar) + 1
+    when = timeline.iso_day(born) or f"day {timeline.day(born)}"
+    for dated in timeline.items:
+        if dated.start.latest < born:
+            field = "date" if dated.shape == "point" else "start"
+            yield dated.key + (field,), \
+                f"This event is dated before the patient was born ({when} at the earliest, " \
+                f"from age {patient.age} at {patient.age_at})", "check the date of this event, and the age and age_at of the patient"
