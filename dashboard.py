@@ -17,14 +17,17 @@ from timelines.tables import day_zero_choices, event_table, marker_table, measur
 DEFAULT_CASES = Path(__file__).resolve().parent / "cases"
 
 
+def setting(name: str, default=None):
+    """A deployment setting from .streamlit/secrets.toml (cases_dir, read_only), else the default."""
+    try:
+        return st.secrets.get(name, default)
+    except Exception:  # no secrets file at all
+        return default
+
+
 def cases_folder() -> Path:
     """The cases folder: `cases_dir` in .streamlit/secrets.toml, else the bundled cases."""
-    try:
-        configured = st.secrets.get("cases_dir")
-    except FileNotFoundError:
-        configured = None
-    except Exception:  # no secrets file at all
-        configured = None
+    configured = setting("cases_dir")
     return Path(configured) if configured else DEFAULT_CASES
 
 
@@ -95,7 +98,7 @@ def main() -> None:
     enable_theme()
     views.page_style()
     folder = cases_folder()
-    page = views.page_picker(st.query_params.get("page"))
+    page = views.page_picker(st.query_params.get("page"), read_only=bool(setting("read_only", False)))
     st.query_params["page"] = page
     if page == "editor":
         editor_page(folder)
@@ -105,7 +108,7 @@ def main() -> None:
     entries = [load(path, stamp) for path, stamp in stamps.items()]
     requested = st.query_params.get("case")
     if requested and requested not in [e.case_id for e in entries]:
-        st.warning(f"There is no case with the id “{requested}”. Choose one from the list.")
+        st.warning(f"There is no case with the id “{views.escape(requested)}”. Choose one from the list.")
         requested = None
     entry = views.case_picker(entries, requested or st.session_state.get("case_picker"))
     views.drafts_list(draft_paths(folder))
@@ -113,7 +116,7 @@ def main() -> None:
         return
     st.query_params["case"] = entry.case_id
     if not entry.ok:
-        st.title(entry.path.name)
+        st.header(views.escape(entry.path.name), anchor=False)
         views.problems_view(entry)
         return
     if page == "board":

@@ -23,6 +23,7 @@ AXES = ("calendar", "relative")
 UNITS = ("months", "days")
 DAYS_PER_MONTH = 30.4375  # 365.25 / 12: a calendar month on average
 
+AXIS_TITLE_LIMIT = 640  # px: longer x-axis titles end in an ellipsis
 DEFAULT_WIDTH = 900  # plot width in px: with lane labels and padding a chart fits a 1280 px wide slide
 LANE_STEP = 42  # px per lane: room for a two-line lane label (2 x 17 px)
 SLOT_PX = 18  # vertical distance between marks that share a lane and overlap in time
@@ -162,8 +163,10 @@ def _first_day(text: pd.Series) -> pd.Series:
 def _x(tax: TimeAxis, field: str, *, domain=None, labels: bool = True, title: str | None = None) -> alt.X:
     """The x encoding shared by every layer: utc time unit on the calendar axis (no shifted days)."""
     scale = alt.Scale(domain=[tax.scale_value(v) for v in domain]) if domain is not None else alt.Undefined
+    # titleLimit: the title carries a user-chosen day-0 label; an unbounded one would squeeze the plot to nothing.
     axis = alt.Axis(title=title if title is not None else tax.title, labels=labels, ticks=labels, grid=True,
-                    labelOverlap=True, labelExpr=_DATE_LABEL if tax.calendar else alt.Undefined)
+                    labelOverlap=True, labelExpr=_DATE_LABEL if tax.calendar else alt.Undefined,
+                    titleLimit=AXIS_TITLE_LIMIT)
     if tax.calendar:
         return alt.X(f"{field}:T", timeUnit="utcyearmonthdate", scale=scale, axis=axis)
     return alt.X(f"{field}:Q", scale=scale, axis=axis)

@@ -17,7 +17,7 @@ EVENT_TABLE_COLUMNS = {
 def drafts_list(drafts: list) -> None:
     """Drafts are listed apart from the cases: saved with problems, they are not cases yet."""
     if drafts:
-        names = ", ".join(p.name for p in drafts)
+        names = ", ".join(escape(p.name) for p in drafts)
         st.sidebar.caption(f"Drafts (saved with problems, not shown as cases): {names}. Open them in the Editor.")
 
 
@@ -28,9 +28,9 @@ def case_picker(entries: list[Entry], selected: str | None) -> Entry | None:
         return None
     ids = [e.case_id for e in entries]
     index = ids.index(selected) if selected in ids else 0
-    labels = {e.case_id: ("⚠ " if not e.ok else "") + e.title for e in entries}
+    labels = {e.case_id: ("⚠ " if not e.ok else "") + escape(e.title) for e in entries}
     chosen = st.sidebar.radio("Case", ids, index=index, format_func=labels.get, key="case_picker",
-                              captions=[e.one_liner for e in entries])
+                              captions=[escape(e.one_liner) for e in entries])
     return entries[ids.index(chosen)]
 
 
@@ -48,7 +48,7 @@ def page_style() -> None:
 def case_header(summary: dict) -> None:
     """Patient, diagnoses with stage and driver, lines of therapy with durations, and the paper's outcomes
     beside the ranges computed from the dates; details in an expander."""
-    st.header(summary["title"], anchor=False)
+    st.header(escape(summary["title"]), anchor=False)
     left, right = st.columns([3, 2], gap="medium")
     with left:
         lines = [f"**Patient** · {escape(patient_text(summary['patient']))}"]
@@ -224,10 +224,12 @@ def show_chart(chart) -> None:
 PAGES = {"case": "Case", "board": "Tumor board", "editor": "Editor"}
 
 
-def page_picker(requested: str | None) -> str:
-    """Which page: the case, the tumor-board presentation, the editor (kept in the URL as ?page=)."""
-    if "page" not in st.session_state:
-        st.session_state["page"] = requested if requested in PAGES else "case"
-    chosen = st.sidebar.segmented_control("Page", list(PAGES), format_func=PAGES.get, key="page", required=True,
+def page_picker(requested: str | None, read_only: bool = False) -> str:
+    """Which page: the case, the tumor-board presentation, the editor (kept in the URL as ?page=).
+    A read-only dashboard has no editor page at all, whatever the URL asks for."""
+    pages = {k: v for k, v in PAGES.items() if not (read_only and k == "editor")}
+    if st.session_state.get("page") not in pages:
+        st.session_state["page"] = requested if requested in pages else "case"
+    chosen = st.sidebar.segmented_control("Page", list(pages), format_func=pages.get, key="page", required=True,
                                           label_visibility="collapsed")
     return chosen or "case"

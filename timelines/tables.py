@@ -317,10 +317,16 @@ def day_zero_choices(events: pd.DataFrame) -> dict[str, tuple[int, str]]:
     choices = {"origin": (0, "day 0 of the case")}
     origin = events[events["day_start"] == 0]
     if not origin.empty:
-        choices["origin"] = (0, origin.iloc[0]["label"])
+        choices["origin"] = (0, _short(origin.iloc[0]["label"]))
     for _, row in events[events["kind"] == "diagnosis"].iterrows():
-        choices[f"diagnosis:{row['event_id']}"] = (int(row["day_start"]), f"diagnosis ({row['label']})")
+        choices[f"diagnosis:{row['event_id']}"] = (int(row["day_start"]), f"diagnosis ({_short(row['label'])})")
     therapies = events[events["category"] == SYSTEMIC]
     for _, row in therapies.iterrows():
-        choices[f"start:{row['event_id']}"] = (int(row["day_start"]), f"start of {row['agent'] or row['label']}")
+        choices[f"start:{row['event_id']}"] = (int(row["day_start"]), f"start of {_short(row['agent'] or row['label'])}")
     return choices
+
+
+def _short(text: str, limit: int = 40) -> str:
+    """A label short enough for an axis title, cut at a word boundary."""
+    text = str(text)
+    return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0].rstrip(",;:") + "…"

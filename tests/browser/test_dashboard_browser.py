@@ -11,7 +11,8 @@ CHART = '[data-testid="stVegaLiteChart"] svg.marks'
 
 def open_case(page, app_url, case_id, view="timeline"):
     page.goto(f"{app_url}/?case={case_id}&view={view}")
-    page.wait_for_selector(CHART if view != "events" else '[data-testid="stDataFrame"]', timeout=30_000)
+    ready = page.locator(CHART).first if view != "events" else page.locator('[data-testid="stDataFrame"]').last
+    ready.wait_for(timeout=30_000)
 
 
 def test_a_case_opens_by_deep_link_with_its_header(page, app_url):

@@ -1,0 +1,53 @@
+"""Hostile case text in Chromium: nothing planted in a case file executes, in any view or tooltip."""
+
+import sys
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from conftest import screenshot, streamlit_server
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from poison import poisoned_case  # noqa: E402
+
+CHART = '[data-testid="stVegaLiteChart"] svg.marks'
+
+
+@pytest.fixture(scope="module")
+def poisoned_url(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("poisoned")
+    case_id = poisoned_case(folder)
+    with streamlit_server(cases_dir=folder) as url:
+        yield url, case_id
+
+
+def hover_marks(page, limit: int = 25) -> None:
+    """Hover symbols and bars so their tooltips (which carry labels and quotes) are rendered."""
+    marks = page.locator('[data-testid="stVegaLiteChart"]').first.locator("g.mark-symbol path, g.mark-rect path")
+    for i in range(min(marks.count(), limit)):
+        try:
+            marks.nth(i).hover(timeout=1000, force=True)
+            page.wait_for_timeout(60)
+        except Exception:
+            continue
+
+
+@pytest.mark.parametrize("view", ["timeline", "lesions", "markers", "events"])
+def test_planted_html_and_scripts_never_run(page, poisoned_url, view):
+    url, case_id = poisoned_url
+    dialogs = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    page.goto(f"{url}/?case={case_id}&view={view}")
+    ready = page.locator(CHART).first if view != "events" else page.locator('[data-testid="stDataFrame"]').last
+    ready.wait_for(timeout=30_000)
+    if view != "events":
+        hover_marks(page)
+    page.wait_for_timeout(300)
+    assert page.evaluate("window.__owned") is None, "planted code ran"
+    assert page.locator('img[src="x"]').count() == 0, "planted HTML became an element"
+    assert page.locator('a[href^="javascript:"]').count() == 0, "a planted javascript: link is live"
+    assert not dialogs
+    assert page.locator('[data-testid="stException"]').count() == 0
+    expect(page.get_by_text("<img src=x", exact=False).first).to_be_visible()
+    screenshot(page, f"poisoned-{view}")

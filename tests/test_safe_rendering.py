@@ -1,0 +1,88 @@
+"""Case text is shown as text: HTML, Markdown, javascript: links and Vega expressions stay inert."""
+
+import json
+import re
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from conftest import ROOT
+from poison import HTML, LINK, poisoned_case
+
+APP = str(ROOT / "dashboard.py")
+STRING_LITERAL = re.compile(r'"(?:[^"\\]|\\.)*"' + r"|'(?:[^'\\]|\\.)*'")
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    st.cache_data.clear()
+
+
+@pytest.fixture
+def poisoned(tmp_path):
+    return tmp_path, poisoned_case(tmp_path)
+
+
+def open_app(folder, case_id, **params) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.secrets["cases_dir"] = str(folder)
+    at.query_params["case"] = case_id
+    for key, value in params.items():
+        at.query_params[key] = value
+    return at.run()
+
+
+@pytest.mark.parametrize("view", ["timeline", "lesions", "markers", "events"])
+def test_hostile_text_loads_and_every_view_draws(poisoned, view):
+    folder, case_id = poisoned
+    at = open_app(folder, case_id, view=view)
+    assert not at.exception and not at.error
+
+
+def test_markdown_and_html_in_case_text_are_escaped(poisoned):
+    folder, case_id = poisoned
+    at = open_app(folder, case_id)
+    texts = [at.header[0].value] + [m.value for m in at.markdown]
+    for text in texts:
+        assert "<img" not in text.replace("\\<img", ""), "raw HTML reaches Markdown"
+        assert "](javascript:" not in text.replace("\\]\\(javascript:", ""), "a live link reaches Markdown"
+    assert any("\\<img" in t for t in texts), "the hostile text is shown, escaped"
+
+
+def test_case_text_reaches_charts_only_as_data(poisoned):
+    folder, case_id = poisoned
+    at = open_app(folder, case_id, view="timeline")
+    spec = json.loads(at.get("vega_lite_chart")[0].proto.spec)
+    expressions = [v for k, v in _walk(spec) if k in ("expr", "labelExpr", "filter", "calculate") and isinstance(v, str)]
+    assert any("window.__owned" in e for e in expressions), "the drug name is in the lane-label expression"
+    for expression in expressions:
+        code = STRING_LITERAL.sub("", expression)  # what remains is code, not data
+        assert "window" not in code and "__owned" not in code
+
+
+def test_the_unknown_id_message_does_not_render_the_url(tmp_path):
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params["case"] = LINK
+    at.run()
+    assert "\\[click me\\]" in at.warning[0].value
+
+
+def test_a_read_only_dashboard_has_no_editor(tmp_path):
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.secrets["read_only"] = True
+    at.query_params["page"] = "editor"
+    at.run()
+    assert not at.exception
+    assert "Editor" not in at.sidebar.get("button_group")[0].proto.options.__str__()
+    assert not at.text_area and at.query_params["page"] in ("case", ["case"])
+
+
+def _walk(node):
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield key, value
+            yield from _walk(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _walk(value)
