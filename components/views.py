@@ -28,10 +28,19 @@ def case_picker(entries: list[Entry], selected: str | None) -> Entry | None:
         return None
     ids = [e.case_id for e in entries]
     index = ids.index(selected) if selected in ids else 0
-    labels = {e.case_id: ("⚠ " if not e.ok else "") + escape(e.title) for e in entries}
-    chosen = st.sidebar.radio("Case", ids, index=index, format_func=labels.get, key="case_picker",
-                              captions=[escape(e.one_liner) for e in entries])
+    if len(entries) > RADIO_LIMIT:  # a long list is searched, not scrolled
+        labels = {e.case_id: ("⚠ " if not e.ok else "") + f"{e.title} · {e.one_liner}" for e in entries}
+        chosen = st.sidebar.selectbox("Case", ids, index=index, format_func=labels.get, key="case_picker")
+        broken = sum(not e.ok for e in entries)
+        st.sidebar.caption(f"{len(entries)} case files" + (f", {broken} that cannot be loaded (⚠)" if broken else ""))
+    else:
+        labels = {e.case_id: ("⚠ " if not e.ok else "") + escape(e.title) for e in entries}
+        chosen = st.sidebar.radio("Case", ids, index=index, format_func=labels.get, key="case_picker",
+                                  captions=[escape(e.one_liner) for e in entries])
     return entries[ids.index(chosen)]
+
+
+RADIO_LIMIT = 30
 
 
 PAGE_STYLE = """<style>

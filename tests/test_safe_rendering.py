@@ -86,3 +86,26 @@ def _walk(node):
     elif isinstance(node, list):
         for value in node:
             yield from _walk(value)
+
+
+def test_a_folder_of_a_thousand_files_some_broken_opens_with_the_broken_ones_listed(tmp_path):
+    import sys
+
+    sys.path.insert(0, str(ROOT))
+    from bench.synth import synthetic_text
+
+    for i in range(1000):
+        text = synthetic_text(f"case-{i:04d}", 12, seed=i)
+        if i % 10 == 0:
+            text = text.replace("kind: imaging", "kind: imagin", 1)
+        (tmp_path / f"case-{i:04d}.yaml").write_text(text, encoding="utf-8")
+    at = AppTest.from_file(APP, default_timeout=300)
+    at.secrets["cases_dir"] = str(tmp_path)
+    at.query_params["case"] = "case-0001"
+    at.run()
+    assert not at.exception
+    picker = at.sidebar.selectbox(key="case_picker")
+    assert len(picker.options) == 1000 and sum(o.startswith("⚠") for o in picker.options) == 100
+    assert "1000 case files, 100 that cannot be loaded" in at.sidebar.caption[0].value
+    picker.set_value("case-0010").run()
+    assert not at.exception and "cannot be shown" in at.error[0].value
