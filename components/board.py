@@ -49,16 +49,8 @@ def board_page(data: dict, case_id: str, step: int, axis: dict) -> int:
 
 def _summary(data: dict, axis: dict) -> None:
     summary = data["summary"]
-    lines = [f"**Patient** · {views.escape(views.patient_text(summary['patient']))}"]
-    for d in summary["diagnoses"]:
-        when = d["date"] or f"day {d['day']}"
-        stage = f" · {views.escape(d['stage'])}" if d.get("stage") else ""
-        lines.append(f"**{views.escape(d['label'])}** · {when}{stage}")
-    for line in summary["lines"]:
-        lines.append(f"**Line {line['line']}** · {views.escape(views.line_text(line))}")
-    st.markdown("  \n".join(lines))
-    reported = [o for o in summary["outcomes"] if o["reported_readings"]] or \
-        [o for o in summary["outcomes"] if o["name"] in ("pfs", "os")][:3]
+    st.markdown("  \n".join(views.header_lines(summary)))
+    reported = views.key_outcomes(summary, fallback=3)
     if reported:
         st.markdown("**Outcomes** (from the dates · the paper)  \n" +
                     "  \n".join(views.escape(views.outcome_text(o)) for o in reported))

@@ -60,18 +60,10 @@ def case_header(summary: dict) -> None:
     st.header(escape(summary["title"]), anchor=False)
     left, right = st.columns([3, 2], gap="medium")
     with left:
-        lines = [f"**Patient** · {escape(patient_text(summary['patient']))}"]
-        for d in summary["diagnoses"]:
-            when = d["date"] or f"day {d['day']}"
-            stage = f" · {escape(d['stage'])}" if d.get("stage") else ""
-            lines.append(f"**{escape(d['label'])}** · {when}{stage}")
-        for line in summary["lines"]:
-            lines.append(f"**Line {line['line']}** · " + escape(line_text(line)))
-        st.markdown("  \n".join(lines))
+        st.markdown("  \n".join(header_lines(summary)))
     with right:
-        key = [o for o in summary["outcomes"] if o["reported_readings"]] or \
-              [o for o in summary["outcomes"] if o["name"] in ("pfs", "os")][:2]
-        st.markdown("  \n".join(escape(outcome_text(o)) for o in key) or "No outcome can be computed.")
+        st.markdown("  \n".join(escape(outcome_text(o)) for o in key_outcomes(summary))
+                    or "No outcome can be computed.")
     with st.expander("Details: biomarkers, age, every outcome, notes"):
         if summary["patient"].get("age_note"):
             st.markdown("**Age** · " + escape(summary["patient"]["age_note"]))
@@ -82,6 +74,24 @@ def case_header(summary: dict) -> None:
         st.dataframe(outcomes_frame(summary), hide_index=True, width="stretch")
         for note in summary["notes"]:
             st.markdown("- " + escape(note))
+
+
+def header_lines(summary: dict) -> list[str]:
+    """Markdown lines (case text escaped): the patient, each diagnosis with date and stage, each line of therapy."""
+    lines = [f"**Patient** · {escape(patient_text(summary['patient']))}"]
+    for d in summary["diagnoses"]:
+        when = d["date"] or f"day {d['day']}"
+        stage = f" · {escape(d['stage'])}" if d.get("stage") else ""
+        lines.append(f"**{escape(d['label'])}** · {when}{stage}")
+    for line in summary["lines"]:
+        lines.append(f"**Line {line['line']}** · " + escape(line_text(line)))
+    return lines
+
+
+def key_outcomes(summary: dict, fallback: int = 2) -> list[dict]:
+    """The outcomes the paper reports, else the first computed PFS and OS."""
+    return [o for o in summary["outcomes"] if o["reported_readings"]] or \
+        [o for o in summary["outcomes"] if o["name"] in ("pfs", "os")][:fallback]
 
 
 def patient_text(patient: dict) -> str:
