@@ -7,10 +7,13 @@ from pathlib import Path
 import streamlit as st
 
 from components import board, charts, views
+from components.cohort_view import cohort_page
 from components.editor import editor_page
+from components.export_view import export_buttons
 from components.theme import enable_theme
 from timelines.catalog import Entry, case_paths, draft_paths, load_entry
 from timelines.clinical import recist, recist_note
+from timelines.deidentify import deidentify_tables
 from timelines.summary import case_summary
 from timelines.tables import day_zero_choices, event_table, marker_table, measurement_table, rebase_days
 
@@ -47,14 +50,14 @@ def tables(path: str, modified_ns: int) -> dict:
             "on_calendar": timeline.on_calendar}
 
 
-def case_page(entry: Entry, stamp: int) -> None:
+def case_page(entry: Entry, stamp: int, deidentified: bool) -> None:
     data = tables(str(entry.path), stamp)
-    views.case_header(data["summary"])
-    events = data["events"]
-    options = views.display_options(events, data["on_calendar"], day_zero_choices(events))
+    options = views.display_options(data["events"], data["on_calendar"] and not deidentified,
+                                    day_zero_choices(data["events"]))
+    frames, axis, summary = _framed(data, options, deidentified)
+    views.case_header(summary)
     view, slot = views.view_picker(st.query_params.get("view"))
     st.query_params["view"] = view
-    frames, axis = _framed(data, options)
     if view == "timeline":
         views.timeline_view(frames["events"], axis, slot)
     elif view == "lesions":
@@ -62,17 +65,22 @@ def case_page(entry: Entry, stamp: int) -> None:
     elif view == "markers":
         views.marker_view(frames["markers"], frames["events"], axis)
     else:
-        views.event_table_view(data["events"], entry.case_id)
+        views.event_table_view(frames["events"], entry.case_id)
+    with st.sidebar.expander("Export: slides, handout, images, tables"):
+        export_buttons(load(str(entry.path), stamp).timeline, deidentify=deidentified, axis=axis["axis"],
+                       key=f"{entry.path}:{stamp}")
 
 
-def board_page(entry: Entry, stamp: int) -> None:
+def board_page(entry: Entry, stamp: int, deidentified: bool) -> None:
     """Tumor-board mode: the case as a presentation, stepped with buttons or the arrow keys."""
     data = tables(str(entry.path), stamp)
-    options = views.display_options(data["events"], data["on_calendar"], day_zero_choices(data["events"]))
+    options = views.display_options(data["events"], data["on_calendar"] and not deidentified,
+                                    day_zero_choices(data["events"]))
     if "board_step" not in st.session_state:
         st.session_state["board_step"] = board.current_step(st.query_params.get("step"))
-    frames, axis = _framed(data, options)
-    step = board.board_page({**data, **frames}, entry.case_id, st.session_state["board_step"], axis)
+    frames, axis, summary = _framed(data, options, deidentified)
+    step = board.board_page({**data, **frames, "summary": summary}, entry.case_id, st.session_state["board_step"],
+                            axis)
     if step != st.session_state["board_step"]:
         if step < 0:
             st.session_state["page"] = "case"
@@ -84,13 +92,20 @@ def board_page(entry: Entry, stamp: int) -> None:
     st.query_params["step"] = board.STEPS[step]
 
 
-def _framed(data: dict, options: dict) -> tuple[dict, dict]:
-    """The tables on the chosen time axis (re-anchored on the chosen day 0) and the chart axis options."""
+def _framed(data: dict, options: dict, deidentified: bool) -> tuple[dict, dict, dict]:
+    """The tables on the chosen time axis (re-anchored on the chosen day 0), the chart axis options, and the
+    summary; de-identified (no calendar date, no source, no quotes, neutral ids) when asked."""
     frames = {name: data[name] for name in ("events", "measurements", "markers")}
     if options["axis"] == "relative" and options["day_zero"]:
         frames = {name: rebase_days(frame, options["day_zero"]) for name, frame in frames.items()}
     axis = {"axis": options["axis"], "unit": options["unit"], "day_zero_label": options["day_zero_label"]}
-    return frames, axis
+    summary = data["summary"]
+    if deidentified:
+        clean = deidentify_tables(frames["events"], frames["measurements"], frames["markers"], summary,
+                                  keep_columns=True)
+        frames = {name: clean[name] for name in frames}
+        summary = clean["summary"]
+    return frames, axis, summary
 
 
 def main() -> None:
@@ -106,6 +121,9 @@ def main() -> None:
     paths = case_paths(folder)
     stamps = {str(p): p.stat().st_mtime_ns for p in paths}
     entries = [load(path, stamp) for path, stamp in stamps.items()]
+    if page == "cohort":
+        cohort_page(entries)
+        return
     requested = st.query_params.get("case")
     if requested and requested not in [e.case_id for e in entries]:
         st.warning(f"There is no case with the id “{views.escape(requested)}”. Choose one from the list.")
@@ -119,10 +137,11 @@ def main() -> None:
         st.header(views.escape(entry.path.name), anchor=False)
         views.problems_view(entry)
         return
+    deidentified = views.deidentify_switch(st.query_params.get("deid"))
     if page == "board":
-        board_page(entry, stamps[str(entry.path)])
+        board_page(entry, stamps[str(entry.path)], deidentified)
     else:
-        case_page(entry, stamps[str(entry.path)])
+        case_page(entry, stamps[str(entry.path)], deidentified)
 
 
 main()

@@ -240,11 +240,11 @@ def show_chart(chart) -> None:
                     theme=None, width="stretch")
 
 
-PAGES = {"case": "Case", "board": "Tumor board", "editor": "Editor"}
+PAGES = {"case": "Case", "board": "Tumor board", "cohort": "Cohort", "editor": "Editor"}
 
 
 def page_picker(requested: str | None, read_only: bool = False) -> str:
-    """Which page: the case, the tumor-board presentation, the editor (kept in the URL as ?page=).
+    """Which page: the case, the tumor-board presentation, the cohort, the editor (kept in the URL as ?page=).
     A read-only dashboard has no editor page at all, whatever the URL asks for."""
     pages = {k: v for k, v in PAGES.items() if not (read_only and k == "editor")}
     if st.session_state.get("page") not in pages:
@@ -252,3 +252,18 @@ def page_picker(requested: str | None, read_only: bool = False) -> str:
     chosen = st.sidebar.segmented_control("Page", list(pages), format_func=pages.get, key="page", required=True,
                                           label_visibility="collapsed")
     return chosen or "case"
+
+
+def deidentify_switch(requested: str | None) -> bool:
+    """De-identified presentation (kept in the URL as ?deid=1): months since day 0 only, no calendar date,
+    no source, no quotes or notes, neutral event ids; applies to the screen and to every export."""
+    if "deidentify" not in st.session_state:
+        st.session_state["deidentify"] = requested == "1"
+    on = st.sidebar.toggle("De-identify", key="deidentify",
+                           help="Months since day 0 only; no calendar dates, source, quotes or notes, "
+                                "on screen and in every export.")
+    if on:
+        st.query_params["deid"] = "1"
+    else:
+        st.query_params.pop("deid", None)
+    return on

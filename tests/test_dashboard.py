@@ -189,3 +189,38 @@ def test_the_event_table_filters_by_kind_and_offers_a_csv():
     assert set(table["Kind"]) == {"targeted"} and len(table) == 2
     assert "Source quote" in table.columns
 
+
+
+def screen_text(at: AppTest) -> str:
+    """Everything the page shows or ships: texts, chart specs and data, tables."""
+    texts = [h.value for h in at.header] + [m.value for m in at.markdown] + [c.value for c in at.caption]
+    charts_ = [e.proto.spec for e in at.get("vega_lite_chart")] + [chart_data(e).to_csv() for e in at.get("vega_lite_chart")]
+    tables_ = [df.value.to_csv() for df in at.dataframe]
+    return " ".join(texts + charts_ + tables_)
+
+
+@pytest.mark.parametrize("view", ["timeline", "lesions", "markers", "events"])
+def test_a_deidentified_screen_shows_no_calendar_date_or_source(view):
+    import re
+
+    at = open_app("lcnec-alk-lorlatinib", view=view)
+    assert re.search(r"\b20\d\d\b", screen_text(at)), "the identified screen has dates (control)"
+    at.sidebar.toggle(key="deidentify").set_value(True).run()
+    shown = screen_text(at)
+    assert not at.exception
+    assert not re.search(r"\b(?:19|20)\d\d\b", shown), "a year or date is on the de-identified screen"
+    assert "yaml" not in shown.lower() and "Tianjin" not in shown
+    assert at.sidebar.radio(key="axis").options == ["Relative"]
+
+
+def test_the_cohort_page_draws_the_swimmer_spider_and_waterfall():
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params["page"] = "cohort"
+    at.run()
+    assert not at.exception and len(charts(at)) == 3
+
+
+def test_the_case_page_offers_its_exports():
+    at = open_app("lcnec-eml4-alk-alectinib-case2")
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert any("PPTX" in l or "slides" in l.lower() for l in labels) and any("CSV" in l for l in labels)

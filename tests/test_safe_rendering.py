@@ -97,7 +97,7 @@ def test_a_folder_of_a_thousand_files_some_broken_opens_with_the_broken_ones_lis
     for i in range(1000):
         text = synthetic_text(f"case-{i:04d}", 12, seed=i)
         if i % 10 == 0:
-            text = text.replace("kind: imaging", "kind: imagin", 1)
+            text += "title: a second title\n"  # a duplicate key: one located error
         (tmp_path / f"case-{i:04d}.yaml").write_text(text, encoding="utf-8")
     at = AppTest.from_file(APP, default_timeout=300)
     at.secrets["cases_dir"] = str(tmp_path)

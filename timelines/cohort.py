@@ -143,3 +143,80 @@ def _patient_label(timeline: Timeline) -> str:
 
 def _months(days: float) -> float:
     return round(days / DAYS_PER_MONTH, 2)
+
+
+SPIDER_COLUMNS = ("case_id", "patient", "event_id", "day", "month", "sum_mm", "baseline_mm", "change_pct",
+                  "category")
+WATERFALL_COLUMNS = ("case_id", "patient", "best_change_pct", "category", "best_response", "month", "assessments")
+
+
+def spider_table(timelines: list[Timeline], align: str = "diagnosis") -> pd.DataFrame:
+    """Percent change of the sum of target diameters from baseline at each scan, one line per case.
+
+    Parameters
+    ----------
+    timelines
+        The cases of the cohort.
+    align
+        ``"diagnosis"`` or ``"targeted"``: the day 0 of ``month`` (as in ``swimmer_table``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``SPIDER_COLUMNS``: one row per RECIST time point with a complete sum (the baseline at 0 %).
+        ``day`` counts from the case's origin, ``month`` from the day 0 of the alignment. Cases without target
+        lesion measurements, or without the anchor of the alignment, have no rows.
+    """
+    rows: list[dict] = []
+    for timeline in timelines:
+        anchor = anchor_day(timeline, align)
+        if anchor is None:
+            continue
+        shift = timeline.day_zero - anchor  # assessment days count from the origin, months from the anchor
+        for a in recist(timeline):
+            if a.sum_mm is None or a.change_from_baseline_pct is None:
+                continue  # a scan missing a target lesion has no sum to compare
+            rows.append({"case_id": timeline.case.id, "patient": _patient_label(timeline), "event_id": a.event_id,
+                         "day": a.day, "month": _months(a.day + shift), "sum_mm": a.sum_mm,
+                         "baseline_mm": a.baseline_mm, "change_pct": round(a.change_from_baseline_pct, 1),
+                         "category": a.category})
+    return pd.DataFrame(rows, columns=list(SPIDER_COLUMNS))
+
+
+def waterfall_table(timelines: list[Timeline]) -> pd.DataFrame:
+    """Best (most negative) percent change of the target-lesion sum from baseline, one row per case.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``WATERFALL_COLUMNS``, sorted from the largest increase to the deepest decrease (the order of
+        a waterfall plot). ``category`` is the best RECIST 1.1 category of the case's scans (CR > PR > SD > PD),
+        ``best_response`` the case's best response from every source (``best_response``), ``month`` the months
+        from the origin to the scan with the best change, and ``assessments`` the number of scans after
+        baseline. Only cases with at least one scan after baseline have a row.
+    """
+    rows: list[dict] = []
+    for timeline in timelines:
+        later = [a for a in recist(timeline) if a.category != "baseline" and a.change_from_baseline_pct is not None]
+        if not later:
+            continue
+        best = min(later, key=lambda a: a.change_from_baseline_pct)
+        ranked = [a.category for a in later if a.category in RESPONSE_RANK]
+        rows.append({"case_id": timeline.case.id, "patient": _patient_label(timeline),
+                     "best_change_pct": round(best.change_from_baseline_pct, 1),
+                     "category": min(ranked, key=RESPONSE_RANK.get) if ranked else "NE",
+                     "best_response": best_response(timeline), "month": _months(best.day),
+                     "assessments": len(later)})
+    return sort_waterfall(pd.DataFrame(rows, columns=list(WATERFALL_COLUMNS)))
+
+
+def sort_waterfall(frame: pd.DataFrame) -> pd.DataFrame:
+    """Waterfall rows from the largest increase to the deepest decrease (ties by case id)."""
+    return frame.sort_values(["best_change_pct", "case_id"], ascending=[False, True], kind="stable",
+                             ignore_index=True)
+
+
+def therapy_agents(timelines: list[Timeline]) -> dict[str, list[str]]:
+    """The systemic therapies of each case by agent name (the names bars and legends use), in order given."""
+    return {t.case.id: list(dict.fromkeys(agent_name(d.event, d.kind) for d in t.of_kind(*THERAPY_KINDS)))
+            for t in timelines}

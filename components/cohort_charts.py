@@ -1,0 +1,593 @@
+"""Pure chart builders for the cohort: swimmer plot, spider plot and waterfall (no Streamlit, no I/O).
+
+They take the tables of ``timelines.cohort`` (``swimmer_table``, ``spider_table``, ``waterfall_table``) and
+share the case view's look: the one theme, one colour per drug (``theme.drug_color``), the kind symbols
+(``theme.KIND_SHAPES``) and the RECIST category colours of the lesion chart.
+"""
+
+from __future__ import annotations
+
+import json
+
+import altair as alt
+import pandas as pd
+
+from timelines.cohort import ALIGNMENTS
+from timelines.measures import PD_THRESHOLD, PR_THRESHOLD
+
+from . import theme
+from .charts import CATEGORY_COLORS, PD_LINE_COLOR, PR_LINE_COLOR, STUB_OPACITIES
+
+SORTS = {"duration": "Longest follow-up first", "case_id": "Case id"}
+
+SWIMMER_WIDTH = 900  # plot width in px: with lane labels it fits a 1280 px wide slide
+LANE_PX_MAX = 54  # px per patient lane when there are few patients: room for a two-line label and marks above
+LANE_PX_MIN = 30  # ... and when there are many (a one-line label); the chart then grows, the page scrolls
+LANES_PX = 288  # the lanes share about this height, between those bounds
+TWO_LINE_LANE_PX = 40  # below this, lane labels are one line ('case-id (F, 53)')
+BAR_PX = 16  # thickness of a therapy bar
+SLOT_PX = BAR_PX + 3  # vertical distance between therapies of one patient that overlap in time
+PRIOR_MONTHS = 12  # the plot reaches this far before day 0; older therapy is counted at the left edge
+PAD_FRACTION = 0.025
+STUB_FRACTION = 0.045  # length of the fading stub of a therapy whose end is not reported, as a share of the axis
+UNCERTAIN_MONTHS = 1.0  # a progression or death dated only within a wider range gets a whisker over that range
+SPAN_OPACITY = 0.6
+LANE_SHADE = "#f4f4f4"
+FOLLOW_UP_COLOR = "#9a9a9a"
+SYMBOL_SIZE = 190
+LEGEND_LABEL_PX = 250
+CHAR_PX = 6.4  # average width of a 14 px Liberation Sans / Arial character in a case id
+EVENT_LEGEND_PX = 150  # width of the event legend ('Last follow-up' and its symbol)
+AXIS_PX = 62  # x axis labels and title under the plot
+SYMBOL_SIZES = {"death": SYMBOL_SIZE * 1.5, "follow-up": SYMBOL_SIZE * 1.3}
+LETTER_PX = 26  # room for a bold two-letter response label
+
+MARKS = {  # the symbols of the swimmer: same shapes and colours as the case view
+    "progression": ("Progression", theme.kind_shape("progression"), theme.kind_color("progression")),
+    "death": ("Death", theme.DEATH_SHAPE, theme.kind_color("death")),
+    "follow-up": ("Last follow-up", theme.kind_shape("status"), theme.MUTED_COLOR),
+}
+
+SPIDER_WIDTH = 520
+SPIDER_HEIGHT = 300
+WATERFALL_WIDTH = 520
+WATERFALL_HEIGHT = 300
+BAR_MAX_PX = 64  # a waterfall of two patients keeps slim bars
+REFERENCE_LINES = ((PR_THRESHOLD, "−30 %", PR_LINE_COLOR), (PD_THRESHOLD, "+20 %", PD_LINE_COLOR))
+MIN_PLOT_PX = 380  # the narrowest a spider or waterfall plot gets (half a page beside an open sidebar)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Swimmer plot
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def patient_order(rows: pd.DataFrame, sort: str = "duration") -> list[str]:
+    """Lane order, top to bottom: longest follow-up first (ties by case id), or by case id.
+
+    Raises
+    ------
+    ValueError
+        For an unknown sort.
+    """
+    if sort not in SORTS:
+        raise ValueError(f"Unknown sort {sort!r}. Hint: use one of {', '.join(map(repr, SORTS))}")
+    lanes = rows.drop_duplicates("case_id")[["case_id", "patient"]]
+    if sort == "case_id":
+        return lanes.sort_values("case_id", kind="stable")["patient"].tolist()
+    end = rows[["start_month", "end_month"]].max(axis=1).groupby(rows["case_id"]).max()
+    lanes = lanes.assign(end=lanes["case_id"].map(end))
+    return lanes.sort_values(["end", "case_id"], ascending=[False, True], kind="stable")["patient"].tolist()
+
+
+def lane_px(patients: int) -> int:
+    """Height of one patient lane: generous for a handful of patients, never below LANE_PX_MIN."""
+    return int(max(LANE_PX_MIN, min(LANE_PX_MAX, LANES_PX // max(patients, 1))))
+
+
+def swimmer_chart(rows: pd.DataFrame, *, align: str = "diagnosis", sort: str = "duration",
+                  width: int | None = None) -> alt.LayerChart | alt.Chart:
+    """One lane per patient: therapy bars by drug, responses, progression, death, ongoing arrows, last follow-up.
+
+    Parameters
+    ----------
+    rows
+        ``timelines.cohort.swimmer_table(timelines, align)``.
+    align
+        The alignment the rows were made with; it titles the axis ("Months since diagnosis").
+    sort
+        ``"duration"`` (longest follow-up first) or ``"case_id"``.
+    width
+        Plot width in px (default 900).
+
+    Returns
+    -------
+    alt.LayerChart
+        x: months since day 0 of the alignment, from at most ``PRIOR_MONTHS`` before day 0 (older therapy is
+        counted by a left-pointing mark at the edge, named in its tooltip). Bars coloured like the case view
+        (``theme.drug_color``); a fading stub for a therapy whose end is not reported; an arrow after a therapy
+        ongoing at the last follow-up; response categories as letters above the bar; progression and death
+        with the case view's symbols; a bar tick at the last follow-up. Tooltips: patient, event, agent, dose,
+        months.
+    """
+    width = width or SWIMMER_WIDTH
+    if align not in ALIGNMENTS:
+        raise ValueError(f"Unknown alignment {align!r}. Hint: use one of {', '.join(map(repr, ALIGNMENTS))}")
+    if rows is None or rows.empty:
+        return _empty_chart("No patient to show", width)
+    order = patient_order(rows, sort)
+    step = lane_px(len(order))
+    frame = _swimmer_frame(rows)
+    window = _window(frame)
+    frame = _with_slots(_clipped(frame, window), window)
+    ctx = _Swim(order, step, window, ALIGNMENTS[align], width)
+    layers = [layer for build in _SWIMMER_LAYERS for layer in build(frame, ctx)]
+    chart = alt.layer(*layers).properties(width=width, height=ctx.height, title=_swimmer_key(frame))
+    return chart.resolve_scale(color="independent", shape="independent").properties(
+        description=f"Swimmer plot of {len(order)} patients, {ALIGNMENTS[align].lower()}",
+        usermeta={"chart": "swimmer", "align": align, "sort": sort, "patients": order})
+
+
+class _Swim:
+    """What the swimmer layers share: lane order and height, the visible window in months, the axis title.
+
+    y is px from the top (a linear scale whose domain is the plot's height), not a band scale: each mark sits
+    at its lane's centre plus its own offset, and the axis puts the lane labels at the centres (as the case
+    view's swimlanes do).
+    """
+
+    def __init__(self, order: list[str], step: int, window: tuple[float, float], title: str, width: int):
+        self.order, self.step, self.window, self.title, self.width = order, step, window, title, width
+        self.centre = {patient: (i + 0.5) * step for i, patient in enumerate(order)}
+        self.label_px = min(300, max(len(_lane_label(p, step)[0]) for p in order) * CHAR_PX) + 10  # + padding
+
+    @property
+    def height(self) -> int:
+        return self.step * len(self.order)
+
+    def x(self, field: str) -> alt.X:
+        return alt.X(f"{field}:Q", scale=alt.Scale(domain=list(self.window), nice=False, zero=False),
+                     axis=alt.Axis(title=self.title, grid=True, tickMinStep=1, labelOverlap=True))
+
+    def y(self, field: str = "y") -> alt.Y:
+        return alt.Y(f"{field}:Q", scale=alt.Scale(domain=[0, self.height], reverse=True, nice=False, zero=False),
+                     axis=self._lane_axis())
+
+    def _lane_axis(self) -> alt.Axis:
+        """'case-id' over 'F, 53' when a lane has room for two lines, 'case-id (F, 53)' otherwise."""
+        # One lookup in a list of labels (a label of two lines is a list of two), not a chain of comparisons: the
+        # expression stays flat for a cohort of hundreds.
+        labels = [label if len(label) > 1 else label[0] for label in (_lane_label(p, self.step) for p in self.order)]
+        expr = f"{json.dumps(labels)}[round(datum.value / {self.step} - 0.5)]"
+        two_lines = self.step >= TWO_LINE_LANE_PX
+        # A two-line label starts at the lane's centre: half a line up centres it on the lane.
+        return alt.Axis(title=None, values=list(self.centre.values()), labelExpr=expr, labelLimit=300,
+                        labelPadding=10, labelLineHeight=17, labelOffset=-8 if two_lines else 0, domain=False,
+                        ticks=False, grid=False)
+
+    def lane(self, data: pd.DataFrame) -> alt.Chart:
+        """A layer on the lanes: each mark at its lane's centre moved up (negative) or down by its ``dy`` px."""
+        data = data.assign(y=data["patient"].map(self.centre) + data["dy"])
+        return alt.Chart(data).encode(y=self.y())
+
+
+def _lane_label(patient: str, step: int) -> list[str]:
+    """['case-id', 'F, 53'] when the lane has room for two lines, else ['case-id (F, 53)']."""
+    case, _, who = patient.rpartition(" (")
+    return [case, who.rstrip(")")] if case and step >= TWO_LINE_LANE_PX else [patient]
+
+
+def _swimmer_frame(rows: pd.DataFrame) -> pd.DataFrame:
+    df = rows.reset_index(drop=True).copy()
+    for name in ("start_month", "end_month", "start_month_earliest", "start_month_latest"):
+        df[name] = pd.to_numeric(df[name], errors="coerce").astype("float64")
+    df["ongoing"] = df["ongoing"].fillna(False).astype(bool)
+    therapy = df["category"].eq("therapy")
+    df["has_end"] = therapy & df["end_month"].notna()
+    df["open_end"] = therapy & df["end_month"].isna()
+    df["agent"] = df["agent"].fillna("").where(df["agent"].fillna("").ne(""), df["label"])
+    df["dose"] = df["detail"].fillna("").where(therapy, "")
+    df["months"] = [_months_text(r) for r in df.itertuples()]
+    return df
+
+
+def _months_text(row) -> str:
+    """'month 1.1 to 6.1 (5.0 months)', 'from month 7.0, end not reported', 'month 28.0 (between 21.5 and 34.5)'."""
+    if row.category == "therapy":
+        if pd.isna(row.end_month):
+            return f"from month {row.start_month:.1f}, end not reported"
+        span = f"month {row.start_month:.1f} to {row.end_month:.1f} ({row.end_month - row.start_month:.1f} months)"
+        return span + (", ongoing at last follow-up" if row.ongoing else "")
+    text = f"month {row.start_month:.1f}"
+    if row.start_month_latest - row.start_month_earliest >= 0.1:
+        text += f" (between {row.start_month_earliest:.1f} and {row.start_month_latest:.1f})"
+    return text
+
+
+def _window(df: pd.DataFrame) -> tuple[float, float]:
+    """The months shown: from day 0 (or the earliest event, at most PRIOR_MONTHS before) to the last one."""
+    ends = pd.concat([df["start_month"], df["end_month"], df["start_month_latest"]]).dropna()
+    # Only what reaches into the PRIOR_MONTHS before day 0 pulls the left edge back: a therapy for a cancer
+    # years earlier would squash every lane into a sliver.
+    reach = df["end_month"].where(df["has_end"], df["start_month"])
+    recent = df.loc[reach >= -PRIOR_MONTHS, "start_month"]
+    lo = max(min(0.0, float(recent.min()) if not recent.empty else 0.0), -PRIOR_MONTHS)
+    hi = max(float(ends.max()), lo + 1)
+    pad = (hi - lo) * PAD_FRACTION
+    # Extra room on the right for an arrow or a stub reaching past the last follow-up.
+    return round(lo - pad, 2), round(hi + pad + (hi - lo) * STUB_FRACTION, 2)
+
+
+def _clipped(df: pd.DataFrame, window: tuple[float, float]) -> pd.DataFrame:
+    """Therapy over before the window starts is flagged `before` (counted at the left edge); a bar that starts
+    earlier and runs into the window starts at the edge."""
+    lo = window[0]
+    stub = (window[1] - window[0]) * STUB_FRACTION
+    end = df["start_month"].where(~df["has_end"], df["end_month"]).where(~df["open_end"], df["start_month"] + stub)
+    df = df.assign(before=end < lo, stub=stub)
+    df["x"] = df["start_month"].clip(lower=lo)
+    df["x_end"] = df["end_month"].clip(lower=lo)
+    return df
+
+
+def _with_slots(df: pd.DataFrame, window: tuple[float, float]) -> pd.DataFrame:
+    """Therapies of one patient that overlap in time get their own sub-row (slot) in the lane."""
+    therapy = df[df["category"].eq("therapy") & ~df["before"]]
+    # A switch of therapy on the same day, or with dates that overlap by a few days, stays on one row.
+    tolerance = max(0.25, (window[1] - window[0]) * 0.005)
+    df = df.assign(slot=0)
+    for _, rows in therapy.sort_values(["x", "start_month"]).groupby("case_id", sort=False):
+        ends: list[float] = []  # where each slot of this patient's lane is free again
+        for index, row in rows.iterrows():
+            end = row.x_end if row.has_end else row.x + row.stub
+            slot = next((i for i, until in enumerate(ends) if row.x >= until - tolerance), len(ends))
+            if slot == len(ends):
+                ends.append(end)
+            ends[slot] = end
+            df.at[index, "slot"] = slot
+    slots = df.groupby("case_id")["slot"].transform("max") + 1
+    df["bar_dy"] = (df["slot"] - (slots - 1) / 2) * SLOT_PX
+    df["dy"] = 0.0
+    return df
+
+
+def _visible(df: pd.DataFrame, category: str) -> pd.DataFrame:
+    return df[df["category"].eq(category) & ~df["before"]]
+
+
+def _tooltip(data: pd.DataFrame, fields) -> list[alt.Tooltip]:
+    present = [(f, t) for f, t in fields if f in data and data[f].fillna("").astype(str).str.strip().ne("").any()]
+    return [alt.Tooltip(f"{f}:N", title=t) for f, t in present]
+
+
+_THERAPY_TOOLTIP = (("patient", "Patient"), ("label", "Therapy"), ("agent", "Agent"), ("dose", "Dose"),
+                    ("months", "Months"))
+_EVENT_TOOLTIP = (("patient", "Patient"), ("label", "Event"), ("detail", "Detail"), ("months", "Months"))
+
+
+def _lane_shading(df: pd.DataFrame, ctx: _Swim) -> list[alt.Chart]:
+    """Every other lane on a light grey ground, so a patient's marks read along one line."""
+    shaded = pd.DataFrame({"patient": ctx.order[1::2]})
+    if shaded.empty:
+        return []
+    shaded["top"] = shaded["patient"].map(ctx.centre) - ctx.step / 2
+    shaded["bottom"] = shaded["top"] + ctx.step
+    return [alt.Chart(shaded).mark_rect(color=LANE_SHADE).encode(
+        y=ctx.y("top"), y2="bottom:Q", x=alt.value(0), x2=alt.value("width"))]
+
+
+def _day_zero_rule(df: pd.DataFrame, ctx: _Swim) -> list[alt.Chart]:
+    data = pd.DataFrame({"x": [0.0], "what": [f"day 0: {ctx.title.replace('Months since ', '')}"]})
+    return [alt.Chart(data).mark_rule(strokeDash=[6, 4], color=theme.MUTED_COLOR, strokeWidth=1.5).encode(
+        x=ctx.x("x"), tooltip=alt.Tooltip("what:N", title="Day 0"))]
+
+
+def _follow_up_lines(df: pd.DataFrame, ctx: _Swim) -> list[alt.Chart]:
+    """A thin line from the start of each lane to the last follow-up: the time observed, therapy or not."""
+    starts = df.groupby("patient")["x"].min().clip(upper=0.0)
+    ends = df[df["category"].eq("follow-up")].groupby("patient")["start_month"].max()
+    data = pd.DataFrame({"patient": ends.index, "x": starts.reindex(ends.index).fillna(0.0).to_numpy(),
+                         "x_end": ends.to_numpy(), "dy": 0.0})
+    return [ctx.lane(data).mark_rule(color=FOLLOW_UP_COLOR, strokeWidth=2).encode(
+        x=ctx.x("x"), x2="x_end:Q")]
+
+
+def _drug_color(df: pd.DataFrame, legend: bool = True) -> alt.Color:
+    """The case view's colour of each drug or regimen (``theme.drug_color``), listed in order of first use."""
+    therapies = df[df["category"].eq("therapy") & ~df["before"]].sort_values("start_month")
+    drugs = list(dict.fromkeys(therapies["agent"]))
+    # Two columns of at most LEGEND_LABEL_PX: the legend fits under the plot even beside an open sidebar.
+    shown = alt.Legend(title="Therapy", columns=2, symbolType="square", symbolSize=220, labelLimit=LEGEND_LABEL_PX,
+                       orient="bottom", direction="horizontal")
+    return alt.Color("agent:N", scale=alt.Scale(domain=drugs, range=[theme.drug_color(d) for d in drugs]),
+                     legend=shown if legend else None)
+
+
+def _therapy_bars(df: pd.DataFrame, ctx: _Swim) -> list[alt.Chart]:
+    bars = _visible(df, "therapy")
+    bars = bars[bars["has_end"]].assign(dy=lambda d: d["bar_dy"])
+    if bars.empty:
+        return []
+    data = bars[["patient", "dy", "x", "x_end", "agent", "label", "dose", "months", "case_id"]]
+    return [ctx.lane(data).mark_bar(orient="horizontal", height=BAR_PX, cornerRadius=2, clip=True).encode(
+        x=ctx.x("x"), x2="x_end:Q", color=_drug_color(df), tooltip=_tooltip(data, _THERAPY_TOOLTIP))]
+
+
+def _open_end_stubs(df: pd.DataFrame, ctx: _Swim) -> list[alt.Chart]:
+    """A therapy whose end is not reported: a start tick and a short stub that fades out, never a fake bar."""
+    open_ = _visible(df, "therapy")
+    open_ = open_[open_["open_end"]].assign(dy=lambda d: d["bar_dy"])
+    if open_.empty:
+        return []
+    share = open_["stub"] / len(STUB_OPACITIES)
+    pieces = [open_.assign(seg_lo=open_["x"] + i * share, seg_hi=open_["x"] + (i + 1) * share, opacity=o)
+              for i, o in enumerate(STUB_OPACITIES)]
+    cols = ["patient", "dy", "agent", "label", "dose", "months", "case_id"]
+    segments = pd.concat(pieces, ignore_index=True)[cols + ["seg_lo", "seg_hi", "opacity"]]
+    legend = not df["has_end"].any()
+    stub = ctx.lane(segments).mark_bar(orient="horizontal", height=BAR_PX, clip=True).encode(
+        x=ctx.x("seg_lo"), x2="seg_hi:Q", color=_drug_color(df, legend),
+        opacity=alt.Opacity("opacity:Q", scale=None), tooltip=_tooltip(segments, _THERAPY_TOOLTIP))
+    ticks = open_[cols + ["x"]].assign(hex=open_["agent"].map(theme.drug_color))
+    tick = ctx.lane(ticks).mark_tick(orient="vertical", thickness=4, size=BAR_PX + 8, opacity=1, clip=True).encode(
+        x=ctx.x("x"), color=alt.Color("hex:N", scale=None), tooltip=_tooltip(ticks, _THERAPY_TOOLTIP))
+    return [stub, tick]
+
+
+def _ongoing_arrows(df: pd.DataFrame, ctx: _Swim) -> list[alt.Chart]:
+    """An arrow just past the end of a therapy still given at the last follow-up."""
+    ongoing = _visible(df, "therapy")
+    ongoing = ongoing[ongoing["ongoing"] & ongoing["has_end"]].assign(dy=lambda d: d["bar_dy"])
+    if ongoing.empty:
+        return []
+    data = ongoing[["patient", "dy", "x_end", "agent", "label", "dose", "months", "case_id"]].assign(
+        hex=ongoing["agent"].map(theme.drug_color))
+    return [ctx.lane(data).mark_point(shape=theme.ARROW_SHAPE, size=330, filled=True, opacity=1, xOffset=8,
+                                      stroke="white", strokeWidth=1, clip=True).encode(
+        x=ctx.x("x_end"), color=alt.Color("hex:N", scale=None), tooltip=_tooltip(data, _THERAPY_TOOLTIP))]
+
+
+def _earlier_therapy(df: pd.DataFrame, ctx: _Swim) -> list[alt.Chart]:
+    """Therapy that ended before the window (e.g. for a cancer years earlier): a grey mark at the left edge."""
+    before = df[df["before"] & df["category"].eq("therapy")]
+    if before.empty:
+        return []
+    grouped = before.groupby("patient").agg(
+        count=("label", "size"), first=("start_month", "min"),
+        labels=("label", lambda s: " · ".join(s))).reset_index()
+    grouped["what"] = [f"{n} earlier therap{'y' if n == 1 else 'ies'}, from month {first:.0f}"
+                       for n, first in zip(grouped["count"], grouped["first"])]
+    data = grouped.assign(x=ctx.window[0], dy=0.0)[["patient", "x", "dy", "what", "labels"]]
+    tooltip = [alt.Tooltip("what:N", title="Not shown"), alt.Tooltip("labels:N", title="Therapy")]
+    return [ctx.lane(data).mark_point(shape="triangle-left", size=170, filled=True, opacity=1, xOffset=7,
+                                      color=theme.MUTED_COLOR).encode(x=ctx.x("x"), tooltip=tooltip)]
+
+
+def _grouped_events(df: pd.DataFrame, categories: tuple[str, ...]) -> pd.DataFrame:
+    """Events of one patient, category and month drawn as one mark whose tooltip names them all."""
+    events = df[df["category"].isin(categories) & ~df["before"]]
+    if events.empty:
+        return events
+    key = ["patient", "case_id", "category", "start_month"]
+    return events.groupby(key, sort=False).agg(
+        label=("label", lambda s: " · ".join(dict.fromkeys(s))),
+        detail=("detail", lambda s: "/".join(dict.fromkeys(v for v in s if v))),
+        months=("months", "first"), x=("x", "first"), lo=("start_month_earliest", "min"),
+        hi=("start_month_latest", "max")).reset_index()
+
+
+def _letter_offsets(responses: pd.DataFrame, ctx: _Swim) -> pd.Series:
+    """Letters sit above the bar; one that would overprint the letter before it in its lane goes below the bar."""
+    above = -(BAR_PX / 2 + min(11, ctx.step / 5))
+    gap = LETTER_PX * (ctx.window[1] - ctx.window[0]) / ctx.width  # months taken by a two-letter label
+    offsets = pd.Series(above, index=responses.index)
+    for _, lane in responses.sort_values("x").groupby("patient", sort=False):
+        last = {above: float("-inf"), -above: float("-inf")}
+        for index, x in lane["x"].items():
+            row = above if x - last[above] >= gap or x - last[-above] < gap else -above
+            offsets[index], last[row] = row, x
+    return offsets
+
+
+def _uncertainty_spans(df: pd.DataFrame, ctx: _Swim) -> list[alt.Chart]:
+    """A thin whisker from the earliest to the latest possible date of a progression or a death (a response's
+    range is in its tooltip: a whisker at the height of the letters would run into the bar)."""
+    events = _grouped_events(df, ("progression", "death"))
+    if events.empty:
+        return []
+    events = events[(events["hi"] - events["lo"]) >= UNCERTAIN_MONTHS]
+    if events.empty:
+        return []
+    color = {"progression": theme.kind_color("progression"), "death": theme.kind_color("death")}
+    data = events.assign(hex=events["category"].map(color), dy=0.0)[
+        ["patient", "dy", "lo", "hi", "hex", "label", "months"]]
+    return [ctx.lane(data).mark_rule(strokeWidth=3, opacity=SPAN_OPACITY, strokeCap="round", clip=True).encode(
+        x=ctx.x("lo"), x2="hi:Q", color=alt.Color("hex:N", scale=None), tooltip=_tooltip(data, _EVENT_TOOLTIP))]
+
+
+def _event_symbols(df: pd.DataFrame, ctx: _Swim) -> list[alt.Chart]:
+    """Progression and death with the case view's symbols, and a bar tick at the last follow-up."""
+    events = _grouped_events(df, ("progression", "death", "follow-up"))
+    if events.empty:
+        return []
+    # Follow-up ending in death: the death mark says it, a follow-up tick beneath it would only blur it.
+    deaths = events[events["category"].eq("death")].groupby("patient")["start_month"].max()
+    at_death = events["category"].eq("follow-up") & (
+        (events["start_month"] - events["patient"].map(deaths)).abs() < 0.05)
+    events = events[~at_death]
+    kinds = [k for k in MARKS if k in set(events["category"])]
+    events = events.assign(mark=events["category"].map(lambda k: MARKS[k][0]), dy=0.0,
+                           size=events["category"].map(SYMBOL_SIZES).fillna(SYMBOL_SIZE))
+    names = [MARKS[k][0] for k in kinds]
+    # The event key sits under the lane labels, beside the therapy legend rather than past the right edge (when
+    # the labels leave room for it).
+    place = dict(orient="none", legendX=-EVENT_LEGEND_PX, legendY=ctx.height + AXIS_PX + 7) \
+        if ctx.label_px >= EVENT_LEGEND_PX else dict(orient="bottom")
+    legend = alt.Legend(title="Event", direction="vertical", symbolStrokeWidth=2, **place)
+    data = events[["patient", "dy", "x", "mark", "size", "category", "label", "detail", "months", "case_id"]]
+    return [ctx.lane(data).mark_point(filled=True, opacity=1, stroke="white", strokeWidth=0.8, clip=True).encode(
+        x=ctx.x("x"),
+        shape=alt.Shape("mark:N", scale=alt.Scale(domain=names, range=[MARKS[k][1] for k in kinds]), legend=legend),
+        color=alt.Color("mark:N", scale=alt.Scale(domain=names, range=[MARKS[k][2] for k in kinds]), legend=legend),
+        size=alt.Size("size:Q", scale=None, legend=None),
+        tooltip=_tooltip(data, _EVENT_TOOLTIP))]
+
+
+def _response_letters(df: pd.DataFrame, ctx: _Swim) -> list[alt.Chart]:
+    """Response categories as bold letters above the bar (CR, PR, SD, PD), coloured as on the lesion chart."""
+    responses = _grouped_events(df, ("response",))
+    if responses.empty:
+        return []
+    data = responses.assign(dy=_letter_offsets(responses, ctx), category=responses["detail"].replace("", "NE"))[
+        ["patient", "dy", "x", "category", "label", "months", "case_id"]]
+    categories = [c for c in CATEGORY_COLORS if c in set(data["category"])]
+    categories += sorted(set(data["category"]) - set(categories))
+    color = alt.Color("category:N", legend=None, scale=alt.Scale(
+        domain=categories, range=[CATEGORY_COLORS.get(c, theme.MUTED_COLOR) for c in categories]))
+    return [ctx.lane(data).mark_text(fontSize=14, fontWeight="bold", baseline="middle", clip=True).encode(
+        x=ctx.x("x"), text="category:N", color=color,
+        tooltip=_tooltip(data, (("patient", "Patient"), ("label", "Response"), ("category", "Category"),
+                                ("months", "Months"))))]
+
+
+def _swimmer_key(df: pd.DataFrame) -> alt.TitleParams:
+    """A one-line key under the chart, naming only the conventions the plot uses."""
+    items = [(df["category"].eq("response").any(), "CR PR SD PD: response"),
+             ((df["ongoing"] & df["has_end"] & ~df["before"]).any(), "► ongoing"),
+             ((df["open_end"] & ~df["before"]).any(), "fading stub: end not reported"),
+             (df["before"].any(), "◄ earlier therapy")]
+    text = "   ·   ".join(text for shown, text in items if shown)
+    return alt.TitleParams(text=text, orient="bottom", anchor="start", fontSize=theme.LABEL_SIZE,
+                           fontWeight="normal", font=theme.FONT, color=theme.MUTED_COLOR, offset=12)
+
+
+_SWIMMER_LAYERS = (_lane_shading, _day_zero_rule, _follow_up_lines, _uncertainty_spans, _therapy_bars,
+                   _open_end_stubs, _ongoing_arrows, _earlier_therapy, _event_symbols, _response_letters)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Spider plot and waterfall: percent change of the sum of target diameters from baseline
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def _reference_rules(scale: alt.Scale, title: str) -> list[alt.Chart]:
+    """Dashed lines at −30 % (partial response) and +20 %, labelled in the right margin; 0 % solid."""
+    data = pd.DataFrame([{"pct": pct, "text": text, "hex": color} for pct, text, color in REFERENCE_LINES])
+    y = alt.Y("pct:Q", scale=scale, title=title)
+    base = alt.Chart(data).encode(y=y)
+    zero = alt.Chart(pd.DataFrame({"pct": [0.0]})).mark_rule(color=theme.MUTED_COLOR, strokeWidth=1).encode(y=y)
+    rules = base.mark_rule(strokeDash=[7, 4], strokeWidth=2).encode(color=alt.Color("hex:N", scale=None),
+                                                                   tooltip=alt.Tooltip("text:N", title="Reference"))
+    # Labelled in the right margin, level with the line: inside the plot a bar or a line would run over them.
+    labels = base.mark_text(align="left", baseline="middle", x="width", dx=6, fontSize=theme.LABEL_SIZE,
+                            fontWeight="bold").encode(text="text:N", color=alt.Color("hex:N", scale=None))
+    return [zero, rules, labels]
+
+
+def _pct_scale(values: pd.Series) -> alt.Scale:
+    """−100 % (every target gone) to at least +40 %, so both reference lines always show."""
+    values = pd.to_numeric(values, errors="coerce").dropna()
+    top = max(40.0, float(values.max()) + 15) if not values.empty else 40.0
+    bottom = min(-100.0, float(values.min()) - 5) if not values.empty else -100.0
+    return alt.Scale(domain=[bottom, top], nice=False, zero=False)
+
+
+def spider_chart(rows: pd.DataFrame, *, align: str = "diagnosis", width: int | None = None,
+                 height: int | None = None) -> alt.LayerChart | alt.Chart:
+    """Percent change of the sum of target diameters from baseline over months, one line per patient.
+
+    Parameters
+    ----------
+    rows
+        ``timelines.cohort.spider_table(timelines, align)`` (pass only the patients to draw).
+    align
+        The alignment of the rows; it titles the x axis.
+
+    Returns
+    -------
+    alt.LayerChart
+        Lines and points per patient (colour per patient, with a legend), the RECIST category of each scan as
+        a letter beside its point, and reference lines at −30 % and +20 %.
+    """
+    width, height = width or SPIDER_WIDTH, height or SPIDER_HEIGHT
+    if rows is None or rows.empty:
+        return _empty_chart("No target-lesion measurements to compare", width)
+    df = rows.reset_index(drop=True).copy()
+    df["change_text"] = df["change_pct"].map(lambda v: f"{v:+.0f} %".replace("-", "−"))
+    df["sum_text"] = df["sum_mm"].map(lambda v: f"{v:g} mm") + df["baseline_mm"].map(lambda v: f" (baseline {v:g} mm)")
+    df["months"] = df["month"].map(lambda v: f"month {v:.1f}")
+    df["tag"] = df["category"].where(df["category"].ne("baseline"), "")
+    patients = list(dict.fromkeys(df["patient"]))
+    scale, title = _pct_scale(df["change_pct"]), "Change from baseline (%)"
+    y = alt.Y("change_pct:Q", title=title, scale=scale)
+    x = alt.X("month:Q", title=ALIGNMENTS.get(align, "Months"), scale=alt.Scale(nice=True, zero=False),
+              axis=alt.Axis(tickMinStep=1))
+    color = alt.Color("patient:N", scale=alt.Scale(domain=patients, range=list(theme.PALETTE[:len(patients)])),
+                      legend=alt.Legend(title="Patient", orient="bottom", columns=1, labelLimit=400))
+    tooltip = _tooltip(df, (("patient", "Patient"), ("change_text", "Change from baseline"),
+                            ("sum_text", "Sum of target diameters"), ("category", "RECIST 1.1"),
+                            ("months", "When")))
+    base = alt.Chart(df).encode(x=x, y=y, color=color, detail="case_id:N")
+    layers = _reference_rules(scale, title) + [
+        base.mark_line(strokeWidth=3, point=False),
+        base.mark_point(filled=True, size=120, opacity=1).encode(tooltip=tooltip),
+        base.mark_text(align="left", dx=8, dy=-8, fontSize=13, fontWeight="bold").encode(text="tag:N")]
+    return alt.layer(*layers).properties(
+        width=width, height=height, title=alt.TitleParams("Spider plot: target lesions", fontSize=theme.TITLE_SIZE),
+        description=f"Spider plot of {len(patients)} patients", usermeta={"chart": "spider", "patients": patients})
+
+
+def waterfall_chart(rows: pd.DataFrame, *, width: int | None = None, height: int | None = None
+                    ) -> alt.LayerChart | alt.Chart:
+    """Best percent change of the sum of target diameters per patient, bars sorted, coloured by category.
+
+    Parameters
+    ----------
+    rows
+        ``timelines.cohort.waterfall_table(timelines)`` (already sorted, largest increase first).
+
+    Returns
+    -------
+    alt.LayerChart
+        One bar per patient in the order of the rows, coloured by the best RECIST 1.1 category (the lesion
+        chart's colours), the value printed at the bar's end, reference lines at −30 % and +20 %.
+    """
+    width, height = width or WATERFALL_WIDTH, height or WATERFALL_HEIGHT
+    if rows is None or rows.empty:
+        return _empty_chart("No patient has a scan after baseline", width)
+    df = rows.reset_index(drop=True).copy()
+    df["change_text"] = df["best_change_pct"].map(lambda v: f"{v:+.0f} %".replace("-", "−"))
+    df["case"] = df["case_id"]
+    order = df["case"].tolist()
+    categories = [c for c in CATEGORY_COLORS if c in set(df["category"])]
+    categories += sorted(set(df["category"]) - set(categories))
+    color = alt.Color("category:N", title="Best RECIST 1.1", scale=alt.Scale(
+        domain=categories, range=[CATEGORY_COLORS.get(c, theme.MUTED_COLOR) for c in categories]),
+        legend=alt.Legend(orient="bottom", direction="horizontal"))
+    # Level labels when each fits under its bar even in the narrowest layout, else slanted.
+    longest = max(len(c) for c in order)
+    angle = 0 if min(width, MIN_PLOT_PX) / len(order) >= longest * CHAR_PX * 1.25 else -30
+    x = alt.X("case:N", sort=order, title=None, scale=alt.Scale(paddingInner=0.25),
+              axis=alt.Axis(labelAngle=angle, labelLimit=220, labelAlign="center" if angle == 0 else "right"))
+    scale, title = _pct_scale(df["best_change_pct"]), "Best change from baseline (%)"
+    y = alt.Y("best_change_pct:Q", title=title, scale=scale)
+    tooltip = _tooltip(df, (("patient", "Patient"), ("change_text", "Best change"), ("category", "Best RECIST 1.1"),
+                            ("best_response", "Best response (any source)"), ("assessments", "Scans after baseline")))
+    base = alt.Chart(df).encode(x=x, y=y)
+    # The value sits beyond the bar's end: under a decrease, over an increase.
+    labels = [base.mark_text(fontSize=theme.LABEL_SIZE, fontWeight="bold", color=theme.TEXT_COLOR,
+                             baseline="top" if below else "bottom", dy=4 if below else -4).encode(
+        text="change_text:N").transform_filter(f"datum.best_change_pct {'<' if below else '>='} 0")
+        for below in (True, False)]
+    bar_px = min(BAR_MAX_PX, 0.7 * width / len(order))
+    layers = [base.mark_bar(cornerRadius=2, width=bar_px).encode(color=color, tooltip=tooltip)]
+    layers += _reference_rules(scale, title) + labels
+    return alt.layer(*layers).properties(
+        width=width, height=height, title=alt.TitleParams("Waterfall: best change", fontSize=theme.TITLE_SIZE),
+        description=f"Waterfall of {len(order)} patients", usermeta={"chart": "waterfall", "patients": order})
+
+
+def _empty_chart(message: str, width: int) -> alt.Chart:
+    frame = pd.DataFrame({"message": [message]})
+    return alt.Chart(frame).mark_text(fontSize=18, color=theme.MUTED_COLOR).encode(text="message:N").properties(
+        width=width, height=80)

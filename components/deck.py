@@ -1,0 +1,114 @@
+"""Slide decks for a tumor-board session, from the command line.
+
+    python -m components.deck PATH... --out DIR [--deidentify] [--pdf] [--axis relative] [--combined session.pptx]
+
+PATH is a case file or a folder of case files. Writes ``DIR/<case-id>.pptx`` (and ``.pdf`` with ``--pdf``) per
+case, and with ``--combined`` one deck of every case (a session slide, then each case from its title slide).
+Prints one line per file written; a case file that cannot be loaded is reported with its problems and the other
+cases go on; the exit status is 1 when any case failed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from timelines.catalog import case_paths
+from timelines.errors import CaseFileError
+from timelines.loading import load_case
+
+from . import exports
+
+SESSION_TITLE = "Tumor board session"
+
+
+def case_files(paths: list[str]) -> tuple[list[Path], list[str]]:
+    """The case files named and those in the folders named (templates and drafts left out), and the names that
+    are neither a file nor a folder."""
+    files: list[Path] = []
+    missing: list[str] = []
+    for name in paths:
+        path = Path(name)
+        if path.is_dir():
+            files.extend(case_paths(path))
+        elif path.is_file():
+            files.append(path)
+        else:
+            missing.append(name)
+    return files, missing
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m components.deck", description=__doc__.split("\n\n")[0],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("paths", nargs="+", metavar="PATH", help="case files, or folders of case files")
+    parser.add_argument("--out", required=True, metavar="DIR", help="folder to write the decks to (created)")
+    parser.add_argument("--deidentify", action="store_true",
+                        help="months since day 0 only; no calendar date, source, quote or note")
+    parser.add_argument("--pdf", action="store_true", help="also write a PDF handout per deck")
+    parser.add_argument("--axis", choices=("calendar", "relative"), default="calendar",
+                        help="time axis (cases without calendar dates are always relative)")
+    parser.add_argument("--combined", metavar="FILE.pptx",
+                        help="also write one deck of every case (inside --out unless a folder is given)")
+    args = parser.parse_args(argv)
+
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    files, missing = case_files(args.paths)
+    for name in missing:
+        print(f"{name}: no such file or folder. Hint: give case files (*.yaml) or folders of them", file=sys.stderr)
+    if not files and not missing:
+        print("No case files found (looked for *.yaml). Hint: give case files or a folder of them", file=sys.stderr)
+        return 1
+    started, failed, session = time.perf_counter(), len(missing), []
+    for path in files:
+        slides = _case(path, out, args)
+        if slides is None:
+            failed += 1
+        else:
+            session.append(slides)
+    if args.combined and session:
+        _combined(session, out, args)
+    done = len(files) - (failed - len(missing))
+    print(f"{done} of {len(files) + len(missing)} case{'s' * (len(files) + len(missing) != 1)} written "
+          f"in {time.perf_counter() - started:.1f} s" + (f"; {failed} failed" if failed else ""), file=sys.stderr)
+    return 1 if failed else 0
+
+
+def _case(path: Path, out: Path, args) -> list[exports.Slide] | None:
+    """Write the deck (and handout) of one case file; None when the file cannot be loaded."""
+    try:
+        timeline = load_case(path)
+    except CaseFileError as error:
+        print(str(error), file=sys.stderr)
+        return None
+    case = exports.prepare_case(timeline, deidentify=args.deidentify, axis=args.axis)
+    slides = exports.case_slides(case)
+    _write(out / f"{case.case_id}.pptx", exports.pptx_bytes([slides]), f"{len(slides)} slides")
+    if args.pdf:
+        _write(out / f"{case.case_id}.pdf", exports.pdf_bytes([slides]), f"{len(slides)} pages")
+    return slides
+
+
+def _combined(session: list[list[exports.Slide]], out: Path, args) -> None:
+    target = Path(args.combined)
+    target = out / target if target.parent == Path(".") else target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    title = SESSION_TITLE + (" (de-identified)" if args.deidentify else "")
+    count = 1 + sum(len(slides) for slides in session)
+    _write(target.with_suffix(".pptx"), exports.pptx_bytes(session, session_title=title),
+           f"{len(session)} cases, {count} slides")
+    if args.pdf:
+        _write(target.with_suffix(".pdf"), exports.pdf_bytes(session, session_title=title),
+               f"{len(session)} cases, {count} pages")
+
+
+def _write(path: Path, data: bytes, what: str) -> None:
+    path.write_bytes(data)
+    print(f"wrote {path} ({what})")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,322 @@
+"""Cohort tables (spider, waterfall) and chart builders: spec fragments of chart.to_dict() (marks, encodings,
+drug colours shared with the case view, RECIST reference lines)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+import vl_convert as vlc
+
+from components import charts, cohort_charts, theme
+from timelines.catalog import case_paths, load_entry
+from timelines.cohort import SPIDER_COLUMNS, SWIMMER_COLUMNS, WATERFALL_COLUMNS, spider_table, swimmer_table, \
+    therapy_agents, waterfall_table
+from timelines.tables import event_table
+
+from conftest import CASES
+
+ONGOING = {"lcnec-alk-lorlatinib", "lcnec-eml4-alk-alectinib-case1", "lcnec-eml4-alk-alectinib-case2"}
+
+
+@pytest.fixture(scope="module")
+def timelines():
+    return [load_entry(p).timeline for p in case_paths(CASES)]
+
+
+@pytest.fixture(scope="module")
+def swimmer(timelines):
+    return cohort_charts.swimmer_chart(swimmer_table(timelines, "diagnosis")).to_dict()
+
+
+# --- helpers ----------------------------------------------------------------------------------------------------
+
+
+def units(spec: dict, data: dict | None = None):
+    """Every single-mark view of a spec (through layers), each with the data it draws."""
+    data = spec.get("data", data)
+    for child in spec.get("layer", []):
+        yield from units(child, data)
+    if "mark" in spec:
+        yield {**spec, "data": data}
+
+
+def mark_type(unit: dict) -> str:
+    return unit["mark"]["type"] if isinstance(unit["mark"], dict) else unit["mark"]
+
+
+def mark_prop(unit: dict, name: str):
+    return unit["mark"].get(name) if isinstance(unit["mark"], dict) else None
+
+
+def rows(spec: dict, unit: dict) -> list[dict]:
+    return spec["datasets"][unit["data"]["name"]]
+
+
+def find(spec: dict, mark: str, **encoded) -> list[dict]:
+    """Views of a mark type whose encodings use the given fields (channel=field)."""
+    return [u for u in units(spec) if mark_type(u) == mark
+            and all(u.get("encoding", {}).get(ch, {}).get("field") == f for ch, f in encoded.items())]
+
+
+def scale_map(encoding: dict) -> dict:
+    return dict(zip(encoding["scale"]["domain"], encoding["scale"]["range"]))
+
+
+def arrows(spec: dict) -> list[dict]:
+    return [u for u in units(spec) if mark_type(u) == "point" and mark_prop(u, "shape") == theme.ARROW_SHAPE]
+
+
+def make_row(case_id: str = "p1", **overrides) -> dict:
+    """A swimmer-table row: a therapy bar from month 0 to 6, unless overridden."""
+    row = {"case_id": case_id, "patient": f"{case_id} (F, 50)", "row": "therapy", "kind": "targeted",
+           "label": "Alectinib", "agent": "alectinib", "start_month": 0.0, "end_month": 6.0,
+           "start_month_earliest": None, "start_month_latest": None, "ongoing": False, "end_reported": True,
+           "category": "therapy", "detail": "600 mg BID"}
+    row.update(overrides)
+    for side in ("start_month_earliest", "start_month_latest"):
+        row[side] = row["start_month"] if row[side] is None else row[side]
+    return row
+
+
+def follow_up(case_id: str, month: float) -> dict:
+    return make_row(case_id, row="follow-up", kind="follow_up", label="Last follow-up", agent="",
+                    start_month=month, end_month=None, category="follow-up", detail="")
+
+
+# --- tables -----------------------------------------------------------------------------------------------------
+
+
+def test_the_spider_table_holds_every_scan_with_a_complete_sum_and_its_change_from_baseline(timelines):
+    table = spider_table(timelines)
+    assert tuple(table.columns) == SPIDER_COLUMNS
+    lorlatinib = table[table["case_id"] == "lcnec-alk-lorlatinib"]
+    assert lorlatinib["change_pct"].tolist() == [0.0, -8.3, -50.0]
+    assert lorlatinib["category"].tolist() == ["baseline", "SD", "PR"]
+    assert set(table["case_id"]) == {"adeno-alk-miliary-alectinib", "lcnec-alk-lorlatinib",
+                                     "lcnec-eml4-alk-alectinib-case2", "ppamn-hmbox1-alk-ensartinib"}
+
+
+def test_the_spider_table_counts_months_from_the_day_0_of_the_alignment(timelines):
+    by_diagnosis = spider_table(timelines, "diagnosis").query("case_id == 'lcnec-alk-lorlatinib'")
+    by_tki = spider_table(timelines, "targeted").query("case_id == 'lcnec-alk-lorlatinib'")
+    assert by_diagnosis["month"].round(1).tolist() == [12.2, 13.7, 27.7]
+    # lorlatinib started 12.4 months after diagnosis: the baseline scan is a week before it
+    assert by_tki["month"].round(2).tolist() == [-0.26, 1.25, 15.28]
+    assert by_diagnosis["day"].tolist() == by_tki["day"].tolist()
+
+
+def test_the_waterfall_table_has_one_row_per_case_with_a_scan_after_baseline_sorted_for_a_waterfall(timelines):
+    table = waterfall_table(timelines)
+    assert tuple(table.columns) == WATERFALL_COLUMNS
+    assert table["case_id"].tolist() == ["lcnec-alk-lorlatinib", "ppamn-hmbox1-alk-ensartinib"]
+    assert table["best_change_pct"].tolist() == [-50.0, -53.8]
+    assert table["category"].tolist() == ["PR", "PR"]
+    assert table["assessments"].tolist() == [2, 1]
+
+
+def test_therapy_agents_are_the_names_the_bars_and_the_legend_use(timelines):
+    agents = therapy_agents(timelines)
+    assert agents["adeno-alk-leptomeningeal-alectinib"] == ["carboplatin/paclitaxel/bevacizumab", "crizotinib",
+                                                            "alectinib"]
+    assert agents["lcnec-eml4-alk-alectinib-case1"] == ["alectinib"]
+
+
+# --- swimmer ----------------------------------------------------------------------------------------------------
+
+
+def test_the_swimmer_has_one_lane_per_patient_labelled_with_case_id_sex_and_age(swimmer, timelines):
+    patients = swimmer["usermeta"]["patients"]
+    assert len(patients) == 6
+    assert "ppamn-hmbox1-alk-ensartinib (M, 29)" in patients
+    axis = find(swimmer, "bar", color="agent")[0]["encoding"]["y"]["axis"]
+    assert len(axis["values"]) == 6
+    for timeline in timelines:
+        assert f'"{timeline.case.id}"' in axis["labelExpr"]
+
+
+def test_swimmer_bars_use_the_drug_colours_of_the_case_view(swimmer, timelines):
+    bars = find(swimmer, "bar", color="agent")[0]
+    colours = scale_map(bars["encoding"]["color"])
+    assert colours == {drug: theme.drug_color(drug) for drug in colours}
+    assert colours["alectinib"] == theme.DRUG_COLORS["alectinib"]
+    for timeline in timelines:  # the very colour each case's own timeline gives the drug
+        case_spec = charts.timeline_chart(event_table(timeline), axis="relative").to_dict()
+        case_colours = {}
+        for unit in units(case_spec):
+            if unit.get("encoding", {}).get("color", {}).get("field") == "bar_key":
+                case_colours.update(scale_map(unit["encoding"]["color"]))
+        shared = set(colours) & set(case_colours)
+        assert shared, timeline.case.id
+        assert {d: colours[d] for d in shared} == {d: case_colours[d] for d in shared}
+
+
+def test_swimmer_bars_are_horizontal_from_start_to_end_in_months_with_tooltips(swimmer):
+    bars = find(swimmer, "bar", color="agent")[0]
+    assert bars["encoding"]["x"] == {**bars["encoding"]["x"], "field": "x", "type": "quantitative"}
+    assert bars["encoding"]["x2"] == {"field": "x_end"}
+    assert mark_prop(bars, "orient") == "horizontal"
+    assert bars["encoding"]["x"]["axis"]["title"] == "Months since diagnosis"
+    titles = [t["title"] for t in bars["encoding"]["tooltip"]]
+    assert titles == ["Patient", "Therapy", "Agent", "Dose", "Months"]
+
+
+def test_ongoing_arrows_are_drawn_exactly_where_therapy_is_ongoing(swimmer):
+    (layer,) = arrows(swimmer)
+    assert {r["case_id"] for r in rows(swimmer, layer)} == ONGOING
+
+
+def test_a_therapy_without_a_reported_end_is_a_fading_stub_never_a_bar(swimmer):
+    bars = rows(swimmer, find(swimmer, "bar", color="agent")[0])
+    assert "adeno-alk-miliary-alectinib" not in {r["case_id"] for r in bars}
+    stub = find(swimmer, "bar", x="seg_lo")[0]
+    segments = [r for r in rows(swimmer, stub) if r["case_id"] == "adeno-alk-miliary-alectinib"]
+    assert [r["opacity"] for r in segments] == list(charts.STUB_OPACITIES)
+    assert segments[-1]["seg_hi"] - segments[0]["seg_lo"] < 3  # months: short, whatever the follow-up
+
+
+def test_responses_are_letters_and_progression_death_and_follow_up_are_the_case_view_symbols(swimmer):
+    letters = find(swimmer, "text", text="category")[0]
+    assert {r["category"] for r in rows(swimmer, letters)} == {"PR", "SD"}
+    assert scale_map(letters["encoding"]["color"])["PR"] == charts.CATEGORY_COLORS["PR"]
+    symbols = find(swimmer, "point", shape="mark")[0]
+    shapes = scale_map(symbols["encoding"]["shape"])
+    assert shapes == {"Progression": theme.KIND_SHAPES["progression"], "Death": theme.DEATH_SHAPE,
+                      "Last follow-up": theme.KIND_SHAPES["status"]}
+    deaths = [r["case_id"] for r in rows(swimmer, symbols) if r["category"] == "death"]
+    assert deaths == ["ppamn-hmbox1-alk-ensartinib"]
+    ticks = [r["case_id"] for r in rows(swimmer, symbols) if r["category"] == "follow-up"]
+    assert len(ticks) == 5  # the death marks the end of the sixth
+
+
+def test_alignment_moves_the_bars_and_retitles_the_axis(timelines):
+    diagnosis = cohort_charts.swimmer_chart(swimmer_table(timelines, "diagnosis"), align="diagnosis").to_dict()
+    targeted = cohort_charts.swimmer_chart(swimmer_table(timelines, "targeted"), align="targeted").to_dict()
+    def starts(spec):
+        bars = find(spec, "bar", color="agent")[0]
+        return {(r["case_id"], r["label"]): r["x"] for r in rows(spec, bars)}
+    assert starts(diagnosis) != starts(targeted)
+    assert starts(targeted)[("lcnec-alk-lorlatinib", "Lorlatinib, first line")] == 0
+    title = find(targeted, "bar", color="agent")[0]["encoding"]["x"]["axis"]["title"]
+    assert title == "Months since first targeted therapy"
+
+
+def test_lanes_sort_by_longest_follow_up_or_by_case_id(timelines):
+    table = swimmer_table(timelines)
+    by_duration = cohort_charts.patient_order(table, "duration")
+    by_id = cohort_charts.patient_order(table, "case_id")
+    assert by_duration[0].startswith("lcnec-alk-lorlatinib") and by_duration[-1].startswith("adeno-alk-miliary")
+    assert by_id == sorted(by_id)
+    spec = cohort_charts.swimmer_chart(table, sort="case_id").to_dict()
+    assert spec["usermeta"]["patients"] == by_id
+
+
+def test_therapy_for_a_cancer_years_earlier_is_counted_at_the_left_edge_not_squashing_the_lanes(swimmer):
+    x = find(swimmer, "bar", color="agent")[0]["encoding"]["x"]["scale"]["domain"]
+    assert x[0] >= -cohort_charts.PRIOR_MONTHS - 2
+    edge = [u for u in units(swimmer) if mark_type(u) == "point" and mark_prop(u, "shape") == "triangle-left"][0]
+    (earlier,) = rows(swimmer, edge)
+    assert earlier["patient"].startswith("lcnec-alk-lorlatinib")
+    assert earlier["what"].startswith("2 earlier therapies")
+
+
+def test_lane_labels_never_overlap_two_lines_in_tall_lanes_one_line_when_many_patients():
+    few = pd.DataFrame([make_row(f"p{i}") for i in range(6)] + [follow_up(f"p{i}", 8) for i in range(6)])
+    many = pd.DataFrame([make_row(f"p{i:02}") for i in range(21)] + [follow_up(f"p{i:02}", 8) for i in range(21)])
+    for table, lines in ((few, 2), (many, 1)):
+        spec = cohort_charts.swimmer_chart(table).to_dict()
+        axis = find(spec, "bar", color="agent")[0]["encoding"]["y"]["axis"]
+        gaps = {round(b - a, 3) for a, b in zip(axis["values"], axis["values"][1:])}
+        assert min(gaps) >= lines * axis["labelLineHeight"]
+        assert ('(F, 50)"' in axis["labelExpr"]) == (lines == 1)  # 'p00 (F, 50)' or ['p0', 'F, 50']
+    assert cohort_charts.lane_px(21) == cohort_charts.LANE_PX_MIN
+
+
+def test_therapies_overlapping_in_time_get_their_own_row_in_the_lane():
+    table = pd.DataFrame([make_row(), make_row(label="Pembrolizumab", agent="pembrolizumab", start_month=2.0,
+                                               end_month=9.0), follow_up("p1", 10)])
+    spec = cohort_charts.swimmer_chart(table).to_dict()
+    bars = rows(spec, find(spec, "bar", color="agent")[0])
+    assert len({r["y"] for r in bars}) == 2
+    switch = pd.DataFrame([make_row(), make_row(label="Lorlatinib", agent="lorlatinib", start_month=6.0,
+                                                end_month=9.0), follow_up("p1", 10)])
+    spec = cohort_charts.swimmer_chart(switch).to_dict()
+    assert len({r["y"] for r in rows(spec, find(spec, "bar", color="agent")[0])}) == 1
+
+
+def test_swimmer_options_are_checked_with_a_hint(timelines):
+    table = swimmer_table(timelines)
+    with pytest.raises(ValueError, match="Unknown sort 'age'. Hint: use one of 'duration', 'case_id'"):
+        cohort_charts.swimmer_chart(table, sort="age")
+    with pytest.raises(ValueError, match="Unknown alignment 'surgery'. Hint"):
+        cohort_charts.swimmer_chart(table, align="surgery")
+
+
+def test_an_empty_cohort_says_so_instead_of_drawing_an_empty_frame():
+    spec = cohort_charts.swimmer_chart(pd.DataFrame(columns=list(SWIMMER_COLUMNS))).to_dict()
+    assert mark_type(spec) == "text"
+    assert spec["datasets"][spec["data"]["name"]][0]["message"] == "No patient to show"
+
+
+# --- spider and waterfall ---------------------------------------------------------------------------------------
+
+
+def reference_values(spec: dict) -> set[float]:
+    rules = [u for u in find(spec, "rule", y="pct") if u["encoding"].get("color", {}).get("field") == "hex"]
+    return {r["pct"] for r in rows(spec, rules[0])}
+
+
+def test_the_spider_plot_draws_one_line_per_patient_with_reference_lines_at_minus_30_and_plus_20(timelines):
+    table = spider_table(timelines)
+    spec = cohort_charts.spider_chart(table[table["case_id"].isin({"lcnec-alk-lorlatinib",
+                                                                   "ppamn-hmbox1-alk-ensartinib"})]).to_dict()
+    line = find(spec, "line", x="month", y="change_pct")[0]
+    assert line["encoding"]["detail"]["field"] == "case_id"
+    assert line["encoding"]["color"]["field"] == "patient"
+    assert len({r["case_id"] for r in rows(spec, line)}) == 2
+    assert reference_values(spec) == {-30.0, 20.0}
+    assert spec["layer"][0]["encoding"]["y"]["scale"]["domain"][0] <= -100
+
+
+def test_the_waterfall_keeps_the_row_order_and_colours_bars_by_best_response(timelines):
+    table = waterfall_table(timelines)
+    spec = cohort_charts.waterfall_chart(table).to_dict()
+    bars = find(spec, "bar", x="case", y="best_change_pct")[0]
+    assert bars["encoding"]["x"]["sort"] == table["case_id"].tolist()
+    assert scale_map(bars["encoding"]["color"]) == {"PR": charts.CATEGORY_COLORS["PR"]}
+    assert reference_values(spec) == {-30.0, 20.0}
+
+
+def test_a_waterfall_of_mixed_responses_sorts_increase_first_and_colours_each_category():
+    table = pd.DataFrame({"case_id": ["a", "b", "c"], "patient": ["a (F, 1)", "b (F, 2)", "c (M, 3)"],
+                          "best_change_pct": [25.0, -10.0, -100.0], "category": ["PD", "SD", "CR"],
+                          "best_response": ["PD", "SD", "CR"], "month": [1.0, 2.0, 3.0], "assessments": [1, 1, 1]})
+    spec = cohort_charts.waterfall_chart(table).to_dict()
+    bars = find(spec, "bar", x="case", y="best_change_pct")[0]
+    assert scale_map(bars["encoding"]["color"]) == {c: charts.CATEGORY_COLORS[c] for c in ("CR", "SD", "PD")}
+    assert bars["encoding"]["x"]["sort"] == ["a", "b", "c"]
+
+
+# --- rendering --------------------------------------------------------------------------------------------------
+
+
+def test_every_cohort_chart_renders_to_svg(timelines):
+    """Vega-Lite compiles and Vega draws each chart (a spec can validate and still fail to render)."""
+    table = spider_table(timelines)
+    built = [cohort_charts.swimmer_chart(swimmer_table(timelines, align), align=align)
+             for align in ("diagnosis", "targeted")]
+    built += [cohort_charts.spider_chart(table), cohort_charts.waterfall_chart(waterfall_table(timelines))]
+    for chart in built:
+        svg = vlc.vegalite_to_svg(chart.to_dict())
+        assert svg.startswith("<svg") and "NaN" not in svg
+
+
+def test_response_letters_close_in_time_go_above_and_below_the_bar_instead_of_overprinting():
+    response = dict(row="event", kind="response", agent="", end_month=None, category="response")
+    table = pd.DataFrame([make_row(end_month=30.0), make_row(label="PR", start_month=2.0, detail="PR", **response),
+                          make_row(label="SD", start_month=2.5, detail="SD", **response),
+                          make_row(label="PD", start_month=20.0, detail="PD", **response), follow_up("p1", 30)])
+    spec = cohort_charts.swimmer_chart(table).to_dict()
+    letters = {r["category"]: r["y"] for r in rows(spec, find(spec, "text", text="category")[0])}
+    centre = cohort_charts.lane_px(1) / 2
+    assert letters["PR"] < centre < letters["SD"]
+    assert letters["PD"] == letters["PR"]
