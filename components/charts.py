@@ -497,14 +497,20 @@ def _with_slots(df: pd.DataFrame, window: tuple[float, float]) -> pd.DataFrame:
     hi = hi.where(~df["has_end"], df[["day_end_latest", "day_end"]].max(axis=1))
     hi = hi.where(~df["open_end"], df["day_start"] + stub)
     df = df.assign(occ_lo=lo, occ_hi=hi, slot=0, stub_days=stub)
-    for _, rows in df.sort_values(["occ_lo", "occ_hi"]).groupby("lane", sort=False):
-        ends: list[float] = []  # where each slot of this lane is free again
-        for index, row in rows.iterrows():
-            slot = next((i for i, end in enumerate(ends) if row.occ_lo > end + gap), len(ends))
-            if slot == len(ends):
-                ends.append(row.occ_hi)
-            ends[slot] = row.occ_hi
-            df.at[index, "slot"] = slot
+    order = df.sort_values(["occ_lo", "occ_hi"])
+    ends: dict[str, list[float]] = {}  # per lane, where each of its slots is free again
+    slots = {}
+    for index, lane, start, end in zip(order.index, order["lane"], order["occ_lo"].to_numpy(),
+                                       order["occ_hi"].to_numpy()):
+        if pd.isna(lane):  # as groupby("lane") leaves such rows out: slot 0
+            continue
+        free = ends.setdefault(lane, [])
+        slot = next((i for i, until in enumerate(free) if start > until + gap), len(free))
+        if slot == len(free):
+            free.append(end)
+        free[slot] = end
+        slots[index] = slot
+    df["slot"] = df.index.map(lambda index: slots.get(index, 0)).astype("int64")
     df["lane_slots"] = df.groupby("lane")["slot"].transform("max") + 1
     return df
 
@@ -1199,8 +1205,8 @@ def _findings_panel(findings: pd.DataFrame, bands, panels: _PanelAxis, *, width:
         {True: "left", False: "right"})
     f["when"] = _event_when(f, panels.tax)
     trends = [t for t in TREND_COLORS if t in set(f["trend"])]
-    color = alt.Color("trend:N", scale=alt.Scale(domain=trends, range=[TREND_COLORS[t] for t in trends]),
-                      legend=alt.Legend(title="Imaging trend", orient="bottom"))
+    trend_scale = alt.Scale(domain=trends, range=[TREND_COLORS[t] for t in trends])
+    color = alt.Color("trend:N", scale=trend_scale, legend=alt.Legend(title="Imaging trend", orient="bottom"))
     shape = alt.Shape("trend:N", scale=alt.Scale(domain=trends, range=[TREND_SHAPES[t] for t in trends]),
                       legend=alt.Legend(title="Imaging trend", orient="bottom"))
     fields = (("label", "Imaging"), ("finding", "Finding"), ("trend", "Trend"), ("when", "When"), ("note", "Note"),
@@ -1209,8 +1215,10 @@ def _findings_panel(findings: pd.DataFrame, bands, panels: _PanelAxis, *, width:
     base = alt.Chart(data).encode(x=panels.x("x"), y=alt.Y("row:O", axis=None))
     layers = _band_layers(bands, panels.tax, panels.x, panels.x2, labels=top, window=panels.window,
                           width=width) + [
+        # The span has no legend of its own: the symbols' legend (colour and shape) explains both.
         base.mark_rule(strokeWidth=4, opacity=SPAN_OPACITY, clip=True).encode(
-            x=panels.x("x_lo"), x2=panels.x2("x_hi"), color=color).transform_filter("datum.certainty === 'uncertain'"),
+            x=panels.x("x_lo"), x2=panels.x2("x_hi"), color=alt.Color("trend:N", scale=trend_scale, legend=None))
+        .transform_filter("datum.certainty === 'uncertain'"),
         base.mark_point(filled=True, size=POINT_SIZE, strokeWidth=2, opacity=1, clip=True).encode(
             color=color, stroke=_outline(color), shape=shape, fillOpacity=_certainty_opacity(),
             tooltip=_tooltip(data, fields)),

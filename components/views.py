@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import pandas as pd
 import streamlit as st
 
@@ -193,51 +195,70 @@ def display_options(events: pd.DataFrame, on_calendar: bool, day_zero_choices: d
     return options
 
 
-def timeline_view(events: pd.DataFrame, axis: dict, slot) -> None:
-    """The swimlane timeline, focused on the recent disease when the history is long."""
+def timeline_view(events: pd.DataFrame, axis: dict, slot, draw=None) -> None:
+    """The swimlane timeline, focused on the recent disease when the history is long.
+
+    `draw(build, *key)` draws the chart that `build()` makes (default draw_chart); every view takes one."""
     from components import charts
 
+    draw = draw or draw_chart
     domain = charts.focus_domain(events, axis=axis["axis"], unit=axis["unit"])
     if domain is not None:
         whole = slot.toggle("Whole history", key="whole_history",
                           help="Long quiet years are hidden by default so recent events are readable; "
                                "you can also drag and scroll on the chart to pan and zoom.")
         domain = None if whole else domain
-    chart = charts.timeline_chart(events, domain=domain, width=CHART_WIDTH, **axis)
-    show_chart(chart)
+    draw(partial(charts.timeline_chart, events, domain=domain, width=CHART_WIDTH, **axis), "timeline", domain)
 
 
 def lesion_view(measurements: pd.DataFrame, assessments: pd.DataFrame, events: pd.DataFrame, axis: dict,
-                note: str) -> None:
+                note: str, draw=None) -> None:
     from components import charts
 
     imaging = events[events["kind"] == "imaging"]
-    chart = charts.lesion_chart(measurements, assessments, therapy_bands=charts.therapy_bands(events),
-                                imaging=imaging, width=CHART_WIDTH, **axis)
-    show_chart(chart)
+    (draw or draw_chart)(partial(charts.lesion_chart, measurements, assessments,
+                                 therapy_bands=charts.therapy_bands(events), imaging=imaging, width=CHART_WIDTH,
+                                 **axis), "lesions")
     if note:
         st.caption(note)
 
 
-def marker_view(markers: pd.DataFrame, events: pd.DataFrame, axis: dict) -> None:
+def marker_view(markers: pd.DataFrame, events: pd.DataFrame, axis: dict, draw=None) -> None:
     from components import charts
 
-    chart = charts.marker_chart(markers, therapy_bands=charts.therapy_bands(events), width=CHART_WIDTH, **axis)
-    show_chart(chart)
+    (draw or draw_chart)(partial(charts.marker_chart, markers, therapy_bands=charts.therapy_bands(events),
+                                 width=CHART_WIDTH, **axis), "markers")
 
 
 CHART_WIDTH = 900
 
 
+def draw_chart(build, *key) -> None:
+    """Build a chart and draw it. The views hand a builder and what the chart depends on besides its tables
+    (`key`), so that a caller can keep the spec instead (the dashboard does, per version of the file)."""
+    show_chart(build())
+
+
 def show_chart(chart) -> None:
-    """Draw a chart as wide as the page and as tall as its builder made it, in the shared theme.
+    """Draw a chart as wide as the page and as tall as its builder made it, in the shared theme."""
+    show_spec(chart_spec(chart))
 
-    Streamlit otherwise sets autosize "fit", which squeezes the plot, legends included, into the
-    builder's height: lanes collapse and Vega hides every other lane label."""
+
+def chart_spec(chart) -> dict:
+    """The Vega-Lite spec Streamlit sends for a chart, its rows as Arrow IPC bytes under "datasets".
+
+    The plot keeps the builder's height: Streamlit otherwise sets autosize "fit", which squeezes the plot,
+    legends included, into that height, so lanes collapse and Vega hides every other lane label."""
     import altair as alt
+    from streamlit.elements.vega_charts import _convert_altair_to_vega_lite_spec
 
-    st.altair_chart(chart.properties(autosize=alt.AutoSizeParams(type="fit-x", contains="padding")),
-                    theme=None, width="stretch")
+    return _convert_altair_to_vega_lite_spec(
+        chart.properties(autosize=alt.AutoSizeParams(type="fit-x", contains="padding")))
+
+
+def show_spec(spec: dict) -> None:
+    """Draw a spec of chart_spec (which gives up its "datasets" entry to Streamlit: pass a copy to keep it)."""
+    st.vega_lite_chart(spec, theme=None, width="stretch")
 
 
 PAGES = {"case": "Case", "board": "Tumor board", "cohort": "Cohort", "editor": "Editor"}
