@@ -6,12 +6,11 @@ import pandas as pd
 import streamlit as st
 
 from components import charts, views
+from components.texts import KEY_KINDS, key_outcomes, line_text, patient_text
 
 STEPS = ("summary", "timeline", "lesions", "markers", "events")
 STEP_TITLES = {"summary": "Summary", "timeline": "Timeline", "lesions": "Lesions", "markers": "Markers",
                "events": "Key events"}
-KEY_KINDS = ("diagnosis", "surgery", "chemotherapy", "targeted", "immunotherapy", "endocrine", "radiotherapy",
-             "response", "progression", "adverse_event", "status", "molecular")
 BOARD_STYLE = """<style>
 [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], header[data-testid="stHeader"] {display: none;}
 .block-container {padding-top: 1.2rem; padding-bottom: 0.5rem; max-width: 100%;}
@@ -50,7 +49,7 @@ def board_page(data: dict, case_id: str, step: int, axis: dict) -> int:
 def _summary(data: dict, axis: dict) -> None:
     summary = data["summary"]
     st.markdown("  \n".join(views.header_lines(summary)))
-    reported = views.key_outcomes(summary, fallback=3)
+    reported = key_outcomes(summary, fallback=3)
     if reported:
         st.markdown("**Outcomes** (from the dates · the paper)  \n" +
                     "  \n".join(views.escape(views.outcome_text(o)) for o in reported))

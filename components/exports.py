@@ -31,6 +31,7 @@ from timelines.deidentify import REMOVED_COLUMNS, deidentify_tables
 from timelines.summary import case_summary
 from timelines.tables import event_table, marker_table, measurement_table
 from timelines.timeline import Timeline
+from components.texts import KEY_KINDS, key_outcomes, line_text, patient_text
 
 from . import charts, theme
 
@@ -368,30 +369,6 @@ def _title_slide(case: CaseExport, missing: list[str]) -> Slide:
     return Slide("title", summary["title"], lines=lines, side=side)
 
 
-def patient_text(patient: dict) -> str:
-    """'Female · 55 years · never smoker'."""
-    bits = [str(patient.get("sex", "")).capitalize() if patient.get("sex") not in (None, "unknown") else "",
-            f"{patient['age']} years" if patient.get("age") is not None else "",
-            {"never": "never smoker", "former": "former smoker", "current": "smoker"}.get(patient.get("smoking"), "")]
-    return " · ".join(b for b in bits if b) or "Patient details not reported"
-
-
-def line_text(line: dict) -> str:
-    """'alectinib 600 mg b.i.d., 31–33+ months' for one line of therapy."""
-    agents = ", ".join(f"{t['agent']} {t['dose']}" if t.get("dose") else t["agent"] for t in line["therapies"])
-    if line["months_min"] is None:
-        return f"{agents}, end not reported"
-    low, high = round(line["months_min"]), round(line["months_max"])
-    span = f"{low}" if low == high else f"{low}–{high}"
-    return f"{agents}, {span}{'+' if line['ongoing'] else ''} months"
-
-
-def key_outcomes(summary: dict) -> list[dict]:
-    """The outcomes the paper reports, else PFS and OS."""
-    return [o for o in summary["outcomes"] if o["reported_readings"]] or \
-        [o for o in summary["outcomes"] if o["name"] in ("pfs", "os")][:2]
-
-
 def outcome_text(outcome: dict) -> str:
     """'PFS on first-line lorlatinib: 24–26+ months · paper 25+ (consistent)'."""
     return f"{outcome['label']}: {outcome_value(outcome)}"
@@ -426,8 +403,6 @@ _PART = re.compile(r"^(?P<name>[a-z][a-z0-9 _-]*): (?P<value>.+)$")
 
 # What a tumor board discusses, as in the dashboard's tumor-board mode: imaging, labs, symptoms, biopsies and
 # supportive care are left to the charts and the CSV.
-KEY_KINDS = ("diagnosis", "surgery", "chemotherapy", "targeted", "immunotherapy", "endocrine", "radiotherapy",
-             "response", "progression", "adverse_event", "status", "molecular")
 
 
 def event_rows(case: CaseExport) -> list[tuple[str, str, str]]:

@@ -7,6 +7,7 @@ from functools import partial
 import pandas as pd
 import streamlit as st
 
+from components.texts import key_outcomes, line_text, patient_text
 from timelines.catalog import Entry
 
 EVENT_TABLE_COLUMNS = {
@@ -90,19 +91,6 @@ def header_lines(summary: dict) -> list[str]:
     return lines
 
 
-def key_outcomes(summary: dict, fallback: int = 2) -> list[dict]:
-    """The outcomes the paper reports, else the first computed PFS and OS."""
-    return [o for o in summary["outcomes"] if o["reported_readings"]] or \
-        [o for o in summary["outcomes"] if o["name"] in ("pfs", "os")][:fallback]
-
-
-def patient_text(patient: dict) -> str:
-    bits = [patient.get("sex", "").capitalize(),
-            f"{patient['age']} years" if patient.get("age") is not None else "",
-            {"never": "never smoker", "former": "former smoker", "current": "smoker"}.get(patient.get("smoking"), "")]
-    return " · ".join(b for b in bits if b)
-
-
 def outcome_text(outcome: dict) -> str:
     """'PFS on first-line lorlatinib: 24–26+ months · paper 25+ ✓'."""
     text = f"{outcome['label']}: {outcome['text']}"
@@ -112,16 +100,6 @@ def outcome_text(outcome: dict) -> str:
         mark = {True: " ✓", False: " ✗ differs", None: ""}[outcome["consistent"]]
         text += f" · paper {readings}{mark}"
     return text
-
-
-def line_text(line: dict) -> str:
-    """'alectinib 600 mg BID, 32+ months' for one line of therapy."""
-    agents = ", ".join(f"{t['agent']} {t['dose']}" if t.get("dose") else t["agent"] for t in line["therapies"])
-    if line["months_min"] is None:
-        return f"{agents}, end not reported"
-    low, high = round(line["months_min"]), round(line["months_max"])
-    span = f"{low}" if low == high else f"{low}–{high}"
-    return f"{agents}, {span}{'+' if line['ongoing'] else ''} months"
 
 
 def outcomes_frame(summary: dict) -> pd.DataFrame:
