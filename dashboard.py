@@ -50,6 +50,14 @@ def tables(path: str, modified_ns: int) -> dict:
             "on_calendar": timeline.on_calendar}
 
 
+@st.cache_data(show_spinner=False, max_entries=100)
+def chart_spec(path: str, modified_ns: int, choice: tuple, _build) -> dict:
+    """One chart of the case page as Streamlit sends it (spec, rows as Arrow), built once per version of the
+    file and display choice (view, axis, day 0, focus, de-identification): `_build` makes it, unhashed.
+    Building a long case's timeline takes far longer than a case switch may, so a switch back redraws this."""
+    return views.chart_spec(_build())
+
+
 def case_page(entry: Entry, stamp: int, deidentified: bool) -> None:
     data = tables(str(entry.path), stamp)
     options = views.display_options(data["events"], data["on_calendar"] and not deidentified,
@@ -58,12 +66,18 @@ def case_page(entry: Entry, stamp: int, deidentified: bool) -> None:
     views.case_header(summary)
     view, slot = views.view_picker(st.query_params.get("view"))
     st.query_params["view"] = view
+    choice = (deidentified, options["day_zero"], *sorted(axis.items()))
+
+    def draw(build, *key) -> None:
+        views.show_spec(chart_spec(str(entry.path), stamp, choice + key, build))
+
     if view == "timeline":
-        views.timeline_view(frames["events"], axis, slot)
+        views.timeline_view(frames["events"], axis, slot, draw)
     elif view == "lesions":
-        views.lesion_view(frames["measurements"], data["assessments"], frames["events"], axis, data["recist_note"])
+        views.lesion_view(frames["measurements"], data["assessments"], frames["events"], axis, data["recist_note"],
+                          draw)
     elif view == "markers":
-        views.marker_view(frames["markers"], frames["events"], axis)
+        views.marker_view(frames["markers"], frames["events"], axis, draw)
     else:
         views.event_table_view(frames["events"], entry.case_id)
     with st.sidebar.expander("Export: slides, handout, images, tables"):
@@ -82,12 +96,7 @@ def board_page(entry: Entry, stamp: int, deidentified: bool) -> None:
     step = board.board_page({**data, **frames, "summary": summary}, entry.case_id, st.session_state["board_step"],
                             axis)
     if step != st.session_state["board_step"]:
-        if step < 0:
-            st.session_state["page"] = "case"
-            st.session_state.pop("board_step", None)
-            st.query_params.pop("step", None)
-        else:
-            st.session_state["board_step"] = step
+        st.session_state["board_step"] = step
         st.rerun()
     st.query_params["step"] = board.STEPS[step]
 

@@ -27,7 +27,7 @@ def current_step(requested: str | None) -> int:
 
 
 def board_page(data: dict, case_id: str, step: int, axis: dict) -> int:
-    """Show one step of the presentation; returns the step to show next (after Prev/Next)."""
+    """Show one step of the presentation; returns the step to show next (after Back/Next)."""
     st.html(BOARD_STYLE)
     name = STEPS[step]
     top = st.columns([6, 1, 1, 1], vertical_alignment="center")
@@ -36,14 +36,20 @@ def board_page(data: dict, case_id: str, step: int, axis: dict) -> int:
     back = top[1].button("◀ Back", key="board_back", shortcut="Left", disabled=step == 0, width="stretch")
     forward = top[2].button("Next ▶", key="board_next", shortcut="Right", disabled=step == len(STEPS) - 1,
                             width="stretch", type="primary")
-    if top[3].button("Exit", key="board_exit", width="stretch", help="Back to the case page"):
-        return -1
+    top[3].button("Exit", key="board_exit", width="stretch", help="Back to the case page", on_click=exit_board)
     if back:
         return step - 1
     if forward:
         return step + 1
     _STEP_VIEWS[name](data, axis)
     return step
+
+
+def exit_board() -> None:
+    """Back to the case page. A callback: the page picker's state may change only before it is drawn."""
+    st.session_state["page"] = "case"
+    st.session_state.pop("board_step", None)
+    st.query_params.pop("step", None)
 
 
 def _summary(data: dict, axis: dict) -> None:

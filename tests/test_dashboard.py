@@ -224,3 +224,22 @@ def test_the_case_page_offers_its_exports():
     at = open_app("lcnec-eml4-alk-alectinib-case2")
     labels = [b.proto.label for b in at.get("download_button")]
     assert any("PPTX" in l or "slides" in l.lower() for l in labels) and any("CSV" in l for l in labels)
+
+
+def test_tumor_board_mode_steps_through_summary_charts_and_key_events_and_exits():
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params["case"] = "lcnec-alk-lorlatinib"
+    at.query_params["page"] = "board"
+    at.run()
+    seen = []
+    for _ in range(5):
+        assert not at.exception
+        seen.append((at.query_params["step"], len(charts(at)), len(at.table)))
+        if at.button(key="board_next").disabled:
+            break
+        at.button(key="board_next").click().run()
+    assert [s[0] for s in seen] in ([["summary"], ["timeline"], ["lesions"], ["markers"], ["events"]],
+                                    ["summary", "timeline", "lesions", "markers", "events"])
+    assert [s[1] for s in seen] == [0, 1, 1, 1, 0] and seen[-1][2] == 1
+    at.button(key="board_exit").click().run()
+    assert not at.exception and at.query_params["page"] in ("case", ["case"]) and len(charts(at)) == 1
