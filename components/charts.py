@@ -516,7 +516,8 @@ def _with_slots(df: pd.DataFrame, window: tuple[float, float]) -> pd.DataFrame:
 
 
 def _hidden_note(df: pd.DataFrame, tax: TimeAxis, window: tuple[float, float]) -> str:
-    """'7 earlier events (2007–2017): pan left or zoom out', so a focused view never hides history silently."""
+    """'7 earlier events (2007–2017) outside this window', so a focused view never hides history silently
+    (on screen the chart pans and zooms; slides add the whole history)."""
     end = df["day_end_latest"].fillna(df["day_start_latest"])
     before = df[end < window[0]]
     if before.empty:
@@ -529,7 +530,7 @@ def _hidden_note(df: pd.DataFrame, tax: TimeAxis, window: tuple[float, float]) -
         span = f"from {-first / 365.25:.0f} years before day 0"
     else:
         span = f"from {tax.describe_days(first)}"
-    return f"{len(before)} earlier events ({span}) not shown: pan left or zoom out"
+    return f"{len(before)} earlier events ({span}) outside this window"
 
 
 _GROUP_KEY = ("lane", "mark_kind", "day_start", "day_start_earliest", "day_start_latest")

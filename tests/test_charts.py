@@ -237,7 +237,7 @@ def test_focus_domain_starts_a_quarter_before_the_latest_diagnosis_of_a_long_his
     spec = charts.timeline_chart(events, axis="calendar", domain=(lo, hi)).to_dict()
     x = find(spec, "rule", color="bar_key")[0]["encoding"]["x"]
     assert x["scale"]["domain"][0] == {"year": 2021, "month": 6, "date": 3, "utc": True}
-    assert "earlier events (2007–2012) not shown" in x["axis"]["title"]
+    assert "earlier events (2007–2012) outside this window" in x["axis"]["title"]
 
 
 def test_focus_domain_is_none_when_the_whole_history_reads_well():
