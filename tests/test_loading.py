@@ -96,3 +96,48 @@ def test_an_oversized_file_is_refused_before_parsing(tmp_path):
     with pytest.raises(CaseFileError, match="case files may be at most 16 MB"):
         load_case(big)
     assert time.perf_counter() - started < 1
+
+
+# A valid file is built straight from the parser's events (no line numbers); anything unusual is left to the
+# located parse, which gives every message above. These guard that split.
+
+CASE_FILES = sorted((ROOT / "cases").glob("*.yaml"))
+
+
+@pytest.mark.parametrize("path", CASE_FILES, ids=lambda p: p.stem)
+def test_the_fast_parse_of_a_case_file_is_the_located_parse(path):
+    from timelines.loading import _fast_data, parse_yaml
+
+    text = path.read_text(encoding="utf-8")
+    fast, (located, _) = _fast_data(text), parse_yaml(text)
+    assert fast == located
+    assert repr(fast) == repr(located)  # the same types too: 1 is not 1.0 or True
+
+
+@pytest.mark.parametrize("text", [
+    "a: &x 1\nb: *x\n",  # anchors and aliases (and so every alias bomb)
+    "a: 1\na: 2\n",  # a duplicate key
+    "1: one\n",  # a key that is not text
+    "yes: true\n",
+    "<<: {a: 1}\n",  # a merge key
+    "a: !!str 5\n",  # a tag
+    "a: !custom x\n",
+    "a: 1\n---\nb: 2\n",  # two documents
+    "a: " + "[" * 200 + "]" * 200 + "\n",  # nested deeper than MAX_DEPTH
+])
+def test_the_fast_parse_leaves_anything_unusual_to_the_located_parse(text):
+    from timelines.loading import _fast_data, _Irregular
+
+    with pytest.raises((_Irregular, yaml.YAMLError)):
+        _fast_data(text)
+
+
+def test_the_fast_parse_stops_at_the_node_limit_before_building_more(monkeypatch):
+    from timelines import loading
+
+    monkeypatch.setattr(loading, "MAX_NODES", 1_000)
+    text = "items:\n" + "".join(f"- {i}\n" for i in range(5_000))
+    with pytest.raises(loading._Irregular):
+        loading._fast_data(text)
+    with pytest.raises(CaseFileError, match="more than 1,000 values"):
+        load_text(text)

@@ -8,7 +8,7 @@ import pandas as pd
 
 from .dates import Bounds
 from .measures import Assessment, assess
-from .schema import THERAPY_KINDS
+from .schema import THERAPY_KINDS, field_value
 from .tables import agent_name, event_key_id, measurement_table
 from .timeline import Dated, Timeline
 
@@ -99,7 +99,7 @@ def _progressions(timeline: Timeline) -> list[Dated]:
 
 def _primary_of(timeline: Timeline, dated: Dated) -> str | None:
     """The diagnosis an event belongs to: its `primary`, else the latest diagnosis dated before it."""
-    if getattr(dated.event, "primary", None):
+    if field_value(dated.event, "primary"):
         return dated.event.primary
     before = [d for d in timeline.of_kind("diagnosis") if d.start.mid <= dated.start.mid and d.key[0] == "diagnoses"]
     if before:
@@ -123,7 +123,7 @@ def _pfs(timeline: Timeline) -> list[Outcome]:
         ids = set(line.event_ids)
         found = None
         for p in events:
-            therapy = getattr(p.event, "therapy", None)
+            therapy = field_value(p.event, "therapy")
             if p.start.mid <= line.start.mid:
                 continue
             if therapy in ids or (therapy is None and (next_start is None or p.start.mid <= next_start)):

@@ -123,6 +123,10 @@ def load_text(text: str | bytes, path: str = "<case>") -> Timeline:
 
 def _load(text: str | bytes, path: str) -> Timeline:
     text = _decode(text)
+    timeline = _load_valid(text, path)
+    if timeline is not None:
+        return timeline
+    # Something is wrong: parse again, recording where every value was written, so each problem has its line.
     data, source = parse_yaml(text)
     case = validate(data, source)
     stem = Path(path).stem if path.endswith((".yaml", ".yml")) else None
@@ -212,6 +216,120 @@ def _line_column(before: str) -> Position:
     for match in _LINE_BREAK.finditer(before):
         line, start = line + 1, match.end()
     return line, len(before) - start + 1
+
+
+# ---------------------------------------------------------------- valid files, fast
+
+def _load_valid(text: str, path: str) -> Timeline | None:
+    """The timeline of a case file without a single problem, else None.
+
+    Most files are valid, and for them the line of each value is never needed: one pass over the parser's
+    events builds the data while keeping the first pass's bounds (nodes, depth), and anything out of the
+    ordinary (an alias, a tag, a duplicate or non-text key, more than one document) gives up at once. Whatever
+    went wrong, the located path (`parse_yaml`, `validate`, ...) then runs from the start and reports it."""
+    try:
+        data = _fast_data(text)
+        if not isinstance(data, dict):
+            return None
+        case = Case.model_validate(data)
+        stem = Path(path).stem if path.endswith((".yaml", ".yml")) else None
+        if validation.check_case(case, stem):
+            return None
+        timeline = resolve(case, path)
+        return None if validation.check_timeline(timeline) else timeline
+    except Exception:  # noqa: BLE001 -- the located path reports it, or raises it again if it is a bug
+        return None
+
+
+class _Irregular(Exception):
+    """The text holds something the fast path leaves to the located path."""
+
+
+_SCALAR_RESOLVERS = {first: tuple(resolvers) for first, resolvers in _CaseLoader.yaml_implicit_resolvers.items()}
+_PLAIN_TAGS = (None, "!")  # no tag written: the tag comes from the value (plain) or is text (quoted)
+_STR = _TAG + "str"
+
+
+def _fast_data(text: str) -> Any:
+    """Plain data of a single-document YAML text, built from the parser's events; _Irregular for anything
+    that the located path would report or handle (aliases, anchors, tags, keys that are not unique text)."""
+    loader = _CaseLoader(text)
+    try:
+        return _from_events(loader)
+    finally:
+        loader.dispose()
+
+
+def _from_events(loader) -> Any:
+    # A stack of the collections being filled; a mapping's entry holds its pending key (or _NO_KEY).
+    stack: list[list] = []
+    root: list = [[], None]  # the document, as a list of one value
+    nodes = documents = 0
+    check, get = loader.check_event, loader.get_event
+    while check():
+        event = get()
+        kind = type(event)
+        if kind is yaml.ScalarEvent:
+            value = _fast_scalar(loader, event)
+        elif kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
+            if event.anchor is not None or event.tag not in _PLAIN_TAGS or len(stack) >= MAX_DEPTH:
+                raise _Irregular
+            nodes += 1
+            stack.append([{}, _NO_KEY] if kind is yaml.MappingStartEvent else [[], None])
+            continue
+        elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
+            value = stack.pop()[0]
+        elif kind is yaml.DocumentStartEvent:
+            documents += 1
+            if documents > 1:
+                raise _Irregular
+            continue
+        elif kind is yaml.AliasEvent:
+            raise _Irregular
+        else:  # stream start and end, document end
+            continue
+        nodes += kind is yaml.ScalarEvent
+        if nodes > MAX_NODES:
+            raise _Irregular
+        _add(stack[-1] if stack else root, value, kind is yaml.ScalarEvent)
+    if len(root[0]) != 1:
+        raise _Irregular
+    return root[0][0]
+
+
+_NO_KEY = object()
+
+
+def _add(into: list, value: Any, scalar: bool) -> None:
+    """Put a finished value into the collection being filled (a list, or a mapping as key then value)."""
+    container, key = into
+    if key is None:
+        container.append(value)
+    elif key is _NO_KEY:
+        if not scalar or type(value) is not str or value in container:
+            raise _Irregular  # a key that is not text, or written twice
+        into[1] = value
+    else:
+        container[key] = value
+        into[1] = _NO_KEY
+
+
+def _fast_scalar(loader, event) -> Any:
+    if event.anchor is not None or event.tag not in _PLAIN_TAGS:
+        raise _Irregular
+    value = event.value
+    if not event.implicit[0]:  # quoted, or a block of text
+        return value
+    for tag, pattern in _SCALAR_RESOLVERS.get(value[:1], ()) + _SCALAR_RESOLVERS.get(None, ()):
+        if pattern.match(value):
+            break
+    else:
+        return value
+    if tag == _STR:
+        return value
+    if tag not in _SCALAR_NAMES:
+        raise _Irregular  # merge keys ('<<') and any other implicit tag
+    return loader.yaml_constructors[tag](loader, yaml.ScalarNode(tag, value))
 
 
 # ---------------------------------------------------------------- YAML

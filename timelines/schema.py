@@ -44,6 +44,14 @@ EventId = Annotated[str, Field(pattern=f"^{ID_PATTERN}$", max_length=80)]
 Text = Annotated[str, Field(max_length=MAX_TEXT_CHARS)]
 
 
+def field_value(model: BaseModel, name: str, default=None):
+    """The value of a field the model may not have (`dose` of any event): `default` when it has none.
+
+    Like getattr(model, name, default) without pydantic's __getattr__, which raises and catches an
+    AttributeError for every name a model lacks: per event of a long case, most of the cost of its tables."""
+    return model.__dict__.get(name, default)
+
+
 class Strict(BaseModel):
     """Unknown fields are errors: a misspelled field must never vanish silently."""
 
@@ -122,7 +130,7 @@ class EventBase(Strict):
     @property
     def shape(self) -> str:
         """point (one date) or interval (start, and maybe an end)."""
-        return "interval" if getattr(self, "start", None) is not None else "point"
+        return "interval" if self.__dict__.get("start") is not None else "point"
 
 
 class PointEvent(EventBase):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from .clinical import lines_of_therapy, month_range, outcomes, recist, recist_note
 from .timeline import Timeline
+from .schema import field_value
 
 
 def case_summary(timeline: Timeline) -> dict:
@@ -37,8 +38,9 @@ def _line(timeline: Timeline, line) -> dict:
     for dated in line.therapies:
         event = dated.event
         therapies.append({"id": dated.event_id, "kind": dated.kind, "agent": line.agents[line.therapies.index(dated)],
-                          "dose": getattr(event, "dose", None), "intent": event.intent,
-                          "dose_changes": [c.model_dump(exclude_none=True) for c in getattr(event, "dose_changes", [])]})
+                          "dose": field_value(event, "dose"), "intent": event.intent,
+                          "dose_changes": [c.model_dump(exclude_none=True)
+                                           for c in field_value(event, "dose_changes", [])]})
     return {"line": line.number, "agents": line.agents, "therapies": therapies,
             "start": timeline.calendar_text(line.start), "end": timeline.calendar_text(end) if end else "",
             "day_start": timeline.day(line.start.mid), "ongoing": line.ongoing,

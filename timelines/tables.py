@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import pandas as pd
+from pydantic import BaseModel
 
 from .dates import Bounds, parse_date
 from .measures import parse_size
-from .schema import Diagnosis
+from .schema import Diagnosis, field_value
 from .timeline import Dated, Timeline
 
 EVENT_COLUMNS = ("case_id", "event_id", "kind", "lane", "label", "start", "end", "start_earliest", "start_latest",
@@ -66,9 +67,9 @@ def _event_row(timeline: Timeline, dated: Dated) -> dict:
     start, end = dated.start, dated.end
     category = CATEGORY_OF_KIND.get(dated.kind, dated.kind)
     agent = agent_name(event, dated.kind)
-    end_text = "" if isinstance(event, Diagnosis) else (getattr(event, "end", None) or getattr(event, "duration", None)
+    end_text = "" if isinstance(event, Diagnosis) else (field_value(event, "end") or field_value(event, "duration")
                                                        or ("ongoing" if dated.ongoing else ""))
-    written = event.date if getattr(event, "date", None) is not None else getattr(event, "start", "")
+    written = event.date if field_value(event, "date") is not None else field_value(event, "start", "")
     return {
         "case_id": case.id,
         "event_id": event_key_id(dated),
@@ -85,9 +86,9 @@ def _event_row(timeline: Timeline, dated: Dated) -> dict:
         "day_end": timeline.day(end.mid) if end and dated.shape == "interval" else None,
         "precision": _precision(timeline, start, written),
         "ongoing": bool(dated.ongoing),
-        "line": getattr(event, "line", None),
+        "line": field_value(event, "line"),
         "agent": agent,
-        "dose": getattr(event, "dose", None) or _radiation_dose(event) or "",
+        "dose": field_value(event, "dose") or _radiation_dose(event) or "",
         "details": details_text(event),
         "quote": event.quote or "",
         "category": category,
@@ -100,7 +101,7 @@ def _event_row(timeline: Timeline, dated: Dated) -> dict:
         "approximate": parse_date(str(written)).approximate,
         "date_text": str(written),
         "end_text": str(end_text),
-        "intent": getattr(event, "intent", None) or "",
+        "intent": field_value(event, "intent") or "",
         "note": event.note or "",
         "dose_changes": _dose_changes(timeline, dated),
     }
@@ -161,26 +162,27 @@ def event_label(event, kind: str) -> str:
     }
     if kind in parts:
         return parts[kind]()
-    return " ".join(filter(None, [agent_name(event, kind), getattr(event, "dose", None)])) or kind
+    return " ".join(filter(None, [agent_name(event, kind), field_value(event, "dose")])) or kind
 
 
 def details_text(event) -> str:
     """Every kind-specific field as 'name: value' parts, for tooltips and the event table."""
     parts = []
-    data = event.model_dump(exclude_none=True, by_alias=True)
-    for name, value in data.items():
-        if name in _COMMON or value in ("", [], False):
+    for name, value in event.__dict__.items():  # the fields in declaration order, as model_dump gives them
+        if name in _COMMON or value is None or value in ("", [], False):
             continue
+        if isinstance(value, (list, BaseModel)):  # no kind has one outside _COMMON yet; shown as model_dump would
+            value = event.model_dump(include={name}, exclude_none=True)[name]
         parts.append(f"{name.replace('_', ' ')}: {value}")
     if isinstance(event, Diagnosis) and event.biomarkers:
         parts.append("biomarkers: " + "; ".join(f"{b.name} {b.result}" for b in event.biomarkers))
-    if getattr(event, "agents", None):
+    if field_value(event, "agents"):
         parts.append("agents: " + ", ".join(event.agents))
-    for finding in getattr(event, "findings", []):
+    for finding in field_value(event, "findings", []):
         parts.append(_finding_text(finding))
-    for value in getattr(event, "values", []):
+    for value in field_value(event, "values", []):
         parts.append(_value_text(value))
-    for m in getattr(event, "measurements", []):
+    for m in field_value(event, "measurements", []):
         parts.append(f"{m.lesion}: {m.size}")
     return "; ".join(parts)
 
@@ -209,14 +211,14 @@ def _fmt(number: float | None) -> str:
 
 
 def _radiation_dose(event) -> str:
-    gy, fractions = getattr(event, "dose_gy", None), getattr(event, "fractions", None)
+    gy, fractions = field_value(event, "dose_gy"), field_value(event, "fractions")
     if gy is None:
         return ""
     return f"{gy:g} Gy" + (f" / {fractions} fx" if fractions else "")
 
 
 def _dose_changes(timeline: Timeline, dated: Dated) -> str:
-    changes = getattr(dated.event, "dose_changes", [])
+    changes = field_value(dated.event, "dose_changes", [])
     texts = []
     for j, change in enumerate(changes):
         bounds: Bounds = timeline.dose_dates[(dated.key, j)]

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Iterator
 
 from .dates import Bounds, DateProblem, Resolver, Spec, iso, parse_date, parse_offset, precision_of
-from .schema import Case, Diagnosis, EventBase
+from .schema import Case, Diagnosis, EventBase, field_value
 
 EventKey = tuple[str, int]  # ("diagnoses", 0) or ("events", 3)
 
@@ -117,8 +117,8 @@ def resolve(case: Case, path: str = "") -> Timeline:
                 "check the two dates; an end can be no earlier than its start")
             problem.field = specs[(key, "end")][1]
             raise problem
-        timeline.items.append(Dated(key, event.kind, event, start, end, ongoing=getattr(event, "ongoing", False)))
-        for j, _ in enumerate(getattr(event, "dose_changes", [])):
+        timeline.items.append(Dated(key, event.kind, event, start, end, ongoing=field_value(event, "ongoing", False)))
+        for j, _ in enumerate(field_value(event, "dose_changes", [])):
             timeline.dose_dates[(key, j)] = resolved[(key, ("dose", j))]
     timeline.origin = _origin(case, timeline, ids)
     return timeline
@@ -164,6 +164,6 @@ def _specs(case: Case) -> dict[tuple, tuple[Spec, tuple]]:
                 specs[(key, "end")] = (Spec("ongoing", other=(key, "start")), where + ("ongoing",))
             else:
                 specs[(key, "end")] = (Spec("unknown"), where + ("start",))
-        for j, change in enumerate(getattr(event, "dose_changes", [])):
+        for j, change in enumerate(field_value(event, "dose_changes", [])):
             specs[(key, ("dose", j))] = (Spec("expr", parse_date(change.date)), where + ("dose_changes", j, "date"))
     return specs

@@ -7,7 +7,7 @@ from typing import Iterator
 from .dates import shift
 from .errors import did_you_mean
 from .measures import parse_size
-from .schema import THERAPY_KINDS, Case
+from .schema import THERAPY_KINDS, Case, field_value
 from .timeline import Timeline
 
 Found = tuple[tuple, str, str]  # field path, message, hint
@@ -66,9 +66,9 @@ def _references(case: Case) -> Iterator[Found]:
     therapies = THERAPY_KINDS + ("radiotherapy", "surgery", "supportive")
     for i, event in enumerate(case.events):
         where = ("events", i)
-        yield from ref(where + ("therapy",), getattr(event, "therapy", None), therapies, "therapy")
-        yield from ref(where + ("attribution",), getattr(event, "attribution", None), therapies, "therapy")
-        primary = getattr(event, "primary", None)
+        yield from ref(where + ("therapy",), field_value(event, "therapy"), therapies, "therapy")
+        yield from ref(where + ("attribution",), field_value(event, "attribution"), therapies, "therapy")
+        primary = field_value(event, "primary")
         if primary is not None and primary not in diagnoses:
             yield where + ("primary",), f"'{primary}' is not the id of a diagnosis", did_you_mean(primary, diagnoses)
     for i, item in enumerate(case.reported):
@@ -80,7 +80,7 @@ def _references(case: Case) -> Iterator[Found]:
                 "add 'therapy: <id of the therapy event>'"
     lesions = [lesion.id for lesion in case.lesions]
     for i, event in enumerate(case.events):
-        for j, measurement in enumerate(getattr(event, "measurements", [])):
+        for j, measurement in enumerate(field_value(event, "measurements", [])):
             if measurement.lesion not in lesions:
                 hint = did_you_mean(measurement.lesion, lesions) if lesions else \
                     f"declare it under lesions: (- id: {measurement.lesion}, label: ..., site: ...)"
@@ -90,7 +90,7 @@ def _references(case: Case) -> Iterator[Found]:
 
 def _sizes(case: Case) -> Iterator[Found]:
     for i, event in enumerate(case.events):
-        for j, measurement in enumerate(getattr(event, "measurements", [])):
+        for j, measurement in enumerate(field_value(event, "measurements", [])):
             try:
                 parse_size(measurement.size)
             except ValueError as error:

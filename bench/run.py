@@ -1,0 +1,619 @@
+"""Benchmark: every figure beside its floor, measured in the same run, as medians and ratios.
+
+    .venv/bin/python bench/run.py            # the default run (a few minutes on two cores)
+    .venv/bin/python bench/run.py --quick    # smaller cases and cohorts, fewer runs
+    .venv/bin/python bench/run.py --only load,cohort --out /tmp/results.json
+
+Each figure is timed alternately with its floor (the least the same work can cost: a bare libyaml parse of the
+same text, a bare Altair chart of the same rows, a bare Streamlit page), so a shared, noisy machine moves both
+alike and the ratio stays meaningful. Synthetic cases come from bench/synth.py and are the same on every run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import io
+import json
+import logging
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import altair as alt  # noqa: E402
+import pandas as pd  # noqa: E402
+import yaml  # noqa: E402
+
+from bench.synth import synthetic_text  # noqa: E402
+
+SECTIONS = ("load", "cohort", "specs", "switch", "browser", "deck", "memory")
+FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+CHROMIUM = "/usr/bin/chromium"
+SCREENSHOT = Path(tempfile.gettempdir()) / "timelines-bench-failure.png"
+# Streamlit draws a chart as SVG, or on a canvas when it has many marks (the cohort swimmer)
+CHART_MARKS = ('[data-testid="stVegaLiteChart"] svg.marks g.mark-rect path, '
+               '[data-testid="stVegaLiteChart"] canvas.marks')
+NEXT_FRAME = "new Promise(done => requestAnimationFrame(() => done()))"  # the canvas is painted by then
+
+
+@dataclass
+class Size:
+    """How big the benchmark's inputs are, and how often each figure is timed."""
+
+    big_events: int = 10_000
+    mid_events: int = 2_000
+    cohort: int = 1_000
+    cohort_events: int = 40
+    memory_cohorts: tuple[int, ...] = (100, 1_000, 5_000)
+    runs: int = 5
+    slow_runs: int = 3
+
+
+QUICK = Size(big_events=2_000, mid_events=500, cohort=200, memory_cohorts=(50, 200, 500), runs=3, slow_runs=2)
+
+
+@dataclass
+class Row:
+    name: str
+    median_s: float | None
+    floor_name: str = ""
+    floor_s: float | None = None
+    target: str = ""
+    met: bool | None = None
+    runs: int = 0
+    note: str = ""
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def ratio(self) -> float | None:
+        if self.median_s is None or not self.floor_s:
+            return None
+        return self.median_s / self.floor_s
+
+
+def timed(fn, runs: int, floor=None) -> tuple[list[float], list[float]]:
+    """Seconds per call of fn (and of floor, alternated with it so that both see the same machine)."""
+    measured, floors = [], []
+    for _ in range(runs):
+        for call, into in ((floor, floors), (fn, measured)):
+            if call is None:
+                continue
+            gc.collect()
+            start = time.perf_counter()
+            call()
+            into.append(time.perf_counter() - start)
+    return measured, floors
+
+
+def median(values: list[float]) -> float | None:
+    return statistics.median(values) if values else None
+
+
+def parse_floor(texts: list[str]):
+    return lambda: [yaml.load(text, Loader=FAST_LOADER) for text in texts]
+
+
+# ------------------------------------------------------------------------------------------------ inputs
+
+class Inputs:
+    """Synthetic case files written once per run into a temporary folder."""
+
+    def __init__(self, size: Size, folder: Path):
+        self.size, self.folder = size, folder
+        self.big = self._case("synthetic-big", size.big_events, seed=10)
+        self.mid = self._case("synthetic-mid", size.mid_events, seed=11)
+        self.cases = folder / "cases"  # the seed cases and the mid-size case: what the dashboard lists
+        self.cases.mkdir()
+        for path in sorted((ROOT / "cases").glob("*.yaml")):
+            shutil.copy(path, self.cases / path.name)
+        shutil.copy(self.mid, self.cases / self.mid.name)
+        self.cohort_root = folder / "cohort"
+        self.cohort_root.mkdir()
+        self._cohort_files = 0
+
+    def _case(self, case_id: str, events: int, seed: int, calendar: bool = True) -> Path:
+        path = self.folder / f"{case_id}.yaml"
+        path.write_text(synthetic_text(case_id, events, seed=seed, calendar=calendar))
+        return path
+
+    def cohort(self, n: int) -> Path:
+        """A folder of n case files of about `cohort_events` events each (a fifth without calendar dates)."""
+        folder = self.folder / f"cohort-{n}"
+        if folder.exists():
+            return folder
+        for i in range(self._cohort_files, n):
+            case_id = f"patient-{i:05d}"
+            text = synthetic_text(case_id, self.size.cohort_events, seed=1000 + i, calendar=i % 5 != 0)
+            (self.cohort_root / f"{case_id}.yaml").write_text(text)
+        self._cohort_files = max(self._cohort_files, n)
+        folder.mkdir()
+        for i in range(n):
+            name = f"patient-{i:05d}.yaml"
+            os.link(self.cohort_root / name, folder / name)
+        return folder
+
+
+def seed_cases() -> list[Path]:
+    from timelines.catalog import case_paths
+
+    return case_paths(ROOT / "cases")
+
+
+def largest_seed_case() -> Path:
+    from timelines.loading import load_case
+
+    return max(seed_cases(), key=lambda p: len(load_case(p).items))
+
+
+# ------------------------------------------------------------------------------------------------ sections
+
+def bench_load(inputs: Inputs, size: Size) -> list[Row]:
+    """Load, validate and tabulate one large case, against a bare libyaml parse of the same file."""
+    from timelines.loading import load_case
+    from timelines.tables import event_table, marker_table, measurement_table
+
+    def full():
+        timeline = load_case(inputs.big)
+        return event_table(timeline), measurement_table(timeline), marker_table(timeline)
+
+    def load_only():
+        return load_case(inputs.big)
+
+    def floor():
+        return yaml.load(inputs.big.read_text(), Loader=FAST_LOADER)
+
+    rows = []
+    measured, floors = timed(full, size.slow_runs, floor)
+    rows.append(Row(f"load+validate+tabulate, {size.big_events:,} events", median(measured), "yaml.load CSafeLoader",
+                    median(floors), "<= 1.5x floor", runs=len(measured)))
+    rows[-1].met = rows[-1].ratio is not None and rows[-1].ratio <= 1.5
+    measured, floors = timed(load_only, size.slow_runs, floor)
+    rows.append(Row(f"  of which load+validate, {size.big_events:,} events", median(measured),
+                    "yaml.load CSafeLoader", median(floors), runs=len(measured)))
+    return rows
+
+
+def quiet_streamlit() -> None:
+    """Outside `streamlit run`, every cache call warns that there is no runtime: say nothing below errors."""
+    import streamlit  # noqa: F401  (creates its loggers)
+
+    for name in list(logging.root.manager.loggerDict):
+        if name.startswith("streamlit"):
+            logging.getLogger(name).setLevel(logging.ERROR)
+
+
+def cached_loader():
+    """The dashboard's cache of loaded cases: st.cache_data keyed on path and modification time."""
+    import streamlit as st
+
+    from timelines.catalog import load_entry
+
+    quiet_streamlit()
+
+    @st.cache_data(show_spinner=False, max_entries=20_000)
+    def load(path: str, modified_ns: int):
+        return load_entry(path)
+
+    return load
+
+
+def load_cohort(folder: Path, load) -> list:
+    from timelines.catalog import case_paths
+
+    return [load(str(p), p.stat().st_mtime_ns) for p in case_paths(folder)]
+
+
+def bench_cohort(inputs: Inputs, size: Size) -> list[Row]:
+    """A cohort of files loaded cold (empty cache) and warm, against a bare parse of the same files."""
+    import streamlit as st
+
+    from timelines.dates import parse_date
+
+    folder = inputs.cohort(size.cohort)
+    texts = [p.read_text() for p in sorted(folder.glob("*.yaml"))]
+    load = cached_loader()
+
+    def cold():
+        st.cache_data.clear()
+        parse_date.cache_clear()
+        return load_cohort(folder, load)
+
+    cold_runs, floors = timed(cold, size.slow_runs, parse_floor(texts))
+    entries = load_cohort(folder, load)
+    broken = sum(not e.ok for e in entries)
+    warm_runs, _ = timed(lambda: load_cohort(folder, load), size.runs)
+    rows = [Row(f"cohort of {size.cohort:,} files, cold", median(cold_runs), "yaml.load CSafeLoader",
+                median(floors), "<= 2x floor", runs=len(cold_runs),
+                note=f"{broken} files failed to load" if broken else ""),
+            Row(f"cohort of {size.cohort:,} files, warm (st.cache_data)", median(warm_runs), "yaml.load CSafeLoader",
+                median(floors), runs=len(warm_runs))]
+    rows[0].met = rows[0].ratio is not None and rows[0].ratio <= 2 and not broken
+    st.cache_data.clear()
+    return rows
+
+
+def bare_chart(rows: pd.DataFrame) -> alt.Chart:
+    from bench.bare_page import bare_chart as chart
+
+    return chart(rows)
+
+
+def bare_spec(*frames: pd.DataFrame):
+    """Bare charts of the same rows: bars for events and swimmer rows, points for sizes and values."""
+    def chart(frame: pd.DataFrame) -> alt.Chart:
+        if "lane" in frame or "start_month" in frame:
+            return bare_chart(frame)
+        return alt.Chart(frame).mark_point().encode(x="day_start:Q", y=f"{frame.columns[2]}:N")
+
+    def build():
+        with alt.data_transformers.disable_max_rows():
+            return [chart(f).to_dict() for f in frames]
+    return build
+
+
+def case_tables(path: Path) -> dict:
+    """What the dashboard's case page computes once per version of a file (dashboard.tables)."""
+    from components import charts
+    from timelines.clinical import recist
+    from timelines.loading import load_case
+    from timelines.tables import event_table, marker_table, measurement_table
+
+    timeline = load_case(path)
+    return {"timeline": timeline, "events": event_table(timeline), "measurements": measurement_table(timeline),
+            "markers": marker_table(timeline), "assessments": charts.assessment_frame(recist(timeline))}
+
+
+def case_chart_builders(data: dict) -> list:
+    """The three charts of the case page, as components.views builds them."""
+    from components import charts
+
+    events = data["events"]
+    axis = {"axis": "calendar" if data["timeline"].on_calendar else "relative", "width": 900}
+    bands = charts.therapy_bands(events)
+    imaging = events[events["kind"] == "imaging"]
+    return [lambda: charts.timeline_chart(events, domain=charts.focus_domain(events, axis=axis["axis"]), **axis),
+            lambda: charts.lesion_chart(data["measurements"], data["assessments"], therapy_bands=bands,
+                                        imaging=imaging, **axis),
+            lambda: charts.marker_chart(data["markers"], therapy_bands=bands, **axis)]
+
+
+def to_dicts(builders: list) -> tuple[list[dict], str]:
+    """Every chart's spec; a MaxRowsError is noted and the spec built again with the limit lifted."""
+    specs, errors = [], []
+    for build in builders:
+        chart = build()
+        try:
+            specs.append(chart.to_dict())
+        except alt.MaxRowsError:
+            errors.append(chart.__class__.__name__)
+            with alt.data_transformers.disable_max_rows():
+                specs.append(chart.to_dict())
+    return specs, (f"MaxRowsError in {len(errors)} chart(s)" if errors else "")
+
+
+def bench_specs(inputs: Inputs, size: Size) -> list[Row]:
+    """Every chart spec of a case, and the cohort swimmer, against bare charts of the same rows."""
+    import components.theme  # noqa: F401  (registers and enables the shared theme)
+
+    rows = []
+    for label, path, runs in (("largest seed case", largest_seed_case(), size.runs),
+                              (f"{size.mid_events:,}-event case", inputs.mid, size.runs),
+                              (f"{size.big_events:,}-event case", inputs.big, 1)):
+        data = case_tables(path)
+        builders = case_chart_builders(data)
+        notes: list[str] = []
+        measured, floors = timed(lambda: notes.append(to_dicts(builders)[1]), runs,
+                                 bare_spec(data["events"], data["measurements"], data["markers"]))
+        rows.append(Row(f"case chart specs (3 charts), {label}", median(measured), "bare charts, same rows",
+                        median(floors), "no MaxRowsError", runs=len(measured), note=notes[-1]))
+        rows[-1].met = not notes[-1]
+    rows.append(bench_swimmer_spec(inputs, size))
+    return rows
+
+
+def cohort_timelines(folder: Path) -> list:
+    from timelines.catalog import case_paths, load_entry
+
+    return [e.timeline for e in map(load_entry, case_paths(folder)) if e.ok]
+
+
+def swimmer_builder():
+    """components.cohort_charts.swimmer_chart(rows, *, align, sort, width), or the reason it cannot be used."""
+    import inspect
+
+    try:
+        from components.cohort_charts import swimmer_chart
+    except ImportError as error:
+        return None, f"skipped: components.cohort_charts.swimmer_chart cannot be imported ({error})"
+    parameters = inspect.signature(swimmer_chart).parameters
+    if list(parameters)[:1] != ["rows"]:
+        return None, f"skipped: swimmer_chart{inspect.signature(swimmer_chart)} does not take swimmer rows first"
+    return swimmer_chart, ""
+
+
+def bench_swimmer_spec(inputs: Inputs, size: Size) -> Row:
+    from timelines.cohort import swimmer_table
+
+    name = f"cohort swimmer spec, {size.cohort:,} patients"
+    swimmer_chart, reason = swimmer_builder()
+    if swimmer_chart is None:
+        print(f"{name}: {reason}")
+        return Row(name, None, note=reason)
+    timelines = cohort_timelines(inputs.cohort(size.cohort))
+    table_runs, _ = timed(lambda: swimmer_table(timelines), size.slow_runs)
+    frame = swimmer_table(timelines)
+    notes: list[str] = []
+    measured, floors = timed(lambda: notes.append(to_dicts([lambda: swimmer_chart(frame)])[1]), size.slow_runs,
+                             bare_spec(frame))
+    row = Row(name, median(measured), "bare chart, same rows", median(floors), "no MaxRowsError",
+              runs=len(measured), note=notes[-1], extra={"rows": len(frame), "swimmer_table_s": median(table_runs)})
+    row.met = not notes[-1]
+    return row
+
+
+# ------------------------------------------------------------------------------------------------ Streamlit
+
+def bench_switch(inputs: Inputs, size: Size) -> list[Row]:
+    """The dashboard's case switch (AppTest rerun, caches warm), against a rerun of the bare page."""
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    quiet_streamlit()
+    data = inputs.folder / "data"
+    data.mkdir(exist_ok=True)
+    targets = {"largest seed case": largest_seed_case().stem, f"{size.mid_events:,}-event case": inputs.mid.stem}
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=300)
+    at.secrets["cases_dir"] = str(inputs.cases)
+    at.query_params["case"] = seed_cases()[0].stem
+    at.run()
+    other = seed_cases()[0].stem
+    rows = []
+    for label, case_id in targets.items():
+        case_tables(inputs.cases / f"{case_id}.yaml")["events"].to_pickle(data / "events.pkl")
+        os.environ["BENCH_DATA"] = str(data)
+        bare = AppTest.from_file(str(ROOT / "bench" / "bare_page.py"), default_timeout=300)
+        bare.run()
+        for case in (case_id, other):  # warm: each case drawn once
+            at.sidebar.radio(key="case_picker").set_value(case).run()
+
+        measured = []
+        floors, _ = timed(lambda: bare.run(), size.runs)
+        for _ in range(size.runs):
+            at.sidebar.radio(key="case_picker").set_value(other).run()
+            gc.collect()
+            start = time.perf_counter()
+            at.sidebar.radio(key="case_picker").set_value(case_id).run()
+            measured.append(time.perf_counter() - start)
+            if at.exception:
+                raise RuntimeError(f"the dashboard raised: {at.exception}")
+        row = Row(f"case switch (AppTest, warm), {label}", median(measured), "bare page rerun, same rows",
+                  median(floors), "<= 150 ms", runs=len(measured))
+        row.met = row.median_s <= 0.150
+        rows.append(row)
+    st.cache_data.clear()
+    return rows
+
+
+def bench_browser(inputs: Inputs, size: Size) -> list[Row]:
+    """Navigation to first chart drawn in headless Chromium: the dashboard against the bare page, same rows;
+    and the cohort swimmer of `size.cohort` patients."""
+    if not os.path.exists(CHROMIUM):
+        print(f"browser: skipped: {CHROMIUM} is not installed (apt-get install chromium)")
+        return [Row("first chart in the browser", None, note="skipped: no chromium")]
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser.conftest import CHROMIUM_ARGS, streamlit_server
+
+    data = inputs.folder / "data"
+    data.mkdir(exist_ok=True)
+    targets = {"largest seed case": largest_seed_case().stem, f"{size.mid_events:,}-event case": inputs.mid.stem}
+    rows = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            os.environ["BENCH_DATA"] = str(data)
+            with streamlit_server(cases_dir=inputs.cases) as app, \
+                    streamlit_server(ROOT / "bench" / "bare_page.py") as bare:
+                for label, case_id in targets.items():
+                    events = case_tables(inputs.cases / f"{case_id}.yaml")["events"]
+                    events.to_pickle(data / f"{case_id}.pkl")
+                    page_url = f"{app}/?page=case&case={case_id}&view=timeline"
+                    bare_url = f"{bare}/?rows={case_id}"
+                    runs = size.runs if label.startswith("largest") else size.slow_runs
+                    first_chart(browser, page_url), first_chart(browser, bare_url)  # warm both servers
+                    measured, floors = timed(lambda: first_chart(browser, page_url), runs,
+                                             lambda: first_chart(browser, bare_url))
+                    row = Row(f"navigation to first chart, {label}", median(measured), "bare page, same rows",
+                              median(floors), "<= 1.2x floor", runs=len(measured))
+                    row.met = row.ratio is not None and row.ratio <= 1.2
+                    rows.append(row)
+            rows.append(browser_swimmer(browser, inputs, size, data))
+        finally:
+            browser.close()
+    return rows
+
+
+def first_chart(browser, url: str, timeout_s: float = 120) -> float:
+    """Seconds from navigation until the first chart has drawn its marks, in a fresh browser context."""
+    context = browser.new_context(viewport={"width": 1280, "height": 720})
+    try:
+        page = context.new_page()
+        start = time.perf_counter()
+        page.goto(url)
+        try:
+            page.wait_for_selector(f'{CHART_MARKS}, [data-testid="stException"]', state="attached",
+                                   timeout=timeout_s * 1000)
+        except Exception:
+            page.screenshot(path=str(SCREENSHOT), full_page=True)
+            raise RuntimeError(f"no chart drawn at {url} within {timeout_s:.0f} s (screenshot: {SCREENSHOT})")
+        page.evaluate(NEXT_FRAME)
+        seconds = time.perf_counter() - start
+        if page.locator('[data-testid="stException"]').count():
+            page.screenshot(path=str(SCREENSHOT), full_page=True)
+            raise RuntimeError(f"the page at {url} shows an exception (screenshot: {SCREENSHOT})")
+        return seconds
+    finally:
+        context.close()
+
+
+def browser_swimmer(browser, inputs: Inputs, size: Size, data: Path) -> Row:
+    from tests.browser.conftest import streamlit_server
+
+    name = f"cohort swimmer drawn in the browser, {size.cohort:,} patients"
+    swimmer_chart, reason = swimmer_builder()
+    if swimmer_chart is None:
+        print(f"{name}: {reason}")
+        return Row(name, None, note=reason)
+    from timelines.cohort import swimmer_table
+
+    folder = inputs.cohort(size.cohort)
+    swimmer_table(cohort_timelines(folder)).to_pickle(data / "swimmer.pkl")
+    os.environ["BENCH_COHORT"] = str(folder)
+    with streamlit_server(ROOT / "bench" / "swimmer_page.py", timeout=120) as app, \
+            streamlit_server(ROOT / "bench" / "bare_page.py") as bare:
+        first_chart(browser, app, timeout_s=300), first_chart(browser, f"{bare}/?rows=swimmer")  # warm the caches
+        measured, floors = timed(lambda: first_chart(browser, app), size.slow_runs,
+                                 lambda: first_chart(browser, f"{bare}/?rows=swimmer"))
+    row = Row(name, median(measured), "bare page, same rows", median(floors), "<= 3 s", runs=len(measured))
+    row.met = row.median_s <= 3
+    return row
+
+
+# ------------------------------------------------------------------------------------------------ exports
+
+def bench_deck(inputs: Inputs, size: Size) -> list[Row]:
+    """The slide deck of one case, warm (vl-convert already loaded), against one bare chart as PNG on one slide."""
+    try:
+        from components.exports import deck_bytes
+    except ImportError as error:
+        reason = f"skipped: components.exports.deck_bytes cannot be imported ({error})"
+        print(f"deck: {reason}")
+        return [Row("deck export", None, note=reason)]
+    import vl_convert as vlc
+    from pptx import Presentation
+    from pptx.util import Inches
+
+    from timelines.loading import load_case
+
+    def floor_deck(events: pd.DataFrame):
+        def build():
+            with alt.data_transformers.disable_max_rows():
+                png = vlc.vegalite_to_png(bare_chart(events).properties(width=960).to_dict(), scale=2)
+            prs = Presentation()
+            prs.slide_layouts[6] and prs.slides.add_slide(prs.slide_layouts[6]).shapes.add_picture(
+                io.BytesIO(png), Inches(0.3), Inches(0.9), width=Inches(12))
+            prs.save(io.BytesIO())
+        return build
+
+    rows = []
+    for label, path, runs in (("largest seed case", largest_seed_case(), size.slow_runs),):
+        timeline = load_case(path)
+        events = case_tables(path)["events"]
+        deck_bytes(timeline), floor_deck(events)()  # warm
+        measured, floors = timed(lambda: deck_bytes(timeline), runs, floor_deck(events))
+        row = Row(f"deck export (warm), {label}", median(measured), "one bare chart PNG on one slide",
+                  median(floors), "<= 2 s" if label.startswith("largest") else "", runs=len(measured))
+        row.met = row.median_s <= 2 if row.target else None
+        rows.append(row)
+    return rows
+
+
+# ------------------------------------------------------------------------------------------------ memory
+
+MEMORY_PROBE = """
+import sys, time
+sys.path.insert(0, {root!r})
+from timelines.catalog import case_paths, load_entry
+from timelines.tables import event_table
+def status_mb(field):  # VmHWM, unlike ru_maxrss, does not carry the parent's peak over exec
+    with open("/proc/self/status") as f:
+        return next(int(l.split()[1]) for l in f if l.startswith(field)) / 1024
+before = status_mb("VmRSS")
+start = time.perf_counter()
+entries = [load_entry(p) for p in case_paths({folder!r})]
+seconds = time.perf_counter() - start
+after = status_mb("VmRSS")
+peak = status_mb("VmHWM")
+print(before, after, peak, seconds, sum(e.ok for e in entries))
+"""
+
+
+def bench_memory(inputs: Inputs, size: Size) -> list[Row]:
+    """Peak RSS of loading a cohort, each size in its own process (read from /proc, so Linux only)."""
+    rows = []
+    for n in size.memory_cohorts:
+        folder = inputs.cohort(n)
+        probe = MEMORY_PROBE.format(root=str(ROOT), folder=str(folder))
+        out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+        before, after, peak, seconds, ok = (float(x) for x in out.split())
+        rows.append(Row(f"memory: cohort of {n:,} files loaded", seconds, runs=1,
+                        note=f"peak RSS {peak:.0f} MB; {(after - before) * 1024 / n:.0f} kB per case held",
+                        extra={"rss_before_mb": before, "rss_after_mb": after, "peak_rss_mb": peak,
+                               "loaded": int(ok)}))
+    return rows
+
+
+# ------------------------------------------------------------------------------------------------ report
+
+BENCHES = {"load": bench_load, "cohort": bench_cohort, "specs": bench_specs, "switch": bench_switch,
+           "browser": bench_browser, "deck": bench_deck, "memory": bench_memory}
+
+
+def show(rows: list[Row]) -> str:
+    def ms(s):
+        return "" if s is None else f"{s * 1000:,.0f} ms" if s < 10 else f"{s:,.1f} s"
+
+    header = ("figure", "median", "floor", "x floor", "target", "met", "runs", "note")
+    lines = [(r.name, ms(r.median_s), f"{ms(r.floor_s)} ({r.floor_name})" if r.floor_s else "",
+              "" if r.ratio is None else f"{r.ratio:.2f}", r.target,
+              {True: "yes", False: "NO", None: ""}[r.met], str(r.runs or ""), r.note) for r in rows]
+    widths = [max(len(x) for x in column) for column in zip(header, *lines)]
+    out = [" | ".join(x.ljust(w) for x, w in zip(header, widths)), "-+-".join("-" * w for w in widths)]
+    out += [" | ".join(x.ljust(w) for x, w in zip(line, widths)) for line in lines]
+    return "\n".join(out)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="smaller cases and cohorts, fewer runs")
+    parser.add_argument("--out", default=str(ROOT / "bench" / "results.json"), help="where to write the JSON")
+    parser.add_argument("--only", default=",".join(SECTIONS), help=f"comma-separated, of: {', '.join(SECTIONS)}")
+    parser.add_argument("--runs", type=int, help="runs of each fast figure (slow ones take fewer)")
+    args = parser.parse_args(argv)
+    size = QUICK if args.quick else Size()
+    if args.runs:
+        size.runs, size.slow_runs = args.runs, max(1, args.runs // 2)
+    chosen = [s.strip() for s in args.only.split(",") if s.strip()]
+    unknown = set(chosen) - set(SECTIONS)
+    if unknown:
+        parser.error(f"unknown section(s) {', '.join(sorted(unknown))}; choose from {', '.join(SECTIONS)}")
+    logging.getLogger("streamlit").setLevel(logging.ERROR)
+    rows: list[Row] = []
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="timelines-bench-") as tmp:
+        inputs = Inputs(size, Path(tmp))
+        for section in chosen:
+            section_start = time.perf_counter()
+            found = BENCHES[section](inputs, size)
+            rows += found
+            print(f"[{section}: {time.perf_counter() - section_start:.0f} s]", file=sys.stderr)
+            print(show(found), file=sys.stderr)
+    print(show(rows))
+    result = {"quick": args.quick, "seconds": round(time.perf_counter() - started, 1), "size": size.__dict__,
+              "python": sys.version.split()[0], "rows": [{**r.__dict__, "ratio": r.ratio} for r in rows]}
+    Path(args.out).write_text(json.dumps(result, indent=2, default=str) + "\n")
+    print(f"\n{len(rows)} figures in {result['seconds']:.0f} s; written to {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
