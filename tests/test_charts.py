@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from components import charts, theme
+from specs import find, mark_type, rows as values, scale_map, units
 from timelines import load_case
 from timelines.clinical import recist
 from timelines.tables import (MARKER_COLUMNS, MARKER_EXTRA_COLUMNS, MEASUREMENT_COLUMNS, MEASUREMENT_EXTRA_COLUMNS,
@@ -23,34 +24,6 @@ CASE_IDS = sorted(p.stem for p in CASES.glob("*.yaml") if not p.name.startswith(
 def tables(case_id: str):
     timeline = load_case(CASES / f"{case_id}.yaml")
     return timeline, event_table(timeline), measurement_table(timeline), marker_table(timeline)
-
-
-def units(spec: dict, data: dict | None = None):
-    """Every single-mark view of a spec (through layer and vconcat), each with the data it draws."""
-    data = spec.get("data", data)
-    for key in ("layer", "vconcat"):
-        for child in spec.get(key, []):
-            yield from units(child, data)
-    if "mark" in spec:
-        yield {**spec, "data": data}
-
-
-def mark_type(unit: dict) -> str:
-    return unit["mark"]["type"] if isinstance(unit["mark"], dict) else unit["mark"]
-
-
-def values(spec: dict, unit: dict) -> list[dict]:
-    return spec["datasets"][unit["data"]["name"]]
-
-
-def find(spec: dict, mark: str, **encoded) -> list[dict]:
-    """Views of a mark type whose encodings use the given fields (channel=field)."""
-    return [u for u in units(spec) if mark_type(u) == mark
-            and all(u.get("encoding", {}).get(ch, {}).get("field") == f for ch, f in encoded.items())]
-
-
-def scale_map(encoding: dict) -> dict:
-    return dict(zip(encoding["scale"]["domain"], encoding["scale"]["range"]))
 
 
 def make_measurement(**overrides) -> dict:

@@ -14,6 +14,7 @@ from timelines.cohort import SPIDER_COLUMNS, SWIMMER_COLUMNS, WATERFALL_COLUMNS,
 from timelines.tables import event_table
 
 from conftest import CASES
+from specs import find, mark_prop, mark_type, rows, scale_map, units
 
 ONGOING = {"lcnec-alk-lorlatinib", "lcnec-eml4-alk-alectinib-case1", "lcnec-eml4-alk-alectinib-case2"}
 
@@ -29,37 +30,6 @@ def swimmer(timelines):
 
 
 # --- helpers ----------------------------------------------------------------------------------------------------
-
-
-def units(spec: dict, data: dict | None = None):
-    """Every single-mark view of a spec (through layers), each with the data it draws."""
-    data = spec.get("data", data)
-    for child in spec.get("layer", []):
-        yield from units(child, data)
-    if "mark" in spec:
-        yield {**spec, "data": data}
-
-
-def mark_type(unit: dict) -> str:
-    return unit["mark"]["type"] if isinstance(unit["mark"], dict) else unit["mark"]
-
-
-def mark_prop(unit: dict, name: str):
-    return unit["mark"].get(name) if isinstance(unit["mark"], dict) else None
-
-
-def rows(spec: dict, unit: dict) -> list[dict]:
-    return spec["datasets"][unit["data"]["name"]]
-
-
-def find(spec: dict, mark: str, **encoded) -> list[dict]:
-    """Views of a mark type whose encodings use the given fields (channel=field)."""
-    return [u for u in units(spec) if mark_type(u) == mark
-            and all(u.get("encoding", {}).get(ch, {}).get("field") == f for ch, f in encoded.items())]
-
-
-def scale_map(encoding: dict) -> dict:
-    return dict(zip(encoding["scale"]["domain"], encoding["scale"]["range"]))
 
 
 def arrows(spec: dict) -> list[dict]:
