@@ -188,7 +188,8 @@ def _markers(case: CaseExport, width: int, markers: pd.DataFrame | None = None, 
 
 
 def chart_spec(chart: alt.TopLevelMixin) -> dict:
-    """The Vega-Lite spec in the shared theme, with Altair's row limit lifted (for this export only)."""
+    """The Vega-Lite spec in the shared theme, every row kept (as theme.every_row does, whatever the host
+    application has set since)."""
     with alt.data_transformers.disable_max_rows(), alt.theme.enable(theme.THEME_NAME):
         return chart.to_dict()
 

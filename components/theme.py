@@ -1,7 +1,8 @@
 """The one Altair theme of the dashboard and its exports: large type, colour-blind-safe colours per kind and per drug.
 
 Importing this module registers and enables the theme ``THEME_NAME``, so a chart renders the same in
-Streamlit (``st.altair_chart(chart, theme=None)``) and in a static export (``vl_convert``).
+Streamlit (``st.altair_chart(chart, theme=None)``) and in a static export (``vl_convert``), and lifts Altair's
+5,000-row guard (``every_row``), so a chart of a long case or a large cohort is never refused.
 """
 
 from __future__ import annotations
@@ -189,6 +190,21 @@ def tumor_board_theme() -> alt.theme.ThemeConfig:
 alt.theme.register(THEME_NAME, enable=True)(tumor_board_theme)
 
 
+def every_row() -> None:
+    """Let a chart carry every row it draws: Altair's default data transformer without its 5,000-row guard.
+
+    The guard keeps a notebook from embedding a large frame by accident; the chart builders here are handed
+    exactly the rows they draw (a 10,000-event case has ~7,000 lesion measurements, a cohort of 1,000 patients
+    ~10,000 swimmer rows), and thinning them would hide values a reader must be able to hover and trace to the
+    source. What bounds a chart is the loader's limits on a case file (cases/README.md, "Limits")."""
+    alt.data_transformers.enable("default", max_rows=None)
+
+
 def enable_theme() -> None:
-    """Make the tumor-board theme the active Altair theme (it already is after import; idempotent)."""
+    """Make the tumor-board theme the active Altair theme, with every row kept (both are already so after
+    import; idempotent)."""
     alt.theme.enable(THEME_NAME)
+    every_row()
+
+
+every_row()

@@ -372,3 +372,32 @@ def test_theme_sets_large_type_for_the_projector():
     assert config["legend"]["labelFontSize"] >= 14 and config["legend"]["titleFontSize"] >= 16
     import altair as alt
     assert alt.theme.active == theme.THEME_NAME
+
+
+# --- size ---------------------------------------------------------------------------------------------------------
+
+
+def test_every_chart_of_a_long_case_builds_with_a_plain_to_dict(tmp_path):
+    """Altair refuses more than 5,000 rows by default; a case with more measurements, values and events than that
+    is drawn whole (every row stays traceable), so a plain to_dict() of each chart must not raise MaxRowsError."""
+    from bench.synth import synthetic_text
+
+    path = tmp_path / "long-case.yaml"
+    path.write_text(synthetic_text("long-case", 9_000, seed=3))
+    timeline = load_case(path)
+    events, measurements, markers = event_table(timeline), measurement_table(timeline), marker_table(timeline)
+    bands = charts.therapy_bands(events)
+    built = [charts.timeline_chart(events),
+             charts.lesion_chart(measurements, charts.assessment_frame(recist(timeline)), therapy_bands=bands,
+                                 imaging=events[events["kind"] == "imaging"]),
+             charts.marker_chart(markers, therapy_bands=bands)]
+    largest = [max(len(rows) for rows in chart.to_dict()["datasets"].values()) for chart in built]
+    assert max(largest) > 5_000, largest  # the guard would have refused at least one of them
+
+
+def test_the_theme_lifts_altairs_row_guard_for_any_chart():
+    import altair as alt
+
+    theme.enable_theme()
+    spec = alt.Chart(pd.DataFrame({"day": range(6_000)})).mark_tick().encode(x="day:Q").to_dict()
+    assert len(next(iter(spec["datasets"].values()))) == 6_000

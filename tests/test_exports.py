@@ -268,11 +268,13 @@ def test_day_zero_is_named_by_the_origin_event(case_id, expected):
     assert exports.prepare_case(load_case(CASES / f"{case_id}.yaml")).day_zero_label == expected
 
 
-def test_the_export_path_lifts_the_row_limit_and_restores_it():
+def test_the_export_path_draws_every_row_even_when_altairs_guard_is_back_on():
     chart = alt.Chart(pd.DataFrame({"x": range(6000)})).mark_point().encode(x="x:Q")
-    assert len(exports.chart_spec(chart)["datasets"].popitem()[1]) == 6000
-    with pytest.raises(alt.MaxRowsError):
-        chart.to_dict()
+    with alt.data_transformers.enable("default", max_rows=5000):  # what a host application might set
+        assert len(exports.chart_spec(chart)["datasets"].popitem()[1]) == 6000
+        with pytest.raises(alt.MaxRowsError):
+            chart.to_dict()
+    assert len(chart.to_dict()["datasets"].popitem()[1]) == 6000  # the theme's setting is back
 
 
 def _tiny_slides() -> list[exports.Slide]:
