@@ -141,3 +141,16 @@ def test_the_fast_parse_stops_at_the_node_limit_before_building_more(monkeypatch
         loading._fast_data(text)
     with pytest.raises(CaseFileError, match="more than 1,000 values"):
         load_text(text)
+
+
+def test_a_hint_names_the_nearest_ids_of_a_long_list_not_all_of_them():
+    from timelines.errors import MAX_LISTED, did_you_mean
+
+    ids = [f"scan-{i:05d}" for i in range(10_000)]
+    hint = did_you_mean("scan-0042", ids)
+    suggested = hint.split("'")[1]
+    listed = hint.split("Valid: ")[1].split(" and ")[0].split(", ")
+    assert suggested in ids and suggested in listed and all(i.endswith("42") for i in listed)
+    assert len(listed) == MAX_LISTED and hint.endswith(f"and {10_000 - MAX_LISTED:,} more")
+    assert did_you_mean("lorlatinb", ["lorlatinib", "alectinib"]) == \
+        "did you mean 'lorlatinib'? Valid: alectinib, lorlatinib"

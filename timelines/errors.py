@@ -60,11 +60,18 @@ class DateProblem(ValueError):
         super().__init__(message + (f" Hint: {hint}" if hint else ""))
 
 
+LIST_ALL_UP_TO = 30  # a hint lists every valid option up to this many (the fields of any kind fit)...
+MAX_LISTED = 12  # ...and else the nearest this many: a 10,000-event case has 10,000 ids
+
+
 def did_you_mean(word: str, options: Iterable[str]) -> str:
-    """A 'did you mean' hint for a misspelled word, or a list of the options."""
+    """A 'did you mean' hint for a misspelled word, and the valid options (the nearest MAX_LISTED of a long list)."""
     options = sorted(set(options))
     close = difflib.get_close_matches(str(word), options, n=1, cutoff=0.6)
     listed = ", ".join(options)
+    if len(options) > LIST_ALL_UP_TO:
+        nearest = sorted(difflib.get_close_matches(str(word), options, n=MAX_LISTED, cutoff=0))
+        listed = ", ".join(nearest) + f" and {len(options) - len(nearest):,} more"
     if close:
         return f"did you mean '{close[0]}'? Valid: {listed}"
     return f"valid: {listed}"
