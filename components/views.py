@@ -67,7 +67,10 @@ def case_header(summary: dict) -> None:
     with right:
         st.markdown("  \n".join(escape(outcome_text(o)) for o in key_outcomes(summary))
                     or "No outcome can be computed.")
-    with st.expander("Details: biomarkers, age, every outcome, notes"):
+    details = st.expander("Details: biomarkers, age, every outcome, notes", key="case_details", on_change="rerun")
+    if not details.open:  # drawn when opened: the first screen of a case loads no table component
+        return
+    with details:
         if summary["patient"].get("age_note"):
             st.markdown("**Age** · " + escape(summary["patient"]["age_note"]))
         for d in summary["diagnoses"]:
@@ -168,9 +171,27 @@ def display_options(events: pd.DataFrame, on_calendar: bool, day_zero_choices: d
     if options["axis"] == "relative":
         options["unit"] = st.sidebar.radio("Unit", ["months", "days"], key="unit", horizontal=True)
         keys = list(day_zero_choices)
-        key = st.sidebar.selectbox("Day 0", keys, key="day_zero", format_func=lambda k: day_zero_choices[k][1])
+        labels = day_zero_labels(day_zero_choices, events)
+        if len(keys) <= RADIO_LIMIT_DAY_ZERO:  # a few choices: all in view, one click
+            key = st.sidebar.radio("Day 0", keys, key="day_zero", format_func=lambda k: escape(labels[k]))
+        else:
+            key = st.sidebar.selectbox("Day 0", keys, key="day_zero", format_func=labels.get)
         options["day_zero"], options["day_zero_label"] = day_zero_choices.get(key, day_zero_choices[keys[0]])
     return options
+
+
+RADIO_LIMIT_DAY_ZERO = 8
+
+
+def day_zero_labels(day_zero_choices: dict[str, tuple[int, str]], events: pd.DataFrame) -> dict[str, str]:
+    """What the Day 0 control lists: each choice's axis label and its date as written (or its day), so that two
+    lines of the same drug are told apart ("start of ensartinib · 2021-08" and "· 2022-03")."""
+    written = {event_id: str(text) for event_id, text in zip(events["event_id"], events["date_text"])}
+    labels = {}
+    for key, (day, label) in day_zero_choices.items():
+        when = written.get(key.split(":", 1)[1], "") if ":" in key else ""
+        labels[key] = f"{label} · {when if when and when != 'origin' else f'day {day}'}"
+    return labels
 
 
 def timeline_view(events: pd.DataFrame, axis: dict, slot, draw=None) -> None:

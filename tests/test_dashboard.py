@@ -17,8 +17,10 @@ APP = str(ROOT / "dashboard.py")
 @pytest.fixture(autouse=True)
 def fresh_cache():
     st.cache_data.clear()
+    st.cache_resource.clear()
     yield
     st.cache_data.clear()
+    st.cache_resource.clear()
 
 
 def open_app(case: str | None = None, cases_dir=None, view: str | None = None) -> AppTest:
@@ -93,7 +95,7 @@ def test_a_case_without_calendar_offers_only_the_relative_axis():
 def test_day_zero_can_be_the_start_of_a_therapy():
     at = open_app("ppamn-hmbox1-alk-ensartinib", view="timeline")
     at.sidebar.radio(key="axis").set_value("relative").run()
-    at.sidebar.selectbox(key="day_zero").set_value("start:ensartinib-1l").run()
+    at.sidebar.radio(key="day_zero").set_value("start:ensartinib-1l").run()
     assert not at.exception
     assert "Months since start of ensartinib" in json.dumps(spec(charts(at)[0]))
 
@@ -140,6 +142,9 @@ def test_the_case_header_shows_patient_diagnoses_lines_and_outcomes():
     text = " ".join(m.value for m in at.markdown)
     assert "55 years" in text and "pT2aN2M0" in text and "Line 1" in text and "lorlatinib" in text
     assert "paper 25\\+ ✓" in text
+    assert not at.dataframe, "the details are drawn when opened"
+    at.session_state["case_details"] = True
+    at.run()
     outcomes = at.dataframe[0].value
     pfs = outcomes[outcomes["Outcome"].str.startswith("PFS")].iloc[0]
     assert pfs["Paper (months)"] == "25+" and pfs[""] == "✓ consistent"
@@ -204,8 +209,11 @@ def test_a_deidentified_screen_shows_no_calendar_date_or_source(view):
     import re
 
     at = open_app("lcnec-alk-lorlatinib", view=view)
+    at.session_state["case_details"] = True  # the details box too (outcomes, notes)
+    at.run()
     assert re.search(r"\b20\d\d\b", screen_text(at)), "the identified screen has dates (control)"
     at.sidebar.toggle(key="deidentify").set_value(True).run()
+    assert at.dataframe, "the details box stays open"
     shown = screen_text(at)
     assert not at.exception
     assert not re.search(r"\b(?:19|20)\d\d\b", shown), "a year or date is on the de-identified screen"
@@ -222,6 +230,9 @@ def test_the_cohort_page_draws_the_swimmer_spider_and_waterfall():
 
 def test_the_case_page_offers_its_exports():
     at = open_app("lcnec-eml4-alk-alectinib-case2")
+    assert not at.get("download_button"), "the buttons are made when the export box is opened"
+    at.session_state["exports_open"] = True
+    at.run()
     labels = [b.proto.label for b in at.get("download_button")]
     assert any("PPTX" in l or "slides" in l.lower() for l in labels) and any("CSV" in l for l in labels)
 

@@ -26,8 +26,10 @@ EXISTING = CASE_FILES[0].stem
 @pytest.fixture(autouse=True)
 def fresh_cache():
     st.cache_data.clear()
+    st.cache_resource.clear()
     yield
     st.cache_data.clear()
+    st.cache_resource.clear()
 
 
 @pytest.fixture

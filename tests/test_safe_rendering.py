@@ -17,6 +17,7 @@ STRING_LITERAL = re.compile(r'"(?:[^"\\]|\\.)*"' + r"|'(?:[^'\\]|\\.)*'")
 @pytest.fixture(autouse=True)
 def fresh_cache():
     st.cache_data.clear()
+    st.cache_resource.clear()
 
 
 @pytest.fixture
@@ -43,6 +44,8 @@ def test_hostile_text_loads_and_every_view_draws(poisoned, view):
 def test_markdown_and_html_in_case_text_are_escaped(poisoned):
     folder, case_id = poisoned
     at = open_app(folder, case_id)
+    at.session_state["case_details"] = True  # the details box: biomarkers, age, notes
+    at.run()
     texts = [at.header[0].value] + [m.value for m in at.markdown]
     for text in texts:
         assert "<img" not in text.replace("\\<img", ""), "raw HTML reaches Markdown"
