@@ -19,6 +19,7 @@ h2 {font-size: 1.9rem !important;}
 [data-testid="stTable"] td, [data-testid="stTable"] th {font-size: 1.15rem;}
 </style>"""
 BOARD_WIDTH = 1100
+BOARD_PANEL_WIDTH = 980  # stacked panels keep their width (views.chart_spec): with axis and end labels, 1280 px
 
 
 def current_step(requested: str | None) -> int:
@@ -71,14 +72,15 @@ def _lesions(data: dict, axis: dict) -> None:
     events = data["events"]
     views.show_chart(charts.lesion_chart(data["measurements"], data["assessments"],
                                          therapy_bands=charts.therapy_bands(events),
-                                         imaging=events[events["kind"] == "imaging"], width=BOARD_WIDTH, **axis))
+                                         imaging=events[events["kind"] == "imaging"], width=BOARD_PANEL_WIDTH,
+                                         **axis))
     if data["recist_note"]:
         st.caption(data["recist_note"])
 
 
 def _markers(data: dict, axis: dict) -> None:
     views.show_chart(charts.marker_chart(data["markers"], therapy_bands=charts.therapy_bands(data["events"]),
-                                         width=BOARD_WIDTH, **axis))
+                                         width=BOARD_PANEL_WIDTH, **axis))
 
 
 def key_events(events: pd.DataFrame, relative: bool) -> pd.DataFrame:

@@ -335,10 +335,20 @@ def _key_title(df: pd.DataFrame) -> alt.TitleParams:
              (df["open_end"].any(), "fading stub: end not reported"),
              (df["count"].gt(1).any(), "×n: n events on the same date"),
              (df["dose_changes"].fillna("").ne("").any(), "tick on a bar: dose change")]
-    text = "   ·   ".join(text for shown, text in items if shown)
+    # Lines of at most KEY_LINE_CHARS, so that the key is read whole on a narrow screen instead of cut at "…".
+    lines: list[str] = []
+    for text in (text for shown, text in items if shown):
+        if lines and len(lines[-1]) + len(KEY_SEPARATOR) + len(text) <= KEY_LINE_CHARS:
+            lines[-1] += KEY_SEPARATOR + text
+        else:
+            lines.append(text)
     # The font is named here: vl-convert falls back to a serif face for a bottom title that relies on config.
-    return alt.TitleParams(text=text, orient="bottom", anchor="start", fontSize=14, fontWeight="normal",
-                           font=theme.FONT, color=theme.MUTED_COLOR, offset=14)
+    return alt.TitleParams(text=lines or "", orient="bottom", anchor="start", fontSize=14, fontWeight="normal",
+                           font=theme.FONT, color=theme.MUTED_COLOR, offset=14, lineHeight=20)
+
+
+KEY_SEPARATOR = "   ·   "
+KEY_LINE_CHARS = 80  # about 560 px of 14 px text: the plot's width beside an open sidebar at 1280 px
 
 
 def _lane_layout(df: pd.DataFrame, lanes: list[str]) -> dict[str, tuple[int, int]]:

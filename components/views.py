@@ -216,7 +216,7 @@ def lesion_view(measurements: pd.DataFrame, assessments: pd.DataFrame, events: p
 
     imaging = events[events["kind"] == "imaging"]
     (draw or draw_chart)(partial(charts.lesion_chart, measurements, assessments,
-                                 therapy_bands=charts.therapy_bands(events), imaging=imaging, width=CHART_WIDTH,
+                                 therapy_bands=charts.therapy_bands(events), imaging=imaging, width=PANEL_WIDTH,
                                  **axis), "lesions")
     if note:
         st.caption(note)
@@ -226,10 +226,11 @@ def marker_view(markers: pd.DataFrame, events: pd.DataFrame, axis: dict, draw=No
     from components import charts
 
     (draw or draw_chart)(partial(charts.marker_chart, markers, therapy_bands=charts.therapy_bands(events),
-                                 width=CHART_WIDTH, **axis), "markers")
+                                 width=PANEL_WIDTH, **axis), "markers")
 
 
 CHART_WIDTH = 900
+PANEL_WIDTH = 640  # plot width of each stacked panel: with its axis, fits the page beside the sidebar at 1280 px
 
 
 def draw_chart(build, *key) -> None:
@@ -251,13 +252,24 @@ def chart_spec(chart) -> dict:
     import altair as alt
     from streamlit.elements.vega_charts import _convert_altair_to_vega_lite_spec
 
-    return _convert_altair_to_vega_lite_spec(
-        chart.properties(autosize=alt.AutoSizeParams(type="fit-x", contains="padding")))
+    # Vega can fit only a single or layered view to the page's width: a stack of panels (lesions, markers) keeps
+    # the width it was built with (PANEL_WIDTH fits beside the sidebar at 1280 px).
+    fit = "pad" if isinstance(chart, (alt.VConcatChart, alt.HConcatChart, alt.ConcatChart)) else "fit-x"
+    spec = _convert_altair_to_vega_lite_spec(chart.properties(autosize=alt.AutoSizeParams(type=fit,
+                                                                                           contains="padding")))
+    # Legends under the plot are stacked, not set side by side: the plot fits the page's width, and two legends
+    # in a row (drugs, event kinds) ran past its right edge and were cut. Slides are wide enough for a row.
+    spec.setdefault("config", {}).setdefault("legend", {})["layout"] = STACKED_LEGENDS
+    return spec
+
+
+STACKED_LEGENDS = {"bottom": {"direction": "vertical", "anchor": "start", "margin": 10}}
 
 
 def show_spec(spec: dict) -> None:
     """Draw a spec of chart_spec (which gives up its "datasets" entry to Streamlit: pass a copy to keep it)."""
-    st.vega_lite_chart(spec, theme=None, width="stretch")
+    stacked = any(key in spec for key in ("vconcat", "hconcat", "concat"))  # Streamlit would widen every panel
+    st.vega_lite_chart(spec, theme=None, width="content" if stacked else "stretch")
 
 
 PAGES = {"case": "Case", "board": "Tumor board", "cohort": "Cohort", "editor": "Editor"}

@@ -87,6 +87,20 @@ def test_switching_to_the_relative_axis_changes_the_x_encoding():
     assert not at.exception and before != after and "Months since" in after
 
 
+def test_stacked_panels_keep_their_width_and_legends_are_stacked_under_the_plot():
+    """Vega cannot fit a stack of panels to the page (the plots shrank to a third of it): the lesion panels keep
+    the width they were built with; a single view still fits the page."""
+    from components.views import PANEL_WIDTH
+
+    lesions = charts(open_app("ppamn-hmbox1-alk-ensartinib", view="lesions"))[0]
+    stacked = spec(lesions)
+    assert stacked["autosize"]["type"] == "pad" and {p["width"] for p in stacked["vconcat"]} == {PANEL_WIDTH}
+    timeline = spec(charts(open_app("ppamn-hmbox1-alk-ensartinib", view="timeline"))[0])
+    assert timeline["autosize"]["type"] == "fit-x"
+    assert timeline["config"]["legend"]["layout"]["bottom"]["direction"] == "vertical"
+    assert all(len(line) <= 80 for line in timeline["title"]["text"])  # the key wraps instead of being cut
+
+
 def test_a_case_without_calendar_offers_only_the_relative_axis():
     at = open_app("adeno-alk-leptomeningeal-alectinib", view="timeline")
     assert at.sidebar.radio(key="axis").options == ["Relative"]
