@@ -88,7 +88,7 @@ def case_page(entry: Entry, stamp: int, deidentified: bool) -> None:
     if exports_box.open:  # made when opened: the first screen of a case needs no download button
         with exports_box:
             export_buttons(load(str(entry.path), stamp).timeline, deidentify=deidentified, axis=axis["axis"],
-                           key=f"{entry.path}:{stamp}")
+                           day_zero=(options["day_zero"], options["day_zero_label"]), key=f"{entry.path}:{stamp}")
 
 
 def board_page(entry: Entry, stamp: int, deidentified: bool) -> None:

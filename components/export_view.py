@@ -26,8 +26,9 @@ MAX_CASES = 4  # exports of this many (case, options) pairs kept per session
 class LazyExports:
     """The exports of one case with one set of options, each computed on first use and kept."""
 
-    def __init__(self, timeline: Timeline, *, deidentify: bool, axis: str, width: int = exports.EXPORT_WIDTH):
-        self.case = exports.prepare_case(timeline, deidentify=deidentify, axis=axis)
+    def __init__(self, timeline: Timeline, *, deidentify: bool, axis: str, day_zero: tuple[int, str] | None = None,
+                 width: int = exports.EXPORT_WIDTH):
+        self.case = exports.prepare_case(timeline, deidentify=deidentify, axis=axis, day_zero=day_zero)
         self.width = width
         self._done: dict[str, bytes] = {}
         self._slides: list | None = None
@@ -65,19 +66,21 @@ def case_key(timeline: Timeline) -> str:
     return f"{timeline.case.id}:{timeline.path}:{digest}"
 
 
-def lazy_exports(timeline: Timeline, *, deidentify: bool, axis: str, key: str | None = None) -> LazyExports:
+def lazy_exports(timeline: Timeline, *, deidentify: bool, axis: str, day_zero: tuple[int, str] | None = None,
+                 key: str | None = None) -> LazyExports:
     """The session's LazyExports for this case and these options (the last MAX_CASES are kept)."""
     store: OrderedDict = st.session_state.setdefault(CACHE_KEY, OrderedDict())
-    full_key = (key or case_key(timeline), bool(deidentify), axis)
+    full_key = (key or case_key(timeline), bool(deidentify), axis, day_zero)
     if full_key not in store:
-        store[full_key] = LazyExports(timeline, deidentify=deidentify, axis=axis)
+        store[full_key] = LazyExports(timeline, deidentify=deidentify, axis=axis, day_zero=day_zero)
         while len(store) > MAX_CASES:
             store.popitem(last=False)
     store.move_to_end(full_key)
     return store[full_key]
 
 
-def export_buttons(timeline: Timeline, *, deidentify: bool, axis: str, key: str | None = None) -> None:
+def export_buttons(timeline: Timeline, *, deidentify: bool, axis: str, day_zero: tuple[int, str] | None = None,
+                   key: str | None = None) -> None:
     """Download buttons: slides (PPTX), handout (PDF), events (CSV), and each chart as PNG and SVG.
 
     Parameters
@@ -88,11 +91,13 @@ def export_buttons(timeline: Timeline, *, deidentify: bool, axis: str, key: str 
         Export the de-identified case (relative axis, no dates, source, quotes or notes).
     axis
         ``"calendar"`` or ``"relative"``, as on screen (de-identified exports are always relative).
+    day_zero
+        The day 0 chosen on screen for the relative axis, ``(days since the case's origin, label)``.
     key
         What identifies this version of the case for the session, e.g. ``f"{path}:{mtime_ns}"``; by default a
         digest of the case.
     """
-    lazy = lazy_exports(timeline, deidentify=deidentify, axis=axis, key=key)
+    lazy = lazy_exports(timeline, deidentify=deidentify, axis=axis, day_zero=day_zero, key=key)
     prefix = f"export-{lazy.case.case_id}"
     files = [("Slides (PPTX)", "pptx"), ("Handout (PDF)", "pdf"), ("Events (CSV)", "events.csv")]
     for chart in lazy.charts():

@@ -27,9 +27,9 @@ import pandas as pd
 import vl_convert as vlc
 
 from timelines.clinical import recist
-from timelines.deidentify import REMOVED_COLUMNS, deidentify_tables
+from timelines.deidentify import REMOVED_COLUMNS, deidentify_tables, scrub_text
 from timelines.summary import case_summary
-from timelines.tables import event_table, marker_table, measurement_table
+from timelines.tables import event_table, marker_table, measurement_table, rebase_days
 from timelines.timeline import Timeline
 from components.texts import KEY_KINDS, key_outcomes, line_text, patient_text
 
@@ -98,7 +98,8 @@ class CaseExport:
         return frames
 
 
-def prepare_case(timeline: Timeline, *, deidentify: bool = False, axis: str = "calendar") -> CaseExport:
+def prepare_case(timeline: Timeline, *, deidentify: bool = False, axis: str = "calendar",
+                 day_zero: tuple[int, str] | None = None) -> CaseExport:
     """Tables, summary and RECIST assessments of a case, de-identified when asked.
 
     Parameters
@@ -111,16 +112,23 @@ def prepare_case(timeline: Timeline, *, deidentify: bool = False, axis: str = "c
     axis
         ``"calendar"`` or ``"relative"``. A case without calendar dates, and any de-identified case, is drawn on
         the relative axis (months since day 0) whatever is asked.
+    day_zero
+        On the relative axis, the day 0 chosen on screen: ``(days since the case's origin, label)``, one of
+        ``timelines.tables.day_zero_choices``. By default the case's own day 0.
     """
     if axis not in charts.AXES:
         raise ValueError(f"Unknown axis {axis!r}. Hint: use one of {', '.join(map(repr, charts.AXES))}")
     events, measurements, markers = event_table(timeline), measurement_table(timeline), marker_table(timeline)
     summary, zero = case_summary(timeline), day_zero_label(events, timeline.case.origin)
+    relative = not (axis == "calendar" and timeline.on_calendar and not deidentify)
+    if relative and day_zero is not None:
+        events, measurements, markers = (rebase_days(f, day_zero[0]) for f in (events, measurements, markers))
+        zero = scrub_text(day_zero[1]) if deidentify else day_zero[1]
     if deidentify:
         clean = deidentify_tables(events, measurements, markers, summary, keep_columns=True)
         events, measurements, markers, summary = clean["events"], clean["measurements"], clean["markers"], \
             clean["summary"]
-    axis = "calendar" if axis == "calendar" and timeline.on_calendar and not deidentify else "relative"
+    axis = "relative" if relative else "calendar"
     assessments = charts.assessment_frame(recist(timeline, measurements))
     source = Path(timeline.path).name if timeline.path else ""
     return CaseExport(case_id=summary["id"], title=summary["title"], summary=summary, events=events,

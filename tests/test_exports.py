@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
 import re
 import shutil
 import struct
@@ -251,6 +252,21 @@ def test_deidentified_deck_has_no_source_slide_and_says_it_is_deidentified(deide
 # ---------------------------------------------------------------------------------------------------------------
 # Small behaviours
 # ---------------------------------------------------------------------------------------------------------------
+
+
+def test_exports_count_from_the_day_0_chosen_on_screen():
+    from timelines.tables import day_zero_choices
+
+    timeline = load_case(CASES / "ppamn-hmbox1-alk-ensartinib.yaml")
+    start = day_zero_choices(event_table(timeline))["start:ensartinib-1l"]
+    case = exports.prepare_case(timeline, axis="relative", day_zero=start)
+    events = case.events.set_index("event_id")
+    assert events.loc["ensartinib-1l", "day_start"] == 0 and case.day_zero_label == "start of ensartinib"
+    assert (case.measurements["day_start"] == exports.prepare_case(timeline, axis="relative")
+            .measurements["day_start"] - start[0]).all()
+    assert '"title": "Months since start of ensartinib"' in json.dumps(exports.case_charts(case)["timeline"].to_dict())
+    calendar = exports.prepare_case(timeline, axis="calendar", day_zero=start)  # no day 0 on a calendar
+    assert calendar.events.set_index("event_id").loc["ensartinib-1l", "day_start"] == start[0]
 
 
 def test_the_axis_is_relative_when_deidentified_or_without_calendar_dates():
