@@ -7,8 +7,6 @@ share the case view's look: the one theme, one colour per drug (``theme.drug_col
 
 from __future__ import annotations
 
-import json
-
 import altair as alt
 import pandas as pd
 
@@ -41,6 +39,7 @@ EVENT_LEGEND_PX = 150  # width of the event legend ('Last follow-up' and its sym
 AXIS_PX = 62  # x axis labels and title under the plot
 SYMBOL_SIZES = {"death": SYMBOL_SIZE * 1.5, "follow-up": SYMBOL_SIZE * 1.3}
 LETTER_PX = 26  # room for a bold two-letter response label
+LANE_LABELS = "lane_labels"  # the parameter holding the lane labels, top to bottom
 
 MARKS = {  # the symbols of the swimmer: same shapes and colours as the case view
     "progression": ("Progression", theme.kind_shape("progression"), theme.kind_color("progression")),
@@ -122,7 +121,8 @@ def swimmer_chart(rows: pd.DataFrame, *, align: str = "diagnosis", sort: str = "
     frame = _with_slots(_clipped(frame, window), window)
     ctx = _Swim(order, step, window, ALIGNMENTS[align], width)
     layers = [layer for build in _SWIMMER_LAYERS for layer in build(frame, ctx)]
-    chart = alt.layer(*layers).properties(width=width, height=ctx.height, title=_swimmer_key(frame))
+    chart = alt.layer(*layers).add_params(ctx.labels()).properties(width=width, height=ctx.height,
+                                                                   title=_swimmer_key(frame))
     return chart.resolve_scale(color="independent", shape="independent").properties(
         description=f"Swimmer plot of {len(order)} patients, {ALIGNMENTS[align].lower()}",
         usermeta={"chart": "swimmer", "align": align, "sort": sort, "patients": order})
@@ -133,7 +133,7 @@ class _Swim:
 
     y is px from the top (a linear scale whose domain is the plot's height), not a band scale: each mark sits
     at its lane's centre plus its own offset, and the axis puts the lane labels at the centres (as the case
-    view's swimlanes do).
+    view's swimlanes do). One layer (the lane shading) carries that axis; the others share its scale.
     """
 
     def __init__(self, order: list[str], step: int, window: tuple[float, float], title: str, width: int):
@@ -149,26 +149,37 @@ class _Swim:
         return alt.X(f"{field}:Q", scale=alt.Scale(domain=list(self.window), nice=False, zero=False),
                      axis=alt.Axis(title=self.title, grid=True, tickMinStep=1, labelOverlap=True))
 
-    def y(self, field: str = "y") -> alt.Y:
+    def y(self, field: str = "y", axis: bool = False) -> alt.Y:
         return alt.Y(f"{field}:Q", scale=alt.Scale(domain=[0, self.height], reverse=True, nice=False, zero=False),
-                     axis=self._lane_axis())
+                     axis=self._lane_axis() if axis else alt.Undefined)
+
+    def labels(self) -> alt.Parameter:
+        """The lane labels, top to bottom: 'case-id' over 'F, 53' (a list of two lines) when a lane has room for
+        two lines, 'case-id (F, 53)' otherwise."""
+        labels = [label if len(label) > 1 else label[0] for label in (_lane_label(p, self.step) for p in self.order)]
+        return alt.param(name=LANE_LABELS, value=labels)
 
     def _lane_axis(self) -> alt.Axis:
-        """'case-id' over 'F, 53' when a lane has room for two lines, 'case-id (F, 53)' otherwise."""
-        # One lookup in a list of labels (a label of two lines is a list of two), not a chain of comparisons: the
-        # expression stays flat for a cohort of hundreds.
-        labels = [label if len(label) > 1 else label[0] for label in (_lane_label(p, self.step) for p in self.order)]
-        expr = f"{json.dumps(labels)}[round(datum.value / {self.step} - 0.5)]"
+        # A lookup in the labels parameter, not the labels written into the expression: Streamlit's Vega
+        # evaluates expressions with an interpreter, which would rebuild a list of every label for every label.
+        expr = f"{LANE_LABELS}[round(datum.value / {self.step} - 0.5)]"
         two_lines = self.step >= TWO_LINE_LANE_PX
         # A two-line label starts at the lane's centre: half a line up centres it on the lane.
         return alt.Axis(title=None, values=list(self.centre.values()), labelExpr=expr, labelLimit=300,
                         labelPadding=10, labelLineHeight=17, labelOffset=-8 if two_lines else 0, domain=False,
                         ticks=False, grid=False)
 
-    def lane(self, data: pd.DataFrame) -> alt.Chart:
-        """A layer on the lanes: each mark at its lane's centre moved up (negative) or down by its ``dy`` px."""
-        data = data.assign(y=data["patient"].map(self.centre) + data["dy"])
-        return alt.Chart(data).encode(y=self.y())
+    def lane(self, data: pd.DataFrame, *encoded: str, tooltip=()) -> alt.Chart:
+        """A layer on the lanes: each mark at its lane's centre moved up (negative) or down by its ``dy`` px, with
+        a tooltip of the ``tooltip`` fields (column, title) that hold some text.
+
+        Its rows carry ``y``, the ``encoded`` columns and the tooltip's, nothing else: every column goes to the
+        browser, which turns the rows into objects cell by cell (a hundred thousand cells for 1,000 patients)."""
+        shown = _present(data, tooltip)
+        columns = list(dict.fromkeys([*encoded, *(field for field, _ in shown)]))
+        rows = data[columns].assign(y=data["patient"].map(self.centre) + data["dy"]).reset_index(drop=True)
+        chart = alt.Chart(rows).encode(y=self.y())
+        return chart.encode(tooltip=[alt.Tooltip(f"{f}:N", title=t) for f, t in shown]) if shown else chart
 
 
 def _lane_label(patient: str, step: int) -> list[str]:
@@ -187,7 +198,8 @@ def _swimmer_frame(rows: pd.DataFrame) -> pd.DataFrame:
     df["open_end"] = therapy & df["end_month"].isna()
     df["agent"] = df["agent"].fillna("").where(df["agent"].fillna("").ne(""), df["label"])
     df["dose"] = df["detail"].fillna("").where(therapy, "")
-    df["months"] = [_months_text(r) for r in df.itertuples()]
+    used = ["category", "start_month", "end_month", "ongoing", "start_month_earliest", "start_month_latest"]
+    df["months"] = [_months_text(r) for r in df[used].itertuples(index=False)]
     return df
 
 
@@ -232,19 +244,21 @@ def _clipped(df: pd.DataFrame, window: tuple[float, float]) -> pd.DataFrame:
 
 def _with_slots(df: pd.DataFrame, window: tuple[float, float]) -> pd.DataFrame:
     """Therapies of one patient that overlap in time get their own sub-row (slot) in the lane."""
-    therapy = df[df["category"].eq("therapy") & ~df["before"]]
+    therapy = df[df["category"].eq("therapy") & ~df["before"]].sort_values(["case_id", "x", "start_month"])
     # A switch of therapy on the same day, or with dates that overlap by a few days, stays on one row.
     tolerance = max(0.25, (window[1] - window[0]) * 0.005)
-    df = df.assign(slot=0)
-    for _, rows in therapy.sort_values(["x", "start_month"]).groupby("case_id", sort=False):
-        ends: list[float] = []  # where each slot of this patient's lane is free again
-        for index, row in rows.iterrows():
-            end = row.x_end if row.has_end else row.x + row.stub
-            slot = next((i for i, until in enumerate(ends) if row.x >= until - tolerance), len(ends))
-            if slot == len(ends):
-                ends.append(end)
-            ends[slot] = end
-            df.at[index, "slot"] = slot
+    therapy_ends = therapy["x_end"].where(therapy["has_end"], therapy["x"] + therapy["stub"])
+    slot_of, lane, ends = {}, None, []
+    # One pass over plain values, patient after patient (a loop over DataFrame rows takes seconds for 1,000).
+    for index, case_id, x, end in zip(therapy.index, therapy["case_id"], therapy["x"], therapy_ends):
+        if case_id != lane:
+            lane, ends = case_id, []  # where each slot of this patient's lane is free again
+        slot = next((i for i, until in enumerate(ends) if x >= until - tolerance), len(ends))
+        if slot == len(ends):
+            ends.append(end)
+        ends[slot] = end
+        slot_of[index] = slot
+    df = df.assign(slot=pd.Series(slot_of, dtype="int64").reindex(df.index, fill_value=0))
     slots = df.groupby("case_id")["slot"].transform("max") + 1
     df["bar_dy"] = (df["slot"] - (slots - 1) / 2) * SLOT_PX
     df["dy"] = 0.0
@@ -255,25 +269,30 @@ def _visible(df: pd.DataFrame, category: str) -> pd.DataFrame:
     return df[df["category"].eq(category) & ~df["before"]]
 
 
+def _present(data: pd.DataFrame, fields) -> list[tuple[str, str]]:
+    return [(f, t) for f, t in fields if f in data and data[f].fillna("").astype(str).str.strip().ne("").any()]
+
+
 def _tooltip(data: pd.DataFrame, fields) -> list[alt.Tooltip]:
-    present = [(f, t) for f, t in fields if f in data and data[f].fillna("").astype(str).str.strip().ne("").any()]
-    return [alt.Tooltip(f"{f}:N", title=t) for f, t in present]
+    return [alt.Tooltip(f"{f}:N", title=t) for f, t in _present(data, fields)]
 
 
 _THERAPY_TOOLTIP = (("patient", "Patient"), ("label", "Therapy"), ("agent", "Agent"), ("dose", "Dose"),
                     ("months", "Months"))
 _EVENT_TOOLTIP = (("patient", "Patient"), ("label", "Event"), ("detail", "Detail"), ("months", "Months"))
+_SPAN_TOOLTIP = (("patient", "Patient"), ("label", "Event"), ("months", "Months"))
+_RESPONSE_TOOLTIP = (("patient", "Patient"), ("label", "Response"), ("category", "Category"), ("months", "Months"))
+_EARLIER_TOOLTIP = (("what", "Not shown"), ("labels", "Therapy"))
 
 
 def _lane_shading(df: pd.DataFrame, ctx: _Swim) -> list[alt.Chart]:
-    """Every other lane on a light grey ground, so a patient's marks read along one line."""
-    shaded = pd.DataFrame({"patient": ctx.order[1::2]})
-    if shaded.empty:
-        return []
-    shaded["top"] = shaded["patient"].map(ctx.centre) - ctx.step / 2
-    shaded["bottom"] = shaded["top"] + ctx.step
-    return [alt.Chart(shaded).mark_rect(color=LANE_SHADE).encode(
-        y=ctx.y("top"), y2="bottom:Q", x=alt.value(0), x2=alt.value("width"))]
+    """Every other lane on a light grey ground, so a patient's marks read along one line; this layer, drawn
+    even when no lane is shaded (a single patient), carries the lane labels."""
+    top = [ctx.centre[patient] - ctx.step / 2 for patient in ctx.order[1::2]]
+    shaded = pd.DataFrame({"top": top, "bottom": [t + ctx.step for t in top]}, dtype="float64")
+    # tooltip=None: Streamlit turns tooltips on for every mark, and the ground would show its pixel bounds.
+    return [alt.Chart(shaded).mark_rect(color=LANE_SHADE, tooltip=None).encode(
+        y=ctx.y("top", axis=True), y2="bottom:Q", x=alt.value(0), x2=alt.value("width"))]
 
 
 def _day_zero_rule(df: pd.DataFrame, ctx: _Swim) -> list[alt.Chart]:
@@ -282,13 +301,18 @@ def _day_zero_rule(df: pd.DataFrame, ctx: _Swim) -> list[alt.Chart]:
         x=ctx.x("x"), tooltip=alt.Tooltip("what:N", title="Day 0"))]
 
 
+_FOLLOW_UP_TOOLTIP = (("patient", "Patient"), ("followed", "Followed up"))
+
+
 def _follow_up_lines(df: pd.DataFrame, ctx: _Swim) -> list[alt.Chart]:
     """A thin line from the start of each lane to the last follow-up: the time observed, therapy or not."""
     starts = df.groupby("patient")["x"].min().clip(upper=0.0)
     ends = df[df["category"].eq("follow-up")].groupby("patient")["start_month"].max()
     data = pd.DataFrame({"patient": ends.index, "x": starts.reindex(ends.index).fillna(0.0).to_numpy(),
                          "x_end": ends.to_numpy(), "dy": 0.0})
-    return [ctx.lane(data).mark_rule(color=FOLLOW_UP_COLOR, strokeWidth=2).encode(
+    data["followed"] = [f"to {end:.1f} months" for end in data["x_end"]]
+    line = ctx.lane(data, "x", "x_end", tooltip=_FOLLOW_UP_TOOLTIP)
+    return [line.mark_rule(color=FOLLOW_UP_COLOR, strokeWidth=2).encode(
         x=ctx.x("x"), x2="x_end:Q")]
 
 
@@ -308,9 +332,9 @@ def _therapy_bars(df: pd.DataFrame, ctx: _Swim) -> list[alt.Chart]:
     bars = bars[bars["has_end"]].assign(dy=lambda d: d["bar_dy"])
     if bars.empty:
         return []
-    data = bars[["patient", "dy", "x", "x_end", "agent", "label", "dose", "months", "case_id"]]
-    return [ctx.lane(data).mark_bar(orient="horizontal", height=BAR_PX, cornerRadius=2, clip=True).encode(
-        x=ctx.x("x"), x2="x_end:Q", color=_drug_color(df), tooltip=_tooltip(data, _THERAPY_TOOLTIP))]
+    return [ctx.lane(bars, "x", "x_end", "agent", tooltip=_THERAPY_TOOLTIP).mark_bar(
+        orient="horizontal", height=BAR_PX, cornerRadius=2, clip=True).encode(
+        x=ctx.x("x"), x2="x_end:Q", color=_drug_color(df))]
 
 
 def _open_end_stubs(df: pd.DataFrame, ctx: _Swim) -> list[alt.Chart]:
@@ -322,15 +346,15 @@ def _open_end_stubs(df: pd.DataFrame, ctx: _Swim) -> list[alt.Chart]:
     share = open_["stub"] / len(STUB_OPACITIES)
     pieces = [open_.assign(seg_lo=open_["x"] + i * share, seg_hi=open_["x"] + (i + 1) * share, opacity=o)
               for i, o in enumerate(STUB_OPACITIES)]
-    cols = ["patient", "dy", "agent", "label", "dose", "months", "case_id"]
-    segments = pd.concat(pieces, ignore_index=True)[cols + ["seg_lo", "seg_hi", "opacity"]]
+    segments = pd.concat(pieces, ignore_index=True)
     legend = not df["has_end"].any()
-    stub = ctx.lane(segments).mark_bar(orient="horizontal", height=BAR_PX, clip=True).encode(
-        x=ctx.x("seg_lo"), x2="seg_hi:Q", color=_drug_color(df, legend),
-        opacity=alt.Opacity("opacity:Q", scale=None), tooltip=_tooltip(segments, _THERAPY_TOOLTIP))
-    ticks = open_[cols + ["x"]].assign(hex=open_["agent"].map(theme.drug_color))
-    tick = ctx.lane(ticks).mark_tick(orient="vertical", thickness=4, size=BAR_PX + 8, opacity=1, clip=True).encode(
-        x=ctx.x("x"), color=alt.Color("hex:N", scale=None), tooltip=_tooltip(ticks, _THERAPY_TOOLTIP))
+    stub = ctx.lane(segments, "seg_lo", "seg_hi", "agent", "opacity", tooltip=_THERAPY_TOOLTIP).mark_bar(
+        orient="horizontal", height=BAR_PX, clip=True).encode(
+        x=ctx.x("seg_lo"), x2="seg_hi:Q", color=_drug_color(df, legend), opacity=alt.Opacity("opacity:Q", scale=None))
+    ticks = open_.assign(hex=open_["agent"].map(theme.drug_color))
+    tick = ctx.lane(ticks, "x", "hex", tooltip=_THERAPY_TOOLTIP).mark_tick(
+        orient="vertical", thickness=4, size=BAR_PX + 8, opacity=1, clip=True).encode(
+        x=ctx.x("x"), color=alt.Color("hex:N", scale=None))
     return [stub, tick]
 
 
@@ -340,11 +364,10 @@ def _ongoing_arrows(df: pd.DataFrame, ctx: _Swim) -> list[alt.Chart]:
     ongoing = ongoing[ongoing["ongoing"] & ongoing["has_end"]].assign(dy=lambda d: d["bar_dy"])
     if ongoing.empty:
         return []
-    data = ongoing[["patient", "dy", "x_end", "agent", "label", "dose", "months", "case_id"]].assign(
-        hex=ongoing["agent"].map(theme.drug_color))
-    return [ctx.lane(data).mark_point(shape=theme.ARROW_SHAPE, size=330, filled=True, opacity=1, xOffset=8,
-                                      stroke="white", strokeWidth=1, clip=True).encode(
-        x=ctx.x("x_end"), color=alt.Color("hex:N", scale=None), tooltip=_tooltip(data, _THERAPY_TOOLTIP))]
+    data = ongoing.assign(hex=ongoing["agent"].map(theme.drug_color))
+    return [ctx.lane(data, "x_end", "hex", tooltip=_THERAPY_TOOLTIP).mark_point(
+        shape=theme.ARROW_SHAPE, size=330, filled=True, opacity=1, xOffset=8, stroke="white", strokeWidth=1,
+        clip=True).encode(x=ctx.x("x_end"), color=alt.Color("hex:N", scale=None))]
 
 
 def _earlier_therapy(df: pd.DataFrame, ctx: _Swim) -> list[alt.Chart]:
@@ -357,10 +380,10 @@ def _earlier_therapy(df: pd.DataFrame, ctx: _Swim) -> list[alt.Chart]:
         labels=("label", lambda s: " · ".join(s))).reset_index()
     grouped["what"] = [f"{n} earlier therap{'y' if n == 1 else 'ies'}, from month {first:.0f}"
                        for n, first in zip(grouped["count"], grouped["first"])]
-    data = grouped.assign(x=ctx.window[0], dy=0.0)[["patient", "x", "dy", "what", "labels"]]
-    tooltip = [alt.Tooltip("what:N", title="Not shown"), alt.Tooltip("labels:N", title="Therapy")]
-    return [ctx.lane(data).mark_point(shape="triangle-left", size=170, filled=True, opacity=1, xOffset=7,
-                                      color=theme.MUTED_COLOR).encode(x=ctx.x("x"), tooltip=tooltip)]
+    data = grouped.assign(x=ctx.window[0], dy=0.0)
+    return [ctx.lane(data, "x", tooltip=_EARLIER_TOOLTIP).mark_point(
+        shape="triangle-left", size=170, filled=True, opacity=1, xOffset=7, color=theme.MUTED_COLOR).encode(
+        x=ctx.x("x"))]
 
 
 def _grouped_events(df: pd.DataFrame, categories: tuple[str, ...]) -> pd.DataFrame:
@@ -368,25 +391,32 @@ def _grouped_events(df: pd.DataFrame, categories: tuple[str, ...]) -> pd.DataFra
     events = df[df["category"].isin(categories) & ~df["before"]]
     if events.empty:
         return events
-    key = ["patient", "case_id", "category", "start_month"]
-    return events.groupby(key, sort=False).agg(
-        label=("label", lambda s: " · ".join(dict.fromkeys(s))),
-        detail=("detail", lambda s: "/".join(dict.fromkeys(v for v in s if v))),
-        months=("months", "first"), x=("x", "first"), lo=("start_month_earliest", "min"),
-        hi=("start_month_latest", "max")).reset_index()
+    grouped = events.groupby(["patient", "case_id", "category", "start_month"], sort=False)
+    marks = grouped.agg(months=("months", "first"), x=("x", "first"), lo=("start_month_earliest", "min"),
+                        hi=("start_month_latest", "max")).reset_index()
+    # Each distinct label and detail once, in order: gathered in one pass, as a function per group is slow.
+    labels, details = [{} for _ in range(len(marks))], [{} for _ in range(len(marks))]
+    for group, label, detail in zip(grouped.ngroup(), events["label"], events["detail"]):
+        if pd.isna(group):  # a row without a month is in no group
+            continue
+        labels[int(group)][label] = None
+        if detail:
+            details[int(group)][detail] = None
+    return marks.assign(label=[" · ".join(texts) for texts in labels], detail=["/".join(texts) for texts in details])
 
 
 def _letter_offsets(responses: pd.DataFrame, ctx: _Swim) -> pd.Series:
     """Letters sit above the bar; one that would overprint the letter before it in its lane goes below the bar."""
     above = -(BAR_PX / 2 + min(11, ctx.step / 5))
     gap = LETTER_PX * (ctx.window[1] - ctx.window[0]) / ctx.width  # months taken by a two-letter label
-    offsets = pd.Series(above, index=responses.index)
-    for _, lane in responses.sort_values("x").groupby("patient", sort=False):
-        last = {above: float("-inf"), -above: float("-inf")}
-        for index, x in lane["x"].items():
-            row = above if x - last[above] >= gap or x - last[-above] < gap else -above
-            offsets[index], last[row] = row, x
-    return offsets
+    ordered = responses.sort_values(["patient", "x"])
+    offsets, lane, last = {}, None, {}
+    for index, patient, x in zip(ordered.index, ordered["patient"], ordered["x"]):
+        if patient != lane:
+            lane, last = patient, {above: float("-inf"), -above: float("-inf")}
+        row = above if x - last[above] >= gap or x - last[-above] < gap else -above
+        offsets[index], last[row] = row, x
+    return pd.Series(offsets, dtype="float64").reindex(responses.index)
 
 
 def _uncertainty_spans(df: pd.DataFrame, ctx: _Swim) -> list[alt.Chart]:
@@ -399,10 +429,10 @@ def _uncertainty_spans(df: pd.DataFrame, ctx: _Swim) -> list[alt.Chart]:
     if events.empty:
         return []
     color = {"progression": theme.kind_color("progression"), "death": theme.kind_color("death")}
-    data = events.assign(hex=events["category"].map(color), dy=0.0)[
-        ["patient", "dy", "lo", "hi", "hex", "label", "months"]]
-    return [ctx.lane(data).mark_rule(strokeWidth=3, opacity=SPAN_OPACITY, strokeCap="round", clip=True).encode(
-        x=ctx.x("lo"), x2="hi:Q", color=alt.Color("hex:N", scale=None), tooltip=_tooltip(data, _EVENT_TOOLTIP))]
+    data = events.assign(hex=events["category"].map(color), dy=0.0)
+    return [ctx.lane(data, "lo", "hi", "hex", tooltip=_SPAN_TOOLTIP).mark_rule(
+        strokeWidth=3, opacity=SPAN_OPACITY, strokeCap="round", clip=True).encode(
+        x=ctx.x("lo"), x2="hi:Q", color=alt.Color("hex:N", scale=None))]
 
 
 def _event_symbols(df: pd.DataFrame, ctx: _Swim) -> list[alt.Chart]:
@@ -424,13 +454,12 @@ def _event_symbols(df: pd.DataFrame, ctx: _Swim) -> list[alt.Chart]:
     place = dict(orient="none", legendX=-EVENT_LEGEND_PX, legendY=ctx.height + AXIS_PX + 7) \
         if ctx.label_px >= EVENT_LEGEND_PX else dict(orient="bottom")
     legend = alt.Legend(title="Event", direction="vertical", symbolStrokeWidth=2, **place)
-    data = events[["patient", "dy", "x", "mark", "size", "category", "label", "detail", "months", "case_id"]]
-    return [ctx.lane(data).mark_point(filled=True, opacity=1, stroke="white", strokeWidth=0.8, clip=True).encode(
+    return [ctx.lane(events, "x", "mark", "size", tooltip=_EVENT_TOOLTIP).mark_point(
+        filled=True, opacity=1, stroke="white", strokeWidth=0.8, clip=True).encode(
         x=ctx.x("x"),
         shape=alt.Shape("mark:N", scale=alt.Scale(domain=names, range=[MARKS[k][1] for k in kinds]), legend=legend),
         color=alt.Color("mark:N", scale=alt.Scale(domain=names, range=[MARKS[k][2] for k in kinds]), legend=legend),
-        size=alt.Size("size:Q", scale=None, legend=None),
-        tooltip=_tooltip(data, _EVENT_TOOLTIP))]
+        size=alt.Size("size:Q", scale=None, legend=None))]
 
 
 def _response_letters(df: pd.DataFrame, ctx: _Swim) -> list[alt.Chart]:
@@ -438,16 +467,14 @@ def _response_letters(df: pd.DataFrame, ctx: _Swim) -> list[alt.Chart]:
     responses = _grouped_events(df, ("response",))
     if responses.empty:
         return []
-    data = responses.assign(dy=_letter_offsets(responses, ctx), category=responses["detail"].replace("", "NE"))[
-        ["patient", "dy", "x", "category", "label", "months", "case_id"]]
+    data = responses.assign(dy=_letter_offsets(responses, ctx), category=responses["detail"].replace("", "NE"))
     categories = [c for c in CATEGORY_COLORS if c in set(data["category"])]
     categories += sorted(set(data["category"]) - set(categories))
     color = alt.Color("category:N", legend=None, scale=alt.Scale(
         domain=categories, range=[CATEGORY_COLORS.get(c, theme.MUTED_COLOR) for c in categories]))
-    return [ctx.lane(data).mark_text(fontSize=14, fontWeight="bold", baseline="middle", clip=True).encode(
-        x=ctx.x("x"), text="category:N", color=color,
-        tooltip=_tooltip(data, (("patient", "Patient"), ("label", "Response"), ("category", "Category"),
-                                ("months", "Months"))))]
+    return [ctx.lane(data, "x", "category", tooltip=_RESPONSE_TOOLTIP).mark_text(
+        fontSize=14, fontWeight="bold", baseline="middle", clip=True).encode(
+        x=ctx.x("x"), text="category:N", color=color)]
 
 
 def _swimmer_key(df: pd.DataFrame) -> alt.TitleParams:

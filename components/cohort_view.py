@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-import altair as alt
+import hashlib
+from functools import partial
+
 import pandas as pd
 import streamlit as st
 
@@ -11,7 +13,7 @@ from timelines.cohort import (ALIGNMENTS, cohort_table, sort_waterfall, spider_t
                               therapy_agents, waterfall_table)
 from timelines.timeline import Timeline
 
-from . import cohort_charts
+from . import cohort_charts, views
 
 ALIGN_LABELS = {"diagnosis": "Diagnosis", "targeted": "First targeted therapy"}
 SORT_LABELS = {"duration": "By follow-up", "case_id": "By case id"}
@@ -54,25 +56,42 @@ def cohort_page(entries: list[Entry]) -> None:
     if not chosen:
         st.info("No case matches the filters. Clear a filter to see more cases.")
         return
-    frames = {name: _only(frame, chosen) for name, frame in frames.items() if name != "agents"}
-    rows = swimmer_section(frames[f"swimmer:{choice['align']}"], chosen, choice["align"], choice["sort"])
-    table_section(frames["cohort"], rows, choice["sort"])
+    rows = swimmer_section(frames, chosen, choice["align"], choice["sort"])
+    table_section(_only(table, chosen), rows, choice["sort"])
     response_section(frames, chosen, choice["align"])
     _broken_note(broken)
 
 
 def cohort_frames(entries: list[Entry]) -> dict:
     """The cohort's tables (summary, swimmer and spider rows for both alignments, waterfall, agents per case),
-    put together from each case's own tables, which are cached on the file's path and modification time: a
-    filter or a switch of alignment recomputes nothing, and an edited file is picked up."""
-    parts = [_case_frames(str(e.path), _modified_ns(e), e.timeline) for e in entries]
-    frames = {name: pd.concat([p[name] for p in parts], ignore_index=True) for name in _FRAMES}
-    frames["waterfall"] = sort_waterfall(frames["waterfall"])
-    frames["agents"] = {e.case_id: p["agents"] for e, p in zip(entries, parts)}
-    return frames
+    and under "version" the version of the cohort they were made from: a digest of each file's path and
+    modification time.
+
+    Cached on that version, and put together from each case's own tables, cached on the file's: a filter or a
+    switch of alignment recomputes nothing, an edited file is picked up and only its case is tabulated again.
+    """
+    stamps = tuple((str(e.path), _modified_ns(e)) for e in entries)
+    version = _digest(stamps)
+    return {**_cohort_frames(version, stamps, entries), "version": version}
+
+
+def _digest(value) -> str:
+    # A cache key of a thousand files' stamps costs Streamlit's hasher 25 ms a call, its digest nothing.
+    return hashlib.sha256(repr(value).encode()).hexdigest()
 
 
 _FRAMES = ("cohort", "swimmer:diagnosis", "swimmer:targeted", "spider:diagnosis", "spider:targeted", "waterfall")
+
+
+# One entry per version of the cohort: a thousand cases' tables unpickled one by one from _case_frames take
+# seconds on every rerun, the cohort's in one piece a fraction of that.
+@st.cache_data(show_spinner=False, max_entries=4)
+def _cohort_frames(version: str, _stamps: tuple, _entries: list[Entry]) -> dict:
+    parts = [_case_frames(path, modified_ns, e.timeline) for (path, modified_ns), e in zip(_stamps, _entries)]
+    frames = {name: pd.concat([p[name] for p in parts], ignore_index=True) for name in _FRAMES}
+    frames["waterfall"] = sort_waterfall(frames["waterfall"])
+    frames["agents"] = {e.case_id: p["agents"] for e, p in zip(_entries, parts)}
+    return frames
 
 
 @st.cache_data(show_spinner=False, max_entries=20_000)
@@ -128,10 +147,14 @@ def matching_cases(table: pd.DataFrame, agents: dict[str, list[str]], drugs=(), 
     return table.loc[keep, "case_id"].tolist()
 
 
-def swimmer_section(rows: pd.DataFrame, case_ids: list[str], align: str, sort: str) -> pd.DataFrame:
-    """The swimmer plot, and the cases it cannot align named under it; returns its rows."""
-    show_chart(cohort_charts.swimmer_chart(rows, align=align, sort=sort), key="cohort_swimmer")
-    left_out = [case for case in case_ids if case not in set(rows["case_id"])]
+def swimmer_section(frames: dict, case_ids: list[str], align: str, sort: str) -> pd.DataFrame:
+    """The swimmer plot of the cases ``case_ids`` of the cohort's ``frames``, and the cases it cannot align
+    named under it; returns its rows."""
+    rows = _only(frames[f"swimmer:{align}"], case_ids)
+    show_chart(partial(cohort_charts.swimmer_chart, rows, align=align, sort=sort), "cohort_swimmer",
+               frames["version"], case_ids, align, sort)
+    drawn = set(rows["case_id"])
+    left_out = [case for case in case_ids if case not in drawn]
     if left_out:
         st.caption(f"Not in the swimmer plot (no {ALIGN_LABELS[align].lower()} to align on): " + ", ".join(left_out))
     return rows
@@ -175,15 +198,17 @@ def open_case(case_id: str) -> None:
 
 
 def response_section(frames: dict, case_ids: list[str], align: str) -> None:
-    """Spider plot and waterfall side by side, for the cases with a scan after baseline; the rest are named."""
-    spider, waterfall = frames[f"spider:{align}"], frames["waterfall"]
+    """Spider plot and waterfall side by side, for the cases ``case_ids`` of the cohort's ``frames`` with a scan
+    after baseline; the rest are named."""
+    spider, waterfall = _only(frames[f"spider:{align}"], case_ids), _only(frames["waterfall"], case_ids)
     left, right = st.columns(2, gap="medium")
     with left:
-        show_chart(cohort_charts.spider_chart(spider[spider["case_id"].isin(set(waterfall["case_id"]))],
-                                              align=align), key="cohort_spider")
+        show_chart(partial(cohort_charts.spider_chart, spider[spider["case_id"].isin(set(waterfall["case_id"]))],
+                           align=align), "cohort_spider", frames["version"], case_ids, align)
     with right:
-        show_chart(cohort_charts.waterfall_chart(waterfall), key="cohort_waterfall")
-    note = unmeasured_note(case_ids, frames["spider:diagnosis"], waterfall, spider)
+        show_chart(partial(cohort_charts.waterfall_chart, waterfall), "cohort_waterfall", frames["version"],
+                   case_ids)
+    note = unmeasured_note(case_ids, _only(frames["spider:diagnosis"], case_ids), waterfall, spider)
     if note:
         st.caption(note)
 
@@ -210,8 +235,19 @@ def _broken_note(broken: list[str]) -> None:
                    + ", ".join(broken))
 
 
-def show_chart(chart, key: str) -> None:
-    """Draw a chart as wide as its column and as tall as its builder made it, in the shared theme (as the case
-    views do: Streamlit's default autosize would squeeze the lanes into the builder's height)."""
-    st.altair_chart(chart.properties(autosize=alt.AutoSizeParams(type="fit-x", contains="padding")),
-                    theme=None, width="stretch", key=key)
+def show_chart(build, key: str, version: str, case_ids: list[str], *choice) -> None:
+    """Draw the chart ``build()`` makes as wide as its column and as tall as its builder made it, in the shared
+    theme (as the case views do: Streamlit's default autosize would squeeze the lanes into the builder's height).
+
+    The spec is kept per ``version`` of the cohort's files, cases shown and display ``choice``: a rerun that
+    changes none of them (a row selected, a filter set and cleared) sends it again without building it.
+    """
+    spec = _chart_spec(key, _digest((version, case_ids)), choice, build)
+    st.vega_lite_chart(spec, theme=None, width="stretch", key=key)
+
+
+# The spec as Streamlit sends it (rows as Arrow), as dashboard.chart_spec keeps the case page's: building the
+# swimmer of a thousand patients takes about half a second, which no rerun that changes nothing should pay.
+@st.cache_data(show_spinner=False, max_entries=30)
+def _chart_spec(key: str, shown: str, choice: tuple, _build) -> dict:
+    return views.chart_spec(_build())
