@@ -12,6 +12,7 @@ alike and the ratio stays meaningful. Synthetic cases come from bench/synth.py a
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
 import io
 import json
@@ -405,48 +406,17 @@ def bench_switch(inputs: Inputs, size: Size) -> list[Row]:
     return rows
 
 
-def bench_browser(inputs: Inputs, size: Size) -> list[Row]:
-    """Navigation to first chart drawn in headless Chromium: the dashboard against the bare page, same rows."""
-    if not os.path.exists(CHROMIUM):
-        print(f"browser: skipped: {CHROMIUM} is not installed (apt-get install chromium)")
-        return [Row("first chart in the browser", None, note="skipped: no chromium")]
-    from playwright.sync_api import sync_playwright
-
-    from tests.browser.conftest import CHROMIUM_ARGS, streamlit_server
-
-    data = inputs.folder / "data"
-    data.mkdir(exist_ok=True)
-    targets = {"largest seed case": largest_seed_case().stem, f"{size.mid_events:,}-event case": inputs.mid.stem}
-    rows = []
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            os.environ["BENCH_DATA"] = str(data)
-            with streamlit_server(cases_dir=inputs.cases) as app, \
-                    streamlit_server(ROOT / "bench" / "bare_page.py") as bare:
-                for label, case_id in targets.items():
-                    events = case_tables(inputs.cases / f"{case_id}.yaml")["events"]
-                    events.to_pickle(data / f"{case_id}.pkl")
-                    page_url = f"{app}/?page=case&case={case_id}&view=timeline"
-                    bare_url = f"{bare}/?rows={case_id}"
-                    runs = size.runs if label.startswith("largest") else size.slow_runs
-                    first_chart(browser, page_url), first_chart(browser, bare_url)  # warm both servers
-                    measured, floors = timed(lambda: first_chart(browser, page_url), runs,
-                                             lambda: first_chart(browser, bare_url))
-                    row = Row(f"navigation to first chart, {label}", median(measured), "bare page, same rows",
-                              median(floors), "<= 1.2x floor", runs=len(measured))
-                    row.met = row.ratio is not None and row.ratio <= 1.2
-                    rows.append(row)
-        finally:
-            browser.close()
-    return rows
+def without_chromium(section: str, name: str) -> list[Row] | None:
+    """The row saying a browser figure is skipped, when Debian's chromium is not installed."""
+    if os.path.exists(CHROMIUM):
+        return None
+    print(f"{section}: skipped: {CHROMIUM} is not installed (apt-get install chromium)")
+    return [Row(name, None, note="skipped: no chromium")]
 
 
-def bench_browser_swimmer(inputs: Inputs, size: Size) -> list[Row]:
-    """The cohort swimmer of `size.cohort` patients drawn in headless Chromium, against the bare page."""
-    if not os.path.exists(CHROMIUM):
-        print(f"swimmer: skipped: {CHROMIUM} is not installed (apt-get install chromium)")
-        return [Row("cohort swimmer drawn in the browser", None, note="skipped: no chromium")]
+@contextlib.contextmanager
+def chromium(inputs: Inputs):
+    """Headless Chromium driven by Playwright, and the folder (BENCH_DATA) the bare page reads its rows from."""
     from playwright.sync_api import sync_playwright
 
     from tests.browser.conftest import CHROMIUM_ARGS
@@ -457,9 +427,45 @@ def bench_browser_swimmer(inputs: Inputs, size: Size) -> list[Row]:
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
-            return [browser_swimmer(browser, inputs, size, data)]
+            yield browser, data
         finally:
             browser.close()
+
+
+def bench_browser(inputs: Inputs, size: Size) -> list[Row]:
+    """Navigation to first chart drawn in headless Chromium: the dashboard against the bare page, same rows."""
+    skipped = without_chromium("browser", "first chart in the browser")
+    if skipped:
+        return skipped
+    from tests.browser.conftest import streamlit_server
+
+    targets = {"largest seed case": largest_seed_case().stem, f"{size.mid_events:,}-event case": inputs.mid.stem}
+    rows = []
+    with chromium(inputs) as (browser, data), streamlit_server(cases_dir=inputs.cases) as app, \
+            streamlit_server(ROOT / "bench" / "bare_page.py") as bare:
+        for label, case_id in targets.items():
+            events = case_tables(inputs.cases / f"{case_id}.yaml")["events"]
+            events.to_pickle(data / f"{case_id}.pkl")
+            page_url = f"{app}/?page=case&case={case_id}&view=timeline"
+            bare_url = f"{bare}/?rows={case_id}"
+            runs = size.runs if label.startswith("largest") else size.slow_runs
+            first_chart(browser, page_url), first_chart(browser, bare_url)  # warm both servers
+            measured, floors = timed(lambda: first_chart(browser, page_url), runs,
+                                     lambda: first_chart(browser, bare_url))
+            row = Row(f"navigation to first chart, {label}", median(measured), "bare page, same rows",
+                      median(floors), "<= 1.2x floor", runs=len(measured))
+            row.met = row.ratio is not None and row.ratio <= 1.2
+            rows.append(row)
+    return rows
+
+
+def bench_browser_swimmer(inputs: Inputs, size: Size) -> list[Row]:
+    """The cohort swimmer of `size.cohort` patients drawn in headless Chromium, against the bare page."""
+    skipped = without_chromium("swimmer", "cohort swimmer drawn in the browser")
+    if skipped:
+        return skipped
+    with chromium(inputs) as (browser, data):
+        return [browser_swimmer(browser, inputs, size, data)]
 
 
 def first_chart(browser, url: str, timeout_s: float = 120) -> float:
