@@ -1024,8 +1024,8 @@ def csv_bytes(frame: pd.DataFrame) -> bytes:
 
 
 def case_exports(timeline: Timeline, *, deidentify: bool = False, axis: str = "calendar",
-                 width: int = EXPORT_WIDTH) -> dict[str, bytes]:
-    """Every export of a case, by file name.
+                 day_zero: tuple[int, str] | None = None, width: int = EXPORT_WIDTH) -> dict[str, bytes]:
+    """Every export of a case, by file name (options as ``prepare_case``).
 
     Returns
     -------
@@ -1034,7 +1034,7 @@ def case_exports(timeline: Timeline, *, deidentify: bool = False, axis: str = "c
         (timeline, lesions, markers; plot ``width`` px wide, PNG at scale 2), and ``<id>.events.csv``,
         ``<id>.measurements.csv``, ``<id>.markers.csv``.
     """
-    case = prepare_case(timeline, deidentify=deidentify, axis=axis)
+    case = prepare_case(timeline, deidentify=deidentify, axis=axis, day_zero=day_zero)
     slides = case_slides(case)
     files = {f"{case.case_id}.pptx": pptx_bytes([slides]), f"{case.case_id}.pdf": pdf_bytes([slides])}
     for name, chart in case_charts(case, width=width).items():
