@@ -79,6 +79,19 @@ def patient_order(rows: pd.DataFrame, sort: str = "duration") -> list[str]:
     return lanes.sort_values(["end", "case_id"], ascending=[False, True], kind="stable")["patient"].tolist()
 
 
+# Chromium draws no canvas taller than 32,767 px: at LANE_PX_MIN a lane, this many lanes and the axis fit.
+MAX_LANES = 1_000
+
+
+def drawable_lanes(rows: pd.DataFrame, sort: str = "duration") -> tuple[pd.DataFrame, int]:
+    """The swimmer rows of the first MAX_LANES patients in lane order, and how many patients are left out
+    (a taller plot would not be drawn at all)."""
+    order = patient_order(rows, sort) if len(rows) else []
+    if len(order) <= MAX_LANES:
+        return rows, 0
+    return rows[rows["patient"].isin(set(order[:MAX_LANES]))].reset_index(drop=True), len(order) - MAX_LANES
+
+
 def lane_px(patients: int) -> int:
     """Height of one patient lane: generous for a handful of patients, never below LANE_PX_MIN."""
     return int(max(LANE_PX_MIN, min(LANE_PX_MAX, LANES_PX // max(patients, 1))))

@@ -150,10 +150,14 @@ def matching_cases(table: pd.DataFrame, agents: dict[str, list[str]], drugs=(), 
 def swimmer_section(frames: dict, case_ids: list[str], align: str, sort: str) -> pd.DataFrame:
     """The swimmer plot of the cases ``case_ids`` of the cohort's ``frames``, and the cases it cannot align
     named under it; returns its rows."""
-    rows = _only(frames[f"swimmer:{align}"], case_ids)
+    aligned = _only(frames[f"swimmer:{align}"], case_ids)
+    rows, left_over = cohort_charts.drawable_lanes(aligned, sort)
+    if left_over:
+        st.caption(f"The swimmer plot shows the first {cohort_charts.MAX_LANES:,} patients in lane order; "
+                   f"{left_over:,} more are in the table below. Narrow the cohort with the filters to see them.")
     show_chart(partial(cohort_charts.swimmer_chart, rows, align=align, sort=sort), "cohort_swimmer",
                frames["version"], case_ids, align, sort)
-    drawn = set(rows["case_id"])
+    drawn = set(aligned["case_id"])
     left_out = [case for case in case_ids if case not in drawn]
     if left_out:
         st.caption(f"Not in the swimmer plot (no {ALIGN_LABELS[align].lower()} to align on): " + ", ".join(left_out))

@@ -334,3 +334,17 @@ def test_response_letters_close_in_time_go_above_and_below_the_bar_instead_of_ov
     centre = cohort_charts.lane_px(1) / 2
     assert letters["PR"] < centre < letters["SD"]
     assert letters["PD"] == letters["PR"]
+
+
+def test_a_cohort_too_large_for_one_canvas_draws_its_first_lanes_and_counts_the_rest():
+    """Chromium draws no canvas taller than 32,767 px: past MAX_LANES patients the plot would be blank."""
+    n = cohort_charts.MAX_LANES + 5
+    rows = pd.DataFrame({"case_id": [f"case-{i:04d}" for i in range(n)], "patient": [f"p{i:04d}" for i in range(n)],
+                         "start_month": 0.0, "end_month": [float(i) for i in range(n)]})
+    drawn, left_over = cohort_charts.drawable_lanes(rows, "duration")
+    assert left_over == 5 and drawn["patient"].nunique() == cohort_charts.MAX_LANES
+    assert "p0004" not in set(drawn["patient"]) and f"p{n - 1:04d}" in set(drawn["patient"])  # longest first
+    assert cohort_charts.lane_px(cohort_charts.MAX_LANES) * cohort_charts.MAX_LANES <= 32_767 - 500
+    small = rows.head(10)
+    same, none_left = cohort_charts.drawable_lanes(small, "duration")
+    assert same is small and none_left == 0
