@@ -42,6 +42,19 @@ def make_case(*events: dict, **overrides) -> dict:
 
 
 @pytest.fixture
+def fresh_cache():
+    """Streamlit's caches are process-global: a test of a page starts from files, not from another test's
+    loaded cases, tables or chart specs. Pages' test modules use it with `pytestmark`."""
+    import streamlit as st
+
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    yield
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+@pytest.fixture
 def case_dict():
     return make_case(make_event())
 

@@ -9,7 +9,6 @@ import shutil
 import pandas as pd
 import pyarrow as pa
 import pytest
-import streamlit as st
 import yaml
 from streamlit.testing.v1 import AppTest
 
@@ -21,14 +20,7 @@ ALL = {p.stem for p in CASE_FILES}
 ONGOING = {"lcnec-alk-lorlatinib", "lcnec-eml4-alk-alectinib-case1", "lcnec-eml4-alk-alectinib-case2"}
 
 
-@pytest.fixture(autouse=True)
-def fresh_cache():
-    """st.cache_data is process-global: each test starts from files, not from another test's tables."""
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    yield
-    st.cache_data.clear()
-    st.cache_resource.clear()
+pytestmark = pytest.mark.usefixtures("fresh_cache")
 
 
 def open_page(cases_dir=None) -> AppTest:

@@ -6,7 +6,6 @@ import shutil
 import pandas as pd
 import pyarrow as pa
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from conftest import CASE_FILES, CASES, ROOT
@@ -14,13 +13,7 @@ from conftest import CASE_FILES, CASES, ROOT
 APP = str(ROOT / "dashboard.py")
 
 
-@pytest.fixture(autouse=True)
-def fresh_cache():
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    yield
-    st.cache_data.clear()
-    st.cache_resource.clear()
+pytestmark = pytest.mark.usefixtures("fresh_cache")
 
 
 def open_app(case: str | None = None, cases_dir=None, view: str | None = None) -> AppTest:
