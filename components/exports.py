@@ -31,7 +31,7 @@ from timelines.deidentify import REMOVED_COLUMNS, deidentify_tables, scrub_text
 from timelines.summary import case_summary
 from timelines.tables import event_table, marker_table, measurement_table, rebase_days
 from timelines.timeline import Timeline
-from components.texts import KEY_KINDS, key_outcomes, line_text, patient_text
+from components.texts import KEY_KINDS, key_outcomes, line_text, outcome_value, patient_text
 
 from . import charts, theme
 
@@ -376,22 +376,6 @@ def _title_slide(case: CaseExport, missing: list[str]) -> Slide:
     lines = [("big", patient_text(summary["patient"])), ("sub", f"Time axis: {axis}")] + left
     lines += [("note", n) for n in notes]
     return Slide("title", summary["title"], lines=lines, side=side)
-
-
-def outcome_text(outcome: dict) -> str:
-    """'PFS on first-line lorlatinib: 24–26+ months · paper 25+ (consistent)'."""
-    return f"{outcome['label']}: {outcome_value(outcome)}"
-
-
-def outcome_value(outcome: dict) -> str:
-    """'24–26+ months · paper 25+ (consistent)': the range from the dates beside the paper's figure."""
-    text = outcome["text"]
-    if outcome["reported_readings"]:
-        plus = "+" if outcome["reported_censored"] else ""
-        readings = " or ".join(f"{r:g}{plus}" for r in outcome["reported_readings"])
-        verdict = {True: " (consistent)", False: " (differs)", None: ""}[outcome["consistent"]]
-        text += f" · paper {readings}{verdict}"
-    return text
 
 
 # Key events -----------------------------------------------------------------------------------------------------

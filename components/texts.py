@@ -7,6 +7,29 @@ KEY_KINDS = ("diagnosis", "surgery", "chemotherapy", "targeted", "immunotherapy"
              "response", "progression", "adverse_event", "status", "molecular")
 
 
+# How the computed range is said to agree with the paper's figure: a mark on screen, words on slides and paper.
+SCREEN_VERDICTS = {True: " ✓", False: " ✗ differs", None: ""}
+WORD_VERDICTS = {True: " (consistent)", False: " (differs)", None: ""}
+
+
+def paper_figure(outcome: dict) -> str:
+    """The paper's figure of an outcome, '25+' (censored) or '21 or 22' (two readings), or '' when it gives none."""
+    plus = "+" if outcome["reported_censored"] else ""
+    return " or ".join(f"{r:g}{plus}" for r in outcome["reported_readings"])
+
+
+def outcome_value(outcome: dict, verdicts: dict = WORD_VERDICTS) -> str:
+    """'24–26+ months · paper 25+ (consistent)': the range from the dates beside the paper's figure."""
+    if not outcome["reported_readings"]:
+        return outcome["text"]
+    return f"{outcome['text']} · paper {paper_figure(outcome)}{verdicts[outcome['consistent']]}"
+
+
+def outcome_text(outcome: dict, verdicts: dict = WORD_VERDICTS) -> str:
+    """'PFS on first-line lorlatinib: 24–26+ months · paper 25+ (consistent)'."""
+    return f"{outcome['label']}: {outcome_value(outcome, verdicts)}"
+
+
 def patient_text(patient: dict) -> str:
     """'Female · 55 years · never smoker'."""
     bits = [str(patient.get("sex", "")).capitalize() if patient.get("sex") not in (None, "unknown") else "",

@@ -7,6 +7,7 @@ from functools import partial
 import pandas as pd
 import streamlit as st
 
+from components import texts
 from components.texts import key_outcomes, line_text, patient_text
 from timelines.catalog import Entry
 
@@ -96,23 +97,16 @@ def header_lines(summary: dict) -> list[str]:
 
 def outcome_text(outcome: dict) -> str:
     """'PFS on first-line lorlatinib: 24–26+ months · paper 25+ ✓'."""
-    text = f"{outcome['label']}: {outcome['text']}"
-    if outcome["reported_readings"]:
-        plus = "+" if outcome["reported_censored"] else ""
-        readings = " or ".join(f"{r:g}{plus}" for r in outcome["reported_readings"])
-        mark = {True: " ✓", False: " ✗ differs", None: ""}[outcome["consistent"]]
-        text += f" · paper {readings}{mark}"
-    return text
+    return texts.outcome_text(outcome, texts.SCREEN_VERDICTS)
 
 
 def outcomes_frame(summary: dict) -> pd.DataFrame:
     """Computed outcome ranges beside the paper's figures."""
     rows = []
     for o in summary["outcomes"]:
-        paper = " or ".join(f"{r:g}{'+' if o['reported_censored'] else ''}" for r in o["reported_readings"])
         agree = {True: "✓ consistent", False: "✗ differs", None: ""}[o["consistent"]]
         rows.append({"Outcome": o["label"], "From the dates": o["text"],
-                     "Paper (months)": paper, "": agree})
+                     "Paper (months)": texts.paper_figure(o), "": agree})
     return pd.DataFrame(rows, columns=["Outcome", "From the dates", "Paper (months)", ""])
 
 
