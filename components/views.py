@@ -243,14 +243,12 @@ def chart_spec(chart) -> dict:
 
     The plot keeps the builder's height: Streamlit otherwise sets autosize "fit", which squeezes the plot,
     legends included, into that height, so lanes collapse and Vega hides every other lane label."""
-    import altair as alt
     from streamlit.elements.vega_charts import _convert_altair_to_vega_lite_spec
 
+    spec = _convert_altair_to_vega_lite_spec(chart)
     # Vega can fit only a single or layered view to the page's width: a stack of panels (lesions, markers) keeps
-    # the width it was built with (PANEL_WIDTH fits beside the sidebar at 1280 px).
-    fit = "pad" if isinstance(chart, (alt.VConcatChart, alt.HConcatChart, alt.ConcatChart)) else "fit-x"
-    spec = _convert_altair_to_vega_lite_spec(chart.properties(autosize=alt.AutoSizeParams(type=fit,
-                                                                                           contains="padding")))
+    # the width it was built with (PANEL_WIDTH fits beside the sidebar at 1280 px), and is drawn at that width.
+    spec["autosize"] = {"type": "pad" if is_stack(spec) else "fit-x", "contains": "padding"}
     # Legends under the plot are stacked, not set side by side: the plot fits the page's width, and two legends
     # in a row (drugs, event kinds) ran past its right edge and were cut. Slides are wide enough for a row.
     spec.setdefault("config", {}).setdefault("legend", {})["layout"] = STACKED_LEGENDS
@@ -260,10 +258,14 @@ def chart_spec(chart) -> dict:
 STACKED_LEGENDS = {"bottom": {"direction": "vertical", "anchor": "start", "margin": 10}}
 
 
+def is_stack(spec: dict) -> bool:
+    """A spec of panels side by side or one above the other (which Streamlit's "stretch" would widen each)."""
+    return any(key in spec for key in ("vconcat", "hconcat", "concat"))
+
+
 def show_spec(spec: dict) -> None:
     """Draw a spec of chart_spec (which gives up its "datasets" entry to Streamlit: pass a copy to keep it)."""
-    stacked = any(key in spec for key in ("vconcat", "hconcat", "concat"))  # Streamlit would widen every panel
-    st.vega_lite_chart(spec, theme=None, width="content" if stacked else "stretch")
+    st.vega_lite_chart(spec, theme=None, width="content" if is_stack(spec) else "stretch")
 
 
 PAGES = {"case": "Case", "board": "Tumor board", "cohort": "Cohort", "editor": "Editor"}
