@@ -109,7 +109,9 @@ def test_an_upload_over_1_mb_is_refused_in_the_browser_with_a_message(page, edit
     big.write_text("# " + "x" * (1024 * 1024) + "\n")
     before = sorted(p.name for p in cases_dir.iterdir())
     page.goto(editor_url)
-    page.get_by_role("tab", name="Upload").click()
+    upload = page.get_by_role("tab", name="Upload")
+    expect(upload).to_be_visible(timeout=60_000)  # a cold page on a busy machine: CI once waited past 30 s
+    upload.click()
     page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(str(big))
     uploader = page.locator('[data-testid="stFileUploader"]')
     expect(uploader).to_contain_text("File must be 1.0MB or smaller", timeout=30_000)
