@@ -7,6 +7,7 @@ import streamlit as st
 
 from components import charts, views
 from components.texts import KEY_KINDS, key_outcomes, line_text, patient_text
+from timelines.when import is_calendar_text, say_months
 
 STEPS = ("summary", "timeline", "lesions", "markers", "events")
 STEP_TITLES = {"summary": "Summary", "timeline": "Timeline", "lesions": "Lesions", "markers": "Markers",
@@ -92,13 +93,10 @@ def key_events(events: pd.DataFrame, relative: bool) -> pd.DataFrame:
 
 
 def when_text(row, relative: bool) -> str:
-    """A date as precisely as it is known: '2020-09-14', '2020-10', '2020-09-14 to 2020-10-31',
-    or 'month 3.2' / 'months 0.5–1.5' on the relative axis."""
-    if relative or not row["start"]:
-        low, high = (row["day_start_earliest"] / DAYS_PER_MONTH, row["day_start_latest"] / DAYS_PER_MONTH)
-        return f"month {low:.1f}" if abs(high - low) < 0.05 else f"months {low:.1f}–{high:.1f}"
-    if row["precision"] == "range":
-        return f"{row['start_earliest']} to {row['start_latest']}"
+    """A date as precisely as it is known (timelines.when): '2020-09-14', '2020-10', '2020-09-14 – 2020-10-31',
+    or 'month 3.2' / 'months 0.5–1.5' from its bounds on the relative axis."""
+    if relative or not is_calendar_text(row["start"]):
+        return say_months(row["day_start_earliest"], row["day_start_latest"])
     return row["start"]
 
 
@@ -114,9 +112,6 @@ def shorten(text: str, limit: int) -> str:
     if len(text) <= limit:
         return text
     return text[:limit].rsplit(" ", 1)[0].rstrip(",;:") + " …"
-
-
-DAYS_PER_MONTH = 365.25 / 12
 
 
 def _events(data: dict, axis: dict) -> None:

@@ -16,6 +16,7 @@ import pandas as pd
 
 from timelines.measures import PD_MIN_MM, PD_THRESHOLD, PR_THRESHOLD
 from timelines.tables import SYSTEMIC, lane_order
+from timelines.when import is_calendar_text, read as when_read, say_days
 
 from . import theme
 
@@ -224,7 +225,7 @@ def _check_width(width):
 # Swimlane timeline
 # ---------------------------------------------------------------------------------------------------------------
 
-_EVENT_TOOLTIP = (("label", "Event"), ("kind_text", "Kind"), ("when", "When"), ("bounds", "Date uncertainty"),
+_EVENT_TOOLTIP = (("label", "Event"), ("kind_text", "Kind"), ("when", "When"), ("bounds", "Written as"),
                   ("dose", "Dose"), ("dose_changes_text", "Dose changes"), ("line_text", "Line"),
                   ("intent", "Intent"),
                   ("details", "Details"), ("note", "Note"), ("quote", "Source"))
@@ -259,7 +260,8 @@ def focus_domain(events: pd.DataFrame, *, axis: str = "calendar", unit: str = "m
         return None
     tax = time_axis(axis, unit, "", events)
     days = _day_columns(events)
-    full = _extent_days(days["day_start_earliest"], days["day_start_latest"], days["day_end_latest"])
+    full = _extent_days(days["day_start"], days["day_end"], days["day_start_earliest"], days["day_start_latest"],
+                        days["day_end_latest"])
     recent = float(days.loc[events["kind"].eq("diagnosis"), "day_start_earliest"].max())
     lo, hi = recent - margin_days, full[1]
     if lo <= full[0] or (hi - lo) >= (1 - min_hidden_share) * (full[1] - full[0]):
@@ -308,9 +310,11 @@ def timeline_chart(events: pd.DataFrame, *, axis: str = "calendar", unit: str = 
         return _empty_chart("No events in this case", width)
     tax = time_axis(axis, unit, day_zero_label, events)
     frame = _timeline_frame(events, tax)
-    extent = _extent_days(frame["day_start_earliest"], frame["day_start_latest"], frame["day_end_latest"])
+    # Drawn days and every bound: a side left open is drawn to the edge of this extent.
+    extent = _extent_days(frame["day_start"], frame["day_end"], frame["day_start_earliest"],
+                          frame["day_start_latest"], frame["day_end_latest"])
     window = _domain_days(tax, domain, extent)
-    frame = _with_slots(_grouped_points(frame), window)
+    frame = _with_slots(_grouped_points(_closed_for_drawing(frame, tax, window)), window)
     lanes = lane_order(events)
     layout = _lane_layout(frame, lanes)
     frame["y"] = [layout[lane][0] + layout[lane][1] / 2 + (slot - (n - 1) / 2) * SLOT_PX
@@ -332,7 +336,8 @@ def _key_title(df: pd.DataFrame) -> alt.TitleParams:
     items = [(df["uncertain"].any() or df["end_uncertain"].any(),
               "hollow symbol / faded span: date known only within that range"),
              (df["ongoing"].fillna(False).astype(bool).any(), "► ongoing at last follow-up"),
-             (df["open_end"].any(), "fading stub: end not reported"),
+             (df["faded_end"].any(), "fading bar: solid while it certainly ran, faded where it may have ended"),
+             ((df["open_end"] & ~df["faded_end"]).any(), "fading stub: end not reported"),
              (df["count"].gt(1).any(), "×n: n events on the same date"),
              (df["dose_changes"].fillna("").ne("").any(), "tick on a bar: dose change")]
     # Lines of at most KEY_LINE_CHARS, so that the key is read whole on a narrow screen instead of cut at "…".
@@ -431,19 +436,41 @@ def _timeline_frame(events: pd.DataFrame, tax: TimeAxis) -> pd.DataFrame:
     df["has_end"] = interval & df["day_end"].notna()
     df["open_end"] = interval & df["day_end"].isna()
     df["therapy"] = df["category"].eq(SYSTEMIC)
+    df["open_before"] = df["day_start_earliest"].isna()  # nothing in the case bounds how early it was
+    df["open_after"] = df["day_start_latest"].isna()
     df["ongoing"] = df["ongoing"].fillna(False).astype(bool)
     df["mark_kind"] = df["kind"].where(~_is_death(df), "death")
     df["response"] = _detail(df["details"], "category").where(df["kind"].eq("response"), "")
     df["bar_key"] = df["lane"].where(df["therapy"], df["kind"])
     df["approximate"] = df["approximate"].fillna(False).astype(bool)
-    df["uncertain"] = (df["day_start_latest"] > df["day_start_earliest"]) | df["approximate"]
-    df["end_uncertain"] = df["has_end"] & (df["day_end_latest"] > df["day_end_earliest"])
+    df["uncertain"] = (df["day_start_latest"] > df["day_start_earliest"]) | df["approximate"] \
+        | df["open_before"] | df["open_after"]
+    df["end_uncertain"] = df["has_end"] & ((df["day_end_latest"] > df["day_end_earliest"])
+                                           | df["day_end_earliest"].isna() | df["day_end_latest"].isna())
+    # Solid while it certainly ran, faded over when it may have ended: a therapy whose end is not reported (to
+    # the last point the case ties to it) and any interval whose end is known only within a window.
+    df["faded_end"] = (df["open_end"] & df["therapy"]) | (df["has_end"] & ~df["ongoing"] & df["end_uncertain"])
     for name, days, iso in (("x", "day_start", None), ("x_lo", "day_start_earliest", "start_earliest"),
                             ("x_hi", "day_start_latest", "start_latest"), ("x_end", "day_end", None),
                             ("x_end_lo", "day_end_earliest", "end_earliest"),
                             ("x_end_hi", "day_end_latest", "end_latest")):
         df[name] = _iso_dates(df[iso]) if tax.calendar and iso else tax.at(df[days])
     return _with_tooltips(df, tax)
+
+
+def _closed_for_drawing(df: pd.DataFrame, tax: TimeAxis, window: tuple[float, float]) -> pd.DataFrame:
+    """A side nothing bounds ('after surgery' with nothing later) is drawn as a span to the edge of the view,
+    and an unreported therapy end fades out from its earliest to its latest possible end (or the edge)."""
+    left, right = tax.at([window[0]]).iloc[0], tax.at([window[1]]).iloc[0]
+    df["x_lo"] = df["x_lo"].where(~df["open_before"], left)
+    df["x_hi"] = df["x_hi"].where(~df["open_after"], right)
+    ends = df["has_end"] | df["faded_end"]
+    df["x_end_lo"] = df["x_end_lo"].where(~(ends & df["day_end_earliest"].isna()), df["x"])
+    df["x_end_hi"] = df["x_end_hi"].where(~(ends & df["day_end_latest"].isna()), right)
+    solid_until = df["day_end_earliest"].fillna(df["day_start"]).clip(lower=df["day_start"])
+    df["fade_lo"] = solid_until.where(df["faded_end"])
+    df["fade_hi"] = df["day_end_latest"].fillna(window[1]).clip(lower=solid_until).where(df["faded_end"])
+    return df
 
 
 def _is_death(df: pd.DataFrame) -> pd.Series:
@@ -458,44 +485,53 @@ def _with_tooltips(df: pd.DataFrame, tax: TimeAxis) -> pd.DataFrame:
     df["line_text"] = df["line"].map(lambda v: "" if pd.isna(v) else f"line {int(v)}")
     # Dates as written are shown on the calendar axis, and on a case without calendar (where they are relative
     # anyway); a calendar case drawn on the relative axis is being de-identified, so it shows day offsets only.
-    written = tax.calendar or df["start"].eq("").all()
-    when = df["date_text"] if written else df["day_start"].map(tax.describe_days)
-    end = df["end_text"] if written else df["day_end"].map(lambda d: "" if pd.isna(d) else tax.describe_days(d))
-    end = end.where(df["has_end"] | df["ongoing"], "end not reported").where(df["shape"].eq("interval"), "")
-    df["when"] = when.astype(str) + end.map(lambda e: f" to {e}" if e else "")
+    written = _shows_written(df, tax)
+    start = df["start"] if written else [say_days(a, b) for a, b in zip(df["day_start_earliest"],
+                                                                        df["day_start_latest"])]
+    end = df["end"] if written else [say_days(a, b) for a, b in zip(df["day_end_earliest"], df["day_end_latest"])]
+    end = pd.Series(end, index=df.index).where(df["has_end"], "")
+    window = [say_days(a, b) for a, b in zip(df["day_end_earliest"], df["day_end_latest"])]
+    unreported = pd.Series([f"end not reported ({w})" if w != "not dated" else "end not reported" for w in window],
+                           index=df.index)
+    end = end.where(df["has_end"] | ~df["shape"].eq("interval"), unreported)
+    df["when"] = pd.Series(start, index=df.index).astype(str) + end.map(lambda e: f" to {e}" if e else "")
     df["when"] = df["when"] + df["ongoing"].map(lambda o: " (ongoing at last follow-up)" if o else "")
-    df["bounds"] = [_bounds_text(row, tax) for row in df.itertuples()]
+    df["bounds"] = [_written_text(row) for row in df.itertuples()] if written else ""
     df["dose_changes_text"] = df["dose_changes"] if written else _relative_dose_changes(df, tax)
     return df
 
 
+def _when_of(frame: pd.DataFrame, tax: TimeAxis) -> pd.Series:
+    """Each row's date as precisely as known: as the table says it, or as day offsets from its bounds when a
+    calendar case is drawn on the relative axis (de-identified: no calendar date in a tooltip)."""
+    if _shows_written(frame, tax):
+        return frame["start"]
+    return pd.Series([say_days(a, b) for a, b in zip(frame["day_start_earliest"], frame["day_start_latest"])],
+                     index=frame.index, dtype=object)
+
+
+def _shows_written(frame: pd.DataFrame, tax: TimeAxis) -> bool:
+    """Dates as the table says them: on the calendar axis, or when the case has no calendar at all."""
+    return tax.calendar or not frame["start"].map(is_calendar_text).any()
+
+
+def _written_text(row) -> str:
+    """How the date was written in the case file, when that says more than the date itself ('after surgery')."""
+    text = str(row.date_text)
+    if row.shape == "interval" and row.end_text:
+        text += f"; end: {row.end_text}"
+    return "" if text == row.start else text
+
+
 def _relative_dose_changes(df: pd.DataFrame, tax: TimeAxis) -> pd.Series:
-    """Dose changes with their day offset in place of the calendar date ('month 13.4: halved (reason)')."""
+    """Dose changes with their day offsets in place of the calendar date ('day 380–410: halved (reason)')."""
     changes = dose_change_frame(df)
     if changes.empty:
         return pd.Series("", index=df.index)
-    texts = [f"{tax.describe_days(c.day) if pd.notna(c.day) else 'date not read'}: {c.what}"
+    texts = [f"{say_days(c.day_earliest, c.day_latest) if pd.notna(c.day) else 'date not read'}: {c.what}"
              for c in changes.itertuples()]
     joined = pd.Series(texts, index=changes.index, dtype=object).groupby(changes["event_id"]).agg("; ".join)
     return df["event_id"].map(joined).fillna("")
-
-
-def _bounds_text(row, tax: TimeAxis) -> str:
-    parts = []
-    for side, lo, hi, days_lo, days_hi in (("start", "start_earliest", "start_latest", "day_start_earliest",
-                                            "day_start_latest"),
-                                           ("end", "end_earliest", "end_latest", "day_end_earliest",
-                                            "day_end_latest")):
-        a, b = getattr(row, days_lo), getattr(row, days_hi)
-        if pd.isna(a) or pd.isna(b) or a == b:
-            continue
-        if tax.calendar:
-            parts.append(f"{side} between {getattr(row, lo)} and {getattr(row, hi)}")
-        else:
-            parts.append(f"{side} between {tax.describe_days(a)} and {tax.describe_days(b)}")
-    if not parts and row.approximate:
-        parts.append("approximate date")
-    return "; ".join(parts)
 
 
 def _with_slots(df: pd.DataFrame, window: tuple[float, float]) -> pd.DataFrame:
@@ -506,6 +542,7 @@ def _with_slots(df: pd.DataFrame, window: tuple[float, float]) -> pd.DataFrame:
     hi = df[["day_start_latest", "day_start"]].max(axis=1)
     hi = hi.where(~df["has_end"], df[["day_end_latest", "day_end"]].max(axis=1))
     hi = hi.where(~df["open_end"], df["day_start"] + stub)
+    hi = hi.where(~df["faded_end"], df["day_end_latest"].fillna(window[1]).clip(lower=df["day_start"]))
     df = df.assign(occ_lo=lo, occ_hi=hi, slot=0, stub_days=stub)
     order = df.sort_values(["occ_lo", "occ_hi"])
     ends: dict[str, list[float]] = {}  # per lane, where each of its slots is free again
@@ -628,7 +665,7 @@ def _uncertainty_spans(df: pd.DataFrame, ctx: _Lanes) -> list[alt.Chart]:
     df = df.assign(hex=_hex_color(df))
     starts = df[df["x_lo"].notna() & (df["day_start_latest"] > df["day_start_earliest"])]
     starts = starts.assign(span_lo=starts["x_lo"], span_hi=starts["x_hi"])
-    ends = df[df["end_uncertain"]]
+    ends = df[df["end_uncertain"] & ~df["faded_end"]]  # a faded end shows its window itself
     ends = ends.assign(span_lo=ends["x_end_lo"], span_hi=ends["x_end_hi"])
     spans = pd.concat([starts, ends], ignore_index=True)
     if spans.empty:
@@ -642,7 +679,7 @@ def _uncertainty_spans(df: pd.DataFrame, ctx: _Lanes) -> list[alt.Chart]:
 
 def _therapy_bars(df: pd.DataFrame, ctx: _Lanes) -> list[alt.Chart]:
     """Intervals with a known end as bars, filled by drug (systemic therapy) or by kind."""
-    bars = df[df["has_end"]]
+    bars = df[df["has_end"] & ~df["faded_end"]]
     if bars.empty:
         return []
     data = _columns(bars, "lane", "y", "x", "x_end", "bar_key")
@@ -667,23 +704,34 @@ def _bar_color(df: pd.DataFrame, legend: bool = True) -> alt.Color:
                      legend=shown if drugs and legend else None)
 
 
-def _open_end_stubs(df: pd.DataFrame, ctx: _Lanes) -> list[alt.Chart]:
-    """A therapy whose end the source does not give: a start tick and a stub that fades out, never a fake bar."""
-    open_ = df[df["open_end"]].assign(hex=lambda d: _hex_color(d))
+def _fading_ends(df: pd.DataFrame, ctx: _Lanes) -> list[alt.Chart]:
+    """Intervals never drawn as a course they did not have. A therapy whose end is not reported is solid up to
+    the last point the case ties to it (a response, a progression, a dose change while it ran) and fades out
+    from there to its latest possible end (the next line, death, the last follow-up); an interval whose end is
+    known only within a window is solid to the earliest end and fades over the window; any other interval whose
+    end is not reported (a symptom) is a start tick and a short stub that fades out."""
+    open_ = df[df["faded_end"] | df["open_end"]].assign(hex=lambda d: _hex_color(d))
     if open_.empty:
         return []
+    therapy, other = open_[open_["faded_end"]], open_[~open_["faded_end"]]
+    fade_lo = pd.concat([therapy["fade_lo"], other["day_start"]])
+    fade_hi = pd.concat([therapy["fade_hi"], other["day_start"] + other["stub_days"]])
+    both = pd.concat([therapy, other]).assign(fade_lo=fade_lo, fade_hi=fade_hi)
     pieces = []
     for i, opacity in enumerate(STUB_OPACITIES):
-        share = open_["stub_days"] / len(STUB_OPACITIES)
-        pieces.append(open_.assign(seg_lo=ctx.tax.at(open_["day_start"] + i * share),
-                                   seg_hi=ctx.tax.at(open_["day_start"] + (i + 1) * share),
-                                   opacity=opacity))
+        share = (both["fade_hi"] - both["fade_lo"]) / len(STUB_OPACITIES)
+        pieces.append(both.assign(seg_lo=ctx.tax.at(both["fade_lo"] + i * share),
+                                  seg_hi=ctx.tax.at(both["fade_lo"] + (i + 1) * share), opacity=opacity))
+    solid = therapy[therapy["fade_lo"] > therapy["day_start"]]
+    pieces.append(solid.assign(seg_lo=solid["x"], seg_hi=ctx.tax.at(solid["fade_lo"]), opacity=1.0))
     segments = _columns(pd.concat(pieces, ignore_index=True), "lane", "y", "seg_lo", "seg_hi", "bar_key",
                         "opacity")
     stub = _lane_chart(segments, ctx).mark_rule(strokeWidth=BAR_PX, strokeCap="butt", clip=True).encode(
-        x=ctx.x("seg_lo"), x2=ctx.x2("seg_hi"), color=_bar_color(df, legend=not df["has_end"].any()),
-        opacity=alt.Opacity("opacity:Q", scale=None), tooltip=_tooltip(segments))
-    ticks = _columns(open_, "lane", "y", "x", "hex")
+        x=ctx.x("seg_lo"), x2=ctx.x2("seg_hi"), opacity=alt.Opacity("opacity:Q", scale=None),
+        color=_bar_color(df, legend=not (df["has_end"] & ~df["faded_end"]).any()), tooltip=_tooltip(segments))
+    ticks = _columns(open_[open_["open_end"]], "lane", "y", "x", "hex")
+    if ticks.empty:
+        return [stub]
     tick = _lane_chart(ticks, ctx).mark_tick(orient="vertical", thickness=4, size=BAR_PX + 8, clip=True).encode(
         x=ctx.x("x"), color=alt.Color("hex:N", scale=None), tooltip=_tooltip(ticks))
     return [stub, tick]
@@ -701,23 +749,34 @@ def dose_change_frame(events: pd.DataFrame) -> pd.DataFrame:
         for text in str(row.dose_changes).split("; "):
             match = _DOSE_CHANGE.match(text)
             when, what = (match["when"], match["what"]) if match else ("", text)
+            low, day, high = _change_days(when, origin)
             rows.append({"event_id": row.event_id, "lane": row.lane, "when": when, "what": what,
-                         "text": text, "day": _change_day(when, origin)})
-    return pd.DataFrame(rows, columns=["event_id", "lane", "when", "what", "text", "day"])
+                         "text": text, "day": day, "day_earliest": low, "day_latest": high})
+    return pd.DataFrame(rows, columns=["event_id", "lane", "when", "what", "text", "day", "day_earliest",
+                                       "day_latest"])
+
+
+def _change_days(when: str, origin: pd.Timestamp | None) -> tuple[float, float, float]:
+    """Earliest, drawn and latest day offset of a dose change's date as the events table says it ('2021-10-16',
+    '2021-09 – 2021-11', 'day 397', 'day 380–410'); drawn is the middle of the bounds, or the one known bound.
+    NaN where it cannot be placed (an open side stays NaN)."""
+    nan = float("nan")
+    found = when_read(when)
+    if found is None:
+        return nan, nan, nan
+    bounds, relative = found
+    zero = 0
+    if not relative:
+        if origin is None:
+            return nan, nan, nan
+        zero = (origin.tz_convert(None) if origin.tzinfo else origin).to_pydatetime().date().toordinal()
+    low, high = (nan if d is None else float(d - zero) for d in (bounds.earliest, bounds.latest))
+    known = [d for d in (low, high) if d == d]
+    return low, float(round(sum(known) / len(known))), high
 
 
 def _change_day(when: str, origin: pd.Timestamp | None) -> float:
-    """Day offset of 'day 397', '2021-10-16', '2021-10' (its middle) or '2021' (its middle); NaN if unreadable."""
-    day = _DAY.match(when.strip())
-    if day:
-        return float(day.group(1))
-    text = when.strip().lstrip("~")
-    if origin is None or not re.fullmatch(r"\d{4}(-\d\d){0,2}", text):
-        return float("nan")
-    first = _first_day(pd.Series([text])).iloc[0]
-    period = {4: pd.DateOffset(years=1), 7: pd.DateOffset(months=1), 10: pd.DateOffset(days=1)}[len(text)]
-    last = first + period - pd.Timedelta(days=1)
-    return float(round((first + (last - first) / 2 - origin) / pd.Timedelta(days=1)))
+    return _change_days(when, origin)[1]
 
 
 def _dose_change_marks(df: pd.DataFrame, ctx: _Lanes) -> list[alt.Chart]:
@@ -729,10 +788,9 @@ def _dose_change_marks(df: pd.DataFrame, ctx: _Lanes) -> list[alt.Chart]:
     where = df.drop_duplicates("event_id").set_index("event_id")[["y"]]
     changes = changes.join(where, on="event_id").assign(x=lambda d: ctx.tax.at(d["day"]))
     changes["short"] = changes["what"].str.replace(r"\s*\([^)]*\)\s*$", "", regex=True)
-    written = ctx.tax.calendar or df["start"].eq("").all()
     changes["label"] = "Dose change"
-    changes["when_text"] = changes["text"] if written else (changes["day"].map(ctx.tax.describe_days) + ": "
-                                                            + changes["what"])
+    relative = [f"{say_days(c.day_earliest, c.day_latest)}: {c.what}" for c in changes.itertuples()]
+    changes["when_text"] = changes["text"] if _shows_written(df, ctx.tax) else relative
     tooltip = [alt.Tooltip("label:N", title="Event"), alt.Tooltip("when_text:N", title="Dose change")]
     data = changes[["lane", "y", "x", "short", "label", "when_text"]].reset_index(drop=True)
     base = _lane_chart(data, ctx).encode(x=ctx.x("x"), tooltip=tooltip)
@@ -795,7 +853,7 @@ def _point_labels(df: pd.DataFrame, ctx: _Lanes) -> list[alt.Chart]:
         x=ctx.x("x"), text="tag:N", tooltip=_tooltip(data))]
 
 
-_TIMELINE_LAYERS = (_category_shading, _day_zero_rule, _uncertainty_spans, _therapy_bars, _open_end_stubs,
+_TIMELINE_LAYERS = (_category_shading, _day_zero_rule, _uncertainty_spans, _therapy_bars, _fading_ends,
                     _dose_change_marks, _ongoing_arrows, _event_points, _point_labels)
 
 
@@ -808,15 +866,18 @@ def _band_layers(bands: pd.DataFrame | None, tax: TimeAxis, x, x2, *, labels: bo
                  window: tuple[float, float] | None = None, width: int = DEFAULT_WIDTH) -> list[alt.Chart]:
     """Light bands over each systemic therapy period, labelled with the drug in the top panel.
 
-    A therapy whose end is not reported gets a short fading band, as its bar does on the timeline.
+    A therapy whose end is not reported, or known only within a window, is solid while it certainly ran and
+    fades out over when it may have ended, as its bar does on the timeline.
     """
     if bands is None or bands.empty:
         return []
     df = bands.reset_index(drop=True).copy()
     df[_day_columns(df).columns] = _day_columns(df)
-    known = df[df["day_end"].notna()].assign(band_lo=lambda d: tax.at(d["day_start"]),
-                                               band_hi=lambda d: tax.at(d["day_end"]), opacity=0.14)
-    stubs = _band_stubs(df[df["day_end"].isna()], tax)
+    ongoing = df["ongoing"].fillna(False).astype(bool)
+    exact_end = df["day_end"].notna() & (ongoing | df["day_end_earliest"].eq(df["day_end_latest"]).fillna(False))
+    known = df[exact_end].assign(band_lo=lambda d: tax.at(d["day_start"]), band_hi=lambda d: tax.at(d["day_end"]),
+                                 opacity=0.14)
+    stubs = _band_stubs(df[~exact_end], tax)
     data = pd.concat([known, stubs], ignore_index=True)
     data = data.assign(hex=data["lane"].map(theme.drug_color))
     data = data[["band_lo", "band_hi", "hex", "opacity", "label", "date_text", "end_text"]]
@@ -835,7 +896,7 @@ def _band_layers(bands: pd.DataFrame | None, tax: TimeAxis, x, x2, *, labels: bo
 def _band_labels(df: pd.DataFrame, tax: TimeAxis, x, window: tuple[float, float], width: int) -> list[alt.Chart]:
     """The drug over each band in view, from the band's start or the window's left edge, cut to the room before
     the next label (labels sit outside the plot, so one outside the window would widen the chart)."""
-    end = df["day_end"].fillna(df["day_start"])
+    end = df["day_end"].fillna(df["day_end_latest"]).fillna(df["day_end_earliest"]).fillna(df["day_start"])
     first = df[(end >= window[0]) & (df["day_start"] <= window[1])].copy()
     if first.empty:
         return []
@@ -869,13 +930,17 @@ def _fit_labels(texts: pd.Series, days: pd.Series, window: tuple[float, float] |
     return pd.Series([fit(t, c) for t, c in zip(texts, room)], index=texts.index)
 
 
-def _band_stubs(open_: pd.DataFrame, tax: TimeAxis, days: float = 30) -> pd.DataFrame:
-    pieces = []
-    for i, opacity in enumerate((0.14, 0.08, 0.04)):
-        pieces.append(open_.assign(band_lo=tax.at(open_["day_start"] + i * days / 3),
-                                   band_hi=tax.at(open_["day_start"] + (i + 1) * days / 3),
-                                   opacity=opacity))
-    return pd.concat(pieces, ignore_index=True) if pieces else open_
+def _band_stubs(open_: pd.DataFrame, tax: TimeAxis, days: float = 60) -> pd.DataFrame:
+    """Bands of therapies whose end is not reported or uncertain: solid to the earliest possible end, then fading
+    out to the latest (or for `days` where nothing bounds it), as the timeline draws them."""
+    solid_until = open_["day_end_earliest"].fillna(open_["day_start"]).clip(lower=open_["day_start"])
+    fade_until = open_["day_end_latest"].fillna(solid_until + days).clip(lower=solid_until)
+    pieces = [open_.assign(band_lo=tax.at(open_["day_start"]), band_hi=tax.at(solid_until), opacity=0.14)]
+    share = (fade_until - solid_until) / 3
+    for i, opacity in enumerate((0.1, 0.06, 0.03)):
+        pieces.append(open_.assign(band_lo=tax.at(solid_until + i * share),
+                                   band_hi=tax.at(solid_until + (i + 1) * share), opacity=opacity))
+    return pd.concat(pieces, ignore_index=True)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -963,7 +1028,8 @@ def lesion_chart(measurements: pd.DataFrame, assessments: pd.DataFrame | None = 
     if measurements.empty and findings.empty:
         return _empty_chart("No measurements in this case", width)
     tax = time_axis(axis, unit, day_zero_label, therapy_bands, imaging, measurements)
-    extent = _extent_days(measurements.get("day_start_earliest"), measurements.get("day_start_latest"),
+    extent = _extent_days(measurements.get("day_start"), measurements.get("day_start_earliest"),
+                          measurements.get("day_start_latest"), findings.get("day_start"),
                           findings.get("day_start_earliest"), findings.get("day_start_latest"),
                           pd.Series(assessments["day"], dtype="float64"))
     window = _domain_days(tax, domain, _with_current_therapy(extent, therapy_bands))
@@ -1037,8 +1103,7 @@ def _qualitative_imaging(imaging: pd.DataFrame | None, measurements: pd.DataFram
 
 def _when_measured(frame: pd.DataFrame, tax: TimeAxis) -> pd.Series:
     """The measurement or marker date as written (calendar axis, or a case without calendar), else its offset."""
-    written = tax.calendar or frame["start"].eq("").all()
-    return frame["start"] if written else frame["day_start"].map(tax.describe_days)
+    return _when_of(frame, tax)
 
 
 def _lesion_panel(measurements: pd.DataFrame, bands, panels: _PanelAxis, *, width: int) -> alt.LayerChart:
@@ -1046,13 +1111,12 @@ def _lesion_panel(measurements: pd.DataFrame, bands, panels: _PanelAxis, *, widt
     df = measurements.reset_index(drop=True).copy()
     df[_day_columns(df).columns] = _day_columns(df)
     df["x"] = panels.at(df["day_start"])
-    df["x_lo"], df["x_hi"] = panels.at(df["day_start_earliest"]), panels.at(df["day_start_latest"])
+    df = _spans(df, panels.at, panels.window)
     df["target_text"] = df["target"].map({True: "target lesion", False: "non-target lesion"})
     df["recist_text"] = df["recist_mm"].map(lambda v: f"{v:g} mm") + df["nodal"].map(
         {True: " (short axis: lymph node)", False: " (longest diameter)"})
     df["value_text"] = df["recist_mm"].map(lambda v: f"{v:g}")
     df["when"] = _when_measured(df, panels.tax)
-    df["certainty"] = (df["day_start_latest"] > df["day_start_earliest"]).map({True: "uncertain", False: "exact"})
     lesions = list(dict.fromkeys(df["lesion_label"]))
     color = alt.Color("lesion_label:N", scale=alt.Scale(domain=lesions, range=list(theme.PALETTE[:len(lesions)])),
                       legend=alt.Legend(title="Lesion", columns=1, labelLimit=900, orient="bottom"))
@@ -1079,6 +1143,15 @@ def _lesion_panel(measurements: pd.DataFrame, bands, panels: _PanelAxis, *, widt
     ]
     return alt.layer(*layers).properties(width=width, height=130, title=_panel_title(
         "Lesion size (mm): longest diameter, short axis for lymph nodes", band_labels=_has_bands(bands)))
+
+
+def _spans(frame: pd.DataFrame, at, window: tuple[float, float]) -> pd.DataFrame:
+    """Each date's bounds on the axis (x_lo, x_hi), a side nothing bounds drawn to the edge of the view, and
+    whether the date is known to the day ('exact') or only within that span ('uncertain')."""
+    low = frame["day_start_earliest"].fillna(window[0])
+    high = frame["day_start_latest"].fillna(window[1])
+    certainty = (high > low).map({True: "uncertain", False: "exact"})
+    return frame.assign(x_lo=at(low).to_numpy(), x_hi=at(high).to_numpy(), certainty=certainty)
 
 
 def _outline(color: alt.Color) -> alt.Stroke:
@@ -1150,9 +1223,8 @@ def _sum_points(assessments: pd.DataFrame, measurements: pd.DataFrame, panels: _
     if scans is not None:  # a scan sits where its measurements do, even when the caller re-based day 0
         a["day"] = a["event_id"].map(pd.to_numeric(scans["day_start"], errors="coerce")).fillna(a["day"])
     a["x"] = panels.at(a["day"])
-    written = scans["start"] if scans is not None else pd.Series(dtype=str)
-    by_day = a["day"].map(panels.tax.describe_days)
-    a["when"] = a["event_id"].map(written).fillna(by_day) if panels.tax.calendar else by_day
+    said = _when_of(scans, panels.tax) if scans is not None else pd.Series(dtype=str)
+    a["when"] = a["event_id"].map(said).fillna(a["day"].map(lambda d: say_days(d, d)))
     a["sum_text"] = a["sum_mm"].map(lambda v: "not measured" if pd.isna(v) else f"{v:g} mm")
     a["change_text"] = [_change_text(r) for r in a.itertuples()]
     a["threshold_text"] = [f"PR at or below {r.pr_threshold_mm:g} mm; PD at or above {r.pd_threshold_mm:g} mm "
@@ -1209,11 +1281,14 @@ def _findings_panel(findings: pd.DataFrame, bands, panels: _PanelAxis, *, width:
     f = findings.copy()
     f["row"] = range(len(f))
     f["x"] = panels.at(f["day_start"])
-    f["x_lo"], f["x_hi"] = panels.at(f["day_start_earliest"]), panels.at(f["day_start_latest"])
-    f["certainty"] = (f["day_start_latest"] > f["day_start_earliest"]).map({True: "uncertain", False: "exact"})
-    # Labels of late studies run leftwards, so none runs off the right edge.
-    f["side"] = ((f["day_start"] - panels.window[0]) / (panels.window[1] - panels.window[0])).gt(0.55).map(
-        {True: "left", False: "right"})
+    f = _spans(f, panels.at, panels.window)
+    # The label goes where its span leaves more room (late studies leftwards), so none runs off an edge; a date
+    # open on both sides spans the whole view and takes its label over the symbol.
+    lo, hi = panels.window
+    room_right = hi - f["day_start_latest"].fillna(hi)
+    room_left = f["day_start_earliest"].fillna(lo) - lo
+    f["side"] = room_right.ge(room_left).map({True: "right", False: "left"}).where(
+        f["day_start_latest"].notna() | f["day_start_earliest"].notna(), "over")
     f["when"] = _event_when(f, panels.tax)
     trends = [t for t in TREND_COLORS if t in set(f["trend"])]
     trend_scale = alt.Scale(domain=trends, range=[TREND_COLORS[t] for t in trends])
@@ -1235,7 +1310,8 @@ def _findings_panel(findings: pd.DataFrame, bands, panels: _PanelAxis, *, width:
             tooltip=_tooltip(data, fields)),
     ]
     # The text starts past the date span (not over it): right of the latest date, or left of the earliest.
-    for side, align, dx, anchor in (("right", "left", 12, "x_hi"), ("left", "right", -12, "x_lo")):
+    for side, align, dx, anchor in (("right", "left", 12, "x_hi"), ("left", "right", -12, "x_lo"),
+                                    ("over", "left", 12, "x")):
         layers.append(base.transform_filter(f"datum.side === '{side}'").mark_text(
             align=align, dx=dx, fontSize=14, clip=False).encode(x=panels.x(anchor), text="label:N",
                                                                tooltip=_tooltip(data, fields)))
@@ -1245,8 +1321,7 @@ def _findings_panel(findings: pd.DataFrame, bands, panels: _PanelAxis, *, width:
 
 def _event_when(frame: pd.DataFrame, tax: TimeAxis) -> pd.Series:
     """The date as written on the calendar axis (or for a case without calendar), else the day offset."""
-    written = tax.calendar or frame["start"].eq("").all()
-    return frame["date_text"] if written else frame["day_start"].map(tax.describe_days)
+    return _when_of(frame, tax)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -1289,9 +1364,10 @@ def marker_chart(markers: pd.DataFrame, *, therapy_bands: pd.DataFrame | None = 
         return _empty_chart("No marker values in this case", width)
     tax = time_axis(axis, unit, day_zero_label, therapy_bands, markers)
     df = _marker_frame(markers, tax)
-    extent = _extent_days(df["day_start_earliest"], df["day_start_latest"])
+    extent = _extent_days(df["day_start"], df["day_start_earliest"], df["day_start_latest"])
     window = _domain_days(tax, domain, _with_current_therapy(extent, therapy_bands))
     panels = _PanelAxis(tax, _axis_domain(tax, window), window)
+    df = _spans(df, tax.at, window)
     flags = set(df.loc[df["value"].notna(), "flag_text"])
     builders = []
     for i, (_, rows) in enumerate(_marker_groups(df)):
@@ -1309,8 +1385,7 @@ def _marker_frame(markers: pd.DataFrame, tax: TimeAxis) -> pd.DataFrame:
     for limit in ("ref_low", "ref_high"):
         df[limit] = pd.to_numeric(df[limit], errors="coerce")
     df["x"] = tax.at(df["day_start"])
-    df["x_lo"], df["x_hi"] = tax.at(df["day_start_earliest"]), tax.at(df["day_start_latest"])
-    df["certainty"] = (df["day_start_latest"] > df["day_start_earliest"]).map({True: "uncertain", False: "exact"})
+
     df["flag_text"] = df["flag"].fillna("").replace("", "not stated")
     df["value_text"] = [_value_text(r) for r in df.itertuples()]
     df["label_text"] = [f"{r.value:g}{FLAG_ARROWS.get(r.flag, '')}" if pd.notna(r.value) else ""

@@ -117,7 +117,8 @@ def swimmer_chart(rows: pd.DataFrame, *, align: str = "diagnosis", sort: str = "
     alt.LayerChart
         x: months since day 0 of the alignment, from at most ``PRIOR_MONTHS`` before day 0 (older therapy is
         counted by a left-pointing mark at the edge, named in its tooltip). Bars coloured like the case view
-        (``theme.drug_color``); a fading stub for a therapy whose end is not reported; an arrow after a therapy
+        (``theme.drug_color``), solid while the therapy certainly ran and fading over when it may have ended (an
+        end not reported, or known only within a window); an arrow after a therapy
         ongoing at the last follow-up; response categories as letters above the bar; progression and death
         with the case view's symbols; a bar tick at the last follow-up. Tooltips: patient, event, agent, dose,
         months.
@@ -203,30 +204,47 @@ def _lane_label(patient: str, step: int) -> list[str]:
 
 def _swimmer_frame(rows: pd.DataFrame) -> pd.DataFrame:
     df = rows.reset_index(drop=True).copy()
-    for name in ("start_month", "end_month", "start_month_earliest", "start_month_latest"):
-        df[name] = pd.to_numeric(df[name], errors="coerce").astype("float64")
+    for name in ("start_month", "end_month", "start_month_earliest", "start_month_latest", "end_month_earliest",
+                 "end_month_latest"):
+        df[name] = pd.to_numeric(df[name], errors="coerce").astype("float64") if name in df else float("nan")
     df["ongoing"] = df["ongoing"].fillna(False).astype(bool)
     therapy = df["category"].eq("therapy")
     df["has_end"] = therapy & df["end_month"].notna()
     df["open_end"] = therapy & df["end_month"].isna()
+    # Solid while it certainly ran, faded over when it may have ended (as on the case timeline): an end not
+    # reported, or known only within a window.
+    width = df["end_month_latest"] - df["end_month_earliest"]
+    uncertain = width.ge(0.05) | (df["end_month_earliest"].notna() & df["end_month_latest"].isna())
+    df["faded_end"] = df["open_end"] | (df["has_end"] & ~df["ongoing"] & uncertain)
     df["agent"] = df["agent"].fillna("").where(df["agent"].fillna("").ne(""), df["label"])
     df["dose"] = df["detail"].fillna("").where(therapy, "")
-    used = ["category", "start_month", "end_month", "ongoing", "start_month_earliest", "start_month_latest"]
+    used = ["category", "end_month", "ongoing", "start_month_earliest", "start_month_latest", "end_month_earliest",
+            "end_month_latest"]
     df["months"] = [_months_text(r) for r in df[used].itertuples(index=False)]
     return df
 
 
 def _months_text(row) -> str:
-    """'month 1.1 to 6.1 (5.0 months)', 'from month 7.0, end not reported', 'month 28.0 (between 21.5 and 34.5)'."""
-    if row.category == "therapy":
-        if pd.isna(row.end_month):
-            return f"from month {row.start_month:.1f}, end not reported"
-        span = f"month {row.start_month:.1f} to {row.end_month:.1f} ({row.end_month - row.start_month:.1f} months)"
-        return span + (", ongoing at last follow-up" if row.ongoing else "")
-    text = f"month {row.start_month:.1f}"
-    if row.start_month_latest - row.start_month_earliest >= 0.1:
-        text += f" (between {row.start_month_earliest:.1f} and {row.start_month_latest:.1f})"
-    return text
+    """The dates as precisely as they are known, in months since day 0: 'month 1.1 to 6.1', 'months 0.0–1.0 to
+    month 6.1, ongoing at last follow-up', 'month 7.0, end not reported (months 11.0–19.5)'."""
+    start = _span(row.start_month_earliest, row.start_month_latest)
+    if row.category != "therapy":
+        return start
+    end = _span(row.end_month_earliest, row.end_month_latest)
+    if pd.isna(row.end_month):
+        return f"{start}, end not reported" + (f" ({end})" if end != "not dated" else "")
+    return f"{start} to {end}" + (", ongoing at last follow-up" if row.ongoing else "")
+
+
+def _span(low: float, high: float) -> str:
+    """'month 1.1', 'months 1.0–1.5', 'month 7.0 or later' (bounds in months; NaN is an open side)."""
+    if pd.isna(low) and pd.isna(high):
+        return "not dated"
+    if pd.isna(high):
+        return f"month {low:.1f} or later"
+    if pd.isna(low):
+        return f"month {high:.1f} or earlier"
+    return f"month {low:.1f}" if f"{low:.1f}" == f"{high:.1f}" else f"months {low:.1f}–{high:.1f}"
 
 
 def _window(df: pd.DataFrame) -> tuple[float, float]:
@@ -248,10 +266,14 @@ def _clipped(df: pd.DataFrame, window: tuple[float, float]) -> pd.DataFrame:
     earlier and runs into the window starts at the edge."""
     lo = window[0]
     stub = (window[1] - window[0]) * STUB_FRACTION
-    end = df["start_month"].where(~df["has_end"], df["end_month"]).where(~df["open_end"], df["start_month"] + stub)
+    solid_until = df["end_month_earliest"].fillna(df["start_month"]).clip(lower=df["start_month"])
+    fade_until = df["end_month_latest"].fillna(window[1]).clip(lower=solid_until)
+    end = df["start_month"].where(~df["has_end"], df["end_month"]).where(~df["faded_end"], fade_until)
     df = df.assign(before=end < lo, stub=stub)
     df["x"] = df["start_month"].clip(lower=lo)
     df["x_end"] = df["end_month"].clip(lower=lo)
+    df["fade_lo"] = solid_until.clip(lower=lo).where(df["faded_end"])
+    df["fade_hi"] = fade_until.clip(lower=lo).where(df["faded_end"])
     return df
 
 
@@ -260,7 +282,7 @@ def _with_slots(df: pd.DataFrame, window: tuple[float, float]) -> pd.DataFrame:
     therapy = df[df["category"].eq("therapy") & ~df["before"]].sort_values(["case_id", "x", "start_month"])
     # A switch of therapy on the same day, or with dates that overlap by a few days, stays on one row.
     tolerance = max(0.25, (window[1] - window[0]) * 0.005)
-    therapy_ends = therapy["x_end"].where(therapy["has_end"], therapy["x"] + therapy["stub"])
+    therapy_ends = therapy["x_end"].where(therapy["has_end"] & ~therapy["faded_end"], therapy["fade_hi"])
     slot_of, lane, ends = {}, None, []
     # One pass over plain values, patient after patient (a loop over DataFrame rows takes seconds for 1,000).
     for index, case_id, x, end in zip(therapy.index, therapy["case_id"], therapy["x"], therapy_ends):
@@ -342,7 +364,7 @@ def _drug_color(df: pd.DataFrame, legend: bool = True) -> alt.Color:
 
 def _therapy_bars(df: pd.DataFrame, ctx: _Swim) -> list[alt.Chart]:
     bars = _visible(df, "therapy")
-    bars = bars[bars["has_end"]].assign(dy=lambda d: d["bar_dy"])
+    bars = bars[bars["has_end"] & ~bars["faded_end"]].assign(dy=lambda d: d["bar_dy"])
     if bars.empty:
         return []
     return [ctx.lane(bars, "x", "x_end", "agent", tooltip=_THERAPY_TOOLTIP).mark_bar(
@@ -350,20 +372,27 @@ def _therapy_bars(df: pd.DataFrame, ctx: _Swim) -> list[alt.Chart]:
         x=ctx.x("x"), x2="x_end:Q", color=_drug_color(df))]
 
 
-def _open_end_stubs(df: pd.DataFrame, ctx: _Swim) -> list[alt.Chart]:
-    """A therapy whose end is not reported: a start tick and a short stub that fades out, never a fake bar."""
-    open_ = _visible(df, "therapy")
-    open_ = open_[open_["open_end"]].assign(dy=lambda d: d["bar_dy"])
-    if open_.empty:
+def _fading_ends(df: pd.DataFrame, ctx: _Swim) -> list[alt.Chart]:
+    """A therapy never drawn as a course it did not have: solid while it certainly ran (to the last point the case
+    ties to it, or to its earliest end) and fading out over when it may have ended (to the next line, death or the
+    last follow-up, or over its end's window); a start tick where the end is not reported."""
+    fading = _visible(df, "therapy")
+    fading = fading[fading["faded_end"]].assign(dy=lambda d: d["bar_dy"])
+    if fading.empty:
         return []
-    share = open_["stub"] / len(STUB_OPACITIES)
-    pieces = [open_.assign(seg_lo=open_["x"] + i * share, seg_hi=open_["x"] + (i + 1) * share, opacity=o)
-              for i, o in enumerate(STUB_OPACITIES)]
+    share = (fading["fade_hi"] - fading["fade_lo"]) / len(STUB_OPACITIES)
+    pieces = [fading.assign(seg_lo=fading["fade_lo"] + i * share, seg_hi=fading["fade_lo"] + (i + 1) * share,
+                            opacity=o) for i, o in enumerate(STUB_OPACITIES)]
+    solid = fading[fading["fade_lo"] > fading["x"]]
+    pieces.append(solid.assign(seg_lo=solid["x"], seg_hi=solid["fade_lo"], opacity=1.0))
     segments = pd.concat(pieces, ignore_index=True)
-    legend = not df["has_end"].any()
+    legend = not (df["has_end"] & ~df["faded_end"]).any()
     stub = ctx.lane(segments, "seg_lo", "seg_hi", "agent", "opacity", tooltip=_THERAPY_TOOLTIP).mark_bar(
         orient="horizontal", height=BAR_PX, clip=True).encode(
         x=ctx.x("seg_lo"), x2="seg_hi:Q", color=_drug_color(df, legend), opacity=alt.Opacity("opacity:Q", scale=None))
+    open_ = fading[fading["open_end"]]
+    if open_.empty:
+        return [stub]
     ticks = open_.assign(hex=open_["agent"].map(theme.drug_color))
     tick = ctx.lane(ticks, "x", "hex", tooltip=_THERAPY_TOOLTIP).mark_tick(
         orient="vertical", thickness=4, size=BAR_PX + 8, opacity=1, clip=True).encode(
@@ -494,7 +523,8 @@ def _swimmer_key(df: pd.DataFrame) -> alt.TitleParams:
     """A one-line key under the chart, naming only the conventions the plot uses."""
     items = [(df["category"].eq("response").any(), "CR PR SD PD: response"),
              ((df["ongoing"] & df["has_end"] & ~df["before"]).any(), "► ongoing"),
-             ((df["open_end"] & ~df["before"]).any(), "fading stub: end not reported"),
+             ((df["faded_end"] & ~df["before"]).any(), "fading bar: solid while it certainly ran, faded where it "
+                                                       "may have ended"),
              (df["before"].any(), "◄ earlier therapy")]
     text = "   ·   ".join(text for shown, text in items if shown)
     return alt.TitleParams(text=text, orient="bottom", anchor="start", fontSize=theme.LABEL_SIZE,
@@ -502,7 +532,7 @@ def _swimmer_key(df: pd.DataFrame) -> alt.TitleParams:
 
 
 _SWIMMER_LAYERS = (_lane_shading, _day_zero_rule, _follow_up_lines, _uncertainty_spans, _therapy_bars,
-                   _open_end_stubs, _ongoing_arrows, _earlier_therapy, _event_symbols, _response_letters)
+                   _fading_ends, _ongoing_arrows, _earlier_therapy, _event_symbols, _response_letters)
 
 
 # ---------------------------------------------------------------------------------------------------------------

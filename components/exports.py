@@ -31,6 +31,7 @@ from timelines.deidentify import REMOVED_COLUMNS, deidentify_tables, scrub_text
 from timelines.summary import case_summary
 from timelines.tables import event_table, marker_table, measurement_table, rebase_days
 from timelines.timeline import Timeline
+from timelines.when import say_months
 from components.texts import KEY_KINDS, key_outcomes, line_text, outcome_value, patient_text
 
 from . import charts, theme
@@ -359,7 +360,6 @@ def _title_slide(case: CaseExport, missing: list[str]) -> Slide:
     for d in summary["diagnoses"]:
         row = case.events[case.events["event_id"].eq(d["id"]) & case.events["kind"].eq("diagnosis")]
         when = _side(case, row.iloc[0].to_dict(), "start") if not row.empty else ""
-        when = when if case.calendar else f"month {when}"
         left.append(("item", " · ".join(x for x in (d["label"], when, d.get("stage") or "") if x)))
     left.append(("heading", "Lines of therapy"))
     left += [("item", f"Line {line['line']} · {line_text(line)}") for line in summary["lines"]] or \
@@ -405,8 +405,8 @@ def event_rows(case: CaseExport) -> list[tuple[str, str, str]]:
 
 
 def _when(case: CaseExport, row: dict) -> str:
-    """'2022-09-16 → 2024-10, ongoing', '2007-07 to 2011-09' (a date known within a range); in months since day 0
-    on the relative axis ('12.4 → 37.4, ongoing')."""
+    """'2022-09-16 → 2024-10-08 or later, ongoing', '2007-07 – 2011-09' (a date known within a range); in months
+    since day 0 on the relative axis ('month 12.4 → month 37.4 or later, ongoing')."""
     start = _side(case, row, "start")
     if row.get("shape") != "interval":
         return start
@@ -416,31 +416,15 @@ def _when(case: CaseExport, row: dict) -> str:
     return f"{start} → {end}" if end else f"{start} →, end not reported"
 
 
-WIDE_RANGE_DAYS = 365  # a date known only within a wider range is shown as the range, a narrower one as "~"
-
-
-def _days_between(first: str, last: str) -> int:
-    try:
-        return (pd.Timestamp(last) - pd.Timestamp(first)).days
-    except ValueError:
-        return 0
-
-
 def _side(case: CaseExport, row: dict, side: str) -> str:
-    """The start or the end of an event at the precision it is known."""
-    ranged = row.get("precision" if side == "start" else "end_precision") == "range"
-    approx = "~" if ranged or (side == "start" and row.get("approximate")) else ""
-    if case.calendar:
-        text, lo, hi = (str(row.get(k) or "") for k in (side, f"{side}_earliest", f"{side}_latest"))
-        if ranged and lo and hi and _days_between(lo, hi) > WIDE_RANGE_DAYS:
-            return f"{lo[:7]} to {hi[:7]}"
-        return approx + (text[:7] if ranged else text) if text else ""
-    day, lo, hi = (row.get(k) for k in (f"day_{side}", f"day_{side}_earliest", f"day_{side}_latest"))
-    if _missing(day):
+    """The start or the end of an event as precisely as it is known (timelines.when): the table's date on the
+    calendar axis, months since day 0 from its bounds on the relative axis; '' for an end not reported."""
+    if side == "end" and _missing(row.get("day_end")):
         return ""
-    if ranged and not _missing(lo) and not _missing(hi) and float(hi) - float(lo) > WIDE_RANGE_DAYS:
-        return f"{_month_text(lo, prefix='')} to {_month_text(hi, prefix='')}"
-    return approx + _month_text(day, prefix="")
+    if case.calendar:
+        return str(row.get(side) or "")
+    low, high = row.get(f"day_{side}_earliest"), row.get(f"day_{side}_latest")
+    return say_months(low, high).replace("-", "−")
 
 
 def _dose_or_finding(row: dict) -> str:
@@ -558,12 +542,6 @@ def _source_slide(case: CaseExport) -> Slide:
         lines.append(("note", f"Case file: {case.source_name}. Every event's supporting quote from the paper is "
                               "in the case file and in the events table (CSV)."))
     return Slide("source", "Source", lines=lines)
-
-
-def _month_text(day: object, prefix: str = "month ") -> str:
-    if _missing(day):
-        return ""
-    return f"{prefix}{float(day) / DAYS_PER_MONTH:.1f}".replace("-", "−")
 
 
 def _missing(value: object) -> bool:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from timelines.clinical import months_text
+
 # The events a tumor board discusses: the key-events step of the board and the key-events slides.
 KEY_KINDS = ("diagnosis", "surgery", "chemotherapy", "targeted", "immunotherapy", "endocrine", "radiotherapy",
              "response", "progression", "adverse_event", "status", "molecular")
@@ -43,9 +45,7 @@ def line_text(line: dict) -> str:
     agents = ", ".join(f"{t['agent']} {t['dose']}" if t.get("dose") else t["agent"] for t in line["therapies"])
     if line["months_min"] is None:
         return f"{agents}, end not reported"
-    low, high = round(line["months_min"]), round(line["months_max"])
-    span = f"{low}" if low == high else f"{low}–{high}"
-    return f"{agents}, {span}{'+' if line['ongoing'] else ''} months"
+    return f"{agents}, {months_text(line['months_min'], line['months_max'], line['ongoing'])}"
 
 
 def key_outcomes(summary: dict, fallback: int = 2) -> list[dict]:

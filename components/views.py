@@ -10,6 +10,7 @@ import streamlit as st
 from components import texts
 from components.texts import key_outcomes, line_text, patient_text
 from timelines.catalog import Entry
+from timelines.when import say_days
 
 EVENT_TABLE_COLUMNS = {
     "date_text": "Date (as written)", "start": "Start", "end": "End", "precision": "Precision", "kind": "Kind",
@@ -87,7 +88,7 @@ def header_lines(summary: dict) -> list[str]:
     """Markdown lines (case text escaped): the patient, each diagnosis with date and stage, each line of therapy."""
     lines = [f"**Patient** · {escape(patient_text(summary['patient']))}"]
     for d in summary["diagnoses"]:
-        when = d["date"] or f"day {d['day']}"
+        when = d["date"] or say_days(d.get("day_earliest", d["day"]), d.get("day_latest", d["day"]))
         stage = f" · {escape(d['stage'])}" if d.get("stage") else ""
         lines.append(f"**{escape(d['label'])}** · {when}{stage}")
     for line in summary["lines"]:

@@ -72,3 +72,19 @@ def pytest_collectstart(collector):
         if getattr(plugin, "__file__", None) == str(own):
             sys.modules["conftest"] = plugin
             return
+
+
+def measured_case(case_id: str = "measured-two-targets") -> dict:
+    """A case on first-line crizotinib with two RECIST target lesions measured at baseline, a partial response
+    and progression (the bundled papers designate target lesions in one case only)."""
+    scans = [("2021-08-20", "40 mm", "20 mm"), ("crizotinib + 3 months", "25 mm", "10 mm"),
+             ("crizotinib + 9 months", "34 mm", "14 mm")]
+    events = [make_event(id="crizotinib", drug="crizotinib", dose="250 mg BID", start="2021-09-01", line=1,
+                         ongoing=None, end="crizotinib + 9 months")]
+    for i, (date, primary, node) in enumerate(scans):
+        events.append({"id": f"ct{i}", "kind": "imaging", "date": date, "modality": "CT",
+                       "measurements": [{"lesion": "primary", "size": primary}, {"lesion": "node", "size": node}]})
+    events.append({"kind": "progression", "date": "crizotinib + 9 months", "therapy": "crizotinib"})
+    lesions = [{"id": "primary", "label": "Primary tumour", "site": "lung", "target": True},
+               {"id": "node", "label": "Right hilar node", "site": "hilum", "nodal": True, "target": True}]
+    return make_case(*events, id=case_id, lesions=lesions, patient={"sex": "male", "age": 61, "smoking": "former"})

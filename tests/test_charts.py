@@ -9,7 +9,10 @@ import pytest
 
 from components import charts, theme
 from specs import find, mark_type, rows as values, scale_map, units
-from timelines import load_case
+import yaml
+
+from conftest import make_case, make_event
+from timelines import load_case, load_text
 from timelines.clinical import recist
 from timelines.tables import (MARKER_COLUMNS, MARKER_EXTRA_COLUMNS, MEASUREMENT_COLUMNS, MEASUREMENT_EXTRA_COLUMNS,
                               event_table, lane_order, marker_table, measurement_table)
@@ -165,14 +168,30 @@ def test_uncertain_dates_are_drawn_as_a_span_behind_a_hollow_symbol():
     assert certainty["NGS, ALK-positive"] == "uncertain"
 
 
-def test_therapy_with_unreported_end_is_a_fading_stub_never_a_bar():
-    _, events, _, _ = tables("ppamn-hmbox1-alk-ensartinib")
+def test_therapy_with_unreported_end_is_solid_while_it_ran_and_fades_to_its_latest_end_never_a_stub():
+    # Regression (issue: unreported ends drawn as a one-month stub read as a one-month course). The response on
+    # the therapy at 6 months says it ran until then; the next line at 12 months is the latest it can have ended.
+    case = make_case(make_event(id="tki", start="2021-01-04", ongoing=None, line=1),
+                     {"kind": "response", "date": "tki + 6 months", "category": "PR", "therapy": "tki"},
+                     make_event(id="chemo", kind="chemotherapy", drug=None, dose=None, regimen="carboplatin/pemetrexed",
+                                start="tki + 12 months", ongoing=None, duration="3 months", line=2))
+    events = event_table(load_text(yaml.safe_dump(case)))
     spec = charts.timeline_chart(events, axis="calendar").to_dict()
-    bars, stub = find(spec, "rule", color="bar_key")
-    open_ended = events.loc[events["lane"].eq("ensartinib") & events["day_end"].isna(), "label"].tolist()
-    assert open_ended and open_ended[0] not in [r["label"] for r in values(spec, bars)]
-    assert stub["encoding"]["opacity"] == {"field": "opacity", "scale": None, "type": "quantitative"}
-    assert {r["opacity"] for r in values(spec, stub) if r["label"] == open_ended[0]} == {0.55, 0.3, 0.12}
+    bars, fading = find(spec, "rule", color="bar_key")
+    assert "alectinib" not in [r["lane"] for r in values(spec, bars)]
+    segments = sorted((r for r in values(spec, fading) if r["lane"] == "alectinib"), key=lambda r: r["seg_lo"])
+    assert [r["opacity"] for r in segments] == [1.0, 0.55, 0.3, 0.12]
+    assert segments[0]["seg_lo"].startswith("2021-01-04") and segments[0]["seg_hi"].startswith("2021-07-04")
+    assert segments[-1]["seg_hi"].startswith("2022-01-04")
+
+
+def test_an_interval_other_than_a_therapy_with_unreported_end_is_a_short_stub():
+    _, events, _, _ = tables("adeno-alk-leptomeningeal-alectinib")
+    spec = charts.timeline_chart(events, axis="relative").to_dict()
+    fading = find(spec, "rule", color="bar_key")[-1]
+    cough = [r for r in values(spec, fading) if r["label"].startswith("Cough")]
+    assert cough and {r["opacity"] for r in cough} == {0.55, 0.3, 0.12}
+    assert max(r["seg_hi"] for r in cough) - min(r["seg_lo"] for r in cough) < 3  # months: a stub
 
 
 def test_death_is_a_black_cross():
@@ -190,8 +209,8 @@ def test_dose_change_is_a_tick_on_the_bar_labelled_with_the_new_dose():
     label = find(spec, "text", text="short")[0]
     rows = values(spec, label)
     assert [r["short"] for r in rows] == ["halved"]
-    assert rows[0]["x"].startswith("2021-10-16")
-    assert rows[0]["when_text"] == "2021-10-16: halved (abnormal liver function)"
+    assert rows[0]["x"].startswith("2021-10-16")  # '~alectinib + 12 months' from 2020-10: the middle of 2021-09..11
+    assert rows[0]["when_text"] == "~2021-10: halved (abnormal liver function)"
 
 
 @pytest.mark.parametrize("text, day", [("day 397: 300 mg", 397.0), ("2021-10-16: halved", 408.0),
@@ -210,7 +229,7 @@ def test_focus_domain_starts_a_quarter_before_the_latest_diagnosis_of_a_long_his
     spec = charts.timeline_chart(events, axis="calendar", domain=(lo, hi)).to_dict()
     x = find(spec, "rule", color="bar_key")[0]["encoding"]["x"]
     assert x["scale"]["domain"][0] == {"year": 2021, "month": 6, "date": 3, "utc": True}
-    assert "earlier events (2007–2012) outside this window" in x["axis"]["title"]
+    assert "earlier events (2007–2011) outside this window" in x["axis"]["title"]
 
 
 def test_focus_domain_is_none_when_the_whole_history_reads_well():

@@ -39,13 +39,17 @@ def test_alignment_changes_the_month_values(timelines):
     assert by_diagnosis["start_month"].tolist() != by_tki["start_month"].tolist()
 
 
-def test_a_therapy_without_a_reported_end_is_kept_and_flagged(timelines):
-    rows = swimmer_table(timelines).query("case_id == 'adeno-alk-miliary-alectinib' and kind == 'targeted'")
-    assert rows["end_reported"].tolist() == [False] and rows["end_month"].isna().all()
+def test_a_therapy_without_a_reported_end_is_kept_and_flagged_with_where_it_can_have_ended(timelines):
+    rows = swimmer_table(timelines).query("case_id == 'ppamn-hmbox1-alk-ensartinib' and kind == 'targeted'")
+    first_line = rows[rows["label"].str.contains("first", case=False)]
+    assert first_line["end_reported"].tolist() == [False] and first_line["end_month"].isna().all()
+    # tied to it: the progression of March-August 2024 it ran until; latest: the next line (same months)
+    assert first_line["end_month_earliest"].notna().all() and first_line["end_month_latest"].notna().all()
 
 
 def test_ongoing_therapies_and_death_are_marked(timelines):
     rows = swimmer_table(timelines)
     ongoing = set(rows[rows["ongoing"]]["case_id"])
-    assert ongoing == {"lcnec-alk-lorlatinib", "lcnec-eml4-alk-alectinib-case1", "lcnec-eml4-alk-alectinib-case2"}
+    assert ongoing == {"adeno-alk-miliary-alectinib", "lcnec-alk-lorlatinib", "lcnec-eml4-alk-alectinib-case1",
+                       "lcnec-eml4-alk-alectinib-case2"}
     assert rows[rows["category"] == "death"]["case_id"].tolist() == ["ppamn-hmbox1-alk-ensartinib"]

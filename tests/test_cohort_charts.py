@@ -13,15 +13,25 @@ from timelines.cohort import SPIDER_COLUMNS, SWIMMER_COLUMNS, WATERFALL_COLUMNS,
     therapy_agents, waterfall_table
 from timelines.tables import event_table
 
-from conftest import CASES
+import yaml
+
+from conftest import CASES, measured_case
+from timelines import load_text
 from specs import find, mark_prop, mark_type, rows, scale_map, units
 
-ONGOING = {"lcnec-alk-lorlatinib", "lcnec-eml4-alk-alectinib-case1", "lcnec-eml4-alk-alectinib-case2"}
+ONGOING = {"adeno-alk-miliary-alectinib", "lcnec-alk-lorlatinib", "lcnec-eml4-alk-alectinib-case1",
+           "lcnec-eml4-alk-alectinib-case2"}
 
 
 @pytest.fixture(scope="module")
 def timelines():
     return [load_entry(p).timeline for p in case_paths(CASES)]
+
+
+@pytest.fixture(scope="module")
+def measured(timelines):
+    """The bundled cases, and one with two measured target lesions (the papers designate targets in one case)."""
+    return timelines + [load_text(yaml.safe_dump(measured_case()), "measured-two-targets.yaml")]
 
 
 @pytest.fixture(scope="module")
@@ -74,14 +84,16 @@ def follow_up(case_id: str, month: float) -> dict:
 # --- tables -----------------------------------------------------------------------------------------------------
 
 
-def test_the_spider_table_holds_every_scan_with_a_complete_sum_and_its_change_from_baseline(timelines):
-    table = spider_table(timelines)
+def test_the_spider_table_holds_every_scan_with_a_complete_sum_and_its_change_from_baseline(measured):
+    table = spider_table(measured)
     assert tuple(table.columns) == SPIDER_COLUMNS
     lorlatinib = table[table["case_id"] == "lcnec-alk-lorlatinib"]
     assert lorlatinib["change_pct"].tolist() == [0.0, -8.3, -50.0]
     assert lorlatinib["category"].tolist() == ["baseline", "SD", "PR"]
-    assert set(table["case_id"]) == {"adeno-alk-miliary-alectinib", "lcnec-alk-lorlatinib",
-                                     "lcnec-eml4-alk-alectinib-case2", "ppamn-hmbox1-alk-ensartinib"}
+    assert set(table["case_id"]) == {"lcnec-alk-lorlatinib", "measured-two-targets"}
+    measured = table[table["case_id"] == "measured-two-targets"]
+    assert measured["change_pct"].tolist() == [0.0, -41.7, -20.0]  # 60 -> 35 -> 48 mm (the nadir 35: +37 %, PD)
+    assert measured["category"].tolist() == ["baseline", "PR", "PD"]
 
 
 def test_the_spider_table_counts_months_from_the_day_0_of_the_alignment(timelines):
@@ -93,13 +105,13 @@ def test_the_spider_table_counts_months_from_the_day_0_of_the_alignment(timeline
     assert by_diagnosis["day"].tolist() == by_tki["day"].tolist()
 
 
-def test_the_waterfall_table_has_one_row_per_case_with_a_scan_after_baseline_sorted_for_a_waterfall(timelines):
-    table = waterfall_table(timelines)
+def test_the_waterfall_table_has_one_row_per_case_with_a_scan_after_baseline_sorted_for_a_waterfall(measured):
+    table = waterfall_table(measured)
     assert tuple(table.columns) == WATERFALL_COLUMNS
-    assert table["case_id"].tolist() == ["lcnec-alk-lorlatinib", "ppamn-hmbox1-alk-ensartinib"]
-    assert table["best_change_pct"].tolist() == [-50.0, -53.8]
+    assert table["case_id"].tolist() == ["measured-two-targets", "lcnec-alk-lorlatinib"]
+    assert table["best_change_pct"].tolist() == [-41.7, -50.0]
     assert table["category"].tolist() == ["PR", "PR"]
-    assert table["assessments"].tolist() == [2, 1]
+    assert table["assessments"].tolist() == [2, 2]
 
 
 def test_therapy_agents_are_the_names_the_bars_and_the_legend_use(timelines):
@@ -152,13 +164,17 @@ def test_ongoing_arrows_are_drawn_exactly_where_therapy_is_ongoing(swimmer):
     assert {case_of(r) for r in rows(swimmer, layer)} == ONGOING
 
 
-def test_a_therapy_without_a_reported_end_is_a_fading_stub_never_a_bar(swimmer):
+def test_a_therapy_without_a_reported_end_is_solid_while_it_ran_then_fades_never_a_stub(swimmer):
+    # Regression: first-line ensartinib (PFS 11 months) was drawn as a one-month stub that a tumor board reads as a
+    # one-month course. It ran through the July 2023 progression until the one of March-August 2024.
     bars = rows(swimmer, find(swimmer, "bar", color="agent")[0])
-    assert "adeno-alk-miliary-alectinib" not in {case_of(r) for r in bars}
-    stub = find(swimmer, "bar", x="seg_lo")[0]
-    segments = [r for r in rows(swimmer, stub) if case_of(r) == "adeno-alk-miliary-alectinib"]
-    assert [r["opacity"] for r in segments] == list(charts.STUB_OPACITIES)
-    assert segments[-1]["seg_hi"] - segments[0]["seg_lo"] < 3  # months: short, whatever the follow-up
+    fading = find(swimmer, "bar", x="seg_lo")[0]
+    ensartinib = sorted((r for r in rows(swimmer, fading) if case_of(r) == "ppamn-hmbox1-alk-ensartinib"
+                         and r["label"].startswith("Ensartinib, first line")), key=lambda r: r["seg_lo"])
+    assert [r["opacity"] for r in ensartinib] == [1.0] + list(charts.STUB_OPACITIES)
+    assert ensartinib[0]["seg_hi"] - ensartinib[0]["seg_lo"] > 18  # months solid, not a stub
+    assert not any(case_of(r) == "ppamn-hmbox1-alk-ensartinib" and r["label"].startswith("Ensartinib, first line")
+                   for r in bars)
 
 
 def test_responses_are_letters_and_progression_death_and_follow_up_are_the_case_view_symbols(swimmer):
@@ -279,10 +295,10 @@ def reference_values(spec: dict) -> set[float]:
     return {r["pct"] for r in rows(spec, rules[0])}
 
 
-def test_the_spider_plot_draws_one_line_per_patient_with_reference_lines_at_minus_30_and_plus_20(timelines):
-    table = spider_table(timelines)
+def test_the_spider_plot_draws_one_line_per_patient_with_reference_lines_at_minus_30_and_plus_20(measured):
+    table = spider_table(measured)
     spec = cohort_charts.spider_chart(table[table["case_id"].isin({"lcnec-alk-lorlatinib",
-                                                                   "ppamn-hmbox1-alk-ensartinib"})]).to_dict()
+                                                                   "measured-two-targets"})]).to_dict()
     line = find(spec, "line", x="month", y="change_pct")[0]
     assert line["encoding"]["detail"]["field"] == "case_id"
     assert line["encoding"]["color"]["field"] == "patient"
@@ -291,8 +307,8 @@ def test_the_spider_plot_draws_one_line_per_patient_with_reference_lines_at_minu
     assert spec["layer"][0]["encoding"]["y"]["scale"]["domain"][0] <= -100
 
 
-def test_the_waterfall_keeps_the_row_order_and_colours_bars_by_best_response(timelines):
-    table = waterfall_table(timelines)
+def test_the_waterfall_keeps_the_row_order_and_colours_bars_by_best_response(measured):
+    table = waterfall_table(measured)
     spec = cohort_charts.waterfall_chart(table).to_dict()
     bars = find(spec, "bar", x="case", y="best_change_pct")[0]
     assert bars["encoding"]["x"]["sort"] == table["case_id"].tolist()

@@ -17,7 +17,8 @@ from conftest import CASE_FILES, ROOT, make_case, make_event
 
 APP = str(ROOT / "tests" / "apps" / "cohort_app.py")
 ALL = {p.stem for p in CASE_FILES}
-ONGOING = {"lcnec-alk-lorlatinib", "lcnec-eml4-alk-alectinib-case1", "lcnec-eml4-alk-alectinib-case2"}
+ONGOING = {"adeno-alk-miliary-alectinib", "lcnec-alk-lorlatinib", "lcnec-eml4-alk-alectinib-case1",
+           "lcnec-eml4-alk-alectinib-case2"}
 
 
 pytestmark = pytest.mark.usefixtures("fresh_cache")
@@ -147,14 +148,13 @@ def test_selecting_a_patient_in_the_table_opens_its_case():
 
 def test_the_spider_plot_and_waterfall_name_the_patients_they_cannot_show():
     at = open_page()
-    assert spec(chart(at, "waterfall"))["usermeta"]["patients"] == ["lcnec-alk-lorlatinib",
-                                                                    "ppamn-hmbox1-alk-ensartinib"]
-    assert set(spec(chart(at, "spider"))["usermeta"]["patients"]) == {
-        "lcnec-alk-lorlatinib (F, 55)", "ppamn-hmbox1-alk-ensartinib (M, 29)"}
+    assert spec(chart(at, "waterfall"))["usermeta"]["patients"] == ["lcnec-alk-lorlatinib"]
+    assert set(spec(chart(at, "spider"))["usermeta"]["patients"]) == {"lcnec-alk-lorlatinib (F, 55)"}
     note = next(c.value for c in at.caption if c.value.startswith("Not in the spider plot"))
-    assert "baseline scan only: adeno-alk-miliary-alectinib, lcnec-eml4-alk-alectinib-case2" in note
-    assert ("no target-lesion measurements: adeno-alk-leptomeningeal-alectinib, lcnec-eml4-alk-alectinib-case1"
-            in note)
+    # The other papers designate no RECIST target lesion: their lesions are tracked, never summed
+    assert note == ("Not in the spider plot and waterfall · no target-lesion measurements: "
+                    "adeno-alk-leptomeningeal-alectinib, adeno-alk-miliary-alectinib, lcnec-eml4-alk-alectinib-case1, "
+                    "lcnec-eml4-alk-alectinib-case2, ppamn-hmbox1-alk-ensartinib")
 
 
 def test_the_note_separates_baseline_only_unmeasured_and_unaligned_cases():

@@ -59,13 +59,20 @@ def test_a_month_precise_reference_keeps_month_bounds_through_an_offset():
 
 @pytest.mark.parametrize("text, earliest, latest", [
     ("between dx and 2021-12", "2021-08-10", "2021-12-31"),
-    ("after dx", "2021-08-10", "2022-03-01"),
-    ("before tki", "2021-08-10", "2021-09-01"),
-    ("after tki + 1 month", "2021-10-01", "2022-03-01"),
+    ("after dx", "2021-08-10", ""),  # nothing in the case is later than 'after dx' could be: open
+    ("before tki", "", "2021-09-01"),  # nothing bounds how early: open
+    ("after tki + 1 month", "2021-10-01", ""),
+    ("between tki and tki.end", "2021-09-01", "2022-03-01"),
 ])
-def test_bounded_dates_span_to_the_case_extent(text, earliest, latest):
+def test_order_only_dates_are_open_where_nothing_bounds_them(text, earliest, latest):
     therapy = make_event(ongoing=None, end="2022-03-01")
     assert resolve_one(text, therapy) == (earliest, latest)
+
+
+def test_after_a_date_is_bounded_by_the_last_follow_up_a_status_event_gives():
+    therapy = make_event(ongoing=None, end="2022-03-01")
+    status = {"kind": "status", "status": "alive", "date": "2022-06"}
+    assert resolve_one("after dx", therapy, status) == ("2021-08-10", "2022-06-30")
 
 
 def test_chains_of_relative_dates_resolve():
@@ -138,8 +145,11 @@ def test_a_case_without_calendar_dates_is_measured_in_days_since_origin():
     timeline = load_text(yaml.safe_dump(case))
     therapy = timeline.by_id("tki")
     assert not timeline.on_calendar
-    assert (therapy.start.earliest, therapy.end.earliest) == (30, 121)  # a month is 30.44 days without a calendar: 30 + 91
+    # Without a calendar a month is 28 to 31 days, so "dx + 1 month" is day 28-31, and 3 months on is 89-92 days later
+    assert (therapy.start.earliest, therapy.start.latest, therapy.end.earliest, therapy.end.latest) == (28, 31, 117, 123)
+    assert timeline.distance((therapy.key, "start"), (therapy.key, "end")) == Bounds(89, 92)
     assert timeline.calendar_text(therapy.start) == ""
+    assert timeline.say(therapy.start) == "day 28–31"
 
 
 def test_origin_cannot_be_mixed_with_calendar_dates():

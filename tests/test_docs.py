@@ -40,3 +40,18 @@ def test_the_readme_gives_two_commands_for_a_fresh_machine():
     assert commands == ["bash scripts/dashboard.sh", "bash scripts/test.sh"]
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     assert "bash scripts/test.sh" in ci
+
+
+def test_the_guides_worked_example_gives_the_durations_it_says():
+    guide = (CASES / "README.md").read_text(encoding="utf-8")
+    section = guide.split("### Worked example", 1)[1]
+    events = re.search(r"```yaml\n(.*?)```", section, re.S).group(1)
+    text = ("schema: 1\nid: worked-example\ntitle: Worked example\nsource: {citation: The authoring guide}\n"
+            "diagnoses:\n  - {id: dx, label: ALK-positive adenocarcinoma, date: origin}\n"
+            "events:\n  - {id: gamma-knife, kind: radiotherapy, technique: gamma knife, date: after dx}\n" + events)
+    timeline = load_text(text, "worked-example.yaml")
+    found = {o.label: o for o in outcomes(timeline) if o.name == "pfs"}
+    assert found["PFS on line 2 (crizotinib)"].text == "4 months"
+    assert found["PFS on line 3 (alectinib)"].text == "3+ months"
+    crizotinib = timeline.by_id("crizotinib")
+    assert timeline.distance((crizotinib.key, "start"), (crizotinib.key, "end")).earliest >= 120  # 4 months at least

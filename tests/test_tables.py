@@ -40,11 +40,12 @@ def test_every_dated_event_has_days_since_origin():
         assert events["day_start"].notna().all(), path.stem
 
 
-def test_cases_without_a_calendar_leave_calendar_columns_empty():
+def test_cases_without_a_calendar_leave_calendar_columns_empty_and_say_days():
     timeline = load_case(ROOT / "cases" / "adeno-alk-miliary-alectinib.yaml")
     events = event_table(timeline)
     assert not timeline.on_calendar
-    assert (events["start"] == "").all() and (events["start_earliest"] == "").all()
+    assert (events["start_earliest"] == "").all() and (events["start_latest"] == "").all()
+    assert events["start"].str.match(r"^(day |not dated)").all()
 
 
 @pytest.mark.parametrize("size, dims, longest, short, recist", [

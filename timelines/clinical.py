@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, field
 
 import pandas as pd
 
 from .dates import Bounds
 from .measures import Assessment, assess
+from .resolution import FOLLOW_UP
 from .schema import THERAPY_KINDS, field_value
-from .tables import agent_name, event_key_id, measurement_table
+from .tables import agent_name, event_key_id, event_label, measurement_table
 from .timeline import Dated, Timeline
 
 DAYS_PER_MONTH = 365.25 / 12
@@ -22,8 +24,8 @@ class TherapyLine:
 
     number: int
     therapies: list[Dated]
-    start: Bounds
-    end: Bounds | None
+    start: Dated  # the therapy that starts first
+    end: Dated | None  # the therapy that ends last, None when an end is not reported
     ongoing: bool
 
     @property
@@ -34,6 +36,16 @@ class TherapyLine:
     def event_ids(self) -> list[str]:
         return [d.event_id for d in self.therapies if d.event_id]
 
+    @property
+    def start_key(self) -> tuple:
+        return (self.start.key, "start")
+
+    @property
+    def end_key(self) -> tuple | None:
+        if self.ongoing:
+            return FOLLOW_UP
+        return None if self.end is None else (self.end.key, "end")
+
 
 @dataclass
 class Outcome:
@@ -42,7 +54,7 @@ class Outcome:
     name: str  # pfs | os | dfs | time_on_treatment
     label: str
     months_min: float | None
-    months_max: float | None
+    months_max: float | None  # None where nothing bounds it: at least months_min
     censored: bool
     reported_months: float | None = None
     reported_readings: list[float] = field(default_factory=list)
@@ -54,12 +66,10 @@ class Outcome:
 
     @property
     def text(self) -> str:
-        """'21–22 months', '25+ months', or 'not computable'."""
+        """'21–22 months', '25+ months', 'at least 9 months', or 'not computable from the dates'."""
         if self.months_min is None:
             return "not computable from the dates"
-        low, high = round(self.months_min), round(self.months_max)
-        span = f"{low}" if low == high else f"{low}–{high}"
-        return f"{span}{'+' if self.censored else ''} months"
+        return months_text(self.months_min, self.months_max, self.censored)
 
     def as_dict(self) -> dict:
         data = asdict(self)
@@ -67,11 +77,27 @@ class Outcome:
         return data
 
 
-def month_range(start: Bounds, end: Bounds) -> tuple[float, float]:
-    """Shortest and longest possible months between two uncertain dates (never negative)."""
-    shortest = max(0, end.earliest - start.latest) / DAYS_PER_MONTH
-    longest = max(0, end.latest - start.earliest) / DAYS_PER_MONTH
-    return round(shortest, 1), round(longest, 1)
+def months_text(low: float, high: float | None, censored: bool = False) -> str:
+    """A duration range in whole months, as papers give them: '4 months', '21–22 months', '25+ months'
+    (still without the event at the last follow-up), 'at least 9 months' (nothing bounds it above), 'up to
+    12 months' (nothing states how short it was)."""
+    first = round(low)
+    if high is None:
+        if not censored and first == 0:
+            return "length not stated"
+        return f"{first}+ months" if censored else f"at least {first} months"
+    last = round(high)
+    if first == 0 and last > 0 and not censored:
+        return f"up to {last} months"
+    span = f"{first}" if first == last else f"{first}–{last}"
+    return f"{span}{'+' if censored else ''} months"
+
+
+def month_range(days: Bounds) -> tuple[float, float | None]:
+    """A distance in days as months (shortest never below zero; longest None when open)."""
+    low = 0.0 if days.earliest is None else max(0, days.earliest) / DAYS_PER_MONTH
+    high = None if days.latest is None else max(0, days.latest) / DAYS_PER_MONTH
+    return round(low, 1), None if high is None else round(high, 1)
 
 
 def lines_of_therapy(timeline: Timeline) -> list[TherapyLine]:
@@ -82,11 +108,10 @@ def lines_of_therapy(timeline: Timeline) -> list[TherapyLine]:
             groups.setdefault(dated.event.line, []).append(dated)
     lines = []
     for number in sorted(groups):
-        therapies = sorted(groups[number], key=lambda d: d.start.mid)
-        start = min((d.start for d in therapies), key=lambda b: b.mid)
-        ends = [d.end for d in therapies]
-        end = None if any(e is None for e in ends) else max(ends, key=lambda b: b.mid)
-        lines.append(TherapyLine(number, therapies, start, end, any(d.ongoing for d in therapies)))
+        therapies = sorted(groups[number], key=lambda d: d.day_start)
+        ongoing = any(d.ongoing for d in therapies)
+        end = None if any(d.end is None for d in therapies) else max(therapies, key=lambda d: d.day_end)
+        lines.append(TherapyLine(number, therapies, therapies[0], end, ongoing))
     return lines
 
 
@@ -94,91 +119,121 @@ def _progressions(timeline: Timeline) -> list[Dated]:
     events = [d for d in timeline.items if d.kind == "progression"
               or d.kind == "response" and d.event.category == "PD"
               or d.kind == "status" and d.event.status == "dead"]
-    return sorted(events, key=lambda d: d.start.mid)
+    return sorted(events, key=lambda d: d.day_start)
 
 
 def _primary_of(timeline: Timeline, dated: Dated) -> str | None:
-    """The diagnosis an event belongs to: its `primary`, else the latest diagnosis dated before it."""
+    """The diagnosis an event belongs to: its `primary`, else the latest diagnosis drawn before it."""
     if field_value(dated.event, "primary"):
         return dated.event.primary
-    before = [d for d in timeline.of_kind("diagnosis") if d.start.mid <= dated.start.mid and d.key[0] == "diagnoses"]
+    before = [d for d in timeline.of_kind("diagnosis") if d.day_start <= dated.day_start and d.key[0] == "diagnoses"]
     if before:
-        return max(before, key=lambda d: d.start.mid).event_id
+        return max(before, key=lambda d: d.day_start).event_id
     return timeline.case.diagnoses[0].id
+
+
+def last_follow_up(timeline: Timeline) -> Dated:
+    """The event that dates the last follow-up: the latest status event, else the latest drawn event."""
+    statuses = list(timeline.of_kind("status"))
+    pool = statuses or timeline.items
+    return max(pool, key=lambda d: (d.day_end if d.day_end is not None else d.day_start, d.day_start))
+
+
+def censoring_note(timeline: Timeline, what: str) -> str:
+    """'no progression recorded: censored at the last follow-up, Alive (2024-10-08 or later)'."""
+    last = last_follow_up(timeline)
+    when = timeline.say(timeline.follow_up)
+    return f"{what}: censored at the last follow-up, {event_label(last.event, last.kind)} ({when})"
+
+
+@dataclass
+class _Pending:
+    """An outcome waiting for its distance: from one date to another, both (event key, side) or FOLLOW_UP."""
+
+    outcome: Outcome
+    since: tuple
+    until: tuple
 
 
 def outcomes(timeline: Timeline) -> list[Outcome]:
     """PFS per line, time on each therapy, DFS after each surgery, OS per diagnosis; each beside the
-    paper's figure where the case's `reported` block gives one."""
-    computed = _pfs(timeline) + _time_on_treatment(timeline) + _dfs(timeline) + _os(timeline)
-    return _attach_reported(timeline, computed)
+    paper's figure where the case's `reported` block gives one. Every duration is a distance in the case's
+    temporal network, so "crizotinib + 4 months" gives 4 months however uncertain crizotinib's start is."""
+    pending = _pfs(timeline) + _time_on_treatment(timeline) + _dfs(timeline) + _os(timeline)
+    for item, days in zip(pending, timeline.distances([(p.since, p.until) for p in pending])):
+        item.outcome.months_min, item.outcome.months_max = month_range(days)
+    return _attach_reported(timeline, [p.outcome for p in pending])
 
 
-def _pfs(timeline: Timeline) -> list[Outcome]:
+def _outcome(name: str, label: str, since: tuple, until: tuple, censored: bool, **fields) -> _Pending:
+    return _Pending(Outcome(name, label, None, None, censored, **fields), since, until)
+
+
+def _pfs(timeline: Timeline) -> list[_Pending]:
     results = []
     lines = lines_of_therapy(timeline)
     events = _progressions(timeline)
     for i, line in enumerate(lines):
-        next_start = lines[i + 1].start.mid if i + 1 < len(lines) else None
+        next_start = lines[i + 1].start.day_start if i + 1 < len(lines) else None
         ids = set(line.event_ids)
-        found = None
-        for p in events:
-            therapy = field_value(p.event, "therapy")
-            if p.start.mid <= line.start.mid:
-                continue
-            if therapy in ids or (therapy is None and (next_start is None or p.start.mid <= next_start)):
-                found = p
-                break
+        candidates = [p for p in events if field_value(p.event, "therapy") in ids or field_value(p.event, "therapy")
+                      is None and p.day_start >= line.start.day_start and (next_start is None or p.day_start <= next_start)]
+        found = next((p for p in candidates if field_value(p.event, "therapy") in ids
+                      or _certainly_after(timeline, line.start_key, (p.key, "start"))), None)
         label = f"PFS on line {line.number} ({' + '.join(line.agents)})"
         if found is not None:
-            low, high = month_range(line.start, found.start)
-            results.append(Outcome("pfs", label, low, high, False, therapy=_first(line.event_ids),
-                                   note=f"to {found.kind} {event_key_id(found)}"))
+            results.append(_outcome("pfs", label, line.start_key, (found.key, "start"), False,
+                                    therapy=_first(line.event_ids), note=f"to {found.kind} {event_key_id(found)}"))
+        elif line.end_key is None or line.end_key == FOLLOW_UP:
+            results.append(_outcome("pfs", label, line.start_key, FOLLOW_UP, True, therapy=_first(line.event_ids),
+                                    note=censoring_note(timeline, "no progression recorded")))
         else:
-            end = timeline.follow_up if line.ongoing or line.end is None else line.end
-            low, high = month_range(line.start, end)
-            results.append(Outcome("pfs", label, low, high, True, therapy=_first(line.event_ids),
-                                   note="no progression recorded: censored at "
-                                        + ("the last follow-up" if end is timeline.follow_up else "the end of the line")))
+            results.append(_outcome("pfs", label, line.start_key, line.end_key, True, therapy=_first(line.event_ids),
+                                    note="no progression recorded: censored at the end of the line"))
     return results
+
+
+def _certainly_after(timeline: Timeline, first: tuple, then: tuple) -> bool:
+    """Whether the case's dates put `then` at or after `first` (drawn order alone can guess)."""
+    least = timeline.distance(first, then).earliest
+    return least is not None and least >= 0
 
 
 def _first(ids: list[str]) -> str | None:
     return ids[0] if ids else None
 
 
-def _time_on_treatment(timeline: Timeline) -> list[Outcome]:
+def _time_on_treatment(timeline: Timeline) -> list[_Pending]:
     results = []
     for dated in timeline.of_kind(*THERAPY_KINDS):
         if dated.end is None:
             continue
-        low, high = month_range(dated.start, dated.end)
         name = agent_name(dated.event, dated.kind)
         intent = f", {dated.event.intent}" if dated.event.intent else ""
-        results.append(Outcome("time_on_treatment", f"Time on {name}{intent}", low, high, bool(dated.ongoing),
-                               therapy=dated.event_id))
+        until = FOLLOW_UP if dated.ongoing else (dated.key, "end")
+        results.append(_outcome("time_on_treatment", f"Time on {name}{intent}", (dated.key, "start"), until,
+                                bool(dated.ongoing), therapy=dated.event_id,
+                                note=censoring_note(timeline, "still taken") if dated.ongoing else ""))
     return results
 
 
-def _dfs(timeline: Timeline) -> list[Outcome]:
+def _dfs(timeline: Timeline) -> list[_Pending]:
     results = []
     events = [p for p in _progressions(timeline) if p.kind != "status"]
     for surgery in _definitive_surgeries(timeline):
         primary = _primary_of(timeline, surgery)
-        later = [p for p in events if p.start.mid > surgery.start.mid]
+        later = [p for p in events if p.day_start > surgery.day_start]
         recurrence = next((p for p in later if _primary_of(timeline, p) == primary), None)
         label = f"DFS after {surgery.event.procedure or 'surgery'} ({primary})"
-        deaths = [d for d in _progressions(timeline) if d.kind == "status" and d.start.mid > surgery.start.mid]
+        deaths = [d for d in _progressions(timeline) if d.kind == "status" and d.day_start > surgery.day_start]
         if recurrence is None and deaths:
             recurrence = deaths[0]
         if recurrence is not None:
-            low, high = month_range(surgery.start, recurrence.start)
-            results.append(Outcome("dfs", label, low, high, False, primary=primary,
-                                   note=f"to {recurrence.kind} {event_key_id(recurrence)}"))
+            results.append(_outcome("dfs", label, (surgery.key, "start"), (recurrence.key, "start"), False,
+                                    primary=primary, note=f"to {recurrence.kind} {event_key_id(recurrence)}"))
         else:
-            low, high = month_range(surgery.start, timeline.follow_up)
-            results.append(Outcome("dfs", label, low, high, True, primary=primary,
-                                   note="no recurrence recorded: censored at the last follow-up"))
+            results.append(_outcome("dfs", label, (surgery.key, "start"), FOLLOW_UP, True, primary=primary,
+                                    note=censoring_note(timeline, "no recurrence recorded")))
     return results
 
 
@@ -186,23 +241,22 @@ def _definitive_surgeries(timeline: Timeline) -> list[Dated]:
     """The first surgery after each diagnosis (its resection): DFS runs from there, not from later
     procedures such as a preventive oophorectomy."""
     chosen: dict[str, Dated] = {}
-    for surgery in sorted(timeline.of_kind("surgery"), key=lambda d: d.start.mid):
+    for surgery in sorted(timeline.of_kind("surgery"), key=lambda d: d.day_start):
         chosen.setdefault(_primary_of(timeline, surgery), surgery)
     return list(chosen.values())
 
 
-def _os(timeline: Timeline) -> list[Outcome]:
+def _os(timeline: Timeline) -> list[_Pending]:
     results = []
-    deaths = [d for d in timeline.of_kind("status") if d.event.status == "dead"]
+    deaths = sorted((d for d in timeline.of_kind("status") if d.event.status == "dead"), key=lambda d: d.day_start)
     for diagnosis in (d for d in timeline.items if d.key[0] == "diagnoses"):
         label = f"OS from diagnosis of {diagnosis.event.label}"
         if deaths:
-            low, high = month_range(diagnosis.start, deaths[0].start)
-            results.append(Outcome("os", label, low, high, False, primary=diagnosis.event_id))
+            results.append(_outcome("os", label, (diagnosis.key, "start"), (deaths[0].key, "start"), False,
+                                    primary=diagnosis.event_id))
         else:
-            low, high = month_range(diagnosis.start, timeline.follow_up)
-            results.append(Outcome("os", label, low, high, True, primary=diagnosis.event_id,
-                                   note="alive at the last follow-up"))
+            results.append(_outcome("os", label, (diagnosis.key, "start"), FOLLOW_UP, True,
+                                    primary=diagnosis.event_id, note=censoring_note(timeline, "alive")))
     return results
 
 
@@ -242,9 +296,10 @@ def _attach_reported(timeline: Timeline, computed: list[Outcome]) -> list[Outcom
 
 
 def _holds(outcome: Outcome, months: float, censored: bool) -> bool:
+    high = math.inf if outcome.months_max is None else outcome.months_max + ROUNDING_MONTHS
     if censored or outcome.censored:
-        return months <= outcome.months_max + ROUNDING_MONTHS
-    return outcome.months_min - ROUNDING_MONTHS <= months <= outcome.months_max + ROUNDING_MONTHS
+        return months <= high
+    return outcome.months_min - ROUNDING_MONTHS <= months <= high
 
 
 def recist(timeline: Timeline, measurements: pd.DataFrame | None = None) -> list[Assessment]:

@@ -17,7 +17,8 @@ RESPONSE_RANK = {"CR": 0, "PR": 1, "SD": 2, "PD": 3, "NE": 4}
 COHORT_COLUMNS = ("case_id", "title", "age", "sex", "smoking", "histology", "stage", "alteration", "fusion_partner",
                   "drugs", "lines", "best_response", "first_line", "pfs_first_line", "os", "ongoing", "calendar")
 SWIMMER_COLUMNS = ("case_id", "patient", "row", "kind", "label", "agent", "start_month", "end_month",
-                   "start_month_earliest", "start_month_latest", "ongoing", "end_reported", "category", "detail")
+                   "start_month_earliest", "start_month_latest", "ongoing", "end_reported", "category", "detail",
+                   "end_month_earliest", "end_month_latest")
 
 
 def anchor_day(timeline: Timeline, align: str) -> int | None:
@@ -25,7 +26,7 @@ def anchor_day(timeline: Timeline, align: str) -> int | None:
     if align == "diagnosis":
         return timeline.day_zero
     if align == "targeted":
-        starts = [d.start.mid for d in timeline.of_kind("targeted")]
+        starts = [d.day_start for d in timeline.of_kind("targeted")]
         return min(starts) if starts else None
     raise ValueError(f"Unknown alignment '{align}'. Valid: {', '.join(ALIGNMENTS)}")
 
@@ -108,10 +109,11 @@ def swimmer_table(timelines: list[Timeline], align: str = "diagnosis") -> pd.Dat
             if row is not None:
                 rows.append(row)
         rows.append({"case_id": timeline.case.id, "patient": patient, "row": "follow-up", "kind": "follow_up",
-                     "label": "Last follow-up", "agent": "", "start_month": _months(timeline.follow_up.mid - anchor),
-                     "end_month": None, "start_month_earliest": _months(timeline.follow_up.earliest - anchor),
-                     "start_month_latest": _months(timeline.follow_up.latest - anchor), "ongoing": False,
-                     "end_reported": True, "category": "follow-up", "detail": ""})
+                     "label": "Last follow-up", "agent": "", "start_month": _months(timeline.follow_up_day - anchor),
+                     "end_month": None, "start_month_earliest": _months(timeline.follow_up.earliest, anchor),
+                     "start_month_latest": _months(timeline.follow_up.latest, anchor), "ongoing": False,
+                     "end_reported": True, "category": "follow-up", "detail": "",
+                     "end_month_earliest": None, "end_month_latest": None})
     return pd.DataFrame(rows, columns=list(SWIMMER_COLUMNS))
 
 
@@ -125,13 +127,17 @@ def _swimmer_row(timeline: Timeline, dated: Dated, anchor: int, patient: str) ->
         category, detail = ("death", "") if kind == "status" else ("progression", event.site or "")
     else:
         return None
-    end = dated.end if category == "therapy" else None
-    return {"case_id": timeline.case.id, "patient": patient, "row": "therapy" if category == "therapy" else "event",
+    therapy = category == "therapy"
+    window = (dated.end or dated.end_window) if therapy else None  # the end's bounds, reported or not
+    return {"case_id": timeline.case.id, "patient": patient, "row": "therapy" if therapy else "event",
             "kind": kind, "label": event_label(event, kind), "agent": agent_name(event, kind),
-            "start_month": _months(dated.start.mid - anchor), "end_month": _months(end.mid - anchor) if end else None,
-            "start_month_earliest": _months(dated.start.earliest - anchor),
-            "start_month_latest": _months(dated.start.latest - anchor), "ongoing": bool(dated.ongoing),
-            "end_reported": category != "therapy" or dated.end is not None, "category": category, "detail": detail}
+            "start_month": _months(dated.day_start - anchor),
+            "end_month": _months(dated.day_end - anchor) if therapy and dated.day_end is not None else None,
+            "start_month_earliest": _months(dated.start.earliest, anchor),
+            "start_month_latest": _months(dated.start.latest, anchor), "ongoing": bool(dated.ongoing),
+            "end_reported": not therapy or dated.end is not None, "category": category, "detail": detail,
+            "end_month_earliest": _months(window.earliest, anchor) if window else None,
+            "end_month_latest": _months(window.latest, anchor) if window else None}
 
 
 def _patient_label(timeline: Timeline) -> str:
@@ -141,8 +147,9 @@ def _patient_label(timeline: Timeline) -> str:
     return f"{timeline.case.id} ({sex}, {age})"
 
 
-def _months(days: float) -> float:
-    return round(days / DAYS_PER_MONTH, 2)
+def _months(days: float | None, anchor: int = 0) -> float | None:
+    """Months from the anchor; None for a bound the case leaves open."""
+    return None if days is None else round((days - anchor) / DAYS_PER_MONTH, 2)
 
 
 SPIDER_COLUMNS = ("case_id", "patient", "event_id", "day", "month", "sum_mm", "baseline_mm", "change_pct",

@@ -95,14 +95,20 @@ class DateExpr:
 
 @dataclass(frozen=True)
 class Bounds:
-    """Earliest and latest day: ordinal days on a calendar case, days since day 0 otherwise."""
+    """Earliest and latest day: ordinal days on a calendar case, days since day 0 otherwise.
 
-    earliest: int
-    latest: int
+    None on a side that nothing in the case bounds: 'after X' with nothing later in the case is open."""
+
+    earliest: int | None
+    latest: int | None
 
     @property
-    def mid(self) -> int:
-        return (self.earliest + self.latest) // 2
+    def closed(self) -> bool:
+        return self.earliest is not None and self.latest is not None
+
+    @property
+    def exact(self) -> bool:
+        return self.earliest is not None and self.earliest == self.latest
 
 
 # ---------------------------------------------------------------- parsing
@@ -268,12 +274,15 @@ def _is_month_end(ordinal: int) -> bool:
 def widen(bounds: Bounds, unit: str, on_calendar: bool) -> Bounds:
     """Bounds widened by one unit either side, for approximate dates."""
     if unit == "day":
-        return Bounds(bounds.earliest - APPROXIMATE_DAY_MARGIN, bounds.latest + APPROXIMATE_DAY_MARGIN)
-    return Bounds(shift(bounds.earliest, -1, unit, on_calendar), shift(bounds.latest, 1, unit, on_calendar, True))
+        return Bounds(_plus(bounds.earliest, -APPROXIMATE_DAY_MARGIN), _plus(bounds.latest, APPROXIMATE_DAY_MARGIN))
+    return Bounds(_shifted(bounds.earliest, -1, unit, on_calendar),
+                  _shifted(bounds.latest, 1, unit, on_calendar, True))
 
 
 def precision_of(bounds: Bounds) -> str:
-    """day, month or year when the bounds are exactly that calendar period, else range."""
+    """day, month or year when the bounds are exactly that calendar period; range or open otherwise."""
+    if not bounds.closed:
+        return "open"
     if bounds.earliest == bounds.latest:
         return "day"
     first, last = dt.date.fromordinal(bounds.earliest), dt.date.fromordinal(bounds.latest)
@@ -286,23 +295,78 @@ def precision_of(bounds: Bounds) -> str:
 
 
 def iso(bounds: Bounds) -> str:
-    """The date as ISO 8601 at the precision its bounds support: 2022-09-08, 2022-09 or 2022."""
+    """The date as ISO 8601 when its bounds are one day, month or year (2022-09-08, 2022-09, 2022), else ''."""
     kind = precision_of(bounds)
+    if kind not in ("day", "month", "year"):
+        return ""
     first = dt.date.fromordinal(bounds.earliest)
     if kind == "month":
         return f"{first.year:04d}-{first.month:02d}"
     if kind == "year":
         return f"{first.year:04d}"
-    return dt.date.fromordinal(bounds.mid).isoformat()
+    return first.isoformat()
 
 
-def iso_day(ordinal: int) -> str:
-    return dt.date.fromordinal(ordinal).isoformat()
+def iso_day(ordinal: int | None) -> str:
+    return "" if ordinal is None else dt.date.fromordinal(ordinal).isoformat()
 
 
-# ---------------------------------------------------------------- resolution
+# ---------------------------------------------------------------- offsets as distances
+
+def offset_range(offset: Offset, base: Bounds | None, on_calendar: bool) -> tuple[int, int]:
+    """The least and greatest number of days an offset can span, counted from a day within `base`.
+
+    Days and weeks are exact. "3 months" after a known day is exact too (calendar arithmetic), and after a day
+    known to the month it is the range of what the month's days give; where the base is wide, open, or the case
+    has no calendar, it is the range over every start day (a month is 28 to 31 days). "~" widens by one unit:
+    "~3 months" spans 2 to 4 months, "~10 days" 3 to 17 days (a week either side)."""
+    if offset.approximate:
+        if offset.unit == "day":
+            return offset.amount - APPROXIMATE_DAY_MARGIN, offset.amount + APPROXIMATE_DAY_MARGIN
+        wider = abs(offset.amount) + 1
+        sign = -1 if offset.amount < 0 else 1
+        ranges = [offset_range(Offset(sign * n, offset.unit), base, on_calendar)
+                  for n in (abs(offset.amount) - 1, wider)]
+        return min(r[0] for r in ranges), max(r[1] for r in ranges)
+    if offset.unit in ("day", "week"):
+        days = offset.amount * (7 if offset.unit == "week" else 1)
+        return days, days
+    months = offset.amount * (12 if offset.unit == "year" else 1)
+    if on_calendar and base is not None and base.earliest is not None and base.latest is not None \
+            and base.latest - base.earliest <= _SPAN_COUNTED_BY_MONTH:
+        return _month_steps(base.earliest, base.latest, months)
+    return _any_month_steps(months)
+
+
+_SPAN_COUNTED_BY_MONTH = 2 * 366  # a base known to two years or better is counted month by month
+
+
+def _month_steps(first: int, last: int, months: int) -> tuple[int, int]:
+    """Least and greatest `add_months(x, months) - x` for x in [first, last], a month-end staying a month-end."""
+    low, high = None, None
+    day = first
+    while day <= last:
+        d = dt.date.fromordinal(day)
+        month_last = dt.date(d.year, d.month, calendar.monthrange(d.year, d.month)[1]).toordinal()
+        end = min(last, month_last)
+        steps = (add_months(end, months) - end, add_months(day, months) - day,
+                 shift(end, months, "month", True, month_end=True) - end)
+        low = min(steps) if low is None else min(low, *steps)
+        high = max(steps) if high is None else max(high, *steps)
+        day = end + 1
+    return low, high
+
+
+@lru_cache(maxsize=4096)
+def _any_month_steps(months: int) -> tuple[int, int]:
+    """`_month_steps` over every day of 32 years: every pattern of month lengths and leap years."""
+    return _month_steps(dt.date(2000, 1, 1).toordinal(), dt.date(2031, 12, 31).toordinal(), months)
+
+
+# ---------------------------------------------------------------- written bounds
 
 Key = Hashable  # (event key, side)
+OPEN = Bounds(None, None)
 
 
 @dataclass(frozen=True)
@@ -316,12 +380,14 @@ class Spec:
 
 
 class Resolver:
-    """Resolve every date of a case to bounds, following references between events.
+    """Each date's bounds from its own statement and the dates it refers to, one date at a time.
 
-    `specs` maps (event key, side) to a Spec; `ids` maps an event id to its event key;
-    `labels` names a key for messages. Raise DateProblem (with `.key` set) on the first
-    missing reference, cycle, or impossible date found.
-    """
+    These written bounds hold the truth but are loose: relations between dates (an interval's length, the
+    order of two uncertain dates) are the temporal network's work (timelines/resolution.py), which starts from
+    them. Here references are followed deepest first, so a missing reference or a cycle is reported on the
+    date that has it. `specs` maps (event key, side) to a Spec; `ids` maps an event id to its event key;
+    `labels` names a key for messages. 'after X' has no latest bound here and 'before X' no earliest; an
+    ongoing end and an end not reported have none at all (OPEN, None)."""
 
     def __init__(self, specs: Mapping[Key, Spec], ids: Mapping[str, Hashable],
                  labels: Callable[[Key], str], follow_up_keys: tuple[Key, ...] = ()):
@@ -330,29 +396,14 @@ class Resolver:
         self.labels = labels
         self.on_calendar = any(s.expr is not None and s.expr.has_calendar() for s in specs.values())
         self.origin_keys = [k for k, s in specs.items() if s.expr is not None and s.expr.form == "origin"]
-        self.follow_up_keys = follow_up_keys
         self._memo: dict[Key, Bounds | None] = {}
         self._stack: list[Key] = []  # the dates being resolved, each needing the next
         self._on_stack: set[Key] = set()
-        self._open = False  # while measuring the case's extent, open spans are not resolvable yet
-        self.first = self.last = 0
-        self.follow_up: Bounds | None = None
+        self._cut: set[tuple[Key, Key]] = set()  # references that close a cycle of order statements
+        self._current: Key | None = None
 
     def resolve_all(self) -> dict[Key, Bounds | None]:
         self._check_anchor()
-        closed: dict[Key, Bounds | None] = {}
-        for key in self.specs:
-            try:
-                closed[key] = self._resolve(key)
-            except _NeedsExtent:
-                self._stack.clear()
-                self._on_stack.clear()
-        known = [b for b in closed.values() if b is not None]
-        self.first = min((b.earliest for b in known), default=0)
-        self.last = max((b.latest for b in known), default=0)
-        self._open = True
-        ups = [b for b in (self._resolve(k) for k in self.follow_up_keys) if b is not None]
-        self.follow_up = max(ups, key=lambda b: b.latest) if ups else Bounds(self.last, self.last)
         return {key: self._resolve(key) for key in self.specs}
 
     def _check_anchor(self) -> None:
@@ -401,8 +452,17 @@ class Resolver:
 
     def _next_dependency(self, key: Key) -> Key | None:
         """The first date that computing `key` will ask for and that is not resolved yet; None when
-        computing can go ahead (every date it needs is known, or it is about to report a problem)."""
+        computing can go ahead (every date it needs is known, or it is about to report a problem).
+
+        A reference back into the dates being resolved closes a cycle. When every date of the cycle only
+        states an order ('pain between wbrt and mri', 'mri after pain'), the cycle is fine: that reference
+        is read as open here, and the temporal network orders them. Through an offset it is an error."""
         for needed, is_reference in self._dependencies(self.specs[key]):
+            if (key, needed) in self._cut:
+                continue
+            if needed in self._on_stack and self._orders_only(self._stack[self._stack.index(needed):]):
+                self._cut.add((key, needed))
+                continue
             if needed not in self._memo:
                 return needed
             if is_reference and self._memo[needed] is None:  # computing reports the missing end date
@@ -411,18 +471,23 @@ class Resolver:
 
     def _dependencies(self, spec: Spec) -> Iterator[tuple[Key, bool]]:
         """The dates that computing a spec resolves, in the order it resolves them."""
-        if spec.how in ("same", "plus") or spec.how == "ongoing" and self._open:
+        if spec.how in ("same", "plus"):
             yield spec.other, False
-        if spec.how != "expr" or spec.expr.form in ("after", "before") and not self._open:
+        if spec.how != "expr":
             return
         for ref in spec.expr.refs():
             if ref.event_id not in self.ids:  # computing reports the unknown id
                 return
             yield (self.ids[ref.event_id], ref.side), True
 
+    def _orders_only(self, keys: list[Key]) -> bool:
+        return all(self.specs[k].how == "expr" and self.specs[k].expr.form in ("after", "before", "between")
+                   for k in keys)
+
     def _computed(self, key: Key) -> Bounds | None:
+        self._current = key
         try:
-            result = self._compute(key, self.specs[key])
+            result = self._compute(self.specs[key])
             if result is not None:
                 self._check_range(result)
         except DateProblem as problem:
@@ -431,56 +496,46 @@ class Resolver:
 
     def _check_range(self, bounds: Bounds) -> None:
         """Offsets can carry a date beyond the calendar that written dates are held to."""
-        if self.on_calendar:
-            low, high = _FIRST_DAY, _LAST_DAY
-            for day in (bounds.earliest, bounds.latest):
-                if not low <= day <= high:
-                    year = dt.date.fromordinal(day).year
-                    raise DateProblem(f"This date falls in the year {year}, outside {MIN_YEAR}-{MAX_YEAR}",
-                                      "check the offsets and the date they count from")
-        elif max(-bounds.earliest, bounds.latest) > _MAX_RELATIVE_DAY:
-            raise DateProblem(f"This date is more than {MAX_OFFSET_YEARS} years from day 0",
-                              "check the offsets and the date they count from")
+        for day in (bounds.earliest, bounds.latest):
+            if day is None:
+                continue
+            if self.on_calendar and not _FIRST_DAY <= day <= _LAST_DAY:
+                year = dt.date.fromordinal(min(max(day, 1), _MAX_ORDINAL)).year
+                raise DateProblem(f"This date falls in the year {year}, outside {MIN_YEAR}-{MAX_YEAR}",
+                                  "check the offsets and the date they count from")
+            if not self.on_calendar and abs(day) > _MAX_RELATIVE_DAY:
+                raise DateProblem(f"This date is more than {MAX_OFFSET_YEARS} years from day 0",
+                                  "check the offsets and the date they count from")
 
-    def _compute(self, key: Key, spec: Spec) -> Bounds | None:
+    def _compute(self, spec: Spec) -> Bounds | None:
         if spec.how == "unknown":
             return None
+        if spec.how == "ongoing":
+            return OPEN
         if spec.how == "same":
             return self._resolve(spec.other)
         if spec.how == "plus":
-            start = self._resolve(spec.other)
-            return self._offset(start, spec.offset)
-        if spec.how == "ongoing":
-            if not self._open:
-                raise _NeedsExtent
-            start = self._resolve(spec.other)
-            if self.follow_up is None:  # the last follow-up itself depends on this therapy's end
-                return Bounds(max(self.last, start.earliest), max(self.last, start.latest))
-            return Bounds(max(self.follow_up.earliest, start.earliest), max(self.follow_up.latest, start.latest))
+            return self._offset(self._resolve(spec.other), spec.offset)
         return self._expr(spec.expr)
 
     def _expr(self, expr: DateExpr) -> Bounds:
         if expr.form == "origin":
             return Bounds(0, 0)
         if expr.form == "point":
-            bounds = self._point(expr.points[0])
             point = expr.points[0]
+            bounds = self._point(point)
             if expr.approximate and not (point.offset and point.offset.approximate):  # widen once
-                unit = point.offset.unit if point.offset else point.base.precision
+                unit = point.offset.unit if point.offset else getattr(point.base, "precision", "day")
                 bounds = widen(bounds, unit, self.on_calendar)
             return bounds
         if expr.form == "between":
             low, high = self._point(expr.points[0]), self._point(expr.points[1])
-            if high.latest < low.earliest:
+            if None not in (high.latest, low.earliest) and high.latest < low.earliest:
                 raise DateProblem(f"In '{expr.text}' the second date is before the first",
                                   "write the earlier date first: 'between A and B'")
             return Bounds(low.earliest, high.latest)
-        if not self._open:
-            raise _NeedsExtent
         point = self._point(expr.points[0])
-        if expr.form == "after":
-            return Bounds(point.earliest, max(point.latest, self.last))
-        return Bounds(min(point.earliest, self.first), point.latest)
+        return Bounds(point.earliest, None) if expr.form == "after" else Bounds(None, point.latest)
 
     def _point(self, point: Point) -> Bounds:
         if isinstance(point.base, Calendar):
@@ -494,6 +549,8 @@ class Resolver:
             raise DateProblem(f"Refers to '{ref.event_id}', which is not the id of any event or diagnosis",
                               did_you_mean(ref.event_id, self.ids) if self.ids else "give the event an id")
         target = (self.ids[ref.event_id], ref.side)
+        if (self._current, target) in self._cut:  # a cycle of order statements: the network orders them
+            return OPEN
         bounds = self._resolve(target)
         if bounds is None:
             raise DateProblem(f"Refers to the end of '{ref.event_id}', which has no end date",
@@ -503,18 +560,33 @@ class Resolver:
     def _offset(self, bounds: Bounds | None, offset: Offset) -> Bounds | None:
         if bounds is None:
             return None
-        moved = Bounds(shift(bounds.earliest, offset.amount, offset.unit, self.on_calendar),
-                       shift(bounds.latest, offset.amount, offset.unit, self.on_calendar, True))
+        if not self.on_calendar and offset.unit in ("month", "year"):
+            low, high = offset_range(offset, None, False)
+            return Bounds(_plus(bounds.earliest, low), _plus(bounds.latest, high))
+        moved = Bounds(_shifted(bounds.earliest, offset.amount, offset.unit, self.on_calendar),
+                       _shifted(bounds.latest, offset.amount, offset.unit, self.on_calendar, True))
         return widen(moved, offset.unit, self.on_calendar) if offset.approximate else moved
+
+
+def _plus(day: int | None, days: int) -> int | None:
+    return None if day is None else day + days
+
+
+def _shifted(day: int | None, amount: int, unit: str, on_calendar: bool, month_end: bool = False) -> int | None:
+    if day is None:
+        return None
+    if on_calendar and not 1 <= day <= _MAX_ORDINAL:  # already outside the calendar: _check_range says so
+        return day
+    try:
+        return shift(day, amount, unit, on_calendar, month_end)
+    except (ValueError, OverflowError):  # past year 1 or 9999: far outside the calendar, said by _check_range
+        return day + amount * _UNIT_DAYS[unit]
 
 
 _FIRST_DAY = dt.date(MIN_YEAR - 1, 1, 1).toordinal()
 _LAST_DAY = dt.date(MAX_YEAR + 1, 12, 31).toordinal()
+_MAX_ORDINAL = dt.date.max.toordinal()
 _MAX_RELATIVE_DAY = MAX_OFFSET_YEARS * 366
-
-
-class _NeedsExtent(Exception):
-    """Raised while the case's first and last dates are still being measured."""
 
 
 def _located(key: Key, problem: DateProblem) -> DateProblem:

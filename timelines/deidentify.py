@@ -38,13 +38,15 @@ import re
 
 import pandas as pd
 
+from .dates import Bounds
+from .when import read as read_when, say, say_days
+
 CALENDAR_COLUMNS = ("start", "end", "start_earliest", "start_latest", "end_earliest", "end_latest")
 REMOVED_COLUMNS = ("quote", "note")
 # Columns holding a fixed vocabulary, left as they are; every other text column is scrubbed.
 VOCABULARY_COLUMNS = ("kind", "category", "shape", "precision", "end_precision", "size_status", "flag", "source")
 ID_REFERENCES = ("attribution", "therapy", "primary")  # details parts whose value is an event id
 PATIENT_FIELDS = ("sex", "age", "smoking")
-DAYS_PER_MONTH = 365.25 / 12
 
 DATE, LINK, INSTITUTION, NAME, NUMBER = "[date]", "[link]", "[institution]", "[name]", "[number]"
 
@@ -196,7 +198,8 @@ def deidentify_events(events: pd.DataFrame, ids: dict[str, str] | None = None, *
     if "dose_changes" in out:
         out["dose_changes"] = [_relative_dose_changes(row) for row in out.to_dict("records")]
     if "date_text" in out:
-        out["date_text"] = [_when_text(row.get("day_start"), _is_approximate(row)) for row in out.to_dict("records")]
+        out["date_text"] = [_when_text(row.get("day_start_earliest"), row.get("day_start_latest"))
+                            for row in out.to_dict("records")]
     if "end_text" in out:
         out["end_text"] = [_end_text(row) for row in out.to_dict("records")]
     if "details" in out:
@@ -265,30 +268,20 @@ def _blank(value: object) -> bool:
     return value is None or value is pd.NA or (isinstance(value, float) and pd.isna(value)) or value == ""
 
 
-def _is_approximate(row: dict) -> bool:
-    return bool(row.get("approximate")) or row.get("precision") == "range"
-
-
-def _when_text(day: object, approximate: bool = False) -> str:
-    """'month 13.0 (day 397)', with '~' when the date is known only within a range."""
-    if _blank(day) or pd.isna(day):
-        return ""
-    day = int(day)
-    return f"{'~' if approximate else ''}month {day / DAYS_PER_MONTH:.1f} (day {day})"
+def _when_text(earliest: object, latest: object) -> str:
+    """'day 397', 'day 380–410' or 'day 213 or later': the date's bounds as day offsets, never more precise."""
+    return say_days(earliest, latest)
 
 
 def _end_text(row: dict) -> str:
     if row.get("shape") != "interval":
         return ""
-    day_end = row.get("day_end")
-    if _blank(day_end) or pd.isna(day_end):
-        return "ongoing" if row.get("ongoing") else ""
-    text = _when_text(day_end, row.get("end_precision") == "range")
+    if _blank(row.get("day_end")) or pd.isna(row.get("day_end")):
+        return "ongoing" if row.get("ongoing") else "not reported"
+    text = _when_text(row.get("day_end_earliest"), row.get("day_end_latest"))
     return f"{text}, ongoing" if row.get("ongoing") else text
 
 
-_ISO_WHEN = re.compile(r"^~?(\d{4})(?:-(\d\d))?(?:-(\d\d))?$")
-_DAY_WHEN = re.compile(r"^~?day\s+(-?\d+)$", re.I)
 _CHANGE = re.compile(r"^\s*(?P<when>[^:]+?)\s*:\s*(?P<what>.*)$")
 
 
@@ -302,39 +295,34 @@ def _relative_dose_changes(row: dict) -> str:
     for change in str(text).split("; "):
         match = _CHANGE.match(change)
         when, what = (match["when"], match["what"]) if match else ("", change)
-        day = _change_day(when, origin)
-        approx = "~" if when.strip().startswith("~") else ""
-        when = f"{approx}day {day}" if day is not None else "date removed"
+        bounds = _change_bounds(when, origin)
+        when = say(bounds, on_calendar=False) if bounds is not None else "date removed"
         parts.append(f"{when}: {scrub_text(what)}")
     return "; ".join(parts)
 
 
 def _origin_ordinal(row: dict) -> int | None:
     """The calendar day (ordinal) of the table's day 0, from a row's earliest start date and its day offset."""
-    try:
-        return dt.date.fromisoformat(str(row.get("start_earliest"))).toordinal() - int(row["day_start_earliest"])
-    except (TypeError, ValueError, KeyError):
-        return None
+    for side in ("earliest", "latest"):
+        try:
+            return dt.date.fromisoformat(str(row.get(f"start_{side}"))).toordinal() - int(row[f"day_start_{side}"])
+        except (TypeError, ValueError, KeyError):
+            continue
+    return None
 
 
-def _change_day(when: str, origin: int | None) -> int | None:
-    """The day offset of 'day 397', or of an ISO date (the middle of a month or a year)."""
-    when = when.strip()
-    day = _DAY_WHEN.match(when)
-    if day:
-        return int(day.group(1))
-    iso = _ISO_WHEN.match(when)
-    if not iso or origin is None:
+def _change_bounds(when: str, origin: int | None) -> Bounds | None:
+    """Day offsets of a dose change's date as the events table says it ('2021-09 – 2021-11', 'day 397')."""
+    found = read_when(when)
+    if found is None:
         return None
-    year, month, day_of_month = int(iso[1]), iso[2] and int(iso[2]), iso[3] and int(iso[3])
-    if day_of_month:
-        first = last = dt.date(year, month, day_of_month)
-    elif month:
-        first = dt.date(year, month, 1)
-        last = (dt.date(year + month // 12, month % 12 + 1, 1) - dt.timedelta(days=1))
-    else:
-        first, last = dt.date(year, 1, 1), dt.date(year, 12, 31)
-    return (first.toordinal() + last.toordinal()) // 2 - origin
+    bounds, relative = found
+    if relative:
+        return bounds
+    if origin is None:
+        return None
+    return Bounds(None if bounds.earliest is None else bounds.earliest - origin,
+                  None if bounds.latest is None else bounds.latest - origin)
 
 
 def _map_references(details: object, ids: dict[str, str]) -> object:
@@ -386,6 +374,7 @@ def deidentify_summary(summary: dict, ids: dict[str, str] | None = None) -> dict
 
 def _diagnosis(d: dict, ids: dict[str, str]) -> dict:
     return {"id": _map_id(ids, d.get("id")), "label": scrub_text(d.get("label")), "date": "", "day": d.get("day"),
+            "day_earliest": d.get("day_earliest"), "day_latest": d.get("day_latest"),
             "histology": _scrub_or_none(d.get("histology")), "stage": _scrub_or_none(d.get("stage")),
             "site": _scrub_or_none(d.get("site")),
             "biomarkers": [{"name": scrub_text(b.get("name")), "result": scrub_text(b.get("result"))}

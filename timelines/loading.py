@@ -136,6 +136,8 @@ def _load(text: str | bytes, path: str) -> Timeline:
     try:
         timeline = resolve(case, path)
     except DateProblem as problem:
+        if getattr(problem, "statements", None):
+            raise CaseFileError([_clash(source, problem)]) from None
         field = getattr(problem, "field", ())
         raise CaseFileError([_problem(source, field, problem.message, problem.hint)]) from None
     problems = [_problem(source, field, message, hint) for field, message, hint in validation.check_timeline(timeline)]
@@ -870,6 +872,18 @@ def typing_args(annotation) -> tuple:
     import typing
 
     return typing.get_args(annotation)
+
+
+def _clash(source: SourceMap, problem: DateProblem) -> Problem:
+    """Statements that cannot all hold, each named with the line it was written on; located at the first."""
+    named = []
+    for statement in problem.statements:
+        position = source.locate(statement.field) if statement.field else None
+        field = field_path(statement.field)
+        where = f" (line {position[0]})" if position else ""
+        named.append(f"{field + ' ' if field else ''}{statement.says}{where}")
+    first = next((s.field for s in problem.statements if s.field), ())
+    return _problem(source, first, problem.message.format(*named), problem.hint)
 
 
 def _problem(source: SourceMap, loc: tuple, message: str, hint: str, prefer_key: bool = False,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .clinical import lines_of_therapy, month_range, outcomes, recist, recist_note
+from .clinical import TherapyLine, lines_of_therapy, month_range, months_text, outcomes, recist, recist_note
 from .timeline import Timeline
 from .schema import field_value
 
@@ -18,8 +18,9 @@ def case_summary(timeline: Timeline) -> dict:
         "patient": case.patient.model_dump(exclude_none=True),
         "calendar": timeline.on_calendar,
         "diagnoses": [{
-            "id": d.event.id, "label": d.event.label, "date": timeline.calendar_text(d.start),
-            "day": timeline.day(d.start.mid), "histology": d.event.histology, "stage": d.event.stage,
+            "id": d.event.id, "label": d.event.label, "date": timeline.say(d.start, d.about_start),
+            "day": timeline.day(d.day_start), "day_earliest": timeline.day(d.start.earliest),
+            "day_latest": timeline.day(d.start.latest), "histology": d.event.histology, "stage": d.event.stage,
             "site": d.event.site,
             "biomarkers": [b.model_dump() for b in d.event.biomarkers],
         } for d in diagnoses],
@@ -31,9 +32,9 @@ def case_summary(timeline: Timeline) -> dict:
     }
 
 
-def _line(timeline: Timeline, line) -> dict:
-    end = timeline.follow_up if line.ongoing else line.end
-    low, high = month_range(line.start, end) if end is not None else (None, None)
+def _line(timeline: Timeline, line: TherapyLine) -> dict:
+    end = line.end_key
+    low, high = month_range(timeline.distance(line.start_key, end)) if end is not None else (None, None)
     therapies = []
     for dated in line.therapies:
         event = dated.event
@@ -41,9 +42,13 @@ def _line(timeline: Timeline, line) -> dict:
                           "dose": field_value(event, "dose"), "intent": event.intent,
                           "dose_changes": [c.model_dump(exclude_none=True)
                                            for c in field_value(event, "dose_changes", [])]})
+    if line.ongoing:
+        end_text = timeline.say(timeline.follow_up)
+    else:
+        end_text = "" if line.end is None else timeline.say(line.end.end, line.end.about_end)
     return {"line": line.number, "agents": line.agents, "therapies": therapies,
-            "start": timeline.calendar_text(line.start), "end": timeline.calendar_text(end) if end else "",
-            "day_start": timeline.day(line.start.mid), "ongoing": line.ongoing,
+            "start": timeline.say(line.start.start, line.start.about_start), "end": end_text,
+            "day_start": timeline.day(line.start.day_start), "ongoing": line.ongoing,
             "months_min": low, "months_max": high}
 
 
@@ -57,7 +62,7 @@ def summary_text(summary: dict) -> str:
     if patient.get("age_note"):
         lines.append(f"  Age: {patient['age_note']}")
     for d in summary["diagnoses"]:
-        when = d["date"] or f"day {d['day']}"
+        when = d["date"]
         lines.append(f"Diagnosis: {d['label']} ({when})" + (f", {d['stage']}" if d.get("stage") else ""))
     for line in summary["lines"]:
         span = _months(line["months_min"], line["months_max"], line["ongoing"])
@@ -86,5 +91,4 @@ def summary_text(summary: dict) -> str:
 def _months(low, high, ongoing) -> str:
     if low is None:
         return "end not reported"
-    span = f"{round(low)}" if round(low) == round(high) else f"{round(low)}–{round(high)}"
-    return f"{span}{'+' if ongoing else ''} months"
+    return months_text(low, high, ongoing)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 from pydantic import BaseModel
 
-from .dates import Bounds, parse_date
+from .dates import parse_date
 from .measures import parse_size
 from .schema import Diagnosis, field_value
 from .timeline import Dated, Timeline
@@ -18,10 +18,12 @@ EVENT_EXTRA_COLUMNS = ("category", "shape", "day_start_earliest", "day_start_lat
                        "dose_changes")
 MEASUREMENT_COLUMNS = ("case_id", "event_id", "lesion_id", "lesion_label", "site", "nodal", "target", "start",
                        "day_start", "dims_mm", "longest_mm", "short_axis_mm", "recist_mm", "quote")
-MEASUREMENT_EXTRA_COLUMNS = ("size_text", "size_status", "day_start_earliest", "day_start_latest", "modality")
+MEASUREMENT_EXTRA_COLUMNS = ("size_text", "size_status", "day_start_earliest", "day_start_latest", "modality",
+                             "start_earliest", "start_latest")
 MARKER_COLUMNS = ("case_id", "event_id", "marker", "value", "unit", "ref_low", "ref_high", "start", "day_start",
                   "quote")
-MARKER_EXTRA_COLUMNS = ("flag", "finding", "source", "day_start_earliest", "day_start_latest")
+MARKER_EXTRA_COLUMNS = ("flag", "finding", "source", "day_start_earliest", "day_start_latest", "start_earliest",
+                        "start_latest")
 
 # Lane groups of the swimlane, top to bottom; kinds not listed are appended in first-seen order.
 CATEGORIES = (
@@ -49,7 +51,8 @@ def event_table(timeline: Timeline) -> pd.DataFrame:
     rows = [_event_row(timeline, dated) for dated in timeline.items]
     frame = pd.DataFrame(rows, columns=list(EVENT_COLUMNS + EVENT_EXTRA_COLUMNS))
     frame = frame.sort_values(["day_start", "day_end"], kind="stable", na_position="last").reset_index(drop=True)
-    return frame.astype({"line": "Int64", "day_end": "Int64", "day_end_earliest": "Int64", "day_end_latest": "Int64"})
+    return frame.astype({"line": "Int64", "day_end": "Int64", "day_start_earliest": "Int64", "day_start_latest": "Int64",
+                         "day_end_earliest": "Int64", "day_end_latest": "Int64"})
 
 
 def lane_order(events: pd.DataFrame) -> list[str]:
@@ -64,7 +67,8 @@ def lane_order(events: pd.DataFrame) -> list[str]:
 
 def _event_row(timeline: Timeline, dated: Dated) -> dict:
     event, case = dated.event, timeline.case
-    start, end = dated.start, dated.end
+    start, interval = dated.start, dated.shape == "interval"
+    end = (dated.end or dated.end_window) if interval else None  # an end not reported: where it can be
     category = CATEGORY_OF_KIND.get(dated.kind, dated.kind)
     agent = agent_name(event, dated.kind)
     end_text = "" if isinstance(event, Diagnosis) else (field_value(event, "end") or field_value(event, "duration")
@@ -76,15 +80,15 @@ def _event_row(timeline: Timeline, dated: Dated) -> dict:
         "kind": dated.kind,
         "lane": agent if category == SYSTEMIC and agent else category,
         "label": event_label(event, dated.kind),
-        "start": timeline.calendar_text(start),
-        "end": timeline.calendar_text(end) if dated.shape == "interval" else "",
+        "start": timeline.say(start, dated.about_start),
+        "end": timeline.say(dated.end, dated.about_end) if interval and dated.end else "",
         "start_earliest": timeline.iso_day(start.earliest),
         "start_latest": timeline.iso_day(start.latest),
-        "end_earliest": timeline.iso_day(end.earliest) if end and dated.shape == "interval" else "",
-        "end_latest": timeline.iso_day(end.latest) if end and dated.shape == "interval" else "",
-        "day_start": timeline.day(start.mid),
-        "day_end": timeline.day(end.mid) if end and dated.shape == "interval" else None,
-        "precision": _precision(timeline, start, written),
+        "end_earliest": timeline.iso_day(end.earliest) if end else "",
+        "end_latest": timeline.iso_day(end.latest) if end else "",
+        "day_start": timeline.day(dated.day_start),
+        "day_end": timeline.day(dated.day_end) if interval else None,
+        "precision": timeline.precision(start),
         "ongoing": bool(dated.ongoing),
         "line": field_value(event, "line"),
         "agent": agent,
@@ -95,9 +99,9 @@ def _event_row(timeline: Timeline, dated: Dated) -> dict:
         "shape": dated.shape,
         "day_start_earliest": timeline.day(start.earliest),
         "day_start_latest": timeline.day(start.latest),
-        "day_end_earliest": timeline.day(end.earliest) if end and dated.shape == "interval" else None,
-        "day_end_latest": timeline.day(end.latest) if end and dated.shape == "interval" else None,
-        "end_precision": _precision(timeline, end, end_text) if dated.shape == "interval" else "",
+        "day_end_earliest": timeline.day(end.earliest) if end else None,
+        "day_end_latest": timeline.day(end.latest) if end else None,
+        "end_precision": (timeline.precision(dated.end) if dated.end else "not reported") if interval else "",
         "approximate": parse_date(str(written)).approximate,
         "date_text": str(written),
         "end_text": str(end_text),
@@ -105,21 +109,6 @@ def _event_row(timeline: Timeline, dated: Dated) -> dict:
         "note": event.note or "",
         "dose_changes": _dose_changes(timeline, dated),
     }
-
-
-def _precision(timeline: Timeline, bounds: Bounds | None, written: object) -> str:
-    """day, month, year or range; a date known only by its order ('after surgery') is always a range,
-    even where the case holds nothing that bounds it further."""
-    precision = timeline.precision(bounds)
-    text = str(written or "").strip()
-    if precision and text and text not in ("ongoing",) and not _is_duration(text) \
-            and parse_date(text).form in ("after", "before", "between"):
-        return "range"
-    return precision
-
-
-def _is_duration(text: str) -> bool:
-    return text.lstrip("~").split(" ")[0].isdigit() and len(text.split()) == 2
 
 
 def event_key_id(dated: Dated) -> str:
@@ -221,8 +210,7 @@ def _dose_changes(timeline: Timeline, dated: Dated) -> str:
     changes = field_value(dated.event, "dose_changes", [])
     texts = []
     for j, change in enumerate(changes):
-        bounds: Bounds = timeline.dose_dates[(dated.key, j)]
-        when = timeline.calendar_text(bounds) or f"day {timeline.day(bounds.mid)}"
+        when = timeline.say(timeline.dose_dates[(dated.key, j)], timeline.dose_about[(dated.key, j)])
         texts.append(f"{when}: {change.dose}" + (f" ({change.reason})" if change.reason else ""))
     return "; ".join(texts)
 
@@ -237,12 +225,14 @@ def measurement_table(timeline: Timeline) -> pd.DataFrame:
             rows.append({
                 "case_id": timeline.case.id, "event_id": event_key_id(dated), "lesion_id": lesion.id,
                 "lesion_label": lesion.label, "site": lesion.site or "", "nodal": lesion.nodal, "target": lesion.target,
-                "start": timeline.calendar_text(dated.start), "day_start": timeline.day(dated.start.mid),
+                "start": timeline.say(dated.start, dated.about_start), "day_start": timeline.day(dated.day_start),
                 "dims_mm": size.dims_text, "longest_mm": size.longest_mm, "short_axis_mm": size.short_axis_mm,
                 "recist_mm": size.recist_mm(lesion.nodal), "quote": dated.event.quote or "",
                 "size_text": m.size, "size_status": size.status,
                 "day_start_earliest": timeline.day(dated.start.earliest),
                 "day_start_latest": timeline.day(dated.start.latest), "modality": dated.event.modality or "",
+                "start_earliest": timeline.iso_day(dated.start.earliest),
+                "start_latest": timeline.iso_day(dated.start.latest),
             })
     frame = pd.DataFrame(rows, columns=list(MEASUREMENT_COLUMNS + MEASUREMENT_EXTRA_COLUMNS))
     return frame.sort_values(["day_start", "lesion_id"], kind="stable").reset_index(drop=True)
@@ -253,9 +243,11 @@ def marker_table(timeline: Timeline) -> pd.DataFrame:
     rows = []
     for dated in timeline.of_kind("lab", "molecular"):
         common = {"case_id": timeline.case.id, "event_id": event_key_id(dated),
-                  "start": timeline.calendar_text(dated.start), "day_start": timeline.day(dated.start.mid),
+                  "start": timeline.say(dated.start, dated.about_start), "day_start": timeline.day(dated.day_start),
                   "quote": dated.event.quote or "", "day_start_earliest": timeline.day(dated.start.earliest),
-                  "day_start_latest": timeline.day(dated.start.latest)}
+                  "day_start_latest": timeline.day(dated.start.latest),
+                  "start_earliest": timeline.iso_day(dated.start.earliest),
+                  "start_latest": timeline.iso_day(dated.start.latest)}
         if dated.kind == "lab":
             for v in dated.event.values:
                 rows.append({**common, "marker": v.marker, "value": v.value, "unit": v.unit or "",

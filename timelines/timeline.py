@@ -7,14 +7,20 @@ from dataclasses import dataclass, field
 from typing import Iterator
 
 from .dates import Bounds, DateProblem, Resolver, Spec, iso, parse_date, parse_offset, precision_of
-from .schema import Case, Diagnosis, EventBase, field_value
+from .resolution import FOLLOW_UP, CaseFacts, Resolution, Statement, resolve_dates
+from .schema import THERAPY_KINDS, Case, Diagnosis, EventBase, field_value
+from .when import say
 
 EventKey = tuple[str, int]  # ("diagnoses", 0) or ("events", 3)
+CONTINUOUS_KINDS = ("targeted", "immunotherapy", "endocrine")  # taken until stopped, not in a set of cycles
 
 
 @dataclass(frozen=True)
 class Dated:
-    """One event of the timeline with its resolved start and end."""
+    """One event of the timeline: its start and end bounds, and the days it is drawn at.
+
+    `end` is None when the source does not report it; `end_window` then holds how early and how late it
+    can be (from what the case ties to the therapy, to the next line or the last follow-up)."""
 
     key: EventKey
     kind: str
@@ -22,6 +28,11 @@ class Dated:
     start: Bounds
     end: Bounds | None
     ongoing: bool = False
+    day_start: int = 0  # drawn: ordinal days on a calendar case, days since day 0 otherwise
+    day_end: int | None = None
+    end_window: Bounds | None = None
+    about_start: str = ""
+    about_end: str = ""
 
     @property
     def event_id(self) -> str | None:
@@ -40,17 +51,22 @@ class Timeline:
     path: str = ""
     on_calendar: bool = True
     origin: Bounds = Bounds(0, 0)
+    origin_day: int = 0
     follow_up: Bounds = Bounds(0, 0)
+    follow_up_day: int = 0
     items: list[Dated] = field(default_factory=list)
     dose_dates: dict[tuple[EventKey, int], Bounds] = field(default_factory=dict)
+    dose_days: dict[tuple[EventKey, int], int] = field(default_factory=dict)
+    dose_about: dict[tuple[EventKey, int], str] = field(default_factory=dict)
+    resolution: Resolution | None = None
 
     @property
     def day_zero(self) -> int:
-        return self.origin.mid
+        return self.origin_day
 
-    def day(self, value: int) -> int:
+    def day(self, value: int | None) -> int | None:
         """Days since day 0 for a resolved day value."""
-        return value - self.day_zero
+        return None if value is None else value - self.day_zero
 
     def months(self, days: float) -> float:
         return days / (365.25 / 12)
@@ -61,21 +77,33 @@ class Timeline:
     def of_kind(self, *kinds: str) -> Iterator[Dated]:
         return (d for d in self.items if d.kind in kinds)
 
+    def say(self, bounds: Bounds | None, about: str = "") -> str:
+        """The date as precisely as it is known: '2022-09', '~2007-07', '2021-10 – 2021-12', 'day 91–121'."""
+        return say(bounds, self.on_calendar, about, self.day_zero)
+
     def calendar_text(self, bounds: Bounds | None) -> str:
-        """ISO text at the precision the bounds support, or '' on a case without a calendar."""
+        """ISO text when the bounds are one day, month or year of a calendar case; '' otherwise."""
         if bounds is None or not self.on_calendar:
             return ""
         return iso(bounds)
 
     def precision(self, bounds: Bounds | None) -> str:
+        """day, month, year, range or open (a side nothing bounds)."""
         if bounds is None:
             return ""
         if not self.on_calendar:
-            return "day" if bounds.earliest == bounds.latest else "range"
+            return "open" if not bounds.closed else "day" if bounds.exact else "range"
         return precision_of(bounds)
 
     def iso_day(self, value: int | None) -> str:
         return dt.date.fromordinal(value).isoformat() if value is not None and self.on_calendar else ""
+
+    def distance(self, a: tuple, b: tuple) -> Bounds:
+        """Least and greatest days from date a to date b, each (event key, side) or FOLLOW_UP."""
+        return self.resolution.distance(a, b)
+
+    def distances(self, pairs: list[tuple[tuple, tuple]]) -> list[Bounds]:
+        return self.resolution.distances(pairs)
 
 
 def date_fields(case: Case) -> dict[tuple, tuple]:
@@ -84,10 +112,27 @@ def date_fields(case: Case) -> dict[tuple, tuple]:
 
 
 def resolve(case: Case, path: str = "") -> Timeline:
-    """Resolve every date of a case. Raises DateProblem with `.field` set to the offending field path."""
+    """Resolve every date of a case. Raises DateProblem with `.field` set to the offending field path, or
+    with `.statements` (each with its field) when statements clash."""
     specs = _specs(case)
     ids = {d.id: ("diagnoses", i) for i, d in enumerate(case.diagnoses)}
     ids.update({e.id: ("events", i) for i, e in enumerate(case.events) if e.id})
+    label = _labeller(case)
+    resolver = Resolver({k: s for k, (s, _) in specs.items()}, ids, label)
+    try:
+        written = resolver.resolve_all()
+        _check_ends(case, specs, written, resolver.on_calendar)
+        resolution = resolve_dates(specs, written, ids, resolver.on_calendar, _facts(case, specs, written, ids), label)
+    except DateProblem as problem:
+        if getattr(problem, "key", None) in specs:
+            problem.field = specs[problem.key][1]
+        elif not hasattr(problem, "field"):
+            problem.field = ()
+        raise
+    return _timeline(case, path, resolution, ids)
+
+
+def _labeller(case: Case):
     names = {("diagnoses", i): d.id for i, d in enumerate(case.diagnoses)}
     names.update({("events", i): e.id or f"events[{i}]" for i, e in enumerate(case.events)})
 
@@ -95,49 +140,126 @@ def resolve(case: Case, path: str = "") -> Timeline:
         event_key, side = key
         name = names.get(event_key, str(event_key))
         return f"{name}.{side}" if isinstance(side, str) else f"{name} dose change {side[1] + 1}"
+    return label
 
-    follow_ups = tuple((("events", i), "start") for i, e in enumerate(case.events) if e.kind == "status")
-    resolver = Resolver({k: s for k, (s, _) in specs.items()}, ids, label, follow_ups)
-    try:
-        resolved = resolver.resolve_all()
-    except DateProblem as problem:
-        problem.field = specs[problem.key][1] if getattr(problem, "key", None) in specs else ()
-        raise
 
-    timeline = Timeline(case=case, path=path, on_calendar=resolver.on_calendar, follow_up=resolver.follow_up)
-    for i, diagnosis in enumerate(case.diagnoses):
-        key = ("diagnoses", i)
-        timeline.items.append(Dated(key, "diagnosis", diagnosis, resolved[(key, "start")], resolved[(key, "start")]))
+def _check_ends(case: Case, specs: dict, written: dict, on_calendar: bool) -> None:
+    """An end written before its start, said in the words of the two dates."""
     for i, event in enumerate(case.events):
         key = ("events", i)
-        start, end = resolved[(key, "start")], resolved[(key, "end")]
-        if end is not None and start is not None and end.latest < start.earliest:
+        start, end = written.get((key, "start")), written.get((key, "end"))
+        if start is None or end is None or end.latest is None or start.earliest is None:
+            continue
+        if end.latest < start.earliest:
             problem = DateProblem(
-                f"The end ({_show(timeline, end)}) is before the start ({_show(timeline, start)})",
+                f"The end ({say(end, on_calendar)}) is before the start ({say(start, on_calendar)})",
                 "check the two dates; an end can be no earlier than its start")
-            problem.field = specs[(key, "end")][1]
+            problem.key = (key, "end")
             raise problem
-        timeline.items.append(Dated(key, event.kind, event, start, end, ongoing=field_value(event, "ongoing", False)))
+
+
+def _timeline(case: Case, path: str, resolution: Resolution, ids: dict) -> Timeline:
+    point = resolution.point
+
+    def bounds(key) -> Bounds:
+        return resolution.bounds[point(key)]
+
+    timeline = Timeline(case=case, path=path, on_calendar=resolution.on_calendar, resolution=resolution,
+                        follow_up=resolution.bounds[FOLLOW_UP], follow_up_day=resolution.drawn[FOLLOW_UP])
+    for i, diagnosis in enumerate(case.diagnoses):
+        key = ("diagnoses", i)
+        start = (key, "start")
+        timeline.items.append(Dated(key, "diagnosis", diagnosis, bounds(start), bounds(start),
+                                    day_start=resolution.drawn[point(start)], day_end=resolution.drawn[point(start)],
+                                    about_start=resolution.about.get(point(start), "")))
+    for i, event in enumerate(case.events):
+        key = ("events", i)
+        start, end = (key, "start"), (key, "end")
+        reported = event.shape == "point" or bool(event.end or event.duration or event.ongoing)
+        timeline.items.append(Dated(
+            key, event.kind, event, bounds(start), bounds(end) if reported else None,
+            ongoing=field_value(event, "ongoing", False),
+            day_start=resolution.drawn[point(start)],
+            day_end=resolution.drawn[point(end)] if reported else None,
+            end_window=None if reported else bounds(end),
+            about_start=resolution.about.get(point(start), ""),
+            about_end=resolution.about.get(point(end), "") if reported else ""))
         for j, _ in enumerate(field_value(event, "dose_changes", [])):
-            timeline.dose_dates[(key, j)] = resolved[(key, ("dose", j))]
-    timeline.origin = _origin(case, timeline, ids)
+            dose = (key, ("dose", j))
+            timeline.dose_dates[(key, j)] = bounds(dose)
+            timeline.dose_days[(key, j)] = resolution.drawn[point(dose)]
+            timeline.dose_about[(key, j)] = resolution.about.get(point(dose), "")
+    origin = _origin(case, timeline, ids)
+    timeline.origin, timeline.origin_day = origin.start, origin.day_start
     return timeline
 
 
-def _show(timeline: Timeline, bounds: Bounds) -> str:
-    if timeline.on_calendar:
-        return iso(bounds)
-    return f"day {bounds.mid}"
-
-
-def _origin(case: Case, timeline: Timeline, ids: dict) -> Bounds:
+def _origin(case: Case, timeline: Timeline, ids: dict) -> Dated:
+    """The day-0 event: the case's `origin`, else the earliest drawn diagnosis."""
     if case.origin:
-        key = ids[case.origin]
-        return next(d.start for d in timeline.items if d.key == key)
-    if not timeline.on_calendar:
-        return Bounds(0, 0)
-    first = min((d for d in timeline.items if d.kind == "diagnosis"), key=lambda d: d.start.mid)
-    return first.start
+        return next(d for d in timeline.items if d.key == ids[case.origin])
+    return min((d for d in timeline.items if d.kind == "diagnosis"), key=lambda d: d.day_start)
+
+
+def _facts(case: Case, specs: dict, written: dict, ids: dict) -> CaseFacts:
+    """Statuses, and what a therapy whose end is not reported is tied to (see timelines/resolution.py)."""
+    facts = CaseFacts(statuses=[(("events", i), "start") for i, e in enumerate(case.events) if e.kind == "status"])
+    lines: dict[int, list[int]] = {}
+    for i, event in enumerate(case.events):
+        if event.kind in THERAPY_KINDS and event.line is not None:
+            lines.setdefault(event.line, []).append(i)
+    for i, event in enumerate(case.events):
+        key = ("events", i)
+        for j, _ in enumerate(field_value(event, "dose_changes", [])):
+            where = ("events", i, "dose_changes", j, "date")
+            facts.implied.append(((key, "start"), (key, ("dose", j)), 0, None,
+                                  Statement(where, "a dose change falls within its therapy", soft=True)))
+            if event.shape == "interval" and specs[(key, "end")][0].how != "unknown":
+                facts.implied.append(((key, ("dose", j)), (key, "end"), 0, None,
+                                      Statement(where, "a dose change falls within its therapy", soft=True)))
+        if event.shape != "interval" or specs[(key, "end")][0].how != "unknown":
+            continue
+        facts.implied += _ties(case, key, event, ids)
+        facts.implied += _next_line(case, key, event, lines, written)
+    return facts
+
+
+def _ties(case: Case, key: EventKey, event, ids: dict) -> list:
+    """A continuous therapy whose end is not reported ran at least until the events the case ties to it."""
+    found = []
+    for j, _ in enumerate(field_value(event, "dose_changes", [])):
+        found.append(((key, ("dose", j)), (key, "end"), 0, None,
+                      Statement(("events", key[1], "dose_changes", j), "the dose was changed while it ran",
+                                soft=True)))
+    if event.kind not in CONTINUOUS_KINDS or not event.id:
+        return found
+    for i, other in enumerate(case.events):
+        tie = "therapy" if field_value(other, "therapy") == event.id else \
+            "attribution" if field_value(other, "attribution") == event.id else None
+        if tie and other.kind in ("response", "progression", "adverse_event"):
+            found.append(((("events", i), "start"), (key, "end"), 0, None,
+                          Statement(("events", i, tie), f"this {other.kind.replace('_', ' ')} happened on "
+                                                        f"{event.id}, so {event.id} ran until then", soft=True)))
+    return found
+
+
+def _next_line(case: Case, key: EventKey, event, lines: dict, written: dict) -> list:
+    """A line of therapy whose end is not reported ended by the start of the next line."""
+    if event.kind not in THERAPY_KINDS or event.line is None:
+        return []
+    later = sorted(n for n in lines if n > event.line)
+    if not later:
+        return []
+    found = []
+    start = written.get((key, "start"))
+    for i in lines[later[0]]:
+        following = written.get((("events", i), "start"))
+        if start is not None and following is not None and None not in (start.earliest, following.latest) \
+                and following.latest < start.earliest:
+            continue  # numbered lines out of date order: nothing to imply
+        found.append(((key, "end"), (("events", i), "start"), 0, None,
+                      Statement(("events", i, "line"), f"line {later[0]} follows line {event.line}", soft=True)))
+    return found
 
 
 def _specs(case: Case) -> dict[tuple, tuple[Spec, tuple]]:

@@ -102,14 +102,17 @@ def _after_death(timeline: Timeline) -> Iterator[Found]:
     deaths = [d for d in timeline.of_kind("status") if d.event.status == "dead"]
     if not deaths:
         return
-    death = min(deaths, key=lambda d: d.start.latest)
+    dated_deaths = [d for d in deaths if d.start.latest is not None]
+    if not dated_deaths:
+        return
+    death = min(dated_deaths, key=lambda d: d.start.latest)
     for dated in timeline.items:
-        if dated is death or dated.kind == "status":
+        if dated is death or dated.kind == "status" or dated.start.earliest is None:
             continue
         if dated.start.earliest > death.start.latest:
             field = "date" if dated.shape == "point" else "start"
-            yield (dated.key + (field,)), f"This event is dated after the patient's death ({timeline.calendar_text(death.start) or 'day ' + str(timeline.day(death.start.mid))})", \
-                "check the date of this event and of the death"
+            yield (dated.key + (field,)), f"This event is dated after the patient's death " \
+                f"({timeline.say(death.start, death.about_start)})", "check the date of this event and of the death"
 
 
 def _before_birth(timeline: Timeline) -> Iterator[Found]:
@@ -119,12 +122,12 @@ def _before_birth(timeline: Timeline) -> Iterator[Found]:
     certainly earlier than that is reported, so a date known to the month or year is never a false alarm."""
     patient = timeline.case.patient
     anchor = timeline.by_id(patient.age_at) if patient.age is not None and patient.age_at else None
-    if anchor is None:
+    if anchor is None or anchor.start.earliest is None:
         return
     born = shift(anchor.start.earliest, -(patient.age + 1), "year", timeline.on_calendar) + 1
     when = timeline.iso_day(born) or f"day {timeline.day(born)}"
     for dated in timeline.items:
-        if dated.start.latest < born:
+        if dated.start.latest is not None and dated.start.latest < born:
             field = "date" if dated.shape == "point" else "start"
             yield dated.key + (field,), \
                 f"This event is dated before the patient was born ({when} at the earliest, " \

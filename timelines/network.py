@@ -1,0 +1,340 @@
+"""A simple temporal network: time points, difference constraints, tightest bounds, distances and a drawn schedule.
+
+Every statement of a case file becomes a constraint `low <= t(b) - t(a) <= high` between two time points, or
+between a point and ZERO, the calendar's zero (Dechter, Meiri & Pearl, "Temporal constraint networks", 1991).
+The constraints are the edges of a graph (b - a <= high is an edge a -> b of weight high); shortest paths give
+
+- each point's tightest bounds: t(p) <= d(ZERO, p) and t(p) >= -d(p, ZERO);
+- the tightest bounds on the distance between two points: t(b) - t(a) lies in [-d(b, a), d(a, b)];
+- inconsistency: a negative cycle, whose edges are the statements that cannot all hold.
+
+Weights can be negative, so the first shortest paths are Bellman-Ford's (networkx's queue-based variant, which
+also names a negative cycle), from a virtual source joined to every point (Johnson). The distances it gives are a
+potential that makes every weight non-negative, and every later query is one of scipy's Dijkstra searches in C.
+Memory is linear in the number of constraints: no all-pairs matrix is ever built.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from dataclasses import dataclass
+from typing import Hashable, Iterable, Sequence
+
+import networkx as nx
+import numpy as np
+from scipy.sparse import csr_array
+from scipy.sparse.csgraph import dijkstra
+
+ZERO = "zero"  # the reference point, t(ZERO) = 0
+SOURCES_PER_SEARCH = 64  # distance queries run this many Dijkstra sources at once (rows of n floats each)
+_VIRTUAL = ("virtual source",)
+
+
+class Inconsistent(Exception):
+    """Statements that cannot all hold: those along one negative cycle, in order, each named once."""
+
+    def __init__(self, statements: Sequence[Hashable]):
+        self.statements = list(statements)
+        super().__init__(f"{len(self.statements)} statements cannot all hold")
+
+
+@dataclass(frozen=True)
+class Range:
+    """Bounds of a time or a distance in days; None on a side nothing bounds (open)."""
+
+    low: int | None
+    high: int | None
+
+    @property
+    def exact(self) -> bool:
+        return self.low is not None and self.low == self.high
+
+
+class Network:
+    """Time points and the difference constraints between them; `solve` gives a Solution."""
+
+    def __init__(self) -> None:
+        self._index: dict[Hashable, int] = {ZERO: 0}
+        self._keys: list[Hashable] = [ZERO]
+        self._edges: dict[tuple[int, int], tuple[int, Hashable]] = {}
+
+    def __contains__(self, key: Hashable) -> bool:
+        return key in self._index
+
+    def point(self, key: Hashable) -> int:
+        """The index of a time point, added on first use."""
+        index = self._index.get(key)
+        if index is None:
+            index = self._index[key] = len(self._keys)
+            self._keys.append(key)
+        return index
+
+    def require(self, a: Hashable, b: Hashable, low: int | None = None, high: int | None = None,
+                why: Hashable = None) -> None:
+        """State low <= t(b) - t(a) <= high; None leaves that side free. `why` names the statement in messages."""
+        i, j = self.point(a), self.point(b)
+        if high is not None:
+            self._edge(i, j, int(high), why)
+        if low is not None:
+            self._edge(j, i, -int(low), why)
+
+    def _edge(self, i: int, j: int, weight: int, why: Hashable) -> None:
+        known = self._edges.get((i, j))
+        if known is None or weight < known[0]:  # two statements on one pair: the tighter one holds
+            self._edges[(i, j)] = (weight, why)
+
+    def solve(self) -> "Solution":
+        """Check the constraints can all hold and compute every point's bounds; raise Inconsistent if not."""
+        return Solution(self._keys, self._index, dict(self._edges))
+
+
+class Solution:
+    """The solved network: bounds of every point, distances between points, and a schedule to draw."""
+
+    def __init__(self, keys: list[Hashable], index: dict[Hashable, int], edges: dict):
+        self.keys, self.index, self.edges = keys, index, edges
+        self._graph = _Graph(len(keys), edges)
+        self.lower, self.upper = self._graph.bounds()
+
+    def bounds(self, key: Hashable) -> Range:
+        """The earliest and latest value of t(key)."""
+        i = self.index[key]
+        return Range(_finite(self.lower[i]), _finite(self.upper[i]))
+
+    def distance(self, a: Hashable, b: Hashable) -> Range:
+        """The least and greatest possible t(b) - t(a)."""
+        return self.distances([(a, b)])[0]
+
+    def distances(self, pairs: Sequence[tuple[Hashable, Hashable]]) -> list[Range]:
+        """`distance` for many pairs, with one Dijkstra search per distinct point involved."""
+        wanted = [(self.index[a], self.index[b]) for a, b in pairs]
+        rows = self._graph.rows({i for pair in wanted for i in pair}, {i for pair in wanted for i in pair})
+        return [Range(_finite(-rows[j][i]), _finite(rows[i][j])) for i, j in wanted]
+
+    def schedule(self, order: Iterable[tuple[Hashable, Hashable]], gap: int) -> dict[Hashable, int]:
+        """One value per point that satisfies every constraint, for drawing.
+
+        `order` lists pairs (a, b) that a statement only orders (a <= b, how long after unknown). A chain of such
+        statements sharing a window is spread across it: each step gets its share of the window, or `gap` days
+        where the window is open. Where the case itself is open (nothing bounds how early its first point or how
+        late its last point can be), the drawing closes it as tightly as those steps allow. The schedule is the
+        middle of the earliest and the latest schedule of that network, which satisfies every constraint, as
+        the solutions of a network are convex. If the windows are too tight for their chains, smaller shares
+        are tried, down to none."""
+        pairs = [(self.index[a], self.index[b]) for a, b in order]
+        shares = self._shares(pairs, gap)
+        size = len(self.keys)
+        first, last = size, size + 1  # every point but ZERO lies between these two
+        for scale in (1.0, 0.25, 0.0):
+            edges = dict(self.edges)
+            for (a, b), share in zip(pairs, shares):
+                known = edges.get((b, a), (0, None))[0]  # -(the least distance stated from a to b)
+                edges[(b, a)] = (known - int(share * scale), None)
+            for i in range(1, size):
+                edges[(i, first)] = edges[(last, i)] = (0, None)
+            try:
+                drawn = _Graph(size + 2, edges, explain=False).drawn(first, last)
+            except Inconsistent:
+                continue
+            return {key: int(drawn[i]) for key, i in self.index.items()}
+        raise AssertionError("a consistent network always has a schedule")
+
+    def _shares(self, pairs: list[tuple[int, int]], gap: int) -> list[float]:
+        """Each ordering step's share of its window: the window over the number of steps in its chain."""
+        before, after = _chain_lengths(pairs)
+        shares = []
+        for a, b in pairs:
+            stated = self.edges.get((b, a), (0, None))[0]  # b - a >= -stated
+            window = self.upper[b] - self.lower[a] + stated
+            if math.isinf(window):
+                shares.append(float(gap))
+            else:
+                steps = before.get(a, 0) + 1 + after.get(b, 0)
+                shares.append(max(0.0, window) / max(steps, 2 if before.get(a) == before.get(b) else 1))
+        return shares
+
+
+def _chain_lengths(pairs: list[tuple[int, int]]) -> tuple[dict[int, int], dict[int, int]]:
+    """For each point, the most ordering steps in a chain that ends at it, and in one that starts at it.
+
+    Steps that order two points both ways ('between X + 1 month and X + 2 months') count within one
+    strongly connected group, which the chains pass through as one step."""
+    graph = nx.DiGraph(pairs)
+    groups = nx.condensation(graph)
+    member = groups.graph["mapping"]
+    order = list(nx.topological_sort(groups))
+    before: dict[int, int] = {}
+    for group in order:
+        before[group] = max((before[p] + 1 for p in groups.predecessors(group)), default=0)
+    after: dict[int, int] = {}
+    for group in reversed(order):
+        after[group] = max((after[s] + 1 for s in groups.successors(group)), default=0)
+    return ({node: before[member[node]] for node in graph}, {node: after[member[node]] for node in graph})
+
+
+class _Graph:
+    """The constraint graph as arrays, its potential, and Dijkstra searches on the reweighted edges."""
+
+    def __init__(self, size: int, edges: dict, explain: bool = True):
+        self.size, self.edges, self.explain = size, edges, explain
+        pairs = np.array(list(edges), dtype=np.int64).reshape(-1, 2)
+        self.tails, self.heads = pairs[:, 0], pairs[:, 1]
+        self.weights = np.array([w for w, _ in edges.values()], dtype=np.float64)
+        self.potential = self._potential()
+
+    def _potential(self) -> np.ndarray:
+        """Shortest distances from a virtual source joined to every point by a zero edge (Bellman-Ford):
+        finite, and a feasible schedule, so w + h(tail) - h(head) >= 0 on every edge."""
+        graph = nx.DiGraph()
+        graph.add_nodes_from(range(self.size))
+        graph.add_weighted_edges_from(zip(self.tails.tolist(), self.heads.tolist(), self.weights.tolist()))
+        graph.add_weighted_edges_from((_VIRTUAL, i, 0) for i in range(self.size))
+        try:
+            found = nx.single_source_bellman_ford_path_length(graph, _VIRTUAL)
+        except nx.NetworkXUnbounded:
+            raise Inconsistent(self._clash() if self.explain else []) from None
+        return np.array([found[i] for i in range(self.size)], dtype=np.float64)
+
+    def _clash(self) -> list[Hashable]:
+        """The statements along one negative cycle, each once, in the cycle's order."""
+        statements: list[Hashable] = []
+        cycle = _negative_cycle(self.size, self.tails.tolist(), self.heads.tolist(), self.weights.tolist())
+        for tail, head in zip(cycle, cycle[1:] + cycle[:1]):
+            why = self.edges[(tail, head)][1]
+            if why not in statements:
+                statements.append(why)
+        return statements
+
+    def _matrix(self, transpose: bool = False, pins: dict[int, float] | None = None) -> csr_array:
+        tails, heads, weights = self.tails, self.heads, self.weights
+        if pins:  # t(i) = value: edges ZERO -> i (value) and i -> ZERO (-value)
+            points = np.fromiter(pins, dtype=np.int64)
+            values = np.fromiter(pins.values(), dtype=np.float64)
+            tails = np.concatenate([tails, np.zeros_like(points), points])
+            heads = np.concatenate([heads, points, np.zeros_like(points)])
+            weights = np.concatenate([weights, values, -values])
+        h = self.potential
+        reduced = np.maximum(weights + h[tails] - h[heads], 0.0)  # >= 0 up to rounding
+        if transpose:
+            tails, heads = heads, tails
+        return csr_array((reduced, (tails, heads)), shape=(self.size, self.size))
+
+    def rows(self, sources: Iterable[int], needed: set[int]) -> dict[int, dict[int, float]]:
+        """d(s, t) for every source s and needed target t (inf where no path)."""
+        sources, targets = sorted(sources), np.array(sorted(needed), dtype=np.int64)
+        matrix, h = self._matrix(), self.potential
+        found: dict[int, dict[int, float]] = {}
+        for start in range(0, len(sources), SOURCES_PER_SEARCH):
+            chunk = sources[start:start + SOURCES_PER_SEARCH]
+            reduced = dijkstra(matrix, directed=True, indices=chunk)[:, targets]
+            for s, row in zip(chunk, reduced):
+                found[s] = dict(zip(targets.tolist(), (row - h[s] + h[targets]).tolist()))
+        return found
+
+    def bounds(self, pins: dict[int, float] | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Lowest and highest value of each point relative to ZERO (-inf / inf where open)."""
+        h = self.potential
+        forward = dijkstra(self._matrix(pins=pins), directed=True, indices=0)
+        backward = dijkstra(self._matrix(transpose=True, pins=pins), directed=True, indices=0)
+        upper = forward - h[0] + h  # d(ZERO, i)
+        lower = -(backward - h + h[0])  # -d(i, ZERO)
+        return lower, upper
+
+    def drawn(self, first: int, last: int) -> np.ndarray:
+        """The middle of the earliest and latest schedules, once `first` (before every point) and `last` (after
+        every point) are fixed, so that an open case has an edge to draw to.
+
+        Each is fixed as close to the points as it can be without narrowing the window of a point that has
+        one: the points open on that side are then drawn a share of a step from their bounded neighbours,
+        and the others keep the middle of their window. Fixing a point needs a potential that is a schedule of
+        the network with the point fixed: the latest schedule (inf where open) and any schedule shifted later
+        are schedules, and so is their pointwise minimum (the solutions of difference constraints form a
+        lattice), which takes the latest value wherever that is finite; likewise with the earliest schedule."""
+        pins: dict[int, float] = {}
+        lower, upper = self.bounds()
+        closed = np.isfinite(lower) & np.isfinite(upper)
+        closed[[0, first, last]] = False
+        if np.isfinite(upper[first]):
+            to_first = self._from(first, transpose=True)  # d(p, first): first <= p + d(p, first)
+            candidates = (lower + to_first)[closed]
+            pins[first] = min(upper[first], candidates.min()) if candidates.size else upper[first]
+            self.potential = _blend(upper, self.potential, later=True)
+            lower, upper = self.bounds(pins)
+        if np.isfinite(lower[last]):
+            from_last = self._from(last, transpose=False)  # d(last, p): p <= last + d(last, p)
+            candidates = (upper - from_last)[closed]
+            pins[last] = max(lower[last], candidates.max()) if candidates.size else lower[last]
+            self.potential = _blend(lower, self.potential, later=False)
+            lower, upper = self.bounds(pins)
+        lower = np.where(np.isfinite(lower), lower, np.where(np.isfinite(upper), upper, 0.0))
+        upper = np.where(np.isfinite(upper), upper, lower)
+        return np.floor((lower + upper) / 2)
+
+    def _from(self, source: int, transpose: bool) -> np.ndarray:
+        """d(source, p) for every p, or d(p, source) with `transpose` (inf where no path)."""
+        h = self.potential
+        reduced = dijkstra(self._matrix(transpose=transpose), directed=True, indices=source)
+        return reduced - h[source] + h if not transpose else reduced + h[source] - h
+
+
+def _negative_cycle(size: int, tails: list[int], heads: list[int], weights: list[float]) -> list[int]:
+    """The points of one negative cycle, in edge order, found by queue-based Bellman-Ford from a virtual source.
+
+    networkx's find_negative_cycle can miss the cycle (it searches back from the node where it noticed it, which
+    may lie downstream of the cycle), so this keeps one parent per point and, every `size` improvements, looks
+    for a cycle among the parents: such a cycle is always negative, and one appears once a negative cycle has
+    been walked round."""
+    succ: list[list[tuple[int, float]]] = [[] for _ in range(size)]
+    for tail, head, weight in zip(tails, heads, weights):
+        succ[tail].append((head, weight))
+    dist, parent = [0.0] * size, [-1] * size
+    queue, queued = deque(range(size)), [True] * size
+    improvements = 0
+    while queue:
+        u = queue.popleft()
+        queued[u] = False
+        for v, weight in succ[u]:
+            if dist[u] + weight < dist[v]:
+                dist[v], parent[v] = dist[u] + weight, u
+                improvements += 1
+                if improvements % size == 0:
+                    cycle = _parent_cycle(parent)
+                    if cycle:
+                        return cycle
+                if not queued[v]:
+                    queue.append(v)
+                    queued[v] = True
+    return []
+
+
+def _parent_cycle(parent: list[int]) -> list[int]:
+    """A cycle among the parent links, as points in edge order (parent before child), or []."""
+    state = [0] * len(parent)  # 0 unseen, 1 on the current walk, 2 done
+    for start in range(len(parent)):
+        walk, node = [], start
+        while node != -1 and state[node] == 0:
+            state[node] = 1
+            walk.append(node)
+            node = parent[node]
+        if node != -1 and state[node] == 1:
+            cycle = walk[walk.index(node):]  # child -> parent order
+            return cycle[::-1]
+        for visited in walk:
+            state[visited] = 2
+    return []
+
+
+def _blend(bound: np.ndarray, schedule: np.ndarray, later: bool) -> np.ndarray:
+    """A schedule equal to `bound` (the latest or earliest schedule) wherever it is finite: min(bound, schedule
+    shifted later) or max(bound, schedule shifted earlier), shifted far enough to give way to the bound."""
+    finite = np.isfinite(bound)
+    if not finite.any():
+        return schedule
+    gap = schedule[finite] - bound[finite]
+    shift = -float(gap.min()) if later else float(gap.max())
+    return np.where(finite, bound, schedule + shift if later else schedule - shift)
+
+
+def _finite(value: float) -> int | None:
+    return None if math.isinf(value) else int(round(value))

@@ -1,0 +1,303 @@
+"""Every date of a case resolved together: the statements of the case file as one temporal network.
+
+Each date written in a case file states something about one or two time points (an event's start or end, a
+dose change, the last follow-up); timelines/network.py solves them all at once. Here the statements are made:
+
+| written                         | constraint                                                          |
+|---------------------------------|---------------------------------------------------------------------|
+| 2022-09-08, 2022-09, ~2021-10   | the point lies within that day, month or (widened) period           |
+| X + 3 months, X.end - 2 weeks   | point - X lies within the calendar's range for 3 months from X      |
+| after X / before X              | point >= X / point <= X (how long after or before: not stated)      |
+| between X and Y                 | X <= point <= Y                                                     |
+| duration: 5 years               | end - start lies within the calendar's range for 5 years            |
+| ongoing: true                   | end = the last follow-up                                            |
+| (any point)                     | point <= the last follow-up, the latest point of the case           |
+| status events                   | the latest of them is the last follow-up                            |
+
+Some statements are what a case implies rather than says, and they give way when they clash with what it says:
+the last follow-up at the latest status event; a therapy whose end is not reported ran at least until the
+responses, progressions, adverse events and dose changes tied to it, and ended by the start of the next line.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from typing import Callable, Hashable, Iterable, Mapping
+
+from .dates import (APPROXIMATE_DAY_MARGIN, Bounds, Calendar, DateExpr, DateProblem, Offset, Point, Ref, Spec,
+                    iso, offset_range, precision_of)
+from .network import ZERO, Inconsistent, Network, Solution
+
+FOLLOW_UP = "last follow-up"
+DISPLAY_GAP_DAYS = (7, 30)  # an unstated gap is drawn as span / 30, within these bounds
+STATEMENTS_SHOWN = 6
+
+Key = Hashable  # (event key, side)
+
+
+@dataclass(frozen=True)
+class Statement:
+    """What one written field says, for messages: the field path, the text as written, and its meaning."""
+
+    field: tuple
+    says: str
+    soft: bool = False  # implied by the case, not written: gives way to what is written
+    written: str = ""  # the date or duration as written, when the statement is one
+
+
+@dataclass
+class Resolution:
+    """Tightest bounds and a drawn day for every date of a case, and distances between any two."""
+
+    on_calendar: bool
+    bounds: dict[Key, Bounds]
+    drawn: dict[Key, int]
+    about: dict[Key, str]  # '~2007-07' where an approximate date was written and nothing narrows it
+    aliases: dict[Key, Key]
+    solution: Solution
+    dropped: list[Statement] = field(default_factory=list)  # implied statements that gave way
+
+    def point(self, key: Key) -> Key:
+        return self.aliases.get(key, key)
+
+    def distance(self, a: Key, b: Key) -> Bounds:
+        """Least and greatest days from date a to date b (None: open)."""
+        found = self.solution.distance(self.point(a), self.point(b))
+        return Bounds(found.low, found.high)
+
+    def distances(self, pairs: list[tuple[Key, Key]]) -> list[Bounds]:
+        found = self.solution.distances([(self.point(a), self.point(b)) for a, b in pairs])
+        return [Bounds(f.low, f.high) for f in found]
+
+
+@dataclass
+class CaseFacts:
+    """What the network needs besides the dates: statuses, and the ties of therapies whose end is not reported."""
+
+    statuses: list[Key] = field(default_factory=list)  # the start key of each status event
+    implied: list[tuple[Key, Key, int | None, int | None, Statement]] = field(default_factory=list)
+
+
+def resolve_dates(specs: Mapping[Key, tuple[Spec, tuple]], written: Mapping[Key, Bounds | None],
+                  ids: Mapping[str, Hashable], on_calendar: bool, facts: CaseFacts,
+                  labels: Callable[[Key], str]) -> Resolution:
+    """Solve the network of a case's dates. `specs` maps each date key to its Spec and field path, `written`
+    to its written bounds (dates.Resolver). Raise DateProblem (with `.statements`) when statements clash."""
+    builder = _Builder(specs, written, ids, on_calendar, labels)
+    statements = builder.statements(facts)
+    dropped: list[Statement] = []
+    while True:
+        network = Network()
+        for a, b, low, high, why in statements:
+            network.require(a, b, low, high, why)
+        try:
+            solution = network.solve()
+            break
+        except Inconsistent as clash:
+            implied = [s for s in clash.statements if s is not None and s.soft]
+            if not implied:
+                raise _clash_problem(clash.statements) from None
+            dropped += implied
+            statements = [s for s in statements if s[4] not in implied]
+    bounds = {key: _bounds(solution, key) for key in solution.index}
+    drawn = solution.schedule(builder.order, _display_gap(bounds.values()))
+    about = {key: text for key, text in builder.about(bounds).items()}
+    return Resolution(on_calendar, bounds, drawn, about, builder.aliases, solution, dropped)
+
+
+def _bounds(solution: Solution, key: Key) -> Bounds:
+    found = solution.bounds(key)
+    return Bounds(found.low, found.high)
+
+
+def _display_gap(bounds: Iterable[Bounds]) -> int:
+    """Days between two drawn steps whose gap nothing states: a thirtieth of the case's known span."""
+    known = [d for b in bounds for d in (b.earliest, b.latest) if d is not None and d != 0]
+    span = max(known) - min(known) if known else 0
+    low, high = DISPLAY_GAP_DAYS
+    return int(min(high, max(low, span / 30)))
+
+
+class _Builder:
+    """The statements of a case's dates, and the pairs whose order alone is known (spread when drawn)."""
+
+    def __init__(self, specs, written, ids, on_calendar: bool, labels):
+        self.specs, self.written, self.ids = specs, written, ids
+        self.on_calendar, self.labels = on_calendar, labels
+        self.aliases = {key: spec.other for key, (spec, _) in specs.items() if spec.how == "same"}
+        self.order: list[tuple[Key, Key]] = []
+        self._out: list = []
+
+    def point(self, key: Key) -> Key:
+        while key in self.aliases:
+            key = self.aliases[key]
+        return key
+
+    def statements(self, facts: CaseFacts) -> list:
+        for key, (spec, path) in self.specs.items():
+            if spec.how != "same":
+                self._spec(key, spec, path)
+        self._intervals()
+        points = {self.point(key) for key in self.specs}
+        last = Statement((), "the last follow-up is the latest point of the case")
+        for point in points:
+            self._add(point, FOLLOW_UP, 0, None, last)
+        self._follow_up_cap(facts.statuses)
+        for a, b, low, high, why in facts.implied:
+            self._add(self.point(a), self.point(b), low, high, why)
+        return self._out
+
+    def _add(self, a, b, low, high, why: Statement) -> None:
+        self._out.append((a, b, low, high, why))
+
+    def _spec(self, key: Key, spec: Spec, path: tuple) -> None:
+        point = self.point(key)
+        if spec.how == "plus":
+            start = self.point(spec.other)
+            low, high = offset_range(spec.offset, self.written.get(spec.other), self.on_calendar)
+            text = _offset_text(spec.offset)
+            self._add(start, point, low, high, Statement(path, f"'{text}' from start to end", written=text))
+        elif spec.how == "ongoing":
+            self._add(point, FOLLOW_UP, 0, 0, Statement(path, "ongoing: the end is the last follow-up"))
+        elif spec.how == "expr":
+            self._expr(point, spec.expr, path)
+        bounds = self.written.get(key)
+        if bounds is not None and (bounds.earliest is not None or bounds.latest is not None):
+            self._add(ZERO, point, bounds.earliest, bounds.latest,
+                      Statement(path, f"'{_text(spec)}'", written=_text(spec)))
+
+    def _expr(self, point: Key, expr: DateExpr, path: tuple) -> None:
+        says = Statement(path, f"'{expr.text}'", written=expr.text)
+        if expr.form == "origin":
+            self._add(ZERO, point, 0, 0, says)
+            return
+        if expr.form == "point":
+            base = expr.points[0]
+            if isinstance(base.base, Ref):
+                low, high = self._offset(base, widen=expr.approximate)
+                self._add(self._ref(base.base), point, low, high, says)
+            return
+        after, before = (expr.points[0], None) if expr.form == "after" else \
+            (None, expr.points[0]) if expr.form == "before" else expr.points
+        if after is not None:
+            anchor = self._ref(after.base) if isinstance(after.base, Ref) else ZERO
+            if anchor is not ZERO:
+                self._add(anchor, point, self._offset(after)[0], None, says)
+            self.order.append((anchor, point))
+        if before is not None:
+            anchor = self._ref(before.base) if isinstance(before.base, Ref) else ZERO
+            if anchor is not ZERO:
+                self._add(point, anchor, -self._offset(before)[1], None, says)
+            self.order.append((point, anchor))
+
+    def _ref(self, ref: Ref) -> Key:
+        return self.point((self.ids[ref.event_id], ref.side))
+
+    def _offset(self, point: Point, widen: bool = False) -> tuple[int, int]:
+        """Days from a reference to the point: the offset's range, widened by a unit when written with '~'."""
+        base = self.written.get((self.ids[point.base.event_id], point.base.side))
+        offset = point.offset or Offset(0, "day")
+        if widen and not offset.approximate:
+            offset = Offset(offset.amount, offset.unit, approximate=True)
+        return offset_range(offset, base, self.on_calendar)
+
+    def _intervals(self) -> None:
+        """An interval never ends before it starts."""
+        for key, (spec, path) in self.specs.items():
+            event, side = key
+            if side == "end" and spec.how != "same":
+                self._add(self.point((event, "start")), self.point(key), 0, None,
+                          Statement(path, "ends no earlier than its start"))
+
+    def _follow_up_cap(self, statuses: list[Key]) -> None:
+        """The latest status event dates the last follow-up: nothing in the case happens after it. Which one is
+        latest is read from the written bounds (the latest earliest bound; the last written on a tie)."""
+        if not statuses:
+            return
+        def earliest(key: Key) -> float:
+            bounds = self.written.get(key)
+            return float("-inf") if bounds is None or bounds.earliest is None else bounds.earliest
+        last = max(reversed(statuses), key=earliest)
+        self._add(FOLLOW_UP, self.point(last), 0, None,
+                  Statement(self.specs[last][1], "the latest status event is the last follow-up", soft=True))
+
+    def about(self, bounds: Mapping[Key, Bounds]) -> dict[Key, str]:
+        """'~2007-07' for each approximate date that the network leaves as wide as written."""
+        found = {}
+        for key, (spec, _) in self.specs.items():
+            expr = spec.expr
+            if spec.how != "expr" or not expr.approximate or not self.on_calendar:
+                continue
+            point = expr.points[0]
+            if bounds.get(self.point(key)) != self.written.get(key):
+                continue
+            nominal = self._nominal(point)
+            unit = point.offset.unit if point.offset else getattr(point.base, "precision", "day")
+            text = _about(nominal, unit)
+            if text:
+                found[self.point(key)] = text
+        return found
+
+    def _nominal(self, point: Point) -> Bounds | None:
+        """The bounds of an approximate date before widening."""
+        if isinstance(point.base, Calendar):
+            first, last = point.base.bounds()
+            base = Bounds(first, last)
+        else:
+            base = self.written.get((self.ids[point.base.event_id], point.base.side))
+        if base is None or not base.closed:
+            return None
+        if point.offset is None:
+            return base
+        exact = Offset(point.offset.amount, point.offset.unit)
+        low, high = offset_range(exact, base, True)
+        return Bounds(base.earliest + low, base.latest + high)
+
+
+def _about(nominal: Bounds | None, unit: str) -> str:
+    """'~' and the nominal date at the precision of the unit it is approximate in, when that is one period."""
+    if nominal is None:
+        return ""
+    first, last = dt.date.fromordinal(nominal.earliest), dt.date.fromordinal(nominal.latest)
+    if unit in ("day", "week"):
+        return f"~{first.isoformat()}" if first == last else ""
+    if unit == "month":
+        return f"~{first:%Y-%m}" if (first.year, first.month) == (last.year, last.month) else ""
+    return f"~{first.year}" if first.year == last.year else ""
+
+
+def _offset_text(offset: Offset) -> str:
+    unit = offset.unit + ("s" if abs(offset.amount) != 1 else "")
+    return f"{'~' if offset.approximate else ''}{abs(offset.amount)} {unit}"
+
+
+def _text(spec: Spec) -> str:
+    if spec.expr is not None:
+        return spec.expr.text
+    return _offset_text(spec.offset) if spec.offset else spec.how
+
+
+def _clash_problem(statements: list) -> DateProblem:
+    """One message naming every clashing statement; loading.py adds where each was written."""
+    written = [s for s in statements if s is not None]
+    shown = written[:STATEMENTS_SHOWN]
+    more = f"; and {len(written) - len(shown)} more" if len(written) > len(shown) else ""
+    problem = DateProblem("These dates cannot all hold together: "
+                          + "; ".join("{%d}" % i for i in range(len(shown))) + more, _loosen_hint(shown))
+    problem.statements = shown
+    return problem
+
+
+_STATED_INTERVAL = re.compile(r"^(?:\S+\s+[+-]\s+)?\d+\s+(?:day|week|month|year)s?$")
+
+
+def _loosen_hint(statements: list[Statement]) -> str:
+    """Which statement to loosen: an interval written exactly that the source may give roughly, else the order."""
+    exact = next((s.written for s in statements if _STATED_INTERVAL.match(s.written)), "")
+    if exact:
+        return (f"check these dates against the source; if it gives '{exact}' only roughly, write '~{exact}'; "
+                "where it gives only the order of two events, write 'after', 'before' or 'between'")
+    return ("check these dates against the source and loosen the one it states least precisely: "
+            "a day it does not give as a month ('2022-09'), an order it does not state as 'between A and B'")
