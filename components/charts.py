@@ -461,16 +461,28 @@ def _timeline_frame(events: pd.DataFrame, tax: TimeAxis) -> pd.DataFrame:
 def _closed_for_drawing(df: pd.DataFrame, tax: TimeAxis, window: tuple[float, float]) -> pd.DataFrame:
     """A side nothing bounds ('after surgery' with nothing later) is drawn as a span to the edge of the view,
     and an unreported therapy end fades out from its earliest to its latest possible end (or the edge)."""
-    left, right = tax.at([window[0]]).iloc[0], tax.at([window[1]]).iloc[0]
-    df["x_lo"] = df["x_lo"].where(~df["open_before"], left)
-    df["x_hi"] = df["x_hi"].where(~df["open_after"], right)
+    reach = {name: _reach(df, name, window) for name in ("start_earliest", "start_latest", "end_earliest",
+                                                          "end_latest")}
+    df["x_lo"] = df["x_lo"].where(~df["open_before"], tax.at(reach["start_earliest"]).to_numpy())
+    df["x_hi"] = df["x_hi"].where(~df["open_after"], tax.at(reach["start_latest"]).to_numpy())
     ends = df["has_end"] | df["faded_end"]
     df["x_end_lo"] = df["x_end_lo"].where(~(ends & df["day_end_earliest"].isna()), df["x"])
-    df["x_end_hi"] = df["x_end_hi"].where(~(ends & df["day_end_latest"].isna()), right)
-    solid_until = df["day_end_earliest"].fillna(df["day_start"]).clip(lower=df["day_start"])
+    df["x_end_hi"] = df["x_end_hi"].where(~(ends & df["day_end_latest"].isna()), tax.at(reach["end_latest"]).to_numpy())
+    # Solid for as long as it certainly lasted from where it is drawn to start; faded up to its latest end.
+    least = pd.to_numeric(df.get("least_days", 0), errors="coerce").fillna(0)
+    solid_until = (df["day_start"] + least).clip(upper=df["day_end_latest"].fillna(reach["end_latest"]))
     df["fade_lo"] = solid_until.where(df["faded_end"])
-    df["fade_hi"] = df["day_end_latest"].fillna(window[1]).clip(lower=solid_until).where(df["faded_end"])
+    df["fade_hi"] = df["day_end_latest"].fillna(reach["end_latest"]).clip(lower=solid_until).where(df["faded_end"])
     return df
+
+
+def _reach(df: pd.DataFrame, bound: str, window: tuple[float, float]) -> pd.Series:
+    """A day bound, or where the drawing lets the date reach on a side the case leaves open (its drawn
+    neighbours), or the edge of the view for a table without those columns."""
+    edge = window[0] if bound.endswith("earliest") else window[1]
+    reach = df[f"day_{bound.replace('_', '_reach_', 1)}"] if f"day_{bound.replace('_', '_reach_', 1)}" in df \
+        else pd.Series(float("nan"), index=df.index)
+    return df[f"day_{bound}"].fillna(pd.to_numeric(reach, errors="coerce")).fillna(edge).astype("float64")
 
 
 def _is_death(df: pd.DataFrame) -> pd.Series:
@@ -542,7 +554,7 @@ def _with_slots(df: pd.DataFrame, window: tuple[float, float]) -> pd.DataFrame:
     hi = df[["day_start_latest", "day_start"]].max(axis=1)
     hi = hi.where(~df["has_end"], df[["day_end_latest", "day_end"]].max(axis=1))
     hi = hi.where(~df["open_end"], df["day_start"] + stub)
-    hi = hi.where(~df["faded_end"], df["day_end_latest"].fillna(window[1]).clip(lower=df["day_start"]))
+    hi = hi.where(~df["faded_end"], df["fade_hi"].fillna(window[1]).clip(lower=df["day_start"]))
     df = df.assign(occ_lo=lo, occ_hi=hi, slot=0, stub_days=stub)
     order = df.sort_values(["occ_lo", "occ_hi"])
     ends: dict[str, list[float]] = {}  # per lane, where each of its slots is free again
@@ -663,7 +675,8 @@ def _hex_color(df: pd.DataFrame) -> pd.Series:
 def _uncertainty_spans(df: pd.DataFrame, ctx: _Lanes) -> list[alt.Chart]:
     """Faded spans from the earliest to the latest possible date, behind the mark (start, and end of bars)."""
     df = df.assign(hex=_hex_color(df))
-    starts = df[df["x_lo"].notna() & (df["day_start_latest"] > df["day_start_earliest"])]
+    starts = df[df["x_lo"].notna() & ((df["day_start_latest"] > df["day_start_earliest"]) | df["open_before"]
+                                      | df["open_after"])]
     starts = starts.assign(span_lo=starts["x_lo"], span_hi=starts["x_hi"])
     ends = df[df["end_uncertain"] & ~df["faded_end"]]  # a faded end shows its window itself
     ends = ends.assign(span_lo=ends["x_end_lo"], span_hi=ends["x_end_hi"])
@@ -1146,10 +1159,9 @@ def _lesion_panel(measurements: pd.DataFrame, bands, panels: _PanelAxis, *, widt
 
 
 def _spans(frame: pd.DataFrame, at, window: tuple[float, float]) -> pd.DataFrame:
-    """Each date's bounds on the axis (x_lo, x_hi), a side nothing bounds drawn to the edge of the view, and
+    """Each date's bounds on the axis (x_lo, x_hi), a side nothing bounds drawn to its drawn neighbours, and
     whether the date is known to the day ('exact') or only within that span ('uncertain')."""
-    low = frame["day_start_earliest"].fillna(window[0])
-    high = frame["day_start_latest"].fillna(window[1])
+    low, high = _reach(frame, "start_earliest", window), _reach(frame, "start_latest", window)
     certainty = (high > low).map({True: "uncertain", False: "exact"})
     return frame.assign(x_lo=at(low).to_numpy(), x_hi=at(high).to_numpy(), certainty=certainty)
 

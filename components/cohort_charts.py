@@ -205,7 +205,7 @@ def _lane_label(patient: str, step: int) -> list[str]:
 def _swimmer_frame(rows: pd.DataFrame) -> pd.DataFrame:
     df = rows.reset_index(drop=True).copy()
     for name in ("start_month", "end_month", "start_month_earliest", "start_month_latest", "end_month_earliest",
-                 "end_month_latest"):
+                 "end_month_latest", "solid_until_month", "fade_until_month"):
         df[name] = pd.to_numeric(df[name], errors="coerce").astype("float64") if name in df else float("nan")
     df["ongoing"] = df["ongoing"].fillna(False).astype(bool)
     therapy = df["category"].eq("therapy")
@@ -266,8 +266,9 @@ def _clipped(df: pd.DataFrame, window: tuple[float, float]) -> pd.DataFrame:
     earlier and runs into the window starts at the edge."""
     lo = window[0]
     stub = (window[1] - window[0]) * STUB_FRACTION
-    solid_until = df["end_month_earliest"].fillna(df["start_month"]).clip(lower=df["start_month"])
-    fade_until = df["end_month_latest"].fillna(window[1]).clip(lower=solid_until)
+    solid_until = df["solid_until_month"].fillna(df["end_month_earliest"]).fillna(df["start_month"]).clip(
+        lower=df["start_month"])
+    fade_until = df["fade_until_month"].fillna(df["end_month_latest"]).fillna(window[1]).clip(lower=solid_until)
     end = df["start_month"].where(~df["has_end"], df["end_month"]).where(~df["faded_end"], fade_until)
     df = df.assign(before=end < lo, stub=stub)
     df["x"] = df["start_month"].clip(lower=lo)

@@ -1,7 +1,7 @@
 """Screenshots of dashboard pages in headless Chromium, for looking at what was built.
 
 Usage: python scripts/screenshots.py [--base URL] NAME=QUERY...   (e.g. board=case=x&page=board)
-Writes test-artifacts/screens/NAME.png at 1280x720, the size of a projected screen.
+Writes test-artifacts/screens/NAME.png at 1280x720 (a laptop), or at --width 1920 --height 1080 (a projector).
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ READY = '[data-testid="stVegaLiteChart"] svg.marks, [data-testid="stDataFrame"],
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--base", default="http://127.0.0.1:8501")
+    parser.add_argument("--width", type=int, default=1280)
     parser.add_argument("--height", type=int, default=720)
     parser.add_argument("shots", nargs="+", metavar="NAME=QUERY")
     args = parser.parse_args()
@@ -27,7 +28,7 @@ def main() -> None:
     out.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
-        page = browser.new_page(viewport={"width": 1280, "height": args.height})
+        page = browser.new_page(viewport={"width": args.width, "height": args.height})
         for shot in args.shots:
             name, query = shot.split("=", 1)
             page.goto(f"{args.base}/?{query}")

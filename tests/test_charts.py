@@ -420,3 +420,17 @@ def test_the_theme_lifts_altairs_row_guard_for_any_chart():
     theme.enable_theme()
     spec = alt.Chart(pd.DataFrame({"day": range(6_000)})).mark_tick().encode(x="day:Q").to_dict()
     assert len(next(iter(spec["datasets"].values()))) == 6_000
+
+
+def test_a_therapy_is_solid_for_as_long_as_it_certainly_lasted_and_fades_only_to_its_drawn_neighbour():
+    # 002: crizotinib ran at least 4 months ('between crizotinib + 4 months and alectinib'), and alectinib's
+    # start is itself open: the fade stops where alectinib is drawn to start, not at the edge of the view.
+    _, events, _, _ = tables("adeno-alk-leptomeningeal-alectinib")
+    spec = charts.timeline_chart(events, axis="relative", unit="days").to_dict()
+    fading = find(spec, "rule", color="bar_key")[-1]
+    segments = sorted((r for r in values(spec, fading) if r["lane"] == "crizotinib"), key=lambda r: r["seg_lo"])
+    row = events.set_index("event_id").loc["crizotinib"]
+    alectinib = events.set_index("event_id").loc["alectinib"]
+    assert segments[0]["opacity"] == 1.0
+    assert segments[0]["seg_hi"] - segments[0]["seg_lo"] == row["least_days"] >= 120
+    assert segments[-1]["seg_hi"] <= alectinib["day_start"]

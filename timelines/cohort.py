@@ -18,7 +18,7 @@ COHORT_COLUMNS = ("case_id", "title", "age", "sex", "smoking", "histology", "sta
                   "drugs", "lines", "best_response", "first_line", "pfs_first_line", "os", "ongoing", "calendar")
 SWIMMER_COLUMNS = ("case_id", "patient", "row", "kind", "label", "agent", "start_month", "end_month",
                    "start_month_earliest", "start_month_latest", "ongoing", "end_reported", "category", "detail",
-                   "end_month_earliest", "end_month_latest")
+                   "end_month_earliest", "end_month_latest", "solid_until_month", "fade_until_month")
 
 
 def anchor_day(timeline: Timeline, align: str) -> int | None:
@@ -113,7 +113,8 @@ def swimmer_table(timelines: list[Timeline], align: str = "diagnosis") -> pd.Dat
                      "end_month": None, "start_month_earliest": _months(timeline.follow_up.earliest, anchor),
                      "start_month_latest": _months(timeline.follow_up.latest, anchor), "ongoing": False,
                      "end_reported": True, "category": "follow-up", "detail": "",
-                     "end_month_earliest": None, "end_month_latest": None})
+                     "end_month_earliest": None, "end_month_latest": None, "solid_until_month": None,
+                     "fade_until_month": None})
     return pd.DataFrame(rows, columns=list(SWIMMER_COLUMNS))
 
 
@@ -137,7 +138,11 @@ def _swimmer_row(timeline: Timeline, dated: Dated, anchor: int, patient: str) ->
             "start_month_latest": _months(dated.start.latest, anchor), "ongoing": bool(dated.ongoing),
             "end_reported": not therapy or dated.end is not None, "category": category, "detail": detail,
             "end_month_earliest": _months(window.earliest, anchor) if window else None,
-            "end_month_latest": _months(window.latest, anchor) if window else None}
+            "end_month_latest": _months(window.latest, anchor) if window else None,
+            # Drawing: solid for as long as it certainly lasted, faded to its latest end (or its drawn neighbour)
+            "solid_until_month": _months(dated.day_start + dated.least_days, anchor) if therapy else None,
+            "fade_until_month": _months(window.latest if window and window.latest is not None
+                                        else dated.reach_end.latest, anchor) if therapy else None}
 
 
 def _patient_label(timeline: Timeline) -> str:

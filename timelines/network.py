@@ -96,6 +96,7 @@ class Solution:
         self.keys, self.index, self.edges = keys, index, edges
         self._graph = _Graph(len(keys), edges)
         self.lower, self.upper = self._graph.bounds()
+        self.drawn_bounds: dict[Hashable, Range] = {}
 
     def bounds(self, key: Hashable) -> Range:
         """The earliest and latest value of t(key)."""
@@ -112,8 +113,15 @@ class Solution:
         rows = self._graph.rows({i for pair in wanted for i in pair}, {i for pair in wanted for i in pair})
         return [Range(_finite(-rows[j][i]), _finite(rows[i][j])) for i, j in wanted]
 
+    def least_distances(self, pairs: Sequence[tuple[Hashable, Hashable]]) -> list[int | None]:
+        """The least possible t(b) - t(a) for many pairs: one Dijkstra search per distinct b."""
+        wanted = [(self.index[a], self.index[b]) for a, b in pairs]
+        rows = self._graph.rows({j for _, j in wanted}, {i for i, _ in wanted})
+        return [_finite(-rows[j][i]) for i, j in wanted]
+
     def schedule(self, order: Iterable[tuple[Hashable, Hashable]], gap: int) -> dict[Hashable, int]:
-        """One value per point that satisfies every constraint, for drawing.
+        """One value per point that satisfies every constraint, for drawing (`drawn_bounds` then holds how far each
+        point could move in that drawing: always closed, so an open side can be drawn up to its neighbours).
 
         `order` lists pairs (a, b) that a statement only orders (a <= b, how long after unknown). A chain of such
         statements sharing a window is spread across it: each step gets its share of the window, or `gap` days
@@ -134,9 +142,11 @@ class Solution:
             for i in range(1, size):
                 edges[(i, first)] = edges[(last, i)] = (0, None)
             try:
-                drawn = _Graph(size + 2, edges, explain=False).drawn(first, last)
+                drawn, lower, upper = _Graph(size + 2, edges, explain=False).drawn(first, last)
             except Inconsistent:
                 continue
+            # Where the drawing lets each point move: within its bounds, between its drawn neighbours.
+            self.drawn_bounds = {key: Range(int(lower[i]), int(upper[i])) for key, i in self.index.items()}
             return {key: int(drawn[i]) for key, i in self.index.items()}
         raise AssertionError("a consistent network always has a schedule")
 
@@ -241,7 +251,7 @@ class _Graph:
         lower = -(backward - h + h[0])  # -d(i, ZERO)
         return lower, upper
 
-    def drawn(self, first: int, last: int) -> np.ndarray:
+    def drawn(self, first: int, last: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The middle of the earliest and latest schedules, once `first` (before every point) and `last` (after
         every point) are fixed, so that an open case has an edge to draw to.
 
@@ -269,7 +279,7 @@ class _Graph:
             lower, upper = self.bounds(pins)
         lower = np.where(np.isfinite(lower), lower, np.where(np.isfinite(upper), upper, 0.0))
         upper = np.where(np.isfinite(upper), upper, lower)
-        return np.floor((lower + upper) / 2)
+        return np.floor((lower + upper) / 2), np.ceil(lower), np.floor(upper)
 
     def _from(self, source: int, transpose: bool) -> np.ndarray:
         """d(source, p) for every p, or d(p, source) with `transpose` (inf where no path)."""

@@ -54,6 +54,8 @@ class Resolution:
     on_calendar: bool
     bounds: dict[Key, Bounds]
     drawn: dict[Key, int]
+    reach: dict[Key, Bounds]  # where the drawing lets each point move: its bounds, closed by its drawn neighbours
+    least_lengths: dict[Key, int]  # per interval (its start key): the least days from its start to its end
     about: dict[Key, str]  # '~2007-07' where an approximate date was written and nothing narrows it
     aliases: dict[Key, Key]
     solution: Solution
@@ -103,8 +105,27 @@ def resolve_dates(specs: Mapping[Key, tuple[Spec, tuple]], written: Mapping[Key,
             statements = [s for s in statements if s[4] not in implied]
     bounds = {key: _bounds(solution, key) for key in solution.index}
     drawn = solution.schedule(builder.order, _display_gap(bounds.values()))
+    reach = {key: Bounds(r.low, r.high) for key, r in solution.drawn_bounds.items()}
     about = {key: text for key, text in builder.about(bounds).items()}
-    return Resolution(on_calendar, bounds, drawn, about, builder.aliases, solution, dropped)
+    return Resolution(on_calendar, bounds, drawn, reach, _least_lengths(builder, solution), about, builder.aliases,
+                      solution, dropped)
+
+
+LENGTHS_SEARCHED = 1_000  # intervals whose least length is searched; past that, the direct statement gives it
+
+
+def _least_lengths(builder: "_Builder", solution: Solution) -> dict[Key, int]:
+    """How long each interval certainly lasted: the least distance from its start to its end, through every
+    statement (to a progression tied to it 11 months after its start...). A very long case takes each interval's
+    own statement alone (its duration, its end relative to its start), which is fast and still true."""
+    pairs = [(builder.point((key[0], "start")), builder.point(key)) for key, (spec, _) in builder.specs.items()
+             if key[1] == "end" and spec.how != "same"]
+    if len(pairs) <= LENGTHS_SEARCHED:
+        found = solution.least_distances(pairs)
+    else:
+        found = [-solution.edges[(solution.index[b], solution.index[a])][0]
+                 if (solution.index[b], solution.index[a]) in solution.edges else 0 for a, b in pairs]
+    return {start: max(0, least or 0) for (start, _), least in zip(pairs, found)}
 
 
 def _bounds(solution: Solution, key: Key) -> Bounds:

@@ -15,15 +15,16 @@ EVENT_COLUMNS = ("case_id", "event_id", "kind", "lane", "label", "start", "end",
                  "dose", "details", "quote")
 EVENT_EXTRA_COLUMNS = ("category", "shape", "day_start_earliest", "day_start_latest", "day_end_earliest",
                        "day_end_latest", "end_precision", "approximate", "date_text", "end_text", "intent", "note",
-                       "dose_changes")
+                       "dose_changes", "day_start_reach_earliest", "day_start_reach_latest", "day_end_reach_earliest",
+                       "day_end_reach_latest", "least_days")
 MEASUREMENT_COLUMNS = ("case_id", "event_id", "lesion_id", "lesion_label", "site", "nodal", "target", "start",
                        "day_start", "dims_mm", "longest_mm", "short_axis_mm", "recist_mm", "quote")
 MEASUREMENT_EXTRA_COLUMNS = ("size_text", "size_status", "day_start_earliest", "day_start_latest", "modality",
-                             "start_earliest", "start_latest")
+                             "start_earliest", "start_latest", "day_start_reach_earliest", "day_start_reach_latest")
 MARKER_COLUMNS = ("case_id", "event_id", "marker", "value", "unit", "ref_low", "ref_high", "start", "day_start",
                   "quote")
 MARKER_EXTRA_COLUMNS = ("flag", "finding", "source", "day_start_earliest", "day_start_latest", "start_earliest",
-                        "start_latest")
+                        "start_latest", "day_start_reach_earliest", "day_start_reach_latest")
 
 # Lane groups of the swimlane, top to bottom; kinds not listed are appended in first-seen order.
 CATEGORIES = (
@@ -52,7 +53,8 @@ def event_table(timeline: Timeline) -> pd.DataFrame:
     frame = pd.DataFrame(rows, columns=list(EVENT_COLUMNS + EVENT_EXTRA_COLUMNS))
     frame = frame.sort_values(["day_start", "day_end"], kind="stable", na_position="last").reset_index(drop=True)
     return frame.astype({"line": "Int64", "day_end": "Int64", "day_start_earliest": "Int64", "day_start_latest": "Int64",
-                         "day_end_earliest": "Int64", "day_end_latest": "Int64"})
+                         "day_end_earliest": "Int64", "day_end_latest": "Int64", "day_end_reach_earliest": "Int64",
+                         "day_end_reach_latest": "Int64", "least_days": "Int64"})
 
 
 def lane_order(events: pd.DataFrame) -> list[str]:
@@ -108,6 +110,13 @@ def _event_row(timeline: Timeline, dated: Dated) -> dict:
         "intent": field_value(event, "intent") or "",
         "note": event.note or "",
         "dose_changes": _dose_changes(timeline, dated),
+        # Where the drawing lets the date move (a side the case leaves open, closed by the drawn neighbours):
+        # how far a faded span is drawn. Not a bound of the date; the columns above are.
+        "day_start_reach_earliest": timeline.day(dated.reach_start.earliest),
+        "day_start_reach_latest": timeline.day(dated.reach_start.latest),
+        "day_end_reach_earliest": timeline.day(dated.reach_end.earliest) if interval else None,
+        "day_end_reach_latest": timeline.day(dated.reach_end.latest) if interval else None,
+        "least_days": dated.least_days if interval else None,  # how long it certainly lasted (drawn solid)
     }
 
 
@@ -233,6 +242,8 @@ def measurement_table(timeline: Timeline) -> pd.DataFrame:
                 "day_start_latest": timeline.day(dated.start.latest), "modality": dated.event.modality or "",
                 "start_earliest": timeline.iso_day(dated.start.earliest),
                 "start_latest": timeline.iso_day(dated.start.latest),
+                "day_start_reach_earliest": timeline.day(dated.reach_start.earliest),
+                "day_start_reach_latest": timeline.day(dated.reach_start.latest),
             })
     frame = pd.DataFrame(rows, columns=list(MEASUREMENT_COLUMNS + MEASUREMENT_EXTRA_COLUMNS))
     return frame.sort_values(["day_start", "lesion_id"], kind="stable").reset_index(drop=True)
@@ -247,7 +258,9 @@ def marker_table(timeline: Timeline) -> pd.DataFrame:
                   "quote": dated.event.quote or "", "day_start_earliest": timeline.day(dated.start.earliest),
                   "day_start_latest": timeline.day(dated.start.latest),
                   "start_earliest": timeline.iso_day(dated.start.earliest),
-                  "start_latest": timeline.iso_day(dated.start.latest)}
+                  "start_latest": timeline.iso_day(dated.start.latest),
+                  "day_start_reach_earliest": timeline.day(dated.reach_start.earliest),
+                  "day_start_reach_latest": timeline.day(dated.reach_start.latest)}
         if dated.kind == "lab":
             for v in dated.event.values:
                 rows.append({**common, "marker": v.marker, "value": v.value, "unit": v.unit or "",

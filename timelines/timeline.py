@@ -33,6 +33,9 @@ class Dated:
     end_window: Bounds | None = None
     about_start: str = ""
     about_end: str = ""
+    reach_start: Bounds | None = None  # where the drawing lets it move: its bounds, an open side closed by its
+    reach_end: Bounds | None = None  # drawn neighbours (what a faded span is drawn across)
+    least_days: int = 0  # how long an interval certainly lasted, from its start (what is drawn solid)
 
     @property
     def event_id(self) -> str | None:
@@ -171,7 +174,9 @@ def _timeline(case: Case, path: str, resolution: Resolution, ids: dict) -> Timel
         start = (key, "start")
         timeline.items.append(Dated(key, "diagnosis", diagnosis, bounds(start), bounds(start),
                                     day_start=resolution.drawn[point(start)], day_end=resolution.drawn[point(start)],
-                                    about_start=resolution.about.get(point(start), "")))
+                                    about_start=resolution.about.get(point(start), ""),
+                                    reach_start=resolution.reach[point(start)],
+                                    reach_end=resolution.reach[point(start)]))
     for i, event in enumerate(case.events):
         key = ("events", i)
         start, end = (key, "start"), (key, "end")
@@ -183,7 +188,9 @@ def _timeline(case: Case, path: str, resolution: Resolution, ids: dict) -> Timel
             day_end=resolution.drawn[point(end)] if reported else None,
             end_window=None if reported else bounds(end),
             about_start=resolution.about.get(point(start), ""),
-            about_end=resolution.about.get(point(end), "") if reported else ""))
+            about_end=resolution.about.get(point(end), "") if reported else "",
+            reach_start=resolution.reach[point(start)], reach_end=resolution.reach[point(end)],
+            least_days=resolution.least_lengths.get(point(start), 0) if event.shape == "interval" else 0))
         for j, _ in enumerate(field_value(event, "dose_changes", [])):
             dose = (key, ("dose", j))
             timeline.dose_dates[(key, j)] = bounds(dose)
