@@ -115,3 +115,14 @@ def test_ten_thousand_points_solve_in_linear_memory_and_well_under_a_second_each
     drawn = solution.schedule([], gap=14)
     assert 280_000 <= drawn["p10000"] <= 310_000
     assert time.perf_counter() - started < 10  # seconds, on a shared two-core machine; about 1 s alone
+
+
+@pytest.mark.parametrize("small", [0, 10**9], ids=["networkx queue-based", "scipy"])
+def test_both_bellman_ford_paths_give_the_same_bounds_and_find_the_same_clash(monkeypatch, small):
+    import timelines.network as network
+
+    monkeypatch.setattr(network, "SMALL_NETWORK", small)
+    test_a_distance_stays_exact_however_uncertain_its_ends_are()
+    test_the_drawn_schedule_spreads_a_chain_across_its_window()
+    test_an_open_chain_is_drawn_a_gap_per_step_from_its_bounded_end()
+    test_a_clash_names_the_statements_of_its_negative_cycle_once_each_in_order()

@@ -24,9 +24,10 @@ from typing import Hashable, Iterable, Sequence
 import networkx as nx
 import numpy as np
 from scipy.sparse import csr_array
-from scipy.sparse.csgraph import dijkstra
+from scipy.sparse.csgraph import NegativeCycleError, bellman_ford, dijkstra
 
 ZERO = "zero"  # the reference point, t(ZERO) = 0
+SMALL_NETWORK = 2_000_000  # points x edges: below, scipy's Bellman-Ford (C); above, networkx's queue-based one
 SOURCES_PER_SEARCH = 64  # distance queries run this many Dijkstra sources at once (rows of n floats each)
 _VIRTUAL = ("virtual source",)
 
@@ -74,19 +75,17 @@ class Network:
                 why: Hashable = None) -> None:
         """State low <= t(b) - t(a) <= high; None leaves that side free. `why` names the statement in messages."""
         i, j = self.point(a), self.point(b)
-        if high is not None:
-            self._edge(i, j, int(high), why)
-        if low is not None:
-            self._edge(j, i, -int(low), why)
-
-    def _edge(self, i: int, j: int, weight: int, why: Hashable) -> None:
-        known = self._edges.get((i, j))
-        if known is None or weight < known[0]:  # two statements on one pair: the tighter one holds
-            self._edges[(i, j)] = (weight, why)
+        edges = self._edges
+        for pair, weight in (((i, j), high), ((j, i), None if low is None else -low)):
+            if weight is None:
+                continue
+            known = edges.get(pair)
+            if known is None or weight < known[0]:  # two statements on one pair: the tighter one holds
+                edges[pair] = (int(weight), why)
 
     def solve(self) -> "Solution":
         """Check the constraints can all hold and compute every point's bounds; raise Inconsistent if not."""
-        return Solution(self._keys, self._index, dict(self._edges))
+        return Solution(self._keys, self._index, self._edges)
 
 
 class Solution:
@@ -97,6 +96,12 @@ class Solution:
         self._graph = _Graph(len(keys), edges)
         self.lower, self.upper = self._graph.bounds()
         self.drawn_bounds: dict[Hashable, Range] = {}
+
+    def all_bounds(self) -> dict[Hashable, Range]:
+        """`bounds` of every point at once."""
+        lows = [None if math.isinf(v) else int(round(v)) for v in self.lower.tolist()]
+        highs = [None if math.isinf(v) else int(round(v)) for v in self.upper.tolist()]
+        return {key: Range(lows[i], highs[i]) for key, i in self.index.items()}
 
     def bounds(self, key: Hashable) -> Range:
         """The earliest and latest value of t(key)."""
@@ -134,6 +139,7 @@ class Solution:
         shares = self._shares(pairs, gap)
         size = len(self.keys)
         first, last = size, size + 1  # every point but ZERO lies between these two
+        base = self._graph
         for scale in (1.0, 0.25, 0.0):
             edges = dict(self.edges)
             for (a, b), share in zip(pairs, shares):
@@ -141,9 +147,13 @@ class Solution:
                 edges[(b, a)] = (known - int(share * scale), None)
             for i in range(1, size):
                 edges[(i, first)] = edges[(last, i)] = (0, None)
+            for point in (first, last):  # placeholders that a pin gives a weight (see _Graph._matrix)
+                edges[(0, point)] = edges[(point, 0)] = (math.inf, None)
             try:
-                drawn, lower, upper = _Graph(size + 2, edges, explain=False).drawn(first, last)
+                drawing = _Graph(size + 2, edges, explain=False, changed=base)
+                drawn, lower, upper = drawing.drawn(first, last)
             except Inconsistent:
+                base = None  # the failed attempt's copy holds its weights: build afresh
                 continue
             # Where the drawing lets each point move: within its bounds, between its drawn neighbours.
             self.drawn_bounds = {key: Range(int(lower[i]), int(upper[i])) for key, i in self.index.items()}
@@ -186,25 +196,69 @@ def _chain_lengths(pairs: list[tuple[int, int]]) -> tuple[dict[int, int], dict[i
 class _Graph:
     """The constraint graph as arrays, its potential, and Dijkstra searches on the reweighted edges."""
 
-    def __init__(self, size: int, edges: dict, explain: bool = True):
+    def __init__(self, size: int, edges: dict, explain: bool = True, changed: "_Graph | None" = None):
+        """`changed`: a graph whose networkx copy this one takes over (every edge of `edges` not in it is added
+        or reweighted there), which saves building the copy again for the drawing's network."""
         self.size, self.edges, self.explain = size, edges, explain
         pairs = np.array(list(edges), dtype=np.int64).reshape(-1, 2)
         self.tails, self.heads = pairs[:, 0], pairs[:, 1]
         self.weights = np.array([w for w, _ in edges.values()], dtype=np.float64)
-        self.potential = self._potential()
+        self._layouts: dict[bool, tuple] = {}
+        self._slot: dict[tuple[int, int], int] | None = None
+        self.nx = None
+        self._plain_bounds: tuple[np.ndarray, np.ndarray] | None = None
+        guess = _extended(changed.potential, size) if changed is not None else None
+        if guess is not None and np.all(self.weights + guess[self.tails] - guess[self.heads] >= 0):
+            self.potential = guess  # the other graph's schedule holds here too: no search needed
+        else:
+            self.potential = self._potential(changed)
 
-    def _potential(self) -> np.ndarray:
+    def _nx_graph(self, changed: "_Graph | None") -> nx.DiGraph:
+        if changed is None or changed.nx is None:
+            graph = nx.DiGraph()
+            graph.add_nodes_from(range(self.size))
+            graph.add_weighted_edges_from(zip(self.tails.tolist(), self.heads.tolist(), self.weights.tolist()))
+            graph.add_weighted_edges_from((_VIRTUAL, i, 0) for i in range(self.size))
+            return graph
+        graph, changed.nx = changed.nx, None  # taken over: that graph's arrays stay, its copy is this one's now
+        graph.add_weighted_edges_from((tail, head, weight) for (tail, head), (weight, _) in self.edges.items()
+                                      if changed.edges.get((tail, head), (None,))[0] != weight)
+        graph.add_weighted_edges_from((_VIRTUAL, i, 0) for i in range(changed.size, self.size))
+        return graph
+
+    def _potential(self, changed: "_Graph | None" = None) -> np.ndarray:
         """Shortest distances from a virtual source joined to every point by a zero edge (Bellman-Ford):
-        finite, and a feasible schedule, so w + h(tail) - h(head) >= 0 on every edge."""
-        graph = nx.DiGraph()
-        graph.add_nodes_from(range(self.size))
-        graph.add_weighted_edges_from(zip(self.tails.tolist(), self.heads.tolist(), self.weights.tolist()))
-        graph.add_weighted_edges_from((_VIRTUAL, i, 0) for i in range(self.size))
+        finite, and a feasible schedule, so w + h(tail) - h(head) >= 0 on every edge.
+
+        scipy's Bellman-Ford runs in C but always makes points x edges steps: the quickest for a case file of a
+        few hundred dates, hopeless for 10,000 (10 s). Past SMALL_NETWORK steps, networkx's queue-based variant
+        does the work in about linear time."""
+        if self.size * (len(self.weights) + self.size) <= SMALL_NETWORK:
+            return self._small_potential()
+        graph = self.nx = self._nx_graph(changed)
         try:
             found = nx.single_source_bellman_ford_path_length(graph, _VIRTUAL)
         except nx.NetworkXUnbounded:
             raise Inconsistent(self._clash() if self.explain else []) from None
         return np.array([found[i] for i in range(self.size)], dtype=np.float64)
+
+    def _small_potential(self) -> np.ndarray:
+        """The potential, and on the way each point's bounds: Bellman-Ford from the virtual source and from ZERO
+        in one search, and from ZERO on the reversed edges (no reweighting needed)."""
+        finite = np.isfinite(self.weights)  # an infinite weight is a placeholder, not an edge (see _matrix)
+        virtual = self.size
+        tails = np.concatenate([self.tails[finite], np.full(self.size, virtual)])
+        heads = np.concatenate([self.heads[finite], np.arange(self.size)])
+        weights = np.concatenate([self.weights[finite], np.zeros(self.size)])  # explicit zeros stay edges
+        shape = (self.size + 1, self.size + 1)
+        try:
+            found = bellman_ford(csr_array((weights, (tails, heads)), shape=shape), directed=True,
+                                 indices=[virtual, 0])
+            back = bellman_ford(csr_array((weights, (heads, tails)), shape=shape), directed=True, indices=0)
+        except NegativeCycleError:
+            raise Inconsistent(self._clash() if self.explain else []) from None
+        self._plain_bounds = (-back[:self.size], found[1, :self.size])
+        return found[0, :self.size]
 
     def _clash(self) -> list[Hashable]:
         """The statements along one negative cycle, each once, in the cycle's order."""
@@ -217,18 +271,32 @@ class _Graph:
         return statements
 
     def _matrix(self, transpose: bool = False, pins: dict[int, float] | None = None) -> csr_array:
-        tails, heads, weights = self.tails, self.heads, self.weights
-        if pins:  # t(i) = value: edges ZERO -> i (value) and i -> ZERO (-value)
-            points = np.fromiter(pins, dtype=np.int64)
-            values = np.fromiter(pins.values(), dtype=np.float64)
-            tails = np.concatenate([tails, np.zeros_like(points), points])
-            heads = np.concatenate([heads, points, np.zeros_like(points)])
-            weights = np.concatenate([weights, values, -values])
+        """The reweighted edges as a sparse matrix; `pins` fix points (t(i) = value) through their placeholder
+        edges ZERO -> i and i -> ZERO, which the graph holds with an infinite weight until then."""
+        weights = self.weights
+        if pins:
+            weights = weights.copy()
+            slot = self._slots()
+            for point, value in pins.items():
+                weights[slot[(0, point)]], weights[slot[(point, 0)]] = value, -value
         h = self.potential
-        reduced = np.maximum(weights + h[tails] - h[heads], 0.0)  # >= 0 up to rounding
-        if transpose:
-            tails, heads = heads, tails
-        return csr_array((reduced, (tails, heads)), shape=(self.size, self.size))
+        reduced = np.maximum(weights + h[self.tails] - h[self.heads], 0.0)  # >= 0 up to rounding
+        order, indptr, indices = self._structure(transpose)
+        return csr_array((reduced[order], indices, indptr), shape=(self.size, self.size))
+
+    def _structure(self, transpose: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The sparse layout of the edges, built once: every reweighting only fills in the values."""
+        if transpose not in self._layouts:
+            tails, heads = (self.heads, self.tails) if transpose else (self.tails, self.heads)
+            order = np.lexsort((heads, tails))
+            indptr = np.searchsorted(tails[order], np.arange(self.size + 1))
+            self._layouts[transpose] = (order, indptr, heads[order])
+        return self._layouts[transpose]
+
+    def _slots(self) -> dict[tuple[int, int], int]:
+        if self._slot is None:
+            self._slot = {pair: i for i, pair in enumerate(self.edges)}
+        return self._slot
 
     def rows(self, sources: Iterable[int], needed: set[int]) -> dict[int, dict[int, float]]:
         """d(s, t) for every source s and needed target t (inf where no path)."""
@@ -244,6 +312,8 @@ class _Graph:
 
     def bounds(self, pins: dict[int, float] | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Lowest and highest value of each point relative to ZERO (-inf / inf where open)."""
+        if not pins and self._plain_bounds is not None:
+            return self._plain_bounds
         h = self.potential
         forward = dijkstra(self._matrix(pins=pins), directed=True, indices=0)
         backward = dijkstra(self._matrix(transpose=True, pins=pins), directed=True, indices=0)
@@ -265,13 +335,15 @@ class _Graph:
         lower, upper = self.bounds()
         closed = np.isfinite(lower) & np.isfinite(upper)
         closed[[0, first, last]] = False
-        if np.isfinite(upper[first]):
+        points = np.arange(len(lower)) != 0
+        points[[first, last]] = False
+        if np.isfinite(upper[first]) and np.isneginf(lower[points]).any():  # some point is open before
             to_first = self._from(first, transpose=True)  # d(p, first): first <= p + d(p, first)
             candidates = (lower + to_first)[closed]
             pins[first] = min(upper[first], candidates.min()) if candidates.size else upper[first]
             self.potential = _blend(upper, self.potential, later=True)
             lower, upper = self.bounds(pins)
-        if np.isfinite(lower[last]):
+        if np.isfinite(lower[last]) and np.isposinf(upper[points]).any():  # some point is open after
             from_last = self._from(last, transpose=False)  # d(last, p): p <= last + d(last, p)
             candidates = (upper - from_last)[closed]
             pins[last] = max(lower[last], candidates.max()) if candidates.size else lower[last]
@@ -333,6 +405,13 @@ def _parent_cycle(parent: list[int]) -> list[int]:
         for visited in walk:
             state[visited] = 2
     return []
+
+
+def _extended(potential: np.ndarray, size: int) -> np.ndarray:
+    """A schedule of a graph with points added after the first ones (the drawing's first and last): each added
+    point before or after every other, alternately (first, last)."""
+    extra = [potential.min(), potential.max()] * ((size - len(potential) + 1) // 2)
+    return np.concatenate([potential, np.array(extra[:size - len(potential)], dtype=np.float64)])
 
 
 def _blend(bound: np.ndarray, schedule: np.ndarray, later: bool) -> np.ndarray:

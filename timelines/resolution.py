@@ -47,19 +47,41 @@ class Statement:
     written: str = ""  # the date or duration as written, when the statement is one
 
 
-@dataclass
-class Resolution:
-    """Tightest bounds and a drawn day for every date of a case, and distances between any two."""
+@dataclass(frozen=True)
+class Drawing:
+    """One drawn day per point, and what the drawing needs besides (computed when first drawn, not at load)."""
 
-    on_calendar: bool
-    bounds: dict[Key, Bounds]
     drawn: dict[Key, int]
     reach: dict[Key, Bounds]  # where the drawing lets each point move: its bounds, closed by its drawn neighbours
     least_lengths: dict[Key, int]  # per interval (its start key): the least days from its start to its end
+
+
+@dataclass
+class Resolution:
+    """Tightest bounds for every date of a case, distances between any two, and (on first use) a drawing."""
+
+    on_calendar: bool
+    bounds: dict[Key, Bounds]
     about: dict[Key, str]  # '~2007-07' where an approximate date was written and nothing narrows it
     aliases: dict[Key, Key]
     solution: Solution
     dropped: list[Statement] = field(default_factory=list)  # implied statements that gave way
+    builder: "_Builder | None" = field(default=None, repr=False)
+    _drawing: Drawing | None = field(default=None, repr=False)
+
+    @property
+    def drawing(self) -> Drawing:
+        """The drawn schedule, computed once when a view first needs it: loading a folder of cases only checks
+        and bounds their dates."""
+        if self._drawing is None:
+            drawn = self.solution.schedule(self.builder.order, _display_gap(self.bounds.values()))
+            reach = {key: Bounds(r.low, r.high) for key, r in self.solution.drawn_bounds.items()}
+            self._drawing = Drawing(drawn, reach, _least_lengths(self.builder, self.solution))
+        return self._drawing
+
+    @property
+    def drawn(self) -> dict[Key, int]:
+        return self.drawing.drawn
 
     def point(self, key: Key) -> Key:
         return self.aliases.get(key, key)
@@ -103,15 +125,12 @@ def resolve_dates(specs: Mapping[Key, tuple[Spec, tuple]], written: Mapping[Key,
                 raise _clash_problem(clash.statements) from None
             dropped += implied
             statements = [s for s in statements if s[4] not in implied]
-    bounds = {key: _bounds(solution, key) for key in solution.index}
-    drawn = solution.schedule(builder.order, _display_gap(bounds.values()))
-    reach = {key: Bounds(r.low, r.high) for key, r in solution.drawn_bounds.items()}
+    bounds = {key: Bounds(r.low, r.high) for key, r in solution.all_bounds().items()}
     about = {key: text for key, text in builder.about(bounds).items()}
-    return Resolution(on_calendar, bounds, drawn, reach, _least_lengths(builder, solution), about, builder.aliases,
-                      solution, dropped)
+    return Resolution(on_calendar, bounds, about, builder.aliases, solution, dropped, builder)
 
 
-LENGTHS_SEARCHED = 1_000  # intervals whose least length is searched; past that, the direct statement gives it
+LENGTHS_SEARCHED = 300  # intervals whose least length is searched; past that, the direct statement gives it
 
 
 def _least_lengths(builder: "_Builder", solution: Solution) -> dict[Key, int]:
@@ -126,11 +145,6 @@ def _least_lengths(builder: "_Builder", solution: Solution) -> dict[Key, int]:
         found = [-solution.edges[(solution.index[b], solution.index[a])][0]
                  if (solution.index[b], solution.index[a]) in solution.edges else 0 for a, b in pairs]
     return {start: max(0, least or 0) for (start, _), least in zip(pairs, found)}
-
-
-def _bounds(solution: Solution, key: Key) -> Bounds:
-    found = solution.bounds(key)
-    return Bounds(found.low, found.high)
 
 
 def _display_gap(bounds: Iterable[Bounds]) -> int:
@@ -185,7 +199,7 @@ class _Builder:
         elif spec.how == "expr":
             self._expr(point, spec.expr, path)
         bounds = self.written.get(key)
-        if bounds is not None and (bounds.earliest is not None or bounds.latest is not None):
+        if bounds is not None and (bounds.earliest is not None or bounds.latest is not None) and _calendar_bound(spec):
             self._add(ZERO, point, bounds.earliest, bounds.latest,
                       Statement(path, f"'{_text(spec)}'", written=_text(spec)))
 
@@ -275,6 +289,18 @@ class _Builder:
         exact = Offset(point.offset.amount, point.offset.unit)
         low, high = offset_range(exact, base, True)
         return Bounds(base.earliest + low, base.latest + high)
+
+
+def _calendar_bound(spec: Spec) -> bool:
+    """Whether a date's written bounds say more than its relations do: a calendar date, or months and years
+    from another date (a month-end stays a month-end: '2021-09 + 3 months' is all of December). Days and weeks
+    from another date, and orders between dates, are said whole by their relations."""
+    if spec.how == "plus":
+        return spec.offset.unit in ("month", "year")
+    if spec.how != "expr":
+        return False
+    return any(isinstance(p.base, Calendar) or p.offset is not None and p.offset.unit in ("month", "year")
+               for p in spec.expr.points) or spec.expr.form == "origin"
 
 
 def _about(nominal: Bounds | None, unit: str) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Iterator
 
 from .dates import Bounds, DateProblem, Resolver, Spec, iso, parse_date, parse_offset, precision_of
@@ -20,7 +21,8 @@ class Dated:
     """One event of the timeline: its start and end bounds, and the days it is drawn at.
 
     `end` is None when the source does not report it; `end_window` then holds how early and how late it
-    can be (from what the case ties to the therapy, to the next line or the last follow-up)."""
+    can be (from what the case ties to the therapy, to the next line or the last follow-up). The drawn days
+    come from the case's drawing, computed when a view first asks for one."""
 
     key: EventKey
     kind: str
@@ -28,14 +30,11 @@ class Dated:
     start: Bounds
     end: Bounds | None
     ongoing: bool = False
-    day_start: int = 0  # drawn: ordinal days on a calendar case, days since day 0 otherwise
-    day_end: int | None = None
     end_window: Bounds | None = None
     about_start: str = ""
     about_end: str = ""
-    reach_start: Bounds | None = None  # where the drawing lets it move: its bounds, an open side closed by its
-    reach_end: Bounds | None = None  # drawn neighbours (what a faded span is drawn across)
-    least_days: int = 0  # how long an interval certainly lasted, from its start (what is drawn solid)
+    points: tuple = (None, None)  # its start and end points in the case's temporal network
+    resolution: Resolution | None = field(default=None, repr=False, compare=False)
 
     @property
     def event_id(self) -> str | None:
@@ -45,6 +44,34 @@ class Dated:
     def shape(self) -> str:
         return "point" if isinstance(self.event, Diagnosis) else self.event.shape
 
+    @property
+    def day_start(self) -> int:
+        """Where the start is drawn: ordinal days on a calendar case, days since day 0 otherwise."""
+        return self.resolution.drawing.drawn[self.points[0]]
+
+    @property
+    def day_end(self) -> int | None:
+        """Where the end is drawn; None for an end not reported."""
+        if self.end is None:
+            return None
+        return self.resolution.drawing.drawn[self.points[1]]
+
+    @property
+    def reach_start(self) -> Bounds:
+        """Where the drawing lets the start move: its bounds, an open side closed by its drawn neighbours."""
+        return self.resolution.drawing.reach[self.points[0]]
+
+    @property
+    def reach_end(self) -> Bounds:
+        return self.resolution.drawing.reach[self.points[1]]
+
+    @property
+    def least_days(self) -> int:
+        """How long an interval certainly lasted, from its start (what is drawn solid); 0 for a point."""
+        if self.shape != "interval":
+            return 0
+        return self.resolution.drawing.least_lengths.get(self.points[0], 0)
+
 
 @dataclass
 class Timeline:
@@ -53,15 +80,33 @@ class Timeline:
     case: Case
     path: str = ""
     on_calendar: bool = True
-    origin: Bounds = Bounds(0, 0)
-    origin_day: int = 0
     follow_up: Bounds = Bounds(0, 0)
-    follow_up_day: int = 0
     items: list[Dated] = field(default_factory=list)
     dose_dates: dict[tuple[EventKey, int], Bounds] = field(default_factory=dict)
-    dose_days: dict[tuple[EventKey, int], int] = field(default_factory=dict)
     dose_about: dict[tuple[EventKey, int], str] = field(default_factory=dict)
     resolution: Resolution | None = None
+    origin_key: EventKey | None = None  # the day-0 event: the case's `origin`, else the earliest diagnosis
+
+    @cached_property
+    def origin_event(self) -> Dated:
+        if self.origin_key is not None:
+            return next(d for d in self.items if d.key == self.origin_key)
+        return min((d for d in self.items if d.kind == "diagnosis"), key=lambda d: d.day_start)
+
+    @property
+    def origin(self) -> Bounds:
+        return self.origin_event.start
+
+    @property
+    def origin_day(self) -> int:
+        return self.origin_event.day_start
+
+    @property
+    def follow_up_day(self) -> int:
+        return self.resolution.drawing.drawn[FOLLOW_UP]
+
+    def dose_day(self, key: EventKey, j: int) -> int:
+        return self.resolution.drawing.drawn[self.resolution.point((key, ("dose", j)))]
 
     @property
     def day_zero(self) -> int:
@@ -168,44 +213,29 @@ def _timeline(case: Case, path: str, resolution: Resolution, ids: dict) -> Timel
         return resolution.bounds[point(key)]
 
     timeline = Timeline(case=case, path=path, on_calendar=resolution.on_calendar, resolution=resolution,
-                        follow_up=resolution.bounds[FOLLOW_UP], follow_up_day=resolution.drawn[FOLLOW_UP])
+                        follow_up=resolution.bounds[FOLLOW_UP],
+                        origin_key=ids[case.origin] if case.origin else None)
     for i, diagnosis in enumerate(case.diagnoses):
         key = ("diagnoses", i)
-        start = (key, "start")
+        start = point((key, "start"))
         timeline.items.append(Dated(key, "diagnosis", diagnosis, bounds(start), bounds(start),
-                                    day_start=resolution.drawn[point(start)], day_end=resolution.drawn[point(start)],
-                                    about_start=resolution.about.get(point(start), ""),
-                                    reach_start=resolution.reach[point(start)],
-                                    reach_end=resolution.reach[point(start)]))
+                                    about_start=resolution.about.get(start, ""), points=(start, start),
+                                    resolution=resolution))
     for i, event in enumerate(case.events):
         key = ("events", i)
-        start, end = (key, "start"), (key, "end")
+        start, end = point((key, "start")), point((key, "end"))
         reported = event.shape == "point" or bool(event.end or event.duration or event.ongoing)
         timeline.items.append(Dated(
             key, event.kind, event, bounds(start), bounds(end) if reported else None,
-            ongoing=field_value(event, "ongoing", False),
-            day_start=resolution.drawn[point(start)],
-            day_end=resolution.drawn[point(end)] if reported else None,
-            end_window=None if reported else bounds(end),
-            about_start=resolution.about.get(point(start), ""),
-            about_end=resolution.about.get(point(end), "") if reported else "",
-            reach_start=resolution.reach[point(start)], reach_end=resolution.reach[point(end)],
-            least_days=resolution.least_lengths.get(point(start), 0) if event.shape == "interval" else 0))
+            ongoing=field_value(event, "ongoing", False), end_window=None if reported else bounds(end),
+            about_start=resolution.about.get(start, ""),
+            about_end=resolution.about.get(end, "") if reported else "",
+            points=(start, end), resolution=resolution))
         for j, _ in enumerate(field_value(event, "dose_changes", [])):
             dose = (key, ("dose", j))
             timeline.dose_dates[(key, j)] = bounds(dose)
-            timeline.dose_days[(key, j)] = resolution.drawn[point(dose)]
             timeline.dose_about[(key, j)] = resolution.about.get(point(dose), "")
-    origin = _origin(case, timeline, ids)
-    timeline.origin, timeline.origin_day = origin.start, origin.day_start
     return timeline
-
-
-def _origin(case: Case, timeline: Timeline, ids: dict) -> Dated:
-    """The day-0 event: the case's `origin`, else the earliest drawn diagnosis."""
-    if case.origin:
-        return next(d for d in timeline.items if d.key == ids[case.origin])
-    return min((d for d in timeline.items if d.kind == "diagnosis"), key=lambda d: d.day_start)
 
 
 def _facts(case: Case, specs: dict, written: dict, ids: dict) -> CaseFacts:
