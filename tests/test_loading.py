@@ -62,7 +62,7 @@ def test_dates_stay_as_written_not_converted_to_datetimes():
 def test_a_bare_year_is_a_date():
     case = make_case(make_event(start="2021"))
     text = yaml.safe_dump(case).replace("'2021'", "2021")
-    assert load_text(text).calendar_text(load_text(text).by_id("tki").start) == "2021"
+    assert load_text(text).say(load_text(text).by_id("tki").start) == "2021"
 
 
 def test_a_byte_order_mark_is_accepted():

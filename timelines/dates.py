@@ -390,7 +390,7 @@ class Resolver:
     ongoing end and an end not reported have none at all (OPEN, None)."""
 
     def __init__(self, specs: Mapping[Key, Spec], ids: Mapping[str, Hashable],
-                 labels: Callable[[Key], str], follow_up_keys: tuple[Key, ...] = ()):
+                 labels: Callable[[Key], str]):
         self.specs = specs
         self.ids = ids
         self.labels = labels

@@ -26,8 +26,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable, Hashable, Iterable, Mapping
 
-from .dates import (APPROXIMATE_DAY_MARGIN, Bounds, Calendar, DateExpr, DateProblem, Offset, Point, Ref, Spec,
-                    iso, offset_range, precision_of)
+from .dates import Bounds, Calendar, DateExpr, DateProblem, Offset, Point, Ref, Spec, offset_range
 from .network import ZERO, Inconsistent, Network, Solution
 
 FOLLOW_UP = "last follow-up"

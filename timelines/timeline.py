@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Iterator
 
-from .dates import Bounds, DateProblem, Resolver, Spec, iso, parse_date, parse_offset, precision_of
+from .dates import Bounds, DateProblem, Resolver, Spec, parse_date, parse_offset, precision_of
 from .resolution import FOLLOW_UP, CaseFacts, Resolution, Statement, resolve_dates
 from .schema import THERAPY_KINDS, Case, Diagnosis, EventBase, field_value
 from .when import say
@@ -128,12 +128,6 @@ class Timeline:
     def say(self, bounds: Bounds | None, about: str = "") -> str:
         """The date as precisely as it is known: '2022-09', '~2007-07', '2021-10 – 2021-12', 'day 91–121'."""
         return say(bounds, self.on_calendar, about, self.day_zero)
-
-    def calendar_text(self, bounds: Bounds | None) -> str:
-        """ISO text when the bounds are one day, month or year of a calendar case; '' otherwise."""
-        if bounds is None or not self.on_calendar:
-            return ""
-        return iso(bounds)
 
     def precision(self, bounds: Bounds | None) -> str:
         """day, month, year, range or open (a side nothing bounds)."""
