@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from timelines.clinical import months_text
+from timelines.summary import line_span_unreported
 
 # The events a tumor board discusses: the key-events step of the board and the key-events slides.
 KEY_KINDS = ("diagnosis", "surgery", "chemotherapy", "targeted", "immunotherapy", "endocrine", "radiotherapy",
@@ -45,6 +46,8 @@ def line_text(line: dict) -> str:
     agents = ", ".join(f"{t['agent']} {t['dose']}" if t.get("dose") else t["agent"] for t in line["therapies"])
     if line["months_min"] is None:
         return f"{agents}, end not reported"
+    if not line.get("end_reported", True):
+        return f"{agents}, {line_span_unreported(line['months_min'], line['months_max'])}"
     return f"{agents}, {months_text(line['months_min'], line['months_max'], line['ongoing'])}"
 
 

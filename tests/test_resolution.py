@@ -172,3 +172,12 @@ def test_dates_that_only_state_an_order_may_refer_to_each_other():
 def test_a_cycle_through_an_offset_is_still_an_error():
     with pytest.raises(CaseFileError, match="Dates refer to each other in a cycle"):
         load({"id": "a", "kind": "imaging", "date": "after b"}, {"id": "b", "kind": "imaging", "date": "a + 1 month"})
+
+
+def test_an_unreported_end_without_a_next_line_is_not_ended_by_the_last_follow_up_but_by_death():
+    alive = load(make_event(id="tki", start="2021-01-04", ongoing=None, line=1),
+                 {"kind": "status", "status": "alive", "date": "2022-01"})
+    assert alive.by_id("tki").end_window.latest is None  # may still be taken after the last follow-up
+    dead = load(make_event(id="tki", start="2021-01-04", ongoing=None, line=1),
+                {"kind": "status", "status": "dead", "date": "2022-01"})
+    assert dead.say(dead.by_id("tki").end_window) == "2021-01-04 – 2022-01-31"

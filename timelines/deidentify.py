@@ -391,7 +391,7 @@ def _line(line: dict, ids: dict[str, str]) -> dict:
     return {"line": line.get("line"), "agents": [scrub_text(a) for a in line.get("agents", [])],
             "therapies": therapies, "start": "", "end": "", "day_start": line.get("day_start"),
             "ongoing": line.get("ongoing"), "months_min": line.get("months_min"),
-            "months_max": line.get("months_max")}
+            "months_max": line.get("months_max"), "end_reported": line.get("end_reported", True)}
 
 
 def _outcome(outcome: dict, ids: dict[str, str]) -> dict:

@@ -11,7 +11,7 @@ dose change, the last follow-up); timelines/network.py solves them all at once. 
 | between X and Y                 | X <= point <= Y                                                     |
 | duration: 5 years               | end - start lies within the calendar's range for 5 years            |
 | ongoing: true                   | end = the last follow-up                                            |
-| (any point)                     | point <= the last follow-up, the latest point of the case           |
+| (any point but an unreported end) | point <= the last follow-up, the latest point of the case         |
 | status events                   | the latest of them is the last follow-up                            |
 
 Some statements are what a case implies rather than says, and they give way when they clash with what it says:
@@ -100,6 +100,7 @@ class CaseFacts:
     """What the network needs besides the dates: statuses, and the ties of therapies whose end is not reported."""
 
     statuses: list[Key] = field(default_factory=list)  # the start key of each status event
+    deaths: list[Key] = field(default_factory=list)  # the start key of each status event that records death
     implied: list[tuple[Key, Key, int | None, int | None, Statement]] = field(default_factory=list)
 
 
@@ -174,10 +175,17 @@ class _Builder:
             if spec.how != "same":
                 self._spec(key, spec, path)
         self._intervals()
-        points = {self.point(key) for key in self.specs}
+        # An end the source does not report is not a point the case saw: it may lie past the last follow-up
+        # (a therapy still taken, or stopped later), so the follow-up does not bound it; the next line does.
+        points = {self.point(key) for key, (spec, _) in self.specs.items() if spec.how != "unknown"}
         last = Statement((), "the last follow-up is the latest point of the case")
         for point in points:
             self._add(point, FOLLOW_UP, 0, None, last)
+        died = Statement((), "nothing goes on after death", soft=True)
+        for key, (spec, _) in self.specs.items():
+            if spec.how == "unknown":
+                for death in facts.deaths:
+                    self._add(self.point(key), self.point(death), 0, None, died)
         self._follow_up_cap(facts.statuses)
         for a, b, low, high, why in facts.implied:
             self._add(self.point(a), self.point(b), low, high, why)

@@ -34,6 +34,9 @@ def case_summary(timeline: Timeline) -> dict:
 
 def _line(timeline: Timeline, line: TherapyLine) -> dict:
     end = line.end_key
+    unreported = next((d for d in line.therapies if d.end is None and not d.ongoing), None)
+    if end is None and unreported is not None:  # how long it can have run: to its tied events, to the next line
+        end = (unreported.key, "end")
     low, high = month_range(timeline.distance(line.start_key, end)) if end is not None else (None, None)
     therapies = []
     for dated in line.therapies:
@@ -49,7 +52,7 @@ def _line(timeline: Timeline, line: TherapyLine) -> dict:
     return {"line": line.number, "agents": line.agents, "therapies": therapies,
             "start": timeline.say(line.start.start, line.start.about_start), "end": end_text,
             "day_start": timeline.day(line.start.day_start), "ongoing": line.ongoing,
-            "months_min": low, "months_max": high}
+            "months_min": low, "months_max": high, "end_reported": line.ongoing or line.end is not None}
 
 
 def summary_text(summary: dict) -> str:
@@ -65,7 +68,7 @@ def summary_text(summary: dict) -> str:
         when = d["date"]
         lines.append(f"Diagnosis: {d['label']} ({when})" + (f", {d['stage']}" if d.get("stage") else ""))
     for line in summary["lines"]:
-        span = _months(line["months_min"], line["months_max"], line["ongoing"])
+        span = _months(line["months_min"], line["months_max"], line["ongoing"], line.get("end_reported", True))
         doses = ", ".join(f"{t['agent']} {t['dose']}" if t["dose"] else t["agent"] for t in line["therapies"])
         lines.append(f"Line {line['line']}: {doses}, {span}")
     lines.append("Outcomes:")
@@ -88,7 +91,18 @@ def summary_text(summary: dict) -> str:
     return "\n".join(lines)
 
 
-def _months(low, high, ongoing) -> str:
+def _months(low, high, ongoing, end_reported: bool = True) -> str:
     if low is None:
         return "end not reported"
+    if not end_reported:
+        return line_span_unreported(low, high)
     return months_text(low, high, ongoing)
+
+
+def line_span_unreported(low: float, high: float | None) -> str:
+    """A line whose end is not reported: how long it certainly ran, and how long it can have run if anything
+    bounds it ('at least 19 months, end not reported', '19–24 months, end not reported')."""
+    if round(low) == 0 and high is None:
+        return "end not reported"
+    span = f"at least {round(low)} months" if high is None else months_text(low, high)
+    return f"{span}, end not reported"

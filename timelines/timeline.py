@@ -234,7 +234,9 @@ def _timeline(case: Case, path: str, resolution: Resolution, ids: dict) -> Timel
 
 def _facts(case: Case, specs: dict, written: dict, ids: dict) -> CaseFacts:
     """Statuses, and what a therapy whose end is not reported is tied to (see timelines/resolution.py)."""
-    facts = CaseFacts(statuses=[(("events", i), "start") for i, e in enumerate(case.events) if e.kind == "status"])
+    facts = CaseFacts(statuses=[(("events", i), "start") for i, e in enumerate(case.events) if e.kind == "status"],
+                      deaths=[(("events", i), "start") for i, e in enumerate(case.events)
+                              if e.kind == "status" and e.status == "dead"])
     lines: dict[int, list[int]] = {}
     for i, event in enumerate(case.events):
         if event.kind in THERAPY_KINDS and event.line is not None:
