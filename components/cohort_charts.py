@@ -12,6 +12,7 @@ import pandas as pd
 
 from timelines.cohort import ALIGNMENTS
 from timelines.measures import PD_THRESHOLD, PR_THRESHOLD
+from timelines.when import say_month_span
 
 from . import theme
 from .charts import CATEGORY_COLORS, PD_LINE_COLOR, PR_LINE_COLOR, STUB_OPACITIES
@@ -227,24 +228,13 @@ def _swimmer_frame(rows: pd.DataFrame) -> pd.DataFrame:
 def _months_text(row) -> str:
     """The dates as precisely as they are known, in months since day 0: 'month 1.1 to 6.1', 'months 0.0–1.0 to
     month 6.1, ongoing at last follow-up', 'month 7.0, end not reported (months 11.0–19.5)'."""
-    start = _span(row.start_month_earliest, row.start_month_latest)
+    start = say_month_span(row.start_month_earliest, row.start_month_latest)
     if row.category != "therapy":
         return start
-    end = _span(row.end_month_earliest, row.end_month_latest)
+    end = say_month_span(row.end_month_earliest, row.end_month_latest)
     if pd.isna(row.end_month):
         return f"{start}, end not reported" + (f" ({end})" if end != "not dated" else "")
     return f"{start} to {end}" + (", ongoing at last follow-up" if row.ongoing else "")
-
-
-def _span(low: float, high: float) -> str:
-    """'month 1.1', 'months 1.0–1.5', 'month 7.0 or later' (bounds in months; NaN is an open side)."""
-    if pd.isna(low) and pd.isna(high):
-        return "not dated"
-    if pd.isna(high):
-        return f"month {low:.1f} or later"
-    if pd.isna(low):
-        return f"month {high:.1f} or earlier"
-    return f"month {low:.1f}" if f"{low:.1f}" == f"{high:.1f}" else f"months {low:.1f}–{high:.1f}"
 
 
 def _window(df: pd.DataFrame) -> tuple[float, float]:

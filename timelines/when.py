@@ -146,6 +146,12 @@ def say_months(earliest: object, latest: object) -> str:
     """Day-offset bounds in months since day 0, for slides and the tumor board: 'month 12.4', 'months 12.1–12.6',
     'month 12.4 or later'; never a single month for a date known only within a wider span."""
     low, high = (None if _missing(v) else int(v) / DAYS_PER_MONTH for v in (earliest, latest))
+    return say_month_span(low, high)
+
+
+def say_month_span(low: float | None, high: float | None) -> str:
+    """Bounds already in months ('months 1.0–1.5'); None or NaN is an open side."""
+    low, high = (None if _missing(v) else float(v) for v in (low, high))
     if low is None and high is None:
         return "not dated"
     if high is None:
