@@ -11,9 +11,10 @@ from components.cohort_view import cohort_page
 from components.editor import editor_page
 from components.export_view import export_buttons
 from components.theme import enable_theme
-from timelines.catalog import Entry, case_paths, draft_paths, load_entry
+from timelines.catalog import Entry, case_paths, draft_paths, folder_problem, load_entry
 from timelines.clinical import recist, recist_note
 from timelines.deidentify import deidentify_tables
+from timelines.files import Stamp, stamp as file_stamp
 from timelines.summary import case_summary
 from timelines.tables import day_zero_choices, event_table, marker_table, measurement_table, rebase_days
 
@@ -35,18 +36,19 @@ def cases_folder() -> Path:
 
 
 @st.cache_resource(show_spinner=False, max_entries=20_000)
-def load(path: str, modified_ns: int) -> Entry:
-    """One case file; the modification time is part of the key, so an edited file reloads.
+def load(path: str, stamp: Stamp) -> Entry:
+    """One case file; its stamp (modification and change times, size, inode) is part of the key, so a file that
+    was edited, replaced or given other permissions reloads. A file that leaves the cases folder is refused.
 
     Every rerun asks for every case (the picker lists them), so the cache hands out the loaded entry itself,
     read-only (a frozen Entry), not a copy: a rerun of a 1,000-file folder costs ~80 ms, not ~1.5 s."""
-    return load_entry(path)
+    return load_entry(path, Path(path).parent)
 
 
 @st.cache_data(show_spinner=False, max_entries=200)
-def tables(path: str, modified_ns: int) -> dict:
+def tables(path: str, stamp: Stamp) -> dict:
     """Everything the case page shows, computed once per version of the file."""
-    timeline = load(path, modified_ns).timeline
+    timeline = load(path, stamp).timeline
     return {"summary": case_summary(timeline), "events": event_table(timeline),
             "measurements": measurement_table(timeline), "markers": marker_table(timeline),
             "assessments": charts.assessment_frame(recist(timeline)), "recist_note": recist_note(timeline),
@@ -54,14 +56,14 @@ def tables(path: str, modified_ns: int) -> dict:
 
 
 @st.cache_data(show_spinner=False, max_entries=100)
-def chart_spec(path: str, modified_ns: int, choice: tuple, _build) -> dict:
+def chart_spec(path: str, stamp: Stamp, choice: tuple, _build) -> dict:
     """One chart of the case page as Streamlit sends it (spec, rows as Arrow), built once per version of the
     file and display choice (view, axis, day 0, focus, de-identification): `_build` makes it, unhashed.
     Building a long case's timeline takes far longer than a case switch may, so a switch back redraws this."""
     return views.chart_spec(_build())
 
 
-def case_page(entry: Entry, stamp: int, deidentified: bool) -> None:
+def case_page(entry: Entry, stamp: Stamp, deidentified: bool) -> None:
     data = tables(str(entry.path), stamp)
     options = views.display_options(data["events"], data["on_calendar"] and not deidentified,
                                     day_zero_choices(data["events"]))
@@ -91,7 +93,7 @@ def case_page(entry: Entry, stamp: int, deidentified: bool) -> None:
                            day_zero=(options["day_zero"], options["day_zero_label"]), key=f"{entry.path}:{stamp}")
 
 
-def board_page(entry: Entry, stamp: int, deidentified: bool) -> None:
+def board_page(entry: Entry, stamp: Stamp, deidentified: bool) -> None:
     """Tumor-board mode: the case as a presentation, stepped with buttons or the arrow keys."""
     data = tables(str(entry.path), stamp)
     options = views.display_options(data["events"], data["on_calendar"] and not deidentified,
@@ -133,8 +135,9 @@ def main() -> None:
     if page == "editor":
         editor_page(folder)
         return
-    paths = case_paths(folder)
-    stamps = {str(p): p.stat().st_mtime_ns for p in paths}
+    stamps = {str(p): s for p in case_paths(folder) if (s := file_stamp(p)) is not None}  # a vanished file is gone
+    if not stamps and (problem := folder_problem(folder)):
+        st.sidebar.error(views.escape(problem) + ". Check the cases_dir setting.")
     entries = [load(path, stamp) for path, stamp in stamps.items()]
     if page == "cohort":
         cohort_page(entries)

@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 
 from timelines.catalog import case_paths
+from timelines.cli import run
 from timelines.errors import CaseFileError
 from timelines.loading import load_case
 
@@ -111,4 +112,4 @@ def _write(path: Path, data: bytes, what: str) -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run(main))

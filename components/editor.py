@@ -8,6 +8,7 @@ import difflib
 import json
 import re
 from dataclasses import dataclass, field
+import os
 from pathlib import Path
 
 import pandas as pd
@@ -363,7 +364,7 @@ def _case_choices(cases_dir: Path) -> dict[str, str]:
     """Choice key -> label: every case (title from the file), then every draft, marked as such."""
     choices = {}
     for path in case_paths(cases_dir):
-        entry = load_entry(path)
+        entry = load_entry(path, cases_dir)
         label = entry.title if entry.ok else "cannot be loaded: open it to fix it"
         choices[f"case:{path.name}"] = f"{path.stem} · {label}"
     for draft in storage.list_drafts(cases_dir):
@@ -393,7 +394,7 @@ def _open_choice(cases_dir: Path) -> None:
 
 
 def _open_case(cases_dir: Path, path: Path) -> None:
-    text, print_ = storage.read_for_edit(path)
+    text, print_ = storage.read_for_edit(path, cases_dir)
     case_id = path.stem
     draft = storage.safe_case_path(cases_dir, case_id, draft=True) if _is_id(case_id) else None
     _set_document(Document(case_id if _is_id(case_id) else None, text, f"opened from {path.name}", print_, text),
@@ -405,9 +406,9 @@ def _open_case(cases_dir: Path, path: Path) -> None:
 
 def _open_draft(cases_dir: Path, case_id: str) -> None:
     draft_path = storage.safe_case_path(cases_dir, case_id, draft=True)
-    text, draft_print = storage.read_for_edit(draft_path)
+    text, draft_print = storage.read_for_edit(draft_path, cases_dir)
     case_path = storage.safe_case_path(cases_dir, case_id)
-    case_text, case_print = storage.read_for_edit(case_path) if case_path.exists() else (None, None)
+    case_text, case_print = storage.read_for_edit(case_path, cases_dir) if case_path.exists() else (None, None)
     _set_document(Document(case_id, text, f"opened from the draft {draft_path.name}", case_print, case_text,
                            draft_fingerprint=draft_print), f"replaced by opening {draft_path.name}")
 
@@ -446,12 +447,23 @@ def _create_new(cases_dir: Path) -> None:
     except storage.StorageError as error:
         _flash("error", "Cannot create the case: " + inert(error.format()))
         return
-    template = cases_dir / TEMPLATE_NAME
-    template = template if template.is_file() else BUNDLED_TEMPLATE
-    text = new_case_text(template.read_text(encoding="utf-8"), case_id, title)
+    text = new_case_text(_template_text(cases_dir), case_id, title)
     _set_document(Document(case_id, text, "new from the template"), "replaced by a new case")
     _flash("success", f"New case {inert(case_id)} from the template. Replace the EXAMPLE values with your "
                       "paper's, then Save. Nothing is written until you do.")
+
+
+def _template_text(cases_dir: Path) -> str:
+    """The cases folder's own template, read like any case file (never through a link out of the folder), else
+    the bundled one."""
+    template = cases_dir / TEMPLATE_NAME
+    if os.path.lexists(template):
+        try:
+            return storage.read_for_edit(template, cases_dir)[0]
+        except storage.StorageError as error:
+            _flash("warning", f"The folder's template was not used: {inert(error.format())} The bundled template "
+                              "was used instead.")
+    return BUNDLED_TEMPLATE.read_text(encoding="utf-8")
 
 
 def _refuse_taken(cases_dir: Path, case_id: str) -> None:
@@ -775,7 +787,11 @@ def _preview(timeline: Timeline | None, current: bool) -> None:
 
 
 def _history_view(doc: Document, cases_dir: Path) -> None:
-    versions = storage.history(cases_dir, doc.case_id) if doc.case_id else []
+    try:
+        versions = storage.history(cases_dir, doc.case_id) if doc.case_id else []
+    except storage.StorageError as error:
+        st.warning(inert(error.format()))
+        return
     if not versions:
         st.caption("No earlier versions: each save keeps the version it replaces here (the newest "
                    f"{storage.HISTORY_KEPT}).")
@@ -785,7 +801,11 @@ def _history_view(doc: Document, cases_dir: Path) -> None:
     chosen = st.selectbox("Earlier version (replaced at)", list(labels), format_func=labels.get,
                           key="editor_history_choice")
     version = versions[int(chosen or 0)]
-    text = version.read_text()
+    try:
+        text = version.read_text()
+    except storage.StorageError as error:  # pruned by a save in another session meanwhile
+        st.warning(inert(error.format()))
+        return
     st.code(text_diff(doc.text, text, theirs_name="earlier version", mine_name="current text")
             or "(the same as the current text)", language="diff")
     st.button("Open this version in the editor", key="editor_history_open", on_click=_open_version,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,32 +43,61 @@ class Entry:
 
 
 def case_paths(folder: str | Path) -> list[Path]:
-    """Case files of a folder, sorted; the template, hidden files and drafts are not cases."""
-    folder = Path(folder)
-    if not folder.is_dir():
-        return []
-    return sorted(p for p in folder.iterdir()
-                  if p.suffix in CASE_SUFFIXES and p.is_file() and not p.name.startswith(("_", "."))
-                  and not _is_draft(p))
+    """Case files of a folder, sorted; the template, hidden files and drafts are not cases.
+
+    The folder may change while it is listed (a checkout, an editor that saves by deleting and rewriting): a file
+    that vanishes meanwhile is left out, and a folder that cannot be read lists nothing."""
+    return sorted(p for p in _listed(folder) if p.suffix in CASE_SUFFIXES and not _is_draft(p))
 
 
 def draft_paths(folder: str | Path) -> list[Path]:
     """Drafts of a folder (`<case-id>.draft.yaml`: saved with problems), sorted."""
-    folder = Path(folder)
-    if not folder.is_dir():
+    return sorted(p for p in _listed(folder) if _is_draft(p))
+
+
+def _listed(folder: str | Path) -> list[Path]:
+    """The visible files of a folder (links included: reading one that leaves the folder is refused, with a
+    message, when it is loaded)."""
+    try:
+        with os.scandir(folder) as found:
+            entries = [entry for entry in found if not entry.name.startswith(("_", "."))]
+    except OSError:
         return []
-    return sorted(p for p in folder.iterdir() if _is_draft(p) and p.is_file() and not p.name.startswith(("_", ".")))
+    return [Path(folder) / entry.name for entry in entries if _is_file(entry)]
+
+
+def _is_file(entry: os.DirEntry) -> bool:
+    try:
+        return entry.is_file() or entry.is_symlink() and not entry.is_dir()
+    except OSError:
+        return False
+
+
+def folder_problem(folder: str | Path) -> str | None:
+    """Why a cases folder lists nothing, in words for the viewer (the folder's name only), or None."""
+    folder = Path(folder)
+    try:
+        with os.scandir(folder):
+            return None
+    except FileNotFoundError:
+        return f"The cases folder {folder.name}/ does not exist"
+    except NotADirectoryError:
+        return f"The cases folder {folder.name} is a file, not a folder"
+    except OSError as error:
+        return f"The cases folder {folder.name}/ cannot be read: {error.strerror or error}"
 
 
 def _is_draft(path: Path) -> bool:
     return path.name.endswith(tuple(".draft" + suffix for suffix in CASE_SUFFIXES))
 
 
-def load_entry(path: str | Path) -> Entry:
-    """Load one case file into an Entry; never raises for a bad file."""
+def load_entry(path: str | Path, folder: str | Path | None = None) -> Entry:
+    """Load one case file into an Entry; never raises for a bad, vanished or refused file.
+
+    With the cases `folder`, a file whose real path leaves it is refused, and problems name files relative to it."""
     path = Path(path)
     try:
-        return Entry(path, load_case(path))
+        return Entry(path, load_case(path, folder))
     except CaseFileError as error:
         return Entry(path, problems=tuple(error.problems))
 

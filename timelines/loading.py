@@ -5,7 +5,7 @@ from __future__ import annotations
 import codecs
 import os
 import re
-import stat
+import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -14,11 +14,11 @@ from pydantic import ValidationError
 
 from .dates import DateProblem
 from .errors import CaseFileError, Problem, did_you_mean
+from .files import MAX_FILE_BYTES, read_inside, shown_path
 from .schema import KIND_MODELS, Case
 from .timeline import Timeline, resolve
 from . import validation
 
-MAX_FILE_BYTES = 16 * 1024 * 1024
 MAX_ALIAS_NODES = 10_000  # values reached through aliases: stops "billion laughs" expansions early
 MAX_DEPTH = 64
 MAX_NODES = 200_000  # keys, values and list items: a 10,000-event case holds 60,000 to 150,000
@@ -62,8 +62,17 @@ class SourceMap:
             path = path[:-1]
 
 
-def load_case(path: str | os.PathLike) -> Timeline:
+def load_case(path: str | os.PathLike, folder: str | os.PathLike | None = None) -> Timeline:
     """Read, validate and resolve a case file.
+
+    Parameters
+    ----------
+    path
+        The case file.
+    folder
+        The cases folder the file must not leave (a link to a file elsewhere is refused); problems then name
+        the file relative to it, never by the server's full path. By default the folder the path names, and
+        problems name the path as given.
 
     Raises
     ------
@@ -71,46 +80,15 @@ def load_case(path: str | os.PathLike) -> Timeline:
         With every problem found, each located by file, line, column and field path.
     """
     path = Path(path)
-    shown = str(path)
+    shown = shown_path(path, folder)
     try:
-        data = _read(path)
+        data = read_inside(path, folder)
     except CaseFileError as error:
         raise error.with_path(shown) from None
     except OSError as error:
         raise CaseFileError([Problem(f"Cannot read the file: {error.strerror or error}",
                                      "check the path and the file's permissions", path=shown)]) from None
     return load_text(data, shown)
-
-
-def _read(path: Path) -> bytes:
-    """The bytes of a regular file of at most MAX_FILE_BYTES. Opening does not wait on a named pipe, and
-    reading stops after the limit, so neither a device such as /dev/zero nor a growing file is read forever."""
-    descriptor: int | None = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-    try:
-        status = os.fstat(descriptor)
-        if stat.S_ISDIR(status.st_mode):
-            raise CaseFileError([Problem("This is a folder, not a case file", "choose one of the .yaml files inside it")])
-        if not stat.S_ISREG(status.st_mode):
-            raise CaseFileError([Problem("This is not a regular file (it is a device, a pipe or a socket)",
-                                         "choose a .yaml case file")])
-        _check_size(status.st_size)
-        with os.fdopen(descriptor, "rb") as handle:
-            descriptor = None  # closed with the handle
-            data = handle.read(status.st_size + 1)
-            if len(data) > status.st_size:  # the file grew since fstat: read on, up to one byte over the limit
-                data += handle.read(MAX_FILE_BYTES + 1 - len(data))
-    finally:
-        if descriptor is not None:
-            os.close(descriptor)
-    _check_size(len(data))
-    return data
-
-
-def _check_size(size: int) -> None:
-    if size > MAX_FILE_BYTES:
-        raise CaseFileError([Problem(
-            f"The file is {size / 1e6:.1f} MB; case files may be at most {MAX_FILE_BYTES // (1024 * 1024)} MB",
-            "split the history into smaller cases, or check that this is the right file")])
 
 
 def load_text(text: str | bytes, path: str = "<case>") -> Timeline:
@@ -127,6 +105,13 @@ def _load(text: str | bytes, path: str) -> Timeline:
     if timeline is not None:
         return timeline
     # Something is wrong: parse again, recording where every value was written, so each problem has its line.
+    try:
+        return _load_located(text, path)
+    except CaseFileError as error:
+        raise _odd_indentation(text, error) or error from None
+
+
+def _load_located(text: str, path: str) -> Timeline:
     data, source = parse_yaml(text)
     case = validate(data, source)
     stem = Path(path).stem if path.endswith((".yaml", ".yml")) else None
@@ -144,6 +129,27 @@ def _load(text: str | bytes, path: str) -> Timeline:
     if problems:
         raise CaseFileError(problems[:MAX_PROBLEMS])
     return timeline
+
+
+# Spaces that YAML does not read as spaces: in the indentation they shift a line into another value.
+_ODD_INDENT = re.compile(r"^[ \t]*([\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000])", re.M)
+
+
+def _odd_indentation(text: str, error: CaseFileError) -> CaseFileError | None:
+    """When a file with problems indents a line (up to the first problem's) with a no-break or other unusual
+    space, that space is the cause to name: the problem YAML reports is only its consequence."""
+    found = _ODD_INDENT.search(text)
+    if found is None:
+        return None
+    line, column = _line_column(text[:found.start(1)])
+    if error.first.line is not None and line > error.first.line:
+        return None
+    char = found.group(1)
+    name = unicodedata.name(char, "an unusual space").lower()
+    return CaseFileError([Problem(
+        f"This line is indented with U+{ord(char):04X} ({name}), which looks like a space but is not one to YAML",
+        "replace it with ordinary spaces; it comes with text pasted from a web page or a word processor",
+        line=line, column=column)])
 
 
 def _decode(text: str | bytes) -> str:
@@ -191,7 +197,21 @@ _UNPRINTABLE = re.compile("[^\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U000100
 _LINE_BREAK = re.compile("\r\n|[\n\r\x85\u2028\u2029]")
 
 
+# Characters that change what a reader sees without being seen: the bidirectional controls reorder text
+# ("Response \u202eDP\u202c confirmed" shows as the reverse of what is stored), and zero-width ones make two
+# different ids or words look the same.
+_INVISIBLE = {
+    **{chr(c): "a bidirectional control, which reorders the text around it on screen" for c in range(0x202A, 0x202F)},
+    **{chr(c): "a bidirectional control, which reorders the text around it on screen" for c in range(0x2066, 0x206A)},
+    **{c: "an invisible direction mark" for c in "\u200e\u200f\u061c"},
+    **{c: "an invisible zero-width character" for c in "\u200b\u2060\ufeff\u180e"},
+    "\u00ad": "an invisible hyphenation point",
+}
+_INVISIBLE_FOUND = re.compile("[" + "".join(_INVISIBLE) + "]")
+
+
 def _refuse_unprintable(text: str) -> None:
+    _refuse_invisible(text)
     found = _UNPRINTABLE.search(text)
     if found is None:
         return
@@ -210,6 +230,19 @@ def _refuse_unprintable(text: str) -> None:
         message = f"The file contains the invisible control character U+{ord(char):04X}"
         hint = "delete it; such characters often come with text pasted from a PDF or a word processor"
     raise CaseFileError([Problem(message, hint, line=line, column=column)])
+
+
+def _refuse_invisible(text: str) -> None:
+    found = _INVISIBLE_FOUND.search(text)
+    if found is None:
+        return
+    char = found.group()
+    line, column = _line_column(text[:found.start()])
+    name = unicodedata.name(char, "").lower()
+    raise CaseFileError([Problem(
+        f"The file contains U+{ord(char):04X}" + (f" ({name})" if name else "") + f", {_INVISIBLE[char]}",
+        "delete it: it is at the column given, and most editors do not show it; such "
+        "characters come with text pasted from a web page, a PDF or a word processor", line=line, column=column)])
 
 
 def _line_column(before: str) -> Position:
@@ -329,8 +362,8 @@ def _fast_scalar(loader, event) -> Any:
         return value
     if tag == _STR:
         return value
-    if tag not in _SCALAR_NAMES:
-        raise _Irregular  # merge keys ('<<') and any other implicit tag
+    if tag not in _SCALAR_NAMES or tag in _NUMBER_TAGS and _yaml11_number(value):
+        raise _Irregular  # merge keys ('<<'), any other implicit tag, and numbers read the YAML 1.1 way
     return loader.yaml_constructors[tag](loader, yaml.ScalarNode(tag, value))
 
 
@@ -472,6 +505,9 @@ class _Builder:
         tag = node.tag
         if tag == _TAG + "str":
             return node.value
+        if tag in _NUMBER_TAGS and not node.style and (problem := _yaml11_number(node.value)):
+            self._report(node, *problem)
+            return None
         if tag in (_TAG + "int", _TAG + "float", _TAG + "bool", _TAG + "null"):
             try:
                 return self.loader.construct_object(node)
@@ -500,6 +536,39 @@ class _Builder:
 
 _SCALAR_NAMES = {_TAG + "int": "a whole number", _TAG + "float": "a number", _TAG + "bool": "true or false",
                  _TAG + "null": "null"}
+
+
+_NUMBER_TAGS = (_TAG + "int", _TAG + "float")
+# Number forms of YAML 1.1 (which PyYAML follows) that YAML 1.2 reads as text: each silently gives a value other
+# than the one written. A titre '1:40' would become 100, 'age: 050' would become 40.
+_YAML11_NUMBERS = (
+    (re.compile(r"[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?"),
+     "YAML 1.1 reads numbers separated by colons in base 60, like a time",
+     "quote it ('{text}') to keep it as written (a titre or a ratio of a lab value goes in finding: '{text}')"),
+    (re.compile(r"[-+]?0[0-7_]+"), "YAML 1.1 reads a whole number with a leading zero as octal (base 8)",
+     "write it without the leading zero ({plain}), or quote it ('{text}') if it is text"),
+    (re.compile(r"[-+]?0x[0-9a-fA-F_]+"), "YAML 1.1 reads 0x as a hexadecimal number",
+     "write the number in decimal ({value}), or quote it ('{text}') if it is text"),
+    (re.compile(r"[-+]?0b[01_]+"), "YAML 1.1 reads 0b as a binary number",
+     "write the number in decimal ({value}), or quote it ('{text}') if it is text"),
+)
+
+
+def _yaml11_number(text: str) -> tuple[str, str] | None:
+    """The message and hint for a plain number written in a form that YAML 1.1 reads unlike YAML 1.2, or None."""
+    for pattern, why, hint in _YAML11_NUMBERS:
+        if pattern.fullmatch(text):
+            value = _yaml11_value(text)
+            plain = text.replace("_", "").lstrip("+-0") or "0"
+            plain = ("-" if text.startswith("-") else "") + plain
+            return (f"{_quote(text)} would be read as the number {value}: {why}",
+                    hint.format(text=text, value=value, plain=plain))
+    return None
+
+
+def _yaml11_value(text: str) -> str:
+    value = yaml.load(text, Loader=_BaseLoader)  # noqa: S506 -- the safe loader, on one short number
+    return f"{value:g}" if isinstance(value, float) else str(value)
 
 
 def _scalar_hint(node) -> str:

@@ -16,6 +16,7 @@ from typing import Iterator
 
 from .catalog import CASE_SUFFIXES, DRAFT_SUFFIX, draft_paths
 from .errors import CaseFileError, Problem
+from .files import is_inside, read_inside
 from .loading import load_text
 from .schema import CASE_ID_PATTERN
 
@@ -119,7 +120,8 @@ class Backup:
     draft: bool
 
     def read_text(self) -> str:
-        return self.path.read_bytes().decode("utf-8", errors="replace")
+        """The text of this version; StorageError when it is gone (pruned by another save) or leaves the folder."""
+        return _read(self.path, self.path.parents[2]).decode("utf-8", errors="replace")
 
 
 @dataclass(frozen=True)
@@ -164,7 +166,7 @@ def safe_case_path(folder: str | os.PathLike, case_id: object, *, draft: bool = 
     else:
         path = next((folder / f"{case_id}{s}" for s in CASE_SUFFIXES if (folder / f"{case_id}{s}").is_file()),
                     folder / f"{case_id}.yaml")
-    if path.resolve().parent != folder.resolve():  # the id checks make this impossible; kept as the invariant
+    if path.parent.resolve() != folder.resolve():  # the id checks make this impossible; kept as the invariant
         raise UnsafeCaseName(f"The case id '{case_id}' points outside the cases folder", _ID_RULE)
     return path
 
@@ -264,13 +266,16 @@ def fingerprint(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def read_for_edit(path: str | os.PathLike) -> tuple[str, str]:
+def read_for_edit(path: str | os.PathLike, folder: str | os.PathLike | None = None) -> tuple[str, str]:
     """The text of a case file for the editor, and the fingerprint of the bytes read.
 
     Parameters
     ----------
     path
         The case file.
+    folder
+        The cases folder (by default the file's own folder): a file whose real path leaves it, such as a link
+        to a file of the server, is refused and never read.
 
     Returns
     -------
@@ -281,14 +286,10 @@ def read_for_edit(path: str | os.PathLike) -> tuple[str, str]:
     Raises
     ------
     StorageError
-        When the file cannot be read or is not UTF-8 text.
+        When the file cannot be read, leaves the folder, or is not UTF-8 text.
     """
     path = Path(path)
-    try:
-        data = path.read_bytes()
-    except OSError as error:
-        raise StorageError(f"Cannot read {path.name}: {error.strerror or error}",
-                           "check that the file exists and can be read") from None
+    data = _read(path, folder)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as error:
@@ -298,11 +299,29 @@ def read_for_edit(path: str | os.PathLike) -> tuple[str, str]:
     return text.replace("\r\n", "\n"), fingerprint(data)
 
 
-def _disk_state(path: Path) -> tuple[bytes | None, str | None]:
+def _read(path: Path, folder: str | os.PathLike | None) -> bytes:
+    """The bytes of a file inside the folder; StorageError (naming the file only) for anything else."""
     try:
-        data = path.read_bytes()
-    except FileNotFoundError:
+        return read_inside(path, folder)
+    except CaseFileError as error:
+        message = error.first.message
+        raise StorageError(f"Cannot open {path.name}: {message[:1].lower()}{message[1:]}", error.first.hint) from None
+    except OSError as error:
+        raise StorageError(f"Cannot read {path.name}: {error.strerror or error}",
+                           "check that the file exists and can be read") from None
+
+
+def _disk_state(path: Path) -> tuple[bytes | None, str | None]:
+    """What the file holds now and its fingerprint; (None, None) when there is no file (a link that leads
+    nowhere counts as a file: saving must not replace it unseen)."""
+    if not os.path.lexists(path):
         return None, None
+    try:
+        data = _read(path, path.parent)
+    except StorageError as error:
+        if not os.path.lexists(path):  # deleted meanwhile
+            return None, None
+        raise SaveRefused(error.message, error.hint) from None
     return data, fingerprint(data)
 
 
@@ -347,13 +366,14 @@ def save_case(folder: str | os.PathLike, case_id: str, text: str, *, expected_fi
     path = safe_case_path(folder, case_id, draft=draft)
     folder = path.parent
     if not folder.is_dir():
-        raise SaveRefused(f"The cases folder {folder} does not exist", "check the cases_dir setting")
+        raise SaveRefused(f"The cases folder {folder.name}/ does not exist", "check the cases_dir setting")
     data = text.encode("utf-8")
     _check_text(case_id, text, draft)
     with _folder_lock(folder):
         on_disk, disk_fingerprint = _disk_state(path)
         _check_disk(path, case_id, on_disk, disk_fingerprint, expected_fingerprint, allow_new or draft, draft)
         _remove_stale_temporaries(folder)
+        _remove_stale_history_temporaries(folder)
         backup = _keep_backup(folder, case_id, on_disk, draft) if on_disk is not None else None
         if on_disk is None:
             _create_atomically(path, data)
@@ -411,14 +431,21 @@ def _folder_lock(folder: Path) -> Iterator[None]:
     if fcntl is None:
         yield
         return
-    history = folder / HISTORY_DIR
+    history = _history_root(folder)
     history.mkdir(exist_ok=True)
-    with open(history / ".lock", "a+b") as lock:
-        fcntl.flock(lock.fileno(), fcntl.LOCK_EX)
+    try:
+        lock = os.open(history / ".lock", os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o644)
+    except OSError as error:  # a link planted as .history/.lock is not followed
+        raise StorageError(f"{HISTORY_DIR}/.lock in the cases folder cannot be opened: {error.strerror or error}",
+                           f"delete {HISTORY_DIR}/.lock if it is a link; it is made again at the next save") from None
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX)
         try:
             yield
         finally:
-            fcntl.flock(lock.fileno(), fcntl.LOCK_UN)
+            fcntl.flock(lock, fcntl.LOCK_UN)
+    finally:
+        os.close(lock)
 
 
 def _write_temporary(folder: Path, name: str, data: bytes, mode: int = 0o644) -> Path:
@@ -500,6 +527,15 @@ def _remove_stale_temporaries(folder: Path) -> None:
                 path.unlink()
 
 
+def _remove_stale_history_temporaries(folder: Path) -> None:
+    """A save killed while keeping a backup leaves its temporary file in `.history/<case-id>/`: remove those of
+    every case, not only of the case being saved, which may never be saved again."""
+    with contextlib.suppress(OSError):
+        for history in _history_root(folder).iterdir():
+            if history.is_dir() and not history.is_symlink():
+                _remove_stale_temporaries(history)
+
+
 def _process_alive(pid: int) -> bool:
     if pid == os.getpid():
         return True
@@ -514,14 +550,31 @@ def _process_alive(pid: int) -> bool:
 
 # ---------------------------------------------------------------- history
 
+def _history_root(folder: Path) -> Path:
+    """`folder/.history`, refused when it is a link: backups are never written or read outside the folder."""
+    root = folder / HISTORY_DIR
+    _refuse_link(root, folder)
+    return root
+
+
 def _history_folder(folder: Path, case_id: str) -> Path:
-    return folder / HISTORY_DIR / check_case_id(case_id)
+    path = _history_root(folder) / check_case_id(case_id)
+    _refuse_link(path, folder)
+    return path
+
+
+def _refuse_link(path: Path, folder: Path) -> None:
+    if os.path.islink(path) or os.path.lexists(path) and not is_inside(path, folder):
+        shown = path.relative_to(folder).as_posix()
+        raise StorageError(f"{shown} in the cases folder is a link, so earlier versions are neither kept nor read "
+                           "through it", f"delete the link {shown}; it is made again as a folder at the next save")
 
 
 def _keep_backup(folder: Path, case_id: str, data: bytes, draft: bool) -> Path:
     """Keep the version about to be replaced in .history/<case-id>/, then drop all but the newest HISTORY_KEPT."""
     history = _history_folder(folder, case_id)
     history.mkdir(parents=True, exist_ok=True)
+    _remove_stale_temporaries(history)
     stamp = dt.datetime.now(dt.timezone.utc).strftime(_STAMP)
     suffix = DRAFT_SUFFIX if draft else ".yaml"
     path = history / f"{stamp}{suffix}"
@@ -596,7 +649,10 @@ def list_drafts(folder: str | os.PathLike) -> list[Draft]:
     drafts = []
     for path in draft_paths(folder):
         case_id = path.name[: -len(DRAFT_SUFFIX)]
-        modified = dt.datetime.fromtimestamp(path.stat().st_mtime, dt.timezone.utc)
+        try:
+            modified = dt.datetime.fromtimestamp(path.stat().st_mtime, dt.timezone.utc)
+        except OSError:  # deleted since the folder was listed, or a link that leads nowhere
+            continue
         has_case = any((folder / f"{case_id}{s}").is_file() for s in CASE_SUFFIXES)
         drafts.append(Draft(case_id, path, modified, has_case))
     return drafts
