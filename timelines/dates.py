@@ -5,6 +5,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import re
+import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Callable, Hashable, Iterator, Mapping
@@ -144,6 +145,7 @@ def parse_date(text: str) -> DateExpr:
                           f"a date is at most {MAX_DATE_CHARS} characters; " + DATE_FORMS_HINT)
     if raw == "origin":
         return DateExpr("origin", text=raw)
+    _refuse_look_alikes(raw)
     approximate = raw.startswith("~")
     body = raw[1:].strip() if approximate else raw
     words = body.split(None, 1)
@@ -165,6 +167,23 @@ def parse_date(text: str) -> DateExpr:
     if point.offset and point.offset.approximate:
         approximate = True
     return DateExpr("point", (point,), approximate=approximate, text=raw)
+
+
+# Characters that look like the ones a date is written with, but are others: pasted from a word processor or a PDF.
+_LOOK_ALIKES = re.compile(r"[\u2010-\u2015\u2212\ufe58\ufe63\uff0d\uff0b\u02dc\u223c\uff5e\u301c]|(?![0-9])\d")
+
+
+def _refuse_look_alikes(raw: str) -> None:
+    found = _LOOK_ALIKES.search(raw)
+    if found is None:
+        return
+    char = found.group()
+    name = unicodedata.name(char, "a character").lower()
+    meant = "a digit 0-9" if char.isdigit() else {"\uff0b": "'+'"}.get(char) or (
+        "'~'" if char in "\u02dc\u223c\uff5e\u301c" else "'-'")
+    raise DateProblem(f"The date '{raw}' holds '{char}' (U+{ord(char):04X}, {name}), which looks like {meant} but is "
+                      "another character", f"type {meant} in its place; such characters come with text pasted from a "
+                      "word processor or a PDF")
 
 
 def parse_point(text: str, whole: str | None = None) -> Point:

@@ -29,6 +29,16 @@ def _duration(value: object) -> str:
     return text
 
 
+def _number(value: object) -> object:
+    """A number field refuses true and false, which pydantic would otherwise read as 1 and 0 ('value: on')."""
+    if isinstance(value, bool):
+        raise ValueError(f"Expected a number, got {kind_of(value)}. Hint: write the number itself")
+    return value
+
+
+Number = Annotated[float, BeforeValidator(_number)]
+Months = Annotated[float, Field(ge=0, le=1200), BeforeValidator(_number)]
+
 DateText = Annotated[
     str, BeforeValidator(_date),
     Field(json_schema_extra={
@@ -71,7 +81,7 @@ class Source(Strict):
 
 class Patient(Strict):
     sex: Literal["female", "male", "other", "unknown"] = "unknown"
-    age: Annotated[int, Field(ge=0, le=130)] | None = None
+    age: Annotated[int, Field(ge=0, le=130), BeforeValidator(_number)] | None = None
     age_at: EventId | None = None
     age_note: Text | None = None
     smoking: Literal["never", "former", "current", "unknown"] = "unknown"
@@ -106,7 +116,7 @@ class Lesion(Strict):
 
 class Reported(Strict):
     name: Literal["pfs", "os", "dfs", "time_on_treatment"]
-    months: Annotated[float, Field(ge=0, le=1200)] | list[Annotated[float, Field(ge=0, le=1200)]]
+    months: Months | list[Months]
     therapy: EventId | None = None
     primary: EventId | None = None
     censored: bool = False
@@ -174,7 +184,7 @@ class Finding(Strict):
     gene: str
     alteration: str | None = None
     variant: str | None = None
-    abundance_pct: Annotated[float, Field(ge=0, le=100)] | None = None
+    abundance_pct: Annotated[float, Field(ge=0, le=100), BeforeValidator(_number)] | None = None
     result: str | None = None
     note: Text | None = None
 
@@ -194,10 +204,10 @@ class Measurement(Strict):
 
 class LabValue(Strict):
     marker: str
-    value: float | None = None
+    value: Number | None = None
     unit: str | None = None
-    ref_low: float | None = None
-    ref_high: float | None = None
+    ref_low: Number | None = None
+    ref_high: Number | None = None
     flag: Literal["high", "low", "normal"] | None = None
     finding: str | None = None
 
@@ -211,7 +221,7 @@ class LabValue(Strict):
         return self
 
 
-Line = Annotated[int, Field(ge=1, le=20)]
+Line = Annotated[int, Field(ge=1, le=20), BeforeValidator(_number)]
 
 
 # ---------------------------------------------------------------- the event kinds
@@ -255,7 +265,7 @@ class Chemotherapy(IntervalEvent):
     regimen: str | None = None
     agents: list[str] = []
     dose: str | None = None
-    cycles: Annotated[int, Field(ge=1, le=200)] | None = None
+    cycles: Annotated[int, Field(ge=1, le=200), BeforeValidator(_number)] | None = None
     intent: str | None = None
     line: Line | None = None
     reason_stopped: str | None = None
@@ -292,8 +302,8 @@ class Radiotherapy(PointOrIntervalEvent):
     kind: Literal["radiotherapy"]
     technique: str | None = None
     site: str | None = None
-    dose_gy: Annotated[float, Field(gt=0, le=200)] | None = None
-    fractions: Annotated[int, Field(ge=1, le=100)] | None = None
+    dose_gy: Annotated[float, Field(gt=0, le=200), BeforeValidator(_number)] | None = None
+    fractions: Annotated[int, Field(ge=1, le=100), BeforeValidator(_number)] | None = None
     intent: str | None = None
 
 
@@ -336,7 +346,7 @@ class Progression(PointEvent):
 class AdverseEvent(PointOrIntervalEvent):
     kind: Literal["adverse_event"]
     term: str
-    grade: Annotated[int, Field(ge=1, le=5)] | None = None
+    grade: Annotated[int, Field(ge=1, le=5), BeforeValidator(_number)] | None = None
     ctcae_version: str | None = None
     attribution: EventId | None = None
     action: str | None = None
