@@ -2,6 +2,6 @@
 
 import sys
 
-from .cli import main
+from .cli import main, run
 
-sys.exit(main())
+sys.exit(run(main))

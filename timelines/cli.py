@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
+from typing import Callable
 
 from .errors import CaseFileError
 from .loading import load_case
@@ -26,6 +28,18 @@ def case_files(paths: list[str]) -> list[Path]:
         else:
             files.append(path)
     return files
+
+
+def run(command: Callable[[], int]) -> int:
+    """A command's exit status; when its reader closes the pipe (`... | head`), it stops quietly with 0, as
+    other command-line tools do, instead of printing a BrokenPipeError."""
+    try:
+        status = command()
+        sys.stdout.flush()
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # Python flushes stdout again at exit
+        return 0
+    return status
 
 
 def json_schema() -> dict:
