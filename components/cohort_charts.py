@@ -500,7 +500,9 @@ def _response_letters(df: pd.DataFrame, ctx: _Swim) -> list[alt.Chart]:
     responses = _grouped_events(df, ("response",))
     if responses.empty:
         return []
-    data = responses.assign(dy=_letter_offsets(responses, ctx), category=responses["detail"].replace("", "NE"))
+    # A response the paper gives only in words ('favorable response') is an R, its words in the tooltip.
+    letters = [d if d in CATEGORY_COLORS else "R" if d else "NE" for d in responses["detail"]]
+    data = responses.assign(dy=_letter_offsets(responses, ctx), category=letters)
     categories = [c for c in CATEGORY_COLORS if c in set(data["category"])]
     categories += sorted(set(data["category"]) - set(categories))
     color = alt.Color("category:N", legend=None, scale=alt.Scale(
@@ -512,7 +514,9 @@ def _response_letters(df: pd.DataFrame, ctx: _Swim) -> list[alt.Chart]:
 
 def _swimmer_key(df: pd.DataFrame) -> alt.TitleParams:
     """A one-line key under the chart, naming only the conventions the plot uses."""
+    described = df["category"].eq("response") & df["detail"].ne("") & ~df["detail"].isin(list(CATEGORY_COLORS))
     items = [(df["category"].eq("response").any(), "CR PR SD PD: response"),
+             (described.any(), "R: a response in the paper's words"),
              ((df["ongoing"] & df["has_end"] & ~df["before"]).any(), "► ongoing"),
              ((df["faded_end"] & ~df["before"]).any(), "fading bar: solid while it certainly ran, faded where it "
                                                        "may have ended"),

@@ -16,14 +16,15 @@ WORD_VERDICTS = {True: " (consistent)", False: " (differs)", None: ""}
 
 
 def paper_figure(outcome: dict) -> str:
-    """The paper's figure of an outcome, '25+' (censored) or '21 or 22' (two readings), or '' when it gives none."""
-    plus = "+" if outcome["reported_censored"] else ""
-    return " or ".join(f"{r:g}{plus}" for r in outcome["reported_readings"])
+    """The paper's figure of an outcome as it gives it: '25+' (months, censored), '21 or 22' (two readings),
+    '8 weeks', 'long-term' (in words); '' when it gives none."""
+    text = outcome.get("reported_text", "")
+    return text.removesuffix(" months") if outcome["reported_readings"] and text.endswith(" months") else text
 
 
 def outcome_value(outcome: dict, verdicts: dict = WORD_VERDICTS) -> str:
     """'24–26+ months · paper 25+ (consistent)': the range from the dates beside the paper's figure."""
-    if not outcome["reported_readings"]:
+    if not outcome.get("reported_text"):
         return outcome["text"]
     return f"{outcome['text']} · paper {paper_figure(outcome)}{verdicts[outcome['consistent']]}"
 
@@ -37,8 +38,15 @@ def patient_text(patient: dict) -> str:
     """'Female · 55 years · never smoker'."""
     bits = [str(patient.get("sex", "")).capitalize() if patient.get("sex") not in (None, "unknown") else "",
             f"{patient['age']} years" if patient.get("age") is not None else "",
-            {"never": "never smoker", "former": "former smoker", "current": "smoker"}.get(patient.get("smoking"), "")]
+            smoking_text(patient)]
     return " · ".join(b for b in bits if b) or "Patient details not reported"
+
+
+def smoking_text(patient: dict) -> str:
+    """'never smoker', 'former smoker, 30 pack-years', '30 pack-years' (status not given), or ''."""
+    status = {"never": "never smoker", "former": "former smoker", "current": "smoker"}.get(patient.get("smoking"), "")
+    years = patient.get("pack_years")
+    return ", ".join(b for b in (status, years is not None and f"{years:g} pack-years") if b)
 
 
 def line_text(line: dict) -> str:
@@ -53,5 +61,5 @@ def line_text(line: dict) -> str:
 
 def key_outcomes(summary: dict, fallback: int = 2) -> list[dict]:
     """The outcomes the paper reports, else the first computed PFS and OS."""
-    return [o for o in summary["outcomes"] if o["reported_readings"]] or \
+    return [o for o in summary["outcomes"] if o.get("reported_text")] or \
         [o for o in summary["outcomes"] if o["name"] in ("pfs", "os")][:fallback]

@@ -3,6 +3,8 @@ drug colours shared with the case view, RECIST reference lines)."""
 
 from __future__ import annotations
 
+import json
+
 import pandas as pd
 import pytest
 import vl_convert as vlc
@@ -179,7 +181,8 @@ def test_a_therapy_without_a_reported_end_is_solid_while_it_ran_then_fades_never
 
 def test_responses_are_letters_and_progression_death_and_follow_up_are_the_case_view_symbols(swimmer):
     letters = find(swimmer, "text", text="category")[0]
-    assert {r["category"] for r in rows(swimmer, letters)} == {"PR", "SD"}
+    assert {r["category"] for r in rows(swimmer, letters)} == {"PR", "SD", "R"}  # R: 002's response in words
+    assert "R: a response in the paper's words" in json.dumps(swimmer)
     assert scale_map(letters["encoding"]["color"])["PR"] == charts.CATEGORY_COLORS["PR"]
     symbols = find(swimmer, "point", shape="mark")[0]
     shapes = scale_map(symbols["encoding"]["shape"])

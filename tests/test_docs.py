@@ -55,3 +55,50 @@ def test_the_guides_worked_example_gives_the_durations_it_says():
     assert found["PFS on line 3 (alectinib)"].text == "3+ months"
     crizotinib = timeline.by_id("crizotinib")
     assert timeline.distance((crizotinib.key, "start"), (crizotinib.key, "end")).earliest >= 120  # 4 months at least
+
+
+def guide_section(title: str) -> str:
+    guide = (CASES / "README.md").read_text(encoding="utf-8")
+    return guide.split(title, 1)[1].split("\n## ", 1)[0]
+
+
+def test_the_guide_names_every_field_of_every_kind_in_its_table():
+    from timelines.schema import EVENT_MODELS, PointOrIntervalEvent
+
+    rows = {m.group(1): m.group(2) for m in re.finditer(r"^\| `(\w+)` \| [^|]+ \| (.*) \|$",
+                                                        guide_section("## Events"), re.M)}
+    shared = set(PointOrIntervalEvent.model_fields) | {"kind"}
+    for model in EVENT_MODELS:
+        kind = model.model_fields["kind"].annotation.__args__[0]
+        missing = [name for name in model.model_fields if name not in shared and f"`{name}`" not in rows[kind]]
+        assert not missing, f"the guide's row for {kind} does not name {missing}"
+
+
+def test_the_guide_shows_every_field_of_the_patient_and_of_a_reported_figure():
+    from timelines.schema import Patient, Reported
+
+    top = guide_section("## Top level")
+    assert [n for n in Patient.model_fields if f"  {n}:" not in top] == []
+    outcomes_section = guide_section("## Outcomes the paper reports")
+    names = [field.alias or name for name, field in Reported.model_fields.items()]
+    assert [n for n in names if f" {n}:" not in outcomes_section and f"- {{{n}:" not in outcomes_section] == []
+
+
+def test_the_template_uses_the_forms_a_paper_needs_beyond_the_basics():
+    from timelines.clinical import outcomes
+
+    timeline = load_case(CASES / "_template.yaml")
+    assert any(d.event.description and d.event.category is None for d in timeline.of_kind("response"))
+    assert any(d.event.description and d.event.term is None for d in timeline.of_kind("adverse_event"))
+    reported = {o.reported_text for o in outcomes(timeline) if o.reported_text}
+    assert {"70 weeks", "shortly after"} <= reported
+
+
+def test_every_date_form_the_guide_shows_is_read():
+    from timelines.dates import parse_date
+
+    rows = [line for line in guide_section("## Dates").splitlines() if line.startswith("| ")][1:]  # no header
+    examples = [e for row in rows for e in re.findall(r"`([^`]+)`", row.split("|")[2])]
+    assert len(examples) >= 15
+    for example in examples:
+        parse_date(example)  # raises DateProblem for a form the guide promises but the reader refuses

@@ -181,3 +181,20 @@ def test_an_unreported_end_without_a_next_line_is_not_ended_by_the_last_follow_u
     dead = load(make_event(id="tki", start="2021-01-04", ongoing=None, line=1),
                 {"kind": "status", "status": "dead", "date": "2022-01"})
     assert dead.say(dead.by_id("tki").end_window) == "2021-01-04 – 2022-01-31"
+
+
+def test_a_date_after_an_unreported_end_is_honest_rather_than_refused():
+    # "Crizotinib after pemetrexed/cisplatin" with no end of the chemotherapy: the end is a point of the
+    # network, between the chemotherapy's start and the next line, so nothing is invented to anchor the next.
+    timeline = load(make_event(id="pem", kind="chemotherapy", drug=None, dose=None, regimen="pemetrexed/cisplatin",
+                               start="2020-02-03", ongoing=None, line=1),
+                    make_event(id="criz", drug="crizotinib", start="after pem.end", ongoing=None, line=2),
+                    {"kind": "progression", "date": "criz + 4 months", "therapy": "criz"},
+                    {"kind": "status", "status": "alive", "date": "2022-01"})
+    pem, criz = timeline.by_id("pem"), timeline.by_id("criz")
+    assert pem.end is None
+    assert timeline.say(criz.start) == "2020-02-03 – 2021-10-03"  # at least 4 months before the last follow-up
+    gap = timeline.distance((pem.key, "end"), (criz.key, "start"))
+    assert gap.earliest == 0 and pem.end_window.latest == criz.start.latest
+    pfs = next(o for o in outcomes(timeline) if o.name == "pfs" and o.therapy == "criz")
+    assert pfs.text == "4 months"

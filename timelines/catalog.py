@@ -107,6 +107,8 @@ def patient_line(timeline: Timeline) -> str:
     sex = {"female": "F", "male": "M"}.get(patient.sex, "")
     age = f"{patient.age} y" if patient.age is not None else ""
     smoking = {"never": "never smoker", "former": "former smoker", "current": "smoker"}.get(patient.smoking, "")
+    if patient.pack_years is not None:
+        smoking = ", ".join(filter(None, [smoking, f"{patient.pack_years:g} pack-years"]))
     who = ", ".join(x for x in (" ".join(filter(None, [sex, age])), smoking) if x)
     histology = timeline.case.diagnoses[-1].label
     return f"{who} · {histology}" if who else histology

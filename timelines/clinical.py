@@ -51,7 +51,7 @@ class TherapyLine:
 class Outcome:
     """A duration computed from the dates, as a range in months, beside the paper's figure."""
 
-    name: str  # pfs | os | dfs | time_on_treatment
+    name: str  # pfs | os | dfs | time_on_treatment | interval (another interval the paper states)
     label: str
     months_min: float | None
     months_max: float | None  # None where nothing bounds it: at least months_min
@@ -59,6 +59,7 @@ class Outcome:
     reported_months: float | None = None
     reported_readings: list[float] = field(default_factory=list)
     reported_censored: bool | None = None
+    reported_text: str = ""  # the paper's figure as it gives it: '8 weeks', '21 or 22 months', 'long-term'
     consistent: bool | None = None  # does the computed range hold every reported reading?
     therapy: str | None = None
     primary: str | None = None
@@ -85,12 +86,18 @@ def months_text(low: float, high: float | None, censored: bool = False) -> str:
     if high is None:
         if not censored and first == 0:
             return "length not stated"
-        return f"{first}+ months" if censored else f"at least {first} months"
+        return f"{first}+ months" if censored else f"at least {_count(first)}"
     last = round(high)
     if first == 0 and last > 0 and not censored:
-        return f"up to {last} months"
+        return f"up to {_count(last)}"
+    if first == last and not censored:
+        return _count(first)
     span = f"{first}" if first == last else f"{first}–{last}"
     return f"{span}{'+' if censored else ''} months"
+
+
+def _count(months: int) -> str:
+    return "1 month" if months == 1 else f"{months} months"
 
 
 def month_range(days: Bounds) -> tuple[float, float | None]:
@@ -116,8 +123,8 @@ def lines_of_therapy(timeline: Timeline) -> list[TherapyLine]:
 
 
 def _progressions(timeline: Timeline) -> list[Dated]:
-    events = [d for d in timeline.items if d.kind == "progression"
-              or d.kind == "response" and d.event.category == "PD"
+    events = [d for d in timeline.items if d.kind == "progression" and d.event.certainty != "refuted"
+              or d.kind == "response" and d.event.category == "PD" and d.event.certainty != "refuted"
               or d.kind == "status" and d.event.status == "dead"]
     return sorted(events, key=lambda d: d.day_start)
 
@@ -159,7 +166,7 @@ def outcomes(timeline: Timeline) -> list[Outcome]:
     """PFS per line, time on each therapy, DFS after each surgery, OS per diagnosis; each beside the
     paper's figure where the case's `reported` block gives one. Every duration is a distance in the case's
     temporal network, so "crizotinib + 4 months" gives 4 months however uncertain crizotinib's start is."""
-    pending = _pfs(timeline) + _time_on_treatment(timeline) + _dfs(timeline) + _os(timeline)
+    pending = _pfs(timeline) + _time_on_treatment(timeline) + _dfs(timeline) + _os(timeline) + _intervals(timeline)
     for item, days in zip(pending, timeline.distances([(p.since, p.until) for p in pending])):
         item.outcome.months_min, item.outcome.months_max = month_range(days)
     return _attach_reported(timeline, [p.outcome for p in pending])
@@ -260,9 +267,27 @@ def _os(timeline: Timeline) -> list[_Pending]:
     return results
 
 
+def _intervals(timeline: Timeline) -> list[_Pending]:
+    """The other intervals the paper states ('no recurrence 14 months after stopping gefitinib'), between the
+    two points it names, so that each is compared with what the dates give."""
+    return [_outcome("interval", reported.label, _point(timeline, reported.from_), _point(timeline, reported.to),
+                     reported.censored)
+            for reported in timeline.case.reported if reported.name == "interval"]
+
+
+def _point(timeline: Timeline, reference: str) -> tuple:
+    """'gefitinib' or 'gefitinib.end' as the point it names; 'last follow-up' as the follow-up."""
+    if reference == "last follow-up":
+        return FOLLOW_UP
+    event_id, _, side = reference.partition(".")
+    return (timeline.by_id(event_id).key, side or "start")
+
+
 def _matches(outcome: Outcome, reported, lines: list[TherapyLine]) -> bool:
     if outcome.name != reported.name:
         return False
+    if reported.name == "interval":
+        return outcome.label == reported.label
     if reported.therapy is not None:
         if outcome.name == "pfs":
             line = next((l for l in lines if reported.therapy in l.event_ids), None)
@@ -276,21 +301,22 @@ def _matches(outcome: Outcome, reported, lines: list[TherapyLine]) -> bool:
 def _attach_reported(timeline: Timeline, computed: list[Outcome]) -> list[Outcome]:
     lines = lines_of_therapy(timeline)
     for reported in timeline.case.reported:
-        match = next((o for o in computed if _matches(o, reported, lines) and not o.reported_readings), None)
+        match = next((o for o in computed if _matches(o, reported, lines) and not o.reported_text), None)
         if match is None:
             match = next((o for o in computed if _matches(o, reported, lines)), None)
-        if match is None or match.reported_readings:
+        if match is None or match.reported_text:
             match = Outcome(reported.name, reported.label or reported.name.upper(), None, None, reported.censored,
                             therapy=reported.therapy, primary=reported.primary,
                             note="the dates of the case do not allow computing this figure"
                             if match is None else "a further reading of the same figure")
             computed.append(match)
         match.reported_readings = reported.readings
-        match.reported_months = reported.readings[0]
+        match.reported_months = reported.readings[0] if reported.readings else None
         match.reported_censored = reported.censored
+        match.reported_text = reported.as_written
         if reported.label:
             match.label = reported.label
-        if match.months_min is not None:
+        if match.months_min is not None and reported.readings:  # a figure in words alone is shown, not compared
             match.consistent = all(_holds(match, r, reported.censored) for r in reported.readings)
     return computed
 

@@ -7,7 +7,7 @@ import re
 import pandas as pd
 
 from .clinical import lines_of_therapy, outcomes, recist
-from .schema import THERAPY_KINDS
+from .schema import THERAPY_KINDS, field_value
 from .tables import agent_name, event_label, finding_name
 from .timeline import Dated, Timeline
 
@@ -90,7 +90,7 @@ def fusion_partner(alteration: str) -> str:
 
 def best_response(timeline: Timeline) -> str:
     """Best response recorded (CR > PR > SD > PD), from response events and RECIST of the measurements."""
-    categories = [d.event.category for d in timeline.of_kind("response")]
+    categories = [d.event.category for d in timeline.of_kind("response") if d.event.category in RESPONSE_RANK]
     categories += [a.category for a in recist(timeline) if a.category in RESPONSE_RANK]
     return min(categories, key=RESPONSE_RANK.get) if categories else ""
 
@@ -120,10 +120,12 @@ def swimmer_table(timelines: list[Timeline], align: str = "diagnosis") -> pd.Dat
 
 def _swimmer_row(timeline: Timeline, dated: Dated, anchor: int, patient: str) -> dict | None:
     kind, event = dated.kind, dated.event
+    if field_value(event, "certainty") == "refuted":  # a suspicion that was ruled out is no mark on the swimmer
+        return None
     if kind in THERAPY_KINDS:
         category, detail = "therapy", getattr(event, "dose", "") or ""
     elif kind == "response":
-        category, detail = "response", event.category
+        category, detail = "response", event.category or event.description
     elif kind == "progression" or kind == "status" and event.status == "dead":
         category, detail = ("death", "") if kind == "status" else ("progression", event.site or "")
     else:

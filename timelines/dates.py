@@ -213,6 +213,13 @@ def parse_offset(text: str, whole: str | None = None, sign: int = 1) -> Offset:
 
 
 _UNIT_DAYS = {"day": 1, "week": 7, "month": 31, "year": 366}
+_UNIT_MONTHS = {"day": 12 / 365.25, "week": 7 * 12 / 365.25, "month": 1, "year": 12}
+
+
+def duration_months(text: str) -> float:
+    """A duration as the paper gives it ('8 weeks', '240 days', '5 years'), in months of 365.25/12 days."""
+    offset = parse_offset(text)
+    return abs(offset.amount) * _UNIT_MONTHS[offset.unit]
 
 
 def _parse_base(text: str, whole: str) -> Calendar | Ref:
@@ -571,9 +578,8 @@ class Resolver:
         if (self._current, target) in self._cut:  # a cycle of order statements: the network orders them
             return OPEN
         bounds = self._resolve(target)
-        if bounds is None:
-            raise DateProblem(f"Refers to the end of '{ref.event_id}', which has no end date",
-                              f"give '{ref.event_id}' an end:, a duration: or ongoing: true")
+        if bounds is None:  # an end that is not reported: a point of the network, bounded only by what it ties to
+            return OPEN
         return bounds
 
     def _offset(self, bounds: Bounds | None, offset: Offset) -> Bounds | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import os
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
@@ -67,7 +68,7 @@ MAX_LISTED = 12  # ...and else the nearest this many: a 10,000-event case has 10
 def did_you_mean(word: str, options: Iterable[str]) -> str:
     """A 'did you mean' hint for a misspelled word, and the valid options (the nearest MAX_LISTED of a long list)."""
     options = sorted(set(options))
-    close = difflib.get_close_matches(str(word), options, n=1, cutoff=0.6)
+    close = difflib.get_close_matches(str(word), options, n=1, cutoff=0.6) or _same_stem(str(word), options)
     listed = ", ".join(options)
     if len(options) > LIST_ALL_UP_TO:
         nearest = sorted(difflib.get_close_matches(str(word), options, n=MAX_LISTED, cutoff=0))
@@ -75,6 +76,15 @@ def did_you_mean(word: str, options: Iterable[str]) -> str:
     if close:
         return f"did you mean '{close[0]}'? Valid: {listed}"
     return f"valid: {listed}"
+
+
+def _same_stem(word: str, options: list[str]) -> list[str]:
+    """The option sharing the longest beginning with the word, at least five letters ('surgical' -> 'surgery',
+    'radiation' -> 'radiotherapy' need four): spelling similarity misses words of another form."""
+    def shared(option: str) -> int:
+        return len(os.path.commonprefix([word.lower(), option.lower()]))
+    best = max(options, key=shared, default=None)
+    return [best] if best is not None and shared(best) >= min(5, max(4, len(word) - 4)) else []
 
 
 def _sentence(text: str) -> str:

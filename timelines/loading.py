@@ -12,7 +12,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from .dates import DateProblem
+from .dates import DateProblem, duration_months
 from .errors import CaseFileError, Problem, did_you_mean
 from .files import MAX_FILE_BYTES, read_inside, shown_path
 from .schema import KIND_MODELS, Case
@@ -571,6 +571,21 @@ def _yaml11_value(text: str) -> str:
     return f"{value:g}" if isinstance(value, float) else str(value)
 
 
+# Words authors write for a kind, from the papers' vocabulary, that spelling alone does not lead to.
+KIND_SYNONYMS = {
+    "operation": "'surgery'", "resection": "'surgery'", "lobectomy": "'surgery'", "mastectomy": "'surgery'",
+    "radiation": "'radiotherapy'", "rt": "'radiotherapy'", "sbrt": "'radiotherapy'", "srs": "'radiotherapy'",
+    "chemo": "'chemotherapy'", "tki": "'targeted'", "targeted_therapy": "'targeted'", "hormone": "'endocrine'",
+    "hormonal": "'endocrine'", "hormone_therapy": "'endocrine'", "ici": "'immunotherapy'",
+    "scan": "'imaging'", "ct": "'imaging'", "mri": "'imaging'", "pet": "'imaging'", "pet_ct": "'imaging'",
+    "blood_test": "'lab'", "labs": "'lab'", "laboratory": "'lab'", "marker": "'lab'", "tumor_marker": "'lab'",
+    "recurrence": "'progression'", "relapse": "'progression'", "pd": "'progression'", "death": "'status' (with status: dead)",
+    "died": "'status' (with status: dead)", "follow_up": "'status'", "toxicity": "'adverse_event'", "side_effect": "'adverse_event'",
+    "ae": "'adverse_event'", "complication": "'adverse_event'", "ngs": "'molecular'", "sequencing": "'molecular'",
+    "genetic_test": "'molecular'", "pathology": "'biopsy'", "histology": "'biopsy'", "presentation": "'symptom'",
+}
+
+
 def _scalar_hint(node) -> str:
     if node.value.lstrip("+-").isdigit():
         return "a case holds no number that long; check the value, or quote it if it is text"
@@ -783,7 +798,9 @@ def _what(error: dict, loc: tuple, data: Any) -> tuple[str, str]:
         written = value.get("kind") if isinstance(value, dict) else None
         message = f"Unknown event kind {_quote(written)}" if isinstance(written, str) \
             else f"The event kind must be a word, got {_yaml_type(written, article=True)}"
-        hint = did_you_mean(str(written), KIND_MODELS)
+        meant = KIND_SYNONYMS.get(str(written).strip().lower().replace(" ", "_").replace("-", "_"))
+        hint = f"did you mean {meant}? Valid: " + ", ".join(sorted(KIND_MODELS)) if meant else \
+            did_you_mean(str(written), KIND_MODELS)
     elif kind == "union_tag_not_found":
         message = "The event has no kind"
         hint = "add 'kind: ...', one of " + ", ".join(KIND_MODELS)
@@ -810,6 +827,8 @@ def _what(error: dict, loc: tuple, data: Any) -> tuple[str, str]:
     elif kind in _TYPE_MESSAGES:
         expected, hint = _TYPE_MESSAGES[kind]
         message = f"Expected {expected}, got {_yaml_type(value)}. Value: {_short(value)}"
+        if loc[:1] == ("reported",) and "months" in loc and isinstance(value, str):
+            hint = _months_hint(value)
     elif kind in ("too_short",) and isinstance(value, list):
         message = "The list is empty"
         hint = "add at least one entry"
@@ -826,6 +845,17 @@ def _what(error: dict, loc: tuple, data: Any) -> tuple[str, str]:
         message = f"{message}. Value: {_short(value)}" if value is not None and not isinstance(value, (dict, list)) else message
         hint = "check this value against cases/README.md"
     return message, hint
+
+
+def _months_hint(value: str) -> str:
+    """For `months: 8 weeks`: keep the paper's unit (length:), never drop it, which would change the figure."""
+    try:
+        months = duration_months(value)
+    except DateProblem:
+        return "write the number of months, e.g. months: 25; or, when the paper gives another unit, " \
+               "length: '8 weeks' in place of months:"
+    return (f"the paper gives it in another unit: write length: {value.strip()} in place of months: "
+            f"(it is compared as {months:.1f} months); do not drop the unit")
 
 
 _TYPE_MESSAGES = {

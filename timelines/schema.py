@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Literal, Union
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
-from .dates import ID_PATTERN, MAX_DATE_CHARS, date_text, kind_of, parse_date, parse_offset
+from .dates import ID_PATTERN, MAX_DATE_CHARS, date_text, duration_months, kind_of, parse_date, parse_offset
 
 SCHEMA_VERSION = 1
 CASE_ID_PATTERN = r"^[a-z0-9][a-z0-9-]{0,79}$"
@@ -85,6 +86,7 @@ class Patient(Strict):
     age_at: EventId | None = None
     age_note: Text | None = None
     smoking: Literal["never", "former", "current", "unknown"] = "unknown"
+    pack_years: Annotated[float, Field(ge=0, le=300), BeforeValidator(_number)] | None = None
     context: Text | None = None
 
 
@@ -114,19 +116,71 @@ class Lesion(Strict):
     note: Text | None = None
 
 
+def _point_reference(value: object) -> str:
+    """'lorlatinib', 'lorlatinib.end' or 'last follow-up': a point an interval the paper states runs from or to."""
+    text = date_text(value).strip()
+    if text.lower() in ("last follow-up", "last follow up", "follow-up"):
+        return "last follow-up"
+    if not re.fullmatch(rf"{ID_PATTERN}(\.(start|end))?", text):
+        raise ValueError(f"Expected an event id, 'id.end' or 'last follow-up', got '{text[:60]}'. "
+                         "Hint: an interval runs between two points of the case, e.g. from: gefitinib.end, "
+                         "to: recurrence")
+    return text
+
+
+PointReference = Annotated[str, BeforeValidator(_point_reference)]
+REPORTED_NAMES = ("pfs", "os", "dfs", "time_on_treatment", "interval")
+
+
 class Reported(Strict):
-    name: Literal["pfs", "os", "dfs", "time_on_treatment"]
-    months: Months | list[Months]
+    """A figure the paper states: PFS, OS, DFS, time on treatment, or any other interval (`from`, `to`)."""
+
+    name: Literal["pfs", "os", "dfs", "time_on_treatment", "interval"]
+    months: Months | list[Months] | None = None
+    length: Duration | None = None  # as the paper says it when not in months: '8 weeks', '240 days', '5 years'
+    description: Text | None = None  # a figure without a number: 'long-term', 'more than a year'
     therapy: EventId | None = None
     primary: EventId | None = None
+    from_: PointReference | None = Field(None, alias="from")
+    to: PointReference | None = None
     censored: bool = False
     label: str | None = None
     quote: Text | None = None
     note: Text | None = None
 
+    model_config = ConfigDict(populate_by_name=True)
+
+    @model_validator(mode="after")
+    def _one_figure(self):
+        if self.months is not None and self.length is not None:
+            raise ValueError("This figure has both months and length. Hint: keep the one the paper uses")
+        if self.months is None and self.length is None and not self.description:
+            raise ValueError("A reported figure needs months: (a number), length: (with its unit, e.g. '8 weeks') "
+                             "or description: (the paper's words when it gives no number, e.g. 'long-term'). "
+                             "Hint: add the one the paper gives")
+        if self.name == "interval" and (self.from_ is None or self.to is None or not self.label):
+            raise ValueError("An interval needs from:, to: and label:. Hint: e.g. name: interval, label: "
+                             "Recurrence-free after stopping gefitinib, from: gefitinib.end, to: last follow-up")
+        return self
+
     @property
     def readings(self) -> list[float]:
+        """The figure in months, each reading the paper gives (none for a figure given only in words)."""
+        if self.length is not None:
+            return [duration_months(self.length)]
+        if self.months is None:
+            return []
         return list(self.months) if isinstance(self.months, list) else [self.months]
+
+    @property
+    def as_written(self) -> str:
+        """The figure as the paper gives it: '8 weeks', '21 or 22 months', 'long-term'."""
+        plus = "+" if self.censored else ""
+        if self.length is not None:
+            return f"{self.length}{plus}"
+        if self.months is not None:
+            return " or ".join(f"{r:g}{plus}" for r in self.readings) + " months"
+        return self.description or ""
 
 
 # ---------------------------------------------------------------- event shapes
@@ -136,6 +190,8 @@ class EventBase(Strict):
     label: str | None = None
     quote: Text | None = None
     note: Text | None = None
+    certainty: Literal["suspected", "confirmed", "refuted"] | None = None  # as stated, when not given
+    settled_by: EventId | None = None  # the event that confirmed or refuted a suspected one
 
     @property
     def shape(self) -> str:
@@ -202,14 +258,34 @@ class Measurement(Strict):
     note: Text | None = None
 
 
+# Serum tumour markers by the names papers use; any other lab value (blood counts, liver enzymes, amylase...)
+# is charted apart from them. `group:` on a value overrides the name.
+TUMOUR_MARKERS = ("cea", "nse", "cyfra", "cyfra 21-1", "cyfra21-1", "progrp", "pro-grp", "scc", "scc-ag", "ca 19-9",
+                  "ca19-9", "ca 125", "ca125", "ca-125", "ca 15-3", "ca15-3", "ca 72-4", "afp", "psa", "hcg", "beta-hcg",
+                  "chromogranin a", "cga", "tpa", "tps", "slx", "sialyl lewis x", "he4")
+
+
+def is_tumour_marker(name: str) -> bool:
+    text = " ".join(name.lower().replace("(", " ").replace(")", " ").split())
+    if "tumor marker" in text or "tumour marker" in text:
+        return True
+    return any(text == m or text.startswith(m + " ") or text.endswith(" " + m) for m in TUMOUR_MARKERS)
+
+
 class LabValue(Strict):
     marker: str
+    group: Literal["marker", "lab"] | None = None  # tumour marker or other lab; by default from the name
     value: Number | None = None
     unit: str | None = None
     ref_low: Number | None = None
     ref_high: Number | None = None
     flag: Literal["high", "low", "normal"] | None = None
     finding: str | None = None
+
+    @property
+    def is_marker(self) -> bool:
+        """Whether this is a tumour marker (CEA, NSE, CYFRA 21-1, ProGRP...) rather than another lab value."""
+        return self.group == "marker" if self.group else is_tumour_marker(self.marker)
 
     @model_validator(mode="after")
     def _something_measured(self):
@@ -231,6 +307,7 @@ class DiagnosisEvent(PointEvent):
     primary: EventId | None = None
     histology: str | None = None
     stage: str | None = None
+    transformed_from: str | None = None  # the earlier histology, when a later specimen shows a transformation
 
 
 class Symptom(PointOrIntervalEvent):
@@ -244,6 +321,8 @@ class Surgery(PointEvent):
     site: str | None = None
     margin: str | None = None
     primary: EventId | None = None
+    outcome: Text | None = None  # 'without morbidity', 'uneventful recovery'
+    complications: Text | None = None
 
 
 class Biopsy(PointEvent):
@@ -257,6 +336,7 @@ class Molecular(PointEvent):
     kind: Literal["molecular"]
     method: str | None = None
     specimen: str | None = None
+    specimen_of: EventId | None = None  # the biopsy or surgery whose specimen was tested
     findings: list[Finding] = []
 
 
@@ -329,10 +409,19 @@ class Lab(PointEvent):
 
 class Response(PointEvent):
     kind: Literal["response"]
-    category: Literal["CR", "PR", "SD", "PD", "NE"]
+    category: Literal["CR", "PR", "SD", "PD", "NE"] | None = None
+    description: Text | None = None  # the paper's words when it gives no category: 'favorable response'
     scope: str | None = None
     criteria: str | None = None
     therapy: EventId | None = None
+
+    @model_validator(mode="after")
+    def _category_or_description(self):
+        if self.category is None and not self.description:
+            raise ValueError("A response needs category: (CR, PR, SD, PD or NE, as the paper states it) or "
+                             "description: (its words when it gives none, e.g. 'responded dramatically'). "
+                             "Hint: never choose a category the paper does not give; write description: instead")
+        return self
 
 
 class Progression(PointEvent):
@@ -345,11 +434,20 @@ class Progression(PointEvent):
 
 class AdverseEvent(PointOrIntervalEvent):
     kind: Literal["adverse_event"]
-    term: str
+    term: str | None = None
+    description: Text | None = None  # the paper's words when it names no term: 'could not tolerate'
     grade: Annotated[int, Field(ge=1, le=5), BeforeValidator(_number)] | None = None
     ctcae_version: str | None = None
     attribution: EventId | None = None
     action: str | None = None
+
+    @model_validator(mode="after")
+    def _term_or_description(self):
+        if not self.term and not self.description:
+            raise ValueError("An adverse event needs term: (e.g. 'rash', a CTCAE term) or description: (the "
+                             "paper's words when it names none, e.g. 'could not tolerate'). Hint: add the one "
+                             "the paper gives")
+        return PointOrIntervalEvent._date_or_start(self)  # type: ignore[arg-type]
 
 
 class Status(PointEvent):

@@ -60,7 +60,9 @@ def summary_text(summary: dict) -> str:
     patient = summary["patient"]
     lines = [f"{summary['title']} [{summary['id']}]"]
     who = ", ".join(str(x) for x in (
-        patient.get("sex"), patient.get("age") and f"{patient['age']} years", patient.get("smoking") and f"smoking: {patient['smoking']}") if x)
+        patient.get("sex"), patient.get("age") and f"{patient['age']} years",
+        patient.get("smoking") and f"smoking: {patient['smoking']}",
+        patient.get("pack_years") is not None and f"{patient['pack_years']:g} pack-years") if x)
     lines.append(f"Patient: {who}")
     if patient.get("age_note"):
         lines.append(f"  Age: {patient['age_note']}")
@@ -74,11 +76,11 @@ def summary_text(summary: dict) -> str:
     lines.append("Outcomes:")
     for o in summary["outcomes"]:
         reported = ""
-        if o["reported_readings"]:
-            readings = " or ".join(f"{r:g}" for r in o["reported_readings"])
-            plus = "+" if o["reported_censored"] else ""
+        if o["reported_text"]:
             verdict = {True: "consistent", False: "NOT consistent", None: "not comparable"}[o["consistent"]]
-            reported = f"; paper: {readings}{plus} months ({verdict})"
+            if not o["reported_readings"]:
+                verdict = "in words, not compared"
+            reported = f"; paper: {o['reported_text']} ({verdict})"
         lines.append(f"  {o['label']}: {o['text']}{reported}")
     if summary["recist"]:
         lines.append("RECIST 1.1 (target lesions):")
@@ -104,5 +106,5 @@ def line_span_unreported(low: float, high: float | None) -> str:
     bounds it ('at least 19 months, end not reported', '19–24 months, end not reported')."""
     if round(low) == 0 and high is None:
         return "end not reported"
-    span = f"at least {round(low)} months" if high is None else months_text(low, high)
+    span = months_text(low, high)  # 'at least 19 months' when nothing bounds it, else '19–24 months'
     return f"{span}, end not reported"

@@ -23,7 +23,7 @@ MEASUREMENT_EXTRA_COLUMNS = ("size_text", "size_status", "day_start_earliest", "
                              "start_earliest", "start_latest", "day_start_reach_earliest", "day_start_reach_latest")
 MARKER_COLUMNS = ("case_id", "event_id", "marker", "value", "unit", "ref_low", "ref_high", "start", "day_start",
                   "quote")
-MARKER_EXTRA_COLUMNS = ("flag", "finding", "source", "day_start_earliest", "day_start_latest", "start_earliest",
+MARKER_EXTRA_COLUMNS = ("flag", "finding", "source", "group", "day_start_earliest", "day_start_latest", "start_earliest",
                         "start_latest", "day_start_reach_earliest", "day_start_reach_latest")
 
 # Lane groups of the swimlane, top to bottom; kinds not listed are appended in first-seen order.
@@ -44,6 +44,7 @@ CATEGORY_OF_KIND = {kind: name for name, kinds in CATEGORIES for kind in kinds}
 LANE_ORDER = tuple(name for name, _ in CATEGORIES)
 SYSTEMIC = "Systemic therapy"
 _COMMON = {"id", "kind", "label", "quote", "note", "date", "start", "end", "duration", "ongoing", "line", "dose",
+           "certainty", "settled_by", "specimen_of",  # said with what they link to (_links)
            "drug", "agents", "regimen", "measurements", "values", "findings", "dose_changes", "biomarkers"}
 
 
@@ -95,7 +96,7 @@ def _event_row(timeline: Timeline, dated: Dated) -> dict:
         "line": field_value(event, "line"),
         "agent": agent,
         "dose": field_value(event, "dose") or _radiation_dose(event) or "",
-        "details": details_text(event),
+        "details": "; ".join(filter(None, [details_text(event), _links(timeline, dated)])),
         "quote": event.quote or "",
         "category": category,
         "shape": dated.shape,
@@ -120,6 +121,29 @@ def _event_row(timeline: Timeline, dated: Dated) -> dict:
     }
 
 
+def _links(timeline: Timeline, dated: Dated) -> str:
+    """What ties this event to another, in words: the specimen a molecular test was run on, the tests run on a
+    specimen, what settled a suspected event."""
+    event = dated.event
+    parts = []
+    specimen = field_value(event, "specimen_of")
+    if specimen and (source := timeline.by_id(specimen)) is not None:
+        parts.append(f"tested on the specimen of: {_named(timeline, source)}")
+    if dated.kind in ("biopsy", "surgery") and event.id:
+        tests = [d for d in timeline.of_kind("molecular") if d.event.specimen_of == event.id]
+        parts += [f"specimen tested: {_named(timeline, d)}" for d in tests]
+    settled = field_value(event, "settled_by")
+    if settled and (by := timeline.by_id(settled)) is not None:
+        parts.append(f"{event.certainty} by: {_named(timeline, by)}")
+    elif field_value(event, "certainty"):
+        parts.append(f"certainty: {event.certainty}")
+    return "; ".join(parts)
+
+
+def _named(timeline: Timeline, dated: Dated) -> str:
+    return f"{event_label(dated.event, dated.kind)} ({timeline.say(dated.start, dated.about_start)})"
+
+
 def event_key_id(dated: Dated) -> str:
     """The event's id, or its place in the file (events[3]) when it has none."""
     return dated.event.id or f"{dated.key[0]}[{dated.key[1]}]"
@@ -138,29 +162,46 @@ def agent_name(event, kind: str) -> str:
 
 
 def event_label(event, kind: str) -> str:
-    """The author's label, or one made from the event's fields."""
+    """The author's label, or one made from the event's fields; a suspected or refuted event says so."""
+    label = _own_label(event, kind)
+    certainty = field_value(event, "certainty")
+    if certainty in ("suspected", "refuted") and certainty not in label.lower():
+        label += f" ({certainty})"
+    return label
+
+
+def _own_label(event, kind: str) -> str:
     if event.label:
         return event.label
     if isinstance(event, Diagnosis):
         return event.label
     parts = {
-        "diagnosis": lambda: event.histology or "Diagnosis",
+        "diagnosis": lambda: (f"Transformation to {event.histology or 'another histology'} (from "
+                              f"{event.transformed_from})" if event.transformed_from else event.histology or "Diagnosis"),
         "symptom": lambda: event.description or "Symptom",
         "surgery": lambda: event.procedure or "Surgery",
-        "biopsy": lambda: " ".join(filter(None, [event.method, "biopsy"])) or "Biopsy",
+        "biopsy": lambda: event.method if "biopsy" in (event.method or "").lower() else
+        " ".join(filter(None, [event.method, "biopsy"])) or "Biopsy",
         "molecular": lambda: ", ".join(_finding_text(f) for f in event.findings) or event.method or "Molecular test",
         "chemotherapy": lambda: agent_name(event, kind),
         "radiotherapy": lambda: " ".join(filter(None, [event.technique or "Radiotherapy", event.site and f"({event.site})"])),
         "imaging": lambda: " ".join(filter(None, [event.modality, event.region])) or "Imaging",
         "lab": lambda: ", ".join(v.marker for v in event.values),
-        "response": lambda: " ".join(filter(None, [event.category, event.scope and f"({event.scope})"])),
+        "response": lambda: " ".join(filter(None, [event.category or _short(event.description),
+                                                   event.scope and f"({event.scope})"])),
         "progression": lambda: "Progression" + (f" ({event.site})" if event.site else ""),
-        "adverse_event": lambda: event.term + (f" (grade {event.grade})" if event.grade else ""),
+        "adverse_event": lambda: (event.term or _short(event.description)) + (f" (grade {event.grade})" if event.grade else ""),
         "status": lambda: event.status.replace("_", " ").capitalize(),
     }
     if kind in parts:
         return parts[kind]()
     return " ".join(filter(None, [agent_name(event, kind), field_value(event, "dose")])) or kind
+
+
+def _short(text: str, limit: int = 40) -> str:
+    """A label made from the paper's words: the first `limit` characters, cut at a word."""
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0] + "…"
 
 
 def details_text(event) -> str:
@@ -265,14 +306,14 @@ def marker_table(timeline: Timeline) -> pd.DataFrame:
             for v in dated.event.values:
                 rows.append({**common, "marker": v.marker, "value": v.value, "unit": v.unit or "",
                              "ref_low": v.ref_low, "ref_high": v.ref_high, "flag": value_flag(v),
-                             "finding": v.finding or "", "source": "lab"})
+                             "finding": v.finding or "", "source": "lab", "group": "marker" if v.is_marker else "lab"})
         else:
             for f in dated.event.findings:
                 if f.abundance_pct is None:
                     continue
                 rows.append({**common, "marker": f"{finding_name(f)} abundance", "value": f.abundance_pct, "unit": "%",
                              "ref_low": None, "ref_high": None, "flag": "", "finding": f.result or "",
-                             "source": "molecular"})
+                             "source": "molecular", "group": "molecular"})
     frame = pd.DataFrame(rows, columns=list(MARKER_COLUMNS + MARKER_EXTRA_COLUMNS))
     return frame.sort_values(["marker", "day_start"], kind="stable").reset_index(drop=True)
 

@@ -68,6 +68,12 @@ def _references(case: Case) -> Iterator[Found]:
         where = ("events", i)
         yield from ref(where + ("therapy",), field_value(event, "therapy"), therapies, "therapy")
         yield from ref(where + ("attribution",), field_value(event, "attribution"), therapies, "therapy")
+        yield from ref(where + ("specimen_of",), field_value(event, "specimen_of"), ("biopsy", "surgery"),
+                       "biopsy or surgery")
+        yield from ref(where + ("settled_by",), event.settled_by, None, "event or diagnosis")
+        if event.settled_by and event.certainty not in ("confirmed", "refuted"):
+            yield where + ("settled_by",), "This names the event that confirmed or refuted it (settled_by:), " \
+                "but its certainty is not confirmed or refuted", "add certainty: confirmed (or refuted)"
         primary = field_value(event, "primary")
         if primary is not None and primary not in diagnoses:
             yield where + ("primary",), f"'{primary}' is not the id of a diagnosis", did_you_mean(primary, diagnoses)
@@ -75,6 +81,9 @@ def _references(case: Case) -> Iterator[Found]:
         yield from ref(("reported", i, "therapy"), item.therapy, THERAPY_KINDS, "therapy")
         if item.primary is not None and item.primary not in diagnoses:
             yield ("reported", i, "primary"), f"'{item.primary}' is not the id of a diagnosis", did_you_mean(item.primary, diagnoses)
+        for side, point in (("from", item.from_), ("to", item.to)):
+            if point is not None and point != "last follow-up":
+                yield from ref(("reported", i, side), point.split(".")[0], None, "event or diagnosis")
         if item.name in ("pfs", "time_on_treatment") and item.therapy is None:
             yield ("reported", i, "therapy"), f"A reported {item.name} needs the therapy it refers to", \
                 "add 'therapy: <id of the therapy event>'"

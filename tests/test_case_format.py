@@ -1,0 +1,162 @@
+"""What real case reports say, and the format now lets an author write as the paper does: a response or an
+adverse event in the paper's words, a surgical outcome, pack-years, a figure in weeks or in words, and any other
+interval the paper states, compared with what the dates give. Each with its located message when it is wrong."""
+
+from __future__ import annotations
+
+import pytest
+
+from components.texts import outcome_text, patient_text
+from timelines import CaseFileError, load_case, load_text
+from timelines.catalog import patient_line
+from timelines.clinical import outcomes
+from timelines.cohort import best_response, swimmer_table
+from timelines.summary import case_summary, summary_text
+from timelines.tables import event_table
+
+from conftest import ROOT
+
+EXAMPLE = ROOT / "tests" / "examples" / "egfr-described-findings.yaml"
+
+
+@pytest.fixture(scope="module")
+def timeline():
+    return load_case(EXAMPLE)
+
+
+def test_a_response_in_the_papers_words_is_labelled_with_them_and_never_counted_as_recist(timeline):
+    events = event_table(timeline)
+    response = events[events["kind"] == "response"].iloc[0]
+    assert response["label"] == "responded dramatically"
+    assert "description: responded dramatically" in response["details"]
+    assert best_response(timeline) == ""  # no category is invented
+    swimmer = swimmer_table([timeline])
+    assert swimmer.loc[swimmer["category"] == "response", "detail"].tolist() == ["responded dramatically"]
+
+
+def test_an_adverse_event_without_a_term_and_a_surgical_outcome_are_shown_as_written(timeline):
+    events = event_table(timeline)
+    assert "could not tolerate the fourth cycle" in events["label"].tolist()
+    surgery = events[events["kind"] == "surgery"].iloc[0]
+    assert "outcome: without causing morbidity" in surgery["details"]
+
+
+def test_pack_years_are_part_of_the_patient_line(timeline):
+    assert patient_line(timeline).startswith("M 67 y, former smoker, 40 pack-years")
+    assert patient_text(case_summary(timeline)["patient"]) == "Male · 67 years · former smoker, 40 pack-years"
+
+
+def test_figures_in_weeks_in_words_and_other_intervals_are_compared_as_the_paper_gives_them(timeline):
+    found = {o.label: o for o in outcomes(timeline)}
+    interval = found["No recurrence after stopping gefitinib"]
+    assert (interval.text, interval.reported_text, interval.consistent) == ("13–15+ months", "14+ months", True)
+    words = found["Long-term survival"]
+    assert (words.reported_text, words.reported_readings, words.consistent) == ("long-term", [], None)
+    weeks = found["Time to first response assessment"]
+    assert weeks.reported_text == "8 weeks" and weeks.reported_months == pytest.approx(1.84, abs=0.01)
+    text = summary_text(case_summary(timeline))
+    assert "No recurrence after stopping gefitinib: 13–15+ months; paper: 14+ months (consistent)" in text
+    assert "Long-term survival: 47–49+ months; paper: long-term (in words, not compared)" in text
+    assert outcome_text(interval.as_dict()) == ("No recurrence after stopping gefitinib: 13–15+ months · "
+                                                "paper 14+ (consistent)")
+    assert outcome_text(weeks.as_dict()).endswith("paper 8 weeks")
+
+
+def problem(text_changes: list[tuple[str, str]]) -> str:
+    text = EXAMPLE.read_text(encoding="utf-8")
+    for old, new in text_changes:
+        assert old in text
+        text = text.replace(old, new, 1)
+    with pytest.raises(CaseFileError) as raised:
+        load_text(text, "x/egfr-described-findings.yaml")
+    return raised.value.first.format()
+
+
+@pytest.mark.parametrize("changes, expected", [
+    ([("description: responded dramatically, ", "")],
+     "x/egfr-described-findings.yaml:21:5: events[11]: A response needs category: (CR, PR, SD, PD or NE, as the paper states it) or "
+     "description: (its words when it gives none, e.g. 'responded dramatically'). Hint: Never choose a category "
+     "the paper does not give; write description: instead."),
+    ([("description: could not tolerate the fourth cycle, ", "")],
+     "x/egfr-described-findings.yaml:11:5: events[2]: An adverse event needs term: (e.g. 'rash', a CTCAE term) or description: (the "
+     "paper's words when it names none, e.g. 'could not tolerate'). Hint: Add the one the paper gives."),
+    ([("length: 8 weeks", "months: 8 weeks")],
+     "x/egfr-described-findings.yaml:24:39: reported[0].months: Expected a number, got text. Value: '8 weeks'. Hint: The paper gives it "
+     "in another unit: write length: 8 weeks in place of months: (it is compared as 1.8 months); do not drop "
+     "the unit."),
+    ([("length: 8 weeks", "length: 8 weeks, months: 2")],
+     "x/egfr-described-findings.yaml:24:5: reported[0]: This figure has both months and length. Hint: Keep the one the paper uses."),
+    ([("description: long-term, ", "")],
+     "x/egfr-described-findings.yaml:25:5: reported[1]: A reported figure needs months: (a number), length: (with its unit, e.g. "
+     "'8 weeks') or description: (the paper's words when it gives no number, e.g. 'long-term'). Hint: Add the "
+     "one the paper gives."),
+    ([("from: gef.end", "from: gefitnib.end")],
+     "x/egfr-described-findings.yaml:26:75: reported[2].from: 'gefitnib' is not the id of any event or diagnosis. "
+     "Hint: Valid: adj, ct-suspicion, dx, ebus, gef, lobectomy, pleural-biopsy, recurrence."),
+    ([("from: gef.end, ", "")],
+     "x/egfr-described-findings.yaml:26:5: reported[2]: An interval needs from:, to: and label:. Hint: E.g. name: interval, label: "
+     "Recurrence-free after stopping gefitinib, from: gefitinib.end, to: last follow-up."),
+    ([("to: last follow-up", "to: the last visit")],
+     "x/egfr-described-findings.yaml:26:88: reported[2].to: Expected an event id, 'id.end' or 'last follow-up', got 'the last visit'. "
+     "Hint: An interval runs between two points of the case, e.g. from: gefitinib.end, to: recurrence."),
+    ([("kind: surgery", "kind: surgical")],
+     "x/egfr-described-findings.yaml:9:27: events[0].kind: Unknown event kind 'surgical'. Hint: Did you mean 'surgery'? Valid: "
+     "adverse_event, biopsy, chemotherapy, diagnosis, endocrine, imaging, immunotherapy, lab, molecular, "
+     "progression, radiotherapy, response, status, supportive, surgery, symptom, targeted."),
+    ([("pack_years: 40", "pack_years: forty")],
+     "x/egfr-described-findings.yaml:5:60: patient.pack_years: Expected a number, got text. Value: 'forty'. Hint: Write "
+     "the number alone, without its unit (a lab value's unit goes in unit:)."),
+    ([("certainty: refuted, settled_by: ebus", "settled_by: ebus")],
+     "x/egfr-described-findings.yaml:12:95: events[3].settled_by: This names the event that confirmed or refuted it "
+     "(settled_by:), but its certainty is not confirmed or refuted. Hint: Add certainty: confirmed (or refuted)."),
+    ([("specimen_of: pleural-biopsy", "specimen_of: gef")],
+     "x/egfr-described-findings.yaml:16:64: events[7].specimen_of: 'gef' is a targeted event, not a biopsy or "
+     "surgery. Hint: Valid: ebus, lobectomy, pleural-biopsy."),
+    ([("certainty: refuted", "certainty: ruled out")],
+     "x/egfr-described-findings.yaml:12:94: events[3].certainty: 'ruled out' is not one of the allowed values. "
+     "Hint: Valid: confirmed, refuted, suspected."),
+])
+def test_each_new_form_when_wrong_gets_one_located_message(changes, expected):
+    assert problem(changes) == expected
+
+
+def test_a_refuted_suspicion_is_labelled_so_and_never_ends_a_pfs_or_a_dfs(timeline):
+    events = event_table(timeline).set_index("event_id")
+    assert events.loc["ct-suspicion", "label"] == "Progression (mediastinal nodes) (refuted)"
+    assert "refuted by: EBUS-TBNA biopsy (2019-05)" in events.loc["ct-suspicion", "details"]
+    assert "confirmed by: thoracoscopic pleural biopsy (2019-06)" in events.loc["recurrence", "details"]
+    dfs = next(o for o in outcomes(timeline) if o.name == "dfs")
+    assert dfs.text == "13–15 months"  # to the confirmed recurrence (2019-06), not the refuted CT (2019-04)
+    swimmer = swimmer_table([timeline])
+    assert swimmer.loc[swimmer["category"] == "progression", "detail"].tolist() == ["pleura"]
+
+
+def test_a_molecular_test_and_its_specimen_are_shown_together(timeline):
+    events = event_table(timeline).set_index("event_id")
+    assert "specimen tested: EGFR (L858R) (2019-06)" in events.loc["pleural-biopsy", "details"]
+    molecular = events[events["kind"] == "molecular"].iloc[0]
+    assert "tested on the specimen of: thoracoscopic pleural biopsy (2019-06)" in molecular["details"]
+
+
+def test_a_transformation_is_a_diagnosis_linked_to_the_original(timeline):
+    events = event_table(timeline)
+    transformed = events[events["label"].str.startswith("Transformation")].iloc[0]
+    assert transformed["label"] == "Transformation to small-cell carcinoma (from adenocarcinoma)"
+    assert "primary: dx" in transformed["details"]
+
+
+def test_tumour_markers_and_other_labs_are_told_apart_by_name_or_by_the_authors_group(timeline):
+    from timelines.tables import marker_table
+
+    groups = marker_table(timeline).set_index("marker")["group"].to_dict()
+    assert groups == {"CEA": "marker", "WBC": "lab", "Krebs von den Lungen-6": "marker"}
+
+
+@pytest.mark.parametrize("name, marker", [("CEA", True), ("CYFRA 21-1", True), ("ProGRP", True), ("NSE", True),
+                                          ("CA 19-9", True), ("Tumor markers", True), ("Serum CEA", True),
+                                          ("WBC", False), ("Total amylase (serum)", False), ("ALT", False),
+                                          ("LDH", False), ("Neutrophils", False)])
+def test_common_names_have_a_sensible_default_group(name, marker):
+    from timelines.schema import is_tumour_marker
+
+    assert is_tumour_marker(name) is marker
