@@ -38,8 +38,12 @@ def patient_text(patient: dict) -> str:
     """'Female · 55 years · never smoker'."""
     bits = [str(patient.get("sex", "")).capitalize() if patient.get("sex") not in (None, "unknown") else "",
             f"{patient['age']} years" if patient.get("age") is not None else "",
-            smoking_text(patient)]
+            smoking_text(patient), PRESENTATIONS.get(patient.get("presentation"), "")]
     return " · ".join(b for b in bits if b) or "Patient details not reported"
+
+
+PRESENTATIONS = {"symptoms": "presented with symptoms", "incidental": "found incidentally",
+                 "screening": "found on screening", "follow_up": "found on follow-up of an earlier cancer"}
 
 
 def smoking_text(patient: dict) -> str:

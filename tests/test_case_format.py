@@ -160,3 +160,50 @@ def test_common_names_have_a_sensible_default_group(name, marker):
     from timelines.schema import is_tumour_marker
 
     assert is_tumour_marker(name) is marker
+
+
+COUNTED_BACK = """schema: 1
+id: counted-back
+title: Spans the paper counts back from an event
+source: {citation: Fictional example built like a published case report}
+patient: {sex: female, age: 50, smoking: never, presentation: symptoms,
+          presentation_note: presented with a cough for 4 months and dyspnea for 3 weeks}
+diagnoses:
+  - {id: dx, label: Lung adenocarcinoma, date: 2021-03-10}
+events:
+  - {id: visit, kind: symptom, description: first visit, date: 2021-03-01}
+  - {kind: symptom, description: cough, end: visit, duration: 4 months}
+  - {kind: symptom, description: dyspnea, end: visit, duration: ~3 weeks}
+  - {id: gef, kind: targeted, drug: gefitinib, end: progression, duration: 14 months, line: 1}
+  - {id: progression, kind: progression, date: 2022-06, therapy: gef}
+  - {kind: status, status: alive, date: 2023-01}
+"""
+
+
+def test_a_span_counted_back_from_an_event_starts_exactly_that_far_before_it():
+    timeline = load_text(COUNTED_BACK, "counted-back.yaml")
+    events = event_table(timeline).set_index("label")
+    assert events.loc["cough", ["start", "end", "date_text"]].tolist() == ["2020-11-01", "2021-03-01",
+                                                                          "4 months before visit"]
+    assert events.loc["dyspnea", "start"] == "2021-02-01 – 2021-02-15" and events.loc["dyspnea", "approximate"]
+    assert events.loc["gefitinib", "start"] == "2021-04"  # 14 months before a progression known to the month
+    pfs = next(o for o in outcomes(timeline) if o.name == "pfs")
+    assert pfs.text == "14 months"
+    summary = case_summary(timeline)
+    assert "Presentation: symptoms (presented with a cough for 4 months and dyspnea for 3 weeks)" in \
+        summary_text(summary)
+    assert patient_text(summary["patient"]).endswith("presented with symptoms")
+
+
+@pytest.mark.parametrize("event, expected", [
+    ("{kind: symptom, description: cough, end: visit}",
+     "Give either date (a single day) or start (a span), not both and not neither."),
+    ("{kind: targeted, drug: gefitinib, end: visit}",
+     "Missing required field 'start'. Hint: Add 'start: ...'; or, for a span the paper counts back ('cough for "
+     "2 months before presentation'), end: with duration:."),
+])
+def test_an_interval_without_a_start_needs_both_an_end_and_a_duration(event, expected):
+    text = COUNTED_BACK.replace("  - {kind: symptom, description: cough, end: visit, duration: 4 months}", "  - " + event)
+    with pytest.raises(CaseFileError) as raised:
+        load_text(text, "counted-back.yaml")
+    assert expected in raised.value.first.format()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Literal, Union
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
 from .dates import ID_PATTERN, MAX_DATE_CHARS, date_text, duration_months, kind_of, parse_date, parse_offset
 
@@ -87,6 +87,10 @@ class Patient(Strict):
     age_note: Text | None = None
     smoking: Literal["never", "former", "current", "unknown"] = "unknown"
     pack_years: Annotated[float, Field(ge=0, le=300), BeforeValidator(_number)] | None = None
+    # How the patient came to care: with symptoms, an incidental finding (a check-up, imaging for something
+    # else), screening, or the follow-up of an earlier cancer; presentation_note says it in the paper's words.
+    presentation: Literal["symptoms", "incidental", "screening", "follow_up", "unknown"] = "unknown"
+    presentation_note: Text | None = None
     context: Text | None = None
 
 
@@ -195,8 +199,9 @@ class EventBase(Strict):
 
     @property
     def shape(self) -> str:
-        """point (one date) or interval (start, and maybe an end)."""
-        return "interval" if self.__dict__.get("start") is not None else "point"
+        """point (one date) or interval (a start, or an end with a duration counted back from it)."""
+        fields = self.__dict__
+        return "interval" if fields.get("start") is not None or fields.get("end") is not None else "point"
 
 
 class PointEvent(EventBase):
@@ -204,16 +209,27 @@ class PointEvent(EventBase):
 
 
 class IntervalEvent(EventBase):
-    start: DateText
+    start: DateText | None = None  # absent only when the duration is counted back from the end
     end: DateText | None = None
     duration: Duration | None = None
     ongoing: bool = False
 
+    @field_validator("start", mode="before")
+    @classmethod
+    def _start_written_empty(cls, value):
+        return _date(value) if value is None else value  # 'start:' with nothing after it is an empty date
+
     @model_validator(mode="after")
     def _one_ending(self):
+        if self.start is None:
+            if self.end is None or self.duration is None or self.ongoing:
+                raise ValueError("Missing required field 'start'. Hint: add 'start: ...'; or, for a span the paper "
+                                 "counts back ('cough for 2 months before presentation'), end: with duration:")
+            return self
         given = [name for name in ("end", "duration") if getattr(self, name)] + (["ongoing"] if self.ongoing else [])
         if len(given) > 1:
-            raise ValueError(f"This event has {' and '.join(given)}. Hint: keep only one of end, duration and ongoing")
+            raise ValueError(f"This event has {' and '.join(given)}. Hint: keep only one of end, duration and ongoing "
+                             "(end: with duration: and no start: counts the duration back from the end)")
         return self
 
 
@@ -226,11 +242,14 @@ class PointOrIntervalEvent(EventBase):
 
     @model_validator(mode="after")
     def _date_or_start(self):
-        if (self.date is None) == (self.start is None):
+        counted_back = self.start is None and self.end is not None and self.duration is not None
+        if (self.date is None) == (self.start is None and not counted_back):
             raise ValueError("Give either date (a single day) or start (a span), not both and not neither. "
                              "Hint: a single treatment or finding takes date:, a course over time takes start:")
         if self.date is not None and (self.end or self.duration or self.ongoing):
             raise ValueError("end, duration and ongoing go with start, not with date. Hint: rename date: to start:")
+        if self.date is not None:
+            return self
         return IntervalEvent._one_ending(self)  # type: ignore[arg-type]
 
 

@@ -66,6 +66,10 @@ def summary_text(summary: dict) -> str:
     lines.append(f"Patient: {who}")
     if patient.get("age_note"):
         lines.append(f"  Age: {patient['age_note']}")
+    if patient.get("presentation", "unknown") != "unknown" or patient.get("presentation_note"):
+        how = str(patient.get("presentation", "unknown")).replace("_", " ")
+        lines.append(f"  Presentation: {how}" + (f" ({patient['presentation_note']})"
+                                                  if patient.get("presentation_note") else ""))
     for d in summary["diagnoses"]:
         when = d["date"]
         lines.append(f"Diagnosis: {d['label']} ({when})" + (f", {d['stage']}" if d.get("stage") else ""))

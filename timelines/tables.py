@@ -76,7 +76,9 @@ def _event_row(timeline: Timeline, dated: Dated) -> dict:
     agent = agent_name(event, dated.kind)
     end_text = "" if isinstance(event, Diagnosis) else (field_value(event, "end") or field_value(event, "duration")
                                                        or ("ongoing" if dated.ongoing else ""))
-    written = event.date if field_value(event, "date") is not None else field_value(event, "start", "")
+    written = event.date if field_value(event, "date") is not None else field_value(event, "start") or \
+        field_value(event, "end", "")  # counted back from its end: as approximate as the end
+    counted_back = interval and field_value(event, "start") is None
     return {
         "case_id": case.id,
         "event_id": event_key_id(dated),
@@ -105,8 +107,8 @@ def _event_row(timeline: Timeline, dated: Dated) -> dict:
         "day_end_earliest": timeline.day(end.earliest) if end else None,
         "day_end_latest": timeline.day(end.latest) if end else None,
         "end_precision": (timeline.precision(dated.end) if dated.end else "not reported") if interval else "",
-        "approximate": parse_date(str(written)).approximate,
-        "date_text": str(written),
+        "approximate": parse_date(str(written)).approximate or counted_back and event.duration.startswith("~"),
+        "date_text": f"{event.duration} before {event.end}" if counted_back else str(written),
         "end_text": str(end_text),
         "intent": field_value(event, "intent") or "",
         "note": event.note or "",

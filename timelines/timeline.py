@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Iterator
 
@@ -308,6 +308,11 @@ def _specs(case: Case) -> dict[tuple, tuple[Spec, tuple]]:
         if event.shape == "point":
             specs[(key, "start")] = (Spec("expr", parse_date(event.date)), where + ("date",))
             specs[(key, "end")] = (Spec("same", other=(key, "start")), where + ("date",))
+        elif event.start is None:  # 'cough for 2 months' before an event: the duration counted back from the end
+            specs[(key, "end")] = (Spec("expr", parse_date(event.end)), where + ("end",))
+            back = parse_offset(event.duration)
+            specs[(key, "start")] = (Spec("plus", other=(key, "end"), offset=replace(back, amount=-back.amount)),
+                                     where + ("duration",))
         else:
             specs[(key, "start")] = (Spec("expr", parse_date(event.start)), where + ("start",))
             if event.end:
