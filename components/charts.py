@@ -1037,7 +1037,12 @@ def lesion_chart(measurements: pd.DataFrame, assessments: pd.DataFrame | None = 
     width = _check_width(width)
     measurements = measurements if measurements is not None else pd.DataFrame()
     assessments = assessments if assessments is not None else pd.DataFrame(columns=list(ASSESSMENT_COLUMNS))
-    findings = _qualitative_imaging(imaging, measurements)
+    changes = measurements["size_status"].eq("qualitative") if "size_status" in measurements else None
+    if changes is not None and changes.any():  # a lesion's change in words has no size: shown with the findings
+        changes, measurements = measurements[changes], measurements[~changes].reset_index(drop=True)
+    else:
+        changes = None
+    findings = _qualitative_imaging(imaging, measurements, changes)
     if measurements.empty and findings.empty:
         return _empty_chart("No measurements in this case", width)
     tax = time_axis(axis, unit, day_zero_label, therapy_bands, imaging, measurements)
@@ -1102,15 +1107,28 @@ def _with_current_therapy(extent, bands) -> tuple[float, float]:
     return extent[0], max(extent[1], float(running["day_end"].max()) if not running.empty else extent[1])
 
 
-def _qualitative_imaging(imaging: pd.DataFrame | None, measurements: pd.DataFrame) -> pd.DataFrame:
-    """Imaging events that measured nothing, with the trend the case states (decreased, new...)."""
+def _qualitative_imaging(imaging: pd.DataFrame | None, measurements: pd.DataFrame,
+                         changes: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Imaging events that measured nothing, with the trend the case states (decreased, new...); a lesion's
+    change given in words ('significant reduction in the left lower lobe lesion') is one of these, named."""
     if imaging is None or imaging.empty:
         return pd.DataFrame(columns=["event_id", "label", "trend", "day_start"])
     measured = set(measurements["event_id"]) if not measurements.empty else set()
-    found = imaging[~imaging["event_id"].isin(measured)].reset_index(drop=True).copy()
+    worded = set(changes["event_id"]) if changes is not None else set()
+    found = imaging[~imaging["event_id"].isin(measured) | imaging["event_id"].isin(worded)]
+    found = found.reset_index(drop=True).copy()
     found[_day_columns(found).columns] = _day_columns(found)
-    found["trend"] = _detail(found["details"], "trend").replace("", "not stated")
+    found["trend"] = _detail(found["details"], "trend")
     found["finding"] = _detail(found["details"], "finding")
+    if changes is not None:
+        said = {event: "; ".join(f"{label} {change}" for label, change in zip(g["lesion_label"], g["change"]))
+                for event, g in changes.groupby("event_id", sort=False)}
+        alike = {event: c.iloc[0] if c.nunique() == 1 else "mixed"
+                 for event, c in changes.groupby("event_id", sort=False)["change"]}
+        found["label"] = [f"{label}: {said[e]}" if e in said else label
+                          for e, label in zip(found["event_id"], found["label"])]
+        found["trend"] = [trend or alike.get(e, "") for e, trend in zip(found["event_id"], found["trend"])]
+    found["trend"] = found["trend"].replace("", "not stated")
     return found.sort_values(["day_start", "day_start_earliest"], kind="stable").reset_index(drop=True)
 
 
@@ -1328,7 +1346,7 @@ def _findings_panel(findings: pd.DataFrame, bands, panels: _PanelAxis, *, width:
             align=align, dx=dx, fontSize=14, clip=False).encode(x=panels.x(anchor), text="label:N",
                                                                tooltip=_tooltip(data, fields)))
     return alt.layer(*layers).properties(width=width, height=alt.Step(28), title=_panel_title(
-        "Imaging reported without measurements (finding as written)", note, band_labels=top and _has_bands(bands)))
+        "Imaging findings in words, without a size (as written)", note, band_labels=top and _has_bands(bands)))
 
 
 def _event_when(frame: pd.DataFrame, tax: TimeAxis) -> pd.Series:

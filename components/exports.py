@@ -315,7 +315,7 @@ def _lesion_parts(case: CaseExport, width: int) -> list[tuple[str, alt.TopLevelM
             # Drawn alone, the panel notes that the case has no sizes; here the sizes are on another slide.
             chart = chart.properties(title=alt.TitleParams(
                 **{k: v for k, v in chart.title.to_dict().items() if k != "subtitle"}))
-        parts.append(("Imaging reported without measurements" + (f" ({i}/{len(chunks)})" if len(chunks) > 1 else ""),
+        parts.append(("Imaging findings in words, without a size" + (f" ({i}/{len(chunks)})" if len(chunks) > 1 else ""),
                       chart))
     return parts
 

@@ -4,6 +4,8 @@ interval the paper states, compared with what the dates give. Each with its loca
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from components.texts import outcome_text, patient_text
@@ -207,3 +209,49 @@ def test_an_interval_without_a_start_needs_both_an_end_and_a_duration(event, exp
     with pytest.raises(CaseFileError) as raised:
         load_text(text, "counted-back.yaml")
     assert expected in raised.value.first.format()
+
+
+QUALITATIVE = """schema: 1
+id: lesion-changes
+title: A lesion change the paper gives in words
+source: {citation: Fictional example built like a published case report}
+diagnoses:
+  - {id: dx, label: Lung adenocarcinoma, date: 2021-03-10}
+lesions:
+  - {id: lll, label: Left lower lobe lesion, site: lung}
+  - {id: rul, label: Right upper lobe nodule, site: lung}
+events:
+  - {id: gef, kind: targeted, drug: gefitinib, start: 2021-04-01, ongoing: true}
+  - {kind: imaging, modality: CT, date: 2021-03-20, measurements: [{lesion: lll, size: 32 mm}, {lesion: rul, size: 12 mm}]}
+  - {kind: imaging, modality: CT, date: 2021-06-01, measurements: [{lesion: lll, change: decreased}, {lesion: rul, change: stable}]}
+  - {kind: imaging, modality: CT, date: 2021-09-01, measurements: [{lesion: lll, size: 20 mm}]}
+  - {kind: status, status: alive, date: 2022-01}
+"""
+
+
+def test_a_lesion_change_in_words_is_kept_per_lesion_never_as_a_size_and_shown_on_the_lesion_chart():
+    from components import charts
+    from timelines.clinical import recist
+    from timelines.tables import measurement_table
+
+    timeline = load_text(QUALITATIVE, "lesion-changes.yaml")
+    table = measurement_table(timeline)
+    words = table[table["size_status"] == "qualitative"]
+    assert words[["lesion_id", "change"]].values.tolist() == [["lll", "decreased"], ["rul", "stable"]]
+    assert words["recist_mm"].isna().all()
+    assert [a.day for a in recist(timeline)] == [10, 175]  # the scan in words is no RECIST time point
+    events = event_table(timeline)
+    chart = charts.lesion_chart(table, charts.assessment_frame(recist(timeline)),
+                                imaging=events[events["kind"] == "imaging"], therapy_bands=charts.therapy_bands(events))
+    shown = json.dumps(chart.to_dict())
+    assert "CT: Left lower lobe lesion decreased; Right upper lobe nodule stable" in shown
+
+
+def test_a_measurement_needs_a_size_or_a_change():
+    text = QUALITATIVE.replace("{lesion: rul, change: stable}", "{lesion: rul}")
+    with pytest.raises(CaseFileError) as raised:
+        load_text(text, "lesion-changes.yaml")
+    assert raised.value.first.format() == (
+        "lesion-changes.yaml:13:102: events[2].measurements[1]: The lesion rul has no size and no change. Hint: Give "
+        "size: as written ('19 mm') or, when the paper gives none, change: decreased, stable, increased, new or "
+        "resolved.")

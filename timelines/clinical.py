@@ -331,7 +331,7 @@ def _holds(outcome: Outcome, months: float, censored: bool) -> bool:
 def recist(timeline: Timeline, measurements: pd.DataFrame | None = None) -> list[Assessment]:
     """RECIST 1.1 at each imaging time point of the case's target lesions."""
     table = measurement_table(timeline) if measurements is None else measurements
-    targets = table[table["target"]]
+    targets = table[table["target"] & table["size_status"].ne("qualitative")]  # a change in words is no size
     if targets.empty:
         return []
     points = []

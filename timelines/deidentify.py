@@ -44,7 +44,7 @@ from .when import read as read_when, say, say_days
 CALENDAR_COLUMNS = ("start", "end", "start_earliest", "start_latest", "end_earliest", "end_latest")
 REMOVED_COLUMNS = ("quote", "note")
 # Columns holding a fixed vocabulary, left as they are; every other text column is scrubbed.
-VOCABULARY_COLUMNS = ("kind", "category", "shape", "precision", "end_precision", "size_status", "flag", "source",
+VOCABULARY_COLUMNS = ("kind", "category", "shape", "precision", "end_precision", "size_status", "change", "flag", "source",
                       "group")
 ID_REFERENCES = ("attribution", "therapy", "primary")  # details parts whose value is an event id
 PATIENT_FIELDS = ("sex", "age", "smoking")

@@ -272,9 +272,20 @@ class DoseChange(Strict):
 
 
 class Measurement(Strict):
+    """A lesion on one scan: its size as written, or, when the paper gives none, how it changed in words."""
+
     lesion: EventId
-    size: str
+    size: str | None = None
+    change: Literal["decreased", "stable", "increased", "new", "resolved"] | None = None
     note: Text | None = None
+
+    @model_validator(mode="after")
+    def _size_or_change(self):
+        if self.size is None and self.change is None:
+            raise ValueError(f"The lesion {self.lesion} has no size and no change. Hint: give size: as written "
+                             "('19 mm') or, when the paper gives none, change: decreased, stable, increased, new or "
+                             "resolved")
+        return self
 
 
 # Serum tumour markers by the names papers use; any other lab value (blood counts, liver enzymes, amylase...)

@@ -19,7 +19,7 @@ EVENT_EXTRA_COLUMNS = ("category", "shape", "day_start_earliest", "day_start_lat
                        "day_end_reach_latest", "least_days")
 MEASUREMENT_COLUMNS = ("case_id", "event_id", "lesion_id", "lesion_label", "site", "nodal", "target", "start",
                        "day_start", "dims_mm", "longest_mm", "short_axis_mm", "recist_mm", "quote")
-MEASUREMENT_EXTRA_COLUMNS = ("size_text", "size_status", "day_start_earliest", "day_start_latest", "modality",
+MEASUREMENT_EXTRA_COLUMNS = ("size_text", "size_status", "change", "day_start_earliest", "day_start_latest", "modality",
                              "start_earliest", "start_latest", "day_start_reach_earliest", "day_start_reach_latest")
 MARKER_COLUMNS = ("case_id", "event_id", "marker", "value", "unit", "ref_low", "ref_high", "start", "day_start",
                   "quote")
@@ -224,7 +224,7 @@ def details_text(event) -> str:
     for value in field_value(event, "values", []):
         parts.append(_value_text(value))
     for m in field_value(event, "measurements", []):
-        parts.append(f"{m.lesion}: {m.size}")
+        parts.append(f"{m.lesion}: {m.size if m.size is not None else m.change}")
     return "; ".join(parts)
 
 
@@ -273,7 +273,13 @@ def measurement_table(timeline: Timeline) -> pd.DataFrame:
     rows = []
     for dated in timeline.of_kind("imaging"):
         for m in dated.event.measurements:
-            lesion, size = lesions[m.lesion], parse_size(m.size)
+            lesion = lesions[m.lesion]
+            size = parse_size(m.size) if m.size is not None else None
+            if size is None:  # a change in words: a row of the table, no number for charts or RECIST
+                rows.append({**_imaging_common(timeline, dated, lesion), "dims_mm": "", "longest_mm": None,
+                             "short_axis_mm": None, "recist_mm": None, "size_text": "", "size_status": "qualitative",
+                             "change": m.change})
+                continue
             rows.append({
                 "case_id": timeline.case.id, "event_id": event_key_id(dated), "lesion_id": lesion.id,
                 "lesion_label": lesion.label, "site": lesion.site or "", "nodal": lesion.nodal, "target": lesion.target,
@@ -286,10 +292,21 @@ def measurement_table(timeline: Timeline) -> pd.DataFrame:
                 "start_earliest": timeline.iso_day(dated.start.earliest),
                 "start_latest": timeline.iso_day(dated.start.latest),
                 "day_start_reach_earliest": timeline.day(dated.reach_start.earliest),
-                "day_start_reach_latest": timeline.day(dated.reach_start.latest),
+                "day_start_reach_latest": timeline.day(dated.reach_start.latest), "change": m.change or "",
             })
     frame = pd.DataFrame(rows, columns=list(MEASUREMENT_COLUMNS + MEASUREMENT_EXTRA_COLUMNS))
     return frame.sort_values(["day_start", "lesion_id"], kind="stable").reset_index(drop=True)
+
+
+def _imaging_common(timeline: Timeline, dated: Dated, lesion) -> dict:
+    return {"case_id": timeline.case.id, "event_id": event_key_id(dated), "lesion_id": lesion.id,
+            "lesion_label": lesion.label, "site": lesion.site or "", "nodal": lesion.nodal, "target": lesion.target,
+            "start": timeline.say(dated.start, dated.about_start), "day_start": timeline.day(dated.day_start),
+            "quote": dated.event.quote or "", "day_start_earliest": timeline.day(dated.start.earliest),
+            "day_start_latest": timeline.day(dated.start.latest), "modality": dated.event.modality or "",
+            "start_earliest": timeline.iso_day(dated.start.earliest), "start_latest": timeline.iso_day(dated.start.latest),
+            "day_start_reach_earliest": timeline.day(dated.reach_start.earliest),
+            "day_start_reach_latest": timeline.day(dated.reach_start.latest)}
 
 
 def marker_table(timeline: Timeline) -> pd.DataFrame:

@@ -100,6 +100,8 @@ def _references(case: Case) -> Iterator[Found]:
 def _sizes(case: Case) -> Iterator[Found]:
     for i, event in enumerate(case.events):
         for j, measurement in enumerate(field_value(event, "measurements", [])):
+            if measurement.size is None:  # a change in words only
+                continue
             try:
                 parse_size(measurement.size)
             except ValueError as error:
