@@ -56,7 +56,7 @@ def exit_board() -> None:
 
 def _summary(data: dict, axis: dict) -> None:
     summary = data["summary"]
-    st.markdown("  \n".join(views.header_lines(summary)))
+    st.markdown("  \n".join(views.header_lines(summary, data.get("day_zero", 0))))
     reported = key_outcomes(summary, fallback=3)
     if reported:
         st.markdown("**Outcomes** (from the dates · the paper)  \n" +

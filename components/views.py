@@ -10,7 +10,8 @@ import streamlit as st
 from components import texts
 from components.texts import key_outcomes, line_text, patient_text
 from timelines.catalog import Entry
-from timelines.when import say_days
+from timelines.deidentify import scrub_text
+from timelines.when import say_months
 
 EVENT_TABLE_COLUMNS = {
     "date_text": "Date (as written)", "start": "Start", "end": "End", "precision": "Precision", "kind": "Kind",
@@ -19,29 +20,33 @@ EVENT_TABLE_COLUMNS = {
 }
 
 
-def drafts_list(drafts: list) -> None:
+def drafts_list(drafts: list, deidentified: bool = False) -> None:
     """Drafts are listed apart from the cases: saved with problems, they are not cases yet."""
     if drafts:
-        names = ", ".join(escape(p.name) for p in drafts)
+        names = ", ".join(escape(scrub_text(p.name) if deidentified else p.name) for p in drafts)
         st.sidebar.caption(f"Drafts (saved with problems, not shown as cases): {names}. Open them in the Editor.")
 
 
-def case_picker(entries: list[Entry], selected: str | None) -> Entry | None:
-    """Sidebar list of cases (title and patient one-liner); returns the chosen entry."""
+def case_picker(entries: list[Entry], selected: str | None, deidentified: bool = False) -> Entry | None:
+    """Sidebar list of cases (title and patient one-liner); returns the chosen entry. De-identified, every title
+    and one-liner is scrubbed (timelines.deidentify.scrub_text), as the case on screen is."""
     if not entries:
         st.sidebar.info("No case files in the cases folder.")
         return None
     ids = [e.case_id for e in entries]
     index = ids.index(selected) if selected in ids else 0
+    said = scrub_text if deidentified else str
+    titles = {e.case_id: said(e.title) for e in entries}
     if len(entries) > RADIO_LIMIT:  # a long list is searched, not scrolled
-        labels = {e.case_id: ("⚠ " if not e.ok else "") + f"{e.title} · {e.one_liner}" for e in entries}
+        labels = {e.case_id: ("⚠ " if not e.ok else "") + f"{titles[e.case_id]} · {said(e.one_liner)}"
+                  for e in entries}
         chosen = st.sidebar.selectbox("Case", ids, index=index, format_func=labels.get, key="case_picker")
         broken = sum(not e.ok for e in entries)
         st.sidebar.caption(f"{len(entries)} case files" + (f", {broken} that cannot be loaded (⚠)" if broken else ""))
     else:
-        labels = {e.case_id: ("⚠ " if not e.ok else "") + escape(e.title) for e in entries}
+        labels = {e.case_id: ("⚠ " if not e.ok else "") + escape(titles[e.case_id]) for e in entries}
         chosen = st.sidebar.radio("Case", ids, index=index, format_func=labels.get, key="case_picker",
-                                  captions=[escape(e.one_liner) for e in entries])
+                                  captions=[escape(said(e.one_liner)) for e in entries])
     return entries[ids.index(chosen)]
 
 
@@ -59,13 +64,13 @@ def page_style() -> None:
     st.html(PAGE_STYLE)
 
 
-def case_header(summary: dict) -> None:
+def case_header(summary: dict, day_zero: int = 0) -> None:
     """Patient, diagnoses with stage and driver, lines of therapy with durations, and the paper's outcomes
     beside the ranges computed from the dates; details in an expander."""
     st.header(escape(summary["title"]), anchor=False)
     left, right = st.columns([3, 2], gap="medium")
     with left:
-        st.markdown("  \n".join(header_lines(summary)))
+        st.markdown("  \n".join(header_lines(summary, day_zero)))
     with right:
         st.markdown("  \n".join(escape(outcome_text(o)) for o in key_outcomes(summary))
                     or "No outcome can be computed.")
@@ -84,16 +89,25 @@ def case_header(summary: dict) -> None:
             st.markdown("- " + escape(note))
 
 
-def header_lines(summary: dict) -> list[str]:
-    """Markdown lines (case text escaped): the patient, each diagnosis with date and stage, each line of therapy."""
+def header_lines(summary: dict, day_zero: int = 0) -> list[str]:
+    """Markdown lines (case text escaped): the patient, each diagnosis with date and stage, each line of therapy.
+    A diagnosis without a calendar date (or de-identified) is placed in months since the day 0 on screen."""
     lines = [f"**Patient** · {escape(patient_text(summary['patient']))}"]
     for d in summary["diagnoses"]:
-        when = d["date"] or say_days(d.get("day_earliest", d["day"]), d.get("day_latest", d["day"]))
         stage = f" · {escape(d['stage'])}" if d.get("stage") else ""
-        lines.append(f"**{escape(d['label'])}** · {when}{stage}")
+        lines.append(f"**{escape(d['label'])}** · {diagnosis_when(d, day_zero)}{stage}")
     for line in summary["lines"]:
         lines.append(f"**Line {line['line']}** · " + escape(line_text(line)))
     return lines
+
+
+def diagnosis_when(diagnosis: dict, day_zero: int = 0) -> str:
+    """'2021-10', or without a calendar date 'day 0' / 'month −169.6' / 'months 2.0–3.0' counted from day 0."""
+    if diagnosis["date"]:
+        return diagnosis["date"]
+    low, high = (None if v is None else v - day_zero
+                 for v in (diagnosis.get("day_earliest", diagnosis["day"]), diagnosis.get("day_latest", diagnosis["day"])))
+    return "day 0" if low == high == 0 else say_months(low, high)
 
 
 def outcome_text(outcome: dict) -> str:
@@ -111,8 +125,8 @@ def outcomes_frame(summary: dict) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["Outcome", "From the dates", "Paper (months)", ""])
 
 
-def event_table_view(events: pd.DataFrame, case_id: str) -> None:
-    """Sortable, filterable event table with quotes; download as CSV."""
+def event_table_view(events: pd.DataFrame, file_stem: str) -> None:
+    """Sortable, filterable event table with quotes; download as CSV named `file_stem`.events.csv."""
     kinds = list(dict.fromkeys(events["kind"]))
     chosen = st.multiselect("Kinds", kinds, default=kinds, key="event_kinds")
     search = st.text_input("Search", key="event_search", placeholder="drug, finding, quote…")
@@ -123,7 +137,7 @@ def event_table_view(events: pd.DataFrame, case_id: str) -> None:
     columns = [c for c in EVENT_TABLE_COLUMNS if c in shown.columns]
     st.dataframe(shown[columns].rename(columns=EVENT_TABLE_COLUMNS), hide_index=True, width="stretch")
     st.download_button("Download events (CSV)", events.to_csv(index=False).encode("utf-8"),
-                       file_name=f"{case_id}.events.csv", mime="text/csv")
+                       file_name=f"{file_stem}.events.csv", mime="text/csv")
 
 
 def problems_view(entry: Entry) -> None:
@@ -155,35 +169,55 @@ def view_picker(requested: str | None):
     return chosen or "timeline", right
 
 
-def display_options(events: pd.DataFrame, on_calendar: bool, day_zero_choices: dict[str, tuple[int, str]]) -> dict:
-    """Sidebar controls for the time axis: calendar or relative, unit, and the event that is day 0."""
+def display_options(events: pd.DataFrame, on_calendar: bool, day_zero_choices: dict[str, tuple[int, str]],
+                    deidentified: bool = False) -> dict:
+    """Sidebar controls for the time axis: calendar or relative, unit, and the event that is day 0 (by default
+    the diagnosis the outcomes count from, `default_day_zero`)."""
     st.sidebar.divider()
     st.sidebar.subheader("Time axis")
     axes = ["calendar", "relative"] if on_calendar else ["relative"]
     axis = st.sidebar.radio("Axis", axes, key="axis", horizontal=True, format_func=str.capitalize,
                             help=None if on_calendar else "This case has no calendar dates: relative axis only.")
-    options = {"axis": axis or "relative", "unit": "months", "day_zero": 0, "day_zero_label": "first diagnosis"}
+    keys = list(day_zero_choices)
+    default = default_day_zero(day_zero_choices)
+    if deidentified:
+        day_zero_choices = {k: (day, scrub_text(label)) for k, (day, label) in day_zero_choices.items()}
+    day, label = day_zero_choices[default]
+    options = {"axis": axis or "relative", "unit": "months", "day_zero": day, "day_zero_label": label}
     if options["axis"] == "relative":
         options["unit"] = st.sidebar.radio("Unit", ["months", "days"], key="unit", horizontal=True)
-        keys = list(day_zero_choices)
-        labels = day_zero_labels(day_zero_choices, events)
+        labels = day_zero_labels(day_zero_choices, events, deidentified)
+        if st.session_state.get("day_zero") not in keys:  # another case's choice: this case's default
+            st.session_state["day_zero"] = default
         if len(keys) <= RADIO_LIMIT_DAY_ZERO:  # a few choices: all in view, one click
             key = st.sidebar.radio("Day 0", keys, key="day_zero", format_func=lambda k: escape(labels[k]))
         else:
             key = st.sidebar.selectbox("Day 0", keys, key="day_zero", format_func=labels.get)
-        options["day_zero"], options["day_zero_label"] = day_zero_choices.get(key, day_zero_choices[keys[0]])
+        options["day_zero"], options["day_zero_label"] = day_zero_choices.get(key, day_zero_choices[default])
     return options
 
 
 RADIO_LIMIT_DAY_ZERO = 8
 
 
-def day_zero_labels(day_zero_choices: dict[str, tuple[int, str]], events: pd.DataFrame) -> dict[str, str]:
+def default_day_zero(day_zero_choices: dict[str, tuple[int, str]]) -> str:
+    """The day 0 a relative axis starts on: the latest diagnosis (the disease the case is about, which its
+    overall survival counts from), else the case's own day 0."""
+    diagnoses = [key for key in day_zero_choices if key.startswith("diagnosis:")]
+    return diagnoses[-1] if diagnoses else next(iter(day_zero_choices))
+
+
+def day_zero_labels(day_zero_choices: dict[str, tuple[int, str]], events: pd.DataFrame,
+                    deidentified: bool = False) -> dict[str, str]:
     """What the Day 0 control lists: each choice's axis label and its date as written (or its day), so that two
-    lines of the same drug are told apart ("start of ensartinib · 2021-08" and "· 2022-03")."""
+    lines of the same drug are told apart ("start of ensartinib · 2021-08" and "· 2022-03"). De-identified, no
+    date as written: the choice's month since the case's first day 0 instead."""
     written = {event_id: str(text) for event_id, text in zip(events["event_id"], events["date_text"])}
     labels = {}
     for key, (day, label) in day_zero_choices.items():
+        if deidentified:
+            labels[key] = f"{label} · {say_months(day, day)}"
+            continue
         when = written.get(key.split(":", 1)[1], "") if ":" in key else ""
         labels[key] = f"{label} · {when if when and when != 'origin' else f'day {day}'}"
     return labels
