@@ -10,6 +10,7 @@ from components import board, charts, views
 from components.cohort_view import cohort_page
 from components.editor import editor_page
 from components.export_view import export_buttons
+from components.texts import has_data
 from components.theme import enable_theme
 from timelines.catalog import Entry, case_paths, draft_paths, load_entry
 from timelines.clinical import recist, recist_note
@@ -67,7 +68,8 @@ def case_page(entry: Entry, stamp: int, deidentified: bool) -> None:
                                     day_zero_choices(data["events"]), deidentified)
     frames, axis, summary = _framed(data, options, deidentified)
     views.case_header(summary, options["day_zero"])
-    view, slot = views.view_picker(st.query_params.get("view"))
+    available = tuple(v for v in views.VIEWS if has_data(v, data["events"], data["measurements"], data["markers"]))
+    view, slot = views.view_picker(st.query_params.get("view"), available)
     st.query_params["view"] = view
     choice = (deidentified, options["day_zero"], *sorted(axis.items()))
 
@@ -104,7 +106,7 @@ def board_page(entry: Entry, stamp: int, deidentified: bool) -> None:
     if step != st.session_state["board_step"]:
         st.session_state["board_step"] = step
         st.rerun()
-    st.query_params["step"] = board.STEPS[step]
+    st.query_params["step"] = step
 
 
 def _framed(data: dict, options: dict, deidentified: bool) -> tuple[dict, dict, dict]:

@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from components import charts, views
-from components.texts import KEY_KINDS, key_outcomes, line_text, patient_text
+from components.texts import KEY_KINDS, MISSING_VIEWS, has_data, key_outcomes
 from timelines.when import is_calendar_text, say_months
 
 STEPS = ("summary", "timeline", "lesions", "markers", "events")
@@ -23,27 +23,34 @@ BOARD_WIDTH = 1100
 BOARD_PANEL_WIDTH = 980  # stacked panels keep their width (views.chart_spec): with axis and end labels, 1280 px
 
 
-def current_step(requested: str | None) -> int:
-    """The step in the URL (?step=timeline), else the first."""
-    return STEPS.index(requested) if requested in STEPS else 0
+def case_steps(data: dict) -> tuple[str, ...]:
+    """The steps of this case: a chart it has no data for is left out (the summary says so)."""
+    return tuple(name for name in STEPS
+                 if has_data(name, data["events"], data["measurements"], data["markers"]))
 
 
-def board_page(data: dict, case_id: str, step: int, axis: dict) -> int:
+def current_step(requested: str | None, steps: tuple[str, ...] = STEPS) -> str:
+    """The step in the URL (?step=timeline) if this case has it, else the first."""
+    return requested if requested in steps else steps[0]
+
+
+def board_page(data: dict, case_id: str, step: str, axis: dict) -> str:
     """Show one step of the presentation; returns the step to show next (after Back/Next)."""
     st.html(BOARD_STYLE)
-    name = STEPS[step]
+    steps = case_steps(data)
+    step = current_step(step, steps)
+    at = steps.index(step)
     top = st.columns([6, 1, 1, 1], vertical_alignment="center")
-    top[0].markdown(f"**{views.escape(data['summary']['title'])}** · {step + 1}/{len(STEPS)} · "
-                    f"{STEP_TITLES[name]}")
-    back = top[1].button("◀ Back", key="board_back", shortcut="Left", disabled=step == 0, width="stretch")
-    forward = top[2].button("Next ▶", key="board_next", shortcut="Right", disabled=step == len(STEPS) - 1,
+    top[0].markdown(f"**{views.escape(data['summary']['title'])}** · {at + 1}/{len(steps)} · {STEP_TITLES[step]}")
+    back = top[1].button("◀ Back", key="board_back", shortcut="Left", disabled=at == 0, width="stretch")
+    forward = top[2].button("Next ▶", key="board_next", shortcut="Right", disabled=at == len(steps) - 1,
                             width="stretch", type="primary")
     top[3].button("Exit", key="board_exit", width="stretch", help="Back to the case page", on_click=exit_board)
     if back:
-        return step - 1
+        return steps[at - 1]
     if forward:
-        return step + 1
-    _STEP_VIEWS[name](data, axis)
+        return steps[at + 1]
+    _STEP_VIEWS[step](data, axis)
     return step
 
 
@@ -57,10 +64,13 @@ def exit_board() -> None:
 def _summary(data: dict, axis: dict) -> None:
     summary = data["summary"]
     st.markdown("  \n".join(views.header_lines(summary, data.get("day_zero", 0))))
-    reported = key_outcomes(summary, fallback=3)
+    reported = key_outcomes(summary)
     if reported:
         st.markdown("**Outcomes** (from the dates · the paper)  \n" +
                     "  \n".join(views.escape(views.outcome_text(o)) for o in reported))
+    missing = [MISSING_VIEWS[name] for name in STEPS if name in MISSING_VIEWS and name not in case_steps(data)]
+    if missing:
+        st.caption(" ".join(missing) + " Those steps are left out.")
 
 
 def _timeline(data: dict, axis: dict) -> None:

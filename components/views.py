@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from components import texts
-from components.texts import key_outcomes, line_text, patient_text
+from components.texts import MISSING_VIEWS, key_outcomes, line_text, patient_text
 from timelines.catalog import Entry
 from timelines.deidentify import scrub_text
 from timelines.when import say_months
@@ -158,14 +158,15 @@ def escape(text: str) -> str:
 VIEWS = {"timeline": "Timeline", "lesions": "Lesions", "markers": "Markers", "events": "Events"}
 
 
-def view_picker(requested: str | None):
-    """The view of the case (timeline, lesions, markers, events), kept in the URL as ?view=.
-    The row beside it is left free for the view's own switch."""
-    if "view" not in st.session_state:
-        st.session_state["view"] = requested if requested in VIEWS else "timeline"
+def view_picker(requested: str | None, available: tuple[str, ...] = tuple(VIEWS)):
+    """The view of the case (timeline, lesions, markers, events), kept in the URL as ?view=; a chart the case has
+    no data for is not offered (its help says why). The row beside it is left free for the view's own switch."""
+    if st.session_state.get("view") not in available:
+        st.session_state["view"] = requested if requested in available else "timeline"
+    missing = " ".join(MISSING_VIEWS[v] for v in VIEWS if v not in available and v in MISSING_VIEWS)
     left, right = st.columns([3, 2], vertical_alignment="center")
-    chosen = left.segmented_control("View", list(VIEWS), format_func=VIEWS.get, key="view", required=True,
-                                  label_visibility="collapsed")
+    chosen = left.segmented_control("View", list(available), format_func=VIEWS.get, key="view", required=True,
+                                    label_visibility="collapsed", help=missing or None)
     return chosen or "timeline", right
 
 

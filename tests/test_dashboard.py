@@ -256,8 +256,40 @@ def test_tumor_board_mode_steps_through_summary_charts_and_key_events_and_exits(
         if at.button(key="board_next").disabled:
             break
         at.button(key="board_next").click().run()
-    assert [s[0] for s in seen] in ([["summary"], ["timeline"], ["lesions"], ["markers"], ["events"]],
-                                    ["summary", "timeline", "lesions", "markers", "events"])
-    assert [s[1] for s in seen] == [0, 1, 1, 1, 0] and seen[-1][2] == 1
+    # This case reports no marker value: no Markers step (the summary says so).
+    assert [s[0] for s in seen] in ([["summary"], ["timeline"], ["lesions"], ["events"]],
+                                    ["summary", "timeline", "lesions", "events"])
+    assert [s[1] for s in seen] == [0, 1, 1, 0] and seen[-1][2] == 1
     at.button(key="board_exit").click().run()
     assert not at.exception and at.query_params["page"] in ("case", ["case"]) and len(charts(at)) == 1
+
+
+@pytest.mark.parametrize("case_id", [p.stem for p in CASE_FILES])
+def test_a_chart_the_case_has_no_data_for_is_neither_a_view_nor_a_board_step(case_id):
+    from components.texts import has_data
+    from timelines.loading import load_case
+    from timelines.tables import event_table, marker_table, measurement_table
+
+    timeline = load_case(ROOT / "cases" / f"{case_id}.yaml")
+    tables = event_table(timeline), measurement_table(timeline), marker_table(timeline)
+    expected = [v for v in ("timeline", "lesions", "markers", "events") if has_data(v, *tables)]
+    at = open_app(case_id)
+    assert at.segmented_control(key="view").options == [v.capitalize() for v in expected]
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params.update(case=case_id, page="board", step="markers")
+    at.run()
+    assert not at.exception
+    step = at.query_params["step"]
+    assert (step if isinstance(step, str) else step[0]) == ("markers" if "markers" in expected else "summary")
+    if "markers" not in expected:
+        assert "No tumor marker or lab value in this case" in " ".join(c.value for c in at.caption)
+
+
+@pytest.mark.parametrize("case_id", [p.stem for p in CASE_FILES])
+def test_the_case_header_and_the_board_summary_list_the_same_outcomes(case_id):
+    header = " ".join(m.value for m in open_app(case_id).markdown)
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params.update(case=case_id, page="board", step="summary")
+    board = " ".join(m.value for m in at.run().markdown)
+    outcomes = [line for line in board.split("  \n") if ": " in line and "months" in line]
+    assert outcomes and all(line in header for line in outcomes)
