@@ -316,11 +316,18 @@ def timeline_chart(events: pd.DataFrame, *, axis: str = "calendar", unit: str = 
     window = _domain_days(tax, domain, extent)
     frame = _with_slots(_grouped_points(_closed_for_drawing(frame, tax, window)), window)
     lanes = lane_order(events)
+    note = _hidden_note(frame, tax, window) if domain is not None else ""
+    if domain is not None:  # a focused window shows the lanes it has marks in; the note counts the rest
+        frame = frame[~_outside(frame, window)].reset_index(drop=True)
+        shown = set(frame["lane"])
+        note += f"; {_count(len(lanes) - len(shown), 'lane')} without events in it hidden" if len(shown) < len(
+            lanes) and note else ""
+        lanes = [lane for lane in lanes if lane in shown]
     layout = _lane_layout(frame, lanes)
     frame["y"] = [layout[lane][0] + layout[lane][1] / 2 + (slot - (n - 1) / 2) * SLOT_PX
                   for lane, slot, n in zip(frame["lane"], frame["slot"], frame["lane_slots"])]
     x_domain = _axis_domain(tax, window)
-    ctx = _Lanes(tax, lanes, layout, x_domain, _hidden_note(frame, tax, window) if domain is not None else "")
+    ctx = _Lanes(tax, lanes, layout, x_domain, note)
     layers = [layer for build in _TIMELINE_LAYERS for layer in build(frame, ctx)]
     # Zoom and pan on x only: lanes stay put. The parameter sits on a layer that encodes x (Vega-Lite binds
     # scales through the view that owns the channel); the layers share the x scale, so all of them follow.
@@ -572,6 +579,17 @@ def _with_slots(df: pd.DataFrame, window: tuple[float, float]) -> pd.DataFrame:
     df["slot"] = df.index.map(lambda index: slots.get(index, 0)).astype("int64")
     df["lane_slots"] = df.groupby("lane")["slot"].transform("max") + 1
     return df
+
+
+def _outside(df: pd.DataFrame, window: tuple[float, float]) -> pd.Series:
+    """Rows drawn wholly before or after a window: every bound of the event lies outside it."""
+    end = df["day_end_latest"].fillna(df["day_end"]).fillna(df["day_start_latest"]).fillna(df["day_start"])
+    start = df["day_start_earliest"].fillna(df["day_start"])
+    return (end < window[0]) | (start > window[1])
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'s' * (n != 1)}"
 
 
 def _hidden_note(df: pd.DataFrame, tax: TimeAxis, window: tuple[float, float]) -> str:

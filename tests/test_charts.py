@@ -232,6 +232,17 @@ def test_focus_domain_starts_a_quarter_before_the_latest_diagnosis_of_a_long_his
     assert "earlier events (2007–2011) outside this window" in x["axis"]["title"]
 
 
+def test_a_focused_timeline_hides_the_lanes_with_nothing_in_its_window_and_says_so():
+    _, events, _, _ = tables("lcnec-alk-lorlatinib")
+    spec = charts.timeline_chart(events, axis="calendar", domain=charts.focus_domain(events, axis="calendar"))
+    whole = charts.timeline_chart(events, axis="calendar").to_dict()
+    lanes = lambda s: set(pd.concat([pd.DataFrame(rows) for rows in s["datasets"].values()])["lane"].dropna())
+    focused = spec.to_dict()
+    assert "Endocrine therapy" in lanes(whole) and "Endocrine therapy" not in lanes(focused)
+    x = find(focused, "rule", color="bar_key")[0]["encoding"]["x"]
+    assert "2 lanes without events in it hidden" in x["axis"]["title"]
+
+
 def test_focus_domain_is_none_when_the_whole_history_reads_well():
     _, events, _, _ = tables("ppamn-hmbox1-alk-ensartinib")
     assert charts.focus_domain(events, axis="relative") is None
