@@ -1226,7 +1226,7 @@ def _sum_panel(assessments: pd.DataFrame, measurements: pd.DataFrame, bands, pan
     base = alt.Chart(data).encode(x=panels.x("x"), y=alt.Y("sum_mm:Q", title="Sum (mm)", scale=scale))
     top = alt.Chart(data).encode(x=panels.x("x"), tooltip=_tooltip(data, _SUM_TOOLTIP))  # no y: rows in px
     layers = _band_layers(bands, panels.tax, panels.x, panels.x2, labels=False)
-    layers += _reference_lines(a, panels, scale, width)
+    layers += _reference_lines(a, panels, scale)
     layers += [base.mark_line(strokeWidth=3, color=theme.TEXT_COLOR, clip=True),
                base.mark_point(filled=True, size=POINT_SIZE * 1.2, opacity=1, clip=True).encode(
                    color=color, tooltip=_tooltip(data, _SUM_TOOLTIP)),
@@ -1241,7 +1241,7 @@ def _sum_panel(assessments: pd.DataFrame, measurements: pd.DataFrame, bands, pan
         layers.append(alt.Chart(unmeasured[["x", "tag", "reason"]]).mark_text(
             y=12, fontSize=14, fontWeight="bold", color=CATEGORY_COLORS["NE"]).encode(
             x=panels.x("x"), text="tag:N", tooltip=alt.Tooltip("reason:N", title="Why")))
-    notes = ["Dashed: PR at −30 % from baseline; PD at +20 % and at least +5 mm over the lowest sum so far (nadir)",
+    notes = ["Dashed: PR at −30 % from baseline, until the first response; PD at +20 % and ≥ +5 mm over the nadir",
              _single_target_note(measurements)]
     return alt.layer(*layers).properties(width=width, height=190, title=_panel_title(
         "Sum of target lesion diameters (mm), RECIST 1.1", [n for n in notes if n]))
@@ -1272,28 +1272,36 @@ def _change_text(row) -> str:
             f"{row.change_from_nadir_pct:+.0f} % from nadir ({row.nadir_mm:g} mm)")
 
 
-def _reference_lines(a: pd.DataFrame, panels: _PanelAxis, scale: alt.Scale, width: int) -> list[alt.Chart]:
-    """PR: a horizontal line at 0.7 x baseline. PD: a step line at max(1.2 x nadir, nadir + 5 mm) that follows the
-    running nadir, each step starting at the scan that set the new nadir, both drawn on to the right edge."""
+def _reference_lines(a: pd.DataFrame, panels: _PanelAxis, scale: alt.Scale) -> list[alt.Chart]:
+    """The RECIST 1.1 threshold that applies at each time, each labelled once, inside the plot.
+
+    PR: a horizontal line at 0.7 x baseline, from the baseline scan to the first scan that reached PR or CR (after
+    it, the question is progression). PD: a step line at max(1.2 x nadir, nadir + 5 mm) that follows the running
+    nadir, each step starting at the scan that set the new nadir, on to the right edge. Drawn in full, the two
+    crossed after a deep response (PR at 18.2 mm under PD at 17 mm) and read as a tangle."""
     end = panels.at([panels.window[1]]).iloc[0]
     first, last = a.iloc[0], a.iloc[-1]
-    pr = pd.DataFrame({"x": [first["x"], end], "mm": [first["pr_threshold_mm"]] * 2, "line": ["PR ≤"] * 2})
+    responded = a.index[a["category"].isin(["PR", "CR"])]
+    pr_end = a.loc[responded[0], "x"] if len(responded) else end
+    pr = pd.DataFrame({"x": [first["x"], pr_end], "mm": [first["pr_threshold_mm"]] * 2, "line": ["PR ≤"] * 2})
     pd_steps = pd.DataFrame({"x": list(a["x"]) + [end], "mm": list(a["next_pd_threshold_mm"])
                              + [last["next_pd_threshold_mm"]], "line": ["PD ≥"] * (len(a) + 1)})
     tooltip = [alt.Tooltip("line:N", title="RECIST 1.1"), alt.Tooltip("mm:Q", title="mm", format=".1f")]
-    pd_above = pd_steps["mm"].iloc[-1] >= pr["mm"].iloc[-1]  # a deep response can bring PD below the PR line
     layers = []
-    for data, color, interpolate, above in ((pr, PR_LINE_COLOR, "linear", not pd_above),
-                                            (pd_steps, PD_LINE_COLOR, "step-after", pd_above)):
+    for data, color, interpolate in ((pr, PR_LINE_COLOR, "linear"), (pd_steps, PD_LINE_COLOR, "step-after")):
         base = alt.Chart(data).encode(x=panels.x("x"), y=alt.Y("mm:Q", title="Sum (mm)", scale=scale))
         layers.append(base.mark_line(color=color, strokeDash=[7, 4], strokeWidth=2, interpolate=interpolate,
                                      clip=True).encode(tooltip=tooltip))
-        # Labelled in the right margin, level with the line's last value: inside they would cross scans.
-        tail = data.tail(1).assign(text=lambda d: d["line"] + " " + d["mm"].map(lambda v: f"{v:.3g}") + " mm")
-        layers.append(alt.Chart(tail).mark_text(align="left", baseline="bottom" if above else "top",
-                                                x=width + 6, dy=-2 if above else 2, fontSize=14, color=color,
-                                                fontWeight="bold").encode(y=alt.Y("mm:Q", scale=scale),
-                                                                          text="text:N"))
+        # Once, inside the plot: PR under the start of its line (the sums lie above it until a response, PD
+        # above them), PD above the end of its own.
+        below = data is pr
+        end_row = (data.head(1) if below else data.tail(1)).assign(
+            text=lambda d: d["line"] + " " + d["mm"].map(lambda v: f"{v:.3g}") + " mm")
+        layers.append(alt.Chart(end_row).mark_text(align="left" if below else "right",
+                                                   baseline="top" if below else "bottom", dx=14 if below else -4,
+                                                   dy=3 if below else -3, fontSize=14, color=color,
+                                                   fontWeight="bold").encode(
+            x=panels.x("x"), y=alt.Y("mm:Q", scale=scale), text="text:N"))
     return layers
 
 

@@ -279,6 +279,9 @@ def test_lesion_chart_draws_pr_at_70_percent_of_baseline_and_pd_as_a_step_from_t
     lines = [u for u in units(spec) if mark_type(u) == "line" and u["encoding"]["y"]["field"] == "mm"]
     pr_line, pd_line = lines
     assert [r["mm"] for r in values(spec, pr_line)] == pytest.approx([28, 28])
+    # PR applies until the first response (the third scan); after it, only the PD threshold is drawn.
+    pr_days, scan_days = [r["x"] for r in values(spec, pr_line)], [r["x"] for r in values(spec, pd_line)]
+    assert pr_days == [scan_days[0], scan_days[2]]
     assert pd_line["mark"]["interpolate"] == "step-after"
     assert [r["mm"] for r in values(spec, pd_line)] == pytest.approx([48, 36, 25, 25, 25])
     tags = [r["tag"] for r in values(spec, find(spec, "point", color="category")[0])]
