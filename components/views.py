@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from functools import partial
 
 import pandas as pd
@@ -51,6 +52,7 @@ def case_picker(entries: list[Entry], selected: str | None, deidentified: bool =
 
 
 RADIO_LIMIT = 30
+BOARD_MIN_FONT = 18  # px: the least text size on the tumor board, read from 6 m off a 1920x1080 projector
 
 
 PAGE_STYLE = """<style>
@@ -269,9 +271,9 @@ def draw_chart(build, *key) -> None:
     show_chart(build())
 
 
-def show_chart(chart) -> None:
+def show_chart(chart, font_scale: float = 1.0) -> None:
     """Draw a chart as wide as the page and as tall as its builder made it, in the shared theme."""
-    show_spec(chart_spec(chart))
+    show_spec(chart_spec(chart), font_scale)
 
 
 def chart_spec(chart) -> dict:
@@ -299,9 +301,106 @@ def is_stack(spec: dict) -> bool:
     return any(key in spec for key in ("vconcat", "hconcat", "concat"))
 
 
-def show_spec(spec: dict) -> None:
-    """Draw a spec of chart_spec (which gives up its "datasets" entry to Streamlit: pass a copy to keep it)."""
-    st.vega_lite_chart(spec, theme=None, width="content" if is_stack(spec) else "stretch")
+def show_spec(spec: dict, font_scale: float = 1.0) -> None:
+    """Draw a spec of chart_spec as wide as the page (which gives up its "datasets" entry to Streamlit: pass a
+    copy to keep it). A stack of panels one above the other is drawn as one chart per panel, each fitted to the
+    page's width (`panel_specs`). `font_scale` enlarges every text (the tumor board's projector)."""
+    for part in panel_specs(spec) if "vconcat" in spec else [spec]:
+        if font_scale != 1.0:
+            part = scaled_fonts(part, font_scale)
+        st.vega_lite_chart(part, theme=None, width="content" if is_stack(part) else "stretch")
+
+
+Y_AXIS_PX = 64  # every panel's y axis (ticks and labels) takes this width, so split panels share their left edge
+
+
+def panel_specs(spec: dict) -> list[dict]:
+    """A stack of panels (`vconcat`) as one spec per panel, each fitted to the page's width.
+
+    Vega-Lite fits only a single or layered view to its container, so a stack kept the width it was built with
+    (about half of a 1920-px projector). The panels keep their shared x domain (the builders set it explicitly);
+    their left edges line up because every y axis takes Y_AXIS_PX (a panel without one is padded by as much), and
+    the y axis titles go (each panel's title names what it shows and its unit). Legends of a colour scale the
+    panels share are shown under the last panel only."""
+    panels = spec["vconcat"]
+    shared = spec.get("resolve", {}).get("scale", {}).get("color") == "shared"
+    padding = spec.get("config", {}).get("padding", 10)
+    parts = []
+    for i, panel in enumerate(panels):
+        part = {k: v for k, v in spec.items() if k not in ("vconcat", "resolve", "spacing", "datasets")}
+        part.update({k: v for k, v in panel.items() if k != "width"})
+        part = json.loads(json.dumps(part))  # the panels are edited below; the caller's spec is not
+        part["config"] = {**part.get("config", {}),
+                          "axisY": {**part.get("config", {}).get("axisY", {}), "minExtent": Y_AXIS_PX,
+                                    "maxExtent": Y_AXIS_PX}}
+        y_axes = _edit_encodings(part, legends=not shared or i == len(panels) - 1)
+        part["padding"] = {"left": padding + (0 if y_axes else Y_AXIS_PX), "right": padding, "top": padding,
+                           "bottom": padding}
+        part["autosize"] = {"type": "fit-x", "contains": "padding"}
+        names = set(_data_names(part))
+        part["datasets"] = {name: rows for name, rows in spec.get("datasets", {}).items() if name in names}
+        parts.append(part)
+    return parts
+
+
+def _edit_encodings(node, legends: bool) -> int:
+    """Drop y axis titles (and legends unless `legends`) in a panel; returns how many y axes it shows."""
+    shown = 0
+    if isinstance(node, dict):
+        encoding = node.get("encoding")
+        if isinstance(encoding, dict):
+            y = encoding.get("y")
+            if isinstance(y, dict) and "field" in y and y.get("axis", {}) is not None:
+                shown += 1
+                y["title"] = None
+                if isinstance(y.get("axis"), dict):
+                    y["axis"]["title"] = None
+            if not legends:
+                for channel in ("color", "fill", "stroke", "shape", "strokeDash", "fillOpacity"):
+                    if isinstance(encoding.get(channel), dict) and "field" in encoding[channel]:
+                        encoding[channel]["legend"] = None
+        shown += sum(_edit_encodings(v, legends) for k, v in node.items() if k != "encoding")
+    elif isinstance(node, list):
+        shown += sum(_edit_encodings(v, legends) for v in node)
+    return shown
+
+
+def _data_names(node):
+    """The names of the datasets a spec refers to."""
+    if isinstance(node, dict):
+        data = node.get("data")
+        if isinstance(data, dict) and "name" in data:
+            yield data["name"]
+        for value in node.values():
+            yield from _data_names(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _data_names(value)
+
+
+def scaled_fonts(spec: dict, factor: float, minimum: float = BOARD_MIN_FONT) -> dict:
+    """The spec with every font size (config, axes, legends, titles, text marks) times `factor`, at least
+    `minimum` px: text a tumor board reads from the back of the room."""
+    def resize(key: str, value):
+        if not isinstance(value, (int, float)) or isinstance(value, bool):
+            return scale(value)
+        if key.lower().endswith("fontsize"):
+            return max(minimum, round(value * factor))
+        if key.lower().endswith("limit"):  # labelLimit, titleLimit: room for the same words in larger type
+            return round(value * factor)
+        return value
+
+    def scale(node):
+        if isinstance(node, dict):
+            return {k: resize(k, v) for k, v in node.items()}
+        if isinstance(node, list):
+            return [scale(v) for v in node]
+        return node
+    datasets = spec.get("datasets")
+    out = scale({k: v for k, v in spec.items() if k != "datasets"})
+    if datasets is not None:
+        out["datasets"] = datasets
+    return out
 
 
 PAGES = {"case": "Case", "board": "Tumor board", "cohort": "Cohort", "editor": "Editor"}

@@ -46,8 +46,8 @@ def spec(element) -> dict:
 def test_every_view_of_every_case_draws_its_chart(case_id, view):
     at = open_app(case_id, view=view)
     assert not at.exception
-    assert len(charts(at)) == 1
-    assert not chart_data(charts(at)[0]).empty
+    assert charts(at), "a chart, or one per panel of a stack"
+    assert all(not chart_data(c).empty for c in charts(at))
 
 
 def datasets(element) -> list[pd.DataFrame]:
@@ -67,7 +67,7 @@ def test_the_lesion_chart_holds_the_measured_sizes():
 
 
 def test_the_marker_chart_flags_amylase_above_its_range():
-    rows = chart_data(charts(open_app("adeno-alk-miliary-alectinib", view="markers"))[0])
+    rows = pd.concat([chart_data(c) for c in charts(open_app("adeno-alk-miliary-alectinib", view="markers"))])
     amylase = rows[(rows["marker"] == "Total amylase (serum)") & (rows["value"] == 584.0)]
     assert len(amylase) == 1 and "high" in amylase["flag_text"].iloc[0]
 
@@ -80,14 +80,17 @@ def test_switching_to_the_relative_axis_changes_the_x_encoding():
     assert not at.exception and before != after and "Months since" in after
 
 
-def test_stacked_panels_keep_their_width_and_legends_are_stacked_under_the_plot():
-    """Vega cannot fit a stack of panels to the page (the plots shrank to a third of it): the lesion panels keep
-    the width they were built with; a single view still fits the page."""
-    from components.views import PANEL_WIDTH
+def test_stacked_panels_are_drawn_one_chart_each_fitted_to_the_page_with_one_left_edge():
+    """Vega cannot fit a stack of panels to the page (they kept about half of a 1920-px screen): each panel is
+    its own chart fitted to the page's width, every y axis as wide as the others so the plots line up."""
+    from components.views import Y_AXIS_PX
 
-    lesions = charts(open_app("ppamn-hmbox1-alk-ensartinib", view="lesions"))[0]
-    stacked = spec(lesions)
-    assert stacked["autosize"]["type"] == "pad" and {p["width"] for p in stacked["vconcat"]} == {PANEL_WIDTH}
+    panels = [spec(c) for c in charts(open_app("lcnec-alk-lorlatinib", view="lesions"))]
+    assert len(panels) == 3  # lesion sizes, sum of targets with RECIST lines, imaging without sizes
+    assert all(p["autosize"]["type"] == "fit-x" and "width" not in p and "vconcat" not in p for p in panels)
+    assert all(p["config"]["axisY"]["minExtent"] == p["config"]["axisY"]["maxExtent"] == Y_AXIS_PX for p in panels)
+    # The imaging panel has no y axis: it is padded by the axis's width instead.
+    assert [p["padding"]["left"] - panels[0]["padding"]["left"] for p in panels] == [0, 0, Y_AXIS_PX]
     timeline = spec(charts(open_app("ppamn-hmbox1-alk-ensartinib", view="timeline"))[0])
     assert timeline["autosize"]["type"] == "fit-x"
     assert timeline["config"]["legend"]["layout"]["bottom"]["direction"] == "vertical"
@@ -259,7 +262,7 @@ def test_tumor_board_mode_steps_through_summary_charts_and_key_events_and_exits(
     # This case reports no marker value: no Markers step (the summary says so).
     assert [s[0] for s in seen] in ([["summary"], ["timeline"], ["lesions"], ["events"]],
                                     ["summary", "timeline", "lesions", "events"])
-    assert [s[1] for s in seen] == [0, 1, 1, 0] and seen[-1][2] == 1
+    assert [s[1] > 0 for s in seen] == [False, True, True, False] and seen[-1][2] == 1
     at.button(key="board_exit").click().run()
     assert not at.exception and at.query_params["page"] in ("case", ["case"]) and len(charts(at)) == 1
 
