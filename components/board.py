@@ -19,8 +19,9 @@ BOARD_STYLE = """<style>
 h2 {font-size: 1.9rem !important;}
 [data-testid="stTable"] td, [data-testid="stTable"] th {font-size: 1.15rem;}
 </style>"""
-BOARD_WIDTH = 1100
-BOARD_PANEL_WIDTH = 980  # stacked panels keep their width (views.chart_spec): with axis and end labels, 1280 px
+BOARD_WIDTH = 1100  # the charts are fitted to the screen's width; this is what their label layout assumes
+BOARD_PANEL_WIDTH = 980
+FONT_SCALE = 1.3  # chart text 14 px -> 18 px, titles 16 -> 21 px (views.scaled_fonts: never under 18 px)
 
 
 def case_steps(data: dict) -> tuple[str, ...]:
@@ -76,7 +77,7 @@ def _summary(data: dict, axis: dict) -> None:
 def _timeline(data: dict, axis: dict) -> None:
     events = data["events"]
     domain = charts.focus_domain(events, axis=axis["axis"], unit=axis["unit"])
-    views.show_chart(charts.timeline_chart(events, domain=domain, width=BOARD_WIDTH, **axis))
+    views.show_chart(charts.timeline_chart(events, domain=domain, width=BOARD_WIDTH, **axis), FONT_SCALE)
 
 
 def _lesions(data: dict, axis: dict) -> None:
@@ -84,14 +85,14 @@ def _lesions(data: dict, axis: dict) -> None:
     views.show_chart(charts.lesion_chart(data["measurements"], data["assessments"],
                                          therapy_bands=charts.therapy_bands(events),
                                          imaging=events[events["kind"] == "imaging"], width=BOARD_PANEL_WIDTH,
-                                         **axis))
+                                         **axis), FONT_SCALE)
     if data["recist_note"]:
         st.caption(data["recist_note"])
 
 
 def _markers(data: dict, axis: dict) -> None:
     views.show_chart(charts.marker_chart(data["markers"], therapy_bands=charts.therapy_bands(data["events"]),
-                                         width=BOARD_PANEL_WIDTH, **axis))
+                                         width=BOARD_PANEL_WIDTH, **axis), FONT_SCALE)
 
 
 def key_events(events: pd.DataFrame, relative: bool) -> pd.DataFrame:

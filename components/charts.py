@@ -166,11 +166,36 @@ def _x(tax: TimeAxis, field: str, *, domain=None, labels: bool = True, title: st
     scale = alt.Scale(domain=[tax.scale_value(v) for v in domain]) if domain is not None else alt.Undefined
     # titleLimit: the title carries a user-chosen day-0 label; an unbounded one would squeeze the plot to nothing.
     axis = alt.Axis(title=title if title is not None else tax.title, labels=labels, ticks=labels, grid=True,
-                    labelOverlap=True, labelExpr=_DATE_LABEL if tax.calendar else alt.Undefined,
-                    titleLimit=AXIS_TITLE_LIMIT)
+                    labelOverlap="greedy", labelSeparation=LABEL_SEPARATION,
+                    labelExpr=_DATE_LABEL if tax.calendar else alt.Undefined, titleLimit=AXIS_TITLE_LIMIT,
+                    **_round_ticks(tax, domain))
     if tax.calendar:
         return alt.X(f"{field}:T", timeUnit="utcyearmonthdate", scale=scale, axis=axis)
     return alt.X(f"{field}:Q", scale=scale, axis=axis)
+
+
+LABEL_SEPARATION = 10  # px kept free between two tick labels; a label that would come closer is not drawn
+# Round steps for the time axis, chosen by the span shown so that about a dozen ticks or fewer are drawn.
+CALENDAR_STEPS = ((15, "month", 1), (48, "month", 3), (96, "month", 6), (240, "year", 1), (600, "year", 2))
+MONTH_STEPS = (1, 2, 3, 6, 12, 24, 60, 120)
+DAY_STEPS = (1, 2, 7, 14, 30, 60, 90, 180, 365, 730, 1826)
+MAX_TICKS = 14
+
+
+def _round_ticks(tax: TimeAxis, domain) -> dict:
+    """Round ticks for the span shown: months, quarters, half-years or years on a calendar; whole months (1, 2,
+    3, 6, 12...) or days (1, 7, 14, 30...) since day 0. Never tenths of a month."""
+    if domain is None:
+        return {"tickMinStep": 1} if not tax.calendar else {}
+    days = abs(tax.days_of(domain[1]) - tax.days_of(domain[0]))
+    if tax.calendar:
+        months = days / DAYS_PER_MONTH
+        interval, step = next(((i, n) for limit, i, n in CALENDAR_STEPS if months <= limit), ("year", 5))
+        return {"tickCount": {"interval": interval, "step": step}}  # the scale is UTC: so are its ticks
+    span = days / DAYS_PER_MONTH if tax.unit == "months" else days
+    steps = MONTH_STEPS if tax.unit == "months" else DAY_STEPS
+    step = next((n for n in steps if span / n <= MAX_TICKS), steps[-1])
+    return {"tickMinStep": step, "tickCount": max(2, int(span // step)), "format": "d"}
 
 
 def _x2(tax: TimeAxis, field: str) -> alt.X2:
