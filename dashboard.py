@@ -84,7 +84,8 @@ def case_page(entry: Entry, stamp: int, deidentified: bool) -> None:
     elif view == "markers":
         views.marker_view(frames["markers"], frames["events"], axis, draw)
     else:
-        views.event_table_view(frames["events"], neutral_file_stem(entry.case_id) if deidentified else entry.case_id)
+        views.event_table_view(frames["events"], neutral_file_stem(entry.case_id) if deidentified else entry.case_id,
+                               relative=axis["axis"] == "relative")
     exports_box = st.sidebar.expander("Export: slides, handout, images, tables", key="exports_open",
                                       on_change="rerun")
     if exports_box.open:  # made when opened: the first screen of a case needs no download button

@@ -12,13 +12,26 @@ from components import texts
 from components.texts import MISSING_VIEWS, key_outcomes, line_text, patient_text
 from timelines.catalog import Entry
 from timelines.deidentify import scrub_text
-from timelines.when import say_months
+from timelines.when import is_calendar_text, say_months
 
+# The event table as a clinician reads it: when (in words, as precisely as known) and what first, wide enough;
+# the dates as the case file writes them, the quote and the ids last, as detail.
 EVENT_TABLE_COLUMNS = {
-    "date_text": "Date (as written)", "start": "Start", "end": "End", "precision": "Precision", "kind": "Kind",
-    "label": "Event", "agent": "Agent", "dose": "Dose", "line": "Line", "details": "Details",
-    "quote": "Source quote", "note": "Note", "day_start": "Day", "event_id": "Id",
+    "when": st.column_config.TextColumn("When", width="medium"),
+    "label": st.column_config.TextColumn("Event", width="large"),
+    "kind_text": st.column_config.TextColumn("Kind", width=120),  # "adverse event", "progression"
+    "agent": st.column_config.TextColumn("Agent", width="medium"),
+    "dose": st.column_config.TextColumn("Dose", width="medium"),
+    "line_text": st.column_config.TextColumn("Line", width="small"),
+    "details": st.column_config.TextColumn("Details", width="large"),
+    "written": st.column_config.TextColumn("As written in the case file", width="medium",
+                                           help="The date as the case file states it, which may name other events"),
+    "quote": st.column_config.TextColumn("Source quote", width="large"),
+    "note": st.column_config.TextColumn("Note", width="medium"),
+    "event_id": st.column_config.TextColumn("Id", width="small"),
 }
+TABLE_ROW_PX = 35  # Streamlit's data grid: one row; the table is as tall as its rows, up to TABLE_MAX_ROWS
+TABLE_MAX_ROWS = 40
 
 
 def drafts_list(drafts: list, deidentified: bool = False) -> None:
@@ -109,7 +122,7 @@ def diagnosis_when(diagnosis: dict, day_zero: int = 0) -> str:
         return diagnosis["date"]
     low, high = (None if v is None else v - day_zero
                  for v in (diagnosis.get("day_earliest", diagnosis["day"]), diagnosis.get("day_latest", diagnosis["day"])))
-    return "day 0" if low == high == 0 else say_months(low, high)
+    return "day 0" if low == high == 0 else say_months(low, high).replace("-", "−")
 
 
 def outcome_text(outcome: dict) -> str:
@@ -127,19 +140,67 @@ def outcomes_frame(summary: dict) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["Outcome", "From the dates", "Paper (months)", ""])
 
 
-def event_table_view(events: pd.DataFrame, file_stem: str) -> None:
-    """Sortable, filterable event table with quotes; download as CSV named `file_stem`.events.csv."""
+def event_table_view(events: pd.DataFrame, file_stem: str, relative: bool = False) -> None:
+    """Sortable, filterable event table with quotes; download as CSV named `file_stem`.events.csv.
+    `relative`: the screen is on the relative axis (or de-identified), so the when is said in months since day 0."""
     kinds = list(dict.fromkeys(events["kind"]))
-    chosen = st.multiselect("Kinds", kinds, default=kinds, key="event_kinds")
-    search = st.text_input("Search", key="event_search", placeholder="drug, finding, quote…")
+    filters = st.columns([3, 2])
+    chosen = filters[0].multiselect("Kinds", kinds, default=kinds, key="event_kinds")
+    search = filters[1].text_input("Search", key="event_search", placeholder="drug, finding, quote…")
     shown = events[events["kind"].isin(chosen)]
     if search:
         haystack = shown[["label", "details", "quote", "agent", "note"]].astype(str).agg(" ".join, axis=1)
         shown = shown[haystack.str.contains(search, case=False, regex=False)]
-    columns = [c for c in EVENT_TABLE_COLUMNS if c in shown.columns]
-    st.dataframe(shown[columns].rename(columns=EVENT_TABLE_COLUMNS), hide_index=True, width="stretch")
+    table = readable_events(shown, relative)
+    table = table[[c for c in EVENT_TABLE_COLUMNS if c in table.columns]]
+    st.dataframe(table, hide_index=True, width="stretch", column_config=EVENT_TABLE_COLUMNS,
+                 height=TABLE_ROW_PX * (min(len(table), TABLE_MAX_ROWS) + 1) + 3)
     st.download_button("Download events (CSV)", events.to_csv(index=False).encode("utf-8"),
                        file_name=f"{file_stem}.events.csv", mime="text/csv")
+
+
+def readable_events(events: pd.DataFrame, relative: bool = False) -> pd.DataFrame:
+    """The event table in words: when (timelines.when: never more precise than known), kind, line, and the dates
+    as written in one detail column; no 'None' or 'nan' anywhere."""
+    table = events.copy()
+    table["when"] = [event_when(row, relative) for row in table.to_dict("records")]
+    table["kind_text"] = table["kind"].astype(str).str.replace("_", " ")
+    table["line_text"] = table["line"].map(lambda v: "" if _missing(v) else f"{int(v)}")
+    table["written"] = [_written(row) for row in table.to_dict("records")]
+    text = [c for c in EVENT_TABLE_COLUMNS if c in table.columns]
+    table[text] = table[text].map(lambda v: "" if _missing(v) else str(v))
+    return table
+
+
+def event_when(row: dict, relative: bool = False) -> str:
+    """'2021-10 to 2022-03', 'months 0.5–1.5 to month 6.0', '2022-03 (ongoing)'."""
+    def said(kind: str) -> str:
+        text = row.get(kind, "")
+        if not relative and is_calendar_text(text):
+            return str(text)
+        return say_months(row.get(f"day_{kind}_earliest"), row.get(f"day_{kind}_latest")).replace("-", "−")
+
+    when = said("start")
+    if row.get("shape") == "interval":
+        if row.get("ongoing"):
+            return f"{when} (ongoing)"
+        end = said("end") if not _missing(row.get("day_end_earliest")) or not _missing(row.get("day_end_latest")) \
+            else "not dated"
+        when += f" to {end}" if row.get("end") or row.get("day_end") is not None and end != "not dated" \
+            else ", end not reported"
+    return when
+
+
+def _written(row: dict) -> str:
+    start, end = str(row.get("date_text") or ""), str(row.get("end_text") or "")
+    return f"{start} to {end}" if end and end != "ongoing" else start
+
+
+def _missing(value) -> bool:
+    try:
+        return value is None or value != value or str(value) in ("", "None", "nan", "<NA>", "NaT")
+    except (TypeError, ValueError):
+        return True
 
 
 def problems_view(entry: Entry) -> None:

@@ -201,8 +201,8 @@ def test_the_event_table_filters_by_kind_and_offers_a_csv():
     at = open_app("ppamn-hmbox1-alk-ensartinib", view="events")
     at.multiselect(key="event_kinds").set_value(["targeted"]).run()
     table = at.dataframe[-1].value
-    assert set(table["Kind"]) == {"targeted"} and len(table) == 2
-    assert "Source quote" in table.columns
+    assert set(table["kind_text"]) == {"targeted"} and len(table) == 2
+    assert "quote" in table.columns
 
 
 
@@ -296,3 +296,15 @@ def test_the_case_header_and_the_board_summary_list_the_same_outcomes(case_id):
     board = " ".join(m.value for m in at.run().markdown)
     outcomes = [line for line in board.split("  \n") if ": " in line and "months" in line]
     assert outcomes and all(line in header for line in outcomes)
+
+
+@pytest.mark.parametrize("case_id", [p.stem for p in CASE_FILES])
+def test_the_event_table_says_when_first_in_words_and_never_none(case_id):
+    at = open_app(case_id, view="events")
+    assert not at.exception
+    table = at.dataframe[0].value
+    assert list(table.columns[:3]) == ["when", "label", "kind_text"]
+    assert "written" in table.columns and "start" not in table.columns
+    shown = table.astype(str)
+    assert not shown.isin(["None", "nan", "<NA>"]).any().any()
+    assert table["when"].str.len().gt(0).all()
