@@ -68,9 +68,12 @@ RADIO_LIMIT = 30
 BOARD_MIN_FONT = 18  # px: the least text size on the tumor board, read from 6 m off a 1920x1080 projector
 
 
+# The page picker wraps after its second page in the sidebar; Streamlit clears the right border of a button whose
+# neighbour is selected (joined segments), which left "Tumor board" open on the right when Cohort or Editor was.
 PAGE_STYLE = """<style>
 .block-container {padding-top: 4rem; padding-bottom: 1rem;}
 h2 {font-size: 1.45rem !important; line-height: 1.2 !important; padding-top: 0 !important;}
+[data-testid="stSidebar"] [data-testid="stButtonGroup"] button:nth-of-type(2) {border-right-color: rgb(215, 211, 207) !important;}
 </style>"""
 
 
