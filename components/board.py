@@ -77,7 +77,30 @@ def _summary(data: dict, axis: dict) -> None:
 def _timeline(data: dict, axis: dict) -> None:
     events = data["events"]
     domain = charts.focus_domain(events, axis=axis["axis"], unit=axis["unit"])
-    views.show_chart(charts.timeline_chart(events, domain=domain, width=BOARD_WIDTH, **axis), FONT_SCALE)
+    views.show_spec(legends_beside(views.chart_spec(charts.timeline_chart(events, domain=domain, width=BOARD_WIDTH,
+                                                                          **axis))), FONT_SCALE)
+
+
+LEGEND_LABEL_PX = 190  # a legend beside the plot: labels cut here (before the board's font scale), full in tooltips
+
+
+def legends_beside(spec: dict) -> dict:
+    """The spec with its legends in one column beside the plot, not under it: a board is one screen, and at
+    1280x720 the event legend fell below it."""
+    spec["config"]["legend"] = {**spec["config"].get("legend", {}), "orient": "right", "layout": {}}
+
+    def one_column(node):
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key == "legend" and isinstance(value, dict):
+                    value.update(columns=1, labelLimit=LEGEND_LABEL_PX, orient="right")
+                else:
+                    one_column(value)
+        elif isinstance(node, list):
+            for value in node:
+                one_column(value)
+    one_column({k: v for k, v in spec.items() if k != "datasets"})
+    return spec
 
 
 def _lesions(data: dict, axis: dict) -> None:

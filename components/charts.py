@@ -176,10 +176,12 @@ def _x(tax: TimeAxis, field: str, *, domain=None, labels: bool = True, title: st
 
 LABEL_SEPARATION = 10  # px kept free between two tick labels; a label that would come closer is not drawn
 # Round steps for the time axis, chosen by the span shown so that about a dozen ticks or fewer are drawn.
-CALENDAR_STEPS = ((15, "month", 1), (48, "month", 3), (96, "month", 6), (240, "year", 1), (600, "year", 2))
+# About ten ticks at most, so that labels need not be dropped on a 500-px plot at the board's 18 px (a dropped
+# January label would take its year with it).
+CALENDAR_STEPS = ((10, "month", 1), (30, "month", 3), (60, "month", 6), (120, "year", 1), (240, "year", 2))
 MONTH_STEPS = (1, 2, 3, 6, 12, 24, 60, 120)
 DAY_STEPS = (1, 2, 7, 14, 30, 60, 90, 180, 365, 730, 1826)
-MAX_TICKS = 14
+MAX_TICKS = 10
 
 
 def _round_ticks(tax: TimeAxis, domain) -> dict:
@@ -345,8 +347,8 @@ def timeline_chart(events: pd.DataFrame, *, axis: str = "calendar", unit: str = 
     if domain is not None:  # a focused window shows the lanes it has marks in; the note counts the rest
         frame = frame[~_outside(frame, window)].reset_index(drop=True)
         shown = set(frame["lane"])
-        note += f"; {_count(len(lanes) - len(shown), 'lane')} without events in it hidden" if len(shown) < len(
-            lanes) and note else ""
+        if note and len(shown) < len(lanes):
+            note = note.replace(" outside", f" and {_count(len(lanes) - len(shown), 'lane')} outside")
         lanes = [lane for lane in lanes if lane in shown]
     layout = _lane_layout(frame, lanes)
     frame["y"] = [layout[lane][0] + layout[lane][1] / 2 + (slot - (n - 1) / 2) * SLOT_PX

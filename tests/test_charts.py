@@ -229,7 +229,7 @@ def test_focus_domain_starts_a_quarter_before_the_latest_diagnosis_of_a_long_his
     spec = charts.timeline_chart(events, axis="calendar", domain=(lo, hi)).to_dict()
     x = find(spec, "rule", color="bar_key")[0]["encoding"]["x"]
     assert x["scale"]["domain"][0] == {"year": 2021, "month": 6, "date": 3, "utc": True}
-    assert "earlier events (2007–2011) outside this window" in x["axis"]["title"]
+    assert "earlier events (2007–2011) and 2 lanes outside this window" in x["axis"]["title"]
 
 
 def test_a_focused_timeline_hides_the_lanes_with_nothing_in_its_window_and_says_so():
@@ -240,7 +240,7 @@ def test_a_focused_timeline_hides_the_lanes_with_nothing_in_its_window_and_says_
     focused = spec.to_dict()
     assert "Endocrine therapy" in lanes(whole) and "Endocrine therapy" not in lanes(focused)
     x = find(focused, "rule", color="bar_key")[0]["encoding"]["x"]
-    assert "2 lanes without events in it hidden" in x["axis"]["title"]
+    assert "earlier events (2007–2011) and 2 lanes outside this window" in x["axis"]["title"]
 
 
 def test_focus_domain_is_none_when_the_whole_history_reads_well():
