@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from components import charts, views
-from components.texts import KEY_KINDS, MISSING_VIEWS, has_data, key_outcomes
+from components.texts import KEY_KINDS, MISSING_VIEWS, has_data, key_outcomes, shorten
 from timelines.when import is_calendar_text, say_months
 
 STEPS = ("summary", "timeline", "lesions", "markers", "events")
@@ -138,14 +138,6 @@ def _detail(row) -> str:
     if row["dose"]:
         return row["dose"]
     return shorten(row["details"], 90)
-
-
-def shorten(text: str, limit: int) -> str:
-    """Text cut at a word boundary with an ellipsis, never mid-word."""
-    text = str(text or "")
-    if len(text) <= limit:
-        return text
-    return text[:limit].rsplit(" ", 1)[0].rstrip(",;:") + " …"
 
 
 def _events(data: dict, axis: dict) -> None:

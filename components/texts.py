@@ -71,3 +71,11 @@ def key_outcomes(summary: dict) -> list[dict]:
     the first computed PFS and OS."""
     return [o for o in summary["outcomes"] if o["reported_readings"]] or \
         [o for o in summary["outcomes"] if o["name"] in ("pfs", "os")][:2]
+
+
+def shorten(text: str, limit: int) -> str:
+    """Text cut at a word boundary with an ellipsis, never mid-word."""
+    text = str(text or "")
+    if len(text) <= limit:
+        return text
+    return text[:limit].rsplit(" ", 1)[0].rstrip(",;:") + " …"

@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from components import texts
-from components.texts import MISSING_VIEWS, key_outcomes, line_text, patient_text
+from components.texts import MISSING_VIEWS, key_outcomes, line_text, patient_text, shorten
 from timelines.catalog import Entry
 from timelines.deidentify import scrub_text
 from timelines.when import is_calendar_text, say_months
@@ -100,8 +100,9 @@ def case_header(summary: dict, day_zero: int = 0) -> None:
             st.markdown("**Age** · " + escape(summary["patient"]["age_note"]))
         for d in summary["diagnoses"]:
             markers = "; ".join(f"{b['name']} {b['result']}" for b in d["biomarkers"])
-            if markers:
-                st.markdown(f"**{escape(d['label'])}** · " + escape(markers))
+            if markers or len(d.get("stage") or "") > HEADER_STAGE_CHARS:
+                stage = f"Stage: {d['stage']}" if len(d.get("stage") or "") > HEADER_STAGE_CHARS else ""
+                st.markdown(f"**{escape(d['label'])}** · " + escape(" · ".join(x for x in (stage, markers) if x)))
         st.dataframe(outcomes_frame(summary), hide_index=True, width="stretch")
         for note in summary["notes"]:
             st.markdown("- " + escape(note))
@@ -112,11 +113,19 @@ def header_lines(summary: dict, day_zero: int = 0) -> list[str]:
     A diagnosis without a calendar date (or de-identified) is placed in months since the day 0 on screen."""
     lines = [f"**Patient** · {escape(patient_text(summary['patient']))}"]
     for d in summary["diagnoses"]:
-        stage = f" · {escape(d['stage'])}" if d.get("stage") else ""
+        stage = f" · {escape(shorten(d['stage'], HEADER_STAGE_CHARS))}" if d.get("stage") else ""
         lines.append(f"**{escape(d['label'])}** · {diagnosis_when(d, day_zero)}{stage}")
     for line in summary["lines"]:
-        lines.append(f"**Line {line['line']}** · " + escape(line_text(line)))
+        named = {**line, "therapies": [{**t, "agent": shorten(t["agent"], HEADER_AGENT_CHARS)}
+                                       for t in line["therapies"]]}
+        lines.append(f"**Line {line['line']}** · " + escape(line_text(named)))
     return lines
+
+
+# The header keeps about one line per diagnosis and per line of therapy; the stage in full is in the details, the
+# regimen in full in the event table and the tooltips.
+HEADER_STAGE_CHARS = 48
+HEADER_AGENT_CHARS = 40
 
 
 def diagnosis_when(diagnosis: dict, day_zero: int = 0) -> str:
