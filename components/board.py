@@ -19,8 +19,11 @@ BOARD_STYLE = """<style>
 h2 {font-size: 1.9rem !important;}
 [data-testid="stTable"] td, [data-testid="stTable"] th {font-size: 1.15rem;}
 </style>"""
-BOARD_WIDTH = 1100  # the charts are fitted to the screen's width; this is what their label layout assumes
-BOARD_PANEL_WIDTH = 980
+# The charts are fitted to the screen's width; these widths are what their label layout assumes (therapy names
+# over the panels are cut to fit). Text is 1.3 times larger on the board, so the panels assume less room: a
+# 1280-px screen gives a panel about 1,050 px, which holds what 800 px holds at the page's type size.
+BOARD_WIDTH = 1100
+BOARD_PANEL_WIDTH = 760
 FONT_SCALE = 1.3  # chart text 14 px -> 18 px, titles 16 -> 21 px (views.scaled_fonts: never under 18 px)
 
 
