@@ -10,10 +10,11 @@ from components import board, charts, views
 from components.cohort_view import cohort_page
 from components.editor import editor_page
 from components.export_view import export_buttons
+from components.texts import has_data
 from components.theme import enable_theme
 from timelines.catalog import Entry, case_paths, draft_paths, folder_problem, load_entry
 from timelines.clinical import recist, recist_note
-from timelines.deidentify import deidentify_tables
+from timelines.deidentify import deidentify_tables, neutral_file_stem, scrub_text
 from timelines.files import Stamp, stamp as file_stamp
 from timelines.summary import case_summary
 from timelines.tables import day_zero_choices, event_table, marker_table, measurement_table, rebase_days
@@ -66,10 +67,11 @@ def chart_spec(path: str, stamp: Stamp, choice: tuple, _build) -> dict:
 def case_page(entry: Entry, stamp: Stamp, deidentified: bool) -> None:
     data = tables(str(entry.path), stamp)
     options = views.display_options(data["events"], data["on_calendar"] and not deidentified,
-                                    day_zero_choices(data["events"]))
+                                    day_zero_choices(data["events"]), deidentified)
     frames, axis, summary = _framed(data, options, deidentified)
-    views.case_header(summary)
-    view, slot = views.view_picker(st.query_params.get("view"))
+    views.case_header(summary, options["day_zero"])
+    available = tuple(v for v in views.VIEWS if has_data(v, data["events"], data["measurements"], data["markers"]))
+    view, slot = views.view_picker(st.query_params.get("view"), available)
     st.query_params["view"] = view
     choice = (deidentified, options["day_zero"], *sorted(axis.items()))
 
@@ -84,7 +86,8 @@ def case_page(entry: Entry, stamp: Stamp, deidentified: bool) -> None:
     elif view == "markers":
         views.marker_view(frames["markers"], frames["events"], axis, draw)
     else:
-        views.event_table_view(frames["events"], entry.case_id)
+        views.event_table_view(frames["events"], neutral_file_stem(entry.case_id) if deidentified else entry.case_id,
+                               relative=axis["axis"] == "relative")
     exports_box = st.sidebar.expander("Export: slides, handout, images, tables", key="exports_open",
                                       on_change="rerun")
     if exports_box.open:  # made when opened: the first screen of a case needs no download button
@@ -97,16 +100,16 @@ def board_page(entry: Entry, stamp: Stamp, deidentified: bool) -> None:
     """Tumor-board mode: the case as a presentation, stepped with buttons or the arrow keys."""
     data = tables(str(entry.path), stamp)
     options = views.display_options(data["events"], data["on_calendar"] and not deidentified,
-                                    day_zero_choices(data["events"]))
+                                    day_zero_choices(data["events"]), deidentified)
     if "board_step" not in st.session_state:
         st.session_state["board_step"] = board.current_step(st.query_params.get("step"))
     frames, axis, summary = _framed(data, options, deidentified)
-    step = board.board_page({**data, **frames, "summary": summary}, entry.case_id, st.session_state["board_step"],
-                            axis)
+    step = board.board_page({**data, **frames, "summary": summary, "day_zero": options["day_zero"]}, entry.case_id,
+                            st.session_state["board_step"], axis)
     if step != st.session_state["board_step"]:
         st.session_state["board_step"] = step
         st.rerun()
-    st.query_params["step"] = board.STEPS[step]
+    st.query_params["step"] = step
 
 
 def _framed(data: dict, options: dict, deidentified: bool) -> tuple[dict, dict, dict]:
@@ -146,16 +149,17 @@ def main() -> None:
     if requested and requested not in [e.case_id for e in entries]:
         st.warning(f"There is no case with the id “{views.escape(requested)}”. Choose one from the list.")
         requested = None
-    entry = views.case_picker(entries, requested or st.session_state.get("case_picker"))
-    views.drafts_list(draft_paths(folder))
+    # The switch comes first: with it on, the case list itself is de-identified.
+    deidentified = views.deidentify_switch(st.query_params.get("deid"))
+    entry = views.case_picker(entries, requested or st.session_state.get("case_picker"), deidentified)
+    views.drafts_list(draft_paths(folder), deidentified)
     if entry is None:
         return
     st.query_params["case"] = entry.case_id
     if not entry.ok:
-        st.header(views.escape(entry.path.name), anchor=False)
+        st.header(views.escape(scrub_text(entry.path.name) if deidentified else entry.path.name), anchor=False)
         views.problems_view(entry)
         return
-    deidentified = views.deidentify_switch(st.query_params.get("deid"))
     if page == "board":
         board_page(entry, stamps[str(entry.path)], deidentified)
     else:

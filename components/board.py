@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from components import charts, views
-from components.texts import KEY_KINDS, key_outcomes, line_text, patient_text
+from components.texts import KEY_KINDS, MISSING_VIEWS, has_data, key_outcomes, shorten
 from timelines.when import is_calendar_text, say_months
 
 STEPS = ("summary", "timeline", "lesions", "markers", "events")
@@ -19,31 +19,42 @@ BOARD_STYLE = """<style>
 h2 {font-size: 1.9rem !important;}
 [data-testid="stTable"] td, [data-testid="stTable"] th {font-size: 1.15rem;}
 </style>"""
+# The charts are fitted to the screen's width; these widths are what their label layout assumes (therapy names
+# over the panels are cut to fit). Text is 1.3 times larger on the board, so the panels assume less room: a
+# 1280-px screen gives a panel about 1,050 px, which holds what 800 px holds at the page's type size.
 BOARD_WIDTH = 1100
-BOARD_PANEL_WIDTH = 980  # stacked panels keep their width (views.chart_spec): with axis and end labels, 1280 px
+BOARD_PANEL_WIDTH = 760
+FONT_SCALE = 1.3  # chart text 14 px -> 18 px, titles 16 -> 21 px (views.scaled_fonts: never under 18 px)
 
 
-def current_step(requested: str | None) -> int:
-    """The step in the URL (?step=timeline), else the first."""
-    return STEPS.index(requested) if requested in STEPS else 0
+def case_steps(data: dict) -> tuple[str, ...]:
+    """The steps of this case: a chart it has no data for is left out (the summary says so)."""
+    return tuple(name for name in STEPS
+                 if has_data(name, data["events"], data["measurements"], data["markers"]))
 
 
-def board_page(data: dict, case_id: str, step: int, axis: dict) -> int:
+def current_step(requested: str | None, steps: tuple[str, ...] = STEPS) -> str:
+    """The step in the URL (?step=timeline) if this case has it, else the first."""
+    return requested if requested in steps else steps[0]
+
+
+def board_page(data: dict, case_id: str, step: str, axis: dict) -> str:
     """Show one step of the presentation; returns the step to show next (after Back/Next)."""
     st.html(BOARD_STYLE)
-    name = STEPS[step]
+    steps = case_steps(data)
+    step = current_step(step, steps)
+    at = steps.index(step)
     top = st.columns([6, 1, 1, 1], vertical_alignment="center")
-    top[0].markdown(f"**{views.escape(data['summary']['title'])}** · {step + 1}/{len(STEPS)} · "
-                    f"{STEP_TITLES[name]}")
-    back = top[1].button("◀ Back", key="board_back", shortcut="Left", disabled=step == 0, width="stretch")
-    forward = top[2].button("Next ▶", key="board_next", shortcut="Right", disabled=step == len(STEPS) - 1,
+    top[0].markdown(f"**{views.escape(data['summary']['title'])}** · {at + 1}/{len(steps)} · {STEP_TITLES[step]}")
+    back = top[1].button("◀ Back", key="board_back", shortcut="Left", disabled=at == 0, width="stretch")
+    forward = top[2].button("Next ▶", key="board_next", shortcut="Right", disabled=at == len(steps) - 1,
                             width="stretch", type="primary")
     top[3].button("Exit", key="board_exit", width="stretch", help="Back to the case page", on_click=exit_board)
     if back:
-        return step - 1
+        return steps[at - 1]
     if forward:
-        return step + 1
-    _STEP_VIEWS[name](data, axis)
+        return steps[at + 1]
+    _STEP_VIEWS[step](data, axis)
     return step
 
 
@@ -56,17 +67,43 @@ def exit_board() -> None:
 
 def _summary(data: dict, axis: dict) -> None:
     summary = data["summary"]
-    st.markdown("  \n".join(views.header_lines(summary)))
-    reported = key_outcomes(summary, fallback=3)
+    st.markdown("  \n".join(views.header_lines(summary, data.get("day_zero", 0))))
+    reported = key_outcomes(summary)
     if reported:
         st.markdown("**Outcomes** (from the dates · the paper)  \n" +
                     "  \n".join(views.escape(views.outcome_text(o)) for o in reported))
+    missing = [MISSING_VIEWS[name] for name in STEPS if name in MISSING_VIEWS and name not in case_steps(data)]
+    if missing:
+        st.caption(" ".join(missing) + " Those steps are left out.")
 
 
 def _timeline(data: dict, axis: dict) -> None:
     events = data["events"]
     domain = charts.focus_domain(events, axis=axis["axis"], unit=axis["unit"])
-    views.show_chart(charts.timeline_chart(events, domain=domain, width=BOARD_WIDTH, **axis))
+    views.show_spec(legends_beside(views.chart_spec(charts.timeline_chart(events, domain=domain, width=BOARD_WIDTH,
+                                                                          **axis))), FONT_SCALE)
+
+
+LEGEND_LABEL_PX = 190  # a legend beside the plot: labels cut here (before the board's font scale), full in tooltips
+
+
+def legends_beside(spec: dict) -> dict:
+    """The spec with its legends in one column beside the plot, not under it: a board is one screen, and at
+    1280x720 the event legend fell below it."""
+    spec["config"]["legend"] = {**spec["config"].get("legend", {}), "orient": "right", "layout": {}}
+
+    def one_column(node):
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key == "legend" and isinstance(value, dict):
+                    value.update(columns=1, labelLimit=LEGEND_LABEL_PX, orient="right")
+                else:
+                    one_column(value)
+        elif isinstance(node, list):
+            for value in node:
+                one_column(value)
+    one_column({k: v for k, v in spec.items() if k != "datasets"})
+    return spec
 
 
 def _lesions(data: dict, axis: dict) -> None:
@@ -74,14 +111,14 @@ def _lesions(data: dict, axis: dict) -> None:
     views.show_chart(charts.lesion_chart(data["measurements"], data["assessments"],
                                          therapy_bands=charts.therapy_bands(events),
                                          imaging=events[events["kind"] == "imaging"], width=BOARD_PANEL_WIDTH,
-                                         **axis))
+                                         **axis), FONT_SCALE)
     if data["recist_note"]:
         st.caption(data["recist_note"])
 
 
 def _markers(data: dict, axis: dict) -> None:
     views.show_chart(charts.marker_chart(data["markers"], therapy_bands=charts.therapy_bands(data["events"]),
-                                         width=BOARD_PANEL_WIDTH, **axis))
+                                         width=BOARD_PANEL_WIDTH, **axis), FONT_SCALE)
 
 
 def key_events(events: pd.DataFrame, relative: bool) -> pd.DataFrame:
@@ -104,14 +141,6 @@ def _detail(row) -> str:
     if row["dose"]:
         return row["dose"]
     return shorten(row["details"], 90)
-
-
-def shorten(text: str, limit: int) -> str:
-    """Text cut at a word boundary with an ellipsis, never mid-word."""
-    text = str(text or "")
-    if len(text) <= limit:
-        return text
-    return text[:limit].rsplit(" ", 1)[0].rstrip(",;:") + " …"
 
 
 def _events(data: dict, axis: dict) -> None:

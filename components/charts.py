@@ -166,11 +166,38 @@ def _x(tax: TimeAxis, field: str, *, domain=None, labels: bool = True, title: st
     scale = alt.Scale(domain=[tax.scale_value(v) for v in domain]) if domain is not None else alt.Undefined
     # titleLimit: the title carries a user-chosen day-0 label; an unbounded one would squeeze the plot to nothing.
     axis = alt.Axis(title=title if title is not None else tax.title, labels=labels, ticks=labels, grid=True,
-                    labelOverlap=True, labelExpr=_DATE_LABEL if tax.calendar else alt.Undefined,
-                    titleLimit=AXIS_TITLE_LIMIT)
+                    labelOverlap="greedy", labelSeparation=LABEL_SEPARATION,
+                    labelExpr=_DATE_LABEL if tax.calendar else alt.Undefined, titleLimit=AXIS_TITLE_LIMIT,
+                    **_round_ticks(tax, domain))
     if tax.calendar:
         return alt.X(f"{field}:T", timeUnit="utcyearmonthdate", scale=scale, axis=axis)
     return alt.X(f"{field}:Q", scale=scale, axis=axis)
+
+
+LABEL_SEPARATION = 10  # px kept free between two tick labels; a label that would come closer is not drawn
+# Round steps for the time axis, chosen by the span shown so that about a dozen ticks or fewer are drawn.
+# About ten ticks at most, so that labels need not be dropped on a 500-px plot at the board's 18 px (a dropped
+# January label would take its year with it).
+CALENDAR_STEPS = ((10, "month", 1), (30, "month", 3), (60, "month", 6), (120, "year", 1), (240, "year", 2))
+MONTH_STEPS = (1, 2, 3, 6, 12, 24, 60, 120)
+DAY_STEPS = (1, 2, 7, 14, 30, 60, 90, 180, 365, 730, 1826)
+MAX_TICKS = 10
+
+
+def _round_ticks(tax: TimeAxis, domain) -> dict:
+    """Round ticks for the span shown: months, quarters, half-years or years on a calendar; whole months (1, 2,
+    3, 6, 12...) or days (1, 7, 14, 30...) since day 0. Never tenths of a month."""
+    if domain is None:
+        return {"tickMinStep": 1} if not tax.calendar else {}
+    days = abs(tax.days_of(domain[1]) - tax.days_of(domain[0]))
+    if tax.calendar:
+        months = days / DAYS_PER_MONTH
+        interval, step = next(((i, n) for limit, i, n in CALENDAR_STEPS if months <= limit), ("year", 5))
+        return {"tickCount": {"interval": interval, "step": step}}  # the scale is UTC: so are its ticks
+    span = days / DAYS_PER_MONTH if tax.unit == "months" else days
+    steps = MONTH_STEPS if tax.unit == "months" else DAY_STEPS
+    step = next((n for n in steps if span / n <= MAX_TICKS), steps[-1])
+    return {"tickMinStep": step, "tickCount": max(2, int(span // step)), "format": "d"}
 
 
 def _x2(tax: TimeAxis, field: str) -> alt.X2:
@@ -316,11 +343,18 @@ def timeline_chart(events: pd.DataFrame, *, axis: str = "calendar", unit: str = 
     window = _domain_days(tax, domain, extent)
     frame = _with_slots(_grouped_points(_closed_for_drawing(frame, tax, window)), window)
     lanes = lane_order(events)
+    note = _hidden_note(frame, tax, window) if domain is not None else ""
+    if domain is not None:  # a focused window shows the lanes it has marks in; the note counts the rest
+        frame = frame[~_outside(frame, window)].reset_index(drop=True)
+        shown = set(frame["lane"])
+        if note and len(shown) < len(lanes):
+            note = note.replace(" outside", f" and {_count(len(lanes) - len(shown), 'lane')} outside")
+        lanes = [lane for lane in lanes if lane in shown]
     layout = _lane_layout(frame, lanes)
     frame["y"] = [layout[lane][0] + layout[lane][1] / 2 + (slot - (n - 1) / 2) * SLOT_PX
                   for lane, slot, n in zip(frame["lane"], frame["slot"], frame["lane_slots"])]
     x_domain = _axis_domain(tax, window)
-    ctx = _Lanes(tax, lanes, layout, x_domain, _hidden_note(frame, tax, window) if domain is not None else "")
+    ctx = _Lanes(tax, lanes, layout, x_domain, note)
     layers = [layer for build in _TIMELINE_LAYERS for layer in build(frame, ctx)]
     # Zoom and pan on x only: lanes stay put. The parameter sits on a layer that encodes x (Vega-Lite binds
     # scales through the view that owns the channel); the layers share the x scale, so all of them follow.
@@ -572,6 +606,17 @@ def _with_slots(df: pd.DataFrame, window: tuple[float, float]) -> pd.DataFrame:
     df["slot"] = df.index.map(lambda index: slots.get(index, 0)).astype("int64")
     df["lane_slots"] = df.groupby("lane")["slot"].transform("max") + 1
     return df
+
+
+def _outside(df: pd.DataFrame, window: tuple[float, float]) -> pd.Series:
+    """Rows drawn wholly before or after a window: every bound of the event lies outside it."""
+    end = df["day_end_latest"].fillna(df["day_end"]).fillna(df["day_start_latest"]).fillna(df["day_start"])
+    start = df["day_start_earliest"].fillna(df["day_start"])
+    return (end < window[0]) | (start > window[1])
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'s' * (n != 1)}"
 
 
 def _hidden_note(df: pd.DataFrame, tax: TimeAxis, window: tuple[float, float]) -> str:
@@ -1226,7 +1271,7 @@ def _sum_panel(assessments: pd.DataFrame, measurements: pd.DataFrame, bands, pan
     base = alt.Chart(data).encode(x=panels.x("x"), y=alt.Y("sum_mm:Q", title="Sum (mm)", scale=scale))
     top = alt.Chart(data).encode(x=panels.x("x"), tooltip=_tooltip(data, _SUM_TOOLTIP))  # no y: rows in px
     layers = _band_layers(bands, panels.tax, panels.x, panels.x2, labels=False)
-    layers += _reference_lines(a, panels, scale, width)
+    layers += _reference_lines(a, panels, scale)
     layers += [base.mark_line(strokeWidth=3, color=theme.TEXT_COLOR, clip=True),
                base.mark_point(filled=True, size=POINT_SIZE * 1.2, opacity=1, clip=True).encode(
                    color=color, tooltip=_tooltip(data, _SUM_TOOLTIP)),
@@ -1241,7 +1286,7 @@ def _sum_panel(assessments: pd.DataFrame, measurements: pd.DataFrame, bands, pan
         layers.append(alt.Chart(unmeasured[["x", "tag", "reason"]]).mark_text(
             y=12, fontSize=14, fontWeight="bold", color=CATEGORY_COLORS["NE"]).encode(
             x=panels.x("x"), text="tag:N", tooltip=alt.Tooltip("reason:N", title="Why")))
-    notes = ["Dashed: PR at −30 % from baseline; PD at +20 % and at least +5 mm over the lowest sum so far (nadir)",
+    notes = ["Dashed: PR at −30 % from baseline, until the first response; PD at +20 % and ≥ +5 mm over the nadir",
              _single_target_note(measurements)]
     return alt.layer(*layers).properties(width=width, height=190, title=_panel_title(
         "Sum of target lesion diameters (mm), RECIST 1.1", [n for n in notes if n]))
@@ -1272,28 +1317,36 @@ def _change_text(row) -> str:
             f"{row.change_from_nadir_pct:+.0f} % from nadir ({row.nadir_mm:g} mm)")
 
 
-def _reference_lines(a: pd.DataFrame, panels: _PanelAxis, scale: alt.Scale, width: int) -> list[alt.Chart]:
-    """PR: a horizontal line at 0.7 x baseline. PD: a step line at max(1.2 x nadir, nadir + 5 mm) that follows the
-    running nadir, each step starting at the scan that set the new nadir, both drawn on to the right edge."""
+def _reference_lines(a: pd.DataFrame, panels: _PanelAxis, scale: alt.Scale) -> list[alt.Chart]:
+    """The RECIST 1.1 threshold that applies at each time, each labelled once, inside the plot.
+
+    PR: a horizontal line at 0.7 x baseline, from the baseline scan to the first scan that reached PR or CR (after
+    it, the question is progression). PD: a step line at max(1.2 x nadir, nadir + 5 mm) that follows the running
+    nadir, each step starting at the scan that set the new nadir, on to the right edge. Drawn in full, the two
+    crossed after a deep response (PR at 18.2 mm under PD at 17 mm) and read as a tangle."""
     end = panels.at([panels.window[1]]).iloc[0]
     first, last = a.iloc[0], a.iloc[-1]
-    pr = pd.DataFrame({"x": [first["x"], end], "mm": [first["pr_threshold_mm"]] * 2, "line": ["PR ≤"] * 2})
+    responded = a.index[a["category"].isin(["PR", "CR"])]
+    pr_end = a.loc[responded[0], "x"] if len(responded) else end
+    pr = pd.DataFrame({"x": [first["x"], pr_end], "mm": [first["pr_threshold_mm"]] * 2, "line": ["PR ≤"] * 2})
     pd_steps = pd.DataFrame({"x": list(a["x"]) + [end], "mm": list(a["next_pd_threshold_mm"])
                              + [last["next_pd_threshold_mm"]], "line": ["PD ≥"] * (len(a) + 1)})
     tooltip = [alt.Tooltip("line:N", title="RECIST 1.1"), alt.Tooltip("mm:Q", title="mm", format=".1f")]
-    pd_above = pd_steps["mm"].iloc[-1] >= pr["mm"].iloc[-1]  # a deep response can bring PD below the PR line
     layers = []
-    for data, color, interpolate, above in ((pr, PR_LINE_COLOR, "linear", not pd_above),
-                                            (pd_steps, PD_LINE_COLOR, "step-after", pd_above)):
+    for data, color, interpolate in ((pr, PR_LINE_COLOR, "linear"), (pd_steps, PD_LINE_COLOR, "step-after")):
         base = alt.Chart(data).encode(x=panels.x("x"), y=alt.Y("mm:Q", title="Sum (mm)", scale=scale))
         layers.append(base.mark_line(color=color, strokeDash=[7, 4], strokeWidth=2, interpolate=interpolate,
                                      clip=True).encode(tooltip=tooltip))
-        # Labelled in the right margin, level with the line's last value: inside they would cross scans.
-        tail = data.tail(1).assign(text=lambda d: d["line"] + " " + d["mm"].map(lambda v: f"{v:.3g}") + " mm")
-        layers.append(alt.Chart(tail).mark_text(align="left", baseline="bottom" if above else "top",
-                                                x=width + 6, dy=-2 if above else 2, fontSize=14, color=color,
-                                                fontWeight="bold").encode(y=alt.Y("mm:Q", scale=scale),
-                                                                          text="text:N"))
+        # Once, inside the plot: PR under the start of its line (the sums lie above it until a response, PD
+        # above them), PD above the end of its own.
+        below = data is pr
+        end_row = (data.head(1) if below else data.tail(1)).assign(
+            text=lambda d: d["line"] + " " + d["mm"].map(lambda v: f"{v:.3g}") + " mm")
+        layers.append(alt.Chart(end_row).mark_text(align="left" if below else "right",
+                                                   baseline="top" if below else "bottom", dx=14 if below else -4,
+                                                   dy=3 if below else -3, fontSize=14, color=color,
+                                                   fontWeight="bold").encode(
+            x=panels.x("x"), y=alt.Y("mm:Q", scale=scale), text="text:N"))
     return layers
 
 

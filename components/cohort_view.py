@@ -181,7 +181,8 @@ def table_section(table: pd.DataFrame, swimmer_rows: pd.DataFrame, sort: str) ->
 
 
 _COLUMN_CONFIG = {
-    "Case": st.column_config.TextColumn(pinned=True),
+    # Not pinned: Streamlit greys a pinned column like an index, which read as disabled; a row opens its case.
+    "Case": st.column_config.TextColumn(width=260, help="Select the row to open the case"),
     "Age": st.column_config.NumberColumn(width=40), "Sex": st.column_config.TextColumn(width=60),
     "Histology": st.column_config.TextColumn(width=210), "Alteration": st.column_config.TextColumn(width=200),
     "Partner": st.column_config.TextColumn(width=70), "Lines": st.column_config.NumberColumn(width=45),

@@ -12,6 +12,7 @@ from collections import OrderedDict
 
 import streamlit as st
 
+from timelines.deidentify import neutral_file_stem
 from timelines.timeline import Timeline
 
 from . import exports
@@ -29,6 +30,7 @@ class LazyExports:
     def __init__(self, timeline: Timeline, *, deidentify: bool, axis: str, day_zero: tuple[int, str] | None = None,
                  width: int = exports.EXPORT_WIDTH):
         self.case = exports.prepare_case(timeline, deidentify=deidentify, axis=axis, day_zero=day_zero)
+        self.stem = neutral_file_stem(timeline.case.id) if deidentify else self.case.case_id
         self.width = width
         self._done: dict[str, bytes] = {}
         self._slides: list | None = None
@@ -39,7 +41,7 @@ class LazyExports:
         return [name for name in exports.CHART_NAMES if exports.has_chart(self.case, name)]
 
     def file_name(self, what: str) -> str:
-        return f"{self.case.case_id}.{what}"
+        return f"{self.stem}.{what}"
 
     def get(self, what: str) -> bytes:
         """'pptx', 'pdf', 'events.csv', 'timeline.png', 'lesions.svg'..."""

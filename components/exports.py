@@ -32,7 +32,7 @@ from timelines.summary import case_summary
 from timelines.tables import event_table, marker_table, measurement_table, rebase_days
 from timelines.timeline import Timeline
 from timelines.when import say_months
-from components.texts import KEY_KINDS, key_outcomes, line_text, outcome_value, patient_text
+from components.texts import KEY_KINDS, has_data, key_outcomes, line_text, outcome_value, patient_text
 
 from . import charts, theme
 
@@ -163,13 +163,8 @@ def day_zero_label(events: pd.DataFrame, origin: str | None = None) -> str:
 
 
 def has_chart(case: CaseExport, name: str) -> bool:
-    """Whether the case has data for a chart: every case has a timeline; lesions need a measurement or an
-    imaging event; markers need a value."""
-    if name == "lesions":
-        return not case.measurements.empty or case.events["kind"].eq("imaging").any()
-    if name == "markers":
-        return not case.markers.empty
-    return True
+    """Whether the case has data for a chart (components.texts.has_data, as the screen decides)."""
+    return has_data(name, case.events, case.measurements, case.markers)
 
 
 def case_charts(case: CaseExport, *, width: int = EXPORT_WIDTH) -> dict[str, alt.TopLevelMixin]:

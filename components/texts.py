@@ -10,6 +10,21 @@ KEY_KINDS = ("diagnosis", "surgery", "chemotherapy", "targeted", "immunotherapy"
              "response", "progression", "adverse_event", "status", "molecular")
 
 
+# What a view without data is replaced by: the case page and the board leave the view out and say why.
+MISSING_VIEWS = {"lesions": "No lesion measurement or imaging in this case.",
+                 "markers": "No tumor marker or lab value in this case."}
+
+
+def has_data(name: str, events, measurements, markers) -> bool:
+    """Whether a case has anything to draw in a chart: every case has a timeline; lesions need a measurement or
+    an imaging event; markers need a value."""
+    if name == "lesions":
+        return not measurements.empty or bool(events["kind"].eq("imaging").any())
+    if name == "markers":
+        return not markers.empty
+    return True
+
+
 # How the computed range is said to agree with the paper's figure: a mark on screen, words on slides and paper.
 SCREEN_VERDICTS = {True: " ✓", False: " ✗ differs", None: ""}
 WORD_VERDICTS = {True: " (consistent)", False: " (differs)", None: ""}
@@ -63,7 +78,16 @@ def line_text(line: dict) -> str:
     return f"{agents}, {months_text(line['months_min'], line['months_max'], line['ongoing'])}"
 
 
-def key_outcomes(summary: dict, fallback: int = 2) -> list[dict]:
-    """The outcomes the paper reports, else the first computed PFS and OS."""
+def key_outcomes(summary: dict) -> list[dict]:
+    """The outcomes every view lists (case header, board summary, title slide): those the paper reports, else
+    the first computed PFS and OS."""
     return [o for o in summary["outcomes"] if o.get("reported_text")] or \
-        [o for o in summary["outcomes"] if o["name"] in ("pfs", "os")][:fallback]
+        [o for o in summary["outcomes"] if o["name"] in ("pfs", "os")][:2]
+
+
+def shorten(text: str, limit: int) -> str:
+    """Text cut at a word boundary with an ellipsis, never mid-word."""
+    text = str(text or "")
+    if len(text) <= limit:
+        return text
+    return text[:limit].rsplit(" ", 1)[0].rstrip(",;:") + " …"

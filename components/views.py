@@ -2,55 +2,78 @@
 
 from __future__ import annotations
 
+import json
 from functools import partial
 
 import pandas as pd
 import streamlit as st
 
 from components import texts
-from components.texts import key_outcomes, line_text, patient_text
+from components.texts import MISSING_VIEWS, key_outcomes, line_text, patient_text, shorten
 from timelines.catalog import Entry
-from timelines.when import say_days
+from timelines.deidentify import scrub_text
+from timelines.when import is_calendar_text, say_months
 
+# The event table as a clinician reads it: when (in words, as precisely as known) and what first, wide enough;
+# the dates as the case file writes them, the quote and the ids last, as detail.
 EVENT_TABLE_COLUMNS = {
-    "date_text": "Date (as written)", "start": "Start", "end": "End", "precision": "Precision", "kind": "Kind",
-    "label": "Event", "agent": "Agent", "dose": "Dose", "line": "Line", "details": "Details",
-    "quote": "Source quote", "note": "Note", "day_start": "Day", "event_id": "Id",
+    "when": st.column_config.TextColumn("When", width="medium"),
+    "label": st.column_config.TextColumn("Event", width="large"),
+    "kind_text": st.column_config.TextColumn("Kind", width=120),  # "adverse event", "progression"
+    "agent": st.column_config.TextColumn("Agent", width="medium"),
+    "dose": st.column_config.TextColumn("Dose", width="medium"),
+    "line_text": st.column_config.TextColumn("Line", width="small"),
+    "details": st.column_config.TextColumn("Details", width="large"),
+    "written": st.column_config.TextColumn("As written in the case file", width="medium",
+                                           help="The date as the case file states it, which may name other events"),
+    "quote": st.column_config.TextColumn("Source quote", width="large"),
+    "note": st.column_config.TextColumn("Note", width="medium"),
+    "event_id": st.column_config.TextColumn("Id", width="small"),
 }
+TABLE_ROW_PX = 35  # Streamlit's data grid: one row; the table is as tall as its rows, up to TABLE_MAX_ROWS
+TABLE_MAX_ROWS = 40
 
 
-def drafts_list(drafts: list) -> None:
+def drafts_list(drafts: list, deidentified: bool = False) -> None:
     """Drafts are listed apart from the cases: saved with problems, they are not cases yet."""
     if drafts:
-        names = ", ".join(escape(p.name) for p in drafts)
+        names = ", ".join(escape(scrub_text(p.name) if deidentified else p.name) for p in drafts)
         st.sidebar.caption(f"Drafts (saved with problems, not shown as cases): {names}. Open them in the Editor.")
 
 
-def case_picker(entries: list[Entry], selected: str | None) -> Entry | None:
-    """Sidebar list of cases (title and patient one-liner); returns the chosen entry."""
+def case_picker(entries: list[Entry], selected: str | None, deidentified: bool = False) -> Entry | None:
+    """Sidebar list of cases (title and patient one-liner); returns the chosen entry. De-identified, every title
+    and one-liner is scrubbed (timelines.deidentify.scrub_text), as the case on screen is."""
     if not entries:
         st.sidebar.info("No case files in the cases folder.")
         return None
     ids = [e.case_id for e in entries]
     index = ids.index(selected) if selected in ids else 0
+    said = scrub_text if deidentified else str
+    titles = {e.case_id: said(e.title) for e in entries}
     if len(entries) > RADIO_LIMIT:  # a long list is searched, not scrolled
-        labels = {e.case_id: ("⚠ " if not e.ok else "") + f"{e.title} · {e.one_liner}" for e in entries}
+        labels = {e.case_id: ("⚠ " if not e.ok else "") + f"{titles[e.case_id]} · {said(e.one_liner)}"
+                  for e in entries}
         chosen = st.sidebar.selectbox("Case", ids, index=index, format_func=labels.get, key="case_picker")
         broken = sum(not e.ok for e in entries)
         st.sidebar.caption(f"{len(entries)} case files" + (f", {broken} that cannot be loaded (⚠)" if broken else ""))
     else:
-        labels = {e.case_id: ("⚠ " if not e.ok else "") + escape(e.title) for e in entries}
+        labels = {e.case_id: ("⚠ " if not e.ok else "") + escape(titles[e.case_id]) for e in entries}
         chosen = st.sidebar.radio("Case", ids, index=index, format_func=labels.get, key="case_picker",
-                                  captions=[escape(e.one_liner) for e in entries])
+                                  captions=[escape(said(e.one_liner)) for e in entries])
     return entries[ids.index(chosen)]
 
 
 RADIO_LIMIT = 30
+BOARD_MIN_FONT = 18  # px: the least text size on the tumor board, read from 6 m off a 1920x1080 projector
 
 
+# The page picker wraps after its second page in the sidebar; Streamlit clears the right border of a button whose
+# neighbour is selected (joined segments), which left "Tumor board" open on the right when Cohort or Editor was.
 PAGE_STYLE = """<style>
 .block-container {padding-top: 4rem; padding-bottom: 1rem;}
 h2 {font-size: 1.45rem !important; line-height: 1.2 !important; padding-top: 0 !important;}
+[data-testid="stSidebar"] [data-testid="stButtonGroup"] button:nth-of-type(2) {border-right-color: rgb(215, 211, 207) !important;}
 </style>"""
 
 
@@ -59,13 +82,13 @@ def page_style() -> None:
     st.html(PAGE_STYLE)
 
 
-def case_header(summary: dict) -> None:
+def case_header(summary: dict, day_zero: int = 0) -> None:
     """Patient, diagnoses with stage and driver, lines of therapy with durations, and the paper's outcomes
     beside the ranges computed from the dates; details in an expander."""
     st.header(escape(summary["title"]), anchor=False)
     left, right = st.columns([3, 2], gap="medium")
     with left:
-        st.markdown("  \n".join(header_lines(summary)))
+        st.markdown("  \n".join(header_lines(summary, day_zero)))
     with right:
         st.markdown("  \n".join(escape(outcome_text(o)) for o in key_outcomes(summary))
                     or "No outcome can be computed.")
@@ -77,23 +100,41 @@ def case_header(summary: dict) -> None:
             st.markdown("**Age** · " + escape(summary["patient"]["age_note"]))
         for d in summary["diagnoses"]:
             markers = "; ".join(f"{b['name']} {b['result']}" for b in d["biomarkers"])
-            if markers:
-                st.markdown(f"**{escape(d['label'])}** · " + escape(markers))
+            if markers or len(d.get("stage") or "") > HEADER_STAGE_CHARS:
+                stage = f"Stage: {d['stage']}" if len(d.get("stage") or "") > HEADER_STAGE_CHARS else ""
+                st.markdown(f"**{escape(d['label'])}** · " + escape(" · ".join(x for x in (stage, markers) if x)))
         st.dataframe(outcomes_frame(summary), hide_index=True, width="stretch")
         for note in summary["notes"]:
             st.markdown("- " + escape(note))
 
 
-def header_lines(summary: dict) -> list[str]:
-    """Markdown lines (case text escaped): the patient, each diagnosis with date and stage, each line of therapy."""
+def header_lines(summary: dict, day_zero: int = 0) -> list[str]:
+    """Markdown lines (case text escaped): the patient, each diagnosis with date and stage, each line of therapy.
+    A diagnosis without a calendar date (or de-identified) is placed in months since the day 0 on screen."""
     lines = [f"**Patient** · {escape(patient_text(summary['patient']))}"]
     for d in summary["diagnoses"]:
-        when = d["date"] or say_days(d.get("day_earliest", d["day"]), d.get("day_latest", d["day"]))
-        stage = f" · {escape(d['stage'])}" if d.get("stage") else ""
-        lines.append(f"**{escape(d['label'])}** · {when}{stage}")
+        stage = f" · {escape(shorten(d['stage'], HEADER_STAGE_CHARS))}" if d.get("stage") else ""
+        lines.append(f"**{escape(d['label'])}** · {diagnosis_when(d, day_zero)}{stage}")
     for line in summary["lines"]:
-        lines.append(f"**Line {line['line']}** · " + escape(line_text(line)))
+        named = {**line, "therapies": [{**t, "agent": shorten(t["agent"], HEADER_AGENT_CHARS)}
+                                       for t in line["therapies"]]}
+        lines.append(f"**Line {line['line']}** · " + escape(line_text(named)))
     return lines
+
+
+# The header keeps about one line per diagnosis and per line of therapy; the stage in full is in the details, the
+# regimen in full in the event table and the tooltips.
+HEADER_STAGE_CHARS = 48
+HEADER_AGENT_CHARS = 40
+
+
+def diagnosis_when(diagnosis: dict, day_zero: int = 0) -> str:
+    """'2021-10', or without a calendar date 'day 0' / 'month −169.6' / 'months 2.0–3.0' counted from day 0."""
+    if diagnosis["date"]:
+        return diagnosis["date"]
+    low, high = (None if v is None else v - day_zero
+                 for v in (diagnosis.get("day_earliest", diagnosis["day"]), diagnosis.get("day_latest", diagnosis["day"])))
+    return "day 0" if low == high == 0 else say_months(low, high).replace("-", "−")
 
 
 def outcome_text(outcome: dict) -> str:
@@ -111,19 +152,67 @@ def outcomes_frame(summary: dict) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["Outcome", "From the dates", "Paper (months)", ""])
 
 
-def event_table_view(events: pd.DataFrame, case_id: str) -> None:
-    """Sortable, filterable event table with quotes; download as CSV."""
+def event_table_view(events: pd.DataFrame, file_stem: str, relative: bool = False) -> None:
+    """Sortable, filterable event table with quotes; download as CSV named `file_stem`.events.csv.
+    `relative`: the screen is on the relative axis (or de-identified), so the when is said in months since day 0."""
     kinds = list(dict.fromkeys(events["kind"]))
-    chosen = st.multiselect("Kinds", kinds, default=kinds, key="event_kinds")
-    search = st.text_input("Search", key="event_search", placeholder="drug, finding, quote…")
+    filters = st.columns([3, 2])
+    chosen = filters[0].multiselect("Kinds", kinds, default=kinds, key="event_kinds")
+    search = filters[1].text_input("Search", key="event_search", placeholder="drug, finding, quote…")
     shown = events[events["kind"].isin(chosen)]
     if search:
         haystack = shown[["label", "details", "quote", "agent", "note"]].astype(str).agg(" ".join, axis=1)
         shown = shown[haystack.str.contains(search, case=False, regex=False)]
-    columns = [c for c in EVENT_TABLE_COLUMNS if c in shown.columns]
-    st.dataframe(shown[columns].rename(columns=EVENT_TABLE_COLUMNS), hide_index=True, width="stretch")
+    table = readable_events(shown, relative)
+    table = table[[c for c in EVENT_TABLE_COLUMNS if c in table.columns]]
+    st.dataframe(table, hide_index=True, width="stretch", column_config=EVENT_TABLE_COLUMNS,
+                 height=TABLE_ROW_PX * (min(len(table), TABLE_MAX_ROWS) + 1) + 3)
     st.download_button("Download events (CSV)", events.to_csv(index=False).encode("utf-8"),
-                       file_name=f"{case_id}.events.csv", mime="text/csv")
+                       file_name=f"{file_stem}.events.csv", mime="text/csv")
+
+
+def readable_events(events: pd.DataFrame, relative: bool = False) -> pd.DataFrame:
+    """The event table in words: when (timelines.when: never more precise than known), kind, line, and the dates
+    as written in one detail column; no 'None' or 'nan' anywhere."""
+    table = events.copy()
+    table["when"] = [event_when(row, relative) for row in table.to_dict("records")]
+    table["kind_text"] = table["kind"].astype(str).str.replace("_", " ")
+    table["line_text"] = table["line"].map(lambda v: "" if _missing(v) else f"{int(v)}")
+    table["written"] = [_written(row) for row in table.to_dict("records")]
+    text = [c for c in EVENT_TABLE_COLUMNS if c in table.columns]
+    table[text] = table[text].map(lambda v: "" if _missing(v) else str(v))
+    return table
+
+
+def event_when(row: dict, relative: bool = False) -> str:
+    """'2021-10 to 2022-03', 'months 0.5–1.5 to month 6.0', '2022-03 (ongoing)'."""
+    def said(kind: str) -> str:
+        text = row.get(kind, "")
+        if not relative and is_calendar_text(text):
+            return str(text)
+        return say_months(row.get(f"day_{kind}_earliest"), row.get(f"day_{kind}_latest")).replace("-", "−")
+
+    when = said("start")
+    if row.get("shape") == "interval":
+        if row.get("ongoing"):
+            return f"{when} (ongoing)"
+        end = said("end") if not _missing(row.get("day_end_earliest")) or not _missing(row.get("day_end_latest")) \
+            else "not dated"
+        when += f" to {end}" if row.get("end") or row.get("day_end") is not None and end != "not dated" \
+            else ", end not reported"
+    return when
+
+
+def _written(row: dict) -> str:
+    start, end = str(row.get("date_text") or ""), str(row.get("end_text") or "")
+    return f"{start} to {end}" if end and end != "ongoing" else start
+
+
+def _missing(value) -> bool:
+    try:
+        return value is None or value != value or str(value) in ("", "None", "nan", "<NA>", "NaT")
+    except (TypeError, ValueError):
+        return True
 
 
 def problems_view(entry: Entry) -> None:
@@ -144,46 +233,67 @@ def escape(text: str) -> str:
 VIEWS = {"timeline": "Timeline", "lesions": "Lesions", "markers": "Markers", "events": "Events"}
 
 
-def view_picker(requested: str | None):
-    """The view of the case (timeline, lesions, markers, events), kept in the URL as ?view=.
-    The row beside it is left free for the view's own switch."""
-    if "view" not in st.session_state:
-        st.session_state["view"] = requested if requested in VIEWS else "timeline"
+def view_picker(requested: str | None, available: tuple[str, ...] = tuple(VIEWS)):
+    """The view of the case (timeline, lesions, markers, events), kept in the URL as ?view=; a chart the case has
+    no data for is not offered (its help says why). The row beside it is left free for the view's own switch."""
+    if st.session_state.get("view") not in available:
+        st.session_state["view"] = requested if requested in available else "timeline"
+    missing = " ".join(MISSING_VIEWS[v] for v in VIEWS if v not in available and v in MISSING_VIEWS)
     left, right = st.columns([3, 2], vertical_alignment="center")
-    chosen = left.segmented_control("View", list(VIEWS), format_func=VIEWS.get, key="view", required=True,
-                                  label_visibility="collapsed")
+    chosen = left.segmented_control("View", list(available), format_func=VIEWS.get, key="view", required=True,
+                                    label_visibility="collapsed", help=missing or None)
     return chosen or "timeline", right
 
 
-def display_options(events: pd.DataFrame, on_calendar: bool, day_zero_choices: dict[str, tuple[int, str]]) -> dict:
-    """Sidebar controls for the time axis: calendar or relative, unit, and the event that is day 0."""
+def display_options(events: pd.DataFrame, on_calendar: bool, day_zero_choices: dict[str, tuple[int, str]],
+                    deidentified: bool = False) -> dict:
+    """Sidebar controls for the time axis: calendar or relative, unit, and the event that is day 0 (by default
+    the diagnosis the outcomes count from, `default_day_zero`)."""
     st.sidebar.divider()
     st.sidebar.subheader("Time axis")
     axes = ["calendar", "relative"] if on_calendar else ["relative"]
     axis = st.sidebar.radio("Axis", axes, key="axis", horizontal=True, format_func=str.capitalize,
                             help=None if on_calendar else "This case has no calendar dates: relative axis only.")
-    options = {"axis": axis or "relative", "unit": "months", "day_zero": 0, "day_zero_label": "first diagnosis"}
+    keys = list(day_zero_choices)
+    default = default_day_zero(day_zero_choices)
+    if deidentified:
+        day_zero_choices = {k: (day, scrub_text(label)) for k, (day, label) in day_zero_choices.items()}
+    day, label = day_zero_choices[default]
+    options = {"axis": axis or "relative", "unit": "months", "day_zero": day, "day_zero_label": label}
     if options["axis"] == "relative":
         options["unit"] = st.sidebar.radio("Unit", ["months", "days"], key="unit", horizontal=True)
-        keys = list(day_zero_choices)
-        labels = day_zero_labels(day_zero_choices, events)
+        labels = day_zero_labels(day_zero_choices, events, deidentified)
+        if st.session_state.get("day_zero") not in keys:  # another case's choice: this case's default
+            st.session_state["day_zero"] = default
         if len(keys) <= RADIO_LIMIT_DAY_ZERO:  # a few choices: all in view, one click
             key = st.sidebar.radio("Day 0", keys, key="day_zero", format_func=lambda k: escape(labels[k]))
         else:
             key = st.sidebar.selectbox("Day 0", keys, key="day_zero", format_func=labels.get)
-        options["day_zero"], options["day_zero_label"] = day_zero_choices.get(key, day_zero_choices[keys[0]])
+        options["day_zero"], options["day_zero_label"] = day_zero_choices.get(key, day_zero_choices[default])
     return options
 
 
 RADIO_LIMIT_DAY_ZERO = 8
 
 
-def day_zero_labels(day_zero_choices: dict[str, tuple[int, str]], events: pd.DataFrame) -> dict[str, str]:
+def default_day_zero(day_zero_choices: dict[str, tuple[int, str]]) -> str:
+    """The day 0 a relative axis starts on: the latest diagnosis (the disease the case is about, which its
+    overall survival counts from), else the case's own day 0."""
+    diagnoses = [key for key in day_zero_choices if key.startswith("diagnosis:")]
+    return diagnoses[-1] if diagnoses else next(iter(day_zero_choices))
+
+
+def day_zero_labels(day_zero_choices: dict[str, tuple[int, str]], events: pd.DataFrame,
+                    deidentified: bool = False) -> dict[str, str]:
     """What the Day 0 control lists: each choice's axis label and its date as written (or its day), so that two
-    lines of the same drug are told apart ("start of ensartinib · 2021-08" and "· 2022-03")."""
+    lines of the same drug are told apart ("start of ensartinib · 2021-08" and "· 2022-03"). De-identified, no
+    date as written: the choice's month since the case's first day 0 instead."""
     written = {event_id: str(text) for event_id, text in zip(events["event_id"], events["date_text"])}
     labels = {}
     for key, (day, label) in day_zero_choices.items():
+        if deidentified:
+            labels[key] = f"{label} · {say_months(day, day)}"
+            continue
         when = written.get(key.split(":", 1)[1], "") if ":" in key else ""
         labels[key] = f"{label} · {when if when and when != 'origin' else f'day {day}'}"
     return labels
@@ -234,9 +344,9 @@ def draw_chart(build, *key) -> None:
     show_chart(build())
 
 
-def show_chart(chart) -> None:
+def show_chart(chart, font_scale: float = 1.0) -> None:
     """Draw a chart as wide as the page and as tall as its builder made it, in the shared theme."""
-    show_spec(chart_spec(chart))
+    show_spec(chart_spec(chart), font_scale)
 
 
 def chart_spec(chart) -> dict:
@@ -264,9 +374,106 @@ def is_stack(spec: dict) -> bool:
     return any(key in spec for key in ("vconcat", "hconcat", "concat"))
 
 
-def show_spec(spec: dict) -> None:
-    """Draw a spec of chart_spec (which gives up its "datasets" entry to Streamlit: pass a copy to keep it)."""
-    st.vega_lite_chart(spec, theme=None, width="content" if is_stack(spec) else "stretch")
+def show_spec(spec: dict, font_scale: float = 1.0) -> None:
+    """Draw a spec of chart_spec as wide as the page (which gives up its "datasets" entry to Streamlit: pass a
+    copy to keep it). A stack of panels one above the other is drawn as one chart per panel, each fitted to the
+    page's width (`panel_specs`). `font_scale` enlarges every text (the tumor board's projector)."""
+    for part in panel_specs(spec) if "vconcat" in spec else [spec]:
+        if font_scale != 1.0:
+            part = scaled_fonts(part, font_scale)
+        st.vega_lite_chart(part, theme=None, width="content" if is_stack(part) else "stretch")
+
+
+Y_AXIS_PX = 64  # every panel's y axis (ticks and labels) takes this width, so split panels share their left edge
+
+
+def panel_specs(spec: dict) -> list[dict]:
+    """A stack of panels (`vconcat`) as one spec per panel, each fitted to the page's width.
+
+    Vega-Lite fits only a single or layered view to its container, so a stack kept the width it was built with
+    (about half of a 1920-px projector). The panels keep their shared x domain (the builders set it explicitly);
+    their left edges line up because every y axis takes Y_AXIS_PX (a panel without one is padded by as much), and
+    the y axis titles go (each panel's title names what it shows and its unit). Legends of a colour scale the
+    panels share are shown under the last panel only."""
+    panels = spec["vconcat"]
+    shared = spec.get("resolve", {}).get("scale", {}).get("color") == "shared"
+    padding = spec.get("config", {}).get("padding", 10)
+    parts = []
+    for i, panel in enumerate(panels):
+        part = {k: v for k, v in spec.items() if k not in ("vconcat", "resolve", "spacing", "datasets")}
+        part.update({k: v for k, v in panel.items() if k != "width"})
+        part = json.loads(json.dumps(part))  # the panels are edited below; the caller's spec is not
+        part["config"] = {**part.get("config", {}),
+                          "axisY": {**part.get("config", {}).get("axisY", {}), "minExtent": Y_AXIS_PX,
+                                    "maxExtent": Y_AXIS_PX}}
+        y_axes = _edit_encodings(part, legends=not shared or i == len(panels) - 1)
+        part["padding"] = {"left": padding + (0 if y_axes else Y_AXIS_PX), "right": padding, "top": padding,
+                           "bottom": padding}
+        part["autosize"] = {"type": "fit-x", "contains": "padding"}
+        names = set(_data_names(part))
+        part["datasets"] = {name: rows for name, rows in spec.get("datasets", {}).items() if name in names}
+        parts.append(part)
+    return parts
+
+
+def _edit_encodings(node, legends: bool) -> int:
+    """Drop y axis titles (and legends unless `legends`) in a panel; returns how many y axes it shows."""
+    shown = 0
+    if isinstance(node, dict):
+        encoding = node.get("encoding")
+        if isinstance(encoding, dict):
+            y = encoding.get("y")
+            if isinstance(y, dict) and "field" in y and y.get("axis", {}) is not None:
+                shown += 1
+                y["title"] = None
+                if isinstance(y.get("axis"), dict):
+                    y["axis"]["title"] = None
+            if not legends:
+                for channel in ("color", "fill", "stroke", "shape", "strokeDash", "fillOpacity"):
+                    if isinstance(encoding.get(channel), dict) and "field" in encoding[channel]:
+                        encoding[channel]["legend"] = None
+        shown += sum(_edit_encodings(v, legends) for k, v in node.items() if k != "encoding")
+    elif isinstance(node, list):
+        shown += sum(_edit_encodings(v, legends) for v in node)
+    return shown
+
+
+def _data_names(node):
+    """The names of the datasets a spec refers to."""
+    if isinstance(node, dict):
+        data = node.get("data")
+        if isinstance(data, dict) and "name" in data:
+            yield data["name"]
+        for value in node.values():
+            yield from _data_names(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _data_names(value)
+
+
+def scaled_fonts(spec: dict, factor: float, minimum: float = BOARD_MIN_FONT) -> dict:
+    """The spec with every font size (config, axes, legends, titles, text marks) times `factor`, at least
+    `minimum` px: text a tumor board reads from the back of the room."""
+    def resize(key: str, value):
+        if not isinstance(value, (int, float)) or isinstance(value, bool):
+            return scale(value)
+        if key.lower().endswith("fontsize"):
+            return max(minimum, round(value * factor))
+        if key.lower().endswith("limit"):  # labelLimit, titleLimit: room for the same words in larger type
+            return round(value * factor)
+        return value
+
+    def scale(node):
+        if isinstance(node, dict):
+            return {k: resize(k, v) for k, v in node.items()}
+        if isinstance(node, list):
+            return [scale(v) for v in node]
+        return node
+    datasets = spec.get("datasets")
+    out = scale({k: v for k, v in spec.items() if k != "datasets"})
+    if datasets is not None:
+        out["datasets"] = datasets
+    return out
 
 
 PAGES = {"case": "Case", "board": "Tumor board", "cohort": "Cohort", "editor": "Editor"}

@@ -229,7 +229,18 @@ def test_focus_domain_starts_a_quarter_before_the_latest_diagnosis_of_a_long_his
     spec = charts.timeline_chart(events, axis="calendar", domain=(lo, hi)).to_dict()
     x = find(spec, "rule", color="bar_key")[0]["encoding"]["x"]
     assert x["scale"]["domain"][0] == {"year": 2021, "month": 6, "date": 3, "utc": True}
-    assert "earlier events (2007–2011) outside this window" in x["axis"]["title"]
+    assert "earlier events (2007–2011) and 2 lanes outside this window" in x["axis"]["title"]
+
+
+def test_a_focused_timeline_hides_the_lanes_with_nothing_in_its_window_and_says_so():
+    _, events, _, _ = tables("lcnec-alk-lorlatinib")
+    spec = charts.timeline_chart(events, axis="calendar", domain=charts.focus_domain(events, axis="calendar"))
+    whole = charts.timeline_chart(events, axis="calendar").to_dict()
+    lanes = lambda s: set(pd.concat([pd.DataFrame(rows) for rows in s["datasets"].values()])["lane"].dropna())
+    focused = spec.to_dict()
+    assert "Endocrine therapy" in lanes(whole) and "Endocrine therapy" not in lanes(focused)
+    x = find(focused, "rule", color="bar_key")[0]["encoding"]["x"]
+    assert "earlier events (2007–2011) and 2 lanes outside this window" in x["axis"]["title"]
 
 
 def test_focus_domain_is_none_when_the_whole_history_reads_well():
@@ -268,6 +279,9 @@ def test_lesion_chart_draws_pr_at_70_percent_of_baseline_and_pd_as_a_step_from_t
     lines = [u for u in units(spec) if mark_type(u) == "line" and u["encoding"]["y"]["field"] == "mm"]
     pr_line, pd_line = lines
     assert [r["mm"] for r in values(spec, pr_line)] == pytest.approx([28, 28])
+    # PR applies until the first response (the third scan); after it, only the PD threshold is drawn.
+    pr_days, scan_days = [r["x"] for r in values(spec, pr_line)], [r["x"] for r in values(spec, pd_line)]
+    assert pr_days == [scan_days[0], scan_days[2]]
     assert pd_line["mark"]["interpolate"] == "step-after"
     assert [r["mm"] for r in values(spec, pd_line)] == pytest.approx([48, 36, 25, 25, 25])
     tags = [r["tag"] for r in values(spec, find(spec, "point", color="category")[0])]

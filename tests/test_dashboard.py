@@ -46,8 +46,8 @@ def spec(element) -> dict:
 def test_every_view_of_every_case_draws_its_chart(case_id, view):
     at = open_app(case_id, view=view)
     assert not at.exception
-    assert len(charts(at)) == 1
-    assert not chart_data(charts(at)[0]).empty
+    assert charts(at), "a chart, or one per panel of a stack"
+    assert all(not chart_data(c).empty for c in charts(at))
 
 
 def datasets(element) -> list[pd.DataFrame]:
@@ -67,7 +67,7 @@ def test_the_lesion_chart_holds_the_measured_sizes():
 
 
 def test_the_marker_chart_flags_amylase_above_its_range():
-    rows = chart_data(charts(open_app("adeno-alk-miliary-alectinib", view="markers"))[0])
+    rows = pd.concat([chart_data(c) for c in charts(open_app("adeno-alk-miliary-alectinib", view="markers"))])
     amylase = rows[(rows["marker"] == "Total amylase (serum)") & (rows["value"] == 584.0)]
     assert len(amylase) == 1 and "high" in amylase["flag_text"].iloc[0]
 
@@ -80,14 +80,17 @@ def test_switching_to_the_relative_axis_changes_the_x_encoding():
     assert not at.exception and before != after and "Months since" in after
 
 
-def test_stacked_panels_keep_their_width_and_legends_are_stacked_under_the_plot():
-    """Vega cannot fit a stack of panels to the page (the plots shrank to a third of it): the lesion panels keep
-    the width they were built with; a single view still fits the page."""
-    from components.views import PANEL_WIDTH
+def test_stacked_panels_are_drawn_one_chart_each_fitted_to_the_page_with_one_left_edge():
+    """Vega cannot fit a stack of panels to the page (they kept about half of a 1920-px screen): each panel is
+    its own chart fitted to the page's width, every y axis as wide as the others so the plots line up."""
+    from components.views import Y_AXIS_PX
 
-    lesions = charts(open_app("ppamn-hmbox1-alk-ensartinib", view="lesions"))[0]
-    stacked = spec(lesions)
-    assert stacked["autosize"]["type"] == "pad" and {p["width"] for p in stacked["vconcat"]} == {PANEL_WIDTH}
+    panels = [spec(c) for c in charts(open_app("lcnec-alk-lorlatinib", view="lesions"))]
+    assert len(panels) == 3  # lesion sizes, sum of targets with RECIST lines, imaging without sizes
+    assert all(p["autosize"]["type"] == "fit-x" and "width" not in p and "vconcat" not in p for p in panels)
+    assert all(p["config"]["axisY"]["minExtent"] == p["config"]["axisY"]["maxExtent"] == Y_AXIS_PX for p in panels)
+    # The imaging panel has no y axis: it is padded by the axis's width instead.
+    assert [p["padding"]["left"] - panels[0]["padding"]["left"] for p in panels] == [0, 0, Y_AXIS_PX]
     timeline = spec(charts(open_app("ppamn-hmbox1-alk-ensartinib", view="timeline"))[0])
     assert timeline["autosize"]["type"] == "fit-x"
     assert timeline["config"]["legend"]["layout"]["bottom"]["direction"] == "vertical"
@@ -198,8 +201,8 @@ def test_the_event_table_filters_by_kind_and_offers_a_csv():
     at = open_app("ppamn-hmbox1-alk-ensartinib", view="events")
     at.multiselect(key="event_kinds").set_value(["targeted"]).run()
     table = at.dataframe[-1].value
-    assert set(table["Kind"]) == {"targeted"} and len(table) == 2
-    assert "Source quote" in table.columns
+    assert set(table["kind_text"]) == {"targeted"} and len(table) == 2
+    assert "quote" in table.columns
 
 
 
@@ -256,8 +259,52 @@ def test_tumor_board_mode_steps_through_summary_charts_and_key_events_and_exits(
         if at.button(key="board_next").disabled:
             break
         at.button(key="board_next").click().run()
-    assert [s[0] for s in seen] in ([["summary"], ["timeline"], ["lesions"], ["markers"], ["events"]],
-                                    ["summary", "timeline", "lesions", "markers", "events"])
-    assert [s[1] for s in seen] == [0, 1, 1, 1, 0] and seen[-1][2] == 1
+    # This case reports no marker value: no Markers step (the summary says so).
+    assert [s[0] for s in seen] in ([["summary"], ["timeline"], ["lesions"], ["events"]],
+                                    ["summary", "timeline", "lesions", "events"])
+    assert [s[1] > 0 for s in seen] == [False, True, True, False] and seen[-1][2] == 1
     at.button(key="board_exit").click().run()
     assert not at.exception and at.query_params["page"] in ("case", ["case"]) and len(charts(at)) == 1
+
+
+@pytest.mark.parametrize("case_id", [p.stem for p in CASE_FILES])
+def test_a_chart_the_case_has_no_data_for_is_neither_a_view_nor_a_board_step(case_id):
+    from components.texts import has_data
+    from timelines.loading import load_case
+    from timelines.tables import event_table, marker_table, measurement_table
+
+    timeline = load_case(ROOT / "cases" / f"{case_id}.yaml")
+    tables = event_table(timeline), measurement_table(timeline), marker_table(timeline)
+    expected = [v for v in ("timeline", "lesions", "markers", "events") if has_data(v, *tables)]
+    at = open_app(case_id)
+    assert at.segmented_control(key="view").options == [v.capitalize() for v in expected]
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params.update(case=case_id, page="board", step="markers")
+    at.run()
+    assert not at.exception
+    step = at.query_params["step"]
+    assert (step if isinstance(step, str) else step[0]) == ("markers" if "markers" in expected else "summary")
+    if "markers" not in expected:
+        assert "No tumor marker or lab value in this case" in " ".join(c.value for c in at.caption)
+
+
+@pytest.mark.parametrize("case_id", [p.stem for p in CASE_FILES])
+def test_the_case_header_and_the_board_summary_list_the_same_outcomes(case_id):
+    header = " ".join(m.value for m in open_app(case_id).markdown)
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params.update(case=case_id, page="board", step="summary")
+    board = " ".join(m.value for m in at.run().markdown)
+    outcomes = [line for line in board.split("  \n") if ": " in line and "months" in line]
+    assert outcomes and all(line in header for line in outcomes)
+
+
+@pytest.mark.parametrize("case_id", [p.stem for p in CASE_FILES])
+def test_the_event_table_says_when_first_in_words_and_never_none(case_id):
+    at = open_app(case_id, view="events")
+    assert not at.exception
+    table = at.dataframe[0].value
+    assert list(table.columns[:3]) == ["when", "label", "kind_text"]
+    assert "written" in table.columns and "start" not in table.columns
+    shown = table.astype(str)
+    assert not shown.isin(["None", "nan", "<NA>"]).any().any()
+    assert table["when"].str.len().gt(0).all()

@@ -48,6 +48,21 @@ def test_cases_without_a_calendar_leave_calendar_columns_empty_and_say_days():
     assert events["start"].str.match(r"^(day |not dated)").all()
 
 
+def test_a_therapy_short_name_is_its_lane_and_the_full_name_stays_its_agent():
+    regimen = "Chemotherapy in conjunction with anti-angiogenic therapy (agents not named in the paper)"
+    case = make_case(make_event(kind="chemotherapy", drug=None, dose=None, regimen=regimen,
+                                short="Chemo + anti-angiogenic"))
+    row = event_table(load_text(yaml.safe_dump(case))).iloc[-1]
+    assert (row["lane"], row["agent"]) == ("Chemo + anti-angiogenic", regimen)
+
+
+def test_a_short_name_longer_than_a_lane_label_is_refused():
+    from timelines.errors import CaseFileError
+
+    with pytest.raises(CaseFileError, match="short"):
+        load_text(yaml.safe_dump(make_case(make_event(short="x" * 33))))
+
+
 @pytest.mark.parametrize("size, dims, longest, short, recist", [
     ("1.2 x 0.7 cm", "12 x 7", 12.0, 7.0, 12.0),
     ("19 mm", "19", 19.0, 19.0, 19.0),

@@ -34,6 +34,7 @@ fields that tell the story of the case (quotes, notes, patient context) are drop
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
 
 import pandas as pd
@@ -405,3 +406,9 @@ def _outcome(outcome: dict, ids: dict[str, str]) -> dict:
 
 def _scrub_or_none(value: object) -> str | None:
     return None if value is None else scrub_text(value)
+
+
+def neutral_file_stem(case_id: str) -> str:
+    """A download's file name without the case id, which authors may write with a name or a year
+    ('smith-2021'): 'case-' and six hex digits of its digest, so that two cases' files still differ."""
+    return "case-" + hashlib.sha1(str(case_id).encode("utf-8")).hexdigest()[:6]

@@ -189,9 +189,15 @@ class Reported(Strict):
 
 # ---------------------------------------------------------------- event shapes
 
+SHORT_NAME_CHARS = 32  # one line of a lane label or a legend entry
+
+
 class EventBase(Strict):
     id: EventId | None = None
     label: str | None = None
+    # What lanes, legends and axis titles call a therapy whose name is long ("EC (etoposide + cisplatin)"); the
+    # full regimen or drug and the label stay in tooltips, tables and exports.
+    short: Annotated[str, Field(min_length=1, max_length=SHORT_NAME_CHARS)] | None = None
     quote: Text | None = None
     note: Text | None = None
     certainty: Literal["suspected", "confirmed", "refuted"] | None = None  # as stated, when not given

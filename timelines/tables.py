@@ -83,7 +83,7 @@ def _event_row(timeline: Timeline, dated: Dated) -> dict:
         "case_id": case.id,
         "event_id": event_key_id(dated),
         "kind": dated.kind,
-        "lane": agent if category == SYSTEMIC and agent else category,
+        "lane": (event.short or agent) if category == SYSTEMIC and agent else category,
         "label": event_label(event, dated.kind),
         "start": timeline.say(start, dated.about_start),
         "end": timeline.say(dated.end, dated.about_end) if interval and dated.end else "",
@@ -389,7 +389,8 @@ def day_zero_choices(events: pd.DataFrame) -> dict[str, tuple[int, str]]:
         choices[f"diagnosis:{row['event_id']}"] = (int(row["day_start"]), f"diagnosis ({_short(row['label'])})")
     therapies = events[events["category"] == SYSTEMIC]
     for _, row in therapies.iterrows():
-        choices[f"start:{row['event_id']}"] = (int(row["day_start"]), f"start of {_short(row['agent'] or row['label'])}")
+        name = row["lane"] if row["lane"] != SYSTEMIC else row["label"]  # the therapy's lane: its short name
+        choices[f"start:{row['event_id']}"] = (int(row["day_start"]), f"start of {_short(name)}")
     return choices
 
 

@@ -65,10 +65,10 @@ def test_switching_to_the_relative_axis_relabels_the_time_axis(page, app_url):
 
 def test_the_tumor_board_steps_with_the_arrow_keys(page, app_url):
     page.goto(f"{app_url}/?case=lcnec-alk-lorlatinib&page=board&step=summary")
-    expect(page.get_by_text("1/5 · Summary")).to_be_visible(timeout=30_000)
+    expect(page.get_by_text("1/4 · Summary")).to_be_visible(timeout=30_000)  # no marker values: no Markers step
     page.wait_for_timeout(500)
     page.keyboard.press("ArrowRight")
-    expect(page.get_by_text("2/5 · Timeline")).to_be_visible(timeout=30_000)
+    expect(page.get_by_text("2/4 · Timeline")).to_be_visible(timeout=30_000)
     page.wait_for_selector(CHART, timeout=30_000)
     assert page.locator('[data-testid="stSidebar"]').is_hidden()
     assert page.locator('[data-testid="stException"]').count() == 0
