@@ -1492,10 +1492,15 @@ def _ref_text(row) -> str:
     return f"{low}–{high} {row.unit}".strip()
 
 
+MARKER_SECTIONS = {"marker": "Tumour marker", "molecular": "Molecular", "lab": "Other lab"}
+
+
 def _marker_groups(df: pd.DataFrame):
-    """Markers in panel order: lab values, then molecular abundances, each by first date."""
+    """Markers in panel order, kept apart by what they are: tumour markers, molecular abundances, then other
+    labs (blood counts, enzymes...), each by first date."""
     first = df.groupby("marker")["day_start"].transform("min")
-    source = df["source"].map({"lab": 0, "molecular": 1}).fillna(2)
+    kind = df["group"] if "group" in df else df["source"].map({"lab": "marker", "molecular": "molecular"})
+    source = kind.map({name: i for i, name in enumerate(MARKER_SECTIONS)}).fillna(len(MARKER_SECTIONS))
     ordered = df.assign(_source=source, _first=first).sort_values(["_source", "_first", "marker", "day_start"],
                                                                   kind="stable")
     return ordered.groupby("marker", sort=False)
@@ -1511,10 +1516,12 @@ def _flag_color(present: set[str]) -> alt.Color:
 def _marker_title(rows: pd.DataFrame, numeric: bool = True, band_labels: bool = False) -> alt.TitleParams:
     """'NSE (ng/ml) · reference 5–15 ng/ml' on one line: seven markers must fit on a screen."""
     name, unit = rows["marker"].iloc[0], rows["unit"].iloc[0]
+    section = MARKER_SECTIONS.get(rows["group"].iloc[0], "") if "group" in rows else ""
     refs = rows["ref_text"][rows["ref_text"].ne("")]
     note = (f"reference {refs.iloc[0]}" if not refs.empty else "no reference range given") if numeric \
         else "reported in words only"
-    return alt.TitleParams(text=f"{name}" + (f" ({unit})" if unit else "") + f"  ·  {note}", fontSize=15,
+    return alt.TitleParams(text=(f"{section}: " if section else "") + f"{name}" + (f" ({unit})" if unit else "")
+                           + f"  ·  {note}", fontSize=15,
                            anchor="start", frame="group", font=theme.FONT,
                            offset=6 + (BAND_LABEL_ROOM if band_labels else 0))
 

@@ -255,3 +255,17 @@ def test_a_measurement_needs_a_size_or_a_change():
         "lesion-changes.yaml:13:102: events[2].measurements[1]: The lesion rul has no size and no change. Hint: Give "
         "size: as written ('19 mm') or, when the paper gives none, change: decreased, stable, increased, new or "
         "resolved.")
+
+
+def test_the_markers_view_keeps_tumour_markers_and_other_labs_apart_and_says_which_is_which(timeline):
+    import re
+
+    from components import charts
+    from timelines.tables import marker_table
+
+    events = event_table(timeline)
+    shown = json.dumps(charts.marker_chart(marker_table(timeline), therapy_bands=charts.therapy_bands(events))
+                       .to_dict())
+    titles = re.findall(r'"(Tumour marker|Molecular|Other lab): ([^"(·]+?) [(·]', shown)
+    assert [t for t, _ in titles] == ["Tumour marker", "Tumour marker", "Other lab"]
+    assert {name for _, name in titles} == {"CEA", "Krebs von den Lungen-6", "WBC"}

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 from typing import Callable
 
+from .catalog import case_paths
 from .errors import CaseFileError
 from .loading import load_case
 from .schema import Case
@@ -19,14 +20,12 @@ TABLES = {"events": event_table, "measurements": measurement_table, "markers": m
 
 
 def case_files(paths: list[str]) -> list[Path]:
-    """The YAML files named, and those inside the folders named (sorted)."""
+    """The files named, and the cases inside the folders named (sorted), listed as the dashboard lists them:
+    the template, drafts and hidden files are not cases."""
     files: list[Path] = []
     for name in paths:
         path = Path(name)
-        if path.is_dir():
-            files.extend(sorted(p for p in path.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file()))
-        else:
-            files.append(path)
+        files.extend(case_paths(path) if path.is_dir() else [path])
     return files
 
 

@@ -362,8 +362,10 @@ def _fast_scalar(loader, event) -> Any:
         return value
     if tag == _STR:
         return value
-    if tag not in _SCALAR_NAMES or tag in _NUMBER_TAGS and _yaml11_number(value):
-        raise _Irregular  # merge keys ('<<'), any other implicit tag, and numbers read the YAML 1.1 way
+    if tag not in _SCALAR_NAMES:
+        raise _Irregular  # merge keys ('<<') and any other implicit tag
+    if tag in _NUMBER_TAGS and (":" in value or "0" in value[:2]) and _yaml11_number(value):
+        raise _Irregular  # a number YAML 1.1 reads otherwise: the located path says so
     return loader.yaml_constructors[tag](loader, yaml.ScalarNode(tag, value))
 
 
@@ -556,6 +558,8 @@ _YAML11_NUMBERS = (
 
 def _yaml11_number(text: str) -> tuple[str, str] | None:
     """The message and hint for a plain number written in a form that YAML 1.1 reads unlike YAML 1.2, or None."""
+    if ":" not in text and not text.lstrip("+-").startswith("0"):  # every such form has one: most numbers, fast
+        return None
     for pattern, why, hint in _YAML11_NUMBERS:
         if pattern.fullmatch(text):
             value = _yaml11_value(text)

@@ -12,6 +12,7 @@ from .dates import ID_PATTERN, MAX_DATE_CHARS, date_text, duration_months, kind_
 SCHEMA_VERSION = 1
 CASE_ID_PATTERN = r"^[a-z0-9][a-z0-9-]{0,79}$"
 MAX_TEXT_CHARS = 20_000  # any text of a case: a long quote fits, a pasted document does not
+SHORT_NAME_CHARS = 32  # one line of a lane label, a legend entry or an axis title's name
 
 
 def _date(value: object) -> str:
@@ -102,6 +103,7 @@ class Biomarker(Strict):
 class Diagnosis(Strict):
     id: EventId
     label: str
+    short: Annotated[str, Field(min_length=1, max_length=SHORT_NAME_CHARS)] | None = None  # for axis titles
     date: DateText
     histology: str | None = None
     site: str | None = None
@@ -189,7 +191,6 @@ class Reported(Strict):
 
 # ---------------------------------------------------------------- event shapes
 
-SHORT_NAME_CHARS = 32  # one line of a lane label or a legend entry
 
 
 class EventBase(Strict):

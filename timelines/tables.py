@@ -16,7 +16,7 @@ EVENT_COLUMNS = ("case_id", "event_id", "kind", "lane", "label", "start", "end",
 EVENT_EXTRA_COLUMNS = ("category", "shape", "day_start_earliest", "day_start_latest", "day_end_earliest",
                        "day_end_latest", "end_precision", "approximate", "date_text", "end_text", "intent", "note",
                        "dose_changes", "day_start_reach_earliest", "day_start_reach_latest", "day_end_reach_earliest",
-                       "day_end_reach_latest", "least_days")
+                       "day_end_reach_latest", "least_days", "short")
 MEASUREMENT_COLUMNS = ("case_id", "event_id", "lesion_id", "lesion_label", "site", "nodal", "target", "start",
                        "day_start", "dims_mm", "longest_mm", "short_axis_mm", "recist_mm", "quote")
 MEASUREMENT_EXTRA_COLUMNS = ("size_text", "size_status", "change", "day_start_earliest", "day_start_latest", "modality",
@@ -45,6 +45,7 @@ LANE_ORDER = tuple(name for name, _ in CATEGORIES)
 SYSTEMIC = "Systemic therapy"
 _COMMON = {"id", "kind", "label", "quote", "note", "date", "start", "end", "duration", "ongoing", "line", "dose",
            "certainty", "settled_by", "specimen_of",  # said with what they link to (_links)
+           "short",  # a display name, in its own column
            "drug", "agents", "regimen", "measurements", "values", "findings", "dose_changes", "biomarkers"}
 
 
@@ -120,6 +121,7 @@ def _event_row(timeline: Timeline, dated: Dated) -> dict:
         "day_end_reach_earliest": timeline.day(dated.reach_end.earliest) if interval else None,
         "day_end_reach_latest": timeline.day(dated.reach_end.latest) if interval else None,
         "least_days": dated.least_days if interval else None,  # how long it certainly lasted (drawn solid)
+        "short": field_value(event, "short") or "",  # the author's short name for lanes and axis titles
     }
 
 
@@ -198,12 +200,6 @@ def _own_label(event, kind: str) -> str:
     if kind in parts:
         return parts[kind]()
     return " ".join(filter(None, [agent_name(event, kind), field_value(event, "dose")])) or kind
-
-
-def _short(text: str, limit: int = 40) -> str:
-    """A label made from the paper's words: the first `limit` characters, cut at a word."""
-    text = " ".join(str(text).split())
-    return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0] + "…"
 
 
 def details_text(event) -> str:
@@ -384,9 +380,9 @@ def day_zero_choices(events: pd.DataFrame) -> dict[str, tuple[int, str]]:
     choices = {"origin": (0, "day 0 of the case")}
     origin = events[events["day_start"] == 0]
     if not origin.empty:
-        choices["origin"] = (0, _short(origin.iloc[0]["label"]))
+        choices["origin"] = (0, _short(_name(origin.iloc[0])))
     for _, row in events[events["kind"] == "diagnosis"].iterrows():
-        choices[f"diagnosis:{row['event_id']}"] = (int(row["day_start"]), f"diagnosis ({_short(row['label'])})")
+        choices[f"diagnosis:{row['event_id']}"] = (int(row["day_start"]), f"diagnosis ({_short(_name(row))})")
     therapies = events[events["category"] == SYSTEMIC]
     for _, row in therapies.iterrows():
         name = row["lane"] if row["lane"] != SYSTEMIC else row["label"]  # the therapy's lane: its short name
@@ -394,7 +390,12 @@ def day_zero_choices(events: pd.DataFrame) -> dict[str, tuple[int, str]]:
     return choices
 
 
+def _name(row) -> str:
+    """The author's short name of an event (for axis titles), else its label."""
+    return row.get("short") or row["label"]
+
+
 def _short(text: str, limit: int = 40) -> str:
-    """A label short enough for an axis title, cut at a word boundary."""
-    text = str(text)
+    """A label short enough for an axis title or a chart label, cut at a word boundary."""
+    text = " ".join(str(text).split())
     return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0].rstrip(",;:") + "…"
