@@ -1492,7 +1492,7 @@ def _ref_text(row) -> str:
     return f"{low}–{high} {row.unit}".strip()
 
 
-MARKER_SECTIONS = {"marker": "Tumour marker", "molecular": "Molecular", "lab": "Other lab"}
+MARKER_SECTIONS = {"marker": "Tumor marker", "molecular": "Molecular", "lab": "Other lab"}
 
 
 def _marker_groups(df: pd.DataFrame):

@@ -17,12 +17,12 @@ from timelines.when import is_calendar_text, say_months
 # The event table as a clinician reads it: when (in words, as precisely as known) and what first, wide enough;
 # the dates as the case file writes them, the quote and the ids last, as detail.
 EVENT_TABLE_COLUMNS = {
-    "when": st.column_config.TextColumn("When", width="medium"),
+    "when": st.column_config.TextColumn("When", width=300),
     "label": st.column_config.TextColumn("Event", width="large"),
     "kind_text": st.column_config.TextColumn("Kind", width=120),  # "adverse event", "progression"
     "agent": st.column_config.TextColumn("Agent", width="medium"),
-    "dose": st.column_config.TextColumn("Dose", width="medium"),
-    "line_text": st.column_config.TextColumn("Line", width="small"),
+    "dose": st.column_config.TextColumn("Dose", width=130),
+    "line_text": st.column_config.TextColumn("Line", width=60),
     "details": st.column_config.TextColumn("Details", width="large"),
     "written": st.column_config.TextColumn("As written in the case file", width="medium",
                                            help="The date as the case file states it, which may name other events"),

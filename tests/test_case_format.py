@@ -266,6 +266,6 @@ def test_the_markers_view_keeps_tumour_markers_and_other_labs_apart_and_says_whi
     events = event_table(timeline)
     shown = json.dumps(charts.marker_chart(marker_table(timeline), therapy_bands=charts.therapy_bands(events))
                        .to_dict())
-    titles = re.findall(r'"(Tumour marker|Molecular|Other lab): ([^"(·]+?) [(·]', shown)
-    assert [t for t, _ in titles] == ["Tumour marker", "Tumour marker", "Other lab"]
+    titles = re.findall(r'"(Tumor marker|Molecular|Other lab): ([^"(·]+?) [(·]', shown)
+    assert [t for t, _ in titles] == ["Tumor marker", "Tumor marker", "Other lab"]
     assert {name for _, name in titles} == {"CEA", "Krebs von den Lungen-6", "WBC"}

@@ -364,7 +364,7 @@ def _fast_scalar(loader, event) -> Any:
         return value
     if tag not in _SCALAR_NAMES:
         raise _Irregular  # merge keys ('<<') and any other implicit tag
-    if tag in _NUMBER_TAGS and (":" in value or "0" in value[:2]) and _yaml11_number(value):
+    if tag in _NUMBER_TAGS and _yaml11_number(value):
         raise _Irregular  # a number YAML 1.1 reads otherwise: the located path says so
     return loader.yaml_constructors[tag](loader, yaml.ScalarNode(tag, value))
 
