@@ -193,25 +193,19 @@ def quiet_streamlit() -> None:
 
 
 def cached_loader():
-    """The dashboard's cache of loaded cases (dashboard.load): st.cache_resource keyed on path and modification
-    time, handing out the loaded entry itself."""
-    import streamlit as st
-
-    from timelines.catalog import load_entry
-
+    """The dashboard's cache of loaded cases (components.cache.entry): st.cache_resource keyed on path and stamp,
+    handing out the loaded entry itself."""
     quiet_streamlit()
+    from components import cache
 
-    @st.cache_resource(show_spinner=False, max_entries=20_000)
-    def load(path: str, modified_ns: int):
-        return load_entry(path)
-
-    return load
+    return cache.entry
 
 
 def load_cohort(folder: Path, load) -> list:
     from timelines.catalog import case_paths
+    from timelines.files import stamp
 
-    return [load(str(p), p.stat().st_mtime_ns) for p in case_paths(folder)]
+    return [load(str(p), s) for p in case_paths(folder) if (s := stamp(p)) is not None]
 
 
 def bench_cohort(inputs: Inputs, size: Size) -> list[Row]:
@@ -264,7 +258,7 @@ def bare_spec(*frames: pd.DataFrame):
 
 
 def case_tables(path: Path) -> dict:
-    """What the dashboard's case page computes once per version of a file (dashboard.tables)."""
+    """What the dashboard's case page computes once per version of a file (components.cache.case_tables)."""
     from components import charts
     from timelines.clinical import recist
     from timelines.loading import load_case

@@ -656,3 +656,28 @@ def _empty_chart(message: str, width: int) -> alt.Chart:
     frame = pd.DataFrame({"message": [message]})
     return alt.Chart(frame).mark_text(fontSize=18, color=theme.MUTED_COLOR).encode(text="message:N").properties(
         width=width, height=80)
+
+
+COHORT_CHARTS = ("swimmer", "spider", "waterfall")
+
+
+def cohort_chart(frames: dict, name: str, case_ids: list[str], align: str = "diagnosis",
+                 sort: str = "duration") -> alt.TopLevelMixin:
+    """One chart of the cohort page for the cases `case_ids` of the cohort's `frames` (timelines.cohort tables, the
+    swimmer and spider rows under "swimmer:<align>" and "spider:<align>"): the swimmer plot of its drawable lanes,
+    the spider plot of the cases that have a waterfall bar, or the waterfall."""
+    if name not in COHORT_CHARTS:
+        raise ValueError(f"Unknown cohort chart {name!r}. Hint: use one of {', '.join(map(repr, COHORT_CHARTS))}")
+    waterfall = only_cases(frames["waterfall"], case_ids)
+    if name == "waterfall":
+        return waterfall_chart(waterfall)
+    if name == "spider":
+        spider = only_cases(frames[f"spider:{align}"], case_ids)
+        return spider_chart(spider[spider["case_id"].isin(set(waterfall["case_id"]))], align=align)
+    rows, _ = drawable_lanes(only_cases(frames[f"swimmer:{align}"], case_ids), sort)
+    return swimmer_chart(rows, align=align, sort=sort)
+
+
+def only_cases(frame: pd.DataFrame, case_ids: list[str]) -> pd.DataFrame:
+    """The rows of the cases `case_ids`."""
+    return frame[frame["case_id"].isin(case_ids)].reset_index(drop=True)

@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
-from functools import partial
-
 import pandas as pd
 import streamlit as st
 
-from timelines.catalog import Entry
-from timelines.cohort import (ALIGNMENTS, cohort_table, sort_waterfall, spider_table, swimmer_table,
-                              therapy_agents, waterfall_table)
-from timelines.timeline import Timeline
+from timelines.files import Stamp
 
-from . import cohort_charts, views
+from . import cache, cohort_charts
 
 ALIGN_LABELS = {"diagnosis": "Diagnosis", "targeted": "First targeted therapy"}
 SORT_LABELS = {"duration": "By follow-up", "case_id": "By case id"}
@@ -32,14 +26,15 @@ TABLE_KEY = "cohort_table"
 URL_WIDGETS = ("page", "case_picker")
 
 
-def cohort_page(entries: list[Entry]) -> None:
-    """Every loaded case of ``entries`` side by side; a click on a table row opens that case (``?case=<id>``).
+def cohort_page(stamps: dict[str, Stamp]) -> None:
+    """Every loaded case of the files ``stamps`` (path: stamp) side by side; a click on a table row opens that case (``?case=<id>``).
 
     Files that cannot be loaded are named, not drawn. The filters (drug, histology, alteration) narrow the
     plots and the table alike; the alignment (diagnosis or first targeted therapy) applies to the swimmer and
     spider plots, the lane order to the swimmer plot and the table.
     """
     st.html(PAGE_STYLE)
+    entries = [cache.entry(path, stamp) for path, stamp in stamps.items()]
     loaded = [e for e in entries if e.ok]
     broken = [e.path.name for e in entries if not e.ok]
     if not loaded:
@@ -47,7 +42,7 @@ def cohort_page(entries: list[Entry]) -> None:
         st.info("No case can be shown: the cases folder holds no loadable case file.")
         _broken_note(broken)
         return
-    frames = cohort_frames(loaded)
+    frames = cohort_frames(tuple((str(e.path), stamps[str(e.path)]) for e in loaded))
     table, agents = frames["cohort"], frames["agents"]
     title = st.empty()
     choice = _controls(table, agents, st.columns([1.25, 1.25, 1.25, 1, 1], vertical_alignment="bottom"))
@@ -62,58 +57,14 @@ def cohort_page(entries: list[Entry]) -> None:
     _broken_note(broken)
 
 
-def cohort_frames(entries: list[Entry]) -> dict:
-    """The cohort's tables (summary, swimmer and spider rows for both alignments, waterfall, agents per case),
-    and under "version" the version of the cohort they were made from: a digest of each file's path and
-    modification time.
-
-    Cached on that version, and put together from each case's own tables, cached on the file's: a filter or a
-    switch of alignment recomputes nothing, an edited file is picked up and only its case is tabulated again.
-    """
-    stamps = tuple((str(e.path), _modified_ns(e)) for e in entries)
-    version = _digest(stamps)
-    return {**_cohort_frames(version, stamps, entries), "version": version}
+def cohort_frames(files: cache.Stamps) -> dict:
+    """The cohort tables of the case files `files` ((path, stamp) pairs), with the version of the cohort they were
+    made from under "version" and the files under "files" (what its charts are cached on)."""
+    version = cache.cohort_version(files)
+    return {**cache.cohort_frames(version, files), "version": version, "files": files}
 
 
-def _digest(value) -> str:
-    # A cache key of a thousand files' stamps costs Streamlit's hasher 25 ms a call, its digest nothing.
-    return hashlib.sha256(repr(value).encode()).hexdigest()
-
-
-_FRAMES = ("cohort", "swimmer:diagnosis", "swimmer:targeted", "spider:diagnosis", "spider:targeted", "waterfall")
-
-
-# One entry per version of the cohort: a thousand cases' tables unpickled one by one from _case_frames take
-# seconds on every rerun, the cohort's in one piece a fraction of that.
-@st.cache_data(show_spinner=False, max_entries=4)
-def _cohort_frames(version: str, _stamps: tuple, _entries: list[Entry]) -> dict:
-    parts = [_case_frames(path, modified_ns, e.timeline) for (path, modified_ns), e in zip(_stamps, _entries)]
-    frames = {name: pd.concat([p[name] for p in parts], ignore_index=True) for name in _FRAMES}
-    frames["waterfall"] = sort_waterfall(frames["waterfall"])
-    frames["agents"] = {e.case_id: p["agents"] for e, p in zip(_entries, parts)}
-    return frames
-
-
-@st.cache_data(show_spinner=False, max_entries=20_000)
-def _case_frames(path: str, modified_ns: int, _timeline: Timeline) -> dict:
-    one = [_timeline]
-    frames = {"cohort": cohort_table(one), "waterfall": waterfall_table(one),
-              "agents": therapy_agents(one)[_timeline.case.id]}
-    for align in ALIGNMENTS:
-        frames[f"swimmer:{align}"] = swimmer_table(one, align)
-        frames[f"spider:{align}"] = spider_table(one, align)
-    return frames
-
-
-def _modified_ns(entry: Entry) -> int:
-    try:
-        return entry.path.stat().st_mtime_ns
-    except OSError:  # an entry built in memory, or a file removed since it was listed
-        return 0
-
-
-def _only(frame: pd.DataFrame, case_ids: list[str]) -> pd.DataFrame:
-    return frame[frame["case_id"].isin(case_ids)].reset_index(drop=True)
+_only = cohort_charts.only_cases
 
 
 def _controls(table: pd.DataFrame, agents: dict[str, list[str]], slots) -> dict:
@@ -155,8 +106,7 @@ def swimmer_section(frames: dict, case_ids: list[str], align: str, sort: str) ->
     if left_over:
         st.caption(f"The swimmer plot shows the first {cohort_charts.MAX_LANES:,} patients in lane order; "
                    f"{left_over:,} more are in the table below. Narrow the cohort with the filters to see them.")
-    show_chart(partial(cohort_charts.swimmer_chart, rows, align=align, sort=sort), "cohort_swimmer",
-               frames["version"], case_ids, align, sort)
+    show_chart(frames, "swimmer", case_ids, align, sort)
     drawn = set(aligned["case_id"])
     left_out = [case for case in case_ids if case not in drawn]
     if left_out:
@@ -208,11 +158,9 @@ def response_section(frames: dict, case_ids: list[str], align: str) -> None:
     spider, waterfall = _only(frames[f"spider:{align}"], case_ids), _only(frames["waterfall"], case_ids)
     left, right = st.columns(2, gap="medium")
     with left:
-        show_chart(partial(cohort_charts.spider_chart, spider[spider["case_id"].isin(set(waterfall["case_id"]))],
-                           align=align), "cohort_spider", frames["version"], case_ids, align)
+        show_chart(frames, "spider", case_ids, align)
     with right:
-        show_chart(partial(cohort_charts.waterfall_chart, waterfall), "cohort_waterfall", frames["version"],
-                   case_ids)
+        show_chart(frames, "waterfall", case_ids)
     note = unmeasured_note(case_ids, _only(frames["spider:diagnosis"], case_ids), waterfall, spider)
     if note:
         st.caption(note)
@@ -240,19 +188,10 @@ def _broken_note(broken: list[str]) -> None:
                    + ", ".join(broken))
 
 
-def show_chart(build, key: str, version: str, case_ids: list[str], *choice) -> None:
-    """Draw the chart ``build()`` makes as wide as its column and as tall as its builder made it, in the shared
-    theme (as the case views do: Streamlit's default autosize would squeeze the lanes into the builder's height).
-
-    The spec is kept per ``version`` of the cohort's files, cases shown and display ``choice``: a rerun that
-    changes none of them (a row selected, a filter set and cleared) sends it again without building it.
-    """
-    spec = _chart_spec(key, _digest((version, case_ids)), choice, build)
-    st.vega_lite_chart(spec, theme=None, width="stretch", key=key)
-
-
-# The spec as Streamlit sends it (rows as Arrow), as dashboard.chart_spec keeps the case page's: building the
-# swimmer of a thousand patients takes about half a second, which no rerun that changes nothing should pay.
-@st.cache_data(show_spinner=False, max_entries=30)
-def _chart_spec(key: str, shown: str, choice: tuple, _build) -> dict:
-    return views.chart_spec(_build())
+def show_chart(frames: dict, name: str, case_ids: list[str], align: str = "diagnosis", sort: str = "duration") -> None:
+    """Draw the cohort chart `name` of the cases `case_ids` as wide as its column and as tall as its builder made it,
+    in the shared theme (as the case views do: Streamlit's default autosize would squeeze the lanes into the
+    builder's height). The spec is kept per version of the cohort's files, cases shown and choice
+    (`cache.cohort_chart`)."""
+    spec = cache.cohort_chart(frames["version"], tuple(case_ids), name, align, sort, frames["files"])
+    st.vega_lite_chart(spec, theme=None, width="stretch", key=f"cohort_{name}")

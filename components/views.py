@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from functools import partial
 
 import pandas as pd
 import streamlit as st
@@ -299,49 +298,54 @@ def day_zero_labels(day_zero_choices: dict[str, tuple[int, str]], events: pd.Dat
     return labels
 
 
-def timeline_view(events: pd.DataFrame, axis: dict, slot, draw=None) -> None:
+def timeline_view(events: pd.DataFrame, axis: dict, slot, draw) -> None:
     """The swimlane timeline, focused on the recent disease when the history is long.
 
-    `draw(build, *key)` draws the chart that `build()` makes (default draw_chart); every view takes one."""
+    `draw(name, domain)` draws the case's chart `name` ("timeline", "lesions", "markers"; see `case_chart`) on
+    the x `domain` (None: the whole history); every view takes one."""
     from components import charts
 
-    draw = draw or draw_chart
     domain = charts.focus_domain(events, axis=axis["axis"], unit=axis["unit"])
     if domain is not None:
         whole = slot.toggle("Whole history", key="whole_history",
                           help="Long quiet years are hidden by default so recent events are readable; "
                                "you can also drag and scroll on the chart to pan and zoom.")
         domain = None if whole else domain
-    draw(partial(charts.timeline_chart, events, domain=domain, width=CHART_WIDTH, **axis), "timeline", domain)
+    draw("timeline", domain)
 
 
-def lesion_view(measurements: pd.DataFrame, assessments: pd.DataFrame, events: pd.DataFrame, axis: dict,
-                note: str, draw=None) -> None:
-    from components import charts
-
-    imaging = events[events["kind"] == "imaging"]
-    (draw or draw_chart)(partial(charts.lesion_chart, measurements, assessments,
-                                 therapy_bands=charts.therapy_bands(events), imaging=imaging, width=PANEL_WIDTH,
-                                 **axis), "lesions")
+def lesion_view(note: str, draw) -> None:
+    draw("lesions")
     if note:
         st.caption(note)
 
 
-def marker_view(markers: pd.DataFrame, events: pd.DataFrame, axis: dict, draw=None) -> None:
+def marker_view(draw) -> None:
+    draw("markers")
+
+
+CASE_CHARTS = ("timeline", "lesions", "markers")
+
+
+def case_chart(name: str, frames: dict[str, pd.DataFrame], assessments: pd.DataFrame, view, domain=None):
+    """The case page's chart `name` of the tables `frames` (as `timelines.presentation.present` gives them) on the
+    display choice `view` (a `timelines.presentation.View`); `domain` bounds the timeline's x axis."""
     from components import charts
 
-    (draw or draw_chart)(partial(charts.marker_chart, markers, therapy_bands=charts.therapy_bands(events),
-                                 width=PANEL_WIDTH, **axis), "markers")
+    events, axis = frames["events"], view.axis_options()
+    if name == "timeline":
+        return charts.timeline_chart(events, domain=domain, width=CHART_WIDTH, **axis)
+    if name == "lesions":
+        return charts.lesion_chart(frames["measurements"], assessments, therapy_bands=charts.therapy_bands(events),
+                                   imaging=events[events["kind"] == "imaging"], width=PANEL_WIDTH, **axis)
+    if name == "markers":
+        return charts.marker_chart(frames["markers"], therapy_bands=charts.therapy_bands(events), width=PANEL_WIDTH,
+                                   **axis)
+    raise ValueError(f"Unknown chart {name!r}. Hint: use one of {', '.join(map(repr, CASE_CHARTS))}")
 
 
 CHART_WIDTH = 900
 PANEL_WIDTH = 640  # plot width of each stacked panel: with its axis, fits the page beside the sidebar at 1280 px
-
-
-def draw_chart(build, *key) -> None:
-    """Build a chart and draw it. The views hand a builder and what the chart depends on besides its tables
-    (`key`), so that a caller can keep the spec instead (the dashboard does, per version of the file)."""
-    show_chart(build())
 
 
 def show_chart(chart, font_scale: float = 1.0) -> None:
@@ -350,13 +354,14 @@ def show_chart(chart, font_scale: float = 1.0) -> None:
 
 
 def chart_spec(chart) -> dict:
-    """The Vega-Lite spec Streamlit sends for a chart, its rows as Arrow IPC bytes under "datasets".
+    """The Vega-Lite spec of a chart as Streamlit draws it, its rows as frames under "datasets" (sent as Arrow).
 
     The plot keeps the builder's height: Streamlit otherwise sets autosize "fit", which squeezes the plot,
     legends included, into that height, so lanes collapse and Vega hides every other lane label."""
-    from streamlit.elements.vega_charts import _convert_altair_to_vega_lite_spec
-
-    spec = _convert_altair_to_vega_lite_spec(chart)
+    spec = chart.to_dict(validate=False)  # the builders' specs are validated by the chart tests
+    # Rows as frames: Streamlit sends each dataset as Arrow; a frame converts at once, a list of records row by row.
+    if "datasets" in spec:
+        spec["datasets"] = {name: pd.DataFrame.from_records(rows) for name, rows in spec["datasets"].items()}
     # Vega can fit only a single or layered view to the page's width: a stack of panels (lesions, markers) keeps
     # the width it was built with (PANEL_WIDTH fits beside the sidebar at 1280 px), and is drawn at that width.
     spec["autosize"] = {"type": "pad" if is_stack(spec) else "fit-x", "contains": "padding"}

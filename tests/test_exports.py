@@ -21,9 +21,12 @@ from pptx.util import Emu
 from pypdf import PdfReader
 
 from components import deck, exports
+from components.export_view import export_files
 from conftest import CASE_FILES, CASES, ROOT, SEED_IDS
 from test_deidentify import leaks, table_text
 from timelines import load_case
+from timelines.files import stamp
+from timelines.presentation import View
 from timelines.tables import EVENT_COLUMNS, EVENT_EXTRA_COLUMNS, event_table
 
 CASE2 = CASES / "lcnec-eml4-alk-alectinib-case2.yaml"  # calendar dates, measurements, no marker values
@@ -412,8 +415,10 @@ def test_the_cli_names_a_path_that_does_not_exist(tmp_path, capsys):
 
 EXPORT_APP = """
 from components.export_view import export_buttons
-from timelines import load_case
-export_buttons(load_case({path!r}), deidentify={deidentify}, axis="relative", key="k")
+from timelines.files import stamp
+from timelines.presentation import View
+path = {path!r}
+export_buttons(path, stamp(path), View(axis="relative", deidentified={deidentify}))
 """
 
 
@@ -428,16 +433,25 @@ def test_export_buttons_offer_slides_handout_events_and_each_chart(case_id, deid
     assert not at.exception
     assert len(at.get("download_button")) == buttons
     assert bool(at.caption) == deidentify
-    at.run()  # a rerun reuses the session's exports
-    assert not at.exception and len(at.session_state["_case_exports"]) == 1
 
 
-def test_lazy_exports_make_each_file_once():
-    from components.export_view import LazyExports
+def test_each_export_file_is_made_once_per_version_and_choice(monkeypatch):
+    from components import cache
 
-    lazy = LazyExports(load_case(CASE2), deidentify=True, axis="relative")
-    events = lazy.get("events.csv")
-    assert lazy.get("events.csv") is events
+    cache.export_file.clear()
+    cache.export_slides.clear()
+    path = str(CASE2)
+    view = View(axis="relative", deidentified=True)
+    made = []
+    real = exports.case_slides
+    monkeypatch.setattr(exports, "case_slides", lambda case: made.append(case.case_id) or real(case))
+    events = cache.export_file(path, stamp(path), view, "events.csv")
+    assert cache.export_file(path, stamp(path), view, "events.csv") == events
     frame = pd.read_csv(io.BytesIO(events))
     assert "quote" not in frame.columns and frame["start"].isna().all()
-    assert lazy.charts() == ["timeline", "lesions"]
+    assert [name for _, name in export_files(cache.export_case(path, stamp(path), view))][3:] == [
+        "timeline.png", "timeline.svg", "lesions.png", "lesions.svg"]
+    deck, handout = cache.export_file(path, stamp(path), view, "pptx"), cache.export_file(path, stamp(path), view, "pdf")
+    assert deck[:2] == b"PK" and handout[:5] == b"%PDF-"
+    assert len(made) == 1, "the deck and the handout share their pages"
+    assert cache.export_file(path, stamp(path), View(axis="relative"), "events.csv") != events  # another choice

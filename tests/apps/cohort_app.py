@@ -14,7 +14,8 @@ sys.path.insert(0, str(ROOT))
 
 from components.cohort_view import cohort_page  # noqa: E402
 from components.theme import enable_theme  # noqa: E402
-from timelines.catalog import case_paths, load_entry  # noqa: E402
+from timelines.catalog import case_paths  # noqa: E402
+from timelines.files import stamp  # noqa: E402
 
 PAGES = {"cohort": "Cohort", "case": "Case"}
 
@@ -41,4 +42,4 @@ if page == "case":
     st.header(f"Case page: {st.query_params.get('case', '')}", anchor=False)
     st.button("Back to the cohort", on_click=back_to_cohort)
 else:
-    cohort_page([load_entry(p) for p in case_paths(cases_dir())])
+    cohort_page({str(p): s for p in case_paths(cases_dir()) if (s := stamp(p)) is not None})

@@ -1,0 +1,148 @@
+"""The app's one cache layer: one cached function per stage, each keyed by what its result depends on.
+
+    case file --entry--> Entry --case_tables--> tables --presented--> tables on a View --case_chart--> chart spec
+                                                                                     \\--export_case--> export_file
+    case files --cohort_case_frames--> each case's cohort rows --cohort_frames--> cohort tables --cohort_chart--> spec
+
+A case file is named by its path and its stamp (modification and change times, size, inode), so an edited,
+replaced or re-permissioned file is read again; a display choice by a frozen `View`. A cohort is named by its
+version, a digest of every (path, stamp) pair. Pages call these; nothing else in the app caches.
+
+Arguments whose names start with an underscore are not hashed (Streamlit's rule): each one here is fully
+determined by the hashed arguments before it (`_stamps` by the digest `version`), so the key still names the result.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from timelines.catalog import Entry, load_entry
+from timelines.clinical import recist, recist_note
+from timelines.cohort import ALIGNMENTS, cohort_table, sort_waterfall, spider_table, swimmer_table, \
+    therapy_agents, waterfall_table
+from timelines.files import Stamp
+from timelines.presentation import View, present
+from timelines.summary import case_summary
+from timelines.tables import event_table, marker_table, measurement_table
+
+from . import charts, cohort_charts, exports, views
+
+Stamps = tuple[tuple[str, Stamp], ...]
+COHORT_FRAMES = ("cohort", "swimmer:diagnosis", "swimmer:targeted", "spider:diagnosis", "spider:targeted", "waterfall")
+
+
+@st.cache_resource(show_spinner=False, max_entries=20_000)
+def entry(path: str, stamp: Stamp) -> Entry:
+    """One case file, loaded (or its problems). A file that leaves its folder is refused.
+
+    Every rerun asks for every case (the picker lists them), so the cache hands out the loaded entry itself,
+    read-only (a frozen Entry), not a copy: a rerun of a 1,000-file folder costs ~80 ms, not ~1.5 s."""
+    return load_entry(path, Path(path).parent)
+
+
+@st.cache_data(show_spinner=False, max_entries=200)
+def case_tables(path: str, stamp: Stamp) -> dict:
+    """Everything the case page draws from, computed once per version of the file."""
+    timeline = entry(path, stamp).timeline
+    return {"summary": case_summary(timeline), "events": event_table(timeline),
+            "measurements": measurement_table(timeline), "markers": marker_table(timeline),
+            "assessments": charts.assessment_frame(recist(timeline)), "recist_note": recist_note(timeline),
+            "on_calendar": timeline.on_calendar}
+
+
+@st.cache_data(show_spinner=False, max_entries=200)
+def presented(path: str, stamp: Stamp, view: View) -> tuple[dict[str, pd.DataFrame], dict]:
+    """The case's tables and summary as `view` shows them (re-anchored, de-identified)."""
+    data = case_tables(path, stamp)
+    return present(data, data["summary"], view)
+
+
+@st.cache_data(show_spinner=False, max_entries=100)
+def case_chart(path: str, stamp: Stamp, view: View, name: str, domain: tuple | None = None) -> dict:
+    """One chart of the case page ("timeline", "lesions", "markers") as Streamlit draws it: built once per version
+    of the file, display choice and x domain (the timeline's focus). Building a long case's timeline takes far
+    longer than a case switch may, so a switch back redraws this."""
+    frames, _ = presented(path, stamp, view)
+    chart = views.case_chart(name, frames, case_tables(path, stamp)["assessments"], view, domain)
+    return views.chart_spec(chart)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def export_case(path: str, stamp: Stamp, view: View) -> exports.CaseExport:
+    """The case as every export draws it, for this display choice."""
+    return exports.prepare_case(entry(path, stamp).timeline, deidentify=view.deidentified, axis=view.axis,
+                                day_zero=None if view.day_zero is None else (view.day_zero, view.day_zero_label))
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def export_slides(path: str, stamp: Stamp, view: View) -> list[exports.Slide]:
+    """The pages of the deck and the handout (the slow part: about a second per chart), made once for both."""
+    return exports.case_slides(export_case(path, stamp, view))
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def export_file(path: str, stamp: Stamp, view: View, what: str) -> bytes:
+    """One export file: 'pptx', 'pdf', 'events.csv', 'timeline.png', 'lesions.svg'..."""
+    if what in ("pptx", "pdf"):
+        slides = export_slides(path, stamp, view)
+        return exports.pptx_bytes([slides]) if what == "pptx" else exports.pdf_bytes([slides])
+    case = export_case(path, stamp, view)
+    name, kind = what.rsplit(".", 1)
+    if kind == "csv":
+        return exports.csv_bytes(case.tables()[name])
+    chart = exports.case_charts(case)[name]
+    return exports.chart_png(chart) if kind == "png" else exports.chart_svg(chart)
+
+
+def cohort_version(stamps: Stamps) -> str:
+    """The version of a cohort: a digest of its files' paths and stamps. A key of a thousand files' stamps costs
+    Streamlit's hasher 25 ms a call, its digest nothing."""
+    return digest(stamps)
+
+
+def digest(value) -> str:
+    return hashlib.sha256(repr(value).encode()).hexdigest()
+
+
+# One entry per version of the cohort: a thousand cases' tables unpickled one by one from cohort_case_frames take
+# seconds on every rerun, the cohort's in one piece a fraction of that.
+@st.cache_data(show_spinner=False, max_entries=4)
+def cohort_frames(version: str, _stamps: Stamps) -> dict:
+    """The cohort's tables (summary, swimmer and spider rows for both alignments, waterfall, agents per case) of
+    the loadable cases among `_stamps`, put together from each case's own, cached on the file's stamp: a filter or
+    a switch of alignment recomputes nothing, an edited file is picked up and only its case tabulated again."""
+    loaded = [(path, stamp) for path, stamp in _stamps if entry(path, stamp).ok]
+    parts = [cohort_case_frames(path, stamp) for path, stamp in loaded]
+    frames = {name: pd.concat([p[name] for p in parts], ignore_index=True) if parts else pd.DataFrame()
+              for name in COHORT_FRAMES}
+    if parts:
+        frames["waterfall"] = sort_waterfall(frames["waterfall"])
+    frames["agents"] = {entry(path, stamp).case_id: p["agents"] for (path, stamp), p in zip(loaded, parts)}
+    return frames
+
+
+@st.cache_data(show_spinner=False, max_entries=20_000)
+def cohort_case_frames(path: str, stamp: Stamp) -> dict:
+    """One case's rows of every cohort table."""
+    timeline = entry(path, stamp).timeline
+    one = [timeline]
+    frames = {"cohort": cohort_table(one), "waterfall": waterfall_table(one),
+              "agents": therapy_agents(one)[timeline.case.id]}
+    for align in ALIGNMENTS:
+        frames[f"swimmer:{align}"] = swimmer_table(one, align)
+        frames[f"spider:{align}"] = spider_table(one, align)
+    return frames
+
+
+@st.cache_data(show_spinner=False, max_entries=30)
+def cohort_chart(version: str, case_ids: tuple[str, ...], name: str, align: str, sort: str,
+                 _stamps: Stamps) -> dict:
+    """One chart of the cohort page ("swimmer", "spider", "waterfall") for the cases shown, as Streamlit draws it:
+    a rerun that changes neither the files, the cases shown nor the choice (a row selected, a filter set and
+    cleared) sends it again without building it (the swimmer of a thousand patients takes about half a second)."""
+    chart = cohort_charts.cohort_chart(cohort_frames(version, _stamps), name, list(case_ids), align, sort)
+    return views.chart_spec(chart)
