@@ -5,7 +5,8 @@
 PATH is a case file or a folder of case files. Writes ``DIR/<case-id>.pptx`` (and ``.pdf`` with ``--pdf``) per
 case, and with ``--combined`` one deck of every case (a session slide, then each case from its title slide).
 Prints one line per file written; a case file that cannot be loaded is reported with its problems and the other
-cases go on; the exit status is 1 when any case failed.
+cases go on; the exit status is 1 when any case failed. Case files are named and listed as `python -m timelines`
+names and lists them (timelines.cli.case_files).
 """
 
 from __future__ import annotations
@@ -15,30 +16,13 @@ import sys
 import time
 from pathlib import Path
 
-from timelines.catalog import case_paths
-from timelines.cli import run
+from timelines.cli import NO_CASE_FILES, case_files, missing_message, run
 from timelines.errors import CaseFileError
 from timelines.loading import load_case
 
 from . import exports
 
 SESSION_TITLE = "Tumor board session"
-
-
-def case_files(paths: list[str]) -> tuple[list[Path], list[str]]:
-    """The case files named and those in the folders named (templates and drafts left out), and the names that
-    are neither a file nor a folder."""
-    files: list[Path] = []
-    missing: list[str] = []
-    for name in paths:
-        path = Path(name)
-        if path.is_dir():
-            files.extend(case_paths(path))
-        elif path.is_file():
-            files.append(path)
-        else:
-            missing.append(name)
-    return files, missing
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -59,9 +43,9 @@ def main(argv: list[str] | None = None) -> int:
     out.mkdir(parents=True, exist_ok=True)
     files, missing = case_files(args.paths)
     for name in missing:
-        print(f"{name}: no such file or folder. Hint: give case files (*.yaml) or folders of them", file=sys.stderr)
+        print(missing_message(name), file=sys.stderr)
     if not files and not missing:
-        print("No case files found (looked for *.yaml). Hint: give case files or a folder of them", file=sys.stderr)
+        print(NO_CASE_FILES, file=sys.stderr)
         return 1
     started, failed, session = time.perf_counter(), len(missing), []
     for path in files:

@@ -30,6 +30,22 @@ def test_validate_is_clean_on_the_bundled_cases():
     assert result.stdout.strip() == f"{cases} case files: {cases} valid, 0 with errors"
 
 
+def test_validate_and_deck_name_case_files_alike(tmp_path, capsys):
+    """One family of commands: a name that is neither a file nor a folder gets the same message from validate,
+    summary and the deck command, and counts as a failure; a folder lists the cases the dashboard lists."""
+    from components import deck
+
+    missing = str(tmp_path / "nope.yaml")
+    expected = f"{missing}: no such file or folder. Hint: give case files (*.yaml) or folders of them"
+    assert main(["validate", LORLATINIB, missing]) == 1
+    out = capsys.readouterr().out
+    assert expected in out and out.strip().endswith("2 case files: 1 valid, 1 with errors")
+    assert main(["summary", missing]) == 1
+    assert expected in capsys.readouterr().err
+    assert deck.main([missing, "--out", str(tmp_path / "out")]) == 1
+    assert expected in capsys.readouterr().err
+
+
 @pytest.mark.parametrize("table, columns", [("events", EVENT_COLUMNS), ("measurements", MEASUREMENT_COLUMNS),
                                             ("markers", MARKER_COLUMNS)])
 def test_export_csv_starts_with_the_contract_columns(table, columns, capsys):

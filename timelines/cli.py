@@ -1,4 +1,7 @@
-"""Command line: python -m timelines {validate,export,summary,schema}."""
+"""Command line: python -m timelines {validate,export,summary,schema}.
+
+Slide decks and handouts have their own command in the same family (the same way of naming case files, the same
+messages and exit statuses), since they need the chart renderer: python -m components.deck PATH... --out DIR."""
 
 from __future__ import annotations
 
@@ -19,14 +22,27 @@ from .tables import event_table, marker_table, measurement_table
 TABLES = {"events": event_table, "measurements": measurement_table, "markers": marker_table}
 
 
-def case_files(paths: list[str]) -> list[Path]:
-    """The files named, and the cases inside the folders named (sorted), listed as the dashboard lists them:
-    the template, drafts and hidden files are not cases."""
+def case_files(paths: list[str]) -> tuple[list[Path], list[str]]:
+    """The files named, and the cases inside the folders named (sorted), listed as the dashboard lists them (the
+    template, drafts and hidden files are not cases); and the names that are neither a file nor a folder."""
     files: list[Path] = []
+    missing: list[str] = []
     for name in paths:
         path = Path(name)
-        files.extend(case_paths(path) if path.is_dir() else [path])
-    return files
+        if path.is_dir():
+            files.extend(case_paths(path))
+        elif path.exists() or path.is_symlink():  # a link that leads nowhere is reported by the loader
+            files.append(path)
+        else:
+            missing.append(name)
+    return files, missing
+
+
+def missing_message(name: str) -> str:
+    return f"{name}: no such file or folder. Hint: give case files (*.yaml) or folders of them"
+
+
+NO_CASE_FILES = "No case files found (looked for *.yaml). Hint: give case files or a folder of them"
 
 
 def run(command: Callable[[], int]) -> int:
@@ -67,18 +83,21 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _validate(args) -> int:
-    files = case_files(args.paths)
-    bad = 0
+    files, missing = case_files(args.paths)
+    for name in missing:
+        print(missing_message(name), file=sys.stdout)
+    bad = len(missing)
     for path in files:
         try:
             load_case(path)
         except CaseFileError as error:
             bad += 1
             print(error, file=sys.stdout)
-    if not files:
-        print("No case files found (looked for *.yaml).")
+    if not files and not missing:
+        print(NO_CASE_FILES)
         return 1
-    print(f"{len(files)} case file{'s' * (len(files) != 1)}: {len(files) - bad} valid, {bad} with errors")
+    count = len(files) + len(missing)
+    print(f"{count} case file{'s' * (count != 1)}: {count - bad} valid, {bad} with errors")
     return 1 if bad else 0
 
 
@@ -103,8 +122,10 @@ def _export(args) -> int:
 
 
 def _summary(args) -> int:
-    files = case_files([args.path])
-    results, status = [], 0
+    files, missing = case_files([args.path])
+    for name in missing:
+        print(missing_message(name), file=sys.stderr)
+    results, status = [], 1 if missing else 0
     for path in files:
         timeline = _load_or_report(str(path))
         if timeline is None:
