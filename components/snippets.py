@@ -11,6 +11,8 @@ import re
 import string
 from dataclasses import dataclass
 
+from timelines.kinds import KIND_BY_NAME
+
 KINDS = "Event kinds"
 DATES = "Date forms"
 
@@ -38,177 +40,184 @@ PLACEHOLDERS = {
 # The ids of cases/_template.yaml, used when the text being edited cannot be read.
 TEMPLATE_IDS = {"diagnosis": "lung-adeno", "therapy": "alectinib", "interval": "tamoxifen", "lesion": "lung-rul"}
 
-SNIPPETS: tuple[Snippet, ...] = (
-    # ---------------------------------------------------------------- one per event kind
-    Snippet("diagnosis", KINDS, "Diagnosis (restaging, a new finding about a primary)",
-            "A later statement (restaging, new histology) about a primary listed under diagnoses.", """\
-- kind: diagnosis
-  label: Restaged
-  date: "$diagnosis + 1 month"       # or a date: "2022-09-08"
-  primary: $diagnosis               # which diagnosis it is about
-  stage: cT2aN2M1b, stage IVA (AJCC 8th edition)
-  quote: "..."
+
+@dataclass(frozen=True)
+class Example:
+    """The hand-written part of a kind's snippet. Its key, its `kind:` line and the start of its title come from the
+    kinds registry (timelines/kinds.py); tests hold its fields to the kind's model (tests/test_editor.py)."""
+
+    more: str  # what the title adds to the kind's label: " (with lesion sizes)"
+    help: str
+    values: str  # the event's fields but `kind:`, at column 0; an `id:` line comes first
+
+
+def kind_snippet(name: str, example: Example) -> Snippet:
+    """The snippet of a kind: its example's values as one item of `events:`, with `kind:` after the id, if any."""
+    kind = KIND_BY_NAME[name]
+    lines = example.values.splitlines()
+    first = 1 if lines[0].startswith("id:") else 0
+    lines = lines[:first] + [f"kind: {kind.name}"] + lines[first:]
+    text = "".join(("  " if i else "- ") + line + "\n" for i, line in enumerate(lines))
+    return Snippet(kind.name, KINDS, kind.label + example.more, example.help, text)
+
+
+# One per event kind, in the order the editor lists them.
+KIND_EXAMPLES = {
+    "diagnosis": Example(" (restaging, a new finding about a primary)",
+                         "A later statement (restaging, new histology) about a primary listed under diagnoses.", """\
+label: Restaged
+date: "$diagnosis + 1 month"       # or a date: "2022-09-08"
+primary: $diagnosis               # which diagnosis it is about
+stage: cT2aN2M1b, stage IVA (AJCC 8th edition)
+quote: "..."
 """),
-    Snippet("symptom", KINDS, "Symptom", "A symptom: a single day (date:) or a span (start: and end:).", """\
-- kind: symptom
-  label: Cough
-  start: "~$diagnosis - 3 months"    # a span; a single day takes date: instead
-  end: "$diagnosis"
-  description: Dry cough
-  quote: "..."
+    "symptom": Example("", "A symptom: a single day (date:) or a span (start: and end:).", """\
+label: Cough
+start: "~$diagnosis - 3 months"    # a span; a single day takes date: instead
+end: "$diagnosis"
+description: Dry cough
+quote: "..."
 """),
-    Snippet("surgery", KINDS, "Surgery", "An operation on one day: procedure, site, margin.", """\
-- kind: surgery
-  label: Lobectomy
-  date: "$diagnosis + 1 month"       # or a date: "2022-09-08"
-  procedure: Right upper lobectomy with lymph node dissection
-  site: Right upper lobe
-  margin: R0
-  primary: $diagnosis               # the diagnosis it treats
-  quote: "..."
+    "surgery": Example("", "An operation on one day: procedure, site, margin.", """\
+label: Lobectomy
+date: "$diagnosis + 1 month"       # or a date: "2022-09-08"
+procedure: Right upper lobectomy with lymph node dissection
+site: Right upper lobe
+margin: R0
+primary: $diagnosis               # the diagnosis it treats
+quote: "..."
 """),
-    Snippet("biopsy", KINDS, "Biopsy", "A biopsy: method, site and result.", """\
-- kind: biopsy
-  label: CT-guided biopsy
-  date: "$diagnosis"                 # or a date: "2022-09-08"
-  method: CT-guided                 # CT-guided, EBUS-TBNA, TBLB, ultrasound-guided ...
-  site: Right upper lobe
-  result: Adenocarcinoma
-  quote: "..."
+    "biopsy": Example("", "A biopsy: method, site and result.", """\
+label: CT-guided biopsy
+date: "$diagnosis"                 # or a date: "2022-09-08"
+method: CT-guided                 # CT-guided, EBUS-TBNA, TBLB, ultrasound-guided ...
+site: Right upper lobe
+result: Adenocarcinoma
+quote: "..."
 """),
-    Snippet("molecular", KINDS, "Molecular test (NGS, FISH, IHC, PCR)", "Genes and alterations found.", """\
-- kind: molecular
-  label: Tissue NGS
-  date: "$diagnosis + 2 weeks"       # or a date: "2022-09-08"
-  method: NGS                       # NGS, FISH, IHC, PCR ...
-  specimen: Biopsy specimen
-  findings:
-    - {gene: ALK, alteration: EML4-ALK fusion, variant: "E13:A20", abundance_pct: 12.5, result: detected}
-  quote: "..."
+    "molecular": Example(" (NGS, FISH, IHC, PCR)", "Genes and alterations found.", """\
+label: Tissue NGS
+date: "$diagnosis + 2 weeks"       # or a date: "2022-09-08"
+method: NGS                       # NGS, FISH, IHC, PCR ...
+specimen: Biopsy specimen
+findings:
+  - {gene: ALK, alteration: EML4-ALK fusion, variant: "E13:A20", abundance_pct: 12.5, result: detected}
+quote: "..."
 """),
-    Snippet("chemotherapy", KINDS, "Chemotherapy", "A course of chemotherapy: regimen, agents, cycles, line.", """\
-- id: chemo
-  kind: chemotherapy
-  label: Carboplatin/pemetrexed
-  regimen: carboplatin/pemetrexed
-  agents: [carboplatin, pemetrexed]
-  cycles: 4
-  intent: first line
-  line: 1                           # line of therapy: 1 for first line
-  start: "$diagnosis + 1 month"      # or a date: "2022-09-08"
-  end: "chemo + 12 weeks"           # or duration: 12 weeks, or ongoing: true
-  quote: "..."
+    "chemotherapy": Example("", "A course of chemotherapy: regimen, agents, cycles, line.", """\
+id: chemo
+label: Carboplatin/pemetrexed
+regimen: carboplatin/pemetrexed
+agents: [carboplatin, pemetrexed]
+cycles: 4
+intent: first line
+line: 1                           # line of therapy: 1 for first line
+start: "$diagnosis + 1 month"      # or a date: "2022-09-08"
+end: "chemo + 12 weeks"           # or duration: 12 weeks, or ongoing: true
+quote: "..."
 """),
-    Snippet("targeted", KINDS, "Targeted therapy", "A targeted drug: dose, line, why it stopped.", """\
-- id: osimertinib
-  kind: targeted
-  label: Osimertinib
-  drug: osimertinib
-  dose: 80 mg daily
-  line: 1
-  start: "$diagnosis + 1 month"      # or a date: "2022-09-08"
-  ongoing: true                     # or end: "..." or duration: 10 months
-  # dose_changes:
-  #   - {date: "osimertinib + 4 months", dose: 40 mg daily, reason: ...}
-  quote: "..."
+    "targeted": Example("", "A targeted drug: dose, line, why it stopped.", """\
+id: osimertinib
+label: Osimertinib
+drug: osimertinib
+dose: 80 mg daily
+line: 1
+start: "$diagnosis + 1 month"      # or a date: "2022-09-08"
+ongoing: true                     # or end: "..." or duration: 10 months
+# dose_changes:
+#   - {date: "osimertinib + 4 months", dose: 40 mg daily, reason: ...}
+quote: "..."
 """),
-    Snippet("immunotherapy", KINDS, "Immunotherapy", "An immune checkpoint inhibitor or other immunotherapy.", """\
-- id: pembrolizumab
-  kind: immunotherapy
-  label: Pembrolizumab
-  drug: pembrolizumab
-  dose: 200 mg every 3 weeks
-  line: 2
-  start: "$diagnosis + 6 months"     # or a date: "2022-09-08"
-  duration: 6 months                # or end: "..." or ongoing: true
-  reason_stopped: progression
-  quote: "..."
+    "immunotherapy": Example("", "An immune checkpoint inhibitor or other immunotherapy.", """\
+id: pembrolizumab
+label: Pembrolizumab
+drug: pembrolizumab
+dose: 200 mg every 3 weeks
+line: 2
+start: "$diagnosis + 6 months"     # or a date: "2022-09-08"
+duration: 6 months                # or end: "..." or ongoing: true
+reason_stopped: progression
+quote: "..."
 """),
-    Snippet("endocrine", KINDS, "Endocrine therapy", "Tamoxifen, an aromatase inhibitor ... (oophorectomy is a surgery).", """\
-- kind: endocrine
-  label: Letrozole
-  drug: letrozole
-  dose: 2.5 mg daily
-  intent: adjuvant
-  start: "$diagnosis + 2 months"     # or a date: "2022-09-08"
-  duration: 5 years                 # or end: "..." or ongoing: true
-  quote: "..."
+    "endocrine": Example("", "Tamoxifen, an aromatase inhibitor ... (oophorectomy is a surgery).", """\
+label: Letrozole
+drug: letrozole
+dose: 2.5 mg daily
+intent: adjuvant
+start: "$diagnosis + 2 months"     # or a date: "2022-09-08"
+duration: 5 years                 # or end: "..." or ongoing: true
+quote: "..."
 """),
-    Snippet("radiotherapy", KINDS, "Radiotherapy", "SRS, WBRT, conventional ...: total dose in Gy and fractions.", """\
-- kind: radiotherapy
-  label: SRS to brain metastasis
-  date: "$diagnosis + 3 months"      # one day; a course takes start: and end: instead
-  technique: SRS                    # SRS, gamma knife, WBRT, conventional ...
-  site: left frontal metastasis
-  dose_gy: 24                       # total dose in Gy (2,400 cGy -> 24)
-  fractions: 1
-  quote: "..."
+    "radiotherapy": Example("", "SRS, WBRT, conventional ...: total dose in Gy and fractions.", """\
+label: SRS to brain metastasis
+date: "$diagnosis + 3 months"      # one day; a course takes start: and end: instead
+technique: SRS                    # SRS, gamma knife, WBRT, conventional ...
+site: left frontal metastasis
+dose_gy: 24                       # total dose in Gy (2,400 cGy -> 24)
+fractions: 1
+quote: "..."
 """),
-    Snippet("supportive", KINDS, "Supportive care", "Bone protection, antiemetics, transfusions ...", """\
-- kind: supportive
-  label: Zoledronic acid
-  drug: zoledronic acid
-  purpose: bone metastases
-  start: "$diagnosis + 1 month"      # a span; a single dose takes date: instead
-  ongoing: true
-  quote: "..."
+    "supportive": Example("", "Bone protection, antiemetics, transfusions ...", """\
+label: Zoledronic acid
+drug: zoledronic acid
+purpose: bone metastases
+start: "$diagnosis + 1 month"      # a span; a single dose takes date: instead
+ongoing: true
+quote: "..."
 """),
-    Snippet("imaging", KINDS, "Imaging (with lesion sizes)", "CT, MRI, PET ...: finding, trend, lesion measurements.", """\
-- kind: imaging
-  label: Chest CT
-  date: "$diagnosis + 3 months"      # or a date: "2022-09-08"
-  modality: CT                      # CT, MRI, PET, X-ray, US, bone scan
-  region: chest
-  finding: The primary tumour decreased in size
-  trend: decreased                  # decreased | increased | stable | new | resolved | mixed
-  measurements: [{lesion: $lesion, size: 1.9 x 1.4 cm}]
-  quote: "..."
+    "imaging": Example(" (with lesion sizes)", "CT, MRI, PET ...: finding, trend, lesion measurements.", """\
+label: Chest CT
+date: "$diagnosis + 3 months"      # or a date: "2022-09-08"
+modality: CT                      # CT, MRI, PET, X-ray, US, bone scan
+region: chest
+finding: The primary tumour decreased in size
+trend: decreased                  # decreased | increased | stable | new | resolved | mixed
+measurements: [{lesion: $lesion, size: 1.9 x 1.4 cm}]
+quote: "..."
 """),
-    Snippet("lab", KINDS, "Lab values", "Tumour markers and other values, with a reference range when the paper gives one.", """\
-- kind: lab
-  label: CEA
-  date: "$diagnosis"                 # or a date: "2022-09-08"
-  values:
-    - {marker: CEA, value: 12.4, unit: ng/mL, ref_low: 0, ref_high: 5}
-    - {marker: LDH, value: 310, unit: U/L, flag: high}     # no range in the paper: flag high | low | normal
-  quote: "..."
+    "lab": Example("", "Tumour markers and other values, with a reference range when the paper gives one.", """\
+label: CEA
+date: "$diagnosis"                 # or a date: "2022-09-08"
+values:
+  - {marker: CEA, value: 12.4, unit: ng/mL, ref_low: 0, ref_high: 5}
+  - {marker: LDH, value: 310, unit: U/L, flag: high}     # no range in the paper: flag high | low | normal
+quote: "..."
 """),
-    Snippet("response", KINDS, "Response (CR, PR, SD, PD)", "A response assessment to a therapy.", """\
-- kind: response
-  label: Partial response
-  date: "$diagnosis + 3 months"      # or a date: "2022-09-08"
-  category: PR                      # CR | PR | SD | PD | NE
-  scope: overall                    # overall, intracranial, extracranial ...
-  criteria: RECIST 1.1
-  therapy: $therapy                 # the therapy event's id
-  quote: "..."
+    "response": Example(" (CR, PR, SD, PD)", "A response assessment to a therapy.", """\
+label: Partial response
+date: "$diagnosis + 3 months"      # or a date: "2022-09-08"
+category: PR                      # CR | PR | SD | PD | NE
+scope: overall                    # overall, intracranial, extracranial ...
+criteria: RECIST 1.1
+therapy: $therapy                 # the therapy event's id
+quote: "..."
 """),
-    Snippet("progression", KINDS, "Progression or recurrence", "Where the disease progressed and how it was confirmed.", """\
-- kind: progression
-  label: Intracranial progression
-  date: "~$diagnosis + 1 year"       # or a date: "2022-09-08"
-  site: brain
-  confirmed_by: brain MRI
-  therapy: $therapy                 # the therapy it progressed on
-  quote: "..."
+    "progression": Example(" or recurrence", "Where the disease progressed and how it was confirmed.", """\
+label: Intracranial progression
+date: "~$diagnosis + 1 year"       # or a date: "2022-09-08"
+site: brain
+confirmed_by: brain MRI
+therapy: $therapy                 # the therapy it progressed on
+quote: "..."
 """),
-    Snippet("adverse_event", KINDS, "Adverse event", "A side effect: CTCAE term and grade, the drug it is attributed to.", """\
-- kind: adverse_event
-  label: Rash, grade 2
-  term: Rash acneiform
-  grade: 2                          # CTCAE grade 1-5, only when the paper gives it
-  attribution: $therapy             # the therapy event's id
-  action: dose held for one week
-  date: "$diagnosis + 2 months"      # one day; a span takes start: and end: instead
-  quote: "..."
+    "adverse_event": Example("", "A side effect: CTCAE term and grade, the drug it is attributed to.", """\
+label: Rash, grade 2
+term: Rash acneiform
+grade: 2                          # CTCAE grade 1-5, only when the paper gives it
+attribution: $therapy             # the therapy event's id
+action: dose held for one week
+date: "$diagnosis + 2 months"      # one day; a span takes start: and end: instead
+quote: "..."
 """),
-    Snippet("status", KINDS, "Status at last follow-up", "Alive, dead, remission, no evidence of disease, lost to follow-up.", """\
-- kind: status
-  label: Alive at last follow-up
-  date: "$diagnosis + 2 years"       # or a date: "2024-09"
-  status: alive                     # alive | dead | remission | no_evidence_of_disease | lost_to_follow_up
-  quote: "..."
+    "status": Example(" at last follow-up", "Alive, dead, remission, no evidence of disease, lost to follow-up.", """\
+label: Alive at last follow-up
+date: "$diagnosis + 2 years"       # or a date: "2024-09"
+status: alive                     # alive | dead | remission | no_evidence_of_disease | lost_to_follow_up
+quote: "..."
 """),
+}
+
+DATE_SNIPPETS: tuple[Snippet, ...] = (
     # ---------------------------------------------------------------- one per date form
     Snippet("date-day", DATES, "Day: 2022-09-08", "The paper gives the day.", """\
 - kind: imaging
@@ -313,6 +322,8 @@ SNIPPETS: tuple[Snippet, ...] = (
 """),
 )
 
+SNIPPETS: tuple[Snippet, ...] = tuple(kind_snippet(name, example) for name, example in KIND_EXAMPLES.items()) + \
+    DATE_SNIPPETS
 SNIPPETS_BY_KEY = {snippet.key: snippet for snippet in SNIPPETS}
 
 

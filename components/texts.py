@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 from timelines.clinical import months_text
+from timelines.kinds import KEY_KINDS  # the events a tumor board discusses: the board's step and the slides
 from timelines.summary import line_span_unreported
-
-# The events a tumor board discusses: the key-events step of the board and the key-events slides.
-KEY_KINDS = ("diagnosis", "surgery", "chemotherapy", "targeted", "immunotherapy", "endocrine", "radiotherapy",
-             "response", "progression", "adverse_event", "status", "molecular")
 
 
 # What a view without data is replaced by: the case page and the board leave the view out and say why.

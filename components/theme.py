@@ -28,8 +28,9 @@ CHART_TITLE_SIZE = 20
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#882255", "#332288",
            "#999933", "#44AA99", "#AA4499", "#117733", "#CC6677", "#DDAA33", "#4477AA", "#6F4E37")
 
-# One colour per event kind (and "death", drawn apart from other status events). Kinds sit in their own lanes
-# and have their own symbol, so colour is a second cue there, not the only one.
+# One colour per event kind of the registry (timelines/kinds.py), and "death", drawn apart from other status events.
+# Kinds sit in their own lanes and have their own symbol, so colour is a second cue there, not the only one.
+# Systemic therapies have neither colour nor symbol of their kind: they are bars in their drug's colour (drug_color).
 KIND_COLORS = {
     "symptom": "#AA4499",
     "diagnosis": "#332288",
@@ -37,10 +38,6 @@ KIND_COLORS = {
     "molecular": "#882255",
     "surgery": "#117733",
     "radiotherapy": "#E69F00",
-    "chemotherapy": "#999933",
-    "targeted": "#0072B2",
-    "immunotherapy": "#009E73",
-    "endocrine": "#CC6677",
     "supportive": "#777777",
     "imaging": "#4477AA",
     "lab": "#DDAA33",

@@ -21,11 +21,11 @@ def test_the_guides_complete_case_loads_and_computes_its_outcome():
 
 
 def test_the_template_is_a_valid_case_showing_every_kind():
-    from timelines.schema import EVENT_KINDS
+    from timelines.kinds import KIND_BY_NAME
 
     timeline = load_case(CASES / "_template.yaml")
     kinds = {d.kind for d in timeline.items}
-    assert kinds == set(EVENT_KINDS)
+    assert kinds == set(KIND_BY_NAME)
 
 
 def test_the_template_points_editors_at_the_schema():
@@ -62,16 +62,17 @@ def guide_section(title: str) -> str:
     return guide.split(title, 1)[1].split("\n## ", 1)[0]
 
 
-def test_the_guide_names_every_field_of_every_kind_in_its_table():
-    from timelines.schema import EVENT_MODELS, PointOrIntervalEvent
+def test_the_guide_names_every_kind_and_every_field_of_it_in_its_table():
+    from timelines.kinds import KINDS
+    from timelines.schema import PointOrIntervalEvent
 
     rows = {m.group(1): m.group(2) for m in re.finditer(r"^\| `(\w+)` \| [^|]+ \| (.*) \|$",
                                                         guide_section("## Events"), re.M)}
+    assert set(rows) == {k.name for k in KINDS}, "the guide's table lists exactly the registry's kinds"
     shared = set(PointOrIntervalEvent.model_fields) | {"kind"}
-    for model in EVENT_MODELS:
-        kind = model.model_fields["kind"].annotation.__args__[0]
-        missing = [name for name in model.model_fields if name not in shared and f"`{name}`" not in rows[kind]]
-        assert not missing, f"the guide's row for {kind} does not name {missing}"
+    for kind in KINDS:
+        missing = [name for name in kind.model.model_fields if name not in shared and f"`{name}`" not in rows[kind.name]]
+        assert not missing, f"the guide's row for {kind.name} does not name {missing}"
 
 
 def test_the_guide_shows_every_field_of_the_patient_and_of_a_reported_figure():

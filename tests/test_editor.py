@@ -11,8 +11,9 @@ import yaml
 from streamlit.testing.v1 import AppTest
 
 from components import editor
-from components.snippets import DATES, KINDS, SNIPPETS, TEMPLATE_IDS, fill
+from components.snippets import DATES, KIND_EXAMPLES, KINDS, SNIPPETS, TEMPLATE_IDS, Example, fill, kind_snippet
 from timelines import catalog, load_text, storage
+from timelines.kinds import KIND_BY_NAME
 from timelines.schema import EVENT_KINDS
 
 from conftest import CASE_FILES, CASES, ROOT
@@ -395,11 +396,27 @@ def template_with(event: str) -> str:
 
 def test_there_is_a_snippet_for_every_event_kind_and_every_date_form():
     kinds = {s.key for s in SNIPPETS if s.group == KINDS}
-    assert kinds == set(EVENT_KINDS)
+    assert kinds == set(EVENT_KINDS) == set(KIND_BY_NAME)
     dates = {s.key for s in SNIPPETS if s.group == DATES}
     assert {"date-day", "date-month", "date-year", "date-approximate", "date-relative", "date-relative-before",
             "date-relative-end", "date-approximate-relative", "date-after", "date-before", "date-between",
             "date-origin", "ending-end", "ending-duration", "ending-ongoing"} == dates
+
+
+@pytest.mark.parametrize("name, example", KIND_EXAMPLES.items(), ids=list(KIND_EXAMPLES))
+def test_a_kinds_example_writes_only_fields_of_its_model_and_every_required_one(name, example):
+    model = KIND_BY_NAME[name].model
+    written = set(yaml.safe_load(example.values))
+    fields = {field.alias or n for n, field in model.model_fields.items()}
+    required = {field.alias or n for n, field in model.model_fields.items() if field.is_required()} - {"kind"}
+    assert written <= fields and required <= written
+
+
+def test_a_kinds_snippet_has_its_kind_after_its_id_and_the_title_begins_with_the_kinds_label():
+    chemo = kind_snippet("chemotherapy", Example(" (a course)", "", "id: chemo\nregimen: EP\n"))
+    assert chemo.text == "- id: chemo\n  kind: chemotherapy\n  regimen: EP\n"
+    assert (chemo.key, chemo.group, chemo.title) == ("chemotherapy", KINDS, "Chemotherapy (a course)")
+    assert kind_snippet("status", Example("", "", "status: alive\n")).text == "- kind: status\n  status: alive\n"
 
 
 @pytest.mark.parametrize("snippet", SNIPPETS, ids=lambda s: s.key)

@@ -15,6 +15,7 @@ from pydantic import ValidationError
 from .dates import DateProblem, duration_months
 from .errors import CaseFileError, Problem, did_you_mean
 from .files import MAX_FILE_BYTES, read_inside, shown_path
+from .kinds import KIND_SYNONYMS
 from .schema import KIND_MODELS, Case
 from .timeline import Timeline, resolve
 from . import validation
@@ -573,21 +574,6 @@ def _yaml11_number(text: str) -> tuple[str, str] | None:
 def _yaml11_value(text: str) -> str:
     value = yaml.load(text, Loader=_BaseLoader)  # noqa: S506 -- the safe loader, on one short number
     return f"{value:g}" if isinstance(value, float) else str(value)
-
-
-# Words authors write for a kind, from the papers' vocabulary, that spelling alone does not lead to.
-KIND_SYNONYMS = {
-    "operation": "'surgery'", "resection": "'surgery'", "lobectomy": "'surgery'", "mastectomy": "'surgery'",
-    "radiation": "'radiotherapy'", "rt": "'radiotherapy'", "sbrt": "'radiotherapy'", "srs": "'radiotherapy'",
-    "chemo": "'chemotherapy'", "tki": "'targeted'", "targeted_therapy": "'targeted'", "hormone": "'endocrine'",
-    "hormonal": "'endocrine'", "hormone_therapy": "'endocrine'", "ici": "'immunotherapy'",
-    "scan": "'imaging'", "ct": "'imaging'", "mri": "'imaging'", "pet": "'imaging'", "pet_ct": "'imaging'",
-    "blood_test": "'lab'", "labs": "'lab'", "laboratory": "'lab'", "marker": "'lab'", "tumor_marker": "'lab'",
-    "recurrence": "'progression'", "relapse": "'progression'", "pd": "'progression'", "death": "'status' (with status: dead)",
-    "died": "'status' (with status: dead)", "follow_up": "'status'", "toxicity": "'adverse_event'", "side_effect": "'adverse_event'",
-    "ae": "'adverse_event'", "complication": "'adverse_event'", "ngs": "'molecular'", "sequencing": "'molecular'",
-    "genetic_test": "'molecular'", "pathology": "'biopsy'", "histology": "'biopsy'", "presentation": "'symptom'",
-}
 
 
 def _scalar_hint(node) -> str:

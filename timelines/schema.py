@@ -497,7 +497,15 @@ EVENT_MODELS = (DiagnosisEvent, Symptom, Surgery, Biopsy, Molecular, Chemotherap
                 Endocrine, Radiotherapy, Supportive, Imaging, Lab, Response, Progression, AdverseEvent, Status)
 KIND_MODELS = {m.model_fields["kind"].annotation.__args__[0]: m for m in EVENT_MODELS}
 EVENT_KINDS = tuple(KIND_MODELS)
-THERAPY_KINDS = ("chemotherapy", "targeted", "immunotherapy", "endocrine")
+
+
+def __getattr__(name: str):
+    """``THERAPY_KINDS``, still importable from here: derived from the kinds registry, which imports these models."""
+    if name == "THERAPY_KINDS":
+        from .kinds import THERAPY_KINDS
+        return THERAPY_KINDS
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 Event = Annotated[Union[EVENT_MODELS], Field(discriminator="kind")]  # type: ignore[valid-type]
 

@@ -6,6 +6,7 @@ import pandas as pd
 from pydantic import BaseModel
 
 from .dates import parse_date
+from .kinds import CATEGORY_OF_KIND, LANE_ORDER, SPECIMEN_KINDS, SYSTEMIC, kind_named
 from .measures import parse_size
 from .schema import Diagnosis, field_value
 from .timeline import Dated, Timeline
@@ -26,23 +27,8 @@ MARKER_COLUMNS = ("case_id", "event_id", "marker", "value", "unit", "ref_low", "
 MARKER_EXTRA_COLUMNS = ("flag", "finding", "source", "group", "day_start_earliest", "day_start_latest", "start_earliest",
                         "start_latest", "day_start_reach_earliest", "day_start_reach_latest")
 
-# Lane groups of the swimlane, top to bottom; kinds not listed are appended in first-seen order.
-CATEGORIES = (
-    ("Symptoms", ("symptom",)),
-    ("Diagnosis & pathology", ("diagnosis", "biopsy", "molecular")),
-    ("Surgery", ("surgery",)),
-    ("Radiotherapy", ("radiotherapy",)),
-    ("Systemic therapy", ("chemotherapy", "targeted", "immunotherapy", "endocrine")),
-    ("Supportive care", ("supportive",)),
-    ("Imaging", ("imaging",)),
-    ("Labs", ("lab",)),
-    ("Response & progression", ("response", "progression")),
-    ("Adverse events", ("adverse_event",)),
-    ("Status", ("status",)),
-)
-CATEGORY_OF_KIND = {kind: name for name, kinds in CATEGORIES for kind in kinds}
-LANE_ORDER = tuple(name for name, _ in CATEGORIES)
-SYSTEMIC = "Systemic therapy"
+# Lane groups of the swimlane, top to bottom, are the categories of the kinds registry (timelines/kinds.py:
+# LANE_ORDER, CATEGORY_OF_KIND, SYSTEMIC); kinds it does not list are appended in first-seen order.
 _COMMON = {"id", "kind", "label", "quote", "note", "date", "start", "end", "duration", "ongoing", "line", "dose",
            "certainty", "settled_by", "specimen_of",  # said with what they link to (_links)
            "short",  # a display name, in its own column
@@ -133,7 +119,7 @@ def _links(timeline: Timeline, dated: Dated) -> str:
     specimen = field_value(event, "specimen_of")
     if specimen and (source := timeline.by_id(specimen)) is not None:
         parts.append(f"tested on the specimen of: {_named(timeline, source)}")
-    if dated.kind in ("biopsy", "surgery") and event.id:
+    if dated.kind in SPECIMEN_KINDS and event.id:
         tests = [d for d in timeline.of_kind("molecular") if d.event.specimen_of == event.id]
         parts += [f"specimen tested: {_named(timeline, d)}" for d in tests]
     settled = field_value(event, "settled_by")
@@ -154,15 +140,9 @@ def event_key_id(dated: Dated) -> str:
 
 
 def agent_name(event, kind: str) -> str:
-    if kind == "chemotherapy":
-        return event.regimen or " + ".join(event.agents) or "Chemotherapy"
-    if kind in ("targeted", "immunotherapy", "supportive"):
-        return (event.drug or "").strip()
-    if kind == "endocrine":
-        return (event.drug or "").strip() or "Endocrine therapy"
-    if kind == "radiotherapy":
-        return event.technique or ""
-    return ""
+    """The drug, regimen or technique an event names (its lane when systemic), as the kinds registry reads it."""
+    known = kind_named(kind)
+    return known.agent_of(event) if known else ""
 
 
 def event_label(event, kind: str) -> str:

@@ -7,7 +7,8 @@ from typing import Iterator
 from .dates import shift
 from .errors import did_you_mean
 from .measures import parse_size
-from .schema import THERAPY_KINDS, Case, field_value
+from .kinds import SPECIMEN_KINDS, THERAPY_KINDS, TREATMENT_KINDS
+from .schema import Case, field_value
 from .timeline import Timeline
 
 Found = tuple[tuple, str, str]  # field path, message, hint
@@ -63,12 +64,12 @@ def _references(case: Case) -> Iterator[Found]:
 
     yield from ref(("patient", "age_at"), case.patient.age_at, None, "event or diagnosis")
     yield from ref(("origin",), case.origin, None, "event or diagnosis")
-    therapies = THERAPY_KINDS + ("radiotherapy", "surgery", "supportive")
     for i, event in enumerate(case.events):
         where = ("events", i)
-        yield from ref(where + ("therapy",), field_value(event, "therapy"), therapies, "therapy")
-        yield from ref(where + ("attribution",), field_value(event, "attribution"), therapies, "therapy")
-        yield from ref(where + ("specimen_of",), field_value(event, "specimen_of"), ("biopsy", "surgery"),
+        yield from ref(where + ("therapy",), field_value(event, "therapy"), TREATMENT_KINDS, "therapy")
+        yield from ref(where + ("attribution",), field_value(event, "attribution"), TREATMENT_KINDS,
+                       "therapy")
+        yield from ref(where + ("specimen_of",), field_value(event, "specimen_of"), SPECIMEN_KINDS,
                        "biopsy or surgery")
         yield from ref(where + ("settled_by",), event.settled_by, None, "event or diagnosis")
         if event.settled_by and event.certainty not in ("confirmed", "refuted"):

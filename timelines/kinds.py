@@ -1,0 +1,129 @@
+"""The event kinds: one row per kind (its model, lane, role in the clinic, words), from which every list is derived."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pydantic import BaseModel
+
+from .schema import (AdverseEvent, Biopsy, Chemotherapy, DiagnosisEvent, Endocrine, Imaging, Immunotherapy, Lab,
+                     Molecular, Progression, Radiotherapy, Response, Status, Supportive, Surgery, Symptom, Targeted,
+                     field_value)
+
+SYSTEMIC = "Systemic therapy"  # the category drawn one lane per drug, coloured by drug
+
+
+def _said(*words: str, add: str = "") -> tuple[tuple[str, str], ...]:
+    return tuple((word, add) for word in words)
+
+
+@dataclass(frozen=True)
+class Kind:
+    """What the product knows about one event kind besides its model's fields.
+
+    Attributes
+    ----------
+    name : the word written after ``kind:``.
+    model : the pydantic model of the discriminated union (``timelines.schema.Event``).
+    category : the lane group of the swimlane and the ``category`` column of the event table.
+    label : the kind in words ('Targeted therapy'): the title of its snippet, the name of an unnamed agent.
+    agent_fields : the fields naming the drug, regimen or technique, first given wins (a list is joined by ' + ').
+    agent_or_label : an event naming no agent is called by its label (its lane says 'Chemotherapy').
+    is_treatment : a response's ``therapy:`` or an adverse event's ``attribution:`` may name it.
+    is_continuous : taken until stopped rather than in a set of cycles (tied to the responses it had).
+    is_key_event : shown among the key events of the tumor board and the exports.
+    gives_specimen : a molecular test's ``specimen_of:`` may name it.
+    synonyms : words authors write for this kind, from the papers' vocabulary, that spelling alone does not lead
+        to (the did-you-mean of an unknown kind), each with what else to write.
+    """
+
+    name: str
+    model: type[BaseModel]
+    category: str
+    label: str
+    agent_fields: tuple[str, ...] = ()
+    agent_or_label: bool = False
+    is_treatment: bool = False
+    is_continuous: bool = False
+    is_key_event: bool = False
+    gives_specimen: bool = False
+    synonyms: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def is_systemic(self) -> bool:
+        """A line of systemic therapy: its own lane per drug, counted in lines of therapy and PFS."""
+        return self.category == SYSTEMIC
+
+    def agent_of(self, event) -> str:
+        """The drug, regimen or technique the event names, or ''."""
+        for name in self.agent_fields:
+            value = field_value(event, name)
+            text = " + ".join(value) if isinstance(value, list) else (value or "").strip()
+            if text:
+                return text
+        return self.label if self.agent_or_label else ""
+
+
+# In lane order, top to bottom of the swimlane; kinds of one category follow each other. A new kind takes its model
+# (schema.py, in EVENT_MODELS), a row here, a colour and a shape (components/theme.py, unless systemic), an example
+# (components/snippets.py), a row in the guide (cases/README.md) and an event in cases/_template.yaml; the tests
+# (tests/test_kinds.py, test_docs.py, test_editor.py) name whatever is missing.
+KINDS: tuple[Kind, ...] = (
+    Kind("symptom", Symptom, "Symptoms", "Symptom", synonyms=_said("presentation")),
+    Kind("diagnosis", DiagnosisEvent, "Diagnosis & pathology", "Diagnosis", is_key_event=True),
+    Kind("biopsy", Biopsy, "Diagnosis & pathology", "Biopsy", gives_specimen=True,
+         synonyms=_said("pathology", "histology")),
+    Kind("molecular", Molecular, "Diagnosis & pathology", "Molecular test", is_key_event=True,
+         synonyms=_said("ngs", "sequencing", "genetic_test")),
+    Kind("surgery", Surgery, "Surgery", "Surgery", is_treatment=True, is_key_event=True, gives_specimen=True,
+         synonyms=_said("operation", "resection", "lobectomy", "mastectomy")),
+    Kind("radiotherapy", Radiotherapy, "Radiotherapy", "Radiotherapy", agent_fields=("technique",),
+         is_treatment=True, is_key_event=True, synonyms=_said("radiation", "rt", "sbrt", "srs")),
+    Kind("chemotherapy", Chemotherapy, SYSTEMIC, "Chemotherapy", agent_fields=("regimen", "agents"),
+         agent_or_label=True, is_treatment=True, is_key_event=True, synonyms=_said("chemo")),
+    Kind("targeted", Targeted, SYSTEMIC, "Targeted therapy", agent_fields=("drug",), is_treatment=True,
+         is_continuous=True, is_key_event=True, synonyms=_said("tki", "targeted_therapy")),
+    Kind("immunotherapy", Immunotherapy, SYSTEMIC, "Immunotherapy", agent_fields=("drug",), is_treatment=True,
+         is_continuous=True, is_key_event=True, synonyms=_said("ici")),
+    Kind("endocrine", Endocrine, SYSTEMIC, "Endocrine therapy", agent_fields=("drug",), agent_or_label=True,
+         is_treatment=True, is_continuous=True, is_key_event=True,
+         synonyms=_said("hormone", "hormonal", "hormone_therapy")),
+    Kind("supportive", Supportive, "Supportive care", "Supportive care", agent_fields=("drug",), is_treatment=True),
+    Kind("imaging", Imaging, "Imaging", "Imaging", synonyms=_said("scan", "ct", "mri", "pet", "pet_ct")),
+    Kind("lab", Lab, "Labs", "Lab values",
+         synonyms=_said("blood_test", "labs", "laboratory", "marker", "tumor_marker")),
+    Kind("response", Response, "Response & progression", "Response", is_key_event=True),
+    Kind("progression", Progression, "Response & progression", "Progression", is_key_event=True,
+         synonyms=_said("recurrence", "relapse", "pd")),
+    Kind("adverse_event", AdverseEvent, "Adverse events", "Adverse event", is_key_event=True,
+         synonyms=_said("toxicity", "side_effect", "ae", "complication")),
+    Kind("status", Status, "Status", "Status", is_key_event=True,
+         synonyms=_said("follow_up") + _said("death", "died", add="status: dead")),
+)
+KIND_BY_NAME = {kind.name: kind for kind in KINDS}
+
+
+def kind_named(name: str) -> Kind | None:
+    """The registry's row of a kind, or None for a word that names no kind."""
+    return KIND_BY_NAME.get(name)
+
+
+def kind_names(**facts: bool) -> tuple[str, ...]:
+    """The kinds, in lane order, whose facts are as given: ``kind_names(is_treatment=True)``."""
+    return tuple(k.name for k in KINDS if all(getattr(k, fact) == value for fact, value in facts.items()))
+
+
+# Lanes and categories (timelines.tables): each category once, in the order of its first kind.
+CATEGORIES = tuple((category, tuple(k.name for k in KINDS if k.category == category))
+                   for category in dict.fromkeys(k.category for k in KINDS))
+CATEGORY_OF_KIND = {k.name: k.category for k in KINDS}
+LANE_ORDER = tuple(category for category, _ in CATEGORIES)
+
+THERAPY_KINDS = kind_names(is_systemic=True)  # lines of systemic therapy
+TREATMENT_KINDS = kind_names(is_treatment=True)
+CONTINUOUS_KINDS = kind_names(is_continuous=True)
+KEY_KINDS = kind_names(is_key_event=True)
+SPECIMEN_KINDS = kind_names(gives_specimen=True)
+
+# The did-you-mean of an unknown kind: word -> what to write instead ("'status' (with status: dead)").
+KIND_SYNONYMS = {word: f"'{k.name}'" + (f" (with {add})" if add else "") for k in KINDS for word, add in k.synonyms}
