@@ -14,6 +14,7 @@ from functools import partial
 import altair as alt
 import pandas as pd
 
+from timelines.dates import DAYS_PER_MONTH
 from timelines.measures import PD_MIN_MM, PD_THRESHOLD, PR_THRESHOLD
 from timelines.tables import SYSTEMIC, lane_order
 from timelines.when import is_calendar_text, read as when_read, say_days
@@ -22,7 +23,6 @@ from . import theme
 
 AXES = ("calendar", "relative")
 UNITS = ("months", "days")
-DAYS_PER_MONTH = 30.4375  # 365.25 / 12: a calendar month on average
 
 AXIS_TITLE_LIMIT = 640  # px: longer x-axis titles end in an ellipsis
 DEFAULT_WIDTH = 900  # plot width in px: with lane labels and padding a chart fits a 1280 px wide slide

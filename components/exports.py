@@ -38,7 +38,6 @@ from . import charts, theme
 
 EXPORT_WIDTH = 1200  # plot width of the chart files (PNG, SVG); the image adds lane labels and legends
 PNG_SCALE = 2  # pixels per CSS pixel: sharp on a projector and in print
-DAYS_PER_MONTH = charts.DAYS_PER_MONTH
 CHART_NAMES = ("timeline", "lesions", "markers")
 CHART_TITLES = {"timeline": "Timeline", "lesions": "Lesions and imaging", "markers": "Tumor markers and labs"}
 MISSING = {"lesions": "No lesion slide: this case reports no lesion measurement and no imaging.",
