@@ -7,7 +7,7 @@ import re
 import pytest
 
 from poison import HTML, LINK, MARKDOWN, SCRIPT, corpus_texts
-from timelines.text import MARKDOWN_CHARS, WORD_JOINER, escape_markdown, shorten, wrap
+from timelines.text import MARKDOWN_CHARS, WORD_JOINER, escape_markdown, shorten, signed_percent, wrap
 
 # CommonMark: a backslash before any ASCII punctuation character shows that character as itself.
 _ESCAPED = re.compile(r"\\([!-/:-@\[-`{-~])")
@@ -90,3 +90,8 @@ def test_shorten_cuts_after_a_whole_word_within_the_limit_and_ends_in_an_ellipsi
 ])
 def test_wrap_breaks_between_words_and_shortens_the_last_line_allowed(text, width, max_lines, expected):
     assert wrap(text, width, max_lines) == expected
+
+
+@pytest.mark.parametrize("value, expected", [(-30, "−30 %"), (20.0, "+20 %"), (0, "+0 %"), (-12.6, "−13 %")])
+def test_a_signed_percent_has_a_true_minus_sign(value, expected):
+    assert signed_percent(value) == expected

@@ -30,6 +30,11 @@ def escape_markdown(text: object) -> str:
     return _MARKDOWN.sub(r"\\\1", _REWRITTEN.sub(WORD_JOINER, str(text)))
 
 
+def signed_percent(value: float) -> str:
+    """A change in whole percent with its sign, a true minus as in print: '−30 %', '+20 %', '+0 %'."""
+    return f"{value:+.0f} %".replace("-", "\u2212")
+
+
 def shorten(text: object, limit: int) -> str:
     """Text of at most ``limit`` characters: whitespace collapsed, cut after a whole word and its trailing
     punctuation dropped, ending in '…'; a first word longer than the limit is cut inside it.
