@@ -17,7 +17,7 @@ import pandas as pd
 from timelines.dates import DAYS_PER_MONTH
 from timelines.measures import PD_MIN_MM, PD_THRESHOLD, PR_THRESHOLD, pd_threshold, pr_threshold
 from timelines.tables import SYSTEMIC, lane_order
-from timelines.text import signed_percent
+from timelines.text import signed_percent, wrap
 from timelines.when import is_calendar_text, read as when_read, say_days
 
 from . import theme
@@ -437,26 +437,10 @@ def _lane_axis(lanes: list[str], centres: list[float]) -> alt.Axis:
     label given as an array as lines)."""
     expr = "''"
     for lane, centre in reversed(list(zip(lanes, centres))):
-        lines = _wrap(lane)
+        lines = wrap(lane, LABEL_CHARS, max_lines=2)  # past the second line shortened: the tooltip has it all
         expr = f"datum.value === {centre:g} ? {json.dumps(lines if len(lines) > 1 else lane)} : {expr}"
     return alt.Axis(title=None, values=centres, labelExpr=expr, labelLimit=260, labelFontSize=theme.LABEL_SIZE,
                     domain=False, ticks=False, grid=False, labelPadding=10, labelLineHeight=17)
-
-
-def _wrap(text: str, width: int = LABEL_CHARS, lines: int = 2) -> list[str]:
-    """Word-wrap a lane label; past the last line it is shortened with an ellipsis (the tooltip has it all)."""
-    out, current = [], ""
-    for word in str(text).split():
-        if current and len(current) + 1 + len(word) > width:
-            out.append(current)
-            current = word
-        else:
-            current = f"{current} {word}".strip()
-    out.append(current)
-    if len(out) > lines:
-        out = out[:lines]
-        out[-1] = out[-1][: width - 1].rstrip() + "…"
-    return out
 
 
 def _timeline_frame(events: pd.DataFrame, tax: TimeAxis) -> pd.DataFrame:

@@ -8,11 +8,12 @@ from functools import partial
 import pandas as pd
 import streamlit as st
 
-from components import texts
-from components.texts import MISSING_VIEWS, key_outcomes, line_text, patient_text, shorten
+from components.texts import MISSING_VIEWS
 from timelines.catalog import Entry
 from timelines.deidentify import scrub_text
-from timelines.text import escape_markdown
+from timelines.summary import SCREEN_VERDICTS, key_outcomes, line_text, paper_figure, patient_text
+from timelines.summary import outcome_text as _outcome_text
+from timelines.text import escape_markdown, shorten
 from timelines.when import is_calendar_text, say_months
 
 # The event table as a clinician reads it: when (in words, as precisely as known) and what first, wide enough;
@@ -141,7 +142,7 @@ def diagnosis_when(diagnosis: dict, day_zero: int = 0) -> str:
 
 def outcome_text(outcome: dict) -> str:
     """'PFS on first-line lorlatinib: 24–26+ months · paper 25+ ✓'."""
-    return texts.outcome_text(outcome, texts.SCREEN_VERDICTS)
+    return _outcome_text(outcome, SCREEN_VERDICTS)
 
 
 def outcomes_frame(summary: dict) -> pd.DataFrame:
@@ -150,7 +151,7 @@ def outcomes_frame(summary: dict) -> pd.DataFrame:
     for o in summary["outcomes"]:
         agree = {True: "✓ consistent", False: "✗ differs", None: ""}[o["consistent"]]
         rows.append({"Outcome": o["label"], "From the dates": o["text"],
-                     "Paper (months)": texts.paper_figure(o), "": agree})
+                     "Paper (months)": paper_figure(o), "": agree})
     return pd.DataFrame(rows, columns=["Outcome", "From the dates", "Paper (months)", ""])
 
 
