@@ -6,7 +6,8 @@ import pandas as pd
 import streamlit as st
 
 from components import charts, views
-from components.texts import KEY_KINDS, MISSING_VIEWS, has_data, key_outcomes
+from components.texts import KEY_KINDS, MISSING_VIEWS, has_data
+from timelines.summary import key_outcomes
 from timelines.text import escape_markdown, shorten
 from timelines.when import is_calendar_text, say_months
 
