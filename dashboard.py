@@ -17,6 +17,7 @@ from timelines.deidentify import neutral_file_stem, scrub_text
 from timelines.files import Stamp, stamp as file_stamp
 from timelines.presentation import View
 from timelines.tables import day_zero_choices
+from timelines.text import escape_markdown
 
 DEFAULT_CASES = Path(__file__).resolve().parent / "cases"
 
@@ -100,14 +101,14 @@ def main() -> None:
         return
     stamps = {str(p): s for p in case_paths(folder) if (s := file_stamp(p)) is not None}  # a vanished file is gone
     if not stamps and (problem := folder_problem(folder)):
-        st.sidebar.error(views.escape(problem) + ". Check the cases_dir setting.")
+        st.sidebar.error(escape_markdown(problem) + ". Check the cases_dir setting.")
     entries = [cache.entry(path, stamp) for path, stamp in stamps.items()]
     if page == "cohort":
         cohort_page(stamps)
         return
     requested = st.query_params.get("case")
     if requested and requested not in [e.case_id for e in entries]:
-        st.warning(f"There is no case with the id “{views.escape(requested)}”. Choose one from the list.")
+        st.warning(f"There is no case with the id “{escape_markdown(requested)}”. Choose one from the list.")
         requested = None
     # The switch comes first: with it on, the case list itself is de-identified.
     deidentified = views.deidentify_switch(st.query_params.get("deid"))
@@ -117,7 +118,7 @@ def main() -> None:
         return
     st.query_params["case"] = entry.case_id
     if not entry.ok:
-        st.header(views.escape(scrub_text(entry.path.name) if deidentified else entry.path.name), anchor=False)
+        st.header(escape_markdown(scrub_text(entry.path.name) if deidentified else entry.path.name), anchor=False)
         views.problems_view(entry)
         return
     if page == "board":

@@ -6,7 +6,9 @@ import pandas as pd
 import streamlit as st
 
 from components import charts, views
-from components.texts import KEY_KINDS, MISSING_VIEWS, has_data, key_outcomes, shorten
+from components.texts import KEY_KINDS, MISSING_VIEWS, has_data
+from timelines.summary import key_outcomes
+from timelines.text import escape_markdown, shorten
 from timelines.when import is_calendar_text, say_months
 
 STEPS = ("summary", "timeline", "lesions", "markers", "events")
@@ -45,7 +47,7 @@ def board_page(data: dict, case_id: str, step: str, axis: dict) -> str:
     step = current_step(step, steps)
     at = steps.index(step)
     top = st.columns([6, 1, 1, 1], vertical_alignment="center")
-    top[0].markdown(f"**{views.escape(data['summary']['title'])}** · {at + 1}/{len(steps)} · {STEP_TITLES[step]}")
+    top[0].markdown(f"**{escape_markdown(data['summary']['title'])}** · {at + 1}/{len(steps)} · {STEP_TITLES[step]}")
     back = top[1].button("◀ Back", key="board_back", shortcut="Left", disabled=at == 0, width="stretch")
     forward = top[2].button("Next ▶", key="board_next", shortcut="Right", disabled=at == len(steps) - 1,
                             width="stretch", type="primary")
@@ -71,7 +73,7 @@ def _summary(data: dict, axis: dict) -> None:
     reported = key_outcomes(summary)
     if reported:
         st.markdown("**Outcomes** (from the dates · the paper)  \n" +
-                    "  \n".join(views.escape(views.outcome_text(o)) for o in reported))
+                    "  \n".join(escape_markdown(views.outcome_text(o)) for o in reported))
     missing = [MISSING_VIEWS[name] for name in STEPS if name in MISSING_VIEWS and name not in case_steps(data)]
     if missing:
         st.caption(" ".join(missing) + " Those steps are left out.")

@@ -14,15 +14,16 @@ from functools import partial
 import altair as alt
 import pandas as pd
 
-from timelines.measures import PD_MIN_MM, PD_THRESHOLD, PR_THRESHOLD
+from timelines.dates import DAYS_PER_MONTH
+from timelines.measures import PD_MIN_MM, PD_THRESHOLD, PR_THRESHOLD, pd_threshold, pr_threshold
 from timelines.tables import SYSTEMIC, lane_order
+from timelines.text import signed_percent, wrap
 from timelines.when import is_calendar_text, read as when_read, say_days
 
 from . import theme
 
 AXES = ("calendar", "relative")
 UNITS = ("months", "days")
-DAYS_PER_MONTH = 30.4375  # 365.25 / 12: a calendar month on average
 
 AXIS_TITLE_LIMIT = 640  # px: longer x-axis titles end in an ellipsis
 DEFAULT_WIDTH = 900  # plot width in px: with lane labels and padding a chart fits a 1280 px wide slide
@@ -37,10 +38,6 @@ STUB_OPACITIES = (0.55, 0.3, 0.12)
 CLUSTER_FRACTION = 0.012  # marks closer than this share of the axis are stacked rather than overdrawn
 SPAN_OPACITY = 0.28
 SHADE_COLOR = "#f2f2f2"
-
-PR_FACTOR = 1 + PR_THRESHOLD / 100  # 0.7: partial response is a 30 % decrease from baseline
-PD_FACTOR = 1 + PD_THRESHOLD / 100  # 1.2: progression is a 20 % increase over the nadir ...
-# ... and at least PD_MIN_MM (5 mm) in absolute terms (RECIST 1.1, section 4.3.1).
 
 TREND_COLORS = {"decreased": "#0072B2", "resolved": "#0072B2", "stable": "#555555", "mixed": "#CC79A7",
                 "increased": "#D55E00", "new": "#D55E00", "not stated": "#777777"}
@@ -440,26 +437,10 @@ def _lane_axis(lanes: list[str], centres: list[float]) -> alt.Axis:
     label given as an array as lines)."""
     expr = "''"
     for lane, centre in reversed(list(zip(lanes, centres))):
-        lines = _wrap(lane)
+        lines = wrap(lane, LABEL_CHARS, max_lines=2)  # past the second line shortened: the tooltip has it all
         expr = f"datum.value === {centre:g} ? {json.dumps(lines if len(lines) > 1 else lane)} : {expr}"
     return alt.Axis(title=None, values=centres, labelExpr=expr, labelLimit=260, labelFontSize=theme.LABEL_SIZE,
                     domain=False, ticks=False, grid=False, labelPadding=10, labelLineHeight=17)
-
-
-def _wrap(text: str, width: int = LABEL_CHARS, lines: int = 2) -> list[str]:
-    """Word-wrap a lane label; past the last line it is shortened with an ellipsis (the tooltip has it all)."""
-    out, current = [], ""
-    for word in str(text).split():
-        if current and len(current) + 1 + len(word) > width:
-            out.append(current)
-            current = word
-        else:
-            current = f"{current} {word}".strip()
-    out.append(current)
-    if len(out) > lines:
-        out = out[:lines]
-        out[-1] = out[-1][: width - 1].rstrip() + "…"
-    return out
 
 
 def _timeline_frame(events: pd.DataFrame, tax: TimeAxis) -> pd.DataFrame:
@@ -1010,11 +991,6 @@ ASSESSMENT_COLUMNS = ("day", "event_id", "sum_mm", "baseline_mm", "nadir_mm", "c
                       "nadir_after_mm", "next_pd_threshold_mm")
 
 
-def pd_threshold(nadir_mm: float) -> float:
-    """The smallest sum that is progression over this nadir: +20 % and at least +5 mm (RECIST 1.1)."""
-    return max(PD_FACTOR * nadir_mm, nadir_mm + PD_MIN_MM)
-
-
 def assessment_frame(assessments) -> pd.DataFrame:
     """RECIST 1.1 assessments (``timelines.clinical.recist``) as a table, with the reference lines of each scan.
 
@@ -1030,7 +1006,7 @@ def assessment_frame(assessments) -> pd.DataFrame:
     frame = pd.DataFrame(rows, columns=list(ASSESSMENT_COLUMNS[:9]))
     if frame.empty:
         return pd.DataFrame(columns=list(ASSESSMENT_COLUMNS))
-    frame["pr_threshold_mm"] = frame["baseline_mm"].astype(float) * PR_FACTOR
+    frame["pr_threshold_mm"] = frame["baseline_mm"].astype(float).map(pr_threshold)
     frame["pd_threshold_mm"] = frame["nadir_mm"].astype(float).map(pd_threshold)
     sums = pd.to_numeric(frame["sum_mm"], errors="coerce")
     frame["nadir_after_mm"] = pd.concat([frame["nadir_mm"].astype(float), sums], axis=1).min(axis=1)
@@ -1286,7 +1262,8 @@ def _sum_panel(assessments: pd.DataFrame, measurements: pd.DataFrame, bands, pan
         layers.append(alt.Chart(unmeasured[["x", "tag", "reason"]]).mark_text(
             y=12, fontSize=14, fontWeight="bold", color=CATEGORY_COLORS["NE"]).encode(
             x=panels.x("x"), text="tag:N", tooltip=alt.Tooltip("reason:N", title="Why")))
-    notes = ["Dashed: PR at −30 % from baseline, until the first response; PD at +20 % and ≥ +5 mm over the nadir",
+    notes = [f"Dashed: PR at {signed_percent(PR_THRESHOLD)} from baseline, until the first response; PD at "
+             f"{signed_percent(PD_THRESHOLD)} and ≥ +{PD_MIN_MM:g} mm over the nadir",
              _single_target_note(measurements)]
     return alt.layer(*layers).properties(width=width, height=190, title=_panel_title(
         "Sum of target lesion diameters (mm), RECIST 1.1", [n for n in notes if n]))

@@ -12,6 +12,7 @@ import pandas as pd
 
 from timelines.cohort import ALIGNMENTS
 from timelines.measures import PD_THRESHOLD, PR_THRESHOLD
+from timelines.text import signed_percent
 from timelines.when import say_month_span
 
 from . import theme
@@ -53,7 +54,8 @@ SPIDER_HEIGHT = 300
 WATERFALL_WIDTH = 520
 WATERFALL_HEIGHT = 300
 BAR_MAX_PX = 64  # a waterfall of two patients keeps slim bars
-REFERENCE_LINES = ((PR_THRESHOLD, "−30 %", PR_LINE_COLOR), (PD_THRESHOLD, "+20 %", PD_LINE_COLOR))
+REFERENCE_LINES = ((PR_THRESHOLD, signed_percent(PR_THRESHOLD), PR_LINE_COLOR),
+                   (PD_THRESHOLD, signed_percent(PD_THRESHOLD), PD_LINE_COLOR))
 MIN_PLOT_PX = 380  # the narrowest a spider or waterfall plot gets (half a page beside an open sidebar)
 
 
@@ -578,7 +580,7 @@ def spider_chart(rows: pd.DataFrame, *, align: str = "diagnosis", width: int | N
     if rows is None or rows.empty:
         return _empty_chart("No target-lesion measurements to compare", width)
     df = rows.reset_index(drop=True).copy()
-    df["change_text"] = df["change_pct"].map(lambda v: f"{v:+.0f} %".replace("-", "−"))
+    df["change_text"] = df["change_pct"].map(signed_percent)
     df["sum_text"] = df["sum_mm"].map(lambda v: f"{v:g} mm") + df["baseline_mm"].map(lambda v: f" (baseline {v:g} mm)")
     df["months"] = df["month"].map(lambda v: f"month {v:.1f}")
     df["tag"] = df["category"].where(df["category"].ne("baseline"), "")
@@ -621,7 +623,7 @@ def waterfall_chart(rows: pd.DataFrame, *, width: int | None = None, height: int
     if rows is None or rows.empty:
         return _empty_chart("No patient has a scan after baseline", width)
     df = rows.reset_index(drop=True).copy()
-    df["change_text"] = df["best_change_pct"].map(lambda v: f"{v:+.0f} %".replace("-", "−"))
+    df["change_text"] = df["best_change_pct"].map(signed_percent)
     df["case"] = df["case_id"]
     order = df["case"].tolist()
     categories = [c for c in CATEGORY_COLORS if c in set(df["category"])]

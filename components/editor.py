@@ -21,6 +21,7 @@ from timelines.errors import CaseFileError, Problem
 from timelines.loading import load_text, parse_yaml
 from timelines.schema import THERAPY_KINDS
 from timelines.tables import event_table
+from timelines.text import escape_markdown
 from timelines.timeline import Timeline
 
 try:  # the chart builder is optional: without it the preview is the resolved event table
@@ -232,13 +233,6 @@ def resolved_table(timeline: Timeline) -> pd.DataFrame:
     return events[list(RESOLVED_COLUMNS)].rename(columns=RESOLVED_COLUMNS)
 
 
-def inert(text: object) -> str:
-    """Text shown through Markdown (st.error, st.caption...) is escaped so case text never formats or links."""
-    text = str(text)
-    for char in "\\`*_{}[]()#+-.!|<>~$:":
-        text = text.replace(char, "\\" + char)
-    return text
-
 
 # ---------------------------------------------------------------- session state
 
@@ -343,8 +337,9 @@ def _document_header(doc: Document, cases_dir: Path) -> None:
         state = "unsaved changes"
     else:
         state = f"saved {doc.saved_at}" if doc.saved_at else "no changes"
-    st.subheader(f"Editing {inert(name)}")
-    st.caption(f"{inert(doc.source)} · {inert(state)} · in the folder {inert(cases_dir.name)}/")
+    st.subheader(f"Editing {escape_markdown(name)}")
+    st.caption(f"{escape_markdown(doc.source)} · {escape_markdown(state)} · "
+               f"in the folder {escape_markdown(cases_dir.name)}/")
 
 
 # ---------------------------------------------------------------- open, new, upload
@@ -390,7 +385,7 @@ def _open_choice(cases_dir: Path) -> None:
         else:
             _open_case(cases_dir, cases_dir / Path(name).name)
     except storage.StorageError as error:
-        _flash("error", inert(error.format()))
+        _flash("error", escape_markdown(error.format()))
 
 
 def _open_case(cases_dir: Path, path: Path) -> None:
@@ -400,7 +395,7 @@ def _open_case(cases_dir: Path, path: Path) -> None:
     _set_document(Document(case_id if _is_id(case_id) else None, text, f"opened from {path.name}", print_, text),
                   f"replaced by opening {path.name}")
     if draft is not None and draft.exists():
-        _flash("warning", f"There is also a draft of this case ({inert(draft.name)}). Choose it under Open "
+        _flash("warning", f"There is also a draft of this case ({escape_markdown(draft.name)}). Choose it under Open "
                           "to continue it.")
 
 
@@ -445,11 +440,11 @@ def _create_new(cases_dir: Path) -> None:
         storage.check_case_id(case_id)
         _refuse_taken(cases_dir, case_id)
     except storage.StorageError as error:
-        _flash("error", "Cannot create the case: " + inert(error.format()))
+        _flash("error", "Cannot create the case: " + escape_markdown(error.format()))
         return
     text = new_case_text(_template_text(cases_dir), case_id, title)
     _set_document(Document(case_id, text, "new from the template"), "replaced by a new case")
-    _flash("success", f"New case {inert(case_id)} from the template. Replace the EXAMPLE values with your "
+    _flash("success", f"New case {escape_markdown(case_id)} from the template. Replace the EXAMPLE values with your "
                       "paper's, then Save. Nothing is written until you do.")
 
 
@@ -461,8 +456,8 @@ def _template_text(cases_dir: Path) -> str:
         try:
             return storage.read_for_edit(template, cases_dir)[0]
         except storage.StorageError as error:
-            _flash("warning", f"The folder's template was not used: {inert(error.format())} The bundled template "
-                              "was used instead.")
+            _flash("warning", f"The folder's template was not used: {escape_markdown(error.format())} "
+                              "The bundled template was used instead.")
     return BUNDLED_TEMPLATE.read_text(encoding="utf-8")
 
 
@@ -492,13 +487,14 @@ def _take_upload(cases_dir: Path) -> None:
     name, data = uploaded.name, uploaded.getvalue()
     text, message, hint = upload_text(name, data)
     if text is None:
-        _flash("error", f"Upload refused: {inert(message)}. Hint: {inert(hint)}. Nothing was changed.")
+        _flash("error", f"Upload refused: {escape_markdown(message)}. Hint: {escape_markdown(hint)}. "
+                        "Nothing was changed.")
         return
     try:
         parse_yaml(text)
     except CaseFileError as error:
         st.session_state[REJECTED_UPLOAD] = {"name": name, "text": text}
-        _flash("error", f"Upload refused: {inert(name)} cannot be read as YAML. Nothing was changed.",
+        _flash("error", f"Upload refused: {escape_markdown(name)} cannot be read as YAML. Nothing was changed.",
                "\n".join(problem_text(p) for p in with_tabs_explained(text, error.problems)))
         return
     check = check_text(text, None)
@@ -509,15 +505,15 @@ def _take_upload(cases_dir: Path) -> None:
 
 def _after_upload(cases_dir: Path, name: str, case_id: str | None, check: Check) -> None:
     if case_id is None:
-        _flash("warning", f"Loaded {inert(name)}. It has no usable id: give one under 'Save under a new id'.")
+        _flash("warning", f"Loaded {escape_markdown(name)}. It has no usable id: give one under 'Save under a new id'.")
     elif any(p.exists() for p in (storage.safe_case_path(cases_dir, case_id),
                                   storage.safe_case_path(cases_dir, case_id, draft=True))):
-        _flash("warning", f"Loaded {inert(name)}. A case with the id {inert(case_id)} already exists, so this "
-                          "text can only be saved under a new id; the existing case is not touched.")
+        _flash("warning", f"Loaded {escape_markdown(name)}. A case with the id {escape_markdown(case_id)} already "
+                          "exists, so this text can only be saved under a new id; the existing case is not touched.")
     elif check.ok:
-        _flash("success", f"Loaded {inert(name)}: a valid case. Nothing is saved until you press Save.")
+        _flash("success", f"Loaded {escape_markdown(name)}: a valid case. Nothing is saved until you press Save.")
     else:
-        _flash("warning", f"Loaded {inert(name)}: it has problems, listed beside the text. Nothing is saved "
+        _flash("warning", f"Loaded {escape_markdown(name)}: it has problems, listed beside the text. Nothing is saved "
                           "until you press Save.")
 
 
@@ -567,7 +563,7 @@ def _snippet_panel(doc: Document, check: Check) -> None:
         st.selectbox("Snippet", options, key="editor_snippet",
                      format_func=lambda key: SNIPPETS_BY_KEY[key].title)
         chosen = SNIPPETS_BY_KEY.get(st.session_state.get("editor_snippet")) or SNIPPETS_BY_KEY[options[0]]
-        st.caption(inert(chosen.help))
+        st.caption(escape_markdown(chosen.help))
         st.button("Insert this event", key="editor_insert", on_click=_insert_snippet)
         _show_flash("snippets")
 
@@ -586,7 +582,7 @@ def _insert_snippet() -> None:
         return
     event = with_unique_ids(fill(snippet, snippet_ids(valid)), text)
     _set_text(doc, with_event(text, event))
-    _flash("info", f"Inserted “{inert(snippet.title)}” at the end of the events list.", place="snippets")
+    _flash("info", f"Inserted “{escape_markdown(snippet.title)}” at the end of the events list.", place="snippets")
 
 
 # ---------------------------------------------------------------- saving
@@ -624,8 +620,8 @@ def _save(cases_dir: Path, draft: bool) -> None:
     text = _current_text(doc)
     doc.text = text
     if draft and doc.fingerprint is None and storage.safe_case_path(cases_dir, doc.case_id).exists():
-        _flash_save("error", f"A case with the id {inert(doc.case_id)} exists and is not the one you are editing. "
-                        "Hint: save your text under a new id.")
+        _flash_save("error", f"A case with the id {escape_markdown(doc.case_id)} exists and is not the one you "
+                             "are editing. Hint: save your text under a new id.")
         return
     expected = doc.draft_fingerprint if draft else doc.fingerprint
     allow_new = draft or doc.fingerprint is None
@@ -638,13 +634,13 @@ def _save(cases_dir: Path, draft: bool) -> None:
         return
     except storage.SaveRefused as error:
         details = "\n".join(problem_text(p) for p in error.problems[:PROBLEMS_SHOWN])
-        _flash_save("error", "Not saved: " + inert(error.format()), details)
+        _flash_save("error", "Not saved: " + escape_markdown(error.format()), details)
         return
     except storage.StorageError as error:
-        _flash_save("error", "Not saved: " + inert(error.format()))
+        _flash_save("error", "Not saved: " + escape_markdown(error.format()))
         return
     except OSError as error:
-        _flash_save("error", f"Not saved: the file could not be written ({inert(error.strerror or error)}). "
+        _flash_save("error", f"Not saved: the file could not be written ({escape_markdown(error.strerror or error)}). "
                         "The file on disk is unchanged; your text is still here.")
         return
     _saved(doc, result, text)
@@ -655,14 +651,14 @@ def _saved(doc: Document, result: storage.SaveResult, text: str) -> None:
     doc.saved_at = dt.datetime.now().strftime("%H:%M:%S")
     if result.draft:
         doc.draft_fingerprint = result.fingerprint
-        _flash_save("success", f"Saved as the draft {inert(result.path.name)}. It is not a case yet: it is listed as a "
-                          "draft until its problems are fixed and it is saved.")
+        _flash_save("success", f"Saved as the draft {escape_markdown(result.path.name)}. It is not a case yet: it "
+                               "is listed as a draft until its problems are fixed and it is saved.")
         return
     doc.fingerprint, doc.saved_text, doc.draft_fingerprint = result.fingerprint, text, None
     note = " The previous version is kept in the history." if result.backup else ""
     if result.retired_draft:
         note += " The draft of this case was moved to the history."
-    _flash_save("success", f"Saved {inert(result.path.name)}.{note}")
+    _flash_save("success", f"Saved {escape_markdown(result.path.name)}.{note}")
 
 
 def _save_as(cases_dir: Path, key: str = "editor_save_as_id") -> None:
@@ -675,7 +671,7 @@ def _save_as(cases_dir: Path, key: str = "editor_save_as_id") -> None:
         storage.check_case_id(case_id)
         _refuse_taken(cases_dir, case_id)
     except storage.StorageError as error:
-        _flash_save("error", "Not saved: " + inert(error.format()))
+        _flash_save("error", "Not saved: " + escape_markdown(error.format()))
         return
     text = with_top_level(_current_text(doc), "id", case_id)
     old = dataclasses.replace(doc)
@@ -696,7 +692,7 @@ def _conflict_panel(doc: Document, cases_dir: Path) -> None:
     if not conflict:
         return
     with st.container(border=True):
-        st.error("Not saved, and nothing was overwritten: " + inert(conflict["message"]))
+        st.error("Not saved, and nothing was overwritten: " + escape_markdown(conflict["message"]))
         disk = conflict["disk_text"]
         if disk is None:
             st.caption("The file is no longer on disk. Your version is below.")
@@ -708,7 +704,7 @@ def _conflict_panel(doc: Document, cases_dir: Path) -> None:
                 st.markdown("**Your version**")
                 st.code(doc.text, language="yaml", line_numbers=True, height=320)
             with theirs:
-                st.markdown(f"**On disk now** ({inert(conflict['path'])})")
+                st.markdown(f"**On disk now** ({escape_markdown(conflict['path'])})")
                 st.code(disk, language="yaml", line_numbers=True, height=320)
         keep, reload, new = st.columns(3)
         keep.button("Keep editing", key="editor_conflict_keep", on_click=_dismiss_conflict, width="stretch")
@@ -779,7 +775,8 @@ def _preview(timeline: Timeline | None, current: bool) -> None:
         try:
             chart = timeline_chart(events, axis="calendar" if timeline.on_calendar else "relative")
         except Exception as error:  # the editor stays usable even if a chart cannot be drawn
-            st.warning(f"The timeline cannot be drawn ({inert(type(error).__name__)}); the events are listed instead.")
+            st.warning(f"The timeline cannot be drawn ({escape_markdown(type(error).__name__)}); "
+                       "the events are listed instead.")
         else:
             st.altair_chart(chart, theme=None, width="stretch")
             return
@@ -790,7 +787,7 @@ def _history_view(doc: Document, cases_dir: Path) -> None:
     try:
         versions = storage.history(cases_dir, doc.case_id) if doc.case_id else []
     except storage.StorageError as error:
-        st.warning(inert(error.format()))
+        st.warning(escape_markdown(error.format()))
         return
     if not versions:
         st.caption("No earlier versions: each save keeps the version it replaces here (the newest "
@@ -804,7 +801,7 @@ def _history_view(doc: Document, cases_dir: Path) -> None:
     try:
         text = version.read_text()
     except storage.StorageError as error:  # pruned by a save in another session meanwhile
-        st.warning(inert(error.format()))
+        st.warning(escape_markdown(error.format()))
         return
     st.code(text_diff(doc.text, text, theirs_name="earlier version", mine_name="current text")
             or "(the same as the current text)", language="diff")
@@ -816,7 +813,7 @@ def _open_version(text: str, label: str) -> None:
     doc = _doc()
     _keep_for_recovery(doc, f"replaced by the version of {label}")
     _set_text(doc, text)
-    _flash_save("info", f"Opened the version of {inert(label)}. Save to make it the current version again.")
+    _flash_save("info", f"Opened the version of {escape_markdown(label)}. Save to make it the current version again.")
 
 
 def _recovery_panel(doc: Document) -> None:

@@ -28,17 +28,17 @@ import vl_convert as vlc
 
 from timelines.clinical import recist
 from timelines.deidentify import REMOVED_COLUMNS, deidentify_tables, scrub_text
-from timelines.summary import case_summary
+from timelines.summary import case_summary, key_outcomes, line_text, outcome_value, patient_text
 from timelines.tables import event_table, marker_table, measurement_table, rebase_days
+from timelines.text import ELLIPSIS, shorten, wrap
 from timelines.timeline import Timeline
 from timelines.when import say_months
-from components.texts import KEY_KINDS, has_data, key_outcomes, line_text, outcome_value, patient_text
+from components.texts import KEY_KINDS, has_data
 
 from . import charts, theme
 
 EXPORT_WIDTH = 1200  # plot width of the chart files (PNG, SVG); the image adds lane labels and legends
 PNG_SCALE = 2  # pixels per CSS pixel: sharp on a projector and in print
-DAYS_PER_MONTH = charts.DAYS_PER_MONTH
 CHART_NAMES = ("timeline", "lesions", "markers")
 CHART_TITLES = {"timeline": "Timeline", "lesions": "Lesions and imaging", "markers": "Tumor markers and labs"}
 MISSING = {"lesions": "No lesion slide: this case reports no lesion measurement and no imaging.",
@@ -239,7 +239,7 @@ class Slide:
 
 def case_slides(case: CaseExport) -> list[Slide]:
     """Every page of the case's deck and handout, charts rendered (the slow part: about a second per chart)."""
-    footer = _short(case.title, 110) + ("  ·  de-identified" if case.deidentified else "")
+    footer = shorten(case.title, 110) + ("  ·  de-identified" if case.deidentified else "")
     chart_slides, missing = [], []
     for name in CHART_NAMES:
         if has_chart(case, name):
@@ -479,38 +479,17 @@ def _chars_per_line(width_in: float, pt: float) -> int:
     return max(8, int((width_in - 2 * CELL_MARGIN_IN) * 72 / (pt * 0.5)))
 
 
-def wrapped_lines(text: str, chars: int) -> list[str]:
-    """Greedy word wrap; a word longer than a line is cut."""
-    lines: list[str] = []
-    for paragraph in str(text).split("\n"):
-        current = ""
-        for word in paragraph.split():
-            while len(word) > chars:
-                if current:
-                    lines.append(current)
-                    current = ""
-                lines.append(word[:chars])
-                word = word[chars:]
-            if current and len(current) + 1 + len(word) > chars:
-                lines.append(current)
-                current = word
-            else:
-                current = f"{current} {word}".strip()
-        lines.append(current)
-    return lines
-
-
 def fit_text(text: str, chars: int, max_lines: int) -> str:
     """The text cut with an ellipsis so that it wraps onto at most ``max_lines`` lines."""
-    if len(wrapped_lines(text, chars)) <= max_lines:
+    if len(wrap(text, chars)) <= max_lines:
         return text
     words, kept = str(text).split(), ""
     for word in words:
         candidate = f"{kept} {word}".strip()
-        if len(wrapped_lines(candidate + " …", chars)) > max_lines:
+        if len(wrap(candidate + ELLIPSIS, chars)) > max_lines:
             break
         kept = candidate
-    return (kept.rstrip(" ,;:") + " …") if kept else str(text)[: chars - 2] + "…"
+    return (kept.rstrip(" ,;:") + ELLIPSIS) if kept else str(text)[: chars - 1] + ELLIPSIS
 
 
 def fit_row(row: tuple[str, str, str]) -> tuple[str, str, str]:
@@ -520,7 +499,7 @@ def fit_row(row: tuple[str, str, str]) -> tuple[str, str, str]:
 
 
 def _row_height_pt(row) -> float:
-    lines = max(len(wrapped_lines(text, _chars_per_line(w, EVENT_PT))) for text, w in zip(row, EVENT_COLUMNS_IN))
+    lines = max(len(wrap(text, _chars_per_line(w, EVENT_PT))) for text, w in zip(row, EVENT_COLUMNS_IN))
     return lines * EVENT_PT * 1.2 + 2 * 0.05 * 72 + 2
 
 
@@ -541,11 +520,6 @@ def _source_slide(case: CaseExport) -> Slide:
 
 def _missing(value: object) -> bool:
     return value is None or value is pd.NA or value == "" or (isinstance(value, float) and math.isnan(value))
-
-
-def _short(text: object, n: int) -> str:
-    text = " ".join(str(text).split())
-    return text if len(text) <= n else text[: n - 1].rstrip() + "…"
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -601,7 +575,7 @@ SESSION_CASES = 8  # cases listed per session slide
 
 def session_slides(cases: list[list[Slide]], title: str) -> list[Slide]:
     """The first slides of a session deck: one line per case (title and patient), SESSION_CASES a slide."""
-    lines = [("item", f"{i}. {_short(case[0].title, 150)} · {case[0].lines[0][1]}")
+    lines = [("item", f"{i}. {shorten(case[0].title, 150)} · {case[0].lines[0][1]}")
              for i, case in enumerate(cases, 1) if case]
     chunks = [lines[i:i + SESSION_CASES] for i in range(0, len(lines), SESSION_CASES)] or [[]]
     footer = f"{len(cases)} case{'s' * (len(cases) != 1)}"
@@ -612,7 +586,7 @@ def session_slides(cases: list[list[Slide]], title: str) -> list[Slide]:
 def _clear_metadata(prs, title: str) -> None:
     """Title set; author, description and every timestamp of the template removed (no date in any export)."""
     props = prs.core_properties
-    props.title, props.author, props.last_modified_by, props.comments = _short(title, 200), "", "", ""
+    props.title, props.author, props.last_modified_by, props.comments = shorten(title, 200), "", "", ""
     props.subject, props.keywords, props.category, props.revision = "", "", "", 1
     element = props._element  # python-pptx has no API to remove a date once set
     for child in list(element):
@@ -690,7 +664,7 @@ LEFT_W_IN, SIDE_W_IN, GUTTER_IN = 7.05, 5.1, 0.45
 def _pptx_title(page, slide: Slide) -> None:
     top = 0.35
     for title_pt, big_pt, body_pt in TITLE_SIZES:
-        title_lines = len(wrapped_lines(slide.title, int(BOX_W_IN * 72 / (title_pt * 0.55))))
+        title_lines = len(wrap(slide.title, int(BOX_W_IN * 72 / (title_pt * 0.55))))
         left_h = _paragraphs_height(slide.lines, LEFT_W_IN, big_pt, body_pt)
         side_h = _paragraphs_height(slide.side, SIDE_W_IN, big_pt, body_pt)
         title_h = min(title_lines, 3) * title_pt * 1.2 / 72 + 0.15
@@ -723,7 +697,7 @@ def _paragraphs_height(lines, width_in: float, big_pt: int, body_pt: int) -> flo
     total = 0.0
     for style, text in lines:
         pt, _, _, before = _style(style, big_pt, body_pt)
-        count = len(wrapped_lines(text, int((width_in - 0.1) * 72 / (pt * 0.53))))
+        count = len(wrap(text, int((width_in - 0.1) * 72 / (pt * 0.53))))
         total += (count * pt * 1.2 + before) / 72
     return total + 0.1
 
@@ -891,7 +865,7 @@ def _pdf_footer(pdf, left: str, right: str) -> None:
     pdf.set_text_color(85, 85, 85)
     y = PAGE_H_MM - PDF_MARGIN_MM + 2
     pdf.set_xy(PDF_MARGIN_MM, y)
-    pdf.cell(PAGE_W_MM - 2 * PDF_MARGIN_MM - 30, 5, pdf_text(_short(left, 170)))
+    pdf.cell(PAGE_W_MM - 2 * PDF_MARGIN_MM - 30, 5, pdf_text(shorten(left, 170)))
     pdf.set_xy(PAGE_W_MM - PDF_MARGIN_MM - 30, y)
     pdf.cell(30, 5, right, align="R")
 

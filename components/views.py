@@ -7,10 +7,12 @@ import json
 import pandas as pd
 import streamlit as st
 
-from components import texts
-from components.texts import MISSING_VIEWS, key_outcomes, line_text, patient_text, shorten
+from components.texts import MISSING_VIEWS
 from timelines.catalog import Entry
 from timelines.deidentify import scrub_text
+from timelines.summary import SCREEN_VERDICTS, key_outcomes, line_text, paper_figure, patient_text
+from timelines.summary import outcome_text as _outcome_text
+from timelines.text import escape_markdown, shorten
 from timelines.when import is_calendar_text, say_months
 
 # The event table as a clinician reads it: when (in words, as precisely as known) and what first, wide enough;
@@ -36,7 +38,7 @@ TABLE_MAX_ROWS = 40
 def drafts_list(drafts: list, deidentified: bool = False) -> None:
     """Drafts are listed apart from the cases: saved with problems, they are not cases yet."""
     if drafts:
-        names = ", ".join(escape(scrub_text(p.name) if deidentified else p.name) for p in drafts)
+        names = ", ".join(escape_markdown(scrub_text(p.name) if deidentified else p.name) for p in drafts)
         st.sidebar.caption(f"Drafts (saved with problems, not shown as cases): {names}. Open them in the Editor.")
 
 
@@ -57,9 +59,9 @@ def case_picker(entries: list[Entry], selected: str | None, deidentified: bool =
         broken = sum(not e.ok for e in entries)
         st.sidebar.caption(f"{len(entries)} case files" + (f", {broken} that cannot be loaded (⚠)" if broken else ""))
     else:
-        labels = {e.case_id: ("⚠ " if not e.ok else "") + escape(titles[e.case_id]) for e in entries}
+        labels = {e.case_id: ("⚠ " if not e.ok else "") + escape_markdown(titles[e.case_id]) for e in entries}
         chosen = st.sidebar.radio("Case", ids, index=index, format_func=labels.get, key="case_picker",
-                                  captions=[escape(said(e.one_liner)) for e in entries])
+                                  captions=[escape_markdown(said(e.one_liner)) for e in entries])
     return entries[ids.index(chosen)]
 
 
@@ -84,40 +86,41 @@ def page_style() -> None:
 def case_header(summary: dict, day_zero: int = 0) -> None:
     """Patient, diagnoses with stage and driver, lines of therapy with durations, and the paper's outcomes
     beside the ranges computed from the dates; details in an expander."""
-    st.header(escape(summary["title"]), anchor=False)
+    st.header(escape_markdown(summary["title"]), anchor=False)
     left, right = st.columns([3, 2], gap="medium")
     with left:
         st.markdown("  \n".join(header_lines(summary, day_zero)))
     with right:
-        st.markdown("  \n".join(escape(outcome_text(o)) for o in key_outcomes(summary))
+        st.markdown("  \n".join(escape_markdown(outcome_text(o)) for o in key_outcomes(summary))
                     or "No outcome can be computed.")
     details = st.expander("Details: biomarkers, age, every outcome, notes", key="case_details", on_change="rerun")
     if not details.open:  # drawn when opened: the first screen of a case loads no table component
         return
     with details:
         if summary["patient"].get("age_note"):
-            st.markdown("**Age** · " + escape(summary["patient"]["age_note"]))
+            st.markdown("**Age** · " + escape_markdown(summary["patient"]["age_note"]))
         for d in summary["diagnoses"]:
             markers = "; ".join(f"{b['name']} {b['result']}" for b in d["biomarkers"])
             if markers or len(d.get("stage") or "") > HEADER_STAGE_CHARS:
                 stage = f"Stage: {d['stage']}" if len(d.get("stage") or "") > HEADER_STAGE_CHARS else ""
-                st.markdown(f"**{escape(d['label'])}** · " + escape(" · ".join(x for x in (stage, markers) if x)))
+                details = " · ".join(x for x in (stage, markers) if x)
+                st.markdown(f"**{escape_markdown(d['label'])}** · " + escape_markdown(details))
         st.dataframe(outcomes_frame(summary), hide_index=True, width="stretch")
         for note in summary["notes"]:
-            st.markdown("- " + escape(note))
+            st.markdown("- " + escape_markdown(note))
 
 
 def header_lines(summary: dict, day_zero: int = 0) -> list[str]:
     """Markdown lines (case text escaped): the patient, each diagnosis with date and stage, each line of therapy.
     A diagnosis without a calendar date (or de-identified) is placed in months since the day 0 on screen."""
-    lines = [f"**Patient** · {escape(patient_text(summary['patient']))}"]
+    lines = [f"**Patient** · {escape_markdown(patient_text(summary['patient']))}"]
     for d in summary["diagnoses"]:
-        stage = f" · {escape(shorten(d['stage'], HEADER_STAGE_CHARS))}" if d.get("stage") else ""
-        lines.append(f"**{escape(d['label'])}** · {diagnosis_when(d, day_zero)}{stage}")
+        stage = f" · {escape_markdown(shorten(d['stage'], HEADER_STAGE_CHARS))}" if d.get("stage") else ""
+        lines.append(f"**{escape_markdown(d['label'])}** · {diagnosis_when(d, day_zero)}{stage}")
     for line in summary["lines"]:
         named = {**line, "therapies": [{**t, "agent": shorten(t["agent"], HEADER_AGENT_CHARS)}
                                        for t in line["therapies"]]}
-        lines.append(f"**Line {line['line']}** · " + escape(line_text(named)))
+        lines.append(f"**Line {line['line']}** · " + escape_markdown(line_text(named)))
     return lines
 
 
@@ -138,7 +141,7 @@ def diagnosis_when(diagnosis: dict, day_zero: int = 0) -> str:
 
 def outcome_text(outcome: dict) -> str:
     """'PFS on first-line lorlatinib: 24–26+ months · paper 25+ ✓'."""
-    return texts.outcome_text(outcome, texts.SCREEN_VERDICTS)
+    return _outcome_text(outcome, SCREEN_VERDICTS)
 
 
 def outcomes_frame(summary: dict) -> pd.DataFrame:
@@ -147,7 +150,7 @@ def outcomes_frame(summary: dict) -> pd.DataFrame:
     for o in summary["outcomes"]:
         agree = {True: "✓ consistent", False: "✗ differs", None: ""}[o["consistent"]]
         rows.append({"Outcome": o["label"], "From the dates": o["text"],
-                     "Paper (months)": texts.paper_figure(o), "": agree})
+                     "Paper (months)": paper_figure(o), "": agree})
     return pd.DataFrame(rows, columns=["Outcome", "From the dates", "Paper (months)", ""])
 
 
@@ -222,12 +225,6 @@ def problems_view(entry: Entry) -> None:
     st.code("\n".join(p.format() for p in entry.problems), language=None, wrap_lines=True)
 
 
-def escape(text: str) -> str:
-    """Case text is shown as text: Markdown and HTML characters are escaped."""
-    for char in "\\`*_{}[]()#+-.!|<>~$":
-        text = text.replace(char, "\\" + char)
-    return text
-
 
 VIEWS = {"timeline": "Timeline", "lesions": "Lesions", "markers": "Markers", "events": "Events"}
 
@@ -265,7 +262,7 @@ def display_options(events: pd.DataFrame, on_calendar: bool, day_zero_choices: d
         if st.session_state.get("day_zero") not in keys:  # another case's choice: this case's default
             st.session_state["day_zero"] = default
         if len(keys) <= RADIO_LIMIT_DAY_ZERO:  # a few choices: all in view, one click
-            key = st.sidebar.radio("Day 0", keys, key="day_zero", format_func=lambda k: escape(labels[k]))
+            key = st.sidebar.radio("Day 0", keys, key="day_zero", format_func=lambda k: escape_markdown(labels[k]))
         else:
             key = st.sidebar.selectbox("Day 0", keys, key="day_zero", format_func=labels.get)
         options["day_zero"], options["day_zero_label"] = day_zero_choices.get(key, day_zero_choices[default])

@@ -37,3 +37,16 @@ def poisoned_case(folder: Path) -> str:
     text = yaml.safe_dump(case, sort_keys=False, allow_unicode=True)
     (folder / "poisoned-case.yaml").write_text(text, encoding="utf-8")
     return "poisoned-case"
+
+
+HOSTILE = Path(__file__).resolve().parent / "hostile"
+
+
+def corpus_texts() -> list[str]:
+    """Every file of the hostile corpus as text (undecodable bytes replaced), each followed by its expected
+    message: what a screen may be asked to show of a hostile case file."""
+    texts = []
+    for path in sorted(HOSTILE.glob("*.yaml")):
+        texts.append(path.read_bytes().decode("utf-8", errors="replace"))
+        texts.append(path.with_suffix(".expected").read_text(encoding="utf-8"))
+    return texts

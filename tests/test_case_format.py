@@ -8,12 +8,11 @@ import json
 
 import pytest
 
-from components.texts import outcome_text, patient_text
 from timelines import CaseFileError, load_case, load_text
 from timelines.catalog import patient_line
 from timelines.clinical import outcomes
 from timelines.cohort import best_response, swimmer_table
-from timelines.summary import case_summary, summary_text
+from timelines.summary import case_summary, outcome_text, patient_text, summary_text
 from timelines.tables import event_table
 
 from conftest import ROOT

@@ -268,11 +268,6 @@ def test_recist_reference_lines_follow_the_baseline_and_the_running_nadir():
     assert frame["next_pd_threshold_mm"].tolist() == pytest.approx([48, 36, 25, 25])
 
 
-@pytest.mark.parametrize("nadir, threshold", [(40, 48), (30, 36), (25, 30), (20, 25), (10, 15), (0, 5)])
-def test_pd_threshold_is_the_larger_of_20_percent_and_5_mm_over_the_nadir(nadir, threshold):
-    assert charts.pd_threshold(nadir) == pytest.approx(threshold)
-
-
 def test_lesion_chart_draws_pr_at_70_percent_of_baseline_and_pd_as_a_step_from_the_nadir():
     table = recist_table()
     spec = charts.lesion_chart(table, charts.assessment_frame(recist(None, table)), axis="relative").to_dict()

@@ -6,7 +6,7 @@ import yaml
 from timelines import load_case, load_text
 from timelines.clinical import lines_of_therapy, month_range, outcomes, recist, recist_note
 from timelines.dates import Bounds
-from timelines.measures import assess
+from timelines.measures import assess, pd_threshold, pr_threshold
 
 from conftest import CASE_FILES, ROOT, make_case, make_event
 
@@ -14,6 +14,17 @@ from conftest import CASE_FILES, ROOT, make_case, make_event
 def categories(*sums_by_scan, nodal=None, targets=("a",)):
     points = [{"day": i * 60, "event_id": f"scan{i}", "sizes": sizes} for i, sizes in enumerate(sums_by_scan)]
     return [a.category for a in assess(points, list(targets), nodal or {})]
+
+
+@pytest.mark.parametrize("nadir, threshold", [(40, 48), (30, 36), (25, 30), (20, 25), (10, 15), (0, 5)])
+def test_pd_threshold_is_the_larger_of_20_percent_and_5_mm_over_the_nadir(nadir, threshold):
+    assert pd_threshold(nadir) == pytest.approx(threshold)
+
+
+@pytest.mark.parametrize("baseline, threshold", [(40, 28), (50, 35)])
+def test_pr_threshold_is_30_percent_below_the_baseline_and_a_sum_at_it_is_a_partial_response(baseline, threshold):
+    assert pr_threshold(baseline) == pytest.approx(threshold)
+    assert categories({"a": baseline}, {"a": threshold}) == ["baseline", "PR"]
 
 
 @pytest.mark.parametrize("scans, expected", [

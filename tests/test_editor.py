@@ -521,10 +521,6 @@ def test_a_new_case_text_has_the_id_and_a_quoted_title():
     assert text.splitlines()[0] == "# yaml-language-server: $schema=case.schema.json"
 
 
-def test_inert_text_escapes_markdown_and_html():
-    assert editor.inert("<b>*x*</b> [a](b) :red[y]") == "\\<b\\>\\*x\\*\\</b\\> \\[a\\]\\(b\\) \\:red\\[y\\]"
-
-
 def test_the_authoring_guide_names_the_editors_real_buttons_and_tabs():
     guide = (CASES / "README.md").read_text(encoding="utf-8")
     section = " ".join(guide.split("## Editing in the dashboard", 1)[1].split("\n## ", 1)[0].split())

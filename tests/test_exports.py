@@ -28,6 +28,7 @@ from timelines import load_case
 from timelines.files import stamp
 from timelines.presentation import View
 from timelines.tables import EVENT_COLUMNS, EVENT_EXTRA_COLUMNS, event_table
+from timelines.text import wrap
 
 CASE2 = CASES / "lcnec-eml4-alk-alectinib-case2.yaml"  # calendar dates, measurements, no marker values
 CALENDAR_CASES = [p for p in CASE_FILES if load_case(p).on_calendar]
@@ -336,7 +337,7 @@ def test_the_pdf_spells_out_what_its_font_cannot_show():
 @pytest.mark.parametrize("text, lines", [("short", 1), ("word " * 30, 4)])
 def test_fit_text_cuts_to_the_lines_allowed(text, lines):
     fitted = exports.fit_text(text, 40, 3)
-    assert len(exports.wrapped_lines(fitted, 40)) == min(lines, 3)
+    assert len(wrap(fitted, 40)) == min(lines, 3)
     assert fitted.endswith("…") == (lines > 3)
 
 

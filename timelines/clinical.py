@@ -7,14 +7,13 @@ from dataclasses import asdict, dataclass, field
 
 import pandas as pd
 
-from .dates import Bounds
+from .dates import DAYS_PER_MONTH, Bounds
 from .measures import Assessment, assess
 from .resolution import FOLLOW_UP
 from .schema import THERAPY_KINDS, field_value
 from .tables import agent_name, event_key_id, event_label, measurement_table
 from .timeline import Dated, Timeline
 
-DAYS_PER_MONTH = 365.25 / 12
 ROUNDING_MONTHS = 0.5  # papers round durations to whole months
 
 

@@ -7,11 +7,11 @@ import re
 import pandas as pd
 
 from .clinical import lines_of_therapy, outcomes, recist
+from .dates import DAYS_PER_MONTH
 from .schema import THERAPY_KINDS, field_value
 from .tables import agent_name, event_label, finding_name
 from .timeline import Dated, Timeline
 
-DAYS_PER_MONTH = 365.25 / 12
 ALIGNMENTS = {"diagnosis": "Months since diagnosis", "targeted": "Months since first targeted therapy"}
 RESPONSE_RANK = {"CR": 0, "PR": 1, "SD": 2, "PD": 3, "NE": 4}
 COHORT_COLUMNS = ("case_id", "title", "age", "sex", "smoking", "histology", "stage", "alteration", "fusion_partner",

@@ -13,7 +13,7 @@ from typing import Callable, Hashable, Iterator, Mapping
 from .errors import DateProblem, did_you_mean
 
 UNITS = ("days", "weeks", "months", "years")
-DAYS_PER_MONTH = 365.25 / 12  # used only on cases without a calendar, where a month has no fixed length
+DAYS_PER_MONTH = 365.25 / 12  # an average calendar month: durations in months, and offsets without a calendar
 APPROXIMATE_DAY_MARGIN = 7  # "~2022-09-24": within a week either side
 MIN_YEAR, MAX_YEAR = 1800, 2200  # written calendar dates; resolved dates may reach one year beyond (approximate)
 MAX_OFFSET_YEARS = MAX_YEAR - MIN_YEAR  # no offset or duration spans more than the calendar itself
@@ -213,7 +213,7 @@ def parse_offset(text: str, whole: str | None = None, sign: int = 1) -> Offset:
 
 
 _UNIT_DAYS = {"day": 1, "week": 7, "month": 31, "year": 366}
-_UNIT_MONTHS = {"day": 12 / 365.25, "week": 7 * 12 / 365.25, "month": 1, "year": 12}
+_UNIT_MONTHS = {"day": 1 / DAYS_PER_MONTH, "week": 7 / DAYS_PER_MONTH, "month": 1, "year": 12}
 
 
 def duration_months(text: str) -> float:

@@ -137,6 +137,16 @@ def _category(total, baseline, nadir, new, missing, sizes, nodal) -> tuple[str, 
     return "SD", f"sum {total:g} mm: {change:+.0f} % from baseline, neither PR nor PD"
 
 
+def pr_threshold(baseline_mm: float) -> float:
+    """The largest sum that is a partial response from this baseline: -30 % (RECIST 1.1), 0.7 x baseline."""
+    return (1 + PR_THRESHOLD / 100) * baseline_mm
+
+
+def pd_threshold(nadir_mm: float) -> float:
+    """The smallest sum that is progression over this nadir: +20 % and at least +5 mm (RECIST 1.1)."""
+    return max((1 + PD_THRESHOLD / 100) * nadir_mm, nadir_mm + PD_MIN_MM)
+
+
 def _pct(value: float | None, reference: float) -> float | None:
     if value is None or not reference:
         return None

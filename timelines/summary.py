@@ -55,6 +55,68 @@ def _line(timeline: Timeline, line: TherapyLine) -> dict:
             "months_min": low, "months_max": high, "end_reported": line.ongoing or line.end is not None}
 
 
+# Plain-text pieces of a summary, for every screen, slide, handout and the command line
+
+# How the computed range is said to agree with the paper's figure: a mark on screen, words on slides and paper.
+SCREEN_VERDICTS = {True: " ✓", False: " ✗ differs", None: ""}
+WORD_VERDICTS = {True: " (consistent)", False: " (differs)", None: ""}
+
+
+def paper_figure(outcome: dict) -> str:
+    """The paper's figure of an outcome as it gives it: '25+' (months, censored), '21 or 22' (two readings),
+    '8 weeks', 'long-term' (in words); '' when it gives none."""
+    text = outcome.get("reported_text", "")
+    return text.removesuffix(" months") if outcome["reported_readings"] and text.endswith(" months") else text
+
+
+def outcome_value(outcome: dict, verdicts: dict = WORD_VERDICTS) -> str:
+    """'24–26+ months · paper 25+ (consistent)': the range from the dates beside the paper's figure."""
+    if not outcome.get("reported_text"):
+        return outcome["text"]
+    return f"{outcome['text']} · paper {paper_figure(outcome)}{verdicts[outcome['consistent']]}"
+
+
+def outcome_text(outcome: dict, verdicts: dict = WORD_VERDICTS) -> str:
+    """'PFS on first-line lorlatinib: 24–26+ months · paper 25+ (consistent)'."""
+    return f"{outcome['label']}: {outcome_value(outcome, verdicts)}"
+
+
+def patient_text(patient: dict) -> str:
+    """'Female · 55 years · never smoker'."""
+    bits = [str(patient.get("sex", "")).capitalize() if patient.get("sex") not in (None, "unknown") else "",
+            f"{patient['age']} years" if patient.get("age") is not None else "",
+            smoking_text(patient), PRESENTATIONS.get(patient.get("presentation"), "")]
+    return " · ".join(b for b in bits if b) or "Patient details not reported"
+
+
+PRESENTATIONS = {"symptoms": "presented with symptoms", "incidental": "found incidentally",
+                 "screening": "found on screening", "follow_up": "found on follow-up of an earlier cancer"}
+
+
+def smoking_text(patient: dict) -> str:
+    """'never smoker', 'former smoker, 30 pack-years', '30 pack-years' (status not given), or ''."""
+    status = {"never": "never smoker", "former": "former smoker", "current": "smoker"}.get(patient.get("smoking"), "")
+    years = patient.get("pack_years")
+    return ", ".join(b for b in (status, years is not None and f"{years:g} pack-years") if b)
+
+
+def line_text(line: dict) -> str:
+    """'alectinib 600 mg b.i.d., 31–33+ months' for one line of therapy."""
+    agents = ", ".join(f"{t['agent']} {t['dose']}" if t.get("dose") else t["agent"] for t in line["therapies"])
+    if line["months_min"] is None:
+        return f"{agents}, end not reported"
+    if not line.get("end_reported", True):
+        return f"{agents}, {line_span_unreported(line['months_min'], line['months_max'])}"
+    return f"{agents}, {months_text(line['months_min'], line['months_max'], line['ongoing'])}"
+
+
+def key_outcomes(summary: dict) -> list[dict]:
+    """The outcomes every view lists (case header, board summary, title slide): those the paper reports, else
+    the first computed PFS and OS."""
+    return [o for o in summary["outcomes"] if o.get("reported_text")] or \
+        [o for o in summary["outcomes"] if o["name"] in ("pfs", "os")][:2]
+
+
 def summary_text(summary: dict) -> str:
     """The summary as readable text for the command line."""
     patient = summary["patient"]
@@ -74,9 +136,7 @@ def summary_text(summary: dict) -> str:
         when = d["date"]
         lines.append(f"Diagnosis: {d['label']} ({when})" + (f", {d['stage']}" if d.get("stage") else ""))
     for line in summary["lines"]:
-        span = _months(line["months_min"], line["months_max"], line["ongoing"], line.get("end_reported", True))
-        doses = ", ".join(f"{t['agent']} {t['dose']}" if t["dose"] else t["agent"] for t in line["therapies"])
-        lines.append(f"Line {line['line']}: {doses}, {span}")
+        lines.append(f"Line {line['line']}: {line_text(line)}")
     lines.append("Outcomes:")
     for o in summary["outcomes"]:
         reported = ""
@@ -95,14 +155,6 @@ def summary_text(summary: dict) -> str:
         if summary["recist_note"]:
             lines.append(f"  Note: {summary['recist_note']}")
     return "\n".join(lines)
-
-
-def _months(low, high, ongoing, end_reported: bool = True) -> str:
-    if low is None:
-        return "end not reported"
-    if not end_reported:
-        return line_span_unreported(low, high)
-    return months_text(low, high, ongoing)
 
 
 def line_span_unreported(low: float, high: float | None) -> str:

@@ -9,6 +9,7 @@ from .dates import parse_date
 from .kinds import CATEGORY_OF_KIND, LANE_ORDER, SPECIMEN_KINDS, SYSTEMIC, kind_named
 from .measures import parse_size
 from .schema import Diagnosis, field_value
+from .text import shorten
 from .timeline import Dated, Timeline
 
 EVENT_COLUMNS = ("case_id", "event_id", "kind", "lane", "label", "start", "end", "start_earliest", "start_latest",
@@ -171,10 +172,11 @@ def _own_label(event, kind: str) -> str:
         "radiotherapy": lambda: " ".join(filter(None, [event.technique or "Radiotherapy", event.site and f"({event.site})"])),
         "imaging": lambda: " ".join(filter(None, [event.modality, event.region])) or "Imaging",
         "lab": lambda: ", ".join(v.marker for v in event.values),
-        "response": lambda: " ".join(filter(None, [event.category or _short(event.description),
+        "response": lambda: " ".join(filter(None, [event.category or shorten(event.description, NAME_CHARS),
                                                    event.scope and f"({event.scope})"])),
         "progression": lambda: "Progression" + (f" ({event.site})" if event.site else ""),
-        "adverse_event": lambda: (event.term or _short(event.description)) + (f" (grade {event.grade})" if event.grade else ""),
+        "adverse_event": lambda: (event.term or shorten(event.description, NAME_CHARS))
+        + (f" (grade {event.grade})" if event.grade else ""),
         "status": lambda: event.status.replace("_", " ").capitalize(),
     }
     if kind in parts:
@@ -360,13 +362,14 @@ def day_zero_choices(events: pd.DataFrame) -> dict[str, tuple[int, str]]:
     choices = {"origin": (0, "day 0 of the case")}
     origin = events[events["day_start"] == 0]
     if not origin.empty:
-        choices["origin"] = (0, _short(_name(origin.iloc[0])))
+        choices["origin"] = (0, shorten(_name(origin.iloc[0]), NAME_CHARS))
     for _, row in events[events["kind"] == "diagnosis"].iterrows():
-        choices[f"diagnosis:{row['event_id']}"] = (int(row["day_start"]), f"diagnosis ({_short(_name(row))})")
+        name = shorten(_name(row), NAME_CHARS)
+        choices[f"diagnosis:{row['event_id']}"] = (int(row["day_start"]), f"diagnosis ({name})")
     therapies = events[events["category"] == SYSTEMIC]
     for _, row in therapies.iterrows():
         name = row["lane"] if row["lane"] != SYSTEMIC else row["label"]  # the therapy's lane: its short name
-        choices[f"start:{row['event_id']}"] = (int(row["day_start"]), f"start of {_short(name)}")
+        choices[f"start:{row['event_id']}"] = (int(row["day_start"]), f"start of {shorten(name, NAME_CHARS)}")
     return choices
 
 
@@ -375,7 +378,4 @@ def _name(row) -> str:
     return row.get("short") or row["label"]
 
 
-def _short(text: str, limit: int = 40) -> str:
-    """A label short enough for an axis title or a chart label, cut at a word boundary."""
-    text = " ".join(str(text).split())
-    return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0].rstrip(",;:") + "…"
+NAME_CHARS = 40  # a name in an axis title or an event label: longer ones are shortened

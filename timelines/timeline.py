@@ -7,7 +7,7 @@ from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Iterator
 
-from .dates import Bounds, DateProblem, Resolver, Spec, parse_date, parse_offset, precision_of
+from .dates import DAYS_PER_MONTH, Bounds, DateProblem, Resolver, Spec, parse_date, parse_offset, precision_of
 from .kinds import CONTINUOUS_KINDS  # taken until stopped, not in a set of cycles
 from .resolution import FOLLOW_UP, CaseFacts, Resolution, Statement, resolve_dates
 from .schema import THERAPY_KINDS, Case, Diagnosis, EventBase, field_value
@@ -117,7 +117,7 @@ class Timeline:
         return None if value is None else value - self.day_zero
 
     def months(self, days: float) -> float:
-        return days / (365.25 / 12)
+        return days / DAYS_PER_MONTH
 
     def by_id(self, event_id: str) -> Dated | None:
         return next((d for d in self.items if d.event_id == event_id), None)

@@ -13,7 +13,7 @@ import calendar
 import datetime as dt
 import re
 
-from .dates import Bounds
+from .dates import DAYS_PER_MONTH, Bounds
 
 DASH = "–"  # en dash between the two ends of a range
 MINUS = "−"
@@ -137,9 +137,6 @@ def _missing(value: object) -> bool:
 def is_calendar_text(text: object) -> bool:
     """Whether a `say` text is a calendar date (a case with a calendar) rather than a day offset."""
     return bool(re.match(r"^~?\d{4}", str(text)))
-
-
-DAYS_PER_MONTH = 365.25 / 12
 
 
 def say_months(earliest: object, latest: object) -> str:

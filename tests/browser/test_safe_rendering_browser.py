@@ -56,3 +56,26 @@ def test_planted_html_and_scripts_never_run(page, poisoned_url, view):
     assert page.locator('[data-testid="stException"]').count() == 0
     expect(page.get_by_text("<img src=x", exact=False).first).to_be_visible()
     screenshot(page, f"poisoned-{view}")
+
+
+def _seen(text: str) -> str:
+    """Text as a reader compares it: whitespace runs as one space, word joiners unseen, a NUL shown as U+FFFD
+    (CommonMark's rule) and a leading byte-order mark dropped (the browser's)."""
+    text = text.replace("\u2060", "").replace("\x00", "\ufffd").removeprefix("\ufeff")
+    return " ".join(text.split())
+
+
+def test_every_hostile_text_escaped_for_markdown_is_shown_character_for_character(page):
+    from poison import corpus_texts
+
+    texts = corpus_texts()
+    with streamlit_server(Path(__file__).resolve().parents[1] / "apps" / "markdown_app.py") as url:
+        page.goto(url)
+        page.locator(f'.st-key-text-{len(texts) - 1} [data-testid="stMarkdownContainer"]').wait_for(timeout=60_000)
+        shown = page.evaluate(f"[...Array({len(texts)}).keys()].map(i => document.querySelector("
+                              "`.st-key-text-${i} [data-testid=stMarkdownContainer]`).innerText)")
+        elements = page.locator('[data-testid="stMarkdownContainer"] :is(a, img, strong, em, code, h1, h2, h3, '
+                                'li, table, del, span.katex, span[class*=stMarkdownColored])').count()
+    differ = [(i, _seen(t)[:80], _seen(s)[:80]) for i, (t, s) in enumerate(zip(texts, shown)) if _seen(t) != _seen(s)]
+    assert differ == []
+    assert elements == 0, "case text became a link, an image, formatting or LaTeX"

@@ -1,0 +1,67 @@
+"""Text as every screen and export shows it: case text made inert for Markdown, shortened, wrapped."""
+
+from __future__ import annotations
+
+import re
+import textwrap
+
+ELLIPSIS = "…"  # one character, right after the last word kept: 'Partial response of the…'
+WORD_JOINER = "\u2060"  # invisible and unbreakable: splits a pattern without changing what is read
+
+# Every character that starts Markdown syntax in GitHub-flavored Markdown or Streamlit's extensions: emphasis,
+# code, links and images, HTML, headings (also '===' under a line), lists, tables, strikethrough, entities
+# ('&amp;'), LaTeX ('$') and directives (':red[...]'). CommonMark shows a backslash-escaped one as itself.
+MARKDOWN_CHARS = "\\`*_{}[]()#+-.!|<>~$:&="
+_MARKDOWN = re.compile("([" + re.escape(MARKDOWN_CHARS) + "])")
+# Streamlit also rewrites text after parsing, where a backslash no longer counts: emoji and icon shortcodes
+# (':smile:', ':material/home:', ':streamlit:'), arrows and dashes ('->', '--', '>=') and bare links
+# ('https://...', 'www.x.org', 'a@b.org'). A word joiner inside each such pattern leaves it as typed.
+_REWRITTEN = re.compile(r"(?<=:)(?=[\w/+-])|(?<=@)(?=[\w-])|(?<=www)(?=\.)|(?<=<)(?=[-=])|(?<=-)(?=[->])"
+                        r"|(?<=[>~])(?==)", re.I)
+
+
+def escape_markdown(text: object) -> str:
+    """Case text for any Streamlit element that renders Markdown (st.markdown, st.error, captions, radio labels):
+    it is shown character for character, never as formatting, a link, HTML, an emoji or LaTeX.
+
+    >>> escape_markdown("**PD-L1** >= 50% [see](x)")
+    '\\\\*\\\\*PD\\\\-L1\\\\*\\\\* \\\\>\\u2060\\\\= 50% \\\\[see\\\\]\\\\(x\\\\)'
+    """
+    return _MARKDOWN.sub(r"\\\1", _REWRITTEN.sub(WORD_JOINER, str(text)))
+
+
+def signed_percent(value: float) -> str:
+    """A change in whole percent with its sign, a true minus as in print: '−30 %', '+20 %', '+0 %'."""
+    return f"{value:+.0f} %".replace("-", "\u2212")
+
+
+def shorten(text: object, limit: int) -> str:
+    """Text of at most ``limit`` characters: whitespace collapsed, cut after a whole word and its trailing
+    punctuation dropped, ending in '…'; a first word longer than the limit is cut inside it.
+
+    >>> shorten("Partial response of the primary tumor and the nodes", 24)
+    'Partial response of the…'
+    """
+    text = " ".join(str(text if text is not None else "").split())
+    if len(text) <= limit:
+        return text
+    cut = textwrap.shorten(text, limit, placeholder=ELLIPSIS)
+    if cut == ELLIPSIS:  # no whole word fits
+        return text[: max(limit - 1, 0)].rstrip() + ELLIPSIS
+    return cut.removesuffix(ELLIPSIS).rstrip(" ,;:") + ELLIPSIS
+
+
+def wrap(text: object, width: int, max_lines: int | None = None) -> list[str]:
+    """Lines of at most ``width`` characters, broken between words (a word longer than a line is cut); each
+    line break in the text starts a new line. Past ``max_lines`` the last line kept ends in '…'.
+
+    >>> wrap("Carboplatin and pemetrexed then pembrolizumab", 20, max_lines=2)
+    ['Carboplatin and', 'pemetrexed then…']
+    """
+    lines = [line for paragraph in str(text).split("\n")
+             for line in textwrap.wrap(paragraph, width, break_on_hyphens=False) or [""]]
+    if max_lines is None or len(lines) <= max_lines:
+        return lines
+    kept = lines[: max_lines - 1]
+    rest = " ".join(lines[max_lines - 1:])
+    return kept + [shorten(rest, width)]
