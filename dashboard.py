@@ -17,7 +17,8 @@ from timelines.clinical import recist, recist_note
 from timelines.deidentify import deidentify_tables, neutral_file_stem, scrub_text
 from timelines.files import Stamp, stamp as file_stamp
 from timelines.summary import case_summary
-from timelines.tables import day_zero_choices, event_table, marker_table, measurement_table, rebase_days
+from timelines.tables import (day_zero_choices, dose_change_table, event_table, marker_table, measurement_table,
+                              rebase_days)
 
 DEFAULT_CASES = Path(__file__).resolve().parent / "cases"
 
@@ -52,6 +53,7 @@ def tables(path: str, stamp: Stamp) -> dict:
     timeline = load(path, stamp).timeline
     return {"summary": case_summary(timeline), "events": event_table(timeline),
             "measurements": measurement_table(timeline), "markers": marker_table(timeline),
+            "dose_changes": dose_change_table(timeline),
             "assessments": charts.assessment_frame(recist(timeline)), "recist_note": recist_note(timeline),
             "on_calendar": timeline.on_calendar}
 
@@ -79,7 +81,7 @@ def case_page(entry: Entry, stamp: Stamp, deidentified: bool) -> None:
         views.show_spec(chart_spec(str(entry.path), stamp, choice + key, build))
 
     if view == "timeline":
-        views.timeline_view(frames["events"], axis, slot, draw)
+        views.timeline_view(frames["events"], axis, slot, draw, frames["dose_changes"])
     elif view == "lesions":
         views.lesion_view(frames["measurements"], data["assessments"], frames["events"], axis, data["recist_note"],
                           draw)
@@ -115,14 +117,15 @@ def board_page(entry: Entry, stamp: Stamp, deidentified: bool) -> None:
 def _framed(data: dict, options: dict, deidentified: bool) -> tuple[dict, dict, dict]:
     """The tables on the chosen time axis (re-anchored on the chosen day 0), the chart axis options, and the
     summary; de-identified (no calendar date, no source, no quotes, neutral ids) when asked."""
-    frames = {name: data[name] for name in ("events", "measurements", "markers")}
+    frames = {name: data[name] for name in ("events", "measurements", "markers", "dose_changes")}
     if options["axis"] == "relative" and options["day_zero"]:
-        frames = {name: rebase_days(frame, options["day_zero"]) for name, frame in frames.items()}
+        frames = {name: rebase_days(frame, options["day_zero"], options["day_zero_label"])
+                  for name, frame in frames.items()}
     axis = {"axis": options["axis"], "unit": options["unit"], "day_zero_label": options["day_zero_label"]}
     summary = data["summary"]
     if deidentified:
         clean = deidentify_tables(frames["events"], frames["measurements"], frames["markers"], summary,
-                                  keep_columns=True)
+                                  keep_columns=True, dose_changes=frames["dose_changes"])
         frames = {name: clean[name] for name in frames}
         summary = clean["summary"]
     return frames, axis, summary

@@ -299,8 +299,10 @@ def day_zero_labels(day_zero_choices: dict[str, tuple[int, str]], events: pd.Dat
     return labels
 
 
-def timeline_view(events: pd.DataFrame, axis: dict, slot, draw=None) -> None:
-    """The swimlane timeline, focused on the recent disease when the history is long.
+def timeline_view(events: pd.DataFrame, axis: dict, slot, draw=None,
+                  dose_changes: pd.DataFrame | None = None) -> None:
+    """The swimlane timeline (dose changes as ticks on the bars), focused on the recent disease when the history
+    is long.
 
     `draw(build, *key)` draws the chart that `build()` makes (default draw_chart); every view takes one."""
     from components import charts
@@ -312,7 +314,8 @@ def timeline_view(events: pd.DataFrame, axis: dict, slot, draw=None) -> None:
                           help="Long quiet years are hidden by default so recent events are readable; "
                                "you can also drag and scroll on the chart to pan and zoom.")
         domain = None if whole else domain
-    draw(partial(charts.timeline_chart, events, domain=domain, width=CHART_WIDTH, **axis), "timeline", domain)
+    draw(partial(charts.timeline_chart, events, domain=domain, width=CHART_WIDTH, dose_changes=dose_changes, **axis),
+         "timeline", domain)
 
 
 def lesion_view(measurements: pd.DataFrame, assessments: pd.DataFrame, events: pd.DataFrame, axis: dict,
