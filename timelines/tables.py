@@ -485,19 +485,24 @@ def _origin_label(timeline: Timeline, origin: Dated) -> str:
 
 
 # Day 0 travels with each table (pandas keeps `attrs` through copies, selections and sorts), so a chart on the
-# calendar axis places day offsets without reading dates back from the tables' text.
+# calendar axis places day offsets without reading dates back from the tables' text. It is kept as plain data:
+# Streamlit sends a table's attrs to the browser as JSON.
 DAY_ZERO_ATTR = "day_zero"
 
 
 def with_day_zero(table: pd.DataFrame, zero: DayZero) -> pd.DataFrame:
     """The table, told its day 0 (in place; returned for chaining)."""
-    table.attrs[DAY_ZERO_ATTR] = zero
+    ordinal = None if zero.date is None else zero.date.toordinal()
+    table.attrs[DAY_ZERO_ATTR] = {"ordinal": ordinal, "label": zero.label}
     return table
 
 
 def day_zero_of(table: pd.DataFrame | None) -> DayZero | None:
     """The day 0 a table was built (or re-based) with; None for a table made by hand."""
-    return None if table is None else table.attrs.get(DAY_ZERO_ATTR)
+    kept = None if table is None else table.attrs.get(DAY_ZERO_ATTR)
+    if kept is None:
+        return None
+    return DayZero(None if kept["ordinal"] is None else dt.date.fromordinal(kept["ordinal"]), kept["label"])
 
 
 def rebase_days(table: pd.DataFrame, day: int, label: str | None = None) -> pd.DataFrame:
