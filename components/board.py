@@ -82,8 +82,9 @@ def _summary(data: dict, axis: dict) -> None:
 def _timeline(data: dict, axis: dict) -> None:
     events = data["events"]
     domain = charts.focus_domain(events, axis=axis["axis"], unit=axis["unit"])
-    views.show_spec(legends_beside(views.chart_spec(charts.timeline_chart(events, domain=domain, width=BOARD_WIDTH,
-                                                                          **axis))), FONT_SCALE)
+    chart = charts.timeline_chart(events, domain=domain, width=BOARD_WIDTH, dose_changes=data.get("dose_changes"),
+                                  **axis)
+    views.show_spec(legends_beside(views.chart_spec(chart)), FONT_SCALE)
 
 
 LEGEND_LABEL_PX = 190  # a legend beside the plot: labels cut here (before the board's font scale), full in tooltips

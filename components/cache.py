@@ -27,7 +27,7 @@ from timelines.cohort import ALIGNMENTS, cohort_table, sort_waterfall, spider_ta
 from timelines.files import Stamp
 from timelines.presentation import View, present
 from timelines.summary import case_summary
-from timelines.tables import event_table, marker_table, measurement_table
+from timelines.tables import dose_change_table, event_table, marker_table, measurement_table
 
 from . import charts, cohort_charts, exports, views
 
@@ -50,6 +50,7 @@ def case_tables(path: str, stamp: Stamp) -> dict:
     timeline = entry(path, stamp).timeline
     return {"summary": case_summary(timeline), "events": event_table(timeline),
             "measurements": measurement_table(timeline), "markers": marker_table(timeline),
+            "dose_changes": dose_change_table(timeline),
             "assessments": charts.assessment_frame(recist(timeline)), "recist_note": recist_note(timeline),
             "on_calendar": timeline.on_calendar}
 

@@ -7,8 +7,7 @@ returns an Altair chart; the look (fonts, colours per kind and per drug) lives i
 from __future__ import annotations
 
 import json
-import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import partial
 
 import altair as alt
@@ -16,9 +15,9 @@ import pandas as pd
 
 from timelines.dates import DAYS_PER_MONTH
 from timelines.measures import PD_MIN_MM, PD_THRESHOLD, PR_THRESHOLD, pd_threshold, pr_threshold
-from timelines.tables import SYSTEMIC, lane_order
+from timelines.tables import SYSTEMIC, day_zero_of, dose_change_text, dose_changes_in_days, lane_order
 from timelines.text import signed_percent, wrap
-from timelines.when import is_calendar_text, read as when_read, say_days
+from timelines.when import is_calendar_text, say_days
 
 from . import theme
 
@@ -47,9 +46,6 @@ TREND_SHAPES = {"decreased": "triangle-down", "resolved": "diamond", "stable": "
 FLAG_COLORS = {"high": "#D55E00", "low": "#0072B2", "normal": "#009E73", "not stated": "#555555"}
 FLAG_ARROWS = {"high": " ↑", "low": " ↓"}
 
-_DETAIL = r"(?:^|; ){name}: ([^;]+)"  # one 'name: value' part of timelines.tables.details_text
-_DOSE_CHANGE = re.compile(r"^\s*(?P<when>[^:]+?)\s*:\s*(?P<what>.*?)\s*$")
-_DAY = re.compile(r"^day\s+(-?\d+)$", re.I)
 # Calendar tick labels in UTC: the year at a January tick, the month elsewhere, the day when zoomed in to days.
 # (A format object is ignored once the field has a time unit, so the choice is made in the label expression.)
 _DATE_LABEL = ("utcdate(datum.value) !== 1 ? utcFormat(datum.value, '%d %b') : utcmonth(datum.value) === 0 "
@@ -116,7 +112,8 @@ def _iso_dates(column: pd.Series) -> pd.Series:
 
 def time_axis(axis: str = "calendar", unit: str = "months", day_zero_label: str = "first diagnosis",
               *frames: pd.DataFrame) -> TimeAxis:
-    """Check the axis options and find the calendar date of day 0 in the given tables.
+    """Check the axis options and take the calendar date of day 0 from the given tables (``DayZero``, which
+    every table of ``timelines.tables`` carries).
 
     Raises
     ------
@@ -129,33 +126,12 @@ def time_axis(axis: str = "calendar", unit: str = "months", day_zero_label: str 
         raise ValueError(f"Unknown unit {unit!r}. Hint: use one of {', '.join(map(repr, UNITS))}")
     if axis == "relative":
         return TimeAxis(axis, unit, day_zero_label)
-    origin = next((o for o in map(_origin_of, frames) if o is not None), None)
-    if origin is None:
+    zeros = (day_zero_of(frame) for frame in frames)
+    date = next((zero.date for zero in zeros if zero is not None and zero.date is not None), None)
+    if date is None:
         raise ValueError("This case has no calendar dates (its start columns are empty), so it cannot be drawn on "
                          "the calendar axis. Hint: use axis='relative' (days or months since day 0)")
-    return TimeAxis(axis, unit, day_zero_label, origin)
-
-
-def _origin_of(frame: pd.DataFrame | None) -> pd.Timestamp | None:
-    """Day 0 as a date: an event's earliest start date minus its earliest day offset."""
-    if frame is None or frame.empty:
-        return None
-    if "start_earliest" in frame:
-        dates, days = _iso_dates(frame["start_earliest"]), frame["day_start_earliest"]
-    else:
-        # Measurements and markers carry only `start` as written by timelines.dates.iso: a full date is the
-        # middle of the bounds (day_start), a month or a year starts at the earliest day (day_start_earliest).
-        text = frame["start"].fillna("").astype(str)
-        dates = _first_day(text)
-        days = frame["day_start"].where(text.str.len() == 10, frame["day_start_earliest"])
-    origins = (dates - pd.to_timedelta(pd.to_numeric(days, errors="coerce"), unit="D")).dropna()
-    return None if origins.empty else origins.mode().iloc[0]
-
-
-def _first_day(text: pd.Series) -> pd.Series:
-    """'2021-10' -> 2021-10-01 and '2021' -> 2021-01-01 (UTC); full dates as they are; '' -> NaT."""
-    padded = text.where(text.str.len() != 7, text + "-01").where(text.str.len() != 4, text + "-01-01")
-    return _iso_dates(padded)
+    return TimeAxis(axis, unit, day_zero_label, pd.Timestamp(date, tz="UTC"))
 
 
 def _x(tax: TimeAxis, field: str, *, domain=None, labels: bool = True, title: str | None = None) -> alt.X:
@@ -229,11 +205,6 @@ def _axis_domain(tax: TimeAxis, days: tuple[float, float]) -> tuple:
     return tuple(tax.at([d]).iloc[0] for d in days)
 
 
-def _detail(details: pd.Series, name: str) -> pd.Series:
-    """One 'name: value' part of the details text ('trend: decreased' -> 'decreased'), or ''."""
-    return details.fillna("").str.extract(_DETAIL.format(name=re.escape(name)), expand=False).fillna("").str.strip()
-
-
 def _empty_chart(message: str, width: int | None = None) -> alt.Chart:
     """A chart that says why it is empty, instead of a blank frame."""
     frame = pd.DataFrame({"message": [message]})
@@ -295,7 +266,7 @@ def focus_domain(events: pd.DataFrame, *, axis: str = "calendar", unit: str = "m
 
 def timeline_chart(events: pd.DataFrame, *, axis: str = "calendar", unit: str = "months",
                    day_zero_label: str = "first diagnosis", width: int | None = None,
-                   domain=None) -> alt.LayerChart | alt.Chart:
+                   domain=None, dose_changes: pd.DataFrame | None = None) -> alt.LayerChart | alt.Chart:
     """Swimlanes of one case: one lane per event group, therapies as bars, other events as symbols.
 
     Parameters
@@ -315,6 +286,8 @@ def timeline_chart(events: pd.DataFrame, *, axis: str = "calendar", unit: str = 
     domain
         ``(lo, hi)`` in axis units to focus on a period, e.g. ``focus_domain(events)``. Marks outside are
         clipped, and the axis title says how many events lie before the window. Zoom and pan stay available.
+    dose_changes
+        The dose change table (``timelines.tables.dose_change_table``), drawn as ticks on the therapy bars.
 
     Returns
     -------
@@ -333,7 +306,8 @@ def timeline_chart(events: pd.DataFrame, *, axis: str = "calendar", unit: str = 
     if events is None or events.empty:
         return _empty_chart("No events in this case", width)
     tax = time_axis(axis, unit, day_zero_label, events)
-    frame = _timeline_frame(events, tax)
+    changes = _dose_change_frame(dose_changes, events)
+    frame = _timeline_frame(events, tax, changes)
     # Drawn days and every bound: a side left open is drawn to the edge of this extent.
     extent = _extent_days(frame["day_start"], frame["day_end"], frame["day_start_earliest"],
                           frame["day_start_latest"], frame["day_end_latest"])
@@ -351,18 +325,19 @@ def timeline_chart(events: pd.DataFrame, *, axis: str = "calendar", unit: str = 
     frame["y"] = [layout[lane][0] + layout[lane][1] / 2 + (slot - (n - 1) / 2) * SLOT_PX
                   for lane, slot, n in zip(frame["lane"], frame["slot"], frame["lane_slots"])]
     x_domain = _axis_domain(tax, window)
-    ctx = _Lanes(tax, lanes, layout, x_domain, note)
+    ctx = _Lanes(tax, lanes, layout, x_domain, note, changes[changes["event_id"].isin(frame["event_id"])])
     layers = [layer for build in _TIMELINE_LAYERS for layer in build(frame, ctx)]
     # Zoom and pan on x only: lanes stay put. The parameter sits on a layer that encodes x (Vega-Lite binds
     # scales through the view that owns the channel); the layers share the x scale, so all of them follow.
     first = next(i for i, layer in enumerate(layers) if isinstance(layer.encoding.x, alt.X))
     layers[first] = layers[first].add_params(alt.selection_interval(bind="scales", encodings=["x"]))
     # Bars are coloured by drug and symbols by kind: two colour scales, each with its own legend.
-    return alt.layer(*layers).properties(width=width, height=ctx.height, title=_key_title(frame)).resolve_scale(
+    return alt.layer(*layers).properties(width=width, height=ctx.height,
+                                         title=_key_title(frame, not ctx.dose_changes.empty)).resolve_scale(
         color="independent", shape="independent", stroke="independent")
 
 
-def _key_title(df: pd.DataFrame) -> alt.TitleParams:
+def _key_title(df: pd.DataFrame, dose_changes: bool) -> alt.TitleParams:
     """A one-line key under the chart, naming only the conventions this case uses."""
     items = [(df["uncertain"].any() or df["end_uncertain"].any(),
               "hollow symbol / faded span: date known only within that range"),
@@ -370,7 +345,7 @@ def _key_title(df: pd.DataFrame) -> alt.TitleParams:
              (df["faded_end"].any(), "fading bar: solid while it certainly ran, faded where it may have ended"),
              ((df["open_end"] & ~df["faded_end"]).any(), "fading stub: end not reported"),
              (df["count"].gt(1).any(), "×n: n events on the same date"),
-             (df["dose_changes"].fillna("").ne("").any(), "tick on a bar: dose change")]
+             (dose_changes, "tick on a bar: dose change")]
     # Lines of at most KEY_LINE_CHARS, so that the key is read whole on a narrow screen instead of cut at "…".
     lines: list[str] = []
     for text in (text for shown, text in items if shown):
@@ -411,6 +386,7 @@ class _Lanes:
     layout: dict[str, tuple[int, int]]
     x_domain: tuple
     hidden_note: str = ""
+    dose_changes: pd.DataFrame = field(default_factory=pd.DataFrame)  # those of the events drawn (_dose_change_frame)
 
     @property
     def height(self) -> int:
@@ -443,7 +419,7 @@ def _lane_axis(lanes: list[str], centres: list[float]) -> alt.Axis:
                     domain=False, ticks=False, grid=False, labelPadding=10, labelLineHeight=17)
 
 
-def _timeline_frame(events: pd.DataFrame, tax: TimeAxis) -> pd.DataFrame:
+def _timeline_frame(events: pd.DataFrame, tax: TimeAxis, changes: pd.DataFrame) -> pd.DataFrame:
     """One row per event with axis positions, mark roles and tooltip texts."""
     df = events.reset_index(drop=True).copy()
     df[_day_columns(df).columns] = _day_columns(df)
@@ -455,7 +431,7 @@ def _timeline_frame(events: pd.DataFrame, tax: TimeAxis) -> pd.DataFrame:
     df["open_after"] = df["day_start_latest"].isna()
     df["ongoing"] = df["ongoing"].fillna(False).astype(bool)
     df["mark_kind"] = df["kind"].where(~_is_death(df), "death")
-    df["response"] = _detail(df["details"], "category").where(df["kind"].eq("response"), "")
+    df["response"] = df["response_category"].fillna("").where(df["kind"].eq("response"), "")
     df["bar_key"] = df["lane"].where(df["therapy"], df["kind"])
     df["approximate"] = df["approximate"].fillna(False).astype(bool)
     df["uncertain"] = (df["day_start_latest"] > df["day_start_earliest"]) | df["approximate"] \
@@ -470,7 +446,7 @@ def _timeline_frame(events: pd.DataFrame, tax: TimeAxis) -> pd.DataFrame:
                             ("x_end_lo", "day_end_earliest", "end_earliest"),
                             ("x_end_hi", "day_end_latest", "end_latest")):
         df[name] = _iso_dates(df[iso]) if tax.calendar and iso else tax.at(df[days])
-    return _with_tooltips(df, tax)
+    return _with_tooltips(df, tax, changes)
 
 
 def _closed_for_drawing(df: pd.DataFrame, tax: TimeAxis, window: tuple[float, float]) -> pd.DataFrame:
@@ -502,12 +478,12 @@ def _reach(df: pd.DataFrame, bound: str, window: tuple[float, float]) -> pd.Seri
 
 def _is_death(df: pd.DataFrame) -> pd.Series:
     """Status events stating death ('status: dead'); the label decides only when no status is given."""
-    status = _detail(df["details"], "status")
+    status = df["status"].fillna("")
     worded = df["label"].fillna("").str.contains(r"\b(?:death|died|dead)\b", case=False, regex=True)
     return df["kind"].eq("status") & (status.eq("dead") | status.eq("") & worded)
 
 
-def _with_tooltips(df: pd.DataFrame, tax: TimeAxis) -> pd.DataFrame:
+def _with_tooltips(df: pd.DataFrame, tax: TimeAxis, changes: pd.DataFrame) -> pd.DataFrame:
     df["kind_text"] = df["mark_kind"].str.replace("_", " ")
     df["line_text"] = df["line"].map(lambda v: "" if pd.isna(v) else f"line {int(v)}")
     # Dates as written are shown on the calendar axis, and on a case without calendar (where they are relative
@@ -524,7 +500,8 @@ def _with_tooltips(df: pd.DataFrame, tax: TimeAxis) -> pd.DataFrame:
     df["when"] = pd.Series(start, index=df.index).astype(str) + end.map(lambda e: f" to {e}" if e else "")
     df["when"] = df["when"] + df["ongoing"].map(lambda o: " (ongoing at last follow-up)" if o else "")
     df["bounds"] = [_written_text(row) for row in df.itertuples()] if written else ""
-    df["dose_changes_text"] = df["dose_changes"] if written else _relative_dose_changes(df, tax)
+    in_days = {} if written else dose_changes_in_days(changes)
+    df["dose_changes_text"] = df["dose_changes"] if written else [in_days.get(e, "") for e in df["event_id"]]
     return df
 
 
@@ -548,17 +525,6 @@ def _written_text(row) -> str:
     if row.shape == "interval" and row.end_text:
         text += f"; end: {row.end_text}"
     return "" if text == row.start else text
-
-
-def _relative_dose_changes(df: pd.DataFrame, tax: TimeAxis) -> pd.Series:
-    """Dose changes with their day offsets in place of the calendar date ('day 380–410: halved (reason)')."""
-    changes = dose_change_frame(df)
-    if changes.empty:
-        return pd.Series("", index=df.index)
-    texts = [f"{say_days(c.day_earliest, c.day_latest) if pd.notna(c.day) else 'date not read'}: {c.what}"
-             for c in changes.itertuples()]
-    joined = pd.Series(texts, index=changes.index, dtype=object).groupby(changes["event_id"]).agg("; ".join)
-    return df["event_id"].map(joined).fillna("")
 
 
 def _with_slots(df: pd.DataFrame, window: tuple[float, float]) -> pd.DataFrame:
@@ -776,60 +742,30 @@ def _fading_ends(df: pd.DataFrame, ctx: _Lanes) -> list[alt.Chart]:
     return [stub, tick]
 
 
-def dose_change_frame(events: pd.DataFrame) -> pd.DataFrame:
-    """One row per dose change of the event table's ``dose_changes`` text ('2021-10-16: halved (reason)').
-
-    Columns: ``event_id, lane, when, what, text, day`` where ``text`` is the change as written and ``day`` the
-    day offset of the change (the middle of a month or a year), or NaN when the date cannot be read.
-    """
-    rows = []
-    for row in events[events["dose_changes"].fillna("").ne("")].itertuples():
-        origin = _origin_of(pd.DataFrame([row._asdict()])) if row.start_earliest else None
-        for text in str(row.dose_changes).split("; "):
-            match = _DOSE_CHANGE.match(text)
-            when, what = (match["when"], match["what"]) if match else ("", text)
-            low, day, high = _change_days(when, origin)
-            rows.append({"event_id": row.event_id, "lane": row.lane, "when": when, "what": what,
-                         "text": text, "day": day, "day_earliest": low, "day_latest": high})
-    return pd.DataFrame(rows, columns=["event_id", "lane", "when", "what", "text", "day", "day_earliest",
-                                       "day_latest"])
-
-
-def _change_days(when: str, origin: pd.Timestamp | None) -> tuple[float, float, float]:
-    """Earliest, drawn and latest day offset of a dose change's date as the events table says it ('2021-10-16',
-    '2021-09 – 2021-11', 'day 397', 'day 380–410'); drawn is the middle of the bounds, or the one known bound.
-    NaN where it cannot be placed (an open side stays NaN)."""
-    nan = float("nan")
-    found = when_read(when)
-    if found is None:
-        return nan, nan, nan
-    bounds, relative = found
-    zero = 0
-    if not relative:
-        if origin is None:
-            return nan, nan, nan
-        zero = (origin.tz_convert(None) if origin.tzinfo else origin).to_pydatetime().date().toordinal()
-    low, high = (nan if d is None else float(d - zero) for d in (bounds.earliest, bounds.latest))
-    known = [d for d in (low, high) if d == d]
-    return low, float(round(sum(known) / len(known))), high
-
-
-def _change_day(when: str, origin: pd.Timestamp | None) -> float:
-    return _change_days(when, origin)[1]
+def _dose_change_frame(dose_changes: pd.DataFrame | None, events: pd.DataFrame) -> pd.DataFrame:
+    """The dose changes of these events, each placed at the middle of its bounds (or at its one known bound): a
+    tick never looks more exact than the date, and a date known to a month sits mid-month."""
+    columns = ["event_id", "start", "dose", "reason", "day", "day_start_earliest", "day_start_latest"]
+    if dose_changes is None or dose_changes.empty:
+        return pd.DataFrame(columns=columns)
+    changes = dose_changes[dose_changes["event_id"].isin(events["event_id"])].reset_index(drop=True)
+    bounds = changes[["day_start_earliest", "day_start_latest"]].apply(pd.to_numeric, errors="coerce")
+    return changes.assign(day=bounds.mean(axis=1).round())[columns]
 
 
 def _dose_change_marks(df: pd.DataFrame, ctx: _Lanes) -> list[alt.Chart]:
     """A tick across the bar at each dose change, labelled with the new dose above the bar."""
-    changes = dose_change_frame(df)
-    changes = changes[changes["day"].notna()]
+    changes = ctx.dose_changes[ctx.dose_changes["day"].notna()]
     if changes.empty:
         return []
-    where = df.drop_duplicates("event_id").set_index("event_id")[["y"]]
+    where = df.drop_duplicates("event_id").set_index("event_id")[["lane", "y"]]
     changes = changes.join(where, on="event_id").assign(x=lambda d: ctx.tax.at(d["day"]))
-    changes["short"] = changes["what"].str.replace(r"\s*\([^)]*\)\s*$", "", regex=True)
+    changes["short"] = changes["dose"]
     changes["label"] = "Dose change"
-    relative = [f"{say_days(c.day_earliest, c.day_latest)}: {c.what}" for c in changes.itertuples()]
-    changes["when_text"] = changes["text"] if _shows_written(df, ctx.tax) else relative
+    written = _shows_written(df, ctx.tax)
+    changes["when_text"] = [
+        dose_change_text(c.start if written else say_days(c.day_start_earliest, c.day_start_latest), c.dose, c.reason)
+        for c in changes.itertuples()]
     tooltip = [alt.Tooltip("label:N", title="Event"), alt.Tooltip("when_text:N", title="Dose change")]
     data = changes[["lane", "y", "x", "short", "label", "when_text"]].reset_index(drop=True)
     base = _lane_chart(data, ctx).encode(x=ctx.x("x"), tooltip=tooltip)
@@ -1139,8 +1075,8 @@ def _qualitative_imaging(imaging: pd.DataFrame | None, measurements: pd.DataFram
     found = imaging[~imaging["event_id"].isin(measured) | imaging["event_id"].isin(worded)]
     found = found.reset_index(drop=True).copy()
     found[_day_columns(found).columns] = _day_columns(found)
-    found["trend"] = _detail(found["details"], "trend")
-    found["finding"] = _detail(found["details"], "finding")
+    found["trend"] = found["trend"].fillna("")
+    found["finding"] = found["finding"].fillna("")
     if changes is not None:
         said = {event: "; ".join(f"{label} {change}" for label, change in zip(g["lesion_label"], g["change"]))
                 for event, g in changes.groupby("event_id", sort=False)}

@@ -20,7 +20,7 @@ from timelines.catalog import case_paths, load_entry
 from timelines.errors import CaseFileError, Problem
 from timelines.loading import load_text, parse_yaml
 from timelines.schema import THERAPY_KINDS
-from timelines.tables import event_table
+from timelines.tables import dose_change_table, event_table
 from timelines.text import escape_markdown
 from timelines.timeline import Timeline
 
@@ -773,7 +773,8 @@ def _preview(timeline: Timeline | None, current: bool) -> None:
     events = event_table(timeline)
     if timeline_chart is not None:
         try:
-            chart = timeline_chart(events, axis="calendar" if timeline.on_calendar else "relative")
+            chart = timeline_chart(events, axis="calendar" if timeline.on_calendar else "relative",
+                                   dose_changes=dose_change_table(timeline))
         except Exception as error:  # the editor stays usable even if a chart cannot be drawn
             st.warning(f"The timeline cannot be drawn ({escape_markdown(type(error).__name__)}); "
                        "the events are listed instead.")

@@ -15,7 +15,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 import math
-import re
 import struct
 import unicodedata
 import zipfile
@@ -27,10 +26,11 @@ import pandas as pd
 import vl_convert as vlc
 
 from timelines.clinical import recist
-from timelines.deidentify import REMOVED_COLUMNS, deidentify_tables, scrub_text
+from timelines.deidentify import REMOVED_COLUMNS, scrub_text
 from timelines.summary import case_summary, key_outcomes, line_text, outcome_value, patient_text
-from timelines.tables import event_table, marker_table, measurement_table, rebase_days
+from timelines.tables import day_zero_of, dose_change_table, event_table, marker_table, measurement_table
 from timelines.text import ELLIPSIS, shorten, wrap
+from timelines.presentation import View, present
 from timelines.timeline import Timeline
 from timelines.when import say_months
 from components.texts import KEY_KINDS, has_data
@@ -83,6 +83,7 @@ class CaseExport:
     day_zero_label: str
     deidentified: bool
     source_name: str = ""
+    dose_changes: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def calendar(self) -> bool:
@@ -93,7 +94,8 @@ class CaseExport:
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """The tables as CSV files carry them: de-identified ones without quote and note columns."""
-        frames = {"events": self.events, "measurements": self.measurements, "markers": self.markers}
+        frames = {"events": self.events, "measurements": self.measurements, "markers": self.markers,
+                  "dose_changes": self.dose_changes}
         if self.deidentified:
             frames = {name: f.drop(columns=[c for c in REMOVED_COLUMNS if c in f]) for name, f in frames.items()}
         return frames
@@ -119,42 +121,23 @@ def prepare_case(timeline: Timeline, *, deidentify: bool = False, axis: str = "c
     """
     if axis not in charts.AXES:
         raise ValueError(f"Unknown axis {axis!r}. Hint: use one of {', '.join(map(repr, charts.AXES))}")
-    events, measurements, markers = event_table(timeline), measurement_table(timeline), marker_table(timeline)
-    summary, zero = case_summary(timeline), day_zero_label(events, timeline.case.origin)
+    tables = {"events": event_table(timeline), "measurements": measurement_table(timeline),
+              "markers": marker_table(timeline), "dose_changes": dose_change_table(timeline)}
+    summary = case_summary(timeline)
     relative = not (axis == "calendar" and timeline.on_calendar and not deidentify)
-    if relative and day_zero is not None:
-        events, measurements, markers = (rebase_days(f, day_zero[0]) for f in (events, measurements, markers))
-        zero = scrub_text(day_zero[1]) if deidentify else day_zero[1]
-    if deidentify:
-        clean = deidentify_tables(events, measurements, markers, summary, keep_columns=True)
-        events, measurements, markers, summary = clean["events"], clean["measurements"], clean["markers"], \
-            clean["summary"]
+    label = "" if day_zero is None else scrub_text(day_zero[1]) if deidentify else day_zero[1]
+    view = View(axis="relative" if relative else "calendar", day_zero=None if day_zero is None else day_zero[0],
+                day_zero_label=label, deidentified=deidentify)
+    tables, summary = present(tables, summary, view)
+    events, measurements, markers = tables["events"], tables["measurements"], tables["markers"]
+    zero = day_zero_of(events).label
     axis = "relative" if relative else "calendar"
     assessments = charts.assessment_frame(recist(timeline, measurements))
     source = Path(timeline.path).name if timeline.path else ""
     return CaseExport(case_id=summary["id"], title=summary["title"], summary=summary, events=events,
                       measurements=measurements, markers=markers, assessments=assessments, axis=axis,
                       day_zero_label=zero, deidentified=deidentify,
-                      source_name="" if deidentify else source)
-
-
-def day_zero_label(events: pd.DataFrame, origin: str | None = None) -> str:
-    """What day 0 is, short enough for an axis title ('Months since diagnosis'): the kind of the origin event, and
-    for a diagnosis which one when the case has several ('first diagnosis', 'latest diagnosis')."""
-    rows = events[events["event_id"].eq(origin)] if origin else events.iloc[0:0]
-    if rows.empty:
-        at_zero = events[pd.to_numeric(events["day_start"], errors="coerce").eq(0)]
-        rows = at_zero[at_zero["kind"].eq("diagnosis")] if at_zero["kind"].eq("diagnosis").any() else at_zero
-    if rows.empty:
-        return "day 0"
-    row = rows.iloc[0]
-    if row["kind"] != "diagnosis":
-        return str(row["kind"]).replace("_", " ")
-    days = pd.to_numeric(events.loc[events["kind"].eq("diagnosis"), "day_start"], errors="coerce")
-    if len(days) == 1:
-        return "diagnosis"
-    return "first diagnosis" if row["day_start"] <= days.min() else \
-        "latest diagnosis" if row["day_start"] >= days.max() else "diagnosis"
+                      source_name="" if deidentify else source, dose_changes=tables["dose_changes"])
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -174,7 +157,8 @@ def case_charts(case: CaseExport, *, width: int = EXPORT_WIDTH) -> dict[str, alt
 
 
 def _timeline(case: CaseExport, width: int, domain=None):
-    return charts.timeline_chart(case.events, width=width, domain=domain, **case.axis_options())
+    return charts.timeline_chart(case.events, width=width, domain=domain, dose_changes=case.dose_changes,
+                                 **case.axis_options())
 
 
 def _lesions(case: CaseExport, width: int, *, measurements=None, imaging=None, assessments=None, domain=None):
@@ -380,13 +364,6 @@ EVENT_HEADER_RELATIVE = ("Month", "Event", "Dose / finding")
 EVENT_COLUMNS_IN = (2.5, 4.4, 5.73)  # widths on the slide, inches (sum = picture box width)
 EVENT_PT = 14
 CELL_MARGIN_IN = 0.08
-# Details shown in the table: these by value alone, in this order, then the rest as 'name: value';
-# the fields a label already says (modality, region, method...) are left out.
-_BARE = ("stage", "category", "finding", "result", "description", "term", "status", "histology")
-_QUIET = {"modality", "region", "method", "site", "specimen", "technique", "intent", "scope", "attribution",
-          "therapy", "primary", "biomarkers", "criteria", "procedure", "drug", "regimen", "agents", "purpose",
-          "confirmed by", "ctcae version"}
-_PART = re.compile(r"^(?P<name>[a-z][a-z0-9 _-]*): (?P<value>.+)$")
 
 
 # What a tumor board discusses, as in the dashboard's tumor-board mode: imaging, labs, symptoms, biopsies and
@@ -430,22 +407,7 @@ def _dose_or_finding(row: dict) -> str:
         if not _missing(row.get("line")):
             bits.append(f"line {int(row['line'])}")
         return "; ".join(b for b in bits if b)
-    return _detail_summary(str(row.get("details") or ""))
-
-
-def _detail_summary(details: str) -> str:
-    named, bare = {}, []
-    for part in (p for p in details.split("; ") if p):
-        match = _PART.match(part)
-        if match:
-            named.setdefault(match["name"], match["value"])
-        else:
-            bare.append(part)
-    if "status" in named:
-        named["status"] = named["status"].replace("_", " ")  # no_evidence_of_disease
-    first = [named[name] for name in _BARE if name in named]
-    rest = [f"{name}: {value}" for name, value in named.items() if name not in _BARE and name not in _QUIET]
-    return "; ".join(first + bare + rest)
+    return str(row.get("key_details") or "")  # timelines.tables.key_details
 
 
 def _event_slides(case: CaseExport) -> list[Slide]:
@@ -963,7 +925,7 @@ def case_exports(timeline: Timeline, *, deidentify: bool = False, axis: str = "c
     dict
         ``<id>.pptx``, ``<id>.pdf``, ``<id>.<chart>.png`` and ``.svg`` for each chart the case has data for
         (timeline, lesions, markers; plot ``width`` px wide, PNG at scale 2), and ``<id>.events.csv``,
-        ``<id>.measurements.csv``, ``<id>.markers.csv``.
+        ``<id>.measurements.csv``, ``<id>.markers.csv``, ``<id>.dose_changes.csv``.
     """
     case = prepare_case(timeline, deidentify=deidentify, axis=axis, day_zero=day_zero)
     slides = case_slides(case)

@@ -325,13 +325,15 @@ CASE_CHARTS = ("timeline", "lesions", "markers")
 
 
 def case_chart(name: str, frames: dict[str, pd.DataFrame], assessments: pd.DataFrame, view, domain=None):
-    """The case page's chart `name` of the tables `frames` (as `timelines.presentation.present` gives them) on the
+    """The case page's chart `name` of the tables `frames` (events, measurements, markers and dose changes, as
+    `timelines.presentation.present` gives them) on the
     display choice `view` (a `timelines.presentation.View`); `domain` bounds the timeline's x axis."""
     from components import charts
 
     events, axis = frames["events"], view.axis_options()
     if name == "timeline":
-        return charts.timeline_chart(events, domain=domain, width=CHART_WIDTH, **axis)
+        return charts.timeline_chart(events, domain=domain, width=CHART_WIDTH, dose_changes=frames["dose_changes"],
+                                     **axis)
     if name == "lesions":
         return charts.lesion_chart(frames["measurements"], assessments, therapy_bands=charts.therapy_bands(events),
                                    imaging=events[events["kind"] == "imaging"], width=PANEL_WIDTH, **axis)

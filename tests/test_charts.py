@@ -15,7 +15,7 @@ from conftest import make_case, make_event
 from timelines import load_case, load_text
 from timelines.clinical import recist
 from timelines.tables import (MARKER_COLUMNS, MARKER_EXTRA_COLUMNS, MEASUREMENT_COLUMNS, MEASUREMENT_EXTRA_COLUMNS,
-                              event_table, lane_order, marker_table, measurement_table)
+                              dose_change_table, event_table, lane_order, marker_table, measurement_table)
 
 CASES = Path(__file__).resolve().parent.parent / "cases"
 CASE_IDS = sorted(p.stem for p in CASES.glob("*.yaml") if not p.name.startswith("_"))
@@ -204,8 +204,8 @@ def test_death_is_a_black_cross():
 
 
 def test_dose_change_is_a_tick_on_the_bar_labelled_with_the_new_dose():
-    _, events, _, _ = tables("lcnec-eml4-alk-alectinib-case2")
-    spec = charts.timeline_chart(events, axis="calendar").to_dict()
+    timeline, events, _, _ = tables("lcnec-eml4-alk-alectinib-case2")
+    spec = charts.timeline_chart(events, axis="calendar", dose_changes=dose_change_table(timeline)).to_dict()
     label = find(spec, "text", text="short")[0]
     rows = values(spec, label)
     assert [r["short"] for r in rows] == ["halved"]
@@ -213,12 +213,36 @@ def test_dose_change_is_a_tick_on_the_bar_labelled_with_the_new_dose():
     assert rows[0]["when_text"] == "~2021-10: halved (abnormal liver function)"
 
 
-@pytest.mark.parametrize("text, day", [("day 397: 300 mg", 397.0), ("2021-10-16: halved", 408.0),
-                                       ("2021-10: 300 mg BID", 408.0), ("~2021: 300 mg BID", 302.0)])
-def test_dose_change_dates_are_read_from_the_written_text(text, day):
-    events = pd.DataFrame([{"event_id": "tki", "lane": "alectinib", "dose_changes": text,
-                            "start_earliest": "2020-09-03", "day_start_earliest": 0}])
-    assert charts.dose_change_frame(events)["day"].tolist() == [day]
+def _timeline_of(*events: dict):
+    return load_text(yaml.safe_dump(make_case(*events)))
+
+
+def test_a_dose_change_reason_with_a_semicolon_is_one_dated_tick():
+    # Regression: the dose change text was split at '; ', so 'liver toxicity; grade 3' became a second, undated
+    # change (the reason was read back from the events table's text).
+    timeline = _timeline_of(make_event(start="2021-01-01", dose_changes=[
+        {"date": "2021-06-01", "dose": "300 mg", "reason": "liver toxicity; grade 3"}]))
+    events, changes = event_table(timeline), dose_change_table(timeline)
+    for axis, when in (("calendar", "2021-06-01"), ("relative", "day −70")):  # day 0: the diagnosis, 2021-08-10
+        spec = charts.timeline_chart(events, axis=axis, dose_changes=changes).to_dict()
+        said = f"{when}: 300 mg (liver toxicity; grade 3)"
+        ticks = values(spec, find(spec, "text", text="short")[0])
+        assert [(r["short"], r["when_text"]) for r in ticks] == [("300 mg", said)]
+        assert {r["dose_changes_text"] for u in units(spec) for r in values(spec, u)
+                if r.get("dose_changes_text")} == {said}
+
+
+def test_an_imaging_finding_that_says_trend_keeps_its_finding_and_its_own_trend():
+    # Regression: trend and finding were read back from the details text, so the finding was cut at '; ' and
+    # 'trend: decreased elsewhere' inside it was taken for the trend.
+    timeline = _timeline_of(make_event(kind="imaging", id="ct", date="2021-03-01", modality="CT", drug=None,
+                                       dose=None, start=None, ongoing=None,
+                                       finding="new nodule; trend: decreased elsewhere", trend="new"))
+    events = event_table(timeline)
+    spec = charts.lesion_chart(measurement_table(timeline), imaging=events[events["kind"].eq("imaging")],
+                               axis="calendar").to_dict()
+    rows = [r for u in units(spec) for r in values(spec, u) if "trend" in r]
+    assert {(r["finding"], r["trend"]) for r in rows} == {("new nodule; trend: decreased elsewhere", "new")}
 
 
 def test_focus_domain_starts_a_quarter_before_the_latest_diagnosis_of_a_long_history():

@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from timelines.cli import json_schema, main
-from timelines.tables import EVENT_COLUMNS, MARKER_COLUMNS, MEASUREMENT_COLUMNS
+from timelines.tables import DOSE_CHANGE_COLUMNS, EVENT_COLUMNS, MARKER_COLUMNS, MEASUREMENT_COLUMNS
 
 from conftest import CASES, ROOT
 
@@ -47,7 +47,7 @@ def test_validate_and_deck_name_case_files_alike(tmp_path, capsys):
 
 
 @pytest.mark.parametrize("table, columns", [("events", EVENT_COLUMNS), ("measurements", MEASUREMENT_COLUMNS),
-                                            ("markers", MARKER_COLUMNS)])
+                                            ("markers", MARKER_COLUMNS), ("dose_changes", DOSE_CHANGE_COLUMNS)])
 def test_export_csv_starts_with_the_contract_columns(table, columns, capsys):
     assert main(["export", LORLATINIB, "--table", table, "--format", "csv"]) == 0
     header = next(csv.reader(io.StringIO(capsys.readouterr().out)))

@@ -11,13 +11,14 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import yaml
 
-from conftest import CASE_FILES, ROOT, SEED_IDS
-from timelines import load_case
+from conftest import CASE_FILES, ROOT, SEED_IDS, make_case, make_event
+from timelines import load_case, load_text
 from timelines.deidentify import (CALENDAR_COLUMNS, deidentify_events, deidentify_summary, deidentify_tables,
                                   neutral_ids, scrub_text)
 from timelines.summary import case_summary
-from timelines.tables import event_table, marker_table, measurement_table
+from timelines.tables import dose_change_table, day_zero_of, event_table, marker_table, measurement_table
 
 INSTITUTIONS = ("Tianjin", "Hospital", "National Cancer Center", "Tokyo")
 
@@ -140,15 +141,16 @@ def test_scrub_text_of_missing_values_is_empty():
 def case(request):
     timeline = load_case(request.param)
     tables = {"events": event_table(timeline), "measurements": measurement_table(timeline),
-              "markers": marker_table(timeline)}
+              "markers": marker_table(timeline), "dose_changes": dose_change_table(timeline)}
     summary = case_summary(timeline)
-    clean = deidentify_tables(tables["events"], tables["measurements"], tables["markers"], summary)
+    clean = deidentify_tables(tables["events"], tables["measurements"], tables["markers"], summary,
+                              dose_changes=tables["dose_changes"])
     return {"path": request.param, "tables": tables, "summary": summary, "clean": clean}
 
 
 def test_deidentified_tables_and_summary_hold_no_date_source_or_institution(case):
     clean = case["clean"]
-    text = "\n".join(table_text(clean[name]) for name in ("events", "measurements", "markers"))
+    text = "\n".join(table_text(clean[name]) for name in ("events", "measurements", "markers", "dose_changes"))
     text += json.dumps(clean["summary"], ensure_ascii=False)
     assert leaks(text, case["path"]) == []
 
@@ -213,12 +215,36 @@ def _events(case_id: str):
 
 
 def test_a_dose_change_on_a_calendar_date_is_dated_by_day_offset():
-    events, _ = _events("lcnec-eml4-alk-alectinib-case2")
+    events, timeline = _events("lcnec-eml4-alk-alectinib-case2")
     assert events.loc[events["event_id"].eq("alectinib"), "dose_changes"].item() == \
         "~2021-10: halved (abnormal liver function)"  # '~alectinib + 12 months', alectinib started 2020-10
-    clean = deidentify_events(events)
+    clean = deidentify_events(events, dose_changes=dose_change_table(timeline))
     assert clean.loc[events["event_id"].eq("alectinib"), "dose_changes"].item() == \
         "day 352–442: halved (abnormal liver function)"  # 2021-09-01 to 2021-11-30, from 2020-09-14
+
+
+def test_a_dose_change_reason_with_a_semicolon_stays_one_change_dated_by_day_offset():
+    # Regression: the events' dose change text was split at '; ' to re-date it, so 'liver toxicity; grade 3' became
+    # two changes, the second one 'date removed'.
+    timeline = load_text(yaml.safe_dump(make_case(make_event(start="2021-01-01", dose_changes=[
+        {"date": "2021-06-01", "dose": "300 mg", "reason": "liver toxicity; grade 3 (Tianjin Chest Hospital)",
+         "quote": "reduced on 1 June 2021"}]))))
+    events, changes = event_table(timeline), dose_change_table(timeline)
+    clean = deidentify_tables(events, measurement_table(timeline), marker_table(timeline), dose_changes=changes)
+    assert clean["events"].set_index("event_id").loc[clean["ids"]["tki"], "dose_changes"] == \
+        "day −70: 300 mg (liver toxicity; grade 3 ([institution]))"
+    table = clean["dose_changes"]
+    assert table.to_dict("records") == [{
+        "case_id": "example", "event_id": clean["ids"]["tki"], "start": "", "day_start": -70,
+        "day_start_earliest": -70, "day_start_latest": -70, "dose": "300 mg",
+        "reason": "liver toxicity; grade 3 ([institution])", "start_earliest": "", "start_latest": ""}]
+
+
+def test_deidentified_tables_keep_day_0_without_its_calendar_date(case):
+    for name, table in case["tables"].items():
+        assert day_zero_of(table).date is not None or not load_case(case["path"]).on_calendar
+        assert day_zero_of(case["clean"][name]).date is None
+        assert day_zero_of(case["clean"][name]).label == day_zero_of(table).label
 
 
 def test_ids_named_in_details_follow_the_neutral_ids():

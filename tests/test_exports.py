@@ -16,18 +16,20 @@ import zipfile
 import altair as alt
 import pandas as pd
 import pytest
+import yaml
 from pptx import Presentation
 from pptx.util import Emu
 from pypdf import PdfReader
 
 from components import deck, exports
 from components.export_view import export_files
-from conftest import CASE_FILES, CASES, ROOT, SEED_IDS
+from conftest import CASE_FILES, CASES, ROOT, SEED_IDS, make_case, make_event
 from test_deidentify import leaks, table_text
-from timelines import load_case
+from timelines import load_case, load_text
 from timelines.files import stamp
 from timelines.presentation import View
-from timelines.tables import EVENT_COLUMNS, EVENT_EXTRA_COLUMNS, event_table
+from timelines.tables import (DOSE_CHANGE_COLUMNS, DOSE_CHANGE_EXTRA_COLUMNS, EVENT_COLUMNS, EVENT_EXTRA_COLUMNS,
+                              event_table)
 from timelines.text import wrap
 
 CASE2 = CASES / "lcnec-eml4-alk-alectinib-case2.yaml"  # calendar dates, measurements, no marker values
@@ -116,7 +118,7 @@ def test_case_exports_names_every_file(case2_files):
     stem = "lcnec-eml4-alk-alectinib-case2"
     assert set(case2_files) == {f"{stem}.{what}" for what in (
         "pptx", "pdf", "timeline.png", "timeline.svg", "lesions.png", "lesions.svg", "events.csv",
-        "measurements.csv", "markers.csv")}  # no marker chart: the case has no marker value
+        "measurements.csv", "markers.csv", "dose_changes.csv")}  # no marker chart: the case has no marker value
 
 
 @pytest.mark.parametrize("chart", ["timeline", "lesions"])
@@ -138,6 +140,10 @@ def test_csv_files_hold_the_tables(case2_files):
     assert len(events) == 14 and events["quote"].notna().all()
     sizes = pd.read_csv(io.BytesIO(case2_files["lcnec-eml4-alk-alectinib-case2.measurements.csv"]))
     assert sizes["recist_mm"].tolist() == [40.0]
+    changes = pd.read_csv(io.BytesIO(case2_files["lcnec-eml4-alk-alectinib-case2.dose_changes.csv"]))
+    assert list(changes.columns) == list(DOSE_CHANGE_COLUMNS + DOSE_CHANGE_EXTRA_COLUMNS)
+    assert changes[["event_id", "start", "day_start_earliest", "day_start_latest", "dose"]].values.tolist() == \
+        [["alectinib", "~2021-10", 352, 442, "halved"]]
 
 
 @pytest.fixture(scope="module")
@@ -286,6 +292,40 @@ def test_the_axis_is_relative_when_deidentified_or_without_calendar_dates():
     ("adeno-alk-miliary-alectinib", "diagnosis")])
 def test_day_zero_is_named_by_the_origin_event(case_id, expected):
     assert exports.prepare_case(load_case(CASES / f"{case_id}.yaml")).day_zero_label == expected
+
+
+def _timeline_of(*events: dict):
+    return load_text(yaml.safe_dump(make_case(*events)))
+
+
+@pytest.mark.parametrize("deidentify, when", [(False, "2021-06-01"), (True, "day −70")])
+def test_a_dose_change_reason_with_a_semicolon_stays_one_dated_change_in_the_deck(deidentify, when):
+    # Regression: the de-identified text was split at '; ', so 'grade 3' became a second change, 'date removed'.
+    timeline = _timeline_of(make_event(start="2021-01-01", dose_changes=[
+        {"date": "2021-06-01", "dose": "300 mg", "reason": "liver toxicity; grade 3"}]))
+    case = exports.prepare_case(timeline, deidentify=deidentify)
+    rows = {event: text for _, event, text in exports.event_rows(case)}
+    assert rows["alectinib 600 mg BID"] == f"600 mg BID; dose changes: {when}: 300 mg (liver toxicity; grade 3)"
+    assert case.tables()["dose_changes"][["day_start_earliest", "day_start_latest", "dose", "reason"]].values.tolist() \
+        == [[-70, -70, "300 mg", "liver toxicity; grade 3"]]
+
+
+def test_an_imaging_finding_that_says_trend_keeps_its_finding_and_trend_in_the_exported_events():
+    # Regression: trend and finding were read back from the details text ('trend: decreased elsewhere').
+    timeline = _timeline_of(make_event(kind="imaging", id="ct", date="2021-03-01", modality="CT", drug=None,
+                                       dose=None, start=None, ongoing=None,
+                                       finding="new nodule; trend: decreased elsewhere", trend="new"))
+    events = exports.prepare_case(timeline).tables()["events"].set_index("event_id")
+    assert events.loc["ct", ["finding", "trend"]].tolist() == ["new nodule; trend: decreased elsewhere", "new"]
+
+
+def test_key_events_say_a_field_with_a_semicolon_whole():
+    # Regression: the deck's 'Dose / finding' split the details text at '; ', so a cause written with one
+    # came out in two pieces, in the wrong order.
+    timeline = _timeline_of(make_event(kind="status", id="death", date="2022-01-01", status="dead", drug=None,
+                                       dose=None, start=None, ongoing=None, cause="progression; pneumonia"))
+    rows = {event: text for _, event, text in exports.event_rows(exports.prepare_case(timeline))}
+    assert rows["Dead"] == "dead; cause: progression; pneumonia"
 
 
 def test_the_export_path_draws_every_row_even_when_altairs_guard_is_back_on():
@@ -456,3 +496,21 @@ def test_each_export_file_is_made_once_per_version_and_choice(monkeypatch):
     assert deck[:2] == b"PK" and handout[:5] == b"%PDF-"
     assert len(made) == 1, "the deck and the handout share their pages"
     assert cache.export_file(path, stamp(path), View(axis="relative"), "events.csv") != events  # another choice
+
+
+def test_charts_and_key_events_never_read_the_details_text():
+    # The details column is for display: what a chart or a slide needs is a column of its own. Text that looks
+    # like other fields, put in every row's details, changes nothing but the details shown.
+    from dataclasses import replace
+
+    case = exports.prepare_case(load_case(CASE2))
+    poisoned = replace(case, events=case.events.assign(
+        details="category: PD; status: dead; trend: increased; finding: none; stage: IV"))
+
+    def shown(export) -> tuple:
+        specs = [exports.chart_spec(chart) for chart in exports.case_charts(export).values()]
+        rows = [{k: v for k, v in row.items() if k != "details"}
+                for spec in specs for rows in spec.get("datasets", {}).values() for row in rows]
+        return rows, exports.event_rows(export)
+
+    assert shown(poisoned) == shown(case)

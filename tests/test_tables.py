@@ -1,5 +1,6 @@
 """Tables of every bundled case match their reviewed golden CSVs; the column contract holds."""
 
+import datetime as dt
 import io
 
 import pandas as pd
@@ -7,8 +8,9 @@ import pytest
 import yaml
 
 from timelines import load_case, load_text
-from timelines.tables import (EVENT_COLUMNS, LANE_ORDER, MARKER_COLUMNS, MEASUREMENT_COLUMNS, event_table,
-                              golden_tables, lane_order, marker_table, measurement_table)
+from timelines.tables import (EVENT_COLUMNS, LANE_ORDER, MARKER_COLUMNS, MEASUREMENT_COLUMNS, DayZero,
+                              day_zero_of, dose_change_table, event_table, golden_tables, lane_order, marker_table,
+                              measurement_table, rebase_days)
 
 from conftest import CASE_FILES, ROOT, make_case, make_event
 
@@ -106,3 +108,43 @@ def test_molecular_abundances_are_marker_rows():
     markers = marker_table(timeline)
     fusion = markers[markers["marker"].str.contains("HMBOX1")]
     assert list(fusion["value"]) == [20.0, 31.0] and set(fusion["unit"]) == {"%"}
+
+
+def test_a_dose_change_is_one_row_with_its_date_bounds_dose_and_reason():
+    # Regression: 'liver toxicity; grade 3' was read back from the events' text as two changes, one undated.
+    timeline = load_text(yaml.safe_dump(make_case(make_event(start="2021-01-01", dose_changes=[
+        {"date": "2021-06", "dose": "300 mg", "reason": "liver toxicity; grade 3"}]))))
+    table = dose_change_table(timeline)
+    assert table[["event_id", "start", "day_start_earliest", "day_start_latest", "dose", "reason",
+                  "start_earliest", "start_latest"]].to_dict("records") == [
+        {"event_id": "tki", "start": "2021-06", "day_start_earliest": -70, "day_start_latest": -41, "dose": "300 mg",
+         "reason": "liver toxicity; grade 3", "start_earliest": "2021-06-01", "start_latest": "2021-06-30"}]
+    assert event_table(timeline).set_index("event_id").loc["tki", "dose_changes"] == \
+        "2021-06: 300 mg (liver toxicity; grade 3)"  # for display; the table is what layers read
+
+
+def test_what_later_layers_read_of_an_event_is_a_column_of_its_own():
+    timeline = load_text(yaml.safe_dump(make_case(
+        make_event(kind="imaging", id="ct", date="2021-09-01", drug=None, dose=None, start=None, ongoing=None,
+                   finding="new nodule; trend: decreased elsewhere", trend="new"),
+        make_event(kind="response", id="resp", date="2021-10-01", drug=None, dose=None, start=None, ongoing=None,
+                   category="PR", description="shrinkage; status: dead"),
+        make_event(kind="status", id="last", date="2021-11-01", drug=None, dose=None, start=None, ongoing=None,
+                   status="no_evidence_of_disease"))))
+    events = event_table(timeline).set_index("event_id")
+    assert events.loc["ct", ["finding", "trend"]].tolist() == ["new nodule; trend: decreased elsewhere", "new"]
+    assert events.loc["resp", ["response_category", "status", "key_details"]].tolist() == \
+        ["PR", "", "PR; shrinkage; status: dead"]
+    assert events.loc["last", ["status", "key_details"]].tolist() == \
+        ["no_evidence_of_disease", "no evidence of disease"]
+
+
+def test_day_0_travels_with_the_tables_and_moves_with_rebase_days():
+    timeline = load_text(yaml.safe_dump(make_case(make_event())))
+    zero = DayZero(dt.date(2021, 8, 10), "diagnosis")
+    tables = [event_table(timeline), measurement_table(timeline), marker_table(timeline), dose_change_table(timeline)]
+    assert [day_zero_of(t) for t in tables] == [zero] * 4
+    assert day_zero_of(tables[0][tables[0]["kind"].eq("targeted")].reset_index(drop=True)) == zero
+    moved = rebase_days(tables[0], 22, "start of alectinib")
+    assert day_zero_of(moved) == DayZero(dt.date(2021, 9, 1), "start of alectinib")
+    assert day_zero_of(tables[0]) == zero  # the table re-based is a copy

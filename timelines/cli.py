@@ -17,9 +17,10 @@ from .errors import CaseFileError
 from .loading import load_case
 from .schema import Case
 from .summary import case_summary, summary_text
-from .tables import event_table, marker_table, measurement_table
+from .tables import dose_change_table, event_table, marker_table, measurement_table
 
-TABLES = {"events": event_table, "measurements": measurement_table, "markers": marker_table}
+TABLES = {"events": event_table, "measurements": measurement_table, "markers": marker_table,
+          "dose_changes": dose_change_table}
 
 
 def case_files(paths: list[str]) -> tuple[list[Path], list[str]]:

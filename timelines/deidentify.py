@@ -7,13 +7,14 @@ What is removed
 ---------------
 - **Calendar dates.** The columns ``start, end, start_earliest, start_latest, end_earliest, end_latest`` are
   blanked; ``date_text`` and ``end_text`` (the dates as written, which may name other events) become day
-  offsets (``"month 13.0 (day 397)"``); dose changes are dated by day offset (``"day 397: halved (...)"``).
+  offsets (``"month 13.0 (day 397)"``); dose changes are dated by day offset (``"day 397: halved (...)"``), and
+  day 0 keeps its label but loses its calendar date (``timelines.tables.DayZero``).
 - **Provenance and notes.** The columns ``quote`` and ``note`` are dropped (blanked instead with
   ``keep_columns=True``, for chart builders that expect them). From the summary: ``source`` (citation, DOI,
   URL, seed file), ``notes``, ``patient.age_note``, ``patient.context``, and the quote and the date of every
   dose change. These fields are where papers name hospitals, cities and people, so they go whole.
 - **Event ids.** Every event id becomes a neutral id in date order (``e01``, ``e02``...), the same in the
-  events, measurements and markers tables and in the summary (authors put dates in ids:
+  events, measurements, markers and dose changes tables and in the summary (authors put dates in ids:
   ``mri-2022-09-08``); ids referred to in ``details`` (``attribution: ...``, ``therapy: ...``) follow.
 - **Identifying phrases in every other text** (case id, title, labels, lanes, agents, doses, details,
   findings, lesion ids and labels, marker names, histology, stage, biomarker results, outcome labels...), by
@@ -33,20 +34,19 @@ fields that tell the story of the case (quotes, notes, patient context) are drop
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import re
 
 import pandas as pd
 
-from .dates import Bounds
-from .when import read as read_when, say, say_days
+from .tables import DayZero, day_zero_of, dose_changes_in_days, with_day_zero
+from .when import say_days
 
 CALENDAR_COLUMNS = ("start", "end", "start_earliest", "start_latest", "end_earliest", "end_latest")
 REMOVED_COLUMNS = ("quote", "note")
 # Columns holding a fixed vocabulary, left as they are; every other text column is scrubbed.
 VOCABULARY_COLUMNS = ("kind", "category", "shape", "precision", "end_precision", "size_status", "change", "flag", "source",
-                      "group")
+                      "group", "response_category", "status", "trend")
 ID_REFERENCES = ("attribution", "therapy", "primary")  # details parts whose value is an event id
 PATIENT_FIELDS = ("sex", "age", "smoking")
 
@@ -176,7 +176,7 @@ def _map_id(ids: dict[str, str], value: object) -> str:
 
 
 def deidentify_events(events: pd.DataFrame, ids: dict[str, str] | None = None, *,
-                      keep_columns: bool = False) -> pd.DataFrame:
+                      keep_columns: bool = False, dose_changes: pd.DataFrame | None = None) -> pd.DataFrame:
     """A de-identified copy of an event table (``timelines.tables.event_table``).
 
     Parameters
@@ -188,6 +188,9 @@ def deidentify_events(events: pd.DataFrame, ids: dict[str, str] | None = None, *
         Neutral ids by event id, shared with the other tables; ``neutral_ids(events)`` when not given.
     keep_columns
         Blank the removed columns (quote, note) instead of dropping them, for builders that expect every column.
+    dose_changes
+        The dose change table (``timelines.tables.dose_change_table``, re-based as the events): the events'
+        ``dose_changes`` texts are said again from it, by day offset. Without it they are blanked.
 
     Returns
     -------
@@ -198,7 +201,8 @@ def deidentify_events(events: pd.DataFrame, ids: dict[str, str] | None = None, *
     ids = neutral_ids(events) if ids is None else ids
     out = events.copy()
     if "dose_changes" in out:
-        out["dose_changes"] = [_relative_dose_changes(row) for row in out.to_dict("records")]
+        in_days = dose_changes_in_days(dose_changes) if dose_changes is not None else {}
+        out["dose_changes"] = [in_days.get(event_id, "") for event_id in out["event_id"]]
     if "date_text" in out:
         out["date_text"] = [_when_text(row.get("day_start_earliest"), row.get("day_start_latest"))
                             for row in out.to_dict("records")]
@@ -222,28 +226,43 @@ def deidentify_markers(markers: pd.DataFrame, ids: dict[str, str], *, keep_colum
     return _common(markers.copy(), ids, keep_columns)
 
 
+def deidentify_dose_changes(dose_changes: pd.DataFrame, ids: dict[str, str], *,
+                            keep_columns: bool = False) -> pd.DataFrame:
+    """A de-identified copy of a dose change table: calendar dates blank, neutral ids, quotes removed, dose and
+    reason scrubbed; day offsets unchanged."""
+    return _common(dose_changes.copy(), ids, keep_columns)
+
+
 def deidentify_tables(events: pd.DataFrame, measurements: pd.DataFrame, markers: pd.DataFrame,
-                      summary: dict | None = None, *, keep_columns: bool = False) -> dict:
-    """De-identified copies of the three tables (and of the summary, when given), with one set of neutral ids.
+                      summary: dict | None = None, *, keep_columns: bool = False,
+                      dose_changes: pd.DataFrame | None = None) -> dict:
+    """De-identified copies of the tables (and of the summary, when given), with one set of neutral ids.
 
     Returns
     -------
     dict
-        ``{"events", "measurements", "markers", "summary", "ids"}``; ``summary`` is None when none was given and
-        ``ids`` maps each original event id to its neutral id (keep it private: it undoes the mapping).
+        ``{"events", "measurements", "markers", "dose_changes", "summary", "ids"}``; ``dose_changes`` and
+        ``summary`` are None when none was given, and ``ids`` maps each original event id to its neutral id (keep
+        it private: it undoes the mapping).
     """
     ids = neutral_ids(events)
     return {
-        "events": deidentify_events(events, ids, keep_columns=keep_columns),
+        "events": deidentify_events(events, ids, keep_columns=keep_columns, dose_changes=dose_changes),
         "measurements": deidentify_measurements(measurements, ids, keep_columns=keep_columns),
         "markers": deidentify_markers(markers, ids, keep_columns=keep_columns),
+        "dose_changes": deidentify_dose_changes(dose_changes, ids, keep_columns=keep_columns)
+        if dose_changes is not None else None,
         "summary": deidentify_summary(summary, ids) if summary is not None else None,
         "ids": ids,
     }
 
 
 def _common(frame: pd.DataFrame, ids: dict[str, str], keep_columns: bool) -> pd.DataFrame:
-    """What every table gets: calendar columns blank, neutral ids, removed columns gone, texts scrubbed."""
+    """What every table gets: calendar columns blank, neutral ids, removed columns gone, texts scrubbed, and a
+    day 0 without calendar date."""
+    zero = day_zero_of(frame)
+    if zero is not None:
+        with_day_zero(frame, DayZero(None, scrub_text(zero.label)))
     for column in CALENDAR_COLUMNS:
         if column in frame:
             frame[column] = ""
@@ -282,49 +301,6 @@ def _end_text(row: dict) -> str:
         return "ongoing" if row.get("ongoing") else "not reported"
     text = _when_text(row.get("day_end_earliest"), row.get("day_end_latest"))
     return f"{text}, ongoing" if row.get("ongoing") else text
-
-
-_CHANGE = re.compile(r"^\s*(?P<when>[^:]+?)\s*:\s*(?P<what>.*)$")
-
-
-def _relative_dose_changes(row: dict) -> str:
-    """'2021-10-16: halved (liver toxicity)' -> 'day 397: halved (liver toxicity)', counted from the table's day 0."""
-    text = row.get("dose_changes")
-    if _blank(text):
-        return ""
-    origin = _origin_ordinal(row)
-    parts = []
-    for change in str(text).split("; "):
-        match = _CHANGE.match(change)
-        when, what = (match["when"], match["what"]) if match else ("", change)
-        bounds = _change_bounds(when, origin)
-        when = say(bounds, on_calendar=False) if bounds is not None else "date removed"
-        parts.append(f"{when}: {scrub_text(what)}")
-    return "; ".join(parts)
-
-
-def _origin_ordinal(row: dict) -> int | None:
-    """The calendar day (ordinal) of the table's day 0, from a row's earliest start date and its day offset."""
-    for side in ("earliest", "latest"):
-        try:
-            return dt.date.fromisoformat(str(row.get(f"start_{side}"))).toordinal() - int(row[f"day_start_{side}"])
-        except (TypeError, ValueError, KeyError):
-            continue
-    return None
-
-
-def _change_bounds(when: str, origin: int | None) -> Bounds | None:
-    """Day offsets of a dose change's date as the events table says it ('2021-09 – 2021-11', 'day 397')."""
-    found = read_when(when)
-    if found is None:
-        return None
-    bounds, relative = found
-    if relative:
-        return bounds
-    if origin is None:
-        return None
-    return Bounds(None if bounds.earliest is None else bounds.earliest - origin,
-                  None if bounds.latest is None else bounds.latest - origin)
 
 
 def _map_references(details: object, ids: dict[str, str]) -> object:

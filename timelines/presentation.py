@@ -15,7 +15,7 @@ from .tables import rebase_days
 
 AXES = ("calendar", "relative")
 UNITS = ("months", "days")
-FRAMES = ("events", "measurements", "markers")
+FRAMES = ("events", "measurements", "markers", "dose_changes")
 
 
 @dataclass(frozen=True)
@@ -39,8 +39,8 @@ class View:
 
     @property
     def rebased(self) -> bool:
-        """Whether the tables move to another day 0 than the case's own."""
-        return self.axis == "relative" and bool(self.day_zero)
+        """Whether the tables are counted from a chosen day 0 (on the relative axis)."""
+        return self.axis == "relative" and self.day_zero is not None
 
     def axis_options(self) -> dict:
         """What every chart builder takes about the axis."""
@@ -48,15 +48,17 @@ class View:
 
 
 def present(tables: dict[str, pd.DataFrame], summary: dict, view: View) -> tuple[dict[str, pd.DataFrame], dict]:
-    """The event, measurement and marker tables and the summary as `view` shows them: re-anchored on its day 0 (on
-    the relative axis), then de-identified when asked (no calendar date, no source, no quotes, neutral ids; the
-    columns are kept, emptied, so that every view draws from the same shape)."""
+    """The event, measurement, marker and dose-change tables and the summary as `view` shows them: re-anchored on
+    its day 0 (on the relative axis; the tables' day 0 moves there and takes its label), then de-identified when
+    asked (no calendar date, no source, no quotes, neutral ids; the columns are kept, emptied, so that every view
+    draws from the same shape)."""
     frames = {name: tables[name] for name in FRAMES}
     if view.rebased:
-        frames = {name: rebase_days(frame, view.day_zero) for name, frame in frames.items()}
+        frames = {name: rebase_days(frame, view.day_zero, view.day_zero_label or None)
+                  for name, frame in frames.items()}
     if view.deidentified:
         clean = deidentify_tables(frames["events"], frames["measurements"], frames["markers"], summary,
-                                  keep_columns=True)
+                                  keep_columns=True, dose_changes=frames["dose_changes"])
         frames, summary = {name: clean[name] for name in FRAMES}, clean["summary"]
     return frames, summary
 

@@ -1,6 +1,9 @@
-"""Tidy tables of a resolved case: events, measurements, markers (the contract of DESIGN.md section 3)."""
+"""Tidy tables of a resolved case: events, measurements, markers, dose changes (the contract of DESIGN.md section 3)."""
 
 from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
 
 import pandas as pd
 from pydantic import BaseModel
@@ -11,6 +14,7 @@ from .measures import parse_size
 from .schema import Diagnosis, field_value
 from .text import shorten
 from .timeline import Dated, Timeline
+from .when import say_days
 
 EVENT_COLUMNS = ("case_id", "event_id", "kind", "lane", "label", "start", "end", "start_earliest", "start_latest",
                  "end_earliest", "end_latest", "day_start", "day_end", "precision", "ongoing", "line", "agent",
@@ -18,7 +22,8 @@ EVENT_COLUMNS = ("case_id", "event_id", "kind", "lane", "label", "start", "end",
 EVENT_EXTRA_COLUMNS = ("category", "shape", "day_start_earliest", "day_start_latest", "day_end_earliest",
                        "day_end_latest", "end_precision", "approximate", "date_text", "end_text", "intent", "note",
                        "dose_changes", "day_start_reach_earliest", "day_start_reach_latest", "day_end_reach_earliest",
-                       "day_end_reach_latest", "least_days", "short")
+                       "day_end_reach_latest", "least_days", "short", "response_category", "status", "trend",
+                       "finding", "key_details")
 MEASUREMENT_COLUMNS = ("case_id", "event_id", "lesion_id", "lesion_label", "site", "nodal", "target", "start",
                        "day_start", "dims_mm", "longest_mm", "short_axis_mm", "recist_mm", "quote")
 MEASUREMENT_EXTRA_COLUMNS = ("size_text", "size_status", "change", "day_start_earliest", "day_start_latest", "modality",
@@ -27,6 +32,16 @@ MARKER_COLUMNS = ("case_id", "event_id", "marker", "value", "unit", "ref_low", "
                   "quote")
 MARKER_EXTRA_COLUMNS = ("flag", "finding", "source", "group", "day_start_earliest", "day_start_latest", "start_earliest",
                         "start_latest", "day_start_reach_earliest", "day_start_reach_latest")
+DOSE_CHANGE_COLUMNS = ("case_id", "event_id", "start", "day_start", "day_start_earliest", "day_start_latest", "dose",
+                       "reason", "quote")
+DOSE_CHANGE_EXTRA_COLUMNS = ("start_earliest", "start_latest")
+
+# What `key_details` says of an event (the deck's "Dose / finding"): these fields by value alone, in this order,
+# then every other part as 'name: value'; the fields a label already says (modality, region, method...) left out.
+KEY_DETAILS_FIRST = ("stage", "category", "finding", "result", "description", "term", "status", "histology")
+KEY_DETAILS_QUIET = {"modality", "region", "method", "site", "specimen", "technique", "intent", "scope", "attribution",
+                     "therapy", "primary", "biomarkers", "criteria", "procedure", "drug", "regimen", "agents",
+                     "purpose", "confirmed by", "ctcae version"}
 
 # Lane groups of the swimlane, top to bottom, are the categories of the kinds registry (timelines/kinds.py:
 # LANE_ORDER, CATEGORY_OF_KIND, SYSTEMIC); kinds it does not list are appended in first-seen order.
@@ -41,6 +56,7 @@ def event_table(timeline: Timeline) -> pd.DataFrame:
     rows = [_event_row(timeline, dated) for dated in timeline.items]
     frame = pd.DataFrame(rows, columns=list(EVENT_COLUMNS + EVENT_EXTRA_COLUMNS))
     frame = frame.sort_values(["day_start", "day_end"], kind="stable", na_position="last").reset_index(drop=True)
+    frame = with_day_zero(frame, day_zero(timeline))
     return frame.astype({"line": "Int64", "day_end": "Int64", "day_start_earliest": "Int64", "day_start_latest": "Int64",
                          "day_end_earliest": "Int64", "day_end_latest": "Int64", "day_end_reach_earliest": "Int64",
                          "day_end_reach_latest": "Int64", "least_days": "Int64"})
@@ -67,6 +83,7 @@ def _event_row(timeline: Timeline, dated: Dated) -> dict:
     written = event.date if field_value(event, "date") is not None else field_value(event, "start") or \
         field_value(event, "end", "")  # counted back from its end: as approximate as the end
     counted_back = interval and field_value(event, "start") is None
+    parts = detail_parts(event) + _links(timeline, dated)
     return {
         "case_id": case.id,
         "event_id": event_key_id(dated),
@@ -86,7 +103,7 @@ def _event_row(timeline: Timeline, dated: Dated) -> dict:
         "line": field_value(event, "line"),
         "agent": agent,
         "dose": field_value(event, "dose") or _radiation_dose(event) or "",
-        "details": "; ".join(filter(None, [details_text(event), _links(timeline, dated)])),
+        "details": _joined(parts),
         "quote": event.quote or "",
         "category": category,
         "shape": dated.shape,
@@ -109,26 +126,32 @@ def _event_row(timeline: Timeline, dated: Dated) -> dict:
         "day_end_reach_latest": timeline.day(dated.reach_end.latest) if interval else None,
         "least_days": dated.least_days if interval else None,  # how long it certainly lasted (drawn solid)
         "short": field_value(event, "short") or "",  # the author's short name for lanes and axis titles
+        # What later layers read of an event, typed (the details text is for display only):
+        "response_category": (field_value(event, "category") or "") if dated.kind == "response" else "",
+        "status": field_value(event, "status") or "",
+        "trend": field_value(event, "trend") or "",
+        "finding": field_value(event, "finding") or "",  # an imaging finding as written
+        "key_details": key_details(parts),
     }
 
 
-def _links(timeline: Timeline, dated: Dated) -> str:
-    """What ties this event to another, in words: the specimen a molecular test was run on, the tests run on a
-    specimen, what settled a suspected event."""
+def _links(timeline: Timeline, dated: Dated) -> list[tuple[str, str]]:
+    """What ties this event to another, as (name, value) parts: the specimen a molecular test was run on, the tests
+    run on a specimen, what settled a suspected event."""
     event = dated.event
     parts = []
     specimen = field_value(event, "specimen_of")
     if specimen and (source := timeline.by_id(specimen)) is not None:
-        parts.append(f"tested on the specimen of: {_named(timeline, source)}")
+        parts.append(("tested on the specimen of", _named(timeline, source)))
     if dated.kind in SPECIMEN_KINDS and event.id:
         tests = [d for d in timeline.of_kind("molecular") if d.event.specimen_of == event.id]
-        parts += [f"specimen tested: {_named(timeline, d)}" for d in tests]
+        parts += [("specimen tested", _named(timeline, d)) for d in tests]
     settled = field_value(event, "settled_by")
     if settled and (by := timeline.by_id(settled)) is not None:
-        parts.append(f"{event.certainty} by: {_named(timeline, by)}")
+        parts.append((f"{event.certainty} by", _named(timeline, by)))
     elif field_value(event, "certainty"):
-        parts.append(f"certainty: {event.certainty}")
-    return "; ".join(parts)
+        parts.append(("certainty", event.certainty))
+    return parts
 
 
 def _named(timeline: Timeline, dated: Dated) -> str:
@@ -185,25 +208,51 @@ def _own_label(event, kind: str) -> str:
 
 
 def details_text(event) -> str:
-    """Every kind-specific field as 'name: value' parts, for tooltips and the event table."""
+    """Every kind-specific field as 'name: value' parts, for tooltips and the event table (display only: what a
+    later layer reads of an event is a column of its own)."""
+    return _joined(detail_parts(event))
+
+
+def detail_parts(event) -> list[tuple[str, str]]:
+    """Every kind-specific field as a (name, value) part, in declaration order; name is '' for a part said by its
+    value alone (a molecular finding, a lab value)."""
     parts = []
     for name, value in event.__dict__.items():  # the fields in declaration order, as model_dump gives them
         if name in _COMMON or value is None or value in ("", [], False):
             continue
         if isinstance(value, (list, BaseModel)):  # no kind has one outside _COMMON yet; shown as model_dump would
             value = event.model_dump(include={name}, exclude_none=True)[name]
-        parts.append(f"{name.replace('_', ' ')}: {value}")
+        parts.append((name.replace("_", " "), str(value)))
     if isinstance(event, Diagnosis) and event.biomarkers:
-        parts.append("biomarkers: " + "; ".join(f"{b.name} {b.result}" for b in event.biomarkers))
+        parts.append(("biomarkers", "; ".join(f"{b.name} {b.result}" for b in event.biomarkers)))
     if field_value(event, "agents"):
-        parts.append("agents: " + ", ".join(event.agents))
-    for finding in field_value(event, "findings", []):
-        parts.append(_finding_text(finding))
-    for value in field_value(event, "values", []):
-        parts.append(_value_text(value))
-    for m in field_value(event, "measurements", []):
-        parts.append(f"{m.lesion}: {m.size if m.size is not None else m.change}")
-    return "; ".join(parts)
+        parts.append(("agents", ", ".join(event.agents)))
+    parts += [("", _finding_text(finding)) for finding in field_value(event, "findings", [])]
+    parts += [("", _value_text(value)) for value in field_value(event, "values", [])]
+    parts += [(m.lesion, str(m.size if m.size is not None else m.change))
+              for m in field_value(event, "measurements", [])]
+    return parts
+
+
+def _joined(parts: list[tuple[str, str]]) -> str:
+    return "; ".join(f"{name}: {value}" if name else value for name, value in parts)
+
+
+def key_details(parts: list[tuple[str, str]]) -> str:
+    """What a tumor board reads of an event besides its label (KEY_DETAILS_FIRST by value, then the rest by name,
+    without KEY_DETAILS_QUIET): 'IV; grade 3', 'no evidence of disease'."""
+    named, bare = {}, []
+    for name, value in parts:
+        if name:
+            named.setdefault(name, value)
+        else:
+            bare.append(value)
+    if "status" in named:
+        named["status"] = named["status"].replace("_", " ")  # no_evidence_of_disease
+    first = [named[name] for name in KEY_DETAILS_FIRST if name in named]
+    rest = [f"{name}: {value}" for name, value in named.items()
+            if name not in KEY_DETAILS_FIRST and name not in KEY_DETAILS_QUIET]
+    return "; ".join(first + bare + rest)
 
 
 def _finding_text(finding) -> str:
@@ -237,12 +286,47 @@ def _radiation_dose(event) -> str:
 
 
 def _dose_changes(timeline: Timeline, dated: Dated) -> str:
+    """The event's dose changes in words, for display ('2021-10-16: halved (reason)'); dose_change_table has them."""
     changes = field_value(dated.event, "dose_changes", [])
     texts = []
     for j, change in enumerate(changes):
         when = timeline.say(timeline.dose_dates[(dated.key, j)], timeline.dose_about[(dated.key, j)])
-        texts.append(f"{when}: {change.dose}" + (f" ({change.reason})" if change.reason else ""))
+        texts.append(dose_change_text(when, change.dose, change.reason))
     return "; ".join(texts)
+
+
+def dose_change_text(when: str, dose: str, reason: str | None = "") -> str:
+    """One dose change in words: '2021-10-16: halved (abnormal liver function)'."""
+    return f"{when}: {dose}" + (f" ({reason})" if reason else "")
+
+
+def dose_changes_in_days(dose_changes: pd.DataFrame) -> dict[str, str]:
+    """Each event's dose changes in words, dated by day offsets ('day 352–442: halved (reason)'), by event id."""
+    texts: dict[str, list[str]] = {}
+    for row in dose_changes.to_dict("records"):
+        when = say_days(row["day_start_earliest"], row["day_start_latest"])
+        texts.setdefault(row["event_id"], []).append(dose_change_text(when, row["dose"], row["reason"]))
+    return {event_id: "; ".join(parts) for event_id, parts in texts.items()}
+
+
+def dose_change_table(timeline: Timeline) -> pd.DataFrame:
+    """One row per dose change of a therapy, in the order the case file gives them: its date as precisely as known
+    and its bounds (days since day 0), the new dose and why."""
+    rows = []
+    for dated in timeline.items:
+        for j, change in enumerate(field_value(dated.event, "dose_changes", [])):
+            bounds = timeline.dose_dates[(dated.key, j)]
+            rows.append({
+                "case_id": timeline.case.id, "event_id": event_key_id(dated),
+                "start": timeline.say(bounds, timeline.dose_about[(dated.key, j)]),
+                "day_start": timeline.day(timeline.dose_day(dated.key, j)),
+                "day_start_earliest": timeline.day(bounds.earliest), "day_start_latest": timeline.day(bounds.latest),
+                "dose": change.dose, "reason": change.reason or "", "quote": change.quote or "",
+                "start_earliest": timeline.iso_day(bounds.earliest), "start_latest": timeline.iso_day(bounds.latest),
+            })
+    frame = pd.DataFrame(rows, columns=list(DOSE_CHANGE_COLUMNS + DOSE_CHANGE_EXTRA_COLUMNS))
+    frame = frame.astype({"day_start": "Int64", "day_start_earliest": "Int64", "day_start_latest": "Int64"})
+    return with_day_zero(frame, day_zero(timeline))
 
 
 def measurement_table(timeline: Timeline) -> pd.DataFrame:
@@ -273,7 +357,8 @@ def measurement_table(timeline: Timeline) -> pd.DataFrame:
                 "day_start_reach_latest": timeline.day(dated.reach_start.latest), "change": m.change or "",
             })
     frame = pd.DataFrame(rows, columns=list(MEASUREMENT_COLUMNS + MEASUREMENT_EXTRA_COLUMNS))
-    return frame.sort_values(["day_start", "lesion_id"], kind="stable").reset_index(drop=True)
+    frame = frame.sort_values(["day_start", "lesion_id"], kind="stable").reset_index(drop=True)
+    return with_day_zero(frame, day_zero(timeline))
 
 
 def _imaging_common(timeline: Timeline, dated: Dated, lesion) -> dict:
@@ -312,7 +397,8 @@ def marker_table(timeline: Timeline) -> pd.DataFrame:
                              "ref_low": None, "ref_high": None, "flag": "", "finding": f.result or "",
                              "source": "molecular", "group": "molecular"})
     frame = pd.DataFrame(rows, columns=list(MARKER_COLUMNS + MARKER_EXTRA_COLUMNS))
-    return frame.sort_values(["marker", "day_start"], kind="stable").reset_index(drop=True)
+    frame = frame.sort_values(["marker", "day_start"], kind="stable").reset_index(drop=True)
+    return with_day_zero(frame, day_zero(timeline))
 
 
 def finding_name(finding) -> str:
@@ -343,14 +429,73 @@ def golden_tables(timeline: Timeline) -> dict[str, pd.DataFrame]:
     events = event_table(timeline)[[c for c in EVENT_COLUMNS if c != "quote"] + ["dose_changes"]]
     measurements = measurement_table(timeline)[[c for c in MEASUREMENT_COLUMNS if c != "quote"]]
     markers = marker_table(timeline)[[c for c in MARKER_COLUMNS if c != "quote"] + ["flag", "finding"]]
-    return {"events": events, "measurements": measurements, "markers": markers}
+    dose_changes = dose_change_table(timeline)[[c for c in DOSE_CHANGE_COLUMNS if c != "quote"]]
+    return {"events": events, "measurements": measurements, "markers": markers, "dose_changes": dose_changes}
 
 
-def rebase_days(table: pd.DataFrame, day: int) -> pd.DataFrame:
-    """The table with every day_* column counted from `day` instead of the case's origin."""
+@dataclass(frozen=True)
+class DayZero:
+    """Day 0 of a set of tables: its calendar date (None when the case has none, or the tables were
+    de-identified) and what it is, for axis titles ('first diagnosis')."""
+
+    date: dt.date | None
+    label: str
+
+    def moved(self, day: int, label: str | None = None) -> DayZero:
+        """Day 0 moved `day` days later (as rebase_days moves the tables), with a new label when given."""
+        date = None if self.date is None else self.date + dt.timedelta(days=int(day))
+        return DayZero(date, self.label if label is None else label)
+
+
+def day_zero(timeline: Timeline) -> DayZero:
+    """The case's day 0: the calendar date of its origin event (None without calendar) and what that event is."""
+    origin = timeline.origin_event
+    date = dt.date.fromordinal(timeline.day_zero) if timeline.on_calendar else None
+    return DayZero(date, _origin_label(timeline, origin))
+
+
+def _origin_label(timeline: Timeline, origin: Dated) -> str:
+    """What day 0 is, short enough for an axis title: the origin's kind, and for a diagnosis which one when the
+    case has several ('first diagnosis', 'latest diagnosis')."""
+    if origin.kind != "diagnosis":
+        return origin.kind.replace("_", " ")
+    days = [d.day_start for d in timeline.of_kind("diagnosis")]
+    if len(days) == 1:
+        return "diagnosis"
+    return "first diagnosis" if origin.day_start <= min(days) else \
+        "latest diagnosis" if origin.day_start >= max(days) else "diagnosis"
+
+
+# Day 0 travels with each table (pandas keeps `attrs` through copies, selections and sorts), so a chart on the
+# calendar axis places day offsets without reading dates back from the tables' text. It is kept as plain data:
+# Streamlit sends a table's attrs to the browser as JSON.
+DAY_ZERO_ATTR = "day_zero"
+
+
+def with_day_zero(table: pd.DataFrame, zero: DayZero) -> pd.DataFrame:
+    """The table, told its day 0 (in place; returned for chaining)."""
+    ordinal = None if zero.date is None else zero.date.toordinal()
+    table.attrs[DAY_ZERO_ATTR] = {"ordinal": ordinal, "label": zero.label}
+    return table
+
+
+def day_zero_of(table: pd.DataFrame | None) -> DayZero | None:
+    """The day 0 a table was built (or re-based) with; None for a table made by hand."""
+    kept = None if table is None else table.attrs.get(DAY_ZERO_ATTR)
+    if kept is None:
+        return None
+    return DayZero(None if kept["ordinal"] is None else dt.date.fromordinal(kept["ordinal"]), kept["label"])
+
+
+def rebase_days(table: pd.DataFrame, day: int, label: str | None = None) -> pd.DataFrame:
+    """The table with every day_* column counted from `day` instead of the case's origin (and its day 0 moved
+    there, named `label` when given)."""
     shifted = table.copy()
     for column in (c for c in table.columns if c.startswith("day_")):
         shifted[column] = table[column] - day
+    zero = day_zero_of(table)
+    if zero is not None:
+        with_day_zero(shifted, zero.moved(day, label))
     return shifted
 
 

@@ -66,61 +66,6 @@ def _number(day: int) -> str:
     return f"{MINUS}{-day}" if day < 0 else str(day)
 
 
-_DAY_TEXT = re.compile(rf"^~?day ([{MINUS}-]?\d+)(?:(?:{DASH}| to )([{MINUS}-]?\d+))?( or later| or earlier)?$")
-_CALENDAR_TEXT = re.compile(rf"^~?(\d{{4}}(?:-\d\d){{0,2}})(?: {DASH} (\d{{4}}(?:-\d\d){{0,2}}))?( or later| or earlier)?$")
-
-
-def read(text: str) -> tuple[Bounds, bool] | None:
-    """The bounds a text of `say` stands for, and whether they are days since day 0 (True) or calendar days.
-
-    Only for texts this module wrote (a dose change's date in the events table); None for anything else."""
-    text = str(text).strip()
-    match = _DAY_TEXT.match(text)
-    if match:
-        low = _signed(match[1])
-        high = _signed(match[2]) if match[2] else low
-        return _open(low, high, match[3]), True
-    match = _CALENDAR_TEXT.match(text)
-    if not match:
-        return None
-    first = _period(match[1])
-    last = _period(match[2] or match[1])
-    if first is None or last is None:
-        return None
-    bounds = Bounds(first[0], last[1])
-    if text.startswith("~"):  # the approximate form stands for its period widened by one unit (dates.widen)
-        from .dates import widen
-        unit = {4: "year", 7: "month", 10: "day"}[len(match[1])]
-        bounds = widen(bounds, unit, True)
-    return _open(bounds.earliest, bounds.latest, match[3]), False
-
-
-def _signed(text: str) -> int:
-    return int(text.replace(MINUS, "-"))
-
-
-def _open(low: int, high: int, side: str | None) -> Bounds:
-    if side == " or later":
-        return Bounds(low, None)
-    if side == " or earlier":
-        return Bounds(None, high)
-    return Bounds(low, high)
-
-
-def _period(text: str) -> tuple[int, int] | None:
-    parts = [int(p) for p in text.split("-")]
-    try:
-        if len(parts) == 3:
-            day = dt.date(*parts).toordinal()
-            return day, day
-        if len(parts) == 2:
-            last = calendar.monthrange(parts[0], parts[1])[1]
-            return dt.date(parts[0], parts[1], 1).toordinal(), dt.date(parts[0], parts[1], last).toordinal()
-        return dt.date(parts[0], 1, 1).toordinal(), dt.date(parts[0], 12, 31).toordinal()
-    except ValueError:
-        return None
-
-
 def say_days(earliest: object, latest: object) -> str:
     """Day-offset bounds from a table ('day 380–410', 'day 213 or later'); NA or None is an open side."""
     low, high = (None if _missing(v) else int(v) for v in (earliest, latest))
