@@ -106,10 +106,11 @@ CASE_FILES = sorted((ROOT / "cases").glob("*.yaml"))
 
 @pytest.mark.parametrize("path", CASE_FILES, ids=lambda p: p.stem)
 def test_the_fast_parse_of_a_case_file_is_the_located_parse(path):
-    from timelines.loading import _fast_data, parse_yaml
+    from timelines.yaml_events import plain_data
+    from timelines.yaml_source import parse_yaml
 
     text = path.read_text(encoding="utf-8")
-    fast, (located, _) = _fast_data(text), parse_yaml(text)
+    fast, (located, _) = plain_data(text), parse_yaml(text)
     assert fast == located
     assert repr(fast) == repr(located)  # the same types too: 1 is not 1.0 or True
 
@@ -126,19 +127,19 @@ def test_the_fast_parse_of_a_case_file_is_the_located_parse(path):
     "a: " + "[" * 200 + "]" * 200 + "\n",  # nested deeper than MAX_DEPTH
 ])
 def test_the_fast_parse_leaves_anything_unusual_to_the_located_parse(text):
-    from timelines.loading import _fast_data, _Irregular
+    from timelines.yaml_events import Irregular, plain_data
 
-    with pytest.raises((_Irregular, yaml.YAMLError)):
-        _fast_data(text)
+    with pytest.raises((Irregular, yaml.YAMLError)):
+        plain_data(text)
 
 
 def test_the_fast_parse_stops_at_the_node_limit_before_building_more(monkeypatch):
-    from timelines import loading
+    from timelines import yaml_events
 
-    monkeypatch.setattr(loading, "MAX_NODES", 1_000)
+    monkeypatch.setattr(yaml_events, "MAX_NODES", 1_000)
     text = "items:\n" + "".join(f"- {i}\n" for i in range(5_000))
-    with pytest.raises(loading._Irregular):
-        loading._fast_data(text)
+    with pytest.raises(yaml_events.Irregular):
+        yaml_events.plain_data(text)
     with pytest.raises(CaseFileError, match="more than 1,000 values"):
         load_text(text)
 
