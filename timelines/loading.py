@@ -1,7 +1,8 @@
 """Case files from YAML text to a resolved Timeline, with every problem located by file, line and field.
 
-The steps live in their own modules: `text_checks` (bytes to text), `yaml_events` (limits, and a fast parse of
-a regular file), `yaml_source` (the located parse), `pydantic_messages` (validation errors in words).
+Each step has its module: `text_checks` (bytes to text), `yaml_events` (the one pass every file gets: limits,
+syntax, and the plain data of a regular file), `yaml_source` (the located parse, for a file with a problem),
+`pydantic_messages` (validation errors in words).
 """
 
 from __future__ import annotations
@@ -19,9 +20,9 @@ from .pydantic_messages import KIND_SYNONYMS, validation_problems
 from .schema import Case
 from .text_checks import decode, odd_indentation
 from .timeline import Timeline, resolve
-from .yaml_events import MAX_DEPTH, MAX_NODES, CaseLoader as _CaseLoader, Irregular as _Irregular, \
-    plain_data as _fast_data
-from .yaml_source import MAX_ALIAS_NODES, MAX_PROBLEMS, SourceMap, field_path, located_problem, parse_yaml
+from .yaml_events import MAX_DEPTH, MAX_NODES, CaseLoader as _CaseLoader, read_events
+from .yaml_source import MAX_ALIAS_NODES, MAX_PROBLEMS, SourceMap, field_path, located_problem, parse_read, \
+    parse_yaml
 from . import validation
 
 __all__ = ["KIND_SYNONYMS", "MAX_ALIAS_NODES", "MAX_DEPTH", "MAX_NODES", "MAX_PROBLEMS", "SourceMap", "field_path",
@@ -67,27 +68,19 @@ def load_text(text: str | bytes, path: str = "<case>") -> Timeline:
 
 def _load(text: str | bytes, path: str) -> Timeline:
     text = decode(text)
-    timeline = _load_valid(text, path)
-    if timeline is not None:
-        return timeline
-    # Something is wrong: parse again, recording where every value was written, so each problem has its line.
     try:
-        return _load_located(text, path)
+        data = read_events(text)  # a malformed file, or one over the limits, is refused here, located
+        timeline = _load_valid(data, path) if isinstance(data, dict) else None
+        if timeline is None:  # something is wrong: parse again, recording where every value was written
+            timeline = _load_located(text, path)
+        return timeline
     except CaseFileError as error:
         raise odd_indentation(text, error) or error from None
 
 
-def _load_valid(text: str, path: str) -> Timeline | None:
-    """The timeline of a case file without a single problem, else None.
-
-    Most files are valid, and for them the line of each value is never needed: one pass over the parser's
-    events builds the data while keeping the first pass's bounds (nodes, depth), and anything out of the
-    ordinary (an alias, a tag, a duplicate or non-text key, more than one document) gives up at once. Whatever
-    went wrong, the located path (`parse_yaml`, `validate`, ...) then runs from the start and reports it."""
+def _load_valid(data: dict, path: str) -> Timeline | None:
+    """The timeline of plain data without a single problem, else None (the located path then reports them)."""
     try:
-        data = _fast_data(text)
-        if not isinstance(data, dict):
-            return None
         case = Case.model_validate(data)
         stem = Path(path).stem if path.endswith((".yaml", ".yml")) else None
         if validation.check_case(case, stem):
@@ -99,7 +92,7 @@ def _load_valid(text: str, path: str) -> Timeline | None:
 
 
 def _load_located(text: str, path: str) -> Timeline:
-    data, source = parse_yaml(text)
+    data, source = parse_read(text)
     case = validate(data, source)
     stem = Path(path).stem if path.endswith((".yaml", ".yml")) else None
     problems = [located_problem(source, f, m, h) for f, m, h in validation.check_case(case, stem)]

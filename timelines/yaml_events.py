@@ -39,34 +39,45 @@ def run(text: str, step):
         loader.dispose()
 
 
-_NODE_EVENTS = (yaml.ScalarEvent, yaml.AliasEvent, yaml.SequenceStartEvent, yaml.MappingStartEvent)
+def read_events(text: str) -> Any:
+    """One pass over the parser's events of a case file: the plain data of a regular file, else IRREGULAR.
+
+    Every file is read this way first. A file that is empty, is not valid YAML, holds more than MAX_NODES values
+    or is nested deeper than MAX_DEPTH is refused here, with a located problem: composing a node tree is recursive
+    (in C, where a deep document overflows the stack) and costs memory per node, so such a file must be refused
+    before it is composed. Most files are regular, and for them the line of each value is never needed; anything
+    out of the ordinary (an alias, a tag, a duplicate or non-text key, a second document) is IRREGULAR and left to
+    the located parser, while the rest of the events are still counted against the limits."""
+    _refuse_empty(text)
+    return run(text, _read)[0]
 
 
-def check_events(loader) -> None:
-    nodes = depth = 0
-    while loader.check_event():
-        event = loader.get_event()
-        if isinstance(event, _NODE_EVENTS):
-            nodes += 1
-            if nodes > MAX_NODES:
-                raise CaseFileError([at_mark(event.start_mark, f"The file holds more than {MAX_NODES:,} values",
-                                             "a case needs far fewer; split it, or check that this is a case file")])
-            if depth > MAX_DEPTH:
-                raise CaseFileError([at_mark(event.start_mark, TOO_DEEP, TOO_DEEP_HINT)])
-        if isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
-            depth += 1
-        elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
-            depth -= 1
+IRREGULAR = object()  # what read_events gives for a text that only the located parser reads
 
 
-TOO_DEEP = f"The document is nested more than {MAX_DEPTH} levels deep"
-TOO_DEEP_HINT = "case files need only a few levels; check the indentation"
+def check_size(nodes: int, depth: int, mark) -> None:
+    """Refuse a document at the value of `mark` when it is the MAX_NODES + 1st, or lies deeper than MAX_DEPTH."""
+    if nodes > MAX_NODES:
+        raise CaseFileError([at_mark(mark, f"The file holds more than {MAX_NODES:,} values",
+                                     "a case needs far fewer; split it, or check that this is a case file")])
+    check_depth(depth, mark)
 
 
-# ---------------------------------------------------------------- valid files, fast
+def check_depth(depth: int, mark) -> None:
+    """Refuse a value nested deeper than MAX_DEPTH: the one check of the depth limit, for the nesting the parser
+    sees (read_events) and for the nesting that aliases build (the located parser)."""
+    if depth > MAX_DEPTH:
+        raise CaseFileError([at_mark(mark, f"The document is nested more than {MAX_DEPTH} levels deep",
+                                     "case files need only a few levels; check the indentation")])
+
+
+def _refuse_empty(text: str) -> None:
+    if not text.strip() or all(not line.strip() or line.lstrip().startswith("#") for line in text.splitlines()):
+        raise CaseFileError([Problem("The file is empty", "start from cases/_template.yaml", line=1, column=1)])
+
 
 class Irregular(Exception):
-    """The text holds something the fast path leaves to the located path."""
+    """The text holds something that only the located parser reads."""
 
 
 _SCALAR_RESOLVERS = {first: tuple(resolvers) for first, resolvers in CaseLoader.yaml_implicit_resolvers.items()}
@@ -74,51 +85,57 @@ _PLAIN_TAGS = (None, "!")  # no tag written: the tag comes from the value (plain
 _STR = TAG + "str"
 
 
-def plain_data(text: str) -> Any:
-    """Plain data of a single-document YAML text, built from the parser's events; Irregular for anything
-    that the located path would report or handle (aliases, anchors, tags, keys that are not unique text)."""
-    loader = CaseLoader(text)
-    try:
-        return _from_events(loader)
-    finally:
-        loader.dispose()
-
-
-def _from_events(loader) -> Any:
+def _read(loader) -> Any:
     # A stack of the collections being filled; a mapping's entry holds its pending key (or _NO_KEY).
     stack: list[list] = []
     root: list = [[], None]  # the document, as a list of one value
     nodes = documents = 0
     check, get = loader.check_event, loader.get_event
-    while check():
-        event = get()
-        kind = type(event)
-        if kind is yaml.ScalarEvent:
-            value = _fast_scalar(loader, event)
-        elif kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
-            if event.anchor is not None or event.tag not in _PLAIN_TAGS or len(stack) >= MAX_DEPTH:
+    try:
+        while check():
+            event = get()
+            kind = type(event)
+            if kind is yaml.ScalarEvent:
+                nodes += 1
+                check_size(nodes, len(stack), event.start_mark)
+                _add(stack[-1] if stack else root, _plain_scalar(loader, event), True)
+            elif kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
+                nodes += 1
+                check_size(nodes, len(stack), event.start_mark)
+                stack.append([{}, _NO_KEY] if kind is yaml.MappingStartEvent else [[], None])
+                if event.anchor is not None or event.tag not in _PLAIN_TAGS:
+                    raise Irregular
+            elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
+                value = stack.pop()[0]
+                _add(stack[-1] if stack else root, value, False)
+            elif kind is yaml.AliasEvent:
+                nodes += 1
+                check_size(nodes, len(stack), event.start_mark)
                 raise Irregular
+            elif kind is yaml.DocumentStartEvent:
+                documents += 1
+                if documents > 1:
+                    raise Irregular
+    except Irregular:
+        _count_rest(loader, nodes, len(stack))
+        return IRREGULAR
+    return root[0][0] if len(root[0]) == 1 else IRREGULAR
+
+
+_NODE_EVENTS = (yaml.ScalarEvent, yaml.AliasEvent, yaml.SequenceStartEvent, yaml.MappingStartEvent)
+
+
+def _count_rest(loader, nodes: int, depth: int) -> None:
+    """Check the events after an irregular one against the limits, without building anything."""
+    while loader.check_event():
+        event = loader.get_event()
+        if isinstance(event, _NODE_EVENTS):
             nodes += 1
-            stack.append([{}, _NO_KEY] if kind is yaml.MappingStartEvent else [[], None])
-            continue
-        elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
-            value = stack.pop()[0]
-        elif kind is yaml.DocumentStartEvent:
-            documents += 1
-            if documents > 1:
-                raise Irregular
-            continue
-        elif kind is yaml.AliasEvent:
-            raise Irregular
-        else:  # stream start and end, document end
-            continue
-        nodes += kind is yaml.ScalarEvent
-        if nodes > MAX_NODES:
-            raise Irregular
-        _add(stack[-1] if stack else root, value, kind is yaml.ScalarEvent)
-    if len(root[0]) != 1:
-        raise Irregular
-    return root[0][0]
+            check_size(nodes, depth, event.start_mark)
+        if isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
+            depth += 1
+        elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
+            depth -= 1
 
 
 _NO_KEY = object()
@@ -138,7 +155,7 @@ def _add(into: list, value: Any, scalar: bool) -> None:
         into[1] = _NO_KEY
 
 
-def _fast_scalar(loader, event) -> Any:
+def _plain_scalar(loader, event) -> Any:
     if event.anchor is not None or event.tag not in _PLAIN_TAGS:
         raise Irregular
     value = event.value
@@ -153,6 +170,9 @@ def _fast_scalar(loader, event) -> Any:
         return value
     if tag not in SCALAR_NAMES:
         raise Irregular  # merge keys ('<<') and any other implicit tag
-    if tag in NUMBER_TAGS and yaml11_number(value):
-        raise Irregular  # a number YAML 1.1 reads otherwise: the located path says so
-    return loader.yaml_constructors[tag](loader, yaml.ScalarNode(tag, value))
+    try:
+        if tag in NUMBER_TAGS and yaml11_number(value):
+            raise Irregular  # a number YAML 1.1 reads otherwise: the located parser says so
+        return loader.yaml_constructors[tag](loader, yaml.ScalarNode(tag, value))
+    except Exception as error:  # noqa: BLE001 -- a whole number of 5,000 digits, say: the located parser reports it
+        raise Irregular from error

@@ -8,7 +8,7 @@ import yaml
 
 from .errors import CaseFileError, Problem
 from .text_checks import Position
-from .yaml_events import MAX_DEPTH, TOO_DEEP, TOO_DEEP_HINT, CaseLoader, check_events, run
+from .yaml_events import CaseLoader, check_depth, read_events, run
 from .yaml_messages import NUMBER_TAGS, SCALAR_NAMES, TAG, at_mark, key_text, quote, scalar_hint, yaml11_number, \
     yaml_type
 
@@ -56,9 +56,14 @@ def located_problem(source: SourceMap, loc: tuple, message: str, hint: str, pref
 
 def parse_yaml(text: str) -> tuple[Any, SourceMap]:
     """Parse YAML safely into plain data and a SourceMap; duplicate keys, tags and bombs are errors."""
-    if not text.strip() or all(not line.strip() or line.lstrip().startswith("#") for line in text.splitlines()):
-        raise CaseFileError([Problem("The file is empty", "start from cases/_template.yaml", line=1, column=1)])
-    node, loader = _compose(text)
+    read_events(text)  # refuses an empty or malformed text, and one too large or deep to compose
+    return parse_read(text)
+
+
+def parse_read(text: str) -> tuple[Any, SourceMap]:
+    """parse_yaml of a text that read_events has accepted: composed into nodes (a second parse, now within the
+    limits) and built into plain data, recording where every key and value was written."""
+    node, loader = run(text, CaseLoader.get_single_node)
     if node is None or isinstance(node, yaml.ScalarNode) and node.tag == TAG + "null" and not node.value:  # '---'
         raise CaseFileError([Problem("The file is empty", "start from cases/_template.yaml", line=1, column=1)])
     source = SourceMap()
@@ -71,16 +76,6 @@ def parse_yaml(text: str) -> tuple[Any, SourceMap]:
                                      f"not {yaml_type(data, article=True)}", "start from cases/_template.yaml",
                                      line=node.start_mark.line + 1, column=node.start_mark.column + 1)])
     return data, source
-
-
-def _compose(text: str):
-    """The node tree of a single-document YAML text, and the loader that composed it.
-
-    A first pass over the parser's events checks that the document is small and shallow enough:
-    composing is recursive (in C, where a deep document overflows the stack) and costs memory per node,
-    so a deeply nested or huge document must be refused before it is composed."""
-    run(text, check_events)
-    return run(text, CaseLoader.get_single_node)
 
 
 class _Builder:
@@ -108,8 +103,7 @@ class _Builder:
             raise CaseFileError([self._at(node, "An alias (*) inside this value refers to the value's own anchor (&), "
                                                 "so the value would contain itself",
                                           "write the inner value out instead of referring to the anchor")])
-        if depth > MAX_DEPTH:
-            raise CaseFileError([self._at(node, TOO_DEEP, TOO_DEEP_HINT)])
+        check_depth(depth, node.start_mark)  # aliases nest a value deeper than the parser saw it
         self.source.values.setdefault(path, (node.start_mark.line + 1, node.start_mark.column + 1))
         if isinstance(node, yaml.ScalarNode):
             return self._scalar(node)
