@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, Callable
 
 from pydantic import ValidationError
 
@@ -107,75 +107,111 @@ def _where(error: dict, data: Any) -> tuple[tuple, tuple | None, bool]:
     return loc, None, error["type"] == "extra_forbidden"
 
 
-def _what(error: dict, loc: tuple, data: Any) -> tuple[str, str]:
-    """The message and hint of a pydantic error."""
-    kind = error["type"]
+Message = tuple[str, str]  # the message and its hint
+
+
+def _what(error: dict, loc: tuple, data: Any) -> Message:
+    """The message and hint of a pydantic error: its type's entry of _MESSAGES, or what pydantic says."""
+    explain = _MESSAGES.get(error["type"])
+    said = explain(error, loc, data) if explain else None
+    return said or _as_pydantic_says(error)
+
+
+def _as_pydantic_says(error: dict) -> Message:
+    message, value = error["msg"], error.get("input")
+    if value is not None and not isinstance(value, (dict, list)):
+        message = f"{message}. Value: {_short(value)}"
+    return message, "check this value against cases/README.md"
+
+
+# Each explains one pydantic error type from the error, its field path and the document; None leaves it to
+# _as_pydantic_says (an unknown or missing field without a path, say).
+
+def _unknown_field(error: dict, loc: tuple, data: Any) -> Message | None:
+    if not loc:
+        return None
+    name, model = loc[-1], _model_at(loc[:-1], data)
+    fields = [f.alias or n for n, f in model.model_fields.items()] if model else []
+    hint = did_you_mean(name, fields) if fields else "remove it, or check its spelling in cases/README.md"
+    return f"Unknown field {quote(name)}{_describe(model)}", hint
+
+
+def _missing_field(error: dict, loc: tuple, data: Any) -> Message | None:
+    if not loc:
+        return None
+    name = loc[-1]
+    return f"Missing required field '{name}'{_describe(_model_at(loc[:-1], data))}", f"add '{name}: ...'"
+
+
+def _unknown_kind(error: dict, loc: tuple, data: Any) -> Message:
     value = error.get("input")
-    ctx = error.get("ctx") or {}
-    message, hint = error["msg"], ""
-    if kind == "extra_forbidden" and loc:
-        name = loc[-1]
-        model = _model_at(loc[:-1], data)
-        fields = [f.alias or n for n, f in model.model_fields.items()] if model else []
-        what = f"{_describe(model, loc[:-1], data)}"
-        message = f"Unknown field {quote(name)}{what}"
-        hint = did_you_mean(name, fields) if fields else "remove it, or check its spelling in cases/README.md"
-    elif kind == "missing" and loc:
-        name = loc[-1]
-        model = _model_at(loc[:-1], data)
-        message = f"Missing required field '{name}'{_describe(model, loc[:-1], data)}"
-        hint = f"add '{name}: ...'"
-    elif kind == "union_tag_invalid":
-        written = value.get("kind") if isinstance(value, dict) else None
-        message = f"Unknown event kind {quote(written)}" if isinstance(written, str) \
-            else f"The event kind must be a word, got {yaml_type(written, article=True)}"
-        meant = KIND_SYNONYMS.get(str(written).strip().lower().replace(" ", "_").replace("-", "_"))
-        hint = f"did you mean {meant}? Valid: " + ", ".join(sorted(KIND_MODELS)) if meant else \
-            did_you_mean(str(written), KIND_MODELS)
-    elif kind == "union_tag_not_found":
-        message = "The event has no kind"
-        hint = "add 'kind: ...', one of " + ", ".join(KIND_MODELS)
-    elif kind == "literal_error":
-        options = re.findall(r"'([^']*)'|(\d+)", str(ctx.get("expected", "")))
-        options = [a or b for a, b in options]
-        message = f"{quote(_yaml_scalar(value))} is not one of the allowed values"
-        hint = did_you_mean(value, options)
-        if isinstance(value, bool):  # the Norway problem: YAML 1.1 reads no, yes, off and on as false and true
-            hint = "YAML reads yes, no, on and off as true or false; put the word in quotes. " + hint[:1].upper() + hint[1:]
-        elif isinstance(value, str) and value in options:
-            hint = f"write {value} without quotes: it is a number"
-    elif kind == "value_error" and isinstance(ctx.get("error"), DateProblem):
-        problem = ctx["error"]
-        message, hint = problem.message, problem.hint
-    elif kind == "value_error":
-        message, _, hint = str(ctx.get("error", message)).partition(" Hint: ")
-    elif kind == "string_pattern_mismatch":
-        message = f"{quote(value)} is not a valid id"
-        hint = ("a case id uses lowercase letters, digits and hyphens, e.g. 'lcnec-alk-lorlatinib'" if loc == ("id",)
-                else "an id starts with a letter and uses letters, digits, '-' and '_' (no spaces or dots)")
-    elif kind.startswith("float_") and isinstance(value, int) and not isinstance(value, bool):
-        message, hint = f"The number {_short(value)} is too large", "check the value"
-    elif kind in _TYPE_MESSAGES:
-        expected, hint = _TYPE_MESSAGES[kind]
-        message = f"Expected {expected}, got {yaml_type(value)}. Value: {_short(value)}"
-        if loc[:1] == ("reported",) and "months" in loc and isinstance(value, str):
-            hint = _months_hint(value)
-    elif kind in ("too_short",) and isinstance(value, list):
-        message = "The list is empty"
-        hint = "add at least one entry"
-    elif kind in _LIMITS:
-        bound, what, advice = _LIMITS[kind]
-        limit = ctx.get(bound)
-        limit = f"{limit:g}" if isinstance(limit, float) else str(limit)
-        message, hint = f"{_short(value)} {what} {limit}", f"{advice} {limit}"
-    elif kind == "string_too_long":
-        limit = ctx.get("max_length")
-        message = f"The text is {len(value):,} characters long; at most {limit:,} are allowed"
-        hint = "shorten it" + ("; a case file holds summaries and quotes, not whole documents" if limit >= 1000 else "")
-    else:
-        message = f"{message}. Value: {_short(value)}" if value is not None and not isinstance(value, (dict, list)) else message
-        hint = "check this value against cases/README.md"
+    written = value.get("kind") if isinstance(value, dict) else None
+    message = f"Unknown event kind {quote(written)}" if isinstance(written, str) \
+        else f"The event kind must be a word, got {yaml_type(written, article=True)}"
+    meant = KIND_SYNONYMS.get(str(written).strip().lower().replace(" ", "_").replace("-", "_"))
+    hint = f"did you mean {meant}? Valid: " + ", ".join(sorted(KIND_MODELS)) if meant else \
+        did_you_mean(str(written), KIND_MODELS)
     return message, hint
+
+
+def _no_kind(error: dict, loc: tuple, data: Any) -> Message:
+    return "The event has no kind", "add 'kind: ...', one of " + ", ".join(KIND_MODELS)
+
+
+def _not_allowed(error: dict, loc: tuple, data: Any) -> Message:
+    value = error.get("input")
+    options = re.findall(r"'([^']*)'|(\d+)", str((error.get("ctx") or {}).get("expected", "")))
+    options = [a or b for a, b in options]
+    hint = did_you_mean(value, options)
+    if isinstance(value, bool):  # the Norway problem: YAML 1.1 reads no, yes, off and on as false and true
+        hint = "YAML reads yes, no, on and off as true or false; put the word in quotes. " + hint[:1].upper() + hint[1:]
+    elif isinstance(value, str) and value in options:
+        hint = f"write {value} without quotes: it is a number"
+    return f"{quote(_yaml_scalar(value))} is not one of the allowed values", hint
+
+
+def _model_says(error: dict, loc: tuple, data: Any) -> Message:
+    """A validator's own message (a DateProblem, or a ValueError's text with an optional ' Hint: ...')."""
+    said = (error.get("ctx") or {}).get("error", error["msg"])
+    if isinstance(said, DateProblem):
+        return said.message, said.hint
+    message, _, hint = str(said).partition(" Hint: ")
+    return message, hint
+
+
+def _not_an_id(error: dict, loc: tuple, data: Any) -> Message:
+    hint = ("a case id uses lowercase letters, digits and hyphens, e.g. 'lcnec-alk-lorlatinib'" if loc == ("id",)
+            else "an id starts with a letter and uses letters, digits, '-' and '_' (no spaces or dots)")
+    return f"{quote(error.get('input'))} is not a valid id", hint
+
+
+def _wrong_type(error: dict, loc: tuple, data: Any) -> Message:
+    kind, value = error["type"], error.get("input")
+    if kind.startswith("float_") and isinstance(value, int) and not isinstance(value, bool):
+        return f"The number {_short(value)} is too large", "check the value"  # an int beyond a float's range
+    expected, hint = _TYPE_MESSAGES[kind]
+    if loc[:1] == ("reported",) and "months" in loc and isinstance(value, str):
+        hint = _months_hint(value)
+    return f"Expected {expected}, got {yaml_type(value)}. Value: {_short(value)}", hint
+
+
+def _empty_list(error: dict, loc: tuple, data: Any) -> Message | None:
+    if not isinstance(error.get("input"), list):
+        return None
+    return "The list is empty", "add at least one entry"
+
+
+def _out_of_bounds(error: dict, loc: tuple, data: Any) -> Message:
+    bound, what, advice = _LIMITS[error["type"]]
+    limit = (error.get("ctx") or {}).get(bound)
+    limit = f"{limit:g}" if isinstance(limit, float) else str(limit)
+    return f"{_short(error.get('input'))} {what} {limit}", f"{advice} {limit}"
+
+
+def _text_too_long(error: dict, loc: tuple, data: Any) -> Message:
+    limit = (error.get("ctx") or {}).get("max_length")
+    hint = "shorten it" + ("; a case file holds summaries and quotes, not whole documents" if limit >= 1000 else "")
+    return f"The text is {len(error.get('input')):,} characters long; at most {limit:,} are allowed", hint
 
 
 def _months_hint(value: str) -> str:
@@ -211,6 +247,21 @@ _LIMITS = {  # pydantic error type: the bound's name in ctx, what the value is, 
     "greater_than": ("gt", "is not above", "write a value above"),
     "less_than_equal": ("le", "is above the largest allowed value,", "write a value of at most"),
     "less_than": ("lt", "is not below", "write a value below"),
+}
+
+
+_MESSAGES: dict[str, Callable[[dict, tuple, Any], Message | None]] = {
+    "extra_forbidden": _unknown_field,
+    "missing": _missing_field,
+    "union_tag_invalid": _unknown_kind,
+    "union_tag_not_found": _no_kind,
+    "literal_error": _not_allowed,
+    "value_error": _model_says,
+    "string_pattern_mismatch": _not_an_id,
+    **dict.fromkeys(_TYPE_MESSAGES, _wrong_type),
+    "too_short": _empty_list,
+    **dict.fromkeys(_LIMITS, _out_of_bounds),
+    "string_too_long": _text_too_long,
 }
 
 
@@ -289,19 +340,12 @@ def _inner_model(annotation, node):
     return None
 
 
-def _describe(model, loc: tuple, data: Any) -> str:
-    if model is None:
-        return ""
-    kind = getattr(model.model_fields.get("kind"), "annotation", None)
-    if kind is not None and typing_args(kind):
-        return f" in a {typing_args(kind)[0]} event"
-    return ""
-
-
-def typing_args(annotation) -> tuple:
+def _describe(model) -> str:
+    """' in a surgery event' for the model of an event kind, else nothing."""
     import typing
 
-    return typing.get_args(annotation)
+    kinds = typing.get_args(getattr(model.model_fields.get("kind"), "annotation", None)) if model else ()
+    return f" in a {kinds[0]} event" if kinds else ""
 
 
 # Words authors write for a kind, from the papers' vocabulary, that spelling alone does not lead to.
