@@ -98,18 +98,20 @@ def test_an_oversized_file_is_refused_before_parsing(tmp_path):
     assert time.perf_counter() - started < 1
 
 
-# A valid file is built straight from the parser's events (no line numbers); anything unusual is left to the
-# located parse, which gives every message above. These guard that split.
+# Every file gets one pass over the parser's events, which refuses a malformed file or one over the limits and
+# builds a regular file's data without line numbers; anything unusual, and any file with a problem, is parsed a
+# second time by the located parser, which gives every message above. These guard that split.
 
 CASE_FILES = sorted((ROOT / "cases").glob("*.yaml"))
 
 
 @pytest.mark.parametrize("path", CASE_FILES, ids=lambda p: p.stem)
 def test_the_fast_parse_of_a_case_file_is_the_located_parse(path):
-    from timelines.loading import _fast_data, parse_yaml
+    from timelines.yaml_events import read_events
+    from timelines.yaml_source import parse_yaml
 
     text = path.read_text(encoding="utf-8")
-    fast, (located, _) = _fast_data(text), parse_yaml(text)
+    fast, (located, _) = read_events(text), parse_yaml(text)
     assert fast == located
     assert repr(fast) == repr(located)  # the same types too: 1 is not 1.0 or True
 
@@ -123,24 +125,78 @@ def test_the_fast_parse_of_a_case_file_is_the_located_parse(path):
     "a: !!str 5\n",  # a tag
     "a: !custom x\n",
     "a: 1\n---\nb: 2\n",  # two documents
-    "a: " + "[" * 200 + "]" * 200 + "\n",  # nested deeper than MAX_DEPTH
+    "a: 010\n",  # a number YAML 1.1 reads as octal
+    "a: " + "9" * 5_000 + "\n",  # more digits than Python reads
 ])
 def test_the_fast_parse_leaves_anything_unusual_to_the_located_parse(text):
-    from timelines.loading import _fast_data, _Irregular
+    from timelines.yaml_events import IRREGULAR, read_events
 
-    with pytest.raises((_Irregular, yaml.YAMLError)):
-        _fast_data(text)
+    assert read_events(text) is IRREGULAR
+
+
+def test_the_fast_parse_refuses_a_document_nested_deeper_than_the_limit_at_its_line():
+    from timelines.yaml_events import read_events
+
+    with pytest.raises(CaseFileError, match="nested more than 64 levels deep") as raised:
+        read_events("a: " + "[" * 200 + "]" * 200 + "\n")
+    assert (raised.value.first.line, raised.value.first.column) == (1, 68)
+
+
+def test_a_value_nested_too_deep_through_an_alias_is_refused_where_the_anchored_value_goes_too_deep():
+    # Each part is 50 and 30 levels deep, within the limit; the alias puts the anchored list 30 levels down.
+    text = "a: &x " + "[" * 50 + "1" + "]" * 50 + "\nb: " + "[" * 30 + "*x" + "]" * 30 + "\n"
+    with pytest.raises(CaseFileError) as raised:
+        load_text(text)
+    assert str(raised.value) == ("<case>:1:41: The document is nested more than 64 levels deep. "
+                                 "Hint: Case files need only a few levels; check the indentation.")
 
 
 def test_the_fast_parse_stops_at_the_node_limit_before_building_more(monkeypatch):
-    from timelines import loading
+    from timelines import yaml_events
 
-    monkeypatch.setattr(loading, "MAX_NODES", 1_000)
+    monkeypatch.setattr(yaml_events, "MAX_NODES", 1_000)
     text = "items:\n" + "".join(f"- {i}\n" for i in range(5_000))
-    with pytest.raises(loading._Irregular):
-        loading._fast_data(text)
+    with pytest.raises(CaseFileError, match="more than 1,000 values") as raised:
+        yaml_events.read_events(text)
+    assert (raised.value.first.line, raised.value.first.column) == (999, 3)  # the 1,001st: mapping, key, list, 998 items
     with pytest.raises(CaseFileError, match="more than 1,000 values"):
         load_text(text)
+
+
+def test_the_node_limit_counts_the_values_after_an_irregular_one(monkeypatch):
+    from timelines import yaml_events
+
+    monkeypatch.setattr(yaml_events, "MAX_NODES", 1_000)
+    text = "a: &x 1\nb: *x\nitems:\n" + "".join(f"- {i}\n" for i in range(5_000))
+    with pytest.raises(CaseFileError, match="more than 1,000 values"):
+        yaml_events.read_events(text)
+
+
+PARSES = [  # (file, times its text is parsed): once when the one pass settles it, twice when a line is needed
+    ("cases/adeno-alk-leptomeningeal-alectinib.yaml", 1),  # valid
+    ("tests/bad_cases/unclosed-quote.yaml", 1),  # not YAML
+    ("tests/hostile/nesting-deep-mapping.yaml", 1),  # over the depth limit
+    ("tests/bad_cases/empty.yaml", 0),
+    ("tests/bad_cases/unknown-field.yaml", 2),  # a problem found by validation, located by the second parse
+    ("tests/bad_cases/end-before-start.yaml", 2),  # a problem found when the dates are resolved
+    ("tests/bad_cases/alias-bomb.yaml", 2),  # aliases: only the located parser reads them
+]
+
+
+@pytest.mark.parametrize("name, parses", PARSES, ids=[Path(n).stem for n, _ in PARSES])
+def test_a_file_is_parsed_once_unless_a_problem_needs_its_line(name, parses, monkeypatch):
+    """A broken file used to be parsed three times (the fast pass, a pass checking the limits, the located
+    parse); the fast pass now checks the limits, and the located parser runs only for a problem to locate."""
+    from timelines.yaml_events import CaseLoader
+
+    made = []
+    init = CaseLoader.__init__
+    monkeypatch.setattr(CaseLoader, "__init__", lambda loader, text: made.append(1) or init(loader, text))
+    try:
+        load_case(ROOT / name)
+    except CaseFileError:
+        pass
+    assert len(made) == parses
 
 
 def test_a_hint_names_the_nearest_ids_of_a_long_list_not_all_of_them():
