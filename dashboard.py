@@ -11,7 +11,7 @@ from components.cohort_view import cohort_page
 from components.editor import editor_page
 from components.export_view import export_buttons
 from components.texts import has_data
-from components.theme import enable_theme
+from components.charts.theme import enable_theme
 from timelines.catalog import Entry, case_paths, draft_paths, folder_problem
 from timelines.deidentify import neutral_file_stem, scrub_text
 from timelines.files import Stamp, stamp as file_stamp

@@ -299,7 +299,7 @@ def to_dicts(builders: list) -> tuple[list[dict], str]:
 
 def bench_specs(inputs: Inputs, size: Size) -> list[Row]:
     """Every chart spec of a case, and the cohort swimmer, against bare charts of the same rows."""
-    import components.theme  # noqa: F401  (registers and enables the shared theme)
+    import components.charts.theme  # noqa: F401  (registers and enables the shared theme)
 
     rows = []
     for label, path, runs in (("largest seed case", largest_seed_case(), size.runs),
@@ -324,13 +324,13 @@ def cohort_timelines(folder: Path) -> list:
 
 
 def swimmer_builder():
-    """components.cohort_charts.swimmer_chart(rows, *, align, sort, width), or the reason it cannot be used."""
+    """components.charts.cohort.swimmer_chart(rows, *, align, sort, width), or the reason it cannot be used."""
     import inspect
 
     try:
-        from components.cohort_charts import swimmer_chart
+        from components.charts.cohort import swimmer_chart
     except ImportError as error:
-        return None, f"skipped: components.cohort_charts.swimmer_chart cannot be imported ({error})"
+        return None, f"skipped: components.charts.cohort.swimmer_chart cannot be imported ({error})"
     parameters = inspect.signature(swimmer_chart).parameters
     if list(parameters)[:1] != ["rows"]:
         return None, f"skipped: swimmer_chart{inspect.signature(swimmer_chart)} does not take swimmer rows first"

@@ -10,7 +10,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from components.cohort_view import cohort_frames, matching_cases, swimmer_section  # noqa: E402
-from components.theme import enable_theme  # noqa: E402
+from components.charts.theme import enable_theme  # noqa: E402
 from timelines.catalog import case_paths  # noqa: E402
 from timelines.files import stamp  # noqa: E402
 

@@ -29,7 +29,8 @@ from timelines.presentation import View, present
 from timelines.summary import case_summary
 from timelines.tables import dose_change_table, event_table, marker_table, measurement_table
 
-from . import charts, cohort_charts, exports, views
+from . import charts, exports, views
+from .charts import cohort as cohort_charts
 
 Stamps = tuple[tuple[str, Stamp], ...]
 COHORT_FRAMES = ("cohort", "swimmer:diagnosis", "swimmer:targeted", "spider:diagnosis", "spider:targeted", "waterfall")

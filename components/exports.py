@@ -1,6 +1,6 @@
 """Exports of one case (no Streamlit): charts as PNG and SVG, a 16:9 slide deck, a PDF handout, tables as CSV.
 
-Everything is drawn from the case's tables in the shared theme (``components.theme``) and rendered offline by
+Everything is drawn from the case's tables in the shared theme (``components.charts.theme``) and rendered offline by
 vl-convert. With ``deidentify=True`` the tables and the summary are first passed through
 ``timelines.deidentify`` and the time axis is relative (months since day 0), so no export holds a calendar
 date, the source, or the free text (quotes, notes, patient context) that could name a place or a person.
@@ -35,7 +35,8 @@ from timelines.timeline import Timeline
 from timelines.when import say_months
 from components.texts import KEY_KINDS, has_data
 
-from . import charts, theme
+from . import charts
+from .charts import theme
 
 EXPORT_WIDTH = 1200  # plot width of the chart files (PNG, SVG); the image adds lane labels and legends
 PNG_SCALE = 2  # pixels per CSS pixel: sharp on a projector and in print

@@ -7,7 +7,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from components import charts, theme
+from components import charts
+from components.charts import theme
 from specs import find, mark_type, rows as values, scale_map, units
 import yaml
 

@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 import vl_convert as vlc
 
-from components import charts, cohort_charts, theme
+from components import charts
+from components.charts import cohort as cohort_charts, theme
 from timelines.catalog import case_paths, load_entry
 from timelines.cohort import SPIDER_COLUMNS, SWIMMER_COLUMNS, WATERFALL_COLUMNS, spider_table, swimmer_table, \
     therapy_agents, waterfall_table

@@ -12,7 +12,7 @@ import pytest
 import yaml
 from streamlit.testing.v1 import AppTest
 
-from components import theme
+from components.charts import theme
 from conftest import CASE_FILES, ROOT, make_case, make_event
 
 APP = str(ROOT / "tests" / "apps" / "cohort_app.py")
@@ -220,7 +220,7 @@ def test_an_edited_case_file_shows_up_on_the_next_rerun(tmp_path):
 def test_a_rerun_with_the_same_files_and_choices_draws_the_kept_swimmer_without_building_it(monkeypatch):
     """The swimmer of a thousand patients takes half a second to build: it is built once per version of the files
     and choice of cases, alignment and lane order, as the case page keeps its charts."""
-    from components import cohort_charts
+    from components.charts import cohort as cohort_charts
 
     built = []
     build = cohort_charts.swimmer_chart

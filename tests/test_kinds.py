@@ -3,7 +3,7 @@
 import pytest
 import yaml
 
-from components import theme
+from components.charts import theme
 from timelines import CaseFileError, load_case, load_text
 from timelines.kinds import (CATEGORIES, CONTINUOUS_KINDS, KEY_KINDS, KIND_BY_NAME, KIND_SYNONYMS, KINDS,
                              LANE_ORDER, SPECIMEN_KINDS, SYSTEMIC, THERAPY_KINDS, TREATMENT_KINDS, kind_named,

@@ -65,7 +65,7 @@ class Kind:
 
 
 # In lane order, top to bottom of the swimlane; kinds of one category follow each other. A new kind takes its model
-# (schema.py, in EVENT_MODELS), a row here, a colour and a shape (components/theme.py, unless systemic), an example
+# (schema.py, in EVENT_MODELS), a row here, a colour and a shape (components/charts/theme.py, unless systemic), an example
 # (components/snippets.py), a row in the guide (cases/README.md) and an event in cases/_template.yaml; the tests
 # (tests/test_kinds.py, test_docs.py, test_editor.py) name whatever is missing.
 KINDS: tuple[Kind, ...] = (

@@ -1,7 +1,7 @@
 """Pure chart builders for one case: swimlane timeline, lesion sizes with RECIST 1.1, markers (no Streamlit, no I/O).
 
 Every builder takes the tables of ``timelines.tables`` (and the RECIST assessments of ``timelines.clinical``) and
-returns an Altair chart; the look (fonts, colours per kind and per drug) lives in ``components.theme``.
+returns an Altair chart; the look (fonts, colours per kind and per drug) lives in ``components.charts.theme``.
 """
 
 from __future__ import annotations
