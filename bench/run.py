@@ -193,10 +193,10 @@ def quiet_streamlit() -> None:
 
 
 def cached_loader():
-    """The dashboard's cache of loaded cases (components.cache.entry): st.cache_resource keyed on path and stamp,
+    """The dashboard's cache of loaded cases (components.pages.cache.entry): st.cache_resource keyed on path and stamp,
     handing out the loaded entry itself."""
     quiet_streamlit()
-    from components import cache
+    from components.pages import cache
 
     return cache.entry
 
@@ -258,7 +258,7 @@ def bare_spec(*frames: pd.DataFrame):
 
 
 def case_tables(path: Path) -> dict:
-    """What the dashboard's case page computes once per version of a file (components.cache.case_tables)."""
+    """What the dashboard's case page computes once per version of a file (components.pages.cache.case_tables)."""
     from components import charts
     from timelines.clinical import recist
     from timelines.loading import load_case
@@ -270,7 +270,7 @@ def case_tables(path: Path) -> dict:
 
 
 def case_chart_builders(data: dict) -> list:
-    """The three charts of the case page, as components.views builds them."""
+    """The three charts of the case page, as components.pages.views builds them."""
     from components import charts
 
     events = data["events"]

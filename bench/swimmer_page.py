@@ -1,5 +1,5 @@
 """The cohort swimmer plot alone, for the benchmark: every case of BENCH_COHORT, loaded and drawn by the cohort
-page's own code through the app's cache layer (components.cache: cases, the cohort's tables and the swimmer's spec
+page's own code through the app's cache layer (components.pages.cache: cases, the cohort's tables and the swimmer's spec
 cached on the files' paths and stamps, as the page caches them), with the page's default choices and no filter."""
 
 import os
@@ -9,7 +9,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from components.cohort_view import cohort_frames, matching_cases, swimmer_section  # noqa: E402
+from components.pages.cohort import cohort_frames, matching_cases, swimmer_section  # noqa: E402
 from components.charts.theme import enable_theme  # noqa: E402
 from timelines.catalog import case_paths  # noqa: E402
 from timelines.files import stamp  # noqa: E402

@@ -1,4 +1,4 @@
-"""The app's one cache layer (components.cache): every cached stage lives there, is keyed by the file's path and
+"""The app's one cache layer (components.pages.cache): every cached stage lives there, is keyed by the file's path and
 stamp and a frozen display choice, and gives what building the same thing directly gives."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import shutil
 
 import pytest
 
-from components import cache, views
+from components.pages import cache, views
 from conftest import CASES, ROOT
 from timelines.files import stamp
 from timelines.presentation import View, present
@@ -30,7 +30,17 @@ def _calls(path) -> list[str]:
 def test_only_the_cache_layer_caches():
     caching = {path.relative_to(ROOT).as_posix() for path in APP_CODE
                if {"st.cache_data", "st.cache_resource"} & set(_calls(path))}
-    assert caching == {"components/cache.py"}
+    assert caching == {"components/pages/cache.py"}
+
+
+def test_only_the_pages_and_the_frame_use_streamlit():
+    """components/charts and components/exports are pure (DataFrame in, chart or file out); timelines/ neither."""
+    drawing = {path.relative_to(ROOT).as_posix() for path in [*APP_CODE, *sorted((ROOT / "timelines").rglob("*.py"))]
+               if any(isinstance(node, (ast.Import, ast.ImportFrom))
+                      and any((getattr(node, "module", None) or alias.name).split(".")[0] == "streamlit"
+                              for alias in node.names)
+                      for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))))}
+    assert drawing and all(path == "dashboard.py" or path.startswith("components/pages/") for path in drawing), drawing
 
 
 def test_the_app_uses_public_streamlit_apis_only():

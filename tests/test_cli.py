@@ -33,7 +33,7 @@ def test_validate_is_clean_on_the_bundled_cases():
 def test_validate_and_deck_name_case_files_alike(tmp_path, capsys):
     """One family of commands: a name that is neither a file nor a folder gets the same message from validate,
     summary and the deck command, and counts as a failure; a folder lists the cases the dashboard lists."""
-    from components import deck
+    from components.exports import deck
 
     missing = str(tmp_path / "nope.yaml")
     expected = f"{missing}: no such file or folder. Hint: give case files (*.yaml) or folders of them"

@@ -158,7 +158,7 @@ def test_the_spider_plot_and_waterfall_name_the_patients_they_cannot_show():
 
 
 def test_the_note_separates_baseline_only_unmeasured_and_unaligned_cases():
-    from components.cohort_view import unmeasured_note
+    from components.pages.cohort import unmeasured_note
 
     cases = ["a", "b", "c", "d"]
     scans = pd.DataFrame({"case_id": ["a", "a", "b", "d", "d"]})

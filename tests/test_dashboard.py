@@ -83,7 +83,7 @@ def test_switching_to_the_relative_axis_changes_the_x_encoding():
 def test_stacked_panels_are_drawn_one_chart_each_fitted_to_the_page_with_one_left_edge():
     """Vega cannot fit a stack of panels to the page (they kept about half of a 1920-px screen): each panel is
     its own chart fitted to the page's width, every y axis as wide as the others so the plots line up."""
-    from components.views import Y_AXIS_PX
+    from components.pages.views import Y_AXIS_PX
 
     panels = [spec(c) for c in charts(open_app("lcnec-alk-lorlatinib", view="lesions"))]
     assert len(panels) == 3  # lesion sizes, sum of targets with RECIST lines, imaging without sizes
@@ -269,7 +269,7 @@ def test_tumor_board_mode_steps_through_summary_charts_and_key_events_and_exits(
 
 @pytest.mark.parametrize("case_id", [p.stem for p in CASE_FILES])
 def test_a_chart_the_case_has_no_data_for_is_neither_a_view_nor_a_board_step(case_id):
-    from components.texts import has_data
+    from timelines.presentation import has_data
     from timelines.loading import load_case
     from timelines.tables import event_table, marker_table, measurement_table
 

@@ -10,8 +10,8 @@ import pytest
 import yaml
 from streamlit.testing.v1 import AppTest
 
-from components import editor
-from components.snippets import DATES, KIND_EXAMPLES, KINDS, SNIPPETS, TEMPLATE_IDS, Example, fill, kind_snippet
+from components.pages import editor
+from components.pages.snippets import DATES, KIND_EXAMPLES, KINDS, SNIPPETS, TEMPLATE_IDS, Example, fill, kind_snippet
 from timelines import catalog, load_text, storage
 from timelines.kinds import KIND_BY_NAME
 from timelines.schema import EVENT_KINDS

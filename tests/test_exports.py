@@ -21,12 +21,14 @@ from pptx import Presentation
 from pptx.util import Emu
 from pypdf import PdfReader
 
-from components import deck, exports
-from components.export_view import export_files
+from components import exports
+from components.exports import deck
+from components.pages.downloads import export_files
 from conftest import CASE_FILES, CASES, ROOT, SEED_IDS, make_case, make_event
 from test_deidentify import leaks, table_text
 from timelines import load_case, load_text
 from timelines.files import stamp
+from timelines.kinds import KEY_KINDS
 from timelines.presentation import View
 from timelines.tables import (DOSE_CHANGE_COLUMNS, DOSE_CHANGE_EXTRA_COLUMNS, EVENT_COLUMNS, EVENT_EXTRA_COLUMNS,
                               event_table)
@@ -432,7 +434,7 @@ def test_every_deck_lists_each_key_event_once_at_most_12_a_slide(cli_run, path):
     events = event_table(load_case(path))
     tables = [t for s in Presentation(str(cli_run["out"] / f"{path.stem}.pptx")).slides for t in _tables(s)]
     assert all(len(t.rows) - 1 <= exports.EVENT_ROWS for t in tables)
-    assert sum(len(t.rows) - 1 for t in tables) == events["kind"].isin(exports.KEY_KINDS).sum()
+    assert sum(len(t.rows) - 1 for t in tables) == events["kind"].isin(KEY_KINDS).sum()
 
 
 def test_the_session_deck_holds_every_case_after_a_session_slide(cli_run):
@@ -455,7 +457,7 @@ def test_the_cli_names_a_path_that_does_not_exist(tmp_path, capsys):
 # ---------------------------------------------------------------------------------------------------------------
 
 EXPORT_APP = """
-from components.export_view import export_buttons
+from components.pages.downloads import export_buttons
 from timelines.files import stamp
 from timelines.presentation import View
 path = {path!r}
@@ -477,7 +479,7 @@ def test_export_buttons_offer_slides_handout_events_and_each_chart(case_id, deid
 
 
 def test_each_export_file_is_made_once_per_version_and_choice(monkeypatch):
-    from components import cache
+    from components.pages import cache
 
     cache.export_file.clear()
     cache.export_slides.clear()

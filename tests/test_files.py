@@ -250,7 +250,7 @@ def test_every_command_refuses_a_link_out(argv, cases, secret, capsys):
 
 def test_the_deck_command_refuses_a_link_out(cases, secret, tmp_path):
     (cases / "x.yaml").symlink_to(secret)
-    result = subprocess.run([sys.executable, "-m", "components.deck", str(cases / "x.yaml"), "--out",
+    result = subprocess.run([sys.executable, "-m", "components.exports.deck", str(cases / "x.yaml"), "--out",
                              str(tmp_path / "decks")], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert result.returncode == 1
     assert "symbolic link" in result.stdout + result.stderr and SECRET not in result.stdout + result.stderr

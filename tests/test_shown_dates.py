@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from components import charts, exports
-from components.board import key_events
+from components.pages.board import key_events
 from timelines import load_case
 from timelines.dates import Offset, offset_range, parse_date, Ref
 from timelines.summary import case_summary, summary_text

@@ -1,7 +1,7 @@
 """Command line: python -m timelines {validate,export,summary,schema}.
 
 Slide decks and handouts have their own command in the same family (the same way of naming case files, the same
-messages and exit statuses), since they need the chart renderer: python -m components.deck PATH... --out DIR."""
+messages and exit statuses), since they need the chart renderer: python -m components.exports.deck PATH... --out DIR."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""How a case is shown: the display choice as one frozen value, and the step that puts a case's tables on it.
+"""How a case is shown: the display choice as one frozen value, the step that puts a case's tables on it, and which
+views a case has data for.
 
 The screen, the tumor board and the exports draw the same tables; `present` is the one place that re-anchors them on
 the chosen day 0 and de-identifies them, in that order (a de-identified label of day 0 is scrubbed like the rest).
@@ -62,3 +63,17 @@ def present(tables: dict[str, pd.DataFrame], summary: dict, view: View) -> tuple
         frames, summary = {name: clean[name] for name in FRAMES}, clean["summary"]
     return frames, summary
 
+
+# What a view without data is replaced by: the case page and the board leave the view out and say why.
+MISSING_VIEWS = {"lesions": "No lesion measurement or imaging in this case.",
+                 "markers": "No tumor marker or lab value in this case."}
+
+
+def has_data(name: str, events: pd.DataFrame, measurements: pd.DataFrame, markers: pd.DataFrame) -> bool:
+    """Whether a case has anything to draw in a chart: every case has a timeline; lesions need a measurement or
+    an imaging event; markers need a value."""
+    if name == "lesions":
+        return not measurements.empty or bool(events["kind"].eq("imaging").any())
+    if name == "markers":
+        return not markers.empty
+    return True

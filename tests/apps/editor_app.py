@@ -10,7 +10,7 @@ import streamlit as st
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from components.editor import editor_page  # noqa: E402
+from components.pages.editor import editor_page  # noqa: E402
 
 st.set_page_config(page_title="Case editor", layout="wide")
 if st.query_params.get("page", "editor") == "editor":

@@ -13,7 +13,9 @@ from timelines.deidentify import neutral_file_stem
 from timelines.files import Stamp
 from timelines.presentation import View
 
-from . import cache, exports
+from components import exports
+
+from . import cache
 
 MIME = {"pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
         "pdf": "application/pdf", "png": "image/png", "svg": "image/svg+xml", "csv": "text/csv"}

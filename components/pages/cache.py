@@ -29,8 +29,10 @@ from timelines.presentation import View, present
 from timelines.summary import case_summary
 from timelines.tables import dose_change_table, event_table, marker_table, measurement_table
 
-from . import charts, exports, views
-from .charts import cohort as cohort_charts
+from components import charts, exports
+from components.charts import cohort as cohort_charts
+
+from . import views
 
 Stamps = tuple[tuple[str, Stamp], ...]
 COHORT_FRAMES = ("cohort", "swimmer:diagnosis", "swimmer:targeted", "spider:diagnosis", "spider:targeted", "waterfall")

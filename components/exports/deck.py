@@ -1,6 +1,6 @@
 """Slide decks for a tumor-board session, from the command line.
 
-    python -m components.deck PATH... --out DIR [--deidentify] [--pdf] [--axis relative] [--combined session.pptx]
+    python -m components.exports.deck PATH... --out DIR [--deidentify] [--pdf] [--axis relative] [--combined session.pptx]
 
 PATH is a case file or a folder of case files. Writes ``DIR/<case-id>.pptx`` (and ``.pdf`` with ``--pdf``) per
 case, and with ``--combined`` one deck of every case (a session slide, then each case from its title slide).
@@ -20,13 +20,13 @@ from timelines.cli import NO_CASE_FILES, case_files, missing_message, run
 from timelines.errors import CaseFileError
 from timelines.loading import load_case
 
-from . import exports
+from components import exports
 
 SESSION_TITLE = "Tumor board session"
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m components.deck", description=__doc__.split("\n\n")[0],
+    parser = argparse.ArgumentParser(prog="python -m components.exports.deck", description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("paths", nargs="+", metavar="PATH", help="case files, or folders of case files")
     parser.add_argument("--out", required=True, metavar="DIR", help="folder to write the decks to (created)")

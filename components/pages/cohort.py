@@ -8,7 +8,7 @@ import streamlit as st
 from timelines.files import Stamp
 
 from . import cache
-from .charts import cohort as cohort_charts
+from components.charts import cohort as cohort_charts
 
 ALIGN_LABELS = {"diagnosis": "Diagnosis", "targeted": "First targeted therapy"}
 SORT_LABELS = {"duration": "By follow-up", "case_id": "By case id"}

@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from components.snippets import DATES, KINDS, SNIPPETS, SNIPPETS_BY_KEY, TEMPLATE_IDS, fill
+from .snippets import DATES, KINDS, SNIPPETS, SNIPPETS_BY_KEY, TEMPLATE_IDS, fill
 from timelines import storage
 from timelines.catalog import case_paths, load_entry
 from timelines.errors import CaseFileError, Problem

@@ -7,7 +7,7 @@ import json
 import pandas as pd
 import streamlit as st
 
-from components.texts import MISSING_VIEWS
+from timelines.presentation import MISSING_VIEWS
 from timelines.catalog import Entry
 from timelines.deidentify import scrub_text
 from timelines.summary import SCREEN_VERDICTS, key_outcomes, line_text, paper_figure, patient_text

@@ -5,11 +5,17 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from components import charts, views
-from components.texts import KEY_KINDS, MISSING_VIEWS, has_data
+from components import charts
+from timelines.catalog import Entry
+from timelines.files import Stamp
+from timelines.kinds import KEY_KINDS
+from timelines.presentation import MISSING_VIEWS, has_data
 from timelines.summary import key_outcomes
 from timelines.text import escape_markdown, shorten
 from timelines.when import is_calendar_text, say_months
+
+from . import cache, views
+from .case import view_of
 
 STEPS = ("summary", "timeline", "lesions", "markers", "events")
 STEP_TITLES = {"summary": "Summary", "timeline": "Timeline", "lesions": "Lesions", "markers": "Markers",
@@ -153,3 +159,19 @@ def _events(data: dict, axis: dict) -> None:
 
 _STEP_VIEWS = {"summary": _summary, "timeline": _timeline, "lesions": _lesions, "markers": _markers,
                "events": _events}
+
+
+def board_screen(entry: Entry, stamp: Stamp, deidentified: bool) -> None:
+    """Tumor-board mode: the case as a presentation, stepped with buttons or the arrow keys."""
+    path = str(entry.path)
+    data = cache.case_tables(path, stamp)
+    view = view_of(data, deidentified)
+    if "board_step" not in st.session_state:
+        st.session_state["board_step"] = current_step(st.query_params.get("step"))
+    frames, summary = cache.presented(path, stamp, view)
+    step = board_page({**data, **frames, "summary": summary, "day_zero": view.day_zero}, entry.case_id,
+                      st.session_state["board_step"], view.axis_options())
+    if step != st.session_state["board_step"]:
+        st.session_state["board_step"] = step
+        st.rerun()
+    st.query_params["step"] = step

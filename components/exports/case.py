@@ -1,0 +1,101 @@
+"""A case prepared for export: its tables and summary on the chosen axis and day 0, de-identified when asked."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+import pandas as pd
+from timelines.clinical import recist
+from timelines.deidentify import REMOVED_COLUMNS, scrub_text
+from timelines.summary import case_summary
+from timelines.tables import day_zero_of, dose_change_table, event_table, marker_table, measurement_table
+from timelines.presentation import View, present
+from timelines.timeline import Timeline
+
+from .. import charts
+
+
+EXPORT_WIDTH = 1200  # plot width of the chart files (PNG, SVG); the image adds lane labels and legends
+PNG_SCALE = 2  # pixels per CSS pixel: sharp on a projector and in print
+CHART_NAMES = ("timeline", "lesions", "markers")
+CHART_TITLES = {"timeline": "Timeline", "lesions": "Lesions and imaging", "markers": "Tumor markers and labs"}
+MISSING = {"lesions": "No lesion slide: this case reports no lesion measurement and no imaging.",
+           "markers": "No marker slide: this case reports no tumor marker or lab value."}
+
+# ---------------------------------------------------------------------------------------------------------------
+# The case, prepared for export
+# ---------------------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class CaseExport:
+    """A case's tables and summary as every export draws them (de-identified when asked)."""
+
+    case_id: str
+    title: str
+    summary: dict
+    events: pd.DataFrame
+    measurements: pd.DataFrame
+    markers: pd.DataFrame
+    assessments: pd.DataFrame
+    axis: str
+    day_zero_label: str
+    deidentified: bool
+    source_name: str = ""
+    dose_changes: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+    @property
+    def calendar(self) -> bool:
+        return self.axis == "calendar"
+
+    def axis_options(self) -> dict:
+        return {"axis": self.axis, "unit": "months", "day_zero_label": self.day_zero_label}
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """The tables as CSV files carry them: de-identified ones without quote and note columns."""
+        frames = {"events": self.events, "measurements": self.measurements, "markers": self.markers,
+                  "dose_changes": self.dose_changes}
+        if self.deidentified:
+            frames = {name: f.drop(columns=[c for c in REMOVED_COLUMNS if c in f]) for name, f in frames.items()}
+        return frames
+
+
+def prepare_case(timeline: Timeline, *, deidentify: bool = False, axis: str = "calendar",
+                 day_zero: tuple[int, str] | None = None) -> CaseExport:
+    """Tables, summary and RECIST assessments of a case, de-identified when asked.
+
+    Parameters
+    ----------
+    timeline
+        The loaded case (``timelines.load_case``).
+    deidentify
+        Relative axis only, no calendar date, no source, no quotes or notes, free text scrubbed
+        (``timelines.deidentify``).
+    axis
+        ``"calendar"`` or ``"relative"``. A case without calendar dates, and any de-identified case, is drawn on
+        the relative axis (months since day 0) whatever is asked.
+    day_zero
+        On the relative axis, the day 0 chosen on screen: ``(days since the case's origin, label)``, one of
+        ``timelines.tables.day_zero_choices``. By default the case's own day 0.
+    """
+    if axis not in charts.AXES:
+        raise ValueError(f"Unknown axis {axis!r}. Hint: use one of {', '.join(map(repr, charts.AXES))}")
+    tables = {"events": event_table(timeline), "measurements": measurement_table(timeline),
+              "markers": marker_table(timeline), "dose_changes": dose_change_table(timeline)}
+    summary = case_summary(timeline)
+    relative = not (axis == "calendar" and timeline.on_calendar and not deidentify)
+    label = "" if day_zero is None else scrub_text(day_zero[1]) if deidentify else day_zero[1]
+    view = View(axis="relative" if relative else "calendar", day_zero=None if day_zero is None else day_zero[0],
+                day_zero_label=label, deidentified=deidentify)
+    tables, summary = present(tables, summary, view)
+    events, measurements, markers = tables["events"], tables["measurements"], tables["markers"]
+    zero = day_zero_of(events).label
+    axis = "relative" if relative else "calendar"
+    assessments = charts.assessment_frame(recist(timeline, measurements))
+    source = Path(timeline.path).name if timeline.path else ""
+    return CaseExport(case_id=summary["id"], title=summary["title"], summary=summary, events=events,
+                      measurements=measurements, markers=markers, assessments=assessments, axis=axis,
+                      day_zero_label=zero, deidentified=deidentify,
+                      source_name="" if deidentify else source, dose_changes=tables["dose_changes"])
+
+

@@ -1,0 +1,53 @@
+"""Every export of a case at once, by file name; tables as CSV."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+import pandas as pd
+from timelines.timeline import Timeline
+
+from .case import EXPORT_WIDTH, prepare_case
+from .handout import pdf_bytes
+from .powerpoint import pptx_bytes
+from .rendering import case_charts, chart_png, chart_spec, chart_svg
+from .slides import case_slides
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Everything at once
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def csv_bytes(frame: pd.DataFrame) -> bytes:
+    return frame.to_csv(index=False, lineterminator="\n").encode("utf-8")
+
+
+def case_exports(timeline: Timeline, *, deidentify: bool = False, axis: str = "calendar",
+                 day_zero: tuple[int, str] | None = None, width: int = EXPORT_WIDTH) -> dict[str, bytes]:
+    """Every export of a case, by file name (options as ``prepare_case``).
+
+    Returns
+    -------
+    dict
+        ``<id>.pptx``, ``<id>.pdf``, ``<id>.<chart>.png`` and ``.svg`` for each chart the case has data for
+        (timeline, lesions, markers; plot ``width`` px wide, PNG at scale 2), and ``<id>.events.csv``,
+        ``<id>.measurements.csv``, ``<id>.markers.csv``, ``<id>.dose_changes.csv``.
+    """
+    case = prepare_case(timeline, deidentify=deidentify, axis=axis, day_zero=day_zero)
+    slides = case_slides(case)
+    files = {f"{case.case_id}.pptx": pptx_bytes([slides]), f"{case.case_id}.pdf": pdf_bytes([slides])}
+    for name, chart in case_charts(case, width=width).items():
+        spec = chart_spec(chart)
+        files[f"{case.case_id}.{name}.png"] = chart_png(spec)
+        files[f"{case.case_id}.{name}.svg"] = chart_svg(spec)
+    for name, frame in case.tables().items():
+        files[f"{case.case_id}.{name}.csv"] = csv_bytes(frame)
+    return files
+
+
+def pptx_xml_text(pptx: bytes) -> str:
+    """Every XML part of a PPTX as one text (what a search of the deck for a word has to look through)."""
+    with zipfile.ZipFile(io.BytesIO(pptx)) as archive:
+        return "\n".join(archive.read(name).decode("utf-8") for name in archive.namelist()
+                         if name.endswith((".xml", ".rels")))

@@ -1,0 +1,51 @@
+"""The case page: one case's timeline, lesions, markers or event table on the chosen time axis, with its downloads."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from timelines.catalog import Entry
+from timelines.deidentify import neutral_file_stem
+from timelines.files import Stamp
+from timelines.presentation import View, has_data
+from timelines.tables import day_zero_choices
+
+from . import cache, views
+from .downloads import export_buttons
+
+
+def case_page(entry: Entry, stamp: Stamp, deidentified: bool) -> None:
+    path = str(entry.path)
+    data = cache.case_tables(path, stamp)
+    view = view_of(data, deidentified)
+    frames, summary = cache.presented(path, stamp, view)
+    views.case_header(summary, view.day_zero)
+    available = tuple(v for v in views.VIEWS if has_data(v, data["events"], data["measurements"], data["markers"]))
+    chosen, slot = views.view_picker(st.query_params.get("view"), available)
+    st.query_params["view"] = chosen
+
+    def draw(name: str, domain: tuple | None = None) -> None:
+        views.show_spec(cache.case_chart(path, stamp, view, name, domain))
+
+    axis = view.axis_options()
+    if chosen == "timeline":
+        views.timeline_view(frames["events"], axis, slot, draw)
+    elif chosen == "lesions":
+        views.lesion_view(data["recist_note"], draw)
+    elif chosen == "markers":
+        views.marker_view(draw)
+    else:
+        views.event_table_view(frames["events"], neutral_file_stem(entry.case_id) if deidentified else entry.case_id,
+                               relative=view.axis == "relative")
+    exports_box = st.sidebar.expander("Export: slides, handout, images, tables", key="exports_open",
+                                      on_change="rerun")
+    if exports_box.open:  # made when opened: the first screen of a case needs no download button
+        with exports_box:
+            export_buttons(path, stamp, view)
+
+
+def view_of(data: dict, deidentified: bool) -> View:
+    """The display choice of the sidebar's time-axis controls."""
+    options = views.display_options(data["events"], data["on_calendar"] and not deidentified,
+                                    day_zero_choices(data["events"]), deidentified)
+    return View(deidentified=deidentified, **options)
