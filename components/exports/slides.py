@@ -6,10 +6,10 @@ import math
 from dataclasses import dataclass, field, replace
 import altair as alt
 import pandas as pd
+from timelines.key_events import HEADER_CALENDAR as EVENT_HEADER_CALENDAR, HEADER_RELATIVE as EVENT_HEADER_RELATIVE
+from timelines.key_events import key_events, side_text
 from timelines.summary import key_outcomes, line_text, outcome_value, patient_text
 from timelines.text import ELLIPSIS, shorten, wrap
-from timelines.when import say_months
-from timelines.kinds import KEY_KINDS
 
 from .. import charts
 from .case import CHART_NAMES, CHART_TITLES, CaseExport, MISSING, PNG_SCALE
@@ -171,7 +171,7 @@ def _title_slide(case: CaseExport, missing: list[str]) -> Slide:
     left: list[tuple[str, str]] = [("heading", "Diagnoses")]
     for d in summary["diagnoses"]:
         row = case.events[case.events["event_id"].eq(d["id"]) & case.events["kind"].eq("diagnosis")]
-        when = _side(case, row.iloc[0].to_dict(), "start") if not row.empty else ""
+        when = side_text(row.iloc[0].to_dict(), "start", not case.calendar) if not row.empty else ""
         left.append(("item", " · ".join(x for x in (d["label"], when, d.get("stage") or "") if x)))
     left.append(("heading", "Lines of therapy"))
     left += [("item", f"Line {line['line']} · {line_text(line)}") for line in summary["lines"]] or \
@@ -192,55 +192,14 @@ def _title_slide(case: CaseExport, missing: list[str]) -> Slide:
 
 # Key events -----------------------------------------------------------------------------------------------------
 
-EVENT_HEADER_CALENDAR = ("Date", "Event", "Dose / finding")
-EVENT_HEADER_RELATIVE = ("Month", "Event", "Dose / finding")
 EVENT_COLUMNS_IN = (2.5, 4.4, 5.73)  # widths on the slide, inches (sum = picture box width)
 EVENT_PT = 14
 CELL_MARGIN_IN = 0.08
 
 
-# What a tumor board discusses, as in the dashboard's tumor-board mode: imaging, labs, symptoms, biopsies and
-# supportive care are left to the charts and the CSV.
-
-
 def event_rows(case: CaseExport) -> list[tuple[str, str, str]]:
-    """(when, event, dose / finding) for every key event (KEY_KINDS), in date order."""
-    events = case.events[case.events["kind"].isin(KEY_KINDS)]
-    return [(_when(case, row), str(row["label"]), _dose_or_finding(row)) for row in events.to_dict("records")]
-
-
-def _when(case: CaseExport, row: dict) -> str:
-    """'2022-09-16 → 2024-10-08 or later, ongoing', '2007-07 – 2011-09' (a date known within a range); in months
-    since day 0 on the relative axis ('month 12.4 → month 37.4 or later, ongoing')."""
-    start = _side(case, row, "start")
-    if row.get("shape") != "interval":
-        return start
-    end = _side(case, row, "end")
-    if row.get("ongoing"):
-        return f"{start} → {end}, ongoing" if end else f"{start} →, ongoing"
-    return f"{start} → {end}" if end else f"{start} →, end not reported"
-
-
-def _side(case: CaseExport, row: dict, side: str) -> str:
-    """The start or the end of an event as precisely as it is known (timelines.when): the table's date on the
-    calendar axis, months since day 0 from its bounds on the relative axis; '' for an end not reported."""
-    if side == "end" and _missing(row.get("day_end")):
-        return ""
-    if case.calendar:
-        return str(row.get(side) or "")
-    low, high = row.get(f"day_{side}_earliest"), row.get(f"day_{side}_latest")
-    return say_months(low, high).replace("-", "−")
-
-
-def _dose_or_finding(row: dict) -> str:
-    if row.get("category") == "Systemic therapy" or row.get("kind") == "radiotherapy":
-        bits = [str(row.get("dose") or "")]
-        if row.get("dose_changes"):
-            bits.append("dose changes: " + str(row["dose_changes"]))
-        if not _missing(row.get("line")):
-            bits.append(f"line {int(row['line'])}")
-        return "; ".join(b for b in bits if b)
-    return str(row.get("key_details") or "")  # timelines.tables.key_details
+    """(when, event, dose / finding) for every key event, in date order (timelines.key_events)."""
+    return [tuple(row) for row in key_events(case.events, relative=not case.calendar)]
 
 
 def _event_slides(case: CaseExport) -> list[Slide]:
@@ -311,9 +270,3 @@ def _source_slide(case: CaseExport) -> Slide:
         lines.append(("note", f"Case file: {case.source_name}. Every event's supporting quote from the paper is "
                               "in the case file and in the events table (CSV)."))
     return Slide("source", "Source", lines=lines)
-
-
-def _missing(value: object) -> bool:
-    return value is None or value is pd.NA or value == "" or (isinstance(value, float) and math.isnan(value))
-
-

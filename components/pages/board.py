@@ -8,11 +8,10 @@ import streamlit as st
 from components import charts
 from timelines.catalog import Entry
 from timelines.files import Stamp
-from timelines.kinds import KEY_KINDS
+from timelines.key_events import HEADER_CALENDAR, HEADER_RELATIVE, key_events as key_event_rows
 from timelines.presentation import MISSING_VIEWS, has_data
 from timelines.summary import key_outcomes
 from timelines.text import escape_markdown, shorten
-from timelines.when import is_calendar_text, say_months
 
 from . import cache, views
 from .case import view_of
@@ -130,31 +129,20 @@ def _markers(data: dict, axis: dict) -> None:
                                          width=BOARD_PANEL_WIDTH, **axis), FONT_SCALE)
 
 
+DETAIL_CHARS = 90  # a dose or finding longer than this is shortened on the board (the slides wrap it)
+
+
 def key_events(events: pd.DataFrame, relative: bool) -> pd.DataFrame:
-    """The events a tumor board discusses, one line each: when (with its uncertainty), what, dose or finding."""
-    rows = events[events["kind"].isin(KEY_KINDS)]
-    when = rows.apply(lambda row: when_text(row, relative), axis=1)
-    detail = rows.apply(_detail, axis=1)
-    return pd.DataFrame({"When": when.tolist(), "Event": rows["label"].tolist(), "Dose or finding": detail.tolist()})
-
-
-def when_text(row, relative: bool) -> str:
-    """A date as precisely as it is known (timelines.when): '2020-09-14', '2020-10', '2020-09-14 – 2020-10-31',
-    or 'month 3.2' / 'months 0.5–1.5' from its bounds on the relative axis."""
-    if relative or not is_calendar_text(row["start"]):
-        return say_months(row["day_start_earliest"], row["day_start_latest"])
-    return row["start"]
-
-
-def _detail(row) -> str:
-    if row["dose"]:
-        return row["dose"]
-    return shorten(row["details"], 90)
+    """The events a tumor board discusses, one line each, as the deck's event slides say them
+    (timelines.key_events): when (with its uncertainty and its end), what, dose or finding."""
+    header = HEADER_RELATIVE if relative else HEADER_CALENDAR
+    rows = [(row.when, row.event, shorten(row.detail, DETAIL_CHARS)) for row in key_event_rows(events, relative)]
+    return pd.DataFrame(rows, columns=list(header))
 
 
 def _events(data: dict, axis: dict) -> None:
     table = key_events(data["events"], axis["axis"] == "relative")
-    st.table(table.set_index("When"))
+    st.table(table.set_index(table.columns[0]))
 
 
 _STEP_VIEWS = {"summary": _summary, "timeline": _timeline, "lesions": _lesions, "markers": _markers,

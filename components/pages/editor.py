@@ -32,7 +32,7 @@ except ImportError:  # pragma: no cover - depends on the checkout
 MAX_UPLOAD_BYTES = 1024 * 1024  # 1 MB, as server.maxUploadSize in .streamlit/config.toml
 UPLOAD_SUFFIXES = (".yaml", ".yml")
 TEMPLATE_NAME = "_template.yaml"
-BUNDLED_TEMPLATE = Path(__file__).resolve().parent.parent / "cases" / TEMPLATE_NAME
+BUNDLED_TEMPLATE = Path(__file__).resolve().parents[2] / "cases" / TEMPLATE_NAME
 RECOVERY_KEPT = 20
 EDITOR_HEIGHT = 560
 PROBLEMS_SHOWN = 12
