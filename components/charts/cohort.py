@@ -16,7 +16,8 @@ from timelines.text import signed_percent
 from timelines.when import say_month_span
 
 from . import theme
-from . import CATEGORY_COLORS, PD_LINE_COLOR, PR_LINE_COLOR, STUB_OPACITIES
+from .lanes import STUB_OPACITIES
+from .lesions import CATEGORY_COLORS, PD_LINE_COLOR, PR_LINE_COLOR
 
 SORTS = {"duration": "Longest follow-up first", "case_id": "Case id"}
 
