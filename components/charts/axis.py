@@ -237,7 +237,11 @@ def _shows_written(frame: pd.DataFrame, tax: TimeAxis) -> bool:
     return tax.calendar or not frame["start"].map(is_calendar_text).any()
 
 
+def _present(data: pd.DataFrame, fields) -> list[tuple[str, str]]:
+    """The (field, title) pairs of `fields` that say something for at least one row of `data`."""
+    return [(f, t) for f, t in fields if f in data and data[f].fillna("").astype(str).str.strip().ne("").any()]
+
+
 def _tooltip(data: pd.DataFrame, fields) -> list[alt.Tooltip]:
     """Tooltip fields that say something for at least one mark of the layer."""
-    present = [(f, t) for f, t in fields if f in data and data[f].fillna("").astype(str).str.strip().ne("").any()]
-    return [alt.Tooltip(f"{f}:N", title=t) for f, t in present]
+    return [alt.Tooltip(f"{f}:N", title=t) for f, t in _present(data, fields)]

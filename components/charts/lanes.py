@@ -94,6 +94,44 @@ class _Lanes:
         return alt.Y(f"{field}:Q", scale=alt.Scale(domain=[0, self.height], reverse=True, nice=False, zero=False),
                      axis=_lane_axis(self.lanes, self.centres()))
 
+    # What the layers shared with the cohort swimmer ask of a lane geometry (see `cohort._Swim`).
+    bar_field = "bar_key"  # a bar's colour: its drug for systemic therapy, else its kind
+    arrow_size, arrow_offset = 420, 7
+    bar_px = BAR_PX
+
+    @property
+    def day_zero(self) -> str | None:
+        """What the day-0 rule says; None on the calendar axis, which has no day 0."""
+        return None if self.tax.calendar else f"day 0: {self.tax.day_zero_label}"
+
+    def at(self, days) -> pd.Series:
+        return self.tax.at(days)
+
+    def intervals(self, df: pd.DataFrame) -> pd.DataFrame:
+        """The rows drawn as bars: every interval (therapies and others, such as a symptom)."""
+        return df
+
+    def hex(self, df: pd.DataFrame) -> pd.Series:
+        return _hex_color(df)
+
+    interval_tooltip = _EVENT_TOOLTIP
+    start_field = "day_start"  # where a bar starts, in the units of fade_lo and fade_hi (days)
+    opaque_ticks = False
+
+    def lane(self, data: pd.DataFrame, *encoded: str, tooltip=_EVENT_TOOLTIP) -> alt.Chart:
+        """A layer on the lanes: each mark at the y (px from the top) of its lane and slot, with a tooltip of the
+        ``tooltip`` fields that say something (the rows keep every tooltip column of the event table)."""
+        data = _columns(data, "lane", "y", *encoded)
+        return _lane_chart(data, self).encode(tooltip=_tooltip(data, tooltip))
+
+    def bar(self, chart: alt.Chart, rounded: bool = False) -> alt.Chart:
+        """Thick rules rather than bars (so no rounded corners): Vega-Lite lays a bar with a time unit on x and a
+        continuous y vertically."""
+        return chart.mark_rule(strokeWidth=BAR_PX, strokeCap="butt", clip=True)
+
+    def bar_color(self, df: pd.DataFrame, legend: bool = True) -> alt.Color:
+        return _bar_color(df, legend)
+
 
 def _lane_axis(lanes: list[str], centres: list[float]) -> alt.Axis:
     """Lane names at lane centres, top to bottom in lane order; long ones wrap onto two lines (Vega draws a
@@ -104,6 +142,24 @@ def _lane_axis(lanes: list[str], centres: list[float]) -> alt.Axis:
         expr = f"datum.value === {centre:g} ? {json.dumps(lines if len(lines) > 1 else lane)} : {expr}"
     return alt.Axis(title=None, values=centres, labelExpr=expr, labelLimit=260, labelFontSize=theme.LABEL_SIZE,
                     domain=False, ticks=False, grid=False, labelPadding=10, labelLineHeight=17)
+
+
+def _pack_slots(index, lanes, starts, ends, fits) -> dict:
+    """The slot (sub-row of its lane) of each row, rows taken in the order given: the first slot of the row's lane
+    that ``fits(start, until)`` after the row that holds it until then, else a new slot. Rows without a lane get
+    none (as groupby("lane") leaves them out)."""
+    free: dict[str, list[float]] = {}  # per lane, where each of its slots is free again
+    slots = {}
+    for row, lane, start, end in zip(index, lanes, starts, ends):
+        if pd.isna(lane):
+            continue
+        until = free.setdefault(lane, [])
+        slot = next((i for i, held in enumerate(until) if fits(start, held)), len(until))
+        if slot == len(until):
+            until.append(end)
+        until[slot] = end
+        slots[row] = slot
+    return slots
 
 
 def _with_slots(df: pd.DataFrame, window: tuple[float, float]) -> pd.DataFrame:
@@ -117,18 +173,9 @@ def _with_slots(df: pd.DataFrame, window: tuple[float, float]) -> pd.DataFrame:
     hi = hi.where(~df["faded_end"], df["fade_hi"].fillna(window[1]).clip(lower=df["day_start"]))
     df = df.assign(occ_lo=lo, occ_hi=hi, slot=0, stub_days=stub)
     order = df.sort_values(["occ_lo", "occ_hi"])
-    ends: dict[str, list[float]] = {}  # per lane, where each of its slots is free again
-    slots = {}
-    for index, lane, start, end in zip(order.index, order["lane"], order["occ_lo"].to_numpy(),
-                                       order["occ_hi"].to_numpy()):
-        if pd.isna(lane):  # as groupby("lane") leaves such rows out: slot 0
-            continue
-        free = ends.setdefault(lane, [])
-        slot = next((i for i, until in enumerate(free) if start > until + gap), len(free))
-        if slot == len(free):
-            free.append(end)
-        free[slot] = end
-        slots[index] = slot
+    # Symbols need room around them: a mark closer than `gap` to the one before takes another slot.
+    slots = _pack_slots(order.index, order["lane"], order["occ_lo"].to_numpy(), order["occ_hi"].to_numpy(),
+                        lambda start, until: start > until + gap)
     df["slot"] = df.index.map(lambda index: slots.get(index, 0)).astype("int64")
     df["lane_slots"] = df.groupby("lane")["slot"].transform("max") + 1
     return df
@@ -158,11 +205,11 @@ def _category_shading(df: pd.DataFrame, ctx: _Lanes) -> list[alt.Chart]:
         y=ctx.y("top"), y2="bottom:Q", x=alt.value(0), x2=alt.value("width"))]
 
 
-def _day_zero_rule(df: pd.DataFrame, ctx: _Lanes) -> list[alt.Chart]:
-    """A dashed line at day 0 on the relative axis: what 'since first diagnosis' counts from."""
-    if ctx.tax.calendar:
+def _day_zero_rule(df: pd.DataFrame, ctx) -> list[alt.Chart]:
+    """A dashed line at day 0 on a relative axis: what 'since first diagnosis' counts from."""
+    if ctx.day_zero is None:
         return []
-    data = pd.DataFrame({"x": [0.0], "what": [f"day 0: {ctx.tax.day_zero_label}"]})
+    data = pd.DataFrame({"x": [0.0], "what": [ctx.day_zero]})
     return [alt.Chart(data).mark_rule(strokeDash=[6, 4], color=theme.MUTED_COLOR, strokeWidth=1.5).encode(
         x=ctx.x("x"), tooltip=alt.Tooltip("what:N", title="Day 0"))]
 
@@ -175,7 +222,10 @@ def _hex_color(df: pd.DataFrame) -> pd.Series:
 
 
 def _uncertainty_spans(df: pd.DataFrame, ctx: _Lanes) -> list[alt.Chart]:
-    """Faded spans from the earliest to the latest possible date, behind the mark (start, and end of bars)."""
+    """Faded spans from the earliest to the latest possible date, behind the mark (start, and end of bars).
+
+    The case timeline's only: the swimmer draws a thin whisker for a progression or death dated within a month
+    or more (`cohort._date_whiskers`), as a span behind every uncertain mark of a thousand lanes would blur them."""
     df = df.assign(hex=_hex_color(df))
     starts = df[df["x_lo"].notna() & ((df["day_start_latest"] > df["day_start_earliest"]) | df["open_before"]
                                       | df["open_after"])]
@@ -192,15 +242,14 @@ def _uncertainty_spans(df: pd.DataFrame, ctx: _Lanes) -> list[alt.Chart]:
         strokeWidth=alt.StrokeWidth("thickness:Q", scale=None), tooltip=_tooltip(data, _EVENT_TOOLTIP))]
 
 
-def _therapy_bars(df: pd.DataFrame, ctx: _Lanes) -> list[alt.Chart]:
-    """Intervals with a known end as bars, filled by drug (systemic therapy) or by kind."""
-    bars = df[df["has_end"] & ~df["faded_end"]]
+def _therapy_bars(df: pd.DataFrame, ctx) -> list[alt.Chart]:
+    """Intervals with a known end as bars, coloured by drug (``ctx.bar_color``), at each lane's place."""
+    rows = ctx.intervals(df)
+    bars = rows[rows["has_end"] & ~rows["faded_end"]]
     if bars.empty:
         return []
-    data = _columns(bars, "lane", "y", "x", "x_end", "bar_key")
-    # Thick rules rather than bars: Vega-Lite lays a bar with a time unit on x and a continuous y vertically.
-    return [_lane_chart(data, ctx).mark_rule(strokeWidth=BAR_PX, strokeCap="butt", clip=True).encode(
-        x=ctx.x("x"), x2=ctx.x2("x_end"), color=_bar_color(df), tooltip=_tooltip(data, _EVENT_TOOLTIP))]
+    layer = ctx.lane(bars, "x", "x_end", ctx.bar_field, tooltip=ctx.interval_tooltip)
+    return [ctx.bar(layer, rounded=True).encode(x=ctx.x("x"), x2=ctx.x2("x_end"), color=ctx.bar_color(df))]
 
 
 def _bar_color(df: pd.DataFrame, legend: bool = True) -> alt.Color:
@@ -219,45 +268,58 @@ def _bar_color(df: pd.DataFrame, legend: bool = True) -> alt.Color:
                      legend=shown if drugs and legend else None)
 
 
-def _fading_ends(df: pd.DataFrame, ctx: _Lanes) -> list[alt.Chart]:
+def _fading_ends(df: pd.DataFrame, ctx) -> list[alt.Chart]:
     """Intervals never drawn as a course they did not have. A therapy whose end is not reported is solid up to
     the last point the case ties to it (a response, a progression, a dose change while it ran) and fades out
     from there to its latest possible end (the next line, death, the last follow-up); an interval whose end is
     known only within a window is solid to the earliest end and fades over the window; any other interval whose
-    end is not reported (a symptom) is a start tick and a short stub that fades out."""
-    open_ = df[df["faded_end"] | df["open_end"]].assign(hex=lambda d: _hex_color(d))
+    end is not reported (a symptom, on the case timeline only) is a start tick and a short stub that fades out."""
+    rows = ctx.intervals(df)
+    open_ = rows[rows["faded_end"] | rows["open_end"]]
     if open_.empty:
         return []
+    open_ = open_.assign(hex=ctx.hex(open_))
     therapy, other = open_[open_["faded_end"]], open_[~open_["faded_end"]]
-    fade_lo = pd.concat([therapy["fade_lo"], other["day_start"]])
-    fade_hi = pd.concat([therapy["fade_hi"], other["day_start"] + other["stub_days"]])
-    both = pd.concat([therapy, other]).assign(fade_lo=fade_lo, fade_hi=fade_hi)
-    pieces = []
-    for i, opacity in enumerate(STUB_OPACITIES):
-        share = (both["fade_hi"] - both["fade_lo"]) / len(STUB_OPACITIES)
-        pieces.append(both.assign(seg_lo=ctx.tax.at(both["fade_lo"] + i * share),
-                                  seg_hi=ctx.tax.at(both["fade_lo"] + (i + 1) * share), opacity=opacity))
-    solid = therapy[therapy["fade_lo"] > therapy["day_start"]]
-    pieces.append(solid.assign(seg_lo=solid["x"], seg_hi=ctx.tax.at(solid["fade_lo"]), opacity=1.0))
-    segments = _columns(pd.concat(pieces, ignore_index=True), "lane", "y", "seg_lo", "seg_hi", "bar_key",
-                        "opacity")
-    stub = _lane_chart(segments, ctx).mark_rule(strokeWidth=BAR_PX, strokeCap="butt", clip=True).encode(
-        x=ctx.x("seg_lo"), x2=ctx.x2("seg_hi"), opacity=alt.Opacity("opacity:Q", scale=None),
-        color=_bar_color(df, legend=not (df["has_end"] & ~df["faded_end"]).any()), tooltip=_tooltip(segments, _EVENT_TOOLTIP))
-    ticks = _columns(open_[open_["open_end"]], "lane", "y", "x", "hex")
+    if other.empty:
+        both = therapy
+    else:
+        fade_lo = pd.concat([therapy["fade_lo"], other["day_start"]])
+        fade_hi = pd.concat([therapy["fade_hi"], other["day_start"] + other["stub_days"]])
+        both = pd.concat([therapy, other]).assign(fade_lo=fade_lo, fade_hi=fade_hi)
+    segments = _fade_segments(both, ctx)
+    legend = not (df["has_end"] & ~df["faded_end"]).any()
+    layer = ctx.lane(segments, "seg_lo", "seg_hi", ctx.bar_field, "opacity", tooltip=ctx.interval_tooltip)
+    stub = ctx.bar(layer).encode(x=ctx.x("seg_lo"), x2=ctx.x2("seg_hi"), color=ctx.bar_color(df, legend),
+                                 opacity=alt.Opacity("opacity:Q", scale=None))
+    ticks = open_[open_["open_end"]]
     if ticks.empty:
         return [stub]
-    tick = _lane_chart(ticks, ctx).mark_tick(orient="vertical", thickness=4, size=BAR_PX + 8, clip=True).encode(
-        x=ctx.x("x"), color=alt.Color("hex:N", scale=None), tooltip=_tooltip(ticks, _EVENT_TOOLTIP))
+    opacity = {"opacity": 1} if ctx.opaque_ticks else {}
+    tick = ctx.lane(ticks, "x", "hex", tooltip=ctx.interval_tooltip).mark_tick(
+        orient="vertical", thickness=4, size=ctx.bar_px + 8, clip=True, **opacity).encode(
+        x=ctx.x("x"), color=alt.Color("hex:N", scale=None))
     return [stub, tick]
 
 
-def _ongoing_arrows(df: pd.DataFrame, ctx: _Lanes) -> list[alt.Chart]:
-    """An arrow at the last follow-up for a therapy still given then (the bar runs on past the picture)."""
-    ongoing = df[df["ongoing"].fillna(False).astype(bool) & df["has_end"]].assign(hex=lambda d: _hex_color(d))
+def _fade_segments(rows: pd.DataFrame, ctx) -> pd.DataFrame:
+    """Each row's fade from ``fade_lo`` to ``fade_hi`` as len(STUB_OPACITIES) segments of falling opacity, and a
+    solid segment from its start to ``fade_lo`` where it certainly ran (``seg_lo``, ``seg_hi`` on the x axis)."""
+    share = (rows["fade_hi"] - rows["fade_lo"]) / len(STUB_OPACITIES)
+    pieces = [rows.assign(seg_lo=ctx.at(rows["fade_lo"] + i * share), seg_hi=ctx.at(rows["fade_lo"] + (i + 1) * share),
+                          opacity=opacity) for i, opacity in enumerate(STUB_OPACITIES)]
+    solid = rows[rows["fade_lo"] > rows[ctx.start_field]]
+    pieces.append(solid.assign(seg_lo=solid["x"], seg_hi=ctx.at(solid["fade_lo"]), opacity=1.0))
+    return pd.concat(pieces, ignore_index=True)
+
+
+def _ongoing_arrows(df: pd.DataFrame, ctx) -> list[alt.Chart]:
+    """An arrow just past the end of a therapy still given at the last follow-up (the bar runs on past the
+    picture)."""
+    rows = ctx.intervals(df)
+    ongoing = rows[rows["ongoing"].fillna(False).astype(bool) & rows["has_end"]]
     if ongoing.empty:
         return []
-    data = _columns(ongoing, "lane", "y", "x_end", "hex")
-    return [_lane_chart(data, ctx).mark_point(shape=theme.ARROW_SHAPE, size=420, filled=True, opacity=1,
-                                              xOffset=7, stroke="white", strokeWidth=1, clip=True).encode(
-        x=ctx.x("x_end"), color=alt.Color("hex:N", scale=None), tooltip=_tooltip(data, _EVENT_TOOLTIP))]
+    data = ongoing.assign(hex=ctx.hex(ongoing))
+    return [ctx.lane(data, "x_end", "hex", tooltip=ctx.interval_tooltip).mark_point(
+        shape=theme.ARROW_SHAPE, size=ctx.arrow_size, filled=True, opacity=1, xOffset=ctx.arrow_offset,
+        stroke="white", strokeWidth=1, clip=True).encode(x=ctx.x("x_end"), color=alt.Color("hex:N", scale=None))]
