@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import ast
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from components import charts
-from components.charts import theme
+from components.charts import cohort as cohort_charts, lanes, theme
 from specs import find, mark_type, rows as values, scale_map, units
 import yaml
 
@@ -468,3 +469,37 @@ def test_a_therapy_is_solid_for_as_long_as_it_certainly_lasted_and_fades_only_to
     assert segments[0]["opacity"] == 1.0
     assert segments[0]["seg_hi"] - segments[0]["seg_lo"] == row["least_days"] >= 120
     assert segments[-1]["seg_hi"] <= alectinib["day_start"]
+
+
+# --- the package: pure builders, one copy of the lane layers --------------------------------------------------
+
+CHART_MODULES = sorted(Path(charts.__file__).parent.glob("*.py"))
+
+
+def imported_modules(path: Path) -> set[str]:
+    """The top-level names of every module a file imports (read from its syntax tree, not by importing it)."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            found |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            found.add(node.module.split(".")[0])
+    return found
+
+
+@pytest.mark.parametrize("path", CHART_MODULES, ids=lambda p: p.name)
+def test_chart_modules_never_import_streamlit(path):
+    assert "streamlit" not in imported_modules(path)
+
+
+SHARED_LAYERS = ("_with_slots", "_therapy_bars", "_fading_ends", "_ongoing_arrows", "_uncertainty_spans",
+                 "_day_zero_rule", "_tooltip", "_empty_chart")
+
+
+def test_cohort_draws_the_shared_lane_layers_and_defines_none_of_them():
+    tree = ast.parse(Path(cohort_charts.__file__).read_text())
+    defined = {node.name for node in tree.body if isinstance(node, (ast.FunctionDef, ast.ClassDef))}
+    assert defined.isdisjoint(SHARED_LAYERS)
+    for layer in (lanes._day_zero_rule, lanes._therapy_bars, lanes._fading_ends, lanes._ongoing_arrows):
+        assert layer in cohort_charts._SWIMMER_LAYERS
+        assert layer in charts.timeline._TIMELINE_LAYERS

@@ -16,7 +16,9 @@ from timelines.text import signed_percent
 from timelines.when import say_month_span
 
 from . import theme
-from . import CATEGORY_COLORS, PD_LINE_COLOR, PR_LINE_COLOR, STUB_OPACITIES
+from .axis import _empty_chart, _present, _tooltip
+from .lanes import _day_zero_rule, _fading_ends, _ongoing_arrows, _pack_slots, _therapy_bars
+from .lesions import CATEGORY_COLORS, PD_LINE_COLOR, PR_LINE_COLOR
 
 SORTS = {"duration": "Longest follow-up first", "case_id": "Case id"}
 
@@ -135,7 +137,7 @@ def swimmer_chart(rows: pd.DataFrame, *, align: str = "diagnosis", sort: str = "
     step = lane_px(len(order))
     frame = _swimmer_frame(rows)
     window = _window(frame)
-    frame = _with_slots(_clipped(frame, window), window)
+    frame = _with_therapy_slots(_clipped(frame, window), window)
     ctx = _Swim(order, step, window, ALIGNMENTS[align], width)
     layers = [layer for build in _SWIMMER_LAYERS for layer in build(frame, ctx)]
     chart = alt.layer(*layers).add_params(ctx.labels()).properties(width=width, height=ctx.height,
@@ -165,6 +167,40 @@ class _Swim:
     def x(self, field: str) -> alt.X:
         return alt.X(f"{field}:Q", scale=alt.Scale(domain=list(self.window), nice=False, zero=False),
                      axis=alt.Axis(title=self.title, grid=True, tickMinStep=1, labelOverlap=True))
+
+    # What the layers shared with the case timeline ask of a lane geometry (see `lanes._Lanes`): x is in months
+    # already, bars are Vega-Lite bars (no time unit on x here), a bar's colour is its agent's.
+    bar_field, bar_px = "agent", BAR_PX
+    arrow_size, arrow_offset = 330, 8  # a smaller arrow for the slimmer bar
+    start_field = "x"  # where a bar starts, in the units of fade_lo and fade_hi (months)
+    opaque_ticks = True
+
+    @property
+    def interval_tooltip(self) -> tuple:
+        return _THERAPY_TOOLTIP
+
+    @property
+    def day_zero(self) -> str:
+        return f"day 0: {self.title.replace('Months since ', '')}"
+
+    def x2(self, field: str) -> str:
+        return f"{field}:Q"
+
+    def at(self, months):
+        return months
+
+    def intervals(self, df: pd.DataFrame) -> pd.DataFrame:
+        """The rows drawn as bars: therapies within the window, each at its slot's offset in the lane."""
+        return _visible(df, "therapy").assign(dy=lambda d: d["bar_dy"])
+
+    def hex(self, df: pd.DataFrame) -> pd.Series:
+        return df["agent"].map(theme.drug_color)
+
+    def bar(self, chart: alt.Chart, rounded: bool = False) -> alt.Chart:
+        return chart.mark_bar(orient="horizontal", height=BAR_PX, clip=True, **({"cornerRadius": 2} if rounded else {}))
+
+    def bar_color(self, df: pd.DataFrame, legend: bool = True) -> alt.Color:
+        return _drug_color(df, legend)
 
     def y(self, field: str = "y", axis: bool = False) -> alt.Y:
         return alt.Y(f"{field}:Q", scale=alt.Scale(domain=[0, self.height], reverse=True, nice=False, zero=False),
@@ -270,22 +306,15 @@ def _clipped(df: pd.DataFrame, window: tuple[float, float]) -> pd.DataFrame:
     return df
 
 
-def _with_slots(df: pd.DataFrame, window: tuple[float, float]) -> pd.DataFrame:
+def _with_therapy_slots(df: pd.DataFrame, window: tuple[float, float]) -> pd.DataFrame:
     """Therapies of one patient that overlap in time get their own sub-row (slot) in the lane."""
     therapy = df[df["category"].eq("therapy") & ~df["before"]].sort_values(["case_id", "x", "start_month"])
     # A switch of therapy on the same day, or with dates that overlap by a few days, stays on one row.
     tolerance = max(0.25, (window[1] - window[0]) * 0.005)
     therapy_ends = therapy["x_end"].where(therapy["has_end"] & ~therapy["faded_end"], therapy["fade_hi"])
-    slot_of, lane, ends = {}, None, []
-    # One pass over plain values, patient after patient (a loop over DataFrame rows takes seconds for 1,000).
-    for index, case_id, x, end in zip(therapy.index, therapy["case_id"], therapy["x"], therapy_ends):
-        if case_id != lane:
-            lane, ends = case_id, []  # where each slot of this patient's lane is free again
-        slot = next((i for i, until in enumerate(ends) if x >= until - tolerance), len(ends))
-        if slot == len(ends):
-            ends.append(end)
-        ends[slot] = end
-        slot_of[index] = slot
+    # Unlike the case timeline's symbols (which keep a gap), bars may touch or overlap by the tolerance.
+    slot_of = _pack_slots(therapy.index, therapy["case_id"], therapy["x"], therapy_ends,
+                          lambda x, until: x >= until - tolerance)
     df = df.assign(slot=pd.Series(slot_of, dtype="int64").reindex(df.index, fill_value=0))
     slots = df.groupby("case_id")["slot"].transform("max") + 1
     df["bar_dy"] = (df["slot"] - (slots - 1) / 2) * SLOT_PX
@@ -295,14 +324,6 @@ def _with_slots(df: pd.DataFrame, window: tuple[float, float]) -> pd.DataFrame:
 
 def _visible(df: pd.DataFrame, category: str) -> pd.DataFrame:
     return df[df["category"].eq(category) & ~df["before"]]
-
-
-def _present(data: pd.DataFrame, fields) -> list[tuple[str, str]]:
-    return [(f, t) for f, t in fields if f in data and data[f].fillna("").astype(str).str.strip().ne("").any()]
-
-
-def _tooltip(data: pd.DataFrame, fields) -> list[alt.Tooltip]:
-    return [alt.Tooltip(f"{f}:N", title=t) for f, t in _present(data, fields)]
 
 
 _THERAPY_TOOLTIP = (("patient", "Patient"), ("label", "Therapy"), ("agent", "Agent"), ("dose", "Dose"),
@@ -321,12 +342,6 @@ def _lane_shading(df: pd.DataFrame, ctx: _Swim) -> list[alt.Chart]:
     # tooltip=None: Streamlit turns tooltips on for every mark, and the ground would show its pixel bounds.
     return [alt.Chart(shaded).mark_rect(color=LANE_SHADE, tooltip=None).encode(
         y=ctx.y("top", axis=True), y2="bottom:Q", x=alt.value(0), x2=alt.value("width"))]
-
-
-def _day_zero_rule(df: pd.DataFrame, ctx: _Swim) -> list[alt.Chart]:
-    data = pd.DataFrame({"x": [0.0], "what": [f"day 0: {ctx.title.replace('Months since ', '')}"]})
-    return [alt.Chart(data).mark_rule(strokeDash=[6, 4], color=theme.MUTED_COLOR, strokeWidth=1.5).encode(
-        x=ctx.x("x"), tooltip=alt.Tooltip("what:N", title="Day 0"))]
 
 
 _FOLLOW_UP_TOOLTIP = (("patient", "Patient"), ("followed", "Followed up"))
@@ -353,56 +368,6 @@ def _drug_color(df: pd.DataFrame, legend: bool = True) -> alt.Color:
                        orient="bottom", direction="horizontal")
     return alt.Color("agent:N", scale=alt.Scale(domain=drugs, range=[theme.drug_color(d) for d in drugs]),
                      legend=shown if legend else None)
-
-
-def _therapy_bars(df: pd.DataFrame, ctx: _Swim) -> list[alt.Chart]:
-    bars = _visible(df, "therapy")
-    bars = bars[bars["has_end"] & ~bars["faded_end"]].assign(dy=lambda d: d["bar_dy"])
-    if bars.empty:
-        return []
-    return [ctx.lane(bars, "x", "x_end", "agent", tooltip=_THERAPY_TOOLTIP).mark_bar(
-        orient="horizontal", height=BAR_PX, cornerRadius=2, clip=True).encode(
-        x=ctx.x("x"), x2="x_end:Q", color=_drug_color(df))]
-
-
-def _fading_ends(df: pd.DataFrame, ctx: _Swim) -> list[alt.Chart]:
-    """A therapy never drawn as a course it did not have: solid while it certainly ran (to the last point the case
-    ties to it, or to its earliest end) and fading out over when it may have ended (to the next line, death or the
-    last follow-up, or over its end's window); a start tick where the end is not reported."""
-    fading = _visible(df, "therapy")
-    fading = fading[fading["faded_end"]].assign(dy=lambda d: d["bar_dy"])
-    if fading.empty:
-        return []
-    share = (fading["fade_hi"] - fading["fade_lo"]) / len(STUB_OPACITIES)
-    pieces = [fading.assign(seg_lo=fading["fade_lo"] + i * share, seg_hi=fading["fade_lo"] + (i + 1) * share,
-                            opacity=o) for i, o in enumerate(STUB_OPACITIES)]
-    solid = fading[fading["fade_lo"] > fading["x"]]
-    pieces.append(solid.assign(seg_lo=solid["x"], seg_hi=solid["fade_lo"], opacity=1.0))
-    segments = pd.concat(pieces, ignore_index=True)
-    legend = not (df["has_end"] & ~df["faded_end"]).any()
-    stub = ctx.lane(segments, "seg_lo", "seg_hi", "agent", "opacity", tooltip=_THERAPY_TOOLTIP).mark_bar(
-        orient="horizontal", height=BAR_PX, clip=True).encode(
-        x=ctx.x("seg_lo"), x2="seg_hi:Q", color=_drug_color(df, legend), opacity=alt.Opacity("opacity:Q", scale=None))
-    open_ = fading[fading["open_end"]]
-    if open_.empty:
-        return [stub]
-    ticks = open_.assign(hex=open_["agent"].map(theme.drug_color))
-    tick = ctx.lane(ticks, "x", "hex", tooltip=_THERAPY_TOOLTIP).mark_tick(
-        orient="vertical", thickness=4, size=BAR_PX + 8, opacity=1, clip=True).encode(
-        x=ctx.x("x"), color=alt.Color("hex:N", scale=None))
-    return [stub, tick]
-
-
-def _ongoing_arrows(df: pd.DataFrame, ctx: _Swim) -> list[alt.Chart]:
-    """An arrow just past the end of a therapy still given at the last follow-up."""
-    ongoing = _visible(df, "therapy")
-    ongoing = ongoing[ongoing["ongoing"] & ongoing["has_end"]].assign(dy=lambda d: d["bar_dy"])
-    if ongoing.empty:
-        return []
-    data = ongoing.assign(hex=ongoing["agent"].map(theme.drug_color))
-    return [ctx.lane(data, "x_end", "hex", tooltip=_THERAPY_TOOLTIP).mark_point(
-        shape=theme.ARROW_SHAPE, size=330, filled=True, opacity=1, xOffset=8, stroke="white", strokeWidth=1,
-        clip=True).encode(x=ctx.x("x_end"), color=alt.Color("hex:N", scale=None))]
 
 
 def _earlier_therapy(df: pd.DataFrame, ctx: _Swim) -> list[alt.Chart]:
@@ -454,9 +419,12 @@ def _letter_offsets(responses: pd.DataFrame, ctx: _Swim) -> pd.Series:
     return pd.Series(offsets, dtype="float64").reindex(responses.index)
 
 
-def _uncertainty_spans(df: pd.DataFrame, ctx: _Swim) -> list[alt.Chart]:
+def _date_whiskers(df: pd.DataFrame, ctx: _Swim) -> list[alt.Chart]:
     """A thin whisker from the earliest to the latest possible date of a progression or a death (a response's
-    range is in its tooltip: a whisker at the height of the letters would run into the bar)."""
+    range is in its tooltip: a whisker at the height of the letters would run into the bar).
+
+    Not the case timeline's `lanes._uncertainty_spans`, on purpose: with a thousand lanes only a range of a month
+    or more is drawn, for progression and death only, and as a thin round whisker across the lane."""
     events = _grouped_events(df, ("progression", "death"))
     if events.empty:
         return []
@@ -528,7 +496,7 @@ def _swimmer_key(df: pd.DataFrame) -> alt.TitleParams:
                            fontWeight="normal", font=theme.FONT, color=theme.MUTED_COLOR, offset=12)
 
 
-_SWIMMER_LAYERS = (_lane_shading, _day_zero_rule, _follow_up_lines, _uncertainty_spans, _therapy_bars,
+_SWIMMER_LAYERS = (_lane_shading, _day_zero_rule, _follow_up_lines, _date_whiskers, _therapy_bars,
                    _fading_ends, _ongoing_arrows, _earlier_therapy, _event_symbols, _response_letters)
 
 
@@ -652,12 +620,6 @@ def waterfall_chart(rows: pd.DataFrame, *, width: int | None = None, height: int
     return alt.layer(*layers).properties(
         width=width, height=height, title=alt.TitleParams("Waterfall: best change", fontSize=theme.TITLE_SIZE),
         description=f"Waterfall of {len(order)} patients", usermeta={"chart": "waterfall", "patients": order})
-
-
-def _empty_chart(message: str, width: int) -> alt.Chart:
-    frame = pd.DataFrame({"message": [message]})
-    return alt.Chart(frame).mark_text(fontSize=18, color=theme.MUTED_COLOR).encode(text="message:N").properties(
-        width=width, height=80)
 
 
 COHORT_CHARTS = ("swimmer", "spider", "waterfall")

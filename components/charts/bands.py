@@ -1,0 +1,104 @@
+"""Therapy bands: the systemic therapy periods drawn as light bands (and labelled with the drug) behind the
+lesion and marker charts.
+"""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+
+from timelines.tables import SYSTEMIC
+
+from . import theme
+from .axis import DEFAULT_WIDTH, TimeAxis, _day_columns
+
+
+def therapy_bands(events: pd.DataFrame) -> pd.DataFrame:
+    """The systemic therapy rows of an event table (chemotherapy, targeted, immunotherapy, endocrine).
+
+    These are drawn as light background bands behind the lesion and marker charts.
+    """
+    if events is None or events.empty:
+        return pd.DataFrame(columns=events.columns if events is not None else [])
+    return events[events["category"].eq(SYSTEMIC)].reset_index(drop=True)
+
+
+def _band_layers(bands: pd.DataFrame | None, tax: TimeAxis, x, x2, *, labels: bool,
+                 window: tuple[float, float] | None = None, width: int = DEFAULT_WIDTH) -> list[alt.Chart]:
+    """Light bands over each systemic therapy period, labelled with the drug in the top panel.
+
+    A therapy whose end is not reported, or known only within a window, is solid while it certainly ran and
+    fades out over when it may have ended, as its bar does on the timeline.
+    """
+    if bands is None or bands.empty:
+        return []
+    df = bands.reset_index(drop=True).copy()
+    df[_day_columns(df).columns] = _day_columns(df)
+    ongoing = df["ongoing"].fillna(False).astype(bool)
+    exact_end = df["day_end"].notna() & (ongoing | df["day_end_earliest"].eq(df["day_end_latest"]).fillna(False))
+    known = df[exact_end].assign(band_lo=lambda d: tax.at(d["day_start"]), band_hi=lambda d: tax.at(d["day_end"]),
+                                 opacity=0.14)
+    stubs = _band_stubs(df[~exact_end], tax)
+    data = pd.concat([known, stubs], ignore_index=True)
+    data = data.assign(hex=data["lane"].map(theme.drug_color))
+    data = data[["band_lo", "band_hi", "hex", "opacity", "label", "date_text", "end_text"]]
+    tooltip = [alt.Tooltip("label:N", title="Therapy"), alt.Tooltip("date_text:N", title="Start"),
+               alt.Tooltip("end_text:N", title="End")]
+    if not tax.calendar:
+        tooltip = tooltip[:1]
+    layers = [alt.Chart(data).mark_rect(clip=True).encode(
+        x=x("band_lo"), x2=x2("band_hi"), color=alt.Color("hex:N", scale=None),
+        opacity=alt.Opacity("opacity:Q", scale=None), tooltip=tooltip)]
+    if labels and window is not None:
+        layers += _band_labels(df, tax, x, window, width)
+    return layers
+
+
+def _band_labels(df: pd.DataFrame, tax: TimeAxis, x, window: tuple[float, float], width: int) -> list[alt.Chart]:
+    """The drug over each band in view, from the band's start or the window's left edge, cut to the room before
+    the next label (labels sit outside the plot, so one outside the window would widen the chart)."""
+    end = df["day_end"].fillna(df["day_end_latest"]).fillna(df["day_end_earliest"]).fillna(df["day_start"])
+    first = df[(end >= window[0]) & (df["day_start"] <= window[1])].copy()
+    if first.empty:
+        return []
+    first["at"] = first["day_start"].clip(lower=window[0])
+    first = first.sort_values("at").drop_duplicates("at", keep="last")
+    room_until = first["at"].shift(-1)
+    first = first.assign(short=_fit_labels(first["lane"], first["at"], window, width, room_until),
+                         band_lo=tax.at(first["at"]), hex=first["lane"].map(theme.drug_color))
+    first = first[first["short"].ne("")][["band_lo", "short", "hex"]]
+    # In a strip above the plot (the panel title is raised to make room), where no value can sit.
+    return [alt.Chart(first).mark_text(align="left", baseline="bottom", dx=2, y=-4, fontSize=13,
+                                       fontWeight="bold").encode(
+        x=x("band_lo"), text="short:N", color=alt.Color("hex:N", scale=None))]
+
+
+def _has_bands(bands: pd.DataFrame | None) -> bool:
+    return bands is not None and not bands.empty
+
+
+def _fit_labels(texts: pd.Series, days: pd.Series, window: tuple[float, float] | None, width: int,
+                until: pd.Series | None = None, px_per_char: float = 7.6) -> pd.Series:
+    """Shorten labels to the room before the next label (or the right edge), with an ellipsis; '' if no room."""
+    if window is None:
+        return texts
+    end = window[1] if until is None else until.fillna(window[1]).clip(upper=window[1])
+    room = ((end - days) / (window[1] - window[0]) * width).clip(lower=0) // px_per_char - 1
+    def fit(text: str, chars: float) -> str:
+        if len(text) <= chars:
+            return text
+        return text[: int(chars) - 1].rstrip() + "…" if chars >= 5 else ""
+    return pd.Series([fit(t, c) for t, c in zip(texts, room)], index=texts.index)
+
+
+def _band_stubs(open_: pd.DataFrame, tax: TimeAxis, days: float = 60) -> pd.DataFrame:
+    """Bands of therapies whose end is not reported or uncertain: solid to the earliest possible end, then fading
+    out to the latest (or for `days` where nothing bounds it), as the timeline draws them."""
+    solid_until = open_["day_end_earliest"].fillna(open_["day_start"]).clip(lower=open_["day_start"])
+    fade_until = open_["day_end_latest"].fillna(solid_until + days).clip(lower=solid_until)
+    pieces = [open_.assign(band_lo=tax.at(open_["day_start"]), band_hi=tax.at(solid_until), opacity=0.14)]
+    share = (fade_until - solid_until) / 3
+    for i, opacity in enumerate((0.1, 0.06, 0.03)):
+        pieces.append(open_.assign(band_lo=tax.at(solid_until + i * share),
+                                   band_hi=tax.at(solid_until + (i + 1) * share), opacity=opacity))
+    return pd.concat(pieces, ignore_index=True)

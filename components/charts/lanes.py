@@ -1,0 +1,325 @@
+"""Lanes: packing marks that overlap in time into slots of a lane, the lane axis, and the layers that the case
+timeline and the cohort swimmer both draw (day-0 rule, therapy bars, fading ends, ongoing arrows, uncertainty spans).
+
+The layers take a frame and a lane geometry (``_Lanes`` for the case timeline, ``cohort._Swim`` for the swimmer):
+the geometry says where a lane is, how x is encoded and how a bar is drawn; the layer says what is drawn.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+import altair as alt
+import pandas as pd
+
+from timelines.text import wrap
+
+from . import theme
+from .axis import SPAN_OPACITY, TimeAxis, _tooltip, _x, _x2
+
+
+LANE_STEP = 42  # px per lane: room for a two-line lane label (2 x 17 px)
+
+
+SLOT_PX = 18  # vertical distance between marks that share a lane and overlap in time
+
+
+BAR_PX = 18  # thickness of a therapy bar
+
+
+LABEL_CHARS = 30  # a lane label wraps after this many characters, on at most two lines
+
+
+STUB_FRACTION = 0.06  # length of the fading stub of a therapy whose end is not reported
+
+
+STUB_OPACITIES = (0.55, 0.3, 0.12)
+
+
+CLUSTER_FRACTION = 0.012  # marks closer than this share of the axis are stacked rather than overdrawn
+
+
+SHADE_COLOR = "#f2f2f2"
+
+
+_EVENT_TOOLTIP = (("label", "Event"), ("kind_text", "Kind"), ("when", "When"), ("bounds", "Written as"),
+                  ("dose", "Dose"), ("dose_changes_text", "Dose changes"), ("line_text", "Line"),
+                  ("intent", "Intent"),
+                  ("details", "Details"), ("note", "Note"), ("quote", "Source"))
+
+
+def _lane_layout(df: pd.DataFrame, lanes: list[str]) -> dict[str, tuple[int, int]]:
+    """Top and height in px of each lane, top to bottom: a lane is as tall as its stacked marks need."""
+    slots = df.groupby("lane")["lane_slots"].max()
+    layout, top = {}, 0
+    for lane in lanes:
+        height = max(LANE_STEP, int(slots.get(lane, 1)) * SLOT_PX + 14)
+        layout[lane] = (top, height)
+        top += height
+    return layout
+
+
+@dataclass(frozen=True)
+class _Lanes:
+    """What every timeline layer shares: the time axis, the lanes and their place, the visible window.
+
+    Lanes differ in height, so y is not a band scale but px from the top (a linear scale whose domain is the
+    chart's height), and the axis puts each lane's label at its centre.
+    """
+
+    tax: TimeAxis
+    lanes: list[str]
+    layout: dict[str, tuple[int, int]]
+    x_domain: tuple
+    hidden_note: str = ""
+    dose_changes: pd.DataFrame = field(default_factory=pd.DataFrame)  # those of the events drawn (_dose_change_frame)
+
+    @property
+    def height(self) -> int:
+        top, height = self.layout[self.lanes[-1]]
+        return top + height
+
+    def x(self, field: str) -> alt.X:
+        title = self.tax.title + (f"  ·  {self.hidden_note}" if self.hidden_note else "")
+        return _x(self.tax, field, domain=self.x_domain, title=title)
+
+    def x2(self, field: str) -> alt.X2:
+        return _x2(self.tax, field)
+
+    def centres(self) -> list[float]:
+        return [top + height / 2 for top, height in (self.layout[lane] for lane in self.lanes)]
+
+    def y(self, field: str = "y") -> alt.Y:
+        return alt.Y(f"{field}:Q", scale=alt.Scale(domain=[0, self.height], reverse=True, nice=False, zero=False),
+                     axis=_lane_axis(self.lanes, self.centres()))
+
+    # What the layers shared with the cohort swimmer ask of a lane geometry (see `cohort._Swim`).
+    bar_field = "bar_key"  # a bar's colour: its drug for systemic therapy, else its kind
+    arrow_size, arrow_offset = 420, 7
+    bar_px = BAR_PX
+
+    @property
+    def day_zero(self) -> str | None:
+        """What the day-0 rule says; None on the calendar axis, which has no day 0."""
+        return None if self.tax.calendar else f"day 0: {self.tax.day_zero_label}"
+
+    def at(self, days) -> pd.Series:
+        return self.tax.at(days)
+
+    def intervals(self, df: pd.DataFrame) -> pd.DataFrame:
+        """The rows drawn as bars: every interval (therapies and others, such as a symptom)."""
+        return df
+
+    def hex(self, df: pd.DataFrame) -> pd.Series:
+        return _hex_color(df)
+
+    interval_tooltip = _EVENT_TOOLTIP
+    start_field = "day_start"  # where a bar starts, in the units of fade_lo and fade_hi (days)
+    opaque_ticks = False
+
+    def lane(self, data: pd.DataFrame, *encoded: str, tooltip=_EVENT_TOOLTIP) -> alt.Chart:
+        """A layer on the lanes: each mark at the y (px from the top) of its lane and slot, with a tooltip of the
+        ``tooltip`` fields that say something (the rows keep every tooltip column of the event table)."""
+        data = _columns(data, "lane", "y", *encoded)
+        return _lane_chart(data, self).encode(tooltip=_tooltip(data, tooltip))
+
+    def bar(self, chart: alt.Chart, rounded: bool = False) -> alt.Chart:
+        """Thick rules rather than bars (so no rounded corners): Vega-Lite lays a bar with a time unit on x and a
+        continuous y vertically."""
+        return chart.mark_rule(strokeWidth=BAR_PX, strokeCap="butt", clip=True)
+
+    def bar_color(self, df: pd.DataFrame, legend: bool = True) -> alt.Color:
+        return _bar_color(df, legend)
+
+
+def _lane_axis(lanes: list[str], centres: list[float]) -> alt.Axis:
+    """Lane names at lane centres, top to bottom in lane order; long ones wrap onto two lines (Vega draws a
+    label given as an array as lines)."""
+    expr = "''"
+    for lane, centre in reversed(list(zip(lanes, centres))):
+        lines = wrap(lane, LABEL_CHARS, max_lines=2)  # past the second line shortened: the tooltip has it all
+        expr = f"datum.value === {centre:g} ? {json.dumps(lines if len(lines) > 1 else lane)} : {expr}"
+    return alt.Axis(title=None, values=centres, labelExpr=expr, labelLimit=260, labelFontSize=theme.LABEL_SIZE,
+                    domain=False, ticks=False, grid=False, labelPadding=10, labelLineHeight=17)
+
+
+def _pack_slots(index, lanes, starts, ends, fits) -> dict:
+    """The slot (sub-row of its lane) of each row, rows taken in the order given: the first slot of the row's lane
+    that ``fits(start, until)`` after the row that holds it until then, else a new slot. Rows without a lane get
+    none (as groupby("lane") leaves them out)."""
+    free: dict[str, list[float]] = {}  # per lane, where each of its slots is free again
+    slots = {}
+    for row, lane, start, end in zip(index, lanes, starts, ends):
+        if pd.isna(lane):
+            continue
+        until = free.setdefault(lane, [])
+        slot = next((i for i, held in enumerate(until) if fits(start, held)), len(until))
+        if slot == len(until):
+            until.append(end)
+        until[slot] = end
+        slots[row] = slot
+    return slots
+
+
+def _with_slots(df: pd.DataFrame, window: tuple[float, float]) -> pd.DataFrame:
+    """Stack marks that would overdraw each other in a lane: a sub-row ('slot') per overlap, like track rows."""
+    gap = max((window[1] - window[0]) * CLUSTER_FRACTION, 0.5)
+    stub = (window[1] - window[0]) * STUB_FRACTION
+    lo = df[["day_start_earliest", "day_start"]].min(axis=1)
+    hi = df[["day_start_latest", "day_start"]].max(axis=1)
+    hi = hi.where(~df["has_end"], df[["day_end_latest", "day_end"]].max(axis=1))
+    hi = hi.where(~df["open_end"], df["day_start"] + stub)
+    hi = hi.where(~df["faded_end"], df["fade_hi"].fillna(window[1]).clip(lower=df["day_start"]))
+    df = df.assign(occ_lo=lo, occ_hi=hi, slot=0, stub_days=stub)
+    order = df.sort_values(["occ_lo", "occ_hi"])
+    # Symbols need room around them: a mark closer than `gap` to the one before takes another slot.
+    slots = _pack_slots(order.index, order["lane"], order["occ_lo"].to_numpy(), order["occ_hi"].to_numpy(),
+                        lambda start, until: start > until + gap)
+    df["slot"] = df.index.map(lambda index: slots.get(index, 0)).astype("int64")
+    df["lane_slots"] = df.groupby("lane")["slot"].transform("max") + 1
+    return df
+
+
+def _lane_chart(data: pd.DataFrame, ctx: _Lanes) -> alt.Chart:
+    """A layer on the lanes: each mark at the y (px from the top) of its lane and slot."""
+    return alt.Chart(data).encode(y=ctx.y())
+
+
+def _columns(data: pd.DataFrame, *names: str) -> pd.DataFrame:
+    """Only what a layer draws or shows, so the spec stays small."""
+    wanted = list(dict.fromkeys(list(names) + [f for f, _ in _EVENT_TOOLTIP]))
+    return data[[c for c in wanted if c in data]].reset_index(drop=True)
+
+
+def _category_shading(df: pd.DataFrame, ctx: _Lanes) -> list[alt.Chart]:
+    """Alternate categories on a light grey ground, so lanes read as groups (Systemic therapy, Imaging...)."""
+    categories = df.drop_duplicates("lane").set_index("lane")["category"]
+    order = list(dict.fromkeys(categories.reindex(ctx.lanes)))
+    shaded = [lane for lane in ctx.lanes if order.index(categories[lane]) % 2 == 1]
+    if not shaded:
+        return []
+    data = pd.DataFrame({"lane": shaded, "top": [ctx.layout[lane][0] for lane in shaded],
+                         "bottom": [sum(ctx.layout[lane]) for lane in shaded]})
+    return [alt.Chart(data).mark_rect(color=SHADE_COLOR).encode(
+        y=ctx.y("top"), y2="bottom:Q", x=alt.value(0), x2=alt.value("width"))]
+
+
+def _day_zero_rule(df: pd.DataFrame, ctx) -> list[alt.Chart]:
+    """A dashed line at day 0 on a relative axis: what 'since first diagnosis' counts from."""
+    if ctx.day_zero is None:
+        return []
+    data = pd.DataFrame({"x": [0.0], "what": [ctx.day_zero]})
+    return [alt.Chart(data).mark_rule(strokeDash=[6, 4], color=theme.MUTED_COLOR, strokeWidth=1.5).encode(
+        x=ctx.x("x"), tooltip=alt.Tooltip("what:N", title="Day 0"))]
+
+
+def _hex_color(df: pd.DataFrame) -> pd.Series:
+    """The colour of each row's marks: its drug for systemic therapy, else its kind."""
+    drug = df["lane"].map(theme.drug_color)
+    kind = df["mark_kind"].map(theme.kind_color)
+    return drug.where(df["therapy"], kind)
+
+
+def _uncertainty_spans(df: pd.DataFrame, ctx: _Lanes) -> list[alt.Chart]:
+    """Faded spans from the earliest to the latest possible date, behind the mark (start, and end of bars).
+
+    The case timeline's only: the swimmer draws a thin whisker for a progression or death dated within a month
+    or more (`cohort._date_whiskers`), as a span behind every uncertain mark of a thousand lanes would blur them."""
+    df = df.assign(hex=_hex_color(df))
+    starts = df[df["x_lo"].notna() & ((df["day_start_latest"] > df["day_start_earliest"]) | df["open_before"]
+                                      | df["open_after"])]
+    starts = starts.assign(span_lo=starts["x_lo"], span_hi=starts["x_hi"])
+    ends = df[df["end_uncertain"] & ~df["faded_end"]]  # a faded end shows its window itself
+    ends = ends.assign(span_lo=ends["x_end_lo"], span_hi=ends["x_end_hi"])
+    spans = pd.concat([starts, ends], ignore_index=True)
+    if spans.empty:
+        return []
+    spans["thickness"] = spans["has_end"].map({True: BAR_PX + 10, False: 10})
+    data = _columns(spans, "lane", "y", "span_lo", "span_hi", "hex", "thickness")
+    return [_lane_chart(data, ctx).mark_rule(opacity=SPAN_OPACITY, strokeCap="butt", clip=True).encode(
+        x=ctx.x("span_lo"), x2=ctx.x2("span_hi"), color=alt.Color("hex:N", scale=None),
+        strokeWidth=alt.StrokeWidth("thickness:Q", scale=None), tooltip=_tooltip(data, _EVENT_TOOLTIP))]
+
+
+def _therapy_bars(df: pd.DataFrame, ctx) -> list[alt.Chart]:
+    """Intervals with a known end as bars, coloured by drug (``ctx.bar_color``), at each lane's place."""
+    rows = ctx.intervals(df)
+    bars = rows[rows["has_end"] & ~rows["faded_end"]]
+    if bars.empty:
+        return []
+    layer = ctx.lane(bars, "x", "x_end", ctx.bar_field, tooltip=ctx.interval_tooltip)
+    return [ctx.bar(layer, rounded=True).encode(x=ctx.x("x"), x2=ctx.x2("x_end"), color=ctx.bar_color(df))]
+
+
+def _bar_color(df: pd.DataFrame, legend: bool = True) -> alt.Color:
+    """Fill of bars and stubs: the drug's colour for systemic therapy, the kind's for other intervals.
+
+    The legend lists the drugs and regimens only; other intervals share their kind's colour with its symbol.
+    """
+    intervals = df[df["shape"].eq("interval")].sort_values("day_start")
+    keys = list(dict.fromkeys(intervals["bar_key"]))
+    drugs = list(dict.fromkeys(intervals.loc[intervals["therapy"], "bar_key"]))
+    colors = [theme.drug_color(k) if k in drugs else theme.kind_color(k) for k in keys]
+    # Labels capped at 300 px (the lane label carries the name too), so two columns stay within a 1280 px slide.
+    shown = alt.Legend(title="Therapy", values=drugs, columns=2, symbolType="stroke", symbolStrokeWidth=10,
+                       labelLimit=300)
+    return alt.Color("bar_key:N", scale=alt.Scale(domain=keys, range=colors),
+                     legend=shown if drugs and legend else None)
+
+
+def _fading_ends(df: pd.DataFrame, ctx) -> list[alt.Chart]:
+    """Intervals never drawn as a course they did not have. A therapy whose end is not reported is solid up to
+    the last point the case ties to it (a response, a progression, a dose change while it ran) and fades out
+    from there to its latest possible end (the next line, death, the last follow-up); an interval whose end is
+    known only within a window is solid to the earliest end and fades over the window; any other interval whose
+    end is not reported (a symptom, on the case timeline only) is a start tick and a short stub that fades out."""
+    rows = ctx.intervals(df)
+    open_ = rows[rows["faded_end"] | rows["open_end"]]
+    if open_.empty:
+        return []
+    open_ = open_.assign(hex=ctx.hex(open_))
+    therapy, other = open_[open_["faded_end"]], open_[~open_["faded_end"]]
+    if other.empty:
+        both = therapy
+    else:
+        fade_lo = pd.concat([therapy["fade_lo"], other["day_start"]])
+        fade_hi = pd.concat([therapy["fade_hi"], other["day_start"] + other["stub_days"]])
+        both = pd.concat([therapy, other]).assign(fade_lo=fade_lo, fade_hi=fade_hi)
+    segments = _fade_segments(both, ctx)
+    legend = not (df["has_end"] & ~df["faded_end"]).any()
+    layer = ctx.lane(segments, "seg_lo", "seg_hi", ctx.bar_field, "opacity", tooltip=ctx.interval_tooltip)
+    stub = ctx.bar(layer).encode(x=ctx.x("seg_lo"), x2=ctx.x2("seg_hi"), color=ctx.bar_color(df, legend),
+                                 opacity=alt.Opacity("opacity:Q", scale=None))
+    ticks = open_[open_["open_end"]]
+    if ticks.empty:
+        return [stub]
+    opacity = {"opacity": 1} if ctx.opaque_ticks else {}
+    tick = ctx.lane(ticks, "x", "hex", tooltip=ctx.interval_tooltip).mark_tick(
+        orient="vertical", thickness=4, size=ctx.bar_px + 8, clip=True, **opacity).encode(
+        x=ctx.x("x"), color=alt.Color("hex:N", scale=None))
+    return [stub, tick]
+
+
+def _fade_segments(rows: pd.DataFrame, ctx) -> pd.DataFrame:
+    """Each row's fade from ``fade_lo`` to ``fade_hi`` as len(STUB_OPACITIES) segments of falling opacity, and a
+    solid segment from its start to ``fade_lo`` where it certainly ran (``seg_lo``, ``seg_hi`` on the x axis)."""
+    share = (rows["fade_hi"] - rows["fade_lo"]) / len(STUB_OPACITIES)
+    pieces = [rows.assign(seg_lo=ctx.at(rows["fade_lo"] + i * share), seg_hi=ctx.at(rows["fade_lo"] + (i + 1) * share),
+                          opacity=opacity) for i, opacity in enumerate(STUB_OPACITIES)]
+    solid = rows[rows["fade_lo"] > rows[ctx.start_field]]
+    pieces.append(solid.assign(seg_lo=solid["x"], seg_hi=ctx.at(solid["fade_lo"]), opacity=1.0))
+    return pd.concat(pieces, ignore_index=True)
+
+
+def _ongoing_arrows(df: pd.DataFrame, ctx) -> list[alt.Chart]:
+    """An arrow just past the end of a therapy still given at the last follow-up (the bar runs on past the
+    picture)."""
+    rows = ctx.intervals(df)
+    ongoing = rows[rows["ongoing"].fillna(False).astype(bool) & rows["has_end"]]
+    if ongoing.empty:
+        return []
+    data = ongoing.assign(hex=ctx.hex(ongoing))
+    return [ctx.lane(data, "x_end", "hex", tooltip=ctx.interval_tooltip).mark_point(
+        shape=theme.ARROW_SHAPE, size=ctx.arrow_size, filled=True, opacity=1, xOffset=ctx.arrow_offset,
+        stroke="white", strokeWidth=1, clip=True).encode(x=ctx.x("x_end"), color=alt.Color("hex:N", scale=None))]

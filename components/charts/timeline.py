@@ -1,0 +1,372 @@
+"""The swimlane timeline of one case: one lane per event group, therapies as bars, other events as symbols,
+dose changes as ticks on the bars; and ``focus_domain``, a default window on the most recent disease.
+"""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+
+from timelines.tables import SYSTEMIC, dose_change_text, dose_changes_in_days, lane_order
+from timelines.when import say_days
+
+from . import theme
+from .axis import POINT_SIZE, TimeAxis, _axis_domain, _check_width, _day_columns, _domain_days, _empty_chart, \
+    _extent_days, _iso_dates, _padded, _reach, _shows_written, _tooltip, time_axis
+from .lanes import _EVENT_TOOLTIP, BAR_PX, SLOT_PX, _Lanes, _category_shading, _columns, _day_zero_rule, \
+    _fading_ends, _lane_chart, _lane_layout, _ongoing_arrows, _therapy_bars, _uncertainty_spans, _with_slots
+
+
+def focus_domain(events: pd.DataFrame, *, axis: str = "calendar", unit: str = "months",
+                 margin_days: float = 92, min_hidden_share: float = 0.4):
+    """A default window on the most recent disease, or None when the whole history already reads well.
+
+    The window runs from ``margin_days`` before the most recent diagnosis (so the work-up that led to it stays
+    in view) to just after the last event. A long earlier history (e.g. a breast cancer 14 years before the
+    lung cancer being discussed) would otherwise squash the recent years into a sliver. When the window would
+    hide less than ``min_hidden_share`` of the full span, focusing gains little and None is returned.
+
+    Returns
+    -------
+    tuple or None
+        ``(lo, hi)`` in axis units (UTC timestamps on the calendar axis, days or months on the relative axis),
+        ready for ``timeline_chart(..., domain=...)``.
+    """
+    if events is None or events.empty or not events["kind"].eq("diagnosis").any():
+        return None
+    tax = time_axis(axis, unit, "", events)
+    days = _day_columns(events)
+    full = _extent_days(days["day_start"], days["day_end"], days["day_start_earliest"], days["day_start_latest"],
+                        days["day_end_latest"])
+    recent = float(days.loc[events["kind"].eq("diagnosis"), "day_start_earliest"].max())
+    lo, hi = recent - margin_days, full[1]
+    if lo <= full[0] or (hi - lo) >= (1 - min_hidden_share) * (full[1] - full[0]):
+        return None
+    return _axis_domain(tax, (lo, _padded((lo, hi))[1]))
+
+
+def timeline_chart(events: pd.DataFrame, *, axis: str = "calendar", unit: str = "months",
+                   day_zero_label: str = "first diagnosis", width: int | None = None,
+                   domain=None, dose_changes: pd.DataFrame | None = None) -> alt.LayerChart | alt.Chart:
+    """Swimlanes of one case: one lane per event group, therapies as bars, other events as symbols.
+
+    Parameters
+    ----------
+    events
+        The event table (``timelines.tables.event_table``). Lanes run top to bottom in ``lane_order(events)``,
+        grouped by category (alternate categories are shaded).
+    axis
+        ``"calendar"`` (UTC dates) or ``"relative"`` (time since day 0; required for de-identified display
+        and the only choice for a case without calendar dates).
+    unit
+        ``"months"`` (days / 30.4375) or ``"days"``, for the relative axis.
+    day_zero_label
+        What day 0 is, for the relative axis title ("Months since first diagnosis").
+    width
+        Plot width in px (default 900: fits a 1280 px slide with the lane labels).
+    domain
+        ``(lo, hi)`` in axis units to focus on a period, e.g. ``focus_domain(events)``. Marks outside are
+        clipped, and the axis title says how many events lie before the window. Zoom and pan stay available.
+    dose_changes
+        The dose change table (``timelines.tables.dose_change_table``), drawn as ticks on the therapy bars.
+
+    Returns
+    -------
+    alt.LayerChart
+        Bars coloured by drug (``theme.drug_color``) or kind; symbols by kind (``theme.KIND_SHAPES``), hollow
+        with a faded span from earliest to latest when the date is uncertain; an arrow at the end of an ongoing
+        therapy; a fading stub where a therapy's end is not reported; ticks and labels at dose changes; a black
+        cross for death. Tooltips give the dates as written, their bounds, dose, details, note and source quote.
+
+    Raises
+    ------
+    ValueError
+        On ``axis="calendar"`` for a case without calendar dates.
+    """
+    width = _check_width(width)
+    if events is None or events.empty:
+        return _empty_chart("No events in this case", width)
+    tax = time_axis(axis, unit, day_zero_label, events)
+    changes = _dose_change_frame(dose_changes, events)
+    frame = _timeline_frame(events, tax, changes)
+    # Drawn days and every bound: a side left open is drawn to the edge of this extent.
+    extent = _extent_days(frame["day_start"], frame["day_end"], frame["day_start_earliest"],
+                          frame["day_start_latest"], frame["day_end_latest"])
+    window = _domain_days(tax, domain, extent)
+    frame = _with_slots(_grouped_points(_closed_for_drawing(frame, tax, window)), window)
+    lanes = lane_order(events)
+    note = _hidden_note(frame, tax, window) if domain is not None else ""
+    if domain is not None:  # a focused window shows the lanes it has marks in; the note counts the rest
+        frame = frame[~_outside(frame, window)].reset_index(drop=True)
+        shown = set(frame["lane"])
+        if note and len(shown) < len(lanes):
+            note = note.replace(" outside", f" and {_count(len(lanes) - len(shown), 'lane')} outside")
+        lanes = [lane for lane in lanes if lane in shown]
+    layout = _lane_layout(frame, lanes)
+    frame["y"] = [layout[lane][0] + layout[lane][1] / 2 + (slot - (n - 1) / 2) * SLOT_PX
+                  for lane, slot, n in zip(frame["lane"], frame["slot"], frame["lane_slots"])]
+    x_domain = _axis_domain(tax, window)
+    ctx = _Lanes(tax, lanes, layout, x_domain, note, changes[changes["event_id"].isin(frame["event_id"])])
+    layers = [layer for build in _TIMELINE_LAYERS for layer in build(frame, ctx)]
+    # Zoom and pan on x only: lanes stay put. The parameter sits on a layer that encodes x (Vega-Lite binds
+    # scales through the view that owns the channel); the layers share the x scale, so all of them follow.
+    first = next(i for i, layer in enumerate(layers) if isinstance(layer.encoding.x, alt.X))
+    layers[first] = layers[first].add_params(alt.selection_interval(bind="scales", encodings=["x"]))
+    # Bars are coloured by drug and symbols by kind: two colour scales, each with its own legend.
+    return alt.layer(*layers).properties(width=width, height=ctx.height,
+                                         title=_key_title(frame, not ctx.dose_changes.empty)).resolve_scale(
+        color="independent", shape="independent", stroke="independent")
+
+
+def _key_title(df: pd.DataFrame, dose_changes: bool) -> alt.TitleParams:
+    """A one-line key under the chart, naming only the conventions this case uses."""
+    items = [(df["uncertain"].any() or df["end_uncertain"].any(),
+              "hollow symbol / faded span: date known only within that range"),
+             (df["ongoing"].fillna(False).astype(bool).any(), "► ongoing at last follow-up"),
+             (df["faded_end"].any(), "fading bar: solid while it certainly ran, faded where it may have ended"),
+             ((df["open_end"] & ~df["faded_end"]).any(), "fading stub: end not reported"),
+             (df["count"].gt(1).any(), "×n: n events on the same date"),
+             (dose_changes, "tick on a bar: dose change")]
+    # Lines of at most KEY_LINE_CHARS, so that the key is read whole on a narrow screen instead of cut at "…".
+    lines: list[str] = []
+    for text in (text for shown, text in items if shown):
+        if lines and len(lines[-1]) + len(KEY_SEPARATOR) + len(text) <= KEY_LINE_CHARS:
+            lines[-1] += KEY_SEPARATOR + text
+        else:
+            lines.append(text)
+    # The font is named here: vl-convert falls back to a serif face for a bottom title that relies on config.
+    return alt.TitleParams(text=lines or "", orient="bottom", anchor="start", fontSize=14, fontWeight="normal",
+                           font=theme.FONT, color=theme.MUTED_COLOR, offset=14, lineHeight=20)
+
+
+KEY_SEPARATOR = "   ·   "
+
+
+KEY_LINE_CHARS = 80  # about 560 px of 14 px text: the plot's width beside an open sidebar at 1280 px
+
+
+def _timeline_frame(events: pd.DataFrame, tax: TimeAxis, changes: pd.DataFrame) -> pd.DataFrame:
+    """One row per event with axis positions, mark roles and tooltip texts."""
+    df = events.reset_index(drop=True).copy()
+    df[_day_columns(df).columns] = _day_columns(df)
+    interval = df["shape"].eq("interval")
+    df["has_end"] = interval & df["day_end"].notna()
+    df["open_end"] = interval & df["day_end"].isna()
+    df["therapy"] = df["category"].eq(SYSTEMIC)
+    df["open_before"] = df["day_start_earliest"].isna()  # nothing in the case bounds how early it was
+    df["open_after"] = df["day_start_latest"].isna()
+    df["ongoing"] = df["ongoing"].fillna(False).astype(bool)
+    df["mark_kind"] = df["kind"].where(~_is_death(df), "death")
+    df["response"] = df["response_category"].fillna("").where(df["kind"].eq("response"), "")
+    df["bar_key"] = df["lane"].where(df["therapy"], df["kind"])
+    df["approximate"] = df["approximate"].fillna(False).astype(bool)
+    df["uncertain"] = (df["day_start_latest"] > df["day_start_earliest"]) | df["approximate"] \
+        | df["open_before"] | df["open_after"]
+    df["end_uncertain"] = df["has_end"] & ((df["day_end_latest"] > df["day_end_earliest"])
+                                           | df["day_end_earliest"].isna() | df["day_end_latest"].isna())
+    # Solid while it certainly ran, faded over when it may have ended: a therapy whose end is not reported (to
+    # the last point the case ties to it) and any interval whose end is known only within a window.
+    df["faded_end"] = (df["open_end"] & df["therapy"]) | (df["has_end"] & ~df["ongoing"] & df["end_uncertain"])
+    for name, days, iso in (("x", "day_start", None), ("x_lo", "day_start_earliest", "start_earliest"),
+                            ("x_hi", "day_start_latest", "start_latest"), ("x_end", "day_end", None),
+                            ("x_end_lo", "day_end_earliest", "end_earliest"),
+                            ("x_end_hi", "day_end_latest", "end_latest")):
+        df[name] = _iso_dates(df[iso]) if tax.calendar and iso else tax.at(df[days])
+    return _with_tooltips(df, tax, changes)
+
+
+def _closed_for_drawing(df: pd.DataFrame, tax: TimeAxis, window: tuple[float, float]) -> pd.DataFrame:
+    """A side nothing bounds ('after surgery' with nothing later) is drawn as a span to the edge of the view,
+    and an unreported therapy end fades out from its earliest to its latest possible end (or the edge)."""
+    reach = {name: _reach(df, name, window) for name in ("start_earliest", "start_latest", "end_earliest",
+                                                          "end_latest")}
+    df["x_lo"] = df["x_lo"].where(~df["open_before"], tax.at(reach["start_earliest"]).to_numpy())
+    df["x_hi"] = df["x_hi"].where(~df["open_after"], tax.at(reach["start_latest"]).to_numpy())
+    ends = df["has_end"] | df["faded_end"]
+    df["x_end_lo"] = df["x_end_lo"].where(~(ends & df["day_end_earliest"].isna()), df["x"])
+    df["x_end_hi"] = df["x_end_hi"].where(~(ends & df["day_end_latest"].isna()), tax.at(reach["end_latest"]).to_numpy())
+    # Solid for as long as it certainly lasted from where it is drawn to start; faded up to its latest end.
+    least = pd.to_numeric(df.get("least_days", 0), errors="coerce").fillna(0)
+    solid_until = (df["day_start"] + least).clip(upper=df["day_end_latest"].fillna(reach["end_latest"]))
+    df["fade_lo"] = solid_until.where(df["faded_end"])
+    df["fade_hi"] = df["day_end_latest"].fillna(reach["end_latest"]).clip(lower=solid_until).where(df["faded_end"])
+    return df
+
+
+def _is_death(df: pd.DataFrame) -> pd.Series:
+    """Status events stating death ('status: dead'); the label decides only when no status is given."""
+    status = df["status"].fillna("")
+    worded = df["label"].fillna("").str.contains(r"\b(?:death|died|dead)\b", case=False, regex=True)
+    return df["kind"].eq("status") & (status.eq("dead") | status.eq("") & worded)
+
+
+def _with_tooltips(df: pd.DataFrame, tax: TimeAxis, changes: pd.DataFrame) -> pd.DataFrame:
+    df["kind_text"] = df["mark_kind"].str.replace("_", " ")
+    df["line_text"] = df["line"].map(lambda v: "" if pd.isna(v) else f"line {int(v)}")
+    # Dates as written are shown on the calendar axis, and on a case without calendar (where they are relative
+    # anyway); a calendar case drawn on the relative axis is being de-identified, so it shows day offsets only.
+    written = _shows_written(df, tax)
+    start = df["start"] if written else [say_days(a, b) for a, b in zip(df["day_start_earliest"],
+                                                                        df["day_start_latest"])]
+    end = df["end"] if written else [say_days(a, b) for a, b in zip(df["day_end_earliest"], df["day_end_latest"])]
+    end = pd.Series(end, index=df.index).where(df["has_end"], "")
+    window = [say_days(a, b) for a, b in zip(df["day_end_earliest"], df["day_end_latest"])]
+    unreported = pd.Series([f"end not reported ({w})" if w != "not dated" else "end not reported" for w in window],
+                           index=df.index)
+    end = end.where(df["has_end"] | ~df["shape"].eq("interval"), unreported)
+    df["when"] = pd.Series(start, index=df.index).astype(str) + end.map(lambda e: f" to {e}" if e else "")
+    df["when"] = df["when"] + df["ongoing"].map(lambda o: " (ongoing at last follow-up)" if o else "")
+    df["bounds"] = [_written_text(row) for row in df.itertuples()] if written else ""
+    in_days = {} if written else dose_changes_in_days(changes)
+    df["dose_changes_text"] = df["dose_changes"] if written else [in_days.get(e, "") for e in df["event_id"]]
+    return df
+
+
+def _written_text(row) -> str:
+    """How the date was written in the case file, when that says more than the date itself ('after surgery')."""
+    text = str(row.date_text)
+    if row.shape == "interval" and row.end_text:
+        text += f"; end: {row.end_text}"
+    return "" if text == row.start else text
+
+
+def _outside(df: pd.DataFrame, window: tuple[float, float]) -> pd.Series:
+    """Rows drawn wholly before or after a window: every bound of the event lies outside it."""
+    end = df["day_end_latest"].fillna(df["day_end"]).fillna(df["day_start_latest"]).fillna(df["day_start"])
+    start = df["day_start_earliest"].fillna(df["day_start"])
+    return (end < window[0]) | (start > window[1])
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'s' * (n != 1)}"
+
+
+def _hidden_note(df: pd.DataFrame, tax: TimeAxis, window: tuple[float, float]) -> str:
+    """'7 earlier events (2007–2017) outside this window', so a focused view never hides history silently
+    (on screen the chart pans and zooms; slides add the whole history)."""
+    end = df["day_end_latest"].fillna(df["day_start_latest"])
+    before = df[end < window[0]]
+    if before.empty:
+        return ""
+    first, last = before["day_start"].min(), before["day_start"].max()
+    if tax.calendar:
+        years = sorted({tax.at([first]).iloc[0].year, tax.at([last]).iloc[0].year})
+        span = "–".join(map(str, years))
+    elif first <= -730:
+        span = f"from {-first / 365.25:.0f} years before day 0"
+    else:
+        span = f"from {tax.describe_days(first)}"
+    return f"{len(before)} earlier events ({span}) outside this window"
+
+
+_GROUP_KEY = ("lane", "mark_kind", "day_start", "day_start_earliest", "day_start_latest")
+
+
+def _grouped_points(df: pd.DataFrame) -> pd.DataFrame:
+    """Point events of one kind in one lane with identical dates become one mark with a count and every label.
+
+    (Five imaging studies on the day of diagnosis are one symbol marked ×5 whose tooltip lists all five, rather
+    than five symbols drawn on top of each other, or a lane five rows tall.)
+    """
+    key = list(_GROUP_KEY)
+    points = df["shape"].eq("point")
+    size = df[points].groupby(key, dropna=False)["label"].transform("size").reindex(df.index, fill_value=1)
+    single, many = df[size.eq(1)].assign(count=1), df[size.gt(1)]
+    if many.empty:
+        return single
+    groups = many.groupby(key, dropna=False, sort=False)
+    merged = groups.agg(_merge_rules(many)).reset_index().assign(count=groups.size().to_numpy())
+    return pd.concat([single, merged[single.columns]], ignore_index=True)
+
+
+def _merge_rules(df: pd.DataFrame) -> dict:
+    """How columns of events drawn as one mark combine: texts are numbered and joined, the rest taken once."""
+    def numbered(values: pd.Series) -> str:
+        texts = [str(v) for v in values]
+        if not any(texts):
+            return ""
+        return "  ".join(f"{i}) {t}" for i, t in enumerate(texts, 1) if t)
+    def distinct(values: pd.Series) -> str:
+        return "/".join(dict.fromkeys(v for v in values if v))
+    joined = {"label", "details", "note", "quote", "when", "bounds", "dose", "event_id"}
+    rules = {c: (numbered if c in joined else "first") for c in df.columns if c not in _GROUP_KEY}
+    return {**rules, "response": distinct}
+
+
+def _dose_change_frame(dose_changes: pd.DataFrame | None, events: pd.DataFrame) -> pd.DataFrame:
+    """The dose changes of these events, each placed at the middle of its bounds (or at its one known bound): a
+    tick never looks more exact than the date, and a date known to a month sits mid-month."""
+    columns = ["event_id", "start", "dose", "reason", "day", "day_start_earliest", "day_start_latest"]
+    if dose_changes is None or dose_changes.empty:
+        return pd.DataFrame(columns=columns)
+    changes = dose_changes[dose_changes["event_id"].isin(events["event_id"])].reset_index(drop=True)
+    bounds = changes[["day_start_earliest", "day_start_latest"]].apply(pd.to_numeric, errors="coerce")
+    return changes.assign(day=bounds.mean(axis=1).round())[columns]
+
+
+def _dose_change_marks(df: pd.DataFrame, ctx: _Lanes) -> list[alt.Chart]:
+    """A tick across the bar at each dose change, labelled with the new dose above the bar."""
+    changes = ctx.dose_changes[ctx.dose_changes["day"].notna()]
+    if changes.empty:
+        return []
+    where = df.drop_duplicates("event_id").set_index("event_id")[["lane", "y"]]
+    changes = changes.join(where, on="event_id").assign(x=lambda d: ctx.tax.at(d["day"]))
+    changes["short"] = changes["dose"]
+    changes["label"] = "Dose change"
+    written = _shows_written(df, ctx.tax)
+    changes["when_text"] = [
+        dose_change_text(c.start if written else say_days(c.day_start_earliest, c.day_start_latest), c.dose, c.reason)
+        for c in changes.itertuples()]
+    tooltip = [alt.Tooltip("label:N", title="Event"), alt.Tooltip("when_text:N", title="Dose change")]
+    data = changes[["lane", "y", "x", "short", "label", "when_text"]].reset_index(drop=True)
+    base = _lane_chart(data, ctx).encode(x=ctx.x("x"), tooltip=tooltip)
+    tick = base.mark_tick(orient="vertical", thickness=3, size=BAR_PX + 10, color="black", clip=True)
+    label = base.mark_text(align="left", baseline="bottom", dx=4, dy=-(BAR_PX / 2 + 2), fontSize=13,
+                           fontWeight="bold", clip=True).encode(text="short:N")
+    return [tick, label]
+
+
+def _event_points(df: pd.DataFrame, ctx: _Lanes) -> list[alt.Chart]:
+    """Point events as symbols, shape and colour by kind; hollow when the date is uncertain; death a black cross.
+
+    (The response category and the ×n count are drawn by `_point_labels`.)
+    """
+    points = df[df["shape"].eq("point")]
+    if points.empty:
+        return []
+    kinds = [k for k in list(theme.KIND_COLORS) + sorted(set(points["mark_kind"]) - set(theme.KIND_COLORS))
+             if k in set(points["mark_kind"])]
+    legend = alt.Legend(title="Event", columns=4, labelExpr="replace(datum.label, '_', ' ')", symbolStrokeWidth=2)
+    color_scale = alt.Scale(domain=kinds, range=[theme.kind_color(k) for k in kinds])
+    shape_scale = alt.Scale(domain=kinds, range=[theme.kind_shape(k) for k in kinds])
+    points = points.assign(certainty=points["uncertain"].map({True: "uncertain", False: "exact"}))
+    data = _columns(points, "lane", "y", "x", "mark_kind", "certainty")
+    return [_lane_chart(data, ctx).mark_point(filled=True, strokeWidth=2, opacity=1, clip=True).encode(
+        x=ctx.x("x"),
+        color=alt.Color("mark_kind:N", scale=color_scale, legend=legend),
+        shape=alt.Shape("mark_kind:N", scale=shape_scale, legend=legend),
+        stroke=alt.Stroke("mark_kind:N", scale=color_scale, legend=None),
+        # An uncertain date is drawn hollow (its span lies behind it): the mark never looks more exact than it is.
+        # A field rather than a condition: a condition's value leaks into the legend symbols and fades them.
+        fillOpacity=alt.FillOpacity("certainty:N", scale=alt.Scale(domain=["exact", "uncertain"], range=[1, 0.15]),
+                                    legend=None),
+        size=alt.condition("datum.mark_kind === 'death'", alt.value(POINT_SIZE * 1.6), alt.value(POINT_SIZE)),
+        tooltip=_tooltip(data, _EVENT_TOOLTIP))]
+
+
+def _point_labels(df: pd.DataFrame, ctx: _Lanes) -> list[alt.Chart]:
+    """Short labels right of a symbol: the response category (PR, SD...) and ×n for grouped events."""
+    points = df[df["shape"].eq("point")].copy()
+    count = points["count"].map(lambda n: f"×{n}" if n > 1 else "")
+    points["tag"] = (points["response"] + " " + count).str.strip()
+    points = points[points["tag"].ne("")]
+    if points.empty:
+        return []
+    data = _columns(points, "lane", "y", "x", "tag")
+    return [_lane_chart(data, ctx).mark_text(align="left", dx=11, fontSize=13, fontWeight="bold",
+                                             color=theme.TEXT_COLOR, clip=True).encode(
+        x=ctx.x("x"), text="tag:N", tooltip=_tooltip(data, _EVENT_TOOLTIP))]
+
+
+_TIMELINE_LAYERS = (_category_shading, _day_zero_rule, _uncertainty_spans, _therapy_bars, _fading_ends,
+                    _dose_change_marks, _ongoing_arrows, _event_points, _point_labels)
