@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 
 import pandas as pd
@@ -256,7 +257,11 @@ def key_details(parts: list[tuple[str, str]]) -> str:
 
 
 def _finding_text(finding) -> str:
-    bits = [finding.gene, finding.alteration, finding.variant and f"({finding.variant})",
+    """'EGFR L858R (c.2573T>G) 12% detected'; the gene is not said twice when the alteration names it already
+    ('EML4-ALK rearrangement', not 'ALK EML4-ALK rearrangement')."""
+    named = finding.alteration and re.search(rf"(?<![A-Za-z0-9]){re.escape(finding.gene)}(?![A-Za-z0-9])",
+                                             finding.alteration, re.I)
+    bits = [None if named else finding.gene, finding.alteration, finding.variant and f"({finding.variant})",
             finding.abundance_pct is not None and f"{finding.abundance_pct:g}%", finding.result]
     return " ".join(str(b) for b in bits if b)
 
