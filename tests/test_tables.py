@@ -148,3 +148,17 @@ def test_day_0_travels_with_the_tables_and_moves_with_rebase_days():
     moved = rebase_days(tables[0], 22, "start of alectinib")
     assert day_zero_of(moved) == DayZero(dt.date(2021, 9, 1), "start of alectinib")
     assert day_zero_of(tables[0]) == zero  # the table re-based is a copy
+
+
+@pytest.mark.parametrize("finding, said", [
+    ({"gene": "ALK", "alteration": "EML4-ALK rearrangement", "result": "detected"}, "EML4-ALK rearrangement detected"),
+    ({"gene": "ALK", "alteration": "ALK protein expression", "result": "positive"}, "ALK protein expression positive"),
+    ({"gene": "EGFR", "alteration": "L858R", "abundance_pct": 12, "result": "detected"}, "EGFR L858R 12% detected"),
+    ({"gene": "KRAS", "alteration": "G12C", "variant": "c.34G>T"}, "KRAS G12C (c.34G>T)"),
+    ({"gene": "MET", "alteration": "METex14 skipping"}, "MET METex14 skipping"),  # a longer word, not the gene
+])
+def test_a_molecular_finding_says_its_gene_once(finding, said):
+    event = make_event(id="ngs", kind="molecular", date="2021-09-01", method="NGS", findings=[finding],
+                       drug=None, dose=None, start=None, ongoing=None)
+    events = event_table(load_text(yaml.safe_dump(make_case(event)))).set_index("event_id")
+    assert events.loc["ngs", "details"] == f"method: NGS; {said}"
