@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+
 import pandas as pd
+
 from timelines.clinical import recist
 from timelines.deidentify import REMOVED_COLUMNS, scrub_text
+from timelines.presentation import View, present
 from timelines.summary import case_summary
 from timelines.tables import day_zero_of, dose_change_table, event_table, marker_table, measurement_table
-from timelines.presentation import View, present
 from timelines.timeline import Timeline
 
 from .. import charts

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import io
 import zipfile
+
 import pandas as pd
+
 from timelines.timeline import Timeline
 
 from .case import EXPORT_WIDTH, prepare_case
@@ -12,11 +14,6 @@ from .handout import pdf_bytes
 from .powerpoint import pptx_bytes
 from .rendering import case_charts, chart_png, chart_spec, chart_svg
 from .slides import case_slides
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# Everything at once
-# ---------------------------------------------------------------------------------------------------------------
 
 
 def csv_bytes(frame: pd.DataFrame) -> bytes:

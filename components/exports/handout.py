@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import unicodedata
+
 from timelines.text import shorten
 from timelines.timeline import Timeline
 
@@ -13,10 +14,6 @@ from .powerpoint import ZIP_EPOCH, session_slides
 from .rendering import png_size
 from .slides import EVENT_COLUMNS_IN, Slide, case_slides, fit_text
 
-
-# ---------------------------------------------------------------------------------------------------------------
-# PDF handout
-# ---------------------------------------------------------------------------------------------------------------
 
 # A4 landscape, one page per slide. fpdf2's built-in Helvetica needs no font file; it covers Windows-1252, so
 # the few characters outside it are spelled out (PDF_TEXT) and any other is transliterated or replaced by '?'.

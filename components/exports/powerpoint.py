@@ -4,17 +4,15 @@ from __future__ import annotations
 
 import io
 import zipfile
+
 from timelines.text import shorten, wrap
 from timelines.timeline import Timeline
 
 from .case import prepare_case
 from .rendering import png_size
-from .slides import BAND_RGB, BOX_H_IN, BOX_TOP_IN, BOX_W_IN, CELL_MARGIN_IN, EVENT_COLUMNS_IN, EVENT_PT, FONT, FOOTER_H_IN, HEADER_RGB, MARGIN_IN, MUTED_RGB, SLIDE_H_IN, SLIDE_W_IN, Slide, TEXT_RGB, TITLE_H_IN, TITLE_TOP_IN, _row_height_pt, case_slides, fit_text
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# PPTX
-# ---------------------------------------------------------------------------------------------------------------
+from .slides import (BAND_RGB, BOX_H_IN, BOX_TOP_IN, BOX_W_IN, CELL_MARGIN_IN, EVENT_COLUMNS_IN, EVENT_PT, FONT,
+                     FOOTER_H_IN, HEADER_RGB, MARGIN_IN, MUTED_RGB, SLIDE_H_IN, SLIDE_W_IN, Slide, TEXT_RGB, TITLE_H_IN,
+                     TITLE_TOP_IN, _row_height_pt, case_slides, fit_text)
 
 
 def deck_bytes(timeline: Timeline, *, deidentify: bool = False, axis: str = "calendar") -> bytes:

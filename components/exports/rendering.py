@@ -3,19 +3,16 @@
 from __future__ import annotations
 
 import struct
+
 import altair as alt
 import pandas as pd
 import vl_convert as vlc
+
 from timelines.presentation import has_data
 
 from .. import charts
 from ..charts import theme
 from .case import CHART_NAMES, CaseExport, EXPORT_WIDTH, PNG_SCALE
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# Charts
-# ---------------------------------------------------------------------------------------------------------------
 
 
 def has_chart(case: CaseExport, name: str) -> bool:

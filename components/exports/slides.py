@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field, replace
+
 import altair as alt
 import pandas as pd
+
 from timelines.key_events import HEADER_CALENDAR as EVENT_HEADER_CALENDAR, HEADER_RELATIVE as EVENT_HEADER_RELATIVE
 from timelines.key_events import key_events, side_text
 from timelines.summary import key_outcomes, line_text, outcome_value, patient_text

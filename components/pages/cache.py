@@ -105,11 +105,7 @@ def export_file(path: str, stamp: Stamp, view: View, what: str) -> bytes:
 def cohort_version(stamps: Stamps) -> str:
     """The version of a cohort: a digest of its files' paths and stamps. A key of a thousand files' stamps costs
     Streamlit's hasher 25 ms a call, its digest nothing."""
-    return digest(stamps)
-
-
-def digest(value) -> str:
-    return hashlib.sha256(repr(value).encode()).hexdigest()
+    return hashlib.sha256(repr(stamps).encode()).hexdigest()
 
 
 # One entry per version of the cohort: a thousand cases' tables unpickled one by one from cohort_case_frames take

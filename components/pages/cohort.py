@@ -9,6 +9,7 @@ from timelines.files import Stamp
 
 from . import cache
 from components.charts import cohort as cohort_charts
+from components.charts.cohort import only_cases
 
 ALIGN_LABELS = {"diagnosis": "Diagnosis", "targeted": "First targeted therapy"}
 SORT_LABELS = {"duration": "By follow-up", "case_id": "By case id"}
@@ -28,7 +29,8 @@ URL_WIDGETS = ("page", "case_picker")
 
 
 def cohort_page(stamps: dict[str, Stamp]) -> None:
-    """Every loaded case of the files ``stamps`` (path: stamp) side by side; a click on a table row opens that case (``?case=<id>``).
+    """Every loaded case of the files ``stamps`` (path: stamp) side by side; a click on a table row opens that case
+    (``?case=<id>``).
 
     Files that cannot be loaded are named, not drawn. The filters (drug, histology, alteration) narrow the
     plots and the table alike; the alignment (diagnosis or first targeted therapy) applies to the swimmer and
@@ -53,7 +55,7 @@ def cohort_page(stamps: dict[str, Stamp]) -> None:
         st.info("No case matches the filters. Clear a filter to see more cases.")
         return
     rows = swimmer_section(frames, chosen, choice["align"], choice["sort"])
-    table_section(_only(table, chosen), rows, choice["sort"])
+    table_section(only_cases(table, chosen), rows, choice["sort"])
     response_section(frames, chosen, choice["align"])
     _broken_note(broken)
 
@@ -63,9 +65,6 @@ def cohort_frames(files: cache.Stamps) -> dict:
     made from under "version" and the files under "files" (what its charts are cached on)."""
     version = cache.cohort_version(files)
     return {**cache.cohort_frames(version, files), "version": version, "files": files}
-
-
-_only = cohort_charts.only_cases
 
 
 def _controls(table: pd.DataFrame, agents: dict[str, list[str]], slots) -> dict:
@@ -102,7 +101,7 @@ def matching_cases(table: pd.DataFrame, agents: dict[str, list[str]], drugs=(), 
 def swimmer_section(frames: dict, case_ids: list[str], align: str, sort: str) -> pd.DataFrame:
     """The swimmer plot of the cases ``case_ids`` of the cohort's ``frames``, and the cases it cannot align
     named under it; returns its rows."""
-    aligned = _only(frames[f"swimmer:{align}"], case_ids)
+    aligned = only_cases(frames[f"swimmer:{align}"], case_ids)
     rows, left_over = cohort_charts.drawable_lanes(aligned, sort)
     if left_over:
         st.caption(f"The swimmer plot shows the first {cohort_charts.MAX_LANES:,} patients in lane order; "
@@ -156,13 +155,13 @@ def open_case(case_id: str) -> None:
 def response_section(frames: dict, case_ids: list[str], align: str) -> None:
     """Spider plot and waterfall side by side, for the cases ``case_ids`` of the cohort's ``frames`` with a scan
     after baseline; the rest are named."""
-    spider, waterfall = _only(frames[f"spider:{align}"], case_ids), _only(frames["waterfall"], case_ids)
+    spider, waterfall = only_cases(frames[f"spider:{align}"], case_ids), only_cases(frames["waterfall"], case_ids)
     left, right = st.columns(2, gap="medium")
     with left:
         show_chart(frames, "spider", case_ids, align)
     with right:
         show_chart(frames, "waterfall", case_ids)
-    note = unmeasured_note(case_ids, _only(frames["spider:diagnosis"], case_ids), waterfall, spider)
+    note = unmeasured_note(case_ids, only_cases(frames["spider:diagnosis"], case_ids), waterfall, spider)
     if note:
         st.caption(note)
 
