@@ -10,7 +10,8 @@ import pandas as pd
 from .dates import DAYS_PER_MONTH, Bounds
 from .measures import Assessment, assess
 from .resolution import FOLLOW_UP
-from .schema import THERAPY_KINDS, field_value
+from .kinds import THERAPY_KINDS
+from .schema import field_value
 from .tables import agent_name, event_key_id, event_label, measurement_table
 from .timeline import Dated, Timeline
 

@@ -8,7 +8,8 @@ import pandas as pd
 
 from .clinical import lines_of_therapy, outcomes, recist
 from .dates import DAYS_PER_MONTH
-from .schema import THERAPY_KINDS, field_value
+from .kinds import THERAPY_KINDS
+from .schema import field_value
 from .tables import agent_name, event_label, finding_name
 from .timeline import Dated, Timeline
 

@@ -499,14 +499,6 @@ KIND_MODELS = {m.model_fields["kind"].annotation.__args__[0]: m for m in EVENT_M
 EVENT_KINDS = tuple(KIND_MODELS)
 
 
-def __getattr__(name: str):
-    """``THERAPY_KINDS``, still importable from here: derived from the kinds registry, which imports these models."""
-    if name == "THERAPY_KINDS":
-        from .kinds import THERAPY_KINDS
-        return THERAPY_KINDS
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
 Event = Annotated[Union[EVENT_MODELS], Field(discriminator="kind")]  # type: ignore[valid-type]
 
 

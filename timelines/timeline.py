@@ -8,9 +8,9 @@ from functools import cached_property
 from typing import Iterator
 
 from .dates import DAYS_PER_MONTH, Bounds, DateProblem, Resolver, Spec, parse_date, parse_offset, precision_of
-from .kinds import CONTINUOUS_KINDS  # taken until stopped, not in a set of cycles
+from .kinds import CONTINUOUS_KINDS, THERAPY_KINDS  # continuous: taken until stopped, not in cycles
 from .resolution import FOLLOW_UP, CaseFacts, Resolution, Statement, resolve_dates
-from .schema import THERAPY_KINDS, Case, Diagnosis, EventBase, field_value
+from .schema import Case, Diagnosis, EventBase, field_value
 from .when import say
 
 EventKey = tuple[str, int]  # ("diagnoses", 0) or ("events", 3)

@@ -19,7 +19,7 @@ from timelines import storage
 from timelines.catalog import case_paths, load_entry
 from timelines.errors import CaseFileError, Problem
 from timelines.loading import load_text, parse_yaml
-from timelines.schema import THERAPY_KINDS
+from timelines.kinds import THERAPY_KINDS
 from timelines.tables import dose_change_table, event_table
 from timelines.text import escape_markdown
 from timelines.timeline import Timeline
