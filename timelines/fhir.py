@@ -1,0 +1,585 @@
+"""A case as a FHIR R4 Bundle (type collection) following mCODE STU3 where a profile fits.
+
+Built and validated with fhir.resources' R4B models (FHIR 4.3.0, the release closest to R4 4.0.1 it ships; every
+element used here has the same shape in R4). Profiles: http://hl7.org/fhir/us/mcode/StructureDefinition/mcode-*,
+read from the mCODE IG source (github.com/HL7/fhir-mCODE-ig, tag STU3); `meta.profile` is set only where the
+resource has what the profile requires.
+
+Dates are never more precise than the case wrote them:
+
+- A calendar date known to a day, a month or a year is that partial dateTime ('2022-09-08', '2022-09', '2022').
+- A date known only within bounds (approximate, relative to another event, 'after X', 'between A and B') is a
+  Period of its bounds where the element takes one, else the finest year, month or day that holds both bounds
+  (none when they straddle a year). The text as written is kept on the element in the core extension
+  `originalText`.
+- A case without a calendar (`origin`) has no calendar date at all: each date element carries, instead of a value,
+  the core extension `cqf-relativeDateTime` (its offset in days, or a range of days, from the start of the day-0
+  event's resource), and the case's List says "Dates are offsets in days from day 0 (...)".
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import uuid
+from dataclasses import dataclass, field
+
+from fhir.resources.R4B.bundle import Bundle
+
+from . import codes
+from .codes import DRUGS, MARKERS, RXNORM, LOINC, coding, concept
+from .dates import Bounds
+from .kinds import kind_named
+from .measures import parse_size
+from .schema import Diagnosis, field_value
+from .tables import day_zero, event_label
+from .timeline import Dated, Timeline
+
+MCODE = "http://hl7.org/fhir/us/mcode/StructureDefinition/"
+PROFILES = {name: MCODE + name for name in (
+    "mcode-cancer-patient", "mcode-primary-cancer-condition", "mcode-cancer-related-surgical-procedure",
+    "mcode-radiotherapy-course-summary", "mcode-cancer-related-medication-administration", "mcode-tumor",
+    "mcode-tumor-size", "mcode-tumor-marker-test", "mcode-cancer-disease-status")}
+ORIGINAL_TEXT = "http://hl7.org/fhir/StructureDefinition/originalText"
+RELATIVE_DATE = "http://hl7.org/fhir/StructureDefinition/cqf-relativeDateTime"
+ASSERTED_DATE = "http://hl7.org/fhir/StructureDefinition/condition-assertedDate"
+DATA_ABSENT = "http://hl7.org/fhir/StructureDefinition/data-absent-reason"
+HISTOLOGY = MCODE + "mcode-histology-morphology-behavior"
+INTENT = MCODE + "mcode-procedure-intent"
+EVIDENCE = MCODE + "mcode-cancer-disease-status-evidence-type"
+UCUM = "http://unitsofmeasure.org"
+LAB = {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/observation-category", "code": "laboratory"}]}
+IMAGING = {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/observation-category", "code": "imaging"}]}
+ENCOUNTER_DIAGNOSIS = {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-category",
+                                   "code": "encounter-diagnosis"}]}
+MEDICATION_KINDS = ("chemotherapy", "targeted", "immunotherapy", "endocrine", "supportive")
+# What has no resource here; listed by `not_carried` so nothing vanishes silently.
+NOT_EXPORTED = {"symptom": "symptoms", "biopsy": "biopsies", "molecular": "molecular tests and their findings"}
+
+
+@dataclass
+class _Export:
+    timeline: Timeline
+    entries: list[dict] = field(default_factory=list)
+    urls: dict = field(default_factory=dict)  # event key (or ('lesion', id)) -> fullUrl
+    left: list[str] = field(default_factory=list)
+
+    @property
+    def case(self):
+        return self.timeline.case
+
+    def url(self, *key) -> str:
+        return "urn:uuid:" + str(uuid.uuid5(uuid.NAMESPACE_URL, f"timelines:{self.case.id}:{key!r}"))
+
+    def add(self, resource: dict, key: tuple, profile: str | None = None) -> str:
+        if profile:
+            resource["meta"] = {"profile": [PROFILES[profile]]}
+        full = self.url(*key)
+        self.urls.setdefault(key, full)
+        self.entries.append({"fullUrl": full, "resource": resource})
+        return full
+
+    def patient(self) -> dict:
+        return {"reference": self.url("patient")}
+
+    def primary(self, event=None) -> dict:
+        """The primary cancer condition an event names (`primary:`), else the case's first diagnosis."""
+        wanted = field_value(event, "primary") if event is not None else None
+        index = next((i for i, d in enumerate(self.case.diagnoses) if d.id == wanted), 0)
+        return {"reference": self.url("diagnoses", index)}
+
+
+def case_bundle(timeline: Timeline) -> dict:
+    """The case as a FHIR Bundle of type collection, JSON-ready (validated by fhir.resources on the way).
+
+    Parameters
+    ----------
+    timeline
+        A loaded case (`timelines.loading.load_case`).
+
+    Returns
+    -------
+    dict
+        The Bundle: Patient, a primary cancer Condition per diagnosis, surgical Procedures, radiotherapy courses,
+        a MedicationAdministration per therapy (per agent of a regimen) and per dose change, a Tumor BodyStructure
+        per lesion, a tumour-size Observation per lesion per scan, an Observation per lab value, a cancer disease
+        status Observation per response and progression, an AdverseEvent per adverse event, and a List of the case
+        (its title, source, notes, reported outcomes, and how its dates are given).
+    """
+    return _export(timeline)[0]
+
+
+def not_carried(timeline: Timeline) -> list[str]:
+    """What of the case the bundle does not carry, one line each ('events[2] (symptom 'Cough'): symptoms ...')."""
+    return _export(timeline)[1]
+
+
+def _export(timeline: Timeline) -> tuple[dict, list[str]]:
+    ex = _Export(timeline)
+    ex.add(_patient(ex), ("patient",), "mcode-cancer-patient")
+    for i, diagnosis in enumerate(ex.case.diagnoses):
+        ex.add(_condition(ex, timeline.items[i], diagnosis), ("diagnoses", i), "mcode-primary-cancer-condition")
+    for lesion in ex.case.lesions:
+        ex.add(_tumor(ex, lesion), ("lesion", lesion.id), "mcode-tumor")
+    for dated in timeline.items[len(ex.case.diagnoses):]:
+        _event(ex, dated)
+    ex.add(_case_list(ex), ("list",))
+    data = {"resourceType": "Bundle", "type": "collection", "entry": ex.entries}
+    return Bundle.model_validate(data).model_dump(mode="json", by_alias=True, exclude_none=True), ex.left
+
+
+# ---------------------------------------------------------------- dates
+
+def _partial(first: int, last: int) -> str | None:
+    """'2022-09-08', '2022-09' or '2022' when the bounds are exactly that day, month or year; else None."""
+    a, b = dt.date.fromordinal(first), dt.date.fromordinal(last)
+    if a == b:
+        return a.isoformat()
+    if a.day == 1 and (b.year, b.month) == (a.year, a.month) and b.day == calendar.monthrange(b.year, b.month)[1]:
+        return f"{a:%Y-%m}"
+    if (a.month, a.day, b.month, b.day) == (1, 1, 12, 31) and a.year == b.year:
+        return str(a.year)
+    return None
+
+
+def _enclosing(bounds: Bounds) -> str | None:
+    """The finest day, month or year holding both bounds ('2021' for 2021-10-05 – 2021-12-31); None when they
+    straddle a year or a side is open."""
+    if not bounds.closed:
+        return None
+    a, b = dt.date.fromordinal(bounds.earliest), dt.date.fromordinal(bounds.latest)
+    if a == b:
+        return a.isoformat()
+    if (a.year, a.month) == (b.year, b.month):
+        return f"{a:%Y-%m}"
+    return str(a.year) if a.year == b.year else None
+
+
+def _side(day: int, end: bool) -> str:
+    """One side of a Period: a month when the bound is its first (start) or last (end) day, else the day."""
+    d = dt.date.fromordinal(day)
+    whole = d.day == calendar.monthrange(d.year, d.month)[1] if end else d.day == 1
+    return f"{d:%Y-%m}" if whole else d.isoformat()
+
+
+def _original(written: str, said: str) -> list[dict]:
+    """The date as the case writes it, when it is not a plain calendar date (with what it resolved to)."""
+    if written == said:
+        return []
+    text = written if not said or said == "not dated" else f"{written} (resolved: {said})"
+    return [{"url": ORIGINAL_TEXT, "valueString": text}]
+
+
+@dataclass(frozen=True)
+class _When:
+    """One date of the case: its bounds, its text as written, and how the timeline says it."""
+
+    bounds: Bounds
+    written: str
+    said: str
+
+
+def _when(timeline: Timeline, dated: Dated, side: str = "start") -> _When | None:
+    event = dated.event
+    if side == "start":
+        bounds, about = dated.start, dated.about_start
+        written = event.date if isinstance(event, Diagnosis) or field_value(event, "date") is not None \
+            else field_value(event, "start") or f"{event.duration} before {event.end}"
+    else:
+        if dated.end is None:
+            return None
+        bounds, about = dated.end, dated.about_end
+        written = field_value(event, "end") or field_value(event, "duration") or ("ongoing" if dated.ongoing else "")
+        if field_value(event, "duration") and not field_value(event, "end"):
+            written = f"start + {event.duration}"
+    return _When(bounds, str(written), timeline.say(bounds, about))
+
+
+def _relative(ex: _Export, when: _When) -> dict:
+    """cqf-relativeDateTime: days from the start of the day-0 event, a Duration when known to the day, else a Range."""
+    zero = ex.timeline.day_zero
+    low = None if when.bounds.earliest is None else when.bounds.earliest - zero
+    high = None if when.bounds.latest is None else when.bounds.latest - zero
+    days = lambda n: {"value": abs(n) if low is not None and high is not None and high <= 0 else n,  # noqa: E731
+                      "unit": "d", "system": UCUM, "code": "d"}
+    before = high is not None and high <= 0 and low is not None and low < 0
+    if low is not None and low == high:
+        offset = {"valueDuration": days(low)}
+    else:
+        lo, hi = (high, low) if before else (low, high)
+        offset = {"valueRange": {k: days(v) for k, v in (("low", lo), ("high", hi)) if v is not None}}
+    origin = ex.timeline.origin_event
+    return {"url": RELATIVE_DATE, "extension": [
+        {"url": "target", "valueReference": {"reference": ex.url(*origin.key)}},
+        {"url": "targetPath", "valueString": _DATE_PATH.get(origin.kind, "performed")},
+        {"url": "relationship", "valueCode": "before-start" if before else "after-start"},
+        {"url": "offset", **offset}]}
+
+
+_DATE_PATH = {"diagnosis": "extension('" + ASSERTED_DATE + "')", "surgery": "performed", "radiotherapy": "performed",
+              "response": "effective", "progression": "effective", "imaging": "effective", "lab": "effective",
+              "adverse_event": "date"}
+
+
+def _date_time(ex: _Export, name: str, when: _When | None) -> dict:
+    """A dateTime element `name`: its value at the precision known (none when the bounds straddle a year)."""
+    if when is None:
+        return {}
+    if not ex.timeline.on_calendar:
+        return {f"_{name}": {"extension": [_relative(ex, when)] + _original(when.written, "")}}
+    value = _enclosing(when.bounds)
+    extra = _original(when.written, when.said)
+    out = {name: value} if value else {}
+    if extra:
+        out[f"_{name}"] = {"extension": extra}
+    return out
+
+
+def _period_side(ex: _Export, name: str, when: _When | None, end: bool) -> dict:
+    if when is None:
+        return {}
+    if not ex.timeline.on_calendar:
+        return {f"_{name}": {"extension": [_relative(ex, when)] + _original(when.written, "")}}
+    value = _enclosing(when.bounds)
+    if value is None:  # straddles a year: the outer bound, said as a bound in the written text
+        bound = when.bounds.latest if end else when.bounds.earliest
+        value = None if bound is None else _side(bound, end)
+    extra = _original(when.written, when.said)
+    return ({name: value} if value else {}) | ({f"_{name}": {"extension": extra}} if extra else {})
+
+
+def _point(ex: _Export, prefix: str, when: _When, period_only: bool = False) -> dict:
+    """A point event's date in an element that takes a dateTime or a Period: `<prefix>DateTime` when the date is a
+    whole day, month or year, else (or when `period_only`) `<prefix>Period` of its bounds."""
+    if not ex.timeline.on_calendar:
+        # A Period carrying only the offset: an element the resource requires (MedicationAdministration.effective)
+        # is then present, which a dateTime without a value is not to every reader.
+        return {f"{prefix}Period": {"extension": [_relative(ex, when)] + _original(when.written, "")}}
+    exact = _partial(*when.bounds.__dict__.values()) if when.bounds.closed else None
+    extra = _original(when.written, when.said)
+    if exact and not period_only:
+        return {f"{prefix}DateTime": exact} | ({f"_{prefix}DateTime": {"extension": extra}} if extra else {})
+    period = {}
+    if when.bounds.earliest is not None:
+        period["start"] = exact or _side(when.bounds.earliest, False)
+    if when.bounds.latest is not None:
+        period["end"] = exact or _side(when.bounds.latest, True)
+    if extra:
+        period["extension"] = extra
+    return {f"{prefix}Period": period}
+
+
+def _span(ex: _Export, prefix: str, dated: Dated) -> dict:
+    """An interval event's date: `<prefix>Period` from its start to its end (no end when not reported)."""
+    start = _when(ex.timeline, dated)
+    end = None if dated.ongoing else _when(ex.timeline, dated, "end")  # still given at the last follow-up
+    period = _period_side(ex, "start", start, False) | _period_side(ex, "end", end, True)
+    return {f"{prefix}Period": period}
+
+
+def _is_day(ex: _Export, dated: Dated) -> bool:
+    return ex.timeline.on_calendar and dated.start.exact
+
+
+# ---------------------------------------------------------------- resources
+
+def _notes(*texts: tuple[str, str | None]) -> dict:
+    found = [{"text": f"{label}: {text}" if label else text} for label, text in texts if text]
+    return {"note": found} if found else {}
+
+
+def _said(event) -> tuple:
+    return ("Quote", event.quote), ("Note", event.note)
+
+
+def _patient(ex: _Export) -> dict:
+    """CancerPatient (on US Core Patient: an identifier, a name, a gender). A published case has no name: the
+    name is absent for privacy (data-absent-reason 'masked'); the identifier is the case within its source."""
+    case, patient = ex.case, ex.case.patient
+    system = f"https://doi.org/{case.source.doi}" if case.source.doi else case.source.url or "urn:ietf:rfc:3986"
+    value = case.source.case or case.id
+    if system == "urn:ietf:rfc:3986":
+        value = f"urn:x-case:{case.id}"
+    resource = {"resourceType": "Patient", "identifier": [{"system": system, "value": value}],
+                "name": [{"extension": [{"url": DATA_ABSENT, "valueCode": "masked"}]}], "gender": patient.sex}
+    for dated in ex.timeline.of_kind("status"):
+        if dated.event.status == "dead":
+            when = _when(ex.timeline, dated)
+            dead = _date_time(ex, "deceasedDateTime", when)
+            resource |= dead if dead.get("deceasedDateTime") or not ex.timeline.on_calendar else {"deceasedBoolean": True}
+    return resource
+
+
+def _condition(ex: _Export, dated: Dated, diagnosis: Diagnosis) -> dict:
+    when = _when(ex.timeline, dated)
+    resource = {"resourceType": "Condition", "category": [ENCOUNTER_DIAGNOSIS], "code": {"text": diagnosis.label},
+                "subject": ex.patient()}
+    extensions = []
+    if diagnosis.histology:
+        extensions.append({"url": HISTOLOGY, "valueCodeableConcept": {"text": diagnosis.histology}})
+    if ex.timeline.on_calendar:
+        value = _enclosing(when.bounds)
+        if value:
+            extensions.append({"url": ASSERTED_DATE, "valueDateTime": value})
+    else:
+        extensions.append(_relative(ex, when))  # the date of diagnosis, as days from day 0
+    if extensions:
+        resource["extension"] = extensions
+    if diagnosis.site:
+        resource["bodySite"] = [{"text": diagnosis.site}]
+    if diagnosis.stage:
+        resource["stage"] = [{"summary": {"text": diagnosis.stage}}]
+    markers = "; ".join(f"{b.name}: {b.result}" for b in diagnosis.biomarkers)
+    dated_as = None if when.written == when.said or not ex.timeline.on_calendar else f"{when.written} ({when.said})"
+    return resource | _notes(("Biomarkers", markers), ("Date of diagnosis as written", dated_as), *_said(diagnosis))
+
+
+def _tumor(ex: _Export, lesion) -> dict:
+    return {"resourceType": "BodyStructure", "patient": ex.patient(), "description": lesion.label,
+            "location": {"text": lesion.site or lesion.label},
+            "identifier": [{"use": "usual", "value": lesion.id, "type": {"coding": [
+                {"system": "http://hl7.org/fhir/resource-types", "code": "BodyStructure"}]}}]}
+
+
+def _event(ex: _Export, dated: Dated) -> None:
+    kind, event = dated.kind, dated.event
+    where = f"events[{dated.key[1]}] ({kind} '{event_label(event, kind)}')"
+    if kind in NOT_EXPORTED:
+        ex.left.append(f"{where}: {NOT_EXPORTED[kind]} are not exported")
+    elif kind == "surgery":
+        _surgery(ex, dated)
+    elif kind == "radiotherapy":
+        _radiotherapy(ex, dated)
+    elif kind in MEDICATION_KINDS:
+        _medication(ex, dated)
+    elif kind == "imaging":
+        _imaging(ex, dated, where)
+    elif kind == "lab":
+        _lab(ex, dated)
+    elif kind in ("response", "progression"):
+        _status(ex, dated)
+    elif kind == "adverse_event":
+        _adverse_event(ex, dated, where)
+    elif kind == "status":
+        if event.status != "dead":
+            ex.left.append(f"{where}: a status other than death is not exported ({event.status})")
+        elif event.cause:
+            ex.left.append(f"{where}: the cause of death is not exported ({event.cause})")
+    elif kind == "diagnosis":
+        ex.left.append(f"{where}: a diagnosis among the events (a later specimen) is not exported")
+    else:
+        ex.left.append(f"{where}: events of this kind are not exported")
+
+
+def _intent(event) -> dict:
+    intent = field_value(event, "intent")
+    return {"extension": [{"url": INTENT, "valueCodeableConcept": {"text": intent}}]} if intent else {}
+
+
+def _surgery(ex: _Export, dated: Dated) -> None:
+    event = dated.event
+    resource = {"resourceType": "Procedure", "status": "completed",
+                "code": {"text": event.procedure or event.label or "Surgery"}, "subject": ex.patient(),
+                **_point(ex, "performed", _when(ex.timeline, dated)), "reasonReference": [ex.primary(event)]}
+    if event.site:
+        resource["bodySite"] = [{"text": event.site}]
+    if event.outcome:
+        resource["outcome"] = {"text": event.outcome}
+    if event.complications:
+        resource["complication"] = [{"text": event.complications}]
+    resource |= _notes(("Margin", event.margin), *_said(event))
+    ex.add(resource, dated.key, "mcode-cancer-related-surgical-procedure")
+
+
+def _radiotherapy(ex: _Export, dated: Dated) -> None:
+    event = dated.event
+    date = _span(ex, "performed", dated) if event.shape == "interval" else \
+        _point(ex, "performed", _when(ex.timeline, dated), period_only=True)
+    dose = " in ".join(part for part in (f"{event.dose_gy:g} Gy" if event.dose_gy else "",
+                                         f"{event.fractions} fractions" if event.fractions else "") if part)
+    resource = {"resourceType": "Procedure", "status": "in-progress" if dated.ongoing else "completed",
+                "code": {"coding": [coding(codes.RADIOTHERAPY_COURSE)], "text": event.technique or event.label
+                         or "Radiotherapy"},
+                "subject": ex.patient(), **date, "reasonReference": [ex.primary()], **_intent(event)}
+    if event.site:
+        resource["bodySite"] = [{"text": event.site}]
+    resource |= _notes(("Dose", dose), *_said(event))
+    ex.add(resource, dated.key, "mcode-radiotherapy-course-summary")
+
+
+def _agents(dated: Dated) -> list[str]:
+    event = dated.event
+    agents = field_value(event, "agents") or []
+    if agents:
+        return list(agents)
+    name = field_value(event, "drug") or field_value(event, "regimen") or event.label
+    return [name or kind_named(dated.kind).label]
+
+
+def _medication(ex: _Export, dated: Dated) -> None:
+    """One MedicationAdministration per agent for the course as given ("was given X from A to B"), and one per
+    dose change, part of the course, from the change to the next change (or the course's end)."""
+    event, kind = dated.event, dated.kind
+    cancer = kind != "supportive"
+    reason = field_value(event, "reason_stopped")
+    status = "in-progress" if dated.ongoing else "stopped" if reason else "completed" if dated.end else "unknown"
+    agents = _agents(dated)
+    regimen = field_value(event, "regimen")
+    date = _span(ex, "effective", dated) if event.shape == "interval" else \
+        _point(ex, "effective", _when(ex.timeline, dated))
+    for n, agent in enumerate(agents):
+        dose = field_value(event, "dose")
+        resource = {"resourceType": "MedicationAdministration", "status": status,
+                    "medicationCodeableConcept": concept(agent, DRUGS, RXNORM), "subject": ex.patient(),
+                    **date, **_intent(event)}
+        if cancer:
+            resource["reasonReference"] = [ex.primary()]
+        if reason:
+            resource["statusReason"] = [{"text": reason}]
+        if dose and len(agents) == 1:
+            resource["dosage"] = {"text": dose}
+        cycles = field_value(event, "cycles")
+        resource |= _notes(("Regimen", regimen if len(agents) > 1 or regimen != agent else None),
+                           ("Dose of the regimen", dose if len(agents) > 1 else None),
+                           ("Cycles", str(cycles) if cycles else None),
+                           ("Purpose", field_value(event, "purpose")), *_said(event))
+        ex.add(resource, dated.key + (n,) if n else dated.key,
+               "mcode-cancer-related-medication-administration" if cancer else None)
+    changes = field_value(event, "dose_changes", [])
+    for j, change in enumerate(changes):
+        start = _When(ex.timeline.dose_dates[(dated.key, j)], change.date,
+                      ex.timeline.say(ex.timeline.dose_dates[(dated.key, j)], ex.timeline.dose_about[(dated.key, j)]))
+        if j + 1 < len(changes):
+            nxt = ex.timeline.dose_dates[(dated.key, j + 1)]
+            end = _When(nxt, changes[j + 1].date, ex.timeline.say(nxt, ex.timeline.dose_about[(dated.key, j + 1)]))
+        else:
+            end = None if dated.ongoing else _when(ex.timeline, dated, "end")
+        resource = {"resourceType": "MedicationAdministration", "status": status,
+                    "partOf": [{"reference": ex.url(*dated.key)}],
+                    "medicationCodeableConcept": concept(agents[0], DRUGS, RXNORM), "subject": ex.patient(),
+                    "effectivePeriod": _period_side(ex, "start", start, False) | _period_side(ex, "end", end, True),
+                    "reasonReference": [ex.primary()], "dosage": {"text": change.dose}}
+        resource |= _notes(("Reason for the dose change", change.reason), ("Quote", change.quote))
+        ex.add(resource, ("dose", dated.key, j), "mcode-cancer-related-medication-administration")
+
+
+def _imaging(ex: _Export, dated: Dated, where: str) -> None:
+    """A tumour-size Observation per lesion measured on the scan: TumorSize when the size reads as numbers with a
+    unit, a plain Observation with the words as written otherwise ('too small to measure', 'decreased')."""
+    event = dated.event
+    if not event.measurements:
+        ex.left.append(f"{where}: an imaging finding without lesion measurements is not exported")
+        return
+    when = _when(ex.timeline, dated)
+    for j, m in enumerate(event.measurements):
+        resource = {"resourceType": "Observation", "status": "final", "category": [IMAGING],
+                    "code": {"coding": [coding(codes.TUMOR_SIZE)], "text": "Tumor size"}, "subject": ex.patient(),
+                    "focus": [{"reference": ex.url("lesion", m.lesion)}], **_point(ex, "effective", when)}
+        if event.modality:
+            resource["method"] = {"text": event.modality}
+        size = parse_size(m.size) if m.size is not None else None
+        profile = None
+        if size is not None and size.status == "measured":
+            unit = m.size.strip()[-2:].lower()
+            dims = [round(d / 10, 4) if unit == "cm" else d for d in sorted(size.dims_mm, reverse=True)]
+            resource["component"] = [
+                {"code": {"coding": [coding(codes.TUMOR_LONGEST_DIMENSION if k == 0 else codes.TUMOR_OTHER_DIMENSION)]},
+                 "valueQuantity": {"value": d, "unit": unit, "system": UCUM, "code": unit}} for k, d in enumerate(dims)]
+            profile = "mcode-tumor-size"
+        else:
+            resource["valueString"] = m.size or m.change
+        resource |= _notes(("Size as written", m.size if profile else None), ("Change", m.change if m.size else None),
+                           ("Note", m.note), *_said(event))
+        ex.add(resource, dated.key + (j,), profile)
+
+
+def _lab(ex: _Export, dated: Dated) -> None:
+    """An Observation per lab value: TumorMarkerTest for a tumour marker dated to the day (US Core lab results are)."""
+    event = dated.event
+    when = _when(ex.timeline, dated)
+    for j, v in enumerate(event.values):
+        resource = {"resourceType": "Observation", "status": "final", "category": [LAB],
+                    "code": concept(v.marker, MARKERS, LOINC), "subject": ex.patient(), **_point(ex, "effective", when)}
+        unit = {"unit": v.unit} if v.unit else {}
+        if v.value is not None:
+            resource["valueQuantity"] = {"value": v.value, **unit}
+        else:
+            resource["valueString"] = v.finding
+        limits = {k: {"value": x, **unit} for k, x in (("low", v.ref_low), ("high", v.ref_high)) if x is not None}
+        if limits:
+            resource["referenceRange"] = [limits]
+        if v.flag:
+            resource["interpretation"] = [{"text": v.flag}]
+        resource |= _notes(("Finding", v.finding if v.value is not None else None), *_said(event))
+        profile = "mcode-tumor-marker-test" if v.is_marker and _is_day(ex, dated) else None
+        ex.add(resource, dated.key + (j,), profile)
+
+
+def _status(ex: _Export, dated: Dated) -> None:
+    """CancerDiseaseStatus: improved (CR, PR), stable (SD), worsened (PD, progression), undetermined (NE); the
+    category and the paper's words as the value's text."""
+    event, kind = dated.event, dated.kind
+    if kind == "response":
+        trend = codes.TREND_OF_CATEGORY.get(event.category) if event.category else None
+        text = " - ".join(t for t in (event.category and f"{event.category} ({_CATEGORY_WORDS[event.category]})",
+                                      event.description) if t)
+    else:
+        trend = codes.WORSENED
+        text = "Progression" + (f": {event.site}" if event.site else "")
+    value = {"text": text} | ({"coding": [coding(trend)]} if trend else {})
+    when = _date_time(ex, "effectiveDateTime", _when(ex.timeline, dated))
+    resource = {"resourceType": "Observation", "status": "final", "code": {"coding": [coding(codes.DISEASE_STATUS)]},
+                "subject": ex.patient(), "focus": [ex.primary(event)], **when, "valueCodeableConcept": value}
+    resource |= _notes(("On therapy", field_value(event, "therapy")), ("Scope", field_value(event, "scope")),
+                       ("Criteria", field_value(event, "criteria")),
+                       ("Confirmed by", field_value(event, "confirmed_by")), *_said(event))
+    # The profile's effective[x] is a dateTime: without one (a span straddling a year) the resource stays plain.
+    profile = "mcode-cancer-disease-status" if ("effectiveDateTime" in when or not ex.timeline.on_calendar) else None
+    ex.add(resource, dated.key, profile)
+
+
+_CATEGORY_WORDS = {"CR": "complete response", "PR": "partial response", "SD": "stable disease",
+                   "PD": "progressive disease", "NE": "not evaluable"}
+
+
+def _adverse_event(ex: _Export, dated: Dated, where: str) -> None:
+    event = dated.event
+    words = event.term or event.description
+    if event.grade:
+        words += f" (grade {event.grade}" + (f", CTCAE {event.ctcae_version})" if event.ctcae_version else ")")
+    resource = {"resourceType": "AdverseEvent", "actuality": "actual", "subject": ex.patient(),
+                "event": {"text": words}, **_date_time(ex, "date", _when(ex.timeline, dated))}
+    attributed = ex.timeline.by_id(event.attribution) if event.attribution else None
+    if attributed is not None and attributed.key in ex.urls:
+        resource["suspectEntity"] = [{"instance": {"reference": ex.urls[attributed.key]}}]
+    ex.add(resource, dated.key)
+    dropped = [name for name in ("description", "action", "quote", "note") if field_value(event, name)
+               and not (name == "description" and not event.term)]
+    if dropped:
+        ex.left.append(f"{where}: AdverseEvent has no notes; not exported: {', '.join(dropped)}")
+
+
+def _case_list(ex: _Export) -> dict:
+    """The case as a List of its resources, with what belongs to none of them: title, source, notes, reported
+    outcomes, and how the dates are given."""
+    case = ex.case
+    notes = [f"Source: {case.source.citation}" + (f" doi:{case.source.doi}" if case.source.doi else "")]
+    if not ex.timeline.on_calendar:
+        notes.append(f"Dates are offsets in days from day 0 ({day_zero(ex.timeline).label}): the source gives no "
+                     "calendar date. Each date element carries the extension cqf-relativeDateTime (days after the "
+                     "start of the day-0 event) instead of a value.")
+    notes += [f"Reported {r.name.replace('_', ' ')}"
+              + (f" ({r.label})" if r.label else "") + f": {r.as_written}" for r in case.reported]
+    notes += list(case.notes)
+    if case.patient.age is not None:
+        notes.append(f"Age: {case.patient.age}" + (f" ({case.patient.age_note})" if case.patient.age_note else ""))
+    for name in ("smoking", "presentation"):
+        value = getattr(case.patient, name)
+        if value != "unknown":
+            notes.append(f"{name.capitalize()}: {value}")
+    if case.patient.context:
+        notes.append(f"Context: {case.patient.context}")
+    return {"resourceType": "List", "status": "current", "mode": "snapshot", "title": case.title,
+            "code": {"text": "Case report"}, "subject": ex.patient(),
+            "entry": [{"item": {"reference": e["fullUrl"]}} for e in ex.entries],
+            "note": [{"text": text} for text in notes]}
