@@ -106,15 +106,16 @@ def case_bundle(timeline: Timeline) -> dict:
         status Observation per response and progression, an AdverseEvent per adverse event, and a List of the case
         (its title, source, notes, reported outcomes, and how its dates are given).
     """
-    return _export(timeline)[0]
+    return export_bundle(timeline)[0]
 
 
 def not_carried(timeline: Timeline) -> list[str]:
     """What of the case the bundle does not carry, one line each ('events[2] (symptom 'Cough'): symptoms ...')."""
-    return _export(timeline)[1]
+    return export_bundle(timeline)[1]
 
 
-def _export(timeline: Timeline) -> tuple[dict, list[str]]:
+def export_bundle(timeline: Timeline) -> tuple[dict, list[str]]:
+    """The bundle (`case_bundle`) and what it does not carry (`not_carried`), built once."""
     ex = _Export(timeline)
     ex.add(_patient(ex), ("patient",), "mcode-cancer-patient")
     for i, diagnosis in enumerate(ex.case.diagnoses):
@@ -155,11 +156,14 @@ def _enclosing(bounds: Bounds) -> str | None:
     return str(a.year) if a.year == b.year else None
 
 
-def _side(day: int, end: bool) -> str:
-    """One side of a Period: a month when the bound is its first (start) or last (end) day, else the day."""
-    d = dt.date.fromordinal(day)
-    whole = d.day == calendar.monthrange(d.year, d.month)[1] if end else d.day == 1
-    return f"{d:%Y-%m}" if whole else d.isoformat()
+def _sides(bounds: Bounds) -> tuple[str | None, str | None]:
+    """The bounds as a Period's start and end: whole months when they are whole months ('2021-10', '2021-12'),
+    days otherwise; None for an open side."""
+    a = None if bounds.earliest is None else dt.date.fromordinal(bounds.earliest)
+    b = None if bounds.latest is None else dt.date.fromordinal(bounds.latest)
+    whole = a is not None and b is not None and a.day == 1 and b.day == calendar.monthrange(b.year, b.month)[1]
+    said = (lambda d: f"{d:%Y-%m}") if whole else (lambda d: d.isoformat())
+    return (None if a is None else said(a)), (None if b is None else said(b))
 
 
 def _original(written: str, said: str) -> list[dict]:
@@ -241,9 +245,8 @@ def _period_side(ex: _Export, name: str, when: _When | None, end: bool) -> dict:
     if not ex.timeline.on_calendar:
         return {f"_{name}": {"extension": [_relative(ex, when)] + _original(when.written, "")}}
     value = _enclosing(when.bounds)
-    if value is None:  # straddles a year: the outer bound, said as a bound in the written text
-        bound = when.bounds.latest if end else when.bounds.earliest
-        value = None if bound is None else _side(bound, end)
+    if value is None:  # straddles a year: its outer bound (the written text says it is a bound)
+        value = _sides(when.bounds)[1 if end else 0]
     extra = _original(when.written, when.said)
     return ({name: value} if value else {}) | ({f"_{name}": {"extension": extra}} if extra else {})
 
@@ -259,11 +262,8 @@ def _point(ex: _Export, prefix: str, when: _When, period_only: bool = False) -> 
     extra = _original(when.written, when.said)
     if exact and not period_only:
         return {f"{prefix}DateTime": exact} | ({f"_{prefix}DateTime": {"extension": extra}} if extra else {})
-    period = {}
-    if when.bounds.earliest is not None:
-        period["start"] = exact or _side(when.bounds.earliest, False)
-    if when.bounds.latest is not None:
-        period["end"] = exact or _side(when.bounds.latest, True)
+    start, end = (exact, exact) if exact else _sides(when.bounds)
+    period = {name: value for name, value in (("start", start), ("end", end)) if value}
     if extra:
         period["extension"] = extra
     return {f"{prefix}Period": period}
