@@ -140,7 +140,8 @@ def test_a_relational_point_date_is_a_period_of_its_bounds_with_the_text_as_writ
         {"kind": "response", "date": "2021-12-14", "category": "PR", "therapy": "tki"})))
     bundle = case_bundle(timeline)
     size = resources(bundle, "Observation", "mcode-tumor-size")[0]
-    assert size["effectivePeriod"]["start"] == "2021-09-01" and size["effectivePeriod"]["end"] == "2021-10-20"
+    # its bounds: from the start of tki (2021-09-01, the same boundary as '2021-09') to 2021-10-20
+    assert size["effectivePeriod"]["start"] == "2021-09" and size["effectivePeriod"]["end"] == "2021-10-20"
     assert size["effectivePeriod"]["extension"][0]["valueString"].startswith("between tki and 2021-10-20")
     assert size["component"][0]["valueQuantity"] == {"value": 18.0, "unit": "mm", "system": "http://unitsofmeasure.org",
                                                      "code": "mm"}
@@ -267,3 +268,24 @@ def test_export_fhir_writes_one_bundle_per_case_of_a_folder(tmp_path):
 def test_export_fhir_of_a_folder_needs_out(capsys):
     assert main(["export-fhir", str(CASES)]) == 1
     assert "needs --out DIR" in capsys.readouterr().err
+
+
+def _b(first: str, last: str | None):
+    from timelines.dates import Bounds
+    import datetime as dt
+    day = lambda text: None if text is None else dt.date.fromisoformat(text).toordinal()  # noqa: E731
+    return Bounds(day(first), day(last))
+
+
+@pytest.mark.parametrize("first, last, enclosing, sides", [
+    ("2022-09-08", "2022-09-08", "2022-09-08", ("2022-09-08", "2022-09-08")),
+    ("2022-09-01", "2022-09-30", "2022-09", ("2022-09", "2022-09")),
+    ("2021-10-05", "2021-12-31", "2021", ("2021-10-05", "2021-12")),
+    ("2020-11-01", "2021-02-28", None, ("2020-11", "2021-02")),
+    ("2007-01-01", "2007-12-31", "2007", ("2007", "2007")),
+    ("2021-08-01", None, None, ("2021-08", None)),
+])
+def test_bounds_as_fhir_dates_never_name_a_day_the_bounds_do_not(first, last, enclosing, sides):
+    from timelines.fhir import _enclosing, _sides
+    assert _enclosing(_b(first, last)) == enclosing
+    assert _sides(_b(first, last)) == sides

@@ -157,13 +157,18 @@ def _enclosing(bounds: Bounds) -> str | None:
 
 
 def _sides(bounds: Bounds) -> tuple[str | None, str | None]:
-    """The bounds as a Period's start and end: whole months when they are whole months ('2021-10', '2021-12'),
-    days otherwise; None for an open side."""
-    a = None if bounds.earliest is None else dt.date.fromordinal(bounds.earliest)
-    b = None if bounds.latest is None else dt.date.fromordinal(bounds.latest)
-    whole = a is not None and b is not None and a.day == 1 and b.day == calendar.monthrange(b.year, b.month)[1]
-    said = (lambda d: f"{d:%Y-%m}") if whole else (lambda d: d.isoformat())
-    return (None if a is None else said(a)), (None if b is None else said(b))
+    """The bounds as a Period's start and end (None for an open side), each in the coarsest form that names the
+    same boundary: FHIR reads a start '2023-07' as from the first of July and an end '2024-01' as through the last
+    of January, so a bound on a month's (or year's) first or last day never looks like a day the source gave."""
+    start = end = None
+    if bounds.earliest is not None:
+        a = dt.date.fromordinal(bounds.earliest)
+        start = str(a.year) if (a.month, a.day) == (1, 1) else f"{a:%Y-%m}" if a.day == 1 else a.isoformat()
+    if bounds.latest is not None:
+        b = dt.date.fromordinal(bounds.latest)
+        last = b.day == calendar.monthrange(b.year, b.month)[1]
+        end = str(b.year) if (b.month, b.day) == (12, 31) else f"{b:%Y-%m}" if last else b.isoformat()
+    return start, end
 
 
 def _original(written: str, said: str) -> list[dict]:
@@ -200,24 +205,27 @@ def _when(timeline: Timeline, dated: Dated, side: str = "start") -> _When | None
 
 
 def _relative(ex: _Export, when: _When) -> dict:
-    """cqf-relativeDateTime: days from the start of the day-0 event, a Duration when known to the day, else a Range."""
+    """cqf-relativeDateTime: days from the start of the day-0 event, a Duration when known to the day, else a
+    Range (a side nothing bounds left open). A date wholly before day 0 is 'before-start' with positive days."""
     zero = ex.timeline.day_zero
-    low = None if when.bounds.earliest is None else when.bounds.earliest - zero
-    high = None if when.bounds.latest is None else when.bounds.latest - zero
-    days = lambda n: {"value": abs(n) if low is not None and high is not None and high <= 0 else n,  # noqa: E731
-                      "unit": "d", "system": UCUM, "code": "d"}
-    before = high is not None and high <= 0 and low is not None and low < 0
+    low, high = (None if d is None else d - zero for d in (when.bounds.earliest, when.bounds.latest))
+    before = high is not None and high <= 0 and (low is None or low < 0)
+    if before:
+        low, high = -high, None if low is None else -low
     if low is not None and low == high:
-        offset = {"valueDuration": days(low)}
+        offset = {"valueDuration": _days(low)}
     else:
-        lo, hi = (high, low) if before else (low, high)
-        offset = {"valueRange": {k: days(v) for k, v in (("low", lo), ("high", hi)) if v is not None}}
+        offset = {"valueRange": {k: _days(v) for k, v in (("low", low), ("high", high)) if v is not None}}
     origin = ex.timeline.origin_event
     return {"url": RELATIVE_DATE, "extension": [
         {"url": "target", "valueReference": {"reference": ex.url(*origin.key)}},
         {"url": "targetPath", "valueString": _DATE_PATH.get(origin.kind, "performed")},
         {"url": "relationship", "valueCode": "before-start" if before else "after-start"},
         {"url": "offset", **offset}]}
+
+
+def _days(count: int) -> dict:
+    return {"value": count, "unit": "d", "system": UCUM, "code": "d"}
 
 
 _DATE_PATH = {"diagnosis": "extension('" + ASSERTED_DATE + "')", "surgery": "performed", "radiotherapy": "performed",
@@ -293,15 +301,15 @@ def _said(event) -> tuple:
 
 
 def _patient(ex: _Export) -> dict:
-    """CancerPatient (on US Core Patient: an identifier, a name, a gender). A published case has no name: the
-    name is absent for privacy (data-absent-reason 'masked'); the identifier is the case within its source."""
+    """CancerPatient (on US Core Patient: an identifier, a name, a gender). The identifier is the record's own URI
+    (stable: derived from the case id), plus the patient within its paper ('Case 2' of the DOI) when the case gives
+    a DOI; a published case has no name: it is absent for privacy (data-absent-reason 'masked', as US Core allows)."""
     case, patient = ex.case, ex.case.patient
-    system = f"https://doi.org/{case.source.doi}" if case.source.doi else case.source.url or "urn:ietf:rfc:3986"
-    value = case.source.case or case.id
-    if system == "urn:ietf:rfc:3986":
-        value = f"urn:x-case:{case.id}"
-    resource = {"resourceType": "Patient", "identifier": [{"system": system, "value": value}],
-                "name": [{"extension": [{"url": DATA_ABSENT, "valueCode": "masked"}]}], "gender": patient.sex}
+    identifiers = [{"system": "urn:ietf:rfc:3986", "value": ex.url("patient")}]
+    if case.source.doi and case.source.case:
+        identifiers.append({"system": f"https://doi.org/{case.source.doi}", "value": case.source.case})
+    resource = {"resourceType": "Patient", "identifier": identifiers, "gender": patient.sex,
+                "name": [{"extension": [{"url": DATA_ABSENT, "valueCode": "masked"}]}]}
     for dated in ex.timeline.of_kind("status"):
         if dated.event.status == "dead":
             when = _when(ex.timeline, dated)
