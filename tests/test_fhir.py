@@ -289,3 +289,21 @@ def test_bounds_as_fhir_dates_never_name_a_day_the_bounds_do_not(first, last, en
     from timelines.fhir import _enclosing, _sides
     assert _enclosing(_b(first, last)) == enclosing
     assert _sides(_b(first, last)) == sides
+
+
+def test_the_export_box_offers_the_bundle_for_identified_views_only():
+    from components.pages import cache
+    from components.pages.downloads import MIME, export_files
+    from timelines.files import stamp as read_stamp
+    from timelines.presentation import View
+
+    path = str(CASE2)
+    stamp = read_stamp(path)
+    identified = [name for _, name in export_files(cache.export_case(path, stamp, View()))]
+    assert "fhir.json" in identified and MIME["json"] == "application/fhir+json"
+    bundle = json.loads(cache.export_file(path, stamp, View(), "fhir.json"))
+    assert bundle == case_bundle(load_case(CASE2))
+    hidden = View(axis="relative", deidentified=True)
+    assert "fhir.json" not in [name for _, name in export_files(cache.export_case(path, stamp, hidden))]
+    with pytest.raises(ValueError):
+        cache.export_file(path, stamp, hidden, "fhir.json")
