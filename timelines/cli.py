@@ -14,7 +14,6 @@ from typing import Callable
 
 from .catalog import case_paths
 from .errors import CaseFileError
-from .fhir import export_bundle
 from .loading import load_case
 from .schema import Case
 from .summary import case_summary, summary_text
@@ -131,6 +130,8 @@ def _export(args) -> int:
 def _export_fhir(args) -> int:
     """One bundle to standard output or --out FILE; a folder writes <case-id>.fhir.json per case into --out DIR.
     What a bundle does not carry is listed on standard error, one line each, after the case file's name."""
+    from .fhir import export_bundle  # fhir.resources takes half a second to import: only for this command
+
     files, missing = case_files([args.path])
     for name in missing:
         print(missing_message(name), file=sys.stderr)

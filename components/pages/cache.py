@@ -25,7 +25,6 @@ from timelines.catalog import Entry, load_entry
 from timelines.clinical import recist, recist_note
 from timelines.cohort import ALIGNMENTS, cohort_table, sort_waterfall, spider_table, swimmer_table, \
     therapy_agents, waterfall_table
-from timelines.fhir import case_bundle
 from timelines.files import Stamp
 from timelines.presentation import View, present
 from timelines.summary import case_summary
@@ -96,6 +95,8 @@ def export_file(path: str, stamp: Stamp, view: View, what: str) -> bytes:
     if what == "fhir.json":  # the case as written, whatever the axis; never for a de-identified view
         if view.deidentified:
             raise ValueError("The FHIR bundle keeps calendar dates, the source and quotes: not for a de-identified view")
+        from timelines.fhir import case_bundle  # half a second to import fhir.resources: on the first click only
+
         bundle = case_bundle(entry(path, stamp).timeline)
         return (json.dumps(bundle, indent=2, ensure_ascii=False) + "\n").encode()
     if what in ("pptx", "pdf"):
