@@ -14,7 +14,9 @@ Dates are never more precise than the case wrote them:
   `originalText`.
 - A case without a calendar (`origin`) has no calendar date at all: each date element carries, instead of a value,
   the core extension `cqf-relativeDateTime` (its offset in days, or a range of days, from the start of the day-0
-  event's resource), and the case's List says "Dates are offsets in days from day 0 (...)".
+  event's resource), and the case's List says "Dates are offsets in days from day 0 (...)". A Period carries it on
+  itself where its resource requires the element, and the date of diagnosis on the Condition itself (an extension's
+  value, `assertedDate`, cannot carry extensions in the library's models).
 """
 
 from __future__ import annotations
