@@ -307,3 +307,24 @@ def test_the_export_box_offers_the_bundle_for_identified_views_only():
     assert "fhir.json" not in [name for _, name in export_files(cache.export_case(path, stamp, hidden))]
     with pytest.raises(ValueError):
         cache.export_file(path, stamp, hidden, "fhir.json")
+
+
+def test_a_day_zero_without_a_resource_of_its_own_is_the_lists_note():
+    case = make_case(
+        make_event(start="cough + 2 months", ongoing=True),
+        {"id": "cough", "kind": "symptom", "date": "origin", "description": "Cough"},
+        origin="cough")
+    case["diagnoses"][0]["date"] = "cough + 1 month"
+    timeline = load_text(yaml.safe_dump(case))
+    assert not timeline.on_calendar
+    bundle = case_bundle(timeline)
+    urls = {e["fullUrl"]: e["resource"]["resourceType"] for e in bundle["entry"]}
+    targets = {v["valueReference"]["reference"] for k, v in walk(bundle) if k == "extension"
+               for v in ([v] if isinstance(v, dict) else v) if isinstance(v, dict) and v.get("url") == "target"}
+    assert targets and all(urls[t] == "List" for t in targets)
+    notes = [n["text"] for n in resources(bundle, "List")[0]["note"]]
+    assert any(n.startswith("Dates are offsets in days from day 0 (symptom)") for n in notes)
+    condition = resources(bundle, "Condition")[0]
+    offset = next(x for x in condition["extension"] if x["url"] == RELATIVE_DATE)["extension"][-1]
+    # a month after the cough: 28 to 31 days, never a calendar date
+    assert {k: v["value"] for k, v in offset["valueRange"].items()} == {"low": 28, "high": 31}

@@ -52,8 +52,8 @@ EVIDENCE = MCODE + "mcode-cancer-disease-status-evidence-type"
 UCUM = "http://unitsofmeasure.org"
 LAB = {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/observation-category", "code": "laboratory"}]}
 IMAGING = {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/observation-category", "code": "imaging"}]}
-ENCOUNTER_DIAGNOSIS = {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-category",
-                                   "code": "encounter-diagnosis"}]}
+# mCODE STU3's USCoreCondition is US Core 5.0.1's problems and health concerns profile: a problem-list item.
+PROBLEM = {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-category", "code": "problem-list-item"}]}
 MEDICATION_KINDS = ("chemotherapy", "targeted", "immunotherapy", "endocrine", "supportive")
 # What has no resource here; listed by `not_carried` so nothing vanishes silently.
 NOT_EXPORTED = {"symptom": "symptoms", "biopsy": "biopsies", "molecular": "molecular tests and their findings"}
@@ -120,12 +120,14 @@ def export_bundle(timeline: Timeline) -> tuple[dict, list[str]]:
     """The bundle (`case_bundle`) and what it does not carry (`not_carried`), built once."""
     ex = _Export(timeline)
     ex.add(_patient(ex), ("patient",), "mcode-cancer-patient")
-    for i, diagnosis in enumerate(ex.case.diagnoses):
-        ex.add(_condition(ex, timeline.items[i], diagnosis), ("diagnoses", i), "mcode-primary-cancer-condition")
+    for dated in timeline.of_kind("diagnosis"):
+        if dated.key[0] == "diagnoses":
+            ex.add(_condition(ex, dated, dated.event), dated.key, "mcode-primary-cancer-condition")
     for lesion in ex.case.lesions:
         ex.add(_tumor(ex, lesion), ("lesion", lesion.id), "mcode-tumor")
-    for dated in timeline.items[len(ex.case.diagnoses):]:
-        _event(ex, dated)
+    for dated in timeline.items:
+        if dated.key[0] == "events":
+            _event(ex, dated)
     ex.add(_case_list(ex), ("list",))
     data = {"resourceType": "Bundle", "type": "collection", "entry": ex.entries}
     return Bundle.model_validate(data).model_dump(mode="json", by_alias=True, exclude_none=True), ex.left
@@ -218,10 +220,10 @@ def _relative(ex: _Export, when: _When) -> dict:
         offset = {"valueDuration": _days(low)}
     else:
         offset = {"valueRange": {k: _days(v) for k, v in (("low", low), ("high", high)) if v is not None}}
-    origin = ex.timeline.origin_event
+    target, path = _day_zero_target(ex)
     return {"url": RELATIVE_DATE, "extension": [
-        {"url": "target", "valueReference": {"reference": ex.url(*origin.key)}},
-        {"url": "targetPath", "valueString": _DATE_PATH.get(origin.kind, "performed")},
+        {"url": "target", "valueReference": {"reference": target}},
+        {"url": "targetPath", "valueString": path},
         {"url": "relationship", "valueCode": "before-start" if before else "after-start"},
         {"url": "offset", **offset}]}
 
@@ -230,9 +232,20 @@ def _days(count: int) -> dict:
     return {"value": count, "unit": "d", "system": UCUM, "code": "d"}
 
 
-_DATE_PATH = {"diagnosis": "extension('" + ASSERTED_DATE + "')", "surgery": "performed", "radiotherapy": "performed",
-              "response": "effective", "progression": "effective", "imaging": "effective", "lab": "effective",
-              "adverse_event": "date"}
+def _day_zero_target(ex: _Export) -> tuple[str, str]:
+    """The resource of the day-0 event and the path of its date; the case's List (whose note says what day 0 is)
+    when that event has no resource of its own."""
+    origin = ex.timeline.origin_event
+    kind, event = origin.kind, origin.event
+    if origin.key[0] == "diagnoses":
+        return ex.url(*origin.key), "extension('" + ASSERTED_DATE + "')"
+    if kind in ("surgery", "radiotherapy", "response", "progression") or kind in MEDICATION_KINDS:
+        return ex.url(*origin.key), "performed" if kind in ("surgery", "radiotherapy") else "effective"
+    if kind == "adverse_event":
+        return ex.url(*origin.key), "date"
+    if kind == "imaging" and event.measurements or kind == "lab":
+        return ex.url(*origin.key, 0), "effective"
+    return ex.url("list"), "note"
 
 
 def _date_time(ex: _Export, name: str, when: _When | None) -> dict:
@@ -268,7 +281,7 @@ def _point(ex: _Export, prefix: str, when: _When, period_only: bool = False) -> 
         # A Period carrying only the offset: an element the resource requires (MedicationAdministration.effective)
         # is then present, which a dateTime without a value is not to every reader.
         return {f"{prefix}Period": {"extension": [_relative(ex, when)] + _original(when.written, "")}}
-    exact = _partial(*when.bounds.__dict__.values()) if when.bounds.closed else None
+    exact = _partial(when.bounds.earliest, when.bounds.latest) if when.bounds.closed else None
     extra = _original(when.written, when.said)
     if exact and not period_only:
         return {f"{prefix}DateTime": exact} | ({f"_{prefix}DateTime": {"extension": extra}} if extra else {})
@@ -322,7 +335,7 @@ def _patient(ex: _Export) -> dict:
 
 def _condition(ex: _Export, dated: Dated, diagnosis: Diagnosis) -> dict:
     when = _when(ex.timeline, dated)
-    resource = {"resourceType": "Condition", "category": [ENCOUNTER_DIAGNOSIS], "code": {"text": diagnosis.label},
+    resource = {"resourceType": "Condition", "category": [PROBLEM], "code": {"text": diagnosis.label},
                 "subject": ex.patient()}
     extensions = []
     if diagnosis.histology:
