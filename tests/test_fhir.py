@@ -180,7 +180,7 @@ def test_a_case_without_calendar_carries_offsets_and_the_note():
     notes = [n["text"] for n in resources(bundle, "List")[0]["note"]]
     assert any(n.startswith("Dates are offsets in days from day 0 (diagnosis)") for n in notes)
     dated = [r for r in resources(bundle) if r["resourceType"] not in ("Patient", "BodyStructure", "List")]
-    assert len(dated) == 13  # condition, 9 observations, 2 medications, 1 adverse event
+    assert len(dated) == 22  # condition, 2 biopsies, 16 observations, 2 medications, 1 adverse event
     for resource in dated:  # each dated resource says its date as days from day 0
         assert RELATIVE_DATE in json.dumps(resource), resource["resourceType"]
     condition = resources(bundle, "Condition")[0]
@@ -328,3 +328,19 @@ def test_a_day_zero_without_a_resource_of_its_own_is_the_lists_note():
     offset = next(x for x in condition["extension"] if x["url"] == RELATIVE_DATE)["extension"][-1]
     # a month after the cough: 28 to 31 days, never a calendar date
     assert {k: v["value"] for k, v in offset["valueRange"].items()} == {"low": 28, "high": 31}
+
+
+def test_a_scan_is_its_finding_with_a_size_per_lesion_as_members_and_its_quote_once():
+    timeline = load_text(yaml.safe_dump(make_case(
+        {"id": "ct", "kind": "imaging", "date": "2021-08-12", "modality": "CT", "finding": "Mass in the left upper lobe",
+         "quote": "CT showed a 3.2 x 2.5 cm mass.", "measurements": [{"lesion": "primary", "size": "3.2 x 2.5 cm"}]},
+        {"kind": "biopsy", "date": "2021-08-20", "method": "CT-guided", "site": "left upper lobe",
+         "result": "adenocarcinoma"})))
+    bundle = case_bundle(timeline)
+    finding = next(r for r in resources(bundle, "Observation") if r["code"]["text"] == "Imaging finding (CT)")
+    size = resources(bundle, "Observation", "mcode-tumor-size")[0]
+    size_url = next(e["fullUrl"] for e in bundle["entry"] if e["resource"] is size)
+    assert finding["hasMember"] == [{"reference": size_url}] and finding["valueString"] == "Mass in the left upper lobe"
+    assert json.dumps(bundle).count("CT showed a 3.2 x 2.5 cm mass.") == 1
+    biopsy = next(r for r in resources(bundle, "Procedure") if "meta" not in r)
+    assert biopsy["performedDateTime"] == "2021-08-20" and {"text": "Result: adenocarcinoma"} in biopsy["note"]

@@ -56,7 +56,7 @@ IMAGING = {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/observat
 PROBLEM = {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-category", "code": "problem-list-item"}]}
 MEDICATION_KINDS = ("chemotherapy", "targeted", "immunotherapy", "endocrine", "supportive")
 # What has no resource here; listed by `not_carried` so nothing vanishes silently.
-NOT_EXPORTED = {"symptom": "symptoms", "biopsy": "biopsies", "molecular": "molecular tests and their findings"}
+NOT_EXPORTED = {"symptom": "symptoms", "molecular": "molecular tests and their findings"}
 
 
 @dataclass
@@ -239,10 +239,12 @@ def _day_zero_target(ex: _Export) -> tuple[str, str]:
     kind, event = origin.kind, origin.event
     if origin.key[0] == "diagnoses":
         return ex.url(*origin.key), "extension('" + ASSERTED_DATE + "')"
-    if kind in ("surgery", "radiotherapy", "response", "progression") or kind in MEDICATION_KINDS:
-        return ex.url(*origin.key), "performed" if kind in ("surgery", "radiotherapy") else "effective"
+    if kind in ("surgery", "biopsy", "radiotherapy", "response", "progression") or kind in MEDICATION_KINDS:
+        return ex.url(*origin.key), "performed" if kind in ("surgery", "biopsy", "radiotherapy") else "effective"
     if kind == "adverse_event":
         return ex.url(*origin.key), "date"
+    if kind == "imaging" and (event.finding or event.trend):
+        return ex.url(*origin.key), "effective"
     if kind == "imaging" and event.measurements or kind == "lab":
         return ex.url(*origin.key, 0), "effective"
     return ex.url("list"), "note"
@@ -371,6 +373,8 @@ def _event(ex: _Export, dated: Dated) -> None:
         ex.left.append(f"{where}: {NOT_EXPORTED[kind]} are not exported")
     elif kind == "surgery":
         _surgery(ex, dated)
+    elif kind == "biopsy":
+        _biopsy(ex, dated)
     elif kind == "radiotherapy":
         _radiotherapy(ex, dated)
     elif kind in MEDICATION_KINDS:
@@ -412,6 +416,18 @@ def _surgery(ex: _Export, dated: Dated) -> None:
         resource["complication"] = [{"text": event.complications}]
     resource |= _notes(("Margin", event.margin), *_said(event))
     ex.add(resource, dated.key, "mcode-cancer-related-surgical-procedure")
+
+
+def _biopsy(ex: _Export, dated: Dated) -> None:
+    """A plain Procedure: a biopsy is not a cancer-related surgical procedure (mCODE points it to US Core)."""
+    event = dated.event
+    name = " ".join(part for part in (event.method, "biopsy") if part) if event.method else event.label or "Biopsy"
+    resource = {"resourceType": "Procedure", "status": "completed", "code": {"text": event.label or name},
+                "subject": ex.patient(), **_point(ex, "performed", _when(ex.timeline, dated))}
+    if event.site:
+        resource["bodySite"] = [{"text": event.site}]
+    resource |= _notes(("Method", event.method), ("Result", event.result), *_said(event))
+    ex.add(resource, dated.key)
 
 
 def _radiotherapy(ex: _Export, dated: Dated) -> None:
@@ -487,33 +503,62 @@ def _medication(ex: _Export, dated: Dated) -> None:
 
 
 def _imaging(ex: _Export, dated: Dated, where: str) -> None:
-    """A tumour-size Observation per lesion measured on the scan: TumorSize when the size reads as numbers with a
-    unit, a plain Observation with the words as written otherwise ('too small to measure', 'decreased')."""
+    """The scan: an imaging Observation of its finding as written (and trend), whose members are a tumour-size
+    Observation per lesion measured on it; the quote and note go with the finding, or with each size when the
+    case gives no finding."""
     event = dated.event
-    if not event.measurements:
-        ex.left.append(f"{where}: an imaging finding without lesion measurements is not exported")
-        return
     when = _when(ex.timeline, dated)
-    for j, m in enumerate(event.measurements):
-        resource = {"resourceType": "Observation", "status": "final", "category": [IMAGING],
-                    "code": {"coding": [coding(codes.TUMOR_SIZE)], "text": "Tumor size"}, "subject": ex.patient(),
-                    "focus": [{"reference": ex.url("lesion", m.lesion)}], **_point(ex, "effective", when)}
-        if event.modality:
-            resource["method"] = {"text": event.modality}
-        size = parse_size(m.size) if m.size is not None else None
-        profile = None
-        if size is not None and size.status == "measured":
-            unit = m.size.strip()[-2:].lower()
-            dims = [round(d / 10, 4) if unit == "cm" else d for d in sorted(size.dims_mm, reverse=True)]
-            resource["component"] = [
-                {"code": {"coding": [coding(codes.TUMOR_LONGEST_DIMENSION if k == 0 else codes.TUMOR_OTHER_DIMENSION)]},
-                 "valueQuantity": {"value": d, "unit": unit, "system": UCUM, "code": unit}} for k, d in enumerate(dims)]
-            profile = "mcode-tumor-size"
-        else:
-            resource["valueString"] = m.size or m.change
-        resource |= _notes(("Size as written", m.size if profile else None), ("Change", m.change if m.size else None),
-                           ("Note", m.note), *_said(event))
+    sizes = [ex.url(*dated.key, j) for j in range(len(event.measurements))]
+    grouped = bool(event.finding or event.trend)
+    if grouped:
+        _imaging_finding(ex, dated, when, sizes)
+    elif not event.measurements:
+        ex.left.append(f"{where}: an imaging event without a finding, a trend or measurements is not exported")
+    for j, measurement in enumerate(event.measurements):
+        resource, profile = _tumor_size(ex, dated, when, measurement)
+        resource |= _notes(*[(label, text) for label, text in [*resource.pop("note", []), *_said(event)]
+                             if not grouped or label not in ("Quote", "Note")])
         ex.add(resource, dated.key + (j,), profile)
+
+
+def _tumor_size(ex: _Export, dated: Dated, when: _When, measurement) -> tuple[dict, str | None]:
+    """TumorSize when the size reads as numbers with a unit (each dimension, largest first, in the unit written);
+    a plain Observation with the words as written otherwise ('too small to measure', 'decreased'), never RECIST's
+    5 mm for a lesion too small to measure. Its notes come back as (label, text) pairs."""
+    m, event = measurement, dated.event
+    resource = {"resourceType": "Observation", "status": "final", "category": [IMAGING],
+                "code": {"coding": [coding(codes.TUMOR_SIZE)], "text": "Tumor size"}, "subject": ex.patient(),
+                "focus": [{"reference": ex.url("lesion", m.lesion)}], **_point(ex, "effective", when)}
+    if event.modality:
+        resource["method"] = {"text": event.modality}
+    size = parse_size(m.size) if m.size is not None else None
+    profile = None
+    if size is not None and size.status == "measured":
+        unit = m.size.strip()[-2:].lower()
+        dims = [round(d / 10, 4) if unit == "cm" else d for d in sorted(size.dims_mm, reverse=True)]
+        resource["component"] = [
+            {"code": {"coding": [coding(codes.TUMOR_LONGEST_DIMENSION if k == 0 else codes.TUMOR_OTHER_DIMENSION)]},
+             "valueQuantity": {"value": d, "unit": unit, "system": UCUM, "code": unit}} for k, d in enumerate(dims)]
+        profile = "mcode-tumor-size"
+    else:
+        resource["valueString"] = m.size or m.change
+    resource["note"] = [("Size as written", m.size if profile else None), ("Change", m.change if m.size else None),
+                        ("Note", m.note)]
+    return resource, profile
+
+
+def _imaging_finding(ex: _Export, dated: Dated, when: _When, members: list[str]) -> None:
+    event = dated.event
+    what = " ".join(part for part in (event.modality, event.region) if part)
+    resource = {"resourceType": "Observation", "status": "final", "category": [IMAGING],
+                "code": {"text": f"Imaging finding ({what})" if what else "Imaging finding"}, "subject": ex.patient(),
+                **_point(ex, "effective", when), "valueString": event.finding or event.trend}
+    if event.modality:
+        resource["method"] = {"text": event.modality}
+    if members:
+        resource["hasMember"] = [{"reference": url} for url in members]
+    resource |= _notes(("Trend", event.trend if event.finding else None), *_said(event))
+    ex.add(resource, dated.key)
 
 
 def _lab(ex: _Export, dated: Dated) -> None:
