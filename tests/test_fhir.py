@@ -6,7 +6,6 @@ import json
 import re
 import subprocess
 import sys
-from collections import Counter
 
 import pytest
 import yaml
@@ -14,7 +13,8 @@ from fhir.resources.R4B.bundle import Bundle
 
 from timelines import codes
 from timelines.cli import main
-from timelines.fhir import MCODE, ORIGINAL_TEXT, PROFILES, RELATIVE_DATE, case_bundle, export_bundle
+from timelines.fhir import MCODE, PROFILES, case_bundle, export_bundle
+from timelines.fhir_dates import ORIGINAL_TEXT, RELATIVE_DATE, enclosing, period_sides
 from timelines.loading import load_case, load_text
 from timelines.measures import parse_size
 
@@ -277,7 +277,7 @@ def _b(first: str, last: str | None):
     return Bounds(day(first), day(last))
 
 
-@pytest.mark.parametrize("first, last, enclosing, sides", [
+@pytest.mark.parametrize("first, last, expected_enclosing, sides", [
     ("2022-09-08", "2022-09-08", "2022-09-08", ("2022-09-08", "2022-09-08")),
     ("2022-09-01", "2022-09-30", "2022-09", ("2022-09", "2022-09")),
     ("2021-10-05", "2021-12-31", "2021", ("2021-10-05", "2021")),
@@ -285,10 +285,9 @@ def _b(first: str, last: str | None):
     ("2007-01-01", "2007-12-31", "2007", ("2007", "2007")),
     ("2021-08-01", None, None, ("2021-08", None)),
 ])
-def test_bounds_as_fhir_dates_never_name_a_day_the_bounds_do_not(first, last, enclosing, sides):
-    from timelines.fhir import _enclosing, _sides
-    assert _enclosing(_b(first, last)) == enclosing
-    assert _sides(_b(first, last)) == sides
+def test_bounds_as_fhir_dates_never_name_a_day_the_bounds_do_not(first, last, expected_enclosing, sides):
+    assert enclosing(_b(first, last)) == expected_enclosing
+    assert period_sides(_b(first, last)) == sides
 
 
 def test_the_export_box_offers_the_bundle_for_identified_views_only():

@@ -18,7 +18,8 @@ MCODE_TUMOR_SIZE = "mCODE IG STU3 input/fsh/SD_TumorSize.fsh (TumorSize profile)
 MCODE_RADIOTHERAPY = "mCODE IG STU3 input/fsh/SD_Radiotherapy.fsh (RadiotherapyCourseSummary.code)"
 MCODE_EVIDENCE = "mCODE IG STU3 input/fsh/VS_Other.fsh (CancerDiseaseStatusEvidenceTypeVS)"
 CPIC_DRUGS = "github.com/cpicpgx/cpic-schema drug.sql (RxNorm ingredient list)"
-LOINC_CEA = "LOINC 2039-6 'Carcinoembryonic Ag [Mass/volume] in Serum or Plasma' (several FHIR ConceptMaps and lab tables)"
+LOINC_CEA = ("LOINC 2039-6 'Carcinoembryonic Ag [Mass/volume] in Serum or Plasma' (several FHIR ConceptMaps and lab "
+             "tables)")
 BEVACIZUMAB = "a public oncology knowledge graph (drug:rxnorm:253337 bevacizumab)"
 
 

@@ -21,19 +21,18 @@ Dates are never more precise than the case wrote them:
 
 from __future__ import annotations
 
-import calendar
-import datetime as dt
 import uuid
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from fhir.resources.R4B.bundle import Bundle
 
 from . import codes
 from .codes import DRUGS, MARKERS, RXNORM, LOINC, coding, concept
-from .dates import Bounds
 from .kinds import kind_named
 from .measures import parse_size
 from .schema import Diagnosis, field_value
+from .fhir_dates import UCUM, Dates, When, enclosing, when_of
 from .tables import day_zero, event_label
 from .timeline import Dated, Timeline
 
@@ -42,18 +41,15 @@ PROFILES = {name: MCODE + name for name in (
     "mcode-cancer-patient", "mcode-primary-cancer-condition", "mcode-cancer-related-surgical-procedure",
     "mcode-radiotherapy-course-summary", "mcode-cancer-related-medication-administration", "mcode-tumor",
     "mcode-tumor-size", "mcode-tumor-marker-test", "mcode-cancer-disease-status")}
-ORIGINAL_TEXT = "http://hl7.org/fhir/StructureDefinition/originalText"
-RELATIVE_DATE = "http://hl7.org/fhir/StructureDefinition/cqf-relativeDateTime"
 ASSERTED_DATE = "http://hl7.org/fhir/StructureDefinition/condition-assertedDate"
 DATA_ABSENT = "http://hl7.org/fhir/StructureDefinition/data-absent-reason"
 HISTOLOGY = MCODE + "mcode-histology-morphology-behavior"
 INTENT = MCODE + "mcode-procedure-intent"
-EVIDENCE = MCODE + "mcode-cancer-disease-status-evidence-type"
-UCUM = "http://unitsofmeasure.org"
 LAB = {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/observation-category", "code": "laboratory"}]}
 IMAGING = {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/observation-category", "code": "imaging"}]}
 # mCODE STU3's USCoreCondition is US Core 5.0.1's problems and health concerns profile: a problem-list item.
-PROBLEM = {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-category", "code": "problem-list-item"}]}
+PROBLEM = {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-category",
+                       "code": "problem-list-item"}]}
 MEDICATION_KINDS = ("chemotherapy", "targeted", "immunotherapy", "endocrine", "supportive")
 # What has no resource here; listed by `not_carried` so nothing vanishes silently.
 NOT_EXPORTED = {"symptom": "symptoms", "molecular": "molecular tests and their findings"}
@@ -69,6 +65,10 @@ class _Export:
     @property
     def case(self):
         return self.timeline.case
+
+    @cached_property
+    def dates(self) -> Dates:
+        return Dates(self.timeline, *_day_zero_target(self))
 
     def url(self, *key) -> str:
         return "urn:uuid:" + str(uuid.uuid5(uuid.NAMESPACE_URL, f"timelines:{self.case.id}:{key!r}"))
@@ -133,105 +133,6 @@ def export_bundle(timeline: Timeline) -> tuple[dict, list[str]]:
     return Bundle.model_validate(data).model_dump(mode="json", by_alias=True, exclude_none=True), ex.left
 
 
-# ---------------------------------------------------------------- dates
-
-def _partial(first: int, last: int) -> str | None:
-    """'2022-09-08', '2022-09' or '2022' when the bounds are exactly that day, month or year; else None."""
-    a, b = dt.date.fromordinal(first), dt.date.fromordinal(last)
-    if a == b:
-        return a.isoformat()
-    if a.day == 1 and (b.year, b.month) == (a.year, a.month) and b.day == calendar.monthrange(b.year, b.month)[1]:
-        return f"{a:%Y-%m}"
-    if (a.month, a.day, b.month, b.day) == (1, 1, 12, 31) and a.year == b.year:
-        return str(a.year)
-    return None
-
-
-def _enclosing(bounds: Bounds) -> str | None:
-    """The finest day, month or year holding both bounds ('2021' for 2021-10-05 – 2021-12-31); None when they
-    straddle a year or a side is open."""
-    if not bounds.closed:
-        return None
-    a, b = dt.date.fromordinal(bounds.earliest), dt.date.fromordinal(bounds.latest)
-    if a == b:
-        return a.isoformat()
-    if (a.year, a.month) == (b.year, b.month):
-        return f"{a:%Y-%m}"
-    return str(a.year) if a.year == b.year else None
-
-
-def _sides(bounds: Bounds) -> tuple[str | None, str | None]:
-    """The bounds as a Period's start and end (None for an open side), each in the coarsest form that names the
-    same boundary: FHIR reads a start '2023-07' as from the first of July and an end '2024-01' as through the last
-    of January, so a bound on a month's (or year's) first or last day never looks like a day the source gave."""
-    start = end = None
-    if bounds.earliest is not None:
-        a = dt.date.fromordinal(bounds.earliest)
-        start = str(a.year) if (a.month, a.day) == (1, 1) else f"{a:%Y-%m}" if a.day == 1 else a.isoformat()
-    if bounds.latest is not None:
-        b = dt.date.fromordinal(bounds.latest)
-        last = b.day == calendar.monthrange(b.year, b.month)[1]
-        end = str(b.year) if (b.month, b.day) == (12, 31) else f"{b:%Y-%m}" if last else b.isoformat()
-    return start, end
-
-
-def _original(written: str, said: str) -> list[dict]:
-    """The date as the case writes it, when it is not a plain calendar date (with what it resolved to)."""
-    if written == said:
-        return []
-    text = written if not said or said == "not dated" else f"{written} (resolved: {said})"
-    return [{"url": ORIGINAL_TEXT, "valueString": text}]
-
-
-@dataclass(frozen=True)
-class _When:
-    """One date of the case: its bounds, its text as written, and how the timeline says it."""
-
-    bounds: Bounds
-    written: str
-    said: str
-
-
-def _when(timeline: Timeline, dated: Dated, side: str = "start") -> _When | None:
-    event = dated.event
-    if side == "start":
-        bounds, about = dated.start, dated.about_start
-        written = event.date if isinstance(event, Diagnosis) or field_value(event, "date") is not None \
-            else field_value(event, "start") or f"{event.duration} before {event.end}"
-    else:
-        if dated.end is None:
-            return None
-        bounds, about = dated.end, dated.about_end
-        written = field_value(event, "end") or field_value(event, "duration") or ("ongoing" if dated.ongoing else "")
-        if field_value(event, "duration") and not field_value(event, "end"):
-            written = f"start + {event.duration}"
-    return _When(bounds, str(written), timeline.say(bounds, about))
-
-
-def _relative(ex: _Export, when: _When) -> dict:
-    """cqf-relativeDateTime: days from the start of the day-0 event, a Duration when known to the day, else a
-    Range (a side nothing bounds left open). A date wholly before day 0 is 'before-start' with positive days."""
-    zero = ex.timeline.day_zero
-    low, high = (None if d is None else d - zero for d in (when.bounds.earliest, when.bounds.latest))
-    before = high is not None and high <= 0 and (low is None or low < 0)
-    if before:
-        low, high = -high, None if low is None else -low
-    if low is not None and low == high:
-        offset = {"valueDuration": _days(low)}
-    else:
-        offset = {"valueRange": {k: _days(v) for k, v in (("low", low), ("high", high)) if v is not None}}
-    target, path = _day_zero_target(ex)
-    return {"url": RELATIVE_DATE, "extension": [
-        {"url": "target", "valueReference": {"reference": target}},
-        {"url": "targetPath", "valueString": path},
-        {"url": "relationship", "valueCode": "before-start" if before else "after-start"},
-        {"url": "offset", **offset}]}
-
-
-def _days(count: int) -> dict:
-    return {"value": count, "unit": "d", "system": UCUM, "code": "d"}
-
-
 def _day_zero_target(ex: _Export) -> tuple[str, str]:
     """The resource of the day-0 event and the path of its date; the case's List (whose note says what day 0 is)
     when that event has no resource of its own."""
@@ -248,58 +149,6 @@ def _day_zero_target(ex: _Export) -> tuple[str, str]:
     if kind == "imaging" and event.measurements or kind == "lab":
         return ex.url(*origin.key, 0), "effective"
     return ex.url("list"), "note"
-
-
-def _date_time(ex: _Export, name: str, when: _When | None) -> dict:
-    """A dateTime element `name`: its value at the precision known (none when the bounds straddle a year)."""
-    if when is None:
-        return {}
-    if not ex.timeline.on_calendar:
-        return {f"_{name}": {"extension": [_relative(ex, when)] + _original(when.written, "")}}
-    value = _enclosing(when.bounds)
-    extra = _original(when.written, when.said)
-    out = {name: value} if value else {}
-    if extra:
-        out[f"_{name}"] = {"extension": extra}
-    return out
-
-
-def _period_side(ex: _Export, name: str, when: _When | None, end: bool) -> dict:
-    if when is None:
-        return {}
-    if not ex.timeline.on_calendar:
-        return {f"_{name}": {"extension": [_relative(ex, when)] + _original(when.written, "")}}
-    value = _enclosing(when.bounds)
-    if value is None:  # straddles a year: its outer bound (the written text says it is a bound)
-        value = _sides(when.bounds)[1 if end else 0]
-    extra = _original(when.written, when.said)
-    return ({name: value} if value else {}) | ({f"_{name}": {"extension": extra}} if extra else {})
-
-
-def _point(ex: _Export, prefix: str, when: _When, period_only: bool = False) -> dict:
-    """A point event's date in an element that takes a dateTime or a Period: `<prefix>DateTime` when the date is a
-    whole day, month or year, else (or when `period_only`) `<prefix>Period` of its bounds."""
-    if not ex.timeline.on_calendar:
-        # A Period carrying only the offset: an element the resource requires (MedicationAdministration.effective)
-        # is then present, which a dateTime without a value is not to every reader.
-        return {f"{prefix}Period": {"extension": [_relative(ex, when)] + _original(when.written, "")}}
-    exact = _partial(when.bounds.earliest, when.bounds.latest) if when.bounds.closed else None
-    extra = _original(when.written, when.said)
-    if exact and not period_only:
-        return {f"{prefix}DateTime": exact} | ({f"_{prefix}DateTime": {"extension": extra}} if extra else {})
-    start, end = (exact, exact) if exact else _sides(when.bounds)
-    period = {name: value for name, value in (("start", start), ("end", end)) if value}
-    if extra:
-        period["extension"] = extra
-    return {f"{prefix}Period": period}
-
-
-def _span(ex: _Export, prefix: str, dated: Dated) -> dict:
-    """An interval event's date: `<prefix>Period` from its start to its end (no end when not reported)."""
-    start = _when(ex.timeline, dated)
-    end = None if dated.ongoing else _when(ex.timeline, dated, "end")  # still given at the last follow-up
-    period = _period_side(ex, "start", start, False) | _period_side(ex, "end", end, True)
-    return {f"{prefix}Period": period}
 
 
 def _is_day(ex: _Export, dated: Dated) -> bool:
@@ -329,25 +178,26 @@ def _patient(ex: _Export) -> dict:
                 "name": [{"extension": [{"url": DATA_ABSENT, "valueCode": "masked"}]}]}
     for dated in ex.timeline.of_kind("status"):
         if dated.event.status == "dead":
-            when = _when(ex.timeline, dated)
-            dead = _date_time(ex, "deceasedDateTime", when)
-            resource |= dead if dead.get("deceasedDateTime") or not ex.timeline.on_calendar else {"deceasedBoolean": True}
+            when = when_of(ex.timeline, dated)
+            dead = ex.dates.date_time("deceasedDateTime", when)
+            known = dead.get("deceasedDateTime") or not ex.timeline.on_calendar
+            resource |= dead if known else {"deceasedBoolean": True}  # a date straddling a year: that it happened
     return resource
 
 
 def _condition(ex: _Export, dated: Dated, diagnosis: Diagnosis) -> dict:
-    when = _when(ex.timeline, dated)
+    when = when_of(ex.timeline, dated)
     resource = {"resourceType": "Condition", "category": [PROBLEM], "code": {"text": diagnosis.label},
                 "subject": ex.patient()}
     extensions = []
     if diagnosis.histology:
         extensions.append({"url": HISTOLOGY, "valueCodeableConcept": {"text": diagnosis.histology}})
     if ex.timeline.on_calendar:
-        value = _enclosing(when.bounds)
+        value = enclosing(when.bounds)
         if value:
             extensions.append({"url": ASSERTED_DATE, "valueDateTime": value})
     else:
-        extensions.append(_relative(ex, when))  # the date of diagnosis, as days from day 0
+        extensions.append(ex.dates.relative(when))  # the date of diagnosis, as days from day 0
     if extensions:
         resource["extension"] = extensions
     if diagnosis.site:
@@ -407,7 +257,7 @@ def _surgery(ex: _Export, dated: Dated) -> None:
     event = dated.event
     resource = {"resourceType": "Procedure", "status": "completed",
                 "code": {"text": event.procedure or event.label or "Surgery"}, "subject": ex.patient(),
-                **_point(ex, "performed", _when(ex.timeline, dated)), "reasonReference": [ex.primary(event)]}
+                **ex.dates.point("performed", when_of(ex.timeline, dated)), "reasonReference": [ex.primary(event)]}
     if event.site:
         resource["bodySite"] = [{"text": event.site}]
     if event.outcome:
@@ -423,7 +273,7 @@ def _biopsy(ex: _Export, dated: Dated) -> None:
     event = dated.event
     name = " ".join(part for part in (event.method, "biopsy") if part) if event.method else event.label or "Biopsy"
     resource = {"resourceType": "Procedure", "status": "completed", "code": {"text": event.label or name},
-                "subject": ex.patient(), **_point(ex, "performed", _when(ex.timeline, dated))}
+                "subject": ex.patient(), **ex.dates.point("performed", when_of(ex.timeline, dated))}
     if event.site:
         resource["bodySite"] = [{"text": event.site}]
     resource |= _notes(("Method", event.method), ("Result", event.result), *_said(event))
@@ -432,8 +282,8 @@ def _biopsy(ex: _Export, dated: Dated) -> None:
 
 def _radiotherapy(ex: _Export, dated: Dated) -> None:
     event = dated.event
-    date = _span(ex, "performed", dated) if event.shape == "interval" else \
-        _point(ex, "performed", _when(ex.timeline, dated), period_only=True)
+    date = ex.dates.span("performed", dated) if event.shape == "interval" else \
+        ex.dates.point("performed", when_of(ex.timeline, dated), period_only=True)
     dose = " in ".join(part for part in (f"{event.dose_gy:g} Gy" if event.dose_gy else "",
                                          f"{event.fractions} fractions" if event.fractions else "") if part)
     resource = {"resourceType": "Procedure", "status": "in-progress" if dated.ongoing else "completed",
@@ -464,8 +314,8 @@ def _medication(ex: _Export, dated: Dated) -> None:
     status = "in-progress" if dated.ongoing else "stopped" if reason else "completed" if dated.end else "unknown"
     agents = _agents(dated)
     regimen = field_value(event, "regimen")
-    date = _span(ex, "effective", dated) if event.shape == "interval" else \
-        _point(ex, "effective", _when(ex.timeline, dated))
+    date = ex.dates.span("effective", dated) if event.shape == "interval" else \
+        ex.dates.point("effective", when_of(ex.timeline, dated))
     for n, agent in enumerate(agents):
         dose = field_value(event, "dose")
         resource = {"resourceType": "MedicationAdministration", "status": status,
@@ -486,17 +336,18 @@ def _medication(ex: _Export, dated: Dated) -> None:
                "mcode-cancer-related-medication-administration" if cancer else None)
     changes = field_value(event, "dose_changes", [])
     for j, change in enumerate(changes):
-        start = _When(ex.timeline.dose_dates[(dated.key, j)], change.date,
+        start = When(ex.timeline.dose_dates[(dated.key, j)], change.date,
                       ex.timeline.say(ex.timeline.dose_dates[(dated.key, j)], ex.timeline.dose_about[(dated.key, j)]))
         if j + 1 < len(changes):
             nxt = ex.timeline.dose_dates[(dated.key, j + 1)]
-            end = _When(nxt, changes[j + 1].date, ex.timeline.say(nxt, ex.timeline.dose_about[(dated.key, j + 1)]))
+            end = When(nxt, changes[j + 1].date, ex.timeline.say(nxt, ex.timeline.dose_about[(dated.key, j + 1)]))
         else:
-            end = None if dated.ongoing else _when(ex.timeline, dated, "end")
+            end = None if dated.ongoing else when_of(ex.timeline, dated, "end")
         resource = {"resourceType": "MedicationAdministration", "status": status,
                     "partOf": [{"reference": ex.url(*dated.key)}],
                     "medicationCodeableConcept": concept(agents[0], DRUGS, RXNORM), "subject": ex.patient(),
-                    "effectivePeriod": _period_side(ex, "start", start, False) | _period_side(ex, "end", end, True),
+                    "effectivePeriod": ex.dates.period_side("start", start, False)
+                    | ex.dates.period_side("end", end, True),
                     "reasonReference": [ex.primary()], "dosage": {"text": change.dose}}
         resource |= _notes(("Reason for the dose change", change.reason), ("Quote", change.quote))
         ex.add(resource, ("dose", dated.key, j), "mcode-cancer-related-medication-administration")
@@ -507,7 +358,7 @@ def _imaging(ex: _Export, dated: Dated, where: str) -> None:
     Observation per lesion measured on it; the quote and note go with the finding, or with each size when the
     case gives no finding."""
     event = dated.event
-    when = _when(ex.timeline, dated)
+    when = when_of(ex.timeline, dated)
     sizes = [ex.url(*dated.key, j) for j in range(len(event.measurements))]
     grouped = bool(event.finding or event.trend)
     if grouped:
@@ -521,14 +372,14 @@ def _imaging(ex: _Export, dated: Dated, where: str) -> None:
         ex.add(resource, dated.key + (j,), profile)
 
 
-def _tumor_size(ex: _Export, dated: Dated, when: _When, measurement) -> tuple[dict, str | None]:
+def _tumor_size(ex: _Export, dated: Dated, when: When, measurement) -> tuple[dict, str | None]:
     """TumorSize when the size reads as numbers with a unit (each dimension, largest first, in the unit written);
     a plain Observation with the words as written otherwise ('too small to measure', 'decreased'), never RECIST's
     5 mm for a lesion too small to measure. Its notes come back as (label, text) pairs."""
     m, event = measurement, dated.event
     resource = {"resourceType": "Observation", "status": "final", "category": [IMAGING],
                 "code": {"coding": [coding(codes.TUMOR_SIZE)], "text": "Tumor size"}, "subject": ex.patient(),
-                "focus": [{"reference": ex.url("lesion", m.lesion)}], **_point(ex, "effective", when)}
+                "focus": [{"reference": ex.url("lesion", m.lesion)}], **ex.dates.point("effective", when)}
     if event.modality:
         resource["method"] = {"text": event.modality}
     size = parse_size(m.size) if m.size is not None else None
@@ -547,12 +398,12 @@ def _tumor_size(ex: _Export, dated: Dated, when: _When, measurement) -> tuple[di
     return resource, profile
 
 
-def _imaging_finding(ex: _Export, dated: Dated, when: _When, members: list[str]) -> None:
+def _imaging_finding(ex: _Export, dated: Dated, when: When, members: list[str]) -> None:
     event = dated.event
     what = " ".join(part for part in (event.modality, event.region) if part)
     resource = {"resourceType": "Observation", "status": "final", "category": [IMAGING],
                 "code": {"text": f"Imaging finding ({what})" if what else "Imaging finding"}, "subject": ex.patient(),
-                **_point(ex, "effective", when), "valueString": event.finding or event.trend}
+                **ex.dates.point("effective", when), "valueString": event.finding or event.trend}
     if event.modality:
         resource["method"] = {"text": event.modality}
     if members:
@@ -564,10 +415,11 @@ def _imaging_finding(ex: _Export, dated: Dated, when: _When, members: list[str])
 def _lab(ex: _Export, dated: Dated) -> None:
     """An Observation per lab value: TumorMarkerTest for a tumour marker dated to the day (US Core lab results are)."""
     event = dated.event
-    when = _when(ex.timeline, dated)
+    when = when_of(ex.timeline, dated)
     for j, v in enumerate(event.values):
         resource = {"resourceType": "Observation", "status": "final", "category": [LAB],
-                    "code": concept(v.marker, MARKERS, LOINC), "subject": ex.patient(), **_point(ex, "effective", when)}
+                    "code": concept(v.marker, MARKERS, LOINC), "subject": ex.patient(),
+                    **ex.dates.point("effective", when)}
         unit = {"unit": v.unit} if v.unit else {}
         if v.value is not None:
             resource["valueQuantity"] = {"value": v.value, **unit}
@@ -595,7 +447,7 @@ def _status(ex: _Export, dated: Dated) -> None:
         trend = codes.WORSENED
         text = "Progression" + (f": {event.site}" if event.site else "")
     value = {"text": text} | ({"coding": [coding(trend)]} if trend else {})
-    when = _date_time(ex, "effectiveDateTime", _when(ex.timeline, dated))
+    when = ex.dates.date_time("effectiveDateTime", when_of(ex.timeline, dated))
     resource = {"resourceType": "Observation", "status": "final", "code": {"coding": [coding(codes.DISEASE_STATUS)]},
                 "subject": ex.patient(), "focus": [ex.primary(event)], **when, "valueCodeableConcept": value}
     resource |= _notes(("On therapy", field_value(event, "therapy")), ("Scope", field_value(event, "scope")),
@@ -616,7 +468,7 @@ def _adverse_event(ex: _Export, dated: Dated, where: str) -> None:
     if event.grade:
         words += f" (grade {event.grade}" + (f", CTCAE {event.ctcae_version})" if event.ctcae_version else ")")
     resource = {"resourceType": "AdverseEvent", "actuality": "actual", "subject": ex.patient(),
-                "event": {"text": words}, **_date_time(ex, "date", _when(ex.timeline, dated))}
+                "event": {"text": words}, **ex.dates.date_time("date", when_of(ex.timeline, dated))}
     attributed = ex.timeline.by_id(event.attribution) if event.attribution else None
     if attributed is not None and attributed.key in ex.urls:
         resource["suspectEntity"] = [{"instance": {"reference": ex.urls[attributed.key]}}]

@@ -94,7 +94,8 @@ def export_file(path: str, stamp: Stamp, view: View, what: str) -> bytes:
     """One export file: 'pptx', 'pdf', 'events.csv', 'fhir.json', 'timeline.png', 'lesions.svg'..."""
     if what == "fhir.json":  # the case as written, whatever the axis; never for a de-identified view
         if view.deidentified:
-            raise ValueError("The FHIR bundle keeps calendar dates, the source and quotes: not for a de-identified view")
+            raise ValueError("The FHIR bundle keeps calendar dates, the source and quotes: not for a de-identified "
+                             "view")
         from timelines.fhir import case_bundle  # half a second to import fhir.resources: on the first click only
 
         bundle = case_bundle(entry(path, stamp).timeline)

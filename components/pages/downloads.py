@@ -36,9 +36,9 @@ def export_files(case: exports.CaseExport) -> list[tuple[str, str]]:
 
 
 def export_buttons(path: str, stamp: Stamp, view: View) -> None:
-    """Download buttons: slides (PPTX), handout (PDF), events (CSV), FHIR bundle (JSON), and each chart as PNG and SVG, of the case
-    file `path` (at version `stamp`) as `view` shows it (de-identified exports: relative axis, no dates, source,
-    quotes or notes)."""
+    """Download buttons: slides (PPTX), handout (PDF), events (CSV), FHIR bundle (JSON, identified views only), and
+    each chart as PNG and SVG, of the case file `path` (at version `stamp`) as `view` shows it (de-identified
+    exports: relative axis, no dates, source, quotes or notes)."""
     case = cache.export_case(path, stamp, view)
     stem = neutral_file_stem(cache.entry(path, stamp).case_id) if view.deidentified else case.case_id
     columns = st.columns(3)
