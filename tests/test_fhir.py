@@ -343,3 +343,13 @@ def test_a_scan_is_its_finding_with_a_size_per_lesion_as_members_and_its_quote_o
     assert json.dumps(bundle).count("CT showed a 3.2 x 2.5 cm mass.") == 1
     biopsy = next(r for r in resources(bundle, "Procedure") if "meta" not in r)
     assert biopsy["performedDateTime"] == "2021-08-20" and {"text": "Result: adenocarcinoma"} in biopsy["note"]
+
+
+def test_an_adverse_event_names_its_therapy_wherever_the_file_lists_it():
+    bundle = case_bundle(load_text(yaml.safe_dump(make_case(
+        {"kind": "adverse_event", "date": "2021-10", "term": "rash", "grade": 2, "attribution": "tki"},
+        make_event()))))
+    therapy = next(e["fullUrl"] for e in bundle["entry"] if e["resource"]["resourceType"] == "MedicationAdministration")
+    event = resources(bundle, "AdverseEvent")[0]
+    assert event["suspectEntity"] == [{"instance": {"reference": therapy}}]
+    assert event["event"] == {"text": "rash (grade 2)"} and event["date"] == "2021-10"

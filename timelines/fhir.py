@@ -51,6 +51,8 @@ IMAGING = {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/observat
 PROBLEM = {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-category",
                        "code": "problem-list-item"}]}
 MEDICATION_KINDS = ("chemotherapy", "targeted", "immunotherapy", "endocrine", "supportive")
+# Kinds whose event is one resource keyed by the event itself (a therapy's first agent; a scan's sizes are members).
+OWN_RESOURCE_KINDS = ("surgery", "biopsy", "radiotherapy", "response", "progression", "adverse_event") + MEDICATION_KINDS
 # What has no resource here; listed by `not_carried` so nothing vanishes silently.
 NOT_EXPORTED = {"symptom": "symptoms", "molecular": "molecular tests and their findings"}
 
@@ -140,10 +142,9 @@ def _day_zero_target(ex: _Export) -> tuple[str, str]:
     kind, event = origin.kind, origin.event
     if origin.key[0] == "diagnoses":
         return ex.url(*origin.key), "extension('" + ASSERTED_DATE + "')"
-    if kind in ("surgery", "biopsy", "radiotherapy", "response", "progression") or kind in MEDICATION_KINDS:
-        return ex.url(*origin.key), "performed" if kind in ("surgery", "biopsy", "radiotherapy") else "effective"
-    if kind == "adverse_event":
-        return ex.url(*origin.key), "date"
+    if kind in OWN_RESOURCE_KINDS:
+        path = {"surgery": "performed", "biopsy": "performed", "radiotherapy": "performed", "adverse_event": "date"}
+        return ex.url(*origin.key), path.get(kind, "effective")
     if kind == "imaging" and (event.finding or event.trend):
         return ex.url(*origin.key), "effective"
     if kind == "imaging" and event.measurements or kind == "lab":
@@ -219,24 +220,11 @@ def _tumor(ex: _Export, lesion) -> dict:
 def _event(ex: _Export, dated: Dated) -> None:
     kind, event = dated.kind, dated.event
     where = f"events[{dated.key[1]}] ({kind} '{event_label(event, kind)}')"
-    if kind in NOT_EXPORTED:
+    export = _EXPORTERS.get("medication" if kind in MEDICATION_KINDS else kind)
+    if export is not None:
+        export(ex, dated, where)
+    elif kind in NOT_EXPORTED:
         ex.left.append(f"{where}: {NOT_EXPORTED[kind]} are not exported")
-    elif kind == "surgery":
-        _surgery(ex, dated)
-    elif kind == "biopsy":
-        _biopsy(ex, dated)
-    elif kind == "radiotherapy":
-        _radiotherapy(ex, dated)
-    elif kind in MEDICATION_KINDS:
-        _medication(ex, dated)
-    elif kind == "imaging":
-        _imaging(ex, dated, where)
-    elif kind == "lab":
-        _lab(ex, dated)
-    elif kind in ("response", "progression"):
-        _status(ex, dated)
-    elif kind == "adverse_event":
-        _adverse_event(ex, dated, where)
     elif kind == "status":
         if event.status != "dead":
             ex.left.append(f"{where}: a status other than death is not exported ({event.status})")
@@ -253,7 +241,7 @@ def _intent(event) -> dict:
     return {"extension": [{"url": INTENT, "valueCodeableConcept": {"text": intent}}]} if intent else {}
 
 
-def _surgery(ex: _Export, dated: Dated) -> None:
+def _surgery(ex: _Export, dated: Dated, where: str = "") -> None:
     event = dated.event
     resource = {"resourceType": "Procedure", "status": "completed",
                 "code": {"text": event.procedure or event.label or "Surgery"}, "subject": ex.patient(),
@@ -268,11 +256,11 @@ def _surgery(ex: _Export, dated: Dated) -> None:
     ex.add(resource, dated.key, "mcode-cancer-related-surgical-procedure")
 
 
-def _biopsy(ex: _Export, dated: Dated) -> None:
+def _biopsy(ex: _Export, dated: Dated, where: str = "") -> None:
     """A plain Procedure: a biopsy is not a cancer-related surgical procedure (mCODE points it to US Core)."""
     event = dated.event
-    name = " ".join(part for part in (event.method, "biopsy") if part) if event.method else event.label or "Biopsy"
-    resource = {"resourceType": "Procedure", "status": "completed", "code": {"text": event.label or name},
+    name = event.label or (f"{event.method} biopsy" if event.method else "Biopsy")
+    resource = {"resourceType": "Procedure", "status": "completed", "code": {"text": name},
                 "subject": ex.patient(), **ex.dates.point("performed", when_of(ex.timeline, dated))}
     if event.site:
         resource["bodySite"] = [{"text": event.site}]
@@ -280,7 +268,7 @@ def _biopsy(ex: _Export, dated: Dated) -> None:
     ex.add(resource, dated.key)
 
 
-def _radiotherapy(ex: _Export, dated: Dated) -> None:
+def _radiotherapy(ex: _Export, dated: Dated, where: str = "") -> None:
     event = dated.event
     date = ex.dates.span("performed", dated) if event.shape == "interval" else \
         ex.dates.point("performed", when_of(ex.timeline, dated), period_only=True)
@@ -305,7 +293,7 @@ def _agents(dated: Dated) -> list[str]:
     return [name or kind_named(dated.kind).label]
 
 
-def _medication(ex: _Export, dated: Dated) -> None:
+def _medication(ex: _Export, dated: Dated, where: str = "") -> None:
     """One MedicationAdministration per agent for the course as given ("was given X from A to B"), and one per
     dose change, part of the course, from the change to the next change (or the course's end)."""
     event, kind = dated.event, dated.kind
@@ -412,7 +400,7 @@ def _imaging_finding(ex: _Export, dated: Dated, when: When, members: list[str]) 
     ex.add(resource, dated.key)
 
 
-def _lab(ex: _Export, dated: Dated) -> None:
+def _lab(ex: _Export, dated: Dated, where: str = "") -> None:
     """An Observation per lab value: TumorMarkerTest for a tumour marker dated to the day (US Core lab results are)."""
     event = dated.event
     when = when_of(ex.timeline, dated)
@@ -435,7 +423,7 @@ def _lab(ex: _Export, dated: Dated) -> None:
         ex.add(resource, dated.key + (j,), profile)
 
 
-def _status(ex: _Export, dated: Dated) -> None:
+def _status(ex: _Export, dated: Dated, where: str = "") -> None:
     """CancerDiseaseStatus: improved (CR, PR), stable (SD), worsened (PD, progression), undetermined (NE); the
     category and the paper's words as the value's text."""
     event, kind = dated.event, dated.kind
@@ -470,8 +458,8 @@ def _adverse_event(ex: _Export, dated: Dated, where: str) -> None:
     resource = {"resourceType": "AdverseEvent", "actuality": "actual", "subject": ex.patient(),
                 "event": {"text": words}, **ex.dates.date_time("date", when_of(ex.timeline, dated))}
     attributed = ex.timeline.by_id(event.attribution) if event.attribution else None
-    if attributed is not None and attributed.key in ex.urls:
-        resource["suspectEntity"] = [{"instance": {"reference": ex.urls[attributed.key]}}]
+    if attributed is not None and attributed.kind in OWN_RESOURCE_KINDS:  # its resource, before or after this one
+        resource["suspectEntity"] = [{"instance": {"reference": ex.url(*attributed.key)}}]
     ex.add(resource, dated.key)
     dropped = [name for name in ("description", "action", "quote", "note") if field_value(event, name)
                and not (name == "description" and not event.term)]
@@ -479,11 +467,18 @@ def _adverse_event(ex: _Export, dated: Dated, where: str) -> None:
         ex.left.append(f"{where}: AdverseEvent has no notes; not exported: {', '.join(dropped)}")
 
 
+# The resources of each kind of event (the patient's death is on the Patient; see _event for the others).
+_EXPORTERS = {"surgery": _surgery, "biopsy": _biopsy, "radiotherapy": _radiotherapy, "medication": _medication,
+              "imaging": _imaging, "lab": _lab, "response": _status, "progression": _status,
+              "adverse_event": _adverse_event}
+
+
 def _case_list(ex: _Export) -> dict:
     """The case as a List of its resources, with what belongs to none of them: title, source, notes, reported
     outcomes, and how the dates are given."""
     case = ex.case
-    notes = [f"Source: {case.source.citation}" + (f" doi:{case.source.doi}" if case.source.doi else "")]
+    link = f" doi:{case.source.doi}" if case.source.doi else f" {case.source.url}" if case.source.url else ""
+    notes = [f"Source: {case.source.citation}{link}"]
     if not ex.timeline.on_calendar:
         notes.append(f"Dates are offsets in days from day 0 ({day_zero(ex.timeline).label}): the source gives no "
                      "calendar date. Each date element carries the extension cqf-relativeDateTime (days after the "
