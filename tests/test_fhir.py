@@ -353,3 +353,12 @@ def test_an_adverse_event_names_its_therapy_wherever_the_file_lists_it():
     event = resources(bundle, "AdverseEvent")[0]
     assert event["suspectEntity"] == [{"instance": {"reference": therapy}}]
     assert event["event"] == {"text": "rash (grade 2)"} and event["date"] == "2021-10"
+
+
+def test_export_fhir_of_a_bad_case_says_where_and_writes_nothing(tmp_path, capsys):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(yaml.safe_dump(make_case(make_event(start="2021-13-01"))), encoding="utf-8")
+    out = tmp_path / "bundle.json"
+    assert main(["export-fhir", str(bad), "--out", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"{bad}:") and "events[0].start" in err and not out.exists()
