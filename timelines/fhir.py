@@ -21,6 +21,7 @@ Dates are never more precise than the case wrote them:
 
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -28,7 +29,7 @@ from functools import cached_property
 from fhir.resources.R4B.bundle import Bundle
 
 from . import codes
-from .codes import DRUGS, MARKERS, RXNORM, LOINC, coding, concept
+from .codes import DRUGS, GENES, HGNC, MARKERS, RXNORM, LOINC, coding, concept
 from .kinds import kind_named
 from .measures import parse_size
 from .schema import Diagnosis, field_value
@@ -40,10 +41,19 @@ MCODE = "http://hl7.org/fhir/us/mcode/StructureDefinition/"
 PROFILES = {name: MCODE + name for name in (
     "mcode-cancer-patient", "mcode-primary-cancer-condition", "mcode-cancer-related-surgical-procedure",
     "mcode-radiotherapy-course-summary", "mcode-cancer-related-medication-administration", "mcode-tumor",
-    "mcode-tumor-size", "mcode-tumor-marker-test", "mcode-cancer-disease-status")}
+    "mcode-tumor-size", "mcode-tumor-marker-test", "mcode-cancer-disease-status", "mcode-genomics-report",
+    "mcode-genomic-variant", "mcode-human-specimen")}
 ASSERTED_DATE = "http://hl7.org/fhir/StructureDefinition/condition-assertedDate"
 DATA_ABSENT = "http://hl7.org/fhir/StructureDefinition/data-absent-reason"
 HISTOLOGY = MCODE + "mcode-histology-morphology-behavior"
+# The Genomics Reporting IG's note on a report (DiagnosticReport has no `note` in R4), allowed by GenomicsReport.
+REPORT_NOTE = "http://hl7.org/fhir/uv/genomics-reporting/StructureDefinition/genomic-report-note"
+# Core extension: other records relevant to a resource (a report's specimen-taking procedure).
+SUPPORTING_INFO = "http://hl7.org/fhir/StructureDefinition/workflow-supportingInfo"
+# R5's AdverseEvent.note for R4 (HL7 cross-version extensions, xver-r5.r4): R4's AdverseEvent has no note.
+ADVERSE_EVENT_NOTE = "http://hl7.org/fhir/5.0/StructureDefinition/extension-AdverseEvent.note"
+GENETICS = {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/v2-0074", "code": "GE"}]}
+CLINICAL = "http://terminology.hl7.org/CodeSystem/condition-clinical"
 INTENT = MCODE + "mcode-procedure-intent"
 LAB = {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/observation-category", "code": "laboratory"}]}
 IMAGING = {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/observation-category", "code": "imaging"}]}
@@ -51,10 +61,13 @@ IMAGING = {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/observat
 PROBLEM = {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-category",
                        "code": "problem-list-item"}]}
 MEDICATION_KINDS = ("chemotherapy", "targeted", "immunotherapy", "endocrine", "supportive")
-# Kinds whose event is one resource keyed by the event itself (a therapy's first agent; a scan's sizes are members).
-OWN_RESOURCE_KINDS = ("surgery", "biopsy", "radiotherapy", "response", "progression", "adverse_event") + MEDICATION_KINDS
-# What has no resource here; listed by `not_carried` so nothing vanishes silently.
-NOT_EXPORTED = {"symptom": "symptoms", "molecular": "molecular tests and their findings"}
+# Kinds whose event is one resource keyed by the event itself (a therapy's first agent; a scan's sizes are members; a
+# molecular test's report, whose findings are its results).
+OWN_RESOURCE_KINDS = ("surgery", "biopsy", "radiotherapy", "response", "progression", "adverse_event", "symptom",
+                      "molecular", "status", "diagnosis") + MEDICATION_KINDS
+# The element holding each kind's date, where it is not `effective` (the day-0 target of a case without calendar).
+DATE_ELEMENT = {"surgery": "performed", "biopsy": "performed", "radiotherapy": "performed", "adverse_event": "date",
+                "symptom": "onset"}
 
 
 @dataclass
@@ -143,8 +156,7 @@ def _day_zero_target(ex: _Export) -> tuple[str, str]:
     if origin.key[0] == "diagnoses":
         return ex.url(*origin.key), "extension('" + ASSERTED_DATE + "')"
     if kind in OWN_RESOURCE_KINDS:
-        path = {"surgery": "performed", "biopsy": "performed", "radiotherapy": "performed", "adverse_event": "date"}
-        return ex.url(*origin.key), path.get(kind, "effective")
+        return ex.url(*origin.key), DATE_ELEMENT.get(kind, "effective")
     if kind == "imaging" and (event.finding or event.trend):
         return ex.url(*origin.key), "effective"
     if kind == "imaging" and event.measurements or kind == "lab":
@@ -223,15 +235,6 @@ def _event(ex: _Export, dated: Dated) -> None:
     export = _EXPORTERS.get("medication" if kind in MEDICATION_KINDS else kind)
     if export is not None:
         export(ex, dated, where)
-    elif kind in NOT_EXPORTED:
-        ex.left.append(f"{where}: {NOT_EXPORTED[kind]} are not exported")
-    elif kind == "status":
-        if event.status != "dead":
-            ex.left.append(f"{where}: a status other than death is not exported ({event.status})")
-        elif event.cause:
-            ex.left.append(f"{where}: the cause of death is not exported ({event.cause})")
-    elif kind == "diagnosis":
-        ex.left.append(f"{where}: a diagnosis among the events (a later specimen) is not exported")
     else:
         ex.left.append(f"{where}: events of this kind are not exported")
 
@@ -460,17 +463,203 @@ def _adverse_event(ex: _Export, dated: Dated, where: str) -> None:
     attributed = ex.timeline.by_id(event.attribution) if event.attribution else None
     if attributed is not None and attributed.kind in OWN_RESOURCE_KINDS:  # its resource, before or after this one
         resource["suspectEntity"] = [{"instance": {"reference": ex.url(*attributed.key)}}]
+    # R4's AdverseEvent has no note: R5's, through its cross-version extension (an Annotation each).
+    notes = _notes(("Description", event.description if event.term else None), ("Action taken", event.action),
+                   *_said(event)).get("note", [])
+    if notes:
+        resource["extension"] = [{"url": ADVERSE_EVENT_NOTE, "valueAnnotation": note} for note in notes]
     ex.add(resource, dated.key)
-    dropped = [name for name in ("description", "action", "quote", "note") if field_value(event, name)
-               and not (name == "description" and not event.term)]
-    if dropped:
-        ex.left.append(f"{where}: AdverseEvent has no notes; not exported: {', '.join(dropped)}")
+
+
+def _symptom(ex: _Export, dated: Dated, where: str = "") -> None:
+    """A Condition of category 'Symptom' (text), in the paper's words; from its onset to its end (abatement) when
+    the case gives one, each a dateTime at the precision written or a Period of its bounds."""
+    event = dated.event
+    resource = {"resourceType": "Condition", "category": [{"text": "Symptom"}],
+                "code": {"text": event.description or event.label or "Symptom"}, "subject": ex.patient(),
+                **ex.dates.point("onset", when_of(ex.timeline, dated))}
+    end = when_of(ex.timeline, dated, "end") if event.shape == "interval" and not dated.ongoing else None
+    if end is not None:  # an abated condition is inactive (FHIR's con-4): the case gives its end
+        resource |= ex.dates.point("abatement", end)
+    if dated.ongoing or end is not None:
+        resource["clinicalStatus"] = {"coding": [{"system": CLINICAL, "code": "active" if dated.ongoing
+                                                  else "inactive"}]}
+    label = event.label if event.description and event.label else None
+    resource |= _notes(("Label", label), *_said(event))
+    ex.add(resource, dated.key)
+
+
+_STATUS_WORDS = {"alive": "Alive", "dead": "Dead", "remission": "Remission",
+                 "no_evidence_of_disease": "No evidence of disease", "lost_to_follow_up": "Lost to follow-up"}
+
+
+def _patient_status(ex: _Export, dated: Dated, where: str = "") -> None:
+    """Remission and no evidence of disease: CancerDiseaseStatus, in words (the mCODE value set's remission codes say
+    full or partial, which `status: remission` does not). Alive, dead, lost to follow-up: an Observation of the
+    patient's status in words (lost to follow-up coded as mCODE's SNOMED CT finding); the cause of death in a note."""
+    event = dated.event
+    words = _STATUS_WORDS[event.status]
+    if event.label and event.label.lower() not in (words.lower(), "death"):
+        words += f" ({event.label})"
+    when = when_of(ex.timeline, dated)
+    notes = _notes(("Cause of death", event.cause), *_said(event))
+    if event.status in ("remission", "no_evidence_of_disease"):
+        date = ex.dates.date_time("effectiveDateTime", when)
+        resource = {"resourceType": "Observation", "status": "final",
+                    "code": {"coding": [coding(codes.DISEASE_STATUS)]}, "subject": ex.patient(), **date,
+                    "valueCodeableConcept": {"text": words}} | notes
+        # No focus: a status names no diagnosis (a remission may be of an earlier cancer than the case's).
+        profile = "mcode-cancer-disease-status" if "effectiveDateTime" in date or not ex.timeline.on_calendar \
+            else None
+        ex.add(resource, dated.key, profile)
+        return
+    value = {"text": words}
+    if event.status == "lost_to_follow_up":
+        value["coding"] = [coding(codes.LOST_TO_FOLLOW_UP)]
+    resource = {"resourceType": "Observation", "status": "final",
+                "code": {"text": "Follow-up status" if event.status == "lost_to_follow_up" else "Vital status"},
+                "subject": ex.patient(), **ex.dates.point("effective", when), "valueCodeableConcept": value} | notes
+    ex.add(resource, dated.key)
+
+
+def _restaging(ex: _Export, dated: Dated, where: str = "") -> None:
+    """A diagnosis among the events (a restaging, a later specimen, a transformation): an Observation on the primary
+    cancer Condition (focus) of its stage group as written (else its histology), the rest as components. Not
+    TNMStageGroup: that profile requires the staging system (method), which the case does not give apart from the
+    stage's words; the Condition keeps the stage at diagnosis, as an update would lose it."""
+    event = dated.event
+    parts = [("Cancer stage group", event.stage), ("Histology", event.histology),
+             ("Transformed from", event.transformed_from)]
+    given = [(name, text) for name, text in parts if text]
+    resource = {"resourceType": "Observation", "status": "final", "subject": ex.patient(), "focus": [ex.primary(event)],
+                **ex.dates.point("effective", when_of(ex.timeline, dated))}
+    if given:
+        (name, text), rest = given[0], given[1:]
+        resource |= {"code": {"text": name}, "valueCodeableConcept": {"text": text}}
+        if rest:
+            resource["component"] = [{"code": {"text": n}, "valueCodeableConcept": {"text": t}} for n, t in rest]
+    else:
+        resource["code"] = {"text": event.label or "Diagnosis"}
+    resource |= _notes(("Label", event.label if given else None), *_said(event))
+    ex.add(resource, dated.key)
+
+
+def _is_protein_test(event) -> bool:
+    """Whether a molecular test is immunohistochemistry, a protein stain rather than a genetic test."""
+    words = " ".join([event.method or ""] + [f.alteration or "" for f in event.findings]).lower()
+    return any(w in words for w in ("ihc", "immunohisto", "immunostain", "protein expression"))
+
+
+def _molecular(ex: _Export, dated: Dated, where: str = "") -> None:
+    """A report per molecular test (GenomicsReport for a genetic test, a plain DiagnosticReport for a protein stain)
+    whose results are an Observation per finding, on the specimen it names (a Specimen, taken at the biopsy or
+    surgery of `specimen_of`)."""
+    event = dated.event
+    when = when_of(ex.timeline, dated)
+    protein = _is_protein_test(event)
+    specimen = _specimen(ex, dated)
+    results = [ex.url(*dated.key, j) for j in range(len(event.findings))]
+    report = {"resourceType": "DiagnosticReport", "status": "final", "subject": ex.patient(),
+              "code": {"text": event.label or event.method or "Molecular test"}}
+    if protein:
+        report |= ex.dates.point("effective", when)
+    else:  # GenomicsReport: the category Genetics; effective only a dateTime
+        report |= {"category": [GENETICS], **ex.dates.date_time("effectiveDateTime", when)}
+        report["code"]["coding"] = [coding(codes.GENETIC_REPORT)]
+    if specimen:
+        report["specimen"] = [{"reference": specimen}]
+    if results:
+        report["result"] = [{"reference": url} for url in results]
+    source = _specimen_source(ex, dated)
+    notes = _notes(("Method", event.method if not event.findings else None), *_said(event)).get("note", [])
+    extensions = [{"url": REPORT_NOTE, "valueAnnotation": note} for note in notes]
+    if source is not None:
+        extensions.append({"url": SUPPORTING_INFO, "valueReference": {"reference": ex.url(*source.key)}})
+    if extensions:
+        report["extension"] = extensions
+    ex.add(report, dated.key, None if protein else "mcode-genomics-report")
+    for j, finding in enumerate(event.findings):
+        make = _protein_finding if protein else _variant
+        resource, profile = make(ex, dated, when, finding)
+        if specimen:
+            resource["specimen"] = {"reference": specimen}
+        ex.add(resource, dated.key + (j,), profile)
+
+
+def _specimen_source(ex: _Export, dated: Dated) -> Dated | None:
+    source = ex.timeline.by_id(dated.event.specimen_of) if dated.event.specimen_of else None
+    return source if source is not None and source.kind in ("biopsy", "surgery") else None
+
+
+def _specimen(ex: _Export, dated: Dated) -> str | None:
+    """HumanSpecimen of the specimen a test names, collected when and where its biopsy or surgery was; None when the
+    case names neither a specimen nor where it came from."""
+    event, source = dated.event, _specimen_source(ex, dated)
+    if not event.specimen and source is None:
+        return None
+    name = event.specimen or f"Specimen of {event_label(source.event, source.kind)}"
+    resource = {"resourceType": "Specimen", "subject": ex.patient(), "type": {"text": name}}
+    if source is not None:
+        collection = ex.dates.point("collected", when_of(ex.timeline, source))
+        if field_value(source.event, "site"):
+            collection["bodySite"] = {"text": source.event.site}
+        resource["collection"] = collection
+        resource["note"] = [{"text": f"Taken at: {event_label(source.event, source.kind)}"}]
+    return ex.add(resource, ("specimen",) + dated.key, "mcode-human-specimen")
+
+
+def _method(event) -> dict:
+    if not event.method:
+        return {}
+    method = {"text": event.method}
+    if re.search(r"\b(ngs|sequencing)\b", event.method, re.IGNORECASE):
+        method["coding"] = [coding(codes.SEQUENCING)]
+    return {"method": method}
+
+
+def _variant(ex: _Export, dated: Dated, when: When, finding) -> tuple[dict, str | None]:
+    """GenomicVariant: the gene studied (HGNC where the table knows it), the alteration, variant and abundance as
+    written, and whether the variant was found (Present, Absent, Indeterminate: LOINC LL1971-2, which the profile
+    requires) with the result as written. The abundance is not the profile's sample allelic frequency: papers give
+    a fusion's share of reads or of RNA as 'abundance' too. A result in other words ('increased from 20%
+    abundance') stays words, on a plain Observation."""
+    components = [{"code": {"coding": [coding(codes.GENE_STUDIED)]},
+                   "valueCodeableConcept": concept(finding.gene, GENES, HGNC)}]
+    components += [{"code": {"text": name}, "valueString": text}
+                   for name, text in (("Alteration", finding.alteration), ("Variant", finding.variant)) if text]
+    if finding.abundance_pct is not None:
+        components.append({"code": {"text": "Abundance (as reported)"},
+                           "valueQuantity": {"value": finding.abundance_pct, "unit": "%", "system": UCUM,
+                                             "code": "%"}})
+    resource = {"resourceType": "Observation", "status": "final", "category": [LAB],
+                "code": {"coding": [coding(codes.VARIANT_ASSESSMENT)]}, "subject": ex.patient(),
+                **ex.dates.point("effective", when), **_method(dated.event), "component": components}
+    answer = codes.VARIANT_RESULTS.get(" ".join(finding.result.lower().split())) if finding.result else None
+    if finding.result:
+        resource["valueCodeableConcept"] = {"text": finding.result} | ({"coding": [coding(answer)]} if answer else {})
+    resource |= _notes(("Note", finding.note))
+    return resource, "mcode-genomic-variant" if answer or not finding.result else None
+
+
+def _protein_finding(ex: _Export, dated: Dated, when: When, finding) -> tuple[dict, str | None]:
+    """A stain's finding (ALK protein expression by IHC): a lab Observation of the result as written; TumorMarkerTest,
+    as mCODE gives immunostains, when it has a result and is dated to the day (US Core lab results are)."""
+    alteration = finding.alteration or "protein expression"
+    name = alteration if finding.gene.lower() in alteration.lower() else f"{finding.gene} {alteration}"
+    resource = {"resourceType": "Observation", "status": "final", "category": [LAB], "code": {"text": name},
+                "subject": ex.patient(), **ex.dates.point("effective", when), **_method(dated.event)}
+    if finding.result:
+        resource["valueCodeableConcept"] = {"text": finding.result}
+    resource |= _notes(("Variant", finding.variant), ("Note", finding.note))
+    profile = "mcode-tumor-marker-test" if finding.result and _is_day(ex, dated) else None
+    return resource, profile
 
 
 # The resources of each kind of event (the patient's death is on the Patient; see _event for the others).
 _EXPORTERS = {"surgery": _surgery, "biopsy": _biopsy, "radiotherapy": _radiotherapy, "medication": _medication,
               "imaging": _imaging, "lab": _lab, "response": _status, "progression": _status,
-              "adverse_event": _adverse_event}
+              "adverse_event": _adverse_event, "symptom": _symptom, "status": _patient_status,
+              "diagnosis": _restaging, "molecular": _molecular}
 
 
 def _case_list(ex: _Export) -> dict:
