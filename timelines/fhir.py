@@ -464,8 +464,11 @@ def _adverse_event(ex: _Export, dated: Dated, where: str) -> None:
     if attributed is not None and attributed.kind in OWN_RESOURCE_KINDS:  # its resource, before or after this one
         resource["suspectEntity"] = [{"instance": {"reference": ex.url(*attributed.key)}}]
     # R4's AdverseEvent has no note: R5's, through its cross-version extension (an Annotation each).
-    notes = _notes(("Description", event.description if event.term else None), ("Action taken", event.action),
-                   *_said(event)).get("note", [])
+    end = when_of(ex.timeline, dated, "end") if event.shape == "interval" else None
+    lasted = "ongoing" if dated.ongoing else end and (end.written if end.written == end.said or not
+                                                        ex.timeline.on_calendar else f"{end.written} ({end.said})")
+    notes = _notes(("Description", event.description if event.term else None), ("Until", lasted),
+                   ("Action taken", event.action), *_said(event)).get("note", [])
     if notes:
         resource["extension"] = [{"url": ADVERSE_EVENT_NOTE, "valueAnnotation": note} for note in notes]
     ex.add(resource, dated.key)
