@@ -1,4 +1,4 @@
-"""The codes the FHIR export gives (SNOMED CT, LOINC, RxNorm): only those read in a published source, each with it.
+"""The codes the FHIR export gives (SNOMED CT, LOINC, RxNorm, HGNC): only those read in a published source, with it.
 
 A concept this table does not know goes as text only (CodeableConcept.text): a wrong code is worse than none. Keys
 are names as case files write them, lower-cased; a name is coded only when it is exactly a key.

@@ -120,8 +120,10 @@ def case_bundle(timeline: Timeline) -> dict:
         The Bundle: Patient, a primary cancer Condition per diagnosis, surgical Procedures, radiotherapy courses,
         a MedicationAdministration per therapy (per agent of a regimen) and per dose change, a Tumor BodyStructure
         per lesion, a tumour-size Observation per lesion per scan, an Observation per lab value, a cancer disease
-        status Observation per response and progression, an AdverseEvent per adverse event, and a List of the case
-        (its title, source, notes, reported outcomes, and how its dates are given).
+        status Observation per response and progression, an AdverseEvent per adverse event, a DiagnosticReport per
+        molecular test with an Observation per finding (and a Specimen where the test names one), a Condition per
+        symptom, an Observation per status and per diagnosis among the events, and a List of the case (its title,
+        source, notes, reported outcomes, and how its dates are given).
     """
     return export_bundle(timeline)[0]
 
