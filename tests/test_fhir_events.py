@@ -312,3 +312,15 @@ def test_gene_and_answer_codes_are_well_formed_and_sourced():
     for system, code, display, source in codes.ANSWERS:
         assert system == codes.LOINC and re.fullmatch(r"LA\d{4,5}-\d", code) and display and source
     assert set(codes.VARIANT_RESULTS.values()) <= set(codes.ANSWERS)
+
+
+def test_the_patients_age_smoking_and_presentation_are_the_lists_notes():
+    bundle, _ = bundle_of("adeno-alk-leptomeningeal-alectinib")
+    notes = notes_of(of_type(bundle, "List")[0])
+    assert "Age: 50 at ALK-positive lung adenocarcinoma, stage IV (50 years old at presentation with cough and " \
+           "dyspnea, which led to the diagnosis.)" in notes
+    assert "Presentation: symptoms - presented with a cough for 4 months and dyspnea for 3 weeks" in notes
+    case = make_case(make_event())
+    case["patient"] |= {"smoking": "former", "pack_years": 30}
+    bundle, _ = export_bundle(load_text(yaml.safe_dump(case)))
+    assert "Smoking: former, 30 pack-years" in notes_of(of_type(bundle, "List")[0])

@@ -551,8 +551,8 @@ def _restaging(ex: _Export, dated: Dated, where: str = "") -> None:
 
 def _is_protein_test(event) -> bool:
     """Whether a molecular test is immunohistochemistry, a protein stain rather than a genetic test."""
-    words = " ".join([event.method or ""] + [f.alteration or "" for f in event.findings]).lower()
-    return any(w in words for w in ("ihc", "immunohisto", "immunostain", "protein expression"))
+    words = " ".join([event.method or ""] + [f.alteration or "" for f in event.findings])
+    return re.search(r"\bihc\b|immunohisto|immunostain|protein expression", words, re.IGNORECASE) is not None
 
 
 def _molecular(ex: _Export, dated: Dated, where: str = "") -> None:
@@ -681,11 +681,18 @@ def _case_list(ex: _Export) -> dict:
               + (f" ({r.label})" if r.label else "") + f": {r.as_written}" for r in case.reported]
     notes += list(case.notes)
     if case.patient.age is not None:
-        notes.append(f"Age: {case.patient.age}" + (f" ({case.patient.age_note})" if case.patient.age_note else ""))
-    for name in ("smoking", "presentation"):
-        value = getattr(case.patient, name)
-        if value != "unknown":
-            notes.append(f"{name.capitalize()}: {value}")
+        at = ex.timeline.by_id(case.patient.age_at) if case.patient.age_at else None
+        notes.append(f"Age: {case.patient.age}" + (f" at {event_label(at.event, at.kind)}" if at else "")
+                     + (f" ({case.patient.age_note})" if case.patient.age_note else ""))
+    patient = case.patient
+    if patient.smoking != "unknown" or patient.pack_years is not None:
+        years = f"{patient.pack_years:g} pack-years" if patient.pack_years is not None else ""
+        notes.append("Smoking: " + ", ".join(t for t in (patient.smoking if patient.smoking != "unknown" else "",
+                                                          years) if t))
+    if patient.presentation != "unknown" or patient.presentation_note:
+        notes.append("Presentation: " + " - ".join(t for t in (
+            patient.presentation.replace("_", " ") if patient.presentation != "unknown" else "",
+            patient.presentation_note) if t))
     if case.patient.context:
         notes.append(f"Context: {case.patient.context}")
     return {"resourceType": "List", "status": "current", "mode": "snapshot", "title": case.title,
