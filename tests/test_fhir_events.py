@@ -324,3 +324,14 @@ def test_the_patients_age_smoking_and_presentation_are_the_lists_notes():
     case["patient"] |= {"smoking": "former", "pack_years": 30}
     bundle, _ = export_bundle(load_text(yaml.safe_dump(case)))
     assert "Smoking: former, 30 pack-years" in notes_of(of_type(bundle, "List")[0])
+
+
+def test_reported_figures_keep_their_therapy_and_quote_and_lesion_notes_go_to_the_list():
+    bundle, _ = bundle_of("lcnec-alk-lorlatinib")
+    notes = notes_of(of_type(bundle, "List")[0])
+    pfs = next(n for n in notes if n.startswith("Reported pfs"))
+    assert pfs.startswith("Reported pfs (PFS on first-line lorlatinib (over 25 months, ongoing)): 25+ months; "
+                          "Therapy: Lorlatinib, first line; Quote: The patient, currently under active treatment")
+    bundle, _ = bundle_of("adeno-alk-miliary-alectinib")
+    noted = [x for x in load_case(CASES / "adeno-alk-miliary-alectinib.yaml").case.lesions if x.note]
+    assert noted and all(f"Lesion {x.label}: {x.note}" in notes_of(of_type(bundle, "List")[0]) for x in noted)

@@ -677,8 +677,14 @@ def _case_list(ex: _Export) -> dict:
         notes.append(f"Dates are offsets in days from day 0 ({day_zero(ex.timeline).label}): the source gives no "
                      "calendar date. Each date element carries the extension cqf-relativeDateTime (days after the "
                      "start of the day-0 event) instead of a value.")
-    notes += [f"Reported {r.name.replace('_', ' ')}"
-              + (f" ({r.label})" if r.label else "") + f": {r.as_written}" for r in case.reported]
+    for r in case.reported:
+        therapy = ex.timeline.by_id(r.therapy) if r.therapy else None
+        said = "".join(f"; {label}: {text}" for label, text in (
+            ("Therapy", therapy and event_label(therapy.event, therapy.kind)), ("Quote", r.quote), ("Note", r.note))
+            if text)
+        notes.append(f"Reported {r.name.replace('_', ' ')}" + (f" ({r.label})" if r.label else "")
+                     + f": {r.as_written}" + said)
+    notes += [f"Lesion {lesion.label}: {lesion.note}" for lesion in case.lesions if lesion.note]  # no note in R4
     notes += list(case.notes)
     if case.patient.age is not None:
         at = ex.timeline.by_id(case.patient.age_at) if case.patient.age_at else None
