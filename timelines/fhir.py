@@ -21,6 +21,7 @@ Dates are never more precise than the case wrote them:
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
 from dataclasses import dataclass, field
@@ -236,9 +237,27 @@ def _event(ex: _Export, dated: Dated) -> None:
     where = f"events[{dated.key[1]}] ({kind} '{event_label(event, kind)}')"
     export = _EXPORTERS.get("medication" if kind in MEDICATION_KINDS else kind)
     if export is not None:
+        first = len(ex.entries)
         export(ex, dated, where)
+        _keep_label(ex.entries[first:], event.label)
     else:
         ex.left.append(f"{where}: events of this kind are not exported")
+
+
+def _keep_label(entries: list[dict], label: str | None) -> None:
+    """The event's label (the case's one-line summary of it), as the first note of its first resource, unless that
+    resource already says it."""
+    if not label or not entries:
+        return
+    resource = entries[0]["resource"]
+    if json.dumps(label)[1:-1] in json.dumps(resource):
+        return
+    note = {"text": f"Label: {label}"}
+    extension = {"AdverseEvent": ADVERSE_EVENT_NOTE, "DiagnosticReport": REPORT_NOTE}.get(resource["resourceType"])
+    if extension:  # no note element in R4
+        resource["extension"] = [{"url": extension, "valueAnnotation": note}] + resource.get("extension", [])
+    else:
+        resource["note"] = [note] + resource.get("note", [])
 
 
 def _intent(event) -> dict:
@@ -489,8 +508,7 @@ def _symptom(ex: _Export, dated: Dated, where: str = "") -> None:
     if dated.ongoing or end is not None:
         resource["clinicalStatus"] = {"coding": [{"system": CLINICAL, "code": "active" if dated.ongoing
                                                   else "inactive"}]}
-    label = event.label if event.description and event.label else None
-    resource |= _notes(("Label", label), *_said(event))
+    resource |= _notes(*_said(event))
     ex.add(resource, dated.key)
 
 
@@ -545,7 +563,7 @@ def _restaging(ex: _Export, dated: Dated, where: str = "") -> None:
             resource["component"] = [{"code": {"text": n}, "valueCodeableConcept": {"text": t}} for n, t in rest]
     else:
         resource["code"] = {"text": event.label or "Diagnosis"}
-    resource |= _notes(("Label", event.label if given else None), *_said(event))
+    resource |= _notes(*_said(event))
     ex.add(resource, dated.key)
 
 
