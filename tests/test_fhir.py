@@ -201,11 +201,15 @@ def test_a_death_is_the_patients_deceased():
     assert resources(bundle, "Patient")[0]["deceasedDateTime"] == "2023-02"
 
 
-def test_what_is_not_carried_is_listed():
-    _, left = export_bundle(load_text(yaml.safe_dump(make_case(
-        make_event(), {"kind": "imaging", "date": "2021-10", "modality": "CT"}))))
-    assert left == ["events[1] (imaging 'CT'): an imaging event without a finding, a trend or measurements is not "
-                    "exported"]
+def test_what_is_not_carried_is_listed(monkeypatch):
+    from timelines import fhir
+    bundle, left = export_bundle(load_text(yaml.safe_dump(make_case(
+        make_event(), {"kind": "imaging", "date": "2021-10", "modality": "CT", "region": "chest"}))))
+    scan = resources(bundle, "Procedure")[0]  # a scan without a result: the procedure that took place
+    assert left == [] and scan["code"] == {"text": "CT chest"} and scan["performedDateTime"] == "2021-10"
+    monkeypatch.delitem(fhir._EXPORTERS, "imaging")  # a kind without an exporter is named, never dropped silently
+    _, left = export_bundle(load_text(yaml.safe_dump(make_case(make_event(), {"kind": "imaging", "date": "2021-10"}))))
+    assert left == ["events[1] (imaging 'Imaging'): events of this kind are not exported"]
 
 
 def test_codes_in_the_table_are_well_formed_and_sourced():
@@ -254,13 +258,15 @@ def _verhoeff_ok(code: str) -> bool:
     return c == 0
 
 
-def test_export_fhir_writes_json_and_lists_what_is_left_on_stderr(capsys, tmp_path):
+def test_export_fhir_writes_json_and_lists_what_is_left_on_stderr(capsys, tmp_path, monkeypatch):
     assert main(["export-fhir", str(CASE2)]) == 0
     captured = capsys.readouterr()
     bundle = json.loads(captured.out)
     assert bundle["resourceType"] == "Bundle" and "not carried" not in captured.err
+    from timelines import fhir
     scanless = tmp_path / "example.yaml"
     scanless.write_text(yaml.safe_dump(make_case(make_event(), {"kind": "imaging", "date": "2021-10"})))
+    monkeypatch.delitem(fhir._EXPORTERS, "imaging")
     assert main(["export-fhir", str(scanless)]) == 0
     assert f"{scanless}: not carried: events[1] (imaging" in capsys.readouterr().err
 
@@ -317,7 +323,8 @@ def test_the_export_box_offers_the_bundle_for_identified_views_only():
         cache.export_file(path, stamp, hidden, "fhir.json")
 
 
-def test_a_day_zero_without_a_resource_of_its_own_is_the_lists_note():
+def test_a_day_zero_without_a_resource_of_its_own_is_the_lists_note(monkeypatch):
+    from timelines import fhir
     case = make_case(
         make_event(start="scan + 2 months", ongoing=True),
         {"id": "scan", "kind": "imaging", "date": "origin", "modality": "CT"},
@@ -325,6 +332,9 @@ def test_a_day_zero_without_a_resource_of_its_own_is_the_lists_note():
     case["diagnoses"][0]["date"] = "scan + 1 month"
     timeline = load_text(yaml.safe_dump(case))
     assert not timeline.on_calendar
+    scan = case_bundle(timeline)  # a scan without a result is its Procedure, the target of the offsets
+    assert {v for k, v in walk(scan) if k == "valueString" and v in ("performed", "note")} == {"performed"}
+    monkeypatch.delitem(fhir._EXPORTERS, "imaging")  # an event of a kind the bundle does not carry
     bundle = case_bundle(timeline)
     urls = {e["fullUrl"]: e["resource"]["resourceType"] for e in bundle["entry"]}
     targets = {v["valueReference"]["reference"] for k, v in walk(bundle) if k == "extension"

@@ -130,7 +130,8 @@ def case_bundle(timeline: Timeline) -> dict:
 
 
 def not_carried(timeline: Timeline) -> list[str]:
-    """What of the case the bundle does not carry, one line each ('events[2] (symptom 'Cough'): symptoms ...')."""
+    """What of the case the bundle does not carry, one line each ("events[4] (<kind> '<label>'): events of this kind
+    are not exported"); empty for every kind of event the case format has today."""
     return export_bundle(timeline)[1]
 
 
@@ -158,13 +159,15 @@ def _day_zero_target(ex: _Export) -> tuple[str, str]:
     kind, event = origin.kind, origin.event
     if origin.key[0] == "diagnoses":
         return ex.url(*origin.key), "extension('" + ASSERTED_DATE + "')"
+    if _EXPORTERS.get("medication" if kind in MEDICATION_KINDS else kind) is None:
+        return ex.url("list"), "note"
     if kind in OWN_RESOURCE_KINDS:
         return ex.url(*origin.key), DATE_ELEMENT.get(kind, "effective")
     if kind == "imaging" and (event.finding or event.trend):
         return ex.url(*origin.key), "effective"
-    if kind == "imaging" and event.measurements or kind == "lab":
-        return ex.url(*origin.key, 0), "effective"
-    return ex.url("list"), "note"
+    if kind == "imaging" and not event.measurements:  # the scan's Procedure
+        return ex.url(*origin.key), "performed"
+    return ex.url(*origin.key, 0), "effective"  # a scan's first size, a lab's first value
 
 
 def _is_day(ex: _Export, dated: Dated) -> bool:
@@ -368,7 +371,7 @@ def _medication(ex: _Export, dated: Dated, where: str = "") -> None:
 def _imaging(ex: _Export, dated: Dated, where: str) -> None:
     """The scan: an imaging Observation of its finding as written (and trend), whose members are a tumour-size
     Observation per lesion measured on it; the quote and note go with the finding, or with each size when the
-    case gives no finding."""
+    case gives no finding. A scan the case gives no result of is the Procedure that took place."""
     event = dated.event
     when = when_of(ex.timeline, dated)
     sizes = [ex.url(*dated.key, j) for j in range(len(event.measurements))]
@@ -376,7 +379,13 @@ def _imaging(ex: _Export, dated: Dated, where: str) -> None:
     if grouped:
         _imaging_finding(ex, dated, when, sizes)
     elif not event.measurements:
-        ex.left.append(f"{where}: an imaging event without a finding, a trend or measurements is not exported")
+        what = " ".join(part for part in (event.modality, event.region) if part)
+        resource = {"resourceType": "Procedure", "status": "completed",
+                    "code": {"text": what or event.label or "Imaging"}, "subject": ex.patient(),
+                    **ex.dates.point("performed", when)}
+        if event.region:
+            resource["bodySite"] = [{"text": event.region}]
+        ex.add(resource | _notes(*_said(event)), dated.key)
     for j, measurement in enumerate(event.measurements):
         resource, profile = _tumor_size(ex, dated, when, measurement)
         resource |= _notes(*[(label, text) for label, text in [*resource.pop("note", []), *_said(event)]
