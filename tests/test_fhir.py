@@ -79,9 +79,11 @@ def test_counts_per_resource_follow_the_case(exported):
     assert len(sizes) == sum(len(e.measurements) for e in events if e.kind == "imaging")
     labs = [r for r in resources(bundle, "Observation") if r.get("category", [{}])[0].get("coding", [{}])[0]
             .get("code") == "laboratory"]
-    assert len(labs) == sum(len(e.values) for e in events if e.kind == "lab")
+    assert len(labs) == sum(len(e.values) for e in events if e.kind == "lab") + \
+        sum(len(e.findings) for e in events if e.kind == "molecular")  # a molecular finding is a lab result too
     statuses = [r for r in resources(bundle, "Observation") if r["code"].get("coding", [{}])[0].get("code") == "97509-4"]
-    assert len(statuses) == sum(e.kind in ("response", "progression") for e in events)
+    assert len(statuses) == sum(e.kind in ("response", "progression") for e in events) + \
+        sum(e.kind == "status" and e.status in ("remission", "no_evidence_of_disease") for e in events)
     therapies = [e for e in events if e.kind in ("chemotherapy", "targeted", "immunotherapy", "endocrine", "supportive")]
     expected = sum(max(1, len(getattr(e, "agents", []) or [])) + len(getattr(e, "dose_changes", [])) for e in therapies)
     assert len(resources(bundle, "MedicationAdministration")) == expected
@@ -179,8 +181,11 @@ def test_a_case_without_calendar_carries_offsets_and_the_note():
     assert strings == [], "no calendar date at all"
     notes = [n["text"] for n in resources(bundle, "List")[0]["note"]]
     assert any(n.startswith("Dates are offsets in days from day 0 (diagnosis)") for n in notes)
-    dated = [r for r in resources(bundle) if r["resourceType"] not in ("Patient", "BodyStructure", "List")]
-    assert len(dated) == 22  # condition, 2 biopsies, 16 observations, 2 medications, 1 adverse event
+    # the specimen the IHC names has no date (no specimen_of): the case does not say when it was taken
+    dated = [r for r in resources(bundle) if r["resourceType"] not in ("Patient", "BodyStructure", "List", "Specimen")]
+    # condition, 2 biopsies, 16 observations, 2 medications, 1 adverse event, a symptom, 2 molecular reports with
+    # 6 findings, the status at the last report
+    assert len(dated) == 32
     for resource in dated:  # each dated resource says its date as days from day 0
         assert RELATIVE_DATE in json.dumps(resource), resource["resourceType"]
     condition = resources(bundle, "Condition")[0]
@@ -196,10 +201,15 @@ def test_a_death_is_the_patients_deceased():
     assert resources(bundle, "Patient")[0]["deceasedDateTime"] == "2023-02"
 
 
-def test_what_is_not_carried_is_listed():
-    _, left = export_bundle(load_case(CASE2))
-    assert "events[0] (symptom 'Palpable right supraclavicular mass'): symptoms are not exported" in left
-    assert any("molecular" in line for line in left)
+def test_what_is_not_carried_is_listed(monkeypatch):
+    from timelines import fhir
+    bundle, left = export_bundle(load_text(yaml.safe_dump(make_case(
+        make_event(), {"kind": "imaging", "date": "2021-10", "modality": "CT", "region": "chest"}))))
+    scan = resources(bundle, "Procedure")[0]  # a scan without a result: the procedure that took place
+    assert left == [] and scan["code"] == {"text": "CT chest"} and scan["performedDateTime"] == "2021-10"
+    monkeypatch.delitem(fhir._EXPORTERS, "imaging")  # a kind without an exporter is named, never dropped silently
+    _, left = export_bundle(load_text(yaml.safe_dump(make_case(make_event(), {"kind": "imaging", "date": "2021-10"}))))
+    assert left == ["events[1] (imaging 'Imaging'): events of this kind are not exported"]
 
 
 def test_codes_in_the_table_are_well_formed_and_sourced():
@@ -248,12 +258,17 @@ def _verhoeff_ok(code: str) -> bool:
     return c == 0
 
 
-def test_export_fhir_writes_json_and_lists_what_is_left_on_stderr(capsys):
+def test_export_fhir_writes_json_and_lists_what_is_left_on_stderr(capsys, tmp_path, monkeypatch):
     assert main(["export-fhir", str(CASE2)]) == 0
     captured = capsys.readouterr()
     bundle = json.loads(captured.out)
-    assert bundle["resourceType"] == "Bundle"
-    assert f"{CASE2}: not carried: events[0] (symptom" in captured.err
+    assert bundle["resourceType"] == "Bundle" and "not carried" not in captured.err
+    from timelines import fhir
+    scanless = tmp_path / "example.yaml"
+    scanless.write_text(yaml.safe_dump(make_case(make_event(), {"kind": "imaging", "date": "2021-10"})))
+    monkeypatch.delitem(fhir._EXPORTERS, "imaging")
+    assert main(["export-fhir", str(scanless)]) == 0
+    assert f"{scanless}: not carried: events[1] (imaging" in capsys.readouterr().err
 
 
 def test_export_fhir_writes_one_bundle_per_case_of_a_folder(tmp_path):
@@ -308,24 +323,28 @@ def test_the_export_box_offers_the_bundle_for_identified_views_only():
         cache.export_file(path, stamp, hidden, "fhir.json")
 
 
-def test_a_day_zero_without_a_resource_of_its_own_is_the_lists_note():
+def test_a_day_zero_without_a_resource_of_its_own_is_the_lists_note(monkeypatch):
+    from timelines import fhir
     case = make_case(
-        make_event(start="cough + 2 months", ongoing=True),
-        {"id": "cough", "kind": "symptom", "date": "origin", "description": "Cough"},
-        origin="cough")
-    case["diagnoses"][0]["date"] = "cough + 1 month"
+        make_event(start="scan + 2 months", ongoing=True),
+        {"id": "scan", "kind": "imaging", "date": "origin", "modality": "CT"},
+        origin="scan")
+    case["diagnoses"][0]["date"] = "scan + 1 month"
     timeline = load_text(yaml.safe_dump(case))
     assert not timeline.on_calendar
+    scan = case_bundle(timeline)  # a scan without a result is its Procedure, the target of the offsets
+    assert {v for k, v in walk(scan) if k == "valueString" and v in ("performed", "note")} == {"performed"}
+    monkeypatch.delitem(fhir._EXPORTERS, "imaging")  # an event of a kind the bundle does not carry
     bundle = case_bundle(timeline)
     urls = {e["fullUrl"]: e["resource"]["resourceType"] for e in bundle["entry"]}
     targets = {v["valueReference"]["reference"] for k, v in walk(bundle) if k == "extension"
                for v in ([v] if isinstance(v, dict) else v) if isinstance(v, dict) and v.get("url") == "target"}
     assert targets and all(urls[t] == "List" for t in targets)
     notes = [n["text"] for n in resources(bundle, "List")[0]["note"]]
-    assert any(n.startswith("Dates are offsets in days from day 0 (symptom)") for n in notes)
+    assert any(n.startswith("Dates are offsets in days from day 0 (imaging)") for n in notes)
     condition = resources(bundle, "Condition")[0]
     offset = next(x for x in condition["extension"] if x["url"] == RELATIVE_DATE)["extension"][-1]
-    # a month after the cough: 28 to 31 days, never a calendar date
+    # a month after the scan: 28 to 31 days, never a calendar date
     assert {k: v["value"] for k, v in offset["valueRange"].items()} == {"low": 28, "high": 31}
 
 

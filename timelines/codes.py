@@ -1,4 +1,4 @@
-"""The codes the FHIR export gives (SNOMED CT, LOINC, RxNorm): only those read in a published source, each with it.
+"""The codes the FHIR export gives (SNOMED CT, LOINC, RxNorm, HGNC): only those read in a published source, with it.
 
 A concept this table does not know goes as text only (CodeableConcept.text): a wrong code is worse than none. Keys
 are names as case files write them, lower-cased; a name is coded only when it is exactly a key.
@@ -9,6 +9,8 @@ from __future__ import annotations
 SNOMED = "http://snomed.info/sct"
 LOINC = "http://loinc.org"
 RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
+# HGNC gene ids: the system of HGNCVS, the gene binding of the Genomics Reporting IG 2.0.0 that mCODE STU3 builds on.
+HGNC = "http://www.genenames.org/geneId"
 
 # Sources, as read (the mCODE implementation guide is github.com/HL7/fhir-mCODE-ig, tag STU3, input/fsh/):
 MCODE_GENOMEX = "mCODE IG STU3 input/fsh/EX_GenomeX.fsh (medication-assessed examples)"
@@ -16,10 +18,18 @@ MCODE_EXTENDED = "mCODE IG STU3 input/fsh/EX_ExtendedExample.fsh (medication adm
 MCODE_STATUS = "mCODE IG STU3 input/fsh/SD_DiseaseStatus.fsh and VS_Other.fsh (ConditionStatusTrendVS)"
 MCODE_TUMOR_SIZE = "mCODE IG STU3 input/fsh/SD_TumorSize.fsh (TumorSize profile)"
 MCODE_RADIOTHERAPY = "mCODE IG STU3 input/fsh/SD_Radiotherapy.fsh (RadiotherapyCourseSummary.code)"
+MCODE_GENOMICS = "mCODE IG STU3 input/fsh/EX_Genomics.fsh and EX_GenomeX.fsh (genomics reports and variants)"
+MCODE_TERMINATION = "mCODE IG STU3 input/fsh/VS_Other.fsh (TreatmentTerminationReasonVS)"
 MCODE_EVIDENCE = "mCODE IG STU3 input/fsh/VS_Other.fsh (CancerDiseaseStatusEvidenceTypeVS)"
 CPIC_DRUGS = "github.com/cpicpgx/cpic-schema drug.sql (RxNorm ingredient list)"
 LOINC_CEA = ("LOINC 2039-6 'Carcinoembryonic Ag [Mass/volume] in Serum or Plasma' (several FHIR ConceptMaps and lab "
              "tables)")
+GENOMICS_REPORTING = ("HL7 Genomics Reporting IG (github.com/HL7/genomics-reporting) input/fsh/examples: "
+                      "gene-studied HGNC ids")
+MII_PANEL = ("MII Kerndatensatz-Modul Molekulares Tumorboard, ValueSet mii-vs-mtb-panel-dhs-3501z (HGNC ids, "
+             "system genenames.org/geneId)")
+LOINC_INDETERMINATE = ("LOINC answer LA11884-6 'Indeterminate' of LL1971-2, the Variant value set (Genomics Reporting "
+                       "IG 2.0.0 input/fsh/CGFindings.fsh binds it; the answer read in variant-mapping tables)")
 BEVACIZUMAB = "a public oncology knowledge graph (drug:rxnorm:253337 bevacizumab)"
 
 
@@ -43,6 +53,18 @@ MARKERS: dict[str, tuple[str, str, str]] = {
     "carcinoembryonic antigen": ("2039-6", "Carcinoembryonic Ag [Mass/volume] in Serum or Plasma", LOINC_CEA),
 }
 
+# Genes, by the symbol a case writes: (HGNC id, symbol, source). Each id read in both sources where two are named.
+GENES: dict[str, tuple[str, str, str]] = {
+    "alk": ("HGNC:427", "ALK", f"{GENOMICS_REPORTING}; {MII_PANEL}"),
+    "egfr": ("HGNC:3236", "EGFR", f"{GENOMICS_REPORTING}; {MII_PANEL}"),
+    "braf": ("HGNC:1097", "BRAF", f"{GENOMICS_REPORTING}; {MII_PANEL}"),
+    "ros1": ("HGNC:10261", "ROS1", f"{GENOMICS_REPORTING}; {MII_PANEL}"),
+    "kras": ("HGNC:6407", "KRAS", MII_PANEL),
+    "tp53": ("HGNC:11998", "TP53", f"{MII_PANEL}; mCODE IG STU3 input/fsh/EX_ExtendedExample.fsh (HGNC#11998)"),
+    "nf2": ("HGNC:7773", "NF2", MII_PANEL),
+    # Not coded: fusion partners (EML4, HMBOX1), which the cases write only inside the alteration's text.
+}
+
 # Fixed codes of the mCODE profiles and value sets: (system, code, display, source).
 TUMOR_SIZE = (LOINC, "21889-1", "Size Tumor", MCODE_TUMOR_SIZE)
 TUMOR_LONGEST_DIMENSION = (LOINC, "33728-7", "Size.maximum dimension in Tumor", MCODE_TUMOR_SIZE)
@@ -50,6 +72,10 @@ TUMOR_OTHER_DIMENSION = (LOINC, "33729-5", "Size additional dimension in Tumor",
 DISEASE_STATUS = (LOINC, "97509-4", "Cancer Disease Progression", MCODE_STATUS)
 RADIOTHERAPY_COURSE = (SNOMED, "1217123003", "Radiotherapy course of treatment (regime/therapy)", MCODE_RADIOTHERAPY)
 IMAGING_EVIDENCE = (SNOMED, "363679005", "Imaging (procedure)", MCODE_EVIDENCE)
+GENETIC_REPORT = (LOINC, "51969-4", "Genetic analysis report", MCODE_GENOMICS)
+VARIANT_ASSESSMENT = (LOINC, "69548-6", "Genetic variant assessment", MCODE_GENOMICS)
+GENE_STUDIED = (LOINC, "48018-6", "Gene studied [ID]", MCODE_GENOMICS)
+LOST_TO_FOLLOW_UP = (SNOMED, "399307001", "Lost to follow-up (finding)", MCODE_TERMINATION)
 
 # Cancer disease status (ConditionStatusTrendVS) of a response category or a progression.
 IMPROVED = (SNOMED, "268910001", "Patient's condition improved (finding)", MCODE_STATUS)
@@ -59,7 +85,18 @@ UNDETERMINED = (SNOMED, "709137006", "Patient condition undetermined (finding)",
 TREND_OF_CATEGORY = {"CR": IMPROVED, "PR": IMPROVED, "SD": STABLE, "PD": WORSENED, "NE": UNDETERMINED}
 
 FIXED = (TUMOR_SIZE, TUMOR_LONGEST_DIMENSION, TUMOR_OTHER_DIMENSION, DISEASE_STATUS, RADIOTHERAPY_COURSE,
-         IMAGING_EVIDENCE, IMPROVED, STABLE, WORSENED, UNDETERMINED)
+         IMAGING_EVIDENCE, IMPROVED, STABLE, WORSENED, UNDETERMINED, GENETIC_REPORT, VARIANT_ASSESSMENT, GENE_STUDIED,
+         LOST_TO_FOLLOW_UP)
+
+# LOINC answers (LL1971-2, required for a Variant's value) and the genetic testing method (LL4048-6).
+SEQUENCING = (LOINC, "LA26398-0", "Sequencing", MCODE_GENOMICS)
+PRESENT = (LOINC, "LA9633-4", "Present", MCODE_GENOMICS)
+ABSENT = (LOINC, "LA9634-2", "Absent", MCODE_GENOMICS)
+INDETERMINATE = (LOINC, "LA11884-6", "Indeterminate", LOINC_INDETERMINATE)
+ANSWERS = (SEQUENCING, PRESENT, ABSENT, INDETERMINATE)
+# A finding's result as a case writes it, exactly (lower-cased), when it says only whether the variant is there.
+VARIANT_RESULTS = {"detected": PRESENT, "positive": PRESENT, "present": PRESENT, "not detected": ABSENT,
+                   "negative": ABSENT, "absent": ABSENT, "inconclusive": INDETERMINATE, "indeterminate": INDETERMINATE}
 
 
 def coding(code: tuple) -> dict:

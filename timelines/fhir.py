@@ -21,6 +21,8 @@ Dates are never more precise than the case wrote them:
 
 from __future__ import annotations
 
+import json
+import re
 import uuid
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -28,7 +30,7 @@ from functools import cached_property
 from fhir.resources.R4B.bundle import Bundle
 
 from . import codes
-from .codes import DRUGS, MARKERS, RXNORM, LOINC, coding, concept
+from .codes import DRUGS, GENES, HGNC, MARKERS, RXNORM, LOINC, coding, concept
 from .kinds import kind_named
 from .measures import parse_size
 from .schema import Diagnosis, field_value
@@ -40,10 +42,19 @@ MCODE = "http://hl7.org/fhir/us/mcode/StructureDefinition/"
 PROFILES = {name: MCODE + name for name in (
     "mcode-cancer-patient", "mcode-primary-cancer-condition", "mcode-cancer-related-surgical-procedure",
     "mcode-radiotherapy-course-summary", "mcode-cancer-related-medication-administration", "mcode-tumor",
-    "mcode-tumor-size", "mcode-tumor-marker-test", "mcode-cancer-disease-status")}
+    "mcode-tumor-size", "mcode-tumor-marker-test", "mcode-cancer-disease-status", "mcode-genomics-report",
+    "mcode-genomic-variant", "mcode-human-specimen")}
 ASSERTED_DATE = "http://hl7.org/fhir/StructureDefinition/condition-assertedDate"
 DATA_ABSENT = "http://hl7.org/fhir/StructureDefinition/data-absent-reason"
 HISTOLOGY = MCODE + "mcode-histology-morphology-behavior"
+# The Genomics Reporting IG's note on a report (DiagnosticReport has no `note` in R4), allowed by GenomicsReport.
+REPORT_NOTE = "http://hl7.org/fhir/uv/genomics-reporting/StructureDefinition/genomic-report-note"
+# Core extension: other records relevant to a resource (a report's specimen-taking procedure).
+SUPPORTING_INFO = "http://hl7.org/fhir/StructureDefinition/workflow-supportingInfo"
+# R5's AdverseEvent.note for R4 (HL7 cross-version extensions, xver-r5.r4): R4's AdverseEvent has no note.
+ADVERSE_EVENT_NOTE = "http://hl7.org/fhir/5.0/StructureDefinition/extension-AdverseEvent.note"
+GENETICS = {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/v2-0074", "code": "GE"}]}
+CLINICAL = "http://terminology.hl7.org/CodeSystem/condition-clinical"
 INTENT = MCODE + "mcode-procedure-intent"
 LAB = {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/observation-category", "code": "laboratory"}]}
 IMAGING = {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/observation-category", "code": "imaging"}]}
@@ -51,10 +62,13 @@ IMAGING = {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/observat
 PROBLEM = {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-category",
                        "code": "problem-list-item"}]}
 MEDICATION_KINDS = ("chemotherapy", "targeted", "immunotherapy", "endocrine", "supportive")
-# Kinds whose event is one resource keyed by the event itself (a therapy's first agent; a scan's sizes are members).
-OWN_RESOURCE_KINDS = ("surgery", "biopsy", "radiotherapy", "response", "progression", "adverse_event") + MEDICATION_KINDS
-# What has no resource here; listed by `not_carried` so nothing vanishes silently.
-NOT_EXPORTED = {"symptom": "symptoms", "molecular": "molecular tests and their findings"}
+# Kinds whose event is one resource keyed by the event itself (a therapy's first agent; a scan's sizes are members; a
+# molecular test's report, whose findings are its results).
+OWN_RESOURCE_KINDS = ("surgery", "biopsy", "radiotherapy", "response", "progression", "adverse_event", "symptom",
+                      "molecular", "status", "diagnosis") + MEDICATION_KINDS
+# The element holding each kind's date, where it is not `effective` (the day-0 target of a case without calendar).
+DATE_ELEMENT = {"surgery": "performed", "biopsy": "performed", "radiotherapy": "performed", "adverse_event": "date",
+                "symptom": "onset"}
 
 
 @dataclass
@@ -107,14 +121,17 @@ def case_bundle(timeline: Timeline) -> dict:
         The Bundle: Patient, a primary cancer Condition per diagnosis, surgical Procedures, radiotherapy courses,
         a MedicationAdministration per therapy (per agent of a regimen) and per dose change, a Tumor BodyStructure
         per lesion, a tumour-size Observation per lesion per scan, an Observation per lab value, a cancer disease
-        status Observation per response and progression, an AdverseEvent per adverse event, and a List of the case
-        (its title, source, notes, reported outcomes, and how its dates are given).
+        status Observation per response and progression, an AdverseEvent per adverse event, a DiagnosticReport per
+        molecular test with an Observation per finding (and a Specimen where the test names one), a Condition per
+        symptom, an Observation per status and per diagnosis among the events, and a List of the case (its title,
+        source, notes, reported outcomes, and how its dates are given).
     """
     return export_bundle(timeline)[0]
 
 
 def not_carried(timeline: Timeline) -> list[str]:
-    """What of the case the bundle does not carry, one line each ('events[2] (symptom 'Cough'): symptoms ...')."""
+    """What of the case the bundle does not carry, one line each ("events[4] (<kind> '<label>'): events of this kind
+    are not exported"); empty for every kind of event the case format has today."""
     return export_bundle(timeline)[1]
 
 
@@ -142,14 +159,15 @@ def _day_zero_target(ex: _Export) -> tuple[str, str]:
     kind, event = origin.kind, origin.event
     if origin.key[0] == "diagnoses":
         return ex.url(*origin.key), "extension('" + ASSERTED_DATE + "')"
+    if _EXPORTERS.get("medication" if kind in MEDICATION_KINDS else kind) is None:
+        return ex.url("list"), "note"
     if kind in OWN_RESOURCE_KINDS:
-        path = {"surgery": "performed", "biopsy": "performed", "radiotherapy": "performed", "adverse_event": "date"}
-        return ex.url(*origin.key), path.get(kind, "effective")
+        return ex.url(*origin.key), DATE_ELEMENT.get(kind, "effective")
     if kind == "imaging" and (event.finding or event.trend):
         return ex.url(*origin.key), "effective"
-    if kind == "imaging" and event.measurements or kind == "lab":
-        return ex.url(*origin.key, 0), "effective"
-    return ex.url("list"), "note"
+    if kind == "imaging" and not event.measurements:  # the scan's Procedure
+        return ex.url(*origin.key), "performed"
+    return ex.url(*origin.key, 0), "effective"  # a scan's first size, a lab's first value
 
 
 def _is_day(ex: _Export, dated: Dated) -> bool:
@@ -222,18 +240,27 @@ def _event(ex: _Export, dated: Dated) -> None:
     where = f"events[{dated.key[1]}] ({kind} '{event_label(event, kind)}')"
     export = _EXPORTERS.get("medication" if kind in MEDICATION_KINDS else kind)
     if export is not None:
+        first = len(ex.entries)
         export(ex, dated, where)
-    elif kind in NOT_EXPORTED:
-        ex.left.append(f"{where}: {NOT_EXPORTED[kind]} are not exported")
-    elif kind == "status":
-        if event.status != "dead":
-            ex.left.append(f"{where}: a status other than death is not exported ({event.status})")
-        elif event.cause:
-            ex.left.append(f"{where}: the cause of death is not exported ({event.cause})")
-    elif kind == "diagnosis":
-        ex.left.append(f"{where}: a diagnosis among the events (a later specimen) is not exported")
+        _keep_label(ex.entries[first:], event.label)
     else:
         ex.left.append(f"{where}: events of this kind are not exported")
+
+
+def _keep_label(entries: list[dict], label: str | None) -> None:
+    """The event's label (the case's one-line summary of it), as the first note of its first resource, unless that
+    resource already says it."""
+    if not label or not entries:
+        return
+    resource = entries[0]["resource"]
+    if json.dumps(label)[1:-1] in json.dumps(resource):
+        return
+    note = {"text": f"Label: {label}"}
+    extension = {"AdverseEvent": ADVERSE_EVENT_NOTE, "DiagnosticReport": REPORT_NOTE}.get(resource["resourceType"])
+    if extension:  # no note element in R4
+        resource["extension"] = [{"url": extension, "valueAnnotation": note}] + resource.get("extension", [])
+    else:
+        resource["note"] = [note] + resource.get("note", [])
 
 
 def _intent(event) -> dict:
@@ -344,7 +371,7 @@ def _medication(ex: _Export, dated: Dated, where: str = "") -> None:
 def _imaging(ex: _Export, dated: Dated, where: str) -> None:
     """The scan: an imaging Observation of its finding as written (and trend), whose members are a tumour-size
     Observation per lesion measured on it; the quote and note go with the finding, or with each size when the
-    case gives no finding."""
+    case gives no finding. A scan the case gives no result of is the Procedure that took place."""
     event = dated.event
     when = when_of(ex.timeline, dated)
     sizes = [ex.url(*dated.key, j) for j in range(len(event.measurements))]
@@ -352,7 +379,13 @@ def _imaging(ex: _Export, dated: Dated, where: str) -> None:
     if grouped:
         _imaging_finding(ex, dated, when, sizes)
     elif not event.measurements:
-        ex.left.append(f"{where}: an imaging event without a finding, a trend or measurements is not exported")
+        what = " ".join(part for part in (event.modality, event.region) if part)
+        resource = {"resourceType": "Procedure", "status": "completed",
+                    "code": {"text": what or event.label or "Imaging"}, "subject": ex.patient(),
+                    **ex.dates.point("performed", when)}
+        if event.region:
+            resource["bodySite"] = [{"text": event.region}]
+        ex.add(resource | _notes(*_said(event)), dated.key)
     for j, measurement in enumerate(event.measurements):
         resource, profile = _tumor_size(ex, dated, when, measurement)
         resource |= _notes(*[(label, text) for label, text in [*resource.pop("note", []), *_said(event)]
@@ -460,17 +493,205 @@ def _adverse_event(ex: _Export, dated: Dated, where: str) -> None:
     attributed = ex.timeline.by_id(event.attribution) if event.attribution else None
     if attributed is not None and attributed.kind in OWN_RESOURCE_KINDS:  # its resource, before or after this one
         resource["suspectEntity"] = [{"instance": {"reference": ex.url(*attributed.key)}}]
+    # R4's AdverseEvent has no note: R5's, through its cross-version extension (an Annotation each).
+    end = when_of(ex.timeline, dated, "end") if event.shape == "interval" else None
+    lasted = "ongoing" if dated.ongoing else end and (end.written if end.written == end.said or not
+                                                        ex.timeline.on_calendar else f"{end.written} ({end.said})")
+    notes = _notes(("Description", event.description if event.term else None), ("Until", lasted),
+                   ("Action taken", event.action), *_said(event)).get("note", [])
+    if notes:
+        resource["extension"] = [{"url": ADVERSE_EVENT_NOTE, "valueAnnotation": note} for note in notes]
     ex.add(resource, dated.key)
-    dropped = [name for name in ("description", "action", "quote", "note") if field_value(event, name)
-               and not (name == "description" and not event.term)]
-    if dropped:
-        ex.left.append(f"{where}: AdverseEvent has no notes; not exported: {', '.join(dropped)}")
+
+
+def _symptom(ex: _Export, dated: Dated, where: str = "") -> None:
+    """A Condition of category 'Symptom' (text), in the paper's words; from its onset to its end (abatement) when
+    the case gives one, each a dateTime at the precision written or a Period of its bounds."""
+    event = dated.event
+    resource = {"resourceType": "Condition", "category": [{"text": "Symptom"}],
+                "code": {"text": event.description or event.label or "Symptom"}, "subject": ex.patient(),
+                **ex.dates.point("onset", when_of(ex.timeline, dated))}
+    end = when_of(ex.timeline, dated, "end") if event.shape == "interval" and not dated.ongoing else None
+    if end is not None:  # an abated condition is inactive (FHIR's con-4): the case gives its end
+        resource |= ex.dates.point("abatement", end)
+    if dated.ongoing or end is not None:
+        resource["clinicalStatus"] = {"coding": [{"system": CLINICAL, "code": "active" if dated.ongoing
+                                                  else "inactive"}]}
+    resource |= _notes(*_said(event))
+    ex.add(resource, dated.key)
+
+
+_STATUS_WORDS = {"alive": "Alive", "dead": "Dead", "remission": "Remission",
+                 "no_evidence_of_disease": "No evidence of disease", "lost_to_follow_up": "Lost to follow-up"}
+
+
+def _patient_status(ex: _Export, dated: Dated, where: str = "") -> None:
+    """Remission and no evidence of disease: CancerDiseaseStatus, in words (the mCODE value set's remission codes say
+    full or partial, which `status: remission` does not). Alive, dead, lost to follow-up: an Observation of the
+    patient's status in words (lost to follow-up coded as mCODE's SNOMED CT finding); the cause of death in a note."""
+    event = dated.event
+    words = _STATUS_WORDS[event.status]
+    if event.label and event.label.lower() not in (words.lower(), "death"):
+        words += f" ({event.label})"
+    when = when_of(ex.timeline, dated)
+    notes = _notes(("Cause of death", event.cause), *_said(event))
+    if event.status in ("remission", "no_evidence_of_disease"):
+        date = ex.dates.date_time("effectiveDateTime", when)
+        resource = {"resourceType": "Observation", "status": "final",
+                    "code": {"coding": [coding(codes.DISEASE_STATUS)]}, "subject": ex.patient(), **date,
+                    "valueCodeableConcept": {"text": words}} | notes
+        # No focus: a status names no diagnosis (a remission may be of an earlier cancer than the case's).
+        profile = "mcode-cancer-disease-status" if "effectiveDateTime" in date or not ex.timeline.on_calendar \
+            else None
+        ex.add(resource, dated.key, profile)
+        return
+    value = {"text": words}
+    if event.status == "lost_to_follow_up":
+        value["coding"] = [coding(codes.LOST_TO_FOLLOW_UP)]
+    resource = {"resourceType": "Observation", "status": "final",
+                "code": {"text": "Follow-up status" if event.status == "lost_to_follow_up" else "Vital status"},
+                "subject": ex.patient(), **ex.dates.point("effective", when), "valueCodeableConcept": value} | notes
+    ex.add(resource, dated.key)
+
+
+def _restaging(ex: _Export, dated: Dated, where: str = "") -> None:
+    """A diagnosis among the events (a restaging, a later specimen, a transformation): an Observation on the primary
+    cancer Condition (focus) of its stage group as written (else its histology), the rest as components. Not
+    TNMStageGroup: that profile requires the staging system (method), which the case does not give apart from the
+    stage's words; the Condition keeps the stage at diagnosis, as an update would lose it."""
+    event = dated.event
+    parts = [("Cancer stage group", event.stage), ("Histology", event.histology),
+             ("Transformed from", event.transformed_from)]
+    given = [(name, text) for name, text in parts if text]
+    resource = {"resourceType": "Observation", "status": "final", "subject": ex.patient(), "focus": [ex.primary(event)],
+                **ex.dates.point("effective", when_of(ex.timeline, dated))}
+    if given:
+        (name, text), rest = given[0], given[1:]
+        resource |= {"code": {"text": name}, "valueCodeableConcept": {"text": text}}
+        if rest:
+            resource["component"] = [{"code": {"text": n}, "valueCodeableConcept": {"text": t}} for n, t in rest]
+    else:
+        resource["code"] = {"text": event.label or "Diagnosis"}
+    resource |= _notes(*_said(event))
+    ex.add(resource, dated.key)
+
+
+def _is_protein_test(event) -> bool:
+    """Whether a molecular test is immunohistochemistry, a protein stain rather than a genetic test."""
+    words = " ".join([event.method or ""] + [f.alteration or "" for f in event.findings])
+    return re.search(r"\bihc\b|immunohisto|immunostain|protein expression", words, re.IGNORECASE) is not None
+
+
+def _molecular(ex: _Export, dated: Dated, where: str = "") -> None:
+    """A report per molecular test (GenomicsReport for a genetic test, a plain DiagnosticReport for a protein stain)
+    whose results are an Observation per finding, on the specimen it names (a Specimen, taken at the biopsy or
+    surgery of `specimen_of`)."""
+    event = dated.event
+    when = when_of(ex.timeline, dated)
+    protein = _is_protein_test(event)
+    specimen = _specimen(ex, dated)
+    results = [ex.url(*dated.key, j) for j in range(len(event.findings))]
+    report = {"resourceType": "DiagnosticReport", "status": "final", "subject": ex.patient(),
+              "code": {"text": event.label or event.method or "Molecular test"}}
+    if protein:
+        report |= ex.dates.point("effective", when)
+    else:  # GenomicsReport: the category Genetics; effective only a dateTime
+        report |= {"category": [GENETICS], **ex.dates.date_time("effectiveDateTime", when)}
+        report["code"]["coding"] = [coding(codes.GENETIC_REPORT)]
+    if specimen:
+        report["specimen"] = [{"reference": specimen}]
+    if results:
+        report["result"] = [{"reference": url} for url in results]
+    source = _specimen_source(ex, dated)
+    notes = _notes(("Method", event.method if not event.findings else None), *_said(event)).get("note", [])
+    extensions = [{"url": REPORT_NOTE, "valueAnnotation": note} for note in notes]
+    if source is not None:
+        extensions.append({"url": SUPPORTING_INFO, "valueReference": {"reference": ex.url(*source.key)}})
+    if extensions:
+        report["extension"] = extensions
+    ex.add(report, dated.key, None if protein else "mcode-genomics-report")
+    for j, finding in enumerate(event.findings):
+        make = _protein_finding if protein else _variant
+        resource, profile = make(ex, dated, when, finding)
+        if specimen:
+            resource["specimen"] = {"reference": specimen}
+        ex.add(resource, dated.key + (j,), profile)
+
+
+def _specimen_source(ex: _Export, dated: Dated) -> Dated | None:
+    source = ex.timeline.by_id(dated.event.specimen_of) if dated.event.specimen_of else None
+    return source if source is not None and source.kind in ("biopsy", "surgery") else None
+
+
+def _specimen(ex: _Export, dated: Dated) -> str | None:
+    """HumanSpecimen of the specimen a test names, collected when and where its biopsy or surgery was; None when the
+    case names neither a specimen nor where it came from."""
+    event, source = dated.event, _specimen_source(ex, dated)
+    if not event.specimen and source is None:
+        return None
+    name = event.specimen or f"Specimen of {event_label(source.event, source.kind)}"
+    resource = {"resourceType": "Specimen", "subject": ex.patient(), "type": {"text": name}}
+    if source is not None:
+        collection = ex.dates.point("collected", when_of(ex.timeline, source))
+        if field_value(source.event, "site"):
+            collection["bodySite"] = {"text": source.event.site}
+        resource["collection"] = collection
+        resource["note"] = [{"text": f"Taken at: {event_label(source.event, source.kind)}"}]
+    return ex.add(resource, ("specimen",) + dated.key, "mcode-human-specimen")
+
+
+def _method(event) -> dict:
+    if not event.method:
+        return {}
+    method = {"text": event.method}
+    if re.search(r"\b(ngs|sequencing)\b", event.method, re.IGNORECASE):
+        method["coding"] = [coding(codes.SEQUENCING)]
+    return {"method": method}
+
+
+def _variant(ex: _Export, dated: Dated, when: When, finding) -> tuple[dict, str | None]:
+    """GenomicVariant: the gene studied (HGNC where the table knows it), the alteration, variant and abundance as
+    written, and whether the variant was found (Present, Absent, Indeterminate: LOINC LL1971-2, which the profile
+    requires) with the result as written. The abundance is not the profile's sample allelic frequency: papers give
+    a fusion's share of reads or of RNA as 'abundance' too. A result in other words ('increased from 20%
+    abundance') stays words, on a plain Observation."""
+    components = [{"code": {"coding": [coding(codes.GENE_STUDIED)]},
+                   "valueCodeableConcept": concept(finding.gene, GENES, HGNC)}]
+    components += [{"code": {"text": name}, "valueString": text}
+                   for name, text in (("Alteration", finding.alteration), ("Variant", finding.variant)) if text]
+    if finding.abundance_pct is not None:
+        components.append({"code": {"text": "Abundance (as reported)"},
+                           "valueQuantity": {"value": finding.abundance_pct, "unit": "%", "system": UCUM,
+                                             "code": "%"}})
+    resource = {"resourceType": "Observation", "status": "final", "category": [LAB],
+                "code": {"coding": [coding(codes.VARIANT_ASSESSMENT)]}, "subject": ex.patient(),
+                **ex.dates.point("effective", when), **_method(dated.event), "component": components}
+    answer = codes.VARIANT_RESULTS.get(" ".join(finding.result.lower().split())) if finding.result else None
+    if finding.result:
+        resource["valueCodeableConcept"] = {"text": finding.result} | ({"coding": [coding(answer)]} if answer else {})
+    resource |= _notes(("Note", finding.note))
+    return resource, "mcode-genomic-variant" if answer or not finding.result else None
+
+
+def _protein_finding(ex: _Export, dated: Dated, when: When, finding) -> tuple[dict, str | None]:
+    """A stain's finding (ALK protein expression by IHC): a lab Observation of the result as written; TumorMarkerTest,
+    as mCODE gives immunostains, when it has a result and is dated to the day (US Core lab results are)."""
+    alteration = finding.alteration or "protein expression"
+    name = alteration if finding.gene.lower() in alteration.lower() else f"{finding.gene} {alteration}"
+    resource = {"resourceType": "Observation", "status": "final", "category": [LAB], "code": {"text": name},
+                "subject": ex.patient(), **ex.dates.point("effective", when), **_method(dated.event)}
+    if finding.result:
+        resource["valueCodeableConcept"] = {"text": finding.result}
+    resource |= _notes(("Variant", finding.variant), ("Note", finding.note))
+    profile = "mcode-tumor-marker-test" if finding.result and _is_day(ex, dated) else None
+    return resource, profile
 
 
 # The resources of each kind of event (the patient's death is on the Patient; see _event for the others).
 _EXPORTERS = {"surgery": _surgery, "biopsy": _biopsy, "radiotherapy": _radiotherapy, "medication": _medication,
               "imaging": _imaging, "lab": _lab, "response": _status, "progression": _status,
-              "adverse_event": _adverse_event}
+              "adverse_event": _adverse_event, "symptom": _symptom, "status": _patient_status,
+              "diagnosis": _restaging, "molecular": _molecular}
 
 
 def _case_list(ex: _Export) -> dict:
@@ -483,15 +704,28 @@ def _case_list(ex: _Export) -> dict:
         notes.append(f"Dates are offsets in days from day 0 ({day_zero(ex.timeline).label}): the source gives no "
                      "calendar date. Each date element carries the extension cqf-relativeDateTime (days after the "
                      "start of the day-0 event) instead of a value.")
-    notes += [f"Reported {r.name.replace('_', ' ')}"
-              + (f" ({r.label})" if r.label else "") + f": {r.as_written}" for r in case.reported]
+    for r in case.reported:
+        therapy = ex.timeline.by_id(r.therapy) if r.therapy else None
+        said = "".join(f"; {label}: {text}" for label, text in (
+            ("Therapy", therapy and event_label(therapy.event, therapy.kind)), ("Quote", r.quote), ("Note", r.note))
+            if text)
+        notes.append(f"Reported {r.name.replace('_', ' ')}" + (f" ({r.label})" if r.label else "")
+                     + f": {r.as_written}" + said)
+    notes += [f"Lesion {lesion.label}: {lesion.note}" for lesion in case.lesions if lesion.note]  # no note in R4
     notes += list(case.notes)
     if case.patient.age is not None:
-        notes.append(f"Age: {case.patient.age}" + (f" ({case.patient.age_note})" if case.patient.age_note else ""))
-    for name in ("smoking", "presentation"):
-        value = getattr(case.patient, name)
-        if value != "unknown":
-            notes.append(f"{name.capitalize()}: {value}")
+        at = ex.timeline.by_id(case.patient.age_at) if case.patient.age_at else None
+        notes.append(f"Age: {case.patient.age}" + (f" at {event_label(at.event, at.kind)}" if at else "")
+                     + (f" ({case.patient.age_note})" if case.patient.age_note else ""))
+    patient = case.patient
+    if patient.smoking != "unknown" or patient.pack_years is not None:
+        years = f"{patient.pack_years:g} pack-years" if patient.pack_years is not None else ""
+        notes.append("Smoking: " + ", ".join(t for t in (patient.smoking if patient.smoking != "unknown" else "",
+                                                          years) if t))
+    if patient.presentation != "unknown" or patient.presentation_note:
+        notes.append("Presentation: " + " - ".join(t for t in (
+            patient.presentation.replace("_", " ") if patient.presentation != "unknown" else "",
+            patient.presentation_note) if t))
     if case.patient.context:
         notes.append(f"Context: {case.patient.context}")
     return {"resourceType": "List", "status": "current", "mode": "snapshot", "title": case.title,

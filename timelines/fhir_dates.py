@@ -116,14 +116,16 @@ class Dates:
         if before:
             low, high = -high, None if low is None else -low
         if low is not None and low == high:
-            offset = {"valueDuration": _days(low)}
+            offset = [{"url": "offset", "valueDuration": _days(low)}]
+        elif low is None and high is None:  # nothing bounds it: no offset (its text as written says what is known)
+            offset = []
         else:
-            offset = {"valueRange": {k: _days(v) for k, v in (("low", low), ("high", high)) if v is not None}}
+            offset = [{"url": "offset", "valueRange": {k: _days(v) for k, v in (("low", low), ("high", high))
+                                                       if v is not None}}]
         return {"url": RELATIVE_DATE, "extension": [
             {"url": "target", "valueReference": {"reference": self.target}},
             {"url": "targetPath", "valueString": self.target_path},
-            {"url": "relationship", "valueCode": "before-start" if before else "after-start"},
-            {"url": "offset", **offset}]}
+            {"url": "relationship", "valueCode": "before-start" if before else "after-start"}, *offset]}
 
     def date_time(self, name: str, when: When | None) -> dict:
         """A dateTime element `name`: its value at the precision known (none when the bounds straddle a year)."""
