@@ -113,6 +113,8 @@ class Diagnosis(Strict):
     biomarkers: list[Biomarker] = []
     quote: Text | None = None
     note: Text | None = None
+    provenance: Text | None = None  # where an imported diagnosis was read: 'data_timeline_diagnosis.txt:3'
+    attributes: dict[str, Text] | None = None  # other facts as the source names them
 
 
 class Lesion(Strict):
