@@ -50,7 +50,7 @@ _COMMON = {"id", "kind", "label", "quote", "note", "date", "start", "end", "dura
            "certainty", "settled_by", "specimen_of",  # said with what they link to (_links)
            "short",  # a display name, in its own column
            "drug", "agents", "regimen", "measurements", "values", "findings", "dose_changes", "biomarkers",
-           "attributes"}  # each of its names a part of its own
+           "attributes", "provenance"}  # each of its names a part of its own; provenance last
 
 
 def event_table(timeline: Timeline) -> pd.DataFrame:
@@ -235,6 +235,8 @@ def detail_parts(event) -> list[tuple[str, str]]:
     parts += [(m.lesion, str(m.size if m.size is not None else m.change))
               for m in field_value(event, "measurements", [])]
     parts += list((field_value(event, "attributes") or {}).items())
+    if field_value(event, "provenance"):
+        parts.append(("provenance", event.provenance))
     return parts
 
 
