@@ -171,6 +171,8 @@ def _whole_file(body: pd.Series, message: str) -> list[tuple[str, str]]:
 def _row_problems(table: Table) -> tuple[pd.DataFrame, list[tuple[str, str]]]:
     """The rows whose required cells are well formed, and a located problem for every cell that is not."""
     rows, name, problems = table.rows, table.name, []
+    if "_line" not in rows:  # the file could not be read at all: read_tsv said why
+        return rows, []
     if not _header_ok(table.columns):
         message = (f"{name}: the header must begin PATIENT_ID, START_DATE, STOP_DATE, EVENT_TYPE in this order; "
                    f"it begins {', '.join(table.columns[:4])}. Hint: put the four required columns first")
@@ -211,13 +213,15 @@ def _cell_checks(rows: pd.DataFrame):
                                          "the two, or correct the one that is wrong"
     yield "EVENT_TYPE", rows["EVENT_TYPE"] == "", lambda r: "empty. Hint: name the type, e.g. TREATMENT, STATUS"
     if "STYLE_COLOR" in rows:
-        color = rows["STYLE_COLOR"]
-        yield "STYLE_COLOR", (color != "") & ~color.str.fullmatch(COLOR_PATTERN), \
-            lambda r: f"'{r['STYLE_COLOR']}' is not a colour like #1f77b4. Hint: write '#' and six hex digits"
+        color = rows["STYLE_COLOR"]  # the validator refuses an empty cell too: the column styles every row
+        yield "STYLE_COLOR", ~color.str.fullmatch(COLOR_PATTERN), \
+            lambda r: f"'{r['STYLE_COLOR']}' is not a colour like #1f77b4. Hint: write '#' and six hex digits on " \
+                      "every row, or leave the column out"
     if "STYLE_SHAPE" in rows:
         shape = rows["STYLE_SHAPE"]
-        yield "STYLE_SHAPE", (shape != "") & ~shape.str.lower().isin(STYLE_SHAPES), \
-            lambda r: f"'{r['STYLE_SHAPE']}' is not a shape cBioPortal draws. Hint: Valid: {', '.join(STYLE_SHAPES)}"
+        yield "STYLE_SHAPE", ~shape.str.lower().isin(STYLE_SHAPES), \
+            lambda r: f"'{r['STYLE_SHAPE']}' is not a shape cBioPortal draws. Hint: give one on every row, or leave " \
+                      f"the column out. Valid: {', '.join(STYLE_SHAPES)}"
 
 
 # ---------------------------------------------------------------- a row as an event

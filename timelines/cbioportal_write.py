@@ -135,9 +135,9 @@ def _what_is_lost(timeline: Timeline, zero: int) -> list[str]:
     """What of a case the format cannot hold, said once per case."""
     case, lost = timeline.case, []
     if timeline.on_calendar:
-        lost.append("calendar dates: cBioPortal counts days from the diagnosis; dates as written (e.g. "
-                    "'2021-09', 'alectinib + 3 months') go out as the drawn day, with START_DATE_EARLIEST/_LATEST "
-                    "and STOP_DATE_EARLIEST/_LATEST for an uncertain one")
+        lost.append(f"calendar dates: a study counts days from the diagnosis (the case's first, on "
+                    f"{timeline.iso_day(timeline.day_zero + zero)}); each date goes out as the day it is drawn on, "
+                    "with the bounds of an uncertain one in START_DATE_EARLIEST/_LATEST, STOP_DATE_EARLIEST/_LATEST")
     elif any(d.start.earliest != d.start.latest for d in timeline.items):
         lost.append("dates as written: each goes out as the drawn day, with its bounds in START_DATE_EARLIEST/_LATEST")
     if zero != 0:
@@ -225,12 +225,27 @@ def write_study(timelines, out_dir, study_id: str = STUDY_ID, name: str = "Expor
     _write_clinical(out, "patient", patients, "PATIENT_ATTRIBUTES", study_id)
     _write_clinical(out, "sample", samples, "SAMPLE_ATTRIBUTES", study_id)
     for event_type, rows in sorted(by_type.items()):
+        lost += _partial_styles(event_type, rows)
         stem = _file_stem(event_type)
         _write_tsv(out / f"data_timeline_{stem}.txt", rows)
         _write_meta(out / f"meta_timeline_{stem}.txt", {
             "cancer_study_identifier": study_id, "genetic_alteration_type": "CLINICAL", "datatype": "TIMELINE",
             "data_filename": f"data_timeline_{stem}.txt"})
     return lost
+
+
+def _partial_styles(event_type: str, rows: list[dict]) -> list[str]:
+    """cBioPortal refuses a STYLE_COLOR or STYLE_SHAPE column with an empty cell: when only some events of a type
+    have one, the column is renamed (STYLE_COLOR_GIVEN), kept but not drawn."""
+    said = []
+    for column in ("STYLE_COLOR", "STYLE_SHAPE"):
+        having = [r for r in rows if r.get(column)]
+        if having and len(having) < len(rows):
+            for row in having:
+                row[f"{column}_GIVEN"] = row.pop(column)
+            said.append(f"{event_type}: {column} is given for {len(having)} of {len(rows)} events; cBioPortal needs it "
+                        f"on every row, so it is written as {column}_GIVEN and not drawn")
+    return said
 
 
 def _write_clinical(out: Path, which: str, rows: list[dict], datatype: str, study_id: str) -> None:
