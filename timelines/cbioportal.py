@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Callable
+from typing import Callable, NamedTuple
 
 import pandas as pd
 from pydantic import TypeAdapter, ValidationError
@@ -275,7 +275,13 @@ def _plain(value, text: str):
 
 def split_agents(text: str) -> list[str]:
     """'TMZ + thalidomide', 'carboplatin, pemetrexed' -> the agents of one regimen."""
-    return [a.strip() for a in re.split(r"\s*\+\s*|\s*,\s*|\s*/\s*|\s+and\s+", text) if a.strip()]
+    return [a.strip() for a in AGENT_SEPARATORS.split(text) if a.strip()]
+
+
+AGENT_SEPARATORS = re.compile(r"\s*\+\s*|\s*,\s*|\s*/\s*|\s+and\s+")
+WORDS = re.compile(r"[a-z]+")
+NUMBER = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?")
+WHOLE = re.compile(r"[-+]?\d+")
 
 
 def _treatment(row: dict) -> tuple[str, dict, set[str]]:
@@ -311,8 +317,8 @@ STATUS_WORDS = (  # words of a STATUS cell -> (kind, fields): the first that the
 
 def _status(row: dict) -> tuple[str, dict, set[str]]:
     text = row.get("STATUS", "")
-    words = set(re.findall(r"[a-z]+", text.lower()))
-    lower = " ".join(re.findall(r"[a-z]+", text.lower()))
+    found = WORDS.findall(text.lower())
+    words, lower = set(found), " ".join(found)
     for said, kind, fields in STATUS_WORDS:
         if any((w in words) if " " not in w else (w in lower) for w in said):
             fields = dict(fields)
@@ -354,23 +360,32 @@ def lab_value(row: dict) -> dict:
 
 
 def _number(text: str) -> float | int | None:
-    if not re.fullmatch(r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?", text or ""):
+    if not text or not NUMBER.fullmatch(text):
         return None
     number = float(text)
-    return int(number) if number.is_integer() and re.fullmatch(r"[-+]?\d+", text) else number
+    return int(number) if number.is_integer() and WHOLE.fullmatch(text) else number
 
 
 def _first(row: dict, *columns: str) -> tuple[str, str]:
     return next(((c, row[c]) for c in columns if row.get(c)), ("", ""))
 
 
+MAPPED_BY = {"TREATMENT": ("EVENT_TYPE", "TREATMENT_TYPE", "SUBTYPE", "AGENT"), "STATUS": ("EVENT_TYPE", "STATUS")}
+
+
+@lru_cache(maxsize=65_536)
+def _mapped(event_type: str, cells: tuple[str, ...]) -> tuple[str, dict, set[str]]:
+    """The kind of a TREATMENT or STATUS row: the same for every row with the same cells (a study repeats them)."""
+    row = dict(zip(MAPPED_BY[event_type], cells))
+    return (_treatment if event_type == "TREATMENT" else _status)(row)
+
+
 def _typed(row: dict) -> tuple[str, dict, set[str]]:
     """Our kind for a row of another source, by its EVENT_TYPE and the columns cBioPortal suggests for it."""
     event_type = row["EVENT_TYPE"].strip().upper().replace(" ", "_")
-    if event_type == "TREATMENT":
-        return _treatment(row)
-    if event_type == "STATUS":
-        return _status(row)
+    if event_type in MAPPED_BY:
+        kind, fields, used = _mapped(event_type, tuple(row.get(c, "") for c in MAPPED_BY[event_type]))
+        return kind, {k: list(v) if isinstance(v, list) else v for k, v in fields.items()}, used  # no shared lists
     if event_type == "LAB_TEST":
         return _lab(row)
     if event_type == "SURGERY":
@@ -394,42 +409,66 @@ OUR_COLUMNS = {KIND_COLUMN, ORDER_COLUMN, SHAPE_COLUMN, SECTION_COLUMN, "ONGOING
 FIXED_COLUMNS = {"PATIENT_ID", "START_DATE", "STOP_DATE", "EVENT_TYPE", "_line"}
 
 
+class Where(NamedTuple):
+    """Where and how a row places its event, kept apart from the event's fields until day 0 has its id."""
+
+    start: int
+    stop: int | None
+    shape: str  # our export's SHAPE: point or interval ('' from another source)
+    ongoing: bool
+    order: int | None  # our export's EVENT_SEQ: the event's place in its case
+    section: str  # 'diagnoses': one of the case's diagnoses (our export)
+    therapy: bool  # a TREATMENT row: an empty STOP_DATE is an end not reported
+
+
+@lru_cache(maxsize=None)
+def _skipped(kind: str, ours: bool, used: frozenset) -> frozenset:
+    """The columns of a row that are not read into fields or attributes (said by the kind, or by the row's place)."""
+    if not ours:
+        return frozenset(FIXED_COLUMNS | used)
+    fields = KIND_BY_NAME[kind].model.model_fields  # a derived column that is also a field (a biopsy's RESULT) is read
+    derived = {c for c in DERIVED_COLUMNS if c.lower() not in fields}
+    if kind in ("response", "progression", "lab"):
+        derived.add("STATUS")  # the words cBioPortal's STATUS track shows; the fields say them
+    return frozenset(FIXED_COLUMNS | OUR_COLUMNS | derived)
+
+
 def event_of_row(row: dict, file: str) -> dict:
-    """The event a timeline row describes, its days kept apart (`_start`, `_stop`) until day 0 is known."""
-    ours = row.get(KIND_COLUMN, "")
-    if ours in KIND_BY_NAME:  # a derived column that is also a field's name (a biopsy's RESULT) is the field
-        kind, fields, used = ours, {}, {c for c in DERIVED_COLUMNS if c.lower() not in KIND_BY_NAME[ours].model.model_fields}
+    """The event a timeline row describes; its days are kept apart (under '_', a Where) until day 0 has its id."""
+    kind = row.get(KIND_COLUMN, "")
+    ours = kind in KIND_BY_NAME
+    if ours:
+        fields, used = ({"values": [lab_value(row)]} if kind == "lab" and row.get("TEST") else {}), frozenset()
     else:
         kind, fields, used = _typed(row)
-    if ours in ("response", "progression", "lab"):
-        used = used | {"STATUS"}  # the words cBioPortal's STATUS track shows; the fields say them
-    if ours == "lab":
-        fields = {"values": [lab_value(row)]} if row.get("TEST") else {}
+        used = frozenset(used)
     event: dict = {"kind": kind, **fields}
     attributes: dict = {}
-    skip = FIXED_COLUMNS | used | (OUR_COLUMNS if ours in KIND_BY_NAME else set())
+    skip = _skipped(kind, ours, used)
+    model = "" if row.get(SECTION_COLUMN) == "diagnoses" else kind  # a diagnosis of the case's list
     for column, text in row.items():
-        if text and column not in skip:
-            if ours in KIND_BY_NAME:
-                text = unescape(text)
-                if column == "DOSE_CHANGES":  # days since diagnosis: dated once day 0 has its id (_dose_days)
-                    event["dose_changes"] = json.loads(text)
-                    continue
-            model = "" if row.get(SECTION_COLUMN) == "diagnoses" else kind  # a diagnosis of the case's list
+        if not text or column in skip:
+            continue
+        if ours:
+            text = unescape(text)
+            if column == "DOSE_CHANGES":  # days since diagnosis: dated once day 0 has its id (_dose_days)
+                event["dose_changes"] = json.loads(text)
+                continue
+        if _adapter(model, column.lower()) is None:
+            attributes[column] = text
+        else:
             put_field(event, model, column.lower(), text, attributes, column)
-    for column in BOUND_COLUMNS:  # the bounds of an uncertain date: kept, in days, as the export gave them
-        if row.get(column):
-            attributes[column] = row[column]
+    if ours:
+        for column in BOUND_COLUMNS:  # the bounds of an uncertain date: kept, in days, as the export gave them
+            if row.get(column):
+                attributes[column] = row[column]
     event["provenance"] = f"{file}:{row['_line']}"
     if attributes:
         event["attributes"] = attributes
-    event["_start"] = int(row["START_DATE"])
-    event["_stop"] = int(row["STOP_DATE"]) if row["STOP_DATE"] else None
-    event["_shape"] = row.get(SHAPE_COLUMN) or ""
-    event["_ongoing"] = row.get("ONGOING", "").lower() in ("true", "yes")
-    event["_order"] = int(row[ORDER_COLUMN]) if row.get(ORDER_COLUMN, "").isdigit() else None
-    event["_section"] = row.get(SECTION_COLUMN, "")
-    event["_therapy"] = kind in THERAPY_TYPES or row["EVENT_TYPE"].strip().upper() == "TREATMENT"
+    stop, order = row["STOP_DATE"], row.get(ORDER_COLUMN, "")
+    event["_"] = Where(int(row["START_DATE"]), int(stop) if stop else None, row.get(SHAPE_COLUMN, ""),
+                       row.get("ONGOING", "") == "true", int(order) if order.isdigit() else None,
+                       row.get(SECTION_COLUMN, ""), kind in THERAPY_TYPES or row["EVENT_TYPE"] == "TREATMENT")
     return event
 
 
@@ -445,26 +484,37 @@ def relative_day(anchor: str, days: int) -> str:
 
 def _place(event: dict, anchor: str) -> dict:
     """The event with its dates written relative to the day-0 diagnosis, in the shape its kind takes."""
-    start, stop, kind = event.pop("_start"), event.pop("_stop"), event["kind"]
-    shape, ongoing, therapy = event.pop("_shape"), event.pop("_ongoing"), event.pop("_therapy")
-    for key in ("_order", "_section"):
-        event.pop(key, None)
-    dates: dict = {}
-    point = kind in POINT_KINDS or (kind not in INTERVAL_KINDS and stop is None and not ongoing
-                                    and (shape == "point" or not (therapy or shape == "interval")))
+    where, kind = event.pop("_"), event["kind"]
+    start, stop = where.start, where.stop
+    point = kind in POINT_KINDS or (kind not in INTERVAL_KINDS and stop is None and not where.ongoing
+                                    and (where.shape == "point" or not (where.therapy or where.shape == "interval")))
     if point:
-        dates["date"] = relative_day(anchor, start)
+        dates = {"date": relative_day(anchor, start)}
         if stop is not None and stop != start:  # a point kind cannot hold an end: kept as the source gave it
             event.setdefault("attributes", {})["STOP_DATE"] = str(stop)
+    elif where.ongoing:  # our export: STOP_DATE is where the bar is drawn to, the last follow-up
+        dates = {"start": relative_day(anchor, start), "ongoing": True}
+    elif stop is not None:
+        dates = {"start": relative_day(anchor, start), "end": relative_day(anchor, stop)}
     else:  # a therapy whose STOP_DATE is empty has an end not reported: no end, no duration, not ongoing
-        dates["start"] = relative_day(anchor, start)
-        if ongoing:  # our export: STOP_DATE is where the bar is drawn to, the last follow-up
-            dates["ongoing"] = True
-        elif stop is not None:
-            dates["end"] = relative_day(anchor, stop)
-    head = {k: event.pop(k) for k in ("id", "kind", "label", "type") if k in event}
-    tail = {k: event.pop(k) for k in ("quote", "note", "provenance", "attributes") if k in event}
-    return {**head, **dates, **event, **tail}
+        dates = {"start": relative_day(anchor, start)}
+    placed = {"kind": kind}
+    for key in ("id", "label", "type"):
+        if key in event:
+            placed[key] = event[key]
+    placed.update(dates)
+    for key, value in event.items():
+        if key not in placed and key not in TAIL_KEYS:
+            placed[key] = value
+    for key in TAIL_KEYS:
+        if key in event:
+            placed[key] = event[key]
+    if "id" in placed:  # the id first, as case files write it
+        placed = {"id": placed.pop("id"), **placed}
+    return placed
+
+
+TAIL_KEYS = ("quote", "note", "provenance", "attributes")
 
 
 DIAGNOSIS_FIELDS = set(Diagnosis.model_fields)
@@ -473,17 +523,18 @@ DIAGNOSIS_FIELDS = set(Diagnosis.model_fields)
 def _diagnosis(event: dict, anchor: str, day_zero: bool, fallback_label: str) -> dict:
     """A diagnosis of the case's list from a DIAGNOSIS row; what the list's model has no field for is kept among
     its attributes."""
-    start = event["_start"]
+    where = event["_"]
+    start = where.start
     attributes = dict(event.get("attributes", {}))
-    fields = {k: v for k, v in event.items() if not k.startswith("_") and k in DIAGNOSIS_FIELDS and k != "attributes"}
+    fields = {k: v for k, v in event.items() if k in DIAGNOSIS_FIELDS and k != "attributes"}
     for k, v in event.items():
-        if not k.startswith("_") and k not in DIAGNOSIS_FIELDS and k not in ("kind", "attributes"):
+        if k not in DIAGNOSIS_FIELDS and k not in ("kind", "attributes", "_"):
             attributes[k.upper()] = v if isinstance(v, str) else json.dumps(v)
-    if event["_stop"] is not None and event["_stop"] != start:
-        attributes["STOP_DATE"] = str(event["_stop"])
+    if where.stop is not None and where.stop != start:
+        attributes["STOP_DATE"] = str(where.stop)
     diagnosis = {"id": fields.pop("id", anchor), "label": fields.pop("label", fallback_label),
                  "date": "origin" if day_zero else relative_day(anchor, start), **fields}
-    if day_zero and not diagnosis.get("note") and event["_order"] is None:
+    if day_zero and not diagnosis.get("note") and where.order is None:
         diagnosis["note"] = DAY_ZERO_NOTE
     if attributes:
         diagnosis["attributes"] = attributes
@@ -495,8 +546,8 @@ def _merged_labs(events: list[dict]) -> list[dict]:
     merged: list[dict] = []
     for event in events:
         last = merged[-1] if merged else None
-        if (last is not None and event["kind"] == "lab" == last["kind"] and event["_order"] is not None
-                and event["_order"] == last["_order"]):
+        if (last is not None and event["kind"] == "lab" == last["kind"] and event["_"].order is not None
+                and event["_"].order == last["_"].order):
             last["values"] = last.get("values", []) + event.get("values", [])
         else:
             merged.append(event)
@@ -506,11 +557,11 @@ def _merged_labs(events: list[dict]) -> list[dict]:
 def case_document(patient_id: str, events: list[dict], clinical: dict, cancer_type: str, study: dict) -> dict:
     """The case document of one patient: day 0 is the diagnosis (cBioPortal's point zero), every event dated in
     whole days from it."""
-    events = sorted(events, key=lambda e: (e["_order"] is None, e["_order"] or 0, e["_start"]))
+    events = sorted(events, key=lambda e: (e["_"].order is None, e["_"].order or 0, e["_"].start))
     events = _merged_labs(events)
-    listed = [e for e in events if e["_section"] == "diagnoses"]
-    first = next((e for e in listed if e["_start"] == 0), None) or \
-        next((e for e in events if e["kind"] == "diagnosis" and e["_start"] == 0 and not listed), None)
+    listed = [e for e in events if e["_"].section == "diagnoses"]
+    first = next((e for e in listed if e["_"].start == 0), None) or \
+        next((e for e in events if e["kind"] == "diagnosis" and e["_"].start == 0 and not listed), None)
     ids = {e.get("id") for e in events}
     anchor = first.get("id") if first and first.get("id") else _free_id("dx", ids)
     label = cancer_type or UNNAMED_CANCER
@@ -519,7 +570,7 @@ def case_document(patient_id: str, events: list[dict], clinical: dict, cancer_ty
     else:
         diagnoses = [_diagnosis({**first, "id": anchor}, anchor, True, label)]
     diagnoses += [_diagnosis(e, anchor, False, label) for e in listed if e is not first]
-    rest = [_place(e, anchor) for e in events if e is not first and e["_section"] != "diagnoses"]
+    rest = [_place(e, anchor) for e in events if e is not first and e["_"].section != "diagnoses"]
     patient, case = patient_fields(clinical)
     document = {
         "schema": 1,
@@ -652,7 +703,7 @@ def read_study(folder, patients=None, progress: Progress | None = None) -> Study
         charged += table.problems + problems
         if wanted is not None:
             rows = rows[rows["PATIENT_ID"].isin(wanted)]
-        for i, row in enumerate(rows.to_dict("records")):
+        for i, row in enumerate(_records(rows)):
             events.setdefault(row["PATIENT_ID"], []).append(event_of_row(row, table.name))
             if progress and i % 20_000 == 0:
                 progress(done + i, total)
@@ -666,6 +717,13 @@ def read_study(folder, patients=None, progress: Progress | None = None) -> Study
              for p in ids if p not in bad}
     _unique_case_ids(cases)
     return StudyImport(study, cases, [m for _, m in charged if m], bad, total)
+
+
+def _records(rows: pd.DataFrame):
+    """The rows as dicts, column by column as plain lists first (much faster than to_dict on Arrow strings)."""
+    columns = list(rows.columns)
+    for values in zip(*(rows[c].tolist() for c in columns)):
+        yield dict(zip(columns, values))
 
 
 def _unique_case_ids(cases: dict[str, dict]) -> None:
