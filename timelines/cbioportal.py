@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Callable, NamedTuple
+from typing import Callable, Iterator, NamedTuple
 
 import pandas as pd
 from pydantic import TypeAdapter, ValidationError
@@ -134,12 +134,12 @@ def read_tsv(path: Path, comment_lines: bool = True) -> Table:
     if repeated:
         return Table(name, columns, pd.DataFrame(), _whole_file(body, f"{name}:{header_line}: column "
                      f"{', '.join(repeated)} is repeated in the header. Hint: give each column once"))
-    first = body.str.split("\t", n=1).str[0].str.strip()
     blank = body.str.strip() == ""
     hashed = ~blank & body.str.startswith("#")
     repeated_header = body.str.rstrip() == lines.iloc[top].rstrip()
     found = body.str.count("\t") + 1
     wrong = ~blank & ~hashed & ~repeated_header & (found != len(columns))
+    first = body[~blank & (hashed | wrong)].str.split("\t", n=1).str[0].str.strip()  # the patient of a bad line
     for line in body.index[blank]:
         problems.append(("", f"{name}:{line}: blank line. Hint: delete it"))
     for line in body.index[hashed]:
@@ -151,9 +151,13 @@ def read_tsv(path: Path, comment_lines: bool = True) -> Table:
         problems.append((first[line], f"{name}:{line}: expected {len(columns)} columns as the header (line "
                                       f"{header_line}) has, found {found[line]}. Hint: separate the cells with one "
                                       "tab each and leave an empty cell empty, not out"))
-    good = body[~(blank | hashed | repeated_header | wrong)]
-    rows = pd.read_csv(io.StringIO("\n".join(good)), sep="\t", header=None, names=columns, dtype=str,
-                       keep_default_na=False, quoting=csv.QUOTE_NONE) if len(good) else \
+    keep = ~(blank | hashed | repeated_header | wrong)
+    good = body[keep]
+    # Every line good (the usual case): the text after the header is parsed as it is, without joining lines again.
+    data = text.replace("\r\n", "\n").replace("\r", "\n").split("\n", top + 1)[-1] if keep.all() \
+        else "\n".join(good)
+    rows = pd.read_csv(io.StringIO(data), sep="\t", header=None, names=columns, dtype=str, keep_default_na=False,
+                       quoting=csv.QUOTE_NONE, skip_blank_lines=False) if len(good) else \
         pd.DataFrame(columns=columns, dtype=str)
     rows = rows.apply(lambda column: column.str.strip())
     rows["_line"] = good.index.to_numpy()
@@ -435,6 +439,21 @@ def _skipped(kind: str, ours: bool, used: frozenset) -> frozenset:
 
 def event_of_row(row: dict, file: str) -> dict:
     """The event a timeline row describes; its days are kept apart (under '_', a Where) until day 0 has its id."""
+    fields, place = row_template(row)
+    return _event(fields, place, file, row["_line"], int(row["START_DATE"]), row["STOP_DATE"])
+
+
+def _event(fields: dict, place: tuple, file: str, line: int, start: int, stop: str) -> dict:
+    event = {**fields, "provenance": f"{file}:{line}"}
+    if "attributes" in fields:  # after the provenance, as case files write them
+        event["attributes"] = event.pop("attributes")
+    event["_"] = Where(start, int(stop) if stop else None, *place)
+    return event
+
+
+def row_template(row: dict) -> tuple[dict, tuple]:
+    """What a row says besides its patient, days and line: the event's fields, and how it is placed (the rest of a
+    Where). Rows with the same cells share it (a study repeats its treatments and statuses)."""
     kind = row.get(KIND_COLUMN, "")
     ours = kind in KIND_BY_NAME
     if ours:
@@ -462,14 +481,29 @@ def event_of_row(row: dict, file: str) -> dict:
         for column in BOUND_COLUMNS:  # the bounds of an uncertain date: kept, in days, as the export gave them
             if row.get(column):
                 attributes[column] = row[column]
-    event["provenance"] = f"{file}:{row['_line']}"
     if attributes:
         event["attributes"] = attributes
-    stop, order = row["STOP_DATE"], row.get(ORDER_COLUMN, "")
-    event["_"] = Where(int(row["START_DATE"]), int(stop) if stop else None, row.get(SHAPE_COLUMN, ""),
-                       row.get("ONGOING", "") == "true", int(order) if order.isdigit() else None,
-                       row.get(SECTION_COLUMN, ""), kind in THERAPY_TYPES or row["EVENT_TYPE"] == "TREATMENT")
-    return event
+    order = row.get(ORDER_COLUMN, "")
+    return event, (row.get(SHAPE_COLUMN, ""), row.get("ONGOING", "") == "true", int(order) if order.isdigit() else None,
+                   row.get(SECTION_COLUMN, ""), kind in THERAPY_TYPES or row["EVENT_TYPE"] == "TREATMENT")
+
+
+def events_of_rows(rows: pd.DataFrame, file: str, progress: Callable[[int], None] | None = None) \
+        -> Iterator[tuple[str, dict]]:
+    """(patient id, event) of every row; the cells besides the patient, days and line are read once per distinct
+    combination (so events of identical cells share their unchanged values: treat them as read-only)."""
+    varying = ("PATIENT_ID", "START_DATE", "STOP_DATE", "_line")
+    columns = [c for c in rows.columns if c not in varying]
+    patients, starts = rows["PATIENT_ID"].tolist(), rows["START_DATE"].astype(int).tolist()
+    stops, lines = rows["STOP_DATE"].tolist(), rows["_line"].tolist()
+    templates: dict[tuple, tuple[dict, tuple]] = {}
+    for i, cells in enumerate(zip(*(rows[c].tolist() for c in columns))):
+        made = templates.get(cells)
+        if made is None:
+            made = templates[cells] = row_template(dict(zip(columns, cells)))
+        yield patients[i], _event(made[0], made[1], file, lines[i], starts[i], stops[i])
+        if progress and i % 50_000 == 0:
+            progress(i)
 
 
 # ---------------------------------------------------------------- a patient's case
@@ -491,7 +525,7 @@ def _place(event: dict, anchor: str) -> dict:
     if point:
         dates = {"date": relative_day(anchor, start)}
         if stop is not None and stop != start:  # a point kind cannot hold an end: kept as the source gave it
-            event.setdefault("attributes", {})["STOP_DATE"] = str(stop)
+            event["attributes"] = {**event.get("attributes", {}), "STOP_DATE": str(stop)}  # not shared
     elif where.ongoing:  # our export: STOP_DATE is where the bar is drawn to, the last follow-up
         dates = {"start": relative_day(anchor, start), "ongoing": True}
     elif stop is not None:
@@ -594,9 +628,8 @@ def _dose_days(event: dict, anchor: str) -> dict:
     """Dose changes our export wrote with days ({"day": 90, ...}): their dates relative to day 0 again."""
     changes = event.get("dose_changes")
     if changes:
-        event["dose_changes"] = [{**{k: v for k, v in c.items() if k != "day"},
-                                  "date": relative_day(anchor, int(c["day"]))} if "day" in c else c for c in changes]
-        event["dose_changes"] = [{"date": c.pop("date"), **c} for c in event["dose_changes"]]
+        event["dose_changes"] = [{"date": relative_day(anchor, int(c["day"])),
+                                  **{k: v for k, v in c.items() if k != "day"}} if "day" in c else c for c in changes]
     return event
 
 
@@ -701,12 +734,13 @@ def read_study(folder, patients=None, progress: Progress | None = None) -> Study
     for table in tables:
         rows, problems = _row_problems(table)
         charged += table.problems + problems
+        if "_line" not in rows:  # a file that cannot be read: read_tsv said why
+            continue
         if wanted is not None:
             rows = rows[rows["PATIENT_ID"].isin(wanted)]
-        for i, row in enumerate(_records(rows)):
-            events.setdefault(row["PATIENT_ID"], []).append(event_of_row(row, table.name))
-            if progress and i % 20_000 == 0:
-                progress(done + i, total)
+        tell = (lambda i, done=done: progress(done + i, total)) if progress else None
+        for patient, event in events_of_rows(rows, table.name, tell):
+            events.setdefault(patient, []).append(event)
         done += len(table.rows)
     if progress:
         progress(total, total)
@@ -717,13 +751,6 @@ def read_study(folder, patients=None, progress: Progress | None = None) -> Study
              for p in ids if p not in bad}
     _unique_case_ids(cases)
     return StudyImport(study, cases, [m for _, m in charged if m], bad, total)
-
-
-def _records(rows: pd.DataFrame):
-    """The rows as dicts, column by column as plain lists first (much faster than to_dict on Arrow strings)."""
-    columns = list(rows.columns)
-    for values in zip(*(rows[c].tolist() for c in columns)):
-        yield dict(zip(columns, values))
 
 
 def _unique_case_ids(cases: dict[str, dict]) -> None:
@@ -738,8 +765,12 @@ def case_yaml(document: dict) -> str:
     """A case document as the text of its case file."""
     import yaml
 
+    class Dumper(yaml.SafeDumper):
+        def ignore_aliases(self, data) -> bool:  # values shared by events are written out in each
+            return True
+
     header = "# yaml-language-server: $schema=case.schema.json\n"
-    return header + yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=120)
+    return header + yaml.dump(document, Dumper=Dumper, sort_keys=False, allow_unicode=True, width=120)
 
 
 def case_timeline(document: dict, path: str):
