@@ -430,3 +430,31 @@ def test_reading_is_vectorised_enough_for_large_studies(tmp_path):
     study = read_study(folder)
     assert len(study.cases) == 1_500 and study.rows == 60_000 and study.problems == []
     assert time.perf_counter() - started < 15
+
+
+# ---------------------------------------------------------------- the dashboard's Export box
+
+def test_the_export_box_offers_the_study_as_a_zip_that_reads_back(tmp_path):
+    import io
+    import zipfile
+
+    from components import exports
+    from components.pages import cache
+    from components.pages.downloads import export_files
+    from timelines.files import stamp
+    from timelines.presentation import View
+
+    path = str(CASE_FILES[0])
+    shown = [name for _, name in export_files(cache.export_case(path, stamp(path), View(axis="relative")))]
+    hidden = [name for _, name in export_files(cache.export_case(path, stamp(path), View(axis="relative",
+                                                                                          deidentified=True)))]
+    assert shown[-1] == "cbioportal.zip" and "cbioportal.zip" not in hidden  # a study carries quotes and source
+    data = cache.export_file(path, stamp(path), View(axis="relative"), "cbioportal.zip")
+    assert data == exports.cbioportal_zip(load_case(path))  # no export date inside: the same bytes every time
+    archive = zipfile.ZipFile(io.BytesIO(data))
+    folder = CASE_FILES[0].stem.replace("-", "_")
+    assert f"{folder}/meta_study.txt" in archive.namelist() and f"{folder}/NOT_CARRIED.txt" in archive.namelist()
+    archive.extractall(tmp_path)
+    study = read_study(tmp_path / folder)
+    assert study.problems == [] and list(study.cases) == [CASE_FILES[0].stem]
+    assert study.study["cancer_study_identifier"] == folder

@@ -90,7 +90,9 @@ def export_slides(path: str, stamp: Stamp, view: View) -> list[exports.Slide]:
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def export_file(path: str, stamp: Stamp, view: View, what: str) -> bytes:
-    """One export file: 'pptx', 'pdf', 'events.csv', 'timeline.png', 'lesions.svg'..."""
+    """One export file: 'pptx', 'pdf', 'events.csv', 'timeline.png', 'lesions.svg', 'cbioportal.zip'..."""
+    if what == "cbioportal.zip":
+        return exports.cbioportal_zip(entry(path, stamp).timeline)
     if what in ("pptx", "pdf"):
         slides = export_slides(path, stamp, view)
         return exports.pptx_bytes([slides]) if what == "pptx" else exports.pdf_bytes([slides])

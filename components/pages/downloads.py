@@ -18,15 +18,19 @@ from components import exports
 from . import cache
 
 MIME = {"pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
-        "pdf": "application/pdf", "png": "image/png", "svg": "image/svg+xml", "csv": "text/csv"}
+        "pdf": "application/pdf", "png": "image/png", "svg": "image/svg+xml", "csv": "text/csv", "zip": "application/zip"}
 CHART_LABELS = {"timeline": "Timeline", "lesions": "Lesions", "markers": "Markers"}
 
 
 def export_files(case: exports.CaseExport) -> list[tuple[str, str]]:
-    """(button label, file suffix) of every export of the case: slides, handout, events, each chart it has."""
+    """(button label, file suffix) of every export of the case: slides, handout, events, each chart it has, and
+    (unless de-identified: a study carries the case's dates as days, its source, quotes and notes) a cBioPortal
+    study."""
     files = [("Slides (PPTX)", "pptx"), ("Handout (PDF)", "pdf"), ("Events (CSV)", "events.csv")]
     for chart in (name for name in exports.CHART_NAMES if exports.has_chart(case, name)):
         files += [(f"{CHART_LABELS[chart]} (PNG)", f"{chart}.png"), (f"{CHART_LABELS[chart]} (SVG)", f"{chart}.svg")]
+    if not case.deidentified:
+        files.append(("cBioPortal study (ZIP)", "cbioportal.zip"))
     return files
 
 
