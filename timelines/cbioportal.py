@@ -440,15 +440,9 @@ def _skipped(kind: str, ours: bool, used: frozenset) -> frozenset:
 def event_of_row(row: dict, file: str) -> dict:
     """The event a timeline row describes; its days are kept apart (under '_', a Where) until day 0 has its id."""
     fields, place = row_template(row)
-    return _event(fields, place, file, row["_line"], int(row["START_DATE"]), row["STOP_DATE"])
-
-
-def _event(fields: dict, place: tuple, file: str, line: int, start: int, stop: str) -> dict:
-    event = {**fields, "provenance": f"{file}:{line}"}
-    if "attributes" in fields:  # after the provenance, as case files write them
-        event["attributes"] = event.pop("attributes")
-    event["_"] = Where(start, int(stop) if stop else None, *place)
-    return event
+    stop = row["STOP_DATE"]
+    return _as_event(((fields, place, (), ()), int(row["START_DATE"]), int(stop) if stop else None,
+                      f"{file}:{row['_line']}"))
 
 
 def row_template(row: dict) -> tuple[dict, tuple]:
@@ -488,20 +482,27 @@ def row_template(row: dict) -> tuple[dict, tuple]:
                    row.get(SECTION_COLUMN, ""), kind in THERAPY_TYPES or row["EVENT_TYPE"] == "TREATMENT")
 
 
+# A row as read: ((fields, place, keys before the dates, keys after them), start, stop, provenance). The first part
+# is shared by the rows of identical cells; `_as_event` makes an event dict of it where one is changed.
+Read = tuple
+
+
 def events_of_rows(rows: pd.DataFrame, file: str, progress: Callable[[int], None] | None = None) \
-        -> Iterator[tuple[str, dict]]:
-    """(patient id, event) of every row; the cells besides the patient, days and line are read once per distinct
-    combination (so events of identical cells share their unchanged values: treat them as read-only)."""
+        -> Iterator[tuple[str, Read]]:
+    """(patient id, row as read) of every row; the cells besides the patient, days and line are read once per
+    distinct combination (so events of identical cells share their unchanged values: treat them as read-only)."""
     varying = ("PATIENT_ID", "START_DATE", "STOP_DATE", "_line")
     columns = [c for c in rows.columns if c not in varying]
     patients, starts = rows["PATIENT_ID"].tolist(), rows["START_DATE"].astype(int).tolist()
     stops, lines = rows["STOP_DATE"].tolist(), rows["_line"].tolist()
-    templates: dict[tuple, tuple[dict, tuple]] = {}
+    templates: dict[tuple, tuple] = {}
     for i, cells in enumerate(zip(*(rows[c].tolist() for c in columns))):
         made = templates.get(cells)
         if made is None:
-            made = templates[cells] = row_template(dict(zip(columns, cells)))
-        yield patients[i], _event(made[0], made[1], file, lines[i], starts[i], stops[i])
+            fields, place = row_template(dict(zip(columns, cells)))
+            made = templates[cells] = (fields, place, *_layout(tuple(fields) + ("provenance",)))
+        stop = stops[i]
+        yield patients[i], (made, starts[i], int(stop) if stop else None, f"{file}:{lines[i]}")
         if progress and i % 50_000 == 0:
             progress(i)
 
@@ -517,38 +518,40 @@ def relative_day(anchor: str, days: int) -> str:
 
 
 def _place(event: dict, anchor: str) -> dict:
-    """The event with its dates written relative to the day-0 diagnosis, in the shape its kind takes."""
-    where, kind = event.pop("_"), event["kind"]
+    """The event with its dates written relative to the day-0 diagnosis, in the shape its kind takes, its fields in
+    the order case files write them."""
+    where, kind = event["_"], event["kind"]
     start, stop = where.start, where.stop
     point = kind in POINT_KINDS or (kind not in INTERVAL_KINDS and stop is None and not where.ongoing
                                     and (where.shape == "point" or not (where.therapy or where.shape == "interval")))
+    head, tail = _layout(tuple(event))
+    placed = {key: event[key] for key in head}
     if point:
-        dates = {"date": relative_day(anchor, start)}
-        if stop is not None and stop != start:  # a point kind cannot hold an end: kept as the source gave it
-            event["attributes"] = {**event.get("attributes", {}), "STOP_DATE": str(stop)}  # not shared
-    elif where.ongoing:  # our export: STOP_DATE is where the bar is drawn to, the last follow-up
-        dates = {"start": relative_day(anchor, start), "ongoing": True}
-    elif stop is not None:
-        dates = {"start": relative_day(anchor, start), "end": relative_day(anchor, stop)}
-    else:  # a therapy whose STOP_DATE is empty has an end not reported: no end, no duration, not ongoing
-        dates = {"start": relative_day(anchor, start)}
-    placed = {"kind": kind}
-    for key in ("id", "label", "type"):
-        if key in event:
-            placed[key] = event[key]
-    placed.update(dates)
-    for key, value in event.items():
-        if key not in placed and key not in TAIL_KEYS:
-            placed[key] = value
-    for key in TAIL_KEYS:
-        if key in event:
-            placed[key] = event[key]
-    if "id" in placed:  # the id first, as case files write it
-        placed = {"id": placed.pop("id"), **placed}
+        placed["date"] = relative_day(anchor, start)
+    else:
+        placed["start"] = relative_day(anchor, start)
+        if where.ongoing:  # our export: STOP_DATE is where the bar is drawn to, the last follow-up
+            placed["ongoing"] = True
+        elif stop is not None:
+            placed["end"] = relative_day(anchor, stop)
+        # else a therapy whose STOP_DATE is empty: an end not reported (no end, no duration, not ongoing)
+    for key in tail:
+        placed[key] = event[key]
+    if point and stop is not None and stop != start:  # a point kind cannot hold an end: kept as the source gave it
+        placed["attributes"] = {**event.get("attributes", {}), "STOP_DATE": str(stop)}  # a copy: it may be shared
     return placed
 
 
-TAIL_KEYS = ("quote", "note", "provenance", "attributes")
+HEAD_KEYS, TAIL_KEYS = ("id", "kind", "label", "type"), ("quote", "note", "provenance", "attributes")
+
+
+@lru_cache(maxsize=4096)
+def _layout(keys: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The keys of an event before its dates (id, kind, label, type) and after them (the other fields, then quote,
+    note, provenance, attributes)."""
+    head = tuple(k for k in HEAD_KEYS if k in keys)
+    body = tuple(k for k in keys if k not in HEAD_KEYS and k not in TAIL_KEYS and k != "_")
+    return head, body + tuple(k for k in TAIL_KEYS if k in keys)
 
 
 DIAGNOSIS_FIELDS = set(Diagnosis.model_fields)
@@ -575,28 +578,70 @@ def _diagnosis(event: dict, anchor: str, day_zero: bool, fallback_label: str) ->
     return diagnosis
 
 
+def _as_event(read: Read) -> dict:
+    (fields, place, _, _), start, stop, provenance = read
+    event = {**fields, "provenance": provenance}
+    if "attributes" in fields:  # after the provenance, as case files write them
+        event["attributes"] = event.pop("attributes")
+    event["_"] = Where(start, stop, *place)
+    return event
+
+
+def _changed(read: Read) -> bool:
+    """Whether the case is made with this row's event changed (a diagnosis, a lab value of a multi-row lab event,
+    dose changes dated once day 0 has its id), rather than placed as it is."""
+    fields, place = read[0][0], read[0][1]
+    kind = fields["kind"]
+    return kind == "diagnosis" or place[3] == "diagnoses" or (kind == "lab" and place[2] is not None) \
+        or "dose_changes" in fields
+
+
+def _placed(read: Read, anchor: str) -> dict:
+    """A row's event as the case file writes it (the fast way of _place, for an event read and not changed)."""
+    (fields, place, head, tail), start, stop, provenance = read
+    kind = fields["kind"]
+    shape, ongoing, _, _, therapy = place
+    point = kind in POINT_KINDS or (kind not in INTERVAL_KINDS and stop is None and not ongoing
+                                    and (shape == "point" or not (therapy or shape == "interval")))
+    placed = {key: fields[key] for key in head}
+    if point:
+        placed["date"] = relative_day(anchor, start)
+    else:
+        placed["start"] = relative_day(anchor, start)
+        if ongoing:
+            placed["ongoing"] = True
+        elif stop is not None:
+            placed["end"] = relative_day(anchor, stop)
+    for key in tail:
+        placed[key] = provenance if key == "provenance" else fields[key]
+    if point and stop is not None and stop != start:  # a point kind cannot hold an end: kept as the source gave it
+        placed["attributes"] = {**fields.get("attributes", {}), "STOP_DATE": str(stop)}  # a copy: it may be shared
+    return placed
+
+
 def _merged_labs(events: list[dict]) -> list[dict]:
     """Our export writes a lab event as one LAB_TEST row per value, all with the event's EVENT_SEQ: one event again."""
     merged: list[dict] = []
     for event in events:
         last = merged[-1] if merged else None
-        if (last is not None and event["kind"] == "lab" == last["kind"] and event["_"].order is not None
-                and event["_"].order == last["_"].order):
+        if (isinstance(event, dict) and isinstance(last, dict) and event["kind"] == "lab" == last["kind"]
+                and event["_"].order is not None and event["_"].order == last["_"].order):
             last["values"] = last.get("values", []) + event.get("values", [])
         else:
             merged.append(event)
     return merged
 
 
-def case_document(patient_id: str, events: list[dict], clinical: dict, cancer_type: str, study: dict) -> dict:
+def case_document(patient_id: str, reads: list[Read], clinical: dict, cancer_type: str, study: dict) -> dict:
     """The case document of one patient: day 0 is the diagnosis (cBioPortal's point zero), every event dated in
     whole days from it."""
-    events = sorted(events, key=lambda e: (e["_"].order is None, e["_"].order or 0, e["_"].start))
-    events = _merged_labs(events)
-    listed = [e for e in events if e["_"].section == "diagnoses"]
+    reads = sorted(reads, key=lambda r: (r[0][1][2] is None, r[0][1][2] or 0, r[1]))  # EVENT_SEQ, else the day
+    events = _merged_labs([_as_event(r) if _changed(r) else r for r in reads])
+    changed = [e for e in events if isinstance(e, dict)]
+    listed = [e for e in changed if e["_"].section == "diagnoses"]
     first = next((e for e in listed if e["_"].start == 0), None) or \
-        next((e for e in events if e["kind"] == "diagnosis" and e["_"].start == 0 and not listed), None)
-    ids = {e.get("id") for e in events}
+        next((e for e in changed if e["kind"] == "diagnosis" and e["_"].start == 0 and not listed), None)
+    ids = {e.get("id") if isinstance(e, dict) else e[0][0].get("id") for e in events}
     anchor = first.get("id") if first and first.get("id") else _free_id("dx", ids)
     label = cancer_type or UNNAMED_CANCER
     if first is None:
@@ -604,7 +649,8 @@ def case_document(patient_id: str, events: list[dict], clinical: dict, cancer_ty
     else:
         diagnoses = [_diagnosis({**first, "id": anchor}, anchor, True, label)]
     diagnoses += [_diagnosis(e, anchor, False, label) for e in listed if e is not first]
-    rest = [_place(e, anchor) for e in events if e is not first and e["_"].section != "diagnoses"]
+    rest = [_placed(e, anchor) if isinstance(e, tuple) else _place(e, anchor) for e in events
+            if e is not first and not (isinstance(e, dict) and e["_"].section == "diagnoses")]
     patient, case = patient_fields(clinical)
     document = {
         "schema": 1,
