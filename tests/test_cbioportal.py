@@ -203,7 +203,7 @@ GOOD = f"LUNG-002{TAB}5{TAB}{TAB}LAB_TEST{TAB}CEA{TAB}4"
      "data_timeline_labs.txt:3: PATIENT_ID: empty. Hint: every row names its patient", None),
     (f"LUNG 001{TAB}3{TAB}{TAB}LAB_TEST{TAB}CEA{TAB}3",
      "data_timeline_labs.txt:3: PATIENT_ID: 'LUNG 001' has a character other than letters, digits, '.', '_' and "
-     "'-'. Hint: write the id as the clinical file does", None),
+     "'-'. Hint: write the id as the clinical file does", "LUNG 001"),
     (f"LUNG-001{TAB}3{TAB}{TAB}LAB_TEST{TAB}CEA",
      "data_timeline_labs.txt:3: expected 6 columns as the header (line 1) has, found 5. Hint: separate the cells "
      "with one tab each and leave an empty cell empty, not out", "LUNG-001"),
@@ -458,3 +458,20 @@ def test_the_export_box_offers_the_study_as_a_zip_that_reads_back(tmp_path):
     study = read_study(tmp_path / folder)
     assert study.problems == [] and list(study.cases) == [CASE_FILES[0].stem]
     assert study.study["cancer_study_identifier"] == folder
+
+
+def test_a_patient_whose_only_row_is_bad_is_named_among_the_patients_with_problems(tmp_path):
+    # As cbioportal-core's tests/test_data/data_timeline_invalid_start_date.txt: an empty and an 'NA' START_DATE.
+    folder = tmp_path / "study"
+    folder.mkdir()
+    (folder / "data_timeline.txt").write_text(f"PATIENT_ID{TAB}START_DATE{TAB}STOP_DATE{TAB}EVENT_TYPE\n"
+                                              f"P-1{TAB}{TAB}85{TAB}TREATMENT\nP-2{TAB}NA{TAB}85{TAB}TREATMENT\n"
+                                              f"P-2{TAB}17{TAB}85{TAB}TREATMENT\n")
+    study = read_study(folder)
+    assert study.patients_with_problems == {"P-1", "P-2"} and study.cases == {} and len(study.problems) == 2
+
+
+def test_a_file_of_comments_only_is_a_problem(tmp_path):
+    study = read_study(copy_study(tmp_path, **{LABS: "#only a comment\n"}))
+    assert study.problems == ["data_timeline_labs.txt: no column header or data found. Hint: the first line not "
+                              "starting with '#' names the columns"]

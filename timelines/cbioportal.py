@@ -139,11 +139,11 @@ def read_tsv(path: Path, comment_lines: bool = True) -> Table:
     repeated_header = body.str.rstrip() == lines.iloc[top].rstrip()
     found = body.str.count("\t") + 1
     wrong = ~blank & ~hashed & ~repeated_header & (found != len(columns))
-    first = body[~blank & (hashed | wrong)].str.split("\t", n=1).str[0].str.strip()  # the patient of a bad line
+    first = body[wrong].str.split("\t", n=1).str[0].str.strip()  # the patient of a bad line
     for line in body.index[blank]:
         problems.append(("", f"{name}:{line}: blank line. Hint: delete it"))
     for line in body.index[hashed]:
-        problems.append((first[line], f"{name}:{line}: a data line starts with '#'. Hint: only the lines above the "
+        problems.append(("", f"{name}:{line}: a data line starts with '#'. Hint: only the lines above the "
                                       "header may be comments; delete the '#' or the line"))
     for line in body.index[repeated_header]:
         problems.append(("", f"{name}:{line}: the header is repeated. Hint: delete this line"))
@@ -791,7 +791,7 @@ def read_study(folder, patients=None, progress: Progress | None = None) -> Study
     if progress:
         progress(total, total)
     ids = [p for p in dict.fromkeys([*clinical, *events]) if wanted is None or p in wanted]
-    bad = {patient for patient, _ in charged if patient} & set(ids)
+    bad = {patient for patient, _ in charged if patient and (wanted is None or patient in wanted)}
     types = _cancer_types(folder, clinical)
     cases = {p: case_document(p, events.get(p, []), clinical.get(p, {}), types.get(p, ""), study)
              for p in ids if p not in bad}
