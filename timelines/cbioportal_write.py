@@ -12,8 +12,8 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from .cbioportal import (BOUND_COLUMNS, KIND_COLUMN, ORDER_COLUMN, REQUIRED_COLUMNS, SECTION_COLUMN, SHAPE_COLUMN,
-                         escape)
+from .cbioportal_files import REQUIRED_COLUMNS
+from .cbioportal_rows import KIND_COLUMN, ORDER_COLUMN, SECTION_COLUMN, SHAPE_COLUMN, escape
 from .kinds import SYSTEMIC, kind_named
 from .schema import Diagnosis
 from .tables import agent_name, event_label
