@@ -475,3 +475,11 @@ def test_a_file_of_comments_only_is_a_problem(tmp_path):
     study = read_study(copy_study(tmp_path, **{LABS: "#only a comment\n"}))
     assert study.problems == ["data_timeline_labs.txt: no column header or data found. Hint: the first line not "
                               "starting with '#' names the columns"]
+
+
+def test_a_study_of_every_bundled_case_reads_back_one_valid_case_each(exported):
+    out, _ = exported
+    study = read_study(out)
+    assert study.problems == [] and sorted(study.cases) == sorted(load_case(p).case.id for p in ROUND_TRIP_CASES)
+    for patient, document in study.cases.items():
+        assert case_timeline(document, f"{patient}.yaml").case.id == patient
