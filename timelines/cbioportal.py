@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Callable
 
 from .cbioportal_files import clinical_file, read_meta, read_tsv, row_problems, timeline_files
-from .cbioportal_rows import CASE_COLUMNS, INTERVAL_KINDS, POINT_KINDS, Read, as_event, events_of_rows, layout, put_field
+from .cbioportal_rows import (CASE_COLUMNS, INTERVAL_KINDS, POINT_KINDS, Read, as_event, events_of_rows, layout,
+                              put_field)
 from .errors import CaseFileError
 from .schema import CASE_ID_PATTERN, Diagnosis
 

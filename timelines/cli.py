@@ -1,4 +1,4 @@
-"""Command line: python -m timelines {validate,export,summary,schema,import-cbioportal,export-cbioportal}.
+"""Command line: python -m timelines {validate,export,export-fhir,summary,schema,import-cbioportal,export-cbioportal}.
 
 Slide decks and handouts have their own command in the same family (the same way of naming case files, the same
 messages and exit statuses), since they need the chart renderer: python -m components.exports.deck PATH... --out DIR."""
@@ -75,6 +75,10 @@ def main(argv: list[str] | None = None) -> int:
     export.add_argument("path", metavar="PATH")
     export.add_argument("--table", choices=sorted(TABLES), default="events")
     export.add_argument("--format", choices=("csv", "json"), default="csv")
+    fhir = commands.add_parser("export-fhir", help="write a case as a FHIR R4 Bundle (mCODE) in JSON")
+    fhir.add_argument("path", metavar="PATH", help="a case file, or a folder of them (then --out names a folder)")
+    fhir.add_argument("--out", metavar="FILE", help="write to this file (a folder for a folder of cases) instead "
+                                                    "of standard output")
     summary = commands.add_parser("summary", help="patient, diagnoses, lines of therapy and outcomes")
     summary.add_argument("path", metavar="PATH")
     summary.add_argument("--format", choices=("text", "json"), default="text")
@@ -87,8 +91,9 @@ def main(argv: list[str] | None = None) -> int:
     study_out.add_argument("paths", nargs="+", metavar="PATH")
     study_out.add_argument("--out", required=True, metavar="DIR", help="the study folder to write")
     args = parser.parse_args(argv)
-    return {"validate": _validate, "export": _export, "summary": _summary, "schema": _schema,
-            "import-cbioportal": _import_cbioportal, "export-cbioportal": _export_cbioportal}[args.command](args)
+    return {"validate": _validate, "export": _export, "export-fhir": _export_fhir, "summary": _summary,
+            "schema": _schema, "import-cbioportal": _import_cbioportal,
+            "export-cbioportal": _export_cbioportal}[args.command](args)
 
 
 def _validate(args) -> int:
@@ -128,6 +133,42 @@ def _export(args) -> int:
     else:
         sys.stdout.write(table.to_json(orient="records", indent=2, force_ascii=False) + "\n")
     return 0
+
+
+def _export_fhir(args) -> int:
+    """One bundle to standard output or --out FILE; a folder writes <case-id>.fhir.json per case into --out DIR.
+    What a bundle does not carry is listed on standard error, one line each, after the case file's name."""
+    from .fhir import export_bundle  # fhir.resources takes half a second to import: only for this command
+
+    files, missing = case_files([args.path])
+    for name in missing:
+        print(missing_message(name), file=sys.stderr)
+    folder = Path(args.path).is_dir()
+    if folder and not args.out:
+        print(f"{args.path}: a folder of cases needs --out DIR. Hint: add e.g. --out bundles", file=sys.stderr)
+        return 1
+    if folder and not files:
+        print(NO_CASE_FILES, file=sys.stderr)
+        return 1
+    status = 1 if missing else 0
+    for path in files:
+        timeline = _load_or_report(str(path))
+        if timeline is None:
+            status = 1
+            continue
+        bundle, left = export_bundle(timeline)
+        text = json.dumps(bundle, indent=2, ensure_ascii=False) + "\n"
+        for line in left:
+            print(f"{path}: not carried: {line}", file=sys.stderr)
+        if not args.out:
+            sys.stdout.write(text)
+            continue
+        target = Path(args.out) / f"{timeline.case.id}.fhir.json" if folder else Path(args.out)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
+        if folder:
+            print(target)
+    return status
 
 
 def _summary(args) -> int:

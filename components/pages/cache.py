@@ -15,6 +15,7 @@ determined by the hashed arguments before it (`_stamps` by the digest `version`)
 from __future__ import annotations
 
 import hashlib
+import json
 from pathlib import Path
 
 import pandas as pd
@@ -90,9 +91,17 @@ def export_slides(path: str, stamp: Stamp, view: View) -> list[exports.Slide]:
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def export_file(path: str, stamp: Stamp, view: View, what: str) -> bytes:
-    """One export file: 'pptx', 'pdf', 'events.csv', 'timeline.png', 'lesions.svg', 'cbioportal.zip'..."""
-    if what == "cbioportal.zip":
+    """One export file: 'pptx', 'pdf', 'events.csv', 'fhir.json', 'cbioportal.zip', 'timeline.png'..."""
+    if what in ("fhir.json", "cbioportal.zip") and view.deidentified:
+        raise ValueError(f"The {'FHIR bundle' if what == 'fhir.json' else 'cBioPortal study'} keeps the case's dates, "
+                         "the source and quotes: not for a de-identified view")
+    if what == "cbioportal.zip":  # the case as written, whatever the axis
         return exports.cbioportal_zip(entry(path, stamp).timeline)
+    if what == "fhir.json":  # the case as written, whatever the axis; never for a de-identified view
+        from timelines.fhir import case_bundle  # half a second to import fhir.resources: on the first click only
+
+        bundle = case_bundle(entry(path, stamp).timeline)
+        return (json.dumps(bundle, indent=2, ensure_ascii=False) + "\n").encode()
     if what in ("pptx", "pdf"):
         slides = export_slides(path, stamp, view)
         return exports.pptx_bytes([slides]) if what == "pptx" else exports.pdf_bytes([slides])

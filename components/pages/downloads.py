@@ -1,4 +1,5 @@
-"""Download buttons for the exports of the case on screen: slides, handout, chart images and the events table.
+"""Download buttons for the exports of the case on screen: slides, handout, chart images, the events table and the
+case as a FHIR bundle (identified views only: a bundle carries calendar dates, the source and its quotes).
 
 Each file is made when its button is clicked (Streamlit runs the callable then) by `cache.export_file`, once per
 version of the case file and display choice: a rerun of the page costs nothing, a second click of the same button
@@ -18,15 +19,17 @@ from components import exports
 from . import cache
 
 MIME = {"pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
-        "pdf": "application/pdf", "png": "image/png", "svg": "image/svg+xml", "csv": "text/csv", "zip": "application/zip"}
+        "pdf": "application/pdf", "png": "image/png", "svg": "image/svg+xml", "csv": "text/csv",
+        "json": "application/fhir+json", "zip": "application/zip"}
 CHART_LABELS = {"timeline": "Timeline", "lesions": "Lesions", "markers": "Markers"}
 
 
 def export_files(case: exports.CaseExport) -> list[tuple[str, str]]:
-    """(button label, file suffix) of every export of the case: slides, handout, events, each chart it has, and
-    (unless de-identified: a study carries the case's dates as days, its source, quotes and notes) a cBioPortal
-    study."""
+    """(button label, file suffix) of every export of the case: slides, handout, events, the FHIR bundle and the
+    cBioPortal study (not when de-identified: they keep the case's dates, source and quotes), each chart it has."""
     files = [("Slides (PPTX)", "pptx"), ("Handout (PDF)", "pdf"), ("Events (CSV)", "events.csv")]
+    if not case.deidentified:
+        files.append(("FHIR bundle (JSON)", "fhir.json"))
     for chart in (name for name in exports.CHART_NAMES if exports.has_chart(case, name)):
         files += [(f"{CHART_LABELS[chart]} (PNG)", f"{chart}.png"), (f"{CHART_LABELS[chart]} (SVG)", f"{chart}.svg")]
     if not case.deidentified:
@@ -35,9 +38,9 @@ def export_files(case: exports.CaseExport) -> list[tuple[str, str]]:
 
 
 def export_buttons(path: str, stamp: Stamp, view: View) -> None:
-    """Download buttons: slides (PPTX), handout (PDF), events (CSV), and each chart as PNG and SVG, of the case
-    file `path` (at version `stamp`) as `view` shows it (de-identified exports: relative axis, no dates, source,
-    quotes or notes)."""
+    """Download buttons: slides (PPTX), handout (PDF), events (CSV), FHIR bundle (JSON) and cBioPortal study (ZIP)
+    for identified views only, and each chart as PNG and SVG, of the case file `path` (at version `stamp`) as `view`
+    shows it (de-identified exports: relative axis, no dates, source, quotes or notes)."""
     case = cache.export_case(path, stamp, view)
     stem = neutral_file_stem(cache.entry(path, stamp).case_id) if view.deidentified else case.case_id
     columns = st.columns(3)
@@ -46,7 +49,8 @@ def export_buttons(path: str, stamp: Stamp, view: View) -> None:
                                        mime=MIME[what.rsplit(".", 1)[-1]], on_click="ignore",
                                        key=f"export-{case.case_id}-{what}", width="stretch")
     if case.deidentified:
-        st.caption("De-identified exports: months since day 0, no calendar dates, source, quotes or notes.")
+        st.caption("De-identified exports: months since day 0, no calendar dates, source, quotes or notes. The FHIR "
+                   "bundle is offered only with identified views.")
 
 
 def _later(path: str, stamp: Stamp, view: View, what: str):
