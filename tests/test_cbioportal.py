@@ -483,3 +483,15 @@ def test_a_study_of_every_bundled_case_reads_back_one_valid_case_each(exported):
     assert study.problems == [] and sorted(study.cases) == sorted(load_case(p).case.id for p in ROUND_TRIP_CASES)
     for patient, document in study.cases.items():
         assert case_timeline(document, f"{patient}.yaml").case.id == patient
+
+
+def test_a_studys_own_id_and_type_columns_are_attributes_never_ids_or_types_of_ours(tmp_path):
+    folder = copy_study(tmp_path, data_timeline_tumor_board=(
+        f"PATIENT_ID{TAB}START_DATE{TAB}STOP_DATE{TAB}EVENT_TYPE{TAB}ID{TAB}TYPE{TAB}STAGE\n"
+        f"LUNG-001{TAB}7{TAB}{TAB}Tumor Board{TAB}TB1{TAB}weekly{TAB}IV\n"
+        f"LUNG-001{TAB}9{TAB}{TAB}Tumor Board{TAB}TB1{TAB}weekly{TAB}IV\n"))
+    study = read_study(folder)
+    boards = events_of(study.cases["LUNG-001"], "other")
+    assert [(b["type"], b["attributes"]) for b in boards] == [
+        ("Tumor Board", {"ID": "TB1", "TYPE": "weekly", "STAGE": "IV"})] * 2
+    case_timeline(study.cases["LUNG-001"], "lung-001.yaml")  # two rows with one ID: still a valid case

@@ -39,6 +39,9 @@ def _adapter(kind: str, name: str) -> TypeAdapter | None:
     return None if info is None else TypeAdapter(info.annotation)
 
 
+# Fields another source's columns never fill: the type is its EVENT_TYPE, and ids and references to ids are ours (a
+# study's ID column need not be unique, nor name an event of the case).
+NOT_FROM_OTHERS = {"type", "id", "settled_by", "therapy", "primary", "attribution", "specimen_of", "age_at"}
 NOT_FROM_COLUMNS = {"kind", "date", "start", "end", "duration", "ongoing", "provenance", "attributes"}
 
 
@@ -269,7 +272,7 @@ def row_template(row: dict) -> tuple[dict, tuple]:
             if column == "DOSE_CHANGES":  # days since diagnosis: dated once day 0 has its id (_dose_days)
                 event["dose_changes"] = json.loads(text)
                 continue
-        if _adapter(model, column.lower()) is None:
+        if _adapter(model, column.lower()) is None or not ours and column.lower() in NOT_FROM_OTHERS:
             attributes[column] = text
         else:
             put_field(event, model, column.lower(), text, attributes, column)
