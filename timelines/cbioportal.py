@@ -12,13 +12,16 @@ import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from .cbioportal_files import clinical_file, read_meta, read_tsv, row_problems, timeline_files
 from .cbioportal_rows import (CASE_COLUMNS, INTERVAL_KINDS, POINT_KINDS, Read, as_event, events_of_rows, layout,
                               put_field)
 from .errors import CaseFileError
 from .schema import CASE_ID_PATTERN, Diagnosis
+
+if TYPE_CHECKING:
+    from .timeline import Timeline
 
 # What day 0 of a cBioPortal timeline is, in the words of its file-format documentation (Timeline Data).
 DAY_ZERO_NOTE = ("Day 0 of the study's timeline. cBioPortal counts START_DATE 'in days from the date of diagnosis "
@@ -32,7 +35,9 @@ class StudyImport:
     """What a study holds: its meta_study fields, one case document per patient, and its problems located.
 
     A patient with a problem row is left out of `cases` (an incomplete history could mislead) and named in
-    `patients_with_problems`; `problems` also holds problems of whole files and of rows naming no patient."""
+    `patients_with_problems`; `problems` also holds problems of whole files and of rows naming no patient. Events
+    read from rows of identical cells share their unchanged values: treat the documents as read-only (copy one
+    before changing it)."""
 
     study: dict
     cases: dict[str, dict]
@@ -287,7 +292,7 @@ def read_study(folder, patients=None, progress: Progress | None = None) -> Study
     clinical, charged = _clinical_rows(clinical_file(folder, "PATIENT_ATTRIBUTES", "data_clinical_patient.txt"))
     tables = [read_tsv(path) for path in timeline_files(folder)]
     total, done = sum(len(t.rows) for t in tables), 0
-    events: dict[str, list[dict]] = {}
+    events: dict[str, list[Read]] = {}
     for table in tables:
         rows, problems = row_problems(table)
         charged += table.problems + problems
@@ -330,9 +335,9 @@ def case_yaml(document: dict) -> str:
     return header + yaml.dump(document, Dumper=Dumper, sort_keys=False, allow_unicode=True, width=120)
 
 
-def case_timeline(document: dict, path: str):
-    """Validate and resolve a case document as the loader does a case file (raises CaseFileError, located in the
-    text case_yaml writes for it)."""
+def case_timeline(document: dict, path: str) -> "Timeline":
+    """Validate and resolve a case document as the loader does a case file: `path` names it in messages, and its
+    stem must be the document's id ('lung-001.yaml'). Raises CaseFileError, located in the text case_yaml writes."""
     from .loading import load_text
 
     return load_text(case_yaml(document), path)
@@ -341,8 +346,8 @@ def case_timeline(document: dict, path: str):
 __all__ = ["StudyImport", "read_study", "case_timeline", "case_yaml", "CaseFileError", "write_study"]
 
 
-def write_study(timelines, out_dir) -> list[str]:
-    """Write cases as one cBioPortal study (see timelines.cbioportal_write.write_study)."""
+def write_study(timelines, out_dir, **study) -> list[str]:
+    """Write cases as one cBioPortal study; returns what could not be carried (timelines.cbioportal_write)."""
     from .cbioportal_write import write_study as write
 
-    return write(timelines, out_dir)
+    return write(timelines, out_dir, **study)
