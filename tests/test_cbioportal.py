@@ -495,3 +495,28 @@ def test_a_studys_own_id_and_type_columns_are_attributes_never_ids_or_types_of_o
     assert [(b["type"], b["attributes"]) for b in boards] == [
         ("Tumor Board", {"ID": "TB1", "TYPE": "weekly", "STAGE": "IV"})] * 2
     case_timeline(study.cases["LUNG-001"], "lung-001.yaml")  # two rows with one ID: still a valid case
+
+
+def test_an_imported_study_exported_and_imported_again_keeps_its_events_and_attributes(study, tmp_path):
+    first = {p: case_timeline(d, f"{d['id']}.yaml") for p, d in study.cases.items()}
+    write_study(list(first.values()), tmp_path)
+    again = read_study(tmp_path)
+    assert again.problems == []
+    for timeline in first.values():
+        back = case_timeline(again.cases[timeline.case.id], f"{timeline.case.id}.yaml")
+        assert _same(event_table(back), TYPED).equals(_same(event_table(timeline), TYPED))
+        attributes = [e.attributes for e in timeline.case.events]
+        assert [e.attributes and {k: v for k, v in e.attributes.items() if k != "PROVENANCE"} or None
+                for e in back.case.events] == attributes  # the study's own columns, every one
+        assert {e.attributes["PROVENANCE"] for e in back.case.events} == {e.provenance for e in timeline.case.events}
+
+
+def test_a_style_only_some_events_of_a_type_have_is_kept_under_another_column_and_read_back(study, tmp_path):
+    imported = case_timeline(study.cases["LUNG-001"], "lung-001.yaml")
+    lost = write_study([imported, load_case(CASE_FILES[0])], tmp_path)
+    assert any(line.startswith("TREATMENT: STYLE_COLOR is given for 3 of 8 events;") for line in lost)
+    header = (tmp_path / "data_timeline_treatment.txt").read_text().splitlines()[0].split(TAB)
+    assert "STYLE_COLOR" not in header and "STYLE_COLOR_GIVEN" in header
+    back = case_timeline(read_study(tmp_path).cases["lung-001"], "lung-001.yaml")
+    chemo = next(e for e in back.case.events if e.kind == "chemotherapy")
+    assert chemo.attributes["STYLE_COLOR"] == "#1f77b4"

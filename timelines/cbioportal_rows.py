@@ -18,6 +18,7 @@ from .schema import Diagnosis, Patient
 # Columns our export writes besides the fields of an event (a field is written as its name in capitals, DOSE for
 # dose): what our kind is, its place in the case, its shape, and the day bounds of an uncertain date.
 KIND_COLUMN, ORDER_COLUMN, SHAPE_COLUMN, SECTION_COLUMN = "KIND", "EVENT_SEQ", "SHAPE", "SECTION"
+ATTRIBUTES_COLUMN = "ATTRIBUTE_COLUMNS"  # where the event's attributes are: JSON {attribute name: its column}
 BOUND_COLUMNS = ("START_DATE_EARLIEST", "START_DATE_LATEST", "STOP_DATE_EARLIEST", "STOP_DATE_LATEST")
 # Columns the export derives from fields for cBioPortal's own tracks; read back from the fields, not from these.
 DERIVED_COLUMNS = {"TREATMENT_TYPE", "SUBTYPE", "AGENT", "TEST", "RESULT", "DIAGNOSTIC_TYPE", "SPECIMEN_SITE",
@@ -214,7 +215,7 @@ def _typed(row: dict) -> tuple[str, dict, set[str]]:
     return "other", {"type": row["EVENT_TYPE"]}, set()
 
 
-OUR_COLUMNS = {KIND_COLUMN, ORDER_COLUMN, SHAPE_COLUMN, SECTION_COLUMN, "ONGOING", *BOUND_COLUMNS}
+OUR_COLUMNS = {KIND_COLUMN, ORDER_COLUMN, SHAPE_COLUMN, SECTION_COLUMN, ATTRIBUTES_COLUMN, "ONGOING", *BOUND_COLUMNS}
 FIXED_COLUMNS = {"PATIENT_ID", "START_DATE", "STOP_DATE", "EVENT_TYPE", "_line"}
 
 
@@ -264,8 +265,13 @@ def row_template(row: dict) -> tuple[dict, tuple]:
     attributes: dict = {}
     skip = _skipped(kind, ours, used)
     model = "" if row.get(SECTION_COLUMN) == "diagnoses" else kind  # a diagnosis of the case's list
+    placed = json.loads(unescape(row[ATTRIBUTES_COLUMN])) if ours and row.get(ATTRIBUTES_COLUMN) else {}
+    for name, column in placed.items():  # attributes our export wrote, some in a column it also derives (AGENT)
+        if row.get(column):
+            attributes[name] = unescape(row[column])
+    kept = set(placed.values())
     for column, text in row.items():
-        if not text or column in skip:
+        if not text or column in skip or column in kept:
             continue
         if ours:
             text = unescape(text)

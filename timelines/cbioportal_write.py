@@ -13,7 +13,8 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from .cbioportal_files import REQUIRED_COLUMNS
-from .cbioportal_rows import KIND_COLUMN, ORDER_COLUMN, SECTION_COLUMN, SHAPE_COLUMN, escape
+from .cbioportal_rows import (ATTRIBUTES_COLUMN, DERIVED_COLUMNS, KIND_COLUMN, ORDER_COLUMN, SECTION_COLUMN,
+                              SHAPE_COLUMN, escape, unescape)
 from .kinds import SYSTEMIC, kind_named
 from .schema import Diagnosis
 from .tables import agent_name, event_label
@@ -76,11 +77,15 @@ def _rows_of(timeline: Timeline, dated: Dated, order: int, zero: int, lost: list
     if dated.ongoing:
         row["ONGOING"] = "true"
     row.update(_bounds(timeline, dated, zero))
+    carried = {}
     for name, value in (event.attributes or {}).items():
-        if name in row:
-            lost.append(f"attribute {name} of {event_label(event, kind)}: a column of that name is written already")
-        else:
-            row[name] = escape(value)
+        # The source's own words win over a derived column (its AGENT, TREATMENT_TYPE...); a name a field's column
+        # has (a STATUS in words beside the status field) gets a column of its own.
+        column = name if name not in row or name in DERIVED_COLUMNS else f"{name}_AS_READ"
+        row[column] = escape(value)
+        carried[name] = column
+    if carried:
+        row[ATTRIBUTES_COLUMN] = _cell(carried)
     if kind == "lab":
         return [{**row, **_lab_cells(value)} for value in event.values]
     if field_value_list(event, "dose_changes"):
@@ -243,6 +248,10 @@ def _partial_styles(event_type: str, rows: list[dict]) -> list[str]:
         if having and len(having) < len(rows):
             for row in having:
                 row[f"{column}_GIVEN"] = row.pop(column)
+                if ATTRIBUTES_COLUMN in row:  # the attribute is read back from its new column
+                    placed = json.loads(unescape(row[ATTRIBUTES_COLUMN]))
+                    row[ATTRIBUTES_COLUMN] = _cell({k: f"{column}_GIVEN" if v == column else v
+                                                    for k, v in placed.items()})
             said.append(f"{event_type}: {column} is given for {len(having)} of {len(rows)} events; cBioPortal needs it "
                         f"on every row, so it is written as {column}_GIVEN and not drawn")
     return said
