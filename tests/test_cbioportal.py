@@ -320,6 +320,16 @@ def test_import_of_export_gives_back_the_same_events_days_and_values(tmp_path, p
         (original.case.reported, original.case.lesions, original.case.notes, original.case.source)
 
 
+def test_a_lab_event_of_several_values_is_one_event_again_naming_each_row(tmp_path):
+    original = load_case(CASES / "_template.yaml")
+    write_study([original], tmp_path)
+    again = case_timeline(read_study(tmp_path).cases[original.case.id], f"{original.case.id}.yaml")
+    labs = [(e, b) for e, b in zip(original.case.events, again.case.events) if e.kind == "lab"]
+    assert labs and all(e.values == b.values for e, b in labs)
+    several = next(b for e, b in labs if len(e.values) > 1)
+    assert re.fullmatch(r"data_timeline_lab_test\.txt:\d+(, data_timeline_lab_test\.txt:\d+)+", several.provenance)
+
+
 def test_dose_changes_come_back_on_their_days(tmp_path):
     path = next(p for p in CASE_FILES if "dose_changes" in p.read_text())
     original = load_case(path)
@@ -520,3 +530,13 @@ def test_a_style_only_some_events_of_a_type_have_is_kept_under_another_column_an
     back = case_timeline(read_study(tmp_path).cases["lung-001"], "lung-001.yaml")
     chemo = next(e for e in back.case.events if e.kind == "chemotherapy")
     assert chemo.attributes["STYLE_COLOR"] == "#1f77b4"
+
+
+def test_patient_attributes_and_case_texts_with_quotes_and_line_breaks_come_back(tmp_path):
+    document = dict(read_study(STUDY).cases["LUNG-002"])
+    document["patient"] = {**document["patient"], "attributes": {"SEX": "M", "NOTE": 'said "no"\tthen\nleft'}}
+    document["notes"] = ['A note with "quotes", a back\\slash and\na line break']
+    original = case_timeline(document, "lung-002.yaml")
+    write_study([original], tmp_path)
+    back = case_timeline(read_study(tmp_path).cases["lung-002"], "lung-002.yaml")
+    assert back.case.patient == original.case.patient and back.case.notes == original.case.notes

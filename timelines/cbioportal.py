@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
 from .cbioportal_files import clinical_file, read_meta, read_tsv, row_problems, timeline_files
-from .cbioportal_rows import (CASE_COLUMNS, INTERVAL_KINDS, POINT_KINDS, Read, as_event, events_of_rows, layout,
-                              put_field)
+from .cbioportal_rows import (ATTRIBUTES_COLUMN, CASE_COLUMNS, INTERVAL_KINDS, POINT_KINDS, Read, as_event,
+                              events_of_rows, layout, put_field, unescape)
 from .errors import CaseFileError
 from .schema import CASE_ID_PATTERN, Diagnosis
 
@@ -143,6 +143,7 @@ def _merged_labs(events: list[dict]) -> list[dict]:
         if (isinstance(event, dict) and isinstance(last, dict) and event["kind"] == "lab" == last["kind"]
                 and event["_"].order is not None and event["_"].order == last["_"].order):
             last["values"] = last.get("values", []) + event.get("values", [])
+            last["provenance"] += f", {event['provenance']}"  # every row of the event
         else:
             merged.append(event)
     return merged
@@ -218,8 +219,16 @@ def patient_fields(clinical: dict) -> tuple[dict, dict]:
     patient: dict = {}
     attributes: dict = {}
     case: dict = {}
+    ours = "CASE_ID" in clinical  # our export: cells escaped, attributes where ATTRIBUTE_COLUMNS says
+    if ours:
+        clinical = {column: unescape(text) for column, text in clinical.items() if isinstance(text, str)}
+    placed = json.loads(clinical[ATTRIBUTES_COLUMN]) if ours and clinical.get(ATTRIBUTES_COLUMN, "NA") != "NA" else {}
+    for name, column in placed.items():
+        if clinical.get(column, "NA") != "NA":
+            attributes[name] = clinical[column]
     for column, text in clinical.items():
-        if not text or text == "NA" or column in ("PATIENT_ID", "_line"):  # NA: cBioPortal's word for no value
+        if not text or text == "NA" or column in ("PATIENT_ID", "_line", ATTRIBUTES_COLUMN) \
+                or column in placed.values():  # NA: cBioPortal's word for no value
             continue
         if column in CASE_COLUMNS:
             try:

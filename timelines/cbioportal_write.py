@@ -13,7 +13,7 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from .cbioportal_files import REQUIRED_COLUMNS
-from .cbioportal_rows import (ATTRIBUTES_COLUMN, DERIVED_COLUMNS, KIND_COLUMN, ORDER_COLUMN, SECTION_COLUMN,
+from .cbioportal_rows import (ATTRIBUTES_COLUMN, CASE_COLUMNS, DERIVED_COLUMNS, KIND_COLUMN, ORDER_COLUMN, SECTION_COLUMN,
                               SHAPE_COLUMN, escape, unescape)
 from .kinds import SYSTEMIC, kind_named
 from .schema import Diagnosis
@@ -179,7 +179,13 @@ def _patient_row(timeline: Timeline) -> dict[str, str]:
     for name, value in case.patient.__dict__.items():
         if name != "attributes" and _cell(value):
             row[name.upper()] = _cell(value)
-    row.update({k: escape(v) for k, v in (case.patient.attributes or {}).items() if k not in row})
+    carried = {}
+    for name, value in (case.patient.attributes or {}).items():  # SEX as the source wrote it beside the sex field
+        column = f"{name}_AS_READ" if name in row or name in CASE_COLUMNS else name
+        row[column] = escape(value)
+        carried[name] = column
+    if carried:
+        row[ATTRIBUTES_COLUMN] = _cell(carried)
     row.update({"CASE_ID": case.id, "CASE_TITLE": escape(case.title),
                 "SOURCE": _cell(case.source.model_dump(exclude_none=True)),
                 "LESIONS": _cell(list(case.lesions)),
