@@ -103,7 +103,7 @@ def problem(text_changes: list[tuple[str, str]]) -> str:
     ([("kind: surgery", "kind: surgical")],
      "x/egfr-described-findings.yaml:9:27: events[0].kind: Unknown event kind 'surgical'. Hint: Did you mean 'surgery'? Valid: "
      "adverse_event, biopsy, chemotherapy, diagnosis, endocrine, imaging, immunotherapy, lab, molecular, "
-     "progression, radiotherapy, response, status, supportive, surgery, symptom, targeted."),
+     "other, progression, radiotherapy, response, status, supportive, surgery, symptom, targeted."),
     ([("pack_years: 40", "pack_years: forty")],
      "x/egfr-described-findings.yaml:5:60: patient.pack_years: Expected a number, got text. Value: 'forty'. Hint: Write "
      "the number alone, without its unit (a lab value's unit goes in unit:)."),

@@ -467,7 +467,8 @@ export_buttons(path, stamp(path), View(axis="relative", deidentified={deidentify
 
 @pytest.mark.parametrize("case_id, deidentify, buttons", [
     ("lcnec-eml4-alk-alectinib-case2", True, 3 + 2 * 2),
-    ("adeno-alk-miliary-alectinib", False, 3 + 1 + 2 * 3)])  # + the FHIR bundle, offered for identified views only
+    ("adeno-alk-miliary-alectinib", False, 3 + 1 + 2 * 3 + 1)])  # + the FHIR bundle and the cBioPortal study,
+    # offered for identified views only
 def test_export_buttons_offer_slides_handout_events_and_each_chart(case_id, deidentify, buttons):
     from streamlit.testing.v1 import AppTest
 

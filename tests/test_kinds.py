@@ -29,7 +29,8 @@ def test_a_kinds_name_is_the_one_its_model_accepts(kind):
 
 def test_the_lanes_come_in_the_order_of_the_swimlane():
     assert LANE_ORDER == ("Symptoms", "Diagnosis & pathology", "Surgery", "Radiotherapy", "Systemic therapy",
-                          "Supportive care", "Imaging", "Labs", "Response & progression", "Adverse events", "Status")
+                          "Supportive care", "Imaging", "Labs", "Response & progression", "Adverse events", "Status",
+                          "Other events")
     assert dict(CATEGORIES)["Diagnosis & pathology"] == ("diagnosis", "biopsy", "molecular")
     assert dict(CATEGORIES)[SYSTEMIC] == ("chemotherapy", "targeted", "immunotherapy", "endocrine")
 
@@ -101,7 +102,7 @@ def test_an_unknown_kind_written_as_a_synonym_is_pointed_at_its_kind():
     assert str(caught.value) == (
         "example-case.yaml:9:9: events[0].kind: Unknown event kind 'died'. Hint: Did you mean 'status' (with status: "
         "dead)? Valid: adverse_event, biopsy, chemotherapy, diagnosis, endocrine, imaging, immunotherapy, lab, "
-        "molecular, progression, radiotherapy, response, status, supportive, surgery, symptom, targeted.")
+        "molecular, other, progression, radiotherapy, response, status, supportive, surgery, symptom, targeted.")
 
 
 # ---------------------------------------------------------------- the theme, keyed by the registry

@@ -89,7 +89,7 @@ def test_lanes_follow_the_configured_order_with_one_lane_per_agent():
                      {"kind": "radiotherapy", "date": "2021-11-01", "technique": "SRS"})
     lanes = lane_order(event_table(load_text(yaml.safe_dump(case))))
     assert lanes == ["Diagnosis & pathology", "Radiotherapy", "crizotinib", "alectinib", "Imaging"]
-    assert LANE_ORDER[0] == "Symptoms" and LANE_ORDER[-1] == "Status"
+    assert LANE_ORDER[0] == "Symptoms" and LANE_ORDER[-1] == "Other events"
 
 
 def test_unknown_categories_are_appended_in_first_seen_order():

@@ -1,4 +1,4 @@
-"""Command line: python -m timelines {validate,export,export-fhir,summary,schema}.
+"""Command line: python -m timelines {validate,export,export-fhir,summary,schema,import-cbioportal,export-cbioportal}.
 
 Slide decks and handouts have their own command in the same family (the same way of naming case files, the same
 messages and exit statuses), since they need the chart renderer: python -m components.exports.deck PATH... --out DIR."""
@@ -83,9 +83,17 @@ def main(argv: list[str] | None = None) -> int:
     summary.add_argument("path", metavar="PATH")
     summary.add_argument("--format", choices=("text", "json"), default="text")
     commands.add_parser("schema", help="write the JSON Schema of the case file")
+    study_in = commands.add_parser("import-cbioportal", help="a cBioPortal study's timelines as case files; exit 1 "
+                                   "on any bad row")
+    study_in.add_argument("study", metavar="STUDY_DIR")
+    study_in.add_argument("--out", required=True, metavar="DIR", help="the folder the case files are written to")
+    study_out = commands.add_parser("export-cbioportal", help="cases as a cBioPortal study")
+    study_out.add_argument("paths", nargs="+", metavar="PATH")
+    study_out.add_argument("--out", required=True, metavar="DIR", help="the study folder to write")
     args = parser.parse_args(argv)
     return {"validate": _validate, "export": _export, "export-fhir": _export_fhir, "summary": _summary,
-            "schema": _schema}[args.command](args)
+            "schema": _schema, "import-cbioportal": _import_cbioportal,
+            "export-cbioportal": _export_cbioportal}[args.command](args)
 
 
 def _validate(args) -> int:
@@ -185,3 +193,67 @@ def _summary(args) -> int:
 def _schema(args) -> int:
     print(json.dumps(json_schema(), indent=2, ensure_ascii=False))
     return 0
+
+
+def _progress_bar(total_hint: str):
+    """A progress bar on standard error for a large study (tqdm; silent when stderr is not a terminal)."""
+    from tqdm import tqdm
+
+    bar = None
+
+    def update(done: int, total: int) -> None:
+        nonlocal bar
+        if bar is None:
+            bar = tqdm(total=total, unit=" rows", desc=total_hint, file=sys.stderr, leave=False,
+                       disable=total < 100_000 or not sys.stderr.isatty())
+        bar.update(done - bar.n)
+
+    return update
+
+
+def _import_cbioportal(args) -> int:
+    from .cbioportal import case_timeline, case_yaml, read_study
+
+    folder = Path(args.study)
+    if not folder.is_dir():
+        print(f"{args.study}: no such folder. Hint: give the folder of a cBioPortal study (meta_study.txt, "
+              "data_timeline_*.txt)", file=sys.stderr)
+        return 1
+    study = read_study(folder, progress=_progress_bar("reading"))
+    problems = list(study.problems)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    written = 0
+    for document in study.cases.values():
+        path = out / f"{document['id']}.yaml"
+        try:
+            case_timeline(document, str(path))
+        except CaseFileError as error:
+            problems.append(str(error))
+            continue
+        path.write_text(case_yaml(document), encoding="utf-8")
+        written += 1
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    left_out = len(study.cases) - written + len(study.patients_with_problems)
+    print(f"{written} case file{'s' * (written != 1)} written to {out}; {len(problems)} problem"
+          f"{'s' * (len(problems) != 1)}, {left_out} patient{'s' * (left_out != 1)} left out", file=sys.stderr)
+    return 1 if problems else 0
+
+
+def _export_cbioportal(args) -> int:
+    from .cbioportal_write import write_study
+
+    files, missing = case_files(args.paths)
+    for name in missing:
+        print(missing_message(name), file=sys.stderr)
+    timelines = [t for t in (_load_or_report(str(path)) for path in files) if t is not None]
+    bad = len(files) - len(timelines) + len(missing)
+    if not timelines:
+        print(NO_CASE_FILES if not files else "No valid case to export.", file=sys.stderr)
+        return 1
+    for line in write_study(timelines, args.out):
+        print(f"not carried: {line}", file=sys.stderr)
+    print(f"{len(timelines)} case{'s' * (len(timelines) != 1)} written to {args.out} as a cBioPortal study"
+          + (f"; {bad} with errors" if bad else ""), file=sys.stderr)
+    return 1 if bad else 0

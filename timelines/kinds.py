@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pydantic import BaseModel
 
 from .schema import (AdverseEvent, Biopsy, Chemotherapy, DiagnosisEvent, Endocrine, Imaging, Immunotherapy, Lab,
-                     Molecular, Progression, Radiotherapy, Response, Status, Supportive, Surgery, Symptom, Targeted,
+                     Molecular, Other, Progression, Radiotherapy, Response, Status, Supportive, Surgery, Symptom, Targeted,
                      field_value)
 
 SYSTEMIC = "Systemic therapy"  # the category drawn one lane per drug, coloured by drug
@@ -99,6 +99,9 @@ KINDS: tuple[Kind, ...] = (
          synonyms=_said("toxicity", "side_effect", "ae", "complication")),
     Kind("status", Status, "Status", "Status", is_key_event=True,
          synonyms=_said("follow_up") + _said("death", "died", add="status: dead")),
+    # Any other type of event, named as its source names it (a cBioPortal study's own EVENT_TYPE): its own lane,
+    # last, as cBioPortal draws custom tracks after its known ones.
+    Kind("other", Other, "Other events", "Other event", synonyms=_said("custom", "event")),
 )
 KIND_BY_NAME = {kind.name: kind for kind in KINDS}
 

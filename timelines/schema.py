@@ -93,6 +93,8 @@ class Patient(Strict):
     presentation: Literal["symptoms", "incidental", "screening", "follow_up", "unknown"] = "unknown"
     presentation_note: Text | None = None
     context: Text | None = None
+    # Other facts as the source names them (an imported study's columns no field holds): name -> value as text.
+    attributes: dict[str, Text] | None = None
 
 
 class Biomarker(Strict):
@@ -111,6 +113,8 @@ class Diagnosis(Strict):
     biomarkers: list[Biomarker] = []
     quote: Text | None = None
     note: Text | None = None
+    provenance: Text | None = None  # where an imported diagnosis was read: 'data_timeline_diagnosis.txt:3'
+    attributes: dict[str, Text] | None = None  # other facts as the source names them
 
 
 class Lesion(Strict):
@@ -203,6 +207,9 @@ class EventBase(Strict):
     note: Text | None = None
     certainty: Literal["suspected", "confirmed", "refuted"] | None = None  # as stated, when not given
     settled_by: EventId | None = None  # the event that confirmed or refuted a suspected one
+    provenance: Text | None = None  # where an imported event was read: 'data_timeline_treatment.txt:14'
+    # Other facts as the source names them (an imported study's columns no field holds): name -> value as text.
+    attributes: dict[str, Text] | None = None
 
     @property
     def shape(self) -> str:
@@ -493,8 +500,16 @@ class Status(PointEvent):
     cause: str | None = None
 
 
+class Other(PointOrIntervalEvent):
+    """An event of a type no other kind holds, named as its source names it (an imported study's own types)."""
+
+    kind: Literal["other"]
+    type: Annotated[str, Field(min_length=1)]
+    description: Text | None = None
+
+
 EVENT_MODELS = (DiagnosisEvent, Symptom, Surgery, Biopsy, Molecular, Chemotherapy, Targeted, Immunotherapy,
-                Endocrine, Radiotherapy, Supportive, Imaging, Lab, Response, Progression, AdverseEvent, Status)
+                Endocrine, Radiotherapy, Supportive, Imaging, Lab, Response, Progression, AdverseEvent, Status, Other)
 KIND_MODELS = {m.model_fields["kind"].annotation.__args__[0]: m for m in EVENT_MODELS}
 EVENT_KINDS = tuple(KIND_MODELS)
 

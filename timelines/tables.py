@@ -42,14 +42,15 @@ DOSE_CHANGE_EXTRA_COLUMNS = ("start_earliest", "start_latest")
 KEY_DETAILS_FIRST = ("stage", "category", "finding", "result", "description", "term", "status", "histology")
 KEY_DETAILS_QUIET = {"modality", "region", "method", "site", "specimen", "technique", "intent", "scope", "attribution",
                      "therapy", "primary", "biomarkers", "criteria", "procedure", "drug", "regimen", "agents",
-                     "purpose", "confirmed by", "ctcae version"}
+                     "purpose", "confirmed by", "ctcae version", "provenance"}
 
 # Lane groups of the swimlane, top to bottom, are the categories of the kinds registry (timelines/kinds.py:
 # LANE_ORDER, CATEGORY_OF_KIND, SYSTEMIC); kinds it does not list are appended in first-seen order.
 _COMMON = {"id", "kind", "label", "quote", "note", "date", "start", "end", "duration", "ongoing", "line", "dose",
            "certainty", "settled_by", "specimen_of",  # said with what they link to (_links)
            "short",  # a display name, in its own column
-           "drug", "agents", "regimen", "measurements", "values", "findings", "dose_changes", "biomarkers"}
+           "drug", "agents", "regimen", "measurements", "values", "findings", "dose_changes", "biomarkers",
+           "attributes", "provenance"}  # each of its names a part of its own; provenance last
 
 
 def event_table(timeline: Timeline) -> pd.DataFrame:
@@ -202,6 +203,7 @@ def _own_label(event, kind: str) -> str:
         "adverse_event": lambda: (event.term or shorten(event.description, NAME_CHARS))
         + (f" (grade {event.grade})" if event.grade else ""),
         "status": lambda: event.status.replace("_", " ").capitalize(),
+        "other": lambda: event.description and shorten(event.description, NAME_CHARS) or event.type,
     }
     if kind in parts:
         return parts[kind]()
@@ -232,6 +234,9 @@ def detail_parts(event) -> list[tuple[str, str]]:
     parts += [("", _value_text(value)) for value in field_value(event, "values", [])]
     parts += [(m.lesion, str(m.size if m.size is not None else m.change))
               for m in field_value(event, "measurements", [])]
+    parts += list((field_value(event, "attributes") or {}).items())
+    if field_value(event, "provenance"):
+        parts.append(("provenance", event.provenance))
     return parts
 
 

@@ -45,6 +45,7 @@ KIND_COLORS = {
     "progression": "#D55E00",
     "adverse_event": "#CC6677",
     "status": "#555555",
+    "other": "#999933",
     "death": "#000000",
 }
 UNKNOWN_KIND_COLOR = "#777777"
@@ -54,6 +55,7 @@ UNKNOWN_KIND_COLOR = "#777777"
 # death, so neither can be mistaken for an event kind.
 _STAR = ("M0,-1L0.235,-0.324L0.951,-0.309L0.38,0.124L0.588,0.809L0,0.4L-0.588,0.809L-0.38,0.124L-0.951,-0.309"
          "L-0.235,-0.324Z")
+_SPARK = "M0,-1L0.25,-0.25L1,0L0.25,0.25L0,1L-0.25,0.25L-1,0L-0.25,-0.25Z"  # a four-pointed star
 _PENTAGON = "M0,-1L0.951,-0.309L0.588,0.809L-0.588,0.809L-0.951,-0.309Z"
 _HEXAGON = "M0,-1L0.866,-0.5L0.866,0.5L0,1L-0.866,0.5L-0.866,-0.5Z"
 _OCTAGON = "M-0.414,-1L0.414,-1L1,-0.414L1,0.414L0.414,1L-0.414,1L-1,0.414L-1,-0.414Z"
@@ -75,6 +77,7 @@ KIND_SHAPES = {
     "progression": _OCTAGON,
     "adverse_event": _BOWTIE,
     "status": _BAR,
+    "other": _SPARK,
     "death": DEATH_SHAPE,
 }
 UNKNOWN_KIND_SHAPE = "circle"

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import io
+import tempfile
 import zipfile
+from pathlib import Path
 
 import pandas as pd
 
+from timelines.cbioportal_write import write_study
 from timelines.timeline import Timeline
 
 from .case import EXPORT_WIDTH, prepare_case
 from .handout import pdf_bytes
-from .powerpoint import pptx_bytes
+from .powerpoint import ZIP_EPOCH, pptx_bytes
 from .rendering import case_charts, chart_png, chart_spec, chart_svg
 from .slides import case_slides
 
@@ -48,3 +51,18 @@ def pptx_xml_text(pptx: bytes) -> str:
     with zipfile.ZipFile(io.BytesIO(pptx)) as archive:
         return "\n".join(archive.read(name).decode("utf-8") for name in archive.namelist()
                          if name.endswith((".xml", ".rels")))
+
+
+def cbioportal_zip(timeline: Timeline) -> bytes:
+    """The case as a cBioPortal study in one ZIP file (a folder named after the case), with NOT_CARRIED.txt saying
+    what of the case the format cannot hold. Entries carry no export date."""
+    folder_name = timeline.case.id.replace("-", "_")  # a study id: letters, digits and underscores
+    buffer = io.BytesIO()
+    with tempfile.TemporaryDirectory() as folder:
+        lost = write_study([timeline], folder, study_id=folder_name, name=timeline.case.title)
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+            for path in sorted(Path(folder).iterdir()):
+                archive.writestr(zipfile.ZipInfo(f"{folder_name}/{path.name}", ZIP_EPOCH), path.read_bytes())
+            archive.writestr(zipfile.ZipInfo(f"{folder_name}/NOT_CARRIED.txt", ZIP_EPOCH),
+                             "".join(f"{line}\n" for line in lost))
+    return buffer.getvalue()

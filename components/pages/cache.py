@@ -91,11 +91,13 @@ def export_slides(path: str, stamp: Stamp, view: View) -> list[exports.Slide]:
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def export_file(path: str, stamp: Stamp, view: View, what: str) -> bytes:
-    """One export file: 'pptx', 'pdf', 'events.csv', 'fhir.json', 'timeline.png', 'lesions.svg'..."""
+    """One export file: 'pptx', 'pdf', 'events.csv', 'fhir.json', 'cbioportal.zip', 'timeline.png'..."""
+    if what in ("fhir.json", "cbioportal.zip") and view.deidentified:
+        raise ValueError(f"The {'FHIR bundle' if what == 'fhir.json' else 'cBioPortal study'} keeps the case's dates, "
+                         "the source and quotes: not for a de-identified view")
+    if what == "cbioportal.zip":  # the case as written, whatever the axis
+        return exports.cbioportal_zip(entry(path, stamp).timeline)
     if what == "fhir.json":  # the case as written, whatever the axis; never for a de-identified view
-        if view.deidentified:
-            raise ValueError("The FHIR bundle keeps calendar dates, the source and quotes: not for a de-identified "
-                             "view")
         from timelines.fhir import case_bundle  # half a second to import fhir.resources: on the first click only
 
         bundle = case_bundle(entry(path, stamp).timeline)

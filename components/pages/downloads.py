@@ -20,25 +20,27 @@ from . import cache
 
 MIME = {"pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
         "pdf": "application/pdf", "png": "image/png", "svg": "image/svg+xml", "csv": "text/csv",
-        "json": "application/fhir+json"}
+        "json": "application/fhir+json", "zip": "application/zip"}
 CHART_LABELS = {"timeline": "Timeline", "lesions": "Lesions", "markers": "Markers"}
 
 
 def export_files(case: exports.CaseExport) -> list[tuple[str, str]]:
-    """(button label, file suffix) of every export of the case: slides, handout, events, the FHIR bundle (not when
-    de-identified: it keeps the case's dates, source and quotes), each chart it has."""
+    """(button label, file suffix) of every export of the case: slides, handout, events, the FHIR bundle and the
+    cBioPortal study (not when de-identified: they keep the case's dates, source and quotes), each chart it has."""
     files = [("Slides (PPTX)", "pptx"), ("Handout (PDF)", "pdf"), ("Events (CSV)", "events.csv")]
     if not case.deidentified:
         files.append(("FHIR bundle (JSON)", "fhir.json"))
     for chart in (name for name in exports.CHART_NAMES if exports.has_chart(case, name)):
         files += [(f"{CHART_LABELS[chart]} (PNG)", f"{chart}.png"), (f"{CHART_LABELS[chart]} (SVG)", f"{chart}.svg")]
+    if not case.deidentified:
+        files.append(("cBioPortal study (ZIP)", "cbioportal.zip"))
     return files
 
 
 def export_buttons(path: str, stamp: Stamp, view: View) -> None:
-    """Download buttons: slides (PPTX), handout (PDF), events (CSV), FHIR bundle (JSON, identified views only), and
-    each chart as PNG and SVG, of the case file `path` (at version `stamp`) as `view` shows it (de-identified
-    exports: relative axis, no dates, source, quotes or notes)."""
+    """Download buttons: slides (PPTX), handout (PDF), events (CSV), FHIR bundle (JSON) and cBioPortal study (ZIP)
+    for identified views only, and each chart as PNG and SVG, of the case file `path` (at version `stamp`) as `view`
+    shows it (de-identified exports: relative axis, no dates, source, quotes or notes)."""
     case = cache.export_case(path, stamp, view)
     stem = neutral_file_stem(cache.entry(path, stamp).case_id) if view.deidentified else case.case_id
     columns = st.columns(3)

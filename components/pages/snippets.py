@@ -215,6 +215,13 @@ date: "$diagnosis + 2 years"       # or a date: "2024-09"
 status: alive                     # alive | dead | remission | no_evidence_of_disease | lost_to_follow_up
 quote: "..."
 """),
+    "other": Example(" (a type of its own)", "Any other event, named as its source names it (a study's own type).",
+                     """\
+date: "$diagnosis + 3 months"      # or start: and end: for a span
+type: Tumor board                 # the event's type as the source writes it
+description: Discussed at the multidisciplinary tumor board
+quote: "..."
+"""),
 }
 
 DATE_SNIPPETS: tuple[Snippet, ...] = (

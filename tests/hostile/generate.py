@@ -194,8 +194,8 @@ GENERATED = [
     Generated("million-values", million_values, "{path}:11:399927: " + TOO_MANY, seconds=3.0),
     Generated("five-thousand-unknown-fields", five_thousand_unknown_fields,
               "{path}:12:36: events[0].descripton: Unknown field 'descripton' in a symptom event. Hint: Did you mean "
-              "'description'? Valid: certainty, date, description, duration, end, id, kind, label, note, ongoing, quote, "
-              "settled_by, short, start.",
+              "'description'? Valid: attributes, certainty, date, description, duration, end, id, kind, label, note, ongoing, "
+              "provenance, quote, settled_by, short, start.",
               megabytes=200),
     Generated("twenty-thousand-duplicate-keys", twenty_thousand_duplicate_keys,
               "{path}:11:48: Duplicate key 'site' (first written on line 11). "

@@ -1,0 +1,364 @@
+"""cBioPortal studies in: a study's clinical and timeline files as case documents, every row traced to its line.
+
+The format is cBioPortal's (docs.cbioportal.org/file-formats, "Clinical Data" and "Timeline Data"): tab-separated
+files, a timeline file's first columns PATIENT_ID, START_DATE, STOP_DATE, EVENT_TYPE, days counted from the
+diagnosis. Its steps have their modules: `cbioportal_files` (files, lines and the validator's checks),
+`cbioportal_rows` (a row as an event); writing a study is `cbioportal_write`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Callable
+
+from .cbioportal_files import clinical_file, read_meta, read_tsv, row_problems, timeline_files
+from .cbioportal_rows import (ATTRIBUTES_COLUMN, CASE_COLUMNS, INTERVAL_KINDS, POINT_KINDS, Read, as_event,
+                              events_of_rows, layout, put_field, unescape)
+from .errors import CaseFileError
+from .schema import CASE_ID_PATTERN, Diagnosis
+
+if TYPE_CHECKING:
+    from .timeline import Timeline
+
+# What day 0 of a cBioPortal timeline is, in the words of its file-format documentation (Timeline Data).
+DAY_ZERO_NOTE = ("Day 0 of the study's timeline. cBioPortal counts START_DATE 'in days from the date of diagnosis "
+                 "(which will act as point zero on the timeline scale)' (cBioPortal file formats, Timeline Data).")
+UNNAMED_CANCER = "Cancer (type not given in the study)"
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class StudyImport:
+    """What a study holds: its meta_study fields, one case document per patient, and its problems located.
+
+    A patient with a problem row is left out of `cases` (an incomplete history could mislead) and named in
+    `patients_with_problems`; `problems` also holds problems of whole files and of rows naming no patient. Events
+    read from rows of identical cells share their unchanged values: treat the documents as read-only (copy one
+    before changing it)."""
+
+    study: dict
+    cases: dict[str, dict]
+    problems: list[str] = field(default_factory=list)
+    patients_with_problems: set[str] = field(default_factory=set)
+    rows: int = 0  # timeline rows read
+
+# ---------------------------------------------------------------- a patient's case
+
+def relative_day(anchor: str, days: int) -> str:
+    """A day as a case file writes it relative to the day-0 event: 'dx', 'dx + 1 day', 'dx - 30 days'."""
+    if days == 0:
+        return anchor
+    unit = "day" if abs(days) == 1 else "days"
+    return f"{anchor} {'+' if days > 0 else '-'} {abs(days)} {unit}"
+
+
+def _place(event: dict, anchor: str) -> dict:
+    """The event with its dates written relative to the day-0 diagnosis, in the shape its kind takes, its fields in
+    the order case files write them."""
+    where, kind = event["_"], event["kind"]
+    start, stop = where.start, where.stop
+    point = kind in POINT_KINDS or (kind not in INTERVAL_KINDS and stop is None and not where.ongoing
+                                    and (where.shape == "point" or not (where.therapy or where.shape == "interval")))
+    head, tail = layout(tuple(event))
+    placed = {key: event[key] for key in head}
+    if point:
+        placed["date"] = relative_day(anchor, start)
+    else:
+        placed["start"] = relative_day(anchor, start)
+        if where.ongoing:  # our export: STOP_DATE is where the bar is drawn to, the last follow-up
+            placed["ongoing"] = True
+        elif stop is not None:
+            placed["end"] = relative_day(anchor, stop)
+        # else a therapy whose STOP_DATE is empty: an end not reported (no end, no duration, not ongoing)
+    for key in tail:
+        placed[key] = event[key]
+    if point and stop is not None and stop != start:  # a point kind cannot hold an end: kept as the source gave it
+        placed["attributes"] = {**event.get("attributes", {}), "STOP_DATE": str(stop)}  # a copy: it may be shared
+    return placed
+
+DIAGNOSIS_FIELDS = set(Diagnosis.model_fields)
+
+
+def _diagnosis(event: dict, anchor: str, day_zero: bool, fallback_label: str) -> dict:
+    """A diagnosis of the case's list from a DIAGNOSIS row; what the list's model has no field for is kept among
+    its attributes."""
+    where = event["_"]
+    start = where.start
+    attributes = dict(event.get("attributes", {}))
+    fields = {k: v for k, v in event.items() if k in DIAGNOSIS_FIELDS and k != "attributes"}
+    for k, v in event.items():
+        if k not in DIAGNOSIS_FIELDS and k not in ("kind", "attributes", "_"):
+            attributes[k.upper()] = v if isinstance(v, str) else json.dumps(v)
+    if where.stop is not None and where.stop != start:
+        attributes["STOP_DATE"] = str(where.stop)
+    diagnosis = {"id": fields.pop("id", anchor), "label": fields.pop("label", fallback_label),
+                 "date": "origin" if day_zero else relative_day(anchor, start), **fields}
+    if day_zero and not diagnosis.get("note") and where.order is None:
+        diagnosis["note"] = DAY_ZERO_NOTE
+    if attributes:
+        diagnosis["attributes"] = attributes
+    return diagnosis
+
+
+def _changed(read: Read) -> bool:
+    """Whether the case is made with this row's event changed (a diagnosis, a lab value of a multi-row lab event,
+    dose changes dated once day 0 has its id), rather than placed as it is."""
+    fields, place = read[0][0], read[0][1]
+    kind = fields["kind"]
+    return kind == "diagnosis" or place[3] == "diagnoses" or (kind == "lab" and place[2] is not None) \
+        or "dose_changes" in fields
+
+
+def _placed(read: Read, anchor: str) -> dict:
+    """A row's event as the case file writes it (the fast way of _place, for an event read and not changed)."""
+    (fields, place, head, tail), start, stop, provenance = read
+    kind = fields["kind"]
+    shape, ongoing, _, _, therapy = place
+    point = kind in POINT_KINDS or (kind not in INTERVAL_KINDS and stop is None and not ongoing
+                                    and (shape == "point" or not (therapy or shape == "interval")))
+    placed = {key: fields[key] for key in head}
+    if point:
+        placed["date"] = relative_day(anchor, start)
+    else:
+        placed["start"] = relative_day(anchor, start)
+        if ongoing:
+            placed["ongoing"] = True
+        elif stop is not None:
+            placed["end"] = relative_day(anchor, stop)
+    for key in tail:
+        placed[key] = provenance if key == "provenance" else fields[key]
+    if point and stop is not None and stop != start:  # a point kind cannot hold an end: kept as the source gave it
+        placed["attributes"] = {**fields.get("attributes", {}), "STOP_DATE": str(stop)}  # a copy: it may be shared
+    return placed
+
+
+def _merged_labs(events: list[dict]) -> list[dict]:
+    """Our export writes a lab event as one LAB_TEST row per value, all with the event's EVENT_SEQ: one event again."""
+    merged: list[dict] = []
+    for event in events:
+        last = merged[-1] if merged else None
+        if (isinstance(event, dict) and isinstance(last, dict) and event["kind"] == "lab" == last["kind"]
+                and event["_"].order is not None and event["_"].order == last["_"].order):
+            last["values"] = last.get("values", []) + event.get("values", [])
+            last["provenance"] += f", {event['provenance']}"  # every row of the event
+        else:
+            merged.append(event)
+    return merged
+
+
+def case_document(patient_id: str, reads: list[Read], clinical: dict, cancer_type: str, study: dict) -> dict:
+    """The case document of one patient: day 0 is the diagnosis (cBioPortal's point zero), every event dated in
+    whole days from it."""
+    reads = sorted(reads, key=lambda r: (r[0][1][2] is None, r[0][1][2] or 0, r[1]))  # EVENT_SEQ, else the day
+    events = _merged_labs([as_event(r) if _changed(r) else r for r in reads])
+    changed = [e for e in events if isinstance(e, dict)]
+    listed = [e for e in changed if e["_"].section == "diagnoses"]
+    first = next((e for e in listed if e["_"].start == 0), None) or \
+        next((e for e in changed if e["kind"] == "diagnosis" and e["_"].start == 0 and not listed), None)
+    ids = {e.get("id") if isinstance(e, dict) else e[0][0].get("id") for e in events}
+    anchor = first.get("id") if first and first.get("id") else _free_id("dx", ids)
+    label = cancer_type or UNNAMED_CANCER
+    if first is None:
+        diagnoses = [{"id": anchor, "label": label, "date": "origin", "note": DAY_ZERO_NOTE}]
+    else:
+        diagnoses = [_diagnosis({**first, "id": anchor}, anchor, True, label)]
+    diagnoses += [_diagnosis(e, anchor, False, label) for e in listed if e is not first]
+    rest = [_placed(e, anchor) if isinstance(e, tuple) else _place(e, anchor) for e in events
+            if e is not first and not (isinstance(e, dict) and e["_"].section == "diagnoses")]
+    patient, case = patient_fields(clinical)
+    document = {
+        "schema": 1,
+        "id": case.get("id") or case_id(patient_id),
+        "title": case.get("title") or f"Patient {patient_id}" + (f", {study['name']}" if study.get("name") else ""),
+        "source": case.get("source") or {"citation": study.get("citation") or study.get("name")
+                                         or study.get("cancer_study_identifier") or "cBioPortal study",
+                                         "case": patient_id},
+        "patient": patient,
+        "origin": anchor,
+        "diagnoses": diagnoses,
+        "lesions": case.get("lesions", []),
+        "events": [_dose_days(e, anchor) for e in rest],
+        "reported": case.get("reported", []),
+        "notes": case.get("notes", []),
+    }
+    return {k: v for k, v in document.items() if v != [] and v != {}}
+
+
+def _dose_days(event: dict, anchor: str) -> dict:
+    """Dose changes our export wrote with days ({"day": 90, ...}): their dates relative to day 0 again."""
+    changes = event.get("dose_changes")
+    if changes:
+        event["dose_changes"] = [{"date": relative_day(anchor, int(c["day"])),
+                                  **{k: v for k, v in c.items() if k != "day"}} if "day" in c else c for c in changes]
+    return event
+
+
+def _free_id(wanted: str, taken: set) -> str:
+    name, n = wanted, 1
+    while name in taken:
+        n += 1
+        name = f"{wanted}-{n}"
+    return name
+
+
+def case_id(patient_id: str) -> str:
+    """A case id (lower-case letters, digits, hyphens) for a patient id: 'P-0001_A' -> 'p-0001-a'."""
+    text = re.sub(r"[^a-z0-9-]+", "-", patient_id.lower()).strip("-")[:80]
+    return text if re.fullmatch(CASE_ID_PATTERN, text) else f"patient-{text}"[:80].rstrip("-") or "patient"
+
+
+SEX_WORDS = {"female": "female", "f": "female", "woman": "female", "male": "male", "m": "male", "man": "male",
+             "other": "other", "unknown": "unknown"}
+
+
+def patient_fields(clinical: dict) -> tuple[dict, dict]:
+    """The patient fields of a clinical row, and the case-level fields our export writes there (CASE_ID...)."""
+    patient: dict = {}
+    attributes: dict = {}
+    case: dict = {}
+    ours = "CASE_ID" in clinical  # our export: cells escaped, attributes where ATTRIBUTE_COLUMNS says
+    if ours:
+        clinical = {column: unescape(text) for column, text in clinical.items() if isinstance(text, str)}
+    placed = json.loads(clinical[ATTRIBUTES_COLUMN]) if ours and clinical.get(ATTRIBUTES_COLUMN, "NA") != "NA" else {}
+    for name, column in placed.items():
+        if clinical.get(column, "NA") != "NA":
+            attributes[name] = clinical[column]
+    for column, text in clinical.items():
+        if not text or text == "NA" or column in ("PATIENT_ID", "_line", ATTRIBUTES_COLUMN) \
+                or column in placed.values():  # NA: cBioPortal's word for no value
+            continue
+        if column in CASE_COLUMNS:
+            try:
+                case[{"CASE_ID": "id", "CASE_TITLE": "title"}.get(column, column.lower())] = \
+                    text if column in ("CASE_ID", "CASE_TITLE") else json.loads(text)
+            except ValueError:
+                attributes[column] = text
+        elif column in ("SEX", "GENDER") and text.lower() in SEX_WORDS and "sex" not in patient:
+            patient["sex"] = SEX_WORDS[text.lower()]
+            if text.lower() != patient["sex"]:
+                attributes[column] = text
+        else:
+            put_field(patient, "patient", column.lower(), text, attributes, column)
+    if attributes:
+        patient["attributes"] = attributes
+    return patient, case
+
+
+# ---------------------------------------------------------------- a study
+
+def _clinical_rows(path: Path | None) -> tuple[dict[str, dict], list[tuple[str, str]]]:
+    if path is None:
+        return {}, []
+    table = read_tsv(path)
+    problems = list(table.problems)
+    if "PATIENT_ID" not in table.columns:
+        return {}, problems + [("", f"{table.name}: no PATIENT_ID column. Hint: the line after the four '#' lines "
+                                    "names the columns, PATIENT_ID among them")]
+    rows: dict[str, dict] = {}
+    for row in table.rows.to_dict("records"):
+        rows.setdefault(row["PATIENT_ID"], row)
+    return rows, problems
+
+
+def _cancer_types(folder: Path, patients: dict[str, dict]) -> dict[str, str]:
+    """The cancer type of each patient as the study names it: CANCER_TYPE_DETAILED, else CANCER_TYPE, of the patient
+    or of their samples."""
+    types: dict[str, list[str]] = {}
+    path = clinical_file(folder, "SAMPLE_ATTRIBUTES", "data_clinical_sample.txt")
+    rows = list(patients.values()) + (read_tsv(path).rows.to_dict("records") if path else [])
+    for row in rows:
+        said = row.get("CANCER_TYPE_DETAILED") or row.get("CANCER_TYPE")
+        if said and row.get("PATIENT_ID"):
+            types.setdefault(row["PATIENT_ID"], [])
+            if said not in types[row["PATIENT_ID"]]:
+                types[row["PATIENT_ID"]].append(said)
+    return {patient: " / ".join(said) for patient, said in types.items()}
+
+
+def read_study(folder, patients=None, progress: Progress | None = None) -> StudyImport:
+    """Read a cBioPortal study folder: meta_study.txt, the clinical patient file, every timeline file.
+
+    Parameters
+    ----------
+    folder
+        The study folder.
+    patients
+        Only these patient ids (default: every patient of the clinical and timeline files).
+    progress
+        Called as progress(rows done, rows in all) while the timeline rows are read.
+
+    Returns
+    -------
+    StudyImport
+        One case document per patient; a patient with any problem row is left out and named.
+    """
+    folder = Path(folder)
+    study = read_meta(folder / "meta_study.txt") if (folder / "meta_study.txt").is_file() else {}
+    wanted = None if patients is None else set(patients)
+    clinical, charged = _clinical_rows(clinical_file(folder, "PATIENT_ATTRIBUTES", "data_clinical_patient.txt"))
+    tables = [read_tsv(path) for path in timeline_files(folder)]
+    total, done = sum(len(t.rows) for t in tables), 0
+    events: dict[str, list[Read]] = {}
+    for table in tables:
+        rows, problems = row_problems(table)
+        charged += table.problems + problems
+        if "_line" not in rows:  # a file that cannot be read: read_tsv said why
+            continue
+        if wanted is not None:
+            rows = rows[rows["PATIENT_ID"].isin(wanted)]
+        tell = (lambda i, done=done: progress(done + i, total)) if progress else None
+        for patient, event in events_of_rows(rows, table.name, tell):
+            events.setdefault(patient, []).append(event)
+        done += len(table.rows)
+    if progress:
+        progress(total, total)
+    ids = [p for p in dict.fromkeys([*clinical, *events]) if wanted is None or p in wanted]
+    bad = {patient for patient, _ in charged if patient and (wanted is None or patient in wanted)}
+    types = _cancer_types(folder, clinical)
+    cases = {p: case_document(p, events.get(p, []), clinical.get(p, {}), types.get(p, ""), study)
+             for p in ids if p not in bad}
+    _unique_case_ids(cases)
+    return StudyImport(study, cases, [m for _, m in charged if m], bad, total)
+
+
+def _unique_case_ids(cases: dict[str, dict]) -> None:
+    """Two patient ids that read as one case id ('P_1', 'p-1') get '-2', '-3'... in the order of the study."""
+    taken: set[str] = set()
+    for document in cases.values():
+        document["id"] = _free_id(document["id"], taken)
+        taken.add(document["id"])
+
+
+def case_yaml(document: dict) -> str:
+    """A case document as the text of its case file."""
+    import yaml
+
+    class Dumper(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):  # libyaml's when PyYAML has it: 10 times faster
+        def ignore_aliases(self, data) -> bool:  # values shared by events are written out in each
+            return True
+
+    header = "# yaml-language-server: $schema=case.schema.json\n"
+    return header + yaml.dump(document, Dumper=Dumper, sort_keys=False, allow_unicode=True, width=120)
+
+
+def case_timeline(document: dict, path: str) -> "Timeline":
+    """Validate and resolve a case document as the loader does a case file: `path` names it in messages, and its
+    stem must be the document's id ('lung-001.yaml'). Raises CaseFileError, located in the text case_yaml writes."""
+    from .loading import _load_valid, load_text
+
+    # A valid document needs no text: the loader's first step takes plain data. Only a document with a problem is
+    # written out and loaded again, for messages located by line.
+    return _load_valid(document, path) or load_text(case_yaml(document), path)
+
+
+__all__ = ["StudyImport", "read_study", "case_timeline", "case_yaml", "CaseFileError", "write_study"]
+
+
+def write_study(timelines, out_dir, **study) -> list[str]:
+    """Write cases as one cBioPortal study; returns what could not be carried (timelines.cbioportal_write)."""
+    from .cbioportal_write import write_study as write
+
+    return write(timelines, out_dir, **study)

@@ -1,0 +1,340 @@
+"""A cBioPortal timeline row as an event of ours: its kind by EVENT_TYPE and the suggested columns, every other
+column kept (a field of the kind when it names one, else an attribute), its days and line kept apart until the
+patient's day 0 is known. The columns our export adds (KIND, EVENT_SEQ, SHAPE...) are declared here."""
+
+from __future__ import annotations
+
+import json
+import re
+from functools import lru_cache
+from typing import Callable, Iterator, NamedTuple
+
+import pandas as pd
+from pydantic import TypeAdapter, ValidationError
+
+from .kinds import KIND_BY_NAME
+from .schema import Diagnosis, Patient
+
+# Columns our export writes besides the fields of an event (a field is written as its name in capitals, DOSE for
+# dose): what our kind is, its place in the case, its shape, and the day bounds of an uncertain date.
+KIND_COLUMN, ORDER_COLUMN, SHAPE_COLUMN, SECTION_COLUMN = "KIND", "EVENT_SEQ", "SHAPE", "SECTION"
+ATTRIBUTES_COLUMN = "ATTRIBUTE_COLUMNS"  # where the event's attributes are: JSON {attribute name: its column}
+BOUND_COLUMNS = ("START_DATE_EARLIEST", "START_DATE_LATEST", "STOP_DATE_EARLIEST", "STOP_DATE_LATEST")
+# Columns the export derives from fields for cBioPortal's own tracks; read back from the fields, not from these.
+DERIVED_COLUMNS = {"TREATMENT_TYPE", "SUBTYPE", "AGENT", "TEST", "RESULT", "DIAGNOSTIC_TYPE", "SPECIMEN_SITE",
+                   "UNIT", "REF_LOW", "REF_HIGH", "FLAG", "GROUP", "VALUE_FINDING"}
+# Case-level columns of our export's clinical patient file.
+CASE_COLUMNS = ("CASE_ID", "CASE_TITLE", "SOURCE", "LESIONS", "REPORTED", "NOTES")
+JSON_FIELDS = {"agents", "findings", "measurements", "dose_changes", "biomarkers", "values"}
+
+THERAPY_TYPES = ("chemotherapy", "targeted", "immunotherapy", "endocrine", "radiotherapy", "supportive")
+POINT_KINDS = {name for name, k in KIND_BY_NAME.items() if "date" in k.model.model_fields
+               and "start" not in k.model.model_fields}
+INTERVAL_KINDS = {name for name, k in KIND_BY_NAME.items() if "date" not in k.model.model_fields}
+
+
+@lru_cache(maxsize=None)
+def _adapter(kind: str, name: str) -> TypeAdapter | None:
+    model = Diagnosis if kind == "" else Patient if kind == "patient" else KIND_BY_NAME[kind].model
+    info = model.model_fields.get(name)
+    return None if info is None else TypeAdapter(info.annotation)
+
+
+# Fields another source's columns never fill: the type is its EVENT_TYPE, and ids and references to ids are ours (a
+# study's ID column need not be unique, nor name an event of the case).
+NOT_FROM_OTHERS = {"type", "id", "settled_by", "therapy", "primary", "attribution", "specimen_of", "age_at"}
+NOT_FROM_COLUMNS = {"kind", "date", "start", "end", "duration", "ongoing", "provenance", "attributes"}
+
+
+def put_field(target: dict, kind: str, name: str, text: str, attributes: dict, column: str) -> None:
+    """The field `name` of the model of `kind` set from a cell, when the cell is a valid value for it; otherwise the
+    cell is kept, as written, among the attributes under its column's name."""
+    adapter = None if name in NOT_FROM_COLUMNS else _adapter(kind, name)
+    if adapter is None:
+        attributes[column] = text
+        return
+    try:
+        value = json.loads(text) if name in JSON_FIELDS and text[:1] in "[{" else text
+        checked = adapter.validate_python(value)
+        target[name] = value if name in JSON_FIELDS else _plain(checked, text)
+    except (ValidationError, ValueError):
+        attributes[column] = text
+
+
+ESCAPES = (("\\", "\\\\"), ("\t", "\\t"), ("\n", "\\n"), ("\r", "\\r"))  # a cell holds no tab or line break
+
+
+def escape(text: str) -> str:
+    for plain, escaped in ESCAPES:
+        text = text.replace(plain, escaped)
+    return text
+
+
+def unescape(text: str) -> str:
+    if "\\" not in text:
+        return text
+    return re.sub(r"\\(.)", lambda m: {"t": "\t", "n": "\n", "r": "\r"}.get(m.group(1), m.group(1)), text)
+
+
+def _plain(value, text: str):
+    """A checked cell as a case file writes it: numbers as numbers, the rest as written."""
+    if isinstance(value, bool):
+        return text
+    return value if isinstance(value, (int, float)) else text
+
+
+def split_agents(text: str) -> list[str]:
+    """'TMZ + thalidomide', 'carboplatin, pemetrexed' -> the agents of one regimen."""
+    return [a.strip() for a in AGENT_SEPARATORS.split(text) if a.strip()]
+
+
+AGENT_SEPARATORS = re.compile(r"\s*\+\s*|\s*,\s*|\s*/\s*|\s+and\s+")
+WORDS = re.compile(r"[a-z]+")
+NUMBER = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?")
+WHOLE = re.compile(r"[-+]?\d+")
+
+
+def _treatment(row: dict) -> tuple[str, dict, set[str]]:
+    kind_text = f"{row.get('TREATMENT_TYPE', '')} {row.get('SUBTYPE', '')}".lower()
+    agent = row.get("AGENT", "")
+    if "radiation" in kind_text or "radiotherapy" in kind_text:
+        fields = {"technique": row["SUBTYPE"]} if row.get("SUBTYPE") else {}
+        return "radiotherapy", fields, {"SUBTYPE"} if fields else set()
+    if "chemo" in kind_text:
+        agents = split_agents(agent)
+        fields = {"regimen": agent, **({"agents": agents} if len(agents) > 1 else {})} if agent else {}
+        return "chemotherapy", fields, {"AGENT"}
+    for words, kind in ((("target",), "targeted"), (("immuno",), "immunotherapy"),
+                        (("hormone", "endocrine"), "endocrine")):
+        if any(w in kind_text for w in words) and (agent or kind == "endocrine"):
+            return kind, {"drug": agent} if agent else {}, {"AGENT"}
+    # A therapy of a type no kind names for sure ('Investigational', 'Medical Therapy' alone): kept as written.
+    return "other", {"type": row["EVENT_TYPE"], **({"description": agent} if agent else {})}, {"AGENT"}
+
+
+STATUS_WORDS = (  # words of a STATUS cell -> (kind, fields): the first that the lower-case text contains
+    (("deceased", "dead", "died", "death", "expired"), "status", {"status": "dead"}),
+    (("lost to follow",), "status", {"status": "lost_to_follow_up"}),
+    (("no evidence of disease", "ned"), "status", {"status": "no_evidence_of_disease"}),
+    (("progressive disease", "progression", "progressed", "recurrence", "recurred", "relapse"), "progression", {}),
+    (("complete response",), "response", {"category": "CR"}),
+    (("partial response",), "response", {"category": "PR"}),
+    (("stable disease",), "response", {"category": "SD"}),
+    (("remission",), "status", {"status": "remission"}),
+    (("alive", "living"), "status", {"status": "alive"}),
+)
+
+
+def _status(row: dict) -> tuple[str, dict, set[str]]:
+    text = row.get("STATUS", "")
+    found = WORDS.findall(text.lower())
+    words, lower = set(found), " ".join(found)
+    for said, kind, fields in STATUS_WORDS:
+        if any((w in words) if " " not in w else (w in lower) for w in said):
+            fields = dict(fields)
+            if kind == "response":
+                fields["description"] = text
+            return kind, fields, {"STATUS"} if kind == "response" else set()  # STATUS kept when reworded
+    if text:
+        return "other", {"type": row["EVENT_TYPE"], "description": text}, {"STATUS"}
+    return "other", {"type": row["EVENT_TYPE"]}, set()
+
+
+def _lab(row: dict) -> tuple[str, dict, set[str]]:
+    test, result = row.get("TEST", ""), row.get("RESULT", "")
+    if not test or not result:
+        return "other", {"type": row["EVENT_TYPE"], **({"description": test} if test else {})}, {"TEST"}
+    return "lab", {"values": [lab_value(row)]}, {"TEST", "RESULT", "UNIT", "REF_LOW", "REF_HIGH", "FLAG", "GROUP",
+                                                 "VALUE_FINDING"}
+
+
+def lab_value(row: dict) -> dict:
+    """One lab value of a LAB_TEST row: TEST, RESULT (a number, else a finding in words), and, as our export writes
+    them, UNIT, REF_LOW, REF_HIGH, FLAG, GROUP and VALUE_FINDING."""
+    value: dict = {"marker": row["TEST"]}
+    result = row.get("RESULT", "")
+    number = _number(result)
+    if number is None:
+        value["finding"] = result
+    else:
+        value["value"] = number
+        if row.get("VALUE_FINDING"):
+            value["finding"] = row["VALUE_FINDING"]
+    for column, name in (("UNIT", "unit"), ("FLAG", "flag"), ("GROUP", "group")):
+        if row.get(column):
+            value[name] = row[column]
+    for column, name in (("REF_LOW", "ref_low"), ("REF_HIGH", "ref_high")):
+        if _number(row.get(column, "")) is not None:
+            value[name] = _number(row[column])
+    return value
+
+
+def _number(text: str) -> float | int | None:
+    if not text or not NUMBER.fullmatch(text):
+        return None
+    number = float(text)
+    return int(number) if number.is_integer() and WHOLE.fullmatch(text) else number
+
+
+def _first(row: dict, *columns: str) -> tuple[str, str]:
+    return next(((c, row[c]) for c in columns if row.get(c)), ("", ""))
+
+
+MAPPED_BY = {"TREATMENT": ("EVENT_TYPE", "TREATMENT_TYPE", "SUBTYPE", "AGENT"), "STATUS": ("EVENT_TYPE", "STATUS")}
+
+
+@lru_cache(maxsize=65_536)
+def _mapped(event_type: str, cells: tuple[str, ...]) -> tuple[str, dict, set[str]]:
+    """The kind of a TREATMENT or STATUS row: the same for every row with the same cells (a study repeats them)."""
+    row = dict(zip(MAPPED_BY[event_type], cells))
+    return (_treatment if event_type == "TREATMENT" else _status)(row)
+
+
+def _typed(row: dict) -> tuple[str, dict, set[str]]:
+    """Our kind for a row of another source, by its EVENT_TYPE and the columns cBioPortal suggests for it."""
+    event_type = row["EVENT_TYPE"].strip().upper().replace(" ", "_")
+    if event_type in MAPPED_BY:
+        kind, fields, used = _mapped(event_type, tuple(row.get(c, "") for c in MAPPED_BY[event_type]))
+        return kind, {k: list(v) if isinstance(v, list) else v for k, v in fields.items()}, used  # no shared lists
+    if event_type == "LAB_TEST":
+        return _lab(row)
+    if event_type == "SURGERY":
+        column, procedure = _first(row, "PROCEDURE", "SUBTYPE", "SURGERY_TYPE", "EVENT_TYPE_DETAILED")
+        return "surgery", {"procedure": procedure} if procedure else {}, {column}
+    if event_type in ("SPECIMEN", "SAMPLE_ACQUISITION"):
+        return "biopsy", {"site": row["SPECIMEN_SITE"]} if row.get("SPECIMEN_SITE") else {}, {"SPECIMEN_SITE"}
+    if event_type == "SEQUENCING":
+        return "molecular", {}, set()
+    if event_type == "IMAGING":
+        fields = {name: row[c] for c, name in (("DIAGNOSTIC_TYPE", "modality"), ("RESULT", "finding")) if row.get(c)}
+        return "imaging", fields, {"DIAGNOSTIC_TYPE", "RESULT"}
+    if event_type in ("DIAGNOSIS", "DIAGNOSTIC", "DIAGNOSTICS"):
+        column, label = _first(row, "DIAGNOSIS", "CANCER_TYPE_DETAILED", "CANCER_TYPE", "SUBTYPE",
+                               "EVENT_TYPE_DETAILED")
+        return "diagnosis", {"label": label} if label else {}, {column}
+    return "other", {"type": row["EVENT_TYPE"]}, set()
+
+
+OUR_COLUMNS = {KIND_COLUMN, ORDER_COLUMN, SHAPE_COLUMN, SECTION_COLUMN, ATTRIBUTES_COLUMN, "ONGOING", *BOUND_COLUMNS}
+FIXED_COLUMNS = {"PATIENT_ID", "START_DATE", "STOP_DATE", "EVENT_TYPE", "_line"}
+
+
+class Where(NamedTuple):
+    """Where and how a row places its event, kept apart from the event's fields until day 0 has its id."""
+
+    start: int
+    stop: int | None
+    shape: str  # our export's SHAPE: point or interval ('' from another source)
+    ongoing: bool
+    order: int | None  # our export's EVENT_SEQ: the event's place in its case
+    section: str  # 'diagnoses': one of the case's diagnoses (our export)
+    therapy: bool  # a TREATMENT row: an empty STOP_DATE is an end not reported
+
+
+@lru_cache(maxsize=None)
+def _skipped(kind: str, ours: bool, used: frozenset) -> frozenset:
+    """The columns of a row that are not read into fields or attributes (said by the kind, or by the row's place)."""
+    if not ours:
+        return frozenset(FIXED_COLUMNS | used)
+    fields = KIND_BY_NAME[kind].model.model_fields  # a derived column that is also a field (a biopsy's RESULT) is read
+    derived = {c for c in DERIVED_COLUMNS if c.lower() not in fields}
+    if kind in ("response", "progression", "lab"):
+        derived.add("STATUS")  # the words cBioPortal's STATUS track shows; the fields say them
+    return frozenset(FIXED_COLUMNS | OUR_COLUMNS | derived)
+
+
+def event_of_row(row: dict, file: str) -> dict:
+    """The event a timeline row describes; its days are kept apart (under '_', a Where) until day 0 has its id."""
+    fields, place = row_template(row)
+    stop = row["STOP_DATE"]
+    return as_event(((fields, place, (), ()), int(row["START_DATE"]), int(stop) if stop else None,
+                      f"{file}:{row['_line']}"))
+
+
+def row_template(row: dict) -> tuple[dict, tuple]:
+    """What a row says besides its patient, days and line: the event's fields, and how it is placed (the rest of a
+    Where). Rows with the same cells share it (a study repeats its treatments and statuses)."""
+    kind = row.get(KIND_COLUMN, "")
+    ours = kind in KIND_BY_NAME
+    if ours:
+        fields, used = ({"values": [lab_value(row)]} if kind == "lab" and row.get("TEST") else {}), frozenset()
+    else:
+        kind, fields, used = _typed(row)
+        used = frozenset(used)
+    event: dict = {"kind": kind, **fields}
+    attributes: dict = {}
+    skip = _skipped(kind, ours, used)
+    model = "" if row.get(SECTION_COLUMN) == "diagnoses" else kind  # a diagnosis of the case's list
+    placed = json.loads(unescape(row[ATTRIBUTES_COLUMN])) if ours and row.get(ATTRIBUTES_COLUMN) else {}
+    for name, column in placed.items():  # attributes our export wrote, some in a column it also derives (AGENT)
+        if row.get(column):
+            attributes[name] = unescape(row[column])
+    kept = set(placed.values())
+    for column, text in row.items():
+        if not text or column in skip or column in kept:
+            continue
+        if ours:
+            text = unescape(text)
+            if column == "DOSE_CHANGES":  # days since diagnosis: dated once day 0 has its id (_dose_days)
+                event["dose_changes"] = json.loads(text)
+                continue
+        if _adapter(model, column.lower()) is None or not ours and column.lower() in NOT_FROM_OTHERS:
+            attributes[column] = text
+        else:
+            put_field(event, model, column.lower(), text, attributes, column)
+    if ours:
+        for column in BOUND_COLUMNS:  # the bounds of an uncertain date: kept, in days, as the export gave them
+            if row.get(column):
+                attributes[column] = row[column]
+    if attributes:
+        event["attributes"] = attributes
+    order = row.get(ORDER_COLUMN, "")
+    return event, (row.get(SHAPE_COLUMN, ""), row.get("ONGOING", "") == "true", int(order) if order.isdigit() else None,
+                   row.get(SECTION_COLUMN, ""), kind in THERAPY_TYPES or row["EVENT_TYPE"] == "TREATMENT")
+
+
+# A row as read: ((fields, place, keys before the dates, keys after them), start, stop, provenance). The first part
+# is shared by the rows of identical cells; `_as_event` makes an event dict of it where one is changed.
+Read = tuple
+
+
+def events_of_rows(rows: pd.DataFrame, file: str, progress: Callable[[int], None] | None = None) \
+        -> Iterator[tuple[str, Read]]:
+    """(patient id, row as read) of every row; the cells besides the patient, days and line are read once per
+    distinct combination (so events of identical cells share their unchanged values: treat them as read-only)."""
+    varying = ("PATIENT_ID", "START_DATE", "STOP_DATE", "_line")
+    columns = [c for c in rows.columns if c not in varying]
+    patients, starts = rows["PATIENT_ID"].tolist(), rows["START_DATE"].astype(int).tolist()
+    stops, lines = rows["STOP_DATE"].tolist(), rows["_line"].tolist()
+    templates: dict[tuple, tuple] = {}
+    for i, cells in enumerate(zip(*(rows[c].tolist() for c in columns))):
+        made = templates.get(cells)
+        if made is None:
+            fields, place = row_template(dict(zip(columns, cells)))
+            made = templates[cells] = (fields, place, *layout(tuple(fields) + ("provenance",)))
+        stop = stops[i]
+        yield patients[i], (made, starts[i], int(stop) if stop else None, f"{file}:{lines[i]}")
+        if progress and i % 50_000 == 0:
+            progress(i)
+
+
+HEAD_KEYS, TAIL_KEYS = ("id", "kind", "label", "type"), ("quote", "note", "provenance", "attributes")
+
+
+@lru_cache(maxsize=4096)
+def layout(keys: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The keys of an event before its dates (id, kind, label, type) and after them (the other fields, then quote,
+    note, provenance, attributes)."""
+    head = tuple(k for k in HEAD_KEYS if k in keys)
+    body = tuple(k for k in keys if k not in HEAD_KEYS and k not in TAIL_KEYS and k != "_")
+    return head, body + tuple(k for k in TAIL_KEYS if k in keys)
+
+
+def as_event(read: Read) -> dict:
+    """A row as read as an event dict (its Where under '_'), to be changed before it is placed."""
+    (fields, place, _, _), start, stop, provenance = read
+    event = {**fields, "provenance": provenance}
+    if "attributes" in fields:  # after the provenance, as case files write them
+        event["attributes"] = event.pop("attributes")
+    event["_"] = Where(start, stop, *place)
+    return event

@@ -1,0 +1,273 @@
+"""Cases out as a cBioPortal study: meta files, clinical files, one timeline file per event type.
+
+Days count from each case's first diagnosis, cBioPortal's point zero. Every field of an event is a column of its
+own (DOSE, LINE, QUOTE...), with KIND, EVENT_SEQ and SHAPE, so that timelines.cbioportal reads the same events back.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from pydantic import BaseModel
+
+from .cbioportal_files import REQUIRED_COLUMNS
+from .cbioportal_rows import (ATTRIBUTES_COLUMN, CASE_COLUMNS, DERIVED_COLUMNS, KIND_COLUMN, ORDER_COLUMN, SECTION_COLUMN,
+                              SHAPE_COLUMN, escape, unescape)
+from .kinds import SYSTEMIC, kind_named
+from .schema import Diagnosis
+from .tables import agent_name, event_label
+from .timeline import Dated, Timeline
+
+EVENT_TYPES = {  # our kind -> cBioPortal's EVENT_TYPE (its suggested types where one fits; 'other' keeps its type)
+    "diagnosis": "DIAGNOSIS", "symptom": "SYMPTOM", "surgery": "SURGERY", "biopsy": "SPECIMEN",
+    "molecular": "MOLECULAR_TEST", "chemotherapy": "TREATMENT", "targeted": "TREATMENT", "immunotherapy": "TREATMENT",
+    "endocrine": "TREATMENT", "radiotherapy": "TREATMENT", "supportive": "TREATMENT", "imaging": "IMAGING",
+    "lab": "LAB_TEST", "response": "STATUS", "progression": "STATUS", "status": "STATUS",
+    "adverse_event": "ADVERSE_EVENT",
+}
+SUBTYPES = {"chemotherapy": "Chemotherapy", "targeted": "Targeted Therapy", "immunotherapy": "Immunotherapy",
+            "endocrine": "Hormone Therapy", "supportive": "Supportive Care"}
+NOT_COLUMNS = {"kind", "date", "start", "end", "duration", "ongoing", "attributes", "values"}  # said otherwise
+PATIENT_NUMBERS = {"AGE", "PACK_YEARS"}
+STUDY_ID = "timelines_export"
+
+
+def _cell(value) -> str:
+    if value is None or value == [] or value is False:
+        return ""
+    if isinstance(value, BaseModel):
+        value = value.model_dump(exclude_none=True, by_alias=True)
+    if isinstance(value, (list, dict)):
+        value = json.dumps([v.model_dump(exclude_none=True, by_alias=True) if isinstance(v, BaseModel) else v
+                            for v in value] if isinstance(value, list) else value, ensure_ascii=False)
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return escape(str(value))
+
+
+def _field_cells(model: BaseModel) -> dict[str, str]:
+    return {name.upper(): _cell(value) for name, value in model.__dict__.items()
+            if name not in NOT_COLUMNS and _cell(value) != ""}
+
+
+def first_diagnosis_day(timeline: Timeline) -> int:
+    """Where the case's first diagnosis is drawn, in days since the case's day 0: cBioPortal's point zero."""
+    return min(timeline.day(d.day_start) for d in timeline.items if isinstance(d.event, Diagnosis))
+
+
+def _days(timeline: Timeline, zero: int, value: int | None) -> str:
+    return "" if value is None else str(timeline.day(value) - zero)
+
+
+def _rows_of(timeline: Timeline, dated: Dated, order: int, zero: int, lost: list[str]) -> list[dict]:
+    """The rows of one event (a lab event: one per value, each with the event's EVENT_SEQ)."""
+    event, kind = dated.event, dated.kind
+    interval = dated.shape == "interval"
+    row = {"PATIENT_ID": timeline.case.id,
+           "START_DATE": _days(timeline, zero, dated.day_start),
+           "STOP_DATE": _days(timeline, zero, dated.day_end) if interval else "",
+           "EVENT_TYPE": EVENT_TYPES.get(kind) or escape(event.type),
+           **_derived(event, kind),
+           KIND_COLUMN: kind, ORDER_COLUMN: str(order), SHAPE_COLUMN: dated.shape,
+           **_field_cells(event)}
+    if isinstance(event, Diagnosis):
+        row[SECTION_COLUMN] = "diagnoses"
+    if dated.ongoing:
+        row["ONGOING"] = "true"
+    row.update(_bounds(timeline, dated, zero))
+    carried = {}
+    for name, value in (event.attributes or {}).items():
+        # The source's own words win over a derived column (its AGENT, TREATMENT_TYPE...); a name a field's column
+        # has (a STATUS in words beside the status field) gets a column of its own.
+        column = name if name not in row or name in DERIVED_COLUMNS else f"{name}_AS_READ"
+        row[column] = escape(value)
+        carried[name] = column
+    if carried:
+        row[ATTRIBUTES_COLUMN] = _cell(carried)
+    if kind == "lab":
+        return [{**row, **_lab_cells(value)} for value in event.values]
+    if field_value_list(event, "dose_changes"):
+        row["DOSE_CHANGES"] = _cell([{"day": int(_days(timeline, zero, timeline.dose_day(dated.key, j))),
+                                      **c.model_dump(exclude_none=True, exclude={"date"})}
+                                     for j, c in enumerate(event.dose_changes)])
+    return [row]
+
+
+def field_value_list(event, name: str) -> list:
+    return event.__dict__.get(name) or []
+
+
+def _bounds(timeline: Timeline, dated: Dated, zero: int) -> dict[str, str]:
+    """The earliest and latest day of an uncertain start or end (blank for a side left open)."""
+    cells = {}
+    sides = [("START_DATE", dated.start)] + ([("STOP_DATE", dated.end)] if dated.end is not None else [])
+    for column, bounds in sides:
+        if bounds.earliest != bounds.latest:
+            cells[f"{column}_EARLIEST"] = _days(timeline, zero, bounds.earliest)
+            cells[f"{column}_LATEST"] = _days(timeline, zero, bounds.latest)
+    return cells
+
+
+def _derived(event, kind: str) -> dict[str, str]:
+    """The columns cBioPortal's patient view draws tracks from (TREATMENT_TYPE, SUBTYPE, AGENT, STATUS...)."""
+    if kind == "radiotherapy":
+        return {"TREATMENT_TYPE": "Radiation Therapy", "SUBTYPE": escape(event.technique or ""), "AGENT": ""}
+    if kind_named(kind) and kind_named(kind).category == SYSTEMIC or kind == "supportive":
+        return {"TREATMENT_TYPE": "Medical Therapy", "SUBTYPE": SUBTYPES[kind],
+                "AGENT": escape(agent_name(event, kind))}
+    if kind in ("response", "progression"):
+        return {"STATUS": escape(event_label(event, kind))}
+    if kind == "imaging":
+        return {"DIAGNOSTIC_TYPE": escape(event.modality or ""), "RESULT": escape(event.finding or "")}
+    if kind == "biopsy":
+        return {"SPECIMEN_SITE": escape(event.site or "")}
+    return {}
+
+
+def _lab_cells(value) -> dict[str, str]:
+    cells = {"TEST": escape(value.marker),
+             "RESULT": _cell(value.value) if value.value is not None else escape(value.finding or ""),
+             "UNIT": escape(value.unit or ""), "REF_LOW": _cell(value.ref_low), "REF_HIGH": _cell(value.ref_high),
+             "FLAG": value.flag or "", "GROUP": value.group or ""}
+    if value.value is not None and value.finding:
+        cells["VALUE_FINDING"] = escape(value.finding)
+    return cells
+
+
+def _what_is_lost(timeline: Timeline, zero: int) -> list[str]:
+    """What of a case the format cannot hold, said once per case."""
+    case, lost = timeline.case, []
+    if timeline.on_calendar:
+        lost.append(f"calendar dates: a study counts days from the diagnosis (the case's first, on "
+                    f"{timeline.iso_day(timeline.day_zero + zero)}); each date goes out as the day it is drawn on, "
+                    "with the bounds of an uncertain one in START_DATE_EARLIEST/_LATEST, STOP_DATE_EARLIEST/_LATEST")
+    elif any(d.start.earliest != d.start.latest for d in timeline.items):
+        lost.append("dates as written: each goes out as the drawn day, with its bounds in START_DATE_EARLIEST/_LATEST")
+    if zero != 0:
+        lost.append(f"day 0: the case counts from its origin ({timeline.origin_event.event_id}); the study counts "
+                    f"from the first diagnosis, {abs(zero)} days {'later' if zero > 0 else 'earlier'}")
+    if any("\n" in (e.quote or "") + (e.note or "") for e in [d.event for d in timeline.items]):
+        lost.append("line breaks in quotes and notes are written as \\n")
+    return [f"{case.id}: {text}" for text in lost]
+
+
+# ---------------------------------------------------------------- files
+
+def _write_tsv(path: Path, rows: list[dict], head: tuple[str, ...] = REQUIRED_COLUMNS, top: list[str] = ()) -> None:
+    columns = list(head) + [c for c in dict.fromkeys(k for r in rows for k in r) if c not in head]
+    lines = list(top) + ["\t".join(columns)] + ["\t".join(r.get(c, "") for c in columns) for r in rows]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def _write_meta(path: Path, fields: dict[str, str]) -> None:
+    path.write_text("".join(f"{k}: {v}\n" for k, v in fields.items()), encoding="utf-8")
+
+
+def _clinical_header(columns: list[str], numbers: set[str]) -> list[str]:
+    """The four '#' lines above a clinical file's header: display names, descriptions, datatypes, priorities."""
+    names = [c.replace("_", " ").title() for c in columns]
+    return ["#" + "\t".join(names), "#" + "\t".join(names),
+            "#" + "\t".join("NUMBER" if c in numbers else "STRING" for c in columns),
+            "#" + "\t".join("1" for _ in columns)]
+
+
+def _patient_row(timeline: Timeline) -> dict[str, str]:
+    case = timeline.case
+    row = {"PATIENT_ID": case.id}
+    for name, value in case.patient.__dict__.items():
+        if name != "attributes" and _cell(value):
+            row[name.upper()] = _cell(value)
+    carried = {}
+    for name, value in (case.patient.attributes or {}).items():  # SEX as the source wrote it beside the sex field
+        column = f"{name}_AS_READ" if name in row or name in CASE_COLUMNS else name
+        row[column] = escape(value)
+        carried[name] = column
+    if carried:
+        row[ATTRIBUTES_COLUMN] = _cell(carried)
+    row.update({"CASE_ID": case.id, "CASE_TITLE": escape(case.title),
+                "SOURCE": _cell(case.source.model_dump(exclude_none=True)),
+                "LESIONS": _cell(list(case.lesions)),
+                "REPORTED": _cell([r.model_dump(exclude_none=True, by_alias=True) for r in case.reported]),
+                "NOTES": _cell(list(case.notes))})
+    return row
+
+
+def _file_stem(event_type: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", event_type.lower()).strip("_") or "other"
+
+
+def write_study(timelines, out_dir, study_id: str = STUDY_ID, name: str = "Exported case timelines") -> list[str]:
+    """Write resolved cases as one cBioPortal study in `out_dir`.
+
+    Parameters
+    ----------
+    timelines
+        Resolved cases (timelines.loading.load_case), each a patient of the study.
+    out_dir
+        The study folder (created).
+
+    Returns
+    -------
+    list[str]
+        What the format could not carry as the case says it, one line per case and fact, for standard error.
+    """
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    lost: list[str] = []
+    by_type: dict[str, list[dict]] = {}
+    patients, samples = [], []
+    for timeline in timelines:
+        zero = first_diagnosis_day(timeline)
+        lost += _what_is_lost(timeline, zero)
+        for order, dated in enumerate(timeline.items):
+            for row in _rows_of(timeline, dated, order, zero, lost):
+                by_type.setdefault(row["EVENT_TYPE"], []).append(row)
+        patients.append(_patient_row(timeline))
+        first = min((d for d in timeline.items if isinstance(d.event, Diagnosis)), key=lambda d: d.day_start)
+        samples.append({"PATIENT_ID": timeline.case.id, "SAMPLE_ID": timeline.case.id,
+                        "CANCER_TYPE_DETAILED": escape(first.event.label)})
+    if samples:
+        lost.append("every patient has one sample, named as its case, since cBioPortal loads no patient without one")
+    _write_meta(out / "meta_study.txt", {"type_of_cancer": "mixed", "cancer_study_identifier": study_id,
+                                         "name": name, "description": f"{name}: {len(patients)} case timelines.",
+                                         "add_global_case_list": "true"})
+    _write_clinical(out, "patient", patients, "PATIENT_ATTRIBUTES", study_id)
+    _write_clinical(out, "sample", samples, "SAMPLE_ATTRIBUTES", study_id)
+    for event_type, rows in sorted(by_type.items()):
+        lost += _partial_styles(event_type, rows)
+        stem = _file_stem(event_type)
+        _write_tsv(out / f"data_timeline_{stem}.txt", rows)
+        _write_meta(out / f"meta_timeline_{stem}.txt", {
+            "cancer_study_identifier": study_id, "genetic_alteration_type": "CLINICAL", "datatype": "TIMELINE",
+            "data_filename": f"data_timeline_{stem}.txt"})
+    return lost
+
+
+def _partial_styles(event_type: str, rows: list[dict]) -> list[str]:
+    """cBioPortal refuses a STYLE_COLOR or STYLE_SHAPE column with an empty cell: when only some events of a type
+    have one, the column is renamed (STYLE_COLOR_GIVEN), kept but not drawn."""
+    said = []
+    for column in ("STYLE_COLOR", "STYLE_SHAPE"):
+        having = [r for r in rows if r.get(column)]
+        if having and len(having) < len(rows):
+            for row in having:
+                row[f"{column}_GIVEN"] = row.pop(column)
+                if ATTRIBUTES_COLUMN in row:  # the attribute is read back from its new column
+                    placed = json.loads(unescape(row[ATTRIBUTES_COLUMN]))
+                    row[ATTRIBUTES_COLUMN] = _cell({k: f"{column}_GIVEN" if v == column else v
+                                                    for k, v in placed.items()})
+            said.append(f"{event_type}: {column} is given for {len(having)} of {len(rows)} events; cBioPortal needs it "
+                        f"on every row, so it is written as {column}_GIVEN and not drawn")
+    return said
+
+
+def _write_clinical(out: Path, which: str, rows: list[dict], datatype: str, study_id: str) -> None:
+    head = ("PATIENT_ID",) if which == "patient" else ("PATIENT_ID", "SAMPLE_ID")
+    columns = list(head) + [c for c in dict.fromkeys(k for r in rows for k in r) if c not in head]
+    filled = [{c: r.get(c) or "NA" for c in columns} for r in rows]  # NA: cBioPortal's word for no value
+    _write_tsv(out / f"data_clinical_{which}.txt", filled, head, _clinical_header(columns, PATIENT_NUMBERS))
+    _write_meta(out / f"meta_clinical_{which}.txt", {
+        "cancer_study_identifier": study_id, "genetic_alteration_type": "CLINICAL", "datatype": datatype,
+        "data_filename": f"data_clinical_{which}.txt"})
