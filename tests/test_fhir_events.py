@@ -344,3 +344,38 @@ def test_an_events_label_is_kept_once_where_its_resource_does_not_say_it():
     assert notes_of(cea)[0] == "Label: CEA elevated"
     ngs = report_of(bundle, "Tissue NGS")  # the report's name is the label: not said twice
     assert "Label: Tissue NGS" not in json.dumps(ngs)
+
+
+OTHER_CASE = """
+schema: 1
+id: imported-other
+title: An event of a type the format has no kind for
+source: {citation: "cBioPortal study example_study, patient P-1"}
+diagnoses:
+  - {id: dx, label: Lung adenocarcinoma, date: origin}
+events:
+  - kind: other
+    type: CLINICAL_TRIAL
+    description: Enrolled in a phase 2 trial
+    start: "dx + 30 days"
+    end: "dx + 120 days"
+    provenance: "data_timeline_trial.txt:4"
+    attributes: {TRIAL_ID: NCT0000001, ARM: B}
+"""
+
+
+def test_an_other_event_is_an_observation_of_its_type_with_its_source_row_and_columns():
+    from timelines.fhir import case_bundle, not_carried
+    from timelines.loading import load_text
+
+    timeline = load_text(OTHER_CASE, "imported-other.yaml")
+    assert not_carried(timeline) == []
+    found = [e["resource"] for e in case_bundle(timeline)["entry"]
+             if e["resource"]["resourceType"] == "Observation" and e["resource"]["code"].get("text") == "CLINICAL_TRIAL"]
+    assert len(found) == 1
+    observation = found[0]
+    assert observation["valueString"] == "Enrolled in a phase 2 trial"
+    notes = [n["text"] for n in observation["note"]]
+    assert "Source row: data_timeline_trial.txt:4" in notes
+    assert "Source columns: TRIAL_ID: NCT0000001; ARM: B" in notes
+    assert "effectivePeriod" in observation and "effectiveDateTime" not in observation  # an interval, no calendar

@@ -182,7 +182,11 @@ def _notes(*texts: tuple[str, str | None]) -> dict:
 
 
 def _said(event) -> tuple:
-    return ("Quote", event.quote), ("Note", event.note)
+    """What the case says of an event besides its fields: its quote and note, the source row it was read from and
+    the source's other columns (an imported study's), each as its own note."""
+    attributes = getattr(event, "attributes", None) or {}
+    return (("Quote", event.quote), ("Note", event.note), ("Source row", getattr(event, "provenance", None)),
+            ("Source columns", "; ".join(f"{name}: {value}" for name, value in attributes.items()) or None))
 
 
 def _patient(ex: _Export) -> dict:
@@ -521,6 +525,20 @@ def _symptom(ex: _Export, dated: Dated, where: str = "") -> None:
     ex.add(resource, dated.key)
 
 
+def _other(ex: _Export, dated: Dated, where: str = "") -> None:
+    """An event of a type the case format has no kind for (kind `other`, e.g. an imported study's custom type): an
+    Observation whose code is that type as written and whose value is its description, dated like any event."""
+    event = dated.event
+    resource = {"resourceType": "Observation", "status": "final", "code": {"text": event.type},
+                "subject": ex.patient(),
+                **(ex.dates.span("effective", dated) if event.shape == "interval"
+                   else ex.dates.point("effective", when_of(ex.timeline, dated)))}
+    if event.description:
+        resource["valueString"] = event.description
+    resource |= _notes(("Label", event.label if event.label not in (None, event.type) else None), *_said(event))
+    ex.add(resource, dated.key)
+
+
 _STATUS_WORDS = {"alive": "Alive", "dead": "Dead", "remission": "Remission",
                  "no_evidence_of_disease": "No evidence of disease", "lost_to_follow_up": "Lost to follow-up"}
 
@@ -690,7 +708,7 @@ def _protein_finding(ex: _Export, dated: Dated, when: When, finding) -> tuple[di
 # The resources of each kind of event (the patient's death is on the Patient; see _event for the others).
 _EXPORTERS = {"surgery": _surgery, "biopsy": _biopsy, "radiotherapy": _radiotherapy, "medication": _medication,
               "imaging": _imaging, "lab": _lab, "response": _status, "progression": _status,
-              "adverse_event": _adverse_event, "symptom": _symptom, "status": _patient_status,
+              "adverse_event": _adverse_event, "symptom": _symptom, "other": _other, "status": _patient_status,
               "diagnosis": _restaging, "molecular": _molecular}
 
 
