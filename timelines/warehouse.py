@@ -194,6 +194,12 @@ def import_study(study_folder: str | os.PathLike, out_dir: str | os.PathLike, pr
     return report
 
 
+def is_study(folder: str | os.PathLike) -> bool:
+    """Whether a folder is a cBioPortal study (it holds meta_study.txt or a timeline file), not YAML cases."""
+    folder = Path(folder)
+    return (folder / "meta_study.txt").is_file() or any(folder.glob("data_timeline*.txt"))
+
+
 def study_patients(folder: Path) -> list[str]:
     """The patient ids of a study, in the order of its patient file (else of its timeline files)."""
     patient_file = folder / "data_clinical_patient.txt"
@@ -403,6 +409,12 @@ class Warehouse:
 
     def close(self) -> None:
         self.db.close()
+
+    def __enter__(self) -> "Warehouse":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
     @property
     def problems(self) -> list[str]:
