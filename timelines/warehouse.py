@@ -200,6 +200,44 @@ def is_study(folder: str | os.PathLike) -> bool:
     return (folder / "meta_study.txt").is_file() or any(folder.glob("data_timeline*.txt"))
 
 
+def study_version(folder: str | os.PathLike) -> str:
+    """A digest of the study's files (names, sizes, modification times): a changed file makes a new version."""
+    import hashlib
+
+    found = []
+    for path in sorted(Path(folder).glob("*.txt")):
+        info = path.stat()
+        found.append((path.name, info.st_size, info.st_mtime_ns))
+    return hashlib.sha256(repr(found).encode()).hexdigest()[:16]
+
+
+def study_warehouse(study_folder: str | os.PathLike, cache_root: str | os.PathLike,
+                    progress: Progress | None = None) -> Path:
+    """The warehouse folder of a study under `cache_root`, named by the study and its version; imported on
+    first use (``import_study``, into a temporary folder renamed when complete, so that a reader never opens
+    half a warehouse and an import that was stopped is simply done again)."""
+    study = Path(study_folder)
+    out = Path(cache_root) / f"{study.name}-{study_version(study)}"
+    if is_built(out):
+        return out
+    partial = out.with_name(f".{out.name}.{os.getpid()}.partial")
+    import_study(study, partial, progress)
+    try:
+        os.rename(partial, out)
+    except OSError:  # another process finished the same import first: keep theirs
+        import shutil
+
+        shutil.rmtree(partial, ignore_errors=True)
+    return out
+
+
+def is_built(folder: str | os.PathLike) -> bool:
+    """Whether a folder holds a finished import (its record is written last; a study none of whose patients
+    could be imported is finished too, with its problems)."""
+    folder = Path(folder)
+    return (folder / META_FILE).exists() and (folder / PROBLEMS_FILE).exists()
+
+
 def study_patients(folder: Path) -> list[str]:
     """The patient ids of a study, in the order of its patient file (else of its timeline files)."""
     patient_file = folder / "data_clinical_patient.txt"
@@ -428,12 +466,22 @@ class Warehouse:
         path = self.folder / META_FILE
         return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
 
+    # A DuckDB connection serves one thread at a time; the dashboard's sessions share one Warehouse, so every
+    # query runs on its own cursor (a cursor of the same in-memory database: its tables are shared).
+    def _rows(self, sql: str, parameters: list | None = None) -> list[tuple]:
+        with self.db.cursor() as cursor:
+            return cursor.execute(sql, parameters or []).fetchall()
+
+    def _frame(self, sql: str, parameters: list | None = None) -> pd.DataFrame:
+        with self.db.cursor() as cursor:
+            return cursor.execute(sql, parameters or []).df()
+
     def choices(self) -> Choices:
         """Every diagnosis, agent, line number and best response of the study, and its therapy-start span."""
         def values(sql: str) -> tuple:
-            return tuple(row[0] for row in self.db.execute(sql).fetchall())
+            return tuple(row[0] for row in self._rows(sql))
 
-        low, high = self.db.execute("SELECT min(start_month), max(start_month) FROM therapies").fetchone()
+        low, high = self._rows("SELECT min(start_month), max(start_month) FROM therapies")[0]
         return Choices(
             diagnoses=values("SELECT DISTINCT histology FROM patients WHERE histology <> '' ORDER BY 1"),
             agents=values("SELECT DISTINCT agent FROM therapies WHERE agent <> '' ORDER BY lower(agent)"),
@@ -444,7 +492,7 @@ class Warehouse:
 
     def count(self, chosen: Filter) -> int:
         where, parameters = chosen.where()
-        return self.db.execute(f"SELECT count(*) FROM patients p WHERE {where}", parameters).fetchone()[0]
+        return self._rows(f"SELECT count(*) FROM patients p WHERE {where}", parameters)[0][0]
 
     def patient_ids(self, chosen: Filter, sort: str = "patient_id", limit: int | None = None) -> list[str]:
         """The ids of the patients the filter selects, in the order of `sort` (a key of SORTS)."""
@@ -452,7 +500,7 @@ class Warehouse:
         sql = f"SELECT patient_id FROM patients p WHERE {where} ORDER BY {SORTS[sort]}"
         if limit is not None:
             sql += f" LIMIT {int(limit)}"
-        return [row[0] for row in self.db.execute(sql, parameters).fetchall()]
+        return [row[0] for row in self._rows(sql, parameters)]
 
     def summary_page(self, chosen: Filter, sort: str = "follow_up", page: int = 0, size: int = 50) -> pd.DataFrame:
         """One page (0-based) of the summary table of the selected patients, in the order of `sort`: a
@@ -460,7 +508,7 @@ class Warehouse:
         where, parameters = chosen.where()
         sql = (f"SELECT * FROM patients p WHERE {where} ORDER BY {SORTS[sort]} "
                f"LIMIT {int(size)} OFFSET {int(page) * int(size)}")
-        return self.db.execute(sql, parameters).df()
+        return self._frame(sql, parameters)
 
     def swimmer_rows(self, chosen: Filter, sort: str = "follow_up",
                      limit: int = SWIMMER_PATIENTS) -> tuple[pd.DataFrame, int]:
@@ -470,12 +518,12 @@ class Warehouse:
         sql = (f"WITH chosen AS (SELECT patient_id, row_number() OVER (ORDER BY {SORTS[sort]}) AS n "
                f"FROM patients p WHERE {where} ORDER BY n LIMIT {int(limit)}) "
                f"SELECT s.* EXCLUDE (patient_id) FROM swimmer s JOIN chosen USING (patient_id) ORDER BY chosen.n")
-        rows = self.db.execute(sql, parameters).df()
+        rows = self._frame(sql, parameters)
         return rows[list(SWIMMER_COLUMNS)], self.count(chosen)
 
     def case_document(self, patient_id: str) -> dict | None:
         """The case document of one patient (what a YAML case file holds), or None for an unknown id."""
-        found = self.db.execute("SELECT document FROM documents WHERE patient_id = ?", [patient_id]).fetchone()
+        found = next(iter(self._rows("SELECT document FROM documents WHERE patient_id = ?", [patient_id])), None)
         return json.loads(found[0]) if found else None
 
     def case_file(self, patient_id: str) -> Path | None:
