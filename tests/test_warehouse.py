@@ -189,3 +189,46 @@ def test_the_generated_study_is_the_same_on_every_run_and_grows_by_appending_pat
     for name in ("data_timeline_labs.txt", "data_clinical_sample.txt"):
         assert (small / name).read_bytes() == (again / name).read_bytes()
         assert (large / name).read_bytes().startswith((small / name).read_bytes())
+
+
+class FakeReader:
+    """Stands in for timelines.cbioportal (its API: read_study, case_timeline) where it is not installed: the
+    documents are synthetic cases of the study's patient ids, and one patient is refused by the reader."""
+
+    def __init__(self):
+        self.reads: list[list[str]] = []
+
+    def read_study(self, folder, patients=None, progress=None):
+        from types import SimpleNamespace
+
+        self.reads.append(list(patients))
+        cases = {pid: synthetic_case(f"case-{pid}", 40, seed=i, calendar=False)
+                 for i, pid in enumerate(patients) if pid != "p-000002"}
+        problems = ["data_timeline_treatment.txt:14: START_DATE: 'NA' is not a whole number of days."] \
+            if "p-000002" in patients else []
+        return SimpleNamespace(study={}, cases=cases, problems=problems)
+
+    @staticmethod
+    def case_timeline(document, path):
+        return warehouse.document_timeline(document, path)
+
+
+def test_a_study_is_imported_through_the_reader_in_shares_of_patients(tmp_path, monkeypatch):
+    reader = FakeReader()
+    monkeypatch.setitem(sys.modules, "timelines.cbioportal", reader)
+    monkeypatch.setattr(warehouse, "STUDY_READ_PATIENTS", 4)
+    monkeypatch.setattr(warehouse, "BATCH_PATIENTS", 4)
+    study = write_study(tmp_path / "study", 10)
+    seen = []
+    out = warehouse.study_warehouse(study, tmp_path / "cache", lambda d, t: seen.append((d, t)), workers=1)
+    assert out.name == f"study-{warehouse.study_version(study)}" and warehouse.is_built(out)
+    assert reader.reads == [[f"p-{i:06d}" for i in range(1, 11)][k:k + 4] for k in (0, 4, 8)]
+    assert seen[-1] == (10, 10)
+    with Warehouse(out) as store:
+        assert store.count(Filter()) == 9
+        assert store.problems == ["data_timeline_treatment.txt:14: START_DATE: 'NA' is not a whole number of days."]
+        assert store.meta["refused"] == 1
+        assert store.meta["study"]["name"] == "Synthetic registry (10 patients)"
+    assert warehouse.study_warehouse(study, tmp_path / "cache", workers=1) == out and len(reader.reads) == 3
+    (study / "data_timeline_labs.txt").write_text((study / "data_timeline_labs.txt").read_text() + "\n")
+    assert warehouse.study_warehouse(study, tmp_path / "cache", workers=1) != out  # a changed file: a new version

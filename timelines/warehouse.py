@@ -184,6 +184,8 @@ def import_study(study_folder: str | os.PathLike, out_dir: str | os.PathLike, pr
     Worker processes each read a share of the patients from the study files (``read_study(..., patients=)``),
     so the case documents of the whole study are never held at once.
     """
+    import timelines.cbioportal  # noqa: F401  (the study reader: an ImportError here, not in every worker)
+
     folder = Path(study_folder)
     ids = study_patients(folder)
     workers = workers or min(2, os.cpu_count() or 1)
@@ -212,7 +214,7 @@ def study_version(folder: str | os.PathLike) -> str:
 
 
 def study_warehouse(study_folder: str | os.PathLike, cache_root: str | os.PathLike,
-                    progress: Progress | None = None) -> Path:
+                    progress: Progress | None = None, workers: int | None = None) -> Path:
     """The warehouse folder of a study under `cache_root`, named by the study and its version; imported on
     first use (``import_study``, into a temporary folder renamed when complete, so that a reader never opens
     half a warehouse and an import that was stopped is simply done again)."""
@@ -221,7 +223,7 @@ def study_warehouse(study_folder: str | os.PathLike, cache_root: str | os.PathLi
     if is_built(out):
         return out
     partial = out.with_name(f".{out.name}.{os.getpid()}.partial")
-    import_study(study, partial, progress)
+    import_study(study, partial, progress, workers)
     try:
         os.rename(partial, out)
     except OSError:  # another process finished the same import first: keep theirs
@@ -292,8 +294,8 @@ def _run(task: Callable, tasks: Iterable, workers: int) -> Iterator:
     if workers <= 1:
         yield from map(task, tasks)
         return
-    context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else None)
-    with context.Pool(workers, maxtasksperchild=20) as pool:
+    # Spawned, not forked: the dashboard's server has threads, and a forked child inherits their locks as held.
+    with multiprocessing.get_context("spawn").Pool(workers) as pool:
         yield from pool.imap(task, tasks)
 
 
@@ -541,3 +543,43 @@ class Warehouse:
             partial.write_text(yaml.safe_dump(document, sort_keys=False, allow_unicode=True), encoding="utf-8")
             os.replace(partial, path)
         return path
+
+
+# ------------------------------------------------------------------------------------------------ command line
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m timelines.warehouse STUDY --out FOLDER``: import a cBioPortal study with a progress bar."""
+    import argparse
+    import time
+
+    from tqdm import tqdm
+
+    parser = argparse.ArgumentParser(prog="python -m timelines.warehouse",
+                                     description="Import a cBioPortal study folder into Parquet tables.")
+    parser.add_argument("study", help="the study folder (meta_study.txt, data_timeline_*.txt, ...)")
+    parser.add_argument("--out", required=True, help="the folder of the Parquet tables (created)")
+    parser.add_argument("--workers", type=int, default=None, help="worker processes (default: up to 2)")
+    args = parser.parse_args(argv)
+    if not is_study(args.study):
+        parser.error(f"{args.study}: not a cBioPortal study folder. Hint: the folder holds meta_study.txt "
+                     "or data_timeline_*.txt files.")
+    start = time.perf_counter()
+    with tqdm(unit=" patients", desc="Importing") as bar:
+        def progress(done: int, total: int | None) -> None:
+            bar.total = total
+            bar.update(done - bar.n)
+
+        try:
+            report = import_study(args.study, args.out, progress, args.workers)
+        except ImportError as error:
+            parser.exit(2, f"Cannot read cBioPortal studies: {error}. Hint: timelines/cbioportal.py is the study "
+                           "reader; install the version of the product that has it.\n")
+    print(f"{report.patients:,} patients imported into {args.out} in {time.perf_counter() - start:.0f} s; "
+          f"{report.refused:,} not imported" + (f" (see {Path(args.out) / PROBLEMS_FILE})" if report.refused else ""))
+    return 1 if report.refused else 0
+
+
+if __name__ == "__main__":
+    import sys
+
+    sys.exit(main())
