@@ -295,8 +295,17 @@ def _run(task: Callable, tasks: Iterable, workers: int) -> Iterator:
         yield from map(task, tasks)
         return
     # Spawned, not forked: the dashboard's server has threads, and a forked child inherits their locks as held.
+    # At most two tasks per worker are in flight (Pool.imap would read every task ahead, documents and all).
+    from collections import deque
+
     with multiprocessing.get_context("spawn").Pool(workers) as pool:
-        yield from pool.imap(task, tasks)
+        pending: deque = deque()
+        for item in tasks:
+            pending.append(pool.apply_async(task, (item,)))
+            if len(pending) >= 2 * workers:
+                yield pending.popleft().get()
+        while pending:
+            yield pending.popleft().get()
 
 
 def _write(results: Iterable[tuple[dict[str, pd.DataFrame] | None, list[str], int]], out_dir: Path,
