@@ -96,3 +96,12 @@ def test_an_unknown_patient_is_named_and_nothing_breaks(study):
     at = open_study(study, page="case", case="p-999999")
     assert not at.exception
     assert at.warning[0].value == f"The study has no patient “{escape_markdown('p-999999')}”. Choose one in the cohort."
+
+
+def test_a_narrower_filter_on_a_later_page_shows_the_last_page_it_has(study):
+    at = open_study(study)
+    at.number_input(key="study_table_page").set_value(2).run()
+    at.multiselect(key="study_responses").select("PR").run()
+    at.multiselect(key="study_diagnoses").select("Lung adenocarcinoma").run()
+    assert not at.exception
+    assert len(at.dataframe[0].value) == int(at.subheader[0].value.split("·")[1].split()[0]) < 50

@@ -3,6 +3,7 @@
     case file --entry--> Entry --case_tables--> tables --presented--> tables on a View --case_chart--> chart spec
                                                                                      \\--export_case--> export_file
     case files --cohort_case_frames--> each case's cohort rows --cohort_frames--> cohort tables --cohort_chart--> spec
+    study warehouse folder --study_store--> Warehouse (DuckDB) --study_choices, study_swimmer--> filters, swimmer spec
 
 A case file is named by its path and its stamp (modification and change times, size, inode), so an edited,
 replaced or re-permissioned file is read again; a display choice by a frozen `View`. A cohort is named by its

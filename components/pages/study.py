@@ -115,6 +115,8 @@ def _swimmer(store: Warehouse, chosen: Filter, sort: str, count: int) -> None:
 
 def _table(store: Warehouse, chosen: Filter, sort: str, count: int) -> None:
     pages = max(1, math.ceil(count / PAGE_ROWS))
+    if st.session_state.get("study_table_page", 1) > pages:  # a narrower filter: its last page, not an error
+        st.session_state["study_table_page"] = pages
     left, right = st.columns([1, 4], vertical_alignment="bottom")
     page = left.number_input(f"Page (of {pages:,})", min_value=1, max_value=pages, value=1, step=1,
                              key="study_table_page") if pages > 1 else 1
