@@ -232,3 +232,14 @@ def test_a_study_is_imported_through_the_reader_in_shares_of_patients(tmp_path, 
     assert warehouse.study_warehouse(study, tmp_path / "cache", workers=1) == out and len(reader.reads) == 3
     (study / "data_timeline_labs.txt").write_text((study / "data_timeline_labs.txt").read_text() + "\n")
     assert warehouse.study_warehouse(study, tmp_path / "cache", workers=1) != out  # a changed file: a new version
+
+
+def test_a_case_built_from_its_timeline_reads_back_as_a_case_that_loads_alike(tmp_path):
+    from conftest import CASE_FILES
+
+    timelines = [load_case(p) for p in CASE_FILES]
+    warehouse.build(timelines, tmp_path)
+    with Warehouse(tmp_path) as store:
+        for timeline in timelines:
+            again = load_case(store.case_file(timeline.case.id))
+            assert [(d.kind, d.day_start) for d in again.items] == [(d.kind, d.day_start) for d in timeline.items]

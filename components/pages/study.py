@@ -152,8 +152,8 @@ def _problems(folder: Path) -> None:
         with st.expander(f"Not imported: {len(problems):,} problem{'s' * (len(problems) != 1)} in the study's files"):
             st.code("\n".join(problems[:PROBLEMS_SHOWN]), language=None, wrap_lines=True)
             if len(problems) > PROBLEMS_SHOWN:
-                st.caption(f"The first {PROBLEMS_SHOWN} of {len(problems):,}; every one is in "
-                           f"{escape_markdown(str(folder / 'problems.txt'))}.")
+                st.caption(f"The first {PROBLEMS_SHOWN} of {len(problems):,}; every one is in problems.txt of "
+                           "the study's warehouse folder (the warehouse_dir setting).")
 
 
 def patient_screen(store: Warehouse, patient_id: str, page: str) -> None:
