@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
 import streamlit as st
@@ -12,10 +13,12 @@ from components.pages.board import board_screen
 from components.pages.case import case_page
 from components.pages.cohort import cohort_page
 from components.pages.editor import editor_page
+from components.pages.study import study_screen
 from timelines.catalog import case_paths, draft_paths, folder_problem
 from timelines.deidentify import scrub_text
 from timelines.files import stamp as file_stamp
 from timelines.text import escape_markdown
+from timelines.warehouse import is_study
 
 DEFAULT_CASES = Path(__file__).resolve().parent / "cases"
 
@@ -34,13 +37,25 @@ def cases_folder() -> Path:
     return Path(configured) if configured else DEFAULT_CASES
 
 
+def warehouse_folder() -> Path:
+    """Where the Parquet tables of a study folder are kept: `warehouse_dir` in .streamlit/secrets.toml, else a
+    folder in the system's temporary folder."""
+    configured = setting("warehouse_dir")
+    return Path(configured) if configured else Path(tempfile.gettempdir()) / "timelines-warehouse"
+
+
 def main() -> None:
     st.set_page_config(page_title="Oncology timelines", page_icon="🩺", layout="wide")
     enable_theme()
     views.page_style()
     folder = cases_folder()
-    page = views.page_picker(st.query_params.get("page"), read_only=bool(setting("read_only", False)))
+    study = is_study(folder)  # a cBioPortal study folder: its cohort from the warehouse, its cases read-only
+    requested_page = st.query_params.get("page") or ("cohort" if study else None)  # a study opens on its cohort
+    page = views.page_picker(requested_page, read_only=study or bool(setting("read_only", False)))
     st.query_params["page"] = page
+    if study:
+        study_screen(folder, page, warehouse_folder())
+        return
     if page == "editor":
         editor_page(folder)
         return

@@ -3,6 +3,7 @@
     case file --entry--> Entry --case_tables--> tables --presented--> tables on a View --case_chart--> chart spec
                                                                                      \\--export_case--> export_file
     case files --cohort_case_frames--> each case's cohort rows --cohort_frames--> cohort tables --cohort_chart--> spec
+    study warehouse folder --study_store--> Warehouse (DuckDB) --study_choices, study_swimmer--> filters, swimmer spec
 
 A case file is named by its path and its stamp (modification and change times, size, inode), so an edited,
 replaced or re-permissioned file is read again; a display choice by a frozen `View`. A cohort is named by its
@@ -29,6 +30,7 @@ from timelines.files import Stamp
 from timelines.presentation import View, present
 from timelines.summary import case_summary
 from timelines.tables import dose_change_table, event_table, marker_table, measurement_table
+from timelines.warehouse import Choices, Filter, Warehouse
 
 from components import charts, exports
 from components.charts import cohort as cohort_charts
@@ -156,4 +158,29 @@ def cohort_chart(version: str, case_ids: tuple[str, ...], name: str, align: str,
     a rerun that changes neither the files, the cases shown nor the choice (a row selected, a filter set and
     cleared) sends it again without building it (the swimmer of a thousand patients takes about half a second)."""
     chart = cohort_charts.cohort_chart(cohort_frames(version, _stamps), name, list(case_ids), align, sort)
+    return views.chart_spec(chart)
+
+
+# A study folder's cohort lives in its Parquet warehouse: one DuckDB over it per warehouse folder (whose name carries
+# the study's version), shared by every session; its queries answer in milliseconds, so only what costs more is kept.
+@st.cache_resource(show_spinner=False, max_entries=4)
+def study_store(folder: str) -> Warehouse:
+    """The warehouse of a study, open (a folder with no patient raises FileNotFoundError, not cached)."""
+    return Warehouse(folder)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def study_choices(folder: str) -> Choices:
+    """What the study's filters offer."""
+    return study_store(folder).choices()
+
+
+@st.cache_data(show_spinner=False, max_entries=50)
+def study_swimmer(folder: str, chosen: tuple, sort: str) -> dict | None:
+    """The swimmer of the first selected patients of a study (``chosen``: a Filter's fields), as Streamlit draws it;
+    None when no selected patient has a row."""
+    rows, _ = study_store(folder).swimmer_rows(Filter(*chosen), sort)
+    if rows.empty:
+        return None
+    chart = cohort_charts.swimmer_chart(rows, align="diagnosis", sort={"patient_id": "case_id"}.get(sort, "duration"))
     return views.chart_spec(chart)
