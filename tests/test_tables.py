@@ -162,3 +162,16 @@ def test_a_molecular_finding_says_its_gene_once(finding, said):
                        drug=None, dose=None, start=None, ongoing=None)
     events = event_table(load_text(yaml.safe_dump(make_case(event)))).set_index("event_id")
     assert events.loc["ngs", "details"] == f"method: NGS; {said}"
+
+
+def test_event_tables_of_many_cases_are_their_event_tables_one_after_another():
+    from pathlib import Path
+
+    from timelines.loading import load_case
+    from timelines.tables import event_table, event_tables
+
+    timelines = [load_case(p) for p in sorted(Path("cases").glob("[!_]*.yaml"))]
+    keys = [f"P-{i}" for i in range(len(timelines))]
+    expected = pd.concat([event_table(t).assign(patient_id=k) for k, t in zip(keys, timelines)], ignore_index=True)
+    expected = expected[["patient_id", *[c for c in expected.columns if c != "patient_id"]]]
+    pd.testing.assert_frame_equal(event_tables(timelines, keys), expected)

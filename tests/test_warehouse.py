@@ -13,6 +13,7 @@ from conftest import ROOT
 from timelines import warehouse
 from timelines.cohort import cohort_table
 from timelines.loading import load_case
+from timelines.tables import event_table
 from timelines.warehouse import Filter, Warehouse
 
 sys.path.insert(0, str(ROOT))
@@ -68,7 +69,7 @@ def test_the_patients_table_is_the_cohort_table_with_the_patient_id(built, timel
 
 
 def test_a_filter_on_agent_and_line_selects_the_patients_who_had_that_agent_in_that_line(built, timelines):
-    events = pd.concat([warehouse.event_table(t).assign(pid=pid) for pid, t in timelines.items()])
+    events = pd.concat([event_table(t).assign(pid=pid) for pid, t in timelines.items()])
     expected = sorted(set(events.loc[(events["agent"] == "crizotinib") & (events["line"] == 2), "pid"]))
     assert expected, "the synthetic cases have crizotinib in line 2"
     chosen = Filter(agents=("crizotinib",), lines=(2,))
@@ -77,7 +78,7 @@ def test_a_filter_on_agent_and_line_selects_the_patients_who_had_that_agent_in_t
 
 
 def test_the_window_counts_therapy_starts_in_months_since_day_zero(built, timelines):
-    events = pd.concat([warehouse.event_table(t).assign(pid=pid) for pid, t in timelines.items()])
+    events = pd.concat([event_table(t).assign(pid=pid) for pid, t in timelines.items()])
     therapy = events[events["kind"].isin(warehouse.THERAPY_KINDS)]
     months = therapy["day_start"] / warehouse.DAYS_PER_MONTH
     expected = sorted(set(therapy.loc[(months >= 20) & (months <= 30), "pid"]))

@@ -53,15 +53,34 @@ _COMMON = {"id", "kind", "label", "quote", "note", "date", "start", "end", "dura
            "attributes", "provenance"}  # each of its names a part of its own; provenance last
 
 
+_WHOLE_DAYS = {"line": "Int64", "day_end": "Int64", "day_start_earliest": "Int64", "day_start_latest": "Int64",
+               "day_end_earliest": "Int64", "day_end_latest": "Int64", "day_end_reach_earliest": "Int64",
+               "day_end_reach_latest": "Int64", "least_days": "Int64"}
+
+
 def event_table(timeline: Timeline) -> pd.DataFrame:
     """One row per event (diagnoses included), in date order, with the columns of EVENT_COLUMNS first."""
     rows = [_event_row(timeline, dated) for dated in timeline.items]
     frame = pd.DataFrame(rows, columns=list(EVENT_COLUMNS + EVENT_EXTRA_COLUMNS))
     frame = frame.sort_values(["day_start", "day_end"], kind="stable", na_position="last").reset_index(drop=True)
     frame = with_day_zero(frame, day_zero(timeline))
-    return frame.astype({"line": "Int64", "day_end": "Int64", "day_start_earliest": "Int64", "day_start_latest": "Int64",
-                         "day_end_earliest": "Int64", "day_end_latest": "Int64", "day_end_reach_earliest": "Int64",
-                         "day_end_reach_latest": "Int64", "least_days": "Int64"})
+    return frame.astype(_WHOLE_DAYS)
+
+
+def event_tables(timelines: list[Timeline], keys: list[str], key: str = "patient_id") -> pd.DataFrame:
+    """The event tables of many cases as one frame, `key` (from `keys`, one per case) first: each case's rows in
+    the order and with the values of its own event_table, made in one step rather than a frame per case (a
+    registry of thousands of cases). It has no day 0 in its attrs: each case has its own."""
+    rows, order = [], []
+    for number, (name, timeline) in enumerate(zip(keys, timelines)):
+        for dated in timeline.items:
+            rows.append(_event_row(timeline, dated))
+            order.append(number)
+    frame = pd.DataFrame(rows, columns=list(EVENT_COLUMNS + EVENT_EXTRA_COLUMNS))
+    frame.insert(0, key, [keys[n] for n in order])
+    frame["_case_order"] = order
+    frame = frame.sort_values(["_case_order", "day_start", "day_end"], kind="stable", na_position="last")
+    return frame.drop(columns="_case_order").reset_index(drop=True).astype(_WHOLE_DAYS)
 
 
 def lane_order(events: pd.DataFrame) -> list[str]:

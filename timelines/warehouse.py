@@ -25,7 +25,7 @@ from .cohort import COHORT_COLUMNS, SWIMMER_COLUMNS, cohort_table, swimmer_table
 from .dates import DAYS_PER_MONTH
 from .errors import CaseFileError
 from .kinds import THERAPY_KINDS
-from .tables import event_table
+from .tables import event_tables
 from .timeline import Timeline
 
 TABLES = ("patients", "events", "therapies", "swimmer", "documents")
@@ -73,18 +73,13 @@ def _batch_tables(batch: list[tuple[str, Timeline, dict | None]]) -> dict[str, p
     summary["follow_up_months"] = [round(t.day(t.follow_up_day) / DAYS_PER_MONTH, 2) for t in timelines]
     summary["status"] = [_last_status(t) for t in timelines]
     summary["events"] = [len(t.items) for t in timelines]
-    events = [event_table(t).assign(patient_id=pid) for pid, t in zip(ids, timelines)]
-    events_frame = _ids_first(pd.concat(events, ignore_index=True))
+    events_frame = event_tables(timelines, ids)
     swimmer = swimmer_table(timelines)
     swimmer.insert(0, "patient_id", swimmer["case_id"].map(dict(zip(summary["case_id"], ids))))
     documents = pd.DataFrame([(pid, t.case.id, json.dumps(doc if doc is not None else _document_of(t)))
                               for pid, t, doc in batch], columns=list(DOCUMENT_COLUMNS))
     return {"patients": summary[list(PATIENT_COLUMNS)], "events": events_frame,
             "therapies": _therapies(events_frame), "swimmer": swimmer, "documents": documents}
-
-
-def _ids_first(frame: pd.DataFrame) -> pd.DataFrame:
-    return frame[["patient_id", *[c for c in frame.columns if c != "patient_id"]]]
 
 
 def _last_status(timeline: Timeline) -> str:
