@@ -117,6 +117,15 @@ def test_the_swimmer_rows_are_capped_to_the_first_patients_by_the_sort(built):
     assert set(rows["category"]) >= {"therapy", "follow-up"}
 
 
+def test_the_swimmer_of_a_registry_leaves_responses_to_the_table_and_keeps_progressions(built):
+    store = built["store"]
+    rows, _ = store.swimmer_rows(Filter(), sort="patient_id")
+    kept = store._frame("SELECT kind FROM swimmer")["kind"]
+    assert "response" in set(kept) and "progression" in set(kept)  # the warehouse holds them all
+    assert "response" not in set(rows["kind"])
+    assert "progression" in set(rows["kind"])
+
+
 def test_a_patient_reads_back_as_its_case_document_and_as_a_case_file_that_loads(built):
     store = built["store"]
     assert store.case_document("P004") == built["docs"]["P004"]

@@ -37,7 +37,12 @@ META_FILE = "study.json"
 MEMORY_LIMIT = "512MB"  # DuckDB's own limit: it spills to disk past it rather than grow the process
 BATCH_PATIENTS = 250  # patients per Parquet row group (and per task of a worker process)
 STUDY_READ_PATIENTS = 1_000  # patients a worker reads from the study files at once
-SWIMMER_PATIENTS = 200  # the swimmer of the selected patients shows at most this many, first by the sort
+SWIMMER_PATIENTS = 40  # the swimmer of the selected patients shows at most this many, first by the sort: legible
+# from the back of a room (200 lanes of a registry were a wall of marks)
+# A registry's patients have a response at nearly every scan: a swimmer of dozens of them drawn with every response
+# label is unreadable. Its swimmer draws therapies, progressions and deaths; each patient's best response is in the
+# summary table.
+SWIMMER_KINDS_LEFT_OUT = ("response",)
 SORTS = {  # summary order: SQL ORDER BY, ties always by patient id
     "follow_up": "follow_up_months DESC NULLS LAST, patient_id",
     "patient_id": "patient_id",
@@ -521,12 +526,14 @@ class Warehouse:
     def swimmer_rows(self, chosen: Filter, sort: str = "follow_up",
                      limit: int = SWIMMER_PATIENTS) -> tuple[pd.DataFrame, int]:
         """The swimmer rows (SWIMMER_COLUMNS) of the first `limit` selected patients in the order of `sort`,
-        and how many patients the filter selects in all."""
+        without the kinds of SWIMMER_KINDS_LEFT_OUT, and how many patients the filter selects in all."""
         where, parameters = chosen.where()
+        left_out = ", ".join("?" for _ in SWIMMER_KINDS_LEFT_OUT)
         sql = (f"WITH chosen AS (SELECT patient_id, row_number() OVER (ORDER BY {SORTS[sort]}) AS n "
                f"FROM patients p WHERE {where} ORDER BY n LIMIT {int(limit)}) "
-               f"SELECT s.* EXCLUDE (patient_id) FROM swimmer s JOIN chosen USING (patient_id) ORDER BY chosen.n")
-        rows = self._frame(sql, parameters)
+               f"SELECT s.* EXCLUDE (patient_id) FROM swimmer s JOIN chosen USING (patient_id) "
+               f"WHERE s.kind NOT IN ({left_out}) ORDER BY chosen.n")
+        rows = self._frame(sql, [*parameters, *SWIMMER_KINDS_LEFT_OUT])
         return rows[list(SWIMMER_COLUMNS)], self.count(chosen)
 
     def case_document(self, patient_id: str) -> dict | None:

@@ -95,7 +95,10 @@ def _controls(choices, slots) -> tuple[Filter, str]:
         diagnoses=tuple(slots[0].multiselect("Diagnosis", choices.diagnoses, key="study_diagnoses",
                                              placeholder="All diagnoses")),
         agents=tuple(slots[1].multiselect("Agent", choices.agents, key="study_agents", placeholder="All agents")),
-        lines=tuple(slots[2].multiselect("Line", choices.lines, key="study_lines", placeholder="All")),
+        lines=tuple(slots[2].multiselect(
+            "Line", choices.lines, key="study_lines", placeholder="All" if choices.lines else "Not given",
+            disabled=not choices.lines,  # a line is never counted from the order of therapies: it is the study's
+            help=None if choices.lines else "The study gives no line of therapy (a LINE column of its treatments)")),
         responses=tuple(slots[3].multiselect("Best response", choices.responses, key="study_responses",
                                              placeholder="All")),
         window=None if tuple(window) == (low, max(high, low + 1)) else (float(window[0]), float(window[1])))
@@ -111,6 +114,7 @@ def _swimmer(store: Warehouse, chosen: Filter, sort: str, count: int) -> None:
                    f"with the filters to see others.")
     if spec is not None:
         st.vega_lite_chart(spec, theme=None, width="stretch", key="study_swimmer")
+        st.caption("Therapies, progressions and deaths; each patient's best response is in the table below.")
 
 
 def _table(store: Warehouse, chosen: Filter, sort: str, count: int) -> None:
