@@ -35,6 +35,7 @@ import pandas as pd  # noqa: E402
 import yaml  # noqa: E402
 
 from bench.synth import synthetic_text  # noqa: E402
+from timelines.warehouse import SWIMMER_PATIENTS  # noqa: E402
 
 SECTIONS = ("load", "cohort", "specs", "switch", "browser", "swimmer", "deck", "memory", "registry")
 FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -608,7 +609,7 @@ def bench_registry(inputs: Inputs, size: Size) -> list[Row]:
                 "pandas read_csv of the TSVs", made["tsv_floor_s"], "minutes, not hours", made["import_s"] < 3600,
                 runs=1, note=note, extra=made),
             Row(f"registry first cohort page, {n:,} patients", page["first_page_s"], "DuckDB reads the Parquet bare",
-                page["floor_median_s"], runs=1, note="open, choices, count, first 50 rows, swimmer of 200"),
+                page["floor_median_s"], runs=1, note=f"open, choices, count, first 50 rows, swimmer of {SWIMMER_PATIENTS}"),
             Row(f"registry filter change (warm), {n:,} patients", page["filter_median_s"],
                 "DuckDB reads the Parquet bare", page["floor_median_s"], "<= 2 s", page["filter_max_s"] <= 2,
                 runs=page["changes"], note=f"slowest {page['filter_max_s']:.2f} s", extra=page),
