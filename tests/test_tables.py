@@ -175,3 +175,22 @@ def test_event_tables_of_many_cases_are_their_event_tables_one_after_another():
     expected = pd.concat([event_table(t).assign(patient_id=k) for k, t in zip(keys, timelines)], ignore_index=True)
     expected = expected[["patient_id", *[c for c in expected.columns if c != "patient_id"]]]
     pd.testing.assert_frame_equal(event_tables(timelines, keys), expected)
+
+
+def test_the_day_zero_choices_list_a_diagnosis_that_is_day_zero_once():
+    from pathlib import Path
+
+    from timelines.loading import load_case
+    from timelines.tables import day_zero_choices, event_table
+
+    seen = 0
+    for path in sorted(Path("cases").glob("[!_]*.yaml")):
+        events = event_table(load_case(path))
+        choices = day_zero_choices(events)
+        assert any(day == 0 for day, _ in choices.values())  # day 0 itself is always a choice
+        if events[events["day_start"] == 0].iloc[0]["kind"] != "diagnosis":
+            continue
+        seen += 1
+        assert "origin" not in choices, path.name  # not again as "<its name> · day 0"
+        assert sum(key.startswith("diagnosis:") for key in choices) == (events["kind"] == "diagnosis").sum()
+    assert seen >= 3

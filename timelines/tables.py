@@ -531,7 +531,8 @@ def rebase_days(table: pd.DataFrame, day: int, label: str | None = None) -> pd.D
 def day_zero_choices(events: pd.DataFrame) -> dict[str, tuple[int, str]]:
     """Candidate days 0 for a relative axis: each diagnosis and the start of each therapy.
 
-    Returns {key: (day since origin, label for the axis title)}, the origin first.
+    Returns {key: (day since origin, label for the axis title)}, the origin first; an origin that is a diagnosis is
+    listed once, as that diagnosis.
     """
     choices = {"origin": (0, "day 0 of the case")}
     origin = events[events["day_start"] == 0]
@@ -540,6 +541,8 @@ def day_zero_choices(events: pd.DataFrame) -> dict[str, tuple[int, str]]:
     for _, row in events[events["kind"] == "diagnosis"].iterrows():
         name = shorten(_name(row), NAME_CHARS)
         choices[f"diagnosis:{row['event_id']}"] = (int(row["day_start"]), f"diagnosis ({name})")
+    if not origin.empty and origin.iloc[0]["kind"] == "diagnosis" and f"diagnosis:{origin.iloc[0]['event_id']}" in choices:
+        del choices["origin"]  # day 0 is that diagnosis: listed once, as a diagnosis
     therapies = events[events["category"] == SYSTEMIC]
     for _, row in therapies.iterrows():
         name = row["lane"] if row["lane"] != SYSTEMIC else row["label"]  # the therapy's lane: its short name
