@@ -347,11 +347,9 @@ def case_yaml(document: dict) -> str:
 def case_timeline(document: dict, path: str) -> "Timeline":
     """Validate and resolve a case document as the loader does a case file: `path` names it in messages, and its
     stem must be the document's id ('lung-001.yaml'). Raises CaseFileError, located in the text case_yaml writes."""
-    from .loading import _load_valid, load_text
+    from .loading import load_document
 
-    # A valid document needs no text: the loader's first step takes plain data. Only a document with a problem is
-    # written out and loaded again, for messages located by line.
-    return _load_valid(document, path) or load_text(case_yaml(document), path)
+    return load_document(document, path, case_yaml)
 
 
 __all__ = ["StudyImport", "read_study", "case_timeline", "case_yaml", "CaseFileError", "write_study"]

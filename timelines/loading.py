@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
+import yaml
 from pydantic import ValidationError
 
 from .dates import DateProblem
@@ -78,6 +79,17 @@ def _load(text: str | bytes, path: str) -> Timeline:
         return timeline
     except CaseFileError as error:
         raise odd_indentation(text, error) or error from None
+
+
+def load_document(data: dict, path: str, as_text: Callable[[dict], str] | None = None) -> Timeline:
+    """A case document (the plain data a case file holds: an imported study's patient) validated and resolved as
+    `load_case` does a file; `path` names it in messages. A valid document needs no text; one with a problem is
+    written as YAML (by `as_text`, else yaml.safe_dump) and loaded again, so that its messages have lines and hints.
+    Raises CaseFileError."""
+    timeline = _load_valid(data, path)
+    if timeline is not None:
+        return timeline
+    return load_text(as_text(data) if as_text else yaml.safe_dump(data, sort_keys=False, allow_unicode=True), path)
 
 
 def _load_valid(data: dict, path: str) -> Timeline | None:

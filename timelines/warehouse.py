@@ -166,14 +166,9 @@ def build_documents(documents: Iterable[tuple[str, dict]], out_dir: str | os.Pat
 
 def document_timeline(document: dict, path: str) -> Timeline:
     """A case document validated and resolved as the loader does a case file; CaseFileError when it fails."""
-    from .loading import _load_valid, load_text
+    from .loading import load_document
 
-    timeline = _load_valid(document, path)
-    if timeline is not None:
-        return timeline
-    import yaml  # only for a document with problems: its YAML text gives them lines and hints
-
-    return load_text(yaml.safe_dump(document, sort_keys=False), path)
+    return load_document(document, path)
 
 
 def import_study(study_folder: str | os.PathLike, out_dir: str | os.PathLike, progress: Progress | None = None,
