@@ -103,3 +103,11 @@ def test_every_date_form_the_guide_shows_is_read():
     assert len(examples) >= 15
     for example in examples:
         parse_date(example)  # raises DateProblem for a form the guide promises but the reader refuses
+
+
+def test_the_dashboard_listens_on_this_machine_only_unless_told_otherwise():
+    import tomllib
+
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
+    assert config["server"]["address"] == "127.0.0.1"
+    assert "--server.address 0.0.0.0" in (ROOT / "README.md").read_text(encoding="utf-8")
