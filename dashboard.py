@@ -15,7 +15,7 @@ from components.pages.cohort import cohort_page
 from components.pages.editor import editor_page
 from components.pages.study import study_screen
 from timelines.catalog import case_paths, draft_paths, folder_problem
-from timelines.deidentify import scrub_text
+from timelines.deidentify import neutral_file_stem, scrub_text
 from timelines.files import stamp as file_stamp
 from timelines.text import escape_markdown
 from timelines.warehouse import is_study
@@ -66,17 +66,19 @@ def main() -> None:
     if page == "cohort":
         cohort_page(stamps)
         return
+    # A de-identified view's address names the case by its neutral id ('case-4b2d78'), never by the file's id.
+    by_address = {neutral_file_stem(e.case_id): e.case_id for e in entries} | {e.case_id: e.case_id for e in entries}
     requested = st.query_params.get("case")
-    if requested and requested not in [e.case_id for e in entries]:
+    if requested and requested not in by_address:
         st.warning(f"There is no case with the id “{escape_markdown(requested)}”. Choose one from the list.")
         requested = None
     # The switch comes first: with it on, the case list itself is de-identified.
     deidentified = views.deidentify_switch(st.query_params.get("deid"))
-    entry = views.case_picker(entries, requested or st.session_state.get("case_picker"), deidentified)
+    entry = views.case_picker(entries, by_address.get(requested) or st.session_state.get("case_picker"), deidentified)
     views.drafts_list(draft_paths(folder), deidentified)
     if entry is None:
         return
-    st.query_params["case"] = entry.case_id
+    st.query_params["case"] = neutral_file_stem(entry.case_id) if deidentified else entry.case_id
     if not entry.ok:
         st.header(escape_markdown(scrub_text(entry.path.name) if deidentified else entry.path.name), anchor=False)
         views.problems_view(entry)

@@ -16,7 +16,7 @@ import yaml
 from conftest import CASE_FILES, ROOT, SEED_IDS, make_case, make_event
 from timelines import load_case, load_text
 from timelines.deidentify import (CALENDAR_COLUMNS, deidentify_events, deidentify_summary, deidentify_tables,
-                                  neutral_ids, scrub_text)
+                                  neutral_file_stem, neutral_ids, scrub_text)
 from timelines.summary import case_summary
 from timelines.tables import dose_change_table, day_zero_of, event_table, marker_table, measurement_table
 
@@ -185,6 +185,19 @@ def test_event_ids_are_neutral_and_the_same_in_every_table(case):
         assert [t["id"] for t in line["therapies"]] == [ids[t["id"]] for t in original["therapies"]]
 
 
+def test_the_case_id_is_neutral_in_every_table_and_the_summary(case):
+    """A site may name case files by record number or initials: none of it reaches a de-identified table."""
+    real = case["tables"]["events"]["case_id"].iloc[0]
+    neutral = neutral_file_stem(real)
+    assert re.fullmatch(r"case-[0-9a-f]{6}", neutral)
+    for name in ("events", "measurements", "markers", "dose_changes"):
+        frame = case["clean"][name]
+        if len(frame):
+            assert frame["case_id"].eq(neutral).all(), name
+        assert real not in table_text(frame), name
+    assert case["clean"]["summary"]["id"] == neutral
+
+
 def test_dates_as_written_become_day_offsets(case):
     events = case["clean"]["events"]
     said = r"(day −?\d+((–| to )−?\d+)?( or later| or earlier)?|not dated)"  # timelines.when: bounds, no more
@@ -235,7 +248,7 @@ def test_a_dose_change_reason_with_a_semicolon_stays_one_change_dated_by_day_off
         "day −70: 300 mg (liver toxicity; grade 3 ([institution]))"
     table = clean["dose_changes"]
     assert table.to_dict("records") == [{
-        "case_id": "example", "event_id": clean["ids"]["tki"], "start": "", "day_start": -70,
+        "case_id": "case-c3499c", "event_id": clean["ids"]["tki"], "start": "", "day_start": -70,
         "day_start_earliest": -70, "day_start_latest": -70, "dose": "300 mg",
         "reason": "liver toxicity; grade 3 ([institution])", "start_earliest": "", "start_latest": ""}]
 

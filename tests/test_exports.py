@@ -27,6 +27,7 @@ from components.pages.downloads import export_files
 from conftest import CASE_FILES, CASES, ROOT, SEED_IDS, make_case, make_event
 from test_deidentify import leaks, table_text
 from timelines import load_case, load_text
+from timelines.deidentify import neutral_file_stem
 from timelines.files import stamp
 from timelines.kinds import KEY_KINDS
 from timelines.presentation import View
@@ -255,10 +256,12 @@ def test_deidentified_files_hold_no_date_source_or_institution(deidentified):
 
 def test_deidentified_deck_has_no_source_slide_and_says_it_is_deidentified(deidentified):
     path, files = deidentified
-    slides = Presentation(io.BytesIO(files[f"{path.stem}.pptx"])).slides
+    stem = neutral_file_stem(path.stem)  # the files are named by the neutral id, as the dashboard's downloads
+    assert all(name.startswith(stem + ".") for name in files)
+    slides = Presentation(io.BytesIO(files[f"{stem}.pptx"])).slides
     assert all(_title(s) != "Source" for s in slides)
-    assert "De-identified: months since day 0 only" in pptx_text(files[f"{path.stem}.pptx"])
-    assert pdf_pages(files[f"{path.stem}.pdf"]) == len(slides)
+    assert "De-identified: months since day 0 only" in pptx_text(files[f"{stem}.pptx"])
+    assert pdf_pages(files[f"{stem}.pdf"]) == len(slides)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -410,7 +413,8 @@ def test_the_cli_writes_a_deck_and_a_handout_per_case_and_reports_the_broken_fil
     out, lines = cli_run["out"], cli_run["stdout"].splitlines()
     assert cli_run["status"] == 1
     assert sorted(p.name for p in out.iterdir()) == sorted(
-        [f"{stem}.{ext}" for stem in SEED_IDS for ext in ("pptx", "pdf")] + ["session.pptx", "session.pdf"])
+        [f"{neutral_file_stem(stem)}.{ext}" for stem in SEED_IDS for ext in ("pptx", "pdf")] +
+        ["session.pptx", "session.pdf"])  # de-identified decks are named by the neutral id
     assert len(lines) == 2 * len(SEED_IDS) + 2 and all(line.startswith("wrote ") for line in lines)
     assert re.search(r"zz-broken\.yaml:\d+:\d+: patient\.sex: ", cli_run["stderr"])
     assert f"{len(SEED_IDS)} of {len(SEED_IDS) + 1} cases written" in cli_run["stderr"]
@@ -422,8 +426,8 @@ def test_the_cli_runs_the_six_cases_in_reasonable_time(cli_run):
 
 @pytest.mark.parametrize("path", CASE_FILES, ids=SEED_IDS)
 def test_deidentified_decks_of_every_case_hold_no_date_source_or_institution(cli_run, path):
-    deck_bytes = (cli_run["out"] / f"{path.stem}.pptx").read_bytes()
-    handout = (cli_run["out"] / f"{path.stem}.pdf").read_bytes()
+    deck_bytes = (cli_run["out"] / f"{neutral_file_stem(path.stem)}.pptx").read_bytes()
+    handout = (cli_run["out"] / f"{neutral_file_stem(path.stem)}.pdf").read_bytes()
     assert leaks(pptx_text(deck_bytes), path) == []
     assert leaks(pdf_text(handout), path) == []
     assert pdf_pages(handout) == len(Presentation(io.BytesIO(deck_bytes)).slides)
@@ -432,13 +436,14 @@ def test_deidentified_decks_of_every_case_hold_no_date_source_or_institution(cli
 @pytest.mark.parametrize("path", CASE_FILES, ids=SEED_IDS)
 def test_every_deck_lists_each_key_event_once_at_most_12_a_slide(cli_run, path):
     events = event_table(load_case(path))
-    tables = [t for s in Presentation(str(cli_run["out"] / f"{path.stem}.pptx")).slides for t in _tables(s)]
+    tables = [t for s in Presentation(str(cli_run["out"] / f"{neutral_file_stem(path.stem)}.pptx")).slides
+              for t in _tables(s)]
     assert all(len(t.rows) - 1 <= exports.EVENT_ROWS for t in tables)
     assert sum(len(t.rows) - 1 for t in tables) == events["kind"].isin(KEY_KINDS).sum()
 
 
 def test_the_session_deck_holds_every_case_after_a_session_slide(cli_run):
-    counts = [len(Presentation(str(cli_run["out"] / f"{stem}.pptx")).slides) for stem in SEED_IDS]
+    counts = [len(Presentation(str(cli_run["out"] / f"{neutral_file_stem(stem)}.pptx")).slides) for stem in SEED_IDS]
     session = Presentation(str(cli_run["out"] / "session.pptx"))
     assert len(session.slides) == 1 + sum(counts)
     assert _title(session.slides[0]) == "Tumor board session (de-identified)"

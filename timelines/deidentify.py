@@ -268,13 +268,15 @@ def _common(frame: pd.DataFrame, ids: dict[str, str], keep_columns: bool) -> pd.
             frame[column] = ""
     if "event_id" in frame:
         frame["event_id"] = frame["event_id"].map(lambda value: _map_id(ids, value))
+    if "case_id" in frame:  # authors may name a case by a record number or initials: its digest stands in
+        frame["case_id"] = frame["case_id"].map(lambda value: value if _blank(value) else neutral_file_stem(value))
     removed = [c for c in REMOVED_COLUMNS if c in frame]
     if keep_columns:
         for column in removed:
             frame[column] = ""
     else:
         frame = frame.drop(columns=removed)
-    skip = set(CALENDAR_COLUMNS) | set(VOCABULARY_COLUMNS) | set(REMOVED_COLUMNS) | {"event_id"}
+    skip = set(CALENDAR_COLUMNS) | set(VOCABULARY_COLUMNS) | set(REMOVED_COLUMNS) | {"event_id", "case_id"}
     for column in frame.columns:
         if column not in skip and _is_text(frame[column]):
             frame[column] = frame[column].map(lambda value: value if _blank(value) else scrub_text(value))
@@ -334,7 +336,7 @@ def deidentify_summary(summary: dict, ids: dict[str, str] | None = None) -> dict
     if patient.get("age_at"):
         kept_patient["age_at"] = _map_id(ids, patient["age_at"])
     return {
-        "id": scrub_text(summary.get("id", "")),
+        "id": neutral_file_stem(summary["id"]) if summary.get("id") else "",
         "title": scrub_text(summary.get("title", "")),
         "source": {},
         "patient": kept_patient,

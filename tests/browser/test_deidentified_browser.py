@@ -69,3 +69,46 @@ def test_no_year_of_the_case_on_a_deidentified_page(deid_page, query):
     text = settle(deid_page, f"case={CASE}&deid=1&{query}")
     expect(deid_page.get_by_text("De-identify").first).to_be_attached()
     assert not leaked(text, case_years(CASE))
+
+
+def download_text(name: str, data: bytes) -> str:
+    """What a reader of a downloaded file can see: the text of a table, an SVG, a deck's XML or a handout."""
+    import io
+    import zipfile
+
+    from pypdf import PdfReader
+
+    if name.endswith((".csv", ".svg", ".json")):
+        return data.decode("utf-8", errors="replace")
+    if name.endswith(".pptx"):
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            return "\n".join(archive.read(n).decode("utf-8", errors="replace") for n in archive.namelist())
+    if name.endswith(".pdf"):
+        return "\n".join(page.extract_text() or "" for page in PdfReader(io.BytesIO(data)).pages)
+    return data.decode("latin-1")  # a PNG: its chunks, metadata included
+
+
+def test_a_deidentified_case_keeps_its_id_out_of_the_address_and_every_download(deid_page):
+    """A site may name case files by record number or initials: the address bar, the file names and the
+    contents of every download of a de-identified view use the neutral id instead."""
+    from timelines.deidentify import neutral_file_stem
+
+    settle(deid_page, f"case={CASE}&deid=1&view=events")
+    neutral = neutral_file_stem(CASE)
+    deid_page.wait_for_function(f"() => window.location.search.includes('case={neutral}')", timeout=20_000)
+    assert CASE not in deid_page.url
+    deid_page.get_by_text("Export: slides, handout, images, tables").click()
+    buttons = deid_page.locator('[data-testid="stDownloadButton"] button')
+    buttons.first.wait_for(timeout=60_000)
+    assert buttons.count() >= 5  # slides, handout, events and the timeline as PNG and SVG at least
+    for i in range(buttons.count()):
+        with deid_page.expect_download(timeout=120_000) as info:
+            buttons.nth(i).click()
+        download = info.value
+        data = open(download.path(), "rb").read()
+        assert download.suggested_filename.startswith(neutral + "."), download.suggested_filename
+        assert CASE not in download_text(download.suggested_filename, data), download.suggested_filename
+    assert CASE not in deid_page.url
+    # the neutral id in the address opens the same case
+    text = settle(deid_page, f"case={neutral}&deid=1&view=timeline")
+    assert "There is no case" not in text
