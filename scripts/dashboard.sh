@@ -2,6 +2,7 @@
 # Set up (once) and open the dashboard on the bundled cases.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-[ -x .venv/bin/python ] || python3 -m venv .venv
-.venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+REQUIREMENTS=requirements.txt
+. scripts/setup.sh
+echo "Starting the dashboard: it is ready when Streamlit prints its URL (http://localhost:8501). Ctrl+C stops it."
 exec .venv/bin/python -m streamlit run dashboard.py --browser.gatherUsageStats false "$@"
