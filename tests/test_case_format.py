@@ -200,7 +200,8 @@ def test_a_span_counted_back_from_an_event_starts_exactly_that_far_before_it():
     ("{kind: symptom, description: cough, end: visit}",
      "Give either date (a single day) or start (a span), not both and not neither."),
     ("{kind: targeted, drug: gefitinib, end: visit}",
-     "Missing required field 'start'. Hint: Add 'start: ...'; or, for a span the paper counts back ('cough for "
+     "Missing required field 'start'. Hint: Add 'start: ...'; when the paper does not say when it started, bound "
+     "it: 'start: after X' or 'start: between A and B'; or, for a span the paper counts back ('cough for "
      "2 months before presentation'), end: with duration:."),
 ])
 def test_an_interval_without_a_start_needs_both_an_end_and_a_duration(event, expected):

@@ -20,6 +20,7 @@ MAX_OFFSET_YEARS = MAX_YEAR - MIN_YEAR  # no offset or duration spans more than 
 MAX_DATE_CHARS = 200  # "between lorlatinib.end + 3 months and crizotinib.end - 2 weeks" is 60
 CYCLE_LINKS_SHOWN = 12
 ID_PATTERN = r"[A-Za-z][A-Za-z0-9_-]*"
+UNKNOWN_WORDS = ("unknown", "unclear", "na", "n/a", "none", "tbd", "not_reported", "not-reported", "unreported")
 DATE_FORMS_HINT = (
     "write a date as 2022-09-08, 2022-09 or 2022; ~2021-10 when approximate; "
     "'lorlatinib + 3 months' or 'surgery.end - 2 weeks' relative to an event; "
@@ -571,6 +572,13 @@ class Resolver:
         return self._offset(bounds, point.offset) if point.offset else bounds
 
     def _reference(self, ref: Ref) -> Bounds:
+        if ref.event_id not in self.ids and ref.event_id.lower() in UNKNOWN_WORDS:
+            side = self._current[1] if self._current else None
+            raise DateProblem(f"'{ref.event_id}' is not a date: the paper does not say when", {
+                "end": "for an end the paper does not report, leave end: out (the bar then runs, faded, to the next "
+                       "event it is tied to); or bound it: 'end: before X' or 'end: between A and B'",
+            }.get(side, "when the paper does not say when, bound it by the events it lies between: 'after X', "
+                        "'before X' or 'between A and B'"))
         if ref.event_id not in self.ids:
             raise DateProblem(f"Refers to '{ref.event_id}', which is not the id of any event or diagnosis",
                               did_you_mean(ref.event_id, self.ids) if self.ids else "give the event an id")

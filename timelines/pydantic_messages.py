@@ -217,6 +217,9 @@ def _text_too_long(error: dict, loc: tuple, data: Any) -> Message:
 
 def _months_hint(value: str) -> str:
     """For `months: 8 weeks`: keep the paper's unit (length:), never drop it, which would change the figure."""
+    if value.strip().endswith("+") and value.strip()[:-1].strip().replace(".", "", 1).isdigit():
+        return (f"a figure still running at the last follow-up ('{value.strip()}') is months: "
+                f"{value.strip()[:-1].strip()} with censored: true")
     try:
         months = duration_months(value)
     except DateProblem:

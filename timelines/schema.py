@@ -237,8 +237,10 @@ class IntervalEvent(EventBase):
     def _one_ending(self):
         if self.start is None:
             if self.end is None or self.duration is None or self.ongoing:
-                raise ValueError("Missing required field 'start'. Hint: add 'start: ...'; or, for a span the paper "
-                                 "counts back ('cough for 2 months before presentation'), end: with duration:")
+                raise ValueError("Missing required field 'start'. Hint: add 'start: ...'; when the paper does not "
+                                 "say when it started, bound it: 'start: after X' or 'start: between A and B'; or, "
+                                 "for a span the paper counts back ('cough for 2 months before presentation'), "
+                                 "end: with duration:")
             return self
         given = [name for name in ("end", "duration") if getattr(self, name)] + (["ongoing"] if self.ongoing else [])
         if len(given) > 1:
