@@ -71,6 +71,13 @@ def window_day(anchor: str, day: int, window: tuple[int | None, int | None] | No
     return f"between {relative_day(anchor, earliest)} and {relative_day(anchor, latest)}"
 
 
+def window_cells(day: str, window: tuple[int | None, int | None] | None) -> dict[str, str]:
+    """A window no date of the case can hold, kept as the study gave it: {'START_DATE_EARLIEST': '-105', ...}."""
+    if window is None:
+        return {}
+    return {f"{day}_{side}": str(value) for side, value in zip(("EARLIEST", "LATEST"), window) if value is not None}
+
+
 def _place(event: dict, anchor: str) -> dict:
     """The event with its dates written relative to the day-0 diagnosis, in the shape its kind takes, its fields in
     the order case files write them."""
@@ -93,7 +100,8 @@ def _place(event: dict, anchor: str) -> dict:
     for key in tail:
         placed[key] = event[key]
     if point and stop is not None and stop != start:  # a point kind cannot hold an end: kept as the source gave it
-        placed["attributes"] = {**event.get("attributes", {}), "STOP_DATE": str(stop)}  # a copy: it may be shared
+        placed["attributes"] = {**event.get("attributes", {}), "STOP_DATE": str(stop),  # a copy: it may be shared
+                                **window_cells("STOP_DATE", stop_window)}
     return placed
 
 DIAGNOSIS_FIELDS = set(Diagnosis.model_fields)
@@ -111,6 +119,9 @@ def _diagnosis(event: dict, anchor: str, day_zero: bool, fallback_label: str) ->
             attributes[k.upper()] = v if isinstance(v, str) else json.dumps(v)
     if where.stop is not None and where.stop != start:
         attributes["STOP_DATE"] = str(where.stop)
+        attributes.update(window_cells("STOP_DATE", where.windows[1]))
+    if day_zero:  # day 0 is where the study draws this diagnosis: a window around it is kept as the study gave it
+        attributes.update(window_cells("START_DATE", where.windows[0]))
     diagnosis = {"id": fields.pop("id", anchor), "label": fields.pop("label", fallback_label),
                  "date": "origin" if day_zero else window_day(anchor, start, where.windows[0]), **fields}
     if day_zero and not diagnosis.get("note") and where.order is None:
@@ -148,7 +159,8 @@ def _placed(read: Read, anchor: str) -> dict:
     for key in tail:
         placed[key] = provenance if key == "provenance" else fields[key]
     if point and stop is not None and stop != start:  # a point kind cannot hold an end: kept as the source gave it
-        placed["attributes"] = {**fields.get("attributes", {}), "STOP_DATE": str(stop)}  # a copy: it may be shared
+        placed["attributes"] = {**fields.get("attributes", {}), "STOP_DATE": str(stop),  # a copy: it may be shared
+                                **window_cells("STOP_DATE", stop_window)}
     return placed
 
 
