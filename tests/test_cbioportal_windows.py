@@ -92,6 +92,16 @@ def test_the_dates_are_written_as_windows_from_the_diagnosis_and_the_columns_are
                     ("ppamn-hmbox1-alk-ensartinib", "ppamn"): {"START_DATE_EARLIEST": "-16", "START_DATE_LATEST": "14"}}
 
 
+def test_an_imported_case_exported_and_imported_again_keeps_its_windows_and_drawn_days(round_trip, tmp_path):
+    _, _, _, again = round_trip
+    write_study(list(again.values()), tmp_path)
+    second = read_study(tmp_path)
+    assert second.problems == []
+    for case_id, timeline in again.items():
+        back = case_timeline(second.cases[case_id], f"{case_id}.yaml")
+        assert sides(back) == sides(timeline, first_diagnosis_day(timeline))
+
+
 def test_the_warehouse_builds_its_tables_from_a_study_with_windows(round_trip, tmp_path):
     folder, originals, study, _ = round_trip
     report = import_study(folder, tmp_path / "warehouse", workers=1)
