@@ -162,10 +162,10 @@ def test_window_columns_of_another_study_are_read_as_bounds(tmp_path):
     (("45", "", "60", "30", "", ""),
      "data_timeline_treatment.txt:3: START_DATE_EARLIEST: 60 is after START_DATE_LATEST 30."),
     (("45", "", "50", "60", "", ""),
-     "data_timeline_treatment.txt:3: START_DATE: 45 is outside its window [50, 60] (START_DATE_EARLIEST, "
+     "data_timeline_treatment.txt:3: START_DATE: 45 is outside its window, day 50–60 (START_DATE_EARLIEST, "
      "START_DATE_LATEST)."),
     (("45", "90", "", "", "", "80"),
-     "data_timeline_treatment.txt:3: STOP_DATE: 90 is outside its window [, 80] (STOP_DATE_EARLIEST, "
+     "data_timeline_treatment.txt:3: STOP_DATE: 90 is outside its window, day 80 or earlier (STOP_DATE_EARLIEST, "
      "STOP_DATE_LATEST)."),
     (("45", "", "40", "50", "", "80"),
      "data_timeline_treatment.txt:3: STOP_DATE_LATEST: a window for STOP_DATE, which is empty."),

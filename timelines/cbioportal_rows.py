@@ -15,6 +15,7 @@ from pydantic import TypeAdapter, ValidationError
 from .dates import MAX_OFFSET_YEARS
 from .kinds import KIND_BY_NAME
 from .schema import Diagnosis, Patient
+from .when import say_days
 
 # Columns our export writes besides the fields of an event (a field is written as its name in capitals, DOSE for
 # dose): what our kind is, its place in the case, its shape, and the day bounds of an uncertain date.
@@ -352,7 +353,7 @@ def bound_problems(rows: pd.DataFrame, name: str) -> tuple[pd.DataFrame, list[tu
         say(inverted, lambda i, a=low, b=high: f"{sides[0]}: {a[i]:.0f} is after {sides[1]} {b[i]:.0f}. {hint}")
         say(undrawn, lambda i: f"{sides[0] if low.notna()[i] else sides[1]}: a window for {day}, which is empty. "
             f"Hint: give {day}, the day the event is drawn on, or leave {sides[0]} and {sides[1]} empty")
-        say(outside, lambda i: f"{day}: {rows.at[i, day]} is outside its window [{_side(low[i])}, {_side(high[i])}] "
+        say(outside, lambda i: f"{day}: {rows.at[i, day]} is outside its window, {say_days(low[i], high[i])} "
             f"({sides[0]}, {sides[1]}). {hint}")
         bad |= inverted | undrawn | outside
     return rows[~bad], problems
@@ -366,10 +367,6 @@ def _days(cells: pd.Series) -> pd.Series:
 
 def _same(a: pd.Series, b: pd.Series) -> pd.Series:
     return (a == b) | (a.isna() & b.isna())
-
-
-def _side(value: float) -> str:
-    return "" if value != value else f"{value:.0f}"
 
 
 # A row as read: ((fields, place, keys before the dates, keys after them), start, stop, provenance). The first part
