@@ -287,6 +287,9 @@ def test_the_command_exits_0_for_a_clean_study(tmp_path, capsys):
 ROUND_TRIP_CASES = CASE_FILES + [CASES / "_template.yaml"]
 TYPED = ["kind", "day_start", "day_end", "label", "agent", "dose", "line", "ongoing", "intent", "status",
          "response_category", "trend", "finding"]
+# An uncertain date comes back as its window, drawn where the imported case draws it: the windows and drawn days of
+# the bundled cases are compared event by event in test_cbioportal_windows.py.
+VALUES = [c for c in TYPED if c not in ("day_start", "day_end")]
 
 
 def _days_from_first_diagnosis(table, zero):
@@ -310,7 +313,7 @@ def test_import_of_export_gives_back_the_same_events_days_and_values(tmp_path, p
     again = case_timeline(study.cases[original.case.id], f"{original.case.id}.yaml")
     zero = first_diagnosis_day(original)
     before = _days_from_first_diagnosis(event_table(original), zero)
-    assert _same(event_table(again), TYPED).equals(_same(before, TYPED))
+    assert _same(event_table(again), VALUES).equals(_same(before, VALUES))
     markers = ["marker", "value", "unit", "ref_low", "ref_high", "flag", "finding", "group"]
     assert _same(marker_table(again), markers).equals(_same(marker_table(original), markers))
     lesions = ["lesion_id", "size_text", "longest_mm", "change"]

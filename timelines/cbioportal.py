@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Callable
 
 from .cbioportal_files import clinical_file, read_meta, read_tsv, row_problems, timeline_files
 from .cbioportal_rows import (ATTRIBUTES_COLUMN, CASE_COLUMNS, INTERVAL_KINDS, POINT_KINDS, Read, as_event,
-                              events_of_rows, layout, put_field, unescape)
+                              bound_problems, events_of_rows, layout, put_field, unescape)
 from .errors import CaseFileError
 from .schema import CASE_ID_PATTERN, Diagnosis
 
@@ -55,6 +55,29 @@ def relative_day(anchor: str, days: int) -> str:
     return f"{anchor} {'+' if days > 0 else '-'} {abs(days)} {unit}"
 
 
+def window_day(anchor: str, day: int, window: tuple[int | None, int | None] | None) -> str:
+    """A day as a case file writes it relative to the day-0 event, with the window the study gives for it
+    (START_DATE_EARLIEST/_LATEST...): 'between dx + 30 days and dx + 60 days', 'after dx + 59 days',
+    'before dx - 7 days'; 'dx + 45 days' for a day given exactly (no window), as cBioPortal's START_DATE gives it."""
+    if window is None:
+        return relative_day(anchor, day)
+    earliest, latest = window
+    if latest is None:
+        return f"after {relative_day(anchor, earliest)}"
+    if earliest is None:
+        return f"before {relative_day(anchor, latest)}"
+    if earliest == latest:
+        return relative_day(anchor, earliest)
+    return f"between {relative_day(anchor, earliest)} and {relative_day(anchor, latest)}"
+
+
+def window_cells(day: str, window: tuple[int | None, int | None] | None) -> dict[str, str]:
+    """A window no date of the case can hold, kept as the study gave it: {'START_DATE_EARLIEST': '-105', ...}."""
+    if window is None:
+        return {}
+    return {f"{day}_{side}": str(value) for side, value in zip(("EARLIEST", "LATEST"), window) if value is not None}
+
+
 def _place(event: dict, anchor: str) -> dict:
     """The event with its dates written relative to the day-0 diagnosis, in the shape its kind takes, its fields in
     the order case files write them."""
@@ -64,19 +87,21 @@ def _place(event: dict, anchor: str) -> dict:
                                     and (where.shape == "point" or not (where.therapy or where.shape == "interval")))
     head, tail = layout(tuple(event))
     placed = {key: event[key] for key in head}
+    start_window, stop_window = where.windows
     if point:
-        placed["date"] = relative_day(anchor, start)
+        placed["date"] = window_day(anchor, start, start_window)
     else:
-        placed["start"] = relative_day(anchor, start)
+        placed["start"] = window_day(anchor, start, start_window)
         if where.ongoing:  # our export: STOP_DATE is where the bar is drawn to, the last follow-up
             placed["ongoing"] = True
         elif stop is not None:
-            placed["end"] = relative_day(anchor, stop)
+            placed["end"] = window_day(anchor, stop, stop_window)
         # else a therapy whose STOP_DATE is empty: an end not reported (no end, no duration, not ongoing)
     for key in tail:
         placed[key] = event[key]
     if point and stop is not None and stop != start:  # a point kind cannot hold an end: kept as the source gave it
-        placed["attributes"] = {**event.get("attributes", {}), "STOP_DATE": str(stop)}  # a copy: it may be shared
+        placed["attributes"] = {**event.get("attributes", {}), "STOP_DATE": str(stop),  # a copy: it may be shared
+                                **window_cells("STOP_DATE", stop_window)}
     return placed
 
 DIAGNOSIS_FIELDS = set(Diagnosis.model_fields)
@@ -94,8 +119,11 @@ def _diagnosis(event: dict, anchor: str, day_zero: bool, fallback_label: str) ->
             attributes[k.upper()] = v if isinstance(v, str) else json.dumps(v)
     if where.stop is not None and where.stop != start:
         attributes["STOP_DATE"] = str(where.stop)
+        attributes.update(window_cells("STOP_DATE", where.windows[1]))
+    if day_zero:  # day 0 is where the study draws this diagnosis: a window around it is kept as the study gave it
+        attributes.update(window_cells("START_DATE", where.windows[0]))
     diagnosis = {"id": fields.pop("id", anchor), "label": fields.pop("label", fallback_label),
-                 "date": "origin" if day_zero else relative_day(anchor, start), **fields}
+                 "date": "origin" if day_zero else window_day(anchor, start, where.windows[0]), **fields}
     if day_zero and not diagnosis.get("note") and where.order is None:
         diagnosis["note"] = DAY_ZERO_NOTE
     if attributes:
@@ -116,22 +144,23 @@ def _placed(read: Read, anchor: str) -> dict:
     """A row's event as the case file writes it (the fast way of _place, for an event read and not changed)."""
     (fields, place, head, tail), start, stop, provenance = read
     kind = fields["kind"]
-    shape, ongoing, _, _, therapy = place
+    shape, ongoing, _, _, therapy, (start_window, stop_window) = place
     point = kind in POINT_KINDS or (kind not in INTERVAL_KINDS and stop is None and not ongoing
                                     and (shape == "point" or not (therapy or shape == "interval")))
     placed = {key: fields[key] for key in head}
     if point:
-        placed["date"] = relative_day(anchor, start)
+        placed["date"] = window_day(anchor, start, start_window)
     else:
-        placed["start"] = relative_day(anchor, start)
+        placed["start"] = window_day(anchor, start, start_window)
         if ongoing:
             placed["ongoing"] = True
         elif stop is not None:
-            placed["end"] = relative_day(anchor, stop)
+            placed["end"] = window_day(anchor, stop, stop_window)
     for key in tail:
         placed[key] = provenance if key == "provenance" else fields[key]
     if point and stop is not None and stop != start:  # a point kind cannot hold an end: kept as the source gave it
-        placed["attributes"] = {**fields.get("attributes", {}), "STOP_DATE": str(stop)}  # a copy: it may be shared
+        placed["attributes"] = {**fields.get("attributes", {}), "STOP_DATE": str(stop),  # a copy: it may be shared
+                                **window_cells("STOP_DATE", stop_window)}
     return placed
 
 
@@ -304,7 +333,8 @@ def read_study(folder, patients=None, progress: Progress | None = None) -> Study
     events: dict[str, list[Read]] = {}
     for table in tables:
         rows, problems = row_problems(table)
-        charged += table.problems + problems
+        rows, window_problems = bound_problems(rows, table.name)  # START_DATE_EARLIEST...: windows of the days
+        charged += table.problems + problems + window_problems
         if "_line" not in rows:  # a file that cannot be read: read_tsv said why
             continue
         if wanted is not None:

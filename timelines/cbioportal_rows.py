@@ -12,8 +12,10 @@ from typing import Callable, Iterator, NamedTuple
 import pandas as pd
 from pydantic import TypeAdapter, ValidationError
 
+from .dates import MAX_OFFSET_YEARS
 from .kinds import KIND_BY_NAME
 from .schema import Diagnosis, Patient
+from .when import say_days
 
 # Columns our export writes besides the fields of an event (a field is written as its name in capitals, DOSE for
 # dose): what our kind is, its place in the case, its shape, and the day bounds of an uncertain date.
@@ -216,7 +218,7 @@ def _typed(row: dict) -> tuple[str, dict, set[str]]:
 
 
 OUR_COLUMNS = {KIND_COLUMN, ORDER_COLUMN, SHAPE_COLUMN, SECTION_COLUMN, ATTRIBUTES_COLUMN, "ONGOING", *BOUND_COLUMNS}
-FIXED_COLUMNS = {"PATIENT_ID", "START_DATE", "STOP_DATE", "EVENT_TYPE", "_line"}
+FIXED_COLUMNS = {"PATIENT_ID", "START_DATE", "STOP_DATE", "EVENT_TYPE", "_line", *BOUND_COLUMNS}  # bounds: windows
 
 
 class Where(NamedTuple):
@@ -229,6 +231,9 @@ class Where(NamedTuple):
     order: int | None  # our export's EVENT_SEQ: the event's place in its case
     section: str  # 'diagnoses': one of the case's diagnoses (our export)
     therapy: bool  # a TREATMENT row: an empty STOP_DATE is an end not reported
+    # The windows of an uncertain start and stop (START_DATE_EARLIEST/_LATEST, STOP_DATE_EARLIEST/_LATEST): each
+    # (earliest, latest) in days since the diagnosis, a side None when open; None for a day given exactly.
+    windows: tuple = (None, None)
 
 
 @lru_cache(maxsize=None)
@@ -282,15 +287,86 @@ def row_template(row: dict) -> tuple[dict, tuple]:
             attributes[column] = text
         else:
             put_field(event, model, column.lower(), text, attributes, column)
-    if ours:
-        for column in BOUND_COLUMNS:  # the bounds of an uncertain date: kept, in days, as the export gave them
-            if row.get(column):
-                attributes[column] = row[column]
     if attributes:
         event["attributes"] = attributes
     order = row.get(ORDER_COLUMN, "")
     return event, (row.get(SHAPE_COLUMN, ""), row.get("ONGOING", "") == "true", int(order) if order.isdigit() else None,
-                   row.get(SECTION_COLUMN, ""), kind in THERAPY_TYPES or row["EVENT_TYPE"] == "TREATMENT")
+                   row.get(SECTION_COLUMN, ""), kind in THERAPY_TYPES or row["EVENT_TYPE"] == "TREATMENT",
+                   (_window(row, "START_DATE"), _window(row, "STOP_DATE")))
+
+
+def _window(row: dict, column: str) -> tuple[int | None, int | None] | None:
+    """(earliest, latest) days of an uncertain START_DATE or STOP_DATE (a side None when open), as our export writes
+    them in <column>_EARLIEST and <column>_LATEST; None when both are empty or absent (the day is exact). The cells
+    are checked by bound_problems before a row is read."""
+    cells = (row.get(f"{column}_EARLIEST", ""), row.get(f"{column}_LATEST", ""))
+    if not any(cells):
+        return None
+    earliest, latest = (int(cell) if cell else None for cell in cells)
+    return earliest, latest
+
+
+# Days a window's cell may reach either side of the diagnosis: the longest offset a case file's date may hold.
+MAX_WINDOW_DAYS = MAX_OFFSET_YEARS * 366
+WINDOW_DAYS = r"-?[0-9]+"  # ASCII digits: what a case file's offset is written with
+
+
+def bound_problems(rows: pd.DataFrame, name: str) -> tuple[pd.DataFrame, list[tuple[str, str]]]:
+    """The rows whose window cells (START_DATE_EARLIEST/_LATEST, STOP_DATE_EARLIEST/_LATEST) can be read as the
+    bounds of their day, and a located problem for every row whose cells cannot: not a whole number of days, too far
+    from the diagnosis, the earliest after the latest, the drawn day (START_DATE, STOP_DATE) outside its window, or a
+    window for a day the row does not give. A study without these columns is returned as it is."""
+    if "_line" not in rows or not any(column in rows for column in BOUND_COLUMNS):
+        return rows, []
+    problems: list[tuple[str, str]] = []
+    bad = pd.Series(False, index=rows.index)
+    hint = ("Hint: write the earliest and the latest day the date can be, in whole days since the diagnosis "
+            "(negative before it), with the drawn day between them; leave a side empty when it is open")
+
+    def say(mask: pd.Series, text: Callable[[object], str]) -> None:
+        for i in rows.index[mask]:
+            problems.append((rows.at[i, "PATIENT_ID"], f"{name}:{rows.at[i, '_line']}: {text(i)}"))
+
+    windows = {}
+    for day in ("START_DATE", "STOP_DATE"):
+        sides = (f"{day}_EARLIEST", f"{day}_LATEST")
+        numbers = []
+        for column in sides:
+            cell = rows[column] if column in rows else pd.Series("", index=rows.index, dtype=str)
+            wrong = (cell != "") & ~cell.str.fullmatch(WINDOW_DAYS)
+            number = _days(cell)
+            far = (cell != "") & ~wrong & ~(number.abs() <= MAX_WINDOW_DAYS)
+            say(wrong, lambda i, c=column, t=cell: f"{c}: '{t[i]}' is not a whole number of days. {hint}")
+            say(far, lambda i, c=column, t=cell: f"{c}: {t[i][:12]}{'...' * (len(t[i]) > 12)} days is more than "
+                f"{MAX_OFFSET_YEARS} years from the diagnosis. Hint: check the number")
+            bad |= wrong | far
+            numbers.append(number)
+        low, high = windows[day] = numbers
+        given = ~bad & (low.notna() | high.notna())
+        if day == "STOP_DATE":  # our export gives a point's end, which is its start, the start's window
+            start_low, start_high = windows["START_DATE"]
+            given &= (rows["STOP_DATE"] != "") | ~(_same(low, start_low) & _same(high, start_high))
+        drawn = _days(rows[day]) if day in rows else pd.Series(float("nan"), index=rows.index)
+        inverted = given & (low > high)
+        undrawn = given & ~inverted & drawn.isna()
+        outside = given & ~inverted & ~undrawn & ((drawn < low) | (drawn > high))
+        say(inverted, lambda i, a=low, b=high: f"{sides[0]}: {a[i]:.0f} is after {sides[1]} {b[i]:.0f}. {hint}")
+        say(undrawn, lambda i: f"{sides[0] if low.notna()[i] else sides[1]}: a window for {day}, which is empty. "
+            f"Hint: give {day}, the day the event is drawn on, or leave {sides[0]} and {sides[1]} empty")
+        say(outside, lambda i: f"{day}: {rows.at[i, day]} is outside its window, {say_days(low[i], high[i])} "
+            f"({sides[0]}, {sides[1]}). {hint}")
+        bad |= inverted | undrawn | outside
+    return rows[~bad], problems
+
+
+def _days(cells: pd.Series) -> pd.Series:
+    """Whole days as numbers (NaN for an empty cell, and for one that is not a whole number of at most 9 digits)."""
+    whole = cells.str.fullmatch(WINDOW_DAYS) & (cells.str.len() <= 10)
+    return pd.to_numeric(cells.where(whole), errors="coerce").astype(float)
+
+
+def _same(a: pd.Series, b: pd.Series) -> pd.Series:
+    return (a == b) | (a.isna() & b.isna())
 
 
 # A row as read: ((fields, place, keys before the dates, keys after them), start, stop, provenance). The first part
