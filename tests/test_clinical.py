@@ -100,6 +100,25 @@ def test_seed_003_dfs_pfs_and_os_match_the_paper():
         assert found[name].reported_months == months
 
 
+def test_duodenal_gist_no_recurrence_at_24_months_is_a_censored_dfs_from_the_operation():
+    timeline = load_case(ROOT / "cases" / "gist-duodenum-duodenectomy-imatinib.yaml")
+    dfs = [o for o in outcomes(timeline) if o.name == "dfs"]
+    assert [(o.months_min, o.months_max, o.censored) for o in dfs] == [(24.0, 24.0, True)]
+    assert (dfs[0].reported_readings, dfs[0].reported_censored, dfs[0].consistent) == ([24], True, True)
+    assert dfs[0].text == "24+ months" and dfs[0].primary == "gist"
+    # the paper never says how long imatinib was given: no time on treatment, and no line of therapy
+    assert [o for o in outcomes(timeline) if o.name in ("time_on_treatment", "pfs")] == []
+
+
+def test_duodenal_gist_work_up_is_ordered_before_the_operation_and_imatinib_after_it():
+    timeline = load_case(ROOT / "cases" / "gist-duodenum-duodenectomy-imatinib.yaml")
+    surgery = (timeline.by_id("laparotomy").key, "start")
+    for event_id in ("presentation", "exam", "hb-admission", "transfusion", "egd", "egd-biopsy", "ct-abdomen", "gist"):
+        assert timeline.distance((timeline.by_id(event_id).key, "start"), surgery).earliest >= 0, event_id
+    for event_id in ("ihc", "gist-final", "opacification", "imatinib"):
+        assert timeline.distance(surgery, (timeline.by_id(event_id).key, "start")).earliest >= 0, event_id
+
+
 def test_ongoing_first_line_pfs_is_censored_and_shown_with_a_plus():
     pfs = next(o for o in outcomes(load_case(ROOT / "cases" / "lcnec-alk-lorlatinib.yaml")) if o.name == "pfs")
     assert pfs.censored and pfs.text.endswith("+ months") and pfs.reported_months == 25
@@ -139,6 +158,8 @@ def test_pfs_ends_at_the_first_progression_on_that_line():
     ("ppamn-hmbox1-alk-ensartinib", "Overall survival", "34 months"),
     ("ppamn-hmbox1-alk-ensartinib", "Adjuvant ensartinib", "5 months"),
     ("adeno-alk-miliary-alectinib", "Time on alectinib", "3+ months"),
+    # "no evidence of disease recurrence when she was last seen 24 months after her operation"
+    ("gist-duodenum-duodenectomy-imatinib", "No recurrence 24 months after the operation", "24+ months"),
 ])
 def test_every_interval_a_bundled_paper_states_comes_out_as_the_paper_states_it(case_id, label_starts, text):
     found = [o for o in outcomes(load_case(ROOT / "cases" / f"{case_id}.yaml")) if o.label.startswith(label_starts)]
