@@ -244,7 +244,11 @@ def test_the_case_page_offers_its_exports():
     at.session_state["exports_open"] = True
     at.run()
     labels = [b.proto.label for b in at.get("download_button")]
-    assert any("PPTX" in l or "slides" in l.lower() for l in labels) and any("CSV" in l for l in labels)
+    # Each button names what it holds and its format in full, one to a row (three to a row cut them to 'Sli…').
+    assert labels == ["Slides for the board (PPTX)", "Handout (PDF)", "Event table (CSV)", "FHIR bundle, mCODE (JSON)",
+                      "Timeline chart, image (PNG)", "Timeline chart, drawing (SVG)", "Lesions chart, image (PNG)",
+                      "Lesions chart, drawing (SVG)", "cBioPortal study (ZIP)"]
+    assert not at.sidebar.columns, "no button shares a row"
 
 
 def test_tumor_board_mode_steps_through_summary_charts_and_key_events_and_exits():

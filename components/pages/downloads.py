@@ -27,11 +27,12 @@ CHART_LABELS = {"timeline": "Timeline", "lesions": "Lesions", "markers": "Marker
 def export_files(case: exports.CaseExport) -> list[tuple[str, str]]:
     """(button label, file suffix) of every export of the case: slides, handout, events, the FHIR bundle and the
     cBioPortal study (not when de-identified: they keep the case's dates, source and quotes), each chart it has."""
-    files = [("Slides (PPTX)", "pptx"), ("Handout (PDF)", "pdf"), ("Events (CSV)", "events.csv")]
+    files = [("Slides for the board (PPTX)", "pptx"), ("Handout (PDF)", "pdf"), ("Event table (CSV)", "events.csv")]
     if not case.deidentified:
-        files.append(("FHIR bundle (JSON)", "fhir.json"))
+        files.append(("FHIR bundle, mCODE (JSON)", "fhir.json"))
     for chart in (name for name in exports.CHART_NAMES if exports.has_chart(case, name)):
-        files += [(f"{CHART_LABELS[chart]} (PNG)", f"{chart}.png"), (f"{CHART_LABELS[chart]} (SVG)", f"{chart}.svg")]
+        files += [(f"{CHART_LABELS[chart]} chart, image (PNG)", f"{chart}.png"),
+                  (f"{CHART_LABELS[chart]} chart, drawing (SVG)", f"{chart}.svg")]
     if not case.deidentified:
         files.append(("cBioPortal study (ZIP)", "cbioportal.zip"))
     return files
@@ -43,11 +44,12 @@ def export_buttons(path: str, stamp: Stamp, view: View) -> None:
     shows it (de-identified exports: relative axis, no dates, source, quotes or notes)."""
     case = cache.export_case(path, stamp, view)
     stem = neutral_file_stem(cache.entry(path, stamp).case_id) if view.deidentified else case.case_id
-    columns = st.columns(3)
-    for i, (label, what) in enumerate(export_files(case)):
-        columns[i % 3].download_button(label, data=_later(path, stamp, view, what), file_name=f"{stem}.{what}",
-                                       mime=MIME[what.rsplit(".", 1)[-1]], on_click="ignore",
-                                       key=f"export-{case.case_id}-{what}", width="stretch")
+    # One full-width button a row: each says what it holds and its format in full (three to a row cut them to
+    # 'Sli…', 'Ha…' in the sidebar).
+    for label, what in export_files(case):
+        st.download_button(label, data=_later(path, stamp, view, what), file_name=f"{stem}.{what}",
+                           mime=MIME[what.rsplit(".", 1)[-1]], on_click="ignore", key=f"export-{case.case_id}-{what}",
+                           width="stretch", icon=":material/download:")
     if case.deidentified:
         st.caption("De-identified exports: months since day 0, no calendar dates, source, quotes or notes. The FHIR "
                    "bundle is offered only with identified views.")
