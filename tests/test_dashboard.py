@@ -162,7 +162,7 @@ def test_the_case_header_shows_patient_diagnoses_lines_and_outcomes():
 
 def test_the_picker_moves_the_deep_link():
     at = open_app("lcnec-alk-lorlatinib")
-    at.sidebar.radio(key="case_picker").set_value("adeno-alk-miliary-alectinib").run()
+    at.sidebar.selectbox(key="case_picker").set_value("adeno-alk-miliary-alectinib").run()
     assert not at.exception
     assert at.query_params["case"] in (["adeno-alk-miliary-alectinib"], "adeno-alk-miliary-alectinib")
     assert "miliary" in at.header[0].value.lower()
@@ -183,7 +183,7 @@ def test_a_broken_file_shows_its_problems_and_the_other_cases_keep_working(tmp_p
     assert not at.exception
     assert "cannot be shown" in at.error[0].value
     assert "zz-broken.yaml:" in at.code[0].value and "Unknown event kind 'imagin'" in at.code[0].value
-    at.sidebar.radio(key="case_picker").set_value(CASE_FILES[1].stem).run()
+    at.sidebar.selectbox(key="case_picker").set_value(CASE_FILES[1].stem).run()
     assert not at.exception and not at.error
 
 

@@ -76,7 +76,7 @@ def test_the_case_page_marks_a_link_out_with_a_message_naming_the_file_only(case
     shown = everything_shown(at)
     assert "leak.yaml: This is a symbolic link to a file outside the folder cases/" in shown
     assert SECRET not in shown and "server-secrets" not in shown and str(cases) not in shown
-    at.sidebar.radio(key="case_picker").set_value(CASE_FILES[0].stem).run()
+    at.sidebar.selectbox(key="case_picker").set_value(CASE_FILES[0].stem).run()
     assert not at.exception and not at.error
 
 
@@ -115,7 +115,7 @@ def test_a_file_that_vanishes_between_listing_and_reading_is_left_out(cases, mon
     monkeypatch.setattr(catalog, "case_paths", with_a_vanished_file)
     at = app(DASHBOARD, cases).run()
     assert not at.exception
-    assert len(at.sidebar.radio(key="case_picker").options) == 2
+    assert len(at.sidebar.selectbox(key="case_picker").options) == 2
 
 
 def test_a_missing_cases_folder_says_so_by_its_name(tmp_path):
@@ -160,7 +160,7 @@ def test_pages_keep_working_while_a_file_flips_under_them(cases):
             at = app(DASHBOARD, cases, page=page, case=CASE_FILES[1].stem).run()
             assert not at.exception, f"round {round_}, page {page}"
             if page != "cohort":
-                listed = plain("\n".join(at.sidebar.radio(key="case_picker").options))
+                listed = plain("\n".join(at.sidebar.selectbox(key="case_picker").options))
                 assert all(title in listed for title in stable), f"round {round_}: a stable case is missing"
     finally:
         stop.set()

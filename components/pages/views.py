@@ -51,21 +51,18 @@ def case_picker(entries: list[Entry], selected: str | None, deidentified: bool =
     ids = [e.case_id for e in entries]
     index = ids.index(selected) if selected in ids else 0
     said = scrub_text if deidentified else str
-    titles = {e.case_id: said(e.title) for e in entries}
-    if len(entries) > RADIO_LIMIT:  # a long list is searched, not scrolled
-        labels = {e.case_id: ("⚠ " if not e.ok else "") + f"{titles[e.case_id]} · {said(e.one_liner)}"
-                  for e in entries}
-        chosen = st.sidebar.selectbox("Case", ids, index=index, format_func=labels.get, key="case_picker")
-        broken = sum(not e.ok for e in entries)
-        st.sidebar.caption(f"{len(entries)} case files" + (f", {broken} that cannot be loaded (⚠)" if broken else ""))
-    else:
-        labels = {e.case_id: ("⚠ " if not e.ok else "") + escape_markdown(titles[e.case_id]) for e in entries}
-        chosen = st.sidebar.radio("Case", ids, index=index, format_func=labels.get, key="case_picker",
-                                  captions=[escape_markdown(said(e.one_liner)) for e in entries])
-    return entries[ids.index(chosen)]
+    # One searchable line, whatever the number of cases: a list of long titles pushed the time axis, day 0 and
+    # export controls below the fold at 1280x720. The chosen case's one-liner is said under it.
+    labels = {e.case_id: ("⚠ " if not e.ok else "") + said(e.title) for e in entries}
+    chosen = st.sidebar.selectbox("Case", ids, index=index, format_func=labels.get, key="case_picker",
+                                  help="Type to search the titles.")
+    entry = entries[ids.index(chosen)]
+    broken = sum(not e.ok for e in entries)
+    st.sidebar.caption(escape_markdown(said(entry.one_liner)) + f" · {len(entries)} case file{'s' * (len(entries) != 1)}"
+                       + (f", {broken} that cannot be loaded (⚠)" if broken else ""))
+    return entry
 
 
-RADIO_LIMIT = 30
 BOARD_MIN_FONT = 18  # px: the least text size on the tumor board, read from 6 m off a 1920x1080 projector
 
 
