@@ -126,8 +126,9 @@ def test_the_bundled_diagnoses_sites_and_histologies_are_coded(name):
     for condition in claiming(report.bundle, "mcode-primary-cancer-condition"):
         histology = next(x["valueCodeableConcept"] for x in condition["extension"]
                          if x["url"].endswith("mcode-histology-morphology-behavior"))
-        found.append(tuple(c["coding"][0]["code"] if "coding" in c else None for c in (
-            condition["code"], condition["bodySite"][0], histology)) + (condition["clinicalStatus"]["coding"][0]["code"],))
+        coded = tuple(c["coding"][0]["code"] if "coding" in c else None
+                      for c in (condition["code"], condition["bodySite"][0], histology))
+        found.append(coded + (condition["clinicalStatus"]["coding"][0]["code"],))
     assert found == DIAGNOSIS_CODES[name]
 
 
@@ -141,7 +142,8 @@ def test_a_site_carries_mcode_laterality_and_location_qualifiers():
             {"url": "http://hl7.org/fhir/us/mcode/StructureDefinition/mcode-laterality-qualifier",
              "valueCodeableConcept": {"coding": [{"system": codes.SNOMED, "code": "7771000",
                                                   "display": "Left (qualifier value)"}]}}],
-        "coding": [{"system": codes.SNOMED, "code": "31094006", "display": "Structure of lobe of lung (body structure)"}],
+        "coding": [{"system": codes.SNOMED, "code": "31094006",
+                    "display": "Structure of lobe of lung (body structure)"}],
         "text": "Left upper lobe"}]
 
 
@@ -270,7 +272,8 @@ def test_a_cancer_medication_has_what_the_profile_requires_and_every_uncoded_age
         assert "effectivePeriod" in r or "effectiveDateTime" in r
         assert all(s == codes.RXNORM for s, _ in codings(r["medicationCodeableConcept"]))
     courses = [r for r in of_type(report.bundle, "MedicationAdministration") if "partOf" not in r]
-    uncoded = [r["medicationCodeableConcept"]["text"] for r in courses if "coding" not in r["medicationCodeableConcept"]]
+    uncoded = [r["medicationCodeableConcept"]["text"] for r in courses
+               if "coding" not in r["medicationCodeableConcept"]]
     reported = [line for line in report.not_coded if ": medication '" in line]
     assert len(reported) == len(uncoded)
     for text, line in zip(uncoded, reported):

@@ -37,9 +37,9 @@ NMDP_RXNORM = ("NMDP/CIBMTR reporting IG (github.com/nmdp-ig/cibmtr-reporting-ig
                "medications/med-form2400-post-hct-disease-therapy-valueset.fsh (RxNorm ingredient codes)")
 MCODE_TUMOR_MARKERS = ("mCODE IG 4.0.0 npm package hl7.fhir.us.mcode, ValueSet-mcode-tumor-marker-test-vs.json "
                        "(TumorMarkerTestVS, LOINC codes and displays)")
-CYFRA_SOURCES = ("ARUP Laboratories test 0081344 'Cytokeratin 19 Fragment (CYFRA 21-1), Serum': component LOINC 25390-6; "
-                 "the same code for cytokeratin 19 mass concentration in github.com/onconova (TumorMarkerProfile mapping); "
-                 "mCODE STU3's TumorMarkerTestVS includes LOINC part LP19423-0 Cytokeratin 19")
+CYFRA_SOURCES = ("ARUP Laboratories test 0081344 'Cytokeratin 19 Fragment (CYFRA 21-1), Serum': component LOINC "
+                 "25390-6; the same code for cytokeratin 19 mass concentration in the Onconova FHIR mapping "
+                 "(TumorMarkerProfile); mCODE STU3's TumorMarkerTestVS includes LOINC part LP19423-0 Cytokeratin 19")
 
 
 # Drugs, by the ingredient name a case writes: (RxNorm code, display, source).

@@ -651,8 +651,8 @@ _STATUS_WORDS = {"alive": "Alive", "dead": "Dead", "remission": "Remission",
 
 def _patient_status(ex: _Export, dated: Dated, where: str = "") -> None:
     """Remission and no evidence of disease: an Observation of the cancer's status in words (the mCODE value set's
-    remission codes say full or partial, which `status: remission` does not: no CancerDiseaseStatus). Alive, dead, lost to follow-up: an Observation of the
-    patient's status in words (lost to follow-up coded as mCODE's SNOMED CT finding); the cause of death in a note."""
+    remission codes say full or partial, which `status: remission` does not: no CancerDiseaseStatus). Alive, dead,
+    lost to follow-up: an Observation of the patient's status in words (lost to follow-up coded as mCODE's SNOMED CT finding); the cause of death in a note."""
     event = dated.event
     words = _STATUS_WORDS[event.status]
     if event.label and event.label.lower() not in (words.lower(), "death"):
