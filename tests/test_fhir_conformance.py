@@ -265,12 +265,21 @@ def test_a_response_in_words_and_a_remission_stay_words_and_a_span_straddling_a_
 
 # ---------------------------------------------------------------- medications
 
+def _reasons_are_cancers(bundle: dict, resource: dict) -> bool:
+    """mcode-reason-required: a cancer-related procedure or administration names its cancer."""
+    cancers = {e["fullUrl"] for e in bundle["entry"]
+               if PROFILES["mcode-primary-cancer-condition"] in e["resource"].get("meta", {}).get("profile", [])}
+    reasons = [r["reference"] for r in resource.get("reasonReference", [])]
+    return bool(reasons) and set(reasons) <= cancers
+
+
 def test_a_cancer_medication_has_what_the_profile_requires_and_every_uncoded_agent_is_reported(exported):
     timeline, report = exported
     for r in claiming(report.bundle, "mcode-cancer-related-medication-administration"):
         assert r["status"] and r["subject"] and r["medicationCodeableConcept"]["text"]
         assert "effectivePeriod" in r or "effectiveDateTime" in r
         assert all(s == codes.RXNORM for s, _ in codings(r["medicationCodeableConcept"]))
+        assert _reasons_are_cancers(report.bundle, r)
     courses = [r for r in of_type(report.bundle, "MedicationAdministration") if "partOf" not in r]
     uncoded = [r["medicationCodeableConcept"]["text"] for r in courses
                if "coding" not in r["medicationCodeableConcept"]]
@@ -312,7 +321,7 @@ def test_export_fhir_lists_what_is_not_coded_on_stderr(capsys):
     assert f"{path}: not coded: events[5] (targeted 'Ensartinib 225 mg/day, adjuvant (5 months)'): medication " \
            f"'ensartinib' has no RxNorm code: {codes.NOT_IN_RXNORM_TABLE['ensartinib']}" in lines
     assert f"{path}: not coded: diagnoses[0] 'Primary pulmonary ALK-rearranged mesenchymal neoplasm': diagnosis " \
-           "'Primary pulmonary ALK-rearranged mesenchymal neoplasm' has no SNOMED CT, ICD-10-CM or ICD-O-3 code: " \
+           "'Primary pulmonary ALK-rearranged mesenchymal neoplasm' has no SNOMED CT or ICD-10-CM code: " \
            "not in the table of coded diagnoses, sites and histologies (timelines/condition_codes.py)" in lines
 
 
@@ -323,6 +332,15 @@ def _with_intent(timeline, event_id: str, intent: str):
     event = timeline.by_id(event_id).event
     object.__setattr__(event, "intent", intent)
     return timeline
+
+
+def test_a_cancer_surgery_names_its_cancer(exported):
+    timeline, report = exported
+    surgeries = claiming(report.bundle, "mcode-cancer-related-surgical-procedure")
+    assert len(surgeries) == sum(e.kind == "surgery" and getattr(e, "intent", None) != "unrelated"
+                                 for e in timeline.case.events)
+    for r in surgeries:
+        assert r["status"] == "completed" and r["code"]["text"] and _reasons_are_cancers(report.bundle, r)
 
 
 def test_an_operation_unrelated_to_the_cancer_is_a_plain_procedure():

@@ -243,10 +243,9 @@ def _condition(ex: _Export, dated: Dated, diagnosis: Diagnosis) -> dict:
     where = f"diagnoses[{dated.key[1]}] '{diagnosis.label}'"
     resource = {"resourceType": "Condition", "clinicalStatus": _clinical_status(ex, dated), "category": [PROBLEM],
                 "code": _coded(ex, where, "diagnosis", diagnosis.label), "subject": ex.patient()}
-    if diagnosis.histology:
-        resource["verificationStatus"] = {"coding": [{"system": codes.VERIFICATION_STATUS, "code": "confirmed"}]}
     extensions = []
     if diagnosis.histology:
+        resource["verificationStatus"] = {"coding": [{"system": codes.VERIFICATION_STATUS, "code": "confirmed"}]}
         extensions.append({"url": HISTOLOGY,
                            "valueCodeableConcept": _coded(ex, where, "histology", diagnosis.histology)})
     if ex.timeline.on_calendar:
@@ -275,7 +274,7 @@ def _coded(ex: _Export, where: str, what: str, text: str) -> dict:
     """The words with their code from the table, or the words alone, listed as not coded."""
     value = condition_codes.concept(text, condition_codes.TABLES[what])
     if "coding" not in value:
-        system = "SNOMED CT" if what == "site" else "SNOMED CT, ICD-10-CM or ICD-O-3"
+        system = {"diagnosis": "SNOMED CT or ICD-10-CM", "site": "SNOMED CT", "histology": "SNOMED CT or ICD-O-3"}[what]
         ex.uncoded.append(f"{where}: {what} '{text}' has no {system} code: {_NOT_IN_TABLE}")
     return value
 
