@@ -133,6 +133,8 @@ SITES: dict[str, Coded] = {
 
 ADENOCARCINOMA = Coded(SNOMED, "1187332001", "Adenocarcinoma (morphologic abnormality)", MCODE_BASIC)
 LCNEC = Coded(SNOMED, "128628002", "Large cell neuroendocrine carcinoma (morphologic abnormality)", MCODE_TRIAL_CODES)
+COMBINED_LCNEC = Coded(SNOMED, "448546006", "Combined large cell neuroendocrine carcinoma (morphologic abnormality)",
+                       MCODE_TRIAL_CODES)
 MTC = Coded(ICDO3, "8345/3", "Medullary carcinoma with amyloid stroma", ICDO3_TERMS)
 
 # Histologies (the histologyMorphologyBehavior extension), by the histology a case writes.
@@ -143,9 +145,9 @@ HISTOLOGIES: dict[str, Coded] = {
         SNOMED, "82711006", "Infiltrating duct carcinoma (morphologic abnormality)", MCODE_EXTENDED),
     "large cell neuroendocrine carcinoma": LCNEC,
     "metastatic large-cell neuroendocrine carcinoma in the biopsied node": LCNEC,
-    "complex (combined) lcnec": Coded(
-        SNOMED, "448546006", "Combined large cell neuroendocrine carcinoma (morphologic abnormality)",
-        MCODE_TRIAL_CODES),
+    "complex (combined) lcnec": COMBINED_LCNEC,
+    "combined lcnec": COMBINED_LCNEC,
+    "combined large cell neuroendocrine carcinoma": COMBINED_LCNEC,
     # "GIST ... high-grade malignancy": malignant behaviour (/3). ICD-O-3, which HistologyMorphologyBehaviorVS allows.
     "gist": Coded(ICDO3, "8936/3", "Gastrointestinal stromal sarcoma", ICDO3_TERMS),
     "gastrointestinal stromal tumor": Coded(ICDO3, "8936/3", "Gastrointestinal stromal sarcoma", ICDO3_TERMS),
