@@ -148,11 +148,11 @@ HISTOLOGIES: dict[str, Coded] = {
     "complex (combined) lcnec": COMBINED_LCNEC,
     "combined lcnec": COMBINED_LCNEC,
     "combined large cell neuroendocrine carcinoma": COMBINED_LCNEC,
-    # "GIST ... high-grade malignancy": malignant behaviour (/3). ICD-O-3, which HistologyMorphologyBehaviorVS allows.
+    # ICD-O-3, which HistologyMorphologyBehaviorVS allows; malignant behaviour (/3), as the bundled GIST's "high-grade
+    # malignancy" says (a GIST "of uncertain malignant potential" is in doubt by its words: not coded).
     "gist": Coded(ICDO3, "8936/3", "Gastrointestinal stromal sarcoma", ICDO3_TERMS),
     "gastrointestinal stromal tumor": Coded(ICDO3, "8936/3", "Gastrointestinal stromal sarcoma", ICDO3_TERMS),
-    "medullary thyroid carcinoma": MTC,
-    "medullary carcinoma": MTC,
+    "medullary thyroid carcinoma": MTC,  # not "medullary carcinoma" alone: of the breast, that is 8510/3
     "medullary carcinoma of the thyroid": MTC,
 }
 
