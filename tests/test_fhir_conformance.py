@@ -157,6 +157,8 @@ def test_a_site_carries_mcode_laterality_and_location_qualifiers():
     ("Adenocarcinoma, suspected", "histology", None),  # a text in doubt is not coded
     ("Gastrointestinal stromal tumor of the stomach", "diagnosis", None),  # C49.A3 says the small intestine
     ("Primary pulmonary ALK-rearranged mesenchymal neoplasm", "diagnosis", None),
+    ("Gastrointestinal stromal tumor, uncertain malignant potential", "histology", None),  # not /3
+    ("Medullary carcinoma", "histology", None),  # of the breast it is another code: only the thyroid's is here
 ])
 def test_a_text_is_coded_as_written_or_by_its_head(text, table, expected):
     found = condition_codes.lookup(text, condition_codes.TABLES[table])
