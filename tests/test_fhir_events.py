@@ -119,7 +119,8 @@ def test_a_resource_per_symptom_status_and_diagnosis_among_the_events(exported):
     symptoms = [r for r in of_type(bundle, "Condition") if r["category"] == [{"text": "Symptom"}]]
     assert len(symptoms) == sum(e.kind == "symptom" for e in events)
     observations = of_type(bundle, "Observation")
-    disease = [r for r in observations if code_of(r) == "97509-4" and "focus" not in r]
+    disease = [r for r in observations if r["code"] == {"text": "Cancer disease status (in words)"}
+               and "focus" not in r]
     assert len(disease) == sum(e.kind == "status" and e.status in ("remission", "no_evidence_of_disease")
                                for e in events)
     vital = [r for r in observations if r["code"].get("text") in ("Vital status", "Follow-up status")]
@@ -127,7 +128,7 @@ def test_a_resource_per_symptom_status_and_diagnosis_among_the_events(exported):
                              for e in events)
     urls = {e["fullUrl"]: e["resource"] for e in bundle["entry"]}
     later = [r for r in observations if r.get("focus") and urls[r["focus"][0]["reference"]]["resourceType"] ==
-             "Condition" and code_of(r) != "97509-4"]
+             "Condition" and code_of(r) != "97509-4" and r["code"] != {"text": "Cancer disease status (in words)"}]
     assert len(later) == sum(e.kind == "diagnosis" for e in events)
     for r in later:
         assert profiled(urls[r["focus"][0]["reference"]], "mcode-primary-cancer-condition")
@@ -175,10 +176,11 @@ def test_hmbox1_alk_tests_progression_ned_and_death():
     assert nf2["effectivePeriod"]["extension"][0]["valueString"].startswith("after mediastinal-biopsy")
     assert "effectiveDateTime" not in second and second["_effectiveDateTime"]["extension"][0]["url"] == ORIGINAL_TEXT
 
-    ned = next(r for r in of_type(bundle, "Observation") if code_of(r) == "97509-4"
-               and r["valueCodeableConcept"]["text"].startswith("No evidence of disease"))
+    ned = next(r for r in of_type(bundle, "Observation")
+               if r.get("valueCodeableConcept", {}).get("text", "").startswith("No evidence of disease"))
     assert ned["valueCodeableConcept"] == {"text": "No evidence of disease (No recurrence at the end of adjuvant "
                                                    "ensartinib)"}
+    assert ned["code"] == {"text": "Cancer disease status (in words)"} and "meta" not in ned
     death = next(r for r in of_type(bundle, "Observation") if r["code"].get("text") == "Vital status")
     assert death["valueCodeableConcept"] == {"text": "Dead"} and death["effectiveDateTime"] == "2024-08"
     assert any(n.startswith("Cause of death: Not stated; disease 'continued its progression") for n in notes_of(death))
@@ -200,7 +202,9 @@ def test_oncomine_negatives_are_absent_and_the_stain_is_no_variant():
     assert "meta" not in stain and "category" not in stain
     (finding,) = results_of(stain, urls)
     assert finding["code"] == {"text": "ALK protein expression"}
-    assert finding["valueCodeableConcept"] == {"text": "positive, diffuse cytoplasmic"} and "meta" not in finding
+    assert finding["valueCodeableConcept"] == {"text": "positive, diffuse cytoplasmic"}
+    # a stain with a result is a TumorMarkerTest (as mCODE gives immunostains) whatever its date: here days from day 0
+    assert profiled(finding, "mcode-tumor-marker-test") and RELATIVE_DATE in json.dumps(finding["effectivePeriod"])
     assert urls[stain["specimen"][0]["reference"]]["type"] == {"text": "TBLB, left upper lobe"}
     rash = of_type(bundle, "AdverseEvent")[0]
     notes = [x["valueAnnotation"]["text"] for x in rash["extension"] if x["url"] == ADVERSE_EVENT_NOTE]
@@ -220,11 +224,14 @@ def test_an_inconclusive_fish_is_indeterminate():
 
 def test_a_remission_names_no_diagnosis_and_takes_no_code_it_does_not_say():
     bundle, _ = bundle_of("lcnec-alk-lorlatinib")
-    remission = next(r for r in of_type(bundle, "Observation") if code_of(r) == "97509-4" and "focus" not in r)
-    # full or partial remission (mCODE's two codes) is not what `status: remission` says: words only
+    remission = next(r for r in of_type(bundle, "Observation")
+                     if r["code"] == {"text": "Cancer disease status (in words)"})
+    # full or partial remission (mCODE's two codes) is not what `status: remission` says: words only, and so no
+    # LOINC 97509-4 and no CancerDiseaseStatus profile
     assert remission["valueCodeableConcept"] == {"text": "Remission (Breast cancer in complete remission)"}
-    # '~lcnec - 10 years' straddles a year: no value, the text as written, and so no CancerDiseaseStatus profile
-    assert "effectiveDateTime" not in remission and "meta" not in remission
+    assert "focus" not in remission and "meta" not in remission
+    # '~lcnec - 10 years' straddles a year: no value, the text as written
+    assert "effectiveDateTime" not in remission
     assert remission["_effectiveDateTime"]["extension"][0]["valueString"].startswith("~lcnec - 10 years")
     presentation = next(r for r in of_type(bundle, "Condition") if r["category"] == [{"text": "Symptom"}])
     assert presentation["onsetDateTime"] == "2021-08"  # 'date: 2021-08' stays a month

@@ -137,8 +137,9 @@ def _export(args) -> int:
 
 def _export_fhir(args) -> int:
     """One bundle to standard output or --out FILE; a folder writes <case-id>.fhir.json per case into --out DIR.
-    What a bundle does not carry is listed on standard error, one line each, after the case file's name."""
-    from .fhir import export_bundle  # fhir.resources takes half a second to import: only for this command
+    What a bundle does not carry, and what it carries as text only where mCODE wants a code, are listed on standard
+    error, one line each, after the case file's name."""
+    from .fhir import export_report  # fhir.resources takes half a second to import: only for this command
 
     files, missing = case_files([args.path])
     for name in missing:
@@ -156,10 +157,12 @@ def _export_fhir(args) -> int:
         if timeline is None:
             status = 1
             continue
-        bundle, left = export_bundle(timeline)
-        text = json.dumps(bundle, indent=2, ensure_ascii=False) + "\n"
-        for line in left:
+        report = export_report(timeline)
+        text = json.dumps(report.bundle, indent=2, ensure_ascii=False) + "\n"
+        for line in report.left:
             print(f"{path}: not carried: {line}", file=sys.stderr)
+        for line in report.not_coded:
+            print(f"{path}: not coded: {line}", file=sys.stderr)
         if not args.out:
             sys.stdout.write(text)
             continue

@@ -6,6 +6,8 @@ are names as case files write them, lower-cased; a name is coded only when it is
 
 from __future__ import annotations
 
+import re
+
 SNOMED = "http://snomed.info/sct"
 LOINC = "http://loinc.org"
 RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
@@ -21,7 +23,7 @@ MCODE_RADIOTHERAPY = "mCODE IG STU3 input/fsh/SD_Radiotherapy.fsh (RadiotherapyC
 MCODE_GENOMICS = "mCODE IG STU3 input/fsh/EX_Genomics.fsh and EX_GenomeX.fsh (genomics reports and variants)"
 MCODE_TERMINATION = "mCODE IG STU3 input/fsh/VS_Other.fsh (TreatmentTerminationReasonVS)"
 MCODE_EVIDENCE = "mCODE IG STU3 input/fsh/VS_Other.fsh (CancerDiseaseStatusEvidenceTypeVS)"
-CPIC_DRUGS = "github.com/cpicpgx/cpic-schema drug.sql (RxNorm ingredient list)"
+CPIC_DRUGS = "github.com/cpicpgx/cpic-data db/drug.sql (CPIC drug table: RxNorm ingredient ids)"
 LOINC_CEA = ("LOINC 2039-6 'Carcinoembryonic Ag [Mass/volume] in Serum or Plasma' (several FHIR ConceptMaps and lab "
              "tables)")
 GENOMICS_REPORTING = ("HL7 Genomics Reporting IG (github.com/HL7/genomics-reporting) input/fsh/examples: "
@@ -31,6 +33,13 @@ MII_PANEL = ("MII Kerndatensatz-Modul Molekulares Tumorboard, ValueSet mii-vs-mt
 LOINC_INDETERMINATE = ("LOINC answer LA11884-6 'Indeterminate' of LL1971-2, the Variant value set (Genomics Reporting "
                        "IG 2.0.0 input/fsh/CGFindings.fsh binds it; the answer read in variant-mapping tables)")
 BEVACIZUMAB = "a public oncology knowledge graph (drug:rxnorm:253337 bevacizumab)"
+NMDP_RXNORM = ("NMDP/CIBMTR reporting IG (github.com/nmdp-ig/cibmtr-reporting-ig) build/input/fsh/terminology/"
+               "medications/med-form2400-post-hct-disease-therapy-valueset.fsh (RxNorm ingredient codes)")
+MCODE_TUMOR_MARKERS = ("mCODE IG 4.0.0 npm package hl7.fhir.us.mcode, ValueSet-mcode-tumor-marker-test-vs.json "
+                       "(TumorMarkerTestVS, LOINC codes and displays)")
+CYFRA_SOURCES = ("ARUP Laboratories test 0081344 'Cytokeratin 19 Fragment (CYFRA 21-1), Serum': component LOINC "
+                 "25390-6; the same code for cytokeratin 19 mass concentration in the Onconova FHIR mapping "
+                 "(TumorMarkerProfile); mCODE STU3's TumorMarkerTestVS includes LOINC part LP19423-0 Cytokeratin 19")
 
 
 # Drugs, by the ingredient name a case writes: (RxNorm code, display, source).
@@ -43,14 +52,49 @@ DRUGS: dict[str, tuple[str, str, str]] = {
     "cisplatin": ("2555", "cisplatin", CPIC_DRUGS),
     "etoposide": ("4179", "etoposide", CPIC_DRUGS),
     "bevacizumab": ("253337", "bevacizumab", BEVACIZUMAB),
-    # Not coded, for want of a source read: ensartinib, pemetrexed, zoledronic acid. NSE, CYFRA 21-1 and ProGRP
-    # below: the sources seen disagree on their LOINC codes.
+    "fluorouracil": ("4492", "fluorouracil", CPIC_DRUGS),
+    "5-fluorouracil": ("4492", "fluorouracil", CPIC_DRUGS),
+    "leucovorin": ("6313", "leucovorin", CPIC_DRUGS),
+    "oxaliplatin": ("32592", "oxaliplatin", CPIC_DRUGS),
+    "tamoxifen": ("10324", "tamoxifen", CPIC_DRUGS),
+    "sunitinib": ("357977", "sunitinib", f"{CPIC_DRUGS}; {NMDP_RXNORM}"),
+    "sorafenib": ("495881", "sorafenib", NMDP_RXNORM),
+    "imatinib": ("282388", "imatinib", NMDP_RXNORM),
 }
 
-# Serum tumour markers, by name as written: (LOINC code, display, source).
+# Drugs a case names that have no RxNorm code here, and why (said in the export's report and the README).
+NOT_IN_RXNORM_TABLE: dict[str, str] = {
+    "ensartinib": "no RxNorm code for it was found in any source read (approved by the FDA in December 2024, after "
+                  "the drug tables read here); RxNorm itself cannot be queried from where the table is kept",
+    "pemetrexed": "no RxNorm code for it was found in any source read",
+    "zoledronic acid": "no RxNorm code for it was found in any source read",
+    "denosumab": "no RxNorm code for it was found in any source read",
+    "atezolizumab": "no RxNorm code for it was found in any source read",
+}
+
+# Serum tumour markers, by name as written: (LOINC code, display, source). Each the serum or plasma test without a
+# method (the papers name none); a mass concentration where LOINC has several properties (CEA, PSA, NSE, CYFRA).
+_CEA = ("2039-6", "Carcinoembryonic Ag [Mass/volume] in Serum or Plasma", f"{LOINC_CEA}; {MCODE_TUMOR_MARKERS}")
+_NSE = ("15060-7", "Enolase.neuron specific [Mass/volume] in Serum or Plasma", MCODE_TUMOR_MARKERS)
+_CYFRA = ("25390-6", "Cytokeratin 19 [Mass/volume] in Serum or Plasma", CYFRA_SOURCES)
+_PSA = ("2857-1", "Prostate specific Ag [Mass/volume] in Serum or Plasma", MCODE_TUMOR_MARKERS)
+_CA125 = ("10334-1", "Cancer Ag 125 [Units/volume] in Serum or Plasma", MCODE_TUMOR_MARKERS)
+_CA153 = ("6875-9", "Cancer Ag 15-3 [Units/volume] in Serum or Plasma", MCODE_TUMOR_MARKERS)
+_CA199 = ("24108-3", "Cancer Ag 19-9 [Units/volume] in Serum or Plasma", MCODE_TUMOR_MARKERS)
+_CALCITONIN = ("1992-7", "Calcitonin [Mass/volume] in Serum or Plasma", MCODE_TUMOR_MARKERS)
+_CHROMOGRANIN = ("9811-1", "Chromogranin A [Mass/volume] in Serum or Plasma", MCODE_TUMOR_MARKERS)
 MARKERS: dict[str, tuple[str, str, str]] = {
-    "cea": ("2039-6", "Carcinoembryonic Ag [Mass/volume] in Serum or Plasma", LOINC_CEA),
-    "carcinoembryonic antigen": ("2039-6", "Carcinoembryonic Ag [Mass/volume] in Serum or Plasma", LOINC_CEA),
+    "cea": _CEA, "carcinoembryonic antigen": _CEA,
+    "nse": _NSE, "neuron-specific enolase": _NSE, "neuron specific enolase": _NSE,
+    "cyfra": _CYFRA, "cyfra 21-1": _CYFRA, "cyfra21-1": _CYFRA,
+    "psa": _PSA, "prostate-specific antigen": _PSA, "prostate specific antigen": _PSA,
+    "ca-125": _CA125, "ca 125": _CA125, "ca125": _CA125,
+    "ca 15-3": _CA153, "ca15-3": _CA153, "ca-15-3": _CA153,
+    "ca 19-9": _CA199, "ca19-9": _CA199, "ca-19-9": _CA199,
+    "calcitonin": _CALCITONIN, "serum calcitonin": _CALCITONIN,
+    "chromogranin a": _CHROMOGRANIN, "cga": _CHROMOGRANIN,
+    # Not coded: ProGRP (the one code seen, 96461-9, is an immunoassay-specific test read in a single source, and
+    # mCODE's TumorMarkerTestVS has no ProGRP test), and a panel written "Tumor markers".
 }
 
 # Genes, by the symbol a case writes: (HGNC id, symbol, source). Each id read in both sources where two are named.
@@ -83,6 +127,13 @@ STABLE = (SNOMED, "359746009", "Patient's condition stable (finding)", MCODE_STA
 WORSENED = (SNOMED, "271299001", "Patient's condition worsened (finding)", MCODE_STATUS)
 UNDETERMINED = (SNOMED, "709137006", "Patient condition undetermined (finding)", MCODE_STATUS)
 TREND_OF_CATEGORY = {"CR": IMPROVED, "PR": IMPROVED, "SD": STABLE, "PD": WORSENED, "NE": UNDETERMINED}
+# ConditionStatusTrendMaxVS, the largest set a CancerDiseaseStatus value may be coded from (its binding's maxValueSet).
+STATUS_TREND_CODES = ("268910001", "359746009", "271299001", "709137006", "103338009", "103337004", "399409002",
+                      "550991000124107", "551001000124108")
+
+# Condition.clinicalStatus and verificationStatus (FHIR R4's code systems, required by US Core Condition).
+CLINICAL_STATUS = "http://terminology.hl7.org/CodeSystem/condition-clinical"
+VERIFICATION_STATUS = "http://terminology.hl7.org/CodeSystem/condition-ver-status"
 
 FIXED = (TUMOR_SIZE, TUMOR_LONGEST_DIMENSION, TUMOR_OTHER_DIMENSION, DISEASE_STATUS, RADIOTHERAPY_COURSE,
          IMAGING_EVIDENCE, IMPROVED, STABLE, WORSENED, UNDETERMINED, GENETIC_REPORT, VARIANT_ASSESSMENT, GENE_STUDIED,
@@ -97,6 +148,21 @@ ANSWERS = (SEQUENCING, PRESENT, ABSENT, INDETERMINATE)
 # A finding's result as a case writes it, exactly (lower-cased), when it says only whether the variant is there.
 VARIANT_RESULTS = {"detected": PRESENT, "positive": PRESENT, "present": PRESENT, "not detected": ABSENT,
                    "negative": ABSENT, "absent": ABSENT, "inconclusive": INDETERMINATE, "indeterminate": INDETERMINATE}
+
+
+# The property of a marker's LOINC test ("[Mass/volume]", "[Units/volume]") and the units a value in it is written in:
+# a value in other units is another test (CEA in U/mL), so it keeps its name only.
+_UNITS_OF = {"Mass/volume": re.compile(r"^(p|n|µ|u|m)?g/(d|m)?l$"), "Units/volume": re.compile(r"^(k|m)?(i)?u/(m)?l$")}
+
+
+def marker_concept(name: str, unit: str | None) -> dict:
+    """A tumour marker's CodeableConcept: its LOINC test when the table knows the name and the unit (if written)
+    fits the test's property; the name as written otherwise."""
+    found = MARKERS.get(" ".join(name.lower().split()))
+    prop = re.search(r"\[([^\]]+)\]", found[1]).group(1) if found else None
+    if found is None or (unit and prop in _UNITS_OF and not _UNITS_OF[prop].match(unit.strip().lower())):
+        return {"text": name}
+    return {"coding": [{"system": LOINC, "code": found[0], "display": found[1]}], "text": name}
 
 
 def coding(code: tuple) -> dict:

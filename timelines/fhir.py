@@ -29,8 +29,8 @@ from functools import cached_property
 
 from fhir.resources.R4B.bundle import Bundle
 
-from . import codes
-from .codes import DRUGS, GENES, HGNC, MARKERS, RXNORM, LOINC, coding, concept
+from . import codes, condition_codes
+from .codes import DRUGS, GENES, HGNC, RXNORM, coding, concept, marker_concept
 from .kinds import kind_named
 from .measures import parse_size
 from .schema import Diagnosis, field_value
@@ -77,6 +77,7 @@ class _Export:
     entries: list[dict] = field(default_factory=list)
     urls: dict = field(default_factory=dict)  # event key (or ('lesion', id)) -> fullUrl
     left: list[str] = field(default_factory=list)
+    uncoded: list[str] = field(default_factory=list)
 
     @property
     def case(self):
@@ -100,11 +101,24 @@ class _Export:
     def patient(self) -> dict:
         return {"reference": self.url("patient")}
 
-    def primary(self, event=None) -> dict:
-        """The primary cancer condition an event names (`primary:`), else the case's first diagnosis."""
-        wanted = field_value(event, "primary") if event is not None else None
-        index = next((i for i, d in enumerate(self.case.diagnoses) if d.id == wanted), 0)
-        return {"reference": self.url("diagnoses", index)}
+    def primary(self, dated: Dated | None = None) -> dict:
+        """The primary cancer condition of an event (`diagnosis_of`)."""
+        return {"reference": self.url("diagnoses", diagnosis_of(self.timeline, dated))}
+
+
+def diagnosis_of(timeline: Timeline, dated: Dated | None) -> int:
+    """The index of the diagnosis an event is about: the one it names (`primary:`), else the latest diagnosed at
+    or before it (a case of two cancers: what follows the second is about the second), else the first."""
+    if dated is None:
+        return 0
+    wanted = field_value(dated.event, "primary")
+    diagnoses = timeline.case.diagnoses
+    named = next((i for i, d in enumerate(diagnoses) if wanted and d.id == wanted), None)
+    if named is not None or len(diagnoses) == 1:
+        return named or 0
+    before = [(d.day_start, d.key[1]) for d in timeline.of_kind("diagnosis")
+              if d.key[0] == "diagnoses" and d.day_start <= dated.day_start]
+    return max(before)[1] if before else 0
 
 
 def case_bundle(timeline: Timeline) -> dict:
@@ -137,6 +151,22 @@ def not_carried(timeline: Timeline) -> list[str]:
 
 def export_bundle(timeline: Timeline) -> tuple[dict, list[str]]:
     """The bundle (`case_bundle`) and what it does not carry (`not_carried`), built once."""
+    report = export_report(timeline)
+    return report.bundle, report.left
+
+
+@dataclass(frozen=True)
+class ExportReport:
+    """A case's bundle, what it does not carry, and what it carries as text only where mCODE wants a code (one line
+    each: "<where>: <what> '<text>' has no <code system> code: <why>")."""
+
+    bundle: dict
+    left: list[str]
+    not_coded: list[str]
+
+
+def export_report(timeline: Timeline) -> ExportReport:
+    """The bundle with what it leaves out and what it could not code, built once (`export-fhir` prints both)."""
     ex = _Export(timeline)
     ex.add(_patient(ex), ("patient",), "mcode-cancer-patient")
     for dated in timeline.of_kind("diagnosis"):
@@ -149,7 +179,8 @@ def export_bundle(timeline: Timeline) -> tuple[dict, list[str]]:
             _event(ex, dated)
     ex.add(_case_list(ex), ("list",))
     data = {"resourceType": "Bundle", "type": "collection", "entry": ex.entries}
-    return Bundle.model_validate(data).model_dump(mode="json", by_alias=True, exclude_none=True), ex.left
+    bundle = Bundle.model_validate(data).model_dump(mode="json", by_alias=True, exclude_none=True)
+    return ExportReport(bundle, ex.left, ex.uncoded)
 
 
 def _day_zero_target(ex: _Export) -> tuple[str, str]:
@@ -168,10 +199,6 @@ def _day_zero_target(ex: _Export) -> tuple[str, str]:
     if kind == "imaging" and not event.measurements:  # the scan's Procedure
         return ex.url(*origin.key), "performed"
     return ex.url(*origin.key, 0), "effective"  # a scan's first size, a lab's first value
-
-
-def _is_day(ex: _Export, dated: Dated) -> bool:
-    return ex.timeline.on_calendar and dated.start.exact
 
 
 # ---------------------------------------------------------------- resources
@@ -209,12 +236,18 @@ def _patient(ex: _Export) -> dict:
 
 
 def _condition(ex: _Export, dated: Dated, diagnosis: Diagnosis) -> dict:
+    """PrimaryCancerCondition: the diagnosis, its site and histology as written, each with its code where
+    `timelines/condition_codes.py` knows the words; its clinical status at the last report (`_clinical_status`), and
+    confirmed when the case gives its histology (a pathological diagnosis)."""
     when = when_of(ex.timeline, dated)
-    resource = {"resourceType": "Condition", "category": [PROBLEM], "code": {"text": diagnosis.label},
-                "subject": ex.patient()}
+    where = f"diagnoses[{dated.key[1]}] '{diagnosis.label}'"
+    resource = {"resourceType": "Condition", "clinicalStatus": _clinical_status(ex, dated), "category": [PROBLEM],
+                "code": _coded(ex, where, "diagnosis", diagnosis.label), "subject": ex.patient()}
     extensions = []
     if diagnosis.histology:
-        extensions.append({"url": HISTOLOGY, "valueCodeableConcept": {"text": diagnosis.histology}})
+        resource["verificationStatus"] = {"coding": [{"system": codes.VERIFICATION_STATUS, "code": "confirmed"}]}
+        extensions.append({"url": HISTOLOGY,
+                           "valueCodeableConcept": _coded(ex, where, "histology", diagnosis.histology)})
     if ex.timeline.on_calendar:
         value = enclosing(when.bounds)
         if value:
@@ -224,12 +257,47 @@ def _condition(ex: _Export, dated: Dated, diagnosis: Diagnosis) -> dict:
     if extensions:
         resource["extension"] = extensions
     if diagnosis.site:
-        resource["bodySite"] = [{"text": diagnosis.site}]
+        resource["bodySite"] = [condition_codes.body_site(diagnosis.site)]
+        if "coding" not in resource["bodySite"][0]:
+            ex.uncoded.append(f"{where}: site '{diagnosis.site}' has no SNOMED CT code: {_NOT_IN_TABLE}")
     if diagnosis.stage:
         resource["stage"] = [{"summary": {"text": diagnosis.stage}}]
     markers = "; ".join(f"{b.name}: {b.result}" for b in diagnosis.biomarkers)
     dated_as = None if when.written == when.said or not ex.timeline.on_calendar else f"{when.written} ({when.said})"
     return resource | _notes(("Biomarkers", markers), ("Date of diagnosis as written", dated_as), *_said(diagnosis))
+
+
+_NOT_IN_TABLE = "not in the table of coded diagnoses, sites and histologies (timelines/condition_codes.py)"
+
+
+def _coded(ex: _Export, where: str, what: str, text: str) -> dict:
+    """The words with their code from the table, or the words alone, listed as not coded."""
+    value = condition_codes.concept(text, condition_codes.TABLES[what])
+    if "coding" not in value:
+        system = {"diagnosis": "SNOMED CT or ICD-10-CM", "site": "SNOMED CT", "histology": "SNOMED CT or ICD-O-3"}[what]
+        ex.uncoded.append(f"{where}: {what} '{text}' has no {system} code: {_NOT_IN_TABLE}")
+    return value
+
+
+def _clinical_status(ex: _Export, dated: Dated) -> dict:
+    """Condition.clinicalStatus at the last report the case gives of this cancer: remission when that is a status
+    `remission` or `no_evidence_of_disease`; recurrence when it is a progression after such a status; active
+    otherwise (a progression or a response, or nothing reported since the diagnosis). Events count for the diagnosis
+    they are about (`diagnosis_of`)."""
+    index = dated.key[1]
+    reports = sorted((d.day_start, d.kind, field_value(d.event, "status")) for d in ex.timeline.items
+                     if d.key[0] == "events" and d.kind in ("response", "progression", "status")
+                     and (d.kind != "status" or d.event.status in _REMISSION)
+                     and diagnosis_of(ex.timeline, d) == index)
+    code = "active"
+    if reports and reports[-1][1] == "status":
+        code = "remission"
+    elif reports and reports[-1][1] == "progression" and any(kind == "status" for _, kind, _ in reports):
+        code = "recurrence"
+    return {"coding": [{"system": codes.CLINICAL_STATUS, "code": code}]}
+
+
+_REMISSION = ("remission", "no_evidence_of_disease")
 
 
 def _tumor(ex: _Export, lesion) -> dict:
@@ -273,18 +341,24 @@ def _intent(event) -> dict:
 
 
 def _surgery(ex: _Export, dated: Dated, where: str = "") -> None:
+    """CancerRelatedSurgicalProcedure, for the cancer it treats (`diagnosis_of`); an operation the case marks
+    `intent: unrelated` (not for the cancer) is a plain Procedure that names no cancer."""
     event = dated.event
+    unrelated = getattr(event, "intent", None) == "unrelated"
     resource = {"resourceType": "Procedure", "status": "completed",
                 "code": {"text": event.procedure or event.label or "Surgery"}, "subject": ex.patient(),
-                **ex.dates.point("performed", when_of(ex.timeline, dated)), "reasonReference": [ex.primary(event)]}
+                **ex.dates.point("performed", when_of(ex.timeline, dated))}
+    if not unrelated:
+        resource |= {"reasonReference": [ex.primary(dated)], **_intent(event)}
     if event.site:
         resource["bodySite"] = [{"text": event.site}]
     if event.outcome:
         resource["outcome"] = {"text": event.outcome}
     if event.complications:
         resource["complication"] = [{"text": event.complications}]
-    resource |= _notes(("Margin", event.margin), *_said(event))
-    ex.add(resource, dated.key, "mcode-cancer-related-surgical-procedure")
+    resource |= _notes(("Intent", "unrelated to the cancer" if unrelated else None), ("Margin", event.margin),
+                       *_said(event))
+    ex.add(resource, dated.key, None if unrelated else "mcode-cancer-related-surgical-procedure")
 
 
 def _biopsy(ex: _Export, dated: Dated, where: str = "") -> None:
@@ -308,7 +382,7 @@ def _radiotherapy(ex: _Export, dated: Dated, where: str = "") -> None:
     resource = {"resourceType": "Procedure", "status": "in-progress" if dated.ongoing else "completed",
                 "code": {"coding": [coding(codes.RADIOTHERAPY_COURSE)], "text": event.technique or event.label
                          or "Radiotherapy"},
-                "subject": ex.patient(), **date, "reasonReference": [ex.primary()], **_intent(event)}
+                "subject": ex.patient(), **date, "reasonReference": [ex.primary(dated)], **_intent(event)}
     if event.site:
         resource["bodySite"] = [{"text": event.site}]
     resource |= _notes(("Dose", dose), *_said(event))
@@ -338,10 +412,10 @@ def _medication(ex: _Export, dated: Dated, where: str = "") -> None:
     for n, agent in enumerate(agents):
         dose = field_value(event, "dose")
         resource = {"resourceType": "MedicationAdministration", "status": status,
-                    "medicationCodeableConcept": concept(agent, DRUGS, RXNORM), "subject": ex.patient(),
+                    "medicationCodeableConcept": _medication_code(ex, dated, where, agent), "subject": ex.patient(),
                     **date, **_intent(event)}
         if cancer:
-            resource["reasonReference"] = [ex.primary()]
+            resource["reasonReference"] = [ex.primary(dated)]
         if reason:
             resource["statusReason"] = [{"text": reason}]
         if dose and len(agents) == 1:
@@ -367,9 +441,21 @@ def _medication(ex: _Export, dated: Dated, where: str = "") -> None:
                     "medicationCodeableConcept": concept(agents[0], DRUGS, RXNORM), "subject": ex.patient(),
                     "effectivePeriod": ex.dates.period_side("start", start, False)
                     | ex.dates.period_side("end", end, True),
-                    "reasonReference": [ex.primary()], "dosage": {"text": change.dose}}
+                    "reasonReference": [ex.primary(dated)], "dosage": {"text": change.dose}}
         resource |= _notes(("Reason for the dose change", change.reason), ("Quote", change.quote))
         ex.add(resource, ("dose", dated.key, j), "mcode-cancer-related-medication-administration")
+
+
+def _medication_code(ex: _Export, dated: Dated, where: str, agent: str) -> dict:
+    """The agent as written with its RxNorm ingredient code (`timelines/codes.py`); else the words, listed as not
+    coded with why: a drug no source read gave a code for, a course that names no agent, a name not in the table."""
+    value = concept(agent, DRUGS, RXNORM)
+    if "coding" not in value:
+        named = field_value(dated.event, "agents") or field_value(dated.event, "drug")
+        why = codes.NOT_IN_RXNORM_TABLE.get(" ".join(agent.lower().split())) or (
+            "the case names no agent" if not named else "not an ingredient in the RxNorm table (timelines/codes.py)")
+        ex.uncoded.append(f"{where}: medication '{agent}' has no RxNorm code: {why}")
+    return value
 
 
 def _imaging(ex: _Export, dated: Dated, where: str) -> None:
@@ -438,13 +524,15 @@ def _imaging_finding(ex: _Export, dated: Dated, when: When, members: list[str]) 
 
 
 def _lab(ex: _Export, dated: Dated, where: str = "") -> None:
-    """An Observation per lab value: TumorMarkerTest for a tumour marker dated to the day (US Core lab results are)."""
+    """An Observation per lab value; TumorMarkerTest for every tumour marker (CEA, NSE, CYFRA 21-1...), with its LOINC
+    test where `timelines/codes.py` knows it, at whatever precision its date is known (`_marker_date`)."""
     event = dated.event
     when = when_of(ex.timeline, dated)
     for j, v in enumerate(event.values):
         resource = {"resourceType": "Observation", "status": "final", "category": [LAB],
-                    "code": concept(v.marker, MARKERS, LOINC), "subject": ex.patient(),
-                    **ex.dates.point("effective", when)}
+                    "code": marker_concept(v.marker, v.unit) if v.is_marker else {"text": v.marker},
+                    "subject": ex.patient(),
+                    **(_marker_date(ex, when) if v.is_marker else ex.dates.point("effective", when))}
         unit = {"unit": v.unit} if v.unit else {}
         if v.value is not None:
             resource["valueQuantity"] = {"value": v.value, **unit}
@@ -456,13 +544,26 @@ def _lab(ex: _Export, dated: Dated, where: str = "") -> None:
         if v.flag:
             resource["interpretation"] = [{"text": v.flag}]
         resource |= _notes(("Finding", v.finding if v.value is not None else None), *_said(event))
-        profile = "mcode-tumor-marker-test" if v.is_marker and _is_day(ex, dated) else None
-        ex.add(resource, dated.key + (j,), profile)
+        if v.is_marker and "coding" not in resource["code"]:
+            ex.uncoded.append(f"{where}: tumour marker '{v.marker}' has no LOINC code: not in the table of LOINC "
+                              "tests (timelines/codes.py), or its unit is not the test's")
+        ex.add(resource, dated.key + (j,), "mcode-tumor-marker-test" if v.is_marker else None)
+
+
+def _marker_date(ex: _Export, when: When) -> dict:
+    """A tumour marker's date: TumorMarkerTest takes a dateTime or a Period, and US Core lab results hold a dateTime
+    to the day (us-core-1): a day is effectiveDateTime, a month or a year the Period of that month or year, a date
+    known within bounds the Period of its bounds (or, without a calendar, the offset from day 0)."""
+    day = ex.timeline.on_calendar and when.bounds.closed and when.bounds.earliest == when.bounds.latest
+    return ex.dates.point("effective", when, period_only=not day)
 
 
 def _status(ex: _Export, dated: Dated, where: str = "") -> None:
-    """CancerDiseaseStatus: improved (CR, PR), stable (SD), worsened (PD, progression), undetermined (NE); the
-    category and the paper's words as the value's text."""
+    """CancerDiseaseStatus (LOINC 97509-4), its value coded from ConditionStatusTrendVS, as the profile's binding
+    requires: improved (CR, PR), stable (SD), worsened (PD, progression), undetermined (NE); the category and the
+    paper's words as the value's text. A response the paper gives only in words has no code of the value set: an
+    Observation of the words, without the LOINC code or the profile. Its date is a dateTime (all the profile takes):
+    a date straddling a year has no value, only its text as written."""
     event, kind = dated.event, dated.kind
     if kind == "response":
         trend = codes.TREND_OF_CATEGORY.get(event.category) if event.category else None
@@ -473,14 +574,18 @@ def _status(ex: _Export, dated: Dated, where: str = "") -> None:
         text = "Progression" + (f": {event.site}" if event.site else "")
     value = {"text": text} | ({"coding": [coding(trend)]} if trend else {})
     when = ex.dates.date_time("effectiveDateTime", when_of(ex.timeline, dated))
-    resource = {"resourceType": "Observation", "status": "final", "code": {"coding": [coding(codes.DISEASE_STATUS)]},
-                "subject": ex.patient(), "focus": [ex.primary(event)], **when, "valueCodeableConcept": value}
+    resource = {"resourceType": "Observation", "status": "final", "code": _disease_status_code(trend),
+                "subject": ex.patient(), "focus": [ex.primary(dated)], **when, "valueCodeableConcept": value}
     resource |= _notes(("On therapy", field_value(event, "therapy")), ("Scope", field_value(event, "scope")),
                        ("Criteria", field_value(event, "criteria")),
                        ("Confirmed by", field_value(event, "confirmed_by")), *_said(event))
-    # The profile's effective[x] is a dateTime: without one (a span straddling a year) the resource stays plain.
-    profile = "mcode-cancer-disease-status" if ("effectiveDateTime" in when or not ex.timeline.on_calendar) else None
-    ex.add(resource, dated.key, profile)
+    ex.add(resource, dated.key, "mcode-cancer-disease-status" if trend else None)
+
+
+def _disease_status_code(trend: tuple | None) -> dict:
+    """LOINC 97509-4 for a status coded from the value set (a CancerDiseaseStatus), words otherwise: an Observation
+    with that code and a value in words would look like the profile without meeting it."""
+    return {"coding": [coding(codes.DISEASE_STATUS)]} if trend else {"text": "Cancer disease status (in words)"}
 
 
 _CATEGORY_WORDS = {"CR": "complete response", "PR": "partial response", "SD": "stable disease",
@@ -544,24 +649,22 @@ _STATUS_WORDS = {"alive": "Alive", "dead": "Dead", "remission": "Remission",
 
 
 def _patient_status(ex: _Export, dated: Dated, where: str = "") -> None:
-    """Remission and no evidence of disease: CancerDiseaseStatus, in words (the mCODE value set's remission codes say
-    full or partial, which `status: remission` does not). Alive, dead, lost to follow-up: an Observation of the
-    patient's status in words (lost to follow-up coded as mCODE's SNOMED CT finding); the cause of death in a note."""
+    """Remission and no evidence of disease: an Observation of the cancer's status in words (the mCODE value set's
+    remission codes say full or partial, which `status: remission` does not: no CancerDiseaseStatus). Alive, dead,
+    lost to follow-up: an Observation of the patient's status in words (lost to follow-up coded as mCODE's SNOMED CT finding); the cause of death in a note."""
     event = dated.event
     words = _STATUS_WORDS[event.status]
     if event.label and event.label.lower() not in (words.lower(), "death"):
         words += f" ({event.label})"
     when = when_of(ex.timeline, dated)
     notes = _notes(("Cause of death", event.cause), *_said(event))
-    if event.status in ("remission", "no_evidence_of_disease"):
+    if event.status in _REMISSION:
+        # Words, not CancerDiseaseStatus: its value set's remission codes say full or partial, which the status does
+        # not. No focus: a status names no diagnosis (a remission may be of an earlier cancer than the case's).
         date = ex.dates.date_time("effectiveDateTime", when)
-        resource = {"resourceType": "Observation", "status": "final",
-                    "code": {"coding": [coding(codes.DISEASE_STATUS)]}, "subject": ex.patient(), **date,
-                    "valueCodeableConcept": {"text": words}} | notes
-        # No focus: a status names no diagnosis (a remission may be of an earlier cancer than the case's).
-        profile = "mcode-cancer-disease-status" if "effectiveDateTime" in date or not ex.timeline.on_calendar \
-            else None
-        ex.add(resource, dated.key, profile)
+        resource = {"resourceType": "Observation", "status": "final", "code": _disease_status_code(None),
+                    "subject": ex.patient(), **date, "valueCodeableConcept": {"text": words}} | notes
+        ex.add(resource, dated.key)
         return
     value = {"text": words}
     if event.status == "lost_to_follow_up":
@@ -581,7 +684,7 @@ def _restaging(ex: _Export, dated: Dated, where: str = "") -> None:
     parts = [("Cancer stage group", event.stage), ("Histology", event.histology),
              ("Transformed from", event.transformed_from)]
     given = [(name, text) for name, text in parts if text]
-    resource = {"resourceType": "Observation", "status": "final", "subject": ex.patient(), "focus": [ex.primary(event)],
+    resource = {"resourceType": "Observation", "status": "final", "subject": ex.patient(), "focus": [ex.primary(dated)],
                 **ex.dates.point("effective", when_of(ex.timeline, dated))}
     if given:
         (name, text), rest = given[0], given[1:]
@@ -693,16 +796,16 @@ def _variant(ex: _Export, dated: Dated, when: When, finding) -> tuple[dict, str 
 
 def _protein_finding(ex: _Export, dated: Dated, when: When, finding) -> tuple[dict, str | None]:
     """A stain's finding (ALK protein expression by IHC): a lab Observation of the result as written; TumorMarkerTest,
-    as mCODE gives immunostains, when it has a result and is dated to the day (US Core lab results are)."""
+    as mCODE gives immunostains, when it has a result (the profile requires a value), dated as a marker is."""
     alteration = finding.alteration or "protein expression"
     name = alteration if finding.gene.lower() in alteration.lower() else f"{finding.gene} {alteration}"
+    date = _marker_date(ex, when) if finding.result else ex.dates.point("effective", when)
     resource = {"resourceType": "Observation", "status": "final", "category": [LAB], "code": {"text": name},
-                "subject": ex.patient(), **ex.dates.point("effective", when), **_method(dated.event)}
+                "subject": ex.patient(), **date, **_method(dated.event)}
     if finding.result:
         resource["valueCodeableConcept"] = {"text": finding.result}
     resource |= _notes(("Variant", finding.variant), ("Note", finding.note))
-    profile = "mcode-tumor-marker-test" if finding.result and _is_day(ex, dated) else None
-    return resource, profile
+    return resource, "mcode-tumor-marker-test" if finding.result else None
 
 
 # The resources of each kind of event (the patient's death is on the Patient; see _event for the others).
