@@ -117,6 +117,9 @@ def test_duodenal_gist_work_up_is_ordered_before_the_operation_and_imatinib_afte
         assert timeline.distance((timeline.by_id(event_id).key, "start"), surgery).earliest >= 0, event_id
     for event_id in ("ihc", "gist-final", "opacification", "imatinib"):
         assert timeline.distance(surgery, (timeline.by_id(event_id).key, "start")).earliest >= 0, event_id
+    # imatinib follows the histological diagnosis of a GIST, as the text narrates it
+    final = (timeline.by_id("gist-final").key, "start")
+    assert timeline.distance(final, (timeline.by_id("imatinib").key, "start")).earliest >= 0
 
 
 def test_ongoing_first_line_pfs_is_censored_and_shown_with_a_plus():
