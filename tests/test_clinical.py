@@ -7,6 +7,7 @@ from timelines import load_case, load_text
 from timelines.clinical import lines_of_therapy, month_range, outcomes, recist, recist_note
 from timelines.dates import Bounds
 from timelines.measures import assess, pd_threshold, pr_threshold
+from timelines.tables import event_table, marker_table
 
 from conftest import CASE_FILES, ROOT, make_case, make_event
 
@@ -163,6 +164,16 @@ def test_pfs_ends_at_the_first_progression_on_that_line():
     ("adeno-alk-miliary-alectinib", "Time on alectinib", "3+ months"),
     # "no evidence of disease recurrence when she was last seen 24 months after her operation"
     ("gist-duodenum-duodenectomy-imatinib", "No recurrence 24 months after the operation", "24+ months"),
+    ("lcnec-alk-lorlatinib", "Time on lorlatinib", "25+ months"),  # "continued for over 25 months"
+    # abstract: "enlargement of brain tumors was observed after 3 months" (the second reading is in words)
+    ("adeno-alk-leptomeningeal-alectinib", "PFS on first-line carboplatin/paclitaxel/bevacizumab (brain", "3 months"),
+    ("ppamn-hmbox1-alk-ensartinib", "Recurrence after stopping adjuvant ensartinib", "3 months"),
+    ("ppamn-hmbox1-alk-ensartinib", "Stable disease after local radiotherapy", "7 months"),  # "stable for 7 months"
+    ("mtc-pseudocirrhosis-sunitinib-sorafenib", "FOLFOX + sunitinib", "4 months"),  # "after 4 months of folfox–sunitinib"
+    # "tolerated well for 15 months with stable liver metastases", from July 2008 to the November 2009 progression
+    ("mtc-pseudocirrhosis-sunitinib-sorafenib", "Single-agent sunitinib", "15–17 months"),
+    # "In November 2009 (21 months after diagnosis)": January 2008 to November 2009
+    ("mtc-pseudocirrhosis-sunitinib-sorafenib", "From diagnosis to the symptoms of progression", "21–23 months"),
 ])
 def test_every_interval_a_bundled_paper_states_comes_out_as_the_paper_states_it(case_id, label_starts, text):
     found = [o for o in outcomes(load_case(ROOT / "cases" / f"{case_id}.yaml")) if o.label.startswith(label_starts)]
@@ -170,3 +181,74 @@ def test_every_interval_a_bundled_paper_states_comes_out_as_the_paper_states_it(
     assert found[0].consistent
     if found[0].months_max is not None:
         assert found[0].months_max - found[0].months_min <= 2  # month-precise statements: at most 2 months wide
+
+
+MTC = ROOT / "cases" / "mtc-pseudocirrhosis-sunitinib-sorafenib.yaml"
+
+
+def test_mtc_four_months_of_folfox_with_sunitinib_then_fifteen_months_of_sunitinib_are_the_papers_figures():
+    found = {o.label: o for o in outcomes(load_case(MTC)) if o.reported_readings}
+    folfox = found["FOLFOX + sunitinib (4 months)"]
+    assert (folfox.name, folfox.therapy, folfox.reported_readings, folfox.months_min, folfox.months_max,
+            folfox.consistent) == ("time_on_treatment", "folfox", [4], 4.0, 4.0, True)
+    maintenance = found["Single-agent sunitinib, tolerated with stable liver metastases (15 months)"]
+    assert (maintenance.reported_readings, maintenance.consistent) == ([15], True)
+    assert 15 - 0.5 <= maintenance.months_min <= 15 and maintenance.months_max <= 17.5
+    # the 15 months are not the time on sunitinib, which ran from the start of FOLFOX to December 2009
+    on_sunitinib = next(o for o in outcomes(load_case(MTC)) if o.name == "time_on_treatment" and o.therapy == "sunitinib")
+    assert (on_sunitinib.text, on_sunitinib.reported_readings) == ("20–22 months", [])
+
+
+def test_mtc_dates_are_the_calendar_months_the_paper_gives_and_no_more_precise():
+    events = event_table(load_case(MTC)).set_index("event_id")
+    assert events.loc[["mtc", "folfox", "sunitinib", "pr-folfox", "progression", "sorafenib", "death"],
+                      ["start", "end"]].fillna("").values.tolist() == [
+        ["2008-01", ""], ["2008-03", "2008-07"], ["2008-03", "2009-12"], ["2008-07", ""], ["2009-11", ""],
+        ["2010-02", ""], ["2010-07", ""]]
+    assert set(events["precision"]) <= {"month", "range"}  # no day anywhere in the paper
+    assert events.loc["labs-baseline", "start"] == "2008-01 – 2008-03"  # Table I 'At baseline' is not dated
+
+
+def test_mtc_keeps_the_printed_sunitinib_unit_and_says_it_is_as_printed():
+    events = event_table(load_case(MTC)).set_index("event_id")
+    assert events.loc["sunitinib", "dose"] == ("37.5 g daily for 4 weeks, followed by a 2-week rest period "
+                                               "(unit as printed; likely mg)")
+    assert "sunitinib 37.5 g daily" in events.loc["sunitinib", "quote"]
+
+
+def test_mtc_table_one_keeps_five_labs_with_their_normal_ranges_at_baseline_and_at_progression():
+    markers = marker_table(load_case(MTC))
+    table = markers[markers["event_id"].isin(["labs-baseline", "labs-progression"])]
+    rows = {(r.event_id, r.marker): (r.value, r.ref_low, r.ref_high, r.flag) for r in table.itertuples()}
+    assert rows == {
+        ("labs-baseline", "AST"): (28, 0, 47, "normal"), ("labs-progression", "AST"): (108, 0, 47, "high"),
+        ("labs-baseline", "ALT"): (32, 0, 47, "normal"), ("labs-progression", "ALT"): (95, 0, 47, "high"),
+        ("labs-baseline", "ALP"): (58, 39, 117, "normal"), ("labs-progression", "ALP"): (405, 39, 117, "high"),
+        ("labs-baseline", "Albumin"): (3.8, 3.4, 5.0, "normal"),
+        ("labs-progression", "Albumin"): (3.1, 3.4, 5.0, "low"),
+        ("labs-baseline", "INR"): (1.1, 0.9, 1.1, "normal"), ("labs-progression", "INR"): (1.2, 0.9, 1.1, "high"),
+    }
+
+
+def test_002_first_line_pfs_of_3_months_is_kept_with_its_second_reading_in_words():
+    timeline = load_case(ROOT / "cases" / "adeno-alk-leptomeningeal-alectinib.yaml")
+    first_line = [o for o in outcomes(timeline) if o.name == "pfs" and o.therapy == "chemo1"]
+    assert [(o.reported_text, o.consistent) for o in first_line] == [
+        ("3 months", True),
+        ("3 months after the stable-disease assessment after 4 cycles, i.e. 3 months plus the time to that "
+         "assessment (not stated)", None)]  # no number for the second reading: shown, never compared
+
+
+def test_002_baseline_brain_mri_is_at_the_diagnosis():
+    timeline = load_case(ROOT / "cases" / "adeno-alk-leptomeningeal-alectinib.yaml")
+    mri, diagnosis = timeline.by_id("brain-mri-baseline"), timeline.by_id("adeno")
+    assert timeline.distance((diagnosis.key, "start"), (mri.key, "start")) == Bounds(0, 0)
+
+
+def test_004_significant_response_is_a_response_in_words_without_a_category():
+    timeline = load_case(ROOT / "cases" / "adeno-alk-miliary-alectinib.yaml")
+    response = timeline.by_id("response-alectinib")
+    assert (response.kind, response.event.category, response.event.description, response.event.therapy) == (
+        "response", None, "significant response", "alectinib")
+    ct = timeline.by_id("ct-3m")
+    assert timeline.distance((ct.key, "start"), (response.key, "start")) == Bounds(0, 0)

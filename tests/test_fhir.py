@@ -188,8 +188,8 @@ def test_a_case_without_calendar_carries_offsets_and_the_note():
     # the specimen the IHC names has no date (no specimen_of): the case does not say when it was taken
     dated = [r for r in resources(bundle) if r["resourceType"] not in ("Patient", "BodyStructure", "List", "Specimen")]
     # condition, 2 biopsies, 16 observations, 2 medications, 1 adverse event, a symptom, 2 molecular reports with
-    # 6 findings, the status at the last report
-    assert len(dated) == 32
+    # 6 findings, the status at the last report, the response in the paper's words ('significant response')
+    assert len(dated) == 33
     for resource in dated:  # each dated resource says its date as days from day 0
         assert RELATIVE_DATE in json.dumps(resource), resource["resourceType"]
     condition = resources(bundle, "Condition")[0]
