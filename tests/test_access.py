@@ -235,3 +235,15 @@ def test_the_editor_saves_as_the_signed_in_editor_and_its_history_names_them(cas
     assert [r.saved_by for r in storage.saves(cases_dir, "mine")] == ["alice@hospital.org", "alice@hospital.org"]
     labels = at.selectbox(key="editor_history_choice").options
     assert labels[0].endswith("· written by alice@hospital.org")
+
+
+def test_the_readmes_sign_in_settings_are_complete_and_make_its_editors_editors():
+    import tomllib
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("Running it for several users:"):]
+    example = re.search(r"```toml\n(.*?)```", section, re.S).group(1)
+    settings = tomllib.loads("\n".join(line[2:] for line in example.splitlines()))
+    check_sign_in(settings)
+    assert decide_access({**BOB, "email": "Bob@hospital.org"}, settings).role is Role.EDITOR
+    assert decide_access({**ALICE, "email": "carol@hospital.org"}, settings).role is Role.VIEWER
