@@ -9,6 +9,7 @@ import streamlit as st
 
 from components.charts.theme import enable_theme
 from components.pages import cache, views
+from components.pages.access import access_gate
 from components.pages.board import board_screen
 from components.pages.case import case_page
 from components.pages.cohort import cohort_page
@@ -48,16 +49,19 @@ def main() -> None:
     st.set_page_config(page_title="Oncology timelines", page_icon="🩺", layout="wide")
     enable_theme()
     views.page_style()
+    access = access_gate()  # with sign-in on (an [auth] section): nobody signed in sees the sign-in screen only
+    if access is None:
+        return
     folder = cases_folder()
     study = is_study(folder)  # a cBioPortal study folder: its cohort from the warehouse, its cases read-only
     requested_page = st.query_params.get("page") or ("cohort" if study else None)  # a study opens on its cohort
-    page = views.page_picker(requested_page, read_only=study or bool(setting("read_only", False)))
+    page = views.page_picker(requested_page, read_only=study or not access.can_edit)
     st.query_params["page"] = page
     if study:
         study_screen(folder, page, warehouse_folder())
         return
     if page == "editor":
-        editor_page(folder)
+        editor_page(folder, saved_by=access.email)
         return
     stamps = {str(p): s for p in case_paths(folder) if (s := file_stamp(p)) is not None}  # a vanished file is gone
     if not stamps and (problem := folder_problem(folder)):

@@ -1,10 +1,11 @@
-"""Saving case files safely: checked names, atomic writes, kept backups, refused conflicts, drafts."""
+"""Saving case files safely: checked names, atomic writes, kept backups, who saved what, refused conflicts, drafts."""
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
 import hashlib
+import json
 import os
 import re
 import tempfile
@@ -28,6 +29,8 @@ except ImportError:  # pragma: no cover - Windows
 MAX_ID_LENGTH = 80  # the {0,79} of CASE_ID_PATTERN, plus its first character
 HISTORY_DIR = ".history"
 HISTORY_KEPT = 20
+SAVES_LOG = "saves.jsonl"  # in .history/<case-id>/: one line per save, saying when, by whom, and what was written
+SAVES_KEPT = 200
 STALE_TEMP_SECONDS = 3600  # a temporary file older than this is left over from a crashed save
 WINDOWS_RESERVED = frozenset(["con", "prn", "aux", "nul"] + [f"com{i}" for i in range(1, 10)]
                              + [f"lpt{i}" for i in range(1, 10)])
@@ -122,6 +125,16 @@ class Backup:
     def read_text(self) -> str:
         """The text of this version; StorageError when it is gone (pruned by another save) or leaves the folder."""
         return _read(self.path, self.path.parents[2]).decode("utf-8", errors="replace")
+
+
+@dataclass(frozen=True)
+class SaveRecord:
+    """One save of a case, as `.history/<case-id>/saves.jsonl` records it."""
+
+    saved_at: dt.datetime  # UTC
+    saved_by: str | None   # the signed-in user's verified email; None where the dashboard has no sign-in
+    draft: bool
+    fingerprint: str       # of the bytes written: names the version this save made
 
 
 @dataclass(frozen=True)
@@ -328,7 +341,7 @@ def _disk_state(path: Path) -> tuple[bytes | None, str | None]:
 # ---------------------------------------------------------------- saving
 
 def save_case(folder: str | os.PathLike, case_id: str, text: str, *, expected_fingerprint: str | None,
-              allow_new: bool = False, draft: bool = False) -> SaveResult:
+              allow_new: bool = False, draft: bool = False, saved_by: str | None = None) -> SaveResult:
     """Write a case file atomically, keeping the version it replaces, unless it changed since it was read.
 
     Parameters
@@ -346,6 +359,9 @@ def save_case(folder: str | os.PathLike, case_id: str, text: str, *, expected_fi
         Whether the file may be created when it does not exist (a new case, an upload, a new id).
     draft
         Save as ``<case-id>.draft.yaml``, even when the text has problems (drafts may always be created).
+    saved_by
+        Who saves (the signed-in user's verified email), recorded with the time in
+        ``folder/.history/<case-id>/saves.jsonl`` (`saves`); None where the dashboard has no sign-in.
 
     Returns
     -------
@@ -380,6 +396,7 @@ def save_case(folder: str | os.PathLike, case_id: str, text: str, *, expected_fi
         else:
             _replace_atomically(path, data)
         retired = None if draft else _retire_draft(folder, case_id)
+        _record_save(folder, case_id, SaveRecord(_now(), saved_by, draft, fingerprint(data)))
     return SaveResult(path, fingerprint(data), draft=draft, created=on_disk is None, backup=backup,
                       retired_draft=retired)
 
@@ -575,7 +592,7 @@ def _keep_backup(folder: Path, case_id: str, data: bytes, draft: bool) -> Path:
     history = _history_folder(folder, case_id)
     history.mkdir(parents=True, exist_ok=True)
     _remove_stale_temporaries(history)
-    stamp = dt.datetime.now(dt.timezone.utc).strftime(_STAMP)
+    stamp = _now().strftime(_STAMP)
     suffix = DRAFT_SUFFIX if draft else ".yaml"
     path = history / f"{stamp}{suffix}"
     counter = 1
@@ -628,6 +645,91 @@ def _versions(history_folder: Path) -> list[Backup]:
             saved_at = dt.datetime.strptime(match[1], _STAMP).replace(tzinfo=dt.timezone.utc)
             found.append((saved_at, int(match[2] or 0), Backup(path, saved_at, bool(match[3]))))
     return [backup for *_, backup in sorted(found, key=lambda item: item[:2], reverse=True)]
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def _record_save(folder: Path, case_id: str, record: SaveRecord) -> None:
+    """Add a save to the case's log, keeping the newest SAVES_KEPT; written whole and atomically, under the
+    folder lock of the save, so a crash leaves the previous log."""
+    history = _history_folder(folder, case_id)
+    history.mkdir(parents=True, exist_ok=True)
+    try:
+        earlier = _saves(history)[:SAVES_KEPT - 1]
+    except StorageError:  # a log that is not a readable file inside the folder (a planted link) starts afresh
+        earlier = []
+    rows = [json.dumps(_as_json(r), ensure_ascii=False) + "\n" for r in [*reversed(earlier), record]]
+    path = history / SAVES_LOG
+    temporary = _write_temporary(history, SAVES_LOG, "".join(rows).encode("utf-8"))
+    try:
+        os.replace(temporary, path)  # replaces a link planted there, never writes through it
+    except BaseException:
+        _unlink_quietly(temporary)
+        raise
+
+
+def _as_json(record: SaveRecord) -> dict:
+    return {"at": record.saved_at.strftime(_STAMP), "by": record.saved_by, "draft": record.draft,
+            "fingerprint": record.fingerprint}
+
+
+def saves(folder: str | os.PathLike, case_id: str) -> list[SaveRecord]:
+    """Who saved a case when, newest first, as `save_case` recorded it (at most ``SAVES_KEPT`` saves).
+
+    Parameters
+    ----------
+    folder
+        The cases folder.
+    case_id
+        The case id.
+
+    Returns
+    -------
+    list of SaveRecord
+        Empty for a case saved before saves were recorded. Unreadable lines are skipped.
+    """
+    return _saves(_history_folder(Path(folder), case_id))
+
+
+def _saves(history_folder: Path) -> list[SaveRecord]:
+    path = history_folder / SAVES_LOG
+    if not os.path.lexists(path):
+        return []
+    records = []
+    for row in _read(path, history_folder.parents[1]).decode("utf-8", errors="replace").splitlines():
+        try:
+            item = json.loads(row)
+            by = item.get("by")
+            records.append(SaveRecord(dt.datetime.strptime(item["at"], _STAMP).replace(tzinfo=dt.timezone.utc),
+                                      by if isinstance(by, str) else None, bool(item.get("draft")),
+                                      str(item["fingerprint"])))
+        except (ValueError, KeyError, TypeError, AttributeError):
+            continue
+    return sorted(records, key=lambda r: r.saved_at, reverse=True)
+
+
+def author_of(records: list[SaveRecord], backup: Backup) -> SaveRecord | None:
+    """The save that wrote an earlier version: the newest save of the same bytes before it was replaced.
+
+    Parameters
+    ----------
+    records
+        The saves of the case (`saves`).
+    backup
+        An earlier version (`history`).
+
+    Returns
+    -------
+    SaveRecord or None
+        None when the version was written before saves were recorded, or by hand outside the dashboard.
+    """
+    try:
+        written = fingerprint(_read(backup.path, backup.path.parents[2]))
+    except StorageError:
+        return None
+    return next((r for r in records if r.fingerprint == written and r.saved_at <= backup.saved_at), None)
 
 
 # ---------------------------------------------------------------- drafts

@@ -36,6 +36,7 @@ BUNDLED_TEMPLATE = Path(__file__).resolve().parents[2] / "cases" / TEMPLATE_NAME
 RECOVERY_KEPT = 20
 EDITOR_HEIGHT = 560
 PROBLEMS_SHOWN = 12
+SAVES_SHOWN = 10
 
 # Session-state keys: the document lives in DOC (it survives page switches); TEXT is the text area's own key.
 DOC = "editor_doc"
@@ -43,6 +44,7 @@ TEXT = "editor_text"
 FLASH = "editor_flash"
 RECOVERY = "editor_recovery"
 REJECTED_UPLOAD = "editor_rejected_upload"
+SAVED_BY = "editor_saved_by"  # who saves in this session (the signed-in editor's email); set by the page, never a widget
 
 RESOLVED_COLUMNS = {
     "event_id": "Event", "kind": "Kind", "label": "Label", "date_text": "Written", "start": "Start",
@@ -280,15 +282,19 @@ def _flash(kind: str, message: str, details: str = "", place: str = "top") -> No
 
 # ---------------------------------------------------------------- the page
 
-def editor_page(cases_dir: Path) -> None:
+def editor_page(cases_dir: Path, saved_by: str | None = None) -> None:
     """The editor: open/new/upload, the text with its problems, snippets, save, and the preview of the last valid state.
 
     Parameters
     ----------
     cases_dir
         The cases folder: cases are read from and saved to it only.
+    saved_by
+        Who is editing (the signed-in editor's verified email): every save is recorded as theirs in the history.
+        None where the dashboard has no sign-in.
     """
     cases_dir = Path(cases_dir)
+    st.session_state[SAVED_BY] = saved_by
     st.title("Case editor")
     doc = _doc()
     _open_panel(cases_dir, expanded=doc is None)
@@ -627,7 +633,7 @@ def _save(cases_dir: Path, draft: bool) -> None:
     allow_new = draft or doc.fingerprint is None
     try:
         result = storage.save_case(cases_dir, doc.case_id, text, expected_fingerprint=expected,
-                                   allow_new=allow_new, draft=draft)
+                                   allow_new=allow_new, draft=draft, saved_by=st.session_state.get(SAVED_BY))
     except storage.SaveConflict as conflict:
         doc.conflict = {"path": conflict.path.name, "disk_text": conflict.disk_text, "message": conflict.format(),
                         "draft": draft}
@@ -658,7 +664,9 @@ def _saved(doc: Document, result: storage.SaveResult, text: str) -> None:
     note = " The previous version is kept in the history." if result.backup else ""
     if result.retired_draft:
         note += " The draft of this case was moved to the history."
-    _flash_save("success", f"Saved {escape_markdown(result.path.name)}.{note}")
+    by = st.session_state.get(SAVED_BY)
+    as_whom = f" as {escape_markdown(by)}" if by else ""
+    _flash_save("success", f"Saved {escape_markdown(result.path.name)}{as_whom}.{note}")
 
 
 def _save_as(cases_dir: Path, key: str = "editor_save_as_id") -> None:
@@ -787,14 +795,18 @@ def _preview(timeline: Timeline | None, current: bool) -> None:
 def _history_view(doc: Document, cases_dir: Path) -> None:
     try:
         versions = storage.history(cases_dir, doc.case_id) if doc.case_id else []
+        saves = storage.saves(cases_dir, doc.case_id) if doc.case_id else []
     except storage.StorageError as error:
         st.warning(escape_markdown(error.format()))
         return
+    _saves_table(saves)
     if not versions:
         st.caption("No earlier versions: each save keeps the version it replaces here (the newest "
                    f"{storage.HISTORY_KEPT}).")
         return
+    authors = {i: storage.author_of(saves, v) for i, v in enumerate(versions)}
     labels = {str(i): f"{v.saved_at.astimezone():%Y-%m-%d %H:%M:%S}{' (draft)' if v.draft else ''}"
+                      + (f" · written by {who_saved(authors[i])}" if authors[i] else "")
               for i, v in enumerate(versions)}
     chosen = st.selectbox("Earlier version (replaced at)", list(labels), format_func=labels.get,
                           key="editor_history_choice")
@@ -808,6 +820,22 @@ def _history_view(doc: Document, cases_dir: Path) -> None:
             or "(the same as the current text)", language="diff")
     st.button("Open this version in the editor", key="editor_history_open", on_click=_open_version,
               args=(text, labels[chosen or "0"]))
+
+
+def who_saved(record: storage.SaveRecord) -> str:
+    """The saver as the history names them: their email, or 'without sign-in' where the dashboard had none."""
+    return record.saved_by or "without sign-in"
+
+
+def _saves_table(saves: list[storage.SaveRecord]) -> None:
+    """Who saved the case when, newest first, as text a reader (and a screen reader) can take in at a glance."""
+    if not saves:
+        return
+    shown = saves[:SAVES_SHOWN]
+    lines = [f"- {r.saved_at.astimezone():%Y-%m-%d %H:%M:%S} · saved by {escape_markdown(who_saved(r))}"
+             + (" (draft)" if r.draft else "") for r in shown]
+    more = f" (the newest {len(shown)} of {len(saves)})" if len(saves) > len(shown) else ""
+    st.markdown(f"**Saves of this case**{more}\n\n" + "\n".join(lines))
 
 
 def _open_version(text: str, label: str) -> None:

@@ -1,4 +1,5 @@
-"""The editor page on its own, for AppTest and browser tests: `cases_dir` comes from st.secrets.
+"""The editor page on its own, for AppTest and browser tests: `cases_dir` (and who saves, `saved_by`) come from
+st.secrets.
 
 `?page=other` renders a different page, so tests can switch away from the editor and back.
 """
@@ -14,6 +15,6 @@ from components.pages.editor import editor_page  # noqa: E402
 
 st.set_page_config(page_title="Case editor", layout="wide")
 if st.query_params.get("page", "editor") == "editor":
-    editor_page(Path(st.secrets["cases_dir"]))
+    editor_page(Path(st.secrets["cases_dir"]), saved_by=st.secrets.get("saved_by"))
 else:
     st.write("Another page")

@@ -57,18 +57,21 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def streamlit_server(script: Path = ROOT / "dashboard.py", cases_dir: Path | None = None, timeout: float = 60):
+def streamlit_server(script: Path = ROOT / "dashboard.py", cases_dir: Path | None = None, timeout: float = 60,
+                     secrets: str = ""):
     """Run `streamlit run script` on a free loopback port; yield its URL; stop it afterwards.
 
-    The server runs in a temporary folder whose .streamlit/secrets.toml names `cases_dir`.
+    The server runs in a temporary folder whose .streamlit/secrets.toml names `cases_dir`, followed by the TOML text
+    `secrets` (e.g. `editors = [...]` and an `[auth]` section; `{port}` in its redirect_uri is the server's port).
     """
     port = free_port()
     with tempfile.TemporaryDirectory() as workdir:
         settings = Path(workdir) / ".streamlit"
         settings.mkdir()
         shutil.copy(ROOT / ".streamlit" / "config.toml", settings / "config.toml")
-        if cases_dir is not None:
-            (settings / "secrets.toml").write_text(f'cases_dir = "{cases_dir}"\n')
+        if cases_dir is not None or secrets:
+            folder = f'cases_dir = "{cases_dir}"\n' if cases_dir is not None else ""
+            (settings / "secrets.toml").write_text(folder + secrets)
         env = {**os.environ, "PYTHONPATH": str(ROOT)}
         process = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", str(script), "--server.headless", "true",
