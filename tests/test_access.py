@@ -136,7 +136,7 @@ def test_a_viewer_sees_the_cases_but_not_the_editor_even_by_its_address():
     assert not at.exception
     assert page_options(at) == ["Case", "Tumor board", "Cohort"]
     assert not at.text_area and at.query_params["page"] in ("case", ["case"])
-    assert at.sidebar.radio(key="case_picker").options  # the cases are there
+    assert at.sidebar.selectbox(key="case_picker").options  # the cases are there
     assert "Signed in as **bob@hospital.org** · viewer: sees the cases" in [plain(c.value) for c in at.sidebar.caption]
     assert [b.label for b in at.sidebar.button] == ["Sign out"]
 
