@@ -15,6 +15,9 @@ from .errors import DateProblem, did_you_mean
 UNITS = ("days", "weeks", "months", "years")
 DAYS_PER_MONTH = 365.25 / 12  # an average calendar month: durations in months, and offsets without a calendar
 APPROXIMATE_DAY_MARGIN = 7  # "~2022-09-24": within a week either side
+# "~X + 4 years", "four years later": a figure in years is the paper's rounding to the year, so half a year either
+# side (3.5 to 4.5 years), not a whole year (3 to 5). Months, weeks and days keep one unit (a week for days).
+APPROXIMATE_YEAR_OFFSET_MONTHS = 6
 MIN_YEAR, MAX_YEAR = 1800, 2200  # written calendar dates; resolved dates may reach one year beyond (approximate)
 MAX_OFFSET_YEARS = MAX_YEAR - MIN_YEAR  # no offset or duration spans more than the calendar itself
 MAX_DATE_CHARS = 200  # "between lorlatinib.end + 3 months and crizotinib.end - 2 weeks" is 60
@@ -305,6 +308,16 @@ def widen(bounds: Bounds, unit: str, on_calendar: bool) -> Bounds:
                   _shifted(bounds.latest, 1, unit, on_calendar, True))
 
 
+def widen_offset(bounds: Bounds, unit: str, on_calendar: bool) -> Bounds:
+    """Bounds of a date written with an approximate offset ('~X + 4 years'), widened as the offset's figure is
+    uncertain: half a year either side for years, one unit otherwise (see offset_range)."""
+    if unit != "year":
+        return widen(bounds, unit, on_calendar)
+    margin = APPROXIMATE_YEAR_OFFSET_MONTHS
+    return Bounds(_shifted(bounds.earliest, -margin, "month", on_calendar),
+                  _shifted(bounds.latest, margin, "month", on_calendar, True))
+
+
 def precision_of(bounds: Bounds) -> str:
     """day, month or year when the bounds are exactly that calendar period; range or open otherwise."""
     if not bounds.closed:
@@ -345,10 +358,16 @@ def offset_range(offset: Offset, base: Bounds | None, on_calendar: bool) -> tupl
     Days and weeks are exact. "3 months" after a known day is exact too (calendar arithmetic), and after a day
     known to the month it is the range of what the month's days give; where the base is wide, open, or the case
     has no calendar, it is the range over every start day (a month is 28 to 31 days). "~" widens by one unit:
-    "~3 months" spans 2 to 4 months, "~10 days" 3 to 17 days (a week either side)."""
+    "~3 months" spans 2 to 4 months, "~10 days" 3 to 17 days (a week either side); a figure in years by half a
+    year: "~4 years" spans 3.5 to 4.5 years (42 to 54 months)."""
     if offset.approximate:
         if offset.unit == "day":
             return offset.amount - APPROXIMATE_DAY_MARGIN, offset.amount + APPROXIMATE_DAY_MARGIN
+        if offset.unit == "year":
+            sign, months = (-1 if offset.amount < 0 else 1), abs(offset.amount) * 12
+            ranges = [offset_range(Offset(sign * n, "month"), base, on_calendar)
+                      for n in (months - APPROXIMATE_YEAR_OFFSET_MONTHS, months + APPROXIMATE_YEAR_OFFSET_MONTHS)]
+            return min(r[0] for r in ranges), max(r[1] for r in ranges)
         wider = abs(offset.amount) + 1
         sign = -1 if offset.amount < 0 else 1
         ranges = [offset_range(Offset(sign * n, offset.unit), base, on_calendar)
@@ -551,8 +570,10 @@ class Resolver:
             point = expr.points[0]
             bounds = self._point(point)
             if expr.approximate and not (point.offset and point.offset.approximate):  # widen once
-                unit = point.offset.unit if point.offset else getattr(point.base, "precision", "day")
-                bounds = widen(bounds, unit, self.on_calendar)
+                if point.offset:
+                    bounds = widen_offset(bounds, point.offset.unit, self.on_calendar)
+                else:
+                    bounds = widen(bounds, getattr(point.base, "precision", "day"), self.on_calendar)
             return bounds
         if expr.form == "between":
             low, high = self._point(expr.points[0]), self._point(expr.points[1])
@@ -590,7 +611,7 @@ class Resolver:
             return Bounds(_plus(bounds.earliest, low), _plus(bounds.latest, high))
         moved = Bounds(_shifted(bounds.earliest, offset.amount, offset.unit, self.on_calendar),
                        _shifted(bounds.latest, offset.amount, offset.unit, self.on_calendar, True))
-        return widen(moved, offset.unit, self.on_calendar) if offset.approximate else moved
+        return widen_offset(moved, offset.unit, self.on_calendar) if offset.approximate else moved
 
 
 def _plus(day: int | None, days: int) -> int | None:

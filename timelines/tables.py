@@ -41,7 +41,7 @@ DOSE_CHANGE_EXTRA_COLUMNS = ("start_earliest", "start_latest")
 # then every other part as 'name: value'; the fields a label already says (modality, region, method...) left out.
 KEY_DETAILS_FIRST = ("stage", "category", "finding", "result", "description", "term", "status", "histology")
 KEY_DETAILS_QUIET = {"modality", "region", "method", "site", "specimen", "technique", "intent", "scope", "attribution",
-                     "therapy", "primary", "biomarkers", "criteria", "procedure", "drug", "regimen", "agents",
+                     "therapy", "primary", "biomarkers", "criteria", "procedure", "drug", "drugs", "regimen", "agents",
                      "purpose", "confirmed by", "ctcae version", "provenance"}
 
 # Lane groups of the swimlane, top to bottom, are the categories of the kinds registry (timelines/kinds.py:
@@ -49,7 +49,7 @@ KEY_DETAILS_QUIET = {"modality", "region", "method", "site", "specimen", "techni
 _COMMON = {"id", "kind", "label", "quote", "note", "date", "start", "end", "duration", "ongoing", "line", "dose",
            "certainty", "settled_by", "specimen_of",  # said with what they link to (_links)
            "short",  # a display name, in its own column
-           "drug", "agents", "regimen", "measurements", "values", "findings", "dose_changes", "biomarkers",
+           "drug", "drugs", "agents", "regimen", "measurements", "values", "findings", "dose_changes", "biomarkers",
            "attributes", "provenance"}  # each of its names a part of its own; provenance last
 
 
