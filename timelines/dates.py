@@ -22,6 +22,7 @@ MIN_YEAR, MAX_YEAR = 1800, 2200  # written calendar dates; resolved dates may re
 MAX_OFFSET_YEARS = MAX_YEAR - MIN_YEAR  # no offset or duration spans more than the calendar itself
 MAX_DATE_CHARS = 200  # "between lorlatinib.end + 3 months and crizotinib.end - 2 weeks" is 60
 CYCLE_LINKS_SHOWN = 12
+UPON_WINDOW = "1 month"  # 'upon progression': at the progression or within a month after it, unless 'within' says
 ID_PATTERN = r"[A-Za-z][A-Za-z0-9_-]*"
 DATE_FORMS_HINT = (
     "write a date as 2022-09-08, 2022-09 or 2022; ~2021-10 when approximate; "
@@ -83,12 +84,14 @@ class Point:
 
 @dataclass(frozen=True)
 class DateExpr:
-    """A parsed date: `form` is point, after, before, between or origin."""
+    """A parsed date: `form` is point, after, before, between, upon or origin. `window` is how long after its point
+    an 'upon' date can be (UPON_WINDOW unless written 'upon X within 3 months')."""
 
     form: str
     points: tuple[Point, ...] = ()
     approximate: bool = False
     text: str = ""
+    window: Offset | None = None
 
     def refs(self) -> list[Ref]:
         return [p.base for p in self.points if isinstance(p.base, Ref)]
@@ -153,11 +156,14 @@ def parse_date(text: str) -> DateExpr:
     body = raw[1:].strip() if approximate else raw
     words = body.split(None, 1)
     head = words[0].lower() if words else ""
-    if head in ("after", "before", "between"):
+    if head in ("after", "before", "between", "upon"):
         if approximate:
             raise DateProblem(f"'{raw}' marks a span as approximate",
+                              f"'{head}' is already uncertain; drop the '~'" if head == "upon" else
                               "'after', 'before' and 'between' are already uncertain; drop the '~'")
         rest = words[1] if len(words) > 1 else ""
+        if head == "upon":
+            return _upon(rest, raw)
         if head == "between":
             parts = re.split(r"\s+and\s+", rest)
             if len(parts) != 2:
@@ -170,6 +176,31 @@ def parse_date(text: str) -> DateExpr:
     if point.offset and point.offset.approximate:
         approximate = True
     return DateExpr("point", (point,), approximate=approximate, text=raw)
+
+
+def _upon(rest: str, raw: str) -> DateExpr:
+    """'upon X' ("upon progression, X was started"): at X or shortly after it, by default within UPON_WINDOW;
+    'upon X within 3 months' says how long after."""
+    parts = re.split(r"\s+within(?:\s+|$)", rest, maxsplit=1)
+    point_text = parts[0].strip()
+    if not point_text or point_text == "within":
+        raise DateProblem(f"'{raw}' says upon what?",
+                          "write 'upon progression' (at the progression or within a month after it) or "
+                          "'upon progression within 3 months'")
+    if len(parts) == 1:
+        return DateExpr("upon", (parse_point(point_text, raw),), text=raw, window=parse_offset(UPON_WINDOW))
+    window_text = parts[1].strip()
+    if not window_text:
+        raise DateProblem(f"'{raw}' says within what?", f"write 'upon {point_text} within 3 months', or "
+                          f"'upon {point_text}' for the default (within {UPON_WINDOW})")
+    if window_text.startswith("~"):
+        raise DateProblem(f"'{raw}' marks the window of 'upon' as approximate",
+                          "the window is already a span (at the event or up to that long after it); drop the '~'")
+    window = parse_offset(window_text, raw)
+    if window.amount <= 0:
+        raise DateProblem(f"The window in '{raw}' is not longer than zero",
+                          f"write '{point_text}' for the same day, or a window such as 'within 2 weeks'")
+    return DateExpr("upon", (parse_point(point_text, raw),), text=raw, window=window)
 
 
 # Characters that look like the ones a date is written with, but are others: pasted from a word processor or a PDF.
@@ -575,6 +606,9 @@ class Resolver:
                 else:
                     bounds = widen(bounds, getattr(point.base, "precision", "day"), self.on_calendar)
             return bounds
+        if expr.form == "upon":  # at the point, or up to its window after it
+            point = self._point(expr.points[0])
+            return Bounds(point.earliest, _plus(point.latest, offset_range(expr.window, point, self.on_calendar)[1]))
         if expr.form == "between":
             low, high = self._point(expr.points[0]), self._point(expr.points[1])
             if None not in (high.latest, low.earliest) and high.latest < low.earliest:

@@ -487,7 +487,8 @@ def _origin_label(timeline: Timeline, origin: Dated) -> str:
     """What day 0 is, short enough for an axis title: the origin's kind, and for a diagnosis which one when the
     case has several ('first diagnosis', 'latest diagnosis')."""
     if origin.kind != "diagnosis":
-        return origin.kind.replace("_", " ")
+        side = timeline.origin_side
+        return ("" if side == "start" else f"{side} of ") + origin.kind.replace("_", " ")
     days = [d.day_start for d in timeline.of_kind("diagnosis")]
     if len(days) == 1:
         return "diagnosis"
@@ -536,8 +537,11 @@ def day_zero_choices(events: pd.DataFrame) -> dict[str, tuple[int, str]]:
     """
     choices = {"origin": (0, "day 0 of the case")}
     origin = events[events["day_start"] == 0]
+    ending = events[events["day_end"] == 0] if "day_end" in events else events.iloc[:0]
     if not origin.empty:
         choices["origin"] = (0, shorten(_name(origin.iloc[0]), NAME_CHARS))
+    elif not ending.empty:  # day 0 is the end of an interval ('end: origin')
+        choices["origin"] = (0, shorten("end of " + _name(ending.iloc[0]), NAME_CHARS))
     for _, row in events[events["kind"] == "diagnosis"].iterrows():
         name = shorten(_name(row), NAME_CHARS)
         choices[f"diagnosis:{row['event_id']}"] = (int(row["day_start"]), f"diagnosis ({name})")
