@@ -365,6 +365,8 @@ class Agents(Strict):
                              "or drug: for one agent")
         return value
 
+    model_config = ConfigDict(json_schema_extra={"anyOf": [{"required": ["drug"]}, {"required": ["drugs"]}]})
+
     @property
     def agents(self) -> list[str]:
         """Every agent of the therapy, in the order written: the one `drug`, or each of `drugs`."""
@@ -385,6 +387,9 @@ class DiagnosisEvent(PointEvent):
 class Symptom(PointOrIntervalEvent):
     kind: Literal["symptom"]
     description: str | None = None
+    # Sizes found at a physical examination ('a palpable 3 x 2 x 2 cm mass'): a sign, in the clinic's "signs and
+    # symptoms", measured by hand or calliper rather than on a scan.
+    measurements: list[Measurement] = []
 
 
 class Surgery(PointEvent):
@@ -395,6 +400,7 @@ class Surgery(PointEvent):
     primary: EventId | None = None
     outcome: Text | None = None  # 'without morbidity', 'uneventful recovery'
     complications: Text | None = None
+    measurements: list[Measurement] = []  # sizes found at the operation or on the resected specimen (gross)
 
 
 class Biopsy(PointEvent):

@@ -28,7 +28,11 @@ EVENT_EXTRA_COLUMNS = ("category", "shape", "day_start_earliest", "day_start_lat
 MEASUREMENT_COLUMNS = ("case_id", "event_id", "lesion_id", "lesion_label", "site", "nodal", "target", "start",
                        "day_start", "dims_mm", "longest_mm", "short_axis_mm", "recist_mm", "quote")
 MEASUREMENT_EXTRA_COLUMNS = ("size_text", "size_status", "change", "day_start_earliest", "day_start_latest", "modality",
-                             "start_earliest", "start_latest", "day_start_reach_earliest", "day_start_reach_latest")
+                             "start_earliest", "start_latest", "day_start_reach_earliest", "day_start_reach_latest",
+                             "source_kind", "source_label")
+# The kinds whose events measure lesions: scans, and sizes without a scan (a physical examination recorded on the
+# symptom it found, the size at an operation or of its specimen).
+MEASURING_KINDS = ("imaging", "symptom", "surgery")
 MARKER_COLUMNS = ("case_id", "event_id", "marker", "value", "unit", "ref_low", "ref_high", "start", "day_start",
                   "quote")
 MARKER_EXTRA_COLUMNS = ("flag", "finding", "source", "group", "day_start_earliest", "day_start_latest", "start_earliest",
@@ -359,17 +363,19 @@ def dose_change_table(timeline: Timeline) -> pd.DataFrame:
 
 
 def measurement_table(timeline: Timeline) -> pd.DataFrame:
-    """One row per lesion per imaging time point, sizes in millimetres."""
+    """One row per lesion per time point it was measured at (a scan, a physical examination, an operation), sizes
+    in millimetres; `source_kind` and `source_label` say which event measured it."""
     lesions = {lesion.id: lesion for lesion in timeline.case.lesions}
     rows = []
-    for dated in timeline.of_kind("imaging"):
+    for dated in timeline.of_kind(*MEASURING_KINDS):
+        source = {"source_kind": dated.kind, "source_label": event_label(dated.event, dated.kind)}
         for m in dated.event.measurements:
             lesion = lesions[m.lesion]
             size = parse_size(m.size) if m.size is not None else None
             if size is None:  # a change in words: a row of the table, no number for charts or RECIST
                 rows.append({**_imaging_common(timeline, dated, lesion), "dims_mm": "", "longest_mm": None,
                              "short_axis_mm": None, "recist_mm": None, "size_text": "", "size_status": "qualitative",
-                             "change": m.change})
+                             "change": m.change, **source})
                 continue
             rows.append({
                 "case_id": timeline.case.id, "event_id": event_key_id(dated), "lesion_id": lesion.id,
@@ -379,11 +385,12 @@ def measurement_table(timeline: Timeline) -> pd.DataFrame:
                 "recist_mm": size.recist_mm(lesion.nodal), "quote": dated.event.quote or "",
                 "size_text": m.size, "size_status": size.status,
                 "day_start_earliest": timeline.day(dated.start.earliest),
-                "day_start_latest": timeline.day(dated.start.latest), "modality": dated.event.modality or "",
+                "day_start_latest": timeline.day(dated.start.latest),
+                "modality": field_value(dated.event, "modality") or "",
                 "start_earliest": timeline.iso_day(dated.start.earliest),
                 "start_latest": timeline.iso_day(dated.start.latest),
                 "day_start_reach_earliest": timeline.day(dated.reach_start.earliest),
-                "day_start_reach_latest": timeline.day(dated.reach_start.latest), "change": m.change or "",
+                "day_start_reach_latest": timeline.day(dated.reach_start.latest), "change": m.change or "", **source,
             })
     frame = pd.DataFrame(rows, columns=list(MEASUREMENT_COLUMNS + MEASUREMENT_EXTRA_COLUMNS))
     frame = frame.sort_values(["day_start", "lesion_id"], kind="stable").reset_index(drop=True)
@@ -395,7 +402,8 @@ def _imaging_common(timeline: Timeline, dated: Dated, lesion) -> dict:
             "lesion_label": lesion.label, "site": lesion.site or "", "nodal": lesion.nodal, "target": lesion.target,
             "start": timeline.say(dated.start, dated.about_start), "day_start": timeline.day(dated.day_start),
             "quote": dated.event.quote or "", "day_start_earliest": timeline.day(dated.start.earliest),
-            "day_start_latest": timeline.day(dated.start.latest), "modality": dated.event.modality or "",
+            "day_start_latest": timeline.day(dated.start.latest),
+            "modality": field_value(dated.event, "modality") or "",
             "start_earliest": timeline.iso_day(dated.start.earliest), "start_latest": timeline.iso_day(dated.start.latest),
             "day_start_reach_earliest": timeline.day(dated.reach_start.earliest),
             "day_start_reach_latest": timeline.day(dated.reach_start.latest)}
