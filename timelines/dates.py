@@ -196,7 +196,11 @@ def _upon(rest: str, raw: str) -> DateExpr:
     if window_text.startswith("~"):
         raise DateProblem(f"'{raw}' marks the window of 'upon' as approximate",
                           "the window is already a span (at the event or up to that long after it); drop the '~'")
-    window = parse_offset(window_text, raw)
+    try:
+        window = parse_offset(window_text, raw)
+    except DateProblem as problem:
+        raise DateProblem(problem.message, f"write the window as a whole number and a unit: 'upon {point_text} "
+                          "within 2 weeks', 'within 3 months'") from None
     if window.amount <= 0:
         raise DateProblem(f"The window in '{raw}' is not longer than zero",
                           f"write '{point_text}' for the same day, or a window such as 'within 2 weeks'")
