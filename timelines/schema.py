@@ -326,6 +326,12 @@ class LabValue(Strict):
     flag: Literal["high", "low", "normal"] | None = None
     finding: str | None = None
 
+    @field_validator("finding", mode="before")
+    @classmethod
+    def _empty_finding_is_none(cls, value):
+        """An empty finding says nothing (an imported row with a flag and no result gives one)."""
+        return None if isinstance(value, str) and not value.strip() else value
+
     @property
     def is_marker(self) -> bool:
         """Whether this is a tumour marker (CEA, NSE, CYFRA 21-1, ProGRP...) rather than another lab value."""
