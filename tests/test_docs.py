@@ -57,6 +57,27 @@ def test_the_guides_worked_example_gives_the_durations_it_says():
     assert timeline.distance((crizotinib.key, "start"), (crizotinib.key, "end")).earliest >= 120  # 4 months at least
 
 
+def test_the_guides_worked_example_of_the_forms_beyond_the_basics_gives_what_it_says():
+    from timelines.tables import event_table, marker_table, measurement_table
+
+    guide = (CASES / "README.md").read_text(encoding="utf-8")
+    section = guide.split("### Worked example: the forms a case report needs", 1)[1]
+    body = re.search(r"```yaml\n(.*?)```", section, re.S).group(1)
+    text = ("schema: 1\nid: forms-example\ntitle: Forms example\nsource: {citation: The authoring guide}\n"
+            "diagnoses:\n  - {id: dx, label: Lung adenocarcinoma, date: origin}\n" + body)
+    timeline = load_text(text, "forms-example.yaml")
+    size = measurement_table(timeline).iloc[0]
+    assert (size["recist_mm"], size["source_kind"], size["source_label"]) == \
+        (20.0, "symptom", "Palpable left supraclavicular node")
+    assert marker_table(timeline)[["marker", "flag"]].values.tolist() == [["LDH", "normal"]]
+    events = event_table(timeline).set_index("event_id")
+    assert events.loc["dab-tram", "agent"] == "dabrafenib + trametinib"
+    assert events.loc["pd", "start"] == "day 1292–1658"
+    assert events.loc["pembro", "start"] == "day 1292–1689"
+    pfs = {o.label: o.text for o in outcomes(timeline) if o.name == "pfs"}
+    assert pfs["PFS on line 1 (dabrafenib + trametinib)"] == "42–54 months"
+
+
 def guide_section(title: str) -> str:
     guide = (CASES / "README.md").read_text(encoding="utf-8")
     return guide.split(title, 1)[1].split("\n## ", 1)[0]

@@ -399,7 +399,7 @@ def test_there_is_a_snippet_for_every_event_kind_and_every_date_form():
     assert kinds == set(EVENT_KINDS) == set(KIND_BY_NAME)
     dates = {s.key for s in SNIPPETS if s.group == DATES}
     assert {"date-day", "date-month", "date-year", "date-approximate", "date-relative", "date-relative-before",
-            "date-relative-end", "date-approximate-relative", "date-after", "date-before", "date-between",
+            "date-relative-end", "date-approximate-relative", "date-after", "date-before", "date-upon", "date-between",
             "date-origin", "ending-end", "ending-duration", "ending-ongoing"} == dates
 
 

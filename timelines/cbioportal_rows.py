@@ -27,7 +27,7 @@ DERIVED_COLUMNS = {"TREATMENT_TYPE", "SUBTYPE", "AGENT", "TEST", "RESULT", "DIAG
                    "UNIT", "REF_LOW", "REF_HIGH", "FLAG", "GROUP", "VALUE_FINDING"}
 # Case-level columns of our export's clinical patient file.
 CASE_COLUMNS = ("CASE_ID", "CASE_TITLE", "SOURCE", "LESIONS", "REPORTED", "NOTES")
-JSON_FIELDS = {"agents", "findings", "measurements", "dose_changes", "biomarkers", "values"}
+JSON_FIELDS = {"agents", "drugs", "findings", "measurements", "dose_changes", "biomarkers", "values"}
 
 THERAPY_TYPES = ("chemotherapy", "targeted", "immunotherapy", "endocrine", "radiotherapy", "supportive")
 POINT_KINDS = {name for name, k in KIND_BY_NAME.items() if "date" in k.model.model_fields

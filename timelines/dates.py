@@ -15,10 +15,14 @@ from .errors import DateProblem, did_you_mean
 UNITS = ("days", "weeks", "months", "years")
 DAYS_PER_MONTH = 365.25 / 12  # an average calendar month: durations in months, and offsets without a calendar
 APPROXIMATE_DAY_MARGIN = 7  # "~2022-09-24": within a week either side
+# "~X + 4 years", "four years later": a figure in years is the paper's rounding to the year, so half a year either
+# side (3.5 to 4.5 years), not a whole year (3 to 5). Months, weeks and days keep one unit (a week for days).
+APPROXIMATE_YEAR_OFFSET_MONTHS = 6
 MIN_YEAR, MAX_YEAR = 1800, 2200  # written calendar dates; resolved dates may reach one year beyond (approximate)
 MAX_OFFSET_YEARS = MAX_YEAR - MIN_YEAR  # no offset or duration spans more than the calendar itself
 MAX_DATE_CHARS = 200  # "between lorlatinib.end + 3 months and crizotinib.end - 2 weeks" is 60
 CYCLE_LINKS_SHOWN = 12
+UPON_WINDOW = "1 month"  # 'upon progression': at the progression or within a month after it, unless 'within' says
 ID_PATTERN = r"[A-Za-z][A-Za-z0-9_-]*"
 UNKNOWN_WORDS = ("unknown", "unclear", "na", "n/a", "none", "tbd", "not_reported", "not-reported", "unreported")
 DATE_FORMS_HINT = (
@@ -81,12 +85,14 @@ class Point:
 
 @dataclass(frozen=True)
 class DateExpr:
-    """A parsed date: `form` is point, after, before, between or origin."""
+    """A parsed date: `form` is point, after, before, between, upon or origin. `window` is how long after its point
+    an 'upon' date can be (UPON_WINDOW unless written 'upon X within 3 months')."""
 
     form: str
     points: tuple[Point, ...] = ()
     approximate: bool = False
     text: str = ""
+    window: Offset | None = None
 
     def refs(self) -> list[Ref]:
         return [p.base for p in self.points if isinstance(p.base, Ref)]
@@ -151,11 +157,14 @@ def parse_date(text: str) -> DateExpr:
     body = raw[1:].strip() if approximate else raw
     words = body.split(None, 1)
     head = words[0].lower() if words else ""
-    if head in ("after", "before", "between"):
+    if head in ("after", "before", "between", "upon"):
         if approximate:
             raise DateProblem(f"'{raw}' marks a span as approximate",
+                              f"'{head}' is already uncertain; drop the '~'" if head == "upon" else
                               "'after', 'before' and 'between' are already uncertain; drop the '~'")
         rest = words[1] if len(words) > 1 else ""
+        if head == "upon":
+            return _upon(rest, raw)
         if head == "between":
             parts = re.split(r"\s+and\s+", rest)
             if len(parts) != 2:
@@ -168,6 +177,35 @@ def parse_date(text: str) -> DateExpr:
     if point.offset and point.offset.approximate:
         approximate = True
     return DateExpr("point", (point,), approximate=approximate, text=raw)
+
+
+def _upon(rest: str, raw: str) -> DateExpr:
+    """'upon X' ("upon progression, X was started"): at X or shortly after it, by default within UPON_WINDOW;
+    'upon X within 3 months' says how long after."""
+    parts = re.split(r"\s+within(?:\s+|$)", rest, maxsplit=1)
+    point_text = parts[0].strip()
+    if not point_text or point_text == "within":
+        raise DateProblem(f"'{raw}' says upon what?",
+                          "write 'upon progression' (at the progression or within a month after it) or "
+                          "'upon progression within 3 months'")
+    if len(parts) == 1:
+        return DateExpr("upon", (parse_point(point_text, raw),), text=raw, window=parse_offset(UPON_WINDOW))
+    window_text = parts[1].strip()
+    if not window_text:
+        raise DateProblem(f"'{raw}' says within what?", f"write 'upon {point_text} within 3 months', or "
+                          f"'upon {point_text}' for the default (within {UPON_WINDOW})")
+    if window_text.startswith("~"):
+        raise DateProblem(f"'{raw}' marks the window of 'upon' as approximate",
+                          "the window is already a span (at the event or up to that long after it); drop the '~'")
+    try:
+        window = parse_offset(window_text, raw)
+    except DateProblem as problem:
+        raise DateProblem(problem.message, f"write the window as a whole number and a unit: 'upon {point_text} "
+                          "within 2 weeks', 'within 3 months'") from None
+    if window.amount <= 0:
+        raise DateProblem(f"The window in '{raw}' is not longer than zero",
+                          f"write '{point_text}' for the same day, or a window such as 'within 2 weeks'")
+    return DateExpr("upon", (parse_point(point_text, raw),), text=raw, window=window)
 
 
 # Characters that look like the ones a date is written with, but are others: pasted from a word processor or a PDF.
@@ -306,6 +344,16 @@ def widen(bounds: Bounds, unit: str, on_calendar: bool) -> Bounds:
                   _shifted(bounds.latest, 1, unit, on_calendar, True))
 
 
+def widen_offset(bounds: Bounds, unit: str, on_calendar: bool) -> Bounds:
+    """Bounds of a date written with an approximate offset ('~X + 4 years'), widened as the offset's figure is
+    uncertain: half a year either side for years, one unit otherwise (see offset_range)."""
+    if unit != "year":
+        return widen(bounds, unit, on_calendar)
+    margin = APPROXIMATE_YEAR_OFFSET_MONTHS
+    return Bounds(_shifted(bounds.earliest, -margin, "month", on_calendar),
+                  _shifted(bounds.latest, margin, "month", on_calendar, True))
+
+
 def precision_of(bounds: Bounds) -> str:
     """day, month or year when the bounds are exactly that calendar period; range or open otherwise."""
     if not bounds.closed:
@@ -346,10 +394,16 @@ def offset_range(offset: Offset, base: Bounds | None, on_calendar: bool) -> tupl
     Days and weeks are exact. "3 months" after a known day is exact too (calendar arithmetic), and after a day
     known to the month it is the range of what the month's days give; where the base is wide, open, or the case
     has no calendar, it is the range over every start day (a month is 28 to 31 days). "~" widens by one unit:
-    "~3 months" spans 2 to 4 months, "~10 days" 3 to 17 days (a week either side)."""
+    "~3 months" spans 2 to 4 months, "~10 days" 3 to 17 days (a week either side); a figure in years by half a
+    year: "~4 years" spans 3.5 to 4.5 years (42 to 54 months)."""
     if offset.approximate:
         if offset.unit == "day":
             return offset.amount - APPROXIMATE_DAY_MARGIN, offset.amount + APPROXIMATE_DAY_MARGIN
+        if offset.unit == "year":
+            sign, months = (-1 if offset.amount < 0 else 1), abs(offset.amount) * 12
+            ranges = [offset_range(Offset(sign * n, "month"), base, on_calendar)
+                      for n in (months - APPROXIMATE_YEAR_OFFSET_MONTHS, months + APPROXIMATE_YEAR_OFFSET_MONTHS)]
+            return min(r[0] for r in ranges), max(r[1] for r in ranges)
         wider = abs(offset.amount) + 1
         sign = -1 if offset.amount < 0 else 1
         ranges = [offset_range(Offset(sign * n, offset.unit), base, on_calendar)
@@ -552,9 +606,14 @@ class Resolver:
             point = expr.points[0]
             bounds = self._point(point)
             if expr.approximate and not (point.offset and point.offset.approximate):  # widen once
-                unit = point.offset.unit if point.offset else getattr(point.base, "precision", "day")
-                bounds = widen(bounds, unit, self.on_calendar)
+                if point.offset:
+                    bounds = widen_offset(bounds, point.offset.unit, self.on_calendar)
+                else:
+                    bounds = widen(bounds, getattr(point.base, "precision", "day"), self.on_calendar)
             return bounds
+        if expr.form == "upon":  # at the point, or up to its window after it
+            point = self._point(expr.points[0])
+            return Bounds(point.earliest, _plus(point.latest, offset_range(expr.window, point, self.on_calendar)[1]))
         if expr.form == "between":
             low, high = self._point(expr.points[0]), self._point(expr.points[1])
             if None not in (high.latest, low.earliest) and high.latest < low.earliest:
@@ -598,7 +657,7 @@ class Resolver:
             return Bounds(_plus(bounds.earliest, low), _plus(bounds.latest, high))
         moved = Bounds(_shifted(bounds.earliest, offset.amount, offset.unit, self.on_calendar),
                        _shifted(bounds.latest, offset.amount, offset.unit, self.on_calendar, True))
-        return widen(moved, offset.unit, self.on_calendar) if offset.approximate else moved
+        return widen_offset(moved, offset.unit, self.on_calendar) if offset.approximate else moved
 
 
 def _plus(day: int | None, days: int) -> int | None:

@@ -391,7 +391,7 @@ def _radiotherapy(ex: _Export, dated: Dated, where: str = "") -> None:
 
 def _agents(dated: Dated) -> list[str]:
     event = dated.event
-    agents = field_value(event, "agents") or []
+    agents = getattr(event, "agents", None) or []  # a regimen's agents, or a targeted or immune combination's
     if agents:
         return list(agents)
     name = field_value(event, "drug") or field_value(event, "regimen") or event.label

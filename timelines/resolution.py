@@ -9,6 +9,7 @@ dose change, the last follow-up); timelines/network.py solves them all at once. 
 | X + 3 months, X.end - 2 weeks   | point - X lies within the calendar's range for 3 months from X      |
 | after X / before X              | point >= X / point <= X (how long after or before: not stated)      |
 | between X and Y                 | X <= point <= Y                                                     |
+| upon X (within 1 month)         | X <= point <= X + 1 month (or the window written after 'within')    |
 | duration: 5 years               | end - start lies within the calendar's range for 5 years            |
 | ongoing: true                   | end = the last follow-up                                            |
 | (any point but an unreported end) | point <= the last follow-up, the latest point of the case         |
@@ -221,6 +222,14 @@ class _Builder:
                 low, high = self._offset(base, widen=expr.approximate)
                 self._add(self._ref(base.base), point, low, high, says)
             return
+        if expr.form == "upon":  # at X or within the window after it: a distance, like an offset
+            base = expr.points[0]
+            if isinstance(base.base, Ref):
+                low, high = self._offset(base)
+                reference = self.written.get((self.ids[base.base.event_id], base.base.side))
+                self._add(self._ref(base.base), point, low, high + offset_range(expr.window, reference,
+                                                                                 self.on_calendar)[1], says)
+            return
         after, before = (expr.points[0], None) if expr.form == "after" else \
             (None, expr.points[0]) if expr.form == "before" else expr.points
         if after is not None:
@@ -306,6 +315,8 @@ def _calendar_bound(spec: Spec) -> bool:
         return spec.offset.unit in ("month", "year")
     if spec.how != "expr":
         return False
+    if spec.expr.form == "upon":  # from an event, its distance says it whole; from a calendar date, its bounds
+        return isinstance(spec.expr.points[0].base, Calendar)
     return any(isinstance(p.base, Calendar) or p.offset is not None and p.offset.unit in ("month", "year")
                for p in spec.expr.points) or spec.expr.form == "origin"
 

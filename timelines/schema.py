@@ -328,6 +328,12 @@ class LabValue(Strict):
     flag: Literal["high", "low", "normal"] | None = None
     finding: str | None = None
 
+    @field_validator("finding", mode="before")
+    @classmethod
+    def _empty_finding_is_none(cls, value):
+        """An empty finding says nothing (an imported row with a flag and no result gives one)."""
+        return None if isinstance(value, str) and not value.strip() else value
+
     @property
     def is_marker(self) -> bool:
         """Whether this is a tumour marker (CEA, NSE, CYFRA 21-1, ProGRP...) rather than another lab value."""
@@ -335,15 +341,45 @@ class LabValue(Strict):
 
     @model_validator(mode="after")
     def _something_measured(self):
-        if self.value is None and not self.finding:
+        if self.value is None and not self.finding and self.flag is None:  # 'LDH was normal': flag: normal alone
             raise ValueError(f"The value of {self.marker} is missing. "
-                             "Hint: give value: (a number) or finding: (what the paper says, e.g. 'decreased')")
+                             "Hint: give value: (a number), flag: (high, low or normal, when the paper says only "
+                             "that) or finding: (what the paper says, e.g. 'decreased')")
         if self.ref_low is not None and self.ref_high is not None and self.ref_low > self.ref_high:
             raise ValueError(f"ref_low {self.ref_low} is above ref_high {self.ref_high}. Hint: swap the two values")
         return self
 
 
 Line = Annotated[int, Field(ge=1, le=20), BeforeValidator(_number)]
+Drugs = Annotated[list[Annotated[str, Field(min_length=1)]], Field(min_length=1)]
+
+
+class Agents(Strict):
+    """`drug:` (one agent) or `drugs:` (a combination given together: dabrafenib + trametinib), exactly one of them;
+    `agents` is what every consumer reads. `drugs` comes first so that `drug`'s check sees it."""
+
+    @field_validator("drug", mode="before", check_fields=False)
+    @classmethod
+    def _drug_or_drugs(cls, value, info):
+        drugs = info.data.get("drugs")
+        if value is None and not drugs and "drugs" not in info.data:
+            return value  # drugs: was written but refused; its own message says why
+        if value is None and not drugs:
+            raise ValueError(f"Missing required field 'drug' in {'an' if cls.__name__[0] in 'AEIOU' else 'a'} "
+                             f"{cls.model_fields['kind'].annotation.__args__[0]} event. Hint: add 'drug: ...' for one "
+                             "agent, or 'drugs: [dabrafenib, trametinib]' for agents given together")
+        if value is not None and drugs:
+            raise ValueError("This event has both drug and drugs. Hint: keep drugs: [...] for agents given together, "
+                             "or drug: for one agent")
+        return value
+
+    model_config = ConfigDict(json_schema_extra={"anyOf": [{"required": ["drug"]}, {"required": ["drugs"]}]})
+
+    @property
+    def agents(self) -> list[str]:
+        """Every agent of the therapy, in the order written: the one `drug`, or each of `drugs`."""
+        fields = self.__dict__
+        return list(fields.get("drugs") or []) or ([fields["drug"]] if fields.get("drug") else [])
 
 
 # ---------------------------------------------------------------- the event kinds
@@ -359,6 +395,9 @@ class DiagnosisEvent(PointEvent):
 class Symptom(PointOrIntervalEvent):
     kind: Literal["symptom"]
     description: str | None = None
+    # Sizes found at a physical examination ('a palpable 3 x 2 x 2 cm mass'): a sign, in the clinic's "signs and
+    # symptoms", measured by hand or calliper rather than on a scan.
+    measurements: list[Measurement] = []
 
 
 class Surgery(PointEvent):
@@ -369,6 +408,7 @@ class Surgery(PointEvent):
     primary: EventId | None = None
     outcome: Text | None = None  # 'without morbidity', 'uneventful recovery'
     complications: Text | None = None
+    measurements: list[Measurement] = []  # sizes found at the operation or on the resected specimen (gross)
 
 
 class Biopsy(PointEvent):
@@ -397,9 +437,10 @@ class Chemotherapy(IntervalEvent):
     reason_stopped: str | None = None
 
 
-class Targeted(IntervalEvent):
+class Targeted(Agents, IntervalEvent):
     kind: Literal["targeted"]
-    drug: str
+    drugs: Drugs | None = None  # a combination given together: [dabrafenib, trametinib]
+    drug: Annotated[str | None, Field(validate_default=True)] = None  # one agent; required unless drugs: is given
     dose: str | None = None
     dose_changes: list[DoseChange] = []
     intent: str | None = None
@@ -407,9 +448,10 @@ class Targeted(IntervalEvent):
     reason_stopped: str | None = None
 
 
-class Immunotherapy(IntervalEvent):
+class Immunotherapy(Agents, IntervalEvent):
     kind: Literal["immunotherapy"]
-    drug: str
+    drugs: Drugs | None = None  # a combination given together: [dabrafenib, trametinib]
+    drug: Annotated[str | None, Field(validate_default=True)] = None  # one agent; required unless drugs: is given
     dose: str | None = None
     intent: str | None = None
     line: Line | None = None

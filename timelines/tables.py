@@ -28,7 +28,11 @@ EVENT_EXTRA_COLUMNS = ("category", "shape", "day_start_earliest", "day_start_lat
 MEASUREMENT_COLUMNS = ("case_id", "event_id", "lesion_id", "lesion_label", "site", "nodal", "target", "start",
                        "day_start", "dims_mm", "longest_mm", "short_axis_mm", "recist_mm", "quote")
 MEASUREMENT_EXTRA_COLUMNS = ("size_text", "size_status", "change", "day_start_earliest", "day_start_latest", "modality",
-                             "start_earliest", "start_latest", "day_start_reach_earliest", "day_start_reach_latest")
+                             "start_earliest", "start_latest", "day_start_reach_earliest", "day_start_reach_latest",
+                             "source_kind", "source_label")
+# The kinds whose events measure lesions: scans, and sizes without a scan (a physical examination recorded on the
+# symptom it found, the size at an operation or of its specimen).
+MEASURING_KINDS = ("imaging", "symptom", "surgery")
 MARKER_COLUMNS = ("case_id", "event_id", "marker", "value", "unit", "ref_low", "ref_high", "start", "day_start",
                   "quote")
 MARKER_EXTRA_COLUMNS = ("flag", "finding", "source", "group", "day_start_earliest", "day_start_latest", "start_earliest",
@@ -41,7 +45,7 @@ DOSE_CHANGE_EXTRA_COLUMNS = ("start_earliest", "start_latest")
 # then every other part as 'name: value'; the fields a label already says (modality, region, method...) left out.
 KEY_DETAILS_FIRST = ("stage", "category", "finding", "result", "description", "term", "status", "histology")
 KEY_DETAILS_QUIET = {"modality", "region", "method", "site", "specimen", "technique", "intent", "scope", "attribution",
-                     "therapy", "primary", "biomarkers", "criteria", "procedure", "drug", "regimen", "agents",
+                     "therapy", "primary", "biomarkers", "criteria", "procedure", "drug", "drugs", "regimen", "agents",
                      "purpose", "confirmed by", "ctcae version", "provenance"}
 
 # Lane groups of the swimlane, top to bottom, are the categories of the kinds registry (timelines/kinds.py:
@@ -49,7 +53,7 @@ KEY_DETAILS_QUIET = {"modality", "region", "method", "site", "specimen", "techni
 _COMMON = {"id", "kind", "label", "quote", "note", "date", "start", "end", "duration", "ongoing", "line", "dose",
            "certainty", "settled_by", "specimen_of",  # said with what they link to (_links)
            "short",  # a display name, in its own column
-           "drug", "agents", "regimen", "measurements", "values", "findings", "dose_changes", "biomarkers",
+           "drug", "drugs", "agents", "regimen", "measurements", "values", "findings", "dose_changes", "biomarkers",
            "attributes", "provenance"}  # each of its names a part of its own; provenance last
 
 
@@ -359,17 +363,19 @@ def dose_change_table(timeline: Timeline) -> pd.DataFrame:
 
 
 def measurement_table(timeline: Timeline) -> pd.DataFrame:
-    """One row per lesion per imaging time point, sizes in millimetres."""
+    """One row per lesion per time point it was measured at (a scan, a physical examination, an operation), sizes
+    in millimetres; `source_kind` and `source_label` say which event measured it."""
     lesions = {lesion.id: lesion for lesion in timeline.case.lesions}
     rows = []
-    for dated in timeline.of_kind("imaging"):
+    for dated in timeline.of_kind(*MEASURING_KINDS):
+        source = {"source_kind": dated.kind, "source_label": event_label(dated.event, dated.kind)}
         for m in dated.event.measurements:
             lesion = lesions[m.lesion]
             size = parse_size(m.size) if m.size is not None else None
             if size is None:  # a change in words: a row of the table, no number for charts or RECIST
                 rows.append({**_imaging_common(timeline, dated, lesion), "dims_mm": "", "longest_mm": None,
                              "short_axis_mm": None, "recist_mm": None, "size_text": "", "size_status": "qualitative",
-                             "change": m.change})
+                             "change": m.change, **source})
                 continue
             rows.append({
                 "case_id": timeline.case.id, "event_id": event_key_id(dated), "lesion_id": lesion.id,
@@ -379,11 +385,12 @@ def measurement_table(timeline: Timeline) -> pd.DataFrame:
                 "recist_mm": size.recist_mm(lesion.nodal), "quote": dated.event.quote or "",
                 "size_text": m.size, "size_status": size.status,
                 "day_start_earliest": timeline.day(dated.start.earliest),
-                "day_start_latest": timeline.day(dated.start.latest), "modality": dated.event.modality or "",
+                "day_start_latest": timeline.day(dated.start.latest),
+                "modality": field_value(dated.event, "modality") or "",
                 "start_earliest": timeline.iso_day(dated.start.earliest),
                 "start_latest": timeline.iso_day(dated.start.latest),
                 "day_start_reach_earliest": timeline.day(dated.reach_start.earliest),
-                "day_start_reach_latest": timeline.day(dated.reach_start.latest), "change": m.change or "",
+                "day_start_reach_latest": timeline.day(dated.reach_start.latest), "change": m.change or "", **source,
             })
     frame = pd.DataFrame(rows, columns=list(MEASUREMENT_COLUMNS + MEASUREMENT_EXTRA_COLUMNS))
     frame = frame.sort_values(["day_start", "lesion_id"], kind="stable").reset_index(drop=True)
@@ -395,7 +402,8 @@ def _imaging_common(timeline: Timeline, dated: Dated, lesion) -> dict:
             "lesion_label": lesion.label, "site": lesion.site or "", "nodal": lesion.nodal, "target": lesion.target,
             "start": timeline.say(dated.start, dated.about_start), "day_start": timeline.day(dated.day_start),
             "quote": dated.event.quote or "", "day_start_earliest": timeline.day(dated.start.earliest),
-            "day_start_latest": timeline.day(dated.start.latest), "modality": dated.event.modality or "",
+            "day_start_latest": timeline.day(dated.start.latest),
+            "modality": field_value(dated.event, "modality") or "",
             "start_earliest": timeline.iso_day(dated.start.earliest), "start_latest": timeline.iso_day(dated.start.latest),
             "day_start_reach_earliest": timeline.day(dated.reach_start.earliest),
             "day_start_reach_latest": timeline.day(dated.reach_start.latest)}
@@ -487,7 +495,8 @@ def _origin_label(timeline: Timeline, origin: Dated) -> str:
     """What day 0 is, short enough for an axis title: the origin's kind, and for a diagnosis which one when the
     case has several ('first diagnosis', 'latest diagnosis')."""
     if origin.kind != "diagnosis":
-        return origin.kind.replace("_", " ")
+        side = timeline.origin_side
+        return ("" if side == "start" else f"{side} of ") + origin.kind.replace("_", " ")
     days = [d.day_start for d in timeline.of_kind("diagnosis")]
     if len(days) == 1:
         return "diagnosis"
@@ -536,8 +545,11 @@ def day_zero_choices(events: pd.DataFrame) -> dict[str, tuple[int, str]]:
     """
     choices = {"origin": (0, "day 0 of the case")}
     origin = events[events["day_start"] == 0]
+    ending = events[events["day_end"] == 0] if "day_end" in events else events.iloc[:0]
     if not origin.empty:
         choices["origin"] = (0, shorten(_name(origin.iloc[0]), NAME_CHARS))
+    elif not ending.empty:  # day 0 is the end of an interval ('end: origin')
+        choices["origin"] = (0, shorten("end of " + _name(ending.iloc[0]), NAME_CHARS))
     for _, row in events[events["kind"] == "diagnosis"].iterrows():
         name = shorten(_name(row), NAME_CHARS)
         choices[f"diagnosis:{row['event_id']}"] = (int(row["day_start"]), f"diagnosis ({name})")

@@ -86,19 +86,36 @@ class Timeline:
     dose_about: dict[tuple[EventKey, int], str] = field(default_factory=dict)
     resolution: Resolution | None = None
     origin_key: EventKey | None = None  # the day-0 event: the case's `origin`, else the earliest diagnosis
+    # The date written 'origin' ((event key, side), e.g. a therapy's end written `end: origin`): day 0 when the case
+    # names no `origin:` event at its top level.
+    origin_point: tuple | None = None
 
     @cached_property
     def origin_event(self) -> Dated:
+        """The event whose start (or, for `end: origin`, whose end: `origin_side`) is day 0."""
         if self.origin_key is not None:
             return next(d for d in self.items if d.key == self.origin_key)
+        if self.origin_point is not None:
+            return next(d for d in self.items if d.key == self.origin_point[0])
         return min((d for d in self.items if d.kind == "diagnosis"), key=lambda d: d.day_start)
 
     @property
+    def origin_side(self) -> str:
+        """start; end when day 0 is the end of an interval written `end: origin`; dose change for a dose change's."""
+        if self.origin_key is not None or self.origin_point is None or self.origin_point[1] == "start":
+            return "start"
+        return "end" if self.origin_point[1] == "end" else "dose change"
+
+    @property
     def origin(self) -> Bounds:
+        if self.origin_key is None and self.origin_point is not None:
+            return self.resolution.bounds[self.resolution.point(self.origin_point)]
         return self.origin_event.start
 
     @property
     def origin_day(self) -> int:
+        if self.origin_key is None and self.origin_point is not None:
+            return self.resolution.drawing.drawn[self.resolution.point(self.origin_point)]
         return self.origin_event.day_start
 
     @property
@@ -171,7 +188,9 @@ def resolve(case: Case, path: str = "") -> Timeline:
         elif not hasattr(problem, "field"):
             problem.field = ()
         raise
-    return _timeline(case, path, resolution, ids)
+    timeline = _timeline(case, path, resolution, ids)
+    timeline.origin_point = next(iter(resolver.origin_keys), None)
+    return timeline
 
 
 def _labeller(case: Case):

@@ -59,7 +59,9 @@ def assessment_frame(assessments) -> pd.DataFrame:
 
 
 _LESION_TOOLTIP = (("lesion_label", "Lesion"), ("target_text", "RECIST"), ("size_text", "Size as written"),
-                   ("recist_text", "Size used"), ("when", "When"), ("modality", "Modality"), ("quote", "Source"))
+                   ("recist_text", "Size used"), ("when", "When"), ("measured_on", "Measured on"), ("quote", "Source"))
+# How a size was measured when no scan measured it: the kind of the event that holds it (timelines.tables).
+MEASURED_WITHOUT_SCAN = {"symptom": "physical examination", "surgery": "at surgery"}
 
 
 _SUM_TOOLTIP = (("category", "RECIST 1.1"), ("sum_text", "Sum of target diameters"), ("change_text", "Change"),
@@ -167,6 +169,7 @@ def _lesion_panel(measurements: pd.DataFrame, bands, panels: _PanelAxis, *, widt
         {True: " (short axis: lymph node)", False: " (longest diameter)"})
     df["value_text"] = df["recist_mm"].map(lambda v: f"{v:g}")
     df["when"] = _when_measured(df, panels.tax)
+    df["measured_on"] = _measured_on(df)
     lesions = list(dict.fromkeys(df["lesion_label"]))
     color = alt.Color("lesion_label:N", scale=alt.Scale(domain=lesions, range=list(theme.PALETTE[:len(lesions)])),
                       legend=alt.Legend(title="Lesion", columns=1, labelLimit=900, orient="bottom"))
@@ -193,6 +196,16 @@ def _lesion_panel(measurements: pd.DataFrame, bands, panels: _PanelAxis, *, widt
     ]
     return alt.layer(*layers).properties(width=width, height=130, title=_panel_title(
         "Lesion size (mm): longest diameter, short axis for lymph nodes", band_labels=_has_bands(bands)))
+
+
+def _measured_on(df: pd.DataFrame) -> list[str]:
+    """What measured each size: the scan's modality ('CT'), or the event and how ('Palpable mass (physical
+    examination)') for a size found without a scan."""
+    kinds = df["source_kind"] if "source_kind" in df else pd.Series("imaging", index=df.index)
+    labels = df["source_label"] if "source_label" in df else pd.Series("", index=df.index)
+    modality = df["modality"] if "modality" in df else pd.Series("", index=df.index)
+    return [f"{label} ({MEASURED_WITHOUT_SCAN[kind]})" if kind in MEASURED_WITHOUT_SCAN else str(scan or "")
+            for kind, label, scan in zip(kinds.fillna(""), labels.fillna(""), modality.fillna(""))]
 
 
 CATEGORY_COLORS = {"baseline": "#333333", "CR": "#009E73", "PR": "#0072B2", "SD": "#666666", "PD": "#D55E00",

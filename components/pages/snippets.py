@@ -76,6 +76,7 @@ label: Cough
 start: "~$diagnosis - 3 months"    # a span; a single day takes date: instead
 end: "$diagnosis"
 description: Dry cough
+# measurements: [{lesion: $lesion, size: 3 x 2 x 2 cm}]   # a size found on examination (a palpable mass)
 quote: "..."
 """),
     "surgery": Example("", "An operation on one day: procedure, site, margin.", """\
@@ -85,6 +86,7 @@ procedure: Right upper lobectomy with lymph node dissection
 site: Right upper lobe
 margin: R0
 primary: $diagnosis               # the diagnosis it treats
+# measurements: [{lesion: $lesion, size: 4.5 cm}]   # a size found at the operation or on the specimen
 quote: "..."
 """),
     "biopsy": Example("", "A biopsy: method, site and result.", """\
@@ -119,7 +121,7 @@ quote: "..."
     "targeted": Example("", "A targeted drug: dose, line, why it stopped.", """\
 id: osimertinib
 label: Osimertinib
-drug: osimertinib
+drug: osimertinib                 # agents given together: drugs: [dabrafenib, trametinib] instead
 dose: 80 mg daily
 line: 1
 start: "$diagnosis + 1 month"      # or a date: "2022-09-08"
@@ -131,7 +133,7 @@ quote: "..."
     "immunotherapy": Example("", "An immune checkpoint inhibitor or other immunotherapy.", """\
 id: pembrolizumab
 label: Pembrolizumab
-drug: pembrolizumab
+drug: pembrolizumab               # agents given together: drugs: [ipilimumab, nivolumab] instead
 dose: 200 mg every 3 weeks
 line: 2
 start: "$diagnosis + 6 months"     # or a date: "2022-09-08"
@@ -181,6 +183,7 @@ date: "$diagnosis"                 # or a date: "2022-09-08"
 values:
   - {marker: CEA, value: 12.4, unit: ng/mL, ref_low: 0, ref_high: 5}
   - {marker: LDH, value: 310, unit: U/L, flag: high}     # no range in the paper: flag high | low | normal
+  - {marker: ALP, flag: normal}                          # the paper says only that it was normal
 quote: "..."
 """),
     "response": Example(" (CR, PR, SD, PD)", "A response assessment to a therapy.", """\
@@ -270,23 +273,32 @@ DATE_SNIPPETS: tuple[Snippet, ...] = (
   modality: CT
 """),
     Snippet("date-approximate-relative", DATES, "Approximate relative: ~<id> + 1 month",
-            "'About a month later': the bounds widen by one unit of the offset.", """\
+            "'About a month later': the bounds widen by one unit of the offset (half a year for years: "
+            "'~<id> + 4 years' is 3.5 to 4.5 years).", """\
 - kind: imaging
   label: CT about a month later
-  date: "~$diagnosis + 1 month"      # DATE FORM: approximate relative (+/- 1 month)
+  date: "~$diagnosis + 1 month"      # DATE FORM: approximate relative (+/- 1 month; ~4 years: +/- half a year)
   modality: CT
 """),
     Snippet("date-after", DATES, "After: after <id>", "Only the order is known: later than that event.", """\
 - kind: imaging
   label: CT at some point after
-  date: "after $diagnosis"           # DATE FORM: after (no later bound than the last follow-up)
+  date: "after $diagnosis"           # DATE FORM: after (open: how long after is not said)
   modality: CT
 """),
     Snippet("date-before", DATES, "Before: before <id>", "Only the order is known: earlier than that event.", """\
 - kind: imaging
   label: CT at some point before
-  date: "before $diagnosis"          # DATE FORM: before (no earlier bound than the first date of the case)
+  date: "before $diagnosis"          # DATE FORM: before (open: how long before is not said)
   modality: CT
+"""),
+    Snippet("date-upon", DATES, "Upon: upon <id>",
+            "'Upon progression, X was started': at that event or within a month after it.", """\
+- kind: supportive
+  label: Started upon the diagnosis
+  drug: dexamethasone
+  start: "upon $diagnosis"           # DATE FORM: upon (within 1 month after; 'upon X within 3 months' widens it)
+  duration: 2 weeks
 """),
     Snippet("date-between", DATES, "Between: between <id> and <id or date>", "Somewhere in a span.", """\
 - kind: imaging
@@ -304,6 +316,8 @@ DATE_SNIPPETS: tuple[Snippet, ...] = (
 #       - id: dx
 #         date: origin
 # and date every other event relative to it, e.g.  date: "dx + 3 months".
+# Any event's date, start or end may be day 0 instead: "end: origin" on a therapy
+# makes the day it ended day 0 (then date the rest from it: "chemo.end + 3 months").
 # A case with origin cannot also hold calendar dates such as "2022-09-08".
 """),
     Snippet("ending-end", DATES, "Interval ending: end", "A span with a known end.", """\
