@@ -53,11 +53,13 @@ def test_every_event_of_the_bundled_cases_comes_back_with_its_windows(round_trip
             events += 1
             if (b[1], b[2]) != (a[1], a[2]):
                 differ.append((original.case.id, b[0], b[1], a[1]))
-    assert events == 126
+    assert events == 170
     # What the study cannot say as bounds: the day-0 diagnosis is the study's point zero (its window around that
     # day is kept among its attributes, below), and a date open on both sides goes out with no window at all.
     assert differ == [("adeno-alk-miliary-alectinib", "molecular", (None, None), (0, 0)),
+                      ("gist-duodenum-duodenectomy-imatinib", "diagnosis", (None, 7), (0, 0)),
                       ("lcnec-alk-lorlatinib", "diagnosis", (-105, 106), (0, 0)),
+                      ("mtc-pseudocirrhosis-sunitinib-sorafenib", "diagnosis", (-16, 14), (0, 0)),
                       ("ppamn-hmbox1-alk-ensartinib", "diagnosis", (-16, 14), (0, 0))]
 
 
@@ -72,7 +74,7 @@ def test_each_event_is_drawn_within_its_window_and_on_its_day_when_the_day_is_kn
             if a[1][0] == a[1][1] and (a[2] is None or a[2][0] == a[2][1]):
                 exact += 1
                 assert (a[3], a[4]) == (b[3], b[4])  # a day given exactly is drawn on it, as cBioPortal draws it
-    assert exact == 16  # 13 exact in the cases, and the 3 above that come back exact
+    assert exact == 21  # 16 exact in the cases, and the 5 above that come back exact
 
 
 def test_the_dates_are_written_as_windows_from_the_diagnosis_and_the_columns_are_not_attributes(round_trip):
@@ -81,14 +83,17 @@ def test_the_dates_are_written_as_windows_from_the_diagnosis_and_the_columns_are
     dates = [e.get("date") or e.get("start") for e in document["events"]]
     assert "between ppamn + 288 days and ppamn + 318 days" in dates
     lepto = [e.get("date") or e.get("start") for e in study.cases["adeno-alk-leptomeningeal-alectinib"]["events"]]
-    assert {"after adeno + 179 days", "between adeno - 7 days and adeno",
+    assert {"after adeno + 209 days", "between adeno - 7 days and adeno",
             "between adeno - 153 days and adeno - 90 days"} <= set(lepto)
     miliary = [e.get("date") or e.get("start") for e in study.cases["adeno-alk-miliary-alectinib"]["events"]]
     assert miliary.count("before adeno") == 12  # day 0 or earlier
     kept = {(p, e.get("id")): {k: v for k, v in e["attributes"].items() if k in BOUND_COLUMNS}
             for p, d in study.cases.items() for e in d["diagnoses"] + d["events"]
             if set(e.get("attributes", {})) & set(BOUND_COLUMNS)}
-    assert kept == {("lcnec-alk-lorlatinib", "breast-cancer"): {"START_DATE_EARLIEST": "-105", "START_DATE_LATEST": "106"},
+    assert kept == {("gist-duodenum-duodenectomy-imatinib", "gist"): {"START_DATE_LATEST": "7"},
+                    ("lcnec-alk-lorlatinib", "breast-cancer"): {"START_DATE_EARLIEST": "-105", "START_DATE_LATEST": "106"},
+                    ("mtc-pseudocirrhosis-sunitinib-sorafenib", "mtc"): {"START_DATE_EARLIEST": "-16",
+                                                                         "START_DATE_LATEST": "14"},
                     ("ppamn-hmbox1-alk-ensartinib", "ppamn"): {"START_DATE_EARLIEST": "-16", "START_DATE_LATEST": "14"}}
 
 
@@ -105,7 +110,7 @@ def test_an_imported_case_exported_and_imported_again_keeps_its_windows_and_draw
 def test_the_warehouse_builds_its_tables_from_a_study_with_windows(round_trip, tmp_path):
     folder, originals, study, _ = round_trip
     report = import_study(folder, tmp_path / "warehouse", workers=1)
-    assert (report.patients, report.refused, report.problems) == (6, 0, [])
+    assert (report.patients, report.refused, report.problems) == (len(CASE_FILES), 0, [])
     with Warehouse(tmp_path / "warehouse") as store:
         document = store.case_document("ppamn-hmbox1-alk-ensartinib")
         assert document["events"] == study.cases["ppamn-hmbox1-alk-ensartinib"]["events"]
