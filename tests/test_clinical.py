@@ -192,11 +192,25 @@ def test_mtc_four_months_of_folfox_with_sunitinib_then_fifteen_months_of_sunitin
     assert (folfox.name, folfox.therapy, folfox.reported_readings, folfox.months_min, folfox.months_max,
             folfox.consistent) == ("time_on_treatment", "folfox", [4], 4.0, 4.0, True)
     maintenance = found["Single-agent sunitinib, tolerated with stable liver metastases (15 months)"]
-    assert (maintenance.reported_readings, maintenance.consistent) == ([15], True)
-    assert 15 - 0.5 <= maintenance.months_min <= 15 and maintenance.months_max <= 17.5
+    assert (maintenance.reported_readings, maintenance.months_min, maintenance.months_max,
+            maintenance.consistent) == ([15], 15.0, 17.0, True)  # the paper's 15 is the short end of July-November
+    since_diagnosis = found["From diagnosis to the symptoms of progression (21 months)"]
+    assert (since_diagnosis.reported_readings, since_diagnosis.months_min, since_diagnosis.months_max,
+            since_diagnosis.consistent) == ([21], 21.0, 23.0, True)
     # the 15 months are not the time on sunitinib, which ran from the start of FOLFOX to December 2009
     on_sunitinib = next(o for o in outcomes(load_case(MTC)) if o.name == "time_on_treatment" and o.therapy == "sunitinib")
     assert (on_sunitinib.text, on_sunitinib.reported_readings) == ("20–22 months", [])
+
+
+def test_mtc_stated_months_written_as_calendar_offsets_would_move_november_2009_to_october():
+    # "In November 2009 (21 months after diagnosis)": January 2008 + 21 calendar months is October 2009, so the
+    # case keeps the paper's month and compares the 21 months instead of dating the symptoms by them
+    text = MTC.read_text(encoding="utf-8")
+    written = "    label: Abdominal bloating, early satiety, right upper quadrant pain\n    date: 2009-11\n"
+    assert text.count(written) == 1
+    offset = load_text(text.replace(written, written.replace("2009-11", "mtc + 21 months")))
+    assert event_table(offset).set_index("event_id").loc["symptoms-2009-11", "start"] == "2009-10"
+    assert event_table(load_case(MTC)).set_index("event_id").loc["symptoms-2009-11", "start"] == "2009-11"
 
 
 def test_mtc_dates_are_the_calendar_months_the_paper_gives_and_no_more_precise():
