@@ -344,6 +344,33 @@ class LabValue(Strict):
 Line = Annotated[int, Field(ge=1, le=20), BeforeValidator(_number)]
 
 
+class Hold(Strict):
+    """A treatment interruption ("stopped for 3 weeks", "interrupted for 12 days"): a start, and an end or a
+    duration. Time on treatment subtracts it; the timeline draws it as a gap in the therapy's bar."""
+
+    start: DateText
+    end: DateText | None = None
+    duration: Duration | None = None
+    reason: str | None = None
+    quote: Text | None = None
+
+    @model_validator(mode="after")
+    def _end_or_duration(self):
+        if (self.end is None) == (self.duration is None):
+            raise ValueError("A hold needs end: (a date) or duration: (e.g. '3 weeks'), one of the two. "
+                             "Hint: write {start: 2021-03-02, duration: 3 weeks} or {start: ..., end: ...}")
+        return self
+
+
+class SystemicTherapy(IntervalEvent):
+    """What every systemic therapy may say besides its drug: the family its lines are numbered in (a paper that
+    numbers chemotherapy lines and endocrine lines apart), whether it was only planned, and its interruptions."""
+
+    line_family: Annotated[str, Field(min_length=1, max_length=SHORT_NAME_CHARS)] | None = None
+    planned: bool = False  # planned, not given (or not known to be given): drawn hollow, never counted
+    holds: list[Hold] = []
+
+
 # ---------------------------------------------------------------- the event kinds
 
 class DiagnosisEvent(PointEvent):
@@ -366,6 +393,9 @@ class Surgery(PointEvent):
     margin: str | None = None
     primary: EventId | None = None
     outcome: Text | None = None  # 'without morbidity', 'uneventful recovery'
+    # curative: a resection disease-free survival runs from; unrelated: an operation for another illness (a
+    # cholecystectomy), kept out of every cancer endpoint. Not given: as cases/README.md says (Endpoints).
+    intent: Literal["curative", "palliative", "diagnostic", "preventive", "reconstructive", "unrelated"] | None = None
     complications: Text | None = None
 
 
@@ -384,7 +414,7 @@ class Molecular(PointEvent):
     findings: list[Finding] = []
 
 
-class Chemotherapy(IntervalEvent):
+class Chemotherapy(SystemicTherapy):
     kind: Literal["chemotherapy"]
     regimen: str | None = None
     agents: list[str] = []
@@ -395,7 +425,7 @@ class Chemotherapy(IntervalEvent):
     reason_stopped: str | None = None
 
 
-class Targeted(IntervalEvent):
+class Targeted(SystemicTherapy):
     kind: Literal["targeted"]
     drug: str
     dose: str | None = None
@@ -405,7 +435,7 @@ class Targeted(IntervalEvent):
     reason_stopped: str | None = None
 
 
-class Immunotherapy(IntervalEvent):
+class Immunotherapy(SystemicTherapy):
     kind: Literal["immunotherapy"]
     drug: str
     dose: str | None = None
@@ -414,7 +444,7 @@ class Immunotherapy(IntervalEvent):
     reason_stopped: str | None = None
 
 
-class Endocrine(IntervalEvent):
+class Endocrine(SystemicTherapy):
     kind: Literal["endocrine"]
     drug: str | None = None
     dose: str | None = None

@@ -160,7 +160,7 @@ def summary_text(summary: dict) -> str:
 def line_span_unreported(low: float, high: float | None) -> str:
     """A line whose end is not reported: how long it certainly ran, and how long it can have run if anything
     bounds it ('at least 19 months, end not reported', '19–24 months, end not reported')."""
-    if round(low) == 0 and high is None:
+    if round(low) == 0:
         return "end not reported"
     span = months_text(low, high)  # 'at least 19 months' when nothing bounds it, else '19–24 months'
     return f"{span}, end not reported"
