@@ -24,11 +24,13 @@ from dataclasses import asdict, dataclass, field
 import pandas as pd
 
 from .dates import DAYS_PER_MONTH, Bounds, parse_date
+from .best_response import same_visit
 from .lines import Regimen, TherapyLine, lines_of_therapy, next_line, regimens
 from .measures import Assessment, assess
 from .resolution import FOLLOW_UP
 from .kinds import THERAPY_KINDS
 from .schema import field_value
+from .text import shorten
 from .tables import agent_name, event_key_id, event_label, measurement_table
 from .timeline import Dated, Timeline, hold_keys
 
@@ -39,18 +41,18 @@ NOT_REPORTED = "not reported"
 DEFINITIONS = {
     "pfs": "PFS: from the start of the line (or regimen) to progression or death from any cause; without either, "
            "censored at the last disease assessment (imaging or response), or at the last one before the next "
-           "anticancer therapy; never at the end of the therapy (FDA 2018)",
-    "pfs2": "PFS2: from the start of the line to progression on the next line, or death (FDA 2018; EMA)",
+           "anticancer therapy; never at the end of the therapy (FDA endpoints guidance)",
+    "pfs2": "PFS2: from the start of the line to progression on the next line, or death (FDA endpoints guidance)",
     "ttnt": "TTNT: from the start of the line to the start of the next line, or death; without either, censored "
             "at the last follow-up",
     "time_on_treatment": "Time on treatment: from the first to the last dose, less the interruptions the case "
                          "records; a therapy given until progression ends at that progression; an end the paper "
                          "does not give is 'not reported'",
-    "dor": "DoR: from the first documented CR or PR to progression or death; censored as PFS (FDA 2018, RECIST 1.1)",
+    "dor": "DoR: from the first documented CR or PR to progression or death; censored as PFS (FDA endpoints guidance, RECIST 1.1)",
     "time_to_response": "Time to response: from the start of the line to the first documented CR or PR",
     "dfs": "DFS: from each curative-intent surgery to recurrence (local, regional, distant), a second primary "
            "invasive cancer or death from any cause; without one, censored at the last follow-up (STEEP 2.0)",
-    "os": "OS: from each diagnosis to death from any cause; censored at the last date known alive (FDA 2018)",
+    "os": "OS: from each diagnosis to death from any cause; censored at the last date known alive (FDA endpoints guidance)",
     "interval": "An interval the paper states, between the two points it names",
 }
 
@@ -152,8 +154,10 @@ def censoring_note(timeline: Timeline, what: str) -> str:
 
 
 def _said(timeline: Timeline, dated: Dated) -> str:
-    """'progression pd-brain (2022-09)': an event that ends or censors an endpoint, in words."""
-    return f"{dated.kind.replace('_', ' ')} {event_key_id(dated)} ({timeline.say(dated.start, dated.about_start)})"
+    """'Brain metastases after adjuvant chemoradiotherapy (progression, 2022-09-08)': an event that ends or
+    censors an endpoint, in words."""
+    label = shorten(event_label(dated.event, dated.kind), 80)
+    return f"{label} ({dated.kind.replace('_', ' ')}, {timeline.say(dated.start, dated.about_start)})"
 
 
 @dataclass
@@ -300,11 +304,12 @@ def _response_endpoints(timeline: Timeline, line: TherapyLine, following: Therap
     them; a response in words is no category and starts neither)."""
     ids = set(line.event_ids)
     cutoff = following.start.day_start if following is not None else None
-    progressed = {p.day_start for p in _progressions(timeline)}
+    progressed = [p for p in _progressions(timeline) if p.kind != "status"]
     responses = [r for r in timeline.of_kind("response") if r.event.category in ("CR", "PR")
                  and r.event.certainty != "refuted" and (r.event.therapy in ids or r.event.therapy is None
                  and r.day_start >= line.start.day_start and (cutoff is None or r.day_start <= cutoff))
-                 and not (r.event.scope not in (None, "overall") and r.day_start in progressed)]
+                 and not (r.event.scope not in (None, "", "overall")
+                          and any(same_visit(timeline, r, p) for p in progressed))]
     # a response scoped to part of the disease, at a visit where progression was found, is no overall response
     if not responses:
         return []
@@ -369,7 +374,7 @@ def _time_on_treatment(timeline: Timeline) -> list[_Pending]:
                                     (until.key, "start"), False, therapy=dated.event_id, less=holds,
                                     note=f"end not reported; given until {_said(timeline, until)}{held}"))
         elif dated.end is None or _end_only_ordered(dated.event) and _least_days(timeline, dated) < 15:
-            window = "" if dated.end is None else f"; the dates allow {_allowed(timeline, dated)}"
+            window = "" if dated.end is None else _allowed(timeline, dated)
             results.append(_outcome("time_on_treatment", label, since, None, False, therapy=dated.event_id,
                                     unreported=True, note=f"the paper does not give its end{window}"))
         else:
@@ -383,8 +388,9 @@ def _least_days(timeline: Timeline, dated: Dated) -> int:
 
 
 def _allowed(timeline: Timeline, dated: Dated) -> str:
+    """'; the dates allow 0 to 62 months' for an end written only by its order, '' when nothing bounds it."""
     low, high = month_range(timeline.distance((dated.key, "start"), (dated.key, "end")))
-    return f"{round(low)} to {'?' if high is None else round(high)} months"
+    return "" if high is None else f"; the dates allow {round(low)} to {round(high)} months"
 
 
 # ---------------------------------------------------------------- per surgery and per diagnosis
@@ -406,7 +412,7 @@ def _dfs(timeline: Timeline) -> list[_Pending]:
         label = f"DFS after {surgery.event.procedure or 'surgery'} ({primary})"
         if candidates:
             first = min(candidates, key=lambda d: d.day_start)
-            what = f"second primary {first.event_id} ({timeline.say(first.start, first.about_start)})" \
+            what = f"second primary: {shorten(first.event.label, 80)} ({timeline.say(first.start, first.about_start)})" \
                 if first.key[0] == "diagnoses" else _said(timeline, first)
             results.append(_outcome("dfs", label, since, (first.key, "start"), False, primary=primary,
                                     note=f"to {what}"))
