@@ -103,3 +103,16 @@ def test_every_date_form_the_guide_shows_is_read():
     assert len(examples) >= 15
     for example in examples:
         parse_date(example)  # raises DateProblem for a form the guide promises but the reader refuses
+
+
+def test_the_guides_worked_example_of_unnumbered_lines_gives_what_it_says():
+    section = (CASES / "README.md").read_text(encoding="utf-8").split("### Worked example: lines the paper", 1)[1]
+    events = re.search(r"```yaml\n(.*?)```", section, re.S).group(1)
+    text = ("schema: 1\nid: unnumbered-lines\ntitle: Unnumbered lines\nsource: {citation: The authoring guide}\n"
+            "diagnoses:\n  - {id: dx, label: Lung adenocarcinoma, date: 2022-01-03}\nevents:\n" + events)
+    timeline = load_text(text, "unnumbered-lines.yaml")
+    found = {o.label: o for o in outcomes(timeline)}
+    assert found["PFS on line 1, inferred (carboplatin + pemetrexed + pemetrexed)"].text == "10 months"
+    line2 = found["PFS on line 2, inferred (docetaxel)"]
+    assert line2.text == "3+ months" and "2023-02-20" in line2.note
+    assert found["Time on docetaxel"].text == "3 months"

@@ -23,7 +23,7 @@ from .tables import agent_name
 from .timeline import Dated, Timeline
 
 REGIMEN_WINDOW_DAYS = 28  # therapies started within four weeks of each other are one regimen
-INTOLERANCE_WORDS = ("intoleran", "tolerat", "toxic", "adverse", "side effect", "side-effect")
+INTOLERANCE_WORDS = ("intolera", "not tolerat", "toxicit", "adverse", "side effect", "side-effect")
 STOP_WORDS = ("discontinu", "stop", "withdr", "switch", "ceased", "permanently")
 
 
