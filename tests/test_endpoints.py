@@ -185,3 +185,20 @@ def test_a_measured_non_target_lesion_is_shown_not_summed_and_the_computed_categ
     assert (best.category, best.stated, best.computed, best.target_lesions) == ("PR", "PR", "SD", 1)
     assert best.text == ("PR (stated by the paper); computed SD from 1 measured target lesion of 3 tracked; "
                          "non-target Node: 26 → 12 mm (-54 %), shown, not summed")
+
+
+def test_the_timeline_draws_a_planned_therapy_and_each_hold_hollow():
+    from components import charts
+    from timelines.tables import event_table
+
+    timeline = load({"id": "tki", "kind": "targeted", "drug": "osimertinib", "start": "2022-01-01",
+                     "end": "2022-12-31", "holds": [{"start": "2022-03-01", "duration": "3 weeks", "reason": "rash"}]},
+                    chemo("docetaxel", "2023-01-15", "2023-05-01", planned=True))
+    events = event_table(timeline)
+    rows = events.set_index("event_id")
+    assert rows.loc["tki", "holds"] == [[59, 80]] and not rows.loc["tki", "planned"]
+    assert rows.loc["docetaxel", "planned"] and "planned (not counted in any endpoint)" in rows.loc["docetaxel", "details"]
+    assert "held: from 2022-03-01 for 3 weeks (rash)" in rows.loc["tki", "details"]
+    spec = charts.timeline_chart(events).to_dict()
+    gaps = [row for data in spec["datasets"].values() for row in data if "gap" in row]
+    assert sorted(row["gap"] for row in gaps) == ["planned, not given", "treatment interrupted"]
