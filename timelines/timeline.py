@@ -264,7 +264,8 @@ def _facts(case: Case, specs: dict, written: dict, ids: dict) -> CaseFacts:
             where = ("events", i, "holds", j, "start")
             says = Statement(where, "a treatment interruption falls within its therapy", soft=True)
             facts.implied.append(((key, "start"), (key, ("hold", j, "start")), 0, None, says))
-            facts.implied.append(((key, ("hold", j, "start")), (key, ("hold", j, "end")), 0, None, says))
+            facts.implied.append(((key, ("hold", j, "start")), (key, ("hold", j, "end")), 0, None,
+                                  Statement(where, "a treatment interruption ends after it starts")))
             if specs[(key, "end")][0].how != "unknown":
                 facts.implied.append(((key, ("hold", j, "end")), (key, "end"), 0, None, says))
         if event.shape != "interval" or specs[(key, "end")][0].how != "unknown":
