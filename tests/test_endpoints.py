@@ -202,3 +202,15 @@ def test_the_timeline_draws_a_planned_therapy_and_each_hold_hollow():
     spec = charts.timeline_chart(events).to_dict()
     gaps = [row for data in spec["datasets"].values() for row in data if "gap" in row]
     assert sorted(row["gap"] for row in gaps) == ["planned, not given", "treatment interrupted"]
+
+
+def test_a_therapy_without_intent_soon_after_a_resection_is_adjuvant_and_not_a_line():
+    timeline = load({"kind": "surgery", "date": "2018-04-02", "procedure": "Lobectomy"},
+                    chemo("cis-vin", "2018-05-07", "2018-08-07"),
+                    {"kind": "progression", "date": "2019-06-03"},
+                    {"id": "gef", "kind": "targeted", "drug": "gefitinib", "start": "2019-07-01", "end": "2021-01-04"})
+    summary = case_summary(timeline)
+    assert [(l["name"], l["agents"]) for l in summary["lines"]] == [("line 1, inferred", ["gefitinib"])]
+    assert [(r["setting"], r["setting_inferred"], r["agents"]) for r in summary["other_regimens"]] == [
+        ("adjuvant", True, ["cis-vin"])]
+    assert "Adjuvant (not a line, inferred from its start after a resection): cis-vin" in summary_text(summary)

@@ -347,7 +347,8 @@ def deidentify_summary(summary: dict, ids: dict[str, str] | None = None) -> dict
                    for a in summary.get("recist", [])],
         "recist_note": scrub_text(summary.get("recist_note", "")),
         "notes": [],
-        "other_regimens": [{"setting": r.get("setting"), "agents": [scrub_text(a) for a in r.get("agents", [])],
+        "other_regimens": [{"setting": r.get("setting"), "setting_inferred": r.get("setting_inferred", False),
+                            "agents": [scrub_text(a) for a in r.get("agents", [])],
                             "therapies": [_map_id(ids, t) for t in r.get("therapies", [])], "start": ""}
                            for r in summary.get("other_regimens", [])],
         "best_response": [{**{k: b.get(k) for k in ("line", "line_name", "category", "stated", "computed",

@@ -2,7 +2,9 @@
 
 A **regimen** is the systemic therapies started together, or added within REGIMEN_WINDOW_DAYS of the first
 (one cycle of most regimens). Its **setting** is neoadjuvant, adjuvant, maintenance or advanced, read from the
-therapy's `intent:`; neoadjuvant and adjuvant treatment is not a line.
+therapy's `intent:`; a therapy stating neither `intent:` nor `line:` that starts within ADJUVANT_WINDOW_DAYS
+after a resection, with no progression between, is adjuvant (inferred). Neoadjuvant and adjuvant treatment is
+not a line.
 
 A **line** (advanced disease) is a regimen given until progression, intolerance or a planned stop. Where the
 case gives no `line:`, lines are numbered by the rules of real-world line-of-therapy algorithms (a new line
@@ -23,6 +25,7 @@ from .tables import agent_name
 from .timeline import Dated, Timeline
 
 REGIMEN_WINDOW_DAYS = 28  # therapies started within four weeks of each other are one regimen
+ADJUVANT_WINDOW_DAYS = 120  # a therapy without intent started this soon after a resection, no recurrence between
 INTOLERANCE_WORDS = ("intolera", "not tolerat", "toxicit", "adverse", "side effect", "side-effect")
 STOP_WORDS = ("discontinu", "stop", "withdr", "switch", "ceased", "permanently")
 
@@ -36,6 +39,7 @@ class Regimen:
     family: str | None
     line: int | None = None  # advanced and maintenance regimens only
     line_inferred: bool = False
+    setting_inferred: bool = False  # adjuvant by its place after a resection, no `intent:` saying so
 
     @property
     def start(self) -> Dated:
@@ -108,17 +112,37 @@ def regimens(timeline: Timeline) -> list[Regimen]:
     found: list[Regimen] = []
     for dated in given_therapies(timeline):
         setting = setting_of(dated.event)
+        inferred = setting == "advanced" and _after_resection(timeline, dated)
+        setting = "adjuvant" if inferred else setting
         family = field_value(dated.event, "line_family")
         line = field_value(dated.event, "line")
         joined = next((r for r in reversed(found) if r.family == family and _same_setting(r.setting, setting)
                        and dated.day_start - r.start.day_start <= REGIMEN_WINDOW_DAYS
                        and line in (None, *(field_value(t.event, "line") for t in r.therapies))), None)
         if joined is None:
-            found.append(Regimen([dated], setting, family))
+            found.append(Regimen([dated], setting, family, setting_inferred=inferred))
         else:
             joined.therapies.append(dated)
     _number(timeline, found)
     return found
+
+
+def _after_resection(timeline: Timeline, dated: Dated) -> bool:
+    """Whether a therapy that states neither `intent:` nor `line:` is adjuvant by its place: started within
+    ADJUVANT_WINDOW_DAYS after a surgery that may be curative (no other `intent:`), with no progression between."""
+    if field_value(dated.event, "intent") or field_value(dated.event, "line") is not None:
+        return False
+    start = dated.day_start
+    for surgery in timeline.of_kind("surgery"):
+        if field_value(surgery.event, "intent") not in (None, "curative"):
+            continue
+        if not 0 <= start - surgery.day_start <= ADJUVANT_WINDOW_DAYS:
+            continue
+        if not any(surgery.day_start <= d.day_start <= start and field_value(d.event, "certainty") != "refuted"
+                   and (d.kind == "progression" or d.kind == "response" and d.event.category == "PD")
+                   for d in timeline.items):
+            return True
+    return False
 
 
 def _same_setting(a: str, b: str) -> bool:

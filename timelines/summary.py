@@ -30,7 +30,8 @@ def case_summary(timeline: Timeline) -> dict:
             "biomarkers": [b.model_dump() for b in d.event.biomarkers],
         } for d in diagnoses],
         "lines": [_line(timeline, line) for line in lines],
-        "other_regimens": [{"setting": r.setting, "agents": r.agents, "therapies": [t.event_id for t in r.therapies],
+        "other_regimens": [{"setting": r.setting, "setting_inferred": r.setting_inferred, "agents": r.agents,
+                            "therapies": [t.event_id for t in r.therapies],
                             "start": timeline.say(r.start.start, r.start.about_start)}
                            for r in regimens(timeline) if r.line is None],
         "outcomes": [o.as_dict() for o in found],
@@ -157,7 +158,8 @@ def summary_text(summary: dict) -> str:
     for line in summary["lines"]:
         lines.append(f"{line_name(line)}: {line_text(line)}")
     for regimen in summary.get("other_regimens", []):
-        lines.append(f"{regimen['setting'].capitalize()} (not a line): {' + '.join(regimen['agents'])}")
+        how = ", inferred from its start after a resection" if regimen.get("setting_inferred") else ""
+        lines.append(f"{regimen['setting'].capitalize()} (not a line{how}): {' + '.join(regimen['agents'])}")
     lines.append("Outcomes:")
     for o in summary["outcomes"]:
         reported = ""
