@@ -267,7 +267,8 @@ def _censoring_point(timeline: Timeline, line: TherapyLine, since: tuple, follow
     vouched = following is None and any(r.name == "pfs" and r.censored and r.therapy in ids
                                         for r in timeline.case.reported)
     if vouched:
-        return FOLLOW_UP, censoring_note(timeline, "no progression recorded; the paper states it censored")
+        return FOLLOW_UP, censoring_note(timeline, "no progression recorded, and the paper gives this PFS as "
+                                                   "still without progression then")
     before = f", the last before {following.name}" if following is not None else ""
     if seen:
         last = seen[-1]
