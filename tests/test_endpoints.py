@@ -86,7 +86,7 @@ def test_maintenance_keeps_the_line():
     assert [(l.name, l.agents) for l in lines] == [("line 1, inferred", ["induction", "pemetrexed"])]
     assert [r.setting for r in lines[0].regimens] == ["advanced", "maintenance"]
     assert [label for label, _, _ in found(timeline, "pfs")] == [
-        "PFS on line 1, inferred (induction + pemetrexed)", "PFS on induction (advanced, line 1, inferred)",
+        "PFS on line 1, inferred (induction + pemetrexed)", "PFS on induction (first regimen, line 1, inferred)",
         "PFS on pemetrexed (maintenance, line 1, inferred)"]
 
 

@@ -218,7 +218,9 @@ def _line_endpoints(timeline: Timeline, lines: list[TherapyLine]) -> list[_Pendi
             for regimen in line.regimens:
                 since = (regimen.start.key, "start")
                 found = _line_event(timeline, line, since, following, after=regimen.start)
-                label = f"PFS on {' + '.join(regimen.agents)} ({regimen.setting}, {line.name})"
+                role = "maintenance" if regimen.setting == "maintenance" else \
+                    "first regimen" if regimen is line.regimens[0] else "added regimen"
+                label = f"PFS on {' + '.join(regimen.agents)} ({role}, {line.name})"
                 results.append(_pfs(timeline, label, line, since, following, found,
                                     {**common, "therapy": regimen.start.event_id}))
         if following is not None:
