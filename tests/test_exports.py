@@ -174,14 +174,20 @@ def test_the_deck_is_16_9_with_a_title_slide_charts_events_and_source(case2_deck
     # the 7 key events (diagnosis, molecular tests, therapy, response, toxicity, status) on one slide; the source.
     assert kinds[0] == "text" and kinds[-1] == "text"
     charts_, events = kinds.count("chart"), kinds.count("events")
-    assert kinds == ["text"] + ["chart"] * charts_ + ["events"] * events + ["text"]
-    assert charts_ >= 2 and events == 1
+    endpoints = sum(1 for s in slides if _title(s).startswith("Endpoints"))
+    assert kinds == ["text"] + ["chart"] * charts_ + ["events"] * events + ["text"] * endpoints + ["text"]
+    assert charts_ >= 2 and events == 1 and endpoints >= 1
     assert all(len(_pictures(s)) == 1 for s in slides[1:1 + charts_])
     titles = [_title(s) for s in slides]
     assert titles[1] == "Timeline" and titles[2].startswith("Lesion")
     assert not any("marker" in t.lower() for t in titles[1:])
     assert "No marker slide: this case reports no tumor marker or lab value." in \
         "\n".join(s.text_frame.text for s in slides[0].shapes if s.has_text_frame)
+    endpoint_text = "\n".join(sh.text_frame.text for s in slides if _title(s).startswith("Endpoints")
+                              for sh in s.shapes if sh.has_text_frame)
+    assert "PFS on first-line alectinib (abstract), until the last follow-up: 32+ months" in endpoint_text
+    assert "censored at the last follow-up" in endpoint_text and "STEEP 2.0" not in endpoint_text  # no DFS here
+    assert "Line 1: PR (stated by the paper)" in endpoint_text
     assert titles[-1] == "Source" and "10.3389/fonc.2023.1227980" in pptx_text(case2_files[
         "lcnec-eml4-alk-alectinib-case2.pptx"])
     assert pdf_pages(case2_files["lcnec-eml4-alk-alectinib-case2.pdf"]) == len(slides)

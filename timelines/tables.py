@@ -14,7 +14,7 @@ from .kinds import CATEGORY_OF_KIND, LANE_ORDER, SPECIMEN_KINDS, SYSTEMIC, kind_
 from .measures import parse_size
 from .schema import Diagnosis, field_value
 from .text import shorten
-from .timeline import Dated, Timeline
+from .timeline import Dated, Timeline, hold_keys
 from .when import say_days
 
 EVENT_COLUMNS = ("case_id", "event_id", "kind", "lane", "label", "start", "end", "start_earliest", "start_latest",
@@ -24,7 +24,7 @@ EVENT_EXTRA_COLUMNS = ("category", "shape", "day_start_earliest", "day_start_lat
                        "day_end_latest", "end_precision", "approximate", "date_text", "end_text", "intent", "note",
                        "dose_changes", "day_start_reach_earliest", "day_start_reach_latest", "day_end_reach_earliest",
                        "day_end_reach_latest", "least_days", "short", "response_category", "status", "trend",
-                       "finding", "key_details")
+                       "finding", "key_details", "planned", "holds")
 MEASUREMENT_COLUMNS = ("case_id", "event_id", "lesion_id", "lesion_label", "site", "nodal", "target", "start",
                        "day_start", "dims_mm", "longest_mm", "short_axis_mm", "recist_mm", "quote")
 MEASUREMENT_EXTRA_COLUMNS = ("size_text", "size_status", "change", "day_start_earliest", "day_start_latest", "modality",
@@ -54,7 +54,8 @@ _COMMON = {"id", "kind", "label", "quote", "note", "date", "start", "end", "dura
            "certainty", "settled_by", "specimen_of",  # said with what they link to (_links)
            "short",  # a display name, in its own column
            "drug", "drugs", "agents", "regimen", "measurements", "values", "findings", "dose_changes", "biomarkers",
-           "attributes", "provenance"}  # each of its names a part of its own; provenance last
+           "attributes", "provenance",  # each of its names a part of its own; provenance last
+           "planned", "holds"}  # in their own columns, and said below
 
 
 _WHOLE_DAYS = {"line": "Int64", "day_end": "Int64", "day_start_earliest": "Int64", "day_start_latest": "Int64",
@@ -157,7 +158,16 @@ def _event_row(timeline: Timeline, dated: Dated) -> dict:
         "trend": field_value(event, "trend") or "",
         "finding": field_value(event, "finding") or "",  # an imaging finding as written
         "key_details": key_details(parts),
+        "planned": bool(field_value(event, "planned", False)),  # planned, not given: drawn hollow
+        # Treatment interruptions as [from, to] days after the drawn start (so they move with it when re-anchored)
+        "holds": _hold_days(timeline, dated),
     }
+
+
+def _hold_days(timeline: Timeline, dated: Dated) -> list[list[int]]:
+    drawn, point = timeline.resolution.drawing.drawn, timeline.resolution.point
+    return [[drawn[point(a)] - dated.day_start, drawn[point(b)] - dated.day_start]
+            for a, b in hold_keys(dated.event, dated.key)]
 
 
 def _links(timeline: Timeline, dated: Dated) -> list[tuple[str, str]]:
@@ -257,6 +267,11 @@ def detail_parts(event) -> list[tuple[str, str]]:
     parts += [("", _value_text(value)) for value in field_value(event, "values", [])]
     parts += [(m.lesion, str(m.size if m.size is not None else m.change))
               for m in field_value(event, "measurements", [])]
+    if field_value(event, "planned", False):
+        parts.append(("", "planned (not counted in any endpoint)"))
+    for hold in field_value(event, "holds", []):
+        how = f"for {hold.duration}" if hold.duration else f"to {hold.end}"
+        parts.append(("held", f"from {hold.start} {how}" + (f" ({hold.reason})" if hold.reason else "")))
     parts += list((field_value(event, "attributes") or {}).items())
     if field_value(event, "provenance"):
         parts.append(("provenance", event.provenance))

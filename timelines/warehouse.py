@@ -78,7 +78,8 @@ def _batch_tables(batch: list[tuple[str, Timeline, dict | None]]) -> dict[str, p
     summary["follow_up_months"] = [round(t.day(t.follow_up_day) / DAYS_PER_MONTH, 2) for t in timelines]
     summary["status"] = [_last_status(t) for t in timelines]
     summary["events"] = [len(t.items) for t in timelines]
-    events_frame = event_tables(timelines, ids)
+    # holds (a list per row, drawn on a case's own timeline) stay out: Parquet batches need one column type
+    events_frame = event_tables(timelines, ids).drop(columns=["holds"])
     swimmer = swimmer_table(timelines)
     swimmer.insert(0, "patient_id", swimmer["case_id"].map(dict(zip(summary["case_id"], ids))))
     documents = pd.DataFrame([(pid, t.case.id, json.dumps(doc if doc is not None else _document_of(t)))

@@ -368,5 +368,30 @@ def _point_labels(df: pd.DataFrame, ctx: _Lanes) -> list[alt.Chart]:
         x=ctx.x("x"), text="tag:N", tooltip=_tooltip(data, _EVENT_TOOLTIP))]
 
 
-_TIMELINE_LAYERS = (_category_shading, _day_zero_rule, _uncertainty_spans, _therapy_bars, _fading_ends,
+HOLLOW_EDGE_PX = 3  # a planned therapy's bar and a treatment hold keep this much of the bar's colour at each edge
+
+
+def _hollow_parts(df: pd.DataFrame, ctx) -> list[alt.Chart]:
+    """A planned therapy's whole bar, and each interruption (`holds:`) of a therapy, drawn hollow: the bar's
+    colour only at its edges, so that a course not given never reads as treatment."""
+    parts = []
+    planned = df[df.get("planned", pd.Series(False, index=df.index)).fillna(False).astype(bool) & df["has_end"]]
+    if not planned.empty:
+        parts.append(planned.assign(x_gap=planned["x"], x_gap_end=planned["x_end"], gap="planned, not given"))
+    held = df[df.get("holds", pd.Series([[]] * len(df), index=df.index)).map(lambda v: bool(v) if isinstance(v, list) else False)]
+    for _, row in held.iterrows():
+        for start, end in row["holds"]:
+            days = pd.Series([row["day_start"] + start, row["day_start"] + end])
+            at = ctx.at(days)
+            parts.append(pd.DataFrame([{**row.to_dict(), "x_gap": at.iloc[0], "x_gap_end": at.iloc[1],
+                                        "gap": "treatment interrupted"}]))
+    if not parts:
+        return []
+    data = pd.concat(parts, ignore_index=True)
+    layer = ctx.lane(data, "x_gap", "x_gap_end", "gap", tooltip=(("gap", "Drawn hollow"),) + tuple(_EVENT_TOOLTIP))
+    return [layer.mark_rule(strokeWidth=BAR_PX - 2 * HOLLOW_EDGE_PX, strokeCap="butt", clip=True, color="white")
+            .encode(x=ctx.x("x_gap"), x2=ctx.x2("x_gap_end"))]
+
+
+_TIMELINE_LAYERS = (_category_shading, _day_zero_rule, _uncertainty_spans, _therapy_bars, _fading_ends, _hollow_parts,
                     _dose_change_marks, _ongoing_arrows, _event_points, _point_labels)

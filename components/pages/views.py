@@ -10,7 +10,7 @@ import streamlit as st
 from timelines.presentation import MISSING_VIEWS
 from timelines.catalog import Entry
 from timelines.deidentify import scrub_text
-from timelines.summary import SCREEN_VERDICTS, key_outcomes, line_text, paper_figure, patient_text
+from timelines.summary import SCREEN_VERDICTS, key_outcomes, line_name, line_text, paper_figure, patient_text
 from timelines.summary import outcome_text as _outcome_text
 from timelines.text import escape_markdown, shorten
 from timelines.when import is_calendar_text, say_months
@@ -117,7 +117,7 @@ def header_lines(summary: dict, day_zero: int = 0) -> list[str]:
     for line in summary["lines"]:
         named = {**line, "therapies": [{**t, "agent": shorten(t["agent"], HEADER_AGENT_CHARS)}
                                        for t in line["therapies"]]}
-        lines.append(f"**Line {line['line']}** · " + escape_markdown(line_text(named)))
+        lines.append(f"**{escape_markdown(line_name(line))}** · " + escape_markdown(line_text(named)))
     return lines
 
 
@@ -147,8 +147,8 @@ def outcomes_frame(summary: dict) -> pd.DataFrame:
     for o in summary["outcomes"]:
         agree = {True: "✓ consistent", False: "✗ differs", None: ""}[o["consistent"]]
         rows.append({"Outcome": o["label"], "From the dates": o["text"],
-                     "Paper (months)": paper_figure(o), "": agree})
-    return pd.DataFrame(rows, columns=["Outcome", "From the dates", "Paper (months)", ""])
+                     "Paper (months)": paper_figure(o), "": agree, "Event or censoring": o.get("note", "")})
+    return pd.DataFrame(rows, columns=["Outcome", "From the dates", "Paper (months)", "", "Event or censoring"])
 
 
 def event_table_view(events: pd.DataFrame, file_stem: str, relative: bool = False) -> None:
