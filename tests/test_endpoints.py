@@ -214,3 +214,19 @@ def test_a_therapy_without_intent_soon_after_a_resection_is_adjuvant_and_not_a_l
     assert [(r["setting"], r["setting_inferred"], r["agents"]) for r in summary["other_regimens"]] == [
         ("adjuvant", True, ["cis-vin"])]
     assert "Adjuvant (not a line, inferred from its start after a resection): cis-vin" in summary_text(summary)
+
+
+def test_a_therapy_only_ordered_after_a_resection_with_no_recurrence_between_is_adjuvant_not_line_1():
+    """'The patient was treated with imatinib' after the resection, with no date: by the statements it may start
+    right after the operation and no recurrence precedes it, so it is adjuvant (inferred), whatever day it is drawn."""
+    from timelines.lines import regimens
+
+    text = ("schema: 1\nid: ordered-adjuvant\ntitle: Ordered adjuvant\nsource: {citation: Test}\n"
+            "diagnoses:\n  - {id: dx, label: GIST, date: origin}\nevents:\n"
+            "  - {id: op, kind: surgery, procedure: Resection, date: dx + 1 month}\n"
+            "  - {id: ima, kind: targeted, drug: imatinib, start: after op}\n"
+            "  - {kind: status, status: alive, date: op + 24 months}\n")
+    timeline = load_text(text, "ordered-adjuvant.yaml")
+    assert lines_of_therapy(timeline) == []
+    assert [(r.setting, r.setting_inferred) for r in regimens(timeline)] == [("adjuvant", True)]
+    assert [o.name for o in outcomes(timeline) if o.name in ("pfs", "ttnt")] == []

@@ -132,17 +132,26 @@ def _after_resection(timeline: Timeline, dated: Dated) -> bool:
     ADJUVANT_WINDOW_DAYS after a surgery that may be curative (no other `intent:`), with no progression between."""
     if field_value(dated.event, "intent") or field_value(dated.event, "line") is not None:
         return False
-    start = dated.day_start
+    start = (dated.key, "start")
     for surgery in timeline.of_kind("surgery"):
         if field_value(surgery.event, "intent") not in (None, "curative"):
             continue
-        if not 0 <= start - surgery.day_start <= ADJUVANT_WINDOW_DAYS:
+        # By the statements, not the drawing: certainly after the surgery, and possibly within the window (a start
+        # the paper only orders after the operation, as adjuvant imatinib often is, may well be adjuvant).
+        since = timeline.distance((surgery.key, "start"), start)
+        if since.earliest is None or not 0 <= since.earliest <= ADJUVANT_WINDOW_DAYS:
             continue
-        if not any(surgery.day_start <= d.day_start <= start and field_value(d.event, "certainty") != "refuted"
+        if not any(_certainly_between(timeline, (surgery.key, "start"), (d.key, "start"), start)
+                   and field_value(d.event, "certainty") != "refuted"
                    and (d.kind == "progression" or d.kind == "response" and d.event.category == "PD")
                    for d in timeline.items):
             return True
     return False
+
+
+def _certainly_between(timeline: Timeline, first: tuple, point: tuple, last: tuple) -> bool:
+    after, before = timeline.distance(first, point), timeline.distance(point, last)
+    return after.earliest is not None and after.earliest >= 0 and before.earliest is not None and before.earliest >= 0
 
 
 def _same_setting(a: str, b: str) -> bool:
