@@ -108,14 +108,15 @@ class _Lanes:
         return self.tax.at(days)
 
     def intervals(self, df: pd.DataFrame) -> pd.DataFrame:
-        """The rows drawn as bars: every interval (therapies and others, such as a symptom)."""
-        return df
+        """The rows drawn as bars: every interval (therapies and others, such as a symptom), each bar from where it
+        certainly ran (its latest possible start: `timeline._closed_for_drawing`)."""
+        return df.assign(x=df["x_solid"]) if "x_solid" in df else df
 
     def hex(self, df: pd.DataFrame) -> pd.Series:
         return _hex_color(df)
 
     interval_tooltip = _EVENT_TOOLTIP
-    start_field = "day_start"  # where a bar starts, in the units of fade_lo and fade_hi (days)
+    start_field = "solid_from"  # where a bar can be solid from (its latest possible start), in days as fade_lo
     opaque_ticks = False
 
     def lane(self, data: pd.DataFrame, *encoded: str, tooltip=_EVENT_TOOLTIP) -> alt.Chart:
@@ -235,7 +236,8 @@ def _uncertainty_spans(df: pd.DataFrame, ctx: _Lanes) -> list[alt.Chart]:
     spans = pd.concat([starts, ends], ignore_index=True)
     if spans.empty:
         return []
-    spans["thickness"] = spans["has_end"].map({True: BAR_PX + 10, False: 10})
+    # An interval's start window is as thick as its bar: the therapy may have run anywhere in it.
+    spans["thickness"] = spans["shape"].eq("interval").map({True: BAR_PX + 10, False: 10})
     data = _columns(spans, "lane", "y", "span_lo", "span_hi", "hex", "thickness")
     return [_lane_chart(data, ctx).mark_rule(opacity=SPAN_OPACITY, strokeCap="butt", clip=True).encode(
         x=ctx.x("span_lo"), x2=ctx.x2("span_hi"), color=alt.Color("hex:N", scale=None),
@@ -292,6 +294,8 @@ def _fading_ends(df: pd.DataFrame, ctx) -> list[alt.Chart]:
     stub = ctx.bar(layer).encode(x=ctx.x("seg_lo"), x2=ctx.x2("seg_hi"), color=ctx.bar_color(df, legend),
                                  opacity=alt.Opacity("opacity:Q", scale=None))
     ticks = open_[open_["open_end"]]
+    if "start_window" in ticks:  # a start known only within a window has no day to tick
+        ticks = ticks[~ticks["start_window"]]
     if ticks.empty:
         return [stub]
     opacity = {"opacity": 1} if ctx.opaque_ticks else {}

@@ -123,7 +123,8 @@ def _key_title(df: pd.DataFrame, dose_changes: bool) -> alt.TitleParams:
     items = [(df["uncertain"].any() or df["end_uncertain"].any(),
               "hollow symbol / faded span: date known only within that range"),
              (df["ongoing"].fillna(False).astype(bool).any(), "► ongoing at last follow-up"),
-             (df["faded_end"].any(), "fading bar: solid while it certainly ran, faded where it may have ended"),
+             ((df["faded_end"] & (df["fade_hi"] > df["fade_lo"])).any(),
+              "fading bar: solid while it certainly ran, faded where it may have ended"),
              ((df["open_end"] & ~df["faded_end"]).any(), "fading stub: end not reported"),
              (df["count"].gt(1).any(), "×n: n events on the same date"),
              (dose_changes, "tick on a bar: dose change")]
@@ -162,6 +163,9 @@ def _timeline_frame(events: pd.DataFrame, tax: TimeAxis, changes: pd.DataFrame) 
     df["approximate"] = df["approximate"].fillna(False).astype(bool)
     df["uncertain"] = (df["day_start_latest"] > df["day_start_earliest"]) | df["approximate"] \
         | df["open_before"] | df["open_after"]
+    # An interval whose start is known only within a window: drawn as that window, never as a start on one day.
+    df["start_window"] = interval & ((df["day_start_latest"] > df["day_start_earliest"]).fillna(False)
+                                     | df["open_before"] | df["open_after"])
     df["end_uncertain"] = df["has_end"] & ((df["day_end_latest"] > df["day_end_earliest"])
                                            | df["day_end_earliest"].isna() | df["day_end_latest"].isna())
     # Solid while it certainly ran, faded over when it may have ended: a therapy whose end is not reported (to
@@ -185,11 +189,16 @@ def _closed_for_drawing(df: pd.DataFrame, tax: TimeAxis, window: tuple[float, fl
     ends = df["has_end"] | df["faded_end"]
     df["x_end_lo"] = df["x_end_lo"].where(~(ends & df["day_end_earliest"].isna()), df["x"])
     df["x_end_hi"] = df["x_end_hi"].where(~(ends & df["day_end_latest"].isna()), tax.at(reach["end_latest"]).to_numpy())
-    # Solid for as long as it certainly lasted from where it is drawn to start; faded up to its latest end.
-    least = pd.to_numeric(df.get("least_days", 0), errors="coerce").fillna(0)
-    solid_until = (df["day_start"] + least).clip(upper=df["day_end_latest"].fillna(reach["end_latest"]))
-    df["fade_lo"] = solid_until.where(df["faded_end"])
-    df["fade_hi"] = df["day_end_latest"].fillna(reach["end_latest"]).clip(lower=solid_until).where(df["faded_end"])
+    # Solid only where the statements make it certain that it ran: from its latest possible start to its
+    # earliest possible end. Before that lies its start window (a faded span, `_uncertainty_spans`); after it, a
+    # fade to its latest possible end. A start known only by its order ('after laparotomy') gets no tick and no
+    # solid part where nothing makes one certain.
+    latest_end = df["day_end_latest"].fillna(reach["end_latest"])
+    df["solid_from"] = df["day_start_latest"].where(df["day_start_latest"].notna(), float("nan")).astype("float64")
+    df["x_solid"] = df["x_hi"].where(df["start_window"], df["x"])
+    solid_until = df["day_end_earliest"].astype("float64").clip(lower=df["solid_from"])
+    df["fade_lo"] = solid_until.fillna(df["solid_from"]).where(df["faded_end"])
+    df["fade_hi"] = latest_end.clip(lower=df["fade_lo"]).where(df["faded_end"])
     return df
 
 
