@@ -574,3 +574,12 @@ def test_an_ongoing_therapy_with_a_start_window_is_solid_from_its_latest_start_t
     assert drawn["solid"] == [(61, 181)]  # from the CT of 2021-10-10 to the last follow-up
     assert drawn["windows"][0] == (0, 61)
     assert drawn["ticks"] == []
+
+
+def test_a_tooltip_keeps_the_day_bounds_of_a_date_said_in_months():
+    # Oophorectomy: between two events dated to the month and to the year, said '2007-07 – 2012-09'.
+    _, events, _, _ = tables("lcnec-alk-lorlatinib")
+    spec = charts.timeline_chart(events, axis="calendar").to_dict()
+    shown = {(r["when"], r.get("day_bounds")) for u in units(spec) for r in values(spec, u)
+             if r.get("label") == "Oophorectomy (estrogen suppression)"}
+    assert shown == {("2007-07 – 2012-09", "2007-07-01 to 2012-09-03")}

@@ -43,7 +43,8 @@ CLUSTER_FRACTION = 0.012  # marks closer than this share of the axis are stacked
 SHADE_COLOR = "#f2f2f2"
 
 
-_EVENT_TOOLTIP = (("label", "Event"), ("kind_text", "Kind"), ("when", "When"), ("bounds", "Written as"),
+_EVENT_TOOLTIP = (("label", "Event"), ("kind_text", "Kind"), ("when", "When"), ("day_bounds", "Bounds"),
+                  ("bounds", "Written as"),
                   ("dose", "Dose"), ("dose_changes_text", "Dose changes"), ("line_text", "Line"),
                   ("intent", "Intent"),
                   ("details", "Details"), ("note", "Note"), ("quote", "Source"))

@@ -4,11 +4,13 @@ dose changes as ticks on the bars; and ``focus_domain``, a default window on the
 
 from __future__ import annotations
 
+import datetime as dt
+
 import altair as alt
 import pandas as pd
 
 from timelines.tables import SYSTEMIC, dose_change_text, dose_changes_in_days, lane_order
-from timelines.when import say_days
+from timelines.when import DASH, calendar_range, say_days
 
 from . import theme
 from .axis import POINT_SIZE, TimeAxis, _axis_domain, _check_width, _day_columns, _domain_days, _empty_chart, \
@@ -226,6 +228,7 @@ def _with_tooltips(df: pd.DataFrame, tax: TimeAxis, changes: pd.DataFrame) -> pd
     df["when"] = pd.Series(start, index=df.index).astype(str) + end.map(lambda e: f" to {e}" if e else "")
     df["when"] = df["when"] + df["ongoing"].map(lambda o: " (ongoing at last follow-up)" if o else "")
     df["bounds"] = [_written_text(row) for row in df.itertuples()] if written else ""
+    df["day_bounds"] = [_day_bounds(row) for row in df.itertuples()] if written and tax.calendar else ""
     in_days = {} if written else dose_changes_in_days(changes)
     df["dose_changes_text"] = df["dose_changes"] if written else [in_days.get(e, "") for e in df["event_id"]]
     return df
@@ -237,6 +240,22 @@ def _written_text(row) -> str:
     if row.shape == "interval" and row.end_text:
         text += f"; end: {row.end_text}"
     return "" if text == row.start else text
+
+
+def _day_bounds(row) -> str:
+    """The day bounds behind a date said in months or in words ('2007-07-01 to 2012-09-03; end 2012-06-30 to
+    2017-09-03'), where they say more than the date as said."""
+    texts = []
+    for side, lo, hi, said in (("", row.start_earliest, row.start_latest, row.start),
+                               ("end ", row.end_earliest, row.end_latest, row.end)):
+        lo, hi = ("" if pd.isna(v) else str(v) for v in (lo, hi))
+        if lo and hi and lo != hi and calendar_range(_ordinal(lo), _ordinal(hi)) != said:
+            texts.append(f"{side}{lo} to {hi}")
+    return "; ".join(texts)
+
+
+def _ordinal(iso: str) -> int:
+    return dt.date.fromisoformat(iso).toordinal()
 
 
 def _outside(df: pd.DataFrame, window: tuple[float, float]) -> pd.Series:
