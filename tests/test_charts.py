@@ -458,18 +458,20 @@ def test_the_theme_lifts_altairs_row_guard_for_any_chart():
     assert len(next(iter(spec["datasets"].values()))) == 6_000
 
 
-def test_a_therapy_whose_start_is_only_ordered_has_no_solid_part_and_fades_only_to_its_drawn_neighbour():
+def test_a_therapy_whose_start_is_only_ordered_is_one_faded_window_up_to_its_drawn_neighbour():
     # 002: crizotinib started 'after brain-pd' (no latest start) and ended 'between crizotinib + 4 months and
-    # alectinib': it lasted at least 4 months, but no day is certainly on it, so nothing is solid. Its end fades
-    # from its earliest possible end and stops where alectinib (itself open) is drawn to start.
+    # alectinib': it lasted at least 4 months, but no day is certainly on it, so nothing is solid and there is no
+    # start tick: one faded window from its earliest start to where alectinib (itself open) is drawn to start.
     _, events, _, _ = tables("adeno-alk-leptomeningeal-alectinib")
     spec = charts.timeline_chart(events, axis="relative", unit="days").to_dict()
-    fading = find(spec, "rule", color="bar_key")[-1]
-    segments = sorted((r for r in values(spec, fading) if r["lane"] == "crizotinib"), key=lambda r: r["seg_lo"])
+    layers = [u for u in units(spec) if u["encoding"]["x"].get("field")  # not the lane shading
+              and any(r.get("lane") == "crizotinib" for r in values(spec, u))]
+    window = [u for u in layers if u["encoding"]["x"]["field"] == "x_lo"][0]
+    (row,) = [r for r in values(spec, window) if r["lane"] == "crizotinib"]
     alectinib = events.set_index("event_id").loc["alectinib"]
-    assert [r["opacity"] for r in segments] == [0.55, 0.3, 0.12]
-    assert segments[0]["seg_lo"] == 179  # its earliest possible end
-    assert segments[-1]["seg_hi"] <= alectinib["day_start"]
+    assert row["x_lo"] == 59 and row["x_hi"] <= alectinib["day_start"]
+    assert window["encoding"]["opacity"]["value"] < 1
+    assert {u["encoding"]["x"]["field"] for u in layers} == {"x_lo"}  # no bar, no fade, no tick
 
 
 # --- the package: pure builders, one copy of the lane layers --------------------------------------------------
@@ -524,8 +526,9 @@ def _drawn(*events: dict, lane: str = "alectinib") -> dict:
             faded += [(r["seg_lo"], r["seg_hi"]) for r in rows if r["opacity"] < 1.0]
         elif mark_type(unit) == "tick" and enc.get("color", {}).get("field") == "hex":
             ticks += [r["x"] for r in rows]
-        elif mark_type(unit) == "rule" and enc.get("x", {}).get("field") == "span_lo":
-            windows += [(r["span_lo"], r["span_hi"]) for r in rows]
+        elif mark_type(unit) == "rule" and enc.get("x", {}).get("field") in ("span_lo", "x_lo"):
+            lo = enc["x"]["field"]
+            windows += [(r[lo], r["span_hi" if lo == "span_lo" else "x_hi"]) for r in rows]
     return {"solid": sorted(solid), "faded": sorted(faded), "ticks": ticks, "windows": sorted(windows)}
 
 

@@ -230,9 +230,9 @@ def _uncertainty_spans(df: pd.DataFrame, ctx: _Lanes) -> list[alt.Chart]:
     or more (`cohort._date_whiskers`), as a span behind every uncertain mark of a thousand lanes would blur them."""
     df = df.assign(hex=_hex_color(df))
     starts = df[df["x_lo"].notna() & ((df["day_start_latest"] > df["day_start_earliest"]) | df["open_before"]
-                                      | df["open_after"])]
+                                      | df["open_after"]) & ~_window_only(df)]
     starts = starts.assign(span_lo=starts["x_lo"], span_hi=starts["x_hi"])
-    ends = df[df["end_uncertain"] & ~df["faded_end"]]  # a faded end shows its window itself
+    ends = df[df["end_uncertain"] & ~df["faded_end"] & ~_window_only(df)]  # a faded end shows its window itself
     ends = ends.assign(span_lo=ends["x_end_lo"], span_hi=ends["x_end_hi"])
     spans = pd.concat([starts, ends], ignore_index=True)
     if spans.empty:
@@ -245,10 +245,28 @@ def _uncertainty_spans(df: pd.DataFrame, ctx: _Lanes) -> list[alt.Chart]:
         strokeWidth=alt.StrokeWidth("thickness:Q", scale=None), tooltip=_tooltip(data, _EVENT_TOOLTIP))]
 
 
+def _window_only(rows: pd.DataFrame) -> pd.Series:
+    """Intervals with no day certainly on them, drawn as one faded window (`timeline._closed_for_drawing`); the
+    swimmer has none."""
+    return rows["window_only"] if "window_only" in rows else pd.Series(False, index=rows.index)
+
+
+def _possible_windows(df: pd.DataFrame, ctx: _Lanes) -> list[alt.Chart]:
+    """Intervals with no day certainly on them, as one faded bar from the earliest possible start to the latest
+    possible end; the therapy legend is theirs when no bar or fading bar is drawn."""
+    rows = df[_window_only(df)]
+    if rows.empty:
+        return []
+    drawn = df[~_window_only(df) & (df["has_end"] | df["faded_end"] | df["open_end"])]
+    layer = ctx.lane(rows, "x_lo", "x_hi", ctx.bar_field, tooltip=ctx.interval_tooltip)
+    return [ctx.bar(layer).encode(x=ctx.x("x_lo"), x2=ctx.x2("x_hi"), color=ctx.bar_color(df, drawn.empty),
+                                  opacity=alt.value(SPAN_OPACITY))]
+
+
 def _therapy_bars(df: pd.DataFrame, ctx) -> list[alt.Chart]:
     """Intervals with a known end as bars, coloured by drug (``ctx.bar_color``), at each lane's place."""
     rows = ctx.intervals(df)
-    bars = rows[rows["has_end"] & ~rows["faded_end"]]
+    bars = rows[rows["has_end"] & ~rows["faded_end"] & ~_window_only(rows)]
     if bars.empty:
         return []
     layer = ctx.lane(bars, "x", "x_end", ctx.bar_field, tooltip=ctx.interval_tooltip)
@@ -266,7 +284,7 @@ def _bar_color(df: pd.DataFrame, legend: bool = True) -> alt.Color:
     colors = [theme.drug_color(k) if k in drugs else theme.kind_color(k) for k in keys]
     # Labels capped at 300 px (the lane label carries the name too), so two columns stay within a 1280 px slide.
     shown = alt.Legend(title="Therapy", values=drugs, columns=2, symbolType="stroke", symbolStrokeWidth=10,
-                       labelLimit=300)
+                       symbolOpacity=1, labelLimit=300)
     return alt.Color("bar_key:N", scale=alt.Scale(domain=keys, range=colors),
                      legend=shown if drugs and legend else None)
 
@@ -278,7 +296,7 @@ def _fading_ends(df: pd.DataFrame, ctx) -> list[alt.Chart]:
     known only within a window is solid to the earliest end and fades over the window; any other interval whose
     end is not reported (a symptom, on the case timeline only) is a start tick and a short stub that fades out."""
     rows = ctx.intervals(df)
-    open_ = rows[rows["faded_end"] | rows["open_end"]]
+    open_ = rows[(rows["faded_end"] | rows["open_end"]) & ~_window_only(rows)]
     if open_.empty:
         return []
     open_ = open_.assign(hex=ctx.hex(open_))
@@ -286,11 +304,13 @@ def _fading_ends(df: pd.DataFrame, ctx) -> list[alt.Chart]:
     if other.empty:
         both = therapy
     else:
-        fade_lo = pd.concat([therapy["fade_lo"], other["day_start"]])
-        fade_hi = pd.concat([therapy["fade_hi"], other["day_start"] + other["stub_days"]])
+        # From where it had certainly started (its latest possible start, on the case timeline).
+        start = other["solid_from"].fillna(other["day_start"]) if "solid_from" in other else other["day_start"]
+        fade_lo = pd.concat([therapy["fade_lo"], start])
+        fade_hi = pd.concat([therapy["fade_hi"], start + other["stub_days"]])
         both = pd.concat([therapy, other]).assign(fade_lo=fade_lo, fade_hi=fade_hi)
     segments = _fade_segments(both, ctx)
-    legend = not (df["has_end"] & ~df["faded_end"]).any()
+    legend = not (df["has_end"] & ~df["faded_end"] & ~_window_only(df)).any()
     layer = ctx.lane(segments, "seg_lo", "seg_hi", ctx.bar_field, "opacity", tooltip=ctx.interval_tooltip)
     stub = ctx.bar(layer).encode(x=ctx.x("seg_lo"), x2=ctx.x2("seg_hi"), color=ctx.bar_color(df, legend),
                                  opacity=alt.Opacity("opacity:Q", scale=None))

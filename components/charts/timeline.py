@@ -16,7 +16,8 @@ from . import theme
 from .axis import POINT_SIZE, TimeAxis, _axis_domain, _check_width, _day_columns, _domain_days, _empty_chart, \
     _extent_days, _iso_dates, _padded, _reach, _shows_written, _tooltip, time_axis
 from .lanes import _EVENT_TOOLTIP, BAR_PX, SLOT_PX, _Lanes, _category_shading, _columns, _day_zero_rule, \
-    _fading_ends, _lane_chart, _lane_layout, _ongoing_arrows, _therapy_bars, _uncertainty_spans, _with_slots
+    _fading_ends, _lane_chart, _lane_layout, _ongoing_arrows, _possible_windows, _therapy_bars, _uncertainty_spans, \
+    _with_slots
 
 
 def focus_domain(events: pd.DataFrame, *, axis: str = "calendar", unit: str = "months",
@@ -125,9 +126,9 @@ def _key_title(df: pd.DataFrame, dose_changes: bool) -> alt.TitleParams:
     items = [(df["uncertain"].any() or df["end_uncertain"].any(),
               "hollow symbol / faded span: date known only within that range"),
              (df["ongoing"].fillna(False).astype(bool).any(), "► ongoing at last follow-up"),
-             ((df["faded_end"] & (df["fade_hi"] > df["fade_lo"])).any(),
+             ((df["faded_end"] & ~df["window_only"] & (df["fade_hi"] > df["fade_lo"])).any(),
               "fading bar: solid while it certainly ran, faded where it may have ended"),
-             ((df["open_end"] & ~df["faded_end"]).any(), "fading stub: end not reported"),
+             ((df["open_end"] & ~df["faded_end"] & ~df["window_only"]).any(), "fading stub: end not reported"),
              (df["count"].gt(1).any(), "×n: n events on the same date"),
              (dose_changes, "tick on a bar: dose change")]
     # Lines of at most KEY_LINE_CHARS, so that the key is read whole on a narrow screen instead of cut at "…".
@@ -201,6 +202,15 @@ def _closed_for_drawing(df: pd.DataFrame, tax: TimeAxis, window: tuple[float, fl
     solid_until = df["day_end_earliest"].astype("float64").clip(lower=df["solid_from"])
     df["fade_lo"] = solid_until.fillna(df["solid_from"]).where(df["faded_end"])
     df["fade_hi"] = latest_end.clip(lower=df["fade_lo"]).where(df["faded_end"])
+    # No day certainly on it (a start only ordered, an end that may come before the latest start): the whole
+    # interval is one faded window, from its earliest possible start to its latest possible end.
+    solid = (df["faded_end"] & (df["fade_lo"] > df["solid_from"])) \
+        | (df["has_end"] & ~df["faded_end"] & (df["day_end"] >= df["solid_from"]))
+    # An interval other than a therapy whose end is not reported keeps its fading stub, from its latest start.
+    stub = df["open_end"] & ~df["faded_end"] & df["solid_from"].notna()
+    df["window_only"] = df["start_window"] & ~solid & ~stub
+    last = pd.concat([reach["start_latest"], latest_end.where(df["faded_end"] | df["has_end"])], axis=1).max(axis=1)
+    df["x_hi"] = df["x_hi"].where(~df["window_only"], tax.at(last).to_numpy())
     return df
 
 
@@ -396,5 +406,5 @@ def _point_labels(df: pd.DataFrame, ctx: _Lanes) -> list[alt.Chart]:
         x=ctx.x("x"), text="tag:N", tooltip=_tooltip(data, _EVENT_TOOLTIP))]
 
 
-_TIMELINE_LAYERS = (_category_shading, _day_zero_rule, _uncertainty_spans, _therapy_bars, _fading_ends,
-                    _dose_change_marks, _ongoing_arrows, _event_points, _point_labels)
+_TIMELINE_LAYERS = (_category_shading, _day_zero_rule, _uncertainty_spans, _therapy_bars, _possible_windows,
+                    _fading_ends, _dose_change_marks, _ongoing_arrows, _event_points, _point_labels)

@@ -19,10 +19,10 @@ from timelines.when import say_months
 # The event table as a clinician reads it: when (in words, as precisely as known) and what first, wide enough;
 # the dates as the case file writes them, the quote and the ids last, as detail.
 EVENT_TABLE_COLUMNS = {
-    "when": st.column_config.TextColumn("When", width="large",
+    "when": st.column_config.TextColumn("When", width=640,
                                         help="The date as the case file states it, in words, each event it names "
                                              "with that event's own date"),
-    "window": st.column_config.TextColumn("Dates", width="medium",
+    "window": st.column_config.TextColumn("Dates", width=300,
                                           help="The dates the statements allow, no finer than the statements"),
     "label": st.column_config.TextColumn("Event", width="large"),
     "kind_text": st.column_config.TextColumn("Kind", width=120),  # "adverse event", "progression"
