@@ -39,6 +39,7 @@ import re
 
 import pandas as pd
 
+from .key_events import with_date_words
 from .tables import DayZero, day_zero_of, dose_changes_in_days, with_day_zero
 from .when import say_days
 
@@ -199,7 +200,10 @@ def deidentify_events(events: pd.DataFrame, ids: dict[str, str] | None = None, *
         ids, quotes and notes removed, every other text scrubbed (see the module docstring).
     """
     ids = neutral_ids(events) if ids is None else ids
-    out = events.copy()
+    # The dates in words, made while the table still has the dates as written: every event they name said with
+    # its day offset ('after surgery (day 0)'), never its calendar date; the names are scrubbed below.
+    out = with_date_words(events, relative=True).copy() if "date_text" in events and "end_text" in events \
+        else events.copy()
     if "dose_changes" in out:
         in_days = dose_changes_in_days(dose_changes) if dose_changes is not None else {}
         out["dose_changes"] = [in_days.get(event_id, "") for event_id in out["event_id"]]
