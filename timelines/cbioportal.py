@@ -335,24 +335,25 @@ def read_study_rows(folder) -> StudyRows:
     charged += found
     tables, total = [], 0
     for name in layout.timeline_files:
-        table = read_tsv(folder, name)
+        table = read_tsv(folder, name, rows_per_patient=MAX_ROWS_PER_PATIENT)
         rows, problems = row_problems(table)
         charged += table.problems + problems
         total += len(table.rows)
         if "_line" in rows:  # else a file that cannot be read: read_tsv said why
             tables.append((name, rows))
-    charged += _too_many_rows(tables)
+    charged += _too_many_rows(tables, {patient for patient, _ in charged})
     types = _cancer_types(folder, layout.sample_file, clinical)
     return StudyRows(layout, clinical, types, [(n, r, _groups(r)) for n, r in tables], charged, total)
 
 
-def _too_many_rows(tables: list[tuple[str, pd.DataFrame]]) -> list[tuple[str, str]]:
-    """Patients with more than MAX_ROWS_PER_PATIENT timeline rows, named at the row past the limit: a history that
-    long is not a case to read (and building it would take minutes)."""
+def _too_many_rows(tables: list[tuple[str, pd.DataFrame]], charged: set[str]) -> list[tuple[str, str]]:
+    """Patients with more than MAX_ROWS_PER_PATIENT timeline rows in all files (read_tsv refuses those with more in
+    one file), named at the row past the limit: a history that long is not a case to read, and building it would
+    take minutes."""
     if not tables:
         return []
     counts = pd.concat([rows["PATIENT_ID"] for _, rows in tables]).value_counts()
-    over = counts[counts > MAX_ROWS_PER_PATIENT]
+    over = counts[(counts > MAX_ROWS_PER_PATIENT) & ~counts.index.isin(charged)]
     problems = []
     for patient, count in over.items():
         seen = 0
@@ -360,9 +361,9 @@ def _too_many_rows(tables: list[tuple[str, pd.DataFrame]]) -> list[tuple[str, st
             lines = rows.loc[rows["PATIENT_ID"] == patient, "_line"]
             if seen + len(lines) > MAX_ROWS_PER_PATIENT:
                 line = lines.iloc[MAX_ROWS_PER_PATIENT - seen]
-                problems.append((patient, f"{name}:{line}: PATIENT_ID: '{patient}' has {count:,} timeline rows; a "
-                                          f"patient may have at most {MAX_ROWS_PER_PATIENT:,}. Hint: check that the "
-                                          "rows are this patient's, or split the history"))
+                problems.append((patient, f"{name}:{line}: PATIENT_ID: '{patient}' has {count:,} timeline "
+                                          f"rows; a patient may have at most {MAX_ROWS_PER_PATIENT:,}. "
+                                          "Hint: check that the rows are this patient's, or split the history"))
                 break
             seen += len(lines)
     return problems

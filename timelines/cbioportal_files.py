@@ -20,6 +20,7 @@ import stat
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import Iterable
 
 import pandas as pd
 
@@ -247,10 +248,11 @@ class Table:
     problems: list[tuple[str, str]]  # (patient id or '', located message)
 
 
-def read_tsv(folder: Path, name: str, comment_lines: bool = True) -> Table:
+def read_tsv(folder: Path, name: str, comment_lines: bool = True, rows_per_patient: int | None = None) -> Table:
     """The tab-separated file `name` of the study folder, its leading '#' lines skipped; lines the cBioPortal
     validator rejects (blank, a '#' in the data, a column count unlike the header's, the header repeated) are
-    problems, the rest rows. A file that is refused (read_study_file) or not UTF-8 is one problem and no rows."""
+    problems, the rest rows. A file that is refused (read_study_file) or not UTF-8 is one problem and no rows.
+    With `rows_per_patient`, the lines of a patient who has more are one problem, and are not parsed."""
     try:
         data = read_study_file(Path(folder), name)
     except (StudyFileRefused, OSError) as error:
@@ -260,18 +262,28 @@ def read_tsv(folder: Path, name: str, comment_lines: bool = True) -> Table:
     except UnicodeDecodeError as error:
         return Table(name, [], pd.DataFrame(), [("", f"{name}: byte {error.start} is not UTF-8 text. "
                                                      "Hint: save the file as UTF-8")])
-    lines = pd.Series(text.replace("\r\n", "\n").replace("\r", "\n").split("\n"))
-    if len(lines) and lines.iloc[-1] == "":
-        lines = lines.iloc[:-1]  # the newline that ends the last line
-    lines.index = range(1, len(lines) + 1)
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    del data
+    problems: list[tuple[str, str]] = []
+    raw = text.split("\n")
+    if raw and raw[-1] == "":
+        raw.pop()  # the newline that ends the last line
+    numbers: Iterable[int] = range(1, len(raw) + 1)
+    over = _over_limit(text, name, rows_per_patient, problems) if rows_per_patient else None
+    if over:  # the lines of a patient over the limit are not parsed: two million rows would take minutes to build
+        firsts, too_many = over
+        numbers = [i for i, first in enumerate(firsts[:len(raw)], start=1) if first not in too_many]
+        raw = [raw[i - 1] for i in numbers]
+    lines = pd.Series(raw, index=numbers)
+    del raw
     top = int(lines.str.startswith("#").cummin().sum()) if comment_lines else 0
     if top >= len(lines):
-        return Table(name, [], pd.DataFrame(), [("", f"{name}: no column header or data found. "
-                                                     "Hint: the first line not starting with '#' names the columns")])
-    header_line = top + 1
+        return Table(name, [], pd.DataFrame(), problems + [("", f"{name}: no column header or data found. Hint: "
+                                                                "the first line not starting with '#' names the "
+                                                                "columns")])
+    header_line = int(lines.index[top])
     columns = [c.strip() for c in lines.iloc[top].split("\t")]
     body = lines.iloc[top + 1:]
-    problems: list[tuple[str, str]] = []
     repeated = sorted({c for c in columns if columns.count(c) > 1})
     if repeated:
         return Table(name, columns, pd.DataFrame(), _whole_file(body, f"{name}:{header_line}: column "
@@ -282,21 +294,18 @@ def read_tsv(folder: Path, name: str, comment_lines: bool = True) -> Table:
     found = body.str.count("\t") + 1
     wrong = ~blank & ~hashed & ~repeated_header & (found != len(columns))
     first = body[wrong].str.split("\t", n=1).str[0].str.strip()  # the patient of a bad line
-    for line in body.index[blank]:
-        problems.append(("", f"{name}:{line}: blank line. Hint: delete it"))
-    for line in body.index[hashed]:
-        problems.append(("", f"{name}:{line}: a data line starts with '#'. Hint: only the lines above the "
-                                      "header may be comments; delete the '#' or the line"))
-    for line in body.index[repeated_header]:
-        problems.append(("", f"{name}:{line}: the header is repeated. Hint: delete this line"))
-    for line in body.index[wrong]:
-        problems.append((first[line], f"{name}:{line}: expected {len(columns)} columns as the header (line "
-                                      f"{header_line}) has, found {found[line]}. Hint: separate the cells with one "
-                                      "tab each and leave an empty cell empty, not out"))
+    problems += _lines_said(name, body.index[blank], lambda line: "blank line. Hint: delete it")
+    problems += _lines_said(name, body.index[hashed], lambda line: "a data line starts with '#'. Hint: only the "
+                            "lines above the header may be comments; delete the '#' or the line")
+    problems += _lines_said(name, body.index[repeated_header], lambda line: "the header is repeated. Hint: delete "
+                            "this line")
+    problems += _lines_said(name, body.index[wrong], lambda line: f"expected {len(columns)} columns as the header "
+                            f"(line {header_line}) has, found {found[line]}. Hint: separate the cells with one tab "
+                            "each and leave an empty cell empty, not out", first)
     keep = ~(blank | hashed | repeated_header | wrong)
     good = body[keep]
     # Every line good (the usual case): the text after the header is parsed as it is, without joining lines again.
-    data = text.replace("\r\n", "\n").replace("\r", "\n").split("\n", top + 1)[-1] if keep.all() \
+    data = text.split("\n", top + 1)[-1] if keep.all() and not over \
         else "\n".join(good)
     rows = pd.read_csv(io.StringIO(data), sep="\t", header=None, names=columns, dtype=str, keep_default_na=False,
                        quoting=csv.QUOTE_NONE, skip_blank_lines=False) if len(good) else \
@@ -304,6 +313,48 @@ def read_tsv(folder: Path, name: str, comment_lines: bool = True) -> Table:
     rows = rows.apply(lambda column: column.str.strip())
     rows["_line"] = good.index.to_numpy()
     return Table(name, columns, rows, problems)
+
+
+def _lines_said(name: str, lines, say, patients: pd.Series | None = None) -> list[tuple[str, str]]:
+    """A located problem for each of the lines (the first MAX_LISTED said, the rest counted), charged to the
+    patient of each line when `patients` names them."""
+    def of(line) -> str:
+        return "" if patients is None else patients[line]
+    said = [(of(line), f"{name}:{line}: {say(line)}") for line in lines[:MAX_LISTED]]
+    if len(lines) > MAX_LISTED:
+        said.append(("", f"{name}:{lines[MAX_LISTED]}: {say(lines[MAX_LISTED]).split('. Hint')[0]}; and so on for "
+                         f"{len(lines) - MAX_LISTED:,} more lines. Hint: correct every such line"))
+        said += [(of(line), "") for line in lines[MAX_LISTED:]]
+    return said
+
+
+def _over_limit(text: str, name: str, limit: int, said: list) -> tuple[list[str], set[str]] | None:
+    """When some patient (the first cell of a line) has more than `limit` lines in the text: the first cell of
+    every line and the cells of those patients, each said at the line past the limit. Counted on the text itself,
+    before any line is parsed; None for a file where no patient has that many."""
+    from collections import Counter
+
+    if text.count("\n") <= limit:
+        return None
+    firsts = re.findall(r"^([^\t\n]*)", text, flags=re.M)
+    counts = Counter(firsts)
+    over = {first: count for first, count in counts.items() if count > limit and not first.startswith("#")}
+    if not over:
+        return None
+    seen: Counter = Counter()
+    problems = []
+    for number, first in enumerate(firsts, start=1):
+        if first in over:
+            seen[first] += 1
+            if seen[first] == limit + 1:
+                patient = first.strip()
+                problems.append((patient, f"{name}:{number}: PATIENT_ID: '{_short(patient)}' has {over[first]:,} "
+                                          f"timeline rows; a patient may have at most {limit:,}. Hint: check that the rows are "
+                                          "this patient's, or split the history"))
+                if len(problems) == len(over):
+                    break
+    said += problems
+    return firsts, set(over)
 
 
 def _whole_file(body: pd.Series, message: str) -> list[tuple[str, str]]:
@@ -323,7 +374,7 @@ def row_problems(table: Table) -> tuple[pd.DataFrame, list[tuple[str, str]]]:
         message = (f"{name}: the header must begin PATIENT_ID, START_DATE, STOP_DATE, EVENT_TYPE in this order; "
                    f"it begins {', '.join(table.columns[:4])}. Hint: put the four required columns first")
         patients = set(rows.get("PATIENT_ID", pd.Series(dtype=str))) - {""}
-        return rows.iloc[0:0], [("", message)] + [(p, "") for p in sorted(patients)]
+        return pd.DataFrame(), [("", message)] + [(p, "") for p in sorted(patients)]  # no row to read
     if "STOP_DATE" not in rows:
         rows["STOP_DATE"] = ""  # the importer's short form (PATIENT_ID, START_DATE, EVENT_TYPE): points only
     bad = pd.Series(False, index=rows.index)
