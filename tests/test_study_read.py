@@ -138,12 +138,15 @@ def test_a_timeline_file_that_is_a_symbolic_link_is_refused_by_name_and_not_foll
     folder = make_study(tmp_path)
     os.symlink(secret, folder / "data_timeline_link.txt")
     os.symlink(folder / "data_timeline_status.txt", folder / "data_timeline_inside_link.txt")  # even inside
+    os.symlink("/etc/hostname", folder / "data_clinical_sample.txt")
     study = read_study(folder)
     assert "SECRET-1" not in study.cases
     assert study.problems == [
         "data_timeline_inside_link.txt: a symbolic link, so it is not read. Hint: copy the file into the study "
         "folder; a study's files are read only from inside its folder",
         "data_timeline_link.txt: a symbolic link, so it is not read. Hint: copy the file into the study folder; a "
+        "study's files are read only from inside its folder",
+        "data_clinical_sample.txt: a symbolic link, so it is not read. Hint: copy the file into the study folder; a "
         "study's files are read only from inside its folder"]
     assert set(study.cases) == {"P-1", "P-2"}
 

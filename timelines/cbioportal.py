@@ -311,11 +311,11 @@ def _clinical_rows(folder: Path, name: str | None) -> tuple[dict[str, dict], lis
     return {row["PATIENT_ID"]: row for row in rows.to_dict("records")}, problems + found
 
 
-def _cancer_types(folder: Path, name: str | None, patients: dict[str, dict]) -> dict[str, str]:
+def _cancer_types(patients: dict[str, dict], samples: pd.DataFrame) -> dict[str, str]:
     """The cancer type of each patient as the study names it: CANCER_TYPE_DETAILED, else CANCER_TYPE, of the patient
     or of their samples."""
     types: dict[str, list[str]] = {}
-    rows = list(patients.values()) + (read_tsv(folder, name).rows.to_dict("records") if name else [])
+    rows = list(patients.values()) + samples.to_dict("records")
     for row in rows:
         said = row.get("CANCER_TYPE_DETAILED") or row.get("CANCER_TYPE")
         if said and row.get("PATIENT_ID"):
@@ -342,7 +342,11 @@ def read_study_rows(folder) -> StudyRows:
         if "_line" in rows:  # else a file that cannot be read: read_tsv said why
             tables.append((name, rows))
     charged += _too_many_rows(tables, {patient for patient, _ in charged})
-    types = _cancer_types(folder, layout.sample_file, clinical)
+    samples = read_tsv(folder, layout.sample_file) if layout.sample_file else None
+    # The sample file gives only cancer types: its problems are said, charged to no patient (its first column is
+    # a sample's id).
+    charged += [("", message) for _, message in samples.problems if message] if samples else []
+    types = _cancer_types(clinical, samples.rows if samples else pd.DataFrame())
     return StudyRows(layout, clinical, types, [(n, r, _groups(r)) for n, r in tables], charged, total)
 
 
