@@ -195,6 +195,15 @@ def test_a_folder_posing_as_a_data_file_is_refused_by_name(tmp_path, importers):
     no_traceback(importers[1](folder, tmp_path / "out"))
 
 
+def test_a_data_file_whose_name_holds_an_escape_sequence_is_refused_and_named_with_visible_escapes(tmp_path):
+    folder = make_study(tmp_path)
+    (folder / "data_timeline_\x1b[2J.txt").write_text(timeline(status_row("P-3")))
+    study = read_study(folder)
+    assert study.problems == ["'data_timeline_\\x1b[2J.txt' has a control character in its name, so it is not "
+                              "read. Hint: rename the file with letters, digits, '.', '_' and '-'"]
+    assert set(study.cases) == {"P-1", "P-2"}
+
+
 def test_a_link_swapped_in_after_the_layout_was_read_is_still_not_followed(tmp_path, secret):
     folder = make_study(tmp_path)
     layout = study_layout(folder)
@@ -318,8 +327,8 @@ def test_a_malformed_timeline_file_or_cell_is_one_located_message_in_both_reader
 
 
 def test_a_notes_cell_of_json_nested_100000_deep_is_a_located_message(tmp_path, importers):
-    head = CLINICAL_HEAD.replace("PATIENT_ID\tSEX", "PATIENT_ID\tSEX\tCASE_ID\tNOTES").replace("\tSex\n", "\tSex\tC\tN\n")
-    head = head.replace("#STRING\tSTRING\n", "#STRING\tSTRING\tSTRING\tSTRING\n").replace("#1\t1\n", "#1\t1\t1\t1\n")
+    head = "#Patient\tSex\tCase\tNotes\n" * 2 + "#STRING\tSTRING\tSTRING\tSTRING\n#1\t1\t1\t1\n" \
+        "PATIENT_ID\tSEX\tCASE_ID\tNOTES\n"
     deep = "[" * 100_000 + "]" * 100_000
     folder = make_study(tmp_path, data_clinical_patient=head + f"P-1\tFemale\tp-1\t{deep}\nP-2\tMale\tp-2\tNA\n")
     study = read_study(folder)

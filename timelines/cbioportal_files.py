@@ -102,9 +102,12 @@ def _parts(name: str) -> tuple[str, ...]:
     if not text.strip() or path.is_absolute() or re.match(r"^[A-Za-z]:", text) or text.startswith("~"):
         raise StudyFileRefused(f"'{shown(name)}' is not a file name inside the study folder. Hint: name a file of "
                                "the study folder, e.g. data_timeline_treatment.txt")
-    if ".." in path.parts or "\0" in text:
+    if ".." in path.parts:
         raise StudyFileRefused(f"'{shown(name)}' leads outside the study folder, so it is not read. Hint: "
                                f"{_COPY_HINT}")
+    if shown(text) != text:  # a NUL, an escape sequence, a bidi control: not a name to print or to open
+        raise StudyFileRefused(f"'{shown(name)}' has a control character in its name, so it is not read. Hint: "
+                               "rename the file with letters, digits, '.', '_' and '-'")
     return tuple(p for p in path.parts if p != ".")
 
 
@@ -144,15 +147,6 @@ def read_text_inside(folder: Path, name: str) -> str:
 
 
 # ---------------------------------------------------------------- the layout of a study
-
-def read_meta(path: Path) -> dict:
-    """The 'key: value' lines of a meta file (read inside its own folder)."""
-    path = Path(path)
-    try:
-        return {key: value for key, (value, _) in _meta_lines(read_text_inside(path.parent, path.name)).items()}
-    except (StudyFileRefused, OSError):
-        return {}
-
 
 def _meta_lines(text: str) -> dict[str, tuple[str, int]]:
     """The 'key: value' lines of a meta file's text, each value with its line."""
@@ -349,8 +343,8 @@ def _over_limit(text: str, name: str, limit: int, said: list) -> tuple[list[str]
             if seen[first] == limit + 1:
                 patient = first.strip()
                 problems.append((patient, f"{name}:{number}: PATIENT_ID: '{_short(patient)}' has {over[first]:,} "
-                                          f"timeline rows; a patient may have at most {limit:,}. Hint: check that the rows are "
-                                          "this patient's, or split the history"))
+                                          f"timeline rows; a patient may have at most {limit:,}. Hint: check that "
+                                          "the rows are this patient's, or split the history"))
                 if len(problems) == len(over):
                     break
     said += problems
@@ -433,13 +427,13 @@ def _cell_checks(rows: pd.DataFrame):
     if "STYLE_COLOR" in rows:
         color = rows["STYLE_COLOR"]  # the validator refuses an empty cell too: the column styles every row
         yield "STYLE_COLOR", ~color.str.fullmatch(COLOR_PATTERN), \
-            lambda r: f"'{r['STYLE_COLOR']}' is not a colour like #1f77b4. Hint: write '#' and six hex digits on " \
-                      "every row, or leave the column out"
+            lambda r: f"'{shown(r['STYLE_COLOR'])}' is not a colour like #1f77b4. Hint: write '#' and six hex " \
+                      "digits on every row, or leave the column out"
     if "STYLE_SHAPE" in rows:
         shape = rows["STYLE_SHAPE"]
         yield "STYLE_SHAPE", ~shape.str.lower().isin(STYLE_SHAPES), \
-            lambda r: f"'{r['STYLE_SHAPE']}' is not a shape cBioPortal draws. Hint: give one on every row, or leave " \
-                      f"the column out. Valid: {', '.join(STYLE_SHAPES)}"
+            lambda r: f"'{shown(r['STYLE_SHAPE'])}' is not a shape cBioPortal draws. Hint: give one on every " \
+                      f"row, or leave the column out. Valid: {', '.join(STYLE_SHAPES)}"
 
 
 def _days_ok(cells: pd.Series) -> pd.Series:

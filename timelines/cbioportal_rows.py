@@ -311,7 +311,8 @@ def row_template(row: dict) -> tuple[dict, tuple]:
     if attributes:
         event["attributes"] = attributes
     order = row.get(ORDER_COLUMN, "")
-    return event, (row.get(SHAPE_COLUMN, ""), row.get("ONGOING", "") == "true", int(order) if order.isascii() and order.isdigit() else None,
+    order = int(order) if order.isascii() and order.isdigit() else None  # '²' is a digit to isdigit, not to int
+    return event, (row.get(SHAPE_COLUMN, ""), row.get("ONGOING", "") == "true", order,
                    row.get(SECTION_COLUMN, ""), kind in THERAPY_TYPES or row["EVENT_TYPE"] == "TREATMENT")
 
 
