@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
+import numpy as np
 import pandas as pd
 
 from .cbioportal_files import (MAX_ROWS_PER_PATIENT, StudyLayout, clinical_problems, read_tsv, row_problems,
@@ -265,9 +266,10 @@ class StudyRows:
     layout: StudyLayout
     clinical: dict[str, dict]
     types: dict[str, str]
-    tables: list[tuple[str, pd.DataFrame, dict]]  # (file, good rows, patient -> positions of its rows)
+    tables: list[tuple[str, pd.DataFrame]]  # (file, good rows)
     charged: list[tuple[str, str]]
     total: int  # timeline rows read
+    _positions: list[dict] | None = field(default=None, repr=False)  # per table: patient -> positions of its rows
 
     @property
     def study(self) -> dict:
@@ -276,25 +278,23 @@ class StudyRows:
     @property
     def patients(self) -> list[str]:
         """Every patient the study names: in the order of its patient file, then of its timeline files."""
-        named = [*self.clinical, *(p for _, _, groups in self.tables for p in groups),
+        named = [*self.clinical, *(p for _, rows in self.tables for p in rows["PATIENT_ID"].unique()),
                  *(p for p, _ in self.charged if p)]
         return list(dict.fromkeys(named))
 
     def share(self, patients: list[str]) -> "StudyRows":
         """The rows of these patients only (what a worker process is sent)."""
         wanted = set(patients)
+        if self._positions is None:  # grouped once, on the first share
+            self._positions = [rows.groupby("PATIENT_ID", sort=False).indices if len(rows) else {}
+                               for _, rows in self.tables]
         tables = []
-        for name, rows, groups in self.tables:
-            positions = sorted(i for p in patients if p in groups for i in groups[p])
-            part = rows.iloc[positions]
-            tables.append((name, part, _groups(part)))
+        for (name, rows), positions in zip(self.tables, self._positions):
+            found = [positions[p] for p in patients if p in positions]
+            tables.append((name, rows.iloc[np.sort(np.concatenate(found))] if found else rows.iloc[0:0]))
         return StudyRows(self.layout, {p: r for p, r in self.clinical.items() if p in wanted},
                          {p: t for p, t in self.types.items() if p in wanted}, tables,
                          [(p, m) for p, m in self.charged if p in wanted], sum(len(t[1]) for t in tables))
-
-
-def _groups(rows: pd.DataFrame) -> dict[str, list[int]]:
-    return {p: list(ix) for p, ix in rows.groupby("PATIENT_ID", sort=False).indices.items()} if len(rows) else {}
 
 
 def _clinical_rows(folder: Path, name: str | None) -> tuple[dict[str, dict], list[tuple[str, str]]]:
@@ -347,7 +347,7 @@ def read_study_rows(folder) -> StudyRows:
     # a sample's id).
     charged += [("", message) for _, message in samples.problems if message] if samples else []
     types = _cancer_types(clinical, samples.rows if samples else pd.DataFrame())
-    return StudyRows(layout, clinical, types, [(n, r, _groups(r)) for n, r in tables], charged, total)
+    return StudyRows(layout, clinical, types, tables, charged, total)
 
 
 def _too_many_rows(tables: list[tuple[str, pd.DataFrame]], charged: set[str]) -> list[tuple[str, str]]:
@@ -382,9 +382,9 @@ def study_cases(read: StudyRows, patients=None, progress: Progress | None = None
     bad = {patient for patient, _ in charged if patient}
     events: dict[str, list[Read]] = {}
     done = 0
-    for name, rows, groups in read.tables:
+    for name, rows in read.tables:
         if wanted is not None:
-            rows = rows.iloc[sorted(i for p in wanted if p in groups for i in groups[p])]
+            rows = rows[rows["PATIENT_ID"].isin(wanted)]
         rows = rows[~rows["PATIENT_ID"].isin(bad)] if bad else rows  # a patient refused is not built
         tell = (lambda i, done=done: progress(done + i, read.total)) if progress else None
         for patient, event in events_of_rows(rows, name, tell):
