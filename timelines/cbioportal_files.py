@@ -443,7 +443,7 @@ def _days_ok(cells: pd.Series) -> pd.Series:
 def _far(cells: pd.Series, ok: pd.Series) -> pd.Series:
     """Whole numbers of days further than MAX_DAYS from day 0 (a 20-digit number is no date, and no 64-bit one)."""
     far = pd.Series(False, index=cells.index)
-    long = ok & (cells.str.lstrip("-").str.len() >= len(str(MAX_DAYS)))
+    long = ok & (cells.str.len() >= len(str(MAX_DAYS)))  # a candidate: '-14640' is one too
     far[long] = cells[long].map(lambda text: abs(int(text)) > MAX_DAYS).astype(bool)
     return far
 
