@@ -222,7 +222,7 @@ def test_a_file_over_the_size_limit_is_refused_before_it_is_read(tmp_path):
     started = time.perf_counter()
     study = read_study(folder)
     assert time.perf_counter() - started < 5
-    assert study.problems == ["data_timeline_huge.txt: 629.1 MB; a study's file may be at most 537 MB. Hint: split "
+    assert study.problems == ["data_timeline_huge.txt: 600.0 MB; a study's file may be at most 512 MB. Hint: split "
                               "the timeline into several data_timeline_*.txt files, or check that this is the right "
                               "file"]
     assert set(study.cases) == {"P-1", "P-2"}

@@ -130,7 +130,8 @@ def _check_kind(name: str, info: os.stat_result, last: bool, limit: int) -> None
 
 
 def _too_large(name: str, size: int, limit: int) -> str:
-    return (f"{name}: {size / 1e6:,.1f} MB; a study's file may be at most {limit / 1e6:,.0f} MB. Hint: split the "
+    mb = 1024 * 1024  # the README's and the limit's megabytes
+    return (f"{name}: {size / mb:,.1f} MB; a study's file may be at most {limit / mb:,.0f} MB. Hint: split the "
             "timeline into several data_timeline_*.txt files, or check that this is the right file")
 
 
