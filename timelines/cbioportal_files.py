@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from .spreadsheet import formula_unescape_cells
+
 REQUIRED_COLUMNS = ("PATIENT_ID", "START_DATE", "STOP_DATE", "EVENT_TYPE")
 STYLE_SHAPES = ("circle", "square", "triangle", "diamond", "star", "camera")  # the validator's list
 COLOR_PATTERN = r"#[0-9A-Fa-f]{6}"
@@ -107,7 +109,7 @@ def read_tsv(path: Path, comment_lines: bool = True) -> Table:
     rows = pd.read_csv(io.StringIO(data), sep="\t", header=None, names=columns, dtype=str, keep_default_na=False,
                        quoting=csv.QUOTE_NONE, skip_blank_lines=False) if len(good) else \
         pd.DataFrame(columns=columns, dtype=str)
-    rows = rows.apply(lambda column: column.str.strip())
+    rows = rows.apply(lambda column: formula_unescape_cells(column.str.strip()))  # the quote our export adds
     rows["_line"] = good.index.to_numpy()
     return Table(name, columns, rows, problems)
 
