@@ -518,3 +518,16 @@ def test_charts_and_key_events_never_read_the_details_text():
         return rows, exports.event_rows(export)
 
     assert shown(poisoned) == shown(case)
+
+
+def test_the_events_csv_download_writes_no_live_formula():
+    """OWASP CSV injection: the dashboard's events CSV (Downloads: 'Events (CSV)') quotes a label, quote or note
+    that a spreadsheet would run; numbers stay numbers."""
+    import csv
+
+    document = make_case(make_event(label="=HYPERLINK(\"http://x.example\")", quote="-1 dose level", note="@x"))
+    case = exports.prepare_case(load_text(yaml.safe_dump(document), "example.yaml"))
+    rows = list(csv.DictReader(io.StringIO(exports.csv_bytes(case.tables()["events"]).decode())))
+    tki = next(r for r in rows if r["event_id"] == "tki")
+    assert (tki["label"], tki["quote"], tki["note"], tki["day_start"]) == (
+        "'=HYPERLINK(\"http://x.example\")", "'-1 dose level", "'@x", "22")
