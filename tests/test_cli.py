@@ -243,3 +243,18 @@ def test_export_cbioportal_refuses_an_attribute_name_with_a_tab_and_writes_nothi
         "name cannot hold. Hint: rename the attribute without it\n"
         f"Nothing was written to {out}.\n")
     assert not out.exists() or list(out.iterdir()) == []
+
+
+def test_export_json_writes_every_number_exact(tmp_path, capsys):
+    """Regression: pandas' to_json rounded to 10 digits: 1.5e-10 came back as 2e-10, the largest double as
+    infinity."""
+    from conftest import make_case
+
+    lab = {"id": "lab", "kind": "lab", "date": "2021-09-01", "values": [
+        {"marker": "X", "value": 1.5e-10, "unit": "mol/L"}, {"marker": "Y", "value": 1.7976931348623157e308},
+        {"marker": "Z", "value": 0.1 + 0.2}]}
+    path = _write_case(tmp_path, make_case(lab))
+    assert main(["export", path, "--table", "markers", "--format", "json"]) == 0
+    out = capsys.readouterr().out
+    assert [r["value"] for r in json.loads(out)] == [1.5e-10, 1.7976931348623157e308, 0.30000000000000004]
+    assert '"value": 1.5e-10,' in out and '"value": 1.7976931348623157e+308,' in out
