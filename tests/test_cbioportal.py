@@ -581,3 +581,19 @@ def test_a_title_with_a_line_break_cannot_add_a_line_to_a_meta_file():
     with zipfile.ZipFile(io.BytesIO(cbioportal_zip(timeline))) as archive:
         meta = archive.read(next(n for n in archive.namelist() if n.endswith("meta_study.txt"))).decode()
     assert "name: T data_filename: /etc/passwd\n" in meta and "\ndata_filename" not in meta
+
+
+def test_the_importer_prints_no_nul_and_no_clipboard_sequence(tmp_path, capsys):
+    """Regression: a NUL in a patient id and an OSC 52 sequence (writes the terminal's clipboard) in a cell were
+    printed raw."""
+    text = (STUDY / "data_timeline_treatment.txt").read_text(encoding="utf-8")
+    text = text.replace("Platinum doublet", "Platinum\x1b]52;c;cHduZWQ=\x07 doublet").replace("LUNG-002\t",
+                                                                                          "LUNG\x00-002\t", 1)
+    folder = copy_study(tmp_path, data_timeline_treatment=text)
+    assert main(["import-cbioportal", str(folder), "--out", str(tmp_path / "cases")]) == 1
+    err = capsys.readouterr().err
+    assert "\x00" not in err and "\x1b" not in err and "\x07" not in err
+    assert err.startswith("data_timeline_treatment.txt:5: PATIENT_ID: 'LUNG\\0-002' has a character other than "
+                          "letters, digits, '.', '_' and '-'.")
+    assert "lung-001.yaml:73:18: The text holds the control character U+001B (ESC, which starts terminal " \
+           "commands), written as an escape (\\e) in double quotes." in err

@@ -8,6 +8,7 @@ import unicodedata
 
 from .errors import CaseFileError, Problem
 from .files import MAX_FILE_BYTES
+from .text import visible
 
 Position = tuple[int, int]  # 1-based line and column
 
@@ -105,6 +106,34 @@ def _refuse_invisible(text: str) -> None:
         f"The file contains U+{ord(char):04X}" + (f" ({name})" if name else "") + f", {_INVISIBLE[char]}",
         "delete it: it is at the column given, and most editors do not show it; such "
         "characters come with text pasted from a web page, a PDF or a word processor", line=line, column=column)])
+
+
+# What a value may not hold once YAML has decoded the escapes of a double-quoted string ("\e", "\0", "\u202e"):
+# the characters the file itself may not hold. A tab and line breaks are text, as they are in the file.
+_HIDDEN_IN_VALUE = re.compile("[^\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]|"
+                              + _INVISIBLE_FOUND.pattern)
+
+
+def hidden_in_value(value: str) -> tuple[str, str] | None:
+    """(message, hint) when a decoded text value holds a control character or an invisible one (the checks of
+    `decode`, which sees only the file as written, run again on what its escapes mean); None for plain text."""
+    found = _HIDDEN_IN_VALUE.search(value)
+    if found is None:
+        return None
+    char = found.group()
+    name = unicodedata.name(char, "").lower() or _CONTROL_NAMES.get(char, "")
+    named = f"U+{ord(char):04X}" + (f" ({name})" if name else "")
+    written = f"written as an escape ({visible(char)}) in double quotes"
+    if char in _INVISIBLE:
+        return (f"The text holds {named}, {_INVISIBLE[char]}; it is {written}",
+                "delete the escape; invisible characters change what a reader sees")
+    return (f"The text holds the control character {named}, {written}",
+            "delete the escape; a control character acts on the terminal or the screen that shows it, and is not "
+            "text a reader can see")
+
+
+_CONTROL_NAMES = {"\x00": "NUL", "\x07": "bell", "\x08": "backspace", "\x1b": "ESC, which starts terminal commands",
+                  "\x7f": "delete"}
 
 
 # Spaces that YAML does not read as spaces: in the indentation they shift a line into another value.

@@ -7,7 +7,7 @@ from typing import Any
 import yaml
 
 from .errors import CaseFileError, Problem
-from .text_checks import Position
+from .text_checks import Position, hidden_in_value
 from .yaml_events import CaseLoader, check_depth, read_events, run
 from .yaml_messages import NUMBER_TAGS, SCALAR_NAMES, TAG, at_mark, key_text, quote, scalar_hint, yaml11_number, \
     yaml_type
@@ -130,6 +130,7 @@ class _Builder:
                              "field names are words such as 'date' or 'label'; quote it if it must be a number")
                 continue
             key = key_node.value
+            self._check_decoded(key_node)
             if key in result:
                 first = self.source.keys.get(path + (key,))
                 where = f" (first written on line {first[0]})" if first else ""
@@ -143,6 +144,7 @@ class _Builder:
     def _scalar(self, node):
         tag = node.tag
         if tag == TAG + "str":
+            self._check_decoded(node)
             return node.value
         if tag in NUMBER_TAGS and not node.style and (problem := yaml11_number(node.value)):
             self._report(node, *problem)
@@ -157,6 +159,11 @@ class _Builder:
         if tag == TAG + "timestamp":
             return node.value
         return self._bad_tag(node)
+
+    def _check_decoded(self, node) -> None:
+        """The text checks of the raw file, on what the escapes of a double-quoted string decode to ("\\e")."""
+        if node.style == '"' and (problem := hidden_in_value(node.value)):
+            self._report(node, *problem)
 
     def _bad_tag(self, node):
         tag = node.tag.replace(TAG, "!!")
