@@ -253,3 +253,42 @@ def test_a_document_holding_a_control_character_is_refused_where_its_text_would_
         load_document(document, "x.yaml")
     assert str(caught.value).startswith("x.yaml:")
     assert "The text holds the control character U+001B (ESC, which starts terminal commands)" in str(caught.value)
+
+
+# ---------------------------------------------------------------- lines as an editor numbers them
+
+BREAKS = 'schema: 1\nid: x\ntitle: "T"\nsource: {{citation: "{citation}"{more}}}\npatient: {{sex: female}}\n' \
+         'diagnoses: [{{id: dx, label: L, date: 2020}}]\nevents:\n  - kind: bogus\n    date: 2020\n'
+
+
+@pytest.mark.parametrize("separator", ["\u2028", "\u2029", "\x85"])
+def test_a_unicode_line_separator_does_not_shift_the_lines_reported(separator):
+    """Regression: PyYAML counts U+2028, U+2029 and U+0085 as line breaks; editors do not, so every line after one
+    was reported one too far."""
+    text = BREAKS.format(citation=f"a{separator}b{separator}c", more="")
+    with pytest.raises(CaseFileError) as caught:
+        load_text(text, "x.yaml")
+    assert str(caught.value).startswith("x.yaml:8:11: events[0].kind: Unknown event kind 'bogus'.")
+
+
+def test_a_problem_after_a_line_separator_on_its_own_line_has_the_editors_column():
+    text = BREAKS.format(citation="a\u2028b", more=", citation: c")
+    with pytest.raises(CaseFileError) as caught:
+        load_text(text, "x.yaml")
+    assert str(caught.value) == ("x.yaml:4:27: Duplicate key 'citation' (first written on line 4). Hint: A field "
+                                 "may appear only once in a mapping; keep one and delete the other.")
+
+
+def test_a_raw_check_after_a_line_separator_reports_the_editors_line():
+    text = BREAKS.format(citation="a\u2028b", more="").replace("kind: bogus", "kind: bo\u202egus")
+    with pytest.raises(CaseFileError) as caught:
+        load_text(text, "x.yaml")
+    assert str(caught.value).startswith("x.yaml:8:13: The file contains U+202E (right-to-left override)")
+
+
+def test_an_alias_used_as_a_key_is_reported_at_the_alias():
+    """Regression: the duplicate key written as *t was reported at the anchor &t (line 3)."""
+    with pytest.raises(CaseFileError) as caught:
+        load_text("schema: 1\nid: x\ntitle: &t title\nsource: {citation: c}\n*t : again\n", "x.yaml")
+    assert str(caught.value) == ("x.yaml:5:1: Duplicate key 'title' (first written on line 3). Hint: A field may "
+                                 "appear only once in a mapping; keep one and delete the other.")
