@@ -531,3 +531,15 @@ def test_the_events_csv_download_writes_no_live_formula():
     tki = next(r for r in rows if r["event_id"] == "tki")
     assert (tki["label"], tki["quote"], tki["note"], tki["day_start"]) == (
         "'=HYPERLINK(\"http://x.example\")", "'-1 dose level", "'@x", "22")
+
+
+def test_the_deck_command_does_not_write_through_a_link_planted_in_out(tmp_path, capsys):
+    out, outside = tmp_path / "out", tmp_path / "outside.txt"
+    out.mkdir()
+    outside.write_text("keep\n")
+    (out / "lcnec-alk-lorlatinib.pptx").symlink_to(outside)
+    assert deck.main([str(CASES / "lcnec-alk-lorlatinib.yaml"), "--out", str(out), "--force"]) == 1
+    assert outside.read_text() == "keep\n"
+    assert capsys.readouterr().err.startswith(
+        f"{out}/lcnec-alk-lorlatinib.pptx: This is a symbolic link; nothing is written through a link. Hint: Delete "
+        "the link, or choose another --out folder.\n")
