@@ -258,3 +258,18 @@ def test_export_json_writes_every_number_exact(tmp_path, capsys):
     out = capsys.readouterr().out
     assert [r["value"] for r in json.loads(out)] == [1.5e-10, 1.7976931348623157e308, 0.30000000000000004]
     assert '"value": 1.5e-10,' in out and '"value": 1.7976931348623157e+308,' in out
+
+
+def test_a_link_planted_as_the_list_of_files_written_is_refused_before_anything_is_written(tmp_path, capsys):
+    outside = tmp_path / "outside.json"
+    outside.write_text('{"files": {}}\n')
+    out = tmp_path / "study"
+    out.mkdir()
+    (out / ".timelines-written.json").symlink_to(outside)
+    assert main(["export-cbioportal", LORLATINIB, "--out", str(out), "--force"]) == 1
+    assert capsys.readouterr().err.endswith(
+        f"{out}/.timelines-written.json: This is a link or a folder, so the list of the files written here is neither "
+        "read nor kept. Hint: Delete .timelines-written.json; it is made again.\n"
+        f"Nothing was written to {out}.\n")
+    assert [p.name for p in out.iterdir()] == [".timelines-written.json"]
+    assert outside.read_text() == '{"files": {}}\n'

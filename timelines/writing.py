@@ -77,7 +77,14 @@ class OutputFolder:
     def __init__(self, folder: str | os.PathLike, force: bool = False):
         self.folder = Path(folder)
         self.force = force
+        self._check_list()
         self.written = self._read_list()
+
+    def _check_list(self) -> None:
+        path = self.folder / WRITTEN_LIST
+        if os.path.islink(path) or os.path.lexists(path) and not path.is_file():
+            raise OutputRefused(str(path), "This is a link or a folder, so the list of the files written here is "
+                                           "neither read nor kept", f"delete {WRITTEN_LIST}; it is made again")
 
     def _read_list(self) -> dict[str, str]:
         path = self.folder / WRITTEN_LIST
@@ -173,7 +180,5 @@ class OutputFolder:
         data = (json.dumps({"written_by": "python -m timelines", "files": dict(sorted(self.written.items()))},
                            indent=1) + "\n").encode("utf-8")
         path = self.folder / WRITTEN_LIST
-        if os.path.islink(path) or os.path.lexists(path) and not path.is_file():
-            raise OutputRefused(str(path), "This is a link or a folder, so the list of the files written is not "
-                                           "kept", f"delete {WRITTEN_LIST}; it is made again")
+        self._check_list()
         (replace_atomically if os.path.lexists(path) else create_atomically)(path, data)
