@@ -223,6 +223,9 @@ def test_a_negative_number_is_written_as_a_number(tmp_path, capsys):
     frame = pd.DataFrame({"text": ["-5", "-2.5e-3", "+1", "-5 mm", "\tx", "'=x", "'ok"], "n": [-1] * 7})
     assert csv_text(frame).split("\n")[1:] == ["-5,-1", "-2.5e-3,-1", "+1,-1", "'-5 mm,-1", "'\tx,-1", "''=x,-1",
                                                "'ok,-1", ""]
+    # A lone carriage return ends a row in a spreadsheet: such a table has its text quoted.
+    frame = pd.DataFrame({"text": ["\rx", "a"], "n": [1.5, -2]})
+    assert csv_text(frame) == '"text","n"\n"\'\rx",1.5\n"a",-2.0\n'
 
 
 # ---------------------------------------------------------------- cBioPortal column names

@@ -13,6 +13,7 @@ one quote from any cell that begins with quotes and then one of them, and gives 
 
 from __future__ import annotations
 
+import csv
 import re
 
 import pandas as pd
@@ -67,5 +68,12 @@ def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def csv_text(frame: pd.DataFrame) -> str:
-    """A table as CSV text, its text cells safe to open in a spreadsheet (the one CSV writer of the product)."""
-    return safe_frame(frame).to_csv(index=False, lineterminator="\n")
+    """A table as CSV text, its text cells safe to open in a spreadsheet (the one CSV writer of the product).
+
+    Python's csv writer quotes a cell holding a line feed but not one holding a lone carriage return, which a
+    spreadsheet takes for the end of a row: a table with such a cell has every text cell quoted."""
+    safe = safe_frame(frame)
+    carriage_return = any(isinstance(cell, str) and "\r" in cell for column in safe.columns
+                          if not pd.api.types.is_numeric_dtype(safe[column]) for cell in safe[column])
+    return safe.to_csv(index=False, lineterminator="\n",
+                       quoting=csv.QUOTE_NONNUMERIC if carriage_return else csv.QUOTE_MINIMAL)
