@@ -1,12 +1,14 @@
 """Slide decks for a tumor-board session, from the command line.
 
-    python -m components.exports.deck PATH... --out DIR [--deidentify] [--pdf] [--axis relative] [--combined session.pptx]
+    python -m components.exports.deck PATH... --out DIR [--deidentify] [--pdf] [--axis relative]
+        [--combined session.pptx] [--force]
 
 PATH is a case file or a folder of case files. Writes ``DIR/<case-id>.pptx`` (and ``.pdf`` with ``--pdf``) per
 case, and with ``--combined`` one deck of every case (a session slide, then each case from its title slide).
 Prints one line per file written; a case file that cannot be loaded is reported with its problems and the other
 cases go on; the exit status is 1 when any case failed. Case files are named and listed as `python -m timelines`
-names and lists them (timelines.cli.case_files).
+names and lists them (timelines.cli.case_files). Files are written as every command writes into --out
+(timelines.writing): never through a link, never over a file it did not write unless --force.
 """
 
 from __future__ import annotations
