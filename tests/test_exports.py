@@ -420,7 +420,8 @@ def test_the_cli_writes_a_deck_and_a_handout_per_case_and_reports_the_broken_fil
     assert cli_run["status"] == 1
     assert sorted(p.name for p in out.iterdir()) == sorted(
         [f"{neutral_file_stem(stem)}.{ext}" for stem in SEED_IDS for ext in ("pptx", "pdf")] +
-        ["session.pptx", "session.pdf"])  # de-identified decks are named by the neutral id
+        ["session.pptx", "session.pdf"]  # de-identified decks are named by the neutral id
+        + [".timelines-written.json"])  # the list of what it wrote: the next run may replace those files
     assert len(lines) == 2 * len(SEED_IDS) + 2 and all(line.startswith("wrote ") for line in lines)
     assert re.search(r"zz-broken\.yaml:\d+:\d+: patient\.sex: ", cli_run["stderr"])
     assert f"{len(SEED_IDS)} of {len(SEED_IDS) + 1} cases written" in cli_run["stderr"]
@@ -529,3 +530,28 @@ def test_charts_and_key_events_never_read_the_details_text():
         return rows, exports.event_rows(export)
 
     assert shown(poisoned) == shown(case)
+
+
+def test_the_events_csv_download_writes_no_live_formula():
+    """OWASP CSV injection: the dashboard's events CSV (Downloads: 'Events (CSV)') quotes a label, quote or note
+    that a spreadsheet would run; numbers stay numbers."""
+    import csv
+
+    document = make_case(make_event(label="=HYPERLINK(\"http://x.example\")", quote="-1 dose level", note="@x"))
+    case = exports.prepare_case(load_text(yaml.safe_dump(document), "example.yaml"))
+    rows = list(csv.DictReader(io.StringIO(exports.csv_bytes(case.tables()["events"]).decode())))
+    tki = next(r for r in rows if r["event_id"] == "tki")
+    assert (tki["label"], tki["quote"], tki["note"], tki["day_start"]) == (
+        "'=HYPERLINK(\"http://x.example\")", "'-1 dose level", "'@x", "22")
+
+
+def test_the_deck_command_does_not_write_through_a_link_planted_in_out(tmp_path, capsys):
+    out, outside = tmp_path / "out", tmp_path / "outside.txt"
+    out.mkdir()
+    outside.write_text("keep\n")
+    (out / "lcnec-alk-lorlatinib.pptx").symlink_to(outside)
+    assert deck.main([str(CASES / "lcnec-alk-lorlatinib.yaml"), "--out", str(out), "--force"]) == 1
+    assert outside.read_text() == "keep\n"
+    assert capsys.readouterr().err.startswith(
+        f"{out}/lcnec-alk-lorlatinib.pptx: This is a symbolic link; nothing is written through a link. Hint: Delete "
+        "the link, or choose another --out folder.\n")

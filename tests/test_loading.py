@@ -210,3 +210,85 @@ def test_a_hint_names_the_nearest_ids_of_a_long_list_not_all_of_them():
     assert len(listed) == MAX_LISTED and hint.endswith(f"and {10_000 - MAX_LISTED:,} more")
     assert did_you_mean("lorlatinb", ["lorlatinib", "alectinib"]) == \
         "did you mean 'lorlatinib'? Valid: alectinib, lorlatinib"
+
+
+# ---------------------------------------------------------------- escapes that decode to hidden characters
+
+ESCAPED = 'schema: 1\nid: x\ntitle: "{title}"\nsource: {{citation: c}}\npatient: {{sex: female}}\n' \
+          'diagnoses: [{{id: dx, label: L, date: 2020}}]\nevents:\n  - kind: "{kind}"\n    date: 2020\n'
+
+
+def test_an_escaped_bidi_control_is_refused_like_a_written_one():
+    """Regression: "\\u202e" in double quotes loaded, although bidi controls are refused wherever they are."""
+    with pytest.raises(CaseFileError) as caught:
+        load_text(ESCAPED.format(title="Partial \\u202eDP", kind="status"), "x.yaml")
+    assert str(caught.value) == (
+        "x.yaml:3:8: The text holds U+202E (right-to-left override), a bidirectional control, which reorders the "
+        "text around it on screen; it is written as an escape (\\u202e) in double quotes. Hint: Delete the escape; "
+        "invisible characters change what a reader sees.")
+
+
+def test_validate_prints_no_terminal_command_from_an_escaped_kind():
+    """Regression: validate printed a raw ESC[2J and an OSC title sequence from "\\e" in a kind."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "x.yaml"
+        path.write_text(ESCAPED.format(title="T", kind="\\e[2J\\e]0;pwned\\a"), encoding="utf-8")
+        result = subprocess.run([sys.executable, "-m", "timelines", "validate", str(path)], cwd=ROOT,
+                                capture_output=True, text=True, timeout=60)
+    assert "\x1b" not in result.stdout and "\x07" not in result.stdout
+    assert result.stdout == (
+        f"{path}:8:11: The text holds the control character U+001B (ESC, which starts terminal commands), written "
+        "as an escape (\\e) in double quotes. Hint: Delete the escape; a control character acts on the terminal or "
+        "the screen that shows it, and is not text a reader can see.\n1 case file: 0 valid, 1 with errors\n")
+
+
+def test_a_document_holding_a_control_character_is_refused_where_its_text_would_be():
+    from timelines.loading import load_document
+
+    document = make_case(make_event(note="\x1b]52;c;cHduZWQ=\x07"))
+    document["id"] = "x"
+    with pytest.raises(CaseFileError) as caught:
+        load_document(document, "x.yaml")
+    assert str(caught.value).startswith("x.yaml:")
+    assert "The text holds the control character U+001B (ESC, which starts terminal commands)" in str(caught.value)
+
+
+# ---------------------------------------------------------------- lines as an editor numbers them
+
+BREAKS = 'schema: 1\nid: x\ntitle: "T"\nsource: {{citation: "{citation}"{more}}}\npatient: {{sex: female}}\n' \
+         'diagnoses: [{{id: dx, label: L, date: 2020}}]\nevents:\n  - kind: bogus\n    date: 2020\n'
+
+
+@pytest.mark.parametrize("separator", ["\u2028", "\u2029", "\x85"])
+def test_a_unicode_line_separator_does_not_shift_the_lines_reported(separator):
+    """Regression: PyYAML counts U+2028, U+2029 and U+0085 as line breaks; editors do not, so every line after one
+    was reported one too far."""
+    text = BREAKS.format(citation=f"a{separator}b{separator}c", more="")
+    with pytest.raises(CaseFileError) as caught:
+        load_text(text, "x.yaml")
+    assert str(caught.value).startswith("x.yaml:8:11: events[0].kind: Unknown event kind 'bogus'.")
+
+
+def test_a_problem_after_a_line_separator_on_its_own_line_has_the_editors_column():
+    text = BREAKS.format(citation="a\u2028b", more=", citation: c")
+    with pytest.raises(CaseFileError) as caught:
+        load_text(text, "x.yaml")
+    assert str(caught.value) == ("x.yaml:4:27: Duplicate key 'citation' (first written on line 4). Hint: A field "
+                                 "may appear only once in a mapping; keep one and delete the other.")
+
+
+def test_a_raw_check_after_a_line_separator_reports_the_editors_line():
+    text = BREAKS.format(citation="a\u2028b", more="").replace("kind: bogus", "kind: bo\u202egus")
+    with pytest.raises(CaseFileError) as caught:
+        load_text(text, "x.yaml")
+    assert str(caught.value).startswith("x.yaml:8:13: The file contains U+202E (right-to-left override)")
+
+
+def test_an_alias_used_as_a_key_is_reported_at_the_alias():
+    """Regression: the duplicate key written as *t was reported at the anchor &t (line 3)."""
+    with pytest.raises(CaseFileError) as caught:
+        load_text("schema: 1\nid: x\ntitle: &t title\nsource: {citation: c}\n*t : again\n", "x.yaml")
+    assert str(caught.value) == ("x.yaml:5:1: Duplicate key 'title' (first written on line 3). Hint: A field may "
+                                 "appear only once in a mapping; keep one and delete the other.")

@@ -95,3 +95,26 @@ def test_wrap_breaks_between_words_and_shortens_the_last_line_allowed(text, widt
 @pytest.mark.parametrize("value, expected", [(-30, "−30 %"), (20.0, "+20 %"), (0, "+0 %"), (-12.6, "−13 %")])
 def test_a_signed_percent_has_a_true_minus_sign(value, expected):
     assert signed_percent(value) == expected
+
+
+@pytest.mark.parametrize("text, shown", [
+    ("PD\x1b[2J", "PD\\e[2J"),  # clears the screen
+    ("\x1b]0;title\x07", "\\e]0;title\\x07"),  # sets the window title
+    ("\x1b]52;c;cHduZWQ=\x07", "\\e]52;c;cHduZWQ=\\x07"),  # writes the clipboard (OSC 52)
+    ("a\x00b\rc\td\ne", "a\\0b\\rc\\td\\ne"),
+    ("Response \u202eDP\u202c", "Response \\u202eDP\\u202c"),
+    ("\u200bzero\u2028width\x85", "\\u200bzero\\u2028width\\x85"),
+    ("plain – text é 中文", "plain – text é 中文"),
+])
+def test_visible_shows_every_control_and_invisible_character_as_its_escape(text, shown):
+    from timelines.text import visible
+
+    assert visible(text) == shown
+
+
+def test_every_case_file_message_is_visible():
+    from timelines.errors import Problem
+
+    problem = Problem("Unknown event kind '\x1b[2J'", "valid: \u202esurgery", field="events[0].kind", line=3, column=5,
+                      path="x.yaml")
+    assert problem.format() == "x.yaml:3:5: events[0].kind: Unknown event kind '\\e[2J'. Hint: Valid: \\u202esurgery."

@@ -25,6 +25,7 @@ from typing import Iterable
 import pandas as pd
 
 from .cbioportal_rows import ATTRIBUTES_COLUMN, CASE_COLUMNS, ORDER_COLUMN, load_json, unescape
+from .spreadsheet import formula_unescape_cells
 
 REQUIRED_COLUMNS = ("PATIENT_ID", "START_DATE", "STOP_DATE", "EVENT_TYPE")
 STYLE_SHAPES = ("circle", "square", "triangle", "diamond", "star", "camera")  # the validator's list
@@ -305,7 +306,7 @@ def read_tsv(folder: Path, name: str, comment_lines: bool = True, rows_per_patie
     rows = pd.read_csv(io.StringIO(data), sep="\t", header=None, names=columns, dtype=str, keep_default_na=False,
                        quoting=csv.QUOTE_NONE, skip_blank_lines=False) if len(good) else \
         pd.DataFrame(columns=columns, dtype=str)
-    rows = rows.apply(lambda column: column.str.strip())
+    rows = rows.apply(lambda column: formula_unescape_cells(column.str.strip()))  # the quote our export adds
     rows["_line"] = good.index.to_numpy()
     return Table(name, columns, rows, problems)
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 
 from pydantic import BaseModel
 
@@ -17,8 +16,11 @@ from .cbioportal_rows import (ATTRIBUTES_COLUMN, CASE_COLUMNS, DERIVED_COLUMNS, 
                               SHAPE_COLUMN, escape, unescape)
 from .kinds import SYSTEMIC, kind_named
 from .schema import Diagnosis
+from .spreadsheet import formula_escape
 from .tables import agent_name, event_label
+from .text import CONTROL_NAMES, shown_text
 from .timeline import Dated, Timeline
+from .writing import OutputFolder, output_folder
 
 EVENT_TYPES = {  # our kind -> cBioPortal's EVENT_TYPE (its suggested types where one fits; 'other' keeps its type)
     "diagnosis": "DIAGNOSIS", "symptom": "SYMPTOM", "surgery": "SURGERY", "biopsy": "SPECIMEN",
@@ -155,14 +157,46 @@ def _what_is_lost(timeline: Timeline, zero: int) -> list[str]:
 
 # ---------------------------------------------------------------- files
 
-def _write_tsv(path: Path, rows: list[dict], head: tuple[str, ...] = REQUIRED_COLUMNS, top: list[str] = ()) -> None:
+def _tsv(rows: list[dict], head: tuple[str, ...] = REQUIRED_COLUMNS, top: list[str] = ()) -> bytes:
+    """A data file: every cell safe to open in a spreadsheet (timelines.spreadsheet; the reader takes the quote off)."""
     columns = list(head) + [c for c in dict.fromkeys(k for r in rows for k in r) if c not in head]
-    lines = list(top) + ["\t".join(columns)] + ["\t".join(r.get(c, "") for c in columns) for r in rows]
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    lines = list(top) + ["\t".join(columns)] + ["\t".join(formula_escape(r.get(c, "")) for c in columns)
+                                                for r in rows]
+    return ("\n".join(lines) + "\n").encode("utf-8")
 
 
-def _write_meta(path: Path, fields: dict[str, str]) -> None:
-    path.write_text("".join(f"{k}: {v}\n" for k, v in fields.items()), encoding="utf-8")
+def _meta(fields: dict[str, str]) -> bytes:
+    """A meta file: one 'key: value' line each; a value's line breaks and control characters become spaces, so that
+    a case title cannot add a line (a data_filename of its own) to the file."""
+    return "".join(f"{k}: {_CONTROLS.sub(' ', v)}\n" for k, v in fields.items()).encode("utf-8")
+
+
+_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+class StudyRefused(ValueError):
+    """Cases that cannot be written as a study as they are (an attribute name no column can have); one line each."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("\n".join(problems))
+
+
+def _column_problems(timeline: Timeline) -> list[str]:
+    """The attribute names that cannot be a column name: a tab, a line break or another control character in a
+    header would break the file (its own import refuses it), and an escape would change the name."""
+    found = [("patient.attributes", name) for name in (timeline.case.patient.attributes or {})]
+    found += [(f"{dated.key[0]}[{dated.key[1]}].attributes", name) for dated in timeline.items
+              for name in (dated.event.attributes or {})]
+    problems = []
+    for where, name in found:
+        bad = _CONTROLS.search(name)
+        if bad:
+            what = CONTROL_NAMES.get(bad.group(), f"the control character U+{ord(bad.group()):04X}")
+            problems.append(f"{timeline.path or timeline.case.id}: {where}: The attribute name {shown_text(name)} "
+                            f"holds {what}, which a cBioPortal column name cannot hold. Hint: rename the attribute "
+                            "without it")
+    return problems
 
 
 def _clinical_header(columns: list[str], numbers: set[str]) -> list[str]:
@@ -198,8 +232,10 @@ def _file_stem(event_type: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", event_type.lower()).strip("_") or "other"
 
 
-def write_study(timelines, out_dir, study_id: str = STUDY_ID, name: str = "Exported case timelines") -> list[str]:
-    """Write resolved cases as one cBioPortal study in `out_dir`.
+def write_study(timelines, out_dir, study_id: str = STUDY_ID, name: str = "Exported case timelines",
+                force: bool = False) -> list[str]:
+    """Write resolved cases as one cBioPortal study in `out_dir`, through timelines.writing: atomically, never
+    through a link, never over a file this export did not write there (unless `force`).
 
     Parameters
     ----------
@@ -207,14 +243,39 @@ def write_study(timelines, out_dir, study_id: str = STUDY_ID, name: str = "Expor
         Resolved cases (timelines.loading.load_case), each a patient of the study.
     out_dir
         The study folder (created).
+    force
+        Replace files of the folder that this export did not write (links are refused all the same).
 
     Returns
     -------
     list[str]
         What the format could not carry as the case says it, one line per case and fact, for standard error.
+
+    Raises
+    ------
+    StudyRefused
+        For a case the format cannot hold as it is (nothing is written).
+    timelines.writing.OutputRefused, timelines.writing.OutputsRefused
+        For an --out that is a file, or files of the folder that may not be replaced (nothing is written).
     """
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    files, lost = study_files(timelines, study_id, name)
+    OutputFolder(output_folder(out_dir), force=force).write_all(files)
+    return lost
+
+
+def study_files(timelines, study_id: str = STUDY_ID, name: str = "Exported case timelines") \
+        -> tuple[dict[str, bytes], list[str]]:
+    """The files of a study of resolved cases, by name, and what the format could not carry (as `write_study`).
+
+    Raises
+    ------
+    StudyRefused
+        For an attribute name that holds a tab, a line break or another control character.
+    """
+    problems = [problem for timeline in timelines for problem in _column_problems(timeline)]
+    if problems:
+        raise StudyRefused(problems)
+    files: dict[str, bytes] = {}
     lost: list[str] = []
     by_type: dict[str, list[dict]] = {}
     patients, samples = [], []
@@ -230,19 +291,19 @@ def write_study(timelines, out_dir, study_id: str = STUDY_ID, name: str = "Expor
                         "CANCER_TYPE_DETAILED": escape(first.event.label)})
     if samples:
         lost.append("every patient has one sample, named as its case, since cBioPortal loads no patient without one")
-    _write_meta(out / "meta_study.txt", {"type_of_cancer": "mixed", "cancer_study_identifier": study_id,
-                                         "name": name, "description": f"{name}: {len(patients)} case timelines.",
-                                         "add_global_case_list": "true"})
-    _write_clinical(out, "patient", patients, "PATIENT_ATTRIBUTES", study_id)
-    _write_clinical(out, "sample", samples, "SAMPLE_ATTRIBUTES", study_id)
+    files["meta_study.txt"] = _meta({"type_of_cancer": "mixed", "cancer_study_identifier": study_id,
+                                     "name": name, "description": f"{name}: {len(patients)} case timelines.",
+                                     "add_global_case_list": "true"})
+    files.update(_clinical("patient", patients, "PATIENT_ATTRIBUTES", study_id))
+    files.update(_clinical("sample", samples, "SAMPLE_ATTRIBUTES", study_id))
     for event_type, rows in sorted(by_type.items()):
         lost += _partial_styles(event_type, rows)
         stem = _file_stem(event_type)
-        _write_tsv(out / f"data_timeline_{stem}.txt", rows)
-        _write_meta(out / f"meta_timeline_{stem}.txt", {
+        files[f"data_timeline_{stem}.txt"] = _tsv(rows)
+        files[f"meta_timeline_{stem}.txt"] = _meta({
             "cancer_study_identifier": study_id, "genetic_alteration_type": "CLINICAL", "datatype": "TIMELINE",
             "data_filename": f"data_timeline_{stem}.txt"})
-    return lost
+    return files, lost
 
 
 def _partial_styles(event_type: str, rows: list[dict]) -> list[str]:
@@ -263,11 +324,11 @@ def _partial_styles(event_type: str, rows: list[dict]) -> list[str]:
     return said
 
 
-def _write_clinical(out: Path, which: str, rows: list[dict], datatype: str, study_id: str) -> None:
+def _clinical(which: str, rows: list[dict], datatype: str, study_id: str) -> dict[str, bytes]:
     head = ("PATIENT_ID",) if which == "patient" else ("PATIENT_ID", "SAMPLE_ID")
     columns = list(head) + [c for c in dict.fromkeys(k for r in rows for k in r) if c not in head]
     filled = [{c: r.get(c) or "NA" for c in columns} for r in rows]  # NA: cBioPortal's word for no value
-    _write_tsv(out / f"data_clinical_{which}.txt", filled, head, _clinical_header(columns, PATIENT_NUMBERS))
-    _write_meta(out / f"meta_clinical_{which}.txt", {
-        "cancer_study_identifier": study_id, "genetic_alteration_type": "CLINICAL", "datatype": datatype,
-        "data_filename": f"data_clinical_{which}.txt"})
+    return {f"data_clinical_{which}.txt": _tsv(filled, head, _clinical_header(columns, PATIENT_NUMBERS)),
+            f"meta_clinical_{which}.txt": _meta({
+                "cancer_study_identifier": study_id, "genetic_alteration_type": "CLINICAL", "datatype": datatype,
+                "data_filename": f"data_clinical_{which}.txt"})}

@@ -16,6 +16,9 @@ from .catalog import case_paths
 from .errors import CaseFileError
 from .loading import load_case
 from .schema import Case
+from .spreadsheet import csv_text
+from .text import visible
+from .writing import OutputFolder, OutputRefused, OutputsRefused, output_folder
 from .summary import case_summary, summary_text
 from .tables import dose_change_table, event_table, marker_table, measurement_table
 
@@ -43,6 +46,16 @@ def missing_message(name: str) -> str:
     return f"{name}: no such file or folder. Hint: give case files (*.yaml) or folders of them"
 
 
+FORCE_HELP = ("replace files in --out that this command did not write (by default they are left as they are and "
+              "named); links are never written through")
+
+
+def say(text: object, file=None) -> None:
+    """Print a message, line by line, every control or invisible character shown as its escape (timelines.text.visible):
+    the one printer of the command line, so that a value read from a file cannot act on the terminal."""
+    print("\n".join(visible(line) for line in str(text).split("\n")), file=file if file is not None else sys.stdout)
+
+
 NO_CASE_FILES = "No case files found (looked for *.yaml). Hint: give case files or a folder of them"
 
 
@@ -56,6 +69,20 @@ def run(command: Callable[[], int]) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # Python flushes stdout again at exit
         return 0
     return status
+
+
+def json_records(table) -> str:
+    """A table as a JSON list of records, every number exact: Python's shortest repr of a double reads back as the
+    same double (pandas' to_json rounds to 10 significant digits: 1.5e-10 went out as 2e-10, and the largest double
+    as a number too large to read, infinity). Blank cells are null."""
+    records = table.astype(object).where(table.notna(), None).to_dict("records")
+    return json.dumps(records, indent=2, ensure_ascii=False, default=_json_value)
+
+
+def _json_value(value):
+    """A cell json cannot write as it is: numpy numbers as Python numbers, anything else as its text."""
+    item = getattr(value, "item", None)
+    return item() if callable(item) else str(value)
 
 
 def json_schema() -> dict:
@@ -79,6 +106,7 @@ def main(argv: list[str] | None = None) -> int:
     fhir.add_argument("path", metavar="PATH", help="a case file, or a folder of them (then --out names a folder)")
     fhir.add_argument("--out", metavar="FILE", help="write to this file (a folder for a folder of cases) instead "
                                                     "of standard output")
+    fhir.add_argument("--force", action="store_true", help=FORCE_HELP)
     summary = commands.add_parser("summary", help="patient, diagnoses, lines of therapy and outcomes")
     summary.add_argument("path", metavar="PATH")
     summary.add_argument("--format", choices=("text", "json"), default="text")
@@ -87,9 +115,11 @@ def main(argv: list[str] | None = None) -> int:
                                    "on any bad row")
     study_in.add_argument("study", metavar="STUDY_DIR")
     study_in.add_argument("--out", required=True, metavar="DIR", help="the folder the case files are written to")
+    study_in.add_argument("--force", action="store_true", help=FORCE_HELP)
     study_out = commands.add_parser("export-cbioportal", help="cases as a cBioPortal study")
     study_out.add_argument("paths", nargs="+", metavar="PATH")
     study_out.add_argument("--out", required=True, metavar="DIR", help="the study folder to write")
+    study_out.add_argument("--force", action="store_true", help=FORCE_HELP)
     args = parser.parse_args(argv)
     return {"validate": _validate, "export": _export, "export-fhir": _export_fhir, "summary": _summary,
             "schema": _schema, "import-cbioportal": _import_cbioportal,
@@ -99,16 +129,16 @@ def main(argv: list[str] | None = None) -> int:
 def _validate(args) -> int:
     files, missing = case_files(args.paths)
     for name in missing:
-        print(missing_message(name), file=sys.stdout)
+        say(missing_message(name))
     bad = len(missing)
     for path in files:
         try:
             load_case(path)
         except CaseFileError as error:
             bad += 1
-            print(error, file=sys.stdout)
+            say(error)
     if not files and not missing:
-        print(NO_CASE_FILES)
+        say(NO_CASE_FILES)
         return 1
     count = len(files) + len(missing)
     print(f"{count} case file{'s' * (count != 1)}: {count - bad} valid, {bad} with errors")
@@ -119,7 +149,7 @@ def _load_or_report(path: str):
     try:
         return load_case(path)
     except CaseFileError as error:
-        print(error, file=sys.stderr)
+        say(error, sys.stderr)
         return None
 
 
@@ -129,9 +159,9 @@ def _export(args) -> int:
         return 1
     table = TABLES[args.table](timeline)
     if args.format == "csv":
-        table.to_csv(sys.stdout, index=False, lineterminator="\n")
+        sys.stdout.write(csv_text(table))
     else:
-        sys.stdout.write(table.to_json(orient="records", indent=2, force_ascii=False) + "\n")
+        sys.stdout.write(json_records(table) + "\n")
     return 0
 
 
@@ -143,41 +173,68 @@ def _export_fhir(args) -> int:
 
     files, missing = case_files([args.path])
     for name in missing:
-        print(missing_message(name), file=sys.stderr)
+        say(missing_message(name), sys.stderr)
     folder = Path(args.path).is_dir()
     if folder and not args.out:
-        print(f"{args.path}: a folder of cases needs --out DIR. Hint: add e.g. --out bundles", file=sys.stderr)
+        say(f"{args.path}: a folder of cases needs --out DIR. Hint: add e.g. --out bundles", sys.stderr)
         return 1
     if folder and not files:
-        print(NO_CASE_FILES, file=sys.stderr)
+        say(NO_CASE_FILES, sys.stderr)
+        return 1
+    try:
+        out = _fhir_out(args, folder)
+    except OutputRefused as error:
+        say(error, sys.stderr)
         return 1
     status = 1 if missing else 0
-    for path in files:
-        timeline = _load_or_report(str(path))
-        if timeline is None:
-            status = 1
-            continue
-        report = export_report(timeline)
-        text = json.dumps(report.bundle, indent=2, ensure_ascii=False) + "\n"
-        for line in report.left:
-            print(f"{path}: not carried: {line}", file=sys.stderr)
-        for line in report.not_coded:
-            print(f"{path}: not coded: {line}", file=sys.stderr)
-        if not args.out:
-            sys.stdout.write(text)
-            continue
-        target = Path(args.out) / f"{timeline.case.id}.fhir.json" if folder else Path(args.out)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text, encoding="utf-8")
-        if folder:
-            print(target)
+    try:
+        for path in files:
+            timeline = _load_or_report(str(path))
+            if timeline is None:
+                status = 1
+                continue
+            report = export_report(timeline)
+            text = json.dumps(report.bundle, indent=2, ensure_ascii=False) + "\n"
+            for line in report.left:
+                say(f"{path}: not carried: {line}", sys.stderr)
+            for line in report.not_coded:
+                say(f"{path}: not coded: {line}", sys.stderr)
+            if out is None:
+                sys.stdout.write(text)
+                continue
+            name = f"{timeline.case.id}.fhir.json" if folder else Path(args.out).name
+            try:
+                target = out.write(name, text.encode("utf-8"))
+            except OutputRefused as error:
+                say(error, sys.stderr)
+                status = 1
+                continue
+            if folder:
+                say(target)
+    finally:
+        if out is not None:
+            out.save_list()
     return status
+
+
+def _fhir_out(args, folder: bool) -> OutputFolder | None:
+    """Where export-fhir writes: None for standard output; the folder of --out FILE, or --out DIR itself."""
+    if not args.out:
+        return None
+    if folder:
+        return OutputFolder(output_folder(args.out), force=args.force)
+    target = Path(args.out)
+    if target.is_dir() and not target.is_symlink():
+        raise OutputRefused(args.out, "This is a folder; for one case file --out names the bundle's file",
+                            f"give a file name, e.g. {target / 'bundle.fhir.json'}, or a folder of cases to write "
+                            "one bundle per case into it")
+    return OutputFolder(output_folder(target.parent), force=args.force)
 
 
 def _summary(args) -> int:
     files, missing = case_files([args.path])
     for name in missing:
-        print(missing_message(name), file=sys.stderr)
+        say(missing_message(name), sys.stderr)
     results, status = [], 1 if missing else 0
     for path in files:
         timeline = _load_or_report(str(path))
@@ -189,7 +246,7 @@ def _summary(args) -> int:
         data = results[0] if Path(args.path).is_file() and results else results
         print(json.dumps(data, indent=2, ensure_ascii=False, default=str))
     else:
-        print("\n\n".join(summary_text(s) for s in results))
+        say("\n\n".join(summary_text(s) for s in results))
     return status
 
 
@@ -219,44 +276,56 @@ def _import_cbioportal(args) -> int:
 
     folder = Path(args.study)
     if not folder.is_dir():
-        print(f"{args.study}: no such folder. Hint: give the folder of a cBioPortal study (meta_study.txt, "
-              "data_timeline_*.txt)", file=sys.stderr)
+        say(f"{args.study}: no such folder. Hint: give the folder of a cBioPortal study (meta_study.txt, "
+            "data_timeline_*.txt)", sys.stderr)
+        return 1
+    try:
+        out = OutputFolder(output_folder(args.out), force=args.force)
+    except OutputRefused as error:
+        say(error, sys.stderr)
         return 1
     study = read_study(folder, progress=_progress_bar("reading"))
     problems = list(study.problems)
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
     written = 0
-    for document in study.cases.values():
-        path = out / f"{document['id']}.yaml"
-        try:
-            case_timeline(document, str(path))
-        except CaseFileError as error:
-            problems.append(str(error))
-            continue
-        path.write_text(case_yaml(document), encoding="utf-8")
-        written += 1
+    try:
+        for document in study.cases.values():
+            name = f"{document['id']}.yaml"
+            try:
+                case_timeline(document, str(out.folder / name))
+                out.write(name, case_yaml(document).encode("utf-8"))
+            except (CaseFileError, OutputRefused) as error:
+                problems.append(str(error))
+                continue
+            written += 1
+    finally:
+        out.save_list()
     for problem in problems:
-        print(problem, file=sys.stderr)
+        say(problem, sys.stderr)
     left_out = len(study.cases) - written + len(study.patients_with_problems)
-    print(f"{written} case file{'s' * (written != 1)} written to {out}; {len(problems)} problem"
-          f"{'s' * (len(problems) != 1)}, {left_out} patient{'s' * (left_out != 1)} left out", file=sys.stderr)
+    say(f"{written} case file{'s' * (written != 1)} written to {out.folder}; {len(problems)} problem"
+        f"{'s' * (len(problems) != 1)}, {left_out} patient{'s' * (left_out != 1)} left out", sys.stderr)
     return 1 if problems else 0
 
 
 def _export_cbioportal(args) -> int:
-    from .cbioportal_write import write_study
+    from .cbioportal_write import StudyRefused, write_study
 
     files, missing = case_files(args.paths)
     for name in missing:
-        print(missing_message(name), file=sys.stderr)
+        say(missing_message(name), sys.stderr)
     timelines = [t for t in (_load_or_report(str(path)) for path in files) if t is not None]
     bad = len(files) - len(timelines) + len(missing)
     if not timelines:
-        print(NO_CASE_FILES if not files else "No valid case to export.", file=sys.stderr)
+        say(NO_CASE_FILES if not files else "No valid case to export.", sys.stderr)
         return 1
-    for line in write_study(timelines, args.out):
-        print(f"not carried: {line}", file=sys.stderr)
+    try:
+        lost = write_study(timelines, args.out, force=args.force)
+    except (StudyRefused, OutputRefused, OutputsRefused) as error:
+        say(error, sys.stderr)
+        say(f"Nothing was written to {args.out}.", sys.stderr)
+        return 1
+    for line in lost:
+        say(f"not carried: {line}", sys.stderr)
     print(f"{len(timelines)} case{'s' * (len(timelines) != 1)} written to {args.out} as a cBioPortal study"
           + (f"; {bad} with errors" if bad else ""), file=sys.stderr)
     return 1 if bad else 0

@@ -7,6 +7,8 @@ import os
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
+from .text import visible
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -20,7 +22,9 @@ class Problem:
     path: str = ""
 
     def format(self) -> str:
-        """`path:line:col: field: message. Hint: hint` (parts that are unknown are left out)."""
+        """`path:line:col: field: message. Hint: hint` (parts that are unknown are left out), every control or
+        invisible character shown as its escape (timelines.text.visible): a value quoted in a message cannot act on
+        the terminal or the screen that shows it."""
         place = self.path or "<case>"
         if self.line is not None:
             place += f":{self.line}"
@@ -32,7 +36,7 @@ class Problem:
         text += _sentence(self.message)
         if self.hint:
             text += " Hint: " + _sentence(self.hint)
-        return text
+        return visible(text)
 
 
 class CaseFileError(Exception):

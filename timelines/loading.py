@@ -19,7 +19,7 @@ from .errors import CaseFileError, Problem
 from .files import read_inside, shown_path
 from .pydantic_messages import KIND_SYNONYMS, validation_problems
 from .schema import Case
-from .text_checks import decode, odd_indentation
+from .text_checks import decode, hidden_in_value, odd_indentation
 from .timeline import Timeline, resolve
 from .yaml_events import MAX_DEPTH, MAX_NODES, CaseLoader as _CaseLoader, read_events
 from .yaml_source import MAX_ALIAS_NODES, MAX_PROBLEMS, SourceMap, field_path, located_problem, parse_read, \
@@ -86,10 +86,22 @@ def load_document(data: dict, path: str, as_text: Callable[[dict], str] | None =
     `load_case` does a file; `path` names it in messages. A valid document needs no text; one with a problem is
     written as YAML (by `as_text`, else yaml.safe_dump) and loaded again, so that its messages have lines and hints.
     Raises CaseFileError."""
-    timeline = _load_valid(data, path)
+    timeline = None if _holds_hidden(data) else _load_valid(data, path)
     if timeline is not None:
         return timeline
     return load_text(as_text(data) if as_text else yaml.safe_dump(data, sort_keys=False, allow_unicode=True), path)
+
+
+def _holds_hidden(value: Any) -> bool:
+    """Whether a document holds a control or invisible character in any text (a key included): written as YAML,
+    it is refused at the line of that text, as the same character in a case file is."""
+    if isinstance(value, str):
+        return hidden_in_value(value) is not None
+    if isinstance(value, dict):
+        return any(_holds_hidden(k) or _holds_hidden(v) for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return any(_holds_hidden(v) for v in value)
+    return False
 
 
 def _load_valid(data: dict, path: str) -> Timeline | None:

@@ -513,6 +513,18 @@ def _create_atomically(path: Path, data: bytes) -> None:
     _sync_folder(path.parent)
 
 
+def create_atomically(path: Path, data: bytes) -> None:
+    """Create a file with `data` in one step (a synced hidden temporary file, then linked into place); refused
+    (SaveRefused) when a file, or a link, appeared at `path` meanwhile: nothing is ever written through a link."""
+    _create_atomically(path, data)
+
+
+def replace_atomically(path: Path, data: bytes) -> None:
+    """Replace a regular file with `data` in one step (a synced hidden temporary file renamed over it): a link put
+    in its place meanwhile is itself replaced, never followed."""
+    _replace_atomically(path, data)
+
+
 def _sync_folder(folder: Path) -> None:
     """Make the rename itself durable (a directory fsync); not possible on every platform."""
     try:

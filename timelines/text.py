@@ -65,3 +65,39 @@ def wrap(text: object, width: int, max_lines: int | None = None) -> list[str]:
     kept = lines[: max_lines - 1]
     rest = " ".join(lines[max_lines - 1:])
     return kept + [shorten(rest, width)]
+
+
+# Characters a terminal or a screen acts on instead of showing (escape sequences that clear the screen, set the
+# window title or write the clipboard; NUL; carriage returns that overwrite a line) and the invisible ones that
+# reorder or hide text: every message shows them as the escape that writes them in double-quoted YAML.
+_UNSEEN = re.compile("[\x00-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff"
+                     "\ud800-\udfff]")
+CONTROL_NAMES = {"\t": "a tab", "\n": "a line break", "\r": "a carriage return", "\x00": "a NUL character",
+                 "\x1b": "an escape character (ESC)"}
+_SHORT_ESCAPES = {"\t": "\\t", "\n": "\\n", "\r": "\\r", "\x00": "\\0", "\x1b": "\\e"}
+
+
+def visible(text: object) -> str:
+    """Text for a message on a terminal or a screen: every control, line-breaking or invisible character shown as
+    its escape ('\\e', '\\t', '\\x07', '\\u202e'), so that a value in a message can neither act on the terminal nor
+    hide or reorder what is read. The one function every message printer uses.
+
+    >>> visible("PD\\x1b[2J\\u202e")
+    'PD\\\\e[2J\\\\u202e'
+    """
+    text = str(text)
+    if _UNSEEN.search(text) is None:
+        return text
+    return _UNSEEN.sub(_escape_char, text)
+
+
+def _escape_char(match: re.Match) -> str:
+    char = match.group()
+    if char in _SHORT_ESCAPES:
+        return _SHORT_ESCAPES[char]
+    return f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}"
+
+
+def shown_text(text: object) -> str:
+    """A value quoted in a message, made visible: 'A\\tB' for a name holding a tab."""
+    return f"'{visible(text)}'"

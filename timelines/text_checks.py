@@ -5,9 +5,11 @@ from __future__ import annotations
 import codecs
 import re
 import unicodedata
+from dataclasses import replace
 
 from .errors import CaseFileError, Problem
 from .files import MAX_FILE_BYTES
+from .text import visible
 
 Position = tuple[int, int]  # 1-based line and column
 
@@ -107,6 +109,34 @@ def _refuse_invisible(text: str) -> None:
         "characters come with text pasted from a web page, a PDF or a word processor", line=line, column=column)])
 
 
+# What a value may not hold once YAML has decoded the escapes of a double-quoted string ("\e", "\0", "\u202e"):
+# the characters the file itself may not hold. A tab and line breaks are text, as they are in the file.
+_HIDDEN_IN_VALUE = re.compile("[^\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]|"
+                              + _INVISIBLE_FOUND.pattern)
+
+
+def hidden_in_value(value: str) -> tuple[str, str] | None:
+    """(message, hint) when a decoded text value holds a control character or an invisible one (the checks of
+    `decode`, which sees only the file as written, run again on what its escapes mean); None for plain text."""
+    found = _HIDDEN_IN_VALUE.search(value)
+    if found is None:
+        return None
+    char = found.group()
+    name = unicodedata.name(char, "").lower() or _CONTROL_NAMES.get(char, "")
+    named = f"U+{ord(char):04X}" + (f" ({name})" if name else "")
+    written = f"written as an escape ({visible(char)}) in double quotes"
+    if char in _INVISIBLE:
+        return (f"The text holds {named}, {_INVISIBLE[char]}; it is {written}",
+                "delete the escape; invisible characters change what a reader sees")
+    return (f"The text holds the control character {named}, {written}",
+            "delete the escape; a control character acts on the terminal or the screen that shows it, and is not "
+            "text a reader can see")
+
+
+_CONTROL_NAMES = {"\x00": "NUL", "\x07": "bell", "\x08": "backspace", "\x1b": "ESC, which starts terminal commands",
+                  "\x7f": "delete"}
+
+
 # Spaces that YAML does not read as spaces: in the indentation they shift a line into another value.
 _ODD_INDENT = re.compile(r"^[ \t]*([\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000])", re.M)
 
@@ -129,11 +159,55 @@ def odd_indentation(text: str, error: CaseFileError) -> CaseFileError | None:
 
 
 def line_column(before: str) -> Position:
-    """1-based line and column of the character after `before`, counting line breaks as YAML does."""
+    """1-based line and column of the character after `before`, as an editor shows them: only a line feed, a
+    carriage return or the two together end a line (U+0085, U+2028 and U+2029 do not, though YAML counts them)."""
     line, start = 1, 0
-    for match in _LINE_BREAK.finditer(before):
+    for match in _EDITOR_BREAK.finditer(before):
         line, start = line + 1, match.end()
     return line, len(before) - start + 1
+
+
+_EDITOR_BREAK = re.compile("\r\n|[\n\r]")
+
+
+def editor_lines(text: str) -> list[str]:
+    """The lines of a text as an editor numbers them (str.splitlines also breaks at U+2028, U+0085, form feeds...)."""
+    return _EDITOR_BREAK.split(text.removesuffix("\n").removesuffix("\r")) if text else []
+_YAML_ONLY_BREAKS = ("\x85", "\u2028", "\u2029")
+
+
+class EditorPositions:
+    """YAML's positions in a text turned into an editor's: PyYAML counts U+0085, U+2028 and U+2029 as line breaks,
+    editors do not, so every line after one would be reported one too far (and its columns from the wrong start)."""
+
+    def __init__(self, text: str):
+        self.lines: list[Position] | None = None  # per YAML line: its editor line, and the column it starts at
+        if not any(char in text for char in _YAML_ONLY_BREAKS):
+            return
+        editor_starts = [0] + [m.end() for m in _EDITOR_BREAK.finditer(text)]
+        self.lines, index = [], 0
+        for start in [0] + [m.end() for m in _LINE_BREAK.finditer(text)]:
+            while index + 1 < len(editor_starts) and editor_starts[index + 1] <= start:
+                index += 1
+            self.lines.append((index + 1, start - editor_starts[index]))
+
+    def __call__(self, line: int | None, column: int | None) -> tuple[int | None, int | None]:
+        """The editor's 1-based line and column of YAML's 1-based line and column."""
+        if self.lines is None or line is None or not 0 < line <= len(self.lines):
+            return line, column
+        editor_line, shift = self.lines[line - 1]
+        return editor_line, None if column is None else column + shift
+
+    def of_mark(self, mark) -> Position:
+        """The editor's 1-based position of a 0-based YAML mark."""
+        return self(mark.line + 1, mark.column + 1)
+
+    def error(self, error: CaseFileError) -> CaseFileError:
+        """The error with its problems' YAML positions as the editor's."""
+        if self.lines is None:
+            return error
+        return CaseFileError([replace(p, line=self(p.line, p.column)[0], column=self(p.line, p.column)[1])
+                              for p in error.problems])
 
 
 def char_at(text: str, line: int, column: int) -> str:

@@ -7,6 +7,7 @@ from typing import Any
 import yaml
 
 from .errors import CaseFileError, Problem
+from .text_checks import EditorPositions, hidden_in_value
 from .yaml_messages import NUMBER_TAGS, SCALAR_NAMES, TAG, at_mark, yaml11_number, yaml_problem
 
 MAX_DEPTH = 64
@@ -31,8 +32,10 @@ def run(text: str, step):
     loader = CaseLoader(text)
     try:
         return step(loader), loader
+    except CaseFileError as error:  # a limit, located by YAML's mark
+        raise EditorPositions(text).error(error) from None
     except yaml.MarkedYAMLError as error:
-        raise CaseFileError([yaml_problem(error, text)]) from None
+        raise EditorPositions(text).error(CaseFileError([yaml_problem(error, text)])) from None
     except yaml.YAMLError as error:
         raise CaseFileError([Problem(f"The file is not valid YAML: {error}", "check the indentation and quotes")]) from None
     finally:
@@ -160,6 +163,8 @@ def _plain_scalar(loader, event) -> Any:
         raise Irregular
     value = event.value
     if not event.implicit[0]:  # quoted, or a block of text
+        if event.style == '"' and hidden_in_value(value):
+            raise Irregular  # an escape that writes a control character: the located parser says where
         return value
     for tag, pattern in _SCALAR_RESOLVERS.get(value[:1], ()) + _SCALAR_RESOLVERS.get(None, ()):
         if pattern.match(value):

@@ -1,12 +1,14 @@
 """Slide decks for a tumor-board session, from the command line.
 
-    python -m components.exports.deck PATH... --out DIR [--deidentify] [--pdf] [--axis relative] [--combined session.pptx]
+    python -m components.exports.deck PATH... --out DIR [--deidentify] [--pdf] [--axis relative]
+        [--combined session.pptx] [--force]
 
 PATH is a case file or a folder of case files. Writes ``DIR/<case-id>.pptx`` (and ``.pdf`` with ``--pdf``) per
 case, and with ``--combined`` one deck of every case (a session slide, then each case from its title slide).
 Prints one line per file written; a case file that cannot be loaded is reported with its problems and the other
 cases go on; the exit status is 1 when any case failed. Case files are named and listed as `python -m timelines`
-names and lists them (timelines.cli.case_files).
+names and lists them (timelines.cli.case_files). Files are written as every command writes into --out
+(timelines.writing): never through a link, never over a file it did not write unless --force.
 """
 
 from __future__ import annotations
@@ -16,9 +18,10 @@ import sys
 import time
 from pathlib import Path
 
-from timelines.cli import NO_CASE_FILES, case_files, missing_message, run
+from timelines.cli import FORCE_HELP, NO_CASE_FILES, case_files, missing_message, run, say
 from timelines.errors import CaseFileError
 from timelines.loading import load_case
+from timelines.writing import OutputFolder, OutputRefused, output_folder
 
 from components import exports
 
@@ -37,25 +40,34 @@ def main(argv: list[str] | None = None) -> int:
                         help="time axis (cases without calendar dates are always relative)")
     parser.add_argument("--combined", metavar="FILE.pptx",
                         help="also write one deck of every case (inside --out unless a folder is given)")
+    parser.add_argument("--force", action="store_true", help=FORCE_HELP)
     args = parser.parse_args(argv)
 
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
+    try:
+        out = output_folder(args.out)
+    except OutputRefused as error:
+        say(error, sys.stderr)
+        return 1
+    args.folders = {}  # folder -> OutputFolder: what was written there, so that only those files are replaced
     files, missing = case_files(args.paths)
     for name in missing:
-        print(missing_message(name), file=sys.stderr)
+        say(missing_message(name), sys.stderr)
     if not files and not missing:
-        print(NO_CASE_FILES, file=sys.stderr)
+        say(NO_CASE_FILES, sys.stderr)
         return 1
     started, failed, session = time.perf_counter(), len(missing), []
-    for path in files:
-        slides = _case(path, out, args)
-        if slides is None:
+    try:
+        for path in files:
+            slides = _case(path, out, args)
+            if slides is None:
+                failed += 1
+            else:
+                session.append(slides)
+        if args.combined and session and not _combined(session, out, args):
             failed += 1
-        else:
-            session.append(slides)
-    if args.combined and session:
-        _combined(session, out, args)
+    finally:
+        for folder in args.folders.values():
+            folder.save_list()
     done = len(files) - (failed - len(missing))
     print(f"{done} of {len(files) + len(missing)} case{'s' * (len(files) + len(missing) != 1)} written "
           f"in {time.perf_counter() - started:.1f} s" + (f"; {failed} failed" if failed else ""), file=sys.stderr)
@@ -67,32 +79,43 @@ def _case(path: Path, out: Path, args) -> list[exports.Slide] | None:
     try:
         timeline = load_case(path)
     except CaseFileError as error:
-        print(str(error), file=sys.stderr)
+        say(error, sys.stderr)
         return None
     case = exports.prepare_case(timeline, deidentify=args.deidentify, axis=args.axis)
     slides = exports.case_slides(case)
-    _write(out / f"{case.case_id}.pptx", exports.pptx_bytes([slides]), f"{len(slides)} slides")
+    written = _write(out / f"{case.case_id}.pptx", exports.pptx_bytes([slides]), f"{len(slides)} slides", args)
     if args.pdf:
-        _write(out / f"{case.case_id}.pdf", exports.pdf_bytes([slides]), f"{len(slides)} pages")
-    return slides
+        written &= _write(out / f"{case.case_id}.pdf", exports.pdf_bytes([slides]), f"{len(slides)} pages", args)
+    return slides if written else None
 
 
-def _combined(session: list[list[exports.Slide]], out: Path, args) -> None:
+def _combined(session: list[list[exports.Slide]], out: Path, args) -> bool:
+    """Write the session's deck (and handout); False when a file was refused."""
     target = Path(args.combined)
     target = out / target if target.parent == Path(".") else target
-    target.parent.mkdir(parents=True, exist_ok=True)
     title = SESSION_TITLE + (" (de-identified)" if args.deidentify else "")
     count = 1 + sum(len(slides) for slides in session)
-    _write(target.with_suffix(".pptx"), exports.pptx_bytes(session, session_title=title),
-           f"{len(session)} cases, {count} slides")
+    written = _write(target.with_suffix(".pptx"), exports.pptx_bytes(session, session_title=title),
+                     f"{len(session)} cases, {count} slides", args)
     if args.pdf:
-        _write(target.with_suffix(".pdf"), exports.pdf_bytes(session, session_title=title),
-               f"{len(session)} cases, {count} pages")
+        written &= _write(target.with_suffix(".pdf"), exports.pdf_bytes(session, session_title=title),
+                          f"{len(session)} cases, {count} pages", args)
+    return written
 
 
-def _write(path: Path, data: bytes, what: str) -> None:
-    path.write_bytes(data)
-    print(f"wrote {path} ({what})")
+def _write(path: Path, data: bytes, what: str, args) -> bool:
+    """Write one file through timelines.writing (atomic, never through a link, never over a file it did not
+    write unless --force); False, with the reason on standard error, when it is refused."""
+    try:
+        folder = args.folders.get(path.parent)
+        if folder is None:
+            folder = args.folders[path.parent] = OutputFolder(output_folder(path.parent), force=args.force)
+        folder.write(path.name, data)
+    except OutputRefused as error:
+        say(error, sys.stderr)
+        return False
+    say(f"wrote {path} ({what})")
+    return True
 
 
 if __name__ == "__main__":

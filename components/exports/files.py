@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import io
-import tempfile
 import zipfile
-from pathlib import Path
 
 import pandas as pd
 
-from timelines.cbioportal_write import write_study
+from timelines.cbioportal_write import study_files
+from timelines.spreadsheet import csv_text
 from timelines.timeline import Timeline
 
 from .case import EXPORT_WIDTH, prepare_case
@@ -20,7 +19,8 @@ from .slides import case_slides
 
 
 def csv_bytes(frame: pd.DataFrame) -> bytes:
-    return frame.to_csv(index=False, lineterminator="\n").encode("utf-8")
+    """A table as CSV, its text cells safe to open in a spreadsheet (timelines.spreadsheet)."""
+    return csv_text(frame).encode("utf-8")
 
 
 def case_exports(timeline: Timeline, *, deidentify: bool = False, axis: str = "calendar",
@@ -58,11 +58,10 @@ def cbioportal_zip(timeline: Timeline) -> bytes:
     what of the case the format cannot hold. Entries carry no export date."""
     folder_name = timeline.case.id.replace("-", "_")  # a study id: letters, digits and underscores
     buffer = io.BytesIO()
-    with tempfile.TemporaryDirectory() as folder:
-        lost = write_study([timeline], folder, study_id=folder_name, name=timeline.case.title)
-        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-            for path in sorted(Path(folder).iterdir()):
-                archive.writestr(zipfile.ZipInfo(f"{folder_name}/{path.name}", ZIP_EPOCH), path.read_bytes())
-            archive.writestr(zipfile.ZipInfo(f"{folder_name}/NOT_CARRIED.txt", ZIP_EPOCH),
-                             "".join(f"{line}\n" for line in lost))
+    files, lost = study_files([timeline], study_id=folder_name, name=timeline.case.title)
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name in sorted(files):
+            archive.writestr(zipfile.ZipInfo(f"{folder_name}/{name}", ZIP_EPOCH), files[name])
+        archive.writestr(zipfile.ZipInfo(f"{folder_name}/NOT_CARRIED.txt", ZIP_EPOCH),
+                         "".join(f"{line}\n" for line in lost))
     return buffer.getvalue()

@@ -22,6 +22,7 @@ from timelines.loading import load_text, parse_yaml
 from timelines.kinds import THERAPY_KINDS
 from timelines.tables import dose_change_table, event_table
 from timelines.text import escape_markdown
+from timelines.text_checks import editor_lines
 from timelines.timeline import Timeline
 
 try:  # the chart builder is optional: without it the preview is the resolved event table
@@ -95,7 +96,7 @@ def check_text(text: str, case_id: str | None) -> Check:
 
 def with_tabs_explained(text: str, problems: list[Problem]) -> list[Problem]:
     """A YAML error on a line holding a tab character is the tab's fault: say so, and how to fix it."""
-    lines = text.splitlines()
+    lines = editor_lines(text)
     explained = []
     for problem in problems:
         line = lines[problem.line - 1] if problem.line and problem.line <= len(lines) else ""
@@ -115,7 +116,7 @@ def problem_text(problem: Problem) -> str:
 
 def problem_excerpt(problem: Problem, text: str) -> str:
     """The line a problem is on, numbered, with a caret under its column."""
-    lines = text.splitlines()
+    lines = editor_lines(text)
     if not problem.line or problem.line > len(lines):
         return ""
     gutter = f"{problem.line:>5} | "

@@ -10,6 +10,7 @@ import streamlit as st
 from timelines.presentation import MISSING_VIEWS
 from timelines.catalog import Entry
 from timelines.deidentify import scrub_text
+from timelines.spreadsheet import csv_text
 from timelines.summary import SCREEN_VERDICTS, key_outcomes, line_name, line_text, paper_figure, patient_text
 from timelines.summary import outcome_text as _outcome_text
 from timelines.text import escape_markdown, shorten
@@ -171,7 +172,7 @@ def event_table_view(events: pd.DataFrame, file_stem: str, relative: bool = Fals
     table = table[[c for c in EVENT_TABLE_COLUMNS if c in table.columns]]
     st.dataframe(table, hide_index=True, width="stretch", column_config=EVENT_TABLE_COLUMNS,
                  height=TABLE_ROW_PX * (min(len(table), TABLE_MAX_ROWS) + 1) + 3)
-    st.download_button("Download events (CSV)", events.to_csv(index=False).encode("utf-8"),
+    st.download_button("Download events (CSV)", csv_text(events).encode("utf-8"),
                        file_name=f"{file_stem}.events.csv", mime="text/csv")
 
 
