@@ -116,7 +116,7 @@ def test_a_meta_file_naming_a_file_outside_the_folder_is_refused_at_its_line(tmp
                               "folder; a study's files are read only from inside its folder"]
     result = importers[0](folder, tmp_path / "out")
     assert result.returncode == 1 and "meta_timeline_secret.txt:4: data_filename:" in result.stderr
-    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["p-1.yaml", "p-2.yaml"]
+    assert sorted(p.name for p in (tmp_path / "out").glob("*.yaml")) == ["p-1.yaml", "p-2.yaml"]
 
 
 def test_a_meta_file_naming_an_absolute_path_is_refused_and_nothing_is_read(tmp_path, importers):
@@ -199,7 +199,7 @@ def test_a_data_file_whose_name_holds_an_escape_sequence_is_refused_and_named_wi
     folder = make_study(tmp_path)
     (folder / "data_timeline_\x1b[2J.txt").write_text(timeline(status_row("P-3")))
     study = read_study(folder)
-    assert study.problems == ["'data_timeline_\\x1b[2J.txt' has a control character in its name, so it is not "
+    assert study.problems == ["'data_timeline_\\e[2J.txt' has a control character in its name, so it is not "
                               "read. Hint: rename the file with letters, digits, '.', '_' and '-'"]
     assert set(study.cases) == {"P-1", "P-2"}
 
@@ -266,17 +266,18 @@ def test_a_nul_in_a_clinical_patient_id_is_refused_shown_as_an_escape_and_does_n
                                                                                                       importers):
     folder = make_study(tmp_path, data_clinical_patient=CLINICAL_HEAD + "P-1\x00\tFemale\nP-2\tMale\n")
     study = read_study(folder)
-    assert study.problems == ["data_clinical_patient.txt:6: PATIENT_ID: 'P-1\\x00' has a character other than "
+    assert study.problems == ["data_clinical_patient.txt:6: PATIENT_ID: 'P-1\\0' has a character other than "
                               "letters, digits, '.', '_' and '-'. Hint: write the id as the timeline files do"]
     assert set(study.cases) == {"P-2"}  # P-1 is not imported without its clinical row, nor twice
     result = importers[0](folder, tmp_path / "out")
-    assert "\x00" not in result.stderr and sorted(p.name for p in (tmp_path / "out").iterdir()) == ["p-2.yaml"]
+    assert "\x00" not in result.stderr
+    assert sorted(p.name for p in (tmp_path / "out").glob("*.yaml")) == ["p-2.yaml"]
 
 
 def test_a_terminal_escape_in_a_timeline_patient_id_is_shown_escaped(tmp_path):
     folder = make_study(tmp_path, data_timeline_odd=timeline(status_row("P-3\x1b]52;c;ZWNobw==\x07")))
     study = read_study(folder)
-    assert study.problems == ["data_timeline_odd.txt:2: PATIENT_ID: 'P-3\\x1b]52;c;ZWNobw==\\x07' has a character "
+    assert study.problems == ["data_timeline_odd.txt:2: PATIENT_ID: 'P-3\\e]52;c;ZWNobw==\\x07' has a character "
                               "other than letters, digits, '.', '_' and '-'. Hint: write the id as the clinical file "
                               "does"]
 
@@ -286,7 +287,7 @@ def test_two_long_ids_alike_in_their_first_80_characters_give_two_case_files_bot
     folder = make_study(tmp_path, data_timeline_status=timeline(status_row(first), status_row(second, 5)))
     result = importers[0](folder, tmp_path / "out")
     assert result.returncode == 0, result.stderr
-    names = sorted(p.name for p in (tmp_path / "out").iterdir())
+    names = sorted(p.name for p in (tmp_path / "out").glob("*.yaml"))  # besides the list of what it wrote
     assert names == ["a" * 78 + "-2.yaml", "a" * 80 + ".yaml"]
     assert "2 case files written" in result.stderr
 

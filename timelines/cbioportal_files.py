@@ -26,6 +26,7 @@ import pandas as pd
 
 from .cbioportal_rows import ATTRIBUTES_COLUMN, CASE_COLUMNS, ORDER_COLUMN, load_json, unescape
 from .spreadsheet import formula_unescape_cells
+from .text import visible
 
 REQUIRED_COLUMNS = ("PATIENT_ID", "START_DATE", "STOP_DATE", "EVENT_TYPE")
 STYLE_SHAPES = ("circle", "square", "triangle", "diamond", "star", "camera")  # the validator's list
@@ -50,13 +51,6 @@ _COPY_HINT = "copy the file into the study folder; a study's files are read only
 
 class StudyFileRefused(Exception):
     """A file of the study that is not read: what it is and how to fix it (the message names the file only)."""
-
-
-def shown(text: str) -> str:
-    """Text as a message shows it: control and format characters (NUL, ESC, U+202E...) as visible escapes, so that
-    a cell cannot clear the terminal, set the clipboard or reverse the text around it."""
-    return "".join(c if unicodedata.category(c) not in ("Cc", "Cf", "Zl", "Zp") or c == " "
-                   else (f"\\x{ord(c):02x}" if ord(c) < 0x100 else f"\\u{ord(c):04x}") for c in text)
 
 
 def read_study_file(folder: Path, name: str, limit: int | None = None) -> bytes:
@@ -101,13 +95,13 @@ def _parts(name: str) -> tuple[str, ...]:
     text = name.replace("\\", "/")
     path = PurePosixPath(text)
     if not text.strip() or path.is_absolute() or re.match(r"^[A-Za-z]:", text) or text.startswith("~"):
-        raise StudyFileRefused(f"'{shown(name)}' is not a file name inside the study folder. Hint: name a file of "
+        raise StudyFileRefused(f"'{visible(name)}' is not a file name inside the study folder. Hint: name a file of "
                                "the study folder, e.g. data_timeline_treatment.txt")
     if ".." in path.parts:
-        raise StudyFileRefused(f"'{shown(name)}' leads outside the study folder, so it is not read. Hint: "
+        raise StudyFileRefused(f"'{visible(name)}' leads outside the study folder, so it is not read. Hint: "
                                f"{_COPY_HINT}")
-    if shown(text) != text:  # a NUL, an escape sequence, a bidi control: not a name to print or to open
-        raise StudyFileRefused(f"'{shown(name)}' has a control character in its name, so it is not read. Hint: "
+    if visible(text) != text:  # a NUL, an escape sequence, a bidi control: not a name to print or to open
+        raise StudyFileRefused(f"'{visible(name)}' has a control character in its name, so it is not read. Hint: "
                                "rename the file with letters, digits, '.', '_' and '-'")
     return tuple(p for p in path.parts if p != ".")
 
@@ -220,7 +214,7 @@ def _named_problem(folder: Path, name: str) -> str:
     except StudyFileRefused as refused:
         return str(refused)
     if not os.path.lexists(Path(folder, *parts)):
-        return f"'{shown(name)}' is not in the study folder. Hint: name a file of the folder, or add the file"
+        return f"'{visible(name)}' is not in the study folder. Hint: name a file of the folder, or add the file"
     return ""
 
 
@@ -407,7 +401,7 @@ def _cell_checks(rows: pd.DataFrame):
     days = "Hint: write days since the diagnosis as a whole number (negative before it), e.g. 14 or -30"
     yield "PATIENT_ID", rows["PATIENT_ID"] == "", lambda r: "empty. Hint: every row names its patient"
     yield "PATIENT_ID", (rows["PATIENT_ID"] != "") & ~rows["PATIENT_ID"].str.fullmatch(PATIENT_ID_PATTERN), \
-        lambda r: f"'{shown(r['PATIENT_ID'])}' has a character other than letters, digits, '.', '_' and '-'. " \
+        lambda r: f"'{visible(r['PATIENT_ID'])}' has a character other than letters, digits, '.', '_' and '-'. " \
                   "Hint: write the id as the clinical file does"
     far_start, far_stop = _far(start, start_ok), _far(stop, stop_ok)
     for column, far in (("START_DATE", far_start), ("STOP_DATE", far_stop)):
@@ -429,12 +423,12 @@ def _cell_checks(rows: pd.DataFrame):
     if "STYLE_COLOR" in rows:
         color = rows["STYLE_COLOR"]  # the validator refuses an empty cell too: the column styles every row
         yield "STYLE_COLOR", ~color.str.fullmatch(COLOR_PATTERN), \
-            lambda r: f"'{shown(r['STYLE_COLOR'])}' is not a colour like #1f77b4. Hint: write '#' and six hex " \
+            lambda r: f"'{visible(r['STYLE_COLOR'])}' is not a colour like #1f77b4. Hint: write '#' and six hex " \
                       "digits on every row, or leave the column out"
     if "STYLE_SHAPE" in rows:
         shape = rows["STYLE_SHAPE"]
         yield "STYLE_SHAPE", ~shape.str.lower().isin(STYLE_SHAPES), \
-            lambda r: f"'{shown(r['STYLE_SHAPE'])}' is not a shape cBioPortal draws. Hint: give one on every " \
+            lambda r: f"'{visible(r['STYLE_SHAPE'])}' is not a shape cBioPortal draws. Hint: give one on every " \
                       f"row, or leave the column out. Valid: {', '.join(STYLE_SHAPES)}"
 
 
@@ -451,7 +445,7 @@ def _far(cells: pd.Series, ok: pd.Series) -> pd.Series:
 
 
 def _short(text: str) -> str:
-    return shown(text if len(text) <= 40 else text[:37] + "...")
+    return visible(text if len(text) <= 40 else text[:37] + "...")
 
 
 def _our_cell_checks(rows: pd.DataFrame):
