@@ -146,11 +146,42 @@ def test_drug_colour_ignores_case_order_and_separators(a, b):
     assert theme.drug_color(a) == theme.drug_color(b)
 
 
-def test_unknown_drug_gets_a_stable_colour_no_named_drug_uses():
+def test_unknown_drug_gets_a_stable_colour_of_the_one_therapy_palette():
     colour = theme.drug_color("Chemotherapy in conjunction with anti-angiogenic therapy")
     assert colour == theme.drug_color("chemotherapy in conjunction with anti-angiogenic therapy")
-    assert colour in theme.FALLBACK_PALETTE
-    assert not set(theme.FALLBACK_PALETTE) & set(theme.DRUG_COLORS.values())
+    assert colour in theme.THERAPY_PALETTE
+    assert set(theme.DRUG_COLORS.values()) <= set(theme.THERAPY_PALETTE)
+
+
+def test_two_therapies_of_a_chart_never_share_a_colour():
+    # Before: alectinib (#0072B2) and imatinib (#004488) were two dark blues; an unnamed regimen could hash onto
+    # a named drug's colour.
+    assert theme.therapy_colors(["alectinib", "imatinib", "Chemo + anti-angiogenic", "ensartinib"]) == {
+        "alectinib": "#0072B2", "imatinib": "#CC79A7", "Chemo + anti-angiogenic": "#E69F00",
+        "ensartinib": "#009E73"}
+    assert theme.therapy_colors(["EP (etoposide plus cisplatin)", "Etoposide + cisplatin"]) == {
+        "EP (etoposide plus cisplatin)": "#6A3D9A", "Etoposide + cisplatin": "#6A3D9A"}  # one regimen, one colour
+
+
+@pytest.mark.parametrize("case_id", CASE_IDS)
+def test_no_two_therapy_lanes_of_a_case_share_a_colour_and_legend_swatches_are_the_bar_colours(case_id):
+    _, events, _, _ = tables(case_id)
+    spec = charts.timeline_chart(events, axis="relative", domain=None).to_dict()
+    lanes = set(events.loc[events["category"].eq("Systemic therapy"), "lane"])
+    legend_colours = {}
+    for unit in units(spec):
+        colour = unit.get("encoding", {}).get("color", {})
+        if colour.get("field") == "bar_key":
+            legend_colours.update({k: v for k, v in scale_map(colour).items() if k in lanes})
+    assert set(legend_colours) == lanes
+    assert len(set(legend_colours.values())) == len(lanes)  # distinct
+    # Every other mark of a therapy lane (fading stub ticks, uncertainty spans, ongoing arrows) has the very colour
+    # its legend swatch has.
+    for unit in units(spec):
+        if unit.get("encoding", {}).get("color", {}).get("field") == "hex":
+            for row in values(spec, unit):
+                if row.get("lane") in lanes:
+                    assert row["hex"] == legend_colours[row["lane"]], (row["lane"], unit["mark"])
 
 
 def test_every_point_kind_has_its_own_symbol():
@@ -503,3 +534,13 @@ def test_cohort_draws_the_shared_lane_layers_and_defines_none_of_them():
     for layer in (lanes._day_zero_rule, lanes._therapy_bars, lanes._fading_ends, lanes._ongoing_arrows):
         assert layer in cohort_charts._SWIMMER_LAYERS
         assert layer in charts.timeline._TIMELINE_LAYERS
+
+
+def test_a_long_lane_label_wraps_at_a_word_boundary_or_after_a_slash_never_inside_a_word():
+    # Before: "carboplatin/paclitaxel/bevaciz" | "umab".
+    _, events, _, _ = tables("adeno-alk-leptomeningeal-alectinib")
+    spec = charts.timeline_chart(events, axis="relative").to_dict()
+    expr = next(u["encoding"]["y"]["axis"]["labelExpr"] for u in units(spec)
+                if "labelExpr" in u.get("encoding", {}).get("y", {}).get("axis", {}) or {})
+    assert '["carboplatin/paclitaxel/", "bevacizumab"]' in expr
+    assert "bevaciz\"" not in expr

@@ -12,7 +12,7 @@ from .measures import Assessment, assess
 from .resolution import FOLLOW_UP
 from .kinds import THERAPY_KINDS
 from .schema import field_value
-from .tables import agent_name, event_key_id, event_label, measurement_table
+from .tables import agent_name, event_key_id, therapy_name, event_label, measurement_table
 from .timeline import Dated, Timeline
 
 ROUNDING_MONTHS = 0.5  # papers round durations to whole months
@@ -30,7 +30,7 @@ class TherapyLine:
 
     @property
     def agents(self) -> list[str]:
-        return [agent_name(d.event, d.kind) for d in self.therapies]
+        return [therapy_name(d.event, d.kind) for d in self.therapies]  # the names the lanes show
 
     @property
     def event_ids(self) -> list[str]:
@@ -215,7 +215,7 @@ def _time_on_treatment(timeline: Timeline) -> list[_Pending]:
     for dated in timeline.of_kind(*THERAPY_KINDS):
         if dated.end is None:
             continue
-        name = agent_name(dated.event, dated.kind)
+        name = therapy_name(dated.event, dated.kind)
         intent = f", {dated.event.intent}" if dated.event.intent else ""
         until = FOLLOW_UP if dated.ongoing else (dated.key, "end")
         results.append(_outcome("time_on_treatment", f"Time on {name}{intent}", (dated.key, "start"), until,

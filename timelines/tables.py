@@ -109,7 +109,7 @@ def _event_row(timeline: Timeline, dated: Dated) -> dict:
         "case_id": case.id,
         "event_id": event_key_id(dated),
         "kind": dated.kind,
-        "lane": (event.short or agent) if category == SYSTEMIC and agent else category,
+        "lane": therapy_name(event, dated.kind) if category == SYSTEMIC and agent else category,
         "label": event_label(event, dated.kind),
         "start": timeline.say(start, dated.about_start),
         "end": timeline.say(dated.end, dated.about_end) if interval and dated.end else "",
@@ -188,6 +188,12 @@ def agent_name(event, kind: str) -> str:
     """The drug, regimen or technique an event names (its lane when systemic), as the kinds registry reads it."""
     known = kind_named(kind)
     return known.agent_of(event) if known else ""
+
+
+def therapy_name(event, kind: str) -> str:
+    """The one short name of a therapy on every screen (lane, header, legend, cohort, board, deck): the author's
+    ``short:``, else the drug or regimen as the kinds registry reads it. Interchange files keep ``agent_name``."""
+    return field_value(event, "short") or agent_name(event, kind)
 
 
 def event_label(event, kind: str) -> str:

@@ -159,6 +159,7 @@ def _timeline_frame(events: pd.DataFrame, tax: TimeAxis, changes: pd.DataFrame) 
     df["mark_kind"] = df["kind"].where(~_is_death(df), "death")
     df["response"] = df["response_category"].fillna("").where(df["kind"].eq("response"), "")
     df["bar_key"] = df["lane"].where(df["therapy"], df["kind"])
+    df["therapy_hex"] = df["lane"].map(theme.therapy_colors(df.loc[df["therapy"], "lane"]))  # all lanes: any window
     df["approximate"] = df["approximate"].fillna(False).astype(bool)
     df["uncertain"] = (df["day_start_latest"] > df["day_start_earliest"]) | df["approximate"] \
         | df["open_before"] | df["open_after"]
