@@ -389,15 +389,20 @@ def test_a_value_reported_only_in_words_is_a_rule_with_the_word_not_a_point():
     assert [r["finding"] for r in values(spec, rules[0])] == ["decreased"]
 
 
-def test_molecular_abundance_is_drawn_over_time_like_a_lab_value():
+def test_a_fusion_abundance_is_not_drawn_as_a_marker_line():
+    # Before: case ppamn's Markers tab drew 'HMBOX1::ALK fusion abundance (%)' as a tumour-marker line over two years.
     _, _, _, markers = tables("ppamn-hmbox1-alk-ensartinib")
+    assert markers.empty
     spec = charts.marker_chart(markers, axis="calendar").to_dict()
-    series = {}
-    for unit in find(spec, "line"):
-        for row in values(spec, unit):
-            series.setdefault(row["marker"], []).append(row["value"])
-    fusion = [v for name, v in series.items() if "HMBOX1::ALK" in name]
-    assert fusion == [[20.0, 31.0]]
+    assert "HMBOX1" not in str(spec)
+
+
+def test_the_markers_chart_prints_a_value_as_the_file_writes_it_and_plots_the_number():
+    # Before: the GIST's hemoglobin 'value: 7.0' read '7 g/dL' in the tooltip and on the point.
+    _, _, _, markers = tables("gist-duodenum-duodenectomy-imatinib")
+    spec = charts.marker_chart(markers, axis="relative").to_dict()
+    points = [r for u in find(spec, "point") for r in values(spec, u)]
+    assert [(r["value"], r["value_text"], r["label_text"]) for r in points] == [(7.0, "7.0 g/dL", "7.0")]
 
 
 # --- every case, every chart ------------------------------------------------------------------------------------

@@ -89,17 +89,23 @@ def _marker_frame(markers: pd.DataFrame, tax: TimeAxis) -> pd.DataFrame:
 
     df["flag_text"] = df["flag"].fillna("").replace("", "not stated")
     df["value_text"] = [_value_text(r) for r in df.itertuples()]
-    df["label_text"] = [f"{r.value:g}{FLAG_ARROWS.get(r.flag, '')}" if pd.notna(r.value) else ""
+    df["label_text"] = [f"{_written(r)}{FLAG_ARROWS.get(r.flag, '')}" if pd.notna(r.value) else ""
                         for r in df.itertuples()]
     df["ref_text"] = [_ref_text(r) for r in df.itertuples()]
     df["when"] = _when_measured(df, tax)
     return df
 
 
+def _written(row) -> str:
+    """The number as the case file writes it ('7.0 g/dL', not '7'); the plotted number where it is not given."""
+    written = getattr(row, "value_text", "")
+    return written if isinstance(written, str) and written else f"{row.value:g}"
+
+
 def _value_text(row) -> str:
     if pd.isna(row.value):
         return row.finding or ""
-    return f"{row.value:g} {row.unit}".strip() + (f" ({row.finding})" if row.finding else "")
+    return f"{_written(row)} {row.unit}".strip() + (f" ({row.finding})" if row.finding else "")
 
 
 def _ref_text(row) -> str:

@@ -20,7 +20,9 @@ def case_page(entry: Entry, stamp: Stamp, deidentified: bool) -> None:
     view = view_of(data, deidentified)
     frames, summary = cache.presented(path, stamp, view)
     views.case_header(summary, view.day_zero)
-    available = tuple(v for v in views.VIEWS if has_data(v, data["events"], data["measurements"], data["markers"]))
+    molecular = views.molecular_results(frames["events"])
+    available = tuple(v for v in views.VIEWS if has_data(v, data["events"], data["measurements"], data["markers"])
+                      or v == "markers" and not molecular.empty)
     chosen, slot = views.view_picker(st.query_params.get("view"), available)
     st.query_params["view"] = chosen
 
@@ -33,7 +35,7 @@ def case_page(entry: Entry, stamp: Stamp, deidentified: bool) -> None:
     elif chosen == "lesions":
         views.lesion_view(data["recist_note"], draw)
     elif chosen == "markers":
-        views.marker_view(draw)
+        views.marker_view(draw, data["markers"], molecular)
     else:
         views.event_table_view(frames["events"], neutral_file_stem(entry.case_id) if deidentified else entry.case_id,
                                relative=view.axis == "relative")
