@@ -340,6 +340,22 @@ def test_lesion_chart_draws_pr_at_70_percent_of_baseline_and_pd_as_a_step_from_t
     assert tags == ["baseline", "SD −25%", "PR −50%", "PD −35%"]
 
 
+def test_each_lesion_has_its_own_panel_and_y_scale_titled_with_the_lesion():
+    # Before: one shared y scale, where the 141 mm primary squashed the 26 -> 12 mm node into the floor.
+    timeline, events, measurements, _ = tables("ppamn-hmbox1-alk-ensartinib")
+    spec = charts.lesion_chart(measurements, charts.assessment_frame(recist(timeline, measurements)),
+                               therapy_bands=charts.therapy_bands(events), axis="calendar").to_dict()
+    lines = find(spec, "line", color="lesion_label")
+    assert [sorted({r["lesion_label"] for r in values(spec, u)}) for u in lines] == [
+        ["Left lung mass (primary)"], ["Enlarged lymph node at recurrence (station not stated)"]]
+    assert [u["encoding"]["y"]["scale"]["domain"][1] for u in lines] == [pytest.approx(141 * 1.35),
+                                                                         pytest.approx(26 * 1.35)]
+    titles = [p["title"]["text"] for p in spec["vconcat"] if isinstance(p.get("title"), dict)]
+    assert titles[:2] == ["Left lung mass (primary)  ·  longest diameter, mm · non-target lesion",
+                          "Enlarged lymph node at recurrence (station not stated)  ·  short axis, mm · non-target lesion"]
+    assert spec["resolve"]["scale"]["y"] == "independent"
+
+
 def test_lesion_chart_has_one_colour_per_lesion_and_sizes_in_mm():
     table = recist_table()
     spec = charts.lesion_chart(table, None, axis="relative").to_dict()
