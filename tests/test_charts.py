@@ -565,3 +565,11 @@ def test_a_long_lane_label_wraps_at_a_word_boundary_or_after_a_slash_never_insid
                 if "labelExpr" in u.get("encoding", {}).get("y", {}).get("axis", {}) or {})
     assert '["carboplatin/paclitaxel/", "bevacizumab"]' in expr
     assert "bevaciz\"" not in expr
+
+
+def test_a_status_mark_says_what_it_states_and_a_response_names_its_therapy():
+    # Before: a bare glyph for 'alive'; responses of three therapies in one lane with nothing tying them to one.
+    _, events, _, _ = tables("adeno-alk-leptomeningeal-alectinib")
+    spec = charts.timeline_chart(events, axis="relative").to_dict()
+    tags = {r["tag"] for u in find(spec, "text", text="tag") for r in values(spec, u)}
+    assert {"alive at last follow-up", "SD · carboplatin/…", "PR · crizotinib"} <= tags

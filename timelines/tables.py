@@ -24,7 +24,7 @@ EVENT_EXTRA_COLUMNS = ("category", "shape", "day_start_earliest", "day_start_lat
                        "day_end_latest", "end_precision", "approximate", "date_text", "end_text", "intent", "note",
                        "dose_changes", "day_start_reach_earliest", "day_start_reach_latest", "day_end_reach_earliest",
                        "day_end_reach_latest", "least_days", "short", "response_category", "status", "trend",
-                       "finding", "key_details")
+                       "finding", "key_details", "on_therapy")
 MEASUREMENT_COLUMNS = ("case_id", "event_id", "lesion_id", "lesion_label", "site", "nodal", "target", "start",
                        "day_start", "dims_mm", "longest_mm", "short_axis_mm", "recist_mm", "quote")
 MEASUREMENT_EXTRA_COLUMNS = ("size_text", "size_status", "change", "day_start_earliest", "day_start_latest", "modality",
@@ -150,6 +150,7 @@ def _event_row(timeline: Timeline, dated: Dated) -> dict:
         # What later layers read of an event, typed (the details text is for display only):
         "response_category": (field_value(event, "category") or "") if dated.kind == "response" else "",
         "status": field_value(event, "status") or "",
+        "on_therapy": _on_therapy(timeline, event),  # a response's or progression's therapy, by its short name
         "trend": field_value(event, "trend") or "",
         "finding": field_value(event, "finding") or "",  # an imaging finding as written
         "key_details": key_details(parts),
@@ -188,6 +189,13 @@ def agent_name(event, kind: str) -> str:
     """The drug, regimen or technique an event names (its lane when systemic), as the kinds registry reads it."""
     known = kind_named(kind)
     return known.agent_of(event) if known else ""
+
+
+def _on_therapy(timeline: Timeline, event) -> str:
+    """The short name of the therapy an event says it belongs to (``therapy:``), else ''."""
+    ref = field_value(event, "therapy")
+    target = timeline.by_id(ref) if ref else None
+    return therapy_name(target.event, target.kind) if target is not None else ""
 
 
 def therapy_name(event, kind: str) -> str:

@@ -45,7 +45,7 @@ SHADE_COLOR = "#f2f2f2"
 
 _EVENT_TOOLTIP = (("label", "Event"), ("kind_text", "Kind"), ("when", "When"), ("bounds", "Written as"),
                   ("dose", "Dose"), ("dose_changes_text", "Dose changes"), ("line_text", "Line"),
-                  ("intent", "Intent"),
+                  ("intent", "Intent"), ("on_therapy", "On therapy"),
                   ("details", "Details"), ("note", "Note"), ("quote", "Source"))
 
 
