@@ -312,3 +312,15 @@ def test_the_event_table_says_when_first_in_words_and_never_none(case_id):
     shown = table.astype(str)
     assert not shown.isin(["None", "nan", "<NA>"]).any().any()
     assert table["when"].str.len().gt(0).all()
+
+
+def test_a_fusion_abundance_is_listed_with_the_molecular_results_not_drawn_as_a_marker():
+    at = open_app("ppamn-hmbox1-alk-ensartinib", view="events")
+    assert not at.exception
+    assert "markers" not in [o.lower() for o in at.segmented_control(key="view").options]  # no lab value left
+    molecular = [d.value for d in at.dataframe if list(d.value.columns) == ["When", "Test", "Findings"]]
+    assert len(molecular) == 1
+    assert molecular[0]["Test"].tolist()[-1] == "NGS at progression: HMBOX1::ALK 31%, NF2 variant 84%"
+    assert "HMBOX1::ALK fusion 31%" in molecular[0]["Findings"].tolist()[-1]
+    gist = open_app("gist-duodenum-duodenectomy-imatinib", view="markers")  # a case with lab values: in Markers
+    assert [d.value["Test"].tolist() for d in gist.dataframe] == [["IHC: CD117 strongly positive, CD34 focal"]]

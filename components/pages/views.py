@@ -314,11 +314,15 @@ def lesion_view(note: str, draw) -> None:
         st.caption(note)
 
 
-def marker_view(draw, markers: pd.DataFrame | None = None, molecular: pd.DataFrame | None = None) -> None:
+def marker_view(draw, molecular: pd.DataFrame | None = None) -> None:
     """Lab values over time, then the molecular results (a fusion's abundance is a result of its test, read with
     the test's other findings, not a marker trend)."""
-    if markers is None or not markers.empty:
-        draw("markers")
+    draw("markers")
+    molecular_view(molecular)
+
+
+def molecular_view(molecular: pd.DataFrame | None) -> None:
+    """The case's molecular results, one row per test: in the Markers tab, or under the events without one."""
     if molecular is not None and not molecular.empty:
         st.markdown("**Molecular results**")
         st.dataframe(molecular, hide_index=True, width="stretch")
