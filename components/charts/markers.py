@@ -87,6 +87,8 @@ def _marker_frame(markers: pd.DataFrame, tax: TimeAxis) -> pd.DataFrame:
         df[limit] = pd.to_numeric(df[limit], errors="coerce")
     df["x"] = tax.at(df["day_start"])
 
+    # The number as the file writes it ('7.0'), kept apart before value_text becomes '7.0 g/dL'.
+    df["written"] = df["value_text"].fillna("").astype(str) if "value_text" in df else ""
     df["flag_text"] = df["flag"].fillna("").replace("", "not stated")
     df["value_text"] = [_value_text(r) for r in df.itertuples()]
     df["label_text"] = [f"{_written(r)}{FLAG_ARROWS.get(r.flag, '')}" if pd.notna(r.value) else ""
@@ -98,7 +100,7 @@ def _marker_frame(markers: pd.DataFrame, tax: TimeAxis) -> pd.DataFrame:
 
 def _written(row) -> str:
     """The number as the case file writes it ('7.0 g/dL', not '7'); the plotted number where it is not given."""
-    written = getattr(row, "value_text", "")
+    written = getattr(row, "written", "")
     return written if isinstance(written, str) and written else f"{row.value:g}"
 
 
