@@ -1,4 +1,4 @@
-"""Markers (lab values, molecular abundances) as small multiples: one panel per marker on one time axis,
+"""Markers (tumour markers and other lab values) as small multiples: one panel per marker on one time axis,
 values in words as marks of their own.
 """
 
@@ -44,7 +44,7 @@ def marker_chart(markers: pd.DataFrame, *, therapy_bands: pd.DataFrame | None = 
     Parameters
     ----------
     markers
-        The marker table (``timelines.tables.marker_table``): lab values and molecular abundances (unit %).
+        The marker table (``timelines.tables.marker_table``): lab values, ``value_text`` as written.
     therapy_bands
         ``therapy_bands(events)``: systemic therapy periods drawn as light bands behind every panel.
     axis, unit, day_zero_label, width, domain
