@@ -257,8 +257,10 @@ def _swimmer_frame(rows: pd.DataFrame) -> pd.DataFrame:
     df["faded_end"] = df["open_end"] | (df["has_end"] & ~df["ongoing"] & uncertain)
     df["agent"] = df["agent"].fillna("").where(df["agent"].fillna("").ne(""), df["label"])
     df["dose"] = df["detail"].fillna("").where(therapy, "")
-    # One colour per drug across the cohort, no two drugs alike (theme.therapy_colors), in order of first start.
-    order = df.loc[therapy].sort_values("start_month", kind="stable")["agent"]
+    # One colour per drug across the cohort, no two drugs alike (theme.therapy_colors), in order of first start;
+    # a therapy over before day 0 (drawn as a grey 'earlier therapy' mark) chooses last.
+    rows = df.loc[therapy].assign(_earlier=lambda d: d["end_month"].lt(0))
+    order = rows.sort_values(["_earlier", "start_month"], kind="stable")["agent"]
     df["agent_hex"] = df["agent"].map(theme.therapy_colors(order))
     used = ["category", "end_month", "ongoing", "start_month_earliest", "start_month_latest", "end_month_earliest",
             "end_month_latest"]
