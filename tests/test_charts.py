@@ -147,11 +147,42 @@ def test_drug_colour_ignores_case_order_and_separators(a, b):
     assert theme.drug_color(a) == theme.drug_color(b)
 
 
-def test_unknown_drug_gets_a_stable_colour_no_named_drug_uses():
+def test_unknown_drug_gets_a_stable_colour_of_the_one_therapy_palette():
     colour = theme.drug_color("Chemotherapy in conjunction with anti-angiogenic therapy")
     assert colour == theme.drug_color("chemotherapy in conjunction with anti-angiogenic therapy")
-    assert colour in theme.FALLBACK_PALETTE
-    assert not set(theme.FALLBACK_PALETTE) & set(theme.DRUG_COLORS.values())
+    assert colour in theme.THERAPY_PALETTE
+    assert set(theme.DRUG_COLORS.values()) <= set(theme.THERAPY_PALETTE)
+
+
+def test_two_therapies_of_a_chart_never_share_a_colour():
+    # Before: alectinib (#0072B2) and imatinib (#004488) were two dark blues; an unnamed regimen could hash onto
+    # a named drug's colour.
+    assert theme.therapy_colors(["alectinib", "imatinib", "Chemo + anti-angiogenic", "ensartinib"]) == {
+        "alectinib": "#0072B2", "imatinib": "#CC79A7", "Chemo + anti-angiogenic": "#E69F00",
+        "ensartinib": "#009E73"}
+    assert theme.therapy_colors(["EP (etoposide plus cisplatin)", "Etoposide + cisplatin"]) == {
+        "EP (etoposide plus cisplatin)": "#6A3D9A", "Etoposide + cisplatin": "#6A3D9A"}  # one regimen, one colour
+
+
+@pytest.mark.parametrize("case_id", CASE_IDS)
+def test_no_two_therapy_lanes_of_a_case_share_a_colour_and_legend_swatches_are_the_bar_colours(case_id):
+    _, events, _, _ = tables(case_id)
+    spec = charts.timeline_chart(events, axis="relative", domain=None).to_dict()
+    lanes = set(events.loc[events["category"].eq("Systemic therapy"), "lane"])
+    legend_colours = {}
+    for unit in units(spec):
+        colour = unit.get("encoding", {}).get("color", {})
+        if colour.get("field") == "bar_key":
+            legend_colours.update({k: v for k, v in scale_map(colour).items() if k in lanes})
+    assert set(legend_colours) == lanes
+    assert len(set(legend_colours.values())) == len(lanes)  # distinct
+    # Every other mark of a therapy lane (fading stub ticks, uncertainty spans, ongoing arrows) has the very colour
+    # its legend swatch has.
+    for unit in units(spec):
+        if unit.get("encoding", {}).get("color", {}).get("field") == "hex":
+            for row in values(spec, unit):
+                if row.get("lane") in lanes:
+                    assert row["hex"] == legend_colours[row["lane"]], (row["lane"], unit["mark"])
 
 
 def test_every_point_kind_has_its_own_symbol():
@@ -310,6 +341,22 @@ def test_lesion_chart_draws_pr_at_70_percent_of_baseline_and_pd_as_a_step_from_t
     assert tags == ["baseline", "SD −25%", "PR −50%", "PD −35%"]
 
 
+def test_each_lesion_has_its_own_panel_and_y_scale_titled_with_the_lesion():
+    # Before: one shared y scale, where the 141 mm primary squashed the 26 -> 12 mm node into the floor.
+    timeline, events, measurements, _ = tables("ppamn-hmbox1-alk-ensartinib")
+    spec = charts.lesion_chart(measurements, charts.assessment_frame(recist(timeline, measurements)),
+                               therapy_bands=charts.therapy_bands(events), axis="calendar").to_dict()
+    lines = find(spec, "line", color="lesion_label")
+    assert [sorted({r["lesion_label"] for r in values(spec, u)}) for u in lines] == [
+        ["Left lung mass (primary)"], ["Enlarged lymph node at recurrence (station not stated)"]]
+    assert [u["encoding"]["y"]["scale"]["domain"][1] for u in lines] == [pytest.approx(141 * 1.35),
+                                                                         pytest.approx(26 * 1.35)]
+    titles = [p["title"]["text"] for p in spec["vconcat"] if isinstance(p.get("title"), dict)]
+    assert titles[:2] == ["Left lung mass (primary)  ·  longest diameter, mm · non-target lesion",
+                          "Enlarged lymph node at recurrence (station not stated)  ·  short axis, mm · non-target lesion"]
+    assert spec["resolve"]["scale"]["y"] == "independent"
+
+
 def test_lesion_chart_has_one_colour_per_lesion_and_sizes_in_mm():
     table = recist_table()
     spec = charts.lesion_chart(table, None, axis="relative").to_dict()
@@ -359,15 +406,20 @@ def test_a_value_reported_only_in_words_is_a_rule_with_the_word_not_a_point():
     assert [r["finding"] for r in values(spec, rules[0])] == ["decreased"]
 
 
-def test_molecular_abundance_is_drawn_over_time_like_a_lab_value():
+def test_a_fusion_abundance_is_not_drawn_as_a_marker_line():
+    # Before: case ppamn's Markers tab drew 'HMBOX1::ALK fusion abundance (%)' as a tumour-marker line over two years.
     _, _, _, markers = tables("ppamn-hmbox1-alk-ensartinib")
+    assert markers.empty
     spec = charts.marker_chart(markers, axis="calendar").to_dict()
-    series = {}
-    for unit in find(spec, "line"):
-        for row in values(spec, unit):
-            series.setdefault(row["marker"], []).append(row["value"])
-    fusion = [v for name, v in series.items() if "HMBOX1::ALK" in name]
-    assert fusion == [[20.0, 31.0]]
+    assert "HMBOX1" not in str(spec)
+
+
+def test_the_markers_chart_prints_a_value_as_the_file_writes_it_and_plots_the_number():
+    # Before: the GIST's hemoglobin 'value: 7.0' read '7 g/dL' in the tooltip and on the point.
+    _, _, _, markers = tables("gist-duodenum-duodenectomy-imatinib")
+    spec = charts.marker_chart(markers, axis="relative").to_dict()
+    points = [r for u in find(spec, "point") for r in values(spec, u)]
+    assert [(r["value"], r["value_text"], r["label_text"]) for r in points] == [(7.0, "7.0 g/dL", "7.0")]
 
 
 # --- every case, every chart ------------------------------------------------------------------------------------
@@ -586,3 +638,21 @@ def test_a_tooltip_keeps_the_day_bounds_of_a_date_said_in_months():
     shown = {(r["when"], r.get("day_bounds")) for u in units(spec) for r in values(spec, u)
              if r.get("label") == "Oophorectomy (estrogen suppression)"}
     assert shown == {("2007-07 – 2012-09", "2007-07-01 to 2012-09-03")}
+
+
+def test_a_long_lane_label_wraps_at_a_word_boundary_or_after_a_slash_never_inside_a_word():
+    # Before: "carboplatin/paclitaxel/bevaciz" | "umab".
+    _, events, _, _ = tables("adeno-alk-leptomeningeal-alectinib")
+    spec = charts.timeline_chart(events, axis="relative").to_dict()
+    expr = next(u["encoding"]["y"]["axis"]["labelExpr"] for u in units(spec)
+                if "labelExpr" in u.get("encoding", {}).get("y", {}).get("axis", {}) or {})
+    assert '["carboplatin/paclitaxel/", "bevacizumab"]' in expr
+    assert "bevaciz\"" not in expr
+
+
+def test_a_status_mark_says_what_it_states_and_a_response_names_its_therapy():
+    # Before: a bare glyph for 'alive'; responses of three therapies in one lane with nothing tying them to one.
+    _, events, _, _ = tables("adeno-alk-leptomeningeal-alectinib")
+    spec = charts.timeline_chart(events, axis="relative").to_dict()
+    tags = {r["tag"] for u in find(spec, "text", text="tag") for r in values(spec, u)}
+    assert {"alive at last follow-up", "SD · carboplatin/…", "PR · crizotinib"} <= tags

@@ -61,7 +61,7 @@ def test_the_lorlatinib_bar_is_ongoing():
 
 
 def test_the_lesion_chart_holds_the_measured_sizes():
-    rows = chart_data(charts(open_app("lcnec-alk-lorlatinib", view="lesions"))[0])
+    rows = pd.concat([chart_data(c) for c in charts(open_app("lcnec-alk-lorlatinib", view="lesions"))])
     frontal = rows[rows["lesion_label"].fillna("").str.startswith("Left frontal")]
     assert sorted(frontal["recist_mm"]) == [6.0, 11.0, 12.0]
 
@@ -86,11 +86,11 @@ def test_stacked_panels_are_drawn_one_chart_each_fitted_to_the_page_with_one_lef
     from components.pages.views import Y_AXIS_PX
 
     panels = [spec(c) for c in charts(open_app("lcnec-alk-lorlatinib", view="lesions"))]
-    assert len(panels) == 3  # lesion sizes, sum of targets with RECIST lines, imaging without sizes
+    assert len(panels) == 4  # one per lesion (two), sum of targets with RECIST lines, imaging without sizes
     assert all(p["autosize"]["type"] == "fit-x" and "width" not in p and "vconcat" not in p for p in panels)
     assert all(p["config"]["axisY"]["minExtent"] == p["config"]["axisY"]["maxExtent"] == Y_AXIS_PX for p in panels)
     # The imaging panel has no y axis: it is padded by the axis's width instead.
-    assert [p["padding"]["left"] - panels[0]["padding"]["left"] for p in panels] == [0, 0, Y_AXIS_PX]
+    assert [p["padding"]["left"] - panels[0]["padding"]["left"] for p in panels] == [0, 0, 0, Y_AXIS_PX]
     timeline = spec(charts(open_app("ppamn-hmbox1-alk-ensartinib", view="timeline"))[0])
     assert timeline["autosize"]["type"] == "fit-x"
     assert timeline["config"]["legend"]["layout"]["bottom"]["direction"] == "vertical"
@@ -200,7 +200,7 @@ def test_an_edited_file_shows_up_on_the_next_rerun(tmp_path):
 def test_the_event_table_filters_by_kind_and_offers_a_csv():
     at = open_app("ppamn-hmbox1-alk-ensartinib", view="events")
     at.multiselect(key="event_kinds").set_value(["targeted"]).run()
-    table = at.dataframe[-1].value
+    table = next(d.value for d in at.dataframe if "kind_text" in d.value.columns)  # not the molecular results
     assert set(table["kind_text"]) == {"targeted"} and len(table) == 2
     assert "quote" in table.columns
 
@@ -315,3 +315,15 @@ def test_the_event_table_says_when_first_in_words_and_never_none(case_id):
     shown = table.astype(str)
     assert not shown.isin(["None", "nan", "<NA>"]).any().any()
     assert table["when"].str.len().gt(0).all()
+
+
+def test_a_fusion_abundance_is_listed_with_the_molecular_results_not_drawn_as_a_marker():
+    at = open_app("ppamn-hmbox1-alk-ensartinib", view="events")
+    assert not at.exception
+    assert "markers" not in [o.lower() for o in at.segmented_control(key="view").options]  # no lab value left
+    molecular = [d.value for d in at.dataframe if list(d.value.columns) == ["When", "Test", "Findings"]]
+    assert len(molecular) == 1
+    assert molecular[0]["Test"].tolist()[-1] == "NGS at progression: HMBOX1::ALK 31%, NF2 variant 84%"
+    assert "HMBOX1::ALK fusion 31%" in molecular[0]["Findings"].tolist()[-1]
+    gist = open_app("gist-duodenum-duodenectomy-imatinib", view="markers")  # a case with lab values: in Markers
+    assert [d.value["Test"].tolist() for d in gist.dataframe] == [["IHC: CD117 strongly positive, CD34 focal"]]

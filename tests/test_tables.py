@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from timelines import load_case, load_text
-from timelines.tables import (EVENT_COLUMNS, LANE_ORDER, MARKER_COLUMNS, MEASUREMENT_COLUMNS, DayZero,
+from timelines.tables import (molecular_table, EVENT_COLUMNS, LANE_ORDER, MARKER_COLUMNS, MEASUREMENT_COLUMNS, DayZero,
                               day_zero_of, dose_change_table, event_table, golden_tables, lane_order, marker_table,
                               measurement_table, rebase_days)
 
@@ -103,11 +103,30 @@ def test_markers_flag_values_outside_their_reference_range():
     assert (nse["value"], nse["ref_low"], nse["ref_high"], nse["flag"]) == (23.79, 5.0, 15.0, "high")
 
 
-def test_molecular_abundances_are_marker_rows():
+def test_molecular_abundances_are_molecular_results_not_marker_rows():
     timeline = load_case(ROOT / "cases" / "ppamn-hmbox1-alk-ensartinib.yaml")
-    markers = marker_table(timeline)
-    fusion = markers[markers["marker"].str.contains("HMBOX1")]
-    assert list(fusion["value"]) == [20.0, 31.0] and set(fusion["unit"]) == {"%"}
+    assert not marker_table(timeline)["marker"].str.contains("HMBOX1").any()
+    results = molecular_table(timeline)
+    fusion = results[results["finding"].eq("HMBOX1::ALK fusion")]
+    assert fusion[["event_id", "start", "abundance_pct"]].to_dict("records") == [
+        {"event_id": "ngs-1", "start": "2021-10", "abundance_pct": 20.0},
+        {"event_id": "ngs-2", "start": "2023-07-01 – 2024-01-04", "abundance_pct": 31.0}]
+
+
+@pytest.mark.parametrize("written, shown", [("7.0", "7.0"), ("7", "7"), ("'7.50'", "7.50"), ("0.25", "0.25")])
+def test_a_lab_value_keeps_the_number_as_written_beside_the_number(written, shown):
+    timeline = load_text(_lab_case(written))
+    row = marker_table(timeline).iloc[0]
+    assert (row["value_text"], row["value"]) == (shown, float(shown))
+    assert event_table(timeline).set_index("event_id").loc["hb", "details"] == f"Hemoglobin {shown} g/dL"
+
+
+def _lab_case(written: str) -> str:
+    lab = make_event(id="hb", kind="lab", date="2021-01-01", drug=None, dose=None, start=None, ongoing=None,
+                     values=[{"marker": "Hemoglobin", "value": 1.5, "unit": "g/dL"}])
+    text = yaml.safe_dump(make_case(lab))
+    assert "value: 1.5" in text
+    return text.replace("value: 1.5", f"value: {written}")
 
 
 def test_a_dose_change_is_one_row_with_its_date_bounds_dose_and_reason():

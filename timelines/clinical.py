@@ -31,7 +31,7 @@ from .resolution import FOLLOW_UP
 from .kinds import THERAPY_KINDS
 from .schema import field_value
 from .text import shorten
-from .tables import agent_name, event_key_id, event_label, measurement_table
+from .tables import agent_name, event_key_id, therapy_name, event_label, measurement_table
 from .timeline import Dated, Timeline, hold_keys
 
 ROUNDING_MONTHS = 0.5  # papers round durations to whole months
@@ -362,7 +362,7 @@ def _time_on_treatment(timeline: Timeline) -> list[_Pending]:
     for dated in timeline.of_kind(*THERAPY_KINDS):
         if field_value(dated.event, "planned", False):
             continue
-        name = agent_name(dated.event, dated.kind)
+        name = therapy_name(dated.event, dated.kind)
         intent = f", {dated.event.intent}" if dated.event.intent else ""
         label = f"Time on {name}{intent}"
         holds = hold_keys(dated.event, dated.key)

@@ -11,7 +11,7 @@ from .clinical import lines_of_therapy, outcomes, recist
 from .dates import DAYS_PER_MONTH
 from .kinds import THERAPY_KINDS
 from .schema import field_value
-from .tables import agent_name, event_label, finding_name
+from .tables import event_label, finding_name, therapy_name
 from .timeline import Dated, Timeline
 
 ALIGNMENTS = {"diagnosis": "Months since diagnosis", "targeted": "Months since first targeted therapy"}
@@ -54,7 +54,7 @@ def _cohort_row(timeline: Timeline) -> dict:
         "case_id": case.id, "title": case.title, "age": case.patient.age, "sex": case.patient.sex,
         "smoking": case.patient.smoking, "histology": diagnosis.label, "stage": diagnosis.stage or "",
         "alteration": alteration, "fusion_partner": fusion_partner(alteration),
-        "drugs": ", ".join(dict.fromkeys(agent_name(d.event, d.kind) for d in timeline.of_kind(*THERAPY_KINDS))),
+        "drugs": ", ".join(dict.fromkeys(therapy_name(d.event, d.kind) for d in timeline.of_kind(*THERAPY_KINDS))),
         "lines": len(lines), "best_response": best_response(timeline),
         "first_line": " + ".join(lines[0].agents) if lines else "",
         "pfs_first_line": pfs.text if pfs else "", "os": os_.text if os_ else "",
@@ -140,7 +140,7 @@ def _swimmer_row(timeline: Timeline, dated: Dated, anchor: int, patient: str) ->
     therapy = category == "therapy"
     window = (dated.end or dated.end_window) if therapy else None  # the end's bounds, reported or not
     return {"case_id": timeline.case.id, "patient": patient, "row": "therapy" if therapy else "event",
-            "kind": kind, "label": event_label(event, kind), "agent": agent_name(event, kind),
+            "kind": kind, "label": event_label(event, kind), "agent": therapy_name(event, kind),
             "start_month": _months(dated.day_start - anchor),
             "end_month": _months(dated.day_end - anchor) if therapy and dated.day_end is not None else None,
             "start_month_earliest": _months(dated.start.earliest, anchor),
@@ -239,5 +239,5 @@ def sort_waterfall(frame: pd.DataFrame) -> pd.DataFrame:
 
 def therapy_agents(timelines: list[Timeline]) -> dict[str, list[str]]:
     """The systemic therapies of each case by agent name (the names bars and legends use), in order given."""
-    return {t.case.id: list(dict.fromkeys(agent_name(d.event, d.kind) for d in t.of_kind(*THERAPY_KINDS)))
+    return {t.case.id: list(dict.fromkeys(therapy_name(d.event, d.kind) for d in t.of_kind(*THERAPY_KINDS)))
             for t in timelines}

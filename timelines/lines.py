@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from .kinds import THERAPY_KINDS
 from .resolution import FOLLOW_UP
 from .schema import field_value
-from .tables import agent_name
+from .tables import therapy_name
 from .timeline import Dated, Timeline
 
 REGIMEN_WINDOW_DAYS = 28  # therapies started within four weeks of each other are one regimen
@@ -47,7 +47,7 @@ class Regimen:
 
     @property
     def agents(self) -> list[str]:
-        return [agent_name(d.event, d.kind) for d in self.therapies]
+        return [therapy_name(d.event, d.kind) for d in self.therapies]
 
 
 @dataclass
@@ -65,7 +65,7 @@ class TherapyLine:
 
     @property
     def agents(self) -> list[str]:
-        return [agent_name(d.event, d.kind) for d in self.therapies]
+        return [therapy_name(d.event, d.kind) for d in self.therapies]
 
     @property
     def event_ids(self) -> list[str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Literal, Union
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
 from .dates import ID_PATTERN, MAX_DATE_CHARS, date_text, duration_months, kind_of, parse_date, parse_offset
 
@@ -333,6 +333,26 @@ class LabValue(Strict):
     def _empty_finding_is_none(cls, value):
         """An empty finding says nothing (an imported row with a flag and no result gives one)."""
         return None if isinstance(value, str) and not value.strip() else value
+
+    _written: str | None = PrivateAttr(default=None)  # the value as the file writes it ('7.0', not 7)
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _keep_written(cls, data, handler):
+        """Keep the value as written for display: '7.0' stays '7.0' (YAML reads it as a float), '7' stays '7', a
+        quoted '7.50' stays '7.50'; the number itself is what charts plot."""
+        model = handler(data)
+        raw = data.get("value") if isinstance(data, dict) else None
+        if isinstance(raw, (int, float, str)) and not isinstance(raw, bool) and model.value is not None:
+            model._written = raw.strip() if isinstance(raw, str) else repr(raw)
+        return model
+
+    @property
+    def value_text(self) -> str:
+        """The value as the file writes it ('7.0'), '' when only a finding is given."""
+        if self.value is None:
+            return ""
+        return self._written or f"{self.value:g}"
 
     @property
     def is_marker(self) -> bool:

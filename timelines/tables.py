@@ -24,7 +24,7 @@ EVENT_EXTRA_COLUMNS = ("category", "shape", "day_start_earliest", "day_start_lat
                        "day_end_latest", "end_precision", "approximate", "date_text", "end_text", "intent", "note",
                        "dose_changes", "day_start_reach_earliest", "day_start_reach_latest", "day_end_reach_earliest",
                        "day_end_reach_latest", "least_days", "short", "response_category", "status", "trend",
-                       "finding", "key_details", "planned", "holds", "default_origin")
+                       "finding", "key_details", "planned", "holds", "default_origin", "on_therapy")
 MEASUREMENT_COLUMNS = ("case_id", "event_id", "lesion_id", "lesion_label", "site", "nodal", "target", "start",
                        "day_start", "dims_mm", "longest_mm", "short_axis_mm", "recist_mm", "quote")
 MEASUREMENT_EXTRA_COLUMNS = ("size_text", "size_status", "change", "day_start_earliest", "day_start_latest", "modality",
@@ -35,7 +35,7 @@ MEASUREMENT_EXTRA_COLUMNS = ("size_text", "size_status", "change", "day_start_ea
 MEASURING_KINDS = ("imaging", "symptom", "surgery")
 MARKER_COLUMNS = ("case_id", "event_id", "marker", "value", "unit", "ref_low", "ref_high", "start", "day_start",
                   "quote")
-MARKER_EXTRA_COLUMNS = ("flag", "finding", "source", "group", "day_start_earliest", "day_start_latest", "start_earliest",
+MARKER_EXTRA_COLUMNS = ("value_text", "flag", "finding", "source", "group", "day_start_earliest", "day_start_latest", "start_earliest",
                         "start_latest", "day_start_reach_earliest", "day_start_reach_latest")
 DOSE_CHANGE_COLUMNS = ("case_id", "event_id", "start", "day_start", "day_start_earliest", "day_start_latest", "dose",
                        "reason", "quote")
@@ -114,7 +114,7 @@ def _event_row(timeline: Timeline, dated: Dated) -> dict:
         "case_id": case.id,
         "event_id": event_key_id(dated),
         "kind": dated.kind,
-        "lane": (event.short or agent) if category == SYSTEMIC and agent else category,
+        "lane": therapy_name(event, dated.kind) if category == SYSTEMIC and agent else category,
         "label": event_label(event, dated.kind),
         "start": _said(timeline, start, dated.about_start, stated_precision(timeline, dated.event, "start")),
         "end": _said(timeline, dated.end, dated.about_end, stated_precision(timeline, dated.event, "end"))
@@ -156,6 +156,7 @@ def _event_row(timeline: Timeline, dated: Dated) -> dict:
         # What later layers read of an event, typed (the details text is for display only):
         "response_category": (field_value(event, "category") or "") if dated.kind == "response" else "",
         "status": field_value(event, "status") or "",
+        "on_therapy": _on_therapy(timeline, event),  # a response's or progression's therapy, by its short name
         "trend": field_value(event, "trend") or "",
         "finding": field_value(event, "finding") or "",  # an imaging finding as written
         "key_details": key_details(parts),
@@ -253,6 +254,19 @@ def agent_name(event, kind: str) -> str:
     """The drug, regimen or technique an event names (its lane when systemic), as the kinds registry reads it."""
     known = kind_named(kind)
     return known.agent_of(event) if known else ""
+
+
+def _on_therapy(timeline: Timeline, event) -> str:
+    """The short name of the therapy an event says it belongs to (``therapy:``), else ''."""
+    ref = field_value(event, "therapy")
+    target = timeline.by_id(ref) if ref else None
+    return therapy_name(target.event, target.kind) if target is not None else ""
+
+
+def therapy_name(event, kind: str) -> str:
+    """The one short name of a therapy on every screen (lane, header, legend, cohort, board, deck): the author's
+    ``short:``, else the drug or regimen as the kinds registry reads it. Interchange files keep ``agent_name``."""
+    return field_value(event, "short") or agent_name(event, kind)
 
 
 def event_label(event, kind: str) -> str:
@@ -363,7 +377,7 @@ def _finding_text(finding) -> str:
 def _value_text(value) -> str:
     text = value.marker
     if value.value is not None:
-        text += f" {value.value:g}" + (f" {value.unit}" if value.unit else "")
+        text += f" {value.value_text}" + (f" {value.unit}" if value.unit else "")
     if value.ref_low is not None or value.ref_high is not None:
         text += f" (ref {_fmt(value.ref_low)}–{_fmt(value.ref_high)})"
     if value.finding:
@@ -476,32 +490,47 @@ def _imaging_common(timeline: Timeline, dated: Dated, lesion) -> dict:
 
 
 def marker_table(timeline: Timeline) -> pd.DataFrame:
-    """One row per lab value, plus molecular abundances (e.g. a fusion's % over time)."""
+    """One row per lab value: `value` the number charts plot, `value_text` the number as the file writes it
+    ('7.0'). Molecular results (a fusion's abundance) are not markers: they are in `molecular_table`."""
     rows = []
-    for dated in timeline.of_kind("lab", "molecular"):
-        common = {"case_id": timeline.case.id, "event_id": event_key_id(dated),
-                  "start": _start_said(timeline, dated), "day_start": timeline.day(dated.day_start),
-                  "quote": dated.event.quote or "", "day_start_earliest": timeline.day(dated.start.earliest),
-                  "day_start_latest": timeline.day(dated.start.latest),
-                  "start_earliest": timeline.iso_day(dated.start.earliest),
-                  "start_latest": timeline.iso_day(dated.start.latest),
-                  "day_start_reach_earliest": timeline.day(dated.reach_start.earliest),
-                  "day_start_reach_latest": timeline.day(dated.reach_start.latest)}
-        if dated.kind == "lab":
-            for v in dated.event.values:
-                rows.append({**common, "marker": v.marker, "value": v.value, "unit": v.unit or "",
-                             "ref_low": v.ref_low, "ref_high": v.ref_high, "flag": value_flag(v),
-                             "finding": v.finding or "", "source": "lab", "group": "marker" if v.is_marker else "lab"})
-        else:
-            for f in dated.event.findings:
-                if f.abundance_pct is None:
-                    continue
-                rows.append({**common, "marker": f"{finding_name(f)} abundance", "value": f.abundance_pct, "unit": "%",
-                             "ref_low": None, "ref_high": None, "flag": "", "finding": f.result or "",
-                             "source": "molecular", "group": "molecular"})
+    for dated in timeline.of_kind("lab"):
+        common = _dated_columns(timeline, dated)
+        for v in dated.event.values:
+            rows.append({**common, "marker": v.marker, "value": v.value, "value_text": v.value_text,
+                         "unit": v.unit or "", "ref_low": v.ref_low, "ref_high": v.ref_high, "flag": value_flag(v),
+                         "finding": v.finding or "", "source": "lab", "group": "marker" if v.is_marker else "lab"})
     frame = pd.DataFrame(rows, columns=list(MARKER_COLUMNS + MARKER_EXTRA_COLUMNS))
     frame = frame.sort_values(["marker", "day_start"], kind="stable").reset_index(drop=True)
     return with_day_zero(frame, day_zero(timeline))
+
+
+MOLECULAR_COLUMNS = ("case_id", "event_id", "start", "day_start", "method", "finding", "gene", "alteration", "variant",
+                     "abundance_pct", "result", "quote")
+
+
+def molecular_table(timeline: Timeline) -> pd.DataFrame:
+    """One row per finding of each molecular test (gene, alteration, abundance as reported), in date order: the
+    molecular results, shown together rather than as a lab trend."""
+    rows = []
+    for dated in timeline.of_kind("molecular"):
+        common = _dated_columns(timeline, dated)
+        for f in dated.event.findings:
+            rows.append({**common, "method": dated.event.method or "", "finding": finding_name(f), "gene": f.gene,
+                         "alteration": f.alteration or "", "variant": f.variant or "",
+                         "abundance_pct": f.abundance_pct, "result": f.result or ""})
+    frame = pd.DataFrame(rows, columns=list(MOLECULAR_COLUMNS))
+    return frame.sort_values(["day_start", "event_id"], kind="stable").reset_index(drop=True)
+
+
+def _dated_columns(timeline: Timeline, dated) -> dict:
+    return {"case_id": timeline.case.id, "event_id": event_key_id(dated),
+            "start": _start_said(timeline, dated), "day_start": timeline.day(dated.day_start),
+            "quote": dated.event.quote or "", "day_start_earliest": timeline.day(dated.start.earliest),
+            "day_start_latest": timeline.day(dated.start.latest),
+            "start_earliest": timeline.iso_day(dated.start.earliest),
+            "start_latest": timeline.iso_day(dated.start.latest),
+            "day_start_reach_earliest": timeline.day(dated.reach_start.earliest),
+            "day_start_reach_latest": timeline.day(dated.reach_start.latest)}
 
 
 def finding_name(finding) -> str:

@@ -51,15 +51,23 @@ def shorten(text: object, limit: int) -> str:
     return cut.removesuffix(ELLIPSIS).rstrip(" ,;:") + ELLIPSIS
 
 
+class _Wrapper(textwrap.TextWrapper):
+    """Breaks at spaces and after a slash ('carboplatin/paclitaxel/' | 'bevacizumab'), never inside a word."""
+
+    wordsep_simple_re = re.compile(r"(\s+|(?<=/)(?=[^\s/]))")
+
+
 def wrap(text: object, width: int, max_lines: int | None = None) -> list[str]:
-    """Lines of at most ``width`` characters, broken between words (a word longer than a line is cut); each
-    line break in the text starts a new line. Past ``max_lines`` the last line kept ends in '…'.
+    """Lines of at most ``width`` characters, broken between words or after a slash (a word longer than a line
+    is cut); each line break in the text starts a new line. Past ``max_lines`` the last line kept ends in '…'.
 
     >>> wrap("Carboplatin and pemetrexed then pembrolizumab", 20, max_lines=2)
     ['Carboplatin and', 'pemetrexed then…']
+    >>> wrap("carboplatin/paclitaxel/bevacizumab", 30)
+    ['carboplatin/paclitaxel/', 'bevacizumab']
     """
-    lines = [line for paragraph in str(text).split("\n")
-             for line in textwrap.wrap(paragraph, width, break_on_hyphens=False) or [""]]
+    wrapper = _Wrapper(width, break_on_hyphens=False)
+    lines = [line for paragraph in str(text).split("\n") for line in wrapper.wrap(paragraph) or [""]]
     if max_lines is None or len(lines) <= max_lines:
         return lines
     kept = lines[: max_lines - 1]

@@ -7,7 +7,7 @@ returns an Altair chart; the look (fonts, colours per kind and per drug) lives i
 - ``lanes``: lane packing, the lane axis and the layers the case timeline and the cohort swimmer both draw;
 - ``timeline``: the swimlane timeline of one case;
 - ``bands`` and ``panels``: therapy bands and the stacked panels of the lesion and marker charts;
-- ``lesions``: lesion sizes and RECIST 1.1; ``markers``: lab values and molecular abundances;
+- ``lesions``: lesion sizes and RECIST 1.1; ``markers``: lab values (molecular results are listed, not drawn);
 - ``cohort``: swimmer, spider and waterfall plots of many cases.
 """
 

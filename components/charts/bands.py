@@ -23,6 +23,11 @@ def therapy_bands(events: pd.DataFrame) -> pd.DataFrame:
     return events[events["category"].eq(SYSTEMIC)].reset_index(drop=True)
 
 
+def _band_colors(df: pd.DataFrame) -> dict[str, str]:
+    """Each therapy's colour as its timeline bar has it (every systemic lane of the case, in table order)."""
+    return theme.therapy_colors(df["lane"])
+
+
 def _band_layers(bands: pd.DataFrame | None, tax: TimeAxis, x, x2, *, labels: bool,
                  window: tuple[float, float] | None = None, width: int = DEFAULT_WIDTH) -> list[alt.Chart]:
     """Light bands over each systemic therapy period, labelled with the drug in the top panel.
@@ -43,7 +48,7 @@ def _band_layers(bands: pd.DataFrame | None, tax: TimeAxis, x, x2, *, labels: bo
     known = known.assign(band_lo=tax.at(known["solid_from"]), band_hi=tax.at(known["day_end"]), opacity=0.14)
     stubs = _band_stubs(df[~exact_end], tax)
     data = pd.concat([_start_windows(df, tax), known, stubs], ignore_index=True)
-    data = data.assign(hex=data["lane"].map(theme.drug_color))
+    data = data.assign(hex=data["lane"].map(_band_colors(df)))
     data = data[["band_lo", "band_hi", "hex", "opacity", "label", "date_text", "end_text"]]
     tooltip = [alt.Tooltip("label:N", title="Therapy"), alt.Tooltip("date_text:N", title="Start"),
                alt.Tooltip("end_text:N", title="End")]
@@ -68,7 +73,7 @@ def _band_labels(df: pd.DataFrame, tax: TimeAxis, x, window: tuple[float, float]
     first = first.sort_values("at").drop_duplicates("at", keep="last")
     room_until = first["at"].shift(-1)
     first = first.assign(short=_fit_labels(first["lane"], first["at"], window, width, room_until),
-                         band_lo=tax.at(first["at"]), hex=first["lane"].map(theme.drug_color))
+                         band_lo=tax.at(first["at"]), hex=first["lane"].map(_band_colors(df)))
     first = first[first["short"].ne("")][["band_lo", "short", "hex"]]
     # In a strip above the plot (the panel title is raised to make room), where no value can sit.
     return [alt.Chart(first).mark_text(align="left", baseline="bottom", dx=2, y=-4, fontSize=13,

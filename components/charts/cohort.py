@@ -194,7 +194,7 @@ class _Swim:
         return _visible(df, "therapy").assign(dy=lambda d: d["bar_dy"])
 
     def hex(self, df: pd.DataFrame) -> pd.Series:
-        return df["agent"].map(theme.drug_color)
+        return df["agent_hex"]
 
     def bar(self, chart: alt.Chart, rounded: bool = False) -> alt.Chart:
         return chart.mark_bar(orient="horizontal", height=BAR_PX, clip=True, **({"cornerRadius": 2} if rounded else {}))
@@ -257,6 +257,11 @@ def _swimmer_frame(rows: pd.DataFrame) -> pd.DataFrame:
     df["faded_end"] = df["open_end"] | (df["has_end"] & ~df["ongoing"] & uncertain)
     df["agent"] = df["agent"].fillna("").where(df["agent"].fillna("").ne(""), df["label"])
     df["dose"] = df["detail"].fillna("").where(therapy, "")
+    # One colour per drug across the cohort, no two drugs alike (theme.therapy_colors), in order of first start;
+    # a therapy over before day 0 (drawn as a grey 'earlier therapy' mark) chooses last.
+    rows = df.loc[therapy].assign(_earlier=lambda d: d["end_month"].lt(0))
+    order = rows.sort_values(["_earlier", "start_month"], kind="stable")["agent"]
+    df["agent_hex"] = df["agent"].map(theme.therapy_colors(order))
     used = ["category", "end_month", "ongoing", "start_month_earliest", "start_month_latest", "end_month_earliest",
             "end_month_latest"]
     df["months"] = [_months_text(r) for r in df[used].itertuples(index=False)]
@@ -363,10 +368,11 @@ def _drug_color(df: pd.DataFrame, legend: bool = True) -> alt.Color:
     """The case view's colour of each drug or regimen (``theme.drug_color``), listed in order of first use."""
     therapies = df[df["category"].eq("therapy") & ~df["before"]].sort_values("start_month")
     drugs = list(dict.fromkeys(therapies["agent"]))
+    hexes = dict(zip(df["agent"], df["agent_hex"]))  # the colour the bars, stubs and arrows of each drug have
     # Two columns of at most LEGEND_LABEL_PX: the legend fits under the plot even beside an open sidebar.
     shown = alt.Legend(title="Therapy", columns=2, symbolType="square", symbolSize=220, labelLimit=LEGEND_LABEL_PX,
                        orient="bottom", direction="horizontal")
-    return alt.Color("agent:N", scale=alt.Scale(domain=drugs, range=[theme.drug_color(d) for d in drugs]),
+    return alt.Color("agent:N", scale=alt.Scale(domain=drugs, range=[hexes[d] for d in drugs]),
                      legend=shown if legend else None)
 
 

@@ -46,7 +46,7 @@ SHADE_COLOR = "#f2f2f2"
 _EVENT_TOOLTIP = (("label", "Event"), ("kind_text", "Kind"), ("when", "When"), ("day_bounds", "Bounds"),
                   ("bounds", "Written as"),
                   ("dose", "Dose"), ("dose_changes_text", "Dose changes"), ("line_text", "Line"),
-                  ("intent", "Intent"),
+                  ("intent", "Intent"), ("on_therapy", "On therapy"),
                   ("details", "Details"), ("note", "Note"), ("quote", "Source"))
 
 
@@ -218,7 +218,7 @@ def _day_zero_rule(df: pd.DataFrame, ctx) -> list[alt.Chart]:
 
 def _hex_color(df: pd.DataFrame) -> pd.Series:
     """The colour of each row's marks: its drug for systemic therapy, else its kind."""
-    drug = df["lane"].map(theme.drug_color)
+    drug = df["therapy_hex"] if "therapy_hex" in df else df["lane"].map(theme.drug_color)
     kind = df["mark_kind"].map(theme.kind_color)
     return drug.where(df["therapy"], kind)
 
@@ -281,7 +281,10 @@ def _bar_color(df: pd.DataFrame, legend: bool = True) -> alt.Color:
     intervals = df[df["shape"].eq("interval")].sort_values("day_start")
     keys = list(dict.fromkeys(intervals["bar_key"]))
     drugs = list(dict.fromkeys(intervals.loc[intervals["therapy"], "bar_key"]))
-    colors = [theme.drug_color(k) if k in drugs else theme.kind_color(k) for k in keys]
+    # The drug's colour as every other mark of its lane has it (the timeline frame's therapy_hex), so the legend
+    # swatch, the bar, its fading stub, its uncertainty span and its arrow are one colour.
+    hexes = dict(zip(df["bar_key"], _hex_color(df)))
+    colors = [hexes[k] if k in drugs else theme.kind_color(k) for k in keys]
     # Labels capped at 300 px (the lane label carries the name too), so two columns stay within a 1280 px slide.
     shown = alt.Legend(title="Therapy", values=drugs, columns=2, symbolType="stroke", symbolStrokeWidth=10,
                        symbolOpacity=1, labelLimit=300)

@@ -17,8 +17,8 @@ from . import theme
 from .axis import POINT_SIZE, SPAN_OPACITY, TimeAxis, _axis_domain, _check_width, _day_columns, _domain_days, \
     _empty_chart, _extent_days, _tooltip, _when_of, time_axis
 from .bands import _band_layers, _has_bands
-from .panels import _PanelAxis, _certainty_opacity, _outline, _panel_title, _spans, _stack, _when_measured, \
-    _with_current_therapy
+from .panels import BAND_LABEL_ROOM, _PanelAxis, _certainty_opacity, _outline, _panel_title, _spans, _stack, \
+    _when_measured, _with_current_therapy
 
 
 TREND_COLORS = {"decreased": "#0072B2", "resolved": "#0072B2", "stable": "#555555", "mixed": "#CC79A7",
@@ -92,10 +92,10 @@ def lesion_chart(measurements: pd.DataFrame, assessments: pd.DataFrame | None = 
     Returns
     -------
     alt.VConcatChart
-        Up to three panels on one time axis:
+        Panels on one time axis:
 
-        1. size per lesion (mm; longest diameter, short axis for nodes), one colour per lesion, dashed for
-           non-target lesions, each value labelled;
+        1. one panel per lesion, each with its own y scale and titled with the lesion: size (mm; longest
+           diameter, short axis for nodes), dashed for non-target lesions, each value labelled;
         2. the sum of target diameters with the RECIST 1.1 lines: partial response at 0.7 x baseline
            (horizontal) and progression at max(1.2 x nadir, nadir + 5 mm) from the running nadir (a step line
            that drops with the nadir); each scan labelled with its category and its change from baseline;
@@ -123,7 +123,7 @@ def lesion_chart(measurements: pd.DataFrame, assessments: pd.DataFrame | None = 
     panels = _PanelAxis(tax, _axis_domain(tax, window), window)
     builders = []  # each takes the shared x axis, told whether it is the bottom panel
     if not measurements.empty:
-        builders.append(partial(_lesion_panel, measurements, therapy_bands, width=width))
+        builders += _lesion_builders(measurements, therapy_bands, width)
     if not assessments.empty:
         builders.append(partial(_sum_panel, assessments, measurements, therapy_bands, width=width))
     if not findings.empty:
@@ -158,8 +158,7 @@ def _qualitative_imaging(imaging: pd.DataFrame | None, measurements: pd.DataFram
     return found.sort_values(["day_start", "day_start_earliest"], kind="stable").reset_index(drop=True)
 
 
-def _lesion_panel(measurements: pd.DataFrame, bands, panels: _PanelAxis, *, width: int) -> alt.LayerChart:
-    """Size per lesion: lines and labelled points, one colour per lesion, dashed when not a RECIST target."""
+def _lesion_frame(measurements: pd.DataFrame, panels: _PanelAxis) -> pd.DataFrame:
     df = measurements.reset_index(drop=True).copy()
     df[_day_columns(df).columns] = _day_columns(df)
     df["x"] = panels.at(df["day_start"])
@@ -170,32 +169,52 @@ def _lesion_panel(measurements: pd.DataFrame, bands, panels: _PanelAxis, *, widt
     df["value_text"] = df["recist_mm"].map(lambda v: f"{v:g}")
     df["when"] = _when_measured(df, panels.tax)
     df["measured_on"] = _measured_on(df)
-    lesions = list(dict.fromkeys(df["lesion_label"]))
-    color = alt.Color("lesion_label:N", scale=alt.Scale(domain=lesions, range=list(theme.PALETTE[:len(lesions)])),
-                      legend=alt.Legend(title="Lesion", columns=1, labelLimit=900, orient="bottom"))
+    return df
+
+
+def _lesion_builders(measurements: pd.DataFrame, bands, width: int) -> list:
+    """One panel per lesion, each with its own y scale: a 141 mm primary would squash a 26 -> 12 mm node into
+    the floor of a shared one. Lesions in order of first measurement, each in its own colour."""
+    lesions = list(dict.fromkeys(measurements.sort_values("day_start", kind="stable")["lesion_label"]))
+    return [partial(_lesion_panel, measurements[measurements["lesion_label"].eq(lesion)], bands, width=width,
+                    top=i == 0, color=theme.PALETTE[i % len(theme.PALETTE)]) for i, lesion in enumerate(lesions)]
+
+
+LESION_PANEL_HEIGHT = 80
+
+
+def _lesion_panel(measurements: pd.DataFrame, bands, panels: _PanelAxis, *, width: int, top: bool = True,
+                  color: str = theme.PALETTE[0]) -> alt.LayerChart:
+    """One lesion's size: a line and labelled points, dashed when not a RECIST target, titled with the lesion."""
+    df = _lesion_frame(measurements, panels)
+    lesion = df["lesion_label"].iloc[0]
+    color_enc = alt.Color("lesion_label:N", scale=alt.Scale(domain=[lesion], range=[color]), legend=None)
     dash = alt.StrokeDash("target_text:N", scale=alt.Scale(domain=["target lesion", "non-target lesion"],
-                                                             range=[[1, 0], [6, 4]]),
-                          legend=alt.Legend(title="RECIST", orient="bottom", symbolType="stroke"))
+                                                             range=[[1, 0], [6, 4]]), legend=None)
     data = df[["x", "x_lo", "x_hi", "lesion_label", "certainty", "value_text", "recist_mm"]
               + [f for f, _ in _LESION_TOOLTIP if f not in ("lesion_label",)]]
     tooltip = _tooltip(data, _LESION_TOOLTIP)
-    # Headroom above the largest lesion, so its value label stays below the therapy labels over the plot.
-    ceiling = float(pd.to_numeric(df["recist_mm"], errors="coerce").max()) * 1.3 or 10
-    y = alt.Y("recist_mm:Q", title="Size (mm)", scale=alt.Scale(domain=[0, ceiling], nice=True))
+    # Headroom above the largest size, so its value label stays inside the panel.
+    ceiling = float(pd.to_numeric(df["recist_mm"], errors="coerce").max()) * 1.35 or 10
+    y = alt.Y("recist_mm:Q", title="Size (mm)", scale=alt.Scale(domain=[0, ceiling], nice=True),
+              axis=alt.Axis(tickCount=3))
     base = alt.Chart(data).encode(x=panels.x("x"), y=y)
-    layers = _band_layers(bands, panels.tax, panels.x, panels.x2, labels=True, window=panels.window,
+    layers = _band_layers(bands, panels.tax, panels.x, panels.x2, labels=top, window=panels.window,
                           width=width) + [
         base.mark_rule(strokeWidth=4, opacity=SPAN_OPACITY, clip=True).encode(
-            x2=panels.x2("x_hi"), x=panels.x("x_lo"), color=color).transform_filter(
+            x2=panels.x2("x_hi"), x=panels.x("x_lo"), color=color_enc).transform_filter(
             "datum.certainty === 'uncertain'"),
-        base.mark_line(strokeWidth=3, clip=True).encode(color=color, strokeDash=dash),
+        base.mark_line(strokeWidth=3, clip=True).encode(color=color_enc, strokeDash=dash),
         base.mark_point(filled=True, size=POINT_SIZE, strokeWidth=3, opacity=1, clip=True).encode(
-            color=color, stroke=_outline(color), fillOpacity=_certainty_opacity(), tooltip=tooltip),
+            color=color_enc, stroke=_outline(color_enc), fillOpacity=_certainty_opacity(), tooltip=tooltip),
         base.mark_text(dy=-14, fontSize=13, fontWeight="bold", clip=False).encode(
-            text="value_text:N", color=color),
+            text="value_text:N", color=color_enc),
     ]
-    return alt.layer(*layers).properties(width=width, height=130, title=_panel_title(
-        "Lesion size (mm): longest diameter, short axis for lymph nodes", band_labels=_has_bands(bands)))
+    nodal = bool(df["nodal"].iloc[0])
+    what = ("short axis, mm" if nodal else "longest diameter, mm") + " · " + df["target_text"].iloc[0]
+    return alt.layer(*layers).properties(width=width, height=LESION_PANEL_HEIGHT, title=alt.TitleParams(
+        text=f"{lesion}  ·  {what}", fontSize=15, anchor="start", frame="group", font=theme.FONT, color=color,
+        offset=6 + (BAND_LABEL_ROOM if top and _has_bands(bands) else 0)))
 
 
 def _measured_on(df: pd.DataFrame) -> list[str]:

@@ -1,4 +1,4 @@
-"""Markers (lab values, molecular abundances) as small multiples: one panel per marker on one time axis,
+"""Markers (tumour markers and other lab values) as small multiples: one panel per marker on one time axis,
 values in words as marks of their own.
 """
 
@@ -44,7 +44,7 @@ def marker_chart(markers: pd.DataFrame, *, therapy_bands: pd.DataFrame | None = 
     Parameters
     ----------
     markers
-        The marker table (``timelines.tables.marker_table``): lab values and molecular abundances (unit %).
+        The marker table (``timelines.tables.marker_table``): lab values, ``value_text`` as written.
     therapy_bands
         ``therapy_bands(events)``: systemic therapy periods drawn as light bands behind every panel.
     axis, unit, day_zero_label, width, domain
@@ -87,19 +87,27 @@ def _marker_frame(markers: pd.DataFrame, tax: TimeAxis) -> pd.DataFrame:
         df[limit] = pd.to_numeric(df[limit], errors="coerce")
     df["x"] = tax.at(df["day_start"])
 
+    # The number as the file writes it ('7.0'), kept apart before value_text becomes '7.0 g/dL'.
+    df["written"] = df["value_text"].fillna("").astype(str) if "value_text" in df else ""
     df["flag_text"] = df["flag"].fillna("").replace("", "not stated")
     df["value_text"] = [_value_text(r) for r in df.itertuples()]
-    df["label_text"] = [f"{r.value:g}{FLAG_ARROWS.get(r.flag, '')}" if pd.notna(r.value) else ""
+    df["label_text"] = [f"{_written(r)}{FLAG_ARROWS.get(r.flag, '')}" if pd.notna(r.value) else ""
                         for r in df.itertuples()]
     df["ref_text"] = [_ref_text(r) for r in df.itertuples()]
     df["when"] = _when_measured(df, tax)
     return df
 
 
+def _written(row) -> str:
+    """The number as the case file writes it ('7.0 g/dL', not '7'); the plotted number where it is not given."""
+    written = getattr(row, "written", "")
+    return written if isinstance(written, str) and written else f"{row.value:g}"
+
+
 def _value_text(row) -> str:
     if pd.isna(row.value):
         return row.finding or ""
-    return f"{row.value:g} {row.unit}".strip() + (f" ({row.finding})" if row.finding else "")
+    return f"{_written(row)} {row.unit}".strip() + (f" ({row.finding})" if row.finding else "")
 
 
 def _ref_text(row) -> str:

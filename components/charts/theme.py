@@ -82,35 +82,44 @@ KIND_SHAPES = {
 }
 UNKNOWN_KIND_SHAPE = "circle"
 
-# One colour per drug or regimen, the same in every case. Keys are lower-case generic names; a regimen is the set
-# of its agents, whatever order or separator the case file uses ("EP (etoposide plus cisplatin)").
+# Therapies are told apart by colour alone (each is a bar in its own lane), so they take one qualitative palette of
+# well-separated hues: Okabe & Ito's colour-blind-safe scheme (Nature Methods 2011; yellow left out, it vanishes on
+# a projector) topped up with four hues unlike any of them (Paul Tol's wine and olive, a purple and a brown).
+# Okabe-Ito first because its hues stay distinct under deuteranopia, protanopia and tritanopia; the four extras
+# are used only by a case or cohort with more than six therapies. No two entries are shades of one hue, so a faded
+# bar keeps the hue its legend swatch shows (a navy faded to lavender read as another drug).
+THERAPY_PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#882255",
+                   "#999933", "#6A3D9A", "#8C564B", "#D55E00")  # vermillion last: progression marks sit on bars
+# The preferred colour of a drug or regimen, the same in every case unless two therapies of one chart would share
+# it (therapy_colors). Keys are lower-case generic names; a regimen is the set of its agents, whatever order or
+# separator the case file uses ("EP (etoposide plus cisplatin)").
 DRUG_COLORS = {
     "alectinib": "#0072B2",
     "lorlatinib": "#882255",
     "crizotinib": "#E69F00",
     "ensartinib": "#009E73",
     "brigatinib": "#56B4E9",
-    "ceritinib": "#44AA99",
+    "ceritinib": "#999933",
     "osimertinib": "#D55E00",
     "gefitinib": "#CC79A7",
-    "erlotinib": "#AA4499",
-    "afatinib": "#117733",
-    "pembrolizumab": "#4477AA",
-    "nivolumab": "#6F4E37",
-    "atezolizumab": "#117733",
-    "durvalumab": "#44AA99",
-    "tamoxifen": "#CC6677",
-    "zoledronic acid": "#777777",
+    "erlotinib": "#6A3D9A",
+    "afatinib": "#8C564B",
+    "imatinib": "#CC79A7",
+    "pembrolizumab": "#56B4E9",
+    "nivolumab": "#8C564B",
+    "atezolizumab": "#009E73",
+    "durvalumab": "#999933",
+    "tamoxifen": "#CC79A7",
+    "zoledronic acid": "#8C564B",
     "carboplatin + paclitaxel + bevacizumab": "#999933",
-    "carboplatin + paclitaxel": "#DDAA33",
-    "cisplatin + etoposide": "#332288",
-    "carboplatin + etoposide": "#4477AA",
-    "carboplatin + pemetrexed": "#AA4499",
-    "cisplatin + pemetrexed": "#CC6677",
+    "carboplatin + paclitaxel": "#E69F00",
+    "cisplatin + etoposide": "#6A3D9A",
+    "carboplatin + etoposide": "#8C564B",
+    "carboplatin + pemetrexed": "#CC79A7",
+    "cisplatin + pemetrexed": "#56B4E9",
 }
-# Unknown names (an unnamed regimen, "Endocrine therapy") are hashed into colours no named drug uses: Paul Tol's
-# medium-contrast and dark schemes, also colour-blind-safe.
-FALLBACK_PALETTE = ("#994455", "#997700", "#004488", "#225555", "#666633", "#6699CC", "#EE99AA", "#663333")
+# Unknown names (an unnamed regimen, "Endocrine therapy") prefer a palette colour chosen by a hash of the name.
+FALLBACK_PALETTE = THERAPY_PALETTE
 REGIMENS = {frozenset(name.split(" + ")): name for name in DRUG_COLORS if " + " in name}
 AGENTS = frozenset(agent for name in DRUG_COLORS for agent in name.split(" + "))
 # Brand names, and the one-word names of multi-word agents, mapped to their generic name.
@@ -149,6 +158,29 @@ def drug_color(name: str) -> str:
         return DRUG_COLORS[key]
     digest = hashlib.md5(key.encode("utf-8")).hexdigest()
     return FALLBACK_PALETTE[int(digest, 16) % len(FALLBACK_PALETTE)]
+
+
+def therapy_colors(names) -> dict[str, str]:
+    """One colour per therapy of a chart, no two alike. Known drugs and regimens first, then other names, each in
+    the order given (first start first): a name takes its ``drug_color`` unless another holds it, else the first
+    ``THERAPY_PALETTE`` colour still free. Names with one ``drug_key`` (two lanes of one drug) share a colour;
+    past ten therapies colours repeat.
+
+    >>> therapy_colors(["Adjuvant chemotherapy", "alectinib", "imatinib", "osimertinib"])
+    {'Adjuvant chemotherapy': '#8C564B', 'alectinib': '#0072B2', 'imatinib': '#CC79A7', 'osimertinib': '#D55E00'}
+    """
+    names = list(dict.fromkeys(names))
+    keys = {name: drug_key(name) for name in names}
+    by_key: dict[str, str] = {}
+    for name in sorted(names, key=lambda n: keys[n] not in DRUG_COLORS):  # stable: known drugs keep their colour
+        key = keys[name]
+        if key in by_key:
+            continue
+        taken = set(by_key.values())
+        free = [c for c in THERAPY_PALETTE if c not in taken] or list(THERAPY_PALETTE)
+        preferred = drug_color(name)
+        by_key[key] = preferred if preferred not in taken else free[0]
+    return {name: by_key[keys[name]] for name in names}
 
 
 def kind_color(kind: str) -> str:

@@ -163,6 +163,7 @@ def _timeline_frame(events: pd.DataFrame, tax: TimeAxis, changes: pd.DataFrame) 
     df["mark_kind"] = df["kind"].where(~_is_death(df), "death")
     df["response"] = df["response_category"].fillna("").where(df["kind"].eq("response"), "")
     df["bar_key"] = df["lane"].where(df["therapy"], df["kind"])
+    df["therapy_hex"] = df["lane"].map(theme.therapy_colors(df.loc[df["therapy"], "lane"]))  # all lanes: any window
     df["approximate"] = df["approximate"].fillna(False).astype(bool)
     df["uncertain"] = (df["day_start_latest"] > df["day_start_earliest"]) | df["approximate"] \
         | df["open_before"] | df["open_after"]
@@ -392,18 +393,45 @@ def _event_points(df: pd.DataFrame, ctx: _Lanes) -> list[alt.Chart]:
         tooltip=_tooltip(data, _EVENT_TOOLTIP))]
 
 
+# What a status mark says beside it: a bare glyph at the end of the axis explains nothing.
+STATUS_WORDS = {"alive": "alive at last follow-up", "dead": "died", "remission": "in remission",
+                "no_evidence_of_disease": "no evidence of disease", "lost_to_follow_up": "lost to follow-up"}
+
+
+TAG_CHARS = 18  # a therapy named beside a response; the tooltip names it in full
+
+
+def _tag_name(name: str) -> str:
+    """A therapy's name cut after a whole word or a slash: 'carboplatin/…', never 'carboplatin/pacli…'."""
+    if len(name) <= TAG_CHARS:
+        return name
+    cut = max(name.rfind(" ", 0, TAG_CHARS), name.rfind("/", 0, TAG_CHARS) + 1)
+    return (name[:cut].rstrip(" +,;") if cut > 0 else name[:TAG_CHARS - 1]) + "…"
+
+
 def _point_labels(df: pd.DataFrame, ctx: _Lanes) -> list[alt.Chart]:
-    """Short labels right of a symbol: the response category (PR, SD...) and ×n for grouped events."""
+    """Short labels beside a symbol: the response category with the therapy it belongs to ('PR · crizotinib'),
+    ×n for grouped events, and what a status mark states ('alive at last follow-up', left of the mark, which
+    usually sits at the right edge)."""
     points = df[df["shape"].eq("point")].copy()
     count = points["count"].map(lambda n: f"×{n}" if n > 1 else "")
-    points["tag"] = (points["response"] + " " + count).str.strip()
-    points = points[points["tag"].ne("")]
-    if points.empty:
-        return []
-    data = _columns(points, "lane", "y", "x", "tag")
-    return [_lane_chart(data, ctx).mark_text(align="left", dx=11, fontSize=13, fontWeight="bold",
-                                             color=theme.TEXT_COLOR, clip=True).encode(
-        x=ctx.x("x"), text="tag:N", tooltip=_tooltip(data, _EVENT_TOOLTIP))]
+    therapy = points["on_therapy"].fillna("") if "on_therapy" in points else pd.Series("", index=points.index)
+    response = points["response"] + therapy.where(points["response"].ne("") & therapy.ne(""), "").map(
+        lambda name: f" · {_tag_name(name)}" if name else "")
+    points["tag"] = (response + " " + count).str.strip()
+    status = points["kind"].eq("status")
+    words = points["status"].fillna("").map(STATUS_WORDS).fillna("")
+    points.loc[status, "tag"] = (words[status] + " " + count[status]).str.strip()
+    layers = []
+    for rows, align, dx in ((points[~status], "left", 11), (points[status], "right", -11)):
+        rows = rows[rows["tag"].ne("")]
+        if rows.empty:
+            continue
+        data = _columns(rows, "lane", "y", "x", "tag")
+        layers.append(_lane_chart(data, ctx).mark_text(align=align, dx=dx, fontSize=13, fontWeight="bold",
+                                                       color=theme.TEXT_COLOR, clip=True).encode(
+            x=ctx.x("x"), text="tag:N", tooltip=_tooltip(data, _EVENT_TOOLTIP)))
+    return layers
 
 
 HOLLOW_EDGE_PX = 3  # a planned therapy's bar and a treatment hold keep this much of the bar's colour at each edge

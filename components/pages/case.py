@@ -20,6 +20,7 @@ def case_page(entry: Entry, stamp: Stamp, deidentified: bool) -> None:
     view = view_of(data, deidentified)
     frames, summary = cache.presented(path, stamp, view)
     views.case_header(summary, view.day_zero)
+    molecular = views.molecular_results(frames["events"])
     available = tuple(v for v in views.VIEWS if has_data(v, data["events"], data["measurements"], data["markers"]))
     chosen, slot = views.view_picker(st.query_params.get("view"), available)
     st.query_params["view"] = chosen
@@ -33,10 +34,12 @@ def case_page(entry: Entry, stamp: Stamp, deidentified: bool) -> None:
     elif chosen == "lesions":
         views.lesion_view(data["recist_note"], draw)
     elif chosen == "markers":
-        views.marker_view(draw)
+        views.marker_view(draw, molecular)
     else:
         views.event_table_view(frames["events"], neutral_file_stem(entry.case_id) if deidentified else entry.case_id,
                                relative=view.axis == "relative")
+        if "markers" not in available:  # else the Markers tab lists them
+            views.molecular_view(molecular)
     exports_box = st.sidebar.expander("Export: slides, handout, images, tables", key="exports_open",
                                       on_change="rerun")
     if exports_box.open:  # made when opened: the first screen of a case needs no download button

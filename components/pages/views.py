@@ -305,8 +305,25 @@ def lesion_view(note: str, draw) -> None:
         st.caption(note)
 
 
-def marker_view(draw) -> None:
+def marker_view(draw, molecular: pd.DataFrame | None = None) -> None:
+    """Lab values over time, then the molecular results (a fusion's abundance is a result of its test, read with
+    the test's other findings, not a marker trend)."""
     draw("markers")
+    molecular_view(molecular)
+
+
+def molecular_view(molecular: pd.DataFrame | None) -> None:
+    """The case's molecular results, one row per test: in the Markers tab, or under the events without one."""
+    if molecular is not None and not molecular.empty:
+        st.markdown("**Molecular results**")
+        st.dataframe(molecular, hide_index=True, width="stretch")
+
+
+def molecular_results(events: pd.DataFrame) -> pd.DataFrame:
+    """The molecular tests of a (presented) event table as the Markers tab lists them: when, test, findings."""
+    rows = events[events["kind"].eq("molecular")]
+    return pd.DataFrame({"When": rows["start"].fillna(""), "Test": rows["label"],
+                         "Findings": rows["details"].fillna("")}).reset_index(drop=True)
 
 
 CASE_CHARTS = ("timeline", "lesions", "markers")
