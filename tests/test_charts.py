@@ -521,7 +521,7 @@ def test_a_therapy_whose_start_is_only_ordered_is_one_faded_window_up_to_its_dra
     window = [u for u in layers if u["encoding"]["x"]["field"] == "x_lo"][0]
     (row,) = [r for r in values(spec, window) if r["lane"] == "crizotinib"]
     alectinib = events.set_index("event_id").loc["alectinib"]
-    assert row["x_lo"] == 59 and row["x_hi"] <= alectinib["day_start"]
+    assert row["x_lo"] == 89 and row["x_hi"] <= alectinib["day_start"]  # the brain progression, 3 months in
     assert window["encoding"]["opacity"]["value"] < 1
     assert {u["encoding"]["x"]["field"] for u in layers} == {"x_lo"}  # no bar, no fade, no tick
 
@@ -632,12 +632,12 @@ def test_an_ongoing_therapy_with_a_start_window_is_solid_from_its_latest_start_t
 
 
 def test_a_tooltip_keeps_the_day_bounds_of_a_date_said_in_months():
-    # Oophorectomy: between two events dated to the month and to the year, said '2007-07 – 2012-09'.
+    # Oophorectomy: between two events dated to the month and to the year, said '2007-07 – 2012-03'.
     _, events, _, _ = tables("lcnec-alk-lorlatinib")
     spec = charts.timeline_chart(events, axis="calendar").to_dict()
     shown = {(r["when"], r.get("day_bounds")) for u in units(spec) for r in values(spec, u)
              if r.get("label") == "Oophorectomy (estrogen suppression)"}
-    assert shown == {("2007-07 – 2012-09", "2007-07-01 to 2012-09-03")}
+    assert shown == {("2007-07 – 2012-03", "2007-07-01 to 2012-03-03")}
 
 
 def test_a_long_lane_label_wraps_at_a_word_boundary_or_after_a_slash_never_inside_a_word():

@@ -110,7 +110,7 @@ def test_molecular_abundances_are_molecular_results_not_marker_rows():
     fusion = results[results["finding"].eq("HMBOX1::ALK fusion")]
     assert fusion[["event_id", "start", "abundance_pct"]].to_dict("records") == [
         {"event_id": "ngs-1", "start": "2021-10", "abundance_pct": 20.0},
-        {"event_id": "ngs-2", "start": "2023-07-01 – 2024-01-04", "abundance_pct": 31.0}]
+        {"event_id": "ngs-2", "start": "2023-07 – 2024-01", "abundance_pct": 31.0}]
 
 
 @pytest.mark.parametrize("written, shown", [("7.0", "7.0"), ("7", "7"), ("'7.50'", "7.50"), ("0.25", "0.25")])
