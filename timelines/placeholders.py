@@ -14,6 +14,8 @@ _HINTS = {
     "duration": "the length the source gives (\"12 weeks\", \"~2 months\"), or delete the line",
     "quote": "the sentence of the source that supports it, word for word, or delete the line",
     "citation": "the source's citation: \"Authors. Title. Journal. Year;volume:pages\"",
+    "label": "a short name for it, in the source's words",
+    "age": "the age in whole years the source gives, or delete the line",
     "sex": "female, male, other or unknown",
     "smoking": "never, former, current or unknown",
 }

@@ -167,10 +167,13 @@ def with_event(text: str, event_yaml: str) -> str:
     """
     lines = text.split("\n")
     start = next((i for i, line in enumerate(lines) if re.match(r"^events:\s*(\[\s*\])?\s*(#.*)?$", line)), None)
+    # Comments only (the origin form's explanation) leave an empty list empty: a bare `events:` would be null.
+    comments_only = all(not line.strip() or line.lstrip().startswith("#") for line in event_yaml.splitlines())
     if start is None:
         body = text if text.endswith("\n") or not text else text + "\n"
-        return body + "events:\n" + _indented(event_yaml, 2)
-    lines[start] = re.sub(r"\[\s*\]", "", lines[start]).rstrip()
+        return body + ("events: []\n" if comments_only else "events:\n") + _indented(event_yaml, 2)
+    if not comments_only:
+        lines[start] = re.sub(r"\[\s*\]", "", lines[start]).rstrip()
     end, indent = start + 1, None
     for i in range(start + 1, len(lines)):
         line = lines[i]
