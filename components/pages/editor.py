@@ -577,7 +577,9 @@ def _problems_panel(doc: Document, check: Check) -> None:
         st.success("No problems: this text is a valid case.")
         return
     count = len(check.problems)
-    st.error(f"{count} problem{'s' * (count != 1)} in this text. The preview below shows the last valid version.")
+    preview = "The preview shows the last valid version." if doc.last_valid_text else \
+        "The preview appears once the text is a valid case."
+    st.error(f"{count} problem{'s' * (count != 1)} in this text. {preview}")
     shown = check.problems[:PROBLEMS_SHOWN]
     blocks = []
     for problem in shown:
