@@ -491,19 +491,23 @@ def _guide_panel(cases_dir: Path) -> None:
         st.markdown(GUIDE.read_text(encoding="utf-8") if GUIDE.exists() else "The guide is cases/README.md.")
     with st.expander("Full template: a fictional example of every field and date form"):
         st.caption("Every value here is a fictional EXAMPLE: copy the parts you need, and write your source's values.")
-        st.code(_template_text(cases_dir), language="yaml", height=420)
+        text, why_not = _template_text(cases_dir)
+        if why_not:
+            st.warning(escape_markdown(why_not))
+        st.code(text, language="yaml", height=420)
 
 
-def _template_text(cases_dir: Path) -> str:
+def _template_text(cases_dir: Path) -> tuple[str, str]:
     """The cases folder's own template, read like any case file (never through a link out of the folder), else
-    the bundled one."""
+    the bundled one; and, when the folder's could not be used, why (else '')."""
     template = cases_dir / TEMPLATE_NAME
     if os.path.lexists(template):
         try:
-            return storage.read_for_edit(template, cases_dir)[0]
-        except storage.StorageError:  # unreadable or a link out of the folder: the bundled one is shown instead
-            pass
-    return BUNDLED_TEMPLATE.read_text(encoding="utf-8")
+            return storage.read_for_edit(template, cases_dir)[0], ""
+        except storage.StorageError as error:
+            return BUNDLED_TEMPLATE.read_text(encoding="utf-8"), \
+                f"The folder's template was not used: {error.format()} The bundled template is shown instead."
+    return BUNDLED_TEMPLATE.read_text(encoding="utf-8"), ""
 
 
 def _refuse_taken(cases_dir: Path, case_id: str) -> None:
