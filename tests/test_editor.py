@@ -148,12 +148,13 @@ def test_a_new_case_starts_small_is_refused_until_its_placeholders_are_filled_th
 
 def test_the_guide_and_the_full_template_are_one_click_away_not_the_starting_text(cases_dir):
     at = new_case(open_editor(cases_dir), "guided")
-    labels = [e.label for e in at.expander]
-    assert "Authoring guide: how to write a case" in labels
-    assert "Full template: a fictional example of every field and date form" in labels
+    assert not any(c.value == TEMPLATE.rstrip("\n") for c in at.code)
+    assert not any("Editing in the dashboard" in m.value for m in at.markdown)
+    at.toggle(key="editor_show_guide").set_value(True).run()
+    assert any("## Editing in the dashboard" in m.value for m in at.markdown)
+    at.toggle(key="editor_show_template").set_value(True).run()
     assert any(c.value == TEMPLATE.rstrip("\n") for c in at.code if c.language == "yaml")
-    assert any("## Editing in the dashboard" in m.value or "Editing in the dashboard" in m.value for m in at.markdown)
-    assert "EXAMPLE" not in text_of(at)
+    assert "EXAMPLE" not in text_of(at) and not at.exception
 
 
 def test_the_title_suggests_an_id_and_a_taken_or_unsafe_id_is_refused(cases_dir):

@@ -486,10 +486,13 @@ def _create_new(cases_dir: Path) -> None:
 
 
 def _guide_panel(cases_dir: Path) -> None:
-    """The authoring guide and the full template, one click away from the text (never its starting point)."""
-    with st.expander("Authoring guide: how to write a case"):
-        st.markdown(GUIDE.read_text(encoding="utf-8") if GUIDE.exists() else "The guide is cases/README.md.")
-    with st.expander("Full template: a fictional example of every field and date form"):
+    """The authoring guide and the full template, one click away from the text (never its starting point). Toggles,
+    not expanders: what they hold is put on the page only when asked for, so the guide's words never stand in for
+    the page's own."""
+    if st.toggle("Authoring guide: how to write a case", key="editor_show_guide"):
+        with st.container(border=True, height=560):
+            st.markdown(GUIDE.read_text(encoding="utf-8") if GUIDE.exists() else "The guide is cases/README.md.")
+    if st.toggle("Full template: a fictional example of every field and date form", key="editor_show_template"):
         st.caption("Every value here is a fictional EXAMPLE: copy the parts you need, and write your source's values.")
         text, why_not = _template_text(cases_dir)
         if why_not:
