@@ -226,6 +226,8 @@ def test_the_editor_saves_as_the_signed_in_editor_and_its_history_names_them(cas
     at.text_input(key="editor_new_title").set_value("Mine").run()
     at.text_input(key="editor_new_id").set_value("mine")
     at.button(key="editor_new").click().run()
+    template = (ROOT / "cases" / "_template.yaml").read_text(encoding="utf-8")  # a new case's FILL-INs filled in
+    at.text_area(key=editor.TEXT).set_value(editor.with_top_level(template, "id", "mine")).run()
     at.button(key="editor_save").click().run()
     assert "Saved mine.yaml as alice@hospital.org." in [plain(s.value) for s in at.success]
     at.text_area(key=editor.TEXT).set_value(at.text_area(key=editor.TEXT).value + "# reviewed\n").run()

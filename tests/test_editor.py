@@ -11,8 +11,8 @@ import yaml
 from streamlit.testing.v1 import AppTest
 
 from components.pages import editor
-from components.pages.snippets import DATES, KIND_EXAMPLES, KINDS, SNIPPETS, TEMPLATE_IDS, Example, fill, kind_snippet
-from timelines import catalog, load_text, storage
+from components.pages.snippets import DATES, KIND_EXAMPLES, KINDS, SKELETON, SNIPPETS, Example, fill, kind_snippet
+from timelines import CaseFileError, catalog, load_text, storage
 from timelines.kinds import KIND_BY_NAME
 from timelines.schema import EVENT_KINDS
 
@@ -69,6 +69,12 @@ def new_case(at: AppTest, case_id: str, title: str = "My case") -> AppTest:
     return at.button(key="editor_new").click().run()
 
 
+def template_case(at: AppTest, case_id: str) -> AppTest:
+    """A new case whose author pasted the full template over the skeleton (a long valid text to edit)."""
+    at = new_case(at, case_id)
+    return type_text(at, editor.with_top_level(TEMPLATE, "id", case_id))
+
+
 def open_case(at: AppTest, name: str) -> AppTest:
     at.selectbox(key="editor_open_choice").set_value(name).run()
     return at.button(key="editor_open").click().run()
@@ -80,43 +86,85 @@ def line_of(text: str, needle: str) -> int:
 
 # ---------------------------------------------------------------- new case: the whole journey
 
-def test_a_new_case_from_the_template_is_explained_fixed_saved_and_listed(cases_dir):
+SKELETON_PROBLEMS = [
+    '9:13: source.citation: FILL-IN is a placeholder. Hint: Replace it with the source\'s citation: '
+    '"Authors. Title. Journal. Year;volume:pages".',
+    "11:8: patient.sex: FILL-IN is a placeholder. Hint: Replace it with female, male, other or unknown.",
+    "12:8: patient.age: FILL-IN is a placeholder. Hint: Replace it with the age in whole years the source gives, "
+    "or delete the line.",
+    "13:12: patient.smoking: FILL-IN is a placeholder. Hint: Replace it with never, former, current or unknown.",
+    "16:12: diagnoses[0].label: FILL-IN is a placeholder. Hint: Replace it with a short name for it, in the "
+    "source's words.",
+    '17:11: diagnoses[0].date: FILL-IN is a placeholder. Hint: Replace it with the date as the source gives it: a '
+    'day "2022-09-08", a month "2022-09", a year "2022", approximate "~2022-09", or relative to an event of this '
+    'case ("<id> + 3 months", "after <id>").',
+    "18:12: diagnoses[0].quote: FILL-IN is a placeholder. Hint: Replace it with the sentence of the source that "
+    "supports it, word for word, or delete the line.",
+]
+
+# The skeleton as an author fills it from a paper.
+FILLED = {'citation: "FILL-IN"': 'citation: "Fictional citation for the test suite"',
+          "sex: FILL-IN": "sex: female", "age: FILL-IN": "age: 61", "smoking: FILL-IN": "smoking: never",
+          "label: FILL-IN": "label: Lung adenocarcinoma", 'date: "FILL-IN"': 'date: "2022-09-08"',
+          'quote: "FILL-IN"': 'quote: "In September 2022 she was diagnosed with adenocarcinoma."'}
+
+
+def filled_skeleton(case_id: str = "skeleton", title: str = "My case") -> str:
+    text = editor.new_case_text(SKELETON, case_id, title)
+    for placeholder, value in FILLED.items():
+        text = text.replace(placeholder, value, 1)
+    return text
+
+
+def test_a_new_case_starts_small_is_refused_until_its_placeholders_are_filled_then_saved_and_listed(cases_dir):
     at = open_editor(cases_dir)
     assert not at.exception and "Open a case" in messages(at.info)
     at = new_case(at, "my-first-case", "ALK-positive LCNEC")
     assert not at.exception
-    assert "New case my-first-case from the template" in messages(at.success)
+    assert "New case my-first-case. Replace every FILL-IN" in messages(at.success)
     text = text_of(at)
     assert "\nid: my-first-case\n" in text and '\ntitle: "ALK-positive LCNEC"\n' in text
-    assert "No problems" in messages(at.success)
-
-    broken = text.replace("kind: surgery", "kind: surgeyr", 1)
-    at = type_text(at, broken)
-    line = line_of(broken, "kind: surgeyr")
-    assert "1 problem in this text" in messages(at.error)
-    assert f"{line}:11: events[0].kind: Unknown event kind 'surgeyr'. Hint: Did you mean 'surgery'?" in problems_shown(at)
-    assert f"{line:>5} |     kind: surgeyr" in problems_shown(at)
-    assert "last valid version" in " ".join(c.value for c in at.caption)
+    assert len(text.splitlines()) == 19 and "\nevents: []\n" in text
+    # regression: a new case was the 426-line fictional template, valid, and kept its tamoxifen and alectinib
+    assert "tamoxifen" not in text and "alectinib" not in text and "EXAMPLE" not in text
+    assert "7 problems in this text" in messages(at.error)
+    assert problems_shown(at).split("\n\n")[0].startswith(SKELETON_PROBLEMS[0])
+    assert [block.split("\n")[0] for block in problems_shown(at).split("\n\n")] == SKELETON_PROBLEMS
 
     at.button(key="editor_save").click().run()
     assert "cannot be saved as the case" in messages(at.error)
     assert not (cases_dir / "my-first-case.yaml").exists()
 
-    at = type_text(at, broken.replace("kind: surgeyr", "kind: surgery"))
+    filled = filled_skeleton("my-first-case", "ALK-positive LCNEC")
+    at = type_text(at, filled)
     assert "No problems" in messages(at.success)
     at.button(key="editor_save").click().run()
     assert not at.exception
     assert "Saved my-first-case.yaml" in messages(at.success)
     assert cases_dir / "my-first-case.yaml" in catalog.case_paths(cases_dir)
-    assert load_text((cases_dir / "my-first-case.yaml").read_bytes(), "my-first-case.yaml").case.title == \
-        "ALK-positive LCNEC"
-    assert "saved" in " ".join(c.value for c in at.caption)
+    saved = load_text((cases_dir / "my-first-case.yaml").read_bytes(), "my-first-case.yaml").case
+    assert (saved.title, saved.events, [d.id for d in saved.diagnoses]) == ("ALK-positive LCNEC", [], ["dx"])
+
+
+def test_the_guide_and_the_full_template_are_one_click_away_not_the_starting_text(cases_dir):
+    at = new_case(open_editor(cases_dir), "guided")
+    assert not any(c.value == TEMPLATE.rstrip("\n") for c in at.code)
+    assert not any("Editing in the dashboard" in m.value for m in at.markdown)
+    at.toggle(key="editor_show_guide").set_value(True).run()
+    assert any("## Editing in the dashboard" in m.value for m in at.markdown)
+    at.toggle(key="editor_show_template").set_value(True).run()
+    assert any(c.value == TEMPLATE.rstrip("\n") for c in at.code if c.language == "yaml")
+    assert "EXAMPLE" not in text_of(at) and not at.exception
 
 
 def test_the_title_suggests_an_id_and_a_taken_or_unsafe_id_is_refused(cases_dir):
     at = open_editor(cases_dir)
     at.text_input(key="editor_new_title").set_value("Ünïcode case, 2nd line").run()
     assert at.text_input(key="editor_new_id").value == "unicode-case-2nd-line"
+    at.text_input(key="editor_new_id").set_value("")
+    at.text_input(key="editor_new_title").set_value(
+        "Duodenal gastrointestinal stromal tumour treated with pancreas-preserving duodenectomy and imatinib").run()
+    assert at.text_input(key="editor_new_id").value == "duodenal-gastrointestinal-stromal-tumour-treated"  # whole words
     for bad, words in [("../x", "contains '/' or '\\'"), (EXISTING, "already used by"), ("CON", "reserved"),
                        ("x.yaml", "contains a dot")]:
         at.text_input(key="editor_new_id").set_value(bad)
@@ -144,7 +192,7 @@ MISTAKES = [
 
 @pytest.mark.parametrize("name, mistake, needle, message, hint", MISTAKES, ids=[m[0] for m in MISTAKES])
 def test_a_usual_mistake_is_explained_at_its_line_with_how_to_fix_it(cases_dir, name, mistake, needle, message, hint):
-    at = new_case(open_editor(cases_dir), "mistakes")
+    at = template_case(open_editor(cases_dir), "mistakes")
     good = text_of(at)
     broken = mistake(good)
     assert broken != good
@@ -158,7 +206,7 @@ def test_a_usual_mistake_is_explained_at_its_line_with_how_to_fix_it(cases_dir, 
 
 
 def test_tabs_are_replaced_by_spaces_with_one_click(cases_dir):
-    at = new_case(open_editor(cases_dir), "tabbed")
+    at = template_case(open_editor(cases_dir), "tabbed")
     at = type_text(at, text_of(at).replace("\n  - id: mastectomy", "\n\t- id: mastectomy", 1))
     at.button(key="editor_untab").click().run()
     assert "\t" not in text_of(at)
@@ -166,7 +214,7 @@ def test_tabs_are_replaced_by_spaces_with_one_click(cases_dir):
 
 
 def test_the_preview_follows_the_text_and_keeps_the_last_valid_state(cases_dir):
-    at = new_case(open_editor(cases_dir), "previewed")
+    at = template_case(open_editor(cases_dir), "previewed")
     text = text_of(at)
 
     def preview_labels() -> set[str]:
@@ -192,7 +240,7 @@ def test_the_preview_follows_the_text_and_keeps_the_last_valid_state(cases_dir):
 
 
 def test_the_text_is_shown_with_line_numbers_and_yaml_highlighting(cases_dir):
-    at = new_case(open_editor(cases_dir), "numbered")
+    at = template_case(open_editor(cases_dir), "numbered")
     numbered = [c for c in at.code if c.language == "yaml" and c.value == text_of(at).rstrip("\n")]
     assert numbered and numbered[0].proto.show_line_numbers
 
@@ -200,7 +248,7 @@ def test_the_text_is_shown_with_line_numbers_and_yaml_highlighting(cases_dir):
 # ---------------------------------------------------------------- typed text is never lost
 
 def test_typed_text_survives_reruns_and_a_page_switch(cases_dir):
-    at = new_case(open_editor(cases_dir), "kept")
+    at = template_case(open_editor(cases_dir), "kept")
     typed = text_of(at).replace("title: ", "title: TYPED ", 1)
     at = type_text(at, typed)
     at.run()
@@ -292,7 +340,7 @@ def test_an_existing_case_is_saved_with_its_previous_version_in_the_history(case
 # ---------------------------------------------------------------- drafts
 
 def test_a_text_with_problems_is_saved_only_as_a_draft_listed_as_such(cases_dir):
-    at = new_case(open_editor(cases_dir), "half-done")
+    at = template_case(open_editor(cases_dir), "half-done")
     broken = text_of(at).replace("kind: biopsy", "kind: biospy", 1)
     at = type_text(at, broken)
     at.button(key="editor_save_draft").click().run()
@@ -312,7 +360,7 @@ def test_a_text_with_problems_is_saved_only_as_a_draft_listed_as_such(cases_dir)
 
 
 def test_the_current_text_can_always_be_downloaded(cases_dir):
-    at = new_case(open_editor(cases_dir), "downloadable")
+    at = template_case(open_editor(cases_dir), "downloadable")
     at = type_text(at, text_of(at).replace("kind: biopsy", "kind: biospy", 1))
     button = at.get("download_button")[0]
     assert button.proto.label == "Download this text"
@@ -390,8 +438,46 @@ def test_an_uploaded_file_name_is_shown_as_text_not_markdown(cases_dir):
 
 # ---------------------------------------------------------------- snippets
 
-def template_with(event: str) -> str:
-    return editor.with_event(TEMPLATE, event)
+def filled_in(text: str, ids: dict) -> str:
+    """Each FILL-IN of a text replaced as an author would (a value of the right form for its field; a reference to
+    an id the ids hold, or its line deleted when there is none): only placeholders stand between a snippet and a
+    valid case, and it names no id the case lacks."""
+    values = {"therapy": ids["therapy"], "attribution": ids["therapy"], "primary": ids["diagnosis"],
+              "grade": "2", "cycles": "4", "line": "1", "dose_gy": "24", "fractions": "1", "value": "12.4",
+              "category": "PR", "trend": "decreased", "status": "alive", "result": "detected", "modality": "CT",
+              "duration": "2 months"}
+
+    def value(key: str, before: str) -> str | None:
+        if key in ("date", "start", "end"):
+            if before.endswith(("+ ", "- ")):
+                return "1 month"
+            if before.endswith("and "):
+                return f"{ids['diagnosis']} + 1 year"
+            return f"{ids['diagnosis']} + {'2 months' if key == 'end' else '1 month'}"
+        return values.get(key, "Filled in")
+
+    lines = []
+    for line in text.split("\n"):
+        if line.lstrip().startswith("#") or "FILL-IN" not in line:
+            lines.append(line)
+            continue
+        body, mark, comment = line.partition("  # ")
+        parts, rest = [], body
+        while "FILL-IN" in rest:
+            before, _, rest = rest.partition("FILL-IN")
+            parts.append(before)
+            replacement = value(re.findall(r"(\w+):", "".join(parts))[-1], "".join(parts))
+            if replacement is None:
+                break
+            parts.append(replacement)
+        else:
+            lines.append("".join(parts) + rest + mark + comment)
+    return "\n".join(lines)
+
+
+def skeleton_with(snippet) -> str:
+    text = filled_skeleton()
+    return editor.with_event(text, fill(snippet, editor.snippet_ids(text)))
 
 
 def test_there_is_a_snippet_for_every_event_kind_and_every_date_form():
@@ -420,11 +506,27 @@ def test_a_kinds_snippet_has_its_kind_after_its_id_and_the_title_begins_with_the
 
 
 @pytest.mark.parametrize("snippet", SNIPPETS, ids=lambda s: s.key)
-def test_every_snippet_inserted_into_the_templates_events_loads(snippet):
-    text = template_with(fill(snippet, TEMPLATE_IDS))
-    timeline = load_text(text, "example-case.yaml")
-    added = 1 if snippet.text.startswith("- ") else 0  # the origin form is an explanation in comments
-    assert len(timeline.case.events) == len(load_text(TEMPLATE, "example-case.yaml").case.events) + added
+def test_an_inserted_snippet_is_refused_for_its_placeholders_only_and_loads_once_they_are_filled(snippet):
+    text = skeleton_with(snippet)
+    if snippet.text.startswith("- "):  # an event (the origin form is an explanation in comments)
+        with pytest.raises(CaseFileError) as raised:
+            load_text(text, "skeleton.yaml")
+        assert {p.message for p in raised.value.problems} == {"FILL-IN is a placeholder"}
+        assert all(p.field.startswith("events[0].") for p in raised.value.problems)
+    timeline = load_text(filled_in(text, editor.snippet_ids(text)), "skeleton.yaml")
+    assert len(timeline.case.events) == (1 if snippet.text.startswith("- ") else 0)  # origin: comments only
+
+
+@pytest.mark.parametrize("snippet", SNIPPETS, ids=lambda s: s.key)
+def test_a_snippet_gives_placeholders_not_plausible_values(snippet):
+    """Every value a source must give is FILL-IN: an inserted event holds nothing nobody read in a source."""
+    data = yaml.safe_load(fill(snippet, {"diagnosis": "dx", "therapy": "tki", "interval": "tki", "lesion": "primary"}))
+    for event in data or []:
+        for key, value in event.items():
+            if key in ("kind", "id", "ongoing"):
+                continue
+            assert "FILL-IN" in str(value) or key in ("date", "start") and str(value).split()[0] in ("after", "before",
+                                                                                                     "upon"), (key, value)
 
 
 def test_the_origin_form_is_explained_in_comments_because_no_case_can_take_a_second_day_zero():
@@ -438,33 +540,48 @@ def test_calendar_date_snippets_are_marked_so_a_case_without_calendar_is_not_off
     assert marked == {"date-day", "date-month", "date-year", "date-approximate"}
 
 
-def test_a_snippet_filled_with_the_ids_of_a_case_loads_in_that_case():
+def test_a_snippet_inserted_into_a_bundled_case_names_only_ids_of_that_case():
     for path in CASE_FILES:
         text = path.read_text(encoding="utf-8")
         timeline = load_text(text, path.name)
-        ids = editor.snippet_ids(timeline)
+        ids = editor.snippet_ids(text)
         for snippet in SNIPPETS:
             if snippet.calendar_only and not timeline.on_calendar:
                 continue
             event = editor.with_unique_ids(fill(snippet, ids), text)
-            load_text(editor.with_event(text, event), path.name)
+            load_text(filled_in(editor.with_event(text, event), ids), path.name)
 
 
-def test_inserting_a_snippet_from_the_page_adds_a_valid_event(cases_dir):
+def test_snippets_refer_to_ids_of_the_text_as_it_is_even_before_it_is_valid():
+    text = editor.new_case_text(SKELETON, "x", "X").replace("- id: dx", "- id: lung")
+    assert editor.snippet_ids(text) == {"diagnosis": "lung", "therapy": None, "interval": "lung", "lesion": None}
+    symptom = fill(next(s for s in SNIPPETS if s.key == "symptom"), editor.snippet_ids(text))
+    assert 'relative: "lung + 1 month"' in symptom
+    # regression: the first snippet inserted into a new case named '~breast-cancer - 3 months' from the template
+    assert "breast-cancer" not in symptom and "lung-adeno" not in symptom
+    assert editor.snippet_ids("not: [valid") == {"diagnosis": None, "therapy": None, "interval": None, "lesion": None}
+
+
+def test_inserting_a_snippet_from_the_page_adds_an_event_to_fill_in(cases_dir):
     at = new_case(open_editor(cases_dir), "with-snippets")
-    before = text_of(at)
+    at = type_text(at, filled_skeleton("with-snippets"))
+    assert "No problems" in messages(at.success)
     at.selectbox(key="editor_snippet").set_value("targeted").run()
     at.button(key="editor_insert").click().run()
     at.button(key="editor_insert").click().run()  # twice: the second gets its own id
     text = text_of(at)
-    assert text.startswith(before.split("\nreported:")[0][:200])
-    assert "id: osimertinib\n" in text and "id: osimertinib-2\n" in text
-    assert "No problems" in messages(at.success)
+    assert text.startswith(filled_skeleton("with-snippets").split("\nevents:")[0])
+    assert re.findall(r"^  - id: (\S+)", text, re.M) == ["dx", "targeted", "targeted-2"]
+    assert "    drug: FILL-IN" in text
+    assert "problems in this text" in messages(at.error)
+    assert "events[0].drug: FILL-IN is a placeholder" in problems_shown(at)
     at.radio(key="editor_snippet_group").set_value(DATES).run()
     at.selectbox(key="editor_snippet").set_value("date-between").run()
     at.button(key="editor_insert").click().run()
-    assert 'date: "between breast-cancer and breast-cancer + 1 year"' in text_of(at)
-    assert "No problems" in messages(at.success)
+    assert 'date: "between dx and FILL-IN"' in text_of(at)
+    at.button(key="editor_save").click().run()  # a placeholder never reaches a saved case
+    assert "cannot be saved as the case" in messages(at.error)
+    assert not (cases_dir / "with-snippets.yaml").exists()
 
 
 def test_a_case_without_calendar_dates_is_not_given_a_calendar_date_snippet(cases_dir):
@@ -491,6 +608,8 @@ def test_an_inserted_event_follows_the_lists_indentation_and_fills_an_empty_list
     assert editor.with_event("id: a\nevents: []\nnotes: []\n", "- kind: y\n") == \
         "id: a\nevents:\n  - kind: y\nnotes: []\n"
     assert editor.with_event("id: a\n", "- kind: y\n") == "id: a\nevents:\n  - kind: y\n"
+    # comments only (the origin form's explanation) keep an empty list a list
+    assert editor.with_event("id: a\nevents: []\n", "# how to\n") == "id: a\nevents: []\n  # how to\n"
 
 
 def test_snippet_ids_that_are_taken_are_numbered():
@@ -498,10 +617,12 @@ def test_snippet_ids_that_are_taken_are_numbered():
         "- id: chemo-2\n  end: \"chemo-2 + 1 week\"\n"
 
 
-def test_a_line_needing_an_id_the_case_lacks_is_inserted_commented_out():
-    response = next(s for s in SNIPPETS if s.key == "response")
-    text = fill(response, {"diagnosis": "dx", "therapy": None})
-    assert "  # therapy: <therapy id>" in text and 'date: "dx + 3 months"' in text
+def test_an_id_the_text_lacks_is_a_placeholder_and_a_comment_says_what_it_is_for():
+    between = fill(next(s for s in SNIPPETS if s.key == "date-between"), {"diagnosis": None})
+    assert 'date: "between FILL-IN and FILL-IN"' in between
+    response = fill(next(s for s in SNIPPETS if s.key == "response"), {"diagnosis": "dx", "therapy": None})
+    assert "therapy: FILL-IN                  # the therapy event's id: <therapy id>" in response
+    assert 'relative: "dx + 3 months"' in response
 
 
 def test_problems_are_written_line_col_field_message_hint():
@@ -515,16 +636,23 @@ def test_problems_are_written_line_col_field_message_hint():
 
 
 def test_a_new_case_text_has_the_id_and_a_quoted_title():
-    text = editor.new_case_text(TEMPLATE, "abc", 'Title: with "quotes" and # hash')
+    text = editor.new_case_text(SKELETON, "abc", 'Title: with "quotes" and # hash')
     data = yaml.safe_load(text)
     assert (data["id"], data["title"]) == ("abc", 'Title: with "quotes" and # hash')
     assert text.splitlines()[0] == "# yaml-language-server: $schema=case.schema.json"
+    assert yaml.safe_load(editor.new_case_text(SKELETON, "abc", "  "))["title"] == "FILL-IN"
+
+
+def test_the_skeleton_filled_in_is_a_valid_case_with_one_diagnosis_and_no_event():
+    timeline = load_text(filled_skeleton(), "skeleton.yaml")
+    assert ([d.id for d in timeline.case.diagnoses], timeline.case.events) == (["dx"], [])
 
 
 def test_the_authoring_guide_names_the_editors_real_buttons_and_tabs():
     guide = (CASES / "README.md").read_text(encoding="utf-8")
     section = " ".join(guide.split("## Editing in the dashboard", 1)[1].split("\n## ", 1)[0].split())
     source = Path(editor.__file__).read_text(encoding="utf-8")
-    for label in ("Text with line numbers", "Insert this event", "What the dates resolve to", "Save as draft",
+    for label in ("New case", "Create the new case", "Authoring guide", "Full template", "Text with line numbers",
+                  "Insert this event", "What the dates resolve to", "Save as draft",
                   "Download this text", "Keep editing", "Reload from disk", "Texts you replaced"):
         assert label in section and f'"{label}' in source, label

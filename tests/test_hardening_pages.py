@@ -98,6 +98,7 @@ def test_a_template_linked_out_is_not_used_for_a_new_case(cases, secret):
     at.text_input(key="editor_new_title").set_value("New case").run()
     at.text_input(key="editor_new_id").set_value("new-case")
     at.button(key="editor_new").click().run()
+    at.toggle(key="editor_show_template").set_value(True).run()  # the full template, shown beside a new case
     assert not at.exception
     shown = everything_shown(at)
     assert SECRET not in shown and "The folder's template was not used" in shown

@@ -292,3 +292,26 @@ def test_an_alias_used_as_a_key_is_reported_at_the_alias():
         load_text("schema: 1\nid: x\ntitle: &t title\nsource: {citation: c}\n*t : again\n", "x.yaml")
     assert str(caught.value) == ("x.yaml:5:1: Duplicate key 'title' (first written on line 3). Hint: A field may "
                                  "appear only once in a mapping; keep one and delete the other.")
+# ---------------------------------------------------------------- placeholders left to fill
+
+@pytest.mark.parametrize("where, field, document", [
+    ("the title", "title", lambda: make_case(make_event(), title="FILL-IN")),
+    ("a finding nested in an event", "events[0].findings[0].gene", lambda: make_case(
+        {"kind": "molecular", "date": "2021-08-20", "findings": [{"gene": "FILL-IN", "result": "detected"}]})),
+    ("part of a relative date", "events[0].start", lambda: make_case(make_event(start="dx + FILL-IN"))),
+])
+def test_a_placeholder_is_refused_wherever_it_is_with_its_field_and_line(where, field, document):
+    text = yaml.safe_dump(document(), sort_keys=False)
+    with pytest.raises(CaseFileError) as raised:
+        load_text(text, "p.yaml")
+    [problem] = raised.value.problems
+    assert (problem.field, problem.message) == (field, "FILL-IN is a placeholder")
+    assert problem.line is not None and problem.hint.startswith("replace it with")
+
+
+def test_a_placeholder_in_an_imported_document_is_refused_too():
+    from timelines.loading import load_document
+    with pytest.raises(CaseFileError) as raised:
+        load_document(make_case(make_event(drug="FILL-IN")), "imported")
+    assert str(raised.value).startswith("imported:")
+    assert "events[0].drug: FILL-IN is a placeholder. Hint: Replace it with what the source states" in str(raised.value)

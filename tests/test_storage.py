@@ -104,6 +104,15 @@ def test_suggested_ids_are_valid_ids(text, expected):
         storage.check_case_id(suggestion)
 
 
+@pytest.mark.parametrize("limit, expected", [
+    (47, "duodenal-gastrointestinal-stromal-tumour"),  # '-treated' would end at 48: left out whole, not cut
+    (80, "duodenal-gastrointestinal-stromal-tumour-treated-with-pancreas-preserving"),  # not '...-duoden'
+])
+def test_an_id_suggested_from_a_long_title_keeps_whole_words(limit, expected):
+    title = "Duodenal gastrointestinal stromal tumour treated with pancreas-preserving duodenectomy and imatinib"
+    assert storage.suggest_case_id(title, limit) == expected
+
+
 # ---------------------------------------------------------------- reading and saving
 
 def test_read_for_edit_gives_the_text_and_the_fingerprint_of_the_bytes(folder):

@@ -17,6 +17,7 @@ from pydantic import ValidationError
 from .dates import DateProblem
 from .errors import CaseFileError, Problem
 from .files import read_inside, shown_path
+from .placeholders import placeholder_fields
 from .pydantic_messages import KIND_SYNONYMS, validation_problems
 from .schema import Case
 from .text_checks import decode, hidden_in_value, odd_indentation
@@ -107,6 +108,8 @@ def _holds_hidden(value: Any) -> bool:
 def _load_valid(data: dict, path: str) -> Timeline | None:
     """The timeline of plain data without a single problem, else None (the located path then reports them)."""
     try:
+        if next(placeholder_fields(data), None) is not None:
+            return None
         case = Case.model_validate(data)
         stem = Path(path).stem if path.endswith((".yaml", ".yml")) else None
         if validation.check_case(case, stem):
@@ -119,6 +122,10 @@ def _load_valid(data: dict, path: str) -> Timeline | None:
 
 def _load_located(text: str, path: str) -> Timeline:
     data, source = parse_read(text)
+    # A placeholder left to fill is named first: the message about it says what to write there.
+    unfilled = [located_problem(source, f, m, h) for f, m, h in placeholder_fields(data)]
+    if unfilled:
+        raise CaseFileError(unfilled[:MAX_PROBLEMS])
     case = validate(data, source)
     stem = Path(path).stem if path.endswith((".yaml", ".yml")) else None
     problems = [located_problem(source, f, m, h) for f, m, h in validation.check_case(case, stem)]

@@ -240,22 +240,29 @@ def _id_problem(case_id: str) -> tuple[str, str] | None:
     return f"The case id '{shown}' must start with a letter or a digit", instead
 
 
-def suggest_case_id(text: str) -> str:
+def suggest_case_id(text: str, limit: int = MAX_ID_LENGTH) -> str:
     """A valid case id made from any text (a title, a mistyped id): 'Ünïcode Case' -> 'unicode-case'.
 
     Parameters
     ----------
     text
         Any text.
+    limit
+        The longest id wanted (at most MAX_ID_LENGTH): words that do not fit are left out whole, never cut; only a
+        first word longer than the limit is cut.
 
     Returns
     -------
     str
-        Lowercase ASCII letters, digits and single hyphens, at most 80 characters; '' when nothing is left.
+        Lowercase ASCII letters, digits and single hyphens, at most `limit` characters; '' when nothing is left.
     """
+    limit = min(limit, MAX_ID_LENGTH)
     ascii_text = unicodedata.normalize("NFKD", text or "").encode("ascii", "ignore").decode("ascii").lower()
     ascii_text = re.sub(r"\.(ya?ml)$", "", ascii_text)
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text).strip("-")[:MAX_ID_LENGTH].strip("-")
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text).strip("-")
+    if len(slug) > limit:
+        cut = slug.rfind("-", 0, limit + 1)
+        slug = slug[:cut] if cut > 0 else slug[:limit]
     if slug in WINDOWS_RESERVED:
         slug = f"{slug}-case"
     return slug

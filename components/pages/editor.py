@@ -14,11 +14,15 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from .snippets import DATES, KINDS, SNIPPETS, SNIPPETS_BY_KEY, TEMPLATE_IDS, fill
+from .views import show_chart
+from .snippets import DATES, KINDS, SKELETON, SNIPPETS, SNIPPETS_BY_KEY, fill
 from timelines import storage
 from timelines.catalog import case_paths, load_entry
 from timelines.errors import CaseFileError, Problem
 from timelines.loading import load_text, parse_yaml
+from timelines.placeholders import PLACEHOLDER
+from timelines.text_checks import decode
+from timelines.yaml_events import read_events
 from timelines.kinds import THERAPY_KINDS
 from timelines.tables import dose_change_table, event_table
 from timelines.text import escape_markdown
@@ -34,6 +38,10 @@ MAX_UPLOAD_BYTES = 1024 * 1024  # 1 MB, as server.maxUploadSize in .streamlit/co
 UPLOAD_SUFFIXES = (".yaml", ".yml")
 TEMPLATE_NAME = "_template.yaml"
 BUNDLED_TEMPLATE = Path(__file__).resolve().parents[2] / "cases" / TEMPLATE_NAME
+GUIDE = BUNDLED_TEMPLATE.parent / "README.md"  # the authoring guide
+SUGGESTED_ID_CHARS = 48  # an id made from a title: whole words up to this length, a file name one can read
+PROBLEMS_HEIGHT = 260  # px: the problems scroll beside the text, so that the preview stays in view
+PREVIEW_WIDTH = 560  # px of plot beside the text: half the page at 1280 px, with the lane labels
 RECOVERY_KEPT = 20
 EDITOR_HEIGHT = 560
 PROBLEMS_SHOWN = 12
@@ -124,10 +132,10 @@ def problem_excerpt(problem: Problem, text: str) -> str:
     return gutter + lines[problem.line - 1].replace("\t", "→") + "\n" + caret
 
 
-def new_case_text(template: str, case_id: str, title: str) -> str:
-    """The template with its id and title replaced (the title quoted as YAML text)."""
-    text = with_top_level(template, "id", case_id)
-    return with_top_level(text, "title", json.dumps(title.strip() or case_id, ensure_ascii=False))
+def new_case_text(skeleton: str, case_id: str, title: str) -> str:
+    """The skeleton with its id and title set (the title quoted as YAML text; FILL-IN while none is given)."""
+    text = with_top_level(skeleton, "id", case_id)
+    return with_top_level(text, "title", json.dumps(title.strip() or PLACEHOLDER, ensure_ascii=False))
 
 
 def with_top_level(text: str, key: str, value: str) -> str:
@@ -160,10 +168,13 @@ def with_event(text: str, event_yaml: str) -> str:
     """
     lines = text.split("\n")
     start = next((i for i, line in enumerate(lines) if re.match(r"^events:\s*(\[\s*\])?\s*(#.*)?$", line)), None)
+    # Comments only (the origin form's explanation) leave an empty list empty: a bare `events:` would be null.
+    comments_only = all(not line.strip() or line.lstrip().startswith("#") for line in event_yaml.splitlines())
     if start is None:
         body = text if text.endswith("\n") or not text else text + "\n"
-        return body + "events:\n" + _indented(event_yaml, 2)
-    lines[start] = re.sub(r"\[\s*\]", "", lines[start]).rstrip()
+        return body + ("events: []\n" if comments_only else "events:\n") + _indented(event_yaml, 2)
+    if not comments_only:
+        lines[start] = re.sub(r"\[\s*\]", "", lines[start]).rstrip()
     end, indent = start + 1, None
     for i in range(start + 1, len(lines)):
         line = lines[i]
@@ -182,17 +193,32 @@ def _indented(block: str, indent: int) -> str:
     return "".join(" " * indent + line if line.strip() else line for line in block.splitlines(True))
 
 
-def snippet_ids(timeline: Timeline | None) -> dict[str, str | None]:
-    """The ids of a case that snippets refer to: its first diagnosis, a therapy, an interval with an end, a lesion."""
-    if timeline is None:
-        return dict(TEMPLATE_IDS)
-    case = timeline.case
-    therapies = [e.id for e in case.events if e.id and e.kind in THERAPY_KINDS]
-    intervals = [e.id for e in case.events if e.id and getattr(e, "start", None) and (e.end or e.duration)]
-    diagnosis = case.diagnoses[0].id
-    return {"diagnosis": diagnosis, "therapy": therapies[0] if therapies else None,
-            "interval": intervals[0] if intervals else diagnosis,  # a point's end is its own date
-            "lesion": case.lesions[0].id if case.lesions else None}
+def snippet_ids(text: str) -> dict[str, str | None]:
+    """The ids of the text being edited that snippets refer to: its first diagnosis, a therapy, an interval with an
+    end, a lesion; None for one it does not hold. Read from the text as it is (it need not be a valid case yet)."""
+    try:
+        data = read_events(decode(text))
+    except CaseFileError:
+        data = None
+    data = data if isinstance(data, dict) else {}
+
+    def ids(items: object, wanted=lambda item: True) -> list[str]:
+        return [item["id"] for item in items if isinstance(item, dict) and _usable_id(item.get("id")) and wanted(item)] \
+            if isinstance(items, list) else []
+
+    events = data.get("events")
+    diagnoses = ids(data.get("diagnoses"))
+    therapies = ids(events, lambda e: e.get("kind") in THERAPY_KINDS)
+    intervals = ids(events, lambda e: e.get("start") and (e.get("end") or e.get("duration")))
+    lesions = ids(data.get("lesions"))
+    first = diagnoses[0] if diagnoses else None
+    return {"diagnosis": first, "therapy": therapies[0] if therapies else None,
+            "interval": intervals[0] if intervals else first,  # a point's end is its own date
+            "lesion": lesions[0] if lesions else None}
+
+
+def _usable_id(value: object) -> bool:
+    return isinstance(value, str) and re.fullmatch(r"[A-Za-z][\w-]*", value) is not None and PLACEHOLDER not in value
 
 
 def with_unique_ids(event_yaml: str, text: str) -> str:
@@ -301,12 +327,13 @@ def editor_page(cases_dir: Path, saved_by: str | None = None) -> None:
     _open_panel(cases_dir, expanded=doc is None)
     _show_flash()
     if doc is None:
-        st.info("Open a case, start a new one from the template, or upload a case file to begin.")
+        st.info("Open a case, start a new one, or upload a case file to begin.")
         return
     if TEXT not in st.session_state:  # after a page switch the text area's own state is gone: restore it
         st.session_state[TEXT] = doc.text
     _document_header(doc, cases_dir)
-    left, right = st.columns([3, 2], gap="medium")
+    # The text and what it draws side by side (a wide window; a narrow one stacks them): every change is seen.
+    left, right = st.columns([2, 3], gap="medium")
     with left:
         doc.text = st.text_area(
             "Case file (YAML)", key=TEXT, height=EDITOR_HEIGHT,
@@ -316,10 +343,12 @@ def editor_page(cases_dir: Path, saved_by: str | None = None) -> None:
         doc.last_valid_text = doc.text
     with right:
         _problems_panel(doc, check)
+        _views_panel(doc, check, cases_dir)
+    with left:
         _snippet_panel(doc, check)
+        _guide_panel(cases_dir)
     _conflict_panel(doc, cases_dir)
     _save_panel(doc, cases_dir, check)
-    _views_panel(doc, check, cases_dir)
     _recovery_panel(doc)
 
 
@@ -353,11 +382,11 @@ def _document_header(doc: Document, cases_dir: Path) -> None:
 
 def _open_panel(cases_dir: Path, expanded: bool) -> None:
     with st.expander("Open a case, start a new one, or upload a file", expanded=expanded):
-        open_tab, new_tab, upload_tab = st.tabs(["Open", "New from the template", "Upload"])
+        open_tab, new_tab, upload_tab = st.tabs(["Open", "New case", "Upload"])
         with open_tab:
             _open_existing(cases_dir)
         with new_tab:
-            _new_from_template(cases_dir)
+            _new_case(cases_dir)
         with upload_tab:
             _upload(cases_dir)
 
@@ -423,19 +452,21 @@ def _is_id(text: str) -> bool:
     return True
 
 
-def _new_from_template(cases_dir: Path) -> None:
+def _new_case(cases_dir: Path) -> None:
+    st.caption("A new case starts small: the source, the patient and one diagnosis, each value a FILL-IN to "
+               "replace with what your source says. Events are added with “Insert an event”.")
     st.text_input("Title", key="editor_new_title", on_change=_suggest_id,
                   placeholder="e.g. ALK-positive LCNEC, first-line lorlatinib")
     st.text_input("Case id (the file name)", key="editor_new_id", placeholder="e.g. lcnec-alk-lorlatinib",
                   help="Lowercase letters, digits and hyphens; the file is saved as <id>.yaml in the cases folder.")
-    st.button("Create from the template", key="editor_new", on_click=_create_new, args=(cases_dir,))
+    st.button("Create the new case", key="editor_new", on_click=_create_new, args=(cases_dir,))
 
 
 def _suggest_id() -> None:
     """Fill the id from the title, unless the author typed one."""
     current = st.session_state.get("editor_new_id", "")
     if not current or current == st.session_state.get("editor_new_id_suggested"):
-        suggestion = storage.suggest_case_id(st.session_state.get("editor_new_title", ""))
+        suggestion = storage.suggest_case_id(st.session_state.get("editor_new_title", ""), SUGGESTED_ID_CHARS)
         st.session_state["editor_new_id"] = suggestion
         st.session_state["editor_new_id_suggested"] = suggestion
 
@@ -449,23 +480,38 @@ def _create_new(cases_dir: Path) -> None:
     except storage.StorageError as error:
         _flash("error", "Cannot create the case: " + escape_markdown(error.format()))
         return
-    text = new_case_text(_template_text(cases_dir), case_id, title)
-    _set_document(Document(case_id, text, "new from the template"), "replaced by a new case")
-    _flash("success", f"New case {escape_markdown(case_id)} from the template. Replace the EXAMPLE values with your "
-                      "paper's, then Save. Nothing is written until you do.")
+    text = new_case_text(SKELETON, case_id, title)
+    _set_document(Document(case_id, text, "new case"), "replaced by a new case")
+    _flash("success", f"New case {escape_markdown(case_id)}. Replace every FILL-IN with what your source says (the "
+                      "problems beside the text list them), then Save. Nothing is written until you do.")
 
 
-def _template_text(cases_dir: Path) -> str:
+def _guide_panel(cases_dir: Path) -> None:
+    """The authoring guide and the full template, one click away from the text (never its starting point). Toggles,
+    not expanders: what they hold is put on the page only when asked for, so the guide's words never stand in for
+    the page's own."""
+    if st.toggle("Authoring guide: how to write a case", key="editor_show_guide"):
+        with st.container(border=True, height=560):
+            st.markdown(GUIDE.read_text(encoding="utf-8") if GUIDE.exists() else "The guide is cases/README.md.")
+    if st.toggle("Full template: a fictional example of every field and date form", key="editor_show_template"):
+        st.caption("Every value here is a fictional EXAMPLE: copy the parts you need, and write your source's values.")
+        text, why_not = _template_text(cases_dir)
+        if why_not:
+            st.warning(escape_markdown(why_not))
+        st.code(text, language="yaml", height=420)
+
+
+def _template_text(cases_dir: Path) -> tuple[str, str]:
     """The cases folder's own template, read like any case file (never through a link out of the folder), else
-    the bundled one."""
+    the bundled one; and, when the folder's could not be used, why (else '')."""
     template = cases_dir / TEMPLATE_NAME
     if os.path.lexists(template):
         try:
-            return storage.read_for_edit(template, cases_dir)[0]
+            return storage.read_for_edit(template, cases_dir)[0], ""
         except storage.StorageError as error:
-            _flash("warning", f"The folder's template was not used: {escape_markdown(error.format())} "
-                              "The bundled template was used instead.")
-    return BUNDLED_TEMPLATE.read_text(encoding="utf-8")
+            return BUNDLED_TEMPLATE.read_text(encoding="utf-8"), \
+                f"The folder's template was not used: {error.format()} The bundled template is shown instead."
+    return BUNDLED_TEMPLATE.read_text(encoding="utf-8"), ""
 
 
 def _refuse_taken(cases_dir: Path, case_id: str) -> None:
@@ -539,7 +585,9 @@ def _problems_panel(doc: Document, check: Check) -> None:
         st.success("No problems: this text is a valid case.")
         return
     count = len(check.problems)
-    st.error(f"{count} problem{'s' * (count != 1)} in this text. The preview below shows the last valid version.")
+    preview = "The preview shows the last valid version." if doc.last_valid_text else \
+        "The preview appears once the text is a valid case."
+    st.error(f"{count} problem{'s' * (count != 1)} in this text. {preview}")
     shown = check.problems[:PROBLEMS_SHOWN]
     blocks = []
     for problem in shown:
@@ -547,7 +595,7 @@ def _problems_panel(doc: Document, check: Check) -> None:
         blocks.append(problem_text(problem) + ("\n" + excerpt if excerpt else ""))
     if count > len(shown):
         blocks.append(f"... and {count - len(shown)} more: fix these first.")
-    st.code("\n\n".join(blocks), language=None, wrap_lines=True)
+    st.code("\n\n".join(blocks), language=None, wrap_lines=True, height=PROBLEMS_HEIGHT if count > 2 else "content")
     if "\t" in doc.text:
         st.button("Replace tabs with spaces", key="editor_untab", on_click=_replace_tabs)
 
@@ -563,7 +611,8 @@ def _replace_tabs() -> None:
 def _snippet_panel(doc: Document, check: Check) -> None:
     with st.container(border=True):
         st.markdown("**Insert an event**")
-        st.caption("Adds a ready-made event at the end of the events: list. Replace its example values.")
+        st.caption("Adds an event at the end of the events: list, each value a FILL-IN to replace with what "
+                   "your source says (or to delete).")
         group = st.radio("Show", [KINDS, DATES], horizontal=True, key="editor_snippet_group",
                          label_visibility="collapsed")
         options = [s.key for s in SNIPPETS if s.group == group]
@@ -587,7 +636,7 @@ def _insert_snippet() -> None:
                           "date cannot be added. Use a relative date instead, e.g. 'dx + 3 months'. Nothing was "
                           "inserted.", place="snippets")
         return
-    event = with_unique_ids(fill(snippet, snippet_ids(valid)), text)
+    event = with_unique_ids(fill(snippet, snippet_ids(text)), text)
     _set_text(doc, with_event(text, event))
     _flash("info", f"Inserted “{escape_markdown(snippet.title)}” at the end of the events list.", place="snippets")
 
@@ -788,7 +837,9 @@ def _preview(timeline: Timeline | None, current: bool) -> None:
             st.warning(f"The timeline cannot be drawn ({escape_markdown(type(error).__name__)}); "
                        "the events are listed instead.")
         else:
-            st.altair_chart(chart, theme=None, width="stretch")
+            # Drawn as the case page draws it: as wide as the column, and as tall as its lanes need (Streamlit's
+            # own fitting squeezed the lanes into the chart's height, and Vega then hid every other lane label).
+            show_chart(chart)
             return
     st.dataframe(resolved_table(timeline), hide_index=True, width="stretch")
 

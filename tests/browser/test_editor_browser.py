@@ -9,8 +9,11 @@ import pytest
 from playwright.sync_api import expect
 
 from conftest import ROOT, screenshot, streamlit_server
+from timelines import load_case
+from timelines.tables import event_table, lane_order
 
 EDITOR_APP = ROOT / "tests" / "apps" / "editor_app.py"
+TEMPLATE = (ROOT / "cases" / "_template.yaml").read_text(encoding="utf-8")
 CHART = '[data-testid="stVegaLiteChart"]'
 pytestmark = pytest.mark.browser
 
@@ -45,12 +48,55 @@ def preview_event(page, label: str):
     return page.locator(f'{CHART} [aria-label*="Event: {label};"]')
 
 
+def test_a_new_case_starts_small_refused_until_filled_with_the_guide_one_click_away(page, editor_url, cases_dir):
+    page.goto(editor_url)
+    page.get_by_role("tab", name="New case").click()
+    page.get_by_role("textbox", name="Title").fill("Duodenal gastrointestinal stromal tumour treated with "
+                                                   "pancreas-preserving duodenectomy and imatinib")
+    page.get_by_role("textbox", name="Title").press("Tab")
+    expect(page.get_by_role("textbox", name="Case id (the file name)")).to_have_value(
+        "duodenal-gastrointestinal-stromal-tumour-treated", timeout=30_000)  # whole words, never cut mid-word
+    page.get_by_role("button", name="Create the new case").click()
+    expect(page.get_by_text("7 problems in this text")).to_be_visible(timeout=30_000)
+    text = editor_box(page).input_value()
+    assert len(text.splitlines()) == 19 and "alectinib" not in text and "tamoxifen" not in text
+    problems = page.locator('[data-testid="stCode"]').filter(has_text="is a placeholder")
+    expect(problems).to_contain_text("9:13: source.citation: FILL-IN is a placeholder. Hint: Replace it with")
+    expect(page.get_by_text("Authoring guide: how to write a case")).to_be_visible()
+    expect(page.get_by_text("Full template: a fictional example of every field and date form")).to_be_visible()
+    # must NOT happen: a text full of placeholders called valid
+    expect(page.get_by_text("No problems: this text is a valid case.")).to_have_count(0)
+    screenshot(page, "editor-new-case")
+
+
+def test_the_preview_sits_beside_the_text_with_every_lane_labelled(page, editor_url, cases_dir):
+    page.goto(editor_url)
+    page.get_by_role("button", name="Open this case").click(timeout=60_000)
+    labels = page.locator(f'{CHART} g.role-axis-label text')
+    expect(page.locator(f"{CHART} svg.marks").first).to_be_visible(timeout=60_000)
+    box, chart = editor_box(page).bounding_box(), page.locator(CHART).first.bounding_box()
+    assert chart["x"] >= box["x"] + box["width"] and chart["y"] < box["y"] + box["height"], (box, chart)
+    lanes = page.evaluate("""() => [...document.querySelectorAll('[data-testid="stVegaLiteChart"] g.role-axis')]
+        .filter(axis => axis.getAttribute('aria-label')?.startsWith('Y-axis'))
+        .flatMap(axis => [...axis.querySelectorAll('g.role-axis-label text')])
+        .map(t => [t.textContent, Number(t.getAttribute('opacity') ?? 1)])""")
+    first = sorted(p for p in cases_dir.glob("*.yaml") if not p.name.startswith("_"))[0]
+    expected = lane_order(event_table(load_case(first)))
+    assert [label for label, _ in lanes] == list(expected)
+    # regression: squeezed into the chart's height, lanes overlapped and Vega hid 4 of 8 labels (opacity 0)
+    assert all(opacity > 0 for _, opacity in lanes), lanes
+    assert labels.count() > len(lanes)
+    screenshot(page, "editor-preview-beside-text")
+
+
 def test_a_mistake_is_shown_at_its_line_and_the_fix_updates_the_preview(page, editor_url, cases_dir):
     page.goto(editor_url)
-    page.get_by_role("tab", name="New from the template").click()
+    page.get_by_role("tab", name="New case").click()
     page.get_by_role("textbox", name="Title").fill("Browser case")
     page.get_by_role("textbox", name="Case id (the file name)").fill("browser-case")
-    page.get_by_role("button", name="Create from the template").click()
+    page.get_by_role("button", name="Create the new case").click()
+    expect(page.get_by_text("problems in this text")).to_be_visible(timeout=30_000)
+    commit(page, TEMPLATE.replace("\nid: example-case\n", "\nid: browser-case\n", 1))  # the full template pasted in
     expect(page.get_by_text("No problems: this text is a valid case.")).to_be_visible(timeout=30_000)
     expect(preview_event(page, "Left mastectomy").first).to_be_attached(timeout=30_000)
     text = editor_box(page).input_value()
