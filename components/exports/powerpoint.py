@@ -33,8 +33,9 @@ def pptx_bytes(cases: list[list[Slide]], *, session_title: str | None = None) ->
     for number, slide in enumerate(slides, 1):
         page = prs.slides.add_slide(prs.slide_layouts[6])
         {"title": _pptx_title, "chart": _pptx_chart, "events": _pptx_events, "source": _pptx_text,
-         "session": _pptx_text}[slide.kind](page, slide)
+         "findings": _pptx_text, "session": _pptx_text}[slide.kind](page, slide)
         _pptx_footer(page, slide.footer, f"{number} / {len(slides)}")
+        _pptx_notes(page, slide.notes)
     out = io.BytesIO()
     prs.save(out)
     return _stable_zip(out.getvalue())
@@ -67,8 +68,11 @@ def session_slides(cases: list[list[Slide]], title: str) -> list[Slide]:
              for i, case in enumerate(cases, 1) if case]
     chunks = [lines[i:i + SESSION_CASES] for i in range(0, len(lines), SESSION_CASES)] or [[]]
     footer = f"{len(cases)} case{'s' * (len(cases) != 1)}"
+    # The notes of each case's last slide name its source (the source slide), or say it is de-identified.
+    notes = [line for case in cases if case for line in case[-1].notes]
     return [Slide("session", (title or "Tumor board") + (f" ({i}/{len(chunks)})" if len(chunks) > 1 else ""),
-                  lines=chunk, footer=footer) for i, chunk in enumerate(chunks, 1)]
+                  lines=chunk, footer=footer, notes=list(dict.fromkeys(notes)))
+            for i, chunk in enumerate(chunks, 1)]
 
 
 def _clear_metadata(prs, title: str) -> None:
@@ -135,13 +139,31 @@ def picture_box(png: bytes) -> tuple[float, float, float, float]:
 
 
 def _pptx_chart(page, slide: Slide) -> None:
+    """A chart slide: drawn as native shapes and charts when the slide can draw itself, else its picture."""
     from pptx.util import Inches
 
     _slide_title(page, slide.title)
-    left, top, width, height = picture_box(slide.picture)
-    picture = page.shapes.add_picture(io.BytesIO(slide.picture), Inches(left), Inches(top), Inches(width),
-                                      Inches(height))
-    picture.name = slide.title  # a readable name in the selection pane, for screen readers too
+    caption_h = 0.32 * len(slide.caption)
+    if slide.draw is not None:
+        slide.draw(page, (MARGIN_IN, BOX_TOP_IN, BOX_W_IN, BOX_H_IN - caption_h))
+    else:
+        left, top, width, height = picture_box(slide.picture)
+        picture = page.shapes.add_picture(io.BytesIO(slide.picture), Inches(left), Inches(top), Inches(width),
+                                          Inches(height))
+        picture.name = slide.title  # a readable name in the selection pane, for screen readers too
+    if slide.caption:
+        _textbox(page, MARGIN_IN, BOX_TOP_IN + BOX_H_IN - caption_h, BOX_W_IN, caption_h,
+                 [(fit_text(line, 120, 1), 14, False, TEXT_RGB, 0) for line in slide.caption])
+
+
+def _pptx_notes(page, notes: list[str]) -> None:
+    """The slide's speaker notes: one paragraph per source."""
+    if not notes:
+        return
+    frame = page.notes_slide.notes_text_frame
+    frame.text = notes[0]
+    for note in notes[1:]:
+        frame.add_paragraph().text = note
 
 
 # Title slide: sizes tried from large to small until the text fits its column.
