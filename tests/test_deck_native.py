@@ -53,7 +53,8 @@ def test_timeline_lesion_and_marker_slides_are_native_shapes_and_charts_without_
     # A bar is a rectangle in its drug's colour (the screen's palette), named for the selection pane.
     lorlatinib = [s for s in bars if s.name.startswith("Lorlatinib")]
     assert lorlatinib and {str(s.fill.fore_color.rgb) for s in lorlatinib} == {"882255"}
-    for title, y_title in (("Lesion sizes and RECIST 1.1", "Size (mm)"), ("Tumor markers and labs (1/2)", "CEA (ng/mL)")):
+    for title, y_title in (("Lesion sizes and RECIST 1.1", "Size (mm)"),
+                           ("Tumor markers and labs (1/2)", "CEA (ng/mL)")):
         charts_ = [s.chart for s in titles[title].shapes if s.has_chart]
         assert charts_ and {c.chart_type for c in charts_} == {XL_CHART_TYPE.XY_SCATTER_LINES}
         assert charts_[0].value_axis.axis_title.text_frame.text == y_title

@@ -13,6 +13,7 @@ anywhere in a window).
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass
 
 import pandas as pd
@@ -25,7 +26,7 @@ from ..charts import theme
 from ..charts import timeline as screen
 from ..charts.axis import DAYS_PER_MONTH, SPAN_OPACITY, _domain_days, _extent_days
 from ..charts.lanes import BAR_PX, SLOT_PX, STUB_OPACITIES, _hex_color, _lane_layout, _with_slots
-from ..charts.markers import FLAG_COLORS
+from ..charts.markers import FLAG_COLORS, _marker_groups
 from .case import CaseExport
 
 FONT = "Arial"  # metric-compatible with Liberation Sans, the charts' font
@@ -291,8 +292,6 @@ def _ticks(tax: charts.TimeAxis, lo: float, hi: float) -> list[tuple[float, str]
     for step in (1, 2, 3, 6, 12, 24, 36, 60, 120, 240):
         if span / (step * unit) <= 9:
             break
-    import math
-
     return [(k * step * unit, f"{k * step:g}".replace("-", "−"))
             for k in range(math.ceil(lo / (step * unit)), math.floor(hi / (step * unit)) + 1)]
 
@@ -337,7 +336,8 @@ def lesion_panels(case: CaseExport) -> list[Panel]:
             groups[-1].append(label)
         else:
             groups.append([label])
-    colors = {label: theme.PALETTE[i % len(theme.PALETTE)] for i, label in enumerate(dict.fromkeys(sizes["lesion_label"]))}
+    labels = dict.fromkeys(sizes["lesion_label"])
+    colors = {label: theme.PALETTE[i % len(theme.PALETTE)] for i, label in enumerate(labels)}
     panels = []
     for group in groups:
         series = []
@@ -400,8 +400,6 @@ def marker_panels(markers: pd.DataFrame) -> list[Panel]:
 
 def screen_marker_order(markers: pd.DataFrame) -> list[str]:
     """Markers in the screen's panel order (tumour markers, molecular, other labs; each by first date)."""
-    from ..charts.markers import _marker_groups
-
     frame = markers.assign(day_start=pd.to_numeric(markers["day_start"], errors="coerce"))
     return [name for name, _ in _marker_groups(frame)]
 

@@ -220,16 +220,16 @@ def _findings_slides(case: CaseExport, chart_slides: list[Slide]) -> list[Slide]
                                f"{row.get('finding') or row.get('key_details') or 'reported without a size'}")
              for row in imaging.to_dict("records")]
     words = case.markers[pd.to_numeric(case.markers["value"], errors="coerce").isna()]
-    found += [(row["event_id"], f"{side_text(row, 'start', relative)} · {row['marker']}: {row['finding'] or 'no value'}")
+    found += [(row["event_id"],
+               f"{side_text(row, 'start', relative)} · {row['marker']}: {row['finding'] or 'no value'}")
               for row in words.to_dict("records")]
     if not found:
         return chart_slides
     if len(found) == 1:
         if chart_slides:
             last = chart_slides[-1]
-            chart_slides[-1] = replace(last, caption=[f"In words: {found[0][1]}"],
-                                       notes=last.notes[:-1] + source_notes(case, [found[0][0]]) if not case.deidentified
-                                       else last.notes)
+            notes = last.notes if case.deidentified else last.notes[:-1] + source_notes(case, [found[0][0]])
+            chart_slides[-1] = replace(last, caption=[f"In words: {found[0][1]}"], notes=notes)
         return chart_slides
     pages = _even(found, FINDINGS_PER_SLIDE)
     return chart_slides + [Slide("findings", "Findings in words, without a size or value" + _part(i, len(pages)),
