@@ -150,3 +150,13 @@ def test_the_deck_renders_no_chart_image(monkeypatch):
 @pytest.mark.parametrize("opacity, expected", [(1.0, "882255"), (0.28, "DEC1CF"), (0.0, "FFFFFF")])
 def test_lighter_is_the_colour_drawn_at_that_opacity_on_white(opacity, expected):
     assert native.lighter("#882255", opacity) == expected
+
+
+def test_the_session_slide_notes_name_each_case_file_and_citation():
+    cases = [exports.case_slides(exports.prepare_case(load_case(path))) for path in (LORLATINIB, MILIARY)]
+    notes = _notes(Presentation(io.BytesIO(exports.pptx_bytes(cases, session_title="Board"))).slides[0])
+    assert notes.splitlines()[0] == "Case file: lcnec-alk-lorlatinib.yaml."
+    assert "Case file: adeno-alk-miliary-alectinib.yaml." in notes and notes.count("Source: ") == 2
+    hidden = [exports.case_slides(exports.prepare_case(load_case(path), deidentify=True)) for path in (LORLATINIB,)]
+    session = Presentation(io.BytesIO(exports.pptx_bytes(hidden, session_title="Board")))
+    assert _notes(session.slides[0]) == slide_model.DEIDENTIFIED_NOTE

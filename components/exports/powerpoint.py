@@ -10,9 +10,9 @@ from timelines.timeline import Timeline
 
 from .case import prepare_case
 from .rendering import png_size
-from .slides import (BAND_RGB, BOX_H_IN, BOX_TOP_IN, BOX_W_IN, CELL_MARGIN_IN, EVENT_COLUMNS_IN, EVENT_PT, FONT,
-                     FOOTER_H_IN, HEADER_RGB, MARGIN_IN, MUTED_RGB, SLIDE_H_IN, SLIDE_W_IN, Slide, TEXT_RGB, TITLE_H_IN,
-                     TITLE_TOP_IN, _row_height_pt, case_slides, fit_text)
+from .slides import (BAND_RGB, BOX_H_IN, BOX_TOP_IN, BOX_W_IN, CELL_MARGIN_IN, DEIDENTIFIED_NOTE, EVENT_COLUMNS_IN,
+                     EVENT_PT, FONT, FOOTER_H_IN, HEADER_RGB, MARGIN_IN, MUTED_RGB, SLIDE_H_IN, SLIDE_W_IN, Slide,
+                     TEXT_RGB, TITLE_H_IN, TITLE_TOP_IN, _row_height_pt, case_slides, fit_text)
 
 
 def deck_bytes(timeline: Timeline, *, deidentify: bool = False, axis: str = "calendar") -> bytes:
@@ -68,8 +68,9 @@ def session_slides(cases: list[list[Slide]], title: str) -> list[Slide]:
              for i, case in enumerate(cases, 1) if case]
     chunks = [lines[i:i + SESSION_CASES] for i in range(0, len(lines), SESSION_CASES)] or [[]]
     footer = f"{len(cases)} case{'s' * (len(cases) != 1)}"
-    # The notes of each case's last slide name its source (the source slide), or say it is de-identified.
-    notes = [line for case in cases if case for line in case[-1].notes]
+    # Each case's file and citation (its source slide's notes), or that the case is de-identified.
+    notes = [line for case in cases if case for line in case[-1].notes
+             if line.startswith(("Case file:", "Source:")) or line == DEIDENTIFIED_NOTE]
     return [Slide("session", (title or "Tumor board") + (f" ({i}/{len(chunks)})" if len(chunks) > 1 else ""),
                   lines=chunk, footer=footer, notes=list(dict.fromkeys(notes)))
             for i, chunk in enumerate(chunks, 1)]
