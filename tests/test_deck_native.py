@@ -160,3 +160,17 @@ def test_the_session_slide_notes_name_each_case_file_and_citation():
     hidden = [exports.case_slides(exports.prepare_case(load_case(path), deidentify=True)) for path in (LORLATINIB,)]
     session = Presentation(io.BytesIO(exports.pptx_bytes(hidden, session_title="Board")))
     assert _notes(session.slides[0]) == slide_model.DEIDENTIFIED_NOTE
+
+
+@pytest.mark.parametrize("lane, lines", [
+    ("carboplatin/paclitaxel/bevacizumab", ["carboplatin/paclitaxel/", "bevacizumab"]),
+    ("Etoposide + cisplatin", ["Etoposide + cisplatin"])])
+def test_a_lane_label_wraps_between_words_never_inside_a_drug_name(lane, lines):
+    assert native.lane_label(lane, 2) == lines
+
+
+def test_a_large_primary_and_a_small_node_get_a_chart_each_named_by_the_lesion():
+    panels = native.lesion_panels(exports.prepare_case(load_case(CASES / "ppamn-hmbox1-alk-ensartinib.yaml")))
+    assert [(p.title, [s.values for s in p.series]) for p in panels] == [
+        ("Left lung mass (primary) (non-target)", [[141.0]]),
+        ("Enlarged lymph node at recurrence (station not stated) (non-target)", [[26.0, 12.0]])]

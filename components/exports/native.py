@@ -199,7 +199,7 @@ def draw_timeline(page, drawn: Drawn, box: tuple[float, float, float, float]) ->
         lane_top, lane_h = layout[lane]
         if order.index(categories[lane]) % 2 == 1:
             _shape(page, MSO_SHAPE.RECTANGLE, left, plot_top + lane_top * scale, width, lane_h * scale, SHADE_RGB)
-        lines = wrap(lane, 24, max_lines=2 if lane_h * scale >= 0.44 else 1)
+        lines = lane_label(lane, 2 if lane_h * scale >= 0.44 else 1)
         text_box(page, left, plot_top + lane_top * scale, LABEL_W_IN, lane_h * scale, lines, align="right")
     # Time axis: a grid line and a label per tick, the axis title under them.
     axis_top = plot_top + plot_h
@@ -275,6 +275,16 @@ def draw_timeline(page, drawn: Drawn, box: tuple[float, float, float, float]) ->
             text_box(page, x(r.day_start) + size / 2 + 0.03, y(r) - 0.16, 1.1, 0.32, tag, bold=True)
 
 
+def lane_label(lane: str, max_lines: int) -> list[str]:
+    """A lane's name in lines of at most LANE_CHARS, broken between words or after a '/' of a regimen
+    ('carboplatin/paclitaxel/' then 'bevacizumab'), never inside a drug's name."""
+    lines = wrap(lane.replace("/", "/ "), LANE_CHARS, max_lines=max_lines)
+    return [line.replace("/ ", "/") for line in lines]
+
+
+LANE_CHARS = 24  # characters of 14 pt text in the lane label column
+
+
 def _ticks(tax: charts.TimeAxis, lo: float, hi: float) -> list[tuple[float, str]]:
     """Axis ticks (day, label): whole years or months on the calendar, round months on the relative axis; at
     most about nine, so their labels never touch."""
@@ -347,7 +357,9 @@ def lesion_panels(case: CaseExport) -> list[Panel]:
             series.append(Series(label + ("" if target else " (non-target)"), rows["day_start"].astype(float).tolist(),
                                  rows["recist_mm"].astype(float).tolist(), colors[label], _uncertain(rows),
                                  [f"{v:g}" for v in rows["recist_mm"]], dashed=not target))
-        panels.append(Panel("Lesion size: longest diameter, short axis for lymph nodes", "Size (mm)", series))
+        # A lesion alone on its chart is named in the title (a chart of one series has no legend).
+        title = series[0].name if len(series) == 1 else "Lesion size: longest diameter, short axis for lymph nodes"
+        panels.append(Panel(title, "Size (mm)", series))
     a = case.assessments
     a = a[pd.to_numeric(a["sum_mm"], errors="coerce").notna()] if not a.empty else a
     if len(a) >= 1:
