@@ -123,6 +123,7 @@ def _rgb(hex_: str):
 def _shape(page, kind, left, top, width, height, fill: str | None, line: str | None = None, *, rotation=0,
            line_pt: float = 1.5, name: str = ""):
     """An autoshape filled (or not) and outlined (or not), without the template's shadow."""
+    from pptx.oxml.ns import qn
     from pptx.util import Emu, Pt
 
     shape = page.shapes.add_shape(kind, Emu(int(left * 914400)), Emu(int(top * 914400)),
@@ -137,7 +138,10 @@ def _shape(page, kind, left, top, width, height, fill: str | None, line: str | N
     else:
         shape.line.color.rgb = _rgb(line)
         shape.line.width = Pt(line_pt)
-    shape.shadow.inherit = False
+    # No theme style: its effect reference draws a shadow in some viewers, whatever the shape's own effects say.
+    style = shape._element.find(qn("p:style"))
+    if style is not None:
+        shape._element.remove(style)
     shape.rotation = rotation
     if name:
         shape.name = shorten(name, 120)
