@@ -174,3 +174,9 @@ def test_a_large_primary_and_a_small_node_get_a_chart_each_named_by_the_lesion()
     assert [(p.title, [s.values for s in p.series]) for p in panels] == [
         ("Left lung mass (primary) (non-target)", [[141.0]]),
         ("Enlarged lymph node at recurrence (station not stated) (non-target)", [[26.0, 12.0]])]
+
+
+def test_molecular_abundances_have_slides_of_their_own_not_the_tumor_markers():
+    case = exports.prepare_case(load_case(CASES / "ppamn-hmbox1-alk-ensartinib.yaml"))
+    assert [s.title for s in exports.case_slides(case) if s.kind == "chart"] == [
+        "Timeline", "Lesion sizes and RECIST 1.1", "Molecular results over time"]

@@ -136,16 +136,24 @@ def _chart_slides(case: CaseExport, name: str) -> list[Slide]:
     panels = marker_panels(case.markers)
     numeric = case.markers[pd.to_numeric(case.markers["value"], errors="coerce").notna()]
     window = _window_days(case, numeric if not numeric.empty else case.markers)
-    parts = _even(panels, PANELS_PER_SLIDE)
+    molecular = set(case.markers.loc[case.markers["group"].eq("molecular"), "marker"]) if "group" in case.markers \
+        else set()
     slides = []
-    for i, part in enumerate(parts, 1):
-        names = [p.title for p in part]
-        rows = case.markers[case.markers["marker"].isin(names)]
-        slides.append(Slide("chart", CHART_TITLES["markers"] + _part(i, len(parts)),
-                            draw=partial(_draw_panels, case=case, panels=part, window=window),
-                            make_picture=partial(_marker_png, case, width, names, window),
-                            notes=source_notes(case, rows["event_id"])))
+    # Molecular results (a variant's abundance, %) on slides of their own, after the tumor markers and labs.
+    for title, section in ((CHART_TITLES["markers"], [p for p in panels if p.title not in molecular]),
+                           (MOLECULAR_TITLE, [p for p in panels if p.title in molecular])):
+        parts = _even(section, PANELS_PER_SLIDE)
+        for i, part in enumerate(parts, 1):
+            names = [p.title for p in part]
+            rows = case.markers[case.markers["marker"].isin(names)]
+            slides.append(Slide("chart", title + _part(i, len(parts)),
+                                draw=partial(_draw_panels, case=case, panels=part, window=window),
+                                make_picture=partial(_marker_png, case, width, names, window),
+                                notes=source_notes(case, rows["event_id"])))
     return slides
+
+
+MOLECULAR_TITLE = "Molecular results over time"
 
 
 PANELS_PER_SLIDE = 4  # charts on one slide (two by two): each keeps 14 pt text legible
