@@ -92,11 +92,12 @@ def test_calendar_axis_encodes_utc_dates_and_relative_axis_encodes_months_since_
     assert cal_bars["encoding"]["x"]["type"] == "temporal"
     assert cal_bars["encoding"]["x"]["timeUnit"] == "utcyearmonthdate"
     assert rel_bars["encoding"]["x"]["axis"]["title"] == "Months since first diagnosis"
+    # Lorlatinib started between 2022-09-08 and 2022-09-24: its bar is solid from the latest possible start.
     lorlatinib = [r for r in values(calendar, cal_bars) if r["lane"] == "lorlatinib"][0]
-    assert lorlatinib["x"].startswith("2022-09-16T00:00:00")
+    assert lorlatinib["x"].startswith("2022-09-24T00:00:00")
     assert lorlatinib["x"].endswith("+00:00")
     months = [r for r in values(relative, rel_bars) if r["lane"] == "lorlatinib"][0]
-    assert months["x"] == pytest.approx(378 / 30.4375)
+    assert months["x"] == pytest.approx(386 / 30.4375)
 
 
 def test_relative_axis_in_days_is_titled_in_days():
@@ -457,18 +458,20 @@ def test_the_theme_lifts_altairs_row_guard_for_any_chart():
     assert len(next(iter(spec["datasets"].values()))) == 6_000
 
 
-def test_a_therapy_is_solid_for_as_long_as_it_certainly_lasted_and_fades_only_to_its_drawn_neighbour():
-    # 002: crizotinib ran at least 4 months ('between crizotinib + 4 months and alectinib'), and alectinib's
-    # start is itself open: the fade stops where alectinib is drawn to start, not at the edge of the view.
+def test_a_therapy_whose_start_is_only_ordered_is_one_faded_window_up_to_its_drawn_neighbour():
+    # 002: crizotinib started 'after brain-pd' (no latest start) and ended 'between crizotinib + 4 months and
+    # alectinib': it lasted at least 4 months, but no day is certainly on it, so nothing is solid and there is no
+    # start tick: one faded window from its earliest start to where alectinib (itself open) is drawn to start.
     _, events, _, _ = tables("adeno-alk-leptomeningeal-alectinib")
     spec = charts.timeline_chart(events, axis="relative", unit="days").to_dict()
-    fading = find(spec, "rule", color="bar_key")[-1]
-    segments = sorted((r for r in values(spec, fading) if r["lane"] == "crizotinib"), key=lambda r: r["seg_lo"])
-    row = events.set_index("event_id").loc["crizotinib"]
+    layers = [u for u in units(spec) if u["encoding"]["x"].get("field")  # not the lane shading
+              and any(r.get("lane") == "crizotinib" for r in values(spec, u))]
+    window = [u for u in layers if u["encoding"]["x"]["field"] == "x_lo"][0]
+    (row,) = [r for r in values(spec, window) if r["lane"] == "crizotinib"]
     alectinib = events.set_index("event_id").loc["alectinib"]
-    assert segments[0]["opacity"] == 1.0
-    assert segments[0]["seg_hi"] - segments[0]["seg_lo"] == row["least_days"] >= 120
-    assert segments[-1]["seg_hi"] <= alectinib["day_start"]
+    assert row["x_lo"] == 59 and row["x_hi"] <= alectinib["day_start"]
+    assert window["encoding"]["opacity"]["value"] < 1
+    assert {u["encoding"]["x"]["field"] for u in layers} == {"x_lo"}  # no bar, no fade, no tick
 
 
 # --- the package: pure builders, one copy of the lane layers --------------------------------------------------
@@ -503,3 +506,83 @@ def test_cohort_draws_the_shared_lane_layers_and_defines_none_of_them():
     for layer in (lanes._day_zero_rule, lanes._therapy_bars, lanes._fading_ends, lanes._ongoing_arrows):
         assert layer in cohort_charts._SWIMMER_LAYERS
         assert layer in charts.timeline._TIMELINE_LAYERS
+
+
+# --- drawn certainty: solid only where the statements make it certain ----------------------------------------------
+
+
+def _drawn(*events: dict, lane: str = "alectinib") -> dict:
+    """What the timeline draws of one lane, in days since the diagnosis (2021-08-10): solid pieces (bars and the
+    solid part of fading bars), faded pieces, start ticks and faded start windows."""
+    spec = charts.timeline_chart(event_table(_timeline_of(*events)), axis="relative", unit="days").to_dict()
+    solid, faded, ticks, windows = [], [], [], []
+    for unit in units(spec):
+        enc = unit.get("encoding", {})
+        rows = [r for r in values(spec, unit) if r.get("lane") == lane]
+        if mark_type(unit) == "rule" and enc.get("color", {}).get("field") == "bar_key" and "x_end" in str(enc):
+            solid += [(r["x"], r["x_end"]) for r in rows]
+        elif mark_type(unit) == "rule" and enc.get("x", {}).get("field") == "seg_lo":
+            solid += [(r["seg_lo"], r["seg_hi"]) for r in rows if r["opacity"] == 1.0]
+            faded += [(r["seg_lo"], r["seg_hi"]) for r in rows if r["opacity"] < 1.0]
+        elif mark_type(unit) == "tick" and enc.get("color", {}).get("field") == "hex":
+            ticks += [r["x"] for r in rows]
+        elif mark_type(unit) == "rule" and enc.get("x", {}).get("field") in ("span_lo", "x_lo"):
+            lo = enc["x"]["field"]
+            windows += [(r[lo], r["span_hi" if lo == "span_lo" else "x_hi"]) for r in rows]
+    return {"solid": sorted(solid), "faded": sorted(faded), "ticks": ticks, "windows": sorted(windows)}
+
+
+def test_an_exactly_dated_therapy_is_one_solid_bar_from_its_start_to_its_end():
+    drawn = _drawn(make_event(start="2021-09-01", end="2021-12-01", ongoing=None))
+    assert drawn == {"solid": [(22, 113)], "faded": [], "ticks": [], "windows": []}
+
+
+def test_an_exact_start_with_an_unreported_end_has_a_tick_and_no_solid_part():
+    drawn = _drawn(make_event(start="2021-09-01", ongoing=None))
+    assert drawn["ticks"] == [22]
+    assert drawn["solid"] == []  # the end is not reported: nothing says it ran past its first day
+    assert drawn["faded"][0][0] == 22
+
+
+def test_a_start_known_only_by_its_order_is_drawn_as_its_window_with_no_tick_and_nothing_solid():
+    # As 'imatinib start: after laparotomy' with no end: nothing puts the therapy at any one time after the
+    # diagnosis, up to the last event the case ties it to (the CT on 2022-08-10, day 365).
+    drawn = _drawn(make_event(start="after dx", ongoing=None),
+                   make_event(id="ct", kind="imaging", date="2022-08-10", modality="CT", drug=None, dose=None,
+                              start=None, ongoing=None))
+    assert drawn["ticks"] == []
+    assert drawn["solid"] == []
+    assert drawn["windows"] == [(0, 365)]
+
+
+def test_a_start_known_to_the_month_is_solid_from_the_last_day_of_that_month():
+    drawn = _drawn(make_event(start="2021-09", end="2021-12-01", ongoing=None))
+    assert drawn["solid"] == [(51, 113)]  # 2021-09-30 to 2021-12-01
+    assert drawn["windows"] == [(22, 51)]  # the start: some day of September
+    assert drawn["ticks"] == []
+
+
+def test_an_end_known_to_the_month_is_solid_to_the_first_day_of_that_month_and_faded_over_it():
+    drawn = _drawn(make_event(start="2021-09-01", end="2021-12", ongoing=None))
+    assert drawn["solid"] == [(22, 113)]  # to 2021-12-01
+    assert (drawn["faded"][0][0], drawn["faded"][-1][1]) == (113, 143)  # over December
+
+
+def test_an_ongoing_therapy_with_a_start_window_is_solid_from_its_latest_start_to_the_last_follow_up():
+    drawn = _drawn(make_event(start="between dx and ct"),
+                   make_event(id="ct", kind="imaging", date="2021-10-10", modality="CT", drug=None, dose=None,
+                              start=None, ongoing=None),
+                   make_event(id="ct2", kind="imaging", date="2022-02-07", modality="CT", drug=None, dose=None,
+                              start=None, ongoing=None))
+    assert drawn["solid"] == [(61, 181)]  # from the CT of 2021-10-10 to the last follow-up
+    assert drawn["windows"][0] == (0, 61)
+    assert drawn["ticks"] == []
+
+
+def test_a_tooltip_keeps_the_day_bounds_of_a_date_said_in_months():
+    # Oophorectomy: between two events dated to the month and to the year, said '2007-07 – 2012-09'.
+    _, events, _, _ = tables("lcnec-alk-lorlatinib")
+    spec = charts.timeline_chart(events, axis="calendar").to_dict()
+    shown = {(r["when"], r.get("day_bounds")) for u in units(spec) for r in values(spec, u)
+             if r.get("label") == "Oophorectomy (estrogen suppression)"}
+    assert shown == {("2007-07 – 2012-09", "2007-07-01 to 2012-09-03")}

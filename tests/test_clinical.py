@@ -107,8 +107,11 @@ def test_duodenal_gist_no_recurrence_at_24_months_is_a_censored_dfs_from_the_ope
     assert [(o.months_min, o.months_max, o.censored) for o in dfs] == [(24.0, 24.0, True)]
     assert (dfs[0].reported_readings, dfs[0].reported_censored, dfs[0].consistent) == ([24], True, True)
     assert dfs[0].text == "24+ months" and dfs[0].primary == "gist"
-    # the paper never says how long imatinib was given: no time on treatment, and no line of therapy
-    assert [o for o in outcomes(timeline) if o.name in ("time_on_treatment", "pfs")] == []
+    # imatinib after the resection, no recurrence before it: adjuvant (inferred), not a line, so no PFS; the paper
+    # never says how long it was given: its time on treatment is "not reported", never a range
+    assert [o.name for o in outcomes(timeline) if o.name in ("pfs", "ttnt")] == []
+    [on_imatinib] = [o for o in outcomes(timeline) if o.name == "time_on_treatment"]
+    assert on_imatinib.text == "not reported"
 
 
 def test_duodenal_gist_work_up_is_ordered_before_the_operation_and_imatinib_after_it():

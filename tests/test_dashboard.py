@@ -297,9 +297,12 @@ def test_the_case_header_and_the_board_summary_list_the_same_outcomes(case_id):
     header = " ".join(m.value for m in open_app(case_id).markdown)
     at = AppTest.from_file(APP, default_timeout=60)
     at.query_params.update(case=case_id, page="board", step="summary")
-    board = " ".join(m.value for m in at.run().markdown)
-    outcomes = [line for line in board.split("  \n") if ": " in line and "months" in line]
+    board = "  \n".join(m.value for m in at.run().markdown)  # each markdown block starts a line
+    lines = board.split("  \n")
+    outcomes = [line for line in lines if ": " in line and "months" in line and not line.startswith(":gray[")]
     assert outcomes and all(line in header for line in outcomes)
+    # the board says what ended or censored them (the case header keeps it for its details table)
+    assert any(line.startswith(":gray[") and ("censored" in line or "to " in line) for line in lines)
 
 
 @pytest.mark.parametrize("case_id", [p.stem for p in CASE_FILES])
@@ -307,7 +310,7 @@ def test_the_event_table_says_when_first_in_words_and_never_none(case_id):
     at = open_app(case_id, view="events")
     assert not at.exception
     table = at.dataframe[0].value
-    assert list(table.columns[:3]) == ["when", "label", "kind_text"]
+    assert list(table.columns[:3]) == ["when", "window", "label"]  # in words, then the dates they allow
     assert "written" in table.columns and "start" not in table.columns
     shown = table.astype(str)
     assert not shown.isin(["None", "nan", "<NA>"]).any().any()

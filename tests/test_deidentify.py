@@ -278,7 +278,7 @@ def test_an_id_with_a_date_in_it_is_replaced():
 def test_keep_columns_blanks_quotes_and_notes_for_the_chart_builders():
     events, _ = _events("lcnec-alk-lorlatinib")
     clean = deidentify_events(events, keep_columns=True)
-    assert list(clean.columns) == list(events.columns)
+    assert list(clean.columns) == list(events.columns) + ["start_words", "end_words"]  # the dates in words
     assert clean["quote"].eq("").all() and clean["note"].eq("").all()
 
 

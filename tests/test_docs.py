@@ -140,3 +140,16 @@ def test_the_readme_does_not_count_the_bundled_cases_by_hand():
     numbers = r"\b(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)\b"
     assert not re.search(numbers + r"\s+(?:published\s+|bundled\s+|real\s+)*cases\b", readme, re.I)
     assert "bundled in [`cases/`](cases/)" in readme
+
+
+def test_the_guides_worked_example_of_unnumbered_lines_gives_what_it_says():
+    section = (CASES / "README.md").read_text(encoding="utf-8").split("### Worked example: lines the paper", 1)[1]
+    events = re.search(r"```yaml\n(.*?)```", section, re.S).group(1)
+    text = ("schema: 1\nid: unnumbered-lines\ntitle: Unnumbered lines\nsource: {citation: The authoring guide}\n"
+            "diagnoses:\n  - {id: dx, label: Lung adenocarcinoma, date: 2022-01-03}\nevents:\n" + events)
+    timeline = load_text(text, "unnumbered-lines.yaml")
+    found = {o.label: o for o in outcomes(timeline)}
+    assert found["PFS on line 1, inferred (carboplatin + pemetrexed + pemetrexed)"].text == "10 months"
+    line2 = found["PFS on line 2, inferred (docetaxel)"]
+    assert line2.text == "3+ months" and "2023-02-20" in line2.note
+    assert found["Time on docetaxel"].text == "3 months"

@@ -177,15 +177,21 @@ def test_the_deck_is_16_9_with_a_title_slide_charts_events_and_source(case2_deck
     assert (case2_deck.slide_width, case2_deck.slide_height) == (Emu(12_192_000), Emu(6_858_000))
     kinds = ["chart" if _drawn(s) else "events" if _tables(s) else "text" for s in slides]
     # Title; the timeline and the lesion sizes, drawn natively; imaging reported in words; the 7 key events
-    # (diagnosis, molecular tests, therapy, response, toxicity, status) on one slide; the source.
-    assert kinds == ["text", "chart", "chart", "text", "events", "text"]
-    assert not any(_pictures(s) for s in slides)
+    # (diagnosis, molecular tests, therapy, response, toxicity, status) on one slide; the endpoints; the source.
+    endpoints = sum(1 for s in slides if _title(s).startswith("Endpoints"))
+    assert kinds == ["text", "chart", "chart", "text", "events"] + ["text"] * endpoints + ["text"]
+    assert endpoints >= 1 and not any(_pictures(s) for s in slides)
     titles = [_title(s) for s in slides]
     assert titles[1] == "Timeline" and titles[2] == "Lesion sizes and RECIST 1.1"
     assert titles[3] == "Findings in words, without a size or value"
     assert not any("marker" in t.lower() for t in titles[1:])
     assert "No marker slide: this case reports no tumor marker or lab value." in \
         "\n".join(s.text_frame.text for s in slides[0].shapes if s.has_text_frame)
+    endpoint_text = "\n".join(sh.text_frame.text for s in slides if _title(s).startswith("Endpoints")
+                              for sh in s.shapes if sh.has_text_frame)
+    assert "PFS on first-line alectinib (abstract), until the last follow-up: 32+ months" in endpoint_text
+    assert "censored at the last follow-up" in endpoint_text and "STEEP 2.0" not in endpoint_text  # no DFS here
+    assert "Line 1: PR (stated by the paper)" in endpoint_text
     assert titles[-1] == "Source" and "10.3389/fonc.2023.1227980" in pptx_text(case2_files[
         "lcnec-eml4-alk-alectinib-case2.pptx"])
     assert pdf_pages(case2_files["lcnec-eml4-alk-alectinib-case2.pdf"]) == len(slides)

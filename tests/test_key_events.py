@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from components import exports
@@ -48,3 +50,89 @@ def test_a_therapy_is_said_with_its_end_and_its_dose():
 ])
 def test_when_is_said_as_precisely_as_written(row, relative, said):
     assert when_text(row, relative) == said
+
+
+# --- dates in words, as the case file states them ----------------------------------------------------------------
+
+LCNEC = CASES / "lcnec-alk-lorlatinib.yaml"
+LEPTOMENINGEAL = CASES / "adeno-alk-leptomeningeal-alectinib.yaml"
+GIST = CASES / "gist-duodenum-duodenectomy-imatinib.yaml"
+
+
+def _whens(path, relative: bool, deidentify: bool = False) -> dict[str, str]:
+    case = exports.prepare_case(load_case(path), axis="relative" if relative else "calendar", deidentify=deidentify)
+    return {row.event: row.when for row in key_events(case.events, relative)}
+
+
+@pytest.mark.parametrize("event, said", [
+    ("Adjuvant chemotherapy for breast cancer (agents not reported)",
+     "about 1 month after modified radical mastectomy (2007-07) → after it started, before breast cancer in complete "
+     "remission (~2011)"),
+    # A window of months is said in months: not '2007-07-01 – 2012-09-03'.
+    ("Endocrine therapy, 5 years (agent not reported)",
+     "after oophorectomy (2007-07 – 2012-09), before breast cancer in complete remission (~2011) → 5 years after it "
+     "started"),
+    ("Lorlatinib, first line",
+     "after brain MRI (2022-09-08), at least 1 month before brain MRI (2022-10-24) → 2024-10-08 or later, ongoing"),
+    ("Modified radical mastectomy (left)", "2007-07"),  # a calendar date is said as written
+])
+def test_a_date_written_from_other_events_is_said_in_words_with_their_own_calendar_dates(event, said):
+    assert _whens(LCNEC, relative=False)[event] == said
+
+
+@pytest.mark.parametrize("path, event, said", [
+    (LEPTOMENINGEAL, "Crizotinib (second line)",
+     "after intracranial progression on first-line… (day 59 or later) → at least 4 months after it started, before "
+     "alectinib started (day 179 or later)"),
+    (LEPTOMENINGEAL, "Marked response in the CNS on alectinib", "3 months after alectinib started (day 179 or later)"),
+    (GIST, "Imatinib (dates, dose and duration not reported)",
+     "after partial duodenectomy + right hemicolectomy (day 0) →, end not reported"),
+])
+def test_a_case_without_calendar_says_the_events_it_names_with_their_days(path, event, said):
+    assert _whens(path, relative=True)[event] == said
+
+
+def test_de_identified_dates_in_words_name_days_never_calendar_dates():
+    whens = _whens(LCNEC, relative=True, deidentify=True)
+    assert whens["Invasive ductal carcinoma of the left breast"] == \
+        "after day −5359 to −4995, before modified radical mastectomy (day −5178 to −5148)"
+    assert whens["Adjuvant chemotherapy for breast cancer (agents not reported)"] == \
+        ("about 1 month after modified radical mastectomy (day −5178 to −5148) → after it started, before breast "
+         "cancer in complete remission (day −4018 to −3287)")
+    assert not any(re.search(r"\b(19|20)\d\d\b", when) for when in whens.values())
+
+
+@pytest.mark.parametrize("written, said", [
+    ("between surgery and ct", "after surgery (2021-03-02), before CT (day 5–9)"),
+    ("~surgery + 3 weeks", "about 3 weeks after surgery (2021-03-02)"),
+    ("chemo.end - 2 months", "2 months before chemo ended (2021-06)"),
+    ("chemo", "when chemo started (2021-03)"),
+    ("surgery", "at surgery (2021-03-02)"),
+    ("after chemo + 4 months", "at least 4 months after chemo started (2021-03)"),
+    ("before ct - 1 month", "at least 1 month before CT (day 5–9)"),
+    ("2021-03", ""),  # a calendar date: the computed date says it
+    ("origin", ""),
+    ("5 years", "5 years after it started"),
+])
+def test_say_written_reads_each_form_of_date(written, said):
+    from timelines.when import say_written
+
+    anchors = {("surgery", "start"): ("surgery", False, "2021-03-02"), ("ct", "start"): ("CT", False, "day 5–9"),
+               ("chemo", "start"): ("chemo", True, "2021-03"), ("chemo", "end"): ("chemo", True, "2021-06")}
+    assert say_written(written, lambda event_id, side: anchors.get((event_id, side))) == said
+
+
+@pytest.mark.parametrize("first, last, precision, said", [
+    ("2007-07-01", "2012-09-03", "month", "2007-07 – 2012-09"),
+    ("2007-07-01", "2012-09-03", "day", "2007-07-01 – 2012-09-03"),
+    ("2007-07-01", "2012-09-03", "year", "2007 – 2012"),
+    ("2022-09-08", "2022-09-24", "month", "2022-09"),
+    ("2022-09-08", "2022-09-08", "month", "2022-09-08"),  # a date known to the day stays a day
+])
+def test_a_computed_window_is_said_no_finer_than_its_statements(first, last, precision, said):
+    import datetime as dt
+
+    from timelines.when import calendar_range
+
+    ordinal = lambda text: dt.date.fromisoformat(text).toordinal()  # noqa: E731
+    assert calendar_range(ordinal(first), ordinal(last), precision) == said

@@ -49,9 +49,11 @@ def test_a_month_precise_start_and_an_offset_give_an_end_that_is_a_month_too():
 def test_the_last_follow_up_is_the_latest_status_and_censoring_says_so():
     timeline = load(make_event(id="tki", start="2021-09-01", line=1),
                     {"id": "last", "kind": "status", "status": "alive", "date": "tki + 25 months"})
-    pfs = outcome(timeline, "pfs")
-    assert (pfs.text, pfs.censored) == ("25+ months", True)
-    assert pfs.note == "no progression recorded: censored at the last follow-up, Alive (2023-10-01)"
+    ttnt = outcome(timeline, "ttnt")
+    assert (ttnt.text, ttnt.censored) == ("25+ months", True)
+    assert ttnt.note == "no next line recorded: censored at the last follow-up, Alive (2023-10-01)"
+    pfs = outcome(timeline, "pfs")  # no disease assessment at all: PFS is censored at its start (FDA 2018)
+    assert (pfs.text, pfs.censored) == ("0+ months", True)
 
 
 def test_a_status_dated_only_after_an_event_leaves_the_follow_up_open_and_os_a_lower_bound():

@@ -194,3 +194,36 @@ def test_the_day_zero_choices_list_a_diagnosis_that_is_day_zero_once():
         assert "origin" not in choices, path.name  # not again as "<its name> · day 0"
         assert sum(key.startswith("diagnosis:") for key in choices) == (events["kind"] == "diagnosis").sum()
     assert seen >= 3
+
+
+@pytest.mark.parametrize("case_id, default", [
+    # The GIST case counts from its `origin` (the operation), not from the final diagnosis dated only after it.
+    ("gist-duodenum-duodenectomy-imatinib", ("origin", 0)),
+    ("ppamn-hmbox1-alk-ensartinib", ("origin", 0)),
+    ("lcnec-alk-lorlatinib", ("diagnosis:lcnec", 0)),  # origin: lcnec, the second of its two diagnoses
+])
+def test_the_default_day_zero_is_the_case_origin(case_id, default):
+    from components.pages.views import default_day_zero
+    from timelines.loading import load_case
+    from timelines.tables import day_zero_choices, event_table
+
+    choices = day_zero_choices(event_table(load_case(f"cases/{case_id}.yaml")))
+    key = default_day_zero(choices)
+    assert (key, choices[key][0]) == default
+
+
+def test_without_origin_the_default_day_zero_is_the_first_listed_diagnosis_not_a_later_diagnosis_event():
+    import yaml
+
+    from components.pages.views import default_day_zero
+    from conftest import make_case, make_event
+    from timelines.loading import load_text
+    from timelines.tables import day_zero_choices, event_table
+
+    final = make_event(id="final-dx", kind="diagnosis", label="Final diagnosis on the specimen",
+                       date="after dx + 1 month", drug=None, dose=None, start=None, ongoing=None)
+    case = make_case(final, make_event())
+    case["diagnoses"].append({"id": "second", "label": "Second primary", "date": "2022-02-01"})
+    choices = day_zero_choices(event_table(load_text(yaml.safe_dump(case))))
+    assert default_day_zero(choices) == "diagnosis:dx"
+    assert list(choices)[:3] == ["diagnosis:dx", "diagnosis:final-dx", "diagnosis:second"]  # before: the last

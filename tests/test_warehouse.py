@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import copy
 import sys
+from dataclasses import dataclass
+from types import SimpleNamespace
 
 import pandas as pd
 import pytest
@@ -202,25 +204,43 @@ def test_the_generated_study_is_the_same_on_every_run_and_grows_by_appending_pat
 
 
 class FakeReader:
-    """Stands in for timelines.cbioportal (its API: read_study, case_timeline) where it is not installed: the
-    documents are synthetic cases of the study's patient ids, and one patient is refused by the reader."""
+    """Stands in for timelines.cbioportal (its API: read_study_rows, study_cases, case_timeline): the study's files
+    are read once, the documents are synthetic cases of the study's patient ids made a share at a time, and one
+    patient is refused by the reader."""
 
     def __init__(self):
+        self.files_read = 0
         self.reads: list[list[str]] = []
 
-    def read_study(self, folder, patients=None, progress=None):
-        from types import SimpleNamespace
+    def read_study_rows(self, folder):
+        from timelines.cbioportal_files import study_layout
 
+        self.files_read += 1
+        patients = [f"p-{i:06d}" for i in range(1, 11)]
+        return FakeRows(study_layout(folder).study, patients, [("p-000002", PROBLEM)])
+
+    def study_cases(self, rows, patients=None, progress=None, file_problems=True):
         self.reads.append(list(patients))
         cases = {pid: synthetic_case(f"case-{pid}", 40, seed=i, calendar=False)
                  for i, pid in enumerate(patients) if pid != "p-000002"}
-        problems = ["data_timeline_treatment.txt:14: START_DATE: 'NA' is not a whole number of days."] \
-            if "p-000002" in patients else []
-        return SimpleNamespace(study={}, cases=cases, problems=problems)
+        return SimpleNamespace(study=rows.study, cases=cases, problems=[m for p, m in rows.charged if p in patients])
 
     @staticmethod
     def case_timeline(document, path):
         return warehouse.document_timeline(document, path)
+
+
+PROBLEM = "data_timeline_treatment.txt:14: START_DATE: 'NA' is not a whole number of days."
+
+
+@dataclass
+class FakeRows:
+    study: dict
+    patients: list[str]
+    charged: list[tuple[str, str]]
+
+    def share(self, patients):
+        return FakeRows(self.study, list(patients), [(p, m) for p, m in self.charged if p in patients])
 
 
 def test_a_study_is_imported_through_the_reader_in_shares_of_patients(tmp_path, monkeypatch):
@@ -233,6 +253,7 @@ def test_a_study_is_imported_through_the_reader_in_shares_of_patients(tmp_path, 
     out = warehouse.study_warehouse(study, tmp_path / "cache", lambda d, t: seen.append((d, t)), workers=1)
     assert out.name == f"study-{warehouse.study_version(study)}" and warehouse.is_built(out)
     assert reader.reads == [[f"p-{i:06d}" for i in range(1, 11)][k:k + 4] for k in (0, 4, 8)]
+    assert reader.files_read == 1  # the study's files are read once, not once per share
     assert seen[-1] == (10, 10)
     with Warehouse(out) as store:
         assert store.count(Filter()) == 9

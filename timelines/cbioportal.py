@@ -14,9 +14,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
-from .cbioportal_files import clinical_file, read_meta, read_tsv, row_problems, timeline_files
+import numpy as np
+import pandas as pd
+
+from .cbioportal_files import (MAX_ROWS_PER_PATIENT, StudyLayout, clinical_problems, read_tsv, row_problems,
+                               study_layout)
 from .cbioportal_rows import (ATTRIBUTES_COLUMN, CASE_COLUMNS, INTERVAL_KINDS, POINT_KINDS, Read, as_event,
-                              bound_problems, events_of_rows, layout, put_field, unescape)
+                              bound_problems, events_of_rows, layout, load_json, put_field, unescape)
 from .errors import CaseFileError
 from .schema import CASE_ID_PATTERN, Diagnosis
 
@@ -27,6 +31,7 @@ if TYPE_CHECKING:
 DAY_ZERO_NOTE = ("Day 0 of the study's timeline. cBioPortal counts START_DATE 'in days from the date of diagnosis "
                  "(which will act as point zero on the timeline scale)' (cBioPortal file formats, Timeline Data).")
 UNNAMED_CANCER = "Cancer (type not given in the study)"
+MAX_ID_LENGTH = 80  # of a case id (CASE_ID_PATTERN); timelines.storage says the same
 Progress = Callable[[int, int], None]
 
 
@@ -225,11 +230,13 @@ def _dose_days(event: dict, anchor: str) -> dict:
     return event
 
 
-def _free_id(wanted: str, taken: set) -> str:
+def _free_id(wanted: str, taken: set, longest: int | None = None) -> str:
     name, n = wanted, 1
     while name in taken:
         n += 1
-        name = f"{wanted}-{n}"
+        suffix = f"-{n}"
+        stem = wanted if longest is None else wanted[:longest - len(suffix)].rstrip("-")
+        name = f"{stem}{suffix}"
     return name
 
 
@@ -251,7 +258,7 @@ def patient_fields(clinical: dict) -> tuple[dict, dict]:
     ours = "CASE_ID" in clinical  # our export: cells escaped, attributes where ATTRIBUTE_COLUMNS says
     if ours:
         clinical = {column: unescape(text) for column, text in clinical.items() if isinstance(text, str)}
-    placed = json.loads(clinical[ATTRIBUTES_COLUMN]) if ours and clinical.get(ATTRIBUTES_COLUMN, "NA") != "NA" else {}
+    placed = load_json(clinical[ATTRIBUTES_COLUMN]) if ours and clinical.get(ATTRIBUTES_COLUMN, "NA") != "NA" else {}
     for name, column in placed.items():
         if clinical.get(column, "NA") != "NA":
             attributes[name] = clinical[column]
@@ -262,7 +269,7 @@ def patient_fields(clinical: dict) -> tuple[dict, dict]:
         if column in CASE_COLUMNS:
             try:
                 case[{"CASE_ID": "id", "CASE_TITLE": "title"}.get(column, column.lower())] = \
-                    text if column in ("CASE_ID", "CASE_TITLE") else json.loads(text)
+                    text if column in ("CASE_ID", "CASE_TITLE") else load_json(text)
             except ValueError:
                 attributes[column] = text
         elif column in ("SEX", "GENDER") and text.lower() in SEX_WORDS and "sex" not in patient:
@@ -278,26 +285,66 @@ def patient_fields(clinical: dict) -> tuple[dict, dict]:
 
 # ---------------------------------------------------------------- a study
 
-def _clinical_rows(path: Path | None) -> tuple[dict[str, dict], list[tuple[str, str]]]:
-    if path is None:
+@dataclass
+class StudyRows:
+    """A study's files read once: the layout, the clinical rows by patient, the cancer type of each patient, the
+    good rows of each timeline file with the positions of each patient's rows, and the problems charged to
+    patients ('' for a problem of a whole file). Cases are made from it a share of patients at a time
+    (`study_cases`), so a large study's files are read once and its case documents never held at once."""
+
+    layout: StudyLayout
+    clinical: dict[str, dict]
+    types: dict[str, str]
+    tables: list[tuple[str, pd.DataFrame]]  # (file, good rows)
+    charged: list[tuple[str, str]]
+    total: int  # timeline rows read
+    _positions: list[dict] | None = field(default=None, repr=False)  # per table: patient -> positions of its rows
+
+    @property
+    def study(self) -> dict:
+        return self.layout.study
+
+    @property
+    def patients(self) -> list[str]:
+        """Every patient the study names: in the order of its patient file, then of its timeline files."""
+        named = [*self.clinical, *(p for _, rows in self.tables for p in rows["PATIENT_ID"].unique()),
+                 *(p for p, _ in self.charged if p)]
+        return list(dict.fromkeys(named))
+
+    def share(self, patients: list[str]) -> "StudyRows":
+        """The rows of these patients only (what a worker process is sent)."""
+        wanted = set(patients)
+        if self._positions is None:  # grouped once, on the first share
+            self._positions = [rows.groupby("PATIENT_ID", sort=False).indices if len(rows) else {}
+                               for _, rows in self.tables]
+        tables = []
+        for (name, rows), positions in zip(self.tables, self._positions):
+            found = [positions[p] for p in patients if p in positions]
+            tables.append((name, rows.iloc[np.sort(np.concatenate(found))] if found else rows.iloc[0:0]))
+        return StudyRows(self.layout, {p: r for p, r in self.clinical.items() if p in wanted},
+                         {p: t for p, t in self.types.items() if p in wanted}, tables,
+                         [(p, m) for p, m in self.charged if p in wanted], sum(len(t[1]) for t in tables))
+
+
+def _clinical_rows(folder: Path, name: str | None) -> tuple[dict[str, dict], list[tuple[str, str]]]:
+    if name is None:
         return {}, []
-    table = read_tsv(path)
+    table = read_tsv(folder, name)
     problems = list(table.problems)
+    if "_line" not in table.rows:  # not read at all: read_tsv said why
+        return {}, problems
     if "PATIENT_ID" not in table.columns:
         return {}, problems + [("", f"{table.name}: no PATIENT_ID column. Hint: the line after the four '#' lines "
                                     "names the columns, PATIENT_ID among them")]
-    rows: dict[str, dict] = {}
-    for row in table.rows.to_dict("records"):
-        rows.setdefault(row["PATIENT_ID"], row)
-    return rows, problems
+    rows, found = clinical_problems(table)
+    return {row["PATIENT_ID"]: row for row in rows.to_dict("records")}, problems + found
 
 
-def _cancer_types(folder: Path, patients: dict[str, dict]) -> dict[str, str]:
+def _cancer_types(patients: dict[str, dict], samples: pd.DataFrame) -> dict[str, str]:
     """The cancer type of each patient as the study names it: CANCER_TYPE_DETAILED, else CANCER_TYPE, of the patient
     or of their samples."""
     types: dict[str, list[str]] = {}
-    path = clinical_file(folder, "SAMPLE_ATTRIBUTES", "data_clinical_sample.txt")
-    rows = list(patients.values()) + (read_tsv(path).rows.to_dict("records") if path else [])
+    rows = list(patients.values()) + samples.to_dict("records")
     for row in rows:
         said = row.get("CANCER_TYPE_DETAILED") or row.get("CANCER_TYPE")
         if said and row.get("PATIENT_ID"):
@@ -305,6 +352,81 @@ def _cancer_types(folder: Path, patients: dict[str, dict]) -> dict[str, str]:
             if said not in types[row["PATIENT_ID"]]:
                 types[row["PATIENT_ID"]].append(said)
     return {patient: " / ".join(said) for patient, said in types.items()}
+
+
+def read_study_rows(folder) -> StudyRows:
+    """Read every file of a study once (timelines.cbioportal_files.study_layout names them): the rows that can be
+    read, and a located problem for each file, row or patient that cannot."""
+    folder = Path(folder)
+    layout = study_layout(folder)
+    charged: list[tuple[str, str]] = [("", message) for message in layout.problems]
+    clinical, found = _clinical_rows(folder, layout.patient_file)
+    charged += found
+    tables, total = [], 0
+    for name in layout.timeline_files:
+        table = read_tsv(folder, name, rows_per_patient=MAX_ROWS_PER_PATIENT)
+        rows, problems = row_problems(table)
+        rows, window_problems = bound_problems(rows, name)  # START_DATE_EARLIEST...: windows of the days
+        charged += table.problems + problems + window_problems
+        total += len(table.rows)
+        if "_line" in rows:  # else a file that cannot be read: read_tsv said why
+            tables.append((name, rows))
+    charged += _too_many_rows(tables, {patient for patient, _ in charged})
+    samples = read_tsv(folder, layout.sample_file) if layout.sample_file else None
+    # The sample file gives only cancer types: its problems are said, charged to no patient (its first column is
+    # a sample's id).
+    charged += [("", message) for _, message in samples.problems if message] if samples else []
+    types = _cancer_types(clinical, samples.rows if samples else pd.DataFrame())
+    return StudyRows(layout, clinical, types, tables, charged, total)
+
+
+def _too_many_rows(tables: list[tuple[str, pd.DataFrame]], charged: set[str]) -> list[tuple[str, str]]:
+    """Patients with more than MAX_ROWS_PER_PATIENT timeline rows in all files (read_tsv refuses those with more in
+    one file), named at the row past the limit: a history that long is not a case to read, and building it would
+    take minutes."""
+    if not tables:
+        return []
+    counts = pd.concat([rows["PATIENT_ID"] for _, rows in tables]).value_counts()
+    over = counts[(counts > MAX_ROWS_PER_PATIENT) & ~counts.index.isin(charged)]
+    problems = []
+    for patient, count in over.items():
+        seen = 0
+        for name, rows in tables:
+            lines = rows.loc[rows["PATIENT_ID"] == patient, "_line"]
+            if seen + len(lines) > MAX_ROWS_PER_PATIENT:
+                line = lines.iloc[MAX_ROWS_PER_PATIENT - seen]
+                problems.append((patient, f"{name}:{line}: PATIENT_ID: '{patient}' has {count:,} timeline "
+                                          f"rows; a patient may have at most {MAX_ROWS_PER_PATIENT:,}. "
+                                          "Hint: check that the rows are this patient's, or split the history"))
+                break
+            seen += len(lines)
+    return problems
+
+
+def study_cases(read: StudyRows, patients=None, progress: Progress | None = None,
+                file_problems: bool = True) -> StudyImport:
+    """The case documents of a study read by `read_study_rows` (of these patients only, by default all), and the
+    problems: those of the patients made, and with `file_problems` those of whole files too."""
+    wanted = None if patients is None else set(patients)
+    charged = [(p, m) for p, m in read.charged if (wanted is None or p in wanted) or (file_problems and not p)]
+    bad = {patient for patient, _ in charged if patient}
+    events: dict[str, list[Read]] = {}
+    done = 0
+    for name, rows in read.tables:
+        if wanted is not None:
+            rows = rows[rows["PATIENT_ID"].isin(wanted)]
+        rows = rows[~rows["PATIENT_ID"].isin(bad)] if bad else rows  # a patient refused is not built
+        tell = (lambda i, done=done: progress(done + i, read.total)) if progress else None
+        for patient, event in events_of_rows(rows, name, tell):
+            events.setdefault(patient, []).append(event)
+        done += len(rows)
+    if progress:
+        progress(read.total, read.total)
+    ids = [p for p in dict.fromkeys([*read.clinical, *events]) if wanted is None or p in wanted]
+    cases = {p: case_document(p, events.get(p, []), read.clinical.get(p, {}), read.types.get(p, ""), read.study)
+             for p in ids if p not in bad}
+    _unique_case_ids(cases)
+    return StudyImport(read.study, cases, [m for _, m in charged if m], bad, read.total)
 
 
 def read_study(folder, patients=None, progress: Progress | None = None) -> StudyImport:
@@ -324,41 +446,16 @@ def read_study(folder, patients=None, progress: Progress | None = None) -> Study
     StudyImport
         One case document per patient; a patient with any problem row is left out and named.
     """
-    folder = Path(folder)
-    study = read_meta(folder / "meta_study.txt") if (folder / "meta_study.txt").is_file() else {}
-    wanted = None if patients is None else set(patients)
-    clinical, charged = _clinical_rows(clinical_file(folder, "PATIENT_ATTRIBUTES", "data_clinical_patient.txt"))
-    tables = [read_tsv(path) for path in timeline_files(folder)]
-    total, done = sum(len(t.rows) for t in tables), 0
-    events: dict[str, list[Read]] = {}
-    for table in tables:
-        rows, problems = row_problems(table)
-        rows, window_problems = bound_problems(rows, table.name)  # START_DATE_EARLIEST...: windows of the days
-        charged += table.problems + problems + window_problems
-        if "_line" not in rows:  # a file that cannot be read: read_tsv said why
-            continue
-        if wanted is not None:
-            rows = rows[rows["PATIENT_ID"].isin(wanted)]
-        tell = (lambda i, done=done: progress(done + i, total)) if progress else None
-        for patient, event in events_of_rows(rows, table.name, tell):
-            events.setdefault(patient, []).append(event)
-        done += len(table.rows)
-    if progress:
-        progress(total, total)
-    ids = [p for p in dict.fromkeys([*clinical, *events]) if wanted is None or p in wanted]
-    bad = {patient for patient, _ in charged if patient and (wanted is None or patient in wanted)}
-    types = _cancer_types(folder, clinical)
-    cases = {p: case_document(p, events.get(p, []), clinical.get(p, {}), types.get(p, ""), study)
-             for p in ids if p not in bad}
-    _unique_case_ids(cases)
-    return StudyImport(study, cases, [m for _, m in charged if m], bad, total)
+    return study_cases(read_study_rows(folder), patients, progress)
 
 
 def _unique_case_ids(cases: dict[str, dict]) -> None:
-    """Two patient ids that read as one case id ('P_1', 'p-1') get '-2', '-3'... in the order of the study."""
+    """Two patient ids that read as one case id ('P_1', 'p-1', or two ids alike in their first 80 characters) get
+    '-2', '-3'... in the order of the study, the id shortened to leave room: a case id stays at most 80 characters,
+    so each case is written under the name its messages give."""
     taken: set[str] = set()
     for document in cases.values():
-        document["id"] = _free_id(document["id"], taken)
+        document["id"] = _free_id(str(document["id"]), taken, MAX_ID_LENGTH)
         taken.add(document["id"])
 
 

@@ -56,11 +56,33 @@ def put_field(target: dict, kind: str, name: str, text: str, attributes: dict, c
         attributes[column] = text
         return
     try:
-        value = json.loads(text) if name in JSON_FIELDS and text[:1] in "[{" else text
+        value = load_json(text) if name in JSON_FIELDS and text[:1] in "[{" else text
         checked = adapter.validate_python(value)
         target[name] = value if name in JSON_FIELDS else _plain(checked, text)
     except (ValidationError, ValueError):
         attributes[column] = text
+
+
+MAX_JSON_DEPTH = 64  # nesting of a JSON cell our export writes: a case file's own limit (timelines.yaml_events)
+
+
+def load_json(text: str):
+    """A JSON cell's value; ValueError also for nesting deeper than MAX_JSON_DEPTH (Python's parser would recurse
+    out of its stack on a cell of 100,000 '['), found without parsing."""
+    depth = deepest = 0
+    if text.count("[") + text.count("{") > MAX_JSON_DEPTH:
+        for match in re.finditer(r'"(?:[^"\\]|\\.)*"|[\[{]|[\]}]', text):
+            token = match.group()
+            depth += 1 if token in "[{" else -1 if token in "]}" else 0
+            deepest = max(deepest, depth)
+        if deepest > MAX_JSON_DEPTH:
+            raise ValueError(f"JSON nested {deepest:,} levels deep; at most {MAX_JSON_DEPTH} are read")
+    try:
+        return json.loads(text)
+    except RecursionError:  # pragma: no cover - the depth is checked above
+        raise ValueError(f"JSON nested more than {MAX_JSON_DEPTH} levels deep") from None
+    except ValueError as error:
+        raise ValueError(f"not JSON ({error})") from None
 
 
 ESCAPES = (("\\", "\\\\"), ("\t", "\\t"), ("\n", "\\n"), ("\r", "\\r"))  # a cell holds no tab or line break
@@ -270,7 +292,7 @@ def row_template(row: dict) -> tuple[dict, tuple]:
     attributes: dict = {}
     skip = _skipped(kind, ours, used)
     model = "" if row.get(SECTION_COLUMN) == "diagnoses" else kind  # a diagnosis of the case's list
-    placed = json.loads(unescape(row[ATTRIBUTES_COLUMN])) if ours and row.get(ATTRIBUTES_COLUMN) else {}
+    placed = load_json(unescape(row[ATTRIBUTES_COLUMN])) if ours and row.get(ATTRIBUTES_COLUMN) else {}
     for name, column in placed.items():  # attributes our export wrote, some in a column it also derives (AGENT)
         if row.get(column):
             attributes[name] = unescape(row[column])
@@ -281,7 +303,7 @@ def row_template(row: dict) -> tuple[dict, tuple]:
         if ours:
             text = unescape(text)
             if column == "DOSE_CHANGES":  # days since diagnosis: dated once day 0 has its id (_dose_days)
-                event["dose_changes"] = json.loads(text)
+                event["dose_changes"] = load_json(text)
                 continue
         if _adapter(model, column.lower()) is None or not ours and column.lower() in NOT_FROM_OTHERS:
             attributes[column] = text
@@ -290,7 +312,8 @@ def row_template(row: dict) -> tuple[dict, tuple]:
     if attributes:
         event["attributes"] = attributes
     order = row.get(ORDER_COLUMN, "")
-    return event, (row.get(SHAPE_COLUMN, ""), row.get("ONGOING", "") == "true", int(order) if order.isdigit() else None,
+    order = int(order) if order.isascii() and order.isdigit() else None  # '²' is a digit to isdigit, not to int
+    return event, (row.get(SHAPE_COLUMN, ""), row.get("ONGOING", "") == "true", order,
                    row.get(SECTION_COLUMN, ""), kind in THERAPY_TYPES or row["EVENT_TYPE"] == "TREATMENT",
                    (_window(row, "START_DATE"), _window(row, "STOP_DATE")))
 

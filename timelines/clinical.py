@@ -1,4 +1,20 @@
-"""Clinical computations: lines of therapy, time on treatment, PFS, DFS, OS (as month ranges), RECIST per case."""
+"""Clinical computations: endpoints per line, regimen, surgery and diagnosis (as month ranges), RECIST per case.
+
+Every endpoint is a distance in the case's temporal network between its start and its event, or the point that
+censors it, and says its definition, its event and its censoring in words. Definitions:
+
+- FDA, *Clinical Trial Endpoints for the Approval of Cancer Drugs and Biologics*, Guidance for Industry (2018):
+  OS, PFS, TTP, DoR and their censoring (PFS without an event is censored at the last adequate disease
+  assessment, before any new anticancer therapy; never at the end of a therapy).
+- STEEP 2.0, Tolaney SM et al., J Clin Oncol 2021;39:2720-2731: the events of invasive disease-free survival
+  (local, regional and distant recurrence, a second primary invasive cancer, death from any cause).
+- DATECAN (Bellera CA et al., Ann Oncol 2015; Gourgou-Bourgade S et al., Ann Oncol 2015): time-to-event
+  endpoints said with their start, events and censoring.
+- RECIST 1.1, Eisenhauer EA et al., Eur J Cancer 2009;45:228-247: response categories and best overall response.
+
+In a case report the "start" is the start of the line, regimen or surgery, or the diagnosis, where a trial would
+use randomization.
+"""
 
 from __future__ import annotations
 
@@ -7,51 +23,45 @@ from dataclasses import asdict, dataclass, field
 
 import pandas as pd
 
-from .dates import DAYS_PER_MONTH, Bounds
+from .dates import DAYS_PER_MONTH, Bounds, parse_date
+from .best_response import same_visit
+from .lines import Regimen, TherapyLine, lines_of_therapy, next_line, regimens
 from .measures import Assessment, assess
 from .resolution import FOLLOW_UP
 from .kinds import THERAPY_KINDS
 from .schema import field_value
+from .text import shorten
 from .tables import agent_name, event_key_id, event_label, measurement_table
-from .timeline import Dated, Timeline
+from .timeline import Dated, Timeline, hold_keys
 
 ROUNDING_MONTHS = 0.5  # papers round durations to whole months
+NOT_REPORTED = "not reported"
 
-
-@dataclass
-class TherapyLine:
-    """One line of systemic therapy: the therapies sharing a `line` number."""
-
-    number: int
-    therapies: list[Dated]
-    start: Dated  # the therapy that starts first
-    end: Dated | None  # the therapy that ends last, None when an end is not reported
-    ongoing: bool
-
-    @property
-    def agents(self) -> list[str]:
-        return [agent_name(d.event, d.kind) for d in self.therapies]
-
-    @property
-    def event_ids(self) -> list[str]:
-        return [d.event_id for d in self.therapies if d.event_id]
-
-    @property
-    def start_key(self) -> tuple:
-        return (self.start.key, "start")
-
-    @property
-    def end_key(self) -> tuple | None:
-        if self.ongoing:
-            return FOLLOW_UP
-        return None if self.end is None else (self.end.key, "end")
+# Each endpoint in words, as the summary, the tumor board and the deck say it (cases/README.md, Endpoints).
+DEFINITIONS = {
+    "pfs": "PFS: from the start of the line (or regimen) to progression or death from any cause; without either, "
+           "censored at the last disease assessment (imaging or response), or at the last one before the next "
+           "anticancer therapy; never at the end of the therapy (FDA endpoints guidance)",
+    "pfs2": "PFS2: from the start of the line to progression on the next line, or death (FDA endpoints guidance)",
+    "ttnt": "TTNT: from the start of the line to the start of the next line, or death; without either, censored "
+            "at the last follow-up",
+    "time_on_treatment": "Time on treatment: from the first to the last dose, less the interruptions the case "
+                         "records; a therapy given until progression ends at that progression; an end the paper "
+                         "does not give is 'not reported'",
+    "dor": "DoR: from the first documented CR or PR to progression or death; censored as PFS (FDA endpoints guidance, RECIST 1.1)",
+    "time_to_response": "Time to response: from the start of the line to the first documented CR or PR",
+    "dfs": "DFS: from each curative-intent surgery to recurrence (local, regional, distant), a second primary "
+           "invasive cancer or death from any cause; without one, censored at the last follow-up (STEEP 2.0)",
+    "os": "OS: from each diagnosis to death from any cause; censored at the last date known alive (FDA endpoints guidance)",
+    "interval": "An interval the paper states, between the two points it names",
+}
 
 
 @dataclass
 class Outcome:
     """A duration computed from the dates, as a range in months, beside the paper's figure."""
 
-    name: str  # pfs | os | dfs | time_on_treatment | interval (another interval the paper states)
+    name: str  # pfs | pfs2 | ttnt | dor | time_to_response | os | dfs | time_on_treatment | interval
     label: str
     months_min: float | None
     months_max: float | None  # None where nothing bounds it: at least months_min
@@ -63,11 +73,17 @@ class Outcome:
     consistent: bool | None = None  # does the computed range hold every reported reading?
     therapy: str | None = None
     primary: str | None = None
-    note: str = ""
+    note: str = ""  # what ended it, or what censored it, in words
+    line: int | None = None
+    line_inferred: bool = False
+    unreported: bool = False  # an end the paper does not give: said 'not reported', never as a duration
+    definition: str = ""
 
     @property
     def text(self) -> str:
-        """'21–22 months', '25+ months', 'at least 9 months', or 'not computable from the dates'."""
+        """'21–22 months', '25+ months', 'at least 9 months', 'not reported' or 'not computable from the dates'."""
+        if self.unreported:
+            return NOT_REPORTED
         if self.months_min is None:
             return "not computable from the dates"
         return months_text(self.months_min, self.months_max, self.censored)
@@ -80,16 +96,14 @@ class Outcome:
 
 def months_text(low: float, high: float | None, censored: bool = False) -> str:
     """A duration range in whole months, as papers give them: '4 months', '21–22 months', '25+ months'
-    (still without the event at the last follow-up), 'at least 9 months' (nothing bounds it above), 'up to
-    12 months' (nothing states how short it was)."""
+    (still without the event at the last follow-up), 'at least 9 months' (nothing bounds it above), '0–12
+    months' (a range the dates allow; an end the paper does not give is 'not reported', never a range)."""
     first = round(low)
     if high is None:
         if not censored and first == 0:
             return "length not stated"
         return f"{first}+ months" if censored else f"at least {_count(first)}"
     last = round(high)
-    if first == 0 and last > 0 and not censored:
-        return f"up to {_count(last)}"
     if first == last and not censored:
         return _count(first)
     span = f"{first}" if first == last else f"{first}–{last}"
@@ -107,22 +121,8 @@ def month_range(days: Bounds) -> tuple[float, float | None]:
     return round(low, 1), None if high is None else round(high, 1)
 
 
-def lines_of_therapy(timeline: Timeline) -> list[TherapyLine]:
-    """Systemic therapies grouped by their `line` number, in line order."""
-    groups: dict[int, list[Dated]] = {}
-    for dated in timeline.of_kind(*THERAPY_KINDS):
-        if dated.event.line is not None:
-            groups.setdefault(dated.event.line, []).append(dated)
-    lines = []
-    for number in sorted(groups):
-        therapies = sorted(groups[number], key=lambda d: d.day_start)
-        ongoing = any(d.ongoing for d in therapies)
-        end = None if any(d.end is None for d in therapies) else max(therapies, key=lambda d: d.day_end)
-        lines.append(TherapyLine(number, therapies, therapies[0], end, ongoing))
-    return lines
-
-
 def _progressions(timeline: Timeline) -> list[Dated]:
+    """Progressions (a progression event or a PD response, not refuted) and deaths, in drawn order."""
     events = [d for d in timeline.items if d.kind == "progression" and d.event.certainty != "refuted"
               or d.kind == "response" and d.event.category == "PD" and d.event.certainty != "refuted"
               or d.kind == "status" and d.event.status == "dead"]
@@ -153,50 +153,181 @@ def censoring_note(timeline: Timeline, what: str) -> str:
     return f"{what}: censored at the last follow-up, {event_label(last.event, last.kind)} ({when})"
 
 
+def _said(timeline: Timeline, dated: Dated) -> str:
+    """'Brain metastases after adjuvant chemoradiotherapy (progression, 2022-09-08)': an event that ends or
+    censors an endpoint, in words."""
+    label = shorten(event_label(dated.event, dated.kind), 80)
+    return f"{label} ({dated.kind.replace('_', ' ')}, {timeline.say(dated.start, dated.about_start)})"
+
+
 @dataclass
 class _Pending:
     """An outcome waiting for its distance: from one date to another, both (event key, side) or FOLLOW_UP."""
 
     outcome: Outcome
     since: tuple
-    until: tuple
+    until: tuple | None  # None: nothing to measure (an end not reported)
+    less: list[tuple[tuple, tuple]] = field(default_factory=list)  # intervals to subtract (treatment holds)
 
 
 def outcomes(timeline: Timeline) -> list[Outcome]:
-    """PFS per line, time on each therapy, DFS after each surgery, OS per diagnosis; each beside the
-    paper's figure where the case's `reported` block gives one. Every duration is a distance in the case's
+    """Every endpoint the case's dates allow, each beside the paper's figure where the case's `reported` block
+    gives one: PFS, PFS2, TTNT, time to response and DoR per line (PFS also per regimen), time on each therapy,
+    DFS after each curative-intent surgery, OS from each diagnosis. Every duration is a distance in the case's
     temporal network, so "crizotinib + 4 months" gives 4 months however uncertain crizotinib's start is."""
-    pending = _pfs(timeline) + _time_on_treatment(timeline) + _dfs(timeline) + _os(timeline) + _intervals(timeline)
-    for item, days in zip(pending, timeline.distances([(p.since, p.until) for p in pending])):
+    lines = lines_of_therapy(timeline)
+    pending = (_line_endpoints(timeline, lines) + _time_on_treatment(timeline) + _dfs(timeline) + _os(timeline)
+               + _intervals(timeline))
+    pairs = [(p.since, p.until) for p in pending if p.until is not None]
+    pairs += [pair for p in pending for pair in p.less]
+    found = iter(timeline.distances(pairs))
+    measured = {id(p): next(found) for p in pending if p.until is not None}
+    for item in pending:
+        days = measured.get(id(item))
+        if days is None:
+            continue
+        for _ in item.less:
+            held = next(found)
+            days = Bounds(None if days.earliest is None else days.earliest - (held.latest or 0),
+                          None if days.latest is None else days.latest - max(0, held.earliest or 0))
         item.outcome.months_min, item.outcome.months_max = month_range(days)
+        if item.outcome.definition == "" and item.outcome.name in DEFINITIONS:
+            item.outcome.definition = DEFINITIONS[item.outcome.name]
+    for item in pending:
+        item.outcome.definition = item.outcome.definition or DEFINITIONS.get(item.outcome.name, "")
     return _attach_reported(timeline, [p.outcome for p in pending])
 
 
-def _outcome(name: str, label: str, since: tuple, until: tuple, censored: bool, **fields) -> _Pending:
-    return _Pending(Outcome(name, label, None, None, censored, **fields), since, until)
+def _outcome(name: str, label: str, since: tuple, until: tuple | None, censored: bool, **fields) -> _Pending:
+    less = fields.pop("less", [])
+    return _Pending(Outcome(name, label, None, None, censored, **fields), since, until, less)
 
 
-def _pfs(timeline: Timeline) -> list[_Pending]:
+# ---------------------------------------------------------------- per line and per regimen
+
+def _line_endpoints(timeline: Timeline, lines: list[TherapyLine]) -> list[_Pending]:
+    """PFS (per line, then per regimen where a line has more than one), PFS2, TTNT, time to response and DoR."""
     results = []
-    lines = lines_of_therapy(timeline)
-    events = _progressions(timeline)
-    for i, line in enumerate(lines):
-        next_start = lines[i + 1].start.day_start if i + 1 < len(lines) else None
-        ids = set(line.event_ids)
-        candidates = [p for p in events if field_value(p.event, "therapy") in ids or field_value(p.event, "therapy")
-                      is None and p.day_start >= line.start.day_start and (next_start is None or p.day_start <= next_start)]
-        found = next((p for p in candidates if field_value(p.event, "therapy") in ids
-                      or _certainly_after(timeline, line.start_key, (p.key, "start"))), None)
-        label = f"PFS on line {line.number} ({' + '.join(line.agents)})"
-        if found is not None:
-            results.append(_outcome("pfs", label, line.start_key, (found.key, "start"), False,
-                                    therapy=_first(line.event_ids), note=f"to {found.kind} {event_key_id(found)}"))
-        elif line.end_key is None or line.end_key == FOLLOW_UP:
-            results.append(_outcome("pfs", label, line.start_key, FOLLOW_UP, True, therapy=_first(line.event_ids),
-                                    note=censoring_note(timeline, "no progression recorded")))
-        else:
-            results.append(_outcome("pfs", label, line.start_key, line.end_key, True, therapy=_first(line.event_ids),
-                                    note="no progression recorded: censored at the end of the line"))
+    for line in lines:
+        following = next_line(lines, line)
+        event = _line_event(timeline, line, line.start_key, following)
+        where = f"{line.name} ({' + '.join(line.agents)})"
+        common = {"therapy": _first(line.event_ids), "line": line.number, "line_inferred": line.inferred}
+        results.append(_pfs(timeline, f"PFS on {where}", line, line.start_key, following, event, common))
+        if len(line.regimens) > 1:
+            for regimen in line.regimens:
+                since = (regimen.start.key, "start")
+                found = _line_event(timeline, line, since, following, after=regimen.start)
+                role = "maintenance" if regimen.setting == "maintenance" else \
+                    "first regimen" if regimen is line.regimens[0] else "added regimen"
+                label = f"PFS on {' + '.join(regimen.agents)} ({role}, {line.name})"
+                results.append(_pfs(timeline, label, line, since, following, found,
+                                    {**common, "therapy": regimen.start.event_id}))
+        if following is not None:
+            second = _line_event(timeline, following, following.start_key, next_line(lines, following))
+            if second is not None:
+                results.append(_outcome("pfs2", f"PFS2 from {where}", line.start_key, (second.key, "start"), False,
+                                        note=f"to {_said(timeline, second)} on {following.name}", **common))
+        results.append(_ttnt(timeline, line, following, where, common))
+        results += _response_endpoints(timeline, line, following, event, where, common)
+    return results
+
+
+def _line_event(timeline: Timeline, line: TherapyLine, since: tuple, following: TherapyLine | None,
+                after: Dated | None = None) -> Dated | None:
+    """The first progression or death of a line: one the case ties to a therapy of the line (`therapy:`), or an
+    untied one drawn between the start and the next line of its family and certainly after the start."""
+    ids = set(line.event_ids)
+    next_start = following.start.day_start if following is not None else None
+    first_day = (after or line.start).day_start
+    for p in _progressions(timeline):
+        tied = field_value(p.event, "therapy")
+        if tied in ids and p.day_start >= first_day:
+            return p
+        if tied is None and p.day_start >= first_day and (next_start is None or p.day_start <= next_start) \
+                and _certainly_after(timeline, since, (p.key, "start")):
+            return p
+    return None
+
+
+def _assessments(timeline: Timeline) -> list[Dated]:
+    """Disease assessments: imaging, responses (any category or words), and remission or no evidence of disease."""
+    return sorted((d for d in timeline.items if field_value(d.event, "certainty") != "refuted" and (
+        d.kind in ("imaging", "response") or d.kind == "status" and d.event.status in ("remission",
+                                                                                      "no_evidence_of_disease"))),
+                  key=lambda d: d.day_start)
+
+
+def _censoring_point(timeline: Timeline, line: TherapyLine, since: tuple, following: TherapyLine | None,
+                     first_day: int) -> tuple[tuple, str]:
+    """Where an endpoint without progression or death is censored (FDA 2018): the last disease assessment from
+    the start, or the last one before the next line; where the paper states the line's PFS as censored at the
+    last follow-up (no progression then), the last follow-up; with no assessment at all, the start."""
+    cutoff = following.start.day_start if following is not None else None
+    seen = [a for a in _assessments(timeline) if a.day_start >= first_day and (cutoff is None or a.day_start <= cutoff)]
+    ids = set(line.event_ids)
+    vouched = following is None and any(r.name == "pfs" and r.censored and r.therapy in ids
+                                        for r in timeline.case.reported)
+    if vouched:
+        return FOLLOW_UP, censoring_note(timeline, "no progression recorded, and the paper gives this PFS as "
+                                                   "still without progression then")
+    before = f", the last before {following.name}" if following is not None else ""
+    if seen:
+        last = seen[-1]
+        return (last.key, "start"), f"no progression recorded: censored at the last disease assessment{before}, " \
+                                    f"{_said(timeline, last)}"
+    return since, "no progression recorded and no disease assessment after the start: censored at the start"
+
+
+def _pfs(timeline: Timeline, label: str, line: TherapyLine, since: tuple, following: TherapyLine | None,
+         event: Dated | None, common: dict) -> _Pending:
+    if event is not None:
+        return _outcome("pfs", label, since, (event.key, "start"), False, note=f"to {_said(timeline, event)}",
+                        **common)
+    first_day = timeline.resolution.drawing.drawn[timeline.resolution.point(since)]
+    point, note = _censoring_point(timeline, line, since, following, first_day)
+    return _outcome("pfs", label, since, point, True, note=note, **common)
+
+
+def _ttnt(timeline: Timeline, line: TherapyLine, following: TherapyLine | None, where: str, common: dict) -> _Pending:
+    deaths = [d for d in _progressions(timeline) if d.kind == "status" and d.day_start >= line.start.day_start]
+    if following is not None and (not deaths or following.start.day_start <= deaths[0].day_start):
+        return _outcome("ttnt", f"TTNT from {where}", line.start_key, following.start_key, False,
+                        note=f"to the start of {following.name} ({' + '.join(following.agents)})", **common)
+    if deaths:
+        return _outcome("ttnt", f"TTNT from {where}", line.start_key, (deaths[0].key, "start"), False,
+                        note=f"to {_said(timeline, deaths[0])}", **common)
+    return _outcome("ttnt", f"TTNT from {where}", line.start_key, FOLLOW_UP, True,
+                    note=censoring_note(timeline, "no next line recorded"), **common)
+
+
+def _response_endpoints(timeline: Timeline, line: TherapyLine, following: TherapyLine | None, event: Dated | None,
+                        where: str, common: dict) -> list[_Pending]:
+    """Time to response and DoR, from the first CR or PR of the line (RECIST 1.1 categories as the case gives
+    them; a response in words is no category and starts neither)."""
+    ids = set(line.event_ids)
+    cutoff = following.start.day_start if following is not None else None
+    progressed = [p for p in _progressions(timeline) if p.kind != "status"]
+    responses = [r for r in timeline.of_kind("response") if r.event.category in ("CR", "PR")
+                 and r.event.certainty != "refuted" and (r.event.therapy in ids or r.event.therapy is None
+                 and r.day_start >= line.start.day_start and (cutoff is None or r.day_start <= cutoff))
+                 and not (r.event.scope not in (None, "", "overall")
+                          and any(same_visit(timeline, r, p) for p in progressed))]
+    # a response scoped to part of the disease, at a visit where progression was found, is no overall response
+    if not responses:
+        return []
+    first = min(responses, key=lambda d: d.day_start)
+    scope = f" {first.event.scope}" if first.event.scope else ""
+    results = [_outcome("time_to_response", f"Time to response on {where}", line.start_key, (first.key, "start"),
+                        False, note=f"to the{scope} {first.event.category}, {_said(timeline, first)}", **common)]
+    label = f"DoR on {where}, from the{scope} {first.event.category}"
+    since = (first.key, "start")
+    if event is not None and event.day_start >= first.day_start:
+        results.append(_outcome("dor", label, since, (event.key, "start"), False, note=f"to {_said(timeline, event)}",
+                                **common))
+    else:
+        point, note = _censoring_point(timeline, line, since, following, first.day_start)
+        results.append(_outcome("dor", label, since, point, True, note=note, **common))
     return results
 
 
@@ -210,47 +341,109 @@ def _first(ids: list[str]) -> str | None:
     return ids[0] if ids else None
 
 
+# ---------------------------------------------------------------- per therapy
+
+def _end_only_ordered(event) -> bool:
+    """An end written only by its order ('between X and Y', 'after X', 'before Y'): a length the paper never gives."""
+    end = field_value(event, "end")
+    return bool(end) and field_value(event, "start") is not None and parse_date(end).form in ("after", "before",
+                                                                                            "between")
+
+
 def _time_on_treatment(timeline: Timeline) -> list[_Pending]:
+    """Time on each therapy given (FDA 2018 lists it among the endpoints a trial may describe): first to last dose
+    less the holds; a therapy given until progression (its end not reported, a progression tied to it with
+    `therapy:`) ends at the last such progression; an end the paper does not give is 'not reported'."""
     results = []
+    tied: dict[str, list[Dated]] = {}
+    for p in _progressions(timeline):
+        if field_value(p.event, "therapy"):
+            tied.setdefault(p.event.therapy, []).append(p)
     for dated in timeline.of_kind(*THERAPY_KINDS):
-        if dated.end is None:
+        if field_value(dated.event, "planned", False):
             continue
         name = agent_name(dated.event, dated.kind)
         intent = f", {dated.event.intent}" if dated.event.intent else ""
-        until = FOLLOW_UP if dated.ongoing else (dated.key, "end")
-        results.append(_outcome("time_on_treatment", f"Time on {name}{intent}", (dated.key, "start"), until,
-                                bool(dated.ongoing), therapy=dated.event_id,
-                                note=censoring_note(timeline, "still taken") if dated.ongoing else ""))
+        label = f"Time on {name}{intent}"
+        holds = hold_keys(dated.event, dated.key)
+        held = f"; less {len(holds)} interruption{'s' if len(holds) > 1 else ''}" if holds else ""
+        since = (dated.key, "start")
+        if dated.ongoing:
+            results.append(_outcome("time_on_treatment", label, since, FOLLOW_UP, True, therapy=dated.event_id,
+                                    note=censoring_note(timeline, "still taken") + held, less=holds))
+        elif dated.end is None and dated.event_id in tied:
+            until = max(tied[dated.event_id], key=lambda d: d.day_start)
+            results.append(_outcome("time_on_treatment", f"{label}, given until progression", since,
+                                    (until.key, "start"), False, therapy=dated.event_id, less=holds,
+                                    note=f"end not reported; given until {_said(timeline, until)}{held}"))
+        elif dated.end is None or _end_only_ordered(dated.event) and _least_days(timeline, dated) < 15:
+            window = "" if dated.end is None else _allowed(timeline, dated)
+            results.append(_outcome("time_on_treatment", label, since, None, False, therapy=dated.event_id,
+                                    unreported=True, note=f"the paper does not give its end{window}"))
+        else:
+            results.append(_outcome("time_on_treatment", label, since, (dated.key, "end"), False,
+                                    therapy=dated.event_id, note=held.removeprefix("; "), less=holds))
     return results
 
+
+def _least_days(timeline: Timeline, dated: Dated) -> int:
+    return timeline.distance((dated.key, "start"), (dated.key, "end")).earliest or 0
+
+
+def _allowed(timeline: Timeline, dated: Dated) -> str:
+    """'; the dates allow 0 to 62 months' for an end written only by its order, '' when nothing bounds it."""
+    low, high = month_range(timeline.distance((dated.key, "start"), (dated.key, "end")))
+    return "" if high is None else f"; the dates allow {round(low)} to {round(high)} months"
+
+
+# ---------------------------------------------------------------- per surgery and per diagnosis
 
 def _dfs(timeline: Timeline) -> list[_Pending]:
+    """DFS after each curative-intent surgery (STEEP 2.0): to the first recurrence of its primary, a second
+    primary invasive cancer diagnosed after it, or death from any cause; else censored at the last follow-up."""
     results = []
     events = [p for p in _progressions(timeline) if p.kind != "status"]
-    for surgery in _definitive_surgeries(timeline):
+    deaths = [d for d in _progressions(timeline) if d.kind == "status"]
+    primaries = [d for d in timeline.items if d.key[0] == "diagnoses"]
+    for surgery in curative_surgeries(timeline):
         primary = _primary_of(timeline, surgery)
-        later = [p for p in events if p.day_start > surgery.day_start]
-        recurrence = next((p for p in later if _primary_of(timeline, p) == primary), None)
+        since = (surgery.key, "start")
+        candidates = [p for p in events if p.day_start > surgery.day_start and _primary_of(timeline, p) == primary]
+        candidates += [d for d in primaries if d.event_id != primary and d.day_start > surgery.day_start
+                       and _certainly_after(timeline, since, (d.key, "start"))]
+        candidates += [d for d in deaths if d.day_start > surgery.day_start]
         label = f"DFS after {surgery.event.procedure or 'surgery'} ({primary})"
-        deaths = [d for d in _progressions(timeline) if d.kind == "status" and d.day_start > surgery.day_start]
-        if recurrence is None and deaths:
-            recurrence = deaths[0]
-        if recurrence is not None:
-            results.append(_outcome("dfs", label, (surgery.key, "start"), (recurrence.key, "start"), False,
-                                    primary=primary, note=f"to {recurrence.kind} {event_key_id(recurrence)}"))
+        if candidates:
+            first = min(candidates, key=lambda d: d.day_start)
+            what = f"second primary: {shorten(first.event.label, 80)} ({timeline.say(first.start, first.about_start)})" \
+                if first.key[0] == "diagnoses" else _said(timeline, first)
+            results.append(_outcome("dfs", label, since, (first.key, "start"), False, primary=primary,
+                                    note=f"to {what}"))
         else:
-            results.append(_outcome("dfs", label, (surgery.key, "start"), FOLLOW_UP, True, primary=primary,
-                                    note=censoring_note(timeline, "no recurrence recorded")))
+            results.append(_outcome("dfs", label, since, FOLLOW_UP, True, primary=primary,
+                                    note=censoring_note(timeline, "no recurrence, second primary or death recorded")))
     return results
 
 
-def _definitive_surgeries(timeline: Timeline) -> list[Dated]:
-    """The first surgery after each diagnosis (its resection): DFS runs from there, not from later
-    procedures such as a preventive oophorectomy."""
-    chosen: dict[str, Dated] = {}
+def curative_surgeries(timeline: Timeline) -> list[Dated]:
+    """The surgeries DFS runs from: those with `intent: curative`, and where no intent is given, the first
+    surgery after each diagnosis (its resection) and the first after each recurrence of it (a re-resection).
+    Palliative, diagnostic, preventive, reconstructive and unrelated operations start no DFS."""
+    chosen: list[Dated] = []
+    seen: set = set()
+    recurrences = [p for p in _progressions(timeline) if p.kind != "status"]
     for surgery in sorted(timeline.of_kind("surgery"), key=lambda d: d.day_start):
-        chosen.setdefault(_primary_of(timeline, surgery), surgery)
-    return list(chosen.values())
+        intent = field_value(surgery.event, "intent")
+        if intent not in (None, "curative"):
+            continue
+        primary = _primary_of(timeline, surgery)
+        last = max((p.day_start for p in recurrences if _primary_of(timeline, p) == primary
+                    and p.day_start < surgery.day_start), default=None)
+        mark = (primary, last)
+        if intent == "curative" or mark not in seen:
+            chosen.append(surgery)
+        seen.add(mark)
+    return chosen
 
 
 def _os(timeline: Timeline) -> list[_Pending]:
@@ -260,7 +453,7 @@ def _os(timeline: Timeline) -> list[_Pending]:
         label = f"OS from diagnosis of {diagnosis.event.label}"
         if deaths:
             results.append(_outcome("os", label, (diagnosis.key, "start"), (deaths[0].key, "start"), False,
-                                    primary=diagnosis.event_id))
+                                    primary=diagnosis.event_id, note=f"to {_said(timeline, deaths[0])}"))
         else:
             results.append(_outcome("os", label, (diagnosis.key, "start"), FOLLOW_UP, True,
                                     primary=diagnosis.event_id, note=censoring_note(timeline, "alive")))

@@ -6,6 +6,7 @@ import re
 
 import pandas as pd
 
+from .best_response import best_responses
 from .clinical import lines_of_therapy, outcomes, recist
 from .dates import DAYS_PER_MONTH
 from .kinds import THERAPY_KINDS
@@ -90,9 +91,14 @@ def fusion_partner(alteration: str) -> str:
 
 
 def best_response(timeline: Timeline) -> str:
-    """Best response recorded (CR > PR > SD > PD), from response events and RECIST of the measurements."""
-    categories = [d.event.category for d in timeline.of_kind("response") if d.event.category in RESPONSE_RANK]
-    categories += [a.category for a in recist(timeline) if a.category in RESPONSE_RANK]
+    """Best overall response recorded (CR > PR > SD > PD): the best of each line's RECIST 1.1 best overall response
+    (timelines/best_response.py: a response scoped to part of the disease is not an overall one); a case without
+    lines of therapy, from its unscoped response events and the RECIST of its measurements."""
+    categories = [b.category for b in best_responses(timeline) if b.category in RESPONSE_RANK]
+    if not lines_of_therapy(timeline):
+        categories = [d.event.category for d in timeline.of_kind("response") if d.event.category in RESPONSE_RANK
+                      and d.event.scope in (None, "", "overall")]
+        categories += [a.category for a in recist(timeline) if a.category in RESPONSE_RANK]
     return min(categories, key=RESPONSE_RANK.get) if categories else ""
 
 

@@ -39,6 +39,7 @@ import re
 
 import pandas as pd
 
+from .key_events import with_date_words
 from .tables import DayZero, day_zero_of, dose_changes_in_days, with_day_zero
 from .when import say_days
 
@@ -199,7 +200,10 @@ def deidentify_events(events: pd.DataFrame, ids: dict[str, str] | None = None, *
         ids, quotes and notes removed, every other text scrubbed (see the module docstring).
     """
     ids = neutral_ids(events) if ids is None else ids
-    out = events.copy()
+    # The dates in words, made while the table still has the dates as written: every event they name said with
+    # its day offset ('after surgery (day 0)'), never its calendar date; the names are scrubbed below.
+    out = with_date_words(events, relative=True).copy() if "date_text" in events and "end_text" in events \
+        else events.copy()
     if "dose_changes" in out:
         in_days = dose_changes_in_days(dose_changes) if dose_changes is not None else {}
         out["dose_changes"] = [in_days.get(event_id, "") for event_id in out["event_id"]]
@@ -349,6 +353,16 @@ def deidentify_summary(summary: dict, ids: dict[str, str] | None = None) -> dict
                    for a in summary.get("recist", [])],
         "recist_note": scrub_text(summary.get("recist_note", "")),
         "notes": [],
+        "other_regimens": [{"setting": r.get("setting"), "setting_inferred": r.get("setting_inferred", False),
+                            "agents": [scrub_text(a) for a in r.get("agents", [])],
+                            "therapies": [_map_id(ids, t) for t in r.get("therapies", [])], "start": ""}
+                           for r in summary.get("other_regimens", [])],
+        "best_response": [{**{k: b.get(k) for k in ("line", "line_name", "category", "stated", "computed",
+                                                     "target_lesions", "lesions_tracked")},
+                           "agents": [scrub_text(a) for a in b.get("agents", [])],
+                           **{k: [scrub_text(x) for x in b.get(k, [])] for k in ("scoped", "in_words", "non_target")},
+                           "text": scrub_text(b.get("text"))} for b in summary.get("best_response", [])],
+        "definitions": dict(summary.get("definitions", {})),
     }
 
 
@@ -368,7 +382,12 @@ def _line(line: dict, ids: dict[str, str]) -> dict:
                                                                          if c.get("reason") else {})}
                                    for c in t.get("dose_changes", [])]}
                  for t in line.get("therapies", [])]
-    return {"line": line.get("line"), "agents": [scrub_text(a) for a in line.get("agents", [])],
+    return {"line": line.get("line"), "name": scrub_text(line.get("name")), "inferred": line.get("inferred", False),
+            "family": _scrub_or_none(line.get("family")),
+            "regimens": [{"setting": r.get("setting"), "agents": [scrub_text(a) for a in r.get("agents", [])],
+                          "therapies": [_map_id(ids, t) for t in r.get("therapies", [])]}
+                         for r in line.get("regimens", [])],
+            "agents": [scrub_text(a) for a in line.get("agents", [])],
             "therapies": therapies, "start": "", "end": "", "day_start": line.get("day_start"),
             "ongoing": line.get("ongoing"), "months_min": line.get("months_min"),
             "months_max": line.get("months_max"), "end_reported": line.get("end_reported", True)}

@@ -11,11 +11,16 @@ from typing import NamedTuple
 
 import pandas as pd
 
+from .dates import Calendar
 from .kinds import KEY_KINDS, SYSTEMIC
-from .when import is_calendar_text, say_months
+from .tables import day_zero_of
+from .text import shorten
+from .when import anchor_name, is_calendar_text, say_days, say_months, say_written
 
 HEADER_CALENDAR = ("Date", "Event", "Dose / finding")
-HEADER_RELATIVE = ("Month", "Event", "Dose / finding")
+HEADER_RELATIVE = ("When", "Event", "Dose / finding")
+WORDS_COLUMNS = ("start_words", "end_words")  # the dates as the case file states them, in words
+ANCHOR_CHARS = 48  # an event named inside a date in words is shortened to this
 
 
 class KeyEvent(NamedTuple):
@@ -27,7 +32,8 @@ class KeyEvent(NamedTuple):
 def key_events(events: pd.DataFrame, relative: bool) -> list[KeyEvent]:
     """Every key event of an event table (timelines.tables.event_table, re-anchored or de-identified as shown), in
     its order: on the calendar axis the dates as written, on the relative axis months since day 0 from the bounds."""
-    rows = events[events["kind"].isin(KEY_KINDS)]
+    rows = with_date_words(events, relative)
+    rows = rows[rows["kind"].isin(KEY_KINDS)]
     return [KeyEvent(when_text(row, relative), str(row["label"]), detail_text(row)) for row in rows.to_dict("records")]
 
 
@@ -44,11 +50,15 @@ def when_text(row: dict, relative: bool) -> str:
 
 
 def side_text(row: dict, side: str, relative: bool) -> str:
-    """The start or the end of an event as precisely as it is known: the table's date as written on the calendar
-    axis (a relative-only date is said in months), months from its bounds on the relative axis; '' for an end not
-    reported."""
+    """The start or the end of an event as the case file states it: in words where it is written relative to other
+    events ('after mastectomy (2007-07)', a `*_words` column of `with_date_words`), else as precisely as it is
+    known: the table's date on the calendar axis (a relative-only date is said in months), months from its bounds
+    on the relative axis; '' for an end not reported."""
     if side == "end" and _missing(row.get("day_end")):
         return ""
+    words = row.get(f"{side}_words")
+    if not _missing(words):
+        return str(words)
     written = str(row.get(side) or "")
     if not relative and is_calendar_text(written):
         return written
@@ -70,3 +80,50 @@ def detail_text(row: dict) -> str:
 
 def _missing(value: object) -> bool:
     return value is None or value == "" or (isinstance(value, float) and pd.isna(value))
+
+
+def with_date_words(events: pd.DataFrame, relative: bool) -> pd.DataFrame:
+    """The event table with its dates as the case file states them, in words (`WORDS_COLUMNS`): each event a date
+    names is said with that event's own date, calendar on the calendar axis ('after mastectomy (2007-07), before
+    breast remission (~2011)'), days since the table's day 0 otherwise ('4 months after crizotinib started (day
+    213)'); '' where the date is written as a calendar date. A table that has them (de-identified: made before its
+    ids and dates as written were replaced) is returned as it is."""
+    if all(c in events for c in WORDS_COLUMNS) or events.empty or "date_text" not in events:
+        return events
+    rows = {str(row["event_id"]): row for row in events.to_dict("records")}
+
+    def anchor(event_id: str, side: str, own: str = ""):
+        row = rows.get(event_id)
+        if row is None:
+            return None
+        if event_id == own:  # an end written from its own start: 'between chemo and remission'
+            return "it", True, ""
+        interval = row.get("shape") == "interval"
+        side = side if interval else "start"
+        if side == "end" and _missing(row.get("day_end")):
+            return None if not interval else (_anchor_label(row), True, "end not reported")
+        written = str(row.get(side) or "")
+        date = written if not relative and is_calendar_text(written) else \
+            say_days(row.get(f"day_{side}_earliest"), row.get(f"day_{side}_latest"))
+        return _anchor_label(row), interval, "" if date == "not dated" else date
+
+    zero = day_zero_of(events)
+    zero = zero.date.toordinal() if zero is not None and zero.date is not None else None
+
+    def in_days(date: Calendar) -> str:  # a calendar date named on the relative axis: days since day 0
+        if zero is None:
+            return "a calendar date"
+        first, last = date.bounds()
+        return say_days(first - zero, last - zero)
+
+    calendar_date = in_days if relative else None
+    words = events.copy()
+    words["start_words"] = [say_written(text, anchor, calendar_date) for text in events["date_text"]]
+    words["end_words"] = [say_written(text, lambda i, side, own=own: anchor(i, side, own), calendar_date)
+                          if text and text != "ongoing" else ""
+                          for text, own in zip(events["end_text"].fillna(""), events["event_id"].astype(str))]
+    return words
+
+
+def _anchor_label(row: dict) -> str:
+    return shorten(anchor_name(row.get("short") or row.get("label") or row.get("event_id")), ANCHOR_CHARS)

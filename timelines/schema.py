@@ -382,6 +382,33 @@ class Agents(Strict):
         return list(fields.get("drugs") or []) or ([fields["drug"]] if fields.get("drug") else [])
 
 
+class Hold(Strict):
+    """A treatment interruption ("stopped for 3 weeks", "interrupted for 12 days"): a start, and an end or a
+    duration. Time on treatment subtracts it; the timeline draws it as a gap in the therapy's bar."""
+
+    start: DateText
+    end: DateText | None = None
+    duration: Duration | None = None
+    reason: str | None = None
+    quote: Text | None = None
+
+    @model_validator(mode="after")
+    def _end_or_duration(self):
+        if (self.end is None) == (self.duration is None):
+            raise ValueError("A hold needs end: (a date) or duration: (e.g. '3 weeks'), one of the two. "
+                             "Hint: write {start: 2021-03-02, duration: 3 weeks} or {start: ..., end: ...}")
+        return self
+
+
+class SystemicTherapy(IntervalEvent):
+    """What every systemic therapy may say besides its drug: the family its lines are numbered in (a paper that
+    numbers chemotherapy lines and endocrine lines apart), whether it was only planned, and its interruptions."""
+
+    line_family: Annotated[str, Field(min_length=1, max_length=SHORT_NAME_CHARS)] | None = None
+    planned: bool = False  # planned, not given (or not known to be given): drawn hollow, never counted
+    holds: list[Hold] = []
+
+
 # ---------------------------------------------------------------- the event kinds
 
 class DiagnosisEvent(PointEvent):
@@ -407,6 +434,9 @@ class Surgery(PointEvent):
     margin: str | None = None
     primary: EventId | None = None
     outcome: Text | None = None  # 'without morbidity', 'uneventful recovery'
+    # curative: a resection disease-free survival runs from; unrelated: an operation for another illness (a
+    # cholecystectomy), kept out of every cancer endpoint. Not given: as cases/README.md says (Endpoints).
+    intent: Literal["curative", "palliative", "diagnostic", "preventive", "reconstructive", "unrelated"] | None = None
     complications: Text | None = None
     measurements: list[Measurement] = []  # sizes found at the operation or on the resected specimen (gross)
 
@@ -426,7 +456,7 @@ class Molecular(PointEvent):
     findings: list[Finding] = []
 
 
-class Chemotherapy(IntervalEvent):
+class Chemotherapy(SystemicTherapy):
     kind: Literal["chemotherapy"]
     regimen: str | None = None
     agents: list[str] = []
@@ -437,7 +467,7 @@ class Chemotherapy(IntervalEvent):
     reason_stopped: str | None = None
 
 
-class Targeted(Agents, IntervalEvent):
+class Targeted(Agents, SystemicTherapy):
     kind: Literal["targeted"]
     drugs: Drugs | None = None  # a combination given together: [dabrafenib, trametinib]
     drug: Annotated[str | None, Field(validate_default=True)] = None  # one agent; required unless drugs: is given
@@ -448,7 +478,7 @@ class Targeted(Agents, IntervalEvent):
     reason_stopped: str | None = None
 
 
-class Immunotherapy(Agents, IntervalEvent):
+class Immunotherapy(Agents, SystemicTherapy):
     kind: Literal["immunotherapy"]
     drugs: Drugs | None = None  # a combination given together: [dabrafenib, trametinib]
     drug: Annotated[str | None, Field(validate_default=True)] = None  # one agent; required unless drugs: is given
@@ -458,7 +488,7 @@ class Immunotherapy(Agents, IntervalEvent):
     reason_stopped: str | None = None
 
 
-class Endocrine(IntervalEvent):
+class Endocrine(SystemicTherapy):
     kind: Literal["endocrine"]
     drug: str | None = None
     dose: str | None = None

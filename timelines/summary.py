@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from .clinical import TherapyLine, lines_of_therapy, month_range, months_text, outcomes, recist, recist_note
+from .best_response import best_responses
+from .clinical import DEFINITIONS, TherapyLine, lines_of_therapy, month_range, months_text, outcomes, recist, recist_note
+from .lines import regimens
+from .tables import agent_name
 from .timeline import Timeline
 from .schema import field_value
 
@@ -11,6 +14,8 @@ def case_summary(timeline: Timeline) -> dict:
     """Everything the case header and `python -m timelines summary` show, as JSON-ready data."""
     case = timeline.case
     diagnoses = [d for d in timeline.items if d.key[0] == "diagnoses"]
+    lines = lines_of_therapy(timeline)
+    found = outcomes(timeline)
     return {
         "id": case.id,
         "title": case.title,
@@ -24,8 +29,14 @@ def case_summary(timeline: Timeline) -> dict:
             "site": d.event.site,
             "biomarkers": [b.model_dump() for b in d.event.biomarkers],
         } for d in diagnoses],
-        "lines": [_line(timeline, line) for line in lines_of_therapy(timeline)],
-        "outcomes": [o.as_dict() for o in outcomes(timeline)],
+        "lines": [_line(timeline, line) for line in lines],
+        "other_regimens": [{"setting": r.setting, "setting_inferred": r.setting_inferred, "agents": r.agents,
+                            "therapies": [t.event_id for t in r.therapies],
+                            "start": timeline.say(r.start.start, r.start.about_start)}
+                           for r in regimens(timeline) if r.line is None],
+        "outcomes": [o.as_dict() for o in found],
+        "best_response": [b.as_dict() for b in best_responses(timeline, lines)],
+        "definitions": {name: DEFINITIONS[name] for name in DEFINITIONS if any(o.name == name for o in found)},
         "recist": [a.__dict__ for a in recist(timeline)],
         "recist_note": recist_note(timeline),
         "notes": list(case.notes),
@@ -49,7 +60,10 @@ def _line(timeline: Timeline, line: TherapyLine) -> dict:
         end_text = timeline.say(timeline.follow_up)
     else:
         end_text = "" if line.end is None else timeline.say(line.end.end, line.end.about_end)
-    return {"line": line.number, "agents": line.agents, "therapies": therapies,
+    return {"line": line.number, "name": line.name, "inferred": line.inferred, "family": line.family,
+            "regimens": [{"setting": r.setting, "agents": r.agents, "therapies": [t.event_id for t in r.therapies]}
+                         for r in line.regimens],
+            "agents": line.agents, "therapies": therapies,
             "start": timeline.say(line.start.start, line.start.about_start), "end": end_text,
             "day_start": timeline.day(line.start.day_start), "ongoing": line.ongoing,
             "months_min": low, "months_max": high, "end_reported": line.ongoing or line.end is not None}
@@ -100,6 +114,12 @@ def smoking_text(patient: dict) -> str:
     return ", ".join(b for b in (status, years is not None and f"{years:g} pack-years") if b)
 
 
+def line_name(line: dict) -> str:
+    """'Line 2', 'Line 2, inferred', 'Endocrine line 3' (older summaries without a name: 'Line N')."""
+    name = line.get("name") or f"line {line['line']}"
+    return name[:1].upper() + name[1:]
+
+
 def line_text(line: dict) -> str:
     """'alectinib 600 mg b.i.d., 31–33+ months' for one line of therapy."""
     agents = ", ".join(f"{t['agent']} {t['dose']}" if t.get("dose") else t["agent"] for t in line["therapies"])
@@ -136,7 +156,10 @@ def summary_text(summary: dict) -> str:
         when = d["date"]
         lines.append(f"Diagnosis: {d['label']} ({when})" + (f", {d['stage']}" if d.get("stage") else ""))
     for line in summary["lines"]:
-        lines.append(f"Line {line['line']}: {line_text(line)}")
+        lines.append(f"{line_name(line)}: {line_text(line)}")
+    for regimen in summary.get("other_regimens", []):
+        how = ", inferred from its start after a resection" if regimen.get("setting_inferred") else ""
+        lines.append(f"{regimen['setting'].capitalize()} (not a line{how}): {' + '.join(regimen['agents'])}")
     lines.append("Outcomes:")
     for o in summary["outcomes"]:
         reported = ""
@@ -146,6 +169,15 @@ def summary_text(summary: dict) -> str:
                 verdict = "in words, not compared"
             reported = f"; paper: {o['reported_text']} ({verdict})"
         lines.append(f"  {o['label']}: {o['text']}{reported}")
+        if o.get("note"):
+            lines.append(f"      {o['note']}")
+    if summary.get("best_response"):
+        lines.append("Best overall response (RECIST 1.1), per line:")
+        for b in summary["best_response"]:
+            lines.append(f"  {b['line_name'].capitalize()} ({' + '.join(b['agents'])}): {b['text']}")
+    if summary.get("definitions"):
+        lines.append("Definitions (FDA endpoints guidance, STEEP 2.0, DATECAN, RECIST 1.1):")
+        lines += [f"  {text}" for text in summary["definitions"].values()]
     if summary["recist"]:
         lines.append("RECIST 1.1 (target lesions):")
         for a in summary["recist"]:
@@ -160,7 +192,7 @@ def summary_text(summary: dict) -> str:
 def line_span_unreported(low: float, high: float | None) -> str:
     """A line whose end is not reported: how long it certainly ran, and how long it can have run if anything
     bounds it ('at least 19 months, end not reported', '19–24 months, end not reported')."""
-    if round(low) == 0 and high is None:
+    if round(low) == 0:
         return "end not reported"
     span = months_text(low, high)  # 'at least 19 months' when nothing bounds it, else '19–24 months'
     return f"{span}, end not reported"

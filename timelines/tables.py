@@ -9,13 +9,13 @@ from dataclasses import dataclass
 import pandas as pd
 from pydantic import BaseModel
 
-from .dates import parse_date
+from .dates import Calendar, parse_date
 from .kinds import CATEGORY_OF_KIND, LANE_ORDER, SPECIMEN_KINDS, SYSTEMIC, kind_named
 from .measures import parse_size
 from .schema import Diagnosis, field_value
 from .text import shorten
-from .timeline import Dated, Timeline
-from .when import say_days
+from .timeline import Dated, Timeline, hold_keys
+from .when import PRECISIONS, say, say_days
 
 EVENT_COLUMNS = ("case_id", "event_id", "kind", "lane", "label", "start", "end", "start_earliest", "start_latest",
                  "end_earliest", "end_latest", "day_start", "day_end", "precision", "ongoing", "line", "agent",
@@ -24,7 +24,7 @@ EVENT_EXTRA_COLUMNS = ("category", "shape", "day_start_earliest", "day_start_lat
                        "day_end_latest", "end_precision", "approximate", "date_text", "end_text", "intent", "note",
                        "dose_changes", "day_start_reach_earliest", "day_start_reach_latest", "day_end_reach_earliest",
                        "day_end_reach_latest", "least_days", "short", "response_category", "status", "trend",
-                       "finding", "key_details")
+                       "finding", "key_details", "planned", "holds", "default_origin")
 MEASUREMENT_COLUMNS = ("case_id", "event_id", "lesion_id", "lesion_label", "site", "nodal", "target", "start",
                        "day_start", "dims_mm", "longest_mm", "short_axis_mm", "recist_mm", "quote")
 MEASUREMENT_EXTRA_COLUMNS = ("size_text", "size_status", "change", "day_start_earliest", "day_start_latest", "modality",
@@ -54,7 +54,8 @@ _COMMON = {"id", "kind", "label", "quote", "note", "date", "start", "end", "dura
            "certainty", "settled_by", "specimen_of",  # said with what they link to (_links)
            "short",  # a display name, in its own column
            "drug", "drugs", "agents", "regimen", "measurements", "values", "findings", "dose_changes", "biomarkers",
-           "attributes", "provenance"}  # each of its names a part of its own; provenance last
+           "attributes", "provenance",  # each of its names a part of its own; provenance last
+           "planned", "holds"}  # in their own columns, and said below
 
 
 _WHOLE_DAYS = {"line": "Int64", "day_end": "Int64", "day_start_earliest": "Int64", "day_start_latest": "Int64",
@@ -115,8 +116,9 @@ def _event_row(timeline: Timeline, dated: Dated) -> dict:
         "kind": dated.kind,
         "lane": (event.short or agent) if category == SYSTEMIC and agent else category,
         "label": event_label(event, dated.kind),
-        "start": timeline.say(start, dated.about_start),
-        "end": timeline.say(dated.end, dated.about_end) if interval and dated.end else "",
+        "start": _said(timeline, start, dated.about_start, stated_precision(timeline, dated.event, "start")),
+        "end": _said(timeline, dated.end, dated.about_end, stated_precision(timeline, dated.event, "end"))
+        if interval and dated.end else "",
         "start_earliest": timeline.iso_day(start.earliest),
         "start_latest": timeline.iso_day(start.latest),
         "end_earliest": timeline.iso_day(end.earliest) if end else "",
@@ -157,7 +159,66 @@ def _event_row(timeline: Timeline, dated: Dated) -> dict:
         "trend": field_value(event, "trend") or "",
         "finding": field_value(event, "finding") or "",  # an imaging finding as written
         "key_details": key_details(parts),
+        "planned": bool(field_value(event, "planned", False)),  # planned, not given: drawn hollow
+        # Treatment interruptions as [from, to] days after the drawn start (so they move with it when re-anchored)
+        "holds": _hold_days(timeline, dated),
+        # What a relative axis counts from unless the reader chooses: the case's `origin`, else its first diagnosis
+        # (as listed under `diagnoses:`, whatever diagnosis event comes later or earlier).
+        "default_origin": dated.key == (timeline.origin_key or ("diagnoses", 0)),
     }
+
+
+def _hold_days(timeline: Timeline, dated: Dated) -> list[list[int]]:
+    drawn, point = timeline.resolution.drawing.drawn, timeline.resolution.point
+    return [[drawn[point(a)] - dated.day_start, drawn[point(b)] - dated.day_start]
+            for a, b in hold_keys(dated.event, dated.key)]
+
+
+def _said(timeline: Timeline, bounds, about: str, precision: str) -> str:
+    """The date as precisely as it is known, a computed window no finer than the statements that date it."""
+    return say(bounds, timeline.on_calendar, about, timeline.day_zero, precision)
+
+
+def _start_said(timeline: Timeline, dated: Dated) -> str:
+    return _said(timeline, dated.start, dated.about_start, stated_precision(timeline, dated.event, "start"))
+
+
+def stated_precision(timeline: Timeline, event, side: str) -> str:
+    """The finest precision ('day', 'month' or 'year') of the calendar statements a date rests on: its own
+    calendar date, else those of the events it is written from (a window between a month and a year is said in
+    months: '2007-07 – 2012-09', not '2007-07-01 – 2012-09-03'). An approximate offset of months or years is no
+    finer than its unit. 'day' where nothing says otherwise."""
+    rank = _stated_rank(timeline, event, side, frozenset())
+    return PRECISIONS[0 if rank is None else rank]
+
+
+def _stated_rank(timeline: Timeline, event, side: str, seen: frozenset) -> int | None:
+    """The index in PRECISIONS of `_stated_precision`; None where the statements name no calendar date (or come
+    back to this one)."""
+    key = (id(event), side)
+    if key in seen:
+        return None
+    text = field_value(event, "date") if side == "start" else None
+    text = text if text is not None else field_value(event, side)
+    if text is None and side == "end" and field_value(event, "duration"):  # 'duration: 5 years': from its start
+        return _stated_rank(timeline, event, "start", seen | {key})
+    try:
+        expr = parse_date(str(text)) if text is not None else None
+    except ValueError:
+        return None
+    ranks = []
+    for point in expr.points if expr is not None else ():
+        if isinstance(point.base, Calendar):
+            rank = PRECISIONS.index(point.base.precision)
+        else:
+            other = timeline.by_id(point.base.event_id)
+            rank = None if other is None else _stated_rank(timeline, other.event, point.base.side, seen | {key})
+        if rank is not None and point.offset is not None and (point.offset.approximate or expr.approximate) \
+                and point.offset.unit in PRECISIONS:
+            rank = max(rank, PRECISIONS.index(point.offset.unit))
+        if rank is not None:
+            ranks.append(rank)
+    return min(ranks) if ranks else None
 
 
 def _links(timeline: Timeline, dated: Dated) -> list[tuple[str, str]]:
@@ -257,6 +318,11 @@ def detail_parts(event) -> list[tuple[str, str]]:
     parts += [("", _value_text(value)) for value in field_value(event, "values", [])]
     parts += [(m.lesion, str(m.size if m.size is not None else m.change))
               for m in field_value(event, "measurements", [])]
+    if field_value(event, "planned", False):
+        parts.append(("", "planned (not counted in any endpoint)"))
+    for hold in field_value(event, "holds", []):
+        how = f"for {hold.duration}" if hold.duration else f"to {hold.end}"
+        parts.append(("held", f"from {hold.start} {how}" + (f" ({hold.reason})" if hold.reason else "")))
     parts += list((field_value(event, "attributes") or {}).items())
     if field_value(event, "provenance"):
         parts.append(("provenance", event.provenance))
@@ -380,7 +446,7 @@ def measurement_table(timeline: Timeline) -> pd.DataFrame:
             rows.append({
                 "case_id": timeline.case.id, "event_id": event_key_id(dated), "lesion_id": lesion.id,
                 "lesion_label": lesion.label, "site": lesion.site or "", "nodal": lesion.nodal, "target": lesion.target,
-                "start": timeline.say(dated.start, dated.about_start), "day_start": timeline.day(dated.day_start),
+                "start": _start_said(timeline, dated), "day_start": timeline.day(dated.day_start),
                 "dims_mm": size.dims_text, "longest_mm": size.longest_mm, "short_axis_mm": size.short_axis_mm,
                 "recist_mm": size.recist_mm(lesion.nodal), "quote": dated.event.quote or "",
                 "size_text": m.size, "size_status": size.status,
@@ -400,7 +466,7 @@ def measurement_table(timeline: Timeline) -> pd.DataFrame:
 def _imaging_common(timeline: Timeline, dated: Dated, lesion) -> dict:
     return {"case_id": timeline.case.id, "event_id": event_key_id(dated), "lesion_id": lesion.id,
             "lesion_label": lesion.label, "site": lesion.site or "", "nodal": lesion.nodal, "target": lesion.target,
-            "start": timeline.say(dated.start, dated.about_start), "day_start": timeline.day(dated.day_start),
+            "start": _start_said(timeline, dated), "day_start": timeline.day(dated.day_start),
             "quote": dated.event.quote or "", "day_start_earliest": timeline.day(dated.start.earliest),
             "day_start_latest": timeline.day(dated.start.latest),
             "modality": field_value(dated.event, "modality") or "",
@@ -414,7 +480,7 @@ def marker_table(timeline: Timeline) -> pd.DataFrame:
     rows = []
     for dated in timeline.of_kind("lab", "molecular"):
         common = {"case_id": timeline.case.id, "event_id": event_key_id(dated),
-                  "start": timeline.say(dated.start, dated.about_start), "day_start": timeline.day(dated.day_start),
+                  "start": _start_said(timeline, dated), "day_start": timeline.day(dated.day_start),
                   "quote": dated.event.quote or "", "day_start_earliest": timeline.day(dated.start.earliest),
                   "day_start_latest": timeline.day(dated.start.latest),
                   "start_earliest": timeline.iso_day(dated.start.earliest),
@@ -540,8 +606,10 @@ def rebase_days(table: pd.DataFrame, day: int, label: str | None = None) -> pd.D
 def day_zero_choices(events: pd.DataFrame) -> dict[str, tuple[int, str]]:
     """Candidate days 0 for a relative axis: each diagnosis and the start of each therapy.
 
-    Returns {key: (day since origin, label for the axis title)}, the origin first; an origin that is a diagnosis is
-    listed once, as that diagnosis.
+    Returns {key: (day since origin, label for the axis title)}, the default first: the case's `origin` when it has
+    one, else the first diagnosis of its `diagnoses:` list (never a later diagnosis event, such as a final diagnosis
+    on the resected specimen dated only 'after the operation'). An origin that is a diagnosis is listed once, as
+    that diagnosis.
     """
     choices = {"origin": (0, "day 0 of the case")}
     origin = events[events["day_start"] == 0]
@@ -555,11 +623,26 @@ def day_zero_choices(events: pd.DataFrame) -> dict[str, tuple[int, str]]:
         choices[f"diagnosis:{row['event_id']}"] = (int(row["day_start"]), f"diagnosis ({name})")
     if not origin.empty and origin.iloc[0]["kind"] == "diagnosis" and f"diagnosis:{origin.iloc[0]['event_id']}" in choices:
         del choices["origin"]  # day 0 is that diagnosis: listed once, as a diagnosis
+    default = _default_choice(events, choices)
+    if default is not None:  # the default first: what a relative axis counts from unless the reader chooses
+        choices = {default: choices[default], **{k: v for k, v in choices.items() if k != default}}
     therapies = events[events["category"] == SYSTEMIC]
     for _, row in therapies.iterrows():
         name = row["lane"] if row["lane"] != SYSTEMIC else row["label"]  # the therapy's lane: its short name
         choices[f"start:{row['event_id']}"] = (int(row["day_start"]), f"start of {shorten(name, NAME_CHARS)}")
     return choices
+
+
+def _default_choice(events: pd.DataFrame, choices: dict) -> str | None:
+    """The key of the default day 0 among `choices` (see day_zero_choices); None for a table without the column."""
+    if "default_origin" not in events:
+        return None
+    rows = events[events["default_origin"].fillna(False).astype(bool)]
+    if rows.empty:
+        return None
+    row = rows.iloc[0]
+    key = f"diagnosis:{row['event_id']}" if row["kind"] == "diagnosis" else "origin"
+    return key if key in choices and (key != "origin" or int(row["day_start"]) == 0) else None
 
 
 def _name(row) -> str:

@@ -200,7 +200,11 @@ def _labeller(case: Case):
     def label(key) -> str:
         event_key, side = key
         name = names.get(event_key, str(event_key))
-        return f"{name}.{side}" if isinstance(side, str) else f"{name} dose change {side[1] + 1}"
+        if isinstance(side, str):
+            return f"{name}.{side}"
+        if side[0] == "hold":
+            return f"{name} hold {side[1] + 1} {side[2]}"
+        return f"{name} dose change {side[1] + 1}"
     return label
 
 
@@ -251,6 +255,12 @@ def _timeline(case: Case, path: str, resolution: Resolution, ids: dict) -> Timel
     return timeline
 
 
+def hold_keys(event, key: EventKey) -> list[tuple[tuple, tuple]]:
+    """The start and end points of each treatment interruption (`holds:`) of a therapy, in the network."""
+    return [((key, ("hold", j, "start")), (key, ("hold", j, "end")))
+            for j, _ in enumerate(field_value(event, "holds", []))]
+
+
 def _facts(case: Case, specs: dict, written: dict, ids: dict) -> CaseFacts:
     """Statuses, and what a therapy whose end is not reported is tied to (see timelines/resolution.py)."""
     facts = CaseFacts(statuses=[(("events", i), "start") for i, e in enumerate(case.events) if e.kind == "status"],
@@ -269,6 +279,14 @@ def _facts(case: Case, specs: dict, written: dict, ids: dict) -> CaseFacts:
             if event.shape == "interval" and specs[(key, "end")][0].how != "unknown":
                 facts.implied.append(((key, ("dose", j)), (key, "end"), 0, None,
                                       Statement(where, "a dose change falls within its therapy", soft=True)))
+        for j, _ in enumerate(field_value(event, "holds", [])):
+            where = ("events", i, "holds", j, "start")
+            says = Statement(where, "a treatment interruption falls within its therapy", soft=True)
+            facts.implied.append(((key, "start"), (key, ("hold", j, "start")), 0, None, says))
+            facts.implied.append(((key, ("hold", j, "start")), (key, ("hold", j, "end")), 0, None,
+                                  Statement(where, "a treatment interruption ends after it starts")))
+            if specs[(key, "end")][0].how != "unknown":
+                facts.implied.append(((key, ("hold", j, "end")), (key, "end"), 0, None, says))
         if event.shape != "interval" or specs[(key, "end")][0].how != "unknown":
             continue
         facts.implied += _ties(case, key, event, ids)
@@ -345,4 +363,9 @@ def _specs(case: Case) -> dict[tuple, tuple[Spec, tuple]]:
                 specs[(key, "end")] = (Spec("unknown"), where + ("start",))
         for j, change in enumerate(field_value(event, "dose_changes", [])):
             specs[(key, ("dose", j))] = (Spec("expr", parse_date(change.date)), where + ("dose_changes", j, "date"))
+        for j, hold in enumerate(field_value(event, "holds", [])):
+            start, end = (key, ("hold", j, "start")), (key, ("hold", j, "end"))
+            specs[start] = (Spec("expr", parse_date(hold.start)), where + ("holds", j, "start"))
+            specs[end] = ((Spec("expr", parse_date(hold.end)), where + ("holds", j, "end")) if hold.end else
+                          (Spec("plus", other=start, offset=parse_offset(hold.duration)), where + ("holds", j, "duration")))
     return specs

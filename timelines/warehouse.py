@@ -78,7 +78,8 @@ def _batch_tables(batch: list[tuple[str, Timeline, dict | None]]) -> dict[str, p
     summary["follow_up_months"] = [round(t.day(t.follow_up_day) / DAYS_PER_MONTH, 2) for t in timelines]
     summary["status"] = [_last_status(t) for t in timelines]
     summary["events"] = [len(t.items) for t in timelines]
-    events_frame = event_tables(timelines, ids)
+    # holds (a list per row, drawn on a case's own timeline) stay out: Parquet batches need one column type
+    events_frame = event_tables(timelines, ids).drop(columns=["holds"])
     swimmer = swimmer_table(timelines)
     swimmer.insert(0, "patient_id", swimmer["case_id"].map(dict(zip(summary["case_id"], ids))))
     documents = pd.DataFrame([(pid, t.case.id, json.dumps(doc if doc is not None else _document_of(t)))
@@ -176,37 +177,49 @@ def import_study(study_folder: str | os.PathLike, out_dir: str | os.PathLike, pr
     """Import a cBioPortal study folder into a warehouse: every patient's timeline read and validated
     (timelines.cbioportal), its tables written; patients with problems are counted and their messages kept.
 
-    Patients are read from the study files in shares (``read_study(..., patients=)``), so the case documents of
-    the whole study are never held at once; with ``workers > 1`` worker processes read and tabulate shares in
-    parallel.
+    The study's files are read once (``read_study_rows``: the one reader of the study layout, the same as
+    ``import-cbioportal``'s); case documents are made a share of patients at a time, so those of the whole study
+    are never held at once. With ``workers > 1`` worker processes are sent the rows of a share and make and
+    tabulate its cases in parallel. The problems of whole files (a file refused, a header) are reported once.
     """
-    import timelines.cbioportal  # noqa: F401  (the study reader: an ImportError here, not in every worker)
+    from .cbioportal import read_study_rows
 
     folder = Path(study_folder)
-    ids = study_patients(folder)
+    read = read_study_rows(folder)
+    ids = read.patients
     # One process by default: on two shared cores, two workers took 20.7 s against 18.6 s for one (400 patients)
     workers = workers or 1
     per_read = max(BATCH_PATIENTS, min(STUDY_READ_PATIENTS, -(-len(ids) // max(1, workers * 2))))
-    tasks = ((str(folder), chunk) for chunk in _chunks(ids, per_read))
-    report = _write(_run(_study_task, tasks, workers), Path(out_dir), progress, len(ids))
-    _write_meta(Path(out_dir), folder, report)
+    tasks = ((folder.name, read.share(chunk), chunk) for chunk in _chunks(ids, per_read))
+    whole = [message for patient, message in read.charged if not patient and message]
+    report = _write(_run(_study_task, tasks, workers), Path(out_dir), progress, len(ids), whole)
+    _write_meta(Path(out_dir), folder, read.study, report)
     return report
 
 
 def is_study(folder: str | os.PathLike) -> bool:
     """Whether a folder is a cBioPortal study (it holds meta_study.txt or a timeline file), not YAML cases."""
-    folder = Path(folder)
-    return (folder / "meta_study.txt").is_file() or any(folder.glob("data_timeline*.txt"))
+    from .cbioportal_files import is_study as study
+
+    return study(folder)
 
 
 def study_version(folder: str | os.PathLike) -> str:
     """A digest of the study's files (names, sizes, modification times): a changed file makes a new version."""
     import hashlib
 
+    from .cbioportal_files import study_layout
+
+    layout = study_layout(folder)
+    names = {p.name for p in Path(folder).glob("*.txt")} | set(layout.timeline_files) \
+        | {n for n in (layout.patient_file, layout.sample_file) if n}
     found = []
-    for path in sorted(Path(folder).glob("*.txt")):
-        info = path.stat()
-        found.append((path.name, info.st_size, info.st_mtime_ns))
+    for name in sorted(names):
+        try:
+            info = os.lstat(Path(folder) / name)  # a link is not followed, only noticed
+        except OSError:
+            continue
+        found.append((name, info.st_size, info.st_mtime_ns))
     return hashlib.sha256(repr(found).encode()).hexdigest()[:16]
 
 
@@ -237,24 +250,20 @@ def is_built(folder: str | os.PathLike) -> bool:
     return (folder / META_FILE).exists() and (folder / PROBLEMS_FILE).exists()
 
 
-def study_patients(folder: Path) -> list[str]:
-    """The patient ids of a study, in the order of its patient file (else of its timeline files)."""
-    patient_file = folder / "data_clinical_patient.txt"
-    sources = [patient_file] if patient_file.exists() else sorted(folder.glob("data_timeline*.txt"))
-    ids: dict[str, None] = {}
-    for path in sources:
-        frame = pd.read_csv(path, sep="\t", comment="#", usecols=["PATIENT_ID"], dtype=str)
-        ids.update(dict.fromkeys(frame["PATIENT_ID"].dropna()))
-    return list(ids)
+def study_patients(folder: str | os.PathLike) -> list[str]:
+    """The patient ids of a study, in the order of its patient file, then of its timeline files (as
+    ``import_study`` reads them)."""
+    from .cbioportal import read_study_rows
+
+    return read_study_rows(folder).patients
 
 
-def _study_task(task: tuple[str, list[str]]) -> tuple[dict[str, pd.DataFrame] | None, list[str], int]:
-    from .cbioportal import case_timeline, read_study
+def _study_task(task) -> tuple[dict[str, pd.DataFrame] | None, list[str], int]:
+    from .cbioportal import case_timeline, study_cases
 
-    folder, ids = task
-    imported = read_study(folder, patients=ids)
-    frames, problems, refused = _tabulate(imported.cases.items(), case_timeline, Path(folder).name,
-                                          list(imported.problems))
+    where, rows, ids = task
+    imported = study_cases(rows, ids, file_problems=False)
+    frames, problems, refused = _tabulate(imported.cases.items(), case_timeline, where, list(imported.problems))
     return frames, problems, refused + len(set(ids) - set(imported.cases))  # left out by the reader itself
 
 
@@ -306,10 +315,10 @@ def _run(task: Callable, tasks: Iterable, workers: int) -> Iterator:
 
 
 def _write(results: Iterable[tuple[dict[str, pd.DataFrame] | None, list[str], int]], out_dir: Path,
-           progress: Progress | None, total: int | None) -> BuildReport:
+           progress: Progress | None, total: int | None, problems: list[str] = ()) -> BuildReport:
     """Append each batch's frames to its Parquet file (one row group per batch), as they come."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    report = BuildReport(out_dir)
+    report = BuildReport(out_dir, problems=list(problems))
     with _Writers(out_dir) as writers:
         for frames, problems, refused in results:
             if frames is not None:
@@ -361,14 +370,11 @@ class _Writers:
                 self._partial(name).unlink(missing_ok=True)
 
 
-def _write_meta(out_dir: Path, study: Path, report: BuildReport) -> None:
-    meta = {"study_folder": str(study), "patients": report.patients, "refused": report.refused,
-            "built": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}
-    meta_file = study / "meta_study.txt"
-    if meta_file.exists():
-        meta["study"] = dict(line.split(":", 1) for line in meta_file.read_text(encoding="utf-8").splitlines()
-                             if ":" in line)
-        meta["study"] = {k.strip(): v.strip() for k, v in meta["study"].items()}
+def _write_meta(out_dir: Path, folder: Path, study: dict, report: BuildReport) -> None:
+    meta = {"study_folder": str(folder), "patients": report.patients,
+            "refused": report.refused, "built": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}
+    if study:
+        meta["study"] = study
     (out_dir / META_FILE).write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
 
 
@@ -558,6 +564,7 @@ class Warehouse:
 def main(argv: list[str] | None = None) -> int:
     """``python -m timelines.warehouse STUDY --out FOLDER``: import a cBioPortal study with a progress bar."""
     import argparse
+    import sys
     import time
 
     from tqdm import tqdm
@@ -582,9 +589,12 @@ def main(argv: list[str] | None = None) -> int:
         except ImportError as error:
             parser.exit(2, f"Cannot read cBioPortal studies: {error}. Hint: timelines/cbioportal.py is the study "
                            "reader; install the version of the product that has it.\n")
+    for problem in report.problems:  # as import-cbioportal prints them
+        print(problem, file=sys.stderr)
     print(f"{report.patients:,} patients imported into {args.out} in {time.perf_counter() - start:.0f} s; "
-          f"{report.refused:,} not imported" + (f" (see {Path(args.out) / PROBLEMS_FILE})" if report.refused else ""))
-    return 1 if report.refused else 0
+          f"{report.refused:,} not imported, {len(report.problems):,} problem{'s' * (len(report.problems) != 1)}"
+          + (f" (see {Path(args.out) / PROBLEMS_FILE})" if report.problems else ""))
+    return 1 if report.problems or report.refused or not report.patients else 0
 
 
 if __name__ == "__main__":

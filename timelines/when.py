@@ -12,16 +12,21 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import re
+from typing import Callable
 
-from .dates import DAYS_PER_MONTH, Bounds
+from .dates import DAYS_PER_MONTH, Bounds, Calendar, DateProblem, Point, parse_date
 
 DASH = "–"  # en dash between the two ends of a range
 MINUS = "−"
 
 
-def say(bounds: Bounds | None, on_calendar: bool, about: str = "", zero: int = 0) -> str:
+PRECISIONS = ("day", "month", "year")  # finest first
+
+
+def say(bounds: Bounds | None, on_calendar: bool, about: str = "", zero: int = 0, precision: str = "day") -> str:
     """The date as text. `about` is its approximate form ('~2007-07') when it has one; `zero` is the day
-    counted as day 0 on a case without a calendar."""
+    counted as day 0 on a case without a calendar; `precision` is the finest precision of the statements that
+    date it ('month' for a date between a month and a year): a computed window is said no finer than that."""
     if bounds is None or bounds.earliest is None and bounds.latest is None:
         return "not dated"
     if about:
@@ -29,17 +34,28 @@ def say(bounds: Bounds | None, on_calendar: bool, about: str = "", zero: int = 0
     if not on_calendar:
         return _days(bounds, zero)
     if bounds.latest is None:
-        return f"{dt.date.fromordinal(bounds.earliest).isoformat()} or later"
+        return f"{_calendar_day(bounds.earliest, precision)} or later"
     if bounds.earliest is None:
-        return f"{dt.date.fromordinal(bounds.latest).isoformat()} or earlier"
-    return calendar_range(bounds.earliest, bounds.latest)
+        return f"{_calendar_day(bounds.latest, precision)} or earlier"
+    return calendar_range(bounds.earliest, bounds.latest, precision)
 
 
-def calendar_range(first: int, last: int) -> str:
-    """'2022-09-08', '2022-09', '2007', '2021-10 – 2021-12', '2006 – 2008' or '2021-10-05 – 2021-12-31'."""
+def _calendar_day(ordinal: int, precision: str) -> str:
+    day = dt.date.fromordinal(ordinal)
+    return f"{day.year}" if precision == "year" else f"{day:%Y-%m}" if precision == "month" else day.isoformat()
+
+
+def calendar_range(first: int, last: int, precision: str = "day") -> str:
+    """'2022-09-08', '2022-09', '2007', '2021-10 – 2021-12', '2006 – 2008' or '2021-10-05 – 2021-12-31'.
+
+    A window dated by statements of months (or years) is said in months (or years), from the month of its first
+    day to the month of its last: '2007-07 – 2012-09' for 2007-07-01 – 2012-09-03 (wider, never more precise)."""
     a, b = dt.date.fromordinal(first), dt.date.fromordinal(last)
     if a == b:
         return a.isoformat()
+    if precision in ("month", "year"):
+        first_text, last_text = _calendar_day(first, precision), _calendar_day(last, precision)
+        return first_text if first_text == last_text else f"{first_text} {DASH} {last_text}"
     whole_months = a.day == 1 and b.day == calendar.monthrange(b.year, b.month)[1]
     if whole_months and (a.month, b.month) == (1, 12):
         return f"{a.year}" if a.year == b.year else f"{a.year} {DASH} {b.year}"
@@ -103,3 +119,94 @@ def say_month_span(low: float | None, high: float | None) -> str:
     if f"{low:.1f}" == f"{high:.1f}":
         return f"month {low:.1f}"
     return f"months {low:.1f}{DASH}{high:.1f}"
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Dates in words, as the case file states them
+# ---------------------------------------------------------------------------------------------------------------
+
+# What an anchor is called in words: its name, and whether it is an interval (said 'X started' / 'X ended') and
+# its own date as said ('2007-07', 'day 213'), '' when not known. None for an anchor the table does not hold.
+Anchor = Callable[[str, str], "tuple[str, bool, str] | None"]
+
+
+def say_written(text: object, anchor: Anchor, calendar_date: Callable[[Calendar], str] | None = None) -> str:
+    """A date as the case file states it, in words, each event it names with that event's own date:
+    'after mastectomy (2007-07), before breast remission (~2011)', '4 months after crizotinib started (day 213)',
+    'about 1 month after mastectomy (2007-07)'. '' for a date written as a calendar date or as day 0 (the
+    computed date says it), and the text itself where it cannot be read. `calendar_date` says a calendar date
+    the text names ('day −5178 to −5148' on a relative axis); as written by default."""
+    written = str(text or "").strip()
+    try:
+        expr = parse_date(written)
+    except (DateProblem, ValueError):
+        return _duration_words(written)
+    if expr.form == "origin" or expr.form == "point" and not expr.refs() and expr.points[0].offset is None:
+        return ""
+    first = expr.points[0]
+    if expr.form == "point":
+        said = _point_words(first, anchor, expr.approximate, calendar_date)
+        if first.offset is None:  # the date of another event: 'at X', 'when X started'
+            return f"when {said}" if said.endswith(_VERBS) or " ended (" in said or " started (" in said \
+                else f"at {said}"
+        return said
+    if expr.form == "between":
+        after = _bound_words("after", expr.points[0], anchor, calendar_date)
+        return f"{after}, {_bound_words('before', expr.points[1], anchor, calendar_date)}"
+    return _bound_words(expr.form, first, anchor, calendar_date)
+
+
+_VERBS = (" started", " ended")
+
+
+def _bound_words(side: str, point: Point, anchor: Anchor, calendar_date=None) -> str:
+    """'after X (date)', and with an offset the way it is read: 'after X + 4 months' is 'at least 4 months after
+    X', 'before X - 1 month' is 'at least 1 month before X'."""
+    said = _point_words(point, anchor, False, calendar_date)
+    if point.offset is None:
+        return f"{side} {said}"
+    forward = point.offset.amount >= 0
+    if (side == "after") == forward:
+        return f"at least {said}"
+    return f"{side} {said}"  # 'after X - 1 month': as written
+
+
+def _point_words(point: Point, anchor: Anchor, approximate: bool, calendar_date=None) -> str:
+    if isinstance(point.base, Calendar):
+        named = (calendar_date or _calendar_text)(point.base)
+    else:
+        known = anchor(point.base.event_id, point.base.side)
+        name, interval, date = known if known is not None else (point.base.event_id, False, "")
+        verb = ("started" if point.base.side == "start" else "ended") if interval or point.base.side == "end" else ""
+        named = f"{name} {verb}".strip() + (f" ({date})" if date else "")
+    if point.offset is None:
+        return named
+    about = "about " if approximate or point.offset.approximate else ""
+    amount = abs(point.offset.amount)
+    unit = point.offset.unit + ("s" if amount != 1 else "")
+    return f"{about}{amount} {unit} {'after' if point.offset.amount >= 0 else 'before'} {named}"
+
+
+def _calendar_text(base: Calendar) -> str:
+    return "-".join(f"{v:02d}" if i else f"{v}" for i, v in enumerate(
+        v for v in (base.year, base.month, base.day) if v is not None))
+
+
+def _duration_words(text: str) -> str:
+    """An end written as a duration ('5 years', '~6 months') in words: '5 years after it started'."""
+    match = re.match(r"^(~)?\s*(\d+)\s*(day|week|month|year)s?$", text)
+    if not match:
+        return text
+    amount = int(match.group(2))
+    return f"{'about ' if match.group(1) else ''}{amount} {match.group(3)}{'s' * (amount != 1)} after it started"
+
+
+def anchor_name(name: object) -> str:
+    """An event's name inside a sentence: up to its first comma or colon, without parentheses ('Modified radical
+    mastectomy (left)' -> 'modified radical mastectomy', 'Brain MRI, new metastases' -> 'brain MRI'), a capital
+    that only starts the label lowered (an acronym such as 'MRI' kept)."""
+    full = str(name or "")
+    text = re.split(r"[,:;]\s", re.sub(r"\s*\([^()]*\)", "", full), maxsplit=1)[0].strip() or full
+    if len(text) > 1 and text[0].isupper() and text[1].islower():
+        text = text[0].lower() + text[1:]
+    return text

@@ -36,10 +36,13 @@ def _band_layers(bands: pd.DataFrame | None, tax: TimeAxis, x, x2, *, labels: bo
     df[_day_columns(df).columns] = _day_columns(df)
     ongoing = df["ongoing"].fillna(False).astype(bool)
     exact_end = df["day_end"].notna() & (ongoing | df["day_end_earliest"].eq(df["day_end_latest"]).fillna(False))
-    known = df[exact_end].assign(band_lo=lambda d: tax.at(d["day_start"]), band_hi=lambda d: tax.at(d["day_end"]),
-                                 opacity=0.14)
+    # Solid from the latest possible start (a start known only within a window is a faint band over it).
+    solid_from = df["day_start_latest"].astype("float64")
+    df = df.assign(solid_from=solid_from)
+    known = df[exact_end & solid_from.notna()]
+    known = known.assign(band_lo=tax.at(known["solid_from"]), band_hi=tax.at(known["day_end"]), opacity=0.14)
     stubs = _band_stubs(df[~exact_end], tax)
-    data = pd.concat([known, stubs], ignore_index=True)
+    data = pd.concat([_start_windows(df, tax), known, stubs], ignore_index=True)
     data = data.assign(hex=data["lane"].map(theme.drug_color))
     data = data[["band_lo", "band_hi", "hex", "opacity", "label", "date_text", "end_text"]]
     tooltip = [alt.Tooltip("label:N", title="Therapy"), alt.Tooltip("date_text:N", title="Start"),
@@ -91,12 +94,25 @@ def _fit_labels(texts: pd.Series, days: pd.Series, window: tuple[float, float] |
     return pd.Series([fit(t, c) for t, c in zip(texts, room)], index=texts.index)
 
 
+def _start_windows(df: pd.DataFrame, tax: TimeAxis) -> pd.DataFrame:
+    """A faint band over each start known only within a window (to the last day drawn where it is open)."""
+    lo, hi = df["day_start_earliest"].astype("float64"), df["day_start_latest"].astype("float64")
+    windows = df[lo.isna() | hi.isna() | (hi > lo)]
+    lo = lo[windows.index].fillna(windows["day_start"].astype("float64"))
+    hi = hi[windows.index].fillna(windows["day_end_latest"].astype("float64")).fillna(lo)
+    return windows.assign(band_lo=tax.at(lo), band_hi=tax.at(hi), opacity=0.06)
+
+
 def _band_stubs(open_: pd.DataFrame, tax: TimeAxis, days: float = 60) -> pd.DataFrame:
-    """Bands of therapies whose end is not reported or uncertain: solid to the earliest possible end, then fading
-    out to the latest (or for `days` where nothing bounds it), as the timeline draws them."""
-    solid_until = open_["day_end_earliest"].fillna(open_["day_start"]).clip(lower=open_["day_start"])
-    fade_until = open_["day_end_latest"].fillna(solid_until + days).clip(lower=solid_until)
-    pieces = [open_.assign(band_lo=tax.at(open_["day_start"]), band_hi=tax.at(solid_until), opacity=0.14)]
+    """Bands of therapies whose end is not reported or uncertain: solid from the latest possible start to the
+    earliest possible end, then fading out to the latest (or for `days` where nothing bounds it), as the timeline
+    draws them; nothing solid where no day is certainly on the therapy."""
+    start = open_["solid_from"].fillna(open_["day_start_earliest"].astype("float64")).fillna(open_["day_start"])
+    solid_until = open_["day_end_earliest"].astype("float64").fillna(start).clip(lower=start)
+    fade_until = open_["day_end_latest"].astype("float64").fillna(solid_until + days).clip(lower=solid_until)
+    solid = open_[open_["solid_from"].notna()]
+    pieces = [solid.assign(band_lo=tax.at(solid["solid_from"]), band_hi=tax.at(solid_until[solid.index]),
+                           opacity=0.14)]
     share = (fade_until - solid_until) / 3
     for i, opacity in enumerate((0.1, 0.06, 0.03)):
         pieces.append(open_.assign(band_lo=tax.at(solid_until + i * share),

@@ -43,7 +43,8 @@ CLUSTER_FRACTION = 0.012  # marks closer than this share of the axis are stacked
 SHADE_COLOR = "#f2f2f2"
 
 
-_EVENT_TOOLTIP = (("label", "Event"), ("kind_text", "Kind"), ("when", "When"), ("bounds", "Written as"),
+_EVENT_TOOLTIP = (("label", "Event"), ("kind_text", "Kind"), ("when", "When"), ("day_bounds", "Bounds"),
+                  ("bounds", "Written as"),
                   ("dose", "Dose"), ("dose_changes_text", "Dose changes"), ("line_text", "Line"),
                   ("intent", "Intent"),
                   ("details", "Details"), ("note", "Note"), ("quote", "Source"))
@@ -108,14 +109,15 @@ class _Lanes:
         return self.tax.at(days)
 
     def intervals(self, df: pd.DataFrame) -> pd.DataFrame:
-        """The rows drawn as bars: every interval (therapies and others, such as a symptom)."""
-        return df
+        """The rows drawn as bars: every interval (therapies and others, such as a symptom), each bar from where it
+        certainly ran (its latest possible start: `timeline._closed_for_drawing`)."""
+        return df.assign(x=df["x_solid"]) if "x_solid" in df else df
 
     def hex(self, df: pd.DataFrame) -> pd.Series:
         return _hex_color(df)
 
     interval_tooltip = _EVENT_TOOLTIP
-    start_field = "day_start"  # where a bar starts, in the units of fade_lo and fade_hi (days)
+    start_field = "solid_from"  # where a bar can be solid from (its latest possible start), in days as fade_lo
     opaque_ticks = False
 
     def lane(self, data: pd.DataFrame, *encoded: str, tooltip=_EVENT_TOOLTIP) -> alt.Chart:
@@ -228,24 +230,43 @@ def _uncertainty_spans(df: pd.DataFrame, ctx: _Lanes) -> list[alt.Chart]:
     or more (`cohort._date_whiskers`), as a span behind every uncertain mark of a thousand lanes would blur them."""
     df = df.assign(hex=_hex_color(df))
     starts = df[df["x_lo"].notna() & ((df["day_start_latest"] > df["day_start_earliest"]) | df["open_before"]
-                                      | df["open_after"])]
+                                      | df["open_after"]) & ~_window_only(df)]
     starts = starts.assign(span_lo=starts["x_lo"], span_hi=starts["x_hi"])
-    ends = df[df["end_uncertain"] & ~df["faded_end"]]  # a faded end shows its window itself
+    ends = df[df["end_uncertain"] & ~df["faded_end"] & ~_window_only(df)]  # a faded end shows its window itself
     ends = ends.assign(span_lo=ends["x_end_lo"], span_hi=ends["x_end_hi"])
     spans = pd.concat([starts, ends], ignore_index=True)
     if spans.empty:
         return []
-    spans["thickness"] = spans["has_end"].map({True: BAR_PX + 10, False: 10})
+    # An interval's start window is as thick as its bar: the therapy may have run anywhere in it.
+    spans["thickness"] = spans["shape"].eq("interval").map({True: BAR_PX + 10, False: 10})
     data = _columns(spans, "lane", "y", "span_lo", "span_hi", "hex", "thickness")
     return [_lane_chart(data, ctx).mark_rule(opacity=SPAN_OPACITY, strokeCap="butt", clip=True).encode(
         x=ctx.x("span_lo"), x2=ctx.x2("span_hi"), color=alt.Color("hex:N", scale=None),
         strokeWidth=alt.StrokeWidth("thickness:Q", scale=None), tooltip=_tooltip(data, _EVENT_TOOLTIP))]
 
 
+def _window_only(rows: pd.DataFrame) -> pd.Series:
+    """Intervals with no day certainly on them, drawn as one faded window (`timeline._closed_for_drawing`); the
+    swimmer has none."""
+    return rows["window_only"] if "window_only" in rows else pd.Series(False, index=rows.index)
+
+
+def _possible_windows(df: pd.DataFrame, ctx: _Lanes) -> list[alt.Chart]:
+    """Intervals with no day certainly on them, as one faded bar from the earliest possible start to the latest
+    possible end; the therapy legend is theirs when no bar or fading bar is drawn."""
+    rows = df[_window_only(df)]
+    if rows.empty:
+        return []
+    drawn = df[~_window_only(df) & (df["has_end"] | df["faded_end"] | df["open_end"])]
+    layer = ctx.lane(rows, "x_lo", "x_hi", ctx.bar_field, tooltip=ctx.interval_tooltip)
+    return [ctx.bar(layer).encode(x=ctx.x("x_lo"), x2=ctx.x2("x_hi"), color=ctx.bar_color(df, drawn.empty),
+                                  opacity=alt.value(SPAN_OPACITY))]
+
+
 def _therapy_bars(df: pd.DataFrame, ctx) -> list[alt.Chart]:
     """Intervals with a known end as bars, coloured by drug (``ctx.bar_color``), at each lane's place."""
     rows = ctx.intervals(df)
-    bars = rows[rows["has_end"] & ~rows["faded_end"]]
+    bars = rows[rows["has_end"] & ~rows["faded_end"] & ~_window_only(rows)]
     if bars.empty:
         return []
     layer = ctx.lane(bars, "x", "x_end", ctx.bar_field, tooltip=ctx.interval_tooltip)
@@ -263,7 +284,7 @@ def _bar_color(df: pd.DataFrame, legend: bool = True) -> alt.Color:
     colors = [theme.drug_color(k) if k in drugs else theme.kind_color(k) for k in keys]
     # Labels capped at 300 px (the lane label carries the name too), so two columns stay within a 1280 px slide.
     shown = alt.Legend(title="Therapy", values=drugs, columns=2, symbolType="stroke", symbolStrokeWidth=10,
-                       labelLimit=300)
+                       symbolOpacity=1, labelLimit=300)
     return alt.Color("bar_key:N", scale=alt.Scale(domain=keys, range=colors),
                      legend=shown if drugs and legend else None)
 
@@ -275,7 +296,7 @@ def _fading_ends(df: pd.DataFrame, ctx) -> list[alt.Chart]:
     known only within a window is solid to the earliest end and fades over the window; any other interval whose
     end is not reported (a symptom, on the case timeline only) is a start tick and a short stub that fades out."""
     rows = ctx.intervals(df)
-    open_ = rows[rows["faded_end"] | rows["open_end"]]
+    open_ = rows[(rows["faded_end"] | rows["open_end"]) & ~_window_only(rows)]
     if open_.empty:
         return []
     open_ = open_.assign(hex=ctx.hex(open_))
@@ -283,15 +304,19 @@ def _fading_ends(df: pd.DataFrame, ctx) -> list[alt.Chart]:
     if other.empty:
         both = therapy
     else:
-        fade_lo = pd.concat([therapy["fade_lo"], other["day_start"]])
-        fade_hi = pd.concat([therapy["fade_hi"], other["day_start"] + other["stub_days"]])
+        # From where it had certainly started (its latest possible start, on the case timeline).
+        start = other["solid_from"].fillna(other["day_start"]) if "solid_from" in other else other["day_start"]
+        fade_lo = pd.concat([therapy["fade_lo"], start])
+        fade_hi = pd.concat([therapy["fade_hi"], start + other["stub_days"]])
         both = pd.concat([therapy, other]).assign(fade_lo=fade_lo, fade_hi=fade_hi)
     segments = _fade_segments(both, ctx)
-    legend = not (df["has_end"] & ~df["faded_end"]).any()
+    legend = not (df["has_end"] & ~df["faded_end"] & ~_window_only(df)).any()
     layer = ctx.lane(segments, "seg_lo", "seg_hi", ctx.bar_field, "opacity", tooltip=ctx.interval_tooltip)
     stub = ctx.bar(layer).encode(x=ctx.x("seg_lo"), x2=ctx.x2("seg_hi"), color=ctx.bar_color(df, legend),
                                  opacity=alt.Opacity("opacity:Q", scale=None))
     ticks = open_[open_["open_end"]]
+    if "start_window" in ticks:  # a start known only within a window has no day to tick
+        ticks = ticks[~ticks["start_window"]]
     if ticks.empty:
         return [stub]
     opacity = {"opacity": 1} if ctx.opaque_ticks else {}

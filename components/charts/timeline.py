@@ -4,17 +4,20 @@ dose changes as ticks on the bars; and ``focus_domain``, a default window on the
 
 from __future__ import annotations
 
+import datetime as dt
+
 import altair as alt
 import pandas as pd
 
 from timelines.tables import SYSTEMIC, dose_change_text, dose_changes_in_days, lane_order
-from timelines.when import say_days
+from timelines.when import DASH, calendar_range, say_days
 
 from . import theme
 from .axis import POINT_SIZE, TimeAxis, _axis_domain, _check_width, _day_columns, _domain_days, _empty_chart, \
     _extent_days, _iso_dates, _padded, _reach, _shows_written, _tooltip, time_axis
 from .lanes import _EVENT_TOOLTIP, BAR_PX, SLOT_PX, _Lanes, _category_shading, _columns, _day_zero_rule, \
-    _fading_ends, _lane_chart, _lane_layout, _ongoing_arrows, _therapy_bars, _uncertainty_spans, _with_slots
+    _fading_ends, _lane_chart, _lane_layout, _ongoing_arrows, _possible_windows, _therapy_bars, _uncertainty_spans, \
+    _with_slots
 
 
 def focus_domain(events: pd.DataFrame, *, axis: str = "calendar", unit: str = "months",
@@ -123,8 +126,9 @@ def _key_title(df: pd.DataFrame, dose_changes: bool) -> alt.TitleParams:
     items = [(df["uncertain"].any() or df["end_uncertain"].any(),
               "hollow symbol / faded span: date known only within that range"),
              (df["ongoing"].fillna(False).astype(bool).any(), "► ongoing at last follow-up"),
-             (df["faded_end"].any(), "fading bar: solid while it certainly ran, faded where it may have ended"),
-             ((df["open_end"] & ~df["faded_end"]).any(), "fading stub: end not reported"),
+             ((df["faded_end"] & ~df["window_only"] & (df["fade_hi"] > df["fade_lo"])).any(),
+              "fading bar: solid while it certainly ran, faded where it may have ended"),
+             ((df["open_end"] & ~df["faded_end"] & ~df["window_only"]).any(), "fading stub: end not reported"),
              (df["count"].gt(1).any(), "×n: n events on the same date"),
              (dose_changes, "tick on a bar: dose change")]
     # Lines of at most KEY_LINE_CHARS, so that the key is read whole on a narrow screen instead of cut at "…".
@@ -162,6 +166,9 @@ def _timeline_frame(events: pd.DataFrame, tax: TimeAxis, changes: pd.DataFrame) 
     df["approximate"] = df["approximate"].fillna(False).astype(bool)
     df["uncertain"] = (df["day_start_latest"] > df["day_start_earliest"]) | df["approximate"] \
         | df["open_before"] | df["open_after"]
+    # An interval whose start is known only within a window: drawn as that window, never as a start on one day.
+    df["start_window"] = interval & ((df["day_start_latest"] > df["day_start_earliest"]).fillna(False)
+                                     | df["open_before"] | df["open_after"])
     df["end_uncertain"] = df["has_end"] & ((df["day_end_latest"] > df["day_end_earliest"])
                                            | df["day_end_earliest"].isna() | df["day_end_latest"].isna())
     # Solid while it certainly ran, faded over when it may have ended: a therapy whose end is not reported (to
@@ -185,11 +192,25 @@ def _closed_for_drawing(df: pd.DataFrame, tax: TimeAxis, window: tuple[float, fl
     ends = df["has_end"] | df["faded_end"]
     df["x_end_lo"] = df["x_end_lo"].where(~(ends & df["day_end_earliest"].isna()), df["x"])
     df["x_end_hi"] = df["x_end_hi"].where(~(ends & df["day_end_latest"].isna()), tax.at(reach["end_latest"]).to_numpy())
-    # Solid for as long as it certainly lasted from where it is drawn to start; faded up to its latest end.
-    least = pd.to_numeric(df.get("least_days", 0), errors="coerce").fillna(0)
-    solid_until = (df["day_start"] + least).clip(upper=df["day_end_latest"].fillna(reach["end_latest"]))
-    df["fade_lo"] = solid_until.where(df["faded_end"])
-    df["fade_hi"] = df["day_end_latest"].fillna(reach["end_latest"]).clip(lower=solid_until).where(df["faded_end"])
+    # Solid only where the statements make it certain that it ran: from its latest possible start to its
+    # earliest possible end. Before that lies its start window (a faded span, `_uncertainty_spans`); after it, a
+    # fade to its latest possible end. A start known only by its order ('after laparotomy') gets no tick and no
+    # solid part where nothing makes one certain.
+    latest_end = df["day_end_latest"].fillna(reach["end_latest"])
+    df["solid_from"] = df["day_start_latest"].where(df["day_start_latest"].notna(), float("nan")).astype("float64")
+    df["x_solid"] = df["x_hi"].where(df["start_window"], df["x"])
+    solid_until = df["day_end_earliest"].astype("float64").clip(lower=df["solid_from"])
+    df["fade_lo"] = solid_until.fillna(df["solid_from"]).where(df["faded_end"])
+    df["fade_hi"] = latest_end.clip(lower=df["fade_lo"]).where(df["faded_end"])
+    # No day certainly on it (a start only ordered, an end that may come before the latest start): the whole
+    # interval is one faded window, from its earliest possible start to its latest possible end.
+    solid = (df["faded_end"] & (df["fade_lo"] > df["solid_from"])) \
+        | (df["has_end"] & ~df["faded_end"] & (df["day_end"] >= df["solid_from"]))
+    # An interval other than a therapy whose end is not reported keeps its fading stub, from its latest start.
+    stub = df["open_end"] & ~df["faded_end"] & df["solid_from"].notna()
+    df["window_only"] = df["start_window"] & ~solid & ~stub
+    last = pd.concat([reach["start_latest"], latest_end.where(df["faded_end"] | df["has_end"])], axis=1).max(axis=1)
+    df["x_hi"] = df["x_hi"].where(~df["window_only"], tax.at(last).to_numpy())
     return df
 
 
@@ -217,6 +238,7 @@ def _with_tooltips(df: pd.DataFrame, tax: TimeAxis, changes: pd.DataFrame) -> pd
     df["when"] = pd.Series(start, index=df.index).astype(str) + end.map(lambda e: f" to {e}" if e else "")
     df["when"] = df["when"] + df["ongoing"].map(lambda o: " (ongoing at last follow-up)" if o else "")
     df["bounds"] = [_written_text(row) for row in df.itertuples()] if written else ""
+    df["day_bounds"] = [_day_bounds(row) for row in df.itertuples()] if written and tax.calendar else ""
     in_days = {} if written else dose_changes_in_days(changes)
     df["dose_changes_text"] = df["dose_changes"] if written else [in_days.get(e, "") for e in df["event_id"]]
     return df
@@ -228,6 +250,22 @@ def _written_text(row) -> str:
     if row.shape == "interval" and row.end_text:
         text += f"; end: {row.end_text}"
     return "" if text == row.start else text
+
+
+def _day_bounds(row) -> str:
+    """The day bounds behind a date said in months or in words ('2007-07-01 to 2012-09-03; end 2012-06-30 to
+    2017-09-03'), where they say more than the date as said."""
+    texts = []
+    for side, lo, hi, said in (("", row.start_earliest, row.start_latest, row.start),
+                               ("end ", row.end_earliest, row.end_latest, row.end)):
+        lo, hi = ("" if pd.isna(v) else str(v) for v in (lo, hi))
+        if lo and hi and lo != hi and calendar_range(_ordinal(lo), _ordinal(hi)) != said:
+            texts.append(f"{side}{lo} to {hi}")
+    return "; ".join(texts)
+
+
+def _ordinal(iso: str) -> int:
+    return dt.date.fromisoformat(iso).toordinal()
 
 
 def _outside(df: pd.DataFrame, window: tuple[float, float]) -> pd.Series:
@@ -368,5 +406,30 @@ def _point_labels(df: pd.DataFrame, ctx: _Lanes) -> list[alt.Chart]:
         x=ctx.x("x"), text="tag:N", tooltip=_tooltip(data, _EVENT_TOOLTIP))]
 
 
-_TIMELINE_LAYERS = (_category_shading, _day_zero_rule, _uncertainty_spans, _therapy_bars, _fading_ends,
-                    _dose_change_marks, _ongoing_arrows, _event_points, _point_labels)
+HOLLOW_EDGE_PX = 3  # a planned therapy's bar and a treatment hold keep this much of the bar's colour at each edge
+
+
+def _hollow_parts(df: pd.DataFrame, ctx) -> list[alt.Chart]:
+    """A planned therapy's whole bar, and each interruption (`holds:`) of a therapy, drawn hollow: the bar's
+    colour only at its edges, so that a course not given never reads as treatment."""
+    parts = []
+    planned = df[df.get("planned", pd.Series(False, index=df.index)).fillna(False).astype(bool) & df["has_end"]]
+    if not planned.empty:
+        parts.append(planned.assign(x_gap=planned["x"], x_gap_end=planned["x_end"], gap="planned, not given"))
+    held = df[df.get("holds", pd.Series([[]] * len(df), index=df.index)).map(lambda v: bool(v) if isinstance(v, list) else False)]
+    for _, row in held.iterrows():
+        for start, end in row["holds"]:
+            days = pd.Series([row["day_start"] + start, row["day_start"] + end])
+            at = ctx.at(days)
+            parts.append(pd.DataFrame([{**row.to_dict(), "x_gap": at.iloc[0], "x_gap_end": at.iloc[1],
+                                        "gap": "treatment interrupted"}]))
+    if not parts:
+        return []
+    data = pd.concat(parts, ignore_index=True)
+    layer = ctx.lane(data, "x_gap", "x_gap_end", "gap", tooltip=(("gap", "Drawn hollow"),) + tuple(_EVENT_TOOLTIP))
+    return [layer.mark_rule(strokeWidth=BAR_PX - 2 * HOLLOW_EDGE_PX, strokeCap="butt", clip=True, color="white")
+            .encode(x=ctx.x("x_gap"), x2=ctx.x2("x_gap_end"))]
+
+
+_TIMELINE_LAYERS = (_category_shading, _day_zero_rule, _uncertainty_spans, _therapy_bars, _possible_windows,
+                    _fading_ends, _hollow_parts, _dose_change_marks, _ongoing_arrows, _event_points, _point_labels)

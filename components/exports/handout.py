@@ -62,7 +62,7 @@ def pdf_bytes(cases: list[list[Slide]], *, session_title: str | None = None) -> 
         [slide for case in cases for slide in case]
     for number, slide in enumerate(slides, 1):
         pdf.add_page()
-        {"title": _pdf_title, "chart": _pdf_chart, "events": _pdf_events, "source": _pdf_text,
+        {"title": _pdf_title, "chart": _pdf_chart, "events": _pdf_events, "endpoints": _pdf_text, "source": _pdf_text,
          "findings": _pdf_text, "session": _pdf_text}[slide.kind](pdf, slide)
         _pdf_footer(pdf, slide.footer, f"{number} / {len(slides)}")
     return _without_dates(bytes(pdf.output()))

@@ -24,6 +24,7 @@ from timelines.text import shorten, wrap
 from .. import charts
 from ..charts import theme
 from ..charts import timeline as screen
+from ..charts.timeline import HOLLOW_EDGE_PX
 from ..charts.axis import DAYS_PER_MONTH, SPAN_OPACITY, _domain_days, _extent_days
 from ..charts.lanes import BAR_PX, SLOT_PX, STUB_OPACITIES, _hex_color, _lane_layout, _with_slots
 from ..charts.markers import FLAG_COLORS, _marker_groups
@@ -72,7 +73,8 @@ def timeline_frame(case: CaseExport, domain=None) -> Drawn:
     if domain is not None:
         frame = frame[~screen._outside(frame, window)].reset_index(drop=True)
         lanes = [lane for lane in lanes if lane in set(frame["lane"])]
-    for name, column in (("lo", "x_lo"), ("hi", "x_hi"), ("end_lo", "x_end_lo"), ("end_hi", "x_end_hi")):
+    for name, column in (("lo", "x_lo"), ("hi", "x_hi"), ("end_lo", "x_end_lo"), ("end_hi", "x_end_hi"),
+                         ("solid_x", "x_solid")):
         frame[name] = _days(tax, frame[column])
     return Drawn(frame, lanes, window, tax, changes[changes["event_id"].isin(frame["event_id"])], note)
 
@@ -223,9 +225,12 @@ def draw_timeline(page, drawn: Drawn, box: tuple[float, float, float, float]) ->
 
     df = df.assign(hex=_hex_color(df))
     rows = list(df.itertuples())
-    # Where a date is known only within a range: a light span from its earliest to its latest possible day.
+    # Where a date is known only within a range: a light span from its earliest to its latest possible day (an
+    # interval's as thick as its bar: it may have run anywhere in it).
     for r in rows:
-        thick = (bar + 0.1) if r.has_end or r.shape == "interval" else 0.1
+        if r.window_only:
+            continue
+        thick = (bar + 0.1) if r.shape == "interval" else 0.1
         spans = []
         if pd.notna(r.lo) and (r.uncertain or r.open_before or r.open_after) and r.hi > r.lo:
             spans.append((r.lo, r.hi))
@@ -234,26 +239,35 @@ def draw_timeline(page, drawn: Drawn, box: tuple[float, float, float, float]) ->
         for lo, hi in spans:
             _shape(page, MSO_SHAPE.RECTANGLE, x(lo), y(r) - thick / 2, x(hi) - x(lo), thick,
                    lighter(r.hex, SPAN_OPACITY))
-    # Intervals: solid where they certainly ran, lighter segments where they may have ended.
+    # Intervals: solid only where the statements make it certain that they ran (from the latest possible start),
+    # lighter where they may have ended; one light window when no day is certainly on them.
     for r in rows:
         if r.shape != "interval":
             continue
         name = f"{r.label}: {r.when}"
-        if r.has_end and not r.faded_end:
-            _shape(page, MSO_SHAPE.RECTANGLE, x(r.day_start), y(r) - bar / 2, max(x(r.day_end) - x(r.day_start), 0.03),
-                   bar, r.hex, name=name)
+        start = r.solid_x if pd.notna(r.solid_x) else r.day_start  # where the bar is drawn from
+        if r.window_only:
+            _shape(page, MSO_SHAPE.RECTANGLE, x(r.lo), y(r) - bar / 2, max(x(r.hi) - x(r.lo), 0.03), bar,
+                   lighter(r.hex, SPAN_OPACITY), name=name)
+        elif r.has_end and not r.faded_end:
+            _shape(page, MSO_SHAPE.RECTANGLE, x(start), y(r) - bar / 2, max(x(r.day_end) - x(start), 0.03), bar,
+                   r.hex, name=name)
         elif r.faded_end or r.open_end:
-            lo, hi = (r.fade_lo, r.fade_hi) if r.faded_end else (r.day_start, r.day_start + r.stub_days)
-            if r.faded_end and lo > r.day_start:
-                _shape(page, MSO_SHAPE.RECTANGLE, x(r.day_start), y(r) - bar / 2, x(lo) - x(r.day_start), bar, r.hex,
-                       name=name)
+            solid_from = r.solid_from if pd.notna(r.solid_from) else r.day_start
+            lo, hi = (r.fade_lo, r.fade_hi) if r.faded_end else (solid_from, solid_from + r.stub_days)
+            if r.faded_end and lo > solid_from:
+                _shape(page, MSO_SHAPE.RECTANGLE, x(start), y(r) - bar / 2, x(lo) - x(start), bar, r.hex, name=name)
             share = (hi - lo) / len(STUB_OPACITIES)
             for i, opacity in enumerate(STUB_OPACITIES):
                 a, b = x(lo + i * share), x(lo + (i + 1) * share)
                 if b > a:
                     _shape(page, MSO_SHAPE.RECTANGLE, a, y(r) - bar / 2, b - a, bar, lighter(r.hex, opacity), name=name)
-            if r.open_end and not r.faded_end:  # a start tick
-                _shape(page, MSO_SHAPE.RECTANGLE, x(r.day_start) - 0.025, y(r) - bar / 2 - 0.05, 0.05, bar + 0.1, r.hex)
+            if r.open_end and not r.faded_end and not r.start_window:  # a start tick, where the start has a day
+                _shape(page, MSO_SHAPE.RECTANGLE, x(start) - 0.025, y(r) - bar / 2 - 0.05, 0.05, bar + 0.1, r.hex)
+        for lo, hi in _hollow(r):  # a planned course, a treatment hold: white inside, the colour at the edges
+            edge = bar * HOLLOW_EDGE_PX / BAR_PX
+            _shape(page, MSO_SHAPE.RECTANGLE, x(lo), y(r) - bar / 2 + edge, max(x(hi) - x(lo), 0.02), bar - 2 * edge,
+                   "FFFFFF", name=f"{r.label}: not given")
         if r.ongoing and r.has_end:
             _shape(page, MSO_SHAPE.ISOSCELES_TRIANGLE, x(r.day_end) + 0.01, y(r) - 0.1, 0.2, 0.2, r.hex, "FFFFFF",
                    rotation=90, line_pt=0.75, name="ongoing at last follow-up")
@@ -277,6 +291,18 @@ def draw_timeline(page, drawn: Drawn, box: tuple[float, float, float, float]) ->
         tag = " ".join(t for t in (r.response, f"×{r.count}" if r.count > 1 else "") if t)
         if tag:
             text_box(page, x(r.day_start) + size / 2 + 0.03, y(r) - 0.16, 1.1, 0.32, tag, bold=True)
+
+
+def _hollow(row) -> list[tuple[float, float]]:
+    """The parts of an interval drawn hollow on screen (``timeline._hollow_parts``), in days: a planned course
+    not given, and each hold of a therapy."""
+    parts = []
+    if bool(getattr(row, "planned", False) or False) and row.has_end:
+        parts.append((row.day_start, row.day_end))
+    holds = getattr(row, "holds", None)
+    if isinstance(holds, list):
+        parts += [(row.day_start + start, row.day_start + end) for start, end in holds]
+    return parts
 
 
 def lane_label(lane: str, max_lines: int) -> list[str]:

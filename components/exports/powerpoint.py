@@ -32,8 +32,8 @@ def pptx_bytes(cases: list[list[Slide]], *, session_title: str | None = None) ->
         [slide for case in cases for slide in case]
     for number, slide in enumerate(slides, 1):
         page = prs.slides.add_slide(prs.slide_layouts[6])
-        {"title": _pptx_title, "chart": _pptx_chart, "events": _pptx_events, "source": _pptx_text,
-         "findings": _pptx_text, "session": _pptx_text}[slide.kind](page, slide)
+        {"title": _pptx_title, "chart": _pptx_chart, "events": _pptx_events, "endpoints": _pptx_text,
+         "source": _pptx_text, "findings": _pptx_text, "session": _pptx_text}[slide.kind](page, slide)
         _pptx_footer(page, slide.footer, f"{number} / {len(slides)}")
         _pptx_notes(page, slide.notes)
     out = io.BytesIO()

@@ -12,7 +12,7 @@ import pandas as pd
 from timelines.key_events import HEADER_CALENDAR as EVENT_HEADER_CALENDAR, HEADER_RELATIVE as EVENT_HEADER_RELATIVE
 from timelines.key_events import key_events, side_text
 from timelines.kinds import KEY_KINDS
-from timelines.summary import key_outcomes, line_text, outcome_value, patient_text
+from timelines.summary import key_outcomes, line_name, line_text, outcome_value, patient_text
 from timelines.text import ELLIPSIS, shorten, wrap
 
 from .. import charts
@@ -52,7 +52,7 @@ class Slide:
     handout as a picture (``picture``, or ``make_picture()`` rendered when the handout asks for it, so that a deck
     alone renders no chart). ``notes`` are the slide's speaker notes: the sources of what it shows."""
 
-    kind: str  # title | chart | events | findings | source | session
+    kind: str  # title | chart | events | findings | endpoints | source | session
     title: str
     footer: str = ""
     picture: bytes | None = None  # PNG at PNG_SCALE
@@ -82,7 +82,8 @@ def case_slides(case: CaseExport) -> list[Slide]:
         else:
             missing.append(MISSING[name])
     chart_slides = _findings_slides(case, chart_slides)
-    slides = [_title_slide(case, missing)] + chart_slides + _event_slides(case)
+    endpoints = [replace(s, notes=source_notes(case)) for s in endpoint_slides(case.summary)]
+    slides = [_title_slide(case, missing)] + chart_slides + _event_slides(case) + endpoints
     if not case.deidentified:
         slides.append(_source_slide(case))
     return [replace(s, footer=s.footer or footer) for s in slides]
@@ -287,7 +288,7 @@ def _title_slide(case: CaseExport, missing: list[str]) -> Slide:
         when = side_text(row.iloc[0].to_dict(), "start", not case.calendar) if not row.empty else ""
         left.append(("item", " · ".join(x for x in (d["label"], when, d.get("stage") or "") if x)))
     left.append(("heading", "Lines of therapy"))
-    left += [("item", f"Line {line['line']} · {line_text(line)}") for line in summary["lines"]] or \
+    left += [("item", f"{line_name(line)} · {line_text(line)}") for line in summary["lines"]] or \
         [("item", "No line of systemic therapy recorded")]
     side = [("heading", "Outcomes: from the dates · paper")]
     for outcome in key_outcomes(summary):
@@ -372,6 +373,27 @@ def fit_row(row: tuple[str, str, str]) -> tuple[str, str, str]:
 def _row_height_pt(row) -> float:
     lines = max(len(wrap(text, _chars_per_line(w, EVENT_PT))) for text, w in zip(row, EVENT_COLUMNS_IN))
     return lines * EVENT_PT * 1.2 + 2 * 0.05 * 72 + 2
+
+
+# Endpoints ------------------------------------------------------------------------------------------------------
+
+ENDPOINTS_PER_SLIDE = 6  # each with what ended or censored it: about two lines each at 18 pt
+
+
+def endpoint_slides(summary: dict) -> list[Slide]:
+    """Every endpoint the dates give, with what ended or censored it, then the best overall response per line
+    and the definitions used (FDA 2018, STEEP 2.0, DATECAN, RECIST 1.1)."""
+    items = []
+    for o in summary.get("outcomes", []):
+        items.append([("item", f"{o['label']}: {outcome_value(o)}")] + ([("note", o["note"])] if o.get("note") else []))
+    tail = [("heading", "Best overall response (RECIST 1.1)")] if summary.get("best_response") else []
+    tail += [("item", f"{b['line_name'][:1].upper()}{b['line_name'][1:]}: {b['text']}")
+             for b in summary.get("best_response", [])]
+    tail += [("note", text) for text in summary.get("definitions", {}).values()]
+    pages = [sum(items[i:i + ENDPOINTS_PER_SLIDE], []) for i in range(0, len(items), ENDPOINTS_PER_SLIDE)]
+    pages = pages + [tail] if tail else pages
+    return [Slide("endpoints", "Endpoints" + (f" ({i}/{len(pages)})" if len(pages) > 1 else ""), lines=lines)
+            for i, lines in enumerate(pages, 1) if lines]
 
 
 # Source ---------------------------------------------------------------------------------------------------------

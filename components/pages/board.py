@@ -77,11 +77,29 @@ def _summary(data: dict, axis: dict) -> None:
     st.markdown("  \n".join(views.header_lines(summary, data.get("day_zero", 0))))
     reported = key_outcomes(summary)
     if reported:
-        st.markdown("**Outcomes** (from the dates · the paper)  \n" +
-                    "  \n".join(escape_markdown(views.outcome_text(o)) for o in reported))
+        st.markdown("**Outcomes** (from the dates · the paper)  \n" + "  \n".join(
+            escape_markdown(views.outcome_text(o)) + (f"  \n:gray[{escape_markdown(o['note'])}]" if o.get("note") else "")
+            for o in reported))
+    if summary.get("best_response"):
+        st.markdown("**Best overall response** (RECIST 1.1)  \n" + "  \n".join(
+            escape_markdown(f"{b['line_name'][:1].upper()}{b['line_name'][1:]}: {b['text']}")
+            for b in summary["best_response"]))
+    others = [o for o in summary["outcomes"] if o not in reported and o["name"] in BOARD_ENDPOINTS]
+    if others:
+        st.markdown("**Endpoints from the dates**")
+        st.table(pd.DataFrame([(o["label"], o["text"], o.get("note", "")) for o in others],
+                              columns=["Endpoint", "From the dates", "Ended or censored by"]).set_index("Endpoint"))
+    shown = {o["name"] for o in reported + others}
+    definitions = [text for name, text in summary.get("definitions", {}).items() if name in shown]
+    if definitions:
+        st.caption("  \n".join(escape_markdown(text) for text in definitions))
     missing = [MISSING_VIEWS[name] for name in STEPS if name in MISSING_VIEWS and name not in case_steps(data)]
     if missing:
         st.caption(" ".join(missing) + " Those steps are left out.")
+
+
+# The endpoints the summary step lists besides the paper's figures (time on each therapy is in the case's details).
+BOARD_ENDPOINTS = ("pfs", "pfs2", "ttnt", "time_to_response", "dor", "dfs", "os")
 
 
 def _timeline(data: dict, axis: dict) -> None:

@@ -87,6 +87,7 @@ site: Right upper lobe
 margin: R0
 primary: $diagnosis               # the diagnosis it treats
 # measurements: [{lesion: $lesion, size: 4.5 cm}]   # a size found at the operation or on the specimen
+intent: curative                  # curative | palliative | diagnostic | preventive | reconstructive | unrelated
 quote: "..."
 """),
     "biopsy": Example("", "A biopsy: method, site and result.", """\
@@ -113,9 +114,11 @@ regimen: carboplatin/pemetrexed
 agents: [carboplatin, pemetrexed]
 cycles: 4
 intent: first line
-line: 1                           # line of therapy: 1 for first line
+line: 1                           # line of therapy: leave it out when the paper does not number it (inferred)
+# line_family: chemotherapy       # lines of a family numbered apart from the others' (overlapping)
 start: "$diagnosis + 1 month"      # or a date: "2022-09-08"
 end: "chemo + 12 weeks"           # or duration: 12 weeks, or ongoing: true
+# planned: true                   # planned, not (known to be) given: drawn hollow, never counted
 quote: "..."
 """),
     "targeted": Example("", "A targeted drug: dose, line, why it stopped.", """\
@@ -128,6 +131,8 @@ start: "$diagnosis + 1 month"      # or a date: "2022-09-08"
 ongoing: true                     # or end: "..." or duration: 10 months
 # dose_changes:
 #   - {date: "osimertinib + 4 months", dose: 40 mg daily, reason: ...}
+# holds:                          # interruptions: time on treatment subtracts them
+#   - {start: "osimertinib + 6 months", duration: 3 weeks, reason: ...}   # or end: "..."
 quote: "..."
 """),
     "immunotherapy": Example("", "An immune checkpoint inhibitor or other immunotherapy.", """\

@@ -10,15 +10,20 @@ import streamlit as st
 from timelines.presentation import MISSING_VIEWS
 from timelines.catalog import Entry
 from timelines.deidentify import scrub_text
-from timelines.summary import SCREEN_VERDICTS, key_outcomes, line_text, paper_figure, patient_text
+from timelines.summary import SCREEN_VERDICTS, key_outcomes, line_name, line_text, paper_figure, patient_text
 from timelines.summary import outcome_text as _outcome_text
 from timelines.text import escape_markdown, shorten
-from timelines.when import is_calendar_text, say_months
+from timelines.key_events import WORDS_COLUMNS, when_text, with_date_words
+from timelines.when import say_months
 
 # The event table as a clinician reads it: when (in words, as precisely as known) and what first, wide enough;
 # the dates as the case file writes them, the quote and the ids last, as detail.
 EVENT_TABLE_COLUMNS = {
-    "when": st.column_config.TextColumn("When", width=300),
+    "when": st.column_config.TextColumn("When", width=640,
+                                        help="The date as the case file states it, in words, each event it names "
+                                             "with that event's own date"),
+    "window": st.column_config.TextColumn("Dates", width=300,
+                                          help="The dates the statements allow, no finer than the statements"),
     "label": st.column_config.TextColumn("Event", width="large"),
     "kind_text": st.column_config.TextColumn("Kind", width=120),  # "adverse event", "progression"
     "agent": st.column_config.TextColumn("Agent", width="medium"),
@@ -117,7 +122,7 @@ def header_lines(summary: dict, day_zero: int = 0) -> list[str]:
     for line in summary["lines"]:
         named = {**line, "therapies": [{**t, "agent": shorten(t["agent"], HEADER_AGENT_CHARS)}
                                        for t in line["therapies"]]}
-        lines.append(f"**Line {line['line']}** · " + escape_markdown(line_text(named)))
+        lines.append(f"**{escape_markdown(line_name(line))}** · " + escape_markdown(line_text(named)))
     return lines
 
 
@@ -147,8 +152,8 @@ def outcomes_frame(summary: dict) -> pd.DataFrame:
     for o in summary["outcomes"]:
         agree = {True: "✓ consistent", False: "✗ differs", None: ""}[o["consistent"]]
         rows.append({"Outcome": o["label"], "From the dates": o["text"],
-                     "Paper (months)": paper_figure(o), "": agree})
-    return pd.DataFrame(rows, columns=["Outcome", "From the dates", "Paper (months)", ""])
+                     "Paper (months)": paper_figure(o), "": agree, "Event or censoring": o.get("note", "")})
+    return pd.DataFrame(rows, columns=["Outcome", "From the dates", "Paper (months)", "", "Event or censoring"])
 
 
 def event_table_view(events: pd.DataFrame, file_stem: str, relative: bool = False) -> None:
@@ -171,35 +176,21 @@ def event_table_view(events: pd.DataFrame, file_stem: str, relative: bool = Fals
 
 
 def readable_events(events: pd.DataFrame, relative: bool = False) -> pd.DataFrame:
-    """The event table in words: when (timelines.when: never more precise than known), kind, line, and the dates
-    as written in one detail column; no 'None' or 'nan' anywhere."""
-    table = events.copy()
-    table["when"] = [event_when(row, relative) for row in table.to_dict("records")]
+    """The event table in words: when as the case file states it and the dates it allows (timelines.key_events:
+    never more precise than known), kind, line, and the dates as written in one detail column; no 'None' or 'nan'
+    anywhere."""
+    table = with_date_words(events, relative)
+    records = table.to_dict("records")
+    table["when"] = [when_text(row, relative) for row in records]
+    table["window"] = [when_text({k: v for k, v in row.items() if k not in WORDS_COLUMNS}, relative)
+                       for row in records]
+    table["window"] = table["window"].where(table["window"] != table["when"], "")
     table["kind_text"] = table["kind"].astype(str).str.replace("_", " ")
     table["line_text"] = table["line"].map(lambda v: "" if _missing(v) else f"{int(v)}")
-    table["written"] = [_written(row) for row in table.to_dict("records")]
+    table["written"] = [_written(row) for row in records]
     text = [c for c in EVENT_TABLE_COLUMNS if c in table.columns]
     table[text] = table[text].map(lambda v: "" if _missing(v) else str(v))
     return table
-
-
-def event_when(row: dict, relative: bool = False) -> str:
-    """'2021-10 to 2022-03', 'months 0.5–1.5 to month 6.0', '2022-03 (ongoing)'."""
-    def said(kind: str) -> str:
-        text = row.get(kind, "")
-        if not relative and is_calendar_text(text):
-            return str(text)
-        return say_months(row.get(f"day_{kind}_earliest"), row.get(f"day_{kind}_latest")).replace("-", "−")
-
-    when = said("start")
-    if row.get("shape") == "interval":
-        if row.get("ongoing"):
-            return f"{when} (ongoing)"
-        end = said("end") if not _missing(row.get("day_end_earliest")) or not _missing(row.get("day_end_latest")) \
-            else "not dated"
-        when += f" to {end}" if row.get("end") or row.get("day_end") is not None and end != "not dated" \
-            else ", end not reported"
-    return when
 
 
 def _written(row: dict) -> str:
@@ -241,7 +232,7 @@ def view_picker(requested: str | None, available: tuple[str, ...] = tuple(VIEWS)
 def display_options(events: pd.DataFrame, on_calendar: bool, day_zero_choices: dict[str, tuple[int, str]],
                     deidentified: bool = False) -> dict:
     """Sidebar controls for the time axis: calendar or relative, unit, and the event that is day 0 (by default
-    the diagnosis the outcomes count from, `default_day_zero`)."""
+    the case's origin, else its first diagnosis: `default_day_zero`)."""
     st.sidebar.divider()
     st.sidebar.subheader("Time axis")
     axes = ["calendar", "relative"] if on_calendar else ["relative"]
@@ -270,10 +261,9 @@ RADIO_LIMIT_DAY_ZERO = 8
 
 
 def default_day_zero(day_zero_choices: dict[str, tuple[int, str]]) -> str:
-    """The day 0 a relative axis starts on: the latest diagnosis (the disease the case is about, which its
-    overall survival counts from), else the case's own day 0."""
-    diagnoses = [key for key in day_zero_choices if key.startswith("diagnosis:")]
-    return diagnoses[-1] if diagnoses else next(iter(day_zero_choices))
+    """The day 0 a relative axis starts on: the case's `origin` when it has one, else the first diagnosis of its
+    `diagnoses:` list; `timelines.tables.day_zero_choices` lists it first."""
+    return next(iter(day_zero_choices))
 
 
 def day_zero_labels(day_zero_choices: dict[str, tuple[int, str]], events: pd.DataFrame,
