@@ -180,3 +180,15 @@ def test_molecular_abundances_have_slides_of_their_own_not_the_tumor_markers():
     case = exports.prepare_case(load_case(CASES / "ppamn-hmbox1-alk-ensartinib.yaml"))
     assert [s.title for s in exports.case_slides(case) if s.kind == "chart"] == [
         "Timeline", "Lesion sizes and RECIST 1.1", "Molecular results over time"]
+
+
+def test_a_therapy_known_only_to_follow_the_operation_is_one_light_window_without_a_tick_or_a_solid_bar():
+    # 'imatinib start: after laparotomy', no end: nothing makes any day of it certain, as on screen.
+    deck = Presentation(io.BytesIO(exports.deck_bytes(load_case(CASES / "gist-duodenum-duodenectomy-imatinib.yaml"))))
+    timeline = next(s for s in deck.slides if _title(s) == "Timeline")
+    imatinib = [s for s in timeline.shapes if s.name.startswith("Imatinib")]
+    solid = native.lighter("#004488", 1.0)
+    assert [str(s.fill.fore_color.rgb) for s in imatinib] == [native.lighter("#004488", 0.28)] != [solid]
+    lane = [s for s in timeline.shapes if s.shape_type == MSO_SHAPE_TYPE.AUTO_SHAPE and s.fill.type == 1
+            and str(s.fill.fore_color.rgb) == solid]
+    assert lane == []  # no tick, no bar in the drug's full colour
