@@ -18,6 +18,7 @@ import pandas as pd
 import pytest
 import yaml
 from pptx import Presentation
+from pptx.enum.shapes import MSO_SHAPE_TYPE
 from pptx.util import Emu
 from pypdf import PdfReader
 
@@ -166,20 +167,23 @@ def _tables(slide) -> list:
     return [s.table for s in slide.shapes if s.has_table]
 
 
+def _drawn(slide) -> bool:
+    """A chart drawn as native PowerPoint objects: a chart, or shapes other than text boxes and tables."""
+    return any(s.has_chart or s.shape_type in (MSO_SHAPE_TYPE.AUTO_SHAPE, MSO_SHAPE_TYPE.LINE) for s in slide.shapes)
+
+
 def test_the_deck_is_16_9_with_a_title_slide_charts_events_and_source(case2_deck, case2_files):
     slides = list(case2_deck.slides)
     assert (case2_deck.slide_width, case2_deck.slide_height) == (Emu(12_192_000), Emu(6_858_000))
-    kinds = ["chart" if _pictures(s) else "events" if _tables(s) else "text" for s in slides]
-    # Title; the timeline and the lesion chart (a slide each, or more when a chart is too tall to stay legible);
-    # the 7 key events (diagnosis, molecular tests, therapy, response, toxicity, status) on one slide; the source.
-    assert kinds[0] == "text" and kinds[-1] == "text"
-    charts_, events = kinds.count("chart"), kinds.count("events")
+    kinds = ["chart" if _drawn(s) else "events" if _tables(s) else "text" for s in slides]
+    # Title; the timeline and the lesion sizes, drawn natively; imaging reported in words; the 7 key events
+    # (diagnosis, molecular tests, therapy, response, toxicity, status) on one slide; the endpoints; the source.
     endpoints = sum(1 for s in slides if _title(s).startswith("Endpoints"))
-    assert kinds == ["text"] + ["chart"] * charts_ + ["events"] * events + ["text"] * endpoints + ["text"]
-    assert charts_ >= 2 and events == 1 and endpoints >= 1
-    assert all(len(_pictures(s)) == 1 for s in slides[1:1 + charts_])
+    assert kinds == ["text", "chart", "chart", "text", "events"] + ["text"] * endpoints + ["text"]
+    assert endpoints >= 1 and not any(_pictures(s) for s in slides)
     titles = [_title(s) for s in slides]
-    assert titles[1] == "Timeline" and titles[2].startswith("Lesion")
+    assert titles[1] == "Timeline" and titles[2] == "Lesion sizes and RECIST 1.1"
+    assert titles[3] == "Findings in words, without a size or value"
     assert not any("marker" in t.lower() for t in titles[1:])
     assert "No marker slide: this case reports no tumor marker or lab value." in \
         "\n".join(s.text_frame.text for s in slides[0].shapes if s.has_text_frame)
@@ -208,7 +212,7 @@ def test_the_event_slides_hold_every_key_event_once_at_most_12_a_slide(case2_dec
 def test_body_text_is_at_least_14_pt_and_only_the_footer_is_smaller(case2_deck):
     footer_top = Emu(int((exports.SLIDE_H_IN - exports.FOOTER_H_IN) * 914400)) - 10
     for slide in case2_deck.slides:
-        frames = [(s, s.text_frame) for s in slide.shapes if s.has_text_frame]
+        frames = [(s, s.text_frame) for s in slide.shapes if s.has_text_frame and s.text_frame.text.strip()]
         frames += [(s, t.cell(r, c).text_frame) for s in slide.shapes if s.has_table
                    for t in [s.table] for r in range(len(t.rows)) for c in range(len(t.columns))]
         for shape, frame in frames:
@@ -216,13 +220,11 @@ def test_body_text_is_at_least_14_pt_and_only_the_footer_is_smaller(case2_deck):
             assert sizes and min(sizes) >= (12 if shape.top >= footer_top else 14), (frame.text, sizes)
 
 
-def test_charts_fill_the_picture_box(case2_deck):
+def test_drawn_charts_stay_on_the_slide(case2_deck):
     for slide in case2_deck.slides:
-        for picture in _pictures(slide):
-            fill = max(picture.width / Emu(int(exports.BOX_W_IN * 914400)),
-                       picture.height / Emu(int(exports.BOX_H_IN * 914400)))
-            assert 0.99 <= fill <= 1.01
-            assert picture.left >= 0 and picture.left + picture.width <= case2_deck.slide_width
+        for shape in slide.shapes:
+            assert shape.left >= 0 and shape.left + shape.width <= case2_deck.slide_width, shape.name
+            assert shape.top >= 0 and shape.top + shape.height <= case2_deck.slide_height, shape.name
 
 
 def test_identified_exports_show_the_dates_and_the_source(case2_files):

@@ -6,12 +6,14 @@ vl-convert. With ``deidentify=True`` the tables and the summary are first passed
 date, the source, or the free text (quotes, notes, patient context) that could name a place or a person.
 
 The deck and the handout share one list of ``Slide`` objects (``case_slides``): a title slide with the case
-header, one slide per chart (split over several slides when a chart is too tall to stay legible), the key
-events as tables of at most ``EVENT_ROWS`` rows, and the source unless de-identified.
+header, the chart slides (the deck draws them as native PowerPoint shapes and charts, ``native.py``; the handout
+as pictures rendered when it is written), findings reported only in words, the key events as tables of at most
+``EVENT_ROWS`` rows, and the source unless de-identified. Each slide's speaker notes name its sources.
 
     case.py        the case prepared for export (prepare_case, CaseExport)
     rendering.py   its charts, rendered offline (PNG, SVG)
-    slides.py      the slide model the deck and the handout share
+    slides.py      the slide model the deck and the handout share, and each slide's notes
+    native.py      the timeline, lesion and marker slides as native PowerPoint shapes and charts
     powerpoint.py  the deck (python-pptx)
     handout.py     the handout (fpdf2)
     files.py       every export at once, by file name; the case as a cBioPortal study (ZIP)

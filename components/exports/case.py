@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from timelines.clinical import recist
+from timelines.errors import CaseFileError
 from timelines.deidentify import REMOVED_COLUMNS, scrub_text
 from timelines.presentation import View, present
 from timelines.summary import case_summary
@@ -45,6 +46,7 @@ class CaseExport:
     deidentified: bool
     source_name: str = ""
     dose_changes: pd.DataFrame = field(default_factory=pd.DataFrame)
+    event_lines: dict[str, int] = field(default_factory=dict)  # the case-file line of each event (identified only)
 
     @property
     def calendar(self) -> bool:
@@ -98,6 +100,25 @@ def prepare_case(timeline: Timeline, *, deidentify: bool = False, axis: str = "c
     return CaseExport(case_id=summary["id"], title=summary["title"], summary=summary, events=events,
                       measurements=measurements, markers=markers, assessments=assessments, axis=axis,
                       day_zero_label=zero, deidentified=deidentify,
-                      source_name="" if deidentify else source, dose_changes=tables["dose_changes"])
+                      source_name="" if deidentify else source, dose_changes=tables["dose_changes"],
+                      event_lines={} if deidentify else event_lines(timeline))
+
+
+def event_lines(timeline: Timeline) -> dict[str, int]:
+    """The line each event starts on in its case file, by event id (as the tables name events); empty when the
+    case was not loaded from a file or the file cannot be read again."""
+    from timelines.tables import event_key_id
+    from timelines.yaml_source import parse_read
+
+    try:
+        _, source = parse_read(Path(timeline.path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, CaseFileError):  # moved or changed since it was loaded: no lines
+        return {}
+    lines = {}
+    for dated in timeline.items:
+        position = source.locate(dated.key)
+        if position:
+            lines[event_key_id(dated)] = position[0]
+    return lines
 
 

@@ -63,7 +63,7 @@ def pdf_bytes(cases: list[list[Slide]], *, session_title: str | None = None) -> 
     for number, slide in enumerate(slides, 1):
         pdf.add_page()
         {"title": _pdf_title, "chart": _pdf_chart, "events": _pdf_events, "endpoints": _pdf_text, "source": _pdf_text,
-         "session": _pdf_text}[slide.kind](pdf, slide)
+         "findings": _pdf_text, "session": _pdf_text}[slide.kind](pdf, slide)
         _pdf_footer(pdf, slide.footer, f"{number} / {len(slides)}")
     return _without_dates(bytes(pdf.output()))
 
@@ -103,11 +103,16 @@ def _pdf_footer(pdf, left: str, right: str) -> None:
 def _pdf_chart(pdf, slide: Slide) -> None:
     _pdf_heading(pdf, slide.title, 16)
     top = pdf.get_y() + 2
-    box_w, box_h = PAGE_W_MM - 2 * PDF_MARGIN_MM, PAGE_H_MM - top - PDF_MARGIN_MM - 2
-    w, h = png_size(slide.picture)
+    caption_h = 6 * len(slide.caption)
+    box_w, box_h = PAGE_W_MM - 2 * PDF_MARGIN_MM, PAGE_H_MM - top - PDF_MARGIN_MM - 2 - caption_h
+    png = slide.png()
+    w, h = png_size(png)
     scale = min(box_w / w, box_h / h)
-    pdf.image(io.BytesIO(slide.picture), x=PDF_MARGIN_MM + (box_w - w * scale) / 2, y=top, w=w * scale,
-              h=h * scale)
+    pdf.image(io.BytesIO(png), x=PDF_MARGIN_MM + (box_w - w * scale) / 2, y=top, w=w * scale, h=h * scale)
+    if slide.caption:
+        pdf.set_xy(PDF_MARGIN_MM, top + h * scale + 2)
+        for line in slide.caption:
+            _pdf_paragraph(pdf, "item", line, PDF_MARGIN_MM, box_w)
 
 
 _PDF_STYLE = {"big": (17, "B", (34, 34, 34), 1), "sub": (12, "", (85, 85, 85), 1),

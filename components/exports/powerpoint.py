@@ -10,9 +10,9 @@ from timelines.timeline import Timeline
 
 from .case import prepare_case
 from .rendering import png_size
-from .slides import (BAND_RGB, BOX_H_IN, BOX_TOP_IN, BOX_W_IN, CELL_MARGIN_IN, EVENT_COLUMNS_IN, EVENT_PT, FONT,
-                     FOOTER_H_IN, HEADER_RGB, MARGIN_IN, MUTED_RGB, SLIDE_H_IN, SLIDE_W_IN, Slide, TEXT_RGB, TITLE_H_IN,
-                     TITLE_TOP_IN, _row_height_pt, case_slides, fit_text)
+from .slides import (BAND_RGB, BOX_H_IN, BOX_TOP_IN, BOX_W_IN, CELL_MARGIN_IN, DEIDENTIFIED_NOTE, EVENT_COLUMNS_IN,
+                     EVENT_PT, FONT, FOOTER_H_IN, HEADER_RGB, MARGIN_IN, MUTED_RGB, SLIDE_H_IN, SLIDE_W_IN, Slide,
+                     TEXT_RGB, TITLE_H_IN, TITLE_TOP_IN, _row_height_pt, case_slides, fit_text)
 
 
 def deck_bytes(timeline: Timeline, *, deidentify: bool = False, axis: str = "calendar") -> bytes:
@@ -32,9 +32,10 @@ def pptx_bytes(cases: list[list[Slide]], *, session_title: str | None = None) ->
         [slide for case in cases for slide in case]
     for number, slide in enumerate(slides, 1):
         page = prs.slides.add_slide(prs.slide_layouts[6])
-        {"title": _pptx_title, "chart": _pptx_chart, "events": _pptx_events, "endpoints": _pptx_text, "source": _pptx_text,
-         "session": _pptx_text}[slide.kind](page, slide)
+        {"title": _pptx_title, "chart": _pptx_chart, "events": _pptx_events, "endpoints": _pptx_text,
+         "source": _pptx_text, "findings": _pptx_text, "session": _pptx_text}[slide.kind](page, slide)
         _pptx_footer(page, slide.footer, f"{number} / {len(slides)}")
+        _pptx_notes(page, slide.notes)
     out = io.BytesIO()
     prs.save(out)
     return _stable_zip(out.getvalue())
@@ -67,8 +68,12 @@ def session_slides(cases: list[list[Slide]], title: str) -> list[Slide]:
              for i, case in enumerate(cases, 1) if case]
     chunks = [lines[i:i + SESSION_CASES] for i in range(0, len(lines), SESSION_CASES)] or [[]]
     footer = f"{len(cases)} case{'s' * (len(cases) != 1)}"
+    # Each case's file and citation (its source slide's notes), or that the case is de-identified.
+    notes = [line for case in cases if case for line in case[-1].notes
+             if line.startswith(("Case file:", "Source:")) or line == DEIDENTIFIED_NOTE]
     return [Slide("session", (title or "Tumor board") + (f" ({i}/{len(chunks)})" if len(chunks) > 1 else ""),
-                  lines=chunk, footer=footer) for i, chunk in enumerate(chunks, 1)]
+                  lines=chunk, footer=footer, notes=list(dict.fromkeys(notes)))
+            for i, chunk in enumerate(chunks, 1)]
 
 
 def _clear_metadata(prs, title: str) -> None:
@@ -135,13 +140,31 @@ def picture_box(png: bytes) -> tuple[float, float, float, float]:
 
 
 def _pptx_chart(page, slide: Slide) -> None:
+    """A chart slide: drawn as native shapes and charts when the slide can draw itself, else its picture."""
     from pptx.util import Inches
 
     _slide_title(page, slide.title)
-    left, top, width, height = picture_box(slide.picture)
-    picture = page.shapes.add_picture(io.BytesIO(slide.picture), Inches(left), Inches(top), Inches(width),
-                                      Inches(height))
-    picture.name = slide.title  # a readable name in the selection pane, for screen readers too
+    caption_h = 0.32 * len(slide.caption)
+    if slide.draw is not None:
+        slide.draw(page, (MARGIN_IN, BOX_TOP_IN, BOX_W_IN, BOX_H_IN - caption_h))
+    else:
+        left, top, width, height = picture_box(slide.picture)
+        picture = page.shapes.add_picture(io.BytesIO(slide.picture), Inches(left), Inches(top), Inches(width),
+                                          Inches(height))
+        picture.name = slide.title  # a readable name in the selection pane, for screen readers too
+    if slide.caption:
+        _textbox(page, MARGIN_IN, BOX_TOP_IN + BOX_H_IN - caption_h, BOX_W_IN, caption_h,
+                 [(fit_text(line, 120, 1), 14, False, TEXT_RGB, 0) for line in slide.caption])
+
+
+def _pptx_notes(page, notes: list[str]) -> None:
+    """The slide's speaker notes: one paragraph per source."""
+    if not notes:
+        return
+    frame = page.notes_slide.notes_text_frame
+    frame.text = notes[0]
+    for note in notes[1:]:
+        frame.add_paragraph().text = note
 
 
 # Title slide: sizes tried from large to small until the text fits its column.

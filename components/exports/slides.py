@@ -4,18 +4,21 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field, replace
+from functools import partial
+from typing import Callable
 
-import altair as alt
 import pandas as pd
 
 from timelines.key_events import HEADER_CALENDAR as EVENT_HEADER_CALENDAR, HEADER_RELATIVE as EVENT_HEADER_RELATIVE
 from timelines.key_events import key_events, side_text
+from timelines.kinds import KEY_KINDS
 from timelines.summary import key_outcomes, line_name, line_text, outcome_value, patient_text
 from timelines.text import ELLIPSIS, shorten, wrap
 
 from .. import charts
 from .case import CHART_NAMES, CHART_TITLES, CaseExport, MISSING, PNG_SCALE
-from .rendering import _lesions, _markers, _timeline, chart_png, has_chart, png_size
+from .native import draw_panels, draw_timeline, lesion_panels, marker_panels, shown_event_ids, timeline_frame
+from .rendering import _lesions, _markers, _timeline, chart_png, has_chart
 
 
 # Slides: 13.333 x 7.5 in (16:9). A picture is placed at 96 px per inch, so a chart whose plot is as wide as
@@ -30,7 +33,6 @@ BOX_TOP_IN = TITLE_TOP_IN + TITLE_H_IN + 0.05
 BOX_W_IN = SLIDE_W_IN - 2 * MARGIN_IN
 BOX_H_IN = SLIDE_H_IN - BOX_TOP_IN - FOOTER_H_IN - 0.08
 SLIDE_CHART_WIDTHS = {"timeline": 960, "lesions": 1120, "markers": 1120}
-TOO_TALL = 1.12  # a chart more than this many times the box height (at 96 px/in) is split over slides
 EVENT_ROWS = 12  # at most this many events per table slide
 FONT = "Arial"  # metric-compatible with Liberation Sans, the charts' font
 TEXT_RGB, MUTED_RGB = "222222", "555555"
@@ -44,9 +46,13 @@ HEADER_RGB, BAND_RGB = "2F3E4E", "F0F3F6"
 
 @dataclass
 class Slide:
-    """One page of the deck and of the handout."""
+    """One page of the deck and of the handout.
 
-    kind: str  # title | chart | events | endpoints | source | session
+    A chart slide is drawn twice: in the deck as native PowerPoint shapes and charts (``draw(page, box)``), in the
+    handout as a picture (``picture``, or ``make_picture()`` rendered when the handout asks for it, so that a deck
+    alone renders no chart). ``notes`` are the slide's speaker notes: the sources of what it shows."""
+
+    kind: str  # title | chart | events | findings | endpoints | source | session
     title: str
     footer: str = ""
     picture: bytes | None = None  # PNG at PNG_SCALE
@@ -54,10 +60,20 @@ class Slide:
     side: list[tuple[str, str]] = field(default_factory=list)  # right-hand column of the title slide
     rows: list[tuple[str, str, str]] = field(default_factory=list)  # events: when, event, dose / finding
     header: tuple[str, str, str] = ()
+    notes: list[str] = field(default_factory=list)  # speaker notes, one paragraph each
+    draw: Callable | None = None  # draw(page, box): the chart as native shapes (powerpoint.py)
+    make_picture: Callable | None = None  # () -> PNG: the chart as a picture, for the handout
+    caption: list[str] = field(default_factory=list)  # lines under a chart (a finding in words merged here)
+
+    def png(self) -> bytes | None:
+        """The chart as a picture (the handout's): rendered on first use."""
+        if self.picture is None and self.make_picture is not None:
+            self.picture = self.make_picture()
+        return self.picture
 
 
 def case_slides(case: CaseExport) -> list[Slide]:
-    """Every page of the case's deck and handout, charts rendered (the slow part: about a second per chart)."""
+    """Every page of the case's deck and handout (charts are drawn or rendered only when a file is written)."""
     footer = shorten(case.title, 110) + ("  ·  de-identified" if case.deidentified else "")
     chart_slides, missing = [], []
     for name in CHART_NAMES:
@@ -65,95 +81,179 @@ def case_slides(case: CaseExport) -> list[Slide]:
             chart_slides += _chart_slides(case, name)
         else:
             missing.append(MISSING[name])
-    slides = [_title_slide(case, missing)] + chart_slides + _event_slides(case) + endpoint_slides(case.summary)
+    chart_slides = _findings_slides(case, chart_slides)
+    endpoints = [replace(s, notes=source_notes(case)) for s in endpoint_slides(case.summary)]
+    slides = [_title_slide(case, missing)] + chart_slides + _event_slides(case) + endpoints
     if not case.deidentified:
         slides.append(_source_slide(case))
     return [replace(s, footer=s.footer or footer) for s in slides]
 
 
-def _box_px() -> tuple[float, float]:
-    return BOX_W_IN * PX_PER_IN, BOX_H_IN * PX_PER_IN
+# Speaker notes ----------------------------------------------------------------------------------------------------
+
+DEIDENTIFIED_NOTE = ("De-identified deck: the sources of this slide (quotes, case-file lines, citation) and every "
+                     "calendar date are left out.")
 
 
-def _render(chart) -> tuple[bytes, tuple[float, float]]:
-    png = chart_png(chart)
-    w, h = png_size(png)
-    return png, (w / PNG_SCALE, h / PNG_SCALE)
+def source_notes(case: CaseExport, event_ids=(), *, citation: bool = True) -> list[str]:
+    """Speaker notes naming the sources of what a slide shows: each event's date as written, its case-file line
+    and its quote, then the case's citation. De-identified: what it shows by name only (no quote, no date, no
+    source)."""
+    events = case.events.drop_duplicates("event_id").set_index("event_id")
+    shown = [i for i in dict.fromkeys(event_ids) if i in events.index]
+    if case.deidentified:
+        labels = [str(events.loc[i, "label"]) for i in shown]
+        return [DEIDENTIFIED_NOTE] + ([f"Shows: {'; '.join(labels)}."] if labels else [])
+    notes = []
+    for event_id in shown:
+        row = events.loc[event_id]
+        when = str(row["start"]) + (f" to {row['end']}" if row.get("end") else "")
+        line = case.event_lines.get(event_id)
+        where = f"{case.source_name}, line {line}" if case.source_name and line else case.source_name
+        quote = str(row.get("quote") or "")
+        notes.append(f"{row['label']} ({when}; {where or 'case file'}): "
+                     + (f"“{quote}”" if quote else "no quote recorded"))
+    if citation:
+        notes.append("Source: " + str(case.summary.get("source", {}).get("citation") or "no citation recorded"))
+    return notes
 
 
 def _chart_slides(case: CaseExport, name: str) -> list[Slide]:
-    """The slides of one chart (its axis title says calendar or months since day 0)."""
+    """The slides of one chart (its axis title says calendar or months since day 0): the timeline, lesion sizes
+    and marker values, at most PANELS_PER_SLIDE charts a slide."""
     width = SLIDE_CHART_WIDTHS[name]
     if name == "timeline":
         return _timeline_slides(case, width)
-    png, size = _render(_lesions(case, width) if name == "lesions" else _markers(case, width))
-    if size[1] <= _box_px()[1] * TOO_TALL:
-        return [Slide("chart", CHART_TITLES[name], picture=png)]
-    parts = _lesion_parts(case, width) if name == "lesions" else _marker_parts(case, width, size[1])
-    if len(parts) <= 1:
-        return [Slide("chart", CHART_TITLES[name], picture=png)]
-    return [Slide("chart", title, picture=chart_png(chart)) for title, chart in parts]
+    if name == "lesions":
+        measured = case.measurements[pd.to_numeric(case.measurements["recist_mm"], errors="coerce").notna()]
+        panels = lesion_panels(case)
+        window = _window_days(case, case.measurements if not measured.empty else case.events.iloc[0:0])
+        ids = list(measured["event_id"])
+        parts = _even(panels, PANELS_PER_SLIDE)
+        return [Slide("chart", "Lesion sizes and RECIST 1.1" + _part(i, len(parts)),
+                      draw=partial(_draw_panels, case=case, panels=part, window=window),
+                      make_picture=partial(_lesion_png, case, width, [p.series for p in part], window),
+                      notes=source_notes(case, ids)) for i, part in enumerate(parts, 1)] if panels else []
+    panels = marker_panels(case.markers)
+    numeric = case.markers[pd.to_numeric(case.markers["value"], errors="coerce").notna()]
+    window = _window_days(case, numeric if not numeric.empty else case.markers)
+    molecular = set(case.markers.loc[case.markers["group"].eq("molecular"), "marker"]) if "group" in case.markers \
+        else set()
+    slides = []
+    # Molecular results (a variant's abundance, %) on slides of their own, after the tumor markers and labs.
+    for title, section in ((CHART_TITLES["markers"], [p for p in panels if p.title not in molecular]),
+                           (MOLECULAR_TITLE, [p for p in panels if p.title in molecular])):
+        parts = _even(section, PANELS_PER_SLIDE)
+        for i, part in enumerate(parts, 1):
+            names = [p.title for p in part]
+            rows = case.markers[case.markers["marker"].isin(names)]
+            slides.append(Slide("chart", title + _part(i, len(parts)),
+                                draw=partial(_draw_panels, case=case, panels=part, window=window),
+                                make_picture=partial(_marker_png, case, width, names, window),
+                                notes=source_notes(case, rows["event_id"])))
+    return slides
+
+
+MOLECULAR_TITLE = "Molecular results over time"
+
+
+PANELS_PER_SLIDE = 4  # charts on one slide (two by two): each keeps 14 pt text legible
+
+
+def _part(i: int, n: int) -> str:
+    return f" ({i}/{n})" if n > 1 else ""
+
+
+def _even(items: list, cap: int) -> list[list]:
+    """Items in order on as few pages as ``cap`` a page allows, spread evenly (no lone item on the last page)."""
+    if not items:
+        return []
+    pages = math.ceil(len(items) / cap)
+    size = math.ceil(len(items) / pages)
+    return [items[i:i + size] for i in range(0, len(items), size)]
+
+
+def _draw_panels(page, box, *, case: CaseExport, panels, window) -> None:
+    draw_panels(page, case, panels, box, window)
+
+
+def _lesion_png(case: CaseExport, width: int, series, window) -> bytes:
+    labels = {s.name.removesuffix(" (non-target)") for group in series for s in group}
+    sums = any(s.name == "Sum of target diameters" for group in series for s in group)
+    measured = case.measurements[case.measurements["lesion_label"].isin(labels)]
+    return chart_png(_lesions(case, width, measurements=measured, imaging=case.events.iloc[0:0],
+                              assessments=case.assessments if sums else case.assessments.iloc[0:0],
+                              domain=_domain_of(case, window)))
+
+
+def _marker_png(case: CaseExport, width: int, names: list[str], window) -> bytes:
+    return chart_png(_markers(case, width, case.markers[case.markers["marker"].isin(names)], _domain_of(case, window)))
+
+
+def _timeline_png(case: CaseExport, width: int, focus) -> bytes:
+    return chart_png(_timeline(case, width, focus))
+
+
+def _draw_timeline(page, box, *, drawn) -> None:
+    draw_timeline(page, drawn, box)
 
 
 def _timeline_slides(case: CaseExport, width: int) -> list[Slide]:
     """The timeline; when a long quiet history would squash the recent disease, the recent years first and the
     whole history on the next slide (as the dashboard opens focused, with a switch)."""
     focus = charts.focus_domain(case.events, axis=case.axis, unit="months")
-    whole = Slide("chart", "Timeline", picture=chart_png(_timeline(case, width)))
-    if focus is None:
-        return [whole]
-    recent = Slide("chart", "Timeline: recent disease (whole history on the next slide)",
-                   picture=chart_png(_timeline(case, width, focus)))
-    return [recent, replace(whole, title="Timeline: whole history")]
+    slides = []
+    for title, domain in (("Timeline", None),) if focus is None else (
+            ("Timeline: recent disease (whole history on the next slide)", focus), ("Timeline: whole history", None)):
+        drawn = timeline_frame(case, domain)
+        slides.append(Slide("chart", title, draw=partial(_draw_timeline, drawn=drawn),
+                            make_picture=partial(_timeline_png, case, width, domain),
+                            notes=source_notes(case, shown_event_ids(drawn))))
+    return slides
 
 
-FINDING_ROWS = 12  # imaging studies per slide when the findings panel is split
+# Findings in words ------------------------------------------------------------------------------------------------
+
+FINDINGS_PER_SLIDE = 8
 
 
-def _lesion_parts(case: CaseExport, width: int) -> list[tuple[str, alt.TopLevelMixin]]:
-    """Sizes and RECIST on one slide, imaging reported without sizes on the next ones (FINDING_ROWS a slide), all
-    on one time axis."""
-    measured = case.measurements
-    imaging = case.events[case.events["kind"].eq("imaging")]
-    unmeasured = imaging[~imaging["event_id"].isin(set(measured["event_id"]))]
-    days = ["day_start_earliest", "day_start_latest"]
-    domain = _shared_domain(case, pd.concat([measured[days], unmeasured[days]]))
-    parts = []
-    if not measured.empty:
-        parts.append(("Lesion sizes and RECIST 1.1", _lesions(case, width, imaging=imaging.iloc[0:0], domain=domain)))
-    chunks = [unmeasured.iloc[i:i + FINDING_ROWS] for i in range(0, len(unmeasured), FINDING_ROWS)]
-    for i, chunk in enumerate(chunks, 1):
-        chart = _lesions(case, width, measurements=measured.iloc[0:0], imaging=chunk, domain=domain,
-                         assessments=case.assessments.iloc[0:0])
-        if not measured.empty and isinstance(chart.title, alt.TitleParams):
-            # Drawn alone, the panel notes that the case has no sizes; here the sizes are on another slide.
-            chart = chart.properties(title=alt.TitleParams(
-                **{k: v for k, v in chart.title.to_dict().items() if k != "subtitle"}))
-        parts.append(("Imaging findings in words, without a size" + (f" ({i}/{len(chunks)})" if len(chunks) > 1 else ""),
-                      chart))
-    return parts
+def _findings_slides(case: CaseExport, chart_slides: list[Slide]) -> list[Slide]:
+    """Imaging reported without a size and marker results in words, as lines (date, study, finding), after the
+    charts. A single finding never gets a slide of its own: it is written under the last chart (or left to the
+    timeline and the key events when there is no chart)."""
+    relative = not case.calendar
+    measured = set(case.measurements.loc[pd.to_numeric(case.measurements["recist_mm"], errors="coerce").notna(),
+                                         "event_id"])
+    imaging = case.events[case.events["kind"].eq("imaging") & ~case.events["event_id"].isin(measured)]
+    found = [(row["event_id"], f"{side_text(row, 'start', relative)} · {row['label']}: "
+                               f"{row.get('finding') or row.get('key_details') or 'reported without a size'}")
+             for row in imaging.to_dict("records")]
+    words = case.markers[pd.to_numeric(case.markers["value"], errors="coerce").isna()]
+    found += [(row["event_id"],
+               f"{side_text(row, 'start', relative)} · {row['marker']}: {row['finding'] or 'no value'}")
+              for row in words.to_dict("records")]
+    if not found:
+        return chart_slides
+    if len(found) == 1:
+        if chart_slides:
+            last = chart_slides[-1]
+            notes = last.notes if case.deidentified else last.notes[:-1] + source_notes(case, [found[0][0]])
+            chart_slides[-1] = replace(last, caption=[f"In words: {found[0][1]}"], notes=notes)
+        return chart_slides
+    pages = _even(found, FINDINGS_PER_SLIDE)
+    return chart_slides + [Slide("findings", "Findings in words, without a size or value" + _part(i, len(pages)),
+                                 lines=[("item", text) for _, text in page],
+                                 notes=source_notes(case, [event_id for event_id, _ in page]))
+                           for i, page in enumerate(pages, 1)]
 
 
-def _marker_parts(case: CaseExport, width: int, height: float) -> list[tuple[str, alt.TopLevelMixin]]:
-    """Markers in the chart's order (lab values, then molecular, each by first date), a few panels per slide."""
-    markers = case.markers
-    first = markers.groupby("marker")["day_start"].transform("min")
-    source = markers["source"].map({"lab": 0, "molecular": 1}).fillna(2) if "source" in markers else 0
-    order = list(dict.fromkeys(markers.assign(_s=source, _f=first).sort_values(
-        ["_s", "_f", "marker"], kind="stable")["marker"]))
-    pages = max(2, math.ceil(height / (_box_px()[1] * 0.95)))
-    per_page = math.ceil(len(order) / pages)
-    groups = [order[i:i + per_page] for i in range(0, len(order), per_page)]
-    domain = _shared_domain(case, markers)  # one time axis on every slide of the split chart
-    return [(f"{CHART_TITLES['markers']} ({i}/{len(groups)})",
-             _markers(case, width, markers[markers["marker"].isin(group)], domain))
-            for i, group in enumerate(groups, 1)]
-
-
-def _shared_domain(case: CaseExport, frame: pd.DataFrame) -> tuple:
-    """The window a chart of the whole table would show: its dates, stretched to the end of a therapy still
+def _window_days(case: CaseExport, frame: pd.DataFrame) -> tuple[float, float]:
+    """The window (days) a chart of the whole table shows: its dates, stretched to the end of a therapy still
     running at the last one, with a margin (3 %, at least a week)."""
-    days = pd.concat([pd.to_numeric(frame[c], errors="coerce") for c in ("day_start_earliest", "day_start_latest")])
+    days = pd.concat([pd.to_numeric(frame[c], errors="coerce")
+                      for c in ("day_start", "day_start_earliest", "day_start_latest")])
+    if days.dropna().empty:
+        days = pd.to_numeric(case.events["day_start"], errors="coerce")
     lo, hi = float(days.min()), float(days.max())
     bands = charts.therapy_bands(case.events)
     if not bands.empty:
@@ -161,8 +261,20 @@ def _shared_domain(case: CaseExport, frame: pd.DataFrame) -> tuple:
         running = end[(start <= hi) & (end > hi)]
         hi = max(hi, float(running.max())) if not running.empty else hi
     pad = max((hi - lo) * charts.PAD_FRACTION, 7)
-    tax = charts.time_axis(case.axis, "months", case.day_zero_label, case.events, frame)
-    return tuple(tax.at([day]).iloc[0] for day in (lo - pad, hi + pad))
+    lo, hi = lo - pad, hi + pad
+    if hi - lo < MIN_WINDOW_DAYS:  # values of one day: a quarter around them, not a week
+        middle = (lo + hi) / 2
+        lo, hi = middle - MIN_WINDOW_DAYS / 2, middle + MIN_WINDOW_DAYS / 2
+    return lo, hi
+
+
+MIN_WINDOW_DAYS = 91
+
+
+def _domain_of(case: CaseExport, window: tuple[float, float]) -> tuple:
+    """A window in days as the screen's charts take a domain (axis units)."""
+    tax = charts.time_axis(case.axis, "months", case.day_zero_label, case.events)
+    return tuple(tax.at([day]).iloc[0] for day in window)
 
 
 # Title slide ----------------------------------------------------------------------------------------------------
@@ -189,7 +301,8 @@ def _title_slide(case: CaseExport, missing: list[str]) -> Slide:
     axis = "calendar dates" if case.calendar else f"months since {case.day_zero_label} (day 0)"
     lines = [("big", patient_text(summary["patient"])), ("sub", f"Time axis: {axis}")] + left
     lines += [("note", n) for n in notes]
-    return Slide("title", summary["title"], lines=lines, side=side)
+    ids = case.events.loc[case.events["kind"].eq("diagnosis"), "event_id"]
+    return Slide("title", summary["title"], lines=lines, side=side, notes=source_notes(case, ids))
 
 
 # Key events -----------------------------------------------------------------------------------------------------
@@ -213,8 +326,11 @@ def _event_slides(case: CaseExport) -> list[Slide]:
     even = _paginate(rows, header, math.ceil(len(rows) / len(pages))) if pages else []
     pages = even if len(even) == len(pages) else pages
     title = "Key events" + ("" if case.calendar else f" · months since {case.day_zero_label}")
-    return [Slide("events", title + (f" ({i}/{len(pages)})" if len(pages) > 1 else ""), rows=p, header=header)
-            for i, p in enumerate(pages, 1)]
+    ids = list(case.events.loc[case.events["kind"].isin(KEY_KINDS), "event_id"])  # the rows' events, in order
+    firsts = [sum(len(p) for p in pages[:i]) for i in range(len(pages))]
+    return [Slide("events", title + (f" ({i}/{len(pages)})" if len(pages) > 1 else ""), rows=p, header=header,
+                  notes=source_notes(case, ids[first:first + len(p)]))
+            for i, (p, first) in enumerate(zip(pages, firsts), 1)]
 
 
 def _paginate(rows: list, header: tuple, cap: int) -> list[list]:
@@ -292,4 +408,6 @@ def _source_slide(case: CaseExport) -> Slide:
     if case.source_name:
         lines.append(("note", f"Case file: {case.source_name}. Every event's supporting quote from the paper is "
                               "in the case file and in the events table (CSV)."))
-    return Slide("source", "Source", lines=lines)
+    notes = [f"Case file: {case.source_name}." if case.source_name else "No case file named.",
+             "Source: " + str(source.get("citation") or "no citation recorded")]
+    return Slide("source", "Source", lines=lines, notes=notes)

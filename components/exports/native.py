@@ -1,0 +1,549 @@
+"""The timeline, lesion and marker slides drawn as native PowerPoint objects (python-pptx), so that a board can
+read every label crisply and edit it: the swimlane as shapes (a rectangle per therapy interval in its drug's
+colour, a small shape per point event, text boxes for the lane labels and the time axis), lesion sizes and marker
+values as XY scatter charts with axis titles and units.
+
+Everything is placed from the tables the screen's charts draw (``timelines.tables``) through the screen's own
+timeline frame (``components.charts.timeline``: drawn days, bounds, solid and faded parts, slots), and coloured
+with the chart palette (``components.charts.theme``): no date is derived here. As on screen, a mark is solid
+where the case makes it certain and lighter where it is not (a date known within a range, an end that may lie
+anywhere in a window).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass
+
+import pandas as pd
+
+from timelines.tables import lane_order
+from timelines.text import shorten, wrap
+
+from .. import charts
+from ..charts import theme
+from ..charts import timeline as screen
+from ..charts.timeline import HOLLOW_EDGE_PX
+from ..charts.axis import DAYS_PER_MONTH, SPAN_OPACITY, _domain_days, _extent_days
+from ..charts.lanes import BAR_PX, SLOT_PX, STUB_OPACITIES, _hex_color, _lane_layout, _with_slots
+from ..charts.markers import FLAG_COLORS, _marker_groups
+from .case import CaseExport
+
+FONT = "Arial"  # metric-compatible with Liberation Sans, the charts' font
+TEXT_PT = 14  # every text on a drawn slide: legible from the back of the room
+TEXT_RGB, MUTED_RGB, SHADE_RGB, GRID_RGB = "222222", "555555", "F2F2F2", "BBBBBB"
+LABEL_W_IN = 2.45  # lane labels, left of the plot
+AXIS_H_IN = 0.72  # tick labels and the axis title under the plot
+KEY_LINE_IN = 0.27  # one line of the key under the axis
+POINT_IN = 0.2  # a point event's symbol
+EXCEL_EPOCH = dt.date(1899, 12, 30)  # day 0 of a spreadsheet date serial (what a chart's date axis counts)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The swimlane, as the screen draws it
+# ---------------------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Drawn:
+    """The screen's timeline frame of a case (one row per mark, with slots), its lanes and window (days)."""
+
+    frame: pd.DataFrame
+    lanes: list[str]
+    window: tuple[float, float]
+    tax: charts.TimeAxis
+    changes: pd.DataFrame
+    note: str
+
+
+def timeline_frame(case: CaseExport, domain=None) -> Drawn:
+    """The marks the screen's timeline draws (``components.charts.timeline.timeline_chart``, same steps), with
+    every axis position also in days: ``lo``/``hi`` (start bounds), ``end_lo``/``end_hi`` (end bounds)."""
+    events = case.events
+    tax = charts.time_axis(case.axis, "months", case.day_zero_label, events)
+    changes = screen._dose_change_frame(case.dose_changes, events)
+    frame = screen._timeline_frame(events, tax, changes)
+    extent = _extent_days(frame["day_start"], frame["day_end"], frame["day_start_earliest"],
+                          frame["day_start_latest"], frame["day_end_latest"])
+    window = _domain_days(tax, domain, extent)
+    frame = _with_slots(screen._grouped_points(screen._closed_for_drawing(frame, tax, window)), window)
+    lanes = lane_order(events)
+    note = screen._hidden_note(frame, tax, window) if domain is not None else ""
+    if domain is not None:
+        frame = frame[~screen._outside(frame, window)].reset_index(drop=True)
+        lanes = [lane for lane in lanes if lane in set(frame["lane"])]
+    for name, column in (("lo", "x_lo"), ("hi", "x_hi"), ("end_lo", "x_end_lo"), ("end_hi", "x_end_hi"),
+                         ("solid_x", "x_solid")):
+        frame[name] = _days(tax, frame[column])
+    return Drawn(frame, lanes, window, tax, changes[changes["event_id"].isin(frame["event_id"])], note)
+
+
+def _days(tax: charts.TimeAxis, values: pd.Series) -> pd.Series:
+    """Day offsets of axis positions (the inverse of ``TimeAxis.at``)."""
+    if tax.calendar:
+        return (pd.to_datetime(values, utc=True) - tax.origin) / pd.Timedelta(days=1)
+    return pd.to_numeric(values, errors="coerce") * (DAYS_PER_MONTH if tax.unit == "months" else 1)
+
+
+def shown_event_ids(drawn: Drawn) -> list[str]:
+    """The events a timeline slide shows (a mark of several events counts each)."""
+    ids = []
+    for value in drawn.frame["event_id"]:
+        ids += [part.split(") ", 1)[-1] for part in str(value).split("  ")] if ") " in str(value) else [str(value)]
+    return list(dict.fromkeys(ids))
+
+
+# Point symbols as PowerPoint shapes, one per kind (the screen's symbols: theme.KIND_SHAPES), with a rotation.
+def _symbols():
+    from pptx.enum.shapes import MSO_SHAPE as S
+
+    return {"symptom": (S.REGULAR_PENTAGON, 0), "diagnosis": (S.STAR_5_POINT, 0), "biopsy": (S.ISOSCELES_TRIANGLE, 180),
+            "molecular": (S.HEXAGON, 0), "surgery": (S.RECTANGLE, 0), "radiotherapy": (S.DIAMOND, 0),
+            "supportive": (S.ISOSCELES_TRIANGLE, 270), "imaging": (S.OVAL, 0), "lab": (S.CROSS, 0),
+            "response": (S.ISOSCELES_TRIANGLE, 0), "progression": (S.OCTAGON, 0),
+            "adverse_event": (S.FLOWCHART_COLLATE, 90), "status": (S.RECTANGLE, 0), "other": (S.STAR_4_POINT, 0),
+            "death": (S.MATH_MULTIPLY, 0)}
+
+
+def _hex(color: str) -> str:
+    return color.lstrip("#").upper()
+
+
+def lighter(color: str, opacity: float) -> str:
+    """The colour as drawn at this opacity on white (a faded span, a hollow symbol): no transparency needed."""
+    rgb = [int(_hex(color)[i:i + 2], 16) for i in (0, 2, 4)]
+    return "".join(f"{round(255 - (255 - c) * opacity):02X}" for c in rgb)
+
+
+def _rgb(hex_: str):
+    from pptx.dml.color import RGBColor
+
+    return RGBColor.from_string(_hex(hex_))
+
+
+def _shape(page, kind, left, top, width, height, fill: str | None, line: str | None = None, *, rotation=0,
+           line_pt: float = 1.5, name: str = ""):
+    """An autoshape filled (or not) and outlined (or not), without the template's shadow."""
+    from pptx.oxml.ns import qn
+    from pptx.util import Emu, Pt
+
+    shape = page.shapes.add_shape(kind, Emu(int(left * 914400)), Emu(int(top * 914400)),
+                                  Emu(max(int(width * 914400), 1)), Emu(max(int(height * 914400), 1)))
+    if fill is None:
+        shape.fill.background()
+    else:
+        shape.fill.solid()
+        shape.fill.fore_color.rgb = _rgb(fill)
+    if line is None:
+        shape.line.fill.background()
+    else:
+        shape.line.color.rgb = _rgb(line)
+        shape.line.width = Pt(line_pt)
+    # No theme style: its effect reference draws a shadow in some viewers, whatever the shape's own effects say.
+    style = shape._element.find(qn("p:style"))
+    if style is not None:
+        shape._element.remove(style)
+    shape.rotation = rotation
+    if name:
+        shape.name = shorten(name, 120)
+    return shape
+
+
+def text_box(page, left, top, width, height, lines, *, pt=TEXT_PT, rgb=TEXT_RGB, bold=False, align="left",
+             anchor="middle"):
+    """A text box of one paragraph per line that never resizes."""
+    from pptx.enum.text import MSO_ANCHOR, MSO_AUTO_SIZE, PP_ALIGN
+    from pptx.util import Inches, Pt
+
+    box = page.shapes.add_textbox(Inches(left), Inches(top), Inches(width), Inches(height))
+    frame = box.text_frame
+    frame.word_wrap, frame.auto_size = True, MSO_AUTO_SIZE.NONE
+    frame.vertical_anchor = {"top": MSO_ANCHOR.TOP, "middle": MSO_ANCHOR.MIDDLE, "bottom": MSO_ANCHOR.BOTTOM}[anchor]
+    frame.margin_left = frame.margin_right = Inches(0.03)
+    frame.margin_top = frame.margin_bottom = Inches(0)
+    for i, text in enumerate([lines] if isinstance(lines, str) else lines):
+        paragraph = frame.paragraphs[0] if i == 0 else frame.add_paragraph()
+        paragraph.alignment = {"left": PP_ALIGN.LEFT, "right": PP_ALIGN.RIGHT, "center": PP_ALIGN.CENTER}[align]
+        run = paragraph.add_run()
+        run.text = text
+        run.font.size, run.font.bold, run.font.name = Pt(pt), bold, FONT
+        run.font.color.rgb = _rgb(rgb)
+    return box
+
+
+def draw_timeline(page, drawn: Drawn, box: tuple[float, float, float, float]) -> None:
+    """The swimlane of ``timeline_frame`` in ``box`` (left, top, width, height in inches): lanes, bars, symbols,
+    axis and key."""
+    from pptx.enum.shapes import MSO_CONNECTOR, MSO_SHAPE
+    from pptx.enum.dml import MSO_LINE
+    from pptx.util import Emu, Pt
+
+    df, lanes, (w0, w1) = drawn.frame, drawn.lanes, drawn.window
+    left, top, width, height = box
+    key = screen._key_title(df, not drawn.changes.empty).text or []
+    key = [key] if isinstance(key, str) else list(key)
+    x0, x1 = left + LABEL_W_IN + 0.1, left + width - 0.15
+    plot_top, plot_h = top, height - AXIS_H_IN - KEY_LINE_IN * len(key)
+    layout = _lane_layout(df, lanes)
+    total = sum(h for _, h in layout.values()) or 1
+    scale = min(plot_h / total, 0.6 / 42)  # inches per screen px; a lane never taller than 0.6 in
+    plot_h = total * scale
+    bar = min(BAR_PX * scale, 0.24)
+
+    def x(day) -> float:
+        return x0 + (min(max(float(day), w0), w1) - w0) / (w1 - w0) * (x1 - x0)
+
+    def y(row) -> float:
+        lane_top, lane_h = layout[row.lane]
+        return plot_top + (lane_top + lane_h / 2 + (row.slot - (row.lane_slots - 1) / 2) * SLOT_PX) * scale
+
+    # Lanes: alternate categories shaded, a label per lane (wrapped at words, two lines at most).
+    categories = df.drop_duplicates("lane").set_index("lane")["category"].reindex(lanes)
+    order = list(dict.fromkeys(categories))
+    for lane in lanes:
+        lane_top, lane_h = layout[lane]
+        if order.index(categories[lane]) % 2 == 1:
+            _shape(page, MSO_SHAPE.RECTANGLE, left, plot_top + lane_top * scale, width, lane_h * scale, SHADE_RGB)
+        lines = lane_label(lane, 2 if lane_h * scale >= 0.44 else 1)
+        text_box(page, left, plot_top + lane_top * scale, LABEL_W_IN, lane_h * scale, lines, align="right")
+    # Time axis: a grid line and a label per tick, the axis title under them.
+    axis_top = plot_top + plot_h
+    for day, label in _ticks(drawn.tax, w0, w1):
+        line = page.shapes.add_connector(MSO_CONNECTOR.STRAIGHT, Emu(int(x(day) * 914400)), Emu(int(plot_top * 914400)),
+                                         Emu(int(x(day) * 914400)), Emu(int(axis_top * 914400)))
+        line.line.color.rgb, line.line.width = _rgb(GRID_RGB), Pt(0.75)
+        text_box(page, x(day) - 0.6, axis_top + 0.02, 1.2, 0.3, label, align="center")
+    title = drawn.tax.title + (f"  ·  {drawn.note}" if drawn.note else "")
+    text_box(page, x0, axis_top + 0.34, x1 - x0, 0.34, shorten(title, 110), align="center", bold=True)
+    if not drawn.tax.calendar and w0 <= 0 <= w1:  # day 0, dashed
+        rule = page.shapes.add_connector(MSO_CONNECTOR.STRAIGHT, Emu(int(x(0) * 914400)), Emu(int(plot_top * 914400)),
+                                         Emu(int(x(0) * 914400)), Emu(int(axis_top * 914400)))
+        rule.line.color.rgb, rule.line.width, rule.line.dash_style = _rgb(MUTED_RGB), Pt(1.5), MSO_LINE.DASH
+    for i, line in enumerate(key):
+        text_box(page, x0, axis_top + AXIS_H_IN + i * KEY_LINE_IN, x1 - x0, KEY_LINE_IN, line, rgb=MUTED_RGB)
+
+    df = df.assign(hex=_hex_color(df))
+    rows = list(df.itertuples())
+    # Where a date is known only within a range: a light span from its earliest to its latest possible day (an
+    # interval's as thick as its bar: it may have run anywhere in it).
+    for r in rows:
+        if r.window_only:
+            continue
+        thick = (bar + 0.1) if r.shape == "interval" else 0.1
+        spans = []
+        if pd.notna(r.lo) and (r.uncertain or r.open_before or r.open_after) and r.hi > r.lo:
+            spans.append((r.lo, r.hi))
+        if r.end_uncertain and not r.faded_end and pd.notna(r.end_lo) and r.end_hi > r.end_lo:
+            spans.append((r.end_lo, r.end_hi))
+        for lo, hi in spans:
+            _shape(page, MSO_SHAPE.RECTANGLE, x(lo), y(r) - thick / 2, x(hi) - x(lo), thick,
+                   lighter(r.hex, SPAN_OPACITY))
+    # Intervals: solid only where the statements make it certain that they ran (from the latest possible start),
+    # lighter where they may have ended; one light window when no day is certainly on them.
+    for r in rows:
+        if r.shape != "interval":
+            continue
+        name = f"{r.label}: {r.when}"
+        start = r.solid_x if pd.notna(r.solid_x) else r.day_start  # where the bar is drawn from
+        if r.window_only:
+            _shape(page, MSO_SHAPE.RECTANGLE, x(r.lo), y(r) - bar / 2, max(x(r.hi) - x(r.lo), 0.03), bar,
+                   lighter(r.hex, SPAN_OPACITY), name=name)
+        elif r.has_end and not r.faded_end:
+            _shape(page, MSO_SHAPE.RECTANGLE, x(start), y(r) - bar / 2, max(x(r.day_end) - x(start), 0.03), bar,
+                   r.hex, name=name)
+        elif r.faded_end or r.open_end:
+            solid_from = r.solid_from if pd.notna(r.solid_from) else r.day_start
+            lo, hi = (r.fade_lo, r.fade_hi) if r.faded_end else (solid_from, solid_from + r.stub_days)
+            if r.faded_end and lo > solid_from:
+                _shape(page, MSO_SHAPE.RECTANGLE, x(start), y(r) - bar / 2, x(lo) - x(start), bar, r.hex, name=name)
+            share = (hi - lo) / len(STUB_OPACITIES)
+            for i, opacity in enumerate(STUB_OPACITIES):
+                a, b = x(lo + i * share), x(lo + (i + 1) * share)
+                if b > a:
+                    _shape(page, MSO_SHAPE.RECTANGLE, a, y(r) - bar / 2, b - a, bar, lighter(r.hex, opacity), name=name)
+            if r.open_end and not r.faded_end and not r.start_window:  # a start tick, where the start has a day
+                _shape(page, MSO_SHAPE.RECTANGLE, x(start) - 0.025, y(r) - bar / 2 - 0.05, 0.05, bar + 0.1, r.hex)
+        for lo, hi in _hollow(r):  # a planned course, a treatment hold: white inside, the colour at the edges
+            edge = bar * HOLLOW_EDGE_PX / BAR_PX
+            _shape(page, MSO_SHAPE.RECTANGLE, x(lo), y(r) - bar / 2 + edge, max(x(hi) - x(lo), 0.02), bar - 2 * edge,
+                   "FFFFFF", name=f"{r.label}: not given")
+        if r.ongoing and r.has_end:
+            _shape(page, MSO_SHAPE.ISOSCELES_TRIANGLE, x(r.day_end) + 0.01, y(r) - 0.1, 0.2, 0.2, r.hex, "FFFFFF",
+                   rotation=90, line_pt=0.75, name="ongoing at last follow-up")
+    # Dose changes: a black tick across the bar.
+    for change in drawn.changes[drawn.changes["day"].notna()].itertuples():
+        on = df[df["event_id"].eq(change.event_id)]
+        if not on.empty:
+            _shape(page, MSO_SHAPE.RECTANGLE, x(change.day) - 0.02, y(next(on.itertuples())) - bar / 2 - 0.05, 0.04,
+                   bar + 0.1, "000000", name=f"dose change: {change.dose}")
+    # Point events: the kind's symbol in its colour, hollow (a light fill) where the date is uncertain.
+    symbols = _symbols()
+    for r in rows:
+        if r.shape != "point":
+            continue
+        kind, rotation = symbols.get(r.mark_kind, (MSO_SHAPE.OVAL, 0))
+        size = POINT_IN * (1.3 if r.mark_kind == "death" else 1)
+        w = size * (0.45 if r.mark_kind == "status" else 1)
+        color = theme.kind_color(r.mark_kind)
+        _shape(page, kind, x(r.day_start) - w / 2, y(r) - size / 2, w, size,
+               lighter(color, 0.15) if r.uncertain else color, color, rotation=rotation, name=f"{r.label}: {r.when}")
+        tag = " ".join(t for t in (r.response, f"×{r.count}" if r.count > 1 else "") if t)
+        if tag:
+            text_box(page, x(r.day_start) + size / 2 + 0.03, y(r) - 0.16, 1.1, 0.32, tag, bold=True)
+
+
+def _hollow(row) -> list[tuple[float, float]]:
+    """The parts of an interval drawn hollow on screen (``timeline._hollow_parts``), in days: a planned course
+    not given, and each hold of a therapy."""
+    parts = []
+    if bool(getattr(row, "planned", False) or False) and row.has_end:
+        parts.append((row.day_start, row.day_end))
+    holds = getattr(row, "holds", None)
+    if isinstance(holds, list):
+        parts += [(row.day_start + start, row.day_start + end) for start, end in holds]
+    return parts
+
+
+def lane_label(lane: str, max_lines: int) -> list[str]:
+    """A lane's name in lines of at most LANE_CHARS, broken between words or after a '/' of a regimen
+    ('carboplatin/paclitaxel/' then 'bevacizumab'), never inside a drug's name."""
+    lines = wrap(lane.replace("/", "/ "), LANE_CHARS, max_lines=max_lines)
+    return [line.replace("/ ", "/") for line in lines]
+
+
+LANE_CHARS = 24  # characters of 14 pt text in the lane label column
+
+
+def _ticks(tax: charts.TimeAxis, lo: float, hi: float) -> list[tuple[float, str]]:
+    """Axis ticks (day, label): whole years or months on the calendar, round months on the relative axis; at
+    most about nine, so their labels never touch."""
+    span = hi - lo
+    if tax.calendar:
+        first, last = tax.origin + pd.Timedelta(days=lo), tax.origin + pd.Timedelta(days=hi)
+        for months in (1, 2, 3, 6, 12, 24, 36, 60, 120):
+            if span / (months * DAYS_PER_MONTH) <= 9:
+                break
+        stamps = pd.date_range(pd.Timestamp(first.year, 1, 1, tz="UTC"), last, freq=f"{months}MS")
+        return [((s - tax.origin) / pd.Timedelta(days=1), str(s.year) if months >= 12 else f"{s.year}-{s.month:02d}")
+                for s in stamps if s >= first and (months < 12 or s.month == 1) and
+                (months < 12 or (s.year - first.year) % (months // 12) == 0)]
+    unit = DAYS_PER_MONTH if tax.unit == "months" else 1
+    for step in (1, 2, 3, 6, 12, 24, 36, 60, 120, 240):
+        if span / (step * unit) <= 9:
+            break
+    return [(k * step * unit, f"{k * step:g}".replace("-", "−"))
+            for k in range(math.ceil(lo / (step * unit)), math.floor(hi / (step * unit)) + 1)]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Lesion sizes and marker values: XY scatter charts
+# ---------------------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Series:
+    name: str
+    days: list[float]
+    values: list[float]
+    color: str
+    uncertain: list[bool]
+    labels: list[str] | None = None  # a label per point (a RECIST category, a value)
+    dashed: bool = False
+    markers: bool = True
+    point_colors: list[str] | None = None  # a colour per point (a marker value's flag), else the series colour
+
+
+@dataclass
+class Panel:
+    """One XY chart: its title, y axis title (with the unit) and series."""
+
+    title: str
+    y_title: str
+    series: list[Series]
+
+
+def lesion_panels(case: CaseExport) -> list[Panel]:
+    """Sizes per lesion, lesions of a like scale on one chart (a 141 mm primary never squashes a 20 mm node),
+    and the sum of target diameters with each scan's RECIST 1.1 category."""
+    sizes = case.measurements[pd.to_numeric(case.measurements["recist_mm"], errors="coerce").notna()]
+    if sizes.empty:
+        return []
+    peaks = sizes.groupby("lesion_label", sort=False)["recist_mm"].max().sort_values(ascending=False, kind="stable")
+    groups: list[list[str]] = []
+    for label, peak in peaks.items():
+        if groups and peak * 4 >= peaks[groups[-1][0]]:
+            groups[-1].append(label)
+        else:
+            groups.append([label])
+    labels = dict.fromkeys(sizes["lesion_label"])
+    colors = {label: theme.PALETTE[i % len(theme.PALETTE)] for i, label in enumerate(labels)}
+    panels = []
+    for group in groups:
+        series = []
+        for label in group:
+            rows = sizes[sizes["lesion_label"].eq(label)].sort_values("day_start", kind="stable")
+            target = bool(rows["target"].iloc[0])
+            series.append(Series(label + ("" if target else " (non-target)"), rows["day_start"].astype(float).tolist(),
+                                 rows["recist_mm"].astype(float).tolist(), colors[label], _uncertain(rows),
+                                 [f"{v:g}" for v in rows["recist_mm"]], dashed=not target))
+        # A lesion alone on its chart is named in the title (a chart of one series has no legend).
+        title = series[0].name if len(series) == 1 else "Lesion size: longest diameter, short axis for lymph nodes"
+        panels.append(Panel(title, "Size (mm)", series))
+    a = case.assessments
+    a = a[pd.to_numeric(a["sum_mm"], errors="coerce").notna()] if not a.empty else a
+    if len(a) >= 1:
+        days = a["day"].astype(float).tolist()
+        series = [Series("Sum of target diameters", days, a["sum_mm"].astype(float).tolist(), "#222222",
+                         [False] * len(a), [str(c or "") for c in a["category"]])]
+        for column, name, color in (("pr_threshold_mm", "PR line (−30 % from baseline)", "#0072B2"),
+                                    ("pd_threshold_mm", "PD line (+20 % and +5 mm from nadir)", "#D55E00")):
+            values = pd.to_numeric(a[column], errors="coerce")
+            if values.notna().any():
+                series.append(Series(name, days, values.tolist(), color, [False] * len(a), dashed=True, markers=False))
+        panels.append(Panel("Sum of target diameters, RECIST 1.1", "Sum of diameters (mm)", series))
+    return panels
+
+
+def _uncertain(rows: pd.DataFrame) -> list[bool]:
+    lo = pd.to_numeric(rows["day_start_earliest"], errors="coerce")
+    hi = pd.to_numeric(rows["day_start_latest"], errors="coerce")
+    return ((hi > lo) | lo.isna() | hi.isna()).tolist()
+
+
+def marker_panels(markers: pd.DataFrame) -> list[Panel]:
+    """One chart per marker with a number (its own y axis and unit), in the screen's order; values coloured by
+    flag, the reference range as dashed lines."""
+    if markers.empty:
+        return []
+    ordered = screen_marker_order(markers)
+    panels = []
+    for marker in ordered:
+        rows = markers[markers["marker"].eq(marker)].sort_values("day_start", kind="stable")
+        values = pd.to_numeric(rows["value"], errors="coerce")
+        rows, values = rows[values.notna()], values[values.notna()]
+        if rows.empty:
+            continue
+        unit = next((u for u in rows["unit"] if u), "")
+        days = rows["day_start"].astype(float).tolist()
+        arrows = {"high": " ↑", "low": " ↓"}
+        flags = rows["flag"].fillna("")
+        series = [Series(marker, days, values.tolist(), "#333333", _uncertain(rows),
+                         [f"{v:g}{arrows.get(f, '')}" for v, f in zip(values, flags)],
+                         point_colors=[FLAG_COLORS.get(f or "not stated", FLAG_COLORS["not stated"]) for f in flags])]
+        for column, name in (("ref_low", "reference low"), ("ref_high", "reference high")):
+            limit = pd.to_numeric(rows[column], errors="coerce").dropna()
+            if not limit.empty:
+                series.append(Series(name, days, [float(limit.iloc[0])] * len(days), "#009E73", [False] * len(days),
+                                     dashed=True, markers=False))
+        panels.append(Panel(marker, f"{marker} ({unit})" if unit else marker, series))
+    return panels
+
+
+def screen_marker_order(markers: pd.DataFrame) -> list[str]:
+    """Markers in the screen's panel order (tumour markers, molecular, other labs; each by first date)."""
+    frame = markers.assign(day_start=pd.to_numeric(markers["day_start"], errors="coerce"))
+    return [name for name, _ in _marker_groups(frame)]
+
+
+def draw_panels(page, case: CaseExport, panels: list[Panel], box, window: tuple[float, float]) -> None:
+    """The panels on a grid in ``box``: one fills it, two are stacked, three or four share it two by two."""
+    left, top, width, height = box
+    columns = 1 if len(panels) == 1 else 2
+    rows = -(-len(panels) // columns)
+    gap = 0.15
+    w, h = (width - gap * (columns - 1)) / columns, (height - gap * (rows - 1)) / rows
+    tax = charts.time_axis(case.axis, "months", case.day_zero_label, case.events)
+    for i, panel in enumerate(panels):
+        r, c = divmod(i, columns)
+        _xy_chart(page, panel, tax, window, (left + c * (w + gap), top + r * (h + gap), w, h))
+
+
+def _x_value(tax: charts.TimeAxis, day: float) -> float:
+    """A day offset as the chart's x: a spreadsheet date serial on the calendar axis, else months since day 0."""
+    if tax.calendar:
+        return float((tax.origin.date() - EXCEL_EPOCH).days + day)
+    return day / (DAYS_PER_MONTH if tax.unit == "months" else 1)
+
+
+def _xy_chart(page, panel: Panel, tax: charts.TimeAxis, window: tuple[float, float], box) -> None:
+    from pptx.chart.data import XyChartData
+    from pptx.enum.chart import XL_AXIS_CROSSES, XL_CHART_TYPE, XL_LABEL_POSITION, XL_LEGEND_POSITION, XL_MARKER_STYLE
+    from pptx.enum.dml import MSO_LINE
+    from pptx.util import Inches, Pt
+
+    # The longest series first: LibreOffice leaves out a first series shorter than a later one.
+    panel = Panel(panel.title, panel.y_title, sorted(panel.series, key=lambda s: -len(s.days)))
+    data = XyChartData()
+    for s in panel.series:
+        series = data.add_series(s.name)
+        # A series of one point is written twice (the same point): LibreOffice draws no series of a single point.
+        for day, value in list(zip(s.days, s.values)) * (2 if len(s.days) == 1 else 1):
+            series.add_data_point(_x_value(tax, day), value)
+    left, top, width, height = box
+    frame = page.shapes.add_chart(XL_CHART_TYPE.XY_SCATTER_LINES, Inches(left), Inches(top), Inches(width),
+                                  Inches(height), data)
+    frame.name = shorten(panel.title, 120)
+    chart = frame.chart
+    chart.font.size, chart.font.name = Pt(TEXT_PT), FONT
+    chart.has_title = True
+    chart.chart_title.text_frame.text = panel.title
+    _font(chart.chart_title.text_frame, bold=True)
+    chart.has_legend = len(panel.series) > 1
+    if chart.has_legend:
+        chart.legend.position, chart.legend.include_in_layout = XL_LEGEND_POSITION.BOTTOM, False
+        chart.legend.font.size = Pt(TEXT_PT)
+    x_axis, y_axis = chart.category_axis, chart.value_axis
+    x_axis.minimum_scale, x_axis.maximum_scale = (_x_value(tax, d) for d in window)
+    if tax.calendar:
+        x_axis.tick_labels.number_format, x_axis.tick_labels.number_format_is_linked = "yyyy-mm", False
+    else:
+        x_axis.tick_labels.number_format, x_axis.tick_labels.number_format_is_linked = "0", False
+    x_axis.has_major_gridlines = False
+    x_axis.crosses = y_axis.crosses = XL_AXIS_CROSSES.MINIMUM  # the axes meet at the lower left, not at 0
+    span = window[1] - window[0]
+    if tax.calendar:  # round steps, at most about eight labels
+        x_axis.major_unit = next(m for m in (1, 2, 3, 6, 12, 24, 60, 120) if span / (m * DAYS_PER_MONTH) <= 8) \
+            * DAYS_PER_MONTH
+    for axis, title in ((x_axis, tax.title), (y_axis, panel.y_title)):
+        axis.has_title = True
+        axis.axis_title.text_frame.text = title
+        _font(axis.axis_title.text_frame)
+        axis.tick_labels.font.size = Pt(TEXT_PT)
+    y_axis.minimum_scale = 0
+    y_axis.major_gridlines.format.line.color.rgb = _rgb("E3E3E3")
+    for s, series in zip(panel.series, chart.plots[0].series):
+        series.smooth = False
+        series.format.line.color.rgb, series.format.line.width = _rgb(s.color), Pt(2.5 if s.markers else 1.5)
+        if s.dashed:
+            series.format.line.dash_style = MSO_LINE.DASH
+        if not s.markers:
+            series.marker.style = XL_MARKER_STYLE.NONE
+            continue
+        series.marker.style, series.marker.size = XL_MARKER_STYLE.CIRCLE, 9
+        colors = s.point_colors or [s.color] * len(s.days)
+        for i, (uncertain, color) in enumerate(zip(s.uncertain, colors)):
+            point = series.points[i]
+            point.marker.style, point.marker.size = XL_MARKER_STYLE.CIRCLE, 9
+            point.marker.format.fill.solid()
+            point.marker.format.fill.fore_color.rgb = _rgb(lighter(color, 0.2) if uncertain else color)
+            point.marker.format.line.color.rgb = _rgb(color)
+            if uncertain:  # the segment that reaches a point whose date is uncertain is lighter too
+                point.format.line.color.rgb = _rgb(lighter(s.color, 0.45))
+                point.format.line.width = Pt(2.5)
+                if s.dashed:
+                    point.format.line.dash_style = MSO_LINE.DASH
+            if s.labels and len(s.days) <= 14 and s.labels[i]:
+                label = point.data_label
+                label.position = XL_LABEL_POSITION.ABOVE
+                label.text_frame.text = s.labels[i]
+                _font(label.text_frame, bold=True, rgb=color)
+
+
+def _font(text_frame, *, bold=False, rgb=TEXT_RGB, pt=TEXT_PT) -> None:
+    from pptx.util import Pt
+
+    for paragraph in text_frame.paragraphs:
+        for run in paragraph.runs:
+            run.font.size, run.font.bold, run.font.name = Pt(pt), bold, FONT
+            run.font.color.rgb = _rgb(rgb)

@@ -1,0 +1,196 @@
+"""The deck a board can edit: timeline, lesion and marker slides drawn as native PowerPoint shapes and charts (no
+picture), every text at least 14 pt, each slide's sources in its speaker notes (none when de-identified), and no
+slide that holds a single finding in words."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from pptx import Presentation
+from pptx.enum.chart import XL_CHART_TYPE
+from pptx.enum.shapes import MSO_SHAPE_TYPE
+
+from components import exports
+from components.exports import native, rendering, slides as slide_model
+from conftest import CASE_FILES, CASES, SEED_IDS
+from test_deidentify import leaks
+from timelines import load_case
+from timelines.tables import event_table
+
+LORLATINIB = CASES / "lcnec-alk-lorlatinib.yaml"  # the largest seed case: two timeline slides, lesion sizes
+MILIARY = CASES / "adeno-alk-miliary-alectinib.yaml"  # lesion sizes and marker values, on the relative axis
+EMU_PER_PT = 12700
+
+
+@pytest.fixture(scope="module")
+def decks() -> dict[str, Presentation]:
+    made = {}
+    for path in (LORLATINIB, MILIARY):
+        for deidentify in (False, True):
+            data = exports.deck_bytes(load_case(path), deidentify=deidentify)
+            made[(path.stem, deidentify)] = Presentation(io.BytesIO(data))
+    return made
+
+
+def _title(slide) -> str:
+    return next(s.text_frame.text for s in slide.shapes if s.has_text_frame)
+
+
+def _notes(slide) -> str:
+    return slide.notes_slide.notes_text_frame.text if slide.has_notes_slide else ""
+
+
+def test_timeline_lesion_and_marker_slides_are_native_shapes_and_charts_without_a_picture(decks):
+    for deck in decks.values():
+        for slide in deck.slides:
+            assert not [s for s in slide.shapes if s.shape_type == MSO_SHAPE_TYPE.PICTURE], _title(slide)
+    titles = {_title(s): s for key in ((MILIARY.stem, False), (LORLATINIB.stem, False)) for s in decks[key].slides}
+    timeline = titles["Timeline: whole history"]
+    bars = [s for s in timeline.shapes if s.shape_type == MSO_SHAPE_TYPE.AUTO_SHAPE]
+    labels = {s.text_frame.text for s in timeline.shapes if s.shape_type == MSO_SHAPE_TYPE.TEXT_BOX}
+    assert len(bars) >= 30 and {"lorlatinib", "Imaging", "Endocrine therapy", "2009", "2024", "Date"} <= labels
+    # A bar is a rectangle in its drug's colour (the screen's palette), named for the selection pane.
+    lorlatinib = [s for s in bars if s.name.startswith("Lorlatinib")]
+    assert lorlatinib and {str(s.fill.fore_color.rgb) for s in lorlatinib} == {"882255"}
+    for title, y_title in (("Lesion sizes and RECIST 1.1", "Size (mm)"),
+                           ("Tumor markers and labs (1/2)", "CEA (ng/mL)")):
+        charts_ = [s.chart for s in titles[title].shapes if s.has_chart]
+        assert charts_ and {c.chart_type for c in charts_} == {XL_CHART_TYPE.XY_SCATTER_LINES}
+        assert charts_[0].value_axis.axis_title.text_frame.text == y_title
+    x_titles = {c.category_axis.axis_title.text_frame.text for s in decks[(MILIARY.stem, True)].slides
+                for c in [sh.chart for sh in s.shapes if sh.has_chart]}
+    assert x_titles == {"Months since diagnosis"}
+
+
+def _chart_sizes(chart) -> list[float]:
+    """Every text size a chart sets: its default, titles, tick labels, legend and data labels (points)."""
+    sizes = [chart.font.size.pt]
+    frames = [chart.chart_title.text_frame] if chart.has_title else []
+    for axis in (chart.category_axis, chart.value_axis):
+        sizes.append(axis.tick_labels.font.size.pt)
+        frames += [axis.axis_title.text_frame] if axis.has_title else []
+    if chart.has_legend:
+        sizes.append(chart.legend.font.size.pt)
+    for series in chart.plots[0].series:
+        for label in series._element.xpath("./c:dLbls/c:dLbl//a:rPr"):
+            sizes.append(int(label.get("sz")) / 100)
+    sizes += [run.font.size.pt for frame in frames for p in frame.paragraphs for run in p.runs]
+    return sizes
+
+
+def test_every_text_on_a_slide_is_at_least_14_pt_charts_included(decks):
+    for deck in decks.values():
+        footer_top = deck.slide_height - int(exports.FOOTER_H_IN * 914400) - 10
+        for slide in deck.slides:
+            for shape in slide.shapes:
+                if shape.has_chart:
+                    assert min(_chart_sizes(shape.chart)) >= 14, (_title(slide), shape.name)
+                elif shape.has_text_frame and shape.text_frame.text.strip() and shape.top < footer_top:
+                    sizes = [r.font.size.pt for p in shape.text_frame.paragraphs for r in p.runs if r.text.strip()]
+                    assert min(sizes) >= 14, (_title(slide), shape.text_frame.text)
+
+
+def test_every_slide_has_notes_naming_the_sources_of_what_it_shows(decks):
+    deck = decks[(LORLATINIB.stem, False)]
+    notes = {_title(s): _notes(s) for s in deck.slides}
+    assert all(notes.values()), [t for t, n in notes.items() if not n]
+    whole = notes["Timeline: whole history"]
+    # The breast cancer of 2007: its date as written, its line in the case file, its quote; then the citation.
+    assert ("Invasive ductal carcinoma of the left breast (2007-01 – 2007-07; lcnec-alk-lorlatinib.yaml, line 23): "
+            "“The 55-year-old female patient underwent a modified") in whole
+    assert whole.splitlines()[-1].startswith("Source: Case report: heterochronous double primary malignancy")
+    recent = notes["Timeline: recent disease (whole history on the next slide)"]
+    assert "Invasive ductal carcinoma" not in recent and "lcnec-alk-lorlatinib.yaml, line 143" in recent
+    assert "Chest CT, solid nodule left upper lobe (2021-08-01 – 2021-09-03; lcnec-alk-lorlatinib.yaml, line 150)" \
+        in notes["Lesion sizes and RECIST 1.1"]
+    assert notes["Source"].startswith("Case file: lcnec-alk-lorlatinib.yaml.")
+
+
+def test_deidentified_notes_hold_no_quote_date_or_source(decks):
+    for path in (LORLATINIB, MILIARY):
+        quotes = [q for q in event_table(load_case(path))["quote"] if len(q) > 20]
+        for slide in decks[(path.stem, True)].slides:
+            notes = _notes(slide)
+            assert notes.startswith(slide_model.DEIDENTIFIED_NOTE), _title(slide)
+            assert leaks(notes, path) == [], _title(slide)
+            assert not any(q[:20] in notes for q in quotes) and ".yaml" not in notes and "line " not in notes
+
+
+def test_a_single_finding_in_words_is_written_under_the_chart_before_it(decks):
+    lesions = next(s for s in decks[(LORLATINIB.stem, False)].slides if _title(s) == "Lesion sizes and RECIST 1.1")
+    texts = [s.text_frame.text for s in lesions.shapes if s.has_text_frame]
+    assert any(t.startswith("In words: 2023-08-03 · Brain MRI, further improvement: ") for t in texts)
+    assert "Brain MRI, further improvement (2023-08-03; lcnec-alk-lorlatinib.yaml, line 285): “(C) Further" in \
+        _notes(lesions)
+    assert not any("Findings in words" in _title(s) for s in decks[(LORLATINIB.stem, False)].slides)
+
+
+@pytest.mark.parametrize("path", CASE_FILES, ids=SEED_IDS)
+def test_no_slide_holds_a_single_finding_in_words(path):
+    case = exports.prepare_case(load_case(path), deidentify=True)
+    pages = [s for s in exports.case_slides(case) if s.kind == "findings"]
+    assert all(len(s.lines) >= 2 for s in pages), [s.title for s in pages]
+    charts_ = [s for s in exports.case_slides(case) if s.kind == "chart"]
+    assert all(s.draw is not None and s.picture is None for s in charts_)  # nothing rendered for the deck
+
+
+def test_the_deck_renders_no_chart_image(monkeypatch):
+    def refuse(*args, **kwargs):
+        raise AssertionError("the deck rendered a chart image")
+
+    monkeypatch.setattr(rendering, "chart_png", refuse)
+    monkeypatch.setattr(slide_model, "chart_png", refuse)
+    deck = Presentation(io.BytesIO(exports.deck_bytes(load_case(MILIARY))))
+    titles = [_title(s) for s in deck.slides]
+    assert titles[1:5] == ["Timeline", "Lesion sizes and RECIST 1.1", "Tumor markers and labs (1/2)",
+                           "Tumor markers and labs (2/2)"]
+    with pytest.raises(AssertionError, match="rendered a chart image"):  # the handout still pictures its charts
+        exports.handout_pdf(load_case(MILIARY))
+
+
+@pytest.mark.parametrize("opacity, expected", [(1.0, "882255"), (0.28, "DEC1CF"), (0.0, "FFFFFF")])
+def test_lighter_is_the_colour_drawn_at_that_opacity_on_white(opacity, expected):
+    assert native.lighter("#882255", opacity) == expected
+
+
+def test_the_session_slide_notes_name_each_case_file_and_citation():
+    cases = [exports.case_slides(exports.prepare_case(load_case(path))) for path in (LORLATINIB, MILIARY)]
+    notes = _notes(Presentation(io.BytesIO(exports.pptx_bytes(cases, session_title="Board"))).slides[0])
+    assert notes.splitlines()[0] == "Case file: lcnec-alk-lorlatinib.yaml."
+    assert "Case file: adeno-alk-miliary-alectinib.yaml." in notes and notes.count("Source: ") == 2
+    hidden = [exports.case_slides(exports.prepare_case(load_case(path), deidentify=True)) for path in (LORLATINIB,)]
+    session = Presentation(io.BytesIO(exports.pptx_bytes(hidden, session_title="Board")))
+    assert _notes(session.slides[0]) == slide_model.DEIDENTIFIED_NOTE
+
+
+@pytest.mark.parametrize("lane, lines", [
+    ("carboplatin/paclitaxel/bevacizumab", ["carboplatin/paclitaxel/", "bevacizumab"]),
+    ("Etoposide + cisplatin", ["Etoposide + cisplatin"])])
+def test_a_lane_label_wraps_between_words_never_inside_a_drug_name(lane, lines):
+    assert native.lane_label(lane, 2) == lines
+
+
+def test_a_large_primary_and_a_small_node_get_a_chart_each_named_by_the_lesion():
+    panels = native.lesion_panels(exports.prepare_case(load_case(CASES / "ppamn-hmbox1-alk-ensartinib.yaml")))
+    assert [(p.title, [s.values for s in p.series]) for p in panels] == [
+        ("Left lung mass (primary) (non-target)", [[141.0]]),
+        ("Enlarged lymph node at recurrence (station not stated) (non-target)", [[26.0, 12.0]])]
+
+
+def test_molecular_abundances_have_slides_of_their_own_not_the_tumor_markers():
+    case = exports.prepare_case(load_case(CASES / "ppamn-hmbox1-alk-ensartinib.yaml"))
+    assert [s.title for s in exports.case_slides(case) if s.kind == "chart"] == [
+        "Timeline", "Lesion sizes and RECIST 1.1", "Molecular results over time"]
+
+
+def test_a_therapy_known_only_to_follow_the_operation_is_one_light_window_without_a_tick_or_a_solid_bar():
+    # 'imatinib start: after laparotomy', no end: nothing makes any day of it certain, as on screen.
+    deck = Presentation(io.BytesIO(exports.deck_bytes(load_case(CASES / "gist-duodenum-duodenectomy-imatinib.yaml"))))
+    timeline = next(s for s in deck.slides if _title(s) == "Timeline")
+    imatinib = [s for s in timeline.shapes if s.name.startswith("Imatinib")]
+    solid = native.lighter("#004488", 1.0)
+    assert [str(s.fill.fore_color.rgb) for s in imatinib] == [native.lighter("#004488", 0.28)] != [solid]
+    lane = [s for s in timeline.shapes if s.shape_type == MSO_SHAPE_TYPE.AUTO_SHAPE and s.fill.type == 1
+            and str(s.fill.fore_color.rgb) == solid]
+    assert lane == []  # no tick, no bar in the drug's full colour
