@@ -178,10 +178,15 @@ def test_a_large_primary_and_a_small_node_get_a_chart_each_named_by_the_lesion()
         ("Enlarged lymph node at recurrence (station not stated) (non-target)", [[26.0, 12.0]])]
 
 
-def test_molecular_abundances_have_slides_of_their_own_not_the_tumor_markers():
+def test_molecular_abundances_are_molecular_results_not_a_tumor_marker_chart():
+    # A fusion's abundance is a molecular result: said with its test in the key events, never drawn as a marker.
     case = exports.prepare_case(load_case(CASES / "ppamn-hmbox1-alk-ensartinib.yaml"))
     assert [s.title for s in exports.case_slides(case) if s.kind == "chart"] == [
-        "Timeline", "Lesion sizes and RECIST 1.1", "Molecular results over time"]
+        "Timeline", "Lesion sizes and RECIST 1.1"]
+    deck = Presentation(io.BytesIO(exports.deck_bytes(load_case(CASES / "ppamn-hmbox1-alk-ensartinib.yaml"))))
+    cells = " ".join(c.text for s in deck.slides for sh in s.shapes if sh.has_table for r in sh.table.rows
+                     for c in r.cells)
+    assert "HMBOX1" in cells and "20%" in cells
 
 
 def test_a_therapy_known_only_to_follow_the_operation_is_one_light_window_without_a_tick_or_a_solid_bar():
@@ -189,8 +194,11 @@ def test_a_therapy_known_only_to_follow_the_operation_is_one_light_window_withou
     deck = Presentation(io.BytesIO(exports.deck_bytes(load_case(CASES / "gist-duodenum-duodenectomy-imatinib.yaml"))))
     timeline = next(s for s in deck.slides if _title(s) == "Timeline")
     imatinib = [s for s in timeline.shapes if s.name.startswith("Imatinib")]
-    solid = native.lighter("#004488", 1.0)
-    assert [str(s.fill.fore_color.rgb) for s in imatinib] == [native.lighter("#004488", 0.28)] != [solid]
+    from components.charts import theme
+
+    colour = theme.therapy_colors(["Imatinib"])["Imatinib"]  # the case's one therapy: the screen's colour
+    solid = native.lighter(colour, 1.0)
+    assert [str(s.fill.fore_color.rgb) for s in imatinib] == [native.lighter(colour, 0.28)] != [solid]
     lane = [s for s in timeline.shapes if s.shape_type == MSO_SHAPE_TYPE.AUTO_SHAPE and s.fill.type == 1
             and str(s.fill.fore_color.rgb) == solid]
     assert lane == []  # no tick, no bar in the drug's full colour
