@@ -33,16 +33,58 @@ class _PanelAxis:
         return self.tax.at(days)
 
 
-def _stack(builders: list, panels: _PanelAxis, colors: str = "independent"):
-    """Panels one above the other on one x scale; the x axis is labelled under the bottom panel only."""
+@dataclass(frozen=True)
+class StackFit:
+    """The height a stack of panels is to take as drawn (a tumor board's screen), and what each panel spends
+    besides its plot at the size it is drawn: the plots share the rest in proportion to the heights their builders
+    gave them. A panel of rows (``alt.Step``) keeps its rows' height.
+
+    height : px the whole stack may take.
+    panel_px : px each panel takes besides its plot (title, legends, padding, the gap to the next).
+    axis_px : px of the x axis and its title under the bottom panel.
+    least_px : the least plot height of a panel, whatever the screen.
+    """
+
+    height: int
+    panel_px: int = 90
+    axis_px: int = 60
+    least_px: int = 48
+
+
+def _stack(builders: list, panels: _PanelAxis, colors: str = "independent", fit: StackFit | None = None):
+    """Panels one above the other on one x scale; the x axis is labelled under the bottom panel only. With a
+    `fit`, the panels' plot heights are scaled so that the stack takes `fit.height` as drawn."""
     last = len(builders) - 1
     charts = [build(replace(panels, labels=i == last)) for i, build in enumerate(builders)]
+    if fit is not None:
+        charts = _fitted(charts, fit)
     if len(charts) == 1:
         return charts[0]
     # Each panel colours its own thing (lesions, RECIST categories, imaging trends), outlines included.
     return alt.vconcat(*charts, spacing=22).resolve_scale(x="shared", y="independent", color=colors,
                                                            stroke=colors, shape=colors, strokeDash="independent",
                                                            fill=colors)
+
+
+def _fitted(charts: list, fit: StackFit) -> list:
+    """The panels with their plot heights scaled to share what `fit` leaves for plots."""
+    fixed = sum(_rows_px(c) for c in charts if not isinstance(c.height, int))
+    heights = [c.height for c in charts if isinstance(c.height, int)]
+    room = fit.height - fit.axis_px - fit.panel_px * len(charts) - fixed
+    if not heights:
+        return charts
+    scale = max(room, fit.least_px * len(heights)) / sum(heights)
+    return [c.properties(height=max(fit.least_px, int(c.height * scale))) if isinstance(c.height, int) else c
+            for c in charts]
+
+
+def _rows_px(chart) -> int:
+    """The height of a panel of rows (``height=alt.Step(px)``): px per row times its rows (its largest layer)."""
+    step = getattr(chart.height, "step", 0) or 0
+    layers = getattr(chart, "layer", None) or [chart]
+    rows = max((len(layer.data) for layer in layers if isinstance(getattr(layer, "data", None), pd.DataFrame)),
+               default=1)
+    return int(step * rows)
 
 
 def _with_current_therapy(extent, bands) -> tuple[float, float]:
