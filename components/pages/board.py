@@ -33,8 +33,11 @@ BOARD_STYLE = """<style>
 .st-key-board_top p {font-size: 1.2rem; white-space: nowrap; overflow: hidden; text-overflow: ellipsis;}
 .st-key-board_summary p {font-size: %(summary_px)dpx; line-height: 1.45;}
 h2 {font-size: 1.9rem !important;}
-[data-testid="stTable"] td, [data-testid="stTable"] th {font-size: %(table_px)dpx; line-height: 1.3; padding: 4px 8px;
-  max-width: none !important; white-space: normal !important;}
+[data-testid="stTable"] td, [data-testid="stTable"] th, [data-testid="stTable"] td *, [data-testid="stTable"] th * {
+  font-size: %(table_px)dpx !important; line-height: 1.3 !important; max-width: none !important;
+  white-space: normal !important;}
+[data-testid="stTable"] td, [data-testid="stTable"] th {padding: 4px 8px !important;}
+[data-testid="stTable"] td > div, [data-testid="stTable"] th > div {width: 100%% !important;}
 [data-testid="stTable"] table {table-layout: fixed; width: 100%%;}
 [data-testid="stTable"] tr > :nth-child(1) {width: 22%%;}
 [data-testid="stTable"] tr > :nth-child(2) {width: 38%%;}
@@ -304,7 +307,7 @@ def key_events(events: pd.DataFrame, relative: bool) -> pd.DataFrame:
 # take (in units of the type size), from which the rows a screen holds are counted.
 EVENT_COLUMN_SHARES = (0.22, 0.38, 0.40)  # as BOARD_STYLE sets them
 CHAR_EM = 0.5  # the mean width of a character, in type sizes (Source Sans)
-LINE_EM = 1.3
+LINE_EM = 1.3  # as BOARD_STYLE sets it
 ROW_PAD_PX = 9  # padding and border of a row
 TABLE_HEAD_LINES = 1.6
 TABLE_SLACK_PX = 40  # what the estimate of wrapped lines may miss
