@@ -43,6 +43,7 @@ class StackFit:
     panel_px : px each panel takes besides its plot, titles and legends (padding, the gap to the next).
     line_px : one line of a panel's title or subtitle; legend_px : a legend's title and margin; entry_px : one
         entry of a legend (legends are stacked under their panel, one entry a line).
+    legends_in_a_row : the legends under a panel are drawn side by side (the tallest counts), not stacked.
     axis_px : px of the x axis and its title under the bottom panel.
     least_px : the least plot height of a panel, whatever the screen.
     """
@@ -52,6 +53,7 @@ class StackFit:
     line_px: int = 24
     legend_px: int = 36
     entry_px: int = 24
+    legends_in_a_row: bool = False
     axis_px: int = 60
     least_px: int = 48
 
@@ -73,14 +75,14 @@ def _stack(builders: list, panels: _PanelAxis, colors: str = "independent", fit:
 
 def _fitted(charts: list, fit: StackFit, shared_legends: bool = False) -> list:
     """The panels with their plot heights scaled to share what `fit` leaves for plots. Legends of a shared colour
-    scale are counted once (they are drawn under the last panel). Panels of rows only grow their rows, to twice
-    their height at most."""
+    scale are counted once (they are drawn under the last panel). A stack of panels of rows only grows its rows,
+    to three times their height at most."""
     chrome = [_chrome_px(c, fit, legends=not shared_legends or i == len(charts) - 1) for i, c in enumerate(charts)]
     fixed = sum(_rows_px(c) for c in charts if not isinstance(c.height, int))
     heights = [c.height for c in charts if isinstance(c.height, int)]
     room = fit.height - fit.axis_px - sum(chrome)
     if not heights:
-        grow = min(2.0, room / fixed) if fixed else 1.0
+        grow = min(3.0, room / fixed) if fixed else 1.0
         return [c.properties(height=alt.Step(int(c.height.step * grow))) if grow > 1 else c for c in charts]
     scale = max(room - fixed, fit.least_px * len(heights)) / sum(heights)
     return [c.properties(height=max(fit.least_px, int(c.height * scale))) if isinstance(c.height, int) else c
@@ -113,7 +115,8 @@ def _chrome_px(chart, fit: StackFit, legends: bool = True) -> int:
             legend = kwds.get("legend")
             key = str(getattr(legend, "_kwds", {}).get("title", name))
             shown[key] = max(shown.get(key, 0), int(entries))
-    legend_px = sum(fit.legend_px + entries * fit.entry_px for entries in shown.values()) if legends else 0
+    heights = [fit.legend_px + entries * fit.entry_px for entries in shown.values()] if legends else []
+    legend_px = (max(heights, default=0) if fit.legends_in_a_row else sum(heights))
     return fit.panel_px + lines * fit.line_px + (offset if isinstance(offset, int) else 0) + legend_px
 
 

@@ -88,7 +88,7 @@ class Screen(NamedTuple):
 DEFAULT_SCREEN = Screen(1280, 720)  # a laptop: what fits it fits any screen the board is shown on
 SCREEN_LIMITS = ((960, 3840), (600, 2160))  # widths and heights the board is laid out for (smaller: as at 600)
 TOP_BAR_PX = 80  # the top bar: padding, one line of title and buttons, the gap under it
-BOTTOM_PX = 12
+BOTTOM_PX = 24
 SCREEN_COOKIE = "board_screen"
 # The browser says its window's size in a cookie (Streamlit reads cookies when a page opens); when the size the
 # board was laid out for is not the window's (first visit, another screen, a resized window), the page reopens
@@ -232,7 +232,7 @@ def unnumbered_therapies(events: pd.DataFrame, summary: dict, relative: bool) ->
 
 # What a chart spends besides its plot on the board (at FONT_SCALE): the timeline's x axis, its title and the key
 # under it; each panel of a stack its title, legends, padding and the gap to the next; the bottom x axis.
-TIMELINE_CHROME_PX = 150
+TIMELINE_CHROME_PX = 175
 PANEL_CHROME_PX = 52
 STACK_AXIS_PX = 76
 CAPTION_PX = 40  # a caption under the lesions (how RECIST was applied)
@@ -271,25 +271,35 @@ def legends_beside(spec: dict) -> dict:
 
 def stack_fit(screen: Screen, below: int = 0) -> charts.StackFit:
     """The room a stack of panels has on this screen, `below` px left for what follows it."""
-    return charts.StackFit(height=screen.room - below, panel_px=PANEL_CHROME_PX, axis_px=STACK_AXIS_PX)
+    return charts.StackFit(height=screen.room - below, panel_px=PANEL_CHROME_PX, axis_px=STACK_AXIS_PX,
+                           legends_in_a_row=True)
+
+
+def legends_in_a_row(spec: dict) -> dict:
+    """The spec with the legends under each panel side by side, not one under the other: a board is one screen,
+    and at 1280x720 a lesion panel's two legends took a third of it (stack_fit counts them so)."""
+    layout = spec["config"]["legend"].get("layout", {})
+    spec["config"]["legend"]["layout"] = {**layout, "bottom": {**layout.get("bottom", {}), "direction": "horizontal"}}
+    return spec
 
 
 def _lesions(data: dict, axis: dict, screen: Screen, part=None) -> None:
     events = data["events"]
     # The sum panel's subtitle says how RECIST was applied; the note is said under the chart only without it.
     note = data["recist_note"] if data["assessments"] is None or len(data["assessments"]) == 0 else ""
-    views.show_chart(charts.lesion_chart(data["measurements"], data["assessments"],
-                                         therapy_bands=charts.therapy_bands(events),
-                                         imaging=events[events["kind"] == "imaging"], width=BOARD_PANEL_WIDTH,
-                                         fit=stack_fit(screen, CAPTION_PX if note else 0), **axis), FONT_SCALE)
+    chart = charts.lesion_chart(data["measurements"], data["assessments"], therapy_bands=charts.therapy_bands(events),
+                                imaging=events[events["kind"] == "imaging"], width=BOARD_PANEL_WIDTH,
+                                fit=stack_fit(screen, CAPTION_PX if note else 0), **axis)
+    views.show_spec(legends_in_a_row(views.chart_spec(chart)), FONT_SCALE)
     if note:
         st.caption(note)
 
 
 def _markers(data: dict, axis: dict, screen: Screen, part: list | None = None) -> None:
     markers = data["markers"] if part is None else data["markers"][data["markers"]["marker"].isin(part)]
-    views.show_chart(charts.marker_chart(markers, therapy_bands=charts.therapy_bands(data["events"]),
-                                         width=BOARD_PANEL_WIDTH, fit=stack_fit(screen), **axis), FONT_SCALE)
+    chart = charts.marker_chart(markers, therapy_bands=charts.therapy_bands(data["events"]), width=BOARD_PANEL_WIDTH,
+                                fit=stack_fit(screen), **axis)
+    views.show_spec(legends_in_a_row(views.chart_spec(chart)), FONT_SCALE)
 
 
 DETAIL_CHARS = 90  # a dose or finding longer than this is shortened on the board (the slides wrap it)
