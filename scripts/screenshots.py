@@ -38,6 +38,11 @@ def main() -> None:
                 page.wait_for_selector(READY, timeout=30_000)
             except Exception:
                 print(f"{name}: nothing drawn within 30 s")
+            if "page=board" in query:  # the board lays itself out for the window's size (once reopened): wait for it
+                page.wait_for_function("([w, h]) => window.__boardDrawn && window.__boardDrawn[0] === w"
+                                       " && window.__boardDrawn[1] === h", arg=[args.width, args.height],
+                                       timeout=30_000)
+                page.wait_for_selector(READY, timeout=30_000)
             page.wait_for_timeout(1200)
             page.screenshot(path=str(out / f"{name}.png"))
             errors = page.locator('[data-testid="stException"]').count()

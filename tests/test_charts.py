@@ -656,3 +656,26 @@ def test_a_status_mark_says_what_it_states_and_a_response_names_its_therapy():
     spec = charts.timeline_chart(events, axis="relative").to_dict()
     tags = {r["tag"] for u in find(spec, "text", text="tag") for r in values(spec, u)}
     assert {"alive at last follow-up", "SD · carboplatin/…", "PR · crizotinib"} <= tags
+def test_the_timeline_takes_the_height_it_is_given_its_lanes_in_proportion():
+    _, events, _, _ = tables("lcnec-alk-lorlatinib")
+    natural = charts.timeline_chart(events).to_dict(validate=False)
+    given = charts.timeline_chart(events, height=700).to_dict(validate=False)
+    assert given["height"] == 700 and natural["height"] != 700
+
+
+def test_a_stack_of_panels_shares_the_height_of_its_screen():
+    """Lesion sizes and the RECIST sum (the lorlatinib case) on a 1080-px board and a 720-px one: the plots share
+    what titles, legends (a lesion legend of 2 entries and a RECIST one of 2, side by side: 84 px) and the axis
+    leave, in proportion (130 : 190), with the imaging findings' one row of 28 px kept."""
+    timeline, events, measurements, _ = tables("lcnec-alk-lorlatinib")
+    assessments = charts.assessment_frame(recist(timeline))
+
+    def heights(fit):
+        chart = charts.lesion_chart(measurements, assessments, therapy_bands=charts.therapy_bands(events),
+                                    imaging=events[events["kind"] == "imaging"], fit=fit)
+        return [panel.height if isinstance(panel.height, int) else panel.height.step for panel in chart.vconcat]
+
+    assert heights(None) == [130, 190, 28]
+    # 900 - 60 (axis) - 28 (row) - chrome (40+24+28+84=176, 40+3*24+8=120, 40+24+8+60=132) = 384 for 320 px.
+    assert heights(charts.StackFit(900, legends_in_a_row=True)) == [156, 228, 28]
+    assert heights(charts.StackFit(500, legends_in_a_row=True)) == [48, 57, 28]  # 2 x 48 px shared, none under 48

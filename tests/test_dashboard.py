@@ -257,18 +257,40 @@ def test_tumor_board_mode_steps_through_summary_charts_and_key_events_and_exits(
     at.query_params["page"] = "board"
     at.run()
     seen = []
-    for _ in range(5):
+    for _ in range(10):
         assert not at.exception
-        seen.append((at.query_params["step"], len(charts(at)), len(at.table)))
+        step = at.query_params["step"]
+        seen.append((step if isinstance(step, str) else step[0], len(charts(at)), len(at.table)))
         if at.button(key="board_next").disabled:
             break
         at.button(key="board_next").click().run()
-    # This case reports no marker value: no Markers step (the summary says so).
-    assert [s[0] for s in seen] in ([["summary"], ["timeline"], ["lesions"], ["events"]],
-                                    ["summary", "timeline", "lesions", "events"])
-    assert [s[1] > 0 for s in seen] == [False, True, True, False] and seen[-1][2] == 1
+    # This case reports no marker value: no Markers step (the summary says so). Its 18 key events take two pages
+    # of a 1280x720 screen (the board's layout without a browser to say its size).
+    assert [s[0] for s in seen] == ["summary", "timeline", "lesions", "events", "events"]
+    assert [s[1] > 0 for s in seen] == [False, True, True, False, False] and seen[-1][2] == 1
+    at.button(key="board_back").click().run()
+    assert at.query_params["step"] in ("events", ["events"]) and len(at.table) == 1
     at.button(key="board_exit").click().run()
     assert not at.exception and at.query_params["page"] in ("case", ["case"]) and len(charts(at)) == 1
+
+
+def test_the_board_summary_names_a_systemic_therapy_written_without_a_line():
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params.update(case="gist-duodenum-duodenectomy-imatinib", page="board", step="summary")
+    text = " ".join(m.value for m in at.run().markdown)
+    # The case has no calendar dates and imatinib no `line:`: it is named with when it started, in months.
+    assert "**Systemic therapy outside the numbered lines** · imatinib \\(months −14\\.0–10\\.0\\)" in text
+
+
+def test_the_board_switches_de_identification_itself_and_says_so():
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params.update(case="lcnec-alk-lorlatinib", page="board", step="summary")
+    at.run()
+    assert "De-identified**" not in at.markdown[0].value
+    at.toggle(key="board_deidentify").set_value(True).run()
+    assert not at.exception and at.session_state["deidentify"] is True
+    assert "**De-identified**" in at.markdown[0].value and at.query_params["deid"] in ("1", ["1"])
+    assert "2007" not in " ".join(m.value for m in at.markdown)
 
 
 @pytest.mark.parametrize("case_id", [p.stem for p in CASE_FILES])

@@ -10,7 +10,7 @@ from components import exports
 from components.pages.board import DETAIL_CHARS, key_events as board_table
 from conftest import CASE_FILES, CASES, SEED_IDS
 from timelines import load_case
-from timelines.key_events import HEADER_CALENDAR, HEADER_RELATIVE, key_events, when_text
+from timelines.key_events import HEADER_CALENDAR, HEADER_RELATIVE, key_events, when_text, workup
 from timelines.kinds import KEY_KINDS
 from timelines.tables import event_table
 from timelines.text import shorten
@@ -30,7 +30,22 @@ def test_the_board_and_the_slides_say_the_same_key_events(path, relative):
     assert list(board.columns) == list(HEADER_RELATIVE if relative else HEADER_CALENDAR)
     assert [tuple(row) for row in board.to_numpy()] == [(when, event, shorten(detail, DETAIL_CHARS))
                                                         for when, event, detail in slides]
-    assert len(slides) == case.events["kind"].isin(KEY_KINDS).sum()
+    assert len(slides) == (case.events["kind"].isin(KEY_KINDS) | workup(case.events)).sum()
+
+
+GIST = CASES / "gist-duodenum-duodenectomy-imatinib.yaml"
+
+
+def test_the_presentation_and_the_work_up_before_a_diagnosis_are_key_events():
+    """The GIST: bleeding, examination, haemoglobin, CT, endoscopy and its biopsy led to the diagnosis; the
+    transfusion (supportive care) and the contrast study after the operation did not."""
+    events = event_table(load_case(GIST))
+    assert list(events.loc[workup(events), "event_id"]) == [
+        "presentation", "hb-admission", "ct-abdomen", "exam", "egd", "egd-biopsy", "intraop-finding"]
+    said = [row.event for row in key_events(events, relative=False)]
+    labels = dict(zip(events["event_id"], events["label"]))
+    assert said[0] == labels["presentation"]
+    assert labels["egd-biopsy"] in said and labels["opacification"] not in said and labels["transfusion"] not in said
 
 
 def test_a_therapy_is_said_with_its_end_and_its_dose():

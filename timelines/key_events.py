@@ -1,8 +1,9 @@
 """The key events of a case, one line each, as the tumor board's events step and the deck's event slides both say
 them: when (as precisely as it is known, with its end), what, and the dose or finding.
 
-Key events are the kinds a tumor board discusses (timelines.kinds.KEY_KINDS): imaging, labs, symptoms, biopsies and
-supportive care are left to the charts and the tables.
+Key events are the kinds a tumor board discusses (timelines.kinds.KEY_KINDS), and the presentation and work-up that
+led to each diagnosis (timelines.kinds.WORKUP_KINDS: symptoms, examination, labs, imaging, biopsy in the months
+before it); later imaging, labs and supportive care are left to the charts and the tables.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from typing import NamedTuple
 import pandas as pd
 
 from .dates import Calendar
-from .kinds import KEY_KINDS, SYSTEMIC
+from .kinds import KEY_KINDS, SYSTEMIC, WORKUP_KINDS
 from .tables import day_zero_of
 from .text import shorten
 from .when import anchor_name, is_calendar_text, say_days, say_months, say_written
@@ -33,8 +34,37 @@ def key_events(events: pd.DataFrame, relative: bool) -> list[KeyEvent]:
     """Every key event of an event table (timelines.tables.event_table, re-anchored or de-identified as shown), in
     its order: on the calendar axis the dates as written, on the relative axis months since day 0 from the bounds."""
     rows = with_date_words(events, relative)
-    rows = rows[rows["kind"].isin(KEY_KINDS)]
+    rows = rows[rows["kind"].isin(KEY_KINDS) | workup(rows)]
     return [KeyEvent(when_text(row, relative), str(row["label"]), detail_text(row)) for row in rows.to_dict("records")]
+
+
+WORKUP_DAYS = 183  # the work-up of a diagnosis: what came in the six months before it (or is only known before it)
+
+
+def workup(events: pd.DataFrame) -> pd.Series:
+    """Which events are the presentation or work-up of a diagnosis: a symptom, examination, lab, imaging or biopsy
+    that came no later than a diagnosis was made (its latest start no later than the diagnosis's latest, and drawn
+    no later than it) and not more than WORKUP_DAYS before it (an earliest start not known counts as close)."""
+    def bound(frame: pd.DataFrame, side: str) -> pd.Series:
+        return pd.to_numeric(frame[f"day_start_{side}"], errors="coerce").fillna(
+            pd.to_numeric(frame["day_start"], errors="coerce"))
+
+    candidate = events["kind"].isin(WORKUP_KINDS)
+    diagnoses = events[events["kind"] == "diagnosis"]
+    if diagnoses.empty or not candidate.any():
+        return pd.Series(False, index=events.index)
+    latest = pd.to_numeric(events["day_start_latest"], errors="coerce")  # unknown: maybe after the diagnosis
+    earliest = pd.to_numeric(events["day_start_earliest"], errors="coerce")
+    drawn = pd.to_numeric(events["day_start"], errors="coerce")
+    found = pd.Series(False, index=events.index)
+    for d_day, d_earliest, d_latest in zip(pd.to_numeric(diagnoses["day_start"], errors="coerce"),
+                                           bound(diagnoses, "earliest"), bound(diagnoses, "latest")):
+        if pd.isna(d_latest) or pd.isna(d_day):
+            continue
+        before = latest.le(d_latest) & drawn.le(d_day)
+        close = earliest.isna() | earliest.ge(d_earliest - WORKUP_DAYS)
+        found |= candidate & before & close
+    return found
 
 
 def when_text(row: dict, relative: bool) -> str:

@@ -32,6 +32,8 @@ class Kind:
     is_treatment : a response's ``therapy:`` or an adverse event's ``attribution:`` may name it.
     is_continuous : taken until stopped rather than in a set of cycles (tied to the responses it had).
     is_key_event : shown among the key events of the tumor board and the exports.
+    is_workup : the presentation or the work-up of a diagnosis (symptoms, examination, labs, imaging, biopsy):
+        a key event when it comes before a diagnosis (timelines.key_events), left to the charts after it.
     gives_specimen : a molecular test's ``specimen_of:`` may name it.
     synonyms : words authors write for this kind, from the papers' vocabulary, that spelling alone does not lead
         to (the did-you-mean of an unknown kind), each with what else to write.
@@ -46,6 +48,7 @@ class Kind:
     is_treatment: bool = False
     is_continuous: bool = False
     is_key_event: bool = False
+    is_workup: bool = False
     gives_specimen: bool = False
     synonyms: tuple[tuple[str, str], ...] = ()
 
@@ -69,9 +72,9 @@ class Kind:
 # (components/snippets.py), a row in the guide (cases/README.md) and an event in cases/_template.yaml; the tests
 # (tests/test_kinds.py, test_docs.py, test_editor.py) name whatever is missing.
 KINDS: tuple[Kind, ...] = (
-    Kind("symptom", Symptom, "Symptoms", "Symptom", synonyms=_said("presentation")),
+    Kind("symptom", Symptom, "Symptoms", "Symptom", is_workup=True, synonyms=_said("presentation")),
     Kind("diagnosis", DiagnosisEvent, "Diagnosis & pathology", "Diagnosis", is_key_event=True),
-    Kind("biopsy", Biopsy, "Diagnosis & pathology", "Biopsy", gives_specimen=True,
+    Kind("biopsy", Biopsy, "Diagnosis & pathology", "Biopsy", is_workup=True, gives_specimen=True,
          synonyms=_said("pathology", "histology")),
     Kind("molecular", Molecular, "Diagnosis & pathology", "Molecular test", is_key_event=True,
          synonyms=_said("ngs", "sequencing", "genetic_test")),
@@ -89,8 +92,8 @@ KINDS: tuple[Kind, ...] = (
          is_treatment=True, is_continuous=True, is_key_event=True,
          synonyms=_said("hormone", "hormonal", "hormone_therapy")),
     Kind("supportive", Supportive, "Supportive care", "Supportive care", agent_fields=("drug",), is_treatment=True),
-    Kind("imaging", Imaging, "Imaging", "Imaging", synonyms=_said("scan", "ct", "mri", "pet", "pet_ct")),
-    Kind("lab", Lab, "Labs", "Lab values",
+    Kind("imaging", Imaging, "Imaging", "Imaging", is_workup=True, synonyms=_said("scan", "ct", "mri", "pet", "pet_ct")),
+    Kind("lab", Lab, "Labs", "Lab values", is_workup=True,
          synonyms=_said("blood_test", "labs", "laboratory", "marker", "tumor_marker")),
     Kind("response", Response, "Response & progression", "Response", is_key_event=True),
     Kind("progression", Progression, "Response & progression", "Progression", is_key_event=True,
@@ -101,7 +104,7 @@ KINDS: tuple[Kind, ...] = (
          synonyms=_said("follow_up") + _said("death", "died", add="status: dead")),
     # Any other type of event, named as its source names it (a cBioPortal study's own EVENT_TYPE): its own lane,
     # last, as cBioPortal draws custom tracks after its known ones.
-    Kind("other", Other, "Other events", "Other event", synonyms=_said("custom", "event")),
+    Kind("other", Other, "Other events", "Other event", is_workup=True, synonyms=_said("custom", "event")),
 )
 KIND_BY_NAME = {kind.name: kind for kind in KINDS}
 
@@ -126,6 +129,7 @@ THERAPY_KINDS = kind_names(is_systemic=True)  # lines of systemic therapy
 TREATMENT_KINDS = kind_names(is_treatment=True)
 CONTINUOUS_KINDS = kind_names(is_continuous=True)
 KEY_KINDS = kind_names(is_key_event=True)
+WORKUP_KINDS = kind_names(is_workup=True)
 SPECIMEN_KINDS = kind_names(gives_specimen=True)
 
 # The did-you-mean of an unknown kind: word -> what to write instead ("'status' (with status: dead)").

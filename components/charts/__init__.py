@@ -19,8 +19,9 @@ from .bands import therapy_bands
 from .lanes import STUB_OPACITIES
 from .lesions import CATEGORY_COLORS, TREND_SHAPES, assessment_frame, lesion_chart
 from .markers import marker_chart
+from .panels import StackFit
 from .timeline import focus_domain, timeline_chart
 
-__all__ = ["AXES", "CATEGORY_COLORS", "PAD_FRACTION", "STUB_OPACITIES", "TREND_SHAPES", "UNITS", "TimeAxis",
+__all__ = ["AXES", "CATEGORY_COLORS", "PAD_FRACTION", "STUB_OPACITIES", "StackFit", "TREND_SHAPES", "UNITS", "TimeAxis",
            "assessment_frame", "focus_domain", "lesion_chart", "marker_chart", "theme", "therapy_bands", "time_axis",
            "timeline_chart"]

@@ -17,7 +17,7 @@ from . import theme
 from .axis import POINT_SIZE, SPAN_OPACITY, TimeAxis, _axis_domain, _check_width, _day_columns, _domain_days, \
     _empty_chart, _extent_days, _tooltip, _when_of, time_axis
 from .bands import _band_layers, _has_bands
-from .panels import BAND_LABEL_ROOM, _PanelAxis, _certainty_opacity, _outline, _panel_title, _spans, _stack, \
+from .panels import BAND_LABEL_ROOM, StackFit, _PanelAxis, _certainty_opacity, _outline, _panel_title, _spans, _stack, \
     _when_measured, _with_current_therapy
 
 
@@ -71,7 +71,7 @@ _SUM_TOOLTIP = (("category", "RECIST 1.1"), ("sum_text", "Sum of target diameter
 def lesion_chart(measurements: pd.DataFrame, assessments: pd.DataFrame | None = None, *,
                  therapy_bands: pd.DataFrame | None = None, imaging: pd.DataFrame | None = None,
                  axis: str = "calendar", unit: str = "months", day_zero_label: str = "first diagnosis",
-                 width: int | None = None, domain=None) -> alt.VConcatChart | alt.Chart:
+                 width: int | None = None, domain=None, fit: StackFit | None = None) -> alt.VConcatChart | alt.Chart:
     """Lesion sizes over time, the sum of target diameters against the RECIST 1.1 lines, and imaging findings.
 
     Parameters
@@ -88,6 +88,9 @@ def lesion_chart(measurements: pd.DataFrame, assessments: pd.DataFrame | None = 
         without sizes still shows what imaging found.
     axis, unit, day_zero_label, width, domain
         As for ``timeline_chart``.
+    fit
+        ``StackFit``: the height the panels are to take as drawn (the tumor board's screen); by default each
+        panel keeps its own height.
 
     Returns
     -------
@@ -130,7 +133,7 @@ def lesion_chart(measurements: pd.DataFrame, assessments: pd.DataFrame | None = 
         alone = not builders
         builders.append(partial(_findings_panel, findings, therapy_bands, width=width, top=alone,
                                 note="No lesion sizes are reported in this case" if alone else ""))
-    return _stack(builders, panels)
+    return _stack(builders, panels, fit=fit)
 
 
 def _qualitative_imaging(imaging: pd.DataFrame | None, measurements: pd.DataFrame,

@@ -13,8 +13,8 @@ from . import theme
 from .axis import POINT_SIZE, SPAN_OPACITY, TimeAxis, _axis_domain, _check_width, _day_columns, _domain_days, \
     _empty_chart, _extent_days, _tooltip, time_axis
 from .bands import _band_layers, _has_bands
-from .panels import BAND_LABEL_ROOM, _PanelAxis, _certainty_opacity, _outline, _spans, _stack, _when_measured, \
-    _with_current_therapy
+from .panels import BAND_LABEL_ROOM, StackFit, _PanelAxis, _certainty_opacity, _outline, _spans, _stack, \
+    _when_measured, _with_current_therapy
 
 
 FLAG_COLORS = {"high": "#D55E00", "low": "#0072B2", "normal": "#009E73", "not stated": "#555555"}
@@ -38,7 +38,7 @@ REFERENCE_COLOR = "#009E73"
 
 def marker_chart(markers: pd.DataFrame, *, therapy_bands: pd.DataFrame | None = None, axis: str = "calendar",
                  unit: str = "months", day_zero_label: str = "first diagnosis", width: int | None = None,
-                 domain=None) -> alt.VConcatChart | alt.Chart:
+                 domain=None, fit: StackFit | None = None) -> alt.VConcatChart | alt.Chart:
     """Marker values over time as small multiples: one panel per marker, each with its own y scale.
 
     Parameters
@@ -49,6 +49,9 @@ def marker_chart(markers: pd.DataFrame, *, therapy_bands: pd.DataFrame | None = 
         ``therapy_bands(events)``: systemic therapy periods drawn as light bands behind every panel.
     axis, unit, day_zero_label, width, domain
         As for ``timeline_chart``.
+    fit
+        ``StackFit``: the height the panels are to take as drawn (the tumor board's screen); by default each
+        panel keeps its own height.
 
     Returns
     -------
@@ -76,7 +79,7 @@ def marker_chart(markers: pd.DataFrame, *, therapy_bands: pd.DataFrame | None = 
             builders.append(partial(_marker_panel, rows, therapy_bands, width=width, top=i == 0, flags=flags))
         else:
             builders.append(partial(_finding_panel, rows, therapy_bands, width=width, top=i == 0))
-    return _stack(builders, panels, colors="shared")
+    return _stack(builders, panels, colors="shared", fit=fit)
 
 
 def _marker_frame(markers: pd.DataFrame, tax: TimeAxis) -> pd.DataFrame:

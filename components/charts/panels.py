@@ -33,16 +33,107 @@ class _PanelAxis:
         return self.tax.at(days)
 
 
-def _stack(builders: list, panels: _PanelAxis, colors: str = "independent"):
-    """Panels one above the other on one x scale; the x axis is labelled under the bottom panel only."""
+@dataclass(frozen=True)
+class StackFit:
+    """The height a stack of panels is to take as drawn (a tumor board's screen), and what its text takes at the
+    size it is drawn: the plots share what the titles, legends and axis leave, in proportion to the heights their
+    builders gave them. A panel of rows (``alt.Step``) keeps its rows' height.
+
+    height : px the whole stack may take.
+    panel_px : px each panel takes besides its plot, titles and legends (padding, the gap to the next).
+    line_px : one line of a panel's title or subtitle; legend_px : a legend's title and margin; entry_px : one
+        entry of a legend (legends are stacked under their panel, one entry a line).
+    legends_in_a_row : the legends under a panel are drawn side by side (the tallest counts), not stacked.
+    axis_px : px of the x axis and its title under the bottom panel.
+    least_px : the least plot height of a panel, whatever the screen.
+    """
+
+    height: int
+    panel_px: int = 40
+    line_px: int = 24
+    legend_px: int = 36
+    entry_px: int = 24
+    legends_in_a_row: bool = False
+    axis_px: int = 60
+    least_px: int = 48
+
+
+def _stack(builders: list, panels: _PanelAxis, colors: str = "independent", fit: StackFit | None = None):
+    """Panels one above the other on one x scale; the x axis is labelled under the bottom panel only. With a
+    `fit`, the panels' plot heights are scaled so that the stack takes `fit.height` as drawn."""
     last = len(builders) - 1
     charts = [build(replace(panels, labels=i == last)) for i, build in enumerate(builders)]
+    if fit is not None:
+        charts = _fitted(charts, fit, shared_legends=colors == "shared")
     if len(charts) == 1:
         return charts[0]
     # Each panel colours its own thing (lesions, RECIST categories, imaging trends), outlines included.
     return alt.vconcat(*charts, spacing=22).resolve_scale(x="shared", y="independent", color=colors,
                                                            stroke=colors, shape=colors, strokeDash="independent",
                                                            fill=colors)
+
+
+def _fitted(charts: list, fit: StackFit, shared_legends: bool = False) -> list:
+    """The panels with their plot heights scaled to share what `fit` leaves for plots. Legends of a shared colour
+    scale are counted once (they are drawn under the last panel). A stack of panels of rows only grows its rows,
+    to three times their height at most."""
+    chrome = [_chrome_px(c, fit, legends=not shared_legends or i == len(charts) - 1) for i, c in enumerate(charts)]
+    fixed = sum(_rows_px(c) for c in charts if not isinstance(c.height, int))
+    heights = [c.height for c in charts if isinstance(c.height, int)]
+    room = fit.height - fit.axis_px - sum(chrome)
+    if not heights:
+        grow = min(3.0, room / fixed) if fixed else 1.0
+        return [c.properties(height=alt.Step(int(c.height.step * grow))) if grow > 1 else c for c in charts]
+    scale = max(room - fixed, fit.least_px * len(heights)) / sum(heights)
+    return [c.properties(height=max(fit.least_px, int(c.height * scale))) if isinstance(c.height, int) else c
+            for c in charts]
+
+
+LEGEND_CHANNELS = ("color", "fill", "stroke", "shape", "strokeDash")
+
+
+def _chrome_px(chart, fit: StackFit, legends: bool = True) -> int:
+    """What a panel takes besides its plot: padding, its title and subtitle lines (and the room for therapy
+    labels under them), and its legends, an entry a line."""
+    title = chart.title if isinstance(chart.title, alt.TitleParams) else None
+    subtitle = getattr(title, "subtitle", alt.Undefined) if title is not None else alt.Undefined
+    lines = (1 if title is not None else 0) + (len(subtitle) if isinstance(subtitle, list)
+                                               else int(isinstance(subtitle, str) and bool(subtitle)))
+    offset = getattr(title, "offset", 0) if title is not None else 0
+    shown: dict[str, int] = {}
+    for layer in getattr(chart, "layer", None) or [chart]:
+        channels, data = getattr(layer.encoding, "_kwds", {}), getattr(layer, "data", None)
+        for channel in LEGEND_CHANNELS:
+            kwds = getattr(channels.get(channel), "_kwds", None)
+            if not kwds or kwds.get("legend") is None or kwds.get("scale") is None:
+                continue  # no such channel, or drawn without a legend (a colour given as is)
+            field = kwds.get("field") if isinstance(kwds.get("field"), str) else kwds.get("shorthand")
+            if not isinstance(field, str):
+                continue
+            name = field.split(":")[0]
+            entries = data[name].nunique() if isinstance(data, pd.DataFrame) and name in data.columns else 1
+            legend = kwds.get("legend")
+            key = str(getattr(legend, "_kwds", {}).get("title", name))
+            shown[key] = max(shown.get(key, 0), int(entries))
+    heights = [fit.legend_px + entries * fit.entry_px for entries in shown.values()] if legends else []
+    legend_px = (max(heights, default=0) if fit.legends_in_a_row else sum(heights))
+    return fit.panel_px + lines * fit.line_px + (offset if isinstance(offset, int) else 0) + legend_px
+
+
+def _rows_px(chart) -> int:
+    """The height of a panel of rows (``height=alt.Step(px)``): px per row times the rows its y field has."""
+    step = getattr(chart.height, "step", 0) or 0
+    rows = 1
+    for layer in getattr(chart, "layer", None) or [chart]:
+        y = getattr(getattr(layer, "encoding", None), "y", None)
+        field = getattr(y, "field", None)
+        field = field if isinstance(field, str) else getattr(y, "shorthand", None)
+        data = getattr(layer, "data", None)
+        if isinstance(field, str) and isinstance(data, pd.DataFrame):
+            name = field.split(":")[0]
+            if name in data.columns:
+                rows = max(rows, data[name].nunique())
+    return int(step * rows)
 
 
 def _with_current_therapy(extent, bands) -> tuple[float, float]:

@@ -50,7 +50,8 @@ def focus_domain(events: pd.DataFrame, *, axis: str = "calendar", unit: str = "m
 
 def timeline_chart(events: pd.DataFrame, *, axis: str = "calendar", unit: str = "months",
                    day_zero_label: str = "first diagnosis", width: int | None = None,
-                   domain=None, dose_changes: pd.DataFrame | None = None) -> alt.LayerChart | alt.Chart:
+                   domain=None, dose_changes: pd.DataFrame | None = None,
+                   height: int | None = None) -> alt.LayerChart | alt.Chart:
     """Swimlanes of one case: one lane per event group, therapies as bars, other events as symbols.
 
     Parameters
@@ -72,6 +73,9 @@ def timeline_chart(events: pd.DataFrame, *, axis: str = "calendar", unit: str = 
         clipped, and the axis title says how many events lie before the window. Zoom and pan stay available.
     dose_changes
         The dose change table (``timelines.tables.dose_change_table``), drawn as ticks on the therapy bars.
+    height
+        Plot height in px (a tumor board's screen): the lanes share it in proportion to the heights their marks
+        need. By default each lane is as tall as its marks need.
 
     Returns
     -------
@@ -116,7 +120,7 @@ def timeline_chart(events: pd.DataFrame, *, axis: str = "calendar", unit: str = 
     first = next(i for i, layer in enumerate(layers) if isinstance(layer.encoding.x, alt.X))
     layers[first] = layers[first].add_params(alt.selection_interval(bind="scales", encodings=["x"]))
     # Bars are coloured by drug and symbols by kind: two colour scales, each with its own legend.
-    return alt.layer(*layers).properties(width=width, height=ctx.height,
+    return alt.layer(*layers).properties(width=width, height=height or ctx.height,
                                          title=_key_title(frame, not ctx.dose_changes.empty)).resolve_scale(
         color="independent", shape="independent", stroke="independent")
 

@@ -2,29 +2,46 @@
 
 from __future__ import annotations
 
+import math
+from typing import NamedTuple
+
 import pandas as pd
 import streamlit as st
 
 from components import charts
 from timelines.catalog import Entry
 from timelines.files import Stamp
-from timelines.key_events import HEADER_CALENDAR, HEADER_RELATIVE, key_events as key_event_rows
+from timelines.key_events import HEADER_CALENDAR, HEADER_RELATIVE, key_events as key_event_rows, side_text
+from timelines.kinds import SYSTEMIC
 from timelines.presentation import MISSING_VIEWS, has_data
-from timelines.summary import key_outcomes
+from timelines.summary import SCREEN_VERDICTS, key_outcomes, outcome_value
 from timelines.text import escape_markdown, shorten
 
 from . import cache, views
 from .case import view_of
 
-STEPS = ("summary", "timeline", "lesions", "markers", "events")
-STEP_TITLES = {"summary": "Summary", "timeline": "Timeline", "lesions": "Lesions", "markers": "Markers",
-               "events": "Key events"}
+STEPS = ("summary", "endpoints", "timeline", "lesions", "markers", "events")
+STEP_TITLES = {"summary": "Summary", "endpoints": "Endpoints", "timeline": "Timeline", "lesions": "Lesions",
+               "markers": "Markers", "events": "Key events"}
+# The element toolbar (fullscreen, download) and Vega's action menu sit over the top right of a chart: on the board,
+# whose charts start under the Exit button, they covered it ("Fxit"). Nothing is downloaded from the board.
 BOARD_STYLE = """<style>
 [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], header[data-testid="stHeader"] {display: none;}
-.block-container {padding-top: 1.2rem; padding-bottom: 0.5rem; max-width: 100%;}
+[data-testid="stElementToolbar"], .vega-embed details, .vega-embed .vega-actions {display: none !important;}
+.block-container {padding-top: 0.8rem; padding-bottom: 0; max-width: 100%%;}
 .block-container p, .block-container li {font-size: 1.35rem; line-height: 1.45;}
+.st-key-board_top p {font-size: 1.2rem; white-space: nowrap; overflow: hidden; text-overflow: ellipsis;}
+.st-key-board_summary p {font-size: %(summary_px)dpx; line-height: 1.45;}
 h2 {font-size: 1.9rem !important;}
-[data-testid="stTable"] td, [data-testid="stTable"] th {font-size: 1.15rem;}
+[data-testid="stTable"] td, [data-testid="stTable"] th, [data-testid="stTable"] td *, [data-testid="stTable"] th * {
+  font-size: %(table_px)dpx !important; line-height: 1.3 !important; max-width: none !important;
+  white-space: normal !important;}
+[data-testid="stTable"] td, [data-testid="stTable"] th {padding: 4px 8px !important;}
+[data-testid="stTable"] td > div, [data-testid="stTable"] th > div {width: 100%% !important;}
+[data-testid="stTable"] table {table-layout: fixed; width: 100%%;}
+[data-testid="stTable"] tr > :nth-child(1) {width: 22%%;}
+[data-testid="stTable"] tr > :nth-child(2) {width: 38%%;}
+[data-testid="stTable"] tr > :nth-child(3) {width: 40%%;}
 </style>"""
 # The charts are fitted to the screen's width; these widths are what their label layout assumes (therapy names
 # over the panels are cut to fit). Text is 1.3 times larger on the board, so the panels assume less room: a
@@ -37,7 +54,8 @@ FONT_SCALE = 1.3  # chart text 14 px -> 18 px, titles 16 -> 21 px (views.scaled_
 def case_steps(data: dict) -> tuple[str, ...]:
     """The steps of this case: a chart it has no data for is left out (the summary says so)."""
     return tuple(name for name in STEPS
-                 if has_data(name, data["events"], data["measurements"], data["markers"]))
+                 if (bool(endpoint_table(data["summary"]).shape[0]) if name == "endpoints"
+                     else has_data(name, data["events"], data["measurements"], data["markers"])))
 
 
 def current_step(requested: str | None, steps: tuple[str, ...] = STEPS) -> str:
@@ -45,68 +63,215 @@ def current_step(requested: str | None, steps: tuple[str, ...] = STEPS) -> str:
     return requested if requested in steps else steps[0]
 
 
-def board_page(data: dict, case_id: str, step: str, axis: dict) -> str:
-    """Show one step of the presentation; returns the step to show next (after Back/Next)."""
-    st.html(BOARD_STYLE)
+class Screen(NamedTuple):
+    """The screen the board is drawn for, in CSS px (the browser's window: a laptop, a projector), and the room
+    each step has under the board's top bar."""
+
+    width: int
+    height: int
+
+    @property
+    def room(self) -> int:
+        """px under the top bar (one line of title and buttons) down to the bottom of the screen."""
+        return self.height - TOP_BAR_PX - BOTTOM_PX
+
+    @property
+    def text_px(self) -> int:
+        """The summary's type size: 22 px on a 720-px laptop, 34 px on a 1080-px projector."""
+        return max(20, min(36, round(self.height / 32)))
+
+    @property
+    def table_px(self) -> int:
+        """The key events' type size: 18 px at 720 px, 26 px at 1080 px (BOARD_MIN_FONT at the least)."""
+        return max(views.BOARD_MIN_FONT, min(30, round(self.height / 41)))
+
+
+DEFAULT_SCREEN = Screen(1280, 720)  # a laptop: what fits it fits any screen the board is shown on
+SCREEN_LIMITS = ((960, 3840), (600, 2160))  # widths and heights the board is laid out for (smaller: as at 600)
+TOP_BAR_PX = 80  # the top bar: padding, one line of title and buttons, the gap under it
+BOTTOM_PX = 24
+SCREEN_COOKIE = "board_screen"
+# The browser says its window's size in a cookie (Streamlit reads cookies when a page opens); when the size the
+# board was laid out for is not the window's (first visit, another screen, a resized window), the page reopens
+# once with the right one. At most twice in ten seconds, so a browser that keeps no cookie is not reloaded forever.
+SCREEN_SCRIPT = """<script>
+(() => {
+  const drawn = [%(width)d, %(height)d];
+  window.__boardDrawn = drawn;
+  const check = () => {
+    const now = [window.innerWidth, window.innerHeight];
+    document.cookie = `%(cookie)s=${now[0]}x${now[1]}; path=/; SameSite=Strict`;
+    const d = window.__boardDrawn;
+    if (Math.abs(now[0] - d[0]) <= 24 && Math.abs(now[1] - d[1]) <= 12) return;
+    const recent = JSON.parse(sessionStorage.getItem("boardReloads") || "[]").filter(t => Date.now() - t < 10000);
+    if (recent.length >= 2) return;
+    sessionStorage.setItem("boardReloads", JSON.stringify([...recent, Date.now()]));
+    window.location.reload();
+  };
+  if (!window.__boardResize) {
+    window.__boardResize = true;
+    let timer;
+    window.addEventListener("resize", () => { clearTimeout(timer); timer = setTimeout(check, 500); });
+  }
+  check();
+})();
+</script>"""
+
+
+def board_screen_size(asked: str | None = None, cookie: str | None = None) -> Screen:
+    """The screen to lay the board out for: `asked` in the address (?screen=1920x1080, for slides and screenshots),
+    else the window's size the browser put in its cookie, else a laptop's 1280x720. Bounded to SCREEN_LIMITS."""
+    for text in (asked, cookie):
+        try:
+            width, height = (int(v) for v in str(text).lower().split("x"))
+        except ValueError:
+            continue
+        (w_lo, w_hi), (h_lo, h_hi) = SCREEN_LIMITS
+        return Screen(min(max(width, w_lo), w_hi), min(max(height, h_lo), h_hi))
+    return DEFAULT_SCREEN
+
+
+def board_page(data: dict, case_id: str, step: str, axis: dict, screen: Screen = DEFAULT_SCREEN,
+               part: int = 0, deidentified: bool = False) -> tuple[str, int]:
+    """Show one step of the presentation (`part`: the page of a step that takes more than one screen, the key
+    events); returns the step and part to show next (after Back/Next)."""
+    st.html(BOARD_STYLE % {"summary_px": screen.text_px, "table_px": screen.table_px})
     steps = case_steps(data)
     step = current_step(step, steps)
     at = steps.index(step)
-    top = st.columns([6, 1, 1, 1], vertical_alignment="center")
-    top[0].markdown(f"**{escape_markdown(data['summary']['title'])}** · {at + 1}/{len(steps)} · {STEP_TITLES[step]}")
-    back = top[1].button("◀ Back", key="board_back", shortcut="Left", disabled=at == 0, width="stretch")
-    forward = top[2].button("Next ▶", key="board_next", shortcut="Right", disabled=at == len(steps) - 1,
-                            width="stretch", type="primary")
-    top[3].button("Exit", key="board_exit", width="stretch", help="Back to the case page", on_click=exit_board)
+    parts = step_parts(data, step, axis, screen)
+    part = min(max(part, 0), len(parts) - 1)
+    with st.container(key="board_top"):
+        top = st.columns([6, 2.2, 1.3, 1.3, 1], vertical_alignment="center")
+    title = shorten(data["summary"]["title"], title_chars(screen) - 30 * deidentified)
+    where = f"{at + 1}/{len(steps)} · {STEP_TITLES[step]}" + (f" {part + 1}/{len(parts)}" if len(parts) > 1 else "")
+    top[0].markdown(f"{where} · " + ("**De-identified** · " if deidentified else "") + f"**{escape_markdown(title)}**",
+                    help=escape_markdown(data["summary"]["title"]))
+    st.session_state["board_deidentify"] = deidentified
+    top[1].toggle("De-identified", key="board_deidentify", on_change=_switch_deidentified,
+                  help="Months since day 0 only; no calendar dates, source, quotes or notes.")
+    first, last = at == 0 and part == 0, at == len(steps) - 1 and part == len(parts) - 1
+    back = top[2].button("◀ Back", key="board_back", shortcut="Left", disabled=first, width="stretch")
+    forward = top[3].button("Next ▶", key="board_next", shortcut="Right", disabled=last, width="stretch",
+                            type="primary")
+    top[4].button("Exit", key="board_exit", width="stretch", help="Back to the case page", on_click=exit_board)
     if back:
-        return steps[at - 1]
+        if part > 0:
+            return step, part - 1
+        before = steps[at - 1]
+        return before, len(step_parts(data, before, axis, screen)) - 1
     if forward:
-        return steps[at + 1]
-    _STEP_VIEWS[step](data, axis)
-    return step
+        return (step, part + 1) if part < len(parts) - 1 else (steps[at + 1], 0)
+    _STEP_VIEWS[step](data, axis, screen, parts[part])
+    return step, part
+
+
+def title_chars(screen: Screen) -> int:
+    """How much of the case's title the top bar holds on one line beside its buttons (in full on hover)."""
+    return max(40, int(screen.width * 0.5 / 10.5))
+
+
+def _switch_deidentified() -> None:
+    """The board's own switch, kept with the sidebar's (the one the rest of the dashboard reads)."""
+    st.session_state["deidentify"] = st.session_state["board_deidentify"]
+
+
+def step_parts(data: dict, step: str, axis: dict, screen: Screen) -> list:
+    """What each screen of a step shows: the key events in pages that fit the screen, the markers a few panels a
+    screen (MARKER_PANEL_PX each), any other step in one."""
+    if step == "markers":
+        names = list(dict.fromkeys(data["markers"].sort_values("day_start", kind="stable")["marker"]))
+        per_page = max(1, (screen.room - STACK_AXIS_PX) // MARKER_PANEL_PX)
+        return [names[i:i + per_page] for i in range(0, len(names), per_page)] or [None]
+    if step == "endpoints":
+        table = endpoint_table(data["summary"])
+        return event_pages(table, screen) or [table]
+    if step != "events":
+        return [None]
+    table = key_events(data["events"], axis["axis"] == "relative")
+    return event_pages(table, screen) or [table]
 
 
 def exit_board() -> None:
     """Back to the case page. A callback: the page picker's state may change only before it is drawn."""
     st.session_state["page"] = "case"
     st.session_state.pop("board_step", None)
+    st.session_state.pop("board_part", None)
     st.query_params.pop("step", None)
 
 
-def _summary(data: dict, axis: dict) -> None:
+def _summary(data: dict, axis: dict, screen: Screen, part=None) -> None:
     summary = data["summary"]
-    st.markdown("  \n".join(views.header_lines(summary, data.get("day_zero", 0))))
-    reported = key_outcomes(summary)
-    if reported:
-        st.markdown("**Outcomes** (from the dates · the paper)  \n" + "  \n".join(
-            escape_markdown(views.outcome_text(o)) + (f"  \n:gray[{escape_markdown(o['note'])}]" if o.get("note") else "")
-            for o in reported))
-    if summary.get("best_response"):
-        st.markdown("**Best overall response** (RECIST 1.1)  \n" + "  \n".join(
-            escape_markdown(f"{b['line_name'][:1].upper()}{b['line_name'][1:]}: {b['text']}")
-            for b in summary["best_response"]))
-    others = [o for o in summary["outcomes"] if o not in reported and o["name"] in BOARD_ENDPOINTS]
-    if others:
-        st.markdown("**Endpoints from the dates**")
-        st.table(pd.DataFrame([(o["label"], o["text"], o.get("note", "")) for o in others],
-                              columns=["Endpoint", "From the dates", "Ended or censored by"]).set_index("Endpoint"))
-    shown = {o["name"] for o in reported + others}
-    definitions = [text for name, text in summary.get("definitions", {}).items() if name in shown]
-    if definitions:
-        st.caption("  \n".join(escape_markdown(text) for text in definitions))
+    with st.container(key="board_summary"):
+        lines = views.header_lines(summary, data.get("day_zero", 0))
+        others = unnumbered_therapies(data["events"], summary, axis["axis"] == "relative")
+        if others:
+            lines.append("**Systemic therapy outside the numbered lines** · " + escape_markdown("; ".join(others)))
+        st.markdown("  \n".join(lines))
+        reported = key_outcomes(summary)
+        if reported:
+            st.markdown("**Outcomes** (from the dates · the paper)  \n" +
+                        "  \n".join(escape_markdown(views.outcome_text(o)) for o in reported))
     missing = [MISSING_VIEWS[name] for name in STEPS if name in MISSING_VIEWS and name not in case_steps(data)]
     if missing:
         st.caption(" ".join(missing) + " Those steps are left out.")
 
 
-# The endpoints the summary step lists besides the paper's figures (time on each therapy is in the case's details).
+# The endpoints the Endpoints step lists besides the paper's figures (time on each therapy is in the case's details).
 BOARD_ENDPOINTS = ("pfs", "pfs2", "ttnt", "time_to_response", "dor", "dfs", "os")
+ENDPOINT_COLUMNS = ("Endpoint", "From the dates · the paper", "Ended or censored by")
 
 
-def _timeline(data: dict, axis: dict) -> None:
+def endpoint_table(summary: dict) -> pd.DataFrame:
+    """The endpoints as the board says them: each figure from the dates beside the paper's, what ended or censored
+    it, the best overall response per line, then the definitions of the endpoints shown (FDA endpoints guidance,
+    STEEP 2.0, RECIST 1.1), one row each, so that a long list is paged like the key events."""
+    reported = key_outcomes(summary)
+    others = [o for o in summary.get("outcomes", []) if o not in reported and o.get("name") in BOARD_ENDPOINTS]
+    rows = [(o["label"], outcome_value(o, SCREEN_VERDICTS), o.get("note", "")) for o in reported + others]
+    rows += [(f"Best overall response, {b['line_name']}", b["text"], "RECIST 1.1")
+             for b in summary.get("best_response", [])]
+    shown = {o["name"] for o in reported + others}
+    rows += [("Definition", "", text) for name, text in summary.get("definitions", {}).items() if name in shown]
+    return pd.DataFrame(rows, columns=list(ENDPOINT_COLUMNS))
+
+
+def _endpoints(data: dict, axis: dict, screen: Screen, part: pd.DataFrame | None = None) -> None:
+    table = part if part is not None else endpoint_table(data["summary"])
+    st.table(table.set_index(table.columns[0]))
+
+
+def unnumbered_therapies(events: pd.DataFrame, summary: dict, relative: bool) -> list[str]:
+    """Every systemic therapy of the event table that no line of the summary holds (one written without `line:`,
+    or adjuvant), with its start: 'imatinib (after laparotomy)'. The summary's lines are the home of lines of
+    therapy; a therapy they come to hold (an inferred line) is no longer listed here."""
+    in_lines = [t for line in summary.get("lines", []) for t in line.get("therapies", [])]
+    ids = {str(t.get("id")) for t in in_lines}
+    agents = {str(t.get("agent", "")).casefold() for t in in_lines}
+    said = []
+    for row in events[events["category"] == SYSTEMIC].to_dict("records"):
+        name = str(row.get("agent") or row.get("label") or "")
+        if str(row.get("event_id")) in ids or name.casefold() in agents:
+            continue
+        start = side_text(row, "start", relative)
+        said.append(shorten(name, views.HEADER_AGENT_CHARS) + (f" ({start})" if start else ""))
+    return said
+
+
+# What a chart spends besides its plot on the board (at FONT_SCALE): the timeline's x axis, its title and the key
+# under it; each panel of a stack its title, legends, padding and the gap to the next; the bottom x axis.
+TIMELINE_CHROME_PX = 175
+PANEL_CHROME_PX = 52
+STACK_AXIS_PX = 76
+CAPTION_PX = 40  # a caption under the lesions (how RECIST was applied)
+MARKER_PANEL_PX = 160  # a marker's panel on the board: its title, legend and a plot that still shows a trend
+
+
+def _timeline(data: dict, axis: dict, screen: Screen, part=None) -> None:
     events = data["events"]
     domain = charts.focus_domain(events, axis=axis["axis"], unit=axis["unit"])
     chart = charts.timeline_chart(events, domain=domain, width=BOARD_WIDTH, dose_changes=data.get("dose_changes"),
-                                  **axis)
+                                  height=screen.room - TIMELINE_CHROME_PX, **axis)
     views.show_spec(legends_beside(views.chart_spec(chart)), FONT_SCALE)
 
 
@@ -132,19 +297,37 @@ def legends_beside(spec: dict) -> dict:
     return spec
 
 
-def _lesions(data: dict, axis: dict) -> None:
+def stack_fit(screen: Screen, below: int = 0) -> charts.StackFit:
+    """The room a stack of panels has on this screen, `below` px left for what follows it."""
+    return charts.StackFit(height=screen.room - below, panel_px=PANEL_CHROME_PX, axis_px=STACK_AXIS_PX,
+                           legends_in_a_row=True, least_px=40)
+
+
+def legends_in_a_row(spec: dict) -> dict:
+    """The spec with the legends under each panel side by side, not one under the other: a board is one screen,
+    and at 1280x720 a lesion panel's two legends took a third of it (stack_fit counts them so)."""
+    layout = spec["config"]["legend"].get("layout", {})
+    spec["config"]["legend"]["layout"] = {**layout, "bottom": {**layout.get("bottom", {}), "direction": "horizontal"}}
+    return spec
+
+
+def _lesions(data: dict, axis: dict, screen: Screen, part=None) -> None:
     events = data["events"]
-    views.show_chart(charts.lesion_chart(data["measurements"], data["assessments"],
-                                         therapy_bands=charts.therapy_bands(events),
-                                         imaging=events[events["kind"] == "imaging"], width=BOARD_PANEL_WIDTH,
-                                         **axis), FONT_SCALE)
-    if data["recist_note"]:
-        st.caption(data["recist_note"])
+    # The sum panel's subtitle says how RECIST was applied; the note is said under the chart only without it.
+    note = data["recist_note"] if data["assessments"] is None or len(data["assessments"]) == 0 else ""
+    chart = charts.lesion_chart(data["measurements"], data["assessments"], therapy_bands=charts.therapy_bands(events),
+                                imaging=events[events["kind"] == "imaging"], width=BOARD_PANEL_WIDTH,
+                                fit=stack_fit(screen, CAPTION_PX if note else 0), **axis)
+    views.show_spec(legends_in_a_row(views.chart_spec(chart)), FONT_SCALE)
+    if note:
+        st.caption(note)
 
 
-def _markers(data: dict, axis: dict) -> None:
-    views.show_chart(charts.marker_chart(data["markers"], therapy_bands=charts.therapy_bands(data["events"]),
-                                         width=BOARD_PANEL_WIDTH, **axis), FONT_SCALE)
+def _markers(data: dict, axis: dict, screen: Screen, part: list | None = None) -> None:
+    markers = data["markers"] if part is None else data["markers"][data["markers"]["marker"].isin(part)]
+    chart = charts.marker_chart(markers, therapy_bands=charts.therapy_bands(data["events"]), width=BOARD_PANEL_WIDTH,
+                                fit=stack_fit(screen), **axis)
+    views.show_spec(legends_in_a_row(views.chart_spec(chart)), FONT_SCALE)
 
 
 DETAIL_CHARS = 90  # a dose or finding longer than this is shortened on the board (the slides wrap it)
@@ -158,13 +341,46 @@ def key_events(events: pd.DataFrame, relative: bool) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=list(header))
 
 
-def _events(data: dict, axis: dict) -> None:
-    table = key_events(data["events"], axis["axis"] == "relative")
+# The key events' table on the board: the share of the width each column takes, and what a line of text and a row
+# take (in units of the type size), from which the rows a screen holds are counted.
+EVENT_COLUMN_SHARES = (0.22, 0.38, 0.40)  # as BOARD_STYLE sets them
+CHAR_EM = 0.5  # the mean width of a character, in type sizes (Source Sans)
+LINE_EM = 1.3  # as BOARD_STYLE sets it
+ROW_PAD_PX = 9  # padding and border of a row
+TABLE_HEAD_LINES = 1.6
+TABLE_SLACK_PX = 40  # what the estimate of wrapped lines may miss
+
+
+def row_lines(row, screen: Screen) -> int:
+    """How many lines a row of the key events takes on this screen (its longest cell, wrapped)."""
+    usable = screen.width - 100 - 16 * len(EVENT_COLUMN_SHARES)  # the page's margins, each cell's padding
+    chars = [max(8, int(share * usable / (CHAR_EM * screen.table_px))) for share in EVENT_COLUMN_SHARES]
+    return max(max(1, math.ceil(len(str(cell)) / n)) for cell, n in zip(row, chars))
+
+
+def event_pages(table: pd.DataFrame, screen: Screen) -> list[pd.DataFrame]:
+    """The key events in pages that each fit the screen under the top bar (a long list is paged, not scrolled)."""
+    line_px = screen.table_px * LINE_EM
+    room = screen.room - TABLE_HEAD_LINES * line_px - ROW_PAD_PX - TABLE_SLACK_PX
+    pages, start, used = [], 0, 0.0
+    for i, row in enumerate(table.itertuples(index=False)):
+        px = row_lines(row, screen) * line_px + ROW_PAD_PX
+        if used + px > room and i > start:
+            pages.append(table.iloc[start:i])
+            start, used = i, 0.0
+        used += px
+    if start < len(table):
+        pages.append(table.iloc[start:])
+    return pages
+
+
+def _events(data: dict, axis: dict, screen: Screen, part: pd.DataFrame | None = None) -> None:
+    table = part if part is not None else key_events(data["events"], axis["axis"] == "relative")
     st.table(table.set_index(table.columns[0]))
 
 
-_STEP_VIEWS = {"summary": _summary, "timeline": _timeline, "lesions": _lesions, "markers": _markers,
-               "events": _events}
+_STEP_VIEWS = {"summary": _summary, "endpoints": _endpoints, "timeline": _timeline, "lesions": _lesions,
+               "markers": _markers, "events": _events}
 
 
 def board_screen(entry: Entry, stamp: Stamp, deidentified: bool) -> None:
@@ -174,10 +390,14 @@ def board_screen(entry: Entry, stamp: Stamp, deidentified: bool) -> None:
     view = view_of(data, deidentified)
     if "board_step" not in st.session_state:
         st.session_state["board_step"] = current_step(st.query_params.get("step"))
+    screen = board_screen_size(st.query_params.get("screen"), st.context.cookies.get(SCREEN_COOKIE))
+    st.html(SCREEN_SCRIPT % {"width": screen.width, "height": screen.height, "cookie": SCREEN_COOKIE},
+            unsafe_allow_javascript=True)
     frames, summary = cache.presented(path, stamp, view)
-    step = board_page({**data, **frames, "summary": summary, "day_zero": view.day_zero}, entry.case_id,
-                      st.session_state["board_step"], view.axis_options())
-    if step != st.session_state["board_step"]:
-        st.session_state["board_step"] = step
+    shown = (st.session_state["board_step"], st.session_state.get("board_part", 0))
+    step, part = board_page({**data, **frames, "summary": summary, "day_zero": view.day_zero}, entry.case_id,
+                            shown[0], view.axis_options(), screen, shown[1], deidentified)
+    if (step, part) != shown:
+        st.session_state["board_step"], st.session_state["board_part"] = step, part
         st.rerun()
     st.query_params["step"] = step
