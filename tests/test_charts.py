@@ -665,8 +665,7 @@ def test_the_timeline_takes_the_height_it_is_given_its_lanes_in_proportion():
 
 def test_a_stack_of_panels_shares_the_height_of_its_screen():
     """Lesion sizes and the RECIST sum (the lorlatinib case) on a 1080-px board and a 720-px one: the plots share
-    what titles, legends (a lesion legend of 2 entries and a RECIST one of 2, side by side: 84 px) and the axis
-    leave, in proportion (130 : 190), with the imaging findings' one row of 28 px kept."""
+    what titles, legends and the axis leave, in proportion, with the imaging findings' one row of 28 px kept."""
     timeline, events, measurements, _ = tables("lcnec-alk-lorlatinib")
     assessments = charts.assessment_frame(recist(timeline))
 
@@ -675,7 +674,8 @@ def test_a_stack_of_panels_shares_the_height_of_its_screen():
                                     imaging=events[events["kind"] == "imaging"], fit=fit)
         return [panel.height if isinstance(panel.height, int) else panel.height.step for panel in chart.vconcat]
 
-    assert heights(None) == [130, 190, 28]
-    # 900 - 60 (axis) - 28 (row) - chrome (40+24+28+84=176, 40+3*24+8=120, 40+24+8+60=132) = 384 for 320 px.
-    assert heights(charts.StackFit(900, legends_in_a_row=True)) == [156, 228, 28]
-    assert heights(charts.StackFit(500, legends_in_a_row=True)) == [48, 57, 28]  # 2 x 48 px shared, none under 48
+    # One panel a lesion (80 px each, the breast primary and the lung nodule), the RECIST sum (190), imaging (28):
+    # a taller screen shares its height in the same proportion, a short one keeps each plot at 48 px at least.
+    assert heights(None) == [80, 80, 190, 28]
+    assert heights(charts.StackFit(900, legends_in_a_row=True)) == [91, 91, 217, 28]
+    assert heights(charts.StackFit(500, legends_in_a_row=True)) == [48, 48, 78, 28]

@@ -257,7 +257,7 @@ def test_tumor_board_mode_steps_through_summary_charts_and_key_events_and_exits(
     at.query_params["page"] = "board"
     at.run()
     seen = []
-    for _ in range(10):
+    for _ in range(14):
         assert not at.exception
         step = at.query_params["step"]
         seen.append((step if isinstance(step, str) else step[0], len(charts(at)), len(at.table)))
@@ -266,8 +266,9 @@ def test_tumor_board_mode_steps_through_summary_charts_and_key_events_and_exits(
         at.button(key="board_next").click().run()
     # This case reports no marker value: no Markers step (the summary says so). Its 18 key events take two pages
     # of a 1280x720 screen (the board's layout without a browser to say its size).
-    assert [s[0] for s in seen] == ["summary", "timeline", "lesions", "events", "events"]
-    assert [s[1] > 0 for s in seen] == [False, True, True, False, False] and seen[-1][2] == 1
+    # The endpoints (each with what ended or censored it, the best response per line, the definitions) take four.
+    assert [s[0] for s in seen] == ["summary"] + ["endpoints"] * 4 + ["timeline", "lesions"] + ["events"] * 4
+    assert [s[1] > 0 for s in seen] == [False] * 5 + [True, True] + [False] * 4 and seen[-1][2] == 1
     at.button(key="board_back").click().run()
     assert at.query_params["step"] in ("events", ["events"]) and len(at.table) == 1
     at.button(key="board_exit").click().run()
@@ -279,7 +280,7 @@ def test_the_board_summary_names_a_systemic_therapy_written_without_a_line():
     at.query_params.update(case="gist-duodenum-duodenectomy-imatinib", page="board", step="summary")
     text = " ".join(m.value for m in at.run().markdown)
     # The case has no calendar dates and imatinib no `line:`: it is named with when it started, in months.
-    assert "**Systemic therapy outside the numbered lines** · imatinib \\(months −14\\.0–10\\.0\\)" in text
+    assert "**Systemic therapy outside the numbered lines** · imatinib \\(months 0\\.0–24\\.0\\)" in text
 
 
 def test_the_board_switches_de_identification_itself_and_says_so():
@@ -323,8 +324,12 @@ def test_the_case_header_and_the_board_summary_list_the_same_outcomes(case_id):
     lines = board.split("  \n")
     outcomes = [line for line in lines if ": " in line and "months" in line and not line.startswith(":gray[")]
     assert outcomes and all(line in header for line in outcomes)
-    # the board says what ended or censored them (the case header keeps it for its details table)
-    assert any(line.startswith(":gray[") and ("censored" in line or "to " in line) for line in lines)
+    # the board's Endpoints step says what ended or censored each figure, and how each endpoint is defined
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params.update(case=case_id, page="board", step="endpoints")
+    table = at.run().table[0].value
+    assert list(table.columns) == ["From the dates · the paper", "Ended or censored by"]
+    assert table["Ended or censored by"].str.contains("censored|recorded|death|progression").any()
 
 
 @pytest.mark.parametrize("case_id", [p.stem for p in CASE_FILES])
