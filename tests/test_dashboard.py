@@ -354,3 +354,15 @@ def test_a_fusion_abundance_is_listed_with_the_molecular_results_not_drawn_as_a_
     assert "HMBOX1::ALK fusion 31%" in molecular[0]["Findings"].tolist()[-1]
     gist = open_app("gist-duodenum-duodenectomy-imatinib", view="markers")  # a case with lab values: in Markers
     assert [d.value["Test"].tolist() for d in gist.dataframe] == [["IHC: CD117 strongly positive, CD34 focal"]]
+
+
+def test_day_0_choices_are_named_in_words_not_in_the_files_syntax():
+    """'start of imatinib · after final diagnosis (day 0–731)', not '· after gist-final'."""
+    from components.pages.views import day_zero_labels
+    from timelines import load_case
+    from timelines.tables import day_zero_choices, event_table
+
+    events = event_table(load_case(ROOT / "cases" / "gist-duodenum-duodenectomy-imatinib.yaml"))
+    labels = day_zero_labels(day_zero_choices(events), events)
+    assert labels["start:imatinib"] == "start of imatinib · after final diagnosis (day 0–731)"
+    assert not any("gist-final" in label or "ct-abdomen" in label for label in labels.values())

@@ -272,7 +272,11 @@ def day_zero_labels(day_zero_choices: dict[str, tuple[int, str]], events: pd.Dat
     """What the Day 0 control lists: each choice's axis label and its date as written (or its day), so that two
     lines of the same drug are told apart ("start of ensartinib · 2021-08" and "· 2022-03"). De-identified, no
     date as written: the choice's month since the case's first day 0 instead."""
-    written = {event_id: str(text) for event_id, text in zip(events["event_id"], events["date_text"])}
+    # In words, as the case file states the date ('after laparotomy (day 0)'), not its syntax ('after gist-final').
+    worded = with_date_words(events, relative=False)
+    words = worded["start_words"] if "start_words" in worded else pd.Series("", index=worded.index)
+    written = {event_id: str(said or text) for event_id, said, text in
+               zip(worded["event_id"], words.fillna(""), worded["date_text"])}
     labels = {}
     for key, (day, label) in day_zero_choices.items():
         if deidentified:
