@@ -300,7 +300,7 @@ def legends_beside(spec: dict) -> dict:
 def stack_fit(screen: Screen, below: int = 0) -> charts.StackFit:
     """The room a stack of panels has on this screen, `below` px left for what follows it."""
     return charts.StackFit(height=screen.room - below, panel_px=PANEL_CHROME_PX, axis_px=STACK_AXIS_PX,
-                           legends_in_a_row=True, least_px=40)
+                           legends_in_a_row=True, least_px=28)
 
 
 def legends_in_a_row(spec: dict) -> dict:
