@@ -48,7 +48,7 @@ def test_every_case_draws_its_timeline_by_deep_link(page, app_url, case_id):
 def test_switching_view_draws_the_lesion_chart(page, app_url):
     open_case(page, app_url, "ppamn-hmbox1-alk-ensartinib")
     page.locator('[data-testid="stButtonGroup"]').get_by_text("Lesions", exact=True).click()
-    expect(page.get_by_text("Lesion size (mm)").first).to_be_visible(timeout=30_000)
+    expect(page.get_by_text("longest diameter, mm").first).to_be_visible(timeout=30_000)
     page.wait_for_selector(CHART, timeout=30_000)
     assert mark_count(page) >= 3
     assert page.locator('[data-testid="stException"]').count() == 0
@@ -65,10 +65,17 @@ def test_switching_to_the_relative_axis_relabels_the_time_axis(page, app_url):
 
 def test_the_tumor_board_steps_with_the_arrow_keys(page, app_url):
     page.goto(f"{app_url}/?case=lcnec-alk-lorlatinib&page=board&step=summary")
-    expect(page.get_by_text("1/4 · Summary")).to_be_visible(timeout=30_000)  # no marker values: no Markers step
+    expect(page.get_by_text("1/5 · Summary")).to_be_visible(timeout=30_000)  # no marker values: no Markers step
     page.wait_for_timeout(500)
     page.keyboard.press("ArrowRight")
-    expect(page.get_by_text("2/4 · Timeline")).to_be_visible(timeout=30_000)
+    expect(page.get_by_text("2/5 · Endpoints").first).to_be_visible(timeout=30_000)
+    for _ in range(6):  # the endpoints' pages, then the timeline
+        if page.get_by_text("3/5 · Timeline").count():
+            break
+        page.wait_for_timeout(800)
+        page.keyboard.press("ArrowRight")
+        page.wait_for_timeout(800)
+    expect(page.get_by_text("3/5 · Timeline")).to_be_visible(timeout=30_000)
     page.wait_for_selector(CHART, timeout=30_000)
     assert page.locator('[data-testid="stSidebar"]').is_hidden()
     assert page.locator('[data-testid="stException"]').count() == 0

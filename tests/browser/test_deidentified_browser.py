@@ -98,8 +98,9 @@ def test_a_deidentified_case_keeps_its_id_out_of_the_address_and_every_download(
     deid_page.wait_for_function(f"() => window.location.search.includes('case={neutral}')", timeout=20_000)
     assert CASE not in deid_page.url
     deid_page.get_by_text("Export: slides, handout, images, tables").click()
-    buttons = deid_page.locator('[data-testid="stDownloadButton"] button')
-    buttons.first.wait_for(timeout=60_000)
+    deid_page.get_by_role("button", name="Slides for the board (PPTX)").wait_for(timeout=60_000)
+    deid_page.wait_for_timeout(1000)
+    buttons = deid_page.locator('[data-testid="stDownloadButton"] button')  # the event table's own, and the box's
     assert buttons.count() >= 5  # slides, handout, events and the timeline as PNG and SVG at least
     for i in range(buttons.count()):
         with deid_page.expect_download(timeout=120_000) as info:
