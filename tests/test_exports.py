@@ -30,6 +30,7 @@ from test_deidentify import leaks, table_text
 from timelines import load_case, load_text
 from timelines.deidentify import neutral_file_stem
 from timelines.files import stamp
+from timelines.key_events import key_events
 from timelines.kinds import KEY_KINDS
 from timelines.presentation import View
 from timelines.tables import (DOSE_CHANGE_COLUMNS, DOSE_CHANGE_EXTRA_COLUMNS, EVENT_COLUMNS, EVENT_EXTRA_COLUMNS,
@@ -176,10 +177,11 @@ def test_the_deck_is_16_9_with_a_title_slide_charts_events_and_source(case2_deck
     slides = list(case2_deck.slides)
     assert (case2_deck.slide_width, case2_deck.slide_height) == (Emu(12_192_000), Emu(6_858_000))
     kinds = ["chart" if _drawn(s) else "events" if _tables(s) else "text" for s in slides]
-    # Title; the timeline and the lesion sizes, drawn natively; imaging reported in words; the 7 key events
-    # (diagnosis, molecular tests, therapy, response, toxicity, status) on one slide; the endpoints; the source.
+    # Title; the timeline and the lesion sizes, drawn natively; imaging reported in words; the 11 key events
+    # (the presentation and work-up, diagnosis, molecular tests, therapy, response, toxicity, status) on two
+    # slides; the endpoints; the source.
     endpoints = sum(1 for s in slides if _title(s).startswith("Endpoints"))
-    assert kinds == ["text", "chart", "chart", "text", "events"] + ["text"] * endpoints + ["text"]
+    assert kinds == ["text", "chart", "chart", "text", "events", "events"] + ["text"] * endpoints + ["text"]
     assert endpoints >= 1 and not any(_pictures(s) for s in slides)
     titles = [_title(s) for s in slides]
     assert titles[1] == "Timeline" and titles[2] == "Lesion sizes and RECIST 1.1"
@@ -202,8 +204,9 @@ def test_the_event_slides_hold_every_key_event_once_at_most_12_a_slide(case2_dec
     rows = [[t.cell(r, c).text for c in range(3)] for t in tables for r in range(1, len(t.rows))]
     assert all(len(t.rows) - 1 <= exports.EVENT_ROWS for t in tables)
     assert [t.cell(0, 0).text for t in tables] == ["Date"] * len(tables)
-    assert len(rows) == 7
-    assert rows[0][:2] == ["2020-09-14", "Large cell neuroendocrine carcinoma of the lung (LCNEC)"]
+    assert len(rows) == 11  # the presentation and the work-up before the diagnosis first
+    assert rows[0][:2] == ["before ultrasound-guided node biopsy (2020-09-14)", "Palpable right supraclavicular mass"]
+    assert ["2020-09-14", "Large cell neuroendocrine carcinoma of the lung (LCNEC)"] in [r[:2] for r in rows]
     alectinib = next(r for r in rows if r[1] == "Alectinib (first line)")
     assert alectinib[0] == "2020-10 → 2023-06, ongoing"
     assert alectinib[2].startswith("600 mg b.i.d.; dose changes: ~2021-10: halved")
@@ -448,7 +451,7 @@ def test_every_deck_lists_each_key_event_once_at_most_12_a_slide(cli_run, path):
     tables = [t for s in Presentation(str(cli_run["out"] / f"{neutral_file_stem(path.stem)}.pptx")).slides
               for t in _tables(s)]
     assert all(len(t.rows) - 1 <= exports.EVENT_ROWS for t in tables)
-    assert sum(len(t.rows) - 1 for t in tables) == events["kind"].isin(KEY_KINDS).sum()
+    assert sum(len(t.rows) - 1 for t in tables) == len(key_events(events, relative=True))
 
 
 def test_the_session_deck_holds_every_case_after_a_session_slide(cli_run):

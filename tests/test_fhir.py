@@ -280,7 +280,7 @@ def test_export_fhir_writes_one_bundle_per_case_of_a_folder(tmp_path):
     result = subprocess.run([sys.executable, "-m", "timelines", "export-fhir", "cases", "--out", str(tmp_path)],
                             cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
-    written = sorted(p.name for p in tmp_path.iterdir())
+    written = sorted(p.name for p in tmp_path.glob("*.fhir.json"))  # beside the list of what it wrote
     assert written == sorted(f"{p.stem}.fhir.json" for p in CASE_FILES)
     Bundle.model_validate_json((tmp_path / written[0]).read_text())
 

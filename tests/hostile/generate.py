@@ -194,7 +194,8 @@ GENERATED = [
     Generated("million-values", million_values, "{path}:11:399927: " + TOO_MANY, seconds=3.0),
     Generated("five-thousand-unknown-fields", five_thousand_unknown_fields,
               "{path}:12:36: events[0].descripton: Unknown field 'descripton' in a symptom event. Hint: Did you mean "
-              "'description'? Valid: attributes, certainty, date, description, duration, end, id, kind, label, note, ongoing, "
+              "'description'? Valid: attributes, certainty, date, description, duration, end, id, kind, label, measurements, "
+              "note, ongoing, "
               "provenance, quote, settled_by, short, start.",
               megabytes=200),
     Generated("twenty-thousand-duplicate-keys", twenty_thousand_duplicate_keys,
