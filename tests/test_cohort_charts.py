@@ -132,14 +132,17 @@ def test_the_swimmer_has_one_lane_per_patient_labelled_with_case_id_sex_and_age(
     assert len(patients) == len(CASE_FILES)
     assert "ppamn-hmbox1-alk-ensartinib (M, 29)" in patients
     assert len(lane_axis(swimmer)["values"]) == len(CASE_FILES)
-    assert [label[0] for label in lane_labels(swimmer)] == [p.rpartition(" (")[0] for p in patients]
-    assert {timeline.case.id for timeline in timelines} == {label[0] for label in lane_labels(swimmer)}
+    # a label on one line ('case-id (F, 53)') or wrapped at its words (['case-id', '(F, 53)'])
+    ids = [label[0] if isinstance(label, list) else label.rpartition(" (")[0] for label in lane_labels(swimmer)]
+    assert ids == [p.rpartition(" (")[0] for p in patients]
+    assert {timeline.case.id for timeline in timelines} == set(ids)
 
 
 def test_swimmer_bars_use_the_drug_colours_of_the_case_view(swimmer, timelines):
     bars = find(swimmer, "bar", color="agent")[0]
     colours = scale_map(bars["encoding"]["color"])
-    assert len(set(colours.values())) == len(colours)  # no two drugs of the cohort alike
+    # no two drugs of the cohort alike while the palette lasts (theme.THERAPY_PALETTE; past it colours repeat)
+    assert len(set(colours.values())) == min(len(colours), len(theme.THERAPY_PALETTE))
     assert colours["alectinib"] == theme.DRUG_COLORS["alectinib"]
     for timeline in timelines:  # the very colour each case's own timeline gives the drug
         case_spec = charts.timeline_chart(event_table(timeline), axis="relative").to_dict()

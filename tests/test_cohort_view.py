@@ -153,7 +153,8 @@ def test_the_spider_plot_and_waterfall_name_the_patients_they_cannot_show():
     note = next(c.value for c in at.caption if c.value.startswith("Not in the spider plot"))
     # The other papers designate no RECIST target lesion: their lesions are tracked, never summed
     assert note == ("Not in the spider plot and waterfall · no target-lesion measurements: "
-                    "adeno-alk-leptomeningeal-alectinib, adeno-alk-miliary-alectinib, lcnec-eml4-alk-alectinib-case1, "
+                    "adeno-alk-leptomeningeal-alectinib, adeno-alk-miliary-alectinib, "
+                    "gist-duodenum-duodenectomy-imatinib, lcnec-eml4-alk-alectinib-case1, "
                     "lcnec-eml4-alk-alectinib-case2, mtc-pseudocirrhosis-sunitinib-sorafenib, "
                     "ppamn-hmbox1-alk-ensartinib")
 
