@@ -49,6 +49,7 @@ def preview_event(page, label: str):
 
 
 def test_a_new_case_starts_small_refused_until_filled_with_the_guide_one_click_away(page, editor_url, cases_dir):
+    page.set_default_timeout(60_000)  # the file's first page: the server may still be warming up on a busy machine
     page.goto(editor_url)
     page.get_by_role("tab", name="New case").click()
     page.get_by_role("textbox", name="Title").fill("Duodenal gastrointestinal stromal tumour treated with "
