@@ -59,6 +59,7 @@ def test_a_new_case_starts_small_refused_until_filled_with_the_guide_one_click_a
         "duodenal-gastrointestinal-stromal-tumour-treated", timeout=30_000)  # whole words, never cut mid-word
     page.get_by_role("button", name="Create the new case").click()
     expect(page.get_by_text("7 problems in this text")).to_be_visible(timeout=30_000)
+    expect(editor_box(page)).to_have_value(re.compile(r"FILL-IN"), timeout=30_000)  # the box filled in the browser
     text = editor_box(page).input_value()
     assert len(text.splitlines()) == 19 and "alectinib" not in text and "tamoxifen" not in text
     problems = page.locator('[data-testid="stCode"]').filter(has_text="is a placeholder")
