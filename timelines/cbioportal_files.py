@@ -25,7 +25,7 @@ from typing import Iterable
 import pandas as pd
 
 from .cbioportal_rows import ATTRIBUTES_COLUMN, CASE_COLUMNS, ORDER_COLUMN, load_json, unescape
-from .spreadsheet import formula_unescape_cells
+from .spreadsheet import formula_unescape, formula_unescape_cells
 from .text import visible
 
 REQUIRED_COLUMNS = ("PATIENT_ID", "START_DATE", "STOP_DATE", "EVENT_TYPE")
@@ -272,7 +272,7 @@ def read_tsv(folder: Path, name: str, comment_lines: bool = True, rows_per_patie
                                                                 "the first line not starting with '#' names the "
                                                                 "columns")])
     header_line = int(lines.index[top])
-    columns = [c.strip() for c in lines.iloc[top].split("\t")]
+    columns = [formula_unescape(c.strip()) for c in lines.iloc[top].split("\t")]  # a name our export quoted
     body = lines.iloc[top + 1:]
     repeated = sorted({c for c in columns if columns.count(c) > 1})
     if repeated:

@@ -16,7 +16,7 @@ from .cbioportal_rows import (ATTRIBUTES_COLUMN, CASE_COLUMNS, DERIVED_COLUMNS, 
                               SHAPE_COLUMN, escape, unescape)
 from .kinds import SYSTEMIC, kind_named
 from .schema import Diagnosis
-from .spreadsheet import formula_escape
+from .spreadsheet import formula_escape, safe_header
 from .tables import agent_name, event_label
 from .text import CONTROL_NAMES, shown_text
 from .timeline import Dated, Timeline
@@ -160,8 +160,8 @@ def _what_is_lost(timeline: Timeline, zero: int) -> list[str]:
 def _tsv(rows: list[dict], head: tuple[str, ...] = REQUIRED_COLUMNS, top: list[str] = ()) -> bytes:
     """A data file: every cell safe to open in a spreadsheet (timelines.spreadsheet; the reader takes the quote off)."""
     columns = list(head) + [c for c in dict.fromkeys(k for r in rows for k in r) if c not in head]
-    lines = list(top) + ["\t".join(columns)] + ["\t".join(formula_escape(r.get(c, "")) for c in columns)
-                                                for r in rows]
+    header = "\t".join(safe_header(columns))  # a column named after an attribute ('=cmd') is quoted like a cell
+    lines = [*top, header, *("\t".join(formula_escape(r.get(c, "")) for c in columns) for r in rows)]
     return ("\n".join(lines) + "\n").encode("utf-8")
 
 
@@ -201,7 +201,7 @@ def _column_problems(timeline: Timeline) -> list[str]:
 
 def _clinical_header(columns: list[str], numbers: set[str]) -> list[str]:
     """The four '#' lines above a clinical file's header: display names, descriptions, datatypes, priorities."""
-    names = [c.replace("_", " ").title() for c in columns]
+    names = safe_header(c.replace("_", " ").title() for c in columns)
     return ["#" + "\t".join(names), "#" + "\t".join(names),
             "#" + "\t".join("NUMBER" if c in numbers else "STRING" for c in columns),
             "#" + "\t".join("1" for _ in columns)]
