@@ -484,7 +484,19 @@ def _dose_changes_problem(text: str) -> str:
                '[{"day": 90, "dose": "80 mg"}]'
     if not isinstance(value, list) or not all(isinstance(c, dict) and (type(c.get("day", 0)) is int) for c in value):
         return 'not a JSON list of dose changes with whole days. Hint: write e.g. [{"day": 90, "dose": "80 mg"}]'
+    if not all(_dose_window_ok(c) for c in value):
+        return ('a dose change whose window (earliest, latest) is not whole days around its day. Hint: write e.g. '
+                '[{"day": 90, "earliest": 80, "latest": 100, "dose": "80 mg"}], null for a side left open')
     return ""
+
+
+def _dose_window_ok(change: dict) -> bool:
+    """An uncertain dose change's window as our export writes it: whole days (null: open) around its day."""
+    sides = [change.get(side) for side in ("earliest", "latest")]
+    if any(side is not None and type(side) is not int for side in sides) or "day" not in change and any(sides):
+        return False
+    low, high = sides
+    return (low is None or low <= change.get("day", low)) and (high is None or change.get("day", high) <= high)
 
 
 # ---------------------------------------------------------------- clinical rows

@@ -13,7 +13,7 @@ from pydantic import BaseModel
 
 from .cbioportal_files import REQUIRED_COLUMNS
 from .cbioportal_rows import (ATTRIBUTES_COLUMN, CASE_COLUMNS, DERIVED_COLUMNS, KIND_COLUMN, ORDER_COLUMN, SECTION_COLUMN,
-                              SHAPE_COLUMN, escape, unescape)
+                              SHAPE_COLUMN, OPEN_SIDE, escape, unescape)
 from .kinds import SYSTEMIC, kind_named
 from .schema import Diagnosis
 from .spreadsheet import formula_escape, safe_header
@@ -92,9 +92,19 @@ def _rows_of(timeline: Timeline, dated: Dated, order: int, zero: int, lost: list
         return [{**row, **_lab_cells(value)} for value in event.values]
     if field_value_list(event, "dose_changes"):
         row["DOSE_CHANGES"] = _cell([{"day": int(_days(timeline, zero, timeline.dose_day(dated.key, j))),
+                                      **_dose_window(timeline, (dated.key, j), zero),
                                       **c.model_dump(exclude_none=True, exclude={"date"})}
                                      for j, c in enumerate(event.dose_changes)])
     return [row]
+
+
+def _dose_window(timeline: Timeline, key: tuple, zero: int) -> dict:
+    """The earliest and latest day of an uncertain dose change (null for a side left open), beside its drawn day."""
+    bounds = timeline.dose_dates.get(key)
+    if bounds is None or bounds.earliest == bounds.latest is not None:
+        return {}
+    return {side: None if day is None else timeline.day(day) - zero
+            for side, day in (("earliest", bounds.earliest), ("latest", bounds.latest))}
 
 
 def field_value_list(event, name: str) -> list:
@@ -102,13 +112,14 @@ def field_value_list(event, name: str) -> list:
 
 
 def _bounds(timeline: Timeline, dated: Dated, zero: int) -> dict[str, str]:
-    """The earliest and latest day of an uncertain start or end (blank for a side left open)."""
+    """The earliest and latest day of an uncertain start or end (NA, cBioPortal's word for no value, for a side left
+    open; NA in both for a day nothing bounds)."""
     cells = {}
     sides = [("START_DATE", dated.start)] + ([("STOP_DATE", dated.end)] if dated.end is not None else [])
     for column, bounds in sides:
-        if bounds.earliest != bounds.latest:
-            cells[f"{column}_EARLIEST"] = _days(timeline, zero, bounds.earliest)
-            cells[f"{column}_LATEST"] = _days(timeline, zero, bounds.latest)
+        if bounds.earliest != bounds.latest or bounds.earliest is None:
+            cells[f"{column}_EARLIEST"] = _days(timeline, zero, bounds.earliest) or OPEN_SIDE
+            cells[f"{column}_LATEST"] = _days(timeline, zero, bounds.latest) or OPEN_SIDE
     return cells
 
 

@@ -27,7 +27,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable, Hashable, Iterable, Mapping
 
-from .dates import Bounds, Calendar, DateExpr, DateProblem, Offset, Point, Ref, Spec, offset_range
+from .dates import ORIGIN, Bounds, Calendar, DateExpr, DateProblem, Offset, Point, Ref, Spec, offset_range
 from .network import ZERO, Inconsistent, Network, Solution
 
 FOLLOW_UP = "last follow-up"
@@ -74,7 +74,7 @@ class Resolution:
         """The drawn schedule, computed once when a view first needs it: loading a folder of cases only checks
         and bounds their dates."""
         if self._drawing is None:
-            drawn = self.solution.schedule(self.builder.order, _display_gap(self.bounds.values()))
+            drawn = self.solution.schedule(self.builder.order, _display_gap(self.bounds.values()), self.builder.pins)
             reach = {key: Bounds(r.low, r.high) for key, r in self.solution.drawn_bounds.items()}
             self._drawing = Drawing(drawn, reach, _least_lengths(self.builder, self.solution))
         return self._drawing
@@ -164,6 +164,7 @@ class _Builder:
         self.on_calendar, self.labels = on_calendar, labels
         self.aliases = {key: spec.other for key, (spec, _) in specs.items() if spec.how == "same"}
         self.order: list[tuple[Key, Key]] = []
+        self.pins: list[tuple[Key, Key, int, int]] = []  # (anchor, point, low, high): where a date is drawn
         self._out: list = []
 
     def point(self, key: Key) -> Key:
@@ -213,35 +214,58 @@ class _Builder:
 
     def _expr(self, point: Key, expr: DateExpr, path: tuple) -> None:
         says = Statement(path, f"'{expr.text}'", written=expr.text)
+        if expr.drawn is not None:
+            self._pin(point, expr.drawn)
         if expr.form == "origin":
             self._add(ZERO, point, 0, 0, says)
             return
+        if expr.form == "unknown":  # 'unknown, drawn at X': bounded by the case only
+            return
         if expr.form == "point":
             base = expr.points[0]
-            if isinstance(base.base, Ref):
+            if self._event(base.base):
                 low, high = self._offset(base, widen=expr.approximate)
                 self._add(self._ref(base.base), point, low, high, says)
             return
         if expr.form == "upon":  # at X or within the window after it: a distance, like an offset
             base = expr.points[0]
-            if isinstance(base.base, Ref):
+            if self._event(base.base):
                 low, high = self._offset(base)
                 reference = self.written.get((self.ids[base.base.event_id], base.base.side))
                 self._add(self._ref(base.base), point, low, high + offset_range(expr.window, reference,
                                                                                  self.on_calendar)[1], says)
             return
+        self._order(point, expr, says)
+
+    def _order(self, point: Key, expr: DateExpr, says: Statement) -> None:
+        """'after X', 'before X', 'between X and Y': the order, and how far from X when an offset says."""
         after, before = (expr.points[0], None) if expr.form == "after" else \
             (None, expr.points[0]) if expr.form == "before" else expr.points
         if after is not None:
-            anchor = self._ref(after.base) if isinstance(after.base, Ref) else ZERO
+            anchor = self._ref(after.base) if self._event(after.base) else ZERO
             if anchor is not ZERO:
                 self._add(anchor, point, self._offset(after)[0], None, says)
             self.order.append((anchor, point))
         if before is not None:
-            anchor = self._ref(before.base) if isinstance(before.base, Ref) else ZERO
+            anchor = self._ref(before.base) if self._event(before.base) else ZERO
             if anchor is not ZERO:
                 self._add(point, anchor, -self._offset(before)[1], None, says)
             self.order.append((point, anchor))
+
+    def _pin(self, point: Key, drawn: Point) -> None:
+        """'..., drawn at X': the drawing places the point at X (the bounds do not change)."""
+        if self._event(drawn.base):
+            low, high = self._offset(drawn)
+            self.pins.append((self._ref(drawn.base), point, low, high))
+        else:
+            first, last = drawn.base.bounds() if isinstance(drawn.base, Calendar) else (0, 0)  # a date, or day 0
+            low, high = offset_range(drawn.offset, Bounds(first, last), self.on_calendar) if drawn.offset else (0, 0)
+            self.pins.append((ZERO, point, first + low, last + high))
+
+    def _event(self, base: Calendar | Ref) -> bool:
+        """Whether a date counts from an event (not from a calendar date or from day 0 itself, 'origin + 30 days',
+        which its written bounds say whole)."""
+        return isinstance(base, Ref) and (base.event_id != ORIGIN or ORIGIN in self.ids)
 
     def _ref(self, ref: Ref) -> Key:
         return self.point((self.ids[ref.event_id], ref.side))
@@ -316,9 +340,15 @@ def _calendar_bound(spec: Spec) -> bool:
     if spec.how != "expr":
         return False
     if spec.expr.form == "upon":  # from an event, its distance says it whole; from a calendar date, its bounds
-        return isinstance(spec.expr.points[0].base, Calendar)
-    return any(isinstance(p.base, Calendar) or p.offset is not None and p.offset.unit in ("month", "year")
+        return _fixed(spec.expr.points[0].base)
+    return any(_fixed(p.base) or p.offset is not None and p.offset.unit in ("month", "year")
                for p in spec.expr.points) or spec.expr.form == "origin"
+
+
+def _fixed(base: Calendar | Ref) -> bool:
+    """A calendar date, or day 0 itself ('origin + 30 days'): bounds that no relation says (an event with the id
+    'origin' is said by its relation too; its bounds then only repeat it)."""
+    return isinstance(base, Calendar) or base.event_id == ORIGIN
 
 
 def _about(nominal: Bounds | None, unit: str) -> str:
