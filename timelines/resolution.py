@@ -29,6 +29,7 @@ from typing import Callable, Hashable, Iterable, Mapping
 
 from .dates import ORIGIN, Bounds, Calendar, DateExpr, DateProblem, Offset, Point, Ref, Spec, offset_range
 from .network import ZERO, Inconsistent, Network, Solution
+from .when import say
 
 FOLLOW_UP = "last follow-up"
 DISPLAY_GAP_DAYS = (7, 30)  # an unstated gap is drawn as span / 30, within these bounds
@@ -127,6 +128,7 @@ def resolve_dates(specs: Mapping[Key, tuple[Spec, tuple]], written: Mapping[Key,
             dropped += implied
             statements = [s for s in statements if s[4] not in implied]
     bounds = {key: Bounds(r.low, r.high) for key, r in solution.all_bounds().items()}
+    builder.check_pins(bounds, 0)
     about = {key: text for key, text in builder.about(bounds).items()}
     return Resolution(on_calendar, bounds, about, builder.aliases, solution, dropped, builder)
 
@@ -165,6 +167,7 @@ class _Builder:
         self.aliases = {key: spec.other for key, (spec, _) in specs.items() if spec.how == "same"}
         self.order: list[tuple[Key, Key]] = []
         self.pins: list[tuple[Key, Key, int, int]] = []  # (anchor, point, low, high): where a date is drawn
+        self.pin_paths: list[tuple] = []  # the field of each pin
         self._out: list = []
 
     def point(self, key: Key) -> Key:
@@ -215,7 +218,7 @@ class _Builder:
     def _expr(self, point: Key, expr: DateExpr, path: tuple) -> None:
         says = Statement(path, f"'{expr.text}'", written=expr.text)
         if expr.drawn is not None:
-            self._pin(point, expr.drawn)
+            self._pin(point, expr.drawn, path)
         if expr.form == "origin":
             self._add(ZERO, point, 0, 0, says)
             return
@@ -252,7 +255,7 @@ class _Builder:
                 self._add(point, anchor, -self._offset(before)[1], None, says)
             self.order.append((point, anchor))
 
-    def _pin(self, point: Key, drawn: Point) -> None:
+    def _pin(self, point: Key, drawn: Point, path: tuple) -> None:
         """'..., drawn at X': the drawing places the point at X (the bounds do not change)."""
         if self._event(drawn.base):
             low, high = self._offset(drawn)
@@ -261,6 +264,20 @@ class _Builder:
             first, last = drawn.base.bounds() if isinstance(drawn.base, Calendar) else (0, 0)  # a date, or day 0
             low, high = offset_range(drawn.offset, Bounds(first, last), self.on_calendar) if drawn.offset else (0, 0)
             self.pins.append((ZERO, point, first + low, last + high))
+        self.pin_paths.append(path)
+
+    def check_pins(self, bounds: Mapping[Key, Bounds], zero: int) -> None:
+        """Raise DateProblem (located at its field) for a drawn day outside the bounds of its date."""
+        for (anchor, point, low, high), path in zip(self.pins, self.pin_paths):
+            at = bounds.get(anchor, Bounds(0, 0)) if anchor != ZERO else Bounds(0, 0)
+            drawn = Bounds(_plus(at.earliest, low), _plus(at.latest, high))
+            own = bounds[point]
+            if _apart(drawn, own):
+                problem = DateProblem(f"The date is drawn at {say(drawn, self.on_calendar, zero=zero)}, outside its "
+                                      f"own dates ({say(own, self.on_calendar, zero=zero)})",
+                                      "give a drawn day within the date's window, or leave ', drawn at ...' out")
+                problem.field = path
+                raise problem
 
     def _event(self, base: Calendar | Ref) -> bool:
         """Whether a date counts from an event (not from a calendar date or from day 0 itself, 'origin + 30 days',
@@ -329,6 +346,16 @@ class _Builder:
         exact = Offset(point.offset.amount, point.offset.unit)
         low, high = offset_range(exact, base, True)
         return Bounds(base.earliest + low, base.latest + high)
+
+
+def _plus(day: int | None, days: int) -> int | None:
+    return None if day is None else day + days
+
+
+def _apart(a: Bounds, b: Bounds) -> bool:
+    """Whether two spans share no day (an open side reaches every day that way)."""
+    return (a.latest is not None and b.earliest is not None and a.latest < b.earliest) or \
+        (a.earliest is not None and b.latest is not None and b.latest < a.earliest)
 
 
 def _calendar_bound(spec: Spec) -> bool:
