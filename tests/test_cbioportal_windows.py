@@ -259,3 +259,22 @@ def test_origin_in_a_date_of_a_case_with_a_calendar_is_a_located_problem():
         _therapy("origin + 3 days", dx="2021-08-10")
     assert str(raised.value).startswith("example.yaml:23:10: events[0].start: 'origin' is for cases with no calendar "
                                         "date, but this case has calendar dates.")
+
+
+def test_a_long_diagnosis_id_leaves_the_dates_short_enough_to_load(tmp_path):
+    """A date names what it counts from three times ('between A + 30 days and A + 60 days, drawn at A + 45 days'):
+    from an 80-character diagnosis id that is longer than a date may be (200 characters), so it counts from day 0."""
+    from conftest import make_case, make_event
+    from timelines.loading import load_document
+
+    long_id = "d" * 80
+    document = make_case(make_event(start=f"between {long_id} + 30 days and {long_id} + 60 days", ongoing=None,
+                                    end=f"{long_id} + 100000 days"), origin=long_id)
+    document["diagnoses"][0].update(id=long_id, date="origin")
+    original = load_document(document, "example.yaml")
+    write_study([original], tmp_path)
+    back = read_study(tmp_path)
+    assert back.problems == []
+    therapy = next(e for e in back.cases["example"]["events"] if e["kind"] == "targeted")
+    assert therapy["start"] == "between origin + 30 days and origin + 60 days, drawn at origin + 45 days"
+    assert sides(case_timeline(back.cases["example"], "example.yaml")) == sides(original)

@@ -201,7 +201,8 @@ def case_document(patient_id: str, reads: list[Read], clinical: dict, cancer_typ
     ids = {e.get("id") if isinstance(e, dict) else e[0][0].get("id") for e in events}
     anchor = first.get("id") if first and first.get("id") else _free_id("dx", ids)
     label = cancer_type or UNNAMED_CANCER
-    counts_from = ORIGIN if first is not None and _uncertain(first["_"].windows[0]) and ORIGIN not in ids else anchor
+    counts_from = ORIGIN if (first is not None and _uncertain(first["_"].windows[0]) or len(anchor) > LONGEST_ANCHOR) \
+        and ORIGIN not in ids else anchor
     if first is None:
         diagnoses = [{"id": anchor, "label": label, "date": ORIGIN, "note": DAY_ZERO_NOTE}]
     else:
@@ -226,6 +227,11 @@ def case_document(patient_id: str, reads: list[Read], clinical: dict, cancer_typ
         "notes": case.get("notes", []),
     }
     return {k: v for k, v in document.items() if v != [] and v != {}}
+
+
+# Dates count from day 0 itself ('origin + 30 days') rather than from a diagnosis id longer than this: a date names
+# its anchor three times ('between A + 1 day and A + 9 days, drawn at A + 5 days') and may be 200 characters long.
+LONGEST_ANCHOR = 32
 
 
 def _uncertain(window: tuple[int | None, int | None] | None) -> bool:
