@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from timelines import CaseFileError, load_case
+from timelines import load_case
 from timelines.cbioportal import DAY_ZERO_NOTE, UNNAMED_CANCER, case_timeline, case_yaml, read_study, relative_day
 from timelines.cbioportal_write import first_diagnosis_day, write_study
 from timelines.cli import main

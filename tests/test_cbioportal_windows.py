@@ -13,7 +13,7 @@ from timelines.cbioportal import case_timeline, read_study
 from timelines.cbioportal_write import first_diagnosis_day, write_study
 from timelines.warehouse import Warehouse, import_study
 
-from conftest import CASE_FILES, CASES, ROOT
+from conftest import CASE_FILES, ROOT
 
 TAB = "\t"
 BOUND_COLUMNS = ("START_DATE_EARLIEST", "START_DATE_LATEST", "STOP_DATE_EARLIEST", "STOP_DATE_LATEST")

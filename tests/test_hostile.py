@@ -19,7 +19,7 @@ import yaml
 
 from timelines import CaseFileError, load_case, load_text
 from timelines.catalog import case_paths, load_entry
-from timelines.loading import _CaseLoader
+from timelines.yaml_events import CaseLoader
 from timelines.timeline import resolve
 
 from hostile.generate import GENERATED, chain_text, header, many_events_text
@@ -139,8 +139,8 @@ def test_python_tags_never_run_wherever_they_are_written(payload, place, tmp_pat
 
 
 def test_the_case_loader_has_no_constructor_for_python_objects():
-    assert issubclass(_CaseLoader, getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-    tags = list(_CaseLoader.yaml_constructors) + list(_CaseLoader.yaml_multi_constructors)
+    assert issubclass(CaseLoader, getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    tags = list(CaseLoader.yaml_constructors) + list(CaseLoader.yaml_multi_constructors)
     assert not [tag for tag in tags if tag and "python" in tag]
 
 

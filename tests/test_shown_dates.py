@@ -8,7 +8,7 @@ import pytest
 from components import charts, exports
 from components.pages.board import key_events
 from timelines import load_case
-from timelines.dates import Offset, offset_range, parse_date, Ref
+from timelines.dates import offset_range, parse_date, Ref
 from timelines.summary import case_summary, summary_text
 from timelines.tables import event_table
 

@@ -21,7 +21,6 @@ from .cbioportal_files import (MAX_ROWS_PER_PATIENT, StudyLayout, clinical_probl
                                study_layout)
 from .cbioportal_rows import (ATTRIBUTES_COLUMN, CASE_COLUMNS, INTERVAL_KINDS, POINT_KINDS, Read, as_event,
                               bound_problems, events_of_rows, layout, load_json, put_field, unescape)
-from .errors import CaseFileError
 from .schema import CASE_ID_PATTERN, Diagnosis
 
 if TYPE_CHECKING:
@@ -139,9 +138,9 @@ def _diagnosis(event: dict, anchor: str, day_zero: bool, fallback_label: str) ->
 def _changed(read: Read) -> bool:
     """Whether the case is made with this row's event changed (a diagnosis, a lab value of a multi-row lab event,
     dose changes dated once day 0 has its id), rather than placed as it is."""
-    fields, place = read[0][0], read[0][1]
+    fields, place = read.template.fields, read.template.place
     kind = fields["kind"]
-    return kind == "diagnosis" or place[3] == "diagnoses" or (kind == "lab" and place[2] is not None) \
+    return kind == "diagnosis" or place.section == "diagnoses" or (kind == "lab" and place.order is not None) \
         or "dose_changes" in fields
 
 
@@ -183,16 +182,22 @@ def _merged_labs(events: list[dict]) -> list[dict]:
     return merged
 
 
+def _read_order(read: Read) -> tuple:
+    """Our export's EVENT_SEQ, else the day."""
+    order = read.template.place.order
+    return order is None, order or 0, read.start
+
+
 def case_document(patient_id: str, reads: list[Read], clinical: dict, cancer_type: str, study: dict) -> dict:
     """The case document of one patient: day 0 is the diagnosis (cBioPortal's point zero), every event dated in
     whole days from it."""
-    reads = sorted(reads, key=lambda r: (r[0][1][2] is None, r[0][1][2] or 0, r[1]))  # EVENT_SEQ, else the day
+    reads = sorted(reads, key=_read_order)
     events = _merged_labs([as_event(r) if _changed(r) else r for r in reads])
     changed = [e for e in events if isinstance(e, dict)]
     listed = [e for e in changed if e["_"].section == "diagnoses"]
     first = next((e for e in listed if e["_"].start == 0), None) or \
         next((e for e in changed if e["kind"] == "diagnosis" and e["_"].start == 0 and not listed), None)
-    ids = {e.get("id") if isinstance(e, dict) else e[0][0].get("id") for e in events}
+    ids = {e.get("id") if isinstance(e, dict) else e.template.fields.get("id") for e in events}
     anchor = first.get("id") if first and first.get("id") else _free_id("dx", ids)
     label = cancer_type or UNNAMED_CANCER
     if first is None:
@@ -479,11 +484,4 @@ def case_timeline(document: dict, path: str) -> "Timeline":
     return load_document(document, path, case_yaml)
 
 
-__all__ = ["StudyImport", "read_study", "case_timeline", "case_yaml", "CaseFileError", "write_study"]
-
-
-def write_study(timelines, out_dir, **study) -> list[str]:
-    """Write cases as one cBioPortal study; returns what could not be carried (timelines.cbioportal_write)."""
-    from .cbioportal_write import write_study as write
-
-    return write(timelines, out_dir, **study)
+__all__ = ["StudyImport", "read_study", "case_timeline", "case_yaml"]

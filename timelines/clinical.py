@@ -25,13 +25,13 @@ import pandas as pd
 
 from .dates import DAYS_PER_MONTH, Bounds, parse_date
 from .best_response import same_visit
-from .lines import Regimen, TherapyLine, lines_of_therapy, next_line, regimens
+from .lines import TherapyLine, lines_of_therapy, next_line
 from .measures import Assessment, assess
 from .resolution import FOLLOW_UP
 from .kinds import THERAPY_KINDS
 from .schema import field_value
 from .text import shorten
-from .tables import agent_name, event_key_id, therapy_name, event_label, measurement_table
+from .tables import therapy_name, event_label, measurement_table
 from .timeline import Dated, Timeline, hold_keys
 
 ROUNDING_MONTHS = 0.5  # papers round durations to whole months

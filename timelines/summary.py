@@ -5,7 +5,6 @@ from __future__ import annotations
 from .best_response import best_responses
 from .clinical import DEFINITIONS, TherapyLine, lines_of_therapy, month_range, months_text, outcomes, recist, recist_note
 from .lines import regimens
-from .tables import agent_name
 from .timeline import Timeline
 from .schema import field_value
 

@@ -19,7 +19,8 @@ from .snippets import DATES, KINDS, SKELETON, SNIPPETS, SNIPPETS_BY_KEY, fill
 from timelines import storage
 from timelines.catalog import case_paths, load_entry
 from timelines.errors import CaseFileError, Problem
-from timelines.loading import load_text, parse_yaml
+from timelines.loading import load_text
+from timelines.yaml_source import parse_yaml
 from timelines.placeholders import PLACEHOLDER
 from timelines.text_checks import decode
 from timelines.yaml_events import read_events
