@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from timelines import load_case
+from timelines import load_case, storage
 from timelines.cbioportal import DAY_ZERO_NOTE, UNNAMED_CANCER, case_timeline, case_yaml, read_study, relative_day
 from timelines.cbioportal_write import first_diagnosis_day, write_study
 from timelines.cli import main
@@ -156,6 +156,20 @@ def test_a_study_without_clinical_file_still_imports_every_patient(tmp_path):
     study = read_study(folder)
     assert study.problems == [] and len(study.cases) == 4
     assert "patient" not in study.cases["LUNG-001"]
+
+
+@pytest.mark.parametrize("patient, expected", [
+    ("CON", "con-case"), ("lpt1", "lpt1-case"),  # Windows device names: no file can be named so there
+    ("P-0001_A", "p-0001-a"), ("P--7", "p-7"), ("___", "patient"),
+    ("A" * 50 + "_" + "B" * 50, "a" * 50),  # at most 80 characters, a word left out whole
+])
+def test_a_patient_id_becomes_the_case_id_the_editor_would_suggest_and_can_save(tmp_path, patient, expected):
+    (tmp_path / "data_timeline_status.txt").write_text(
+        f"PATIENT_ID{TAB}START_DATE{TAB}STOP_DATE{TAB}EVENT_TYPE{TAB}STATUS\n{patient}{TAB}0{TAB}{TAB}STATUS{TAB}Alive\n",
+        encoding="utf-8")
+    case_id = read_study(tmp_path).cases[patient]["id"]
+    assert case_id == expected == (storage.suggest_case_id(patient) or "patient")
+    assert storage.check_case_id(case_id) == expected
 
 
 def test_only_the_patients_asked_for_are_read_and_progress_is_reported(study):

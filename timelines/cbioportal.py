@@ -9,7 +9,6 @@ diagnosis. Its steps have their modules: `cbioportal_files` (files, lines and th
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
@@ -21,7 +20,8 @@ from .cbioportal_files import (MAX_ROWS_PER_PATIENT, StudyLayout, clinical_probl
                                study_layout)
 from .cbioportal_rows import (ATTRIBUTES_COLUMN, CASE_COLUMNS, INTERVAL_KINDS, POINT_KINDS, Read, as_event,
                               bound_problems, events_of_rows, layout, load_json, put_field, unescape)
-from .schema import CASE_ID_PATTERN, Diagnosis
+from .schema import Diagnosis
+from .storage import MAX_ID_LENGTH, suggest_case_id
 
 if TYPE_CHECKING:
     from .timeline import Timeline
@@ -30,7 +30,6 @@ if TYPE_CHECKING:
 DAY_ZERO_NOTE = ("Day 0 of the study's timeline. cBioPortal counts START_DATE 'in days from the date of diagnosis "
                  "(which will act as point zero on the timeline scale)' (cBioPortal file formats, Timeline Data).")
 UNNAMED_CANCER = "Cancer (type not given in the study)"
-MAX_ID_LENGTH = 80  # of a case id (CASE_ID_PATTERN); timelines.storage says the same
 Progress = Callable[[int, int], None]
 
 
@@ -210,7 +209,7 @@ def case_document(patient_id: str, reads: list[Read], clinical: dict, cancer_typ
     patient, case = patient_fields(clinical)
     document = {
         "schema": 1,
-        "id": case.get("id") or case_id(patient_id),
+        "id": case.get("id") or suggest_case_id(patient_id) or "patient",  # the id the editor would suggest
         "title": case.get("title") or f"Patient {patient_id}" + (f", {study['name']}" if study.get("name") else ""),
         "source": case.get("source") or {"citation": study.get("citation") or study.get("name")
                                          or study.get("cancer_study_identifier") or "cBioPortal study",
@@ -245,12 +244,6 @@ def _free_id(wanted: str, taken: set, longest: int | None = None) -> str:
     return name
 
 
-def case_id(patient_id: str) -> str:
-    """A case id (lower-case letters, digits, hyphens) for a patient id: 'P-0001_A' -> 'p-0001-a'."""
-    text = re.sub(r"[^a-z0-9-]+", "-", patient_id.lower()).strip("-")[:80]
-    return text if re.fullmatch(CASE_ID_PATTERN, text) else f"patient-{text}"[:80].rstrip("-") or "patient"
-
-
 SEX_WORDS = {"female": "female", "f": "female", "woman": "female", "male": "male", "m": "male", "man": "male",
              "other": "other", "unknown": "unknown"}
 
@@ -271,21 +264,26 @@ def patient_fields(clinical: dict) -> tuple[dict, dict]:
         if not text or text == "NA" or column in ("PATIENT_ID", "_line", ATTRIBUTES_COLUMN) \
                 or column in placed.values():  # NA: cBioPortal's word for no value
             continue
-        if column in CASE_COLUMNS:
-            try:
-                case[{"CASE_ID": "id", "CASE_TITLE": "title"}.get(column, column.lower())] = \
-                    text if column in ("CASE_ID", "CASE_TITLE") else load_json(text)
-            except ValueError:
-                attributes[column] = text
-        elif column in ("SEX", "GENDER") and text.lower() in SEX_WORDS and "sex" not in patient:
-            patient["sex"] = SEX_WORDS[text.lower()]
-            if text.lower() != patient["sex"]:
-                attributes[column] = text
-        else:
-            put_field(patient, "patient", column.lower(), text, attributes, column)
+        _clinical_cell(column, text, patient, case, attributes)
     if attributes:
         patient["attributes"] = attributes
     return patient, case
+
+
+def _clinical_cell(column: str, text: str, patient: dict, case: dict, attributes: dict) -> None:
+    """One cell of a clinical row put where it belongs: a case-level field, a patient field, or an attribute."""
+    if column in CASE_COLUMNS:
+        try:
+            case[{"CASE_ID": "id", "CASE_TITLE": "title"}.get(column, column.lower())] = \
+                text if column in ("CASE_ID", "CASE_TITLE") else load_json(text)
+        except ValueError:
+            attributes[column] = text
+    elif column in ("SEX", "GENDER") and text.lower() in SEX_WORDS and "sex" not in patient:
+        patient["sex"] = SEX_WORDS[text.lower()]
+        if text.lower() != patient["sex"]:
+            attributes[column] = text
+    else:
+        put_field(patient, "patient", column.lower(), text, attributes, column)
 
 
 # ---------------------------------------------------------------- a study

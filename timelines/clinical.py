@@ -483,7 +483,7 @@ def _matches(outcome: Outcome, reported, lines: list[TherapyLine]) -> bool:
         return outcome.label == reported.label
     if reported.therapy is not None:
         if outcome.name == "pfs":
-            line = next((l for l in lines if reported.therapy in l.event_ids), None)
+            line = next((t for t in lines if reported.therapy in t.event_ids), None)
             return line is not None and outcome.therapy in line.event_ids
         return outcome.therapy == reported.therapy
     if reported.primary is not None:
