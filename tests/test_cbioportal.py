@@ -318,6 +318,7 @@ def _same(table, columns):
     return keep.sort_values(columns).reset_index(drop=True)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("path", ROUND_TRIP_CASES, ids=lambda p: p.stem)
 def test_import_of_export_gives_back_the_same_events_days_and_values(tmp_path, path):
     original = load_case(path)
@@ -427,6 +428,7 @@ def test_the_export_command_writes_the_study_and_says_what_is_not_carried(tmp_pa
     assert (tmp_path / "data_timeline_treatment.txt").is_file()
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not os.environ.get("CBIOPORTAL_IMPORTER"),
                     reason="set CBIOPORTAL_IMPORTER to cbioportal-core's scripts/ folder to run its validator")
 @pytest.mark.parametrize("which", ["export", "fixture"])
@@ -444,6 +446,7 @@ def test_cbioportals_own_validator_accepts_the_export_and_the_fixture(exported, 
 
 # ---------------------------------------------------------------- speed
 
+@pytest.mark.slow
 def test_reading_is_vectorised_enough_for_large_studies(tmp_path):
     """60,000 rows of 1,500 patients in a few seconds (3 million rows: see the report in bench/)."""
     folder = tmp_path / "big"
@@ -461,6 +464,7 @@ def test_reading_is_vectorised_enough_for_large_studies(tmp_path):
 
 # ---------------------------------------------------------------- the dashboard's Export box
 
+@pytest.mark.slow
 def test_the_export_box_offers_the_study_as_a_zip_that_reads_back(tmp_path):
     import io
     import zipfile
@@ -504,6 +508,7 @@ def test_a_file_of_comments_only_is_a_problem(tmp_path):
                               "starting with '#' names the columns"]
 
 
+@pytest.mark.slow
 def test_a_study_of_every_bundled_case_reads_back_one_valid_case_each(exported):
     out, _ = exported
     study = read_study(out)

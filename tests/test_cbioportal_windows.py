@@ -43,6 +43,7 @@ def sides(timeline, zero: int = 0) -> list[tuple]:
              None if d.day_end is None else timeline.day(d.day_end) - zero) for d in timeline.items]
 
 
+@pytest.mark.slow
 def test_every_event_of_the_bundled_cases_comes_back_with_its_windows(round_trip):
     _, originals, _, again = round_trip
     events, differ = 0, []
@@ -97,6 +98,7 @@ def test_the_dates_are_written_as_windows_from_the_diagnosis_and_the_columns_are
                     ("ppamn-hmbox1-alk-ensartinib", "ppamn"): {"START_DATE_EARLIEST": "-16", "START_DATE_LATEST": "14"}}
 
 
+@pytest.mark.slow
 def test_an_imported_case_exported_and_imported_again_keeps_its_windows_and_drawn_days(round_trip, tmp_path):
     _, _, _, again = round_trip
     write_study(list(again.values()), tmp_path)
@@ -107,6 +109,7 @@ def test_an_imported_case_exported_and_imported_again_keeps_its_windows_and_draw
         assert sides(back) == sides(timeline, first_diagnosis_day(timeline))
 
 
+@pytest.mark.slow
 def test_the_warehouse_builds_its_tables_from_a_study_with_windows(round_trip, tmp_path):
     folder, originals, study, _ = round_trip
     report = import_study(folder, tmp_path / "warehouse", workers=1)

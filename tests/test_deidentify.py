@@ -291,6 +291,7 @@ def test_the_summary_drops_the_patient_context_and_the_age_note():
                                 "age_at": neutral_ids(event_table(timeline))["lcnec"]}
 
 
+@pytest.mark.slow
 def test_the_domain_module_imports_neither_streamlit_nor_altair():
     code = "import sys, timelines.deidentify; print(sorted({'streamlit', 'altair'} & set(sys.modules)))"
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)

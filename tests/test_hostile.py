@@ -86,6 +86,7 @@ def test_a_hostile_file_gives_its_expected_message_or_loads_in_bounded_time_and_
     assert seconds < SECONDS and megabytes < MEGABYTES
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("generated", GENERATED, ids=lambda g: g.name)
 def test_a_large_hostile_file_generated_at_test_time_fails_fast_or_loads(generated, tmp_path):
     path = generated.write(tmp_path)
@@ -188,6 +189,7 @@ def test_pasted_text_with_a_lone_surrogate_gives_a_located_error():
 
 # ---------------------------------------------------------------- relative dates without recursion
 
+@pytest.mark.slow
 def test_a_chain_of_5000_relative_dates_resolves_without_deep_recursion():
     text = chain_text("chain", 5000, lambda i: i + 1 if i < 4999 else None)
     timeline = load_text(text, "chain.yaml")
@@ -205,6 +207,7 @@ def test_a_chain_of_5000_relative_dates_resolves_without_deep_recursion():
 
 # ---------------------------------------------------------------- one bad file among many
 
+@pytest.mark.slow
 def test_a_folder_of_1000_cases_with_100_broken_lists_the_broken_ones_and_loads_the_others(tmp_path):
     """Through the catalog, as the case picker does; reports its time (pytest -s shows it)."""
     folder = tmp_path / "cases"
