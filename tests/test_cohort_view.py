@@ -13,6 +13,7 @@ import yaml
 from streamlit.testing.v1 import AppTest
 
 from components.charts import theme
+
 from conftest import CASE_FILES, ROOT, make_case, make_event
 
 APP = str(ROOT / "tests" / "apps" / "cohort_app.py")

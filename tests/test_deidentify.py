@@ -13,12 +13,20 @@ import pandas as pd
 import pytest
 import yaml
 
-from conftest import CASE_FILES, ROOT, SEED_IDS, make_case, make_event
 from timelines import load_case, load_text
-from timelines.deidentify import (CALENDAR_COLUMNS, deidentify_events, deidentify_summary, deidentify_tables,
-                                  neutral_file_stem, neutral_ids, scrub_text)
+from timelines.deidentify import (
+    CALENDAR_COLUMNS,
+    deidentify_events,
+    deidentify_summary,
+    deidentify_tables,
+    neutral_file_stem,
+    neutral_ids,
+    scrub_text,
+)
 from timelines.summary import case_summary
-from timelines.tables import dose_change_table, day_zero_of, event_table, marker_table, measurement_table
+from timelines.tables import day_zero_of, dose_change_table, event_table, marker_table, measurement_table
+
+from conftest import CASE_FILES, ROOT, SEED_IDS, make_case, make_event
 
 INSTITUTIONS = ("Tianjin", "Hospital", "National Cancer Center", "Tokyo")
 

@@ -16,13 +16,12 @@ from pathlib import Path
 
 import pytest
 import yaml
+from hostile.generate import GENERATED, chain_text, header, many_events_text
 
 from timelines import CaseFileError, load_case, load_text
 from timelines.catalog import case_paths, load_entry
-from timelines.yaml_events import CaseLoader
 from timelines.timeline import resolve
-
-from hostile.generate import GENERATED, chain_text, header, many_events_text
+from timelines.yaml_events import CaseLoader
 
 ROOT = Path(__file__).resolve().parent.parent
 HOSTILE = ROOT / "tests" / "hostile"

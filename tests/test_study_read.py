@@ -14,11 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT
-from timelines import cbioportal_files
+from timelines import cbioportal_files, warehouse
 from timelines.cbioportal import read_study
 from timelines.cbioportal_files import MAX_ROWS_PER_PATIENT, MAX_STUDY_FILE_BYTES, study_layout
-from timelines import warehouse
+
+from conftest import ROOT
 
 TAB = "\t"
 HEADER = f"PATIENT_ID{TAB}START_DATE{TAB}STOP_DATE{TAB}EVENT_TYPE{TAB}STATUS"

@@ -17,10 +17,10 @@ from .errors import CaseFileError
 from .loading import load_case
 from .schema import Case
 from .spreadsheet import csv_text
-from .text import visible
-from .writing import OutputFolder, OutputRefused, OutputsRefused, output_folder
 from .summary import case_summary, summary_text
 from .tables import dose_change_table, event_table, marker_table, measurement_table
+from .text import visible
+from .writing import OutputFolder, OutputRefused, OutputsRefused, output_folder
 
 TABLES = {"events": event_table, "measurements": measurement_table, "markers": marker_table,
           "dose_changes": dose_change_table}

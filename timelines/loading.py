@@ -14,6 +14,7 @@ from typing import Any, Callable
 import yaml
 from pydantic import ValidationError
 
+from . import validation
 from .dates import DateProblem
 from .errors import CaseFileError, Problem
 from .files import read_inside, shown_path
@@ -24,7 +25,6 @@ from .text_checks import decode, hidden_in_value, odd_indentation
 from .timeline import Timeline, resolve
 from .yaml_events import read_events
 from .yaml_source import MAX_PROBLEMS, SourceMap, field_path, located_problem, parse_read
-from . import validation
 
 __all__ = ["load_case", "load_document", "load_text", "validate"]
 

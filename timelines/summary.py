@@ -3,10 +3,19 @@
 from __future__ import annotations
 
 from .best_response import best_responses
-from .clinical import DEFINITIONS, TherapyLine, lines_of_therapy, month_range, months_text, outcomes, recist, recist_note
+from .clinical import (
+    DEFINITIONS,
+    TherapyLine,
+    lines_of_therapy,
+    month_range,
+    months_text,
+    outcomes,
+    recist,
+    recist_note,
+)
 from .lines import regimens
-from .timeline import Timeline
 from .schema import field_value
+from .timeline import Timeline
 
 
 def case_summary(timeline: Timeline) -> dict:

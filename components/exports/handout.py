@@ -12,7 +12,6 @@ from .powerpoint import ZIP_EPOCH, session_slides
 from .rendering import png_size
 from .slides import EVENT_COLUMNS_IN, Slide, fit_text
 
-
 # A4 landscape, one page per slide. fpdf2's built-in Helvetica needs no font file; it covers Windows-1252, so
 # the few characters outside it are spelled out (PDF_TEXT) and any other is transliterated or replaced by '?'.
 PDF_TEXT = {"−": "-", "≥": ">=", "≤": "<=", "→": "->", "←": "<-", "↑": "(high)", "↓": "(low)", "►": ">",
