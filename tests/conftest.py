@@ -74,6 +74,33 @@ def pytest_collectstart(collector):
             return
 
 
+# The fast lane (`bash scripts/test.sh --fast`, pytest's marker `fast`): the tests of the domain's modules
+# (timelines/), which run in-process, less those marked `slow` (a process started, a large or generated input, every
+# bundled case through a round trip). test_fuzz.py and test_fhir_conformance.py (an external schema's check of every
+# bundle) run in the whole suite only, as do the pages' and the browser's tests.
+FAST_MODULES = frozenset(f"test_{name}.py" for name in (
+    "case_format", "case_forms", "cbioportal", "cbioportal_windows", "cli", "clinical", "cohort", "dates",
+    "deidentify", "docs", "editing", "endpoints", "fhir", "fhir_events", "files", "hostile", "kinds", "loading",
+    "network", "pydantic_messages", "resolution", "storage", "study_read", "tables", "text", "warehouse"))
+
+
+def pytest_ignore_collect(collection_path, config):
+    """With `-m fast`, the other test modules and folders are not even imported (Streamlit's and Playwright's imports
+    take seconds)."""
+    if config.getoption("markexpr") != "fast" or collection_path == ROOT / "tests":
+        return None
+    if collection_path.is_dir():
+        return True
+    return collection_path.suffix == ".py" and collection_path.name not in FAST_MODULES or None
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        in_lane = item.path.parent == ROOT / "tests" and item.path.name in FAST_MODULES
+        if in_lane and not item.get_closest_marker("slow"):
+            item.add_marker(pytest.mark.fast)
+
+
 def measured_case(case_id: str = "measured-two-targets") -> dict:
     """A case on first-line crizotinib with two RECIST target lesions measured at baseline, a partial response
     and progression (the bundled papers designate target lesions in one case only)."""

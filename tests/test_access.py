@@ -11,7 +11,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from components.pages import editor
-from timelines import storage
+from timelines import editing, storage
 from timelines.access import AccessSettingError, Role, check_sign_in, decide_access, editor_emails, verified_email
 
 from conftest import CASES, ROOT
@@ -175,7 +175,7 @@ def cases_dir(tmp_path):
 
 def template_case(case_id: str) -> str:
     text = (CASES / "_template.yaml").read_text(encoding="utf-8")
-    return editor.with_top_level(text, "id", case_id)
+    return editing.with_top_level(text, "id", case_id)
 
 
 def test_every_save_records_who_saved_it_newest_first(cases_dir):
@@ -227,7 +227,7 @@ def test_the_editor_saves_as_the_signed_in_editor_and_its_history_names_them(cas
     at.text_input(key="editor_new_id").set_value("mine")
     at.button(key="editor_new").click().run()
     template = (ROOT / "cases" / "_template.yaml").read_text(encoding="utf-8")  # a new case's FILL-INs filled in
-    at.text_area(key=editor.TEXT).set_value(editor.with_top_level(template, "id", "mine")).run()
+    at.text_area(key=editor.TEXT).set_value(editing.with_top_level(template, "id", "mine")).run()
     at.button(key="editor_save").click().run()
     assert "Saved mine.yaml as alice@hospital.org." in [plain(s.value) for s in at.success]
     at.text_area(key=editor.TEXT).set_value(at.text_area(key=editor.TEXT).value + "# reviewed\n").run()

@@ -106,7 +106,7 @@ def test_one_drug_is_still_written_drug_and_its_agents_are_that_drug():
 
 
 def test_every_agent_of_a_combination_goes_out_in_fhir_and_cbioportal(tmp_path):
-    from timelines.cbioportal import write_study
+    from timelines.cbioportal_write import write_study
     from timelines.fhir import case_bundle
 
     timeline = load(COMBINATION)

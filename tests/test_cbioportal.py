@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from timelines import CaseFileError, load_case
+from timelines import load_case, storage
 from timelines.cbioportal import DAY_ZERO_NOTE, UNNAMED_CANCER, case_timeline, case_yaml, read_study, relative_day
 from timelines.cbioportal_write import first_diagnosis_day, write_study
 from timelines.cli import main
@@ -156,6 +156,20 @@ def test_a_study_without_clinical_file_still_imports_every_patient(tmp_path):
     study = read_study(folder)
     assert study.problems == [] and len(study.cases) == 4
     assert "patient" not in study.cases["LUNG-001"]
+
+
+@pytest.mark.parametrize("patient, expected", [
+    ("CON", "con-case"), ("lpt1", "lpt1-case"),  # Windows device names: no file can be named so there
+    ("P-0001_A", "p-0001-a"), ("P--7", "p-7"), ("___", "patient"),
+    ("A" * 50 + "_" + "B" * 50, "a" * 50),  # at most 80 characters, a word left out whole
+])
+def test_a_patient_id_becomes_the_case_id_the_editor_would_suggest_and_can_save(tmp_path, patient, expected):
+    (tmp_path / "data_timeline_status.txt").write_text(
+        f"PATIENT_ID{TAB}START_DATE{TAB}STOP_DATE{TAB}EVENT_TYPE{TAB}STATUS\n{patient}{TAB}0{TAB}{TAB}STATUS{TAB}Alive\n",
+        encoding="utf-8")
+    case_id = read_study(tmp_path).cases[patient]["id"]
+    assert case_id == expected == (storage.suggest_case_id(patient) or "patient")
+    assert storage.check_case_id(case_id) == expected
 
 
 def test_only_the_patients_asked_for_are_read_and_progress_is_reported(study):
@@ -304,6 +318,7 @@ def _same(table, columns):
     return keep.sort_values(columns).reset_index(drop=True)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("path", ROUND_TRIP_CASES, ids=lambda p: p.stem)
 def test_import_of_export_gives_back_the_same_events_days_and_values(tmp_path, path):
     original = load_case(path)
@@ -413,6 +428,7 @@ def test_the_export_command_writes_the_study_and_says_what_is_not_carried(tmp_pa
     assert (tmp_path / "data_timeline_treatment.txt").is_file()
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not os.environ.get("CBIOPORTAL_IMPORTER"),
                     reason="set CBIOPORTAL_IMPORTER to cbioportal-core's scripts/ folder to run its validator")
 @pytest.mark.parametrize("which", ["export", "fixture"])
@@ -430,6 +446,7 @@ def test_cbioportals_own_validator_accepts_the_export_and_the_fixture(exported, 
 
 # ---------------------------------------------------------------- speed
 
+@pytest.mark.slow
 def test_reading_is_vectorised_enough_for_large_studies(tmp_path):
     """60,000 rows of 1,500 patients in a few seconds (3 million rows: see the report in bench/)."""
     folder = tmp_path / "big"
@@ -447,6 +464,7 @@ def test_reading_is_vectorised_enough_for_large_studies(tmp_path):
 
 # ---------------------------------------------------------------- the dashboard's Export box
 
+@pytest.mark.slow
 def test_the_export_box_offers_the_study_as_a_zip_that_reads_back(tmp_path):
     import io
     import zipfile
@@ -490,6 +508,7 @@ def test_a_file_of_comments_only_is_a_problem(tmp_path):
                               "starting with '#' names the columns"]
 
 
+@pytest.mark.slow
 def test_a_study_of_every_bundled_case_reads_back_one_valid_case_each(exported):
     out, _ = exported
     study = read_study(out)

@@ -13,7 +13,7 @@ from timelines.cbioportal import case_timeline, read_study
 from timelines.cbioportal_write import first_diagnosis_day, write_study
 from timelines.warehouse import Warehouse, import_study
 
-from conftest import CASE_FILES, CASES, ROOT
+from conftest import CASE_FILES, ROOT
 
 TAB = "\t"
 BOUND_COLUMNS = ("START_DATE_EARLIEST", "START_DATE_LATEST", "STOP_DATE_EARLIEST", "STOP_DATE_LATEST")
@@ -43,6 +43,7 @@ def sides(timeline, zero: int = 0) -> list[tuple]:
              None if d.day_end is None else timeline.day(d.day_end) - zero) for d in timeline.items]
 
 
+@pytest.mark.slow
 def test_every_event_of_the_bundled_cases_comes_back_with_its_windows_and_drawn_days(round_trip):
     """Every start and end of every event: its earliest and latest day (a side open where nothing bounds it) and the
     day a chart draws it on, in days since the study's day 0, the same before and after the round trip. Nothing is
@@ -105,6 +106,7 @@ def test_a_window_open_on_both_sides_goes_out_as_NA_in_both_cells(round_trip):
             if r["PATIENT_ID"] == "adeno-alk-leptomeningeal-alectinib"} == {("-7", "NA")}
 
 
+@pytest.mark.slow
 def test_an_imported_case_exported_and_imported_again_keeps_its_windows_and_drawn_days(round_trip, tmp_path):
     _, _, _, again = round_trip
     write_study(list(again.values()), tmp_path)
@@ -115,6 +117,7 @@ def test_an_imported_case_exported_and_imported_again_keeps_its_windows_and_draw
         assert sides(back) == sides(timeline, first_diagnosis_day(timeline))
 
 
+@pytest.mark.slow
 def test_the_warehouse_builds_its_tables_from_a_study_with_windows(round_trip, tmp_path):
     folder, originals, study, _ = round_trip
     report = import_study(folder, tmp_path / "warehouse", workers=1)

@@ -294,7 +294,10 @@ def test_a_focused_timeline_hides_the_lanes_with_nothing_in_its_window_and_says_
     _, events, _, _ = tables("lcnec-alk-lorlatinib")
     spec = charts.timeline_chart(events, axis="calendar", domain=charts.focus_domain(events, axis="calendar"))
     whole = charts.timeline_chart(events, axis="calendar").to_dict()
-    lanes = lambda s: set(pd.concat([pd.DataFrame(rows) for rows in s["datasets"].values()])["lane"].dropna())
+
+    def lanes(s):
+        return set(pd.concat([pd.DataFrame(rows) for rows in s["datasets"].values()])["lane"].dropna())
+
     focused = spec.to_dict()
     assert "Endocrine therapy" in lanes(whole) and "Endocrine therapy" not in lanes(focused)
     x = find(focused, "rule", color="bar_key")[0]["encoding"]["x"]

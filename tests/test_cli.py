@@ -21,6 +21,7 @@ def run(*args: str) -> subprocess.CompletedProcess:
                           timeout=120)
 
 
+@pytest.mark.slow
 def test_validate_is_clean_on_the_bundled_cases():
     result = run("validate", "cases")
     assert result.returncode == 0, result.stdout
@@ -77,6 +78,7 @@ def test_summary_text_reads_as_a_case_summary(capsys):
     assert "Line 1: lorlatinib" in text and "paper: 25+ months (consistent)" in text
 
 
+@pytest.mark.slow
 def test_a_broken_file_exits_1_with_its_message_on_stderr():
     result = run("export", "tests/bad_cases/unknown-kind.yaml")
     assert result.returncode == 1
@@ -127,6 +129,7 @@ def test_the_importer_does_not_write_through_a_link_planted_in_out(tmp_path, stu
             f"0 case files written to {out}; 1 problem, 1 patient left out\n")
 
 
+@pytest.mark.slow
 def test_the_importer_keeps_a_case_it_did_not_write_unless_forced(tmp_path, study_of_one, capsys):
     out = tmp_path / "out"
     out.mkdir()

@@ -141,7 +141,7 @@ def test_lines_of_therapy_group_by_line_number():
     case = make_case(make_event(id="a", drug="crizotinib", line=1, ongoing=None, end="2022-01-01"),
                      make_event(id="b", drug="alectinib", line=2, start="2022-01-02"))
     lines = lines_of_therapy(load_text(yaml.safe_dump(case)))
-    assert [(l.number, l.agents, l.ongoing) for l in lines] == [(1, ["crizotinib"], False), (2, ["alectinib"], True)]
+    assert [(t.number, t.agents, t.ongoing) for t in lines] == [(1, ["crizotinib"], False), (2, ["alectinib"], True)]
 
 
 def test_pfs_ends_at_the_first_progression_on_that_line():

@@ -13,6 +13,7 @@ import yaml
 from streamlit.testing.v1 import AppTest
 
 from components.charts import theme
+
 from conftest import CASE_FILES, ROOT, make_case, make_event
 
 APP = str(ROOT / "tests" / "apps" / "cohort_app.py")
@@ -68,7 +69,7 @@ def cases_of(frame: pd.DataFrame) -> set[str]:
 
 
 def drawn_cases(element) -> set[str]:
-    return {case for frame in layers(element, lambda l: True) if "patient" in frame for case in cases_of(frame)}
+    return {case for frame in layers(element, lambda layer: True) if "patient" in frame for case in cases_of(frame)}
 
 
 def test_the_swimmer_draws_every_patient_with_no_exception():

@@ -146,7 +146,7 @@ def test_the_deck_renders_no_chart_image(monkeypatch):
     assert titles[1:5] == ["Timeline", "Lesion sizes and RECIST 1.1", "Tumor markers and labs (1/2)",
                            "Tumor markers and labs (2/2)"]
     with pytest.raises(AssertionError, match="rendered a chart image"):  # the handout still pictures its charts
-        exports.handout_pdf(load_case(MILIARY))
+        exports.pdf_bytes([exports.case_slides(exports.prepare_case(load_case(MILIARY)))])
 
 
 @pytest.mark.parametrize("opacity, expected", [(1.0, "882255"), (0.28, "DEC1CF"), (0.0, "FFFFFF")])

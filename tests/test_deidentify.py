@@ -13,12 +13,20 @@ import pandas as pd
 import pytest
 import yaml
 
-from conftest import CASE_FILES, ROOT, SEED_IDS, make_case, make_event
 from timelines import load_case, load_text
-from timelines.deidentify import (CALENDAR_COLUMNS, deidentify_events, deidentify_summary, deidentify_tables,
-                                  neutral_file_stem, neutral_ids, scrub_text)
+from timelines.deidentify import (
+    CALENDAR_COLUMNS,
+    deidentify_events,
+    deidentify_summary,
+    deidentify_tables,
+    neutral_file_stem,
+    neutral_ids,
+    scrub_text,
+)
 from timelines.summary import case_summary
-from timelines.tables import dose_change_table, day_zero_of, event_table, marker_table, measurement_table
+from timelines.tables import day_zero_of, dose_change_table, event_table, marker_table, measurement_table
+
+from conftest import CASE_FILES, ROOT, SEED_IDS, make_case, make_event
 
 INSTITUTIONS = ("Tianjin", "Hospital", "National Cancer Center", "Tokyo")
 
@@ -291,6 +299,7 @@ def test_the_summary_drops_the_patient_context_and_the_age_note():
                                 "age_at": neutral_ids(event_table(timeline))["lcnec"]}
 
 
+@pytest.mark.slow
 def test_the_domain_module_imports_neither_streamlit_nor_altair():
     code = "import sys, timelines.deidentify; print(sorted({'streamlit', 'altair'} & set(sys.modules)))"
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)

@@ -153,3 +153,15 @@ def test_the_guides_worked_example_of_unnumbered_lines_gives_what_it_says():
     line2 = found["PFS on line 2, inferred (docetaxel)"]
     assert line2.text == "3+ months" and "2023-02-20" in line2.note
     assert found["Time on docetaxel"].text == "3 months"
+
+
+def test_the_readmes_fast_lane_is_an_option_of_the_test_script_naming_existing_test_modules():
+    from conftest import FAST_MODULES
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    script = (ROOT / "scripts" / "test.sh").read_text(encoding="utf-8")
+    assert "`bash scripts/test.sh --fast`" in readme
+    assert '"--fast"' in script and "pytest -m fast" in script
+    assert "fast:" in (ROOT / "pytest.ini").read_text(encoding="utf-8")  # a registered marker
+    # a renamed or removed test module would otherwise drop out of the lane without a word
+    assert sorted(FAST_MODULES - {p.name for p in (ROOT / "tests").glob("test_*.py")}) == []

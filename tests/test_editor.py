@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 
 from components.pages import editor
 from components.pages.snippets import DATES, KIND_EXAMPLES, KINDS, SKELETON, SNIPPETS, Example, fill, kind_snippet
-from timelines import CaseFileError, catalog, load_text, storage
+from timelines import CaseFileError, catalog, editing, load_text, storage
 from timelines.kinds import KIND_BY_NAME
 from timelines.schema import EVENT_KINDS
 
@@ -72,7 +72,7 @@ def new_case(at: AppTest, case_id: str, title: str = "My case") -> AppTest:
 def template_case(at: AppTest, case_id: str) -> AppTest:
     """A new case whose author pasted the full template over the skeleton (a long valid text to edit)."""
     at = new_case(at, case_id)
-    return type_text(at, editor.with_top_level(TEMPLATE, "id", case_id))
+    return type_text(at, editing.with_top_level(TEMPLATE, "id", case_id))
 
 
 def open_case(at: AppTest, name: str) -> AppTest:
@@ -110,7 +110,7 @@ FILLED = {'citation: "FILL-IN"': 'citation: "Fictional citation for the test sui
 
 
 def filled_skeleton(case_id: str = "skeleton", title: str = "My case") -> str:
-    text = editor.new_case_text(SKELETON, case_id, title)
+    text = editing.new_case_text(SKELETON, case_id, title)
     for placeholder, value in FILLED.items():
         text = text.replace(placeholder, value, 1)
     return text
@@ -218,13 +218,11 @@ def test_the_preview_follows_the_text_and_keeps_the_last_valid_state(cases_dir):
     text = text_of(at)
 
     def preview_labels() -> set[str]:
-        if editor.timeline_chart is not None:
-            chart = at.get("arrow_vega_lite_chart") or at.get("vega_lite_chart")
-            assert chart, "the timeline chart is shown"
-            import pyarrow as pa
-            frames = [pa.ipc.open_stream(d.data.data).read_all().to_pandas() for d in chart[0].proto.datasets]
-            return {label for frame in frames if "label" in frame for label in frame["label"]}
-        return set(at.dataframe[0].value["Label"])
+        chart = at.get("arrow_vega_lite_chart") or at.get("vega_lite_chart")
+        assert chart, "the timeline chart is shown"
+        import pyarrow as pa
+        frames = [pa.ipc.open_stream(d.data.data).read_all().to_pandas() for d in chart[0].proto.datasets]
+        return {label for frame in frames if "label" in frame for label in frame["label"]}
 
     assert "Left mastectomy" in preview_labels()
     at = type_text(at, text.replace("label: Left mastectomy", "label: Modified radical mastectomy", 1))
@@ -477,7 +475,7 @@ def filled_in(text: str, ids: dict) -> str:
 
 def skeleton_with(snippet) -> str:
     text = filled_skeleton()
-    return editor.with_event(text, fill(snippet, editor.snippet_ids(text)))
+    return editing.with_event(text, fill(snippet, editing.snippet_ids(text)))
 
 
 def test_there_is_a_snippet_for_every_event_kind_and_every_date_form():
@@ -513,7 +511,7 @@ def test_an_inserted_snippet_is_refused_for_its_placeholders_only_and_loads_once
             load_text(text, "skeleton.yaml")
         assert {p.message for p in raised.value.problems} == {"FILL-IN is a placeholder"}
         assert all(p.field.startswith("events[0].") for p in raised.value.problems)
-    timeline = load_text(filled_in(text, editor.snippet_ids(text)), "skeleton.yaml")
+    timeline = load_text(filled_in(text, editing.snippet_ids(text)), "skeleton.yaml")
     assert len(timeline.case.events) == (1 if snippet.text.startswith("- ") else 0)  # origin: comments only
 
 
@@ -544,22 +542,22 @@ def test_a_snippet_inserted_into_a_bundled_case_names_only_ids_of_that_case():
     for path in CASE_FILES:
         text = path.read_text(encoding="utf-8")
         timeline = load_text(text, path.name)
-        ids = editor.snippet_ids(text)
+        ids = editing.snippet_ids(text)
         for snippet in SNIPPETS:
             if snippet.calendar_only and not timeline.on_calendar:
                 continue
-            event = editor.with_unique_ids(fill(snippet, ids), text)
-            load_text(filled_in(editor.with_event(text, event), ids), path.name)
+            event = editing.with_unique_ids(fill(snippet, ids), text)
+            load_text(filled_in(editing.with_event(text, event), ids), path.name)
 
 
 def test_snippets_refer_to_ids_of_the_text_as_it_is_even_before_it_is_valid():
-    text = editor.new_case_text(SKELETON, "x", "X").replace("- id: dx", "- id: lung")
-    assert editor.snippet_ids(text) == {"diagnosis": "lung", "therapy": None, "interval": "lung", "lesion": None}
-    symptom = fill(next(s for s in SNIPPETS if s.key == "symptom"), editor.snippet_ids(text))
+    text = editing.new_case_text(SKELETON, "x", "X").replace("- id: dx", "- id: lung")
+    assert editing.snippet_ids(text) == {"diagnosis": "lung", "therapy": None, "interval": "lung", "lesion": None}
+    symptom = fill(next(s for s in SNIPPETS if s.key == "symptom"), editing.snippet_ids(text))
     assert 'relative: "lung + 1 month"' in symptom
     # regression: the first snippet inserted into a new case named '~breast-cancer - 3 months' from the template
     assert "breast-cancer" not in symptom and "lung-adeno" not in symptom
-    assert editor.snippet_ids("not: [valid") == {"diagnosis": None, "therapy": None, "interval": None, "lesion": None}
+    assert editing.snippet_ids("not: [valid") == {"diagnosis": None, "therapy": None, "interval": None, "lesion": None}
 
 
 def test_inserting_a_snippet_from_the_page_adds_an_event_to_fill_in(cases_dir):
@@ -595,27 +593,7 @@ def test_a_case_without_calendar_dates_is_not_given_a_calendar_date_snippet(case
     assert text_of(at) == before
 
 
-# ---------------------------------------------------------------- pure helpers
-
-def test_an_inserted_event_goes_at_the_end_of_the_events_list_before_the_next_section():
-    text = "schema: 1\nevents:\n  - kind: x\n    date: 2020\n\n# outcomes\nreported: []\n"
-    assert editor.with_event(text, "- kind: y\n  date: 2021\n") == \
-        "schema: 1\nevents:\n  - kind: x\n    date: 2020\n  - kind: y\n    date: 2021\n\n# outcomes\nreported: []\n"
-
-
-def test_an_inserted_event_follows_the_lists_indentation_and_fills_an_empty_list():
-    assert editor.with_event("events:\n- kind: x\n", "- kind: y\n") == "events:\n- kind: x\n- kind: y\n"
-    assert editor.with_event("id: a\nevents: []\nnotes: []\n", "- kind: y\n") == \
-        "id: a\nevents:\n  - kind: y\nnotes: []\n"
-    assert editor.with_event("id: a\n", "- kind: y\n") == "id: a\nevents:\n  - kind: y\n"
-    # comments only (the origin form's explanation) keep an empty list a list
-    assert editor.with_event("id: a\nevents: []\n", "# how to\n") == "id: a\nevents: []\n  # how to\n"
-
-
-def test_snippet_ids_that_are_taken_are_numbered():
-    assert editor.with_unique_ids("- id: chemo\n  end: \"chemo + 1 week\"\n", "  - id: chemo\n") == \
-        "- id: chemo-2\n  end: \"chemo-2 + 1 week\"\n"
-
+# ---------------------------------------------------------------- snippets and the skeleton
 
 def test_an_id_the_text_lacks_is_a_placeholder_and_a_comment_says_what_it_is_for():
     between = fill(next(s for s in SNIPPETS if s.key == "date-between"), {"diagnosis": None})
@@ -623,24 +601,6 @@ def test_an_id_the_text_lacks_is_a_placeholder_and_a_comment_says_what_it_is_for
     response = fill(next(s for s in SNIPPETS if s.key == "response"), {"diagnosis": "dx", "therapy": None})
     assert "therapy: FILL-IN                  # the therapy event's id: <therapy id>" in response
     assert 'relative: "dx + 3 months"' in response
-
-
-def test_problems_are_written_line_col_field_message_hint():
-    from timelines.errors import Problem
-
-    problem = Problem("Unknown event kind 'x'", "did you mean 'lab'?", field="events[2].kind", line=7, column=11,
-                      path="whatever.yaml")
-    assert editor.problem_text(problem) == "7:11: events[2].kind: Unknown event kind 'x'. Hint: Did you mean 'lab'?"
-    assert editor.problem_text(Problem("The file is empty", "start from the template")) == \
-        "The file is empty. Hint: Start from the template."
-
-
-def test_a_new_case_text_has_the_id_and_a_quoted_title():
-    text = editor.new_case_text(SKELETON, "abc", 'Title: with "quotes" and # hash')
-    data = yaml.safe_load(text)
-    assert (data["id"], data["title"]) == ("abc", 'Title: with "quotes" and # hash')
-    assert text.splitlines()[0] == "# yaml-language-server: $schema=case.schema.json"
-    assert yaml.safe_load(editor.new_case_text(SKELETON, "abc", "  "))["title"] == "FILL-IN"
 
 
 def test_the_skeleton_filled_in_is_a_valid_case_with_one_diagnosis_and_no_event():

@@ -83,7 +83,7 @@ def test_maintenance_keeps_the_line():
                     chemo("pemetrexed", "2022-04-15", "2022-12-01", intent="maintenance"),
                     scan("2022-11-01"))
     lines = lines_of_therapy(timeline)
-    assert [(l.name, l.agents) for l in lines] == [("line 1, inferred", ["induction", "pemetrexed"])]
+    assert [(t.name, t.agents) for t in lines] == [("line 1, inferred", ["induction", "pemetrexed"])]
     assert [r.setting for r in lines[0].regimens] == ["advanced", "maintenance"]
     assert [label for label, _, _ in found(timeline, "pfs")] == [
         "PFS on line 1, inferred (induction + pemetrexed)", "PFS on induction (first regimen, line 1, inferred)",
@@ -95,21 +95,21 @@ def test_a_drug_added_without_progression_keeps_the_line_and_one_after_progressi
                     chemo("bevacizumab", "2022-03-01", "2022-06-01"),
                     {"kind": "progression", "date": "2022-07-01"},
                     chemo("docetaxel", "2022-08-01", "2022-10-01"))
-    assert [(l.name, l.agents) for l in lines_of_therapy(timeline)] == [
+    assert [(t.name, t.agents) for t in lines_of_therapy(timeline)] == [
         ("line 1, inferred", ["carboplatin", "bevacizumab"]), ("line 2, inferred", ["docetaxel"])]
 
 
 def test_intolerance_starts_a_new_line():
     timeline = load(chemo("cisplatin", "2022-01-01", "2022-02-01", reason_stopped="intolerable nausea"),
                     chemo("carboplatin", "2022-03-01", "2022-05-01"))
-    assert [l.name for l in lines_of_therapy(timeline)] == ["line 1, inferred", "line 2, inferred"]
+    assert [t.name for t in lines_of_therapy(timeline)] == ["line 1, inferred", "line 2, inferred"]
 
 
 def test_inferred_lines_are_labelled_and_a_stated_line_wins():
     timeline = load(chemo("first", "2022-01-01", "2022-02-01"),
                     {"kind": "progression", "date": "2022-03-01"},
                     chemo("second", "2022-04-01", "2022-05-01", line=3))
-    assert [(l.number, l.inferred, l.name) for l in lines_of_therapy(timeline)] == [
+    assert [(t.number, t.inferred, t.name) for t in lines_of_therapy(timeline)] == [
         (1, True, "line 1, inferred"), (3, False, "line 3")]
     text = summary_text(case_summary(timeline))
     assert "Line 1, inferred: first" in text and "\nLine 3: second" in text
@@ -121,7 +121,7 @@ def test_lines_of_different_families_are_numbered_apart_and_overlap():
                      "end": "2012-01-01", "line": 1, "line_family": "endocrine"},
                     {"kind": "progression", "date": "2011-01-01"},
                     chemo("paclitaxel", "2011-02-01", "2011-06-01", line_family="chemotherapy"))
-    assert [(l.name, l.agents) for l in lines_of_therapy(timeline)] == [
+    assert [(t.name, t.agents) for t in lines_of_therapy(timeline)] == [
         ("chemotherapy line 1", ["carboplatin"]), ("chemotherapy line 2, inferred", ["paclitaxel"]),
         ("endocrine line 1", ["letrozole"])]
 
@@ -129,7 +129,7 @@ def test_lines_of_different_families_are_numbered_apart_and_overlap():
 def test_a_planned_therapy_is_never_counted():
     timeline = load(chemo("given", "2022-01-01", "2022-03-01"), scan("2022-05-01"),
                     chemo("planned-one", "2022-06-01", "2022-08-01", planned=True))
-    assert [l.agents for l in lines_of_therapy(timeline)] == [["given"]]
+    assert [t.agents for t in lines_of_therapy(timeline)] == [["given"]]
     assert not any(o.therapy == "planned-one" for o in outcomes(timeline))
 
 
@@ -210,7 +210,7 @@ def test_a_therapy_without_intent_soon_after_a_resection_is_adjuvant_and_not_a_l
                     {"kind": "progression", "date": "2019-06-03"},
                     {"id": "gef", "kind": "targeted", "drug": "gefitinib", "start": "2019-07-01", "end": "2021-01-04"})
     summary = case_summary(timeline)
-    assert [(l["name"], l["agents"]) for l in summary["lines"]] == [("line 1, inferred", ["gefitinib"])]
+    assert [(t["name"], t["agents"]) for t in summary["lines"]] == [("line 1, inferred", ["gefitinib"])]
     assert [(r["setting"], r["setting_inferred"], r["agents"]) for r in summary["other_regimens"]] == [
         ("adjuvant", True, ["cis-vin"])]
     assert "Adjuvant (not a line, inferred from its start after a resection): cis-vin" in summary_text(summary)

@@ -31,7 +31,6 @@ from timelines import load_case, load_text
 from timelines.deidentify import neutral_file_stem
 from timelines.files import stamp
 from timelines.key_events import key_events
-from timelines.kinds import KEY_KINDS
 from timelines.presentation import View
 from timelines.tables import (DOSE_CHANGE_COLUMNS, DOSE_CHANGE_EXTRA_COLUMNS, EVENT_COLUMNS, EVENT_EXTRA_COLUMNS,
                               event_table)

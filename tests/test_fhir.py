@@ -276,6 +276,7 @@ def test_export_fhir_writes_json_and_lists_what_is_left_on_stderr(capsys, tmp_pa
     assert f"{scanless}: not carried: events[1] (imaging" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_export_fhir_writes_one_bundle_per_case_of_a_folder(tmp_path):
     result = subprocess.run([sys.executable, "-m", "timelines", "export-fhir", "cases", "--out", str(tmp_path)],
                             cwd=ROOT, capture_output=True, text=True, timeout=120)

@@ -92,6 +92,7 @@ def test_a_link_swapped_in_between_the_check_and_the_open_is_refused(cases, secr
     assert "replaced by a link" in refusal(lambda: files.read_inside(target, cases))
 
 
+@pytest.mark.slow
 def test_a_file_bind_mounted_into_the_folder_is_refused(cases, secret):
     mounted = cases / "mounted.yaml"
     mounted.touch()
@@ -158,6 +159,7 @@ def test_temporary_files_left_in_the_history_by_a_killed_save_are_removed_by_the
     assert len(storage.history(cases, CASE.stem)) == 1
 
 
+@pytest.mark.slow
 def test_backups_are_kept_out_of_version_control():
     ignored = subprocess.run(["git", "check-ignore", "-q", "cases/.history/some-case/x.yaml"], cwd=ROOT)
     assert ignored.returncode == 0
@@ -248,6 +250,7 @@ def test_every_command_refuses_a_link_out(argv, cases, secret, capsys):
     assert SECRET not in out + err
 
 
+@pytest.mark.slow
 def test_the_deck_command_refuses_a_link_out(cases, secret, tmp_path):
     (cases / "x.yaml").symlink_to(secret)
     result = subprocess.run([sys.executable, "-m", "components.exports.deck", str(cases / "x.yaml"), "--out",
@@ -256,6 +259,7 @@ def test_the_deck_command_refuses_a_link_out(cases, secret, tmp_path):
     assert "symbolic link" in result.stdout + result.stderr and SECRET not in result.stdout + result.stderr
 
 
+@pytest.mark.slow
 def test_a_command_whose_reader_closes_the_pipe_exits_quietly(tmp_path):
     from hostile.generate import many_events_text
 

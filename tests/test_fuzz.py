@@ -18,9 +18,9 @@ from timelines import CaseFileError, Timeline, load_text
 from timelines.clinical import outcomes, recist
 from timelines.dates import DateExpr, Resolver, Spec, date_text, parse_date, parse_offset
 from timelines.errors import DateProblem
-from timelines.loading import MAX_PROBLEMS
 from timelines.schema import EVENT_KINDS
 from timelines.tables import event_table, marker_table, measurement_table
+from timelines.yaml_source import MAX_PROBLEMS
 
 ROOT = Path(__file__).resolve().parent.parent
 BUNDLED = [p.read_bytes() for p in sorted((ROOT / "cases").glob("*.yaml")) if not p.name.startswith("_")]

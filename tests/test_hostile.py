@@ -16,13 +16,12 @@ from pathlib import Path
 
 import pytest
 import yaml
+from hostile.generate import GENERATED, chain_text, header, many_events_text
 
 from timelines import CaseFileError, load_case, load_text
 from timelines.catalog import case_paths, load_entry
-from timelines.loading import _CaseLoader
 from timelines.timeline import resolve
-
-from hostile.generate import GENERATED, chain_text, header, many_events_text
+from timelines.yaml_events import CaseLoader
 
 ROOT = Path(__file__).resolve().parent.parent
 HOSTILE = ROOT / "tests" / "hostile"
@@ -86,6 +85,7 @@ def test_a_hostile_file_gives_its_expected_message_or_loads_in_bounded_time_and_
     assert seconds < SECONDS and megabytes < MEGABYTES
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("generated", GENERATED, ids=lambda g: g.name)
 def test_a_large_hostile_file_generated_at_test_time_fails_fast_or_loads(generated, tmp_path):
     path = generated.write(tmp_path)
@@ -139,8 +139,8 @@ def test_python_tags_never_run_wherever_they_are_written(payload, place, tmp_pat
 
 
 def test_the_case_loader_has_no_constructor_for_python_objects():
-    assert issubclass(_CaseLoader, getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-    tags = list(_CaseLoader.yaml_constructors) + list(_CaseLoader.yaml_multi_constructors)
+    assert issubclass(CaseLoader, getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    tags = list(CaseLoader.yaml_constructors) + list(CaseLoader.yaml_multi_constructors)
     assert not [tag for tag in tags if tag and "python" in tag]
 
 
@@ -188,6 +188,7 @@ def test_pasted_text_with_a_lone_surrogate_gives_a_located_error():
 
 # ---------------------------------------------------------------- relative dates without recursion
 
+@pytest.mark.slow
 def test_a_chain_of_5000_relative_dates_resolves_without_deep_recursion():
     text = chain_text("chain", 5000, lambda i: i + 1 if i < 4999 else None)
     timeline = load_text(text, "chain.yaml")
@@ -205,6 +206,7 @@ def test_a_chain_of_5000_relative_dates_resolves_without_deep_recursion():
 
 # ---------------------------------------------------------------- one bad file among many
 
+@pytest.mark.slow
 def test_a_folder_of_1000_cases_with_100_broken_lists_the_broken_ones_and_loads_the_others(tmp_path):
     """Through the catalog, as the case picker does; reports its time (pytest -s shows it)."""
     folder = tmp_path / "cases"

@@ -31,6 +31,7 @@ def test_a_bad_case_gives_its_exact_message_and_line(path, monkeypatch):
     assert first.line is not None and first.hint, "every problem names its line and how to fix it"
 
 
+@pytest.mark.slow
 def test_validate_prints_messages_not_tracebacks():
     run = subprocess.run([sys.executable, "-m", "timelines", "validate", "tests/bad_cases"], cwd=ROOT,
                          capture_output=True, text=True, timeout=120)
@@ -228,6 +229,7 @@ def test_an_escaped_bidi_control_is_refused_like_a_written_one():
         "invisible characters change what a reader sees.")
 
 
+@pytest.mark.slow
 def test_validate_prints_no_terminal_command_from_an_escaped_kind():
     """Regression: validate printed a raw ESC[2J and an OSC title sequence from "\\e" in a kind."""
     import tempfile

@@ -7,7 +7,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from conftest import ROOT
-from poison import HTML, LINK, poisoned_case
+from poison import LINK, poisoned_case
 
 APP = str(ROOT / "dashboard.py")
 STRING_LITERAL = re.compile(r'"(?:[^"\\]|\\.)*"' + r"|'(?:[^'\\]|\\.)*'")

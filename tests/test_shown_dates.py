@@ -8,12 +8,13 @@ import pytest
 from components import charts, exports
 from components.pages.board import key_events
 from timelines import load_case
-from timelines.dates import Offset, offset_range, parse_date, Ref
+from timelines.dates import Ref, offset_range, parse_date
 from timelines.summary import case_summary, summary_text
 from timelines.tables import event_table
 
 from conftest import CASE_FILES
-from specs import rows as values, units
+from specs import rows as values
+from specs import units
 
 ISO_DAY = re.compile(r"\b(\d{4}-\d\d-\d\d)\b")
 

@@ -324,6 +324,7 @@ SLOW_SAVER = textwrap.dedent("""
 """)
 
 
+@pytest.mark.slow
 def test_a_save_killed_midway_leaves_the_old_file_intact_and_no_partial_case(folder, tmp_path):
     source = CASE_FILES[0]
     # a case without notes, so the padding can be its notes

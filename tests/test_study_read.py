@@ -14,11 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT
-from timelines import cbioportal_files
+from timelines import cbioportal_files, warehouse
 from timelines.cbioportal import read_study
 from timelines.cbioportal_files import MAX_ROWS_PER_PATIENT, MAX_STUDY_FILE_BYTES, study_layout
-from timelines import warehouse
+
+from conftest import ROOT
 
 TAB = "\t"
 HEADER = f"PATIENT_ID{TAB}START_DATE{TAB}STOP_DATE{TAB}EVENT_TYPE{TAB}STATUS"
@@ -162,6 +162,7 @@ def test_the_warehouse_does_not_open_a_file_outside_the_folder(tmp_path, secret,
         assert [p.split(":")[0] for p in store.problems] == ["meta_timeline_secret.txt", "data_timeline_link.txt"]
 
 
+@pytest.mark.slow
 def test_a_fifo_posing_as_a_timeline_file_is_refused_without_being_opened(tmp_path):
     folder = make_study(tmp_path)
     os.mkfifo(folder / "data_timeline_pipe.txt")  # opening it to read would wait for a writer forever
@@ -173,6 +174,7 @@ def test_a_fifo_posing_as_a_timeline_file_is_refused_without_being_opened(tmp_pa
     no_traceback(import_warehouse(folder, tmp_path / "warehouse"))
 
 
+@pytest.mark.slow
 def test_a_fifo_named_by_a_meta_file_as_the_clinical_file_is_refused(tmp_path):
     folder = make_study(tmp_path, meta_clinical_patient=meta_naming("clinical.txt", "PATIENT_ATTRIBUTES"))
     os.mkfifo(folder / "clinical.txt")
@@ -228,6 +230,7 @@ def test_a_file_over_the_size_limit_is_refused_before_it_is_read(tmp_path):
     assert set(study.cases) == {"P-1", "P-2"}
 
 
+@pytest.mark.slow
 def test_two_million_short_rows_of_one_patient_are_refused_in_seconds_and_the_others_import(tmp_path):
     folder = make_study(tmp_path)
     rows = "".join(f"P-BIG{TAB}{day % 1000}{TAB}{TAB}STATUS{TAB}x\n" for day in range(2_000_000))

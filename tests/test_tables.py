@@ -1,7 +1,6 @@
 """Tables of every bundled case match their reviewed golden CSVs; the column contract holds."""
 
 import datetime as dt
-import io
 
 import pandas as pd
 import pytest

@@ -50,6 +50,7 @@ def timelines(built):
     return {pid: warehouse.document_timeline(doc, pid) for pid, doc in built["docs"].items()}
 
 
+@pytest.mark.slow
 def test_every_table_is_written_and_a_broken_patient_is_counted_with_its_located_message(built):
     report = built["report"]
     assert (report.patients, report.refused) == (PATIENTS, 1)
@@ -136,6 +137,7 @@ def test_a_patient_reads_back_as_its_case_document_and_as_a_case_file_that_loads
     assert path.name == "p-004.yaml" and load_case(path).case.id == "p-004"
 
 
+@pytest.mark.slow
 def test_build_from_timelines_writes_the_same_patients_table(built, timelines, tmp_path):
     report = warehouse.build(timelines.items(), tmp_path)
     assert report.patients == PATIENTS
@@ -152,6 +154,7 @@ def test_a_warehouse_with_no_patient_says_where_the_problems_are(tmp_path):
         Warehouse(tmp_path)
 
 
+@pytest.mark.slow
 def test_two_worker_processes_write_what_one_does(tmp_path):
     docs = documents(6)
     warehouse.build_documents(docs, tmp_path / "one", workers=1)
@@ -163,6 +166,7 @@ def test_two_worker_processes_write_what_one_does(tmp_path):
 # ------------------------------------------------------------------------------------------------ the study
 
 
+@pytest.mark.slow
 def test_study_import_goes_through_the_cbioportal_reader(tmp_path):
     pytest.importorskip("timelines.cbioportal")
     study = write_study(tmp_path / "study", 5)
@@ -243,6 +247,7 @@ class FakeRows:
         return FakeRows(self.study, list(patients), [(p, m) for p, m in self.charged if p in patients])
 
 
+@pytest.mark.slow
 def test_a_study_is_imported_through_the_reader_in_shares_of_patients(tmp_path, monkeypatch):
     reader = FakeReader()
     monkeypatch.setitem(sys.modules, "timelines.cbioportal", reader)
@@ -265,6 +270,7 @@ def test_a_study_is_imported_through_the_reader_in_shares_of_patients(tmp_path, 
     assert warehouse.study_warehouse(study, tmp_path / "cache", workers=1) != out  # a changed file: a new version
 
 
+@pytest.mark.slow
 def test_a_case_built_from_its_timeline_reads_back_as_a_case_that_loads_alike(tmp_path):
     from conftest import CASE_FILES
 

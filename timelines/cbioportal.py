@@ -9,7 +9,6 @@ diagnosis. Its steps have their modules: `cbioportal_files` (files, lines and th
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
@@ -22,8 +21,8 @@ from .cbioportal_files import (MAX_ROWS_PER_PATIENT, StudyLayout, clinical_probl
 from .cbioportal_rows import (ATTRIBUTES_COLUMN, CASE_COLUMNS, INTERVAL_KINDS, POINT_KINDS, Read, as_event,
                               bound_problems, events_of_rows, layout, load_json, put_field, unescape)
 from .dates import ORIGIN
-from .errors import CaseFileError
-from .schema import CASE_ID_PATTERN, Diagnosis
+from .schema import Diagnosis
+from .storage import MAX_ID_LENGTH, suggest_case_id
 
 if TYPE_CHECKING:
     from .timeline import Timeline
@@ -32,7 +31,6 @@ if TYPE_CHECKING:
 DAY_ZERO_NOTE = ("Day 0 of the study's timeline. cBioPortal counts START_DATE 'in days from the date of diagnosis "
                  "(which will act as point zero on the timeline scale)' (cBioPortal file formats, Timeline Data).")
 UNNAMED_CANCER = "Cancer (type not given in the study)"
-MAX_ID_LENGTH = 80  # of a case id (CASE_ID_PATTERN); timelines.storage says the same
 Progress = Callable[[int, int], None]
 
 
@@ -145,9 +143,9 @@ def _diagnosis(event: dict, anchor: str, day_zero: bool, fallback_label: str, co
 def _changed(read: Read) -> bool:
     """Whether the case is made with this row's event changed (a diagnosis, a lab value of a multi-row lab event,
     dose changes dated once day 0 has its id), rather than placed as it is."""
-    fields, place = read[0][0], read[0][1]
+    fields, place = read.template.fields, read.template.place
     kind = fields["kind"]
-    return kind == "diagnosis" or place[3] == "diagnoses" or (kind == "lab" and place[2] is not None) \
+    return kind == "diagnosis" or place.section == "diagnoses" or (kind == "lab" and place.order is not None) \
         or "dose_changes" in fields
 
 
@@ -189,16 +187,22 @@ def _merged_labs(events: list[dict]) -> list[dict]:
     return merged
 
 
+def _read_order(read: Read) -> tuple:
+    """Our export's EVENT_SEQ, else the day."""
+    order = read.template.place.order
+    return order is None, order or 0, read.start
+
+
 def case_document(patient_id: str, reads: list[Read], clinical: dict, cancer_type: str, study: dict) -> dict:
     """The case document of one patient: day 0 is the diagnosis (cBioPortal's point zero), every event dated in
     whole days from it."""
-    reads = sorted(reads, key=lambda r: (r[0][1][2] is None, r[0][1][2] or 0, r[1]))  # EVENT_SEQ, else the day
+    reads = sorted(reads, key=_read_order)
     events = _merged_labs([as_event(r) if _changed(r) else r for r in reads])
     changed = [e for e in events if isinstance(e, dict)]
     listed = [e for e in changed if e["_"].section == "diagnoses"]
     first = next((e for e in listed if e["_"].start == 0), None) or \
         next((e for e in changed if e["kind"] == "diagnosis" and e["_"].start == 0 and not listed), None)
-    ids = {e.get("id") if isinstance(e, dict) else e[0][0].get("id") for e in events}
+    ids = {e.get("id") if isinstance(e, dict) else e.template.fields.get("id") for e in events}
     anchor = first.get("id") if first and first.get("id") else _free_id("dx", ids)
     label = cancer_type or UNNAMED_CANCER
     counts_from = ORIGIN if (first is not None and _uncertain(first["_"].windows[0]) or len(anchor) > LONGEST_ANCHOR) \
@@ -213,7 +217,7 @@ def case_document(patient_id: str, reads: list[Read], clinical: dict, cancer_typ
     patient, case = patient_fields(clinical)
     document = {
         "schema": 1,
-        "id": case.get("id") or case_id(patient_id),
+        "id": case.get("id") or suggest_case_id(patient_id) or "patient",  # the id the editor would suggest
         "title": case.get("title") or f"Patient {patient_id}" + (f", {study['name']}" if study.get("name") else ""),
         "source": case.get("source") or {"citation": study.get("citation") or study.get("name")
                                          or study.get("cancer_study_identifier") or "cBioPortal study",
@@ -266,12 +270,6 @@ def _free_id(wanted: str, taken: set, longest: int | None = None) -> str:
     return name
 
 
-def case_id(patient_id: str) -> str:
-    """A case id (lower-case letters, digits, hyphens) for a patient id: 'P-0001_A' -> 'p-0001-a'."""
-    text = re.sub(r"[^a-z0-9-]+", "-", patient_id.lower()).strip("-")[:80]
-    return text if re.fullmatch(CASE_ID_PATTERN, text) else f"patient-{text}"[:80].rstrip("-") or "patient"
-
-
 SEX_WORDS = {"female": "female", "f": "female", "woman": "female", "male": "male", "m": "male", "man": "male",
              "other": "other", "unknown": "unknown"}
 
@@ -292,17 +290,22 @@ def patient_fields(clinical: dict) -> tuple[dict, dict]:
         if not text or text == "NA" or column in ("PATIENT_ID", "_line", ATTRIBUTES_COLUMN) \
                 or column in placed.values():  # NA: cBioPortal's word for no value
             continue
-        if column in CASE_COLUMNS:
-            _case_field(case, column, text, attributes)
-        elif column in ("SEX", "GENDER") and text.lower() in SEX_WORDS and "sex" not in patient:
-            patient["sex"] = SEX_WORDS[text.lower()]
-            if text.lower() != patient["sex"]:
-                attributes[column] = text
-        else:
-            put_field(patient, "patient", column.lower(), text, attributes, column)
+        _clinical_cell(column, text, patient, case, attributes)
     if attributes:
         patient["attributes"] = attributes
     return patient, case
+
+
+def _clinical_cell(column: str, text: str, patient: dict, case: dict, attributes: dict) -> None:
+    """One cell of a clinical row put where it belongs: a case-level field, a patient field, or an attribute."""
+    if column in CASE_COLUMNS:
+        _case_field(case, column, text, attributes)
+    elif column in ("SEX", "GENDER") and text.lower() in SEX_WORDS and "sex" not in patient:
+        patient["sex"] = SEX_WORDS[text.lower()]
+        if text.lower() != patient["sex"]:
+            attributes[column] = text
+    else:
+        put_field(patient, "patient", column.lower(), text, attributes, column)
 
 
 def _case_field(case: dict, column: str, text: str, attributes: dict) -> None:
@@ -511,11 +514,4 @@ def case_timeline(document: dict, path: str) -> "Timeline":
     return load_document(document, path, case_yaml)
 
 
-__all__ = ["StudyImport", "read_study", "case_timeline", "case_yaml", "CaseFileError", "write_study"]
-
-
-def write_study(timelines, out_dir, **study) -> list[str]:
-    """Write cases as one cBioPortal study; returns what could not be carried (timelines.cbioportal_write)."""
-    from .cbioportal_write import write_study as write
-
-    return write(timelines, out_dir, **study)
+__all__ = ["StudyImport", "read_study", "case_timeline", "case_yaml"]

@@ -243,6 +243,18 @@ OUR_COLUMNS = {KIND_COLUMN, ORDER_COLUMN, SHAPE_COLUMN, SECTION_COLUMN, ATTRIBUT
 FIXED_COLUMNS = {"PATIENT_ID", "START_DATE", "STOP_DATE", "EVENT_TYPE", "_line", *BOUND_COLUMNS}  # bounds: windows
 
 
+class Place(NamedTuple):
+    """How a row places its event besides its days: the fields of a Where after its start and stop, shared by the
+    rows of the same cells."""
+
+    shape: str
+    ongoing: bool
+    order: int | None
+    section: str
+    therapy: bool
+    windows: tuple
+
+
 class Where(NamedTuple):
     """Where and how a row places its event, kept apart from the event's fields until day 0 has its id."""
 
@@ -270,15 +282,7 @@ def _skipped(kind: str, ours: bool, used: frozenset) -> frozenset:
     return frozenset(FIXED_COLUMNS | OUR_COLUMNS | derived)
 
 
-def event_of_row(row: dict, file: str) -> dict:
-    """The event a timeline row describes; its days are kept apart (under '_', a Where) until day 0 has its id."""
-    fields, place = row_template(row)
-    stop = row["STOP_DATE"]
-    return as_event(((fields, place, (), ()), int(row["START_DATE"]), int(stop) if stop else None,
-                      f"{file}:{row['_line']}"))
-
-
-def row_template(row: dict) -> tuple[dict, tuple]:
+def row_template(row: dict) -> tuple[dict, Place]:
     """What a row says besides its patient, days and line: the event's fields, and how it is placed (the rest of a
     Where). Rows with the same cells share it (a study repeats its treatments and statuses)."""
     kind = row.get(KIND_COLUMN, "")
@@ -313,9 +317,9 @@ def row_template(row: dict) -> tuple[dict, tuple]:
         event["attributes"] = attributes
     order = row.get(ORDER_COLUMN, "")
     order = int(order) if order.isascii() and order.isdigit() else None  # '²' is a digit to isdigit, not to int
-    return event, (row.get(SHAPE_COLUMN, ""), row.get("ONGOING", "") == "true", order,
-                   row.get(SECTION_COLUMN, ""), kind in THERAPY_TYPES or row["EVENT_TYPE"] == "TREATMENT",
-                   (_window(row, "START_DATE"), _window(row, "STOP_DATE")))
+    return event, Place(row.get(SHAPE_COLUMN, ""), row.get("ONGOING", "") == "true", order,
+                        row.get(SECTION_COLUMN, ""), kind in THERAPY_TYPES or row["EVENT_TYPE"] == "TREATMENT",
+                        (_window(row, "START_DATE"), _window(row, "STOP_DATE")))
 
 
 def _window(row: dict, column: str) -> tuple[int | None, int | None] | None:
@@ -395,9 +399,24 @@ def _same(a: pd.Series, b: pd.Series) -> pd.Series:
     return (a == b) | (a.isna() & b.isna())
 
 
-# A row as read: ((fields, place, keys before the dates, keys after them), start, stop, provenance). The first part
-# is shared by the rows of identical cells; `_as_event` makes an event dict of it where one is changed.
-Read = tuple
+class Template(NamedTuple):
+    """What the rows of identical cells share: the event's fields, its place, and its keys before the dates and
+    after them (``layout``)."""
+
+    fields: dict
+    place: Place
+    head: tuple[str, ...]
+    tail: tuple[str, ...]
+
+
+class Read(NamedTuple):
+    """A row as read: its shared template, its days and its provenance ('file:line'). ``as_event`` makes an event
+    dict of it where one is changed."""
+
+    template: Template
+    start: int
+    stop: int | None
+    provenance: str
 
 
 def events_of_rows(rows: pd.DataFrame, file: str, progress: Callable[[int], None] | None = None) \
@@ -408,14 +427,14 @@ def events_of_rows(rows: pd.DataFrame, file: str, progress: Callable[[int], None
     columns = [c for c in rows.columns if c not in varying]
     patients, starts = rows["PATIENT_ID"].tolist(), rows["START_DATE"].astype(int).tolist()
     stops, lines = rows["STOP_DATE"].tolist(), rows["_line"].tolist()
-    templates: dict[tuple, tuple] = {}
+    templates: dict[tuple, Template] = {}
     for i, cells in enumerate(zip(*(rows[c].tolist() for c in columns))):
         made = templates.get(cells)
         if made is None:
             fields, place = row_template(dict(zip(columns, cells)))
-            made = templates[cells] = (fields, place, *layout(tuple(fields) + ("provenance",)))
+            made = templates[cells] = Template(fields, place, *layout(tuple(fields) + ("provenance",)))
         stop = stops[i]
-        yield patients[i], (made, starts[i], int(stop) if stop else None, f"{file}:{lines[i]}")
+        yield patients[i], Read(made, starts[i], int(stop) if stop else None, f"{file}:{lines[i]}")
         if progress and i % 50_000 == 0:
             progress(i)
 

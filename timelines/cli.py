@@ -17,10 +17,10 @@ from .errors import CaseFileError
 from .loading import load_case
 from .schema import Case
 from .spreadsheet import csv_text
-from .text import visible
-from .writing import OutputFolder, OutputRefused, OutputsRefused, output_folder
 from .summary import case_summary, summary_text
 from .tables import dose_change_table, event_table, marker_table, measurement_table
+from .text import visible
+from .writing import OutputFolder, OutputRefused, OutputsRefused, output_folder
 
 TABLES = {"events": event_table, "measurements": measurement_table, "markers": marker_table,
           "dose_changes": dose_change_table}
@@ -187,34 +187,40 @@ def _export_fhir(args) -> int:
         say(error, sys.stderr)
         return 1
     status = 1 if missing else 0
+    file_name = Path(args.out).name if out is not None and not folder else None
     try:
         for path in files:
-            timeline = _load_or_report(str(path))
-            if timeline is None:
+            if not _export_one_fhir(path, export_report, out, file_name):
                 status = 1
-                continue
-            report = export_report(timeline)
-            text = json.dumps(report.bundle, indent=2, ensure_ascii=False) + "\n"
-            for line in report.left:
-                say(f"{path}: not carried: {line}", sys.stderr)
-            for line in report.not_coded:
-                say(f"{path}: not coded: {line}", sys.stderr)
-            if out is None:
-                sys.stdout.write(text)
-                continue
-            name = f"{timeline.case.id}.fhir.json" if folder else Path(args.out).name
-            try:
-                target = out.write(name, text.encode("utf-8"))
-            except OutputRefused as error:
-                say(error, sys.stderr)
-                status = 1
-                continue
-            if folder:
-                say(target)
     finally:
         if out is not None:
             out.save_list()
     return status
+
+
+def _export_one_fhir(path: Path, export_report, out: OutputFolder | None, file_name: str | None) -> bool:
+    """The bundle of one case file to standard output (`out` None) or into `out`, named `file_name` or, for a
+    folder of cases (`file_name` None), after the case; False when the case or the file was refused."""
+    timeline = _load_or_report(str(path))
+    if timeline is None:
+        return False
+    report = export_report(timeline)
+    text = json.dumps(report.bundle, indent=2, ensure_ascii=False) + "\n"
+    for line in report.left:
+        say(f"{path}: not carried: {line}", sys.stderr)
+    for line in report.not_coded:
+        say(f"{path}: not coded: {line}", sys.stderr)
+    if out is None:
+        sys.stdout.write(text)
+        return True
+    try:
+        target = out.write(file_name or f"{timeline.case.id}.fhir.json", text.encode("utf-8"))
+    except OutputRefused as error:
+        say(error, sys.stderr)
+        return False
+    if file_name is None:
+        say(target)
+    return True
 
 
 def _fhir_out(args, folder: bool) -> OutputFolder | None:

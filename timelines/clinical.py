@@ -25,13 +25,13 @@ import pandas as pd
 
 from .dates import DAYS_PER_MONTH, Bounds, parse_date
 from .best_response import same_visit
-from .lines import Regimen, TherapyLine, lines_of_therapy, next_line, regimens
+from .lines import TherapyLine, lines_of_therapy, next_line
 from .measures import Assessment, assess
 from .resolution import FOLLOW_UP
 from .kinds import THERAPY_KINDS
 from .schema import field_value
 from .text import shorten
-from .tables import agent_name, event_key_id, therapy_name, event_label, measurement_table
+from .tables import therapy_name, event_label, measurement_table
 from .timeline import Dated, Timeline, hold_keys
 
 ROUNDING_MONTHS = 0.5  # papers round durations to whole months
@@ -483,7 +483,7 @@ def _matches(outcome: Outcome, reported, lines: list[TherapyLine]) -> bool:
         return outcome.label == reported.label
     if reported.therapy is not None:
         if outcome.name == "pfs":
-            line = next((l for l in lines if reported.therapy in l.event_ids), None)
+            line = next((t for t in lines if reported.therapy in t.event_ids), None)
             return line is not None and outcome.therapy in line.event_ids
         return outcome.therapy == reported.therapy
     if reported.primary is not None:

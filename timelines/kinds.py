@@ -68,9 +68,9 @@ class Kind:
 
 
 # In lane order, top to bottom of the swimlane; kinds of one category follow each other. A new kind takes its model
-# (schema.py, in EVENT_MODELS), a row here, a colour and a shape (components/charts/theme.py, unless systemic), an example
-# (components/snippets.py), a row in the guide (cases/README.md) and an event in cases/_template.yaml; the tests
-# (tests/test_kinds.py, test_docs.py, test_editor.py) name whatever is missing.
+# (schema.py, in EVENT_MODELS), a row here, a colour and a shape (components/charts/theme.py, unless systemic), an
+# example (components/pages/snippets.py), a row in the guide (cases/README.md) and an event in cases/_template.yaml;
+# the tests (tests/test_kinds.py, test_docs.py, test_editor.py) name whatever is missing.
 KINDS: tuple[Kind, ...] = (
     Kind("symptom", Symptom, "Symptoms", "Symptom", is_workup=True, synonyms=_said("presentation")),
     Kind("diagnosis", DiagnosisEvent, "Diagnosis & pathology", "Diagnosis", is_key_event=True),

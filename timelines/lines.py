@@ -214,11 +214,12 @@ def lines_of_therapy(timeline: Timeline) -> list[TherapyLine]:
         end = None if any(d.end is None for d in therapies) else max(therapies, key=lambda d: d.day_end)
         lines.append(TherapyLine(number, therapies, therapies[0], end, ongoing,
                                  inferred=all(r.line_inferred for r in members), family=family, regimens=members))
-    return sorted(lines, key=lambda l: (l.family or "", l.number, l.start.day_start))
+    return sorted(lines, key=lambda t: (t.family or "", t.number, t.start.day_start))
 
 
 def next_line(lines: list[TherapyLine], line: TherapyLine) -> TherapyLine | None:
     """The line of the same family that starts after this one."""
-    later = [l for l in lines if l.family == line.family and l is not line
-             and (l.number > line.number or l.start.day_start > line.start.day_start and l.number >= line.number)]
-    return min(later, key=lambda l: (l.start.day_start, l.number)) if later else None
+    later = [other for other in lines if other.family == line.family and other is not line
+             and (other.number > line.number
+                  or other.start.day_start > line.start.day_start and other.number >= line.number)]
+    return min(later, key=lambda other: (other.start.day_start, other.number)) if later else None

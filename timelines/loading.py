@@ -14,23 +14,19 @@ from typing import Any, Callable
 import yaml
 from pydantic import ValidationError
 
+from . import validation
 from .dates import DateProblem
 from .errors import CaseFileError, Problem
 from .files import read_inside, shown_path
 from .placeholders import placeholder_fields
-from .pydantic_messages import KIND_SYNONYMS, validation_problems
+from .pydantic_messages import validation_problems
 from .schema import Case
 from .text_checks import decode, hidden_in_value, odd_indentation
 from .timeline import Timeline, resolve
-from .yaml_events import MAX_DEPTH, MAX_NODES, CaseLoader as _CaseLoader, read_events
-from .yaml_source import MAX_ALIAS_NODES, MAX_PROBLEMS, SourceMap, field_path, located_problem, parse_read, \
-    parse_yaml
-from . import validation
+from .yaml_events import read_events
+from .yaml_source import MAX_PROBLEMS, SourceMap, field_path, located_problem, parse_read
 
-# Also importable from here, as before the steps had modules: the limits, SourceMap, field_path, KIND_SYNONYMS,
-# and _CaseLoader (the hostile tests check that it is a safe loader).
-__all__ = ["KIND_SYNONYMS", "MAX_ALIAS_NODES", "MAX_DEPTH", "MAX_NODES", "MAX_PROBLEMS", "SourceMap", "field_path",
-           "load_case", "load_text", "parse_yaml", "validate"]
+__all__ = ["load_case", "load_document", "load_text", "validate"]
 
 
 def load_case(path: str | os.PathLike, folder: str | os.PathLike | None = None) -> Timeline:

@@ -9,7 +9,6 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr,
 
 from .dates import ID_PATTERN, MAX_DATE_CHARS, date_text, duration_months, kind_of, parse_date, parse_offset
 
-SCHEMA_VERSION = 1
 CASE_ID_PATTERN = r"^[a-z0-9][a-z0-9-]{0,79}$"
 MAX_TEXT_CHARS = 20_000  # any text of a case: a long quote fits, a pasted document does not
 SHORT_NAME_CHARS = 32  # one line of a lane label, a legend entry or an axis title's name
@@ -139,7 +138,6 @@ def _point_reference(value: object) -> str:
 
 
 PointReference = Annotated[str, BeforeValidator(_point_reference)]
-REPORTED_NAMES = ("pfs", "os", "dfs", "time_on_treatment", "interval")
 
 
 class Reported(Strict):

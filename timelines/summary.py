@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 from .best_response import best_responses
-from .clinical import DEFINITIONS, TherapyLine, lines_of_therapy, month_range, months_text, outcomes, recist, recist_note
+from .clinical import (
+    DEFINITIONS,
+    TherapyLine,
+    lines_of_therapy,
+    month_range,
+    months_text,
+    outcomes,
+    recist,
+    recist_note,
+)
 from .lines import regimens
-from .tables import agent_name
-from .timeline import Timeline
 from .schema import field_value
+from .timeline import Timeline
 
 
 def case_summary(timeline: Timeline) -> dict:
@@ -139,19 +147,8 @@ def key_outcomes(summary: dict) -> list[dict]:
 
 def summary_text(summary: dict) -> str:
     """The summary as readable text for the command line."""
-    patient = summary["patient"]
     lines = [f"{summary['title']} [{summary['id']}]"]
-    who = ", ".join(str(x) for x in (
-        patient.get("sex"), patient.get("age") and f"{patient['age']} years",
-        patient.get("smoking") and f"smoking: {patient['smoking']}",
-        patient.get("pack_years") is not None and f"{patient['pack_years']:g} pack-years") if x)
-    lines.append(f"Patient: {who}")
-    if patient.get("age_note"):
-        lines.append(f"  Age: {patient['age_note']}")
-    if patient.get("presentation", "unknown") != "unknown" or patient.get("presentation_note"):
-        how = str(patient.get("presentation", "unknown")).replace("_", " ")
-        lines.append(f"  Presentation: {how}" + (f" ({patient['presentation_note']})"
-                                                  if patient.get("presentation_note") else ""))
+    lines += _patient_lines(summary["patient"])
     for d in summary["diagnoses"]:
         when = d["date"]
         lines.append(f"Diagnosis: {d['label']} ({when})" + (f", {d['stage']}" if d.get("stage") else ""))
@@ -160,8 +157,36 @@ def summary_text(summary: dict) -> str:
     for regimen in summary.get("other_regimens", []):
         how = ", inferred from its start after a resection" if regimen.get("setting_inferred") else ""
         lines.append(f"{regimen['setting'].capitalize()} (not a line{how}): {' + '.join(regimen['agents'])}")
-    lines.append("Outcomes:")
-    for o in summary["outcomes"]:
+    lines += _outcome_lines(summary["outcomes"])
+    if summary.get("best_response"):
+        lines.append("Best overall response (RECIST 1.1), per line:")
+        for b in summary["best_response"]:
+            lines.append(f"  {b['line_name'].capitalize()} ({' + '.join(b['agents'])}): {b['text']}")
+    if summary.get("definitions"):
+        lines.append("Definitions (FDA endpoints guidance, STEEP 2.0, DATECAN, RECIST 1.1):")
+        lines += [f"  {text}" for text in summary["definitions"].values()]
+    lines += _recist_lines(summary)
+    return "\n".join(lines)
+
+
+def _patient_lines(patient: dict) -> list[str]:
+    who = ", ".join(str(x) for x in (
+        patient.get("sex"), patient.get("age") and f"{patient['age']} years",
+        patient.get("smoking") and f"smoking: {patient['smoking']}",
+        patient.get("pack_years") is not None and f"{patient['pack_years']:g} pack-years") if x)
+    lines = [f"Patient: {who}"]
+    if patient.get("age_note"):
+        lines.append(f"  Age: {patient['age_note']}")
+    if patient.get("presentation", "unknown") != "unknown" or patient.get("presentation_note"):
+        how = str(patient.get("presentation", "unknown")).replace("_", " ")
+        lines.append(f"  Presentation: {how}" + (f" ({patient['presentation_note']})"
+                                                  if patient.get("presentation_note") else ""))
+    return lines
+
+
+def _outcome_lines(outcomes: list[dict]) -> list[str]:
+    lines = ["Outcomes:"]
+    for o in outcomes:
         reported = ""
         if o["reported_text"]:
             verdict = {True: "consistent", False: "NOT consistent", None: "not comparable"}[o["consistent"]]
@@ -171,22 +196,20 @@ def summary_text(summary: dict) -> str:
         lines.append(f"  {o['label']}: {o['text']}{reported}")
         if o.get("note"):
             lines.append(f"      {o['note']}")
-    if summary.get("best_response"):
-        lines.append("Best overall response (RECIST 1.1), per line:")
-        for b in summary["best_response"]:
-            lines.append(f"  {b['line_name'].capitalize()} ({' + '.join(b['agents'])}): {b['text']}")
-    if summary.get("definitions"):
-        lines.append("Definitions (FDA endpoints guidance, STEEP 2.0, DATECAN, RECIST 1.1):")
-        lines += [f"  {text}" for text in summary["definitions"].values()]
-    if summary["recist"]:
-        lines.append("RECIST 1.1 (target lesions):")
-        for a in summary["recist"]:
-            total = "NE" if a["sum_mm"] is None else f"{a['sum_mm']:g} mm"
-            change = "" if a["change_from_baseline_pct"] is None else f" ({a['change_from_baseline_pct']:+.0f} %)"
-            lines.append(f"  day {a['day']}: {total}{change} {a['category']}")
-        if summary["recist_note"]:
-            lines.append(f"  Note: {summary['recist_note']}")
-    return "\n".join(lines)
+    return lines
+
+
+def _recist_lines(summary: dict) -> list[str]:
+    if not summary["recist"]:
+        return []
+    lines = ["RECIST 1.1 (target lesions):"]
+    for a in summary["recist"]:
+        total = "NE" if a["sum_mm"] is None else f"{a['sum_mm']:g} mm"
+        change = "" if a["change_from_baseline_pct"] is None else f" ({a['change_from_baseline_pct']:+.0f} %)"
+        lines.append(f"  day {a['day']}: {total}{change} {a['category']}")
+    if summary["recist_note"]:
+        lines.append(f"  Note: {summary['recist_note']}")
+    return lines
 
 
 def line_span_unreported(low: float, high: float | None) -> str:

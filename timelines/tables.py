@@ -308,12 +308,6 @@ def _own_label(event, kind: str) -> str:
     return " ".join(filter(None, [agent_name(event, kind), field_value(event, "dose")])) or kind
 
 
-def details_text(event) -> str:
-    """Every kind-specific field as 'name: value' parts, for tooltips and the event table (display only: what a
-    later layer reads of an event is a column of its own)."""
-    return _joined(detail_parts(event))
-
-
 def detail_parts(event) -> list[tuple[str, str]]:
     """Every kind-specific field as a (name, value) part, in declaration order; name is '' for a part said by its
     value alone (a molecular finding, a lab value)."""

@@ -165,11 +165,6 @@ class Timeline:
         return self.resolution.distances(pairs)
 
 
-def date_fields(case: Case) -> dict[tuple, tuple]:
-    """Map each date key of the case to the field path it was written at (for error messages)."""
-    return {key: path for key, (spec, path) in _specs(case).items()}
-
-
 def resolve(case: Case, path: str = "") -> Timeline:
     """Resolve every date of a case. Raises DateProblem with `.field` set to the offending field path, or
     with `.statements` (each with its field) when statements clash."""

@@ -48,12 +48,17 @@ def _name(where: tuple) -> str:
     return f"{where[0]}[{where[1]}]"
 
 
-def _references(case: Case) -> Iterator[Found]:
-    kinds = {d.id: "diagnosis" for d in case.diagnoses}
-    kinds.update({e.id: e.kind for e in case.events if e.id})
-    diagnoses = [d.id for d in case.diagnoses]
+class _Ids:
+    """The ids a reference of the case may name: events and diagnoses, with their kinds."""
 
-    def ref(where: tuple, value: str | None, allowed: tuple[str, ...] | None, what: str) -> Iterator[Found]:
+    def __init__(self, case: Case):
+        self.kinds = {d.id: "diagnosis" for d in case.diagnoses}
+        self.kinds.update({e.id: e.kind for e in case.events if e.id})
+        self.diagnoses = [d.id for d in case.diagnoses]
+
+    def check(self, where: tuple, value: str | None, allowed: tuple[str, ...] | None, what: str) -> Iterator[Found]:
+        """A problem if `value` names no event or diagnosis, or one not of the `allowed` kinds (None: any)."""
+        kinds = self.kinds
         if value is None or value in kinds and (allowed is None or kinds[value] in allowed):
             return
         options = [k for k, kind in kinds.items() if allowed is None or kind in allowed]  # only on a problem
@@ -62,32 +67,46 @@ def _references(case: Case) -> Iterator[Found]:
         else:
             yield where, f"'{value}' is a {kinds[value]} event, not a {what}", did_you_mean(value, options) if options else ""
 
-    yield from ref(("patient", "age_at"), case.patient.age_at, None, "event or diagnosis")
-    yield from ref(("origin",), case.origin, None, "event or diagnosis")
+    def check_diagnosis(self, where: tuple, value: str | None) -> Iterator[Found]:
+        if value is not None and value not in self.diagnoses:
+            yield where, f"'{value}' is not the id of a diagnosis", did_you_mean(value, self.diagnoses)
+
+
+def _references(case: Case) -> Iterator[Found]:
+    ids = _Ids(case)
+    yield from ids.check(("patient", "age_at"), case.patient.age_at, None, "event or diagnosis")
+    yield from ids.check(("origin",), case.origin, None, "event or diagnosis")
     for i, event in enumerate(case.events):
-        where = ("events", i)
-        yield from ref(where + ("therapy",), field_value(event, "therapy"), TREATMENT_KINDS, "therapy")
-        yield from ref(where + ("attribution",), field_value(event, "attribution"), TREATMENT_KINDS,
-                       "therapy")
-        yield from ref(where + ("specimen_of",), field_value(event, "specimen_of"), SPECIMEN_KINDS,
-                       "biopsy or surgery")
-        yield from ref(where + ("settled_by",), event.settled_by, None, "event or diagnosis")
-        if event.settled_by and event.certainty not in ("confirmed", "refuted"):
-            yield where + ("settled_by",), "This names the event that confirmed or refuted it (settled_by:), " \
-                "but its certainty is not confirmed or refuted", "add certainty: confirmed (or refuted)"
-        primary = field_value(event, "primary")
-        if primary is not None and primary not in diagnoses:
-            yield where + ("primary",), f"'{primary}' is not the id of a diagnosis", did_you_mean(primary, diagnoses)
+        yield from _event_references(ids, ("events", i), event)
     for i, item in enumerate(case.reported):
-        yield from ref(("reported", i, "therapy"), item.therapy, THERAPY_KINDS, "therapy")
-        if item.primary is not None and item.primary not in diagnoses:
-            yield ("reported", i, "primary"), f"'{item.primary}' is not the id of a diagnosis", did_you_mean(item.primary, diagnoses)
-        for side, point in (("from", item.from_), ("to", item.to)):
-            if point is not None and point != "last follow-up":
-                yield from ref(("reported", i, side), point.split(".")[0], None, "event or diagnosis")
-        if item.name in ("pfs", "time_on_treatment") and item.therapy is None:
-            yield ("reported", i, "therapy"), f"A reported {item.name} needs the therapy it refers to", \
-                "add 'therapy: <id of the therapy event>'"
+        yield from _reported_references(ids, ("reported", i), item)
+    yield from _lesion_references(case)
+
+
+def _event_references(ids: _Ids, where: tuple, event) -> Iterator[Found]:
+    yield from ids.check(where + ("therapy",), field_value(event, "therapy"), TREATMENT_KINDS, "therapy")
+    yield from ids.check(where + ("attribution",), field_value(event, "attribution"), TREATMENT_KINDS, "therapy")
+    yield from ids.check(where + ("specimen_of",), field_value(event, "specimen_of"), SPECIMEN_KINDS,
+                         "biopsy or surgery")
+    yield from ids.check(where + ("settled_by",), event.settled_by, None, "event or diagnosis")
+    if event.settled_by and event.certainty not in ("confirmed", "refuted"):
+        yield where + ("settled_by",), "This names the event that confirmed or refuted it (settled_by:), " \
+            "but its certainty is not confirmed or refuted", "add certainty: confirmed (or refuted)"
+    yield from ids.check_diagnosis(where + ("primary",), field_value(event, "primary"))
+
+
+def _reported_references(ids: _Ids, where: tuple, item) -> Iterator[Found]:
+    yield from ids.check(where + ("therapy",), item.therapy, THERAPY_KINDS, "therapy")
+    yield from ids.check_diagnosis(where + ("primary",), item.primary)
+    for side, point in (("from", item.from_), ("to", item.to)):
+        if point is not None and point != "last follow-up":
+            yield from ids.check(where + (side,), point.split(".")[0], None, "event or diagnosis")
+    if item.name in ("pfs", "time_on_treatment") and item.therapy is None:
+        yield where + ("therapy",), f"A reported {item.name} needs the therapy it refers to", \
+            "add 'therapy: <id of the therapy event>'"
+
+
+def _lesion_references(case: Case) -> Iterator[Found]:
     lesions = [lesion.id for lesion in case.lesions]
     for i, event in enumerate(case.events):
         for j, measurement in enumerate(field_value(event, "measurements", [])):

@@ -64,12 +64,6 @@ class BuildReport:
 
 # ------------------------------------------------------------------------------------------------ build
 
-def patient_tables(patient_id: str, timeline: Timeline, document: dict | None = None) -> dict[str, pd.DataFrame]:
-    """The warehouse rows of one patient: its cohort summary row, event rows, therapies, swimmer rows and
-    its case document (for the case view), each as a DataFrame with ``patient_id`` first."""
-    return _batch_tables([(patient_id, timeline, document)])
-
-
 def _batch_tables(batch: list[tuple[str, Timeline, dict | None]]) -> dict[str, pd.DataFrame]:
     ids = [pid for pid, _, _ in batch]
     timelines = [t for _, t, _ in batch]
@@ -584,11 +578,7 @@ def main(argv: list[str] | None = None) -> int:
             bar.total = total
             bar.update(done - bar.n)
 
-        try:
-            report = import_study(args.study, args.out, progress, args.workers)
-        except ImportError as error:
-            parser.exit(2, f"Cannot read cBioPortal studies: {error}. Hint: timelines/cbioportal.py is the study "
-                           "reader; install the version of the product that has it.\n")
+        report = import_study(args.study, args.out, progress, args.workers)
     for problem in report.problems:  # as import-cbioportal prints them
         print(problem, file=sys.stderr)
     print(f"{report.patients:,} patients imported into {args.out} in {time.perf_counter() - start:.0f} s; "

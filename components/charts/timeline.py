@@ -10,7 +10,7 @@ import altair as alt
 import pandas as pd
 
 from timelines.tables import SYSTEMIC, dose_change_text, dose_changes_in_days, lane_order
-from timelines.when import DASH, calendar_range, say_days
+from timelines.when import calendar_range, say_days
 
 from . import theme
 from .axis import POINT_SIZE, TimeAxis, _axis_domain, _check_width, _day_columns, _domain_days, _empty_chart, \

@@ -46,13 +46,6 @@ def case_exports(timeline: Timeline, *, deidentify: bool = False, axis: str = "c
     return files
 
 
-def pptx_xml_text(pptx: bytes) -> str:
-    """Every XML part of a PPTX as one text (what a search of the deck for a word has to look through)."""
-    with zipfile.ZipFile(io.BytesIO(pptx)) as archive:
-        return "\n".join(archive.read(name).decode("utf-8") for name in archive.namelist()
-                         if name.endswith((".xml", ".rels")))
-
-
 def cbioportal_zip(timeline: Timeline) -> bytes:
     """The case as a cBioPortal study in one ZIP file (a folder named after the case), with NOT_CARRIED.txt saying
     what of the case the format cannot hold. Entries carry no export date."""

@@ -7,13 +7,10 @@ import io
 import unicodedata
 
 from timelines.text import shorten
-from timelines.timeline import Timeline
 
-from .case import prepare_case
 from .powerpoint import ZIP_EPOCH, session_slides
 from .rendering import png_size
-from .slides import EVENT_COLUMNS_IN, Slide, case_slides, fit_text
-
+from .slides import EVENT_COLUMNS_IN, Slide, fit_text
 
 # A4 landscape, one page per slide. fpdf2's built-in Helvetica needs no font file; it covers Windows-1252, so
 # the few characters outside it are spelled out (PDF_TEXT) and any other is transliterated or replaced by '?'.
@@ -22,11 +19,6 @@ PDF_TEXT = {"−": "-", "≥": ">=", "≤": "<=", "→": "->", "←": "<-", "↑
             "δ": "delta", "ε": "epsilon", "κ": "kappa", "λ": "lambda", "μ": "micro", "σ": "sigma", "τ": "tau",
             "Δ": "Delta", "∶": ":", "⁺": "+", "⁻": "-", "₂": "2", "₃": "3", "²": "2", "³": "3"}
 PAGE_W_MM, PAGE_H_MM, PDF_MARGIN_MM = 297.0, 210.0, 12.0
-
-
-def handout_pdf(timeline: Timeline, *, deidentify: bool = False, axis: str = "calendar") -> bytes:
-    """The case as a PDF handout: the pages of the deck on A4 landscape (see ``case_slides``)."""
-    return pdf_bytes([case_slides(prepare_case(timeline, deidentify=deidentify, axis=axis))])
 
 
 def pdf_text(text: object) -> str:
