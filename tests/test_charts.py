@@ -753,3 +753,12 @@ def test_a_stack_of_panels_shares_the_height_of_its_screen():
     assert heights(None) == [80, 80, 190, 28]
     assert heights(charts.StackFit(900, legends_in_a_row=True)) == [91, 91, 217, 28]
     assert heights(charts.StackFit(500, legends_in_a_row=True)) == [48, 48, 78, 28]
+
+
+def test_a_dose_change_label_at_the_right_edge_is_drawn_left_of_its_tick():
+    # Before: sorafenib's '400 mg twice daily', near the end of the history, was cut at the plot's edge.
+    timeline, events, _, _ = tables("mtc-pseudocirrhosis-sunitinib-sorafenib")
+    spec = charts.timeline_chart(events, axis="relative", width=900,
+                                 dose_changes=dose_change_table(timeline)).to_dict()
+    aligned = {(u["mark"]["align"], r["short"]) for u in find(spec, "text", text="short") for r in values(spec, u)}
+    assert aligned == {("right", "400 mg twice daily")}

@@ -15,9 +15,9 @@ from timelines.when import DASH, calendar_range, say_days
 from . import theme
 from .axis import POINT_SIZE, TimeAxis, _axis_domain, _check_width, _day_columns, _domain_days, _empty_chart, \
     _extent_days, _iso_dates, _padded, _reach, _shows_written, _tooltip, time_axis
-from .lanes import _EVENT_TOOLTIP, BAR_PX, SLOT_PX, _Lanes, _category_shading, _columns, _day_zero_rule, \
-    _fading_ends, _lane_chart, _lane_layout, _ongoing_arrows, _possible_windows, _therapy_bars, _uncertainty_spans, \
-    _with_slots
+from .lanes import _EVENT_TOOLTIP, BAR_PX, SLOT_PX, TAG_CHAR_PX, _Lanes, _category_shading, _columns, \
+    _day_zero_rule, _fading_ends, _lane_chart, _lane_layout, _ongoing_arrows, _possible_windows, _therapy_bars, \
+    _uncertainty_spans, _with_slots
 
 
 def focus_domain(events: pd.DataFrame, *, axis: str = "calendar", unit: str = "months",
@@ -113,7 +113,8 @@ def timeline_chart(events: pd.DataFrame, *, axis: str = "calendar", unit: str = 
     frame["y"] = [layout[lane][0] + layout[lane][1] / 2 + (slot - (n - 1) / 2) * SLOT_PX
                   for lane, slot, n in zip(frame["lane"], frame["slot"], frame["lane_slots"])]
     x_domain = _axis_domain(tax, window)
-    ctx = _Lanes(tax, lanes, layout, x_domain, note, changes[changes["event_id"].isin(frame["event_id"])])
+    drawn_changes = _dose_labels_inside(changes[changes["event_id"].isin(frame["event_id"])], window, width)
+    ctx = _Lanes(tax, lanes, layout, x_domain, note, drawn_changes)
     layers = [layer for build in _TIMELINE_LAYERS for layer in build(frame, ctx)]
     # Zoom and pan on x only: lanes stay put. The parameter sits on a layer that encodes x (Vega-Lite binds
     # scales through the view that owns the channel); the layers share the x scale, so all of them follow.
@@ -397,12 +398,22 @@ def _dose_change_marks(df: pd.DataFrame, ctx: _Lanes) -> list[alt.Chart]:
         dose_change_text(c.start if written else say_days(c.day_start_earliest, c.day_start_latest), c.dose, c.reason)
         for c in changes.itertuples()]
     tooltip = [alt.Tooltip("label:N", title="Event"), alt.Tooltip("when_text:N", title="Dose change")]
-    data = changes[["lane", "y", "x", "short", "label", "when_text"]].reset_index(drop=True)
+    changes["left"] = changes["left"] if "left" in changes else False
+    data = changes[["lane", "y", "x", "short", "label", "when_text", "left"]].reset_index(drop=True)
     base = _lane_chart(data, ctx).encode(x=ctx.x("x"), tooltip=tooltip)
     tick = base.mark_tick(orient="vertical", thickness=3, size=BAR_PX + 10, color="black", clip=True)
-    label = base.mark_text(align="left", baseline="bottom", dx=4, dy=-(BAR_PX / 2 + 2), fontSize=13,
-                           fontWeight="bold", clip=True).encode(text="short:N")
-    return [tick, label]
+    labels = [_lane_chart(rows, ctx).encode(x=ctx.x("x"), tooltip=tooltip).mark_text(
+        align="right" if left else "left", baseline="bottom", dx=-4 if left else 4, dy=-(BAR_PX / 2 + 2),
+        fontSize=13, fontWeight="bold", clip=True).encode(text="short:N") for left, rows in data.groupby("left")]
+    return [tick, *labels]
+
+
+def _dose_labels_inside(changes: pd.DataFrame, window: tuple[float, float], width: int) -> pd.DataFrame:
+    """``left``: a dose change whose label would run past the right edge of the plot is labelled left of its
+    tick ('400 mg twice dai' was cut at the edge)."""
+    days_per_px = (window[1] - window[0]) / max(width, 1)
+    reach = changes["day"] + (4 + changes["dose"].fillna("").astype(str).str.len() * TAG_CHAR_PX) * days_per_px
+    return changes.assign(left=(reach > window[1]).to_numpy(dtype=bool))
 
 
 def _event_points(df: pd.DataFrame, ctx: _Lanes) -> list[alt.Chart]:
