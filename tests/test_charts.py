@@ -681,17 +681,19 @@ def _rows_per_lane(spec: dict) -> dict:
 
 
 def test_marks_take_a_sub_row_only_where_a_symbol_or_its_label_would_collide_never_for_a_faded_span():
-    # Before: the case without calendar dates drew Imaging and Response in three sub-rows each (the miliary case's
-    # imaging in six), one per overlapping faded span ('between X and the diagnosis'), so that nothing showed
-    # which marks really collided. Now: imaging two sub-rows (the baseline MRI on the presenting CT's day 0, and
-    # two MRIs two days apart at month 8.7), response two (the SD label over the brain progression; PR two days
-    # after the leptomeningeal progression); the miliary case's five work-up studies one.
+    # Before: the case without calendar dates drew Imaging in three sub-rows (the miliary case's imaging in six,
+    # its diagnosis lane in five), one per overlapping faded span ('between X and the diagnosis'), so that
+    # nothing showed which marks really collided. Now, with room kept for each label at the narrowest the page
+    # draws the plot (640 px): imaging two sub-rows (the baseline MRI on the presenting CT's day 0, and two MRIs
+    # two days apart at month 8.7), response three (each label runs into the next mark); the miliary case's five
+    # work-up studies one, its diagnosis lane three (the biopsies' ×2 reaches the diagnosis star, and a molecular
+    # result shares the star's day 0).
     _, events, _, _ = tables("adeno-alk-leptomeningeal-alectinib")
     rows = _rows_per_lane(charts.timeline_chart(events, axis="relative", width=900).to_dict())
-    assert (rows["Imaging"], rows["Response & progression"]) == (2, 2)
+    assert (rows["Imaging"], rows["Response & progression"]) == (2, 3)
     _, events, _, _ = tables("adeno-alk-miliary-alectinib")
     spec = charts.timeline_chart(events, axis="relative", width=900).to_dict()
-    assert _rows_per_lane(spec)["Imaging"] == 1
+    assert (_rows_per_lane(spec)["Imaging"], _rows_per_lane(spec)["Diagnosis & pathology"]) == (1, 3)
     # Spans that share a sub-row overlap, so a symbol's span is an opaque tint: a stack of translucent spans
     # darkened into what read as a solid bar.
     (spans,) = find(spec, "rule", x="span_lo")

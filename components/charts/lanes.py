@@ -199,6 +199,16 @@ def _footprints(df: pd.DataFrame, window: tuple[float, float], width: float) -> 
     return lo, hi
 
 
+NARROWEST_PX = 640  # the narrowest a page draws a timeline's plot: beside the sidebar at 1280 px
+
+
+def _packing_width(width: float) -> float:
+    """The plot width marks are given room at. A page fits a chart to its column (Streamlit's "stretch"), so a
+    900-px chart may be drawn 640 px wide while its labels keep their size in px: room is kept for the
+    narrowest drawing, so that labels never run into each other there."""
+    return min(width, NARROWEST_PX)
+
+
 def _tags_inside(df: pd.DataFrame, window: tuple[float, float], width: float) -> pd.DataFrame:
     """A label that would run past the right edge of the plot is drawn left of its symbol instead."""
     if "tag" not in df:
@@ -213,7 +223,9 @@ def _with_slots(df: pd.DataFrame, window: tuple[float, float], width: float = DE
     """Stack marks that would overdraw each other in a lane, a sub-row ('slot') per collision, like track rows.
 
     ``width`` is the plot's width in px over ``window`` (days), so a symbol and its label are given their room
-    in px: marks take another sub-row only where they would really collide on the screen (`_footprints`)."""
+    in px (at most `NARROWEST_PX`: `_packing_width`): marks take another sub-row only where they would really
+    collide on the screen (`_footprints`)."""
+    width = _packing_width(width)
     df = _tags_inside(df, window, width)
     lo, hi = _footprints(df, window, width)
     gap = (window[1] - window[0]) / max(width, 1) * MARK_GAP_PX

@@ -17,7 +17,7 @@ from .axis import POINT_SIZE, TimeAxis, _axis_domain, _check_width, _day_columns
     _extent_days, _iso_dates, _padded, _reach, _shows_written, _tooltip, time_axis
 from .lanes import _EVENT_TOOLTIP, BAR_PX, SLOT_PX, TAG_CHAR_PX, _Lanes, _category_shading, _columns, \
     _day_zero_rule, _fading_ends, _lane_chart, _lane_layout, _ongoing_arrows, _possible_windows, _therapy_bars, \
-    _uncertainty_spans, _with_slots
+    _packing_width, _uncertainty_spans, _with_slots
 
 
 def focus_domain(events: pd.DataFrame, *, axis: str = "calendar", unit: str = "months",
@@ -113,7 +113,8 @@ def timeline_chart(events: pd.DataFrame, *, axis: str = "calendar", unit: str = 
     frame["y"] = [layout[lane][0] + layout[lane][1] / 2 + (slot - (n - 1) / 2) * SLOT_PX
                   for lane, slot, n in zip(frame["lane"], frame["slot"], frame["lane_slots"])]
     x_domain = _axis_domain(tax, window)
-    drawn_changes = _dose_labels_inside(changes[changes["event_id"].isin(frame["event_id"])], window, width)
+    drawn_changes = _dose_labels_inside(changes[changes["event_id"].isin(frame["event_id"])], window,
+                                        _packing_width(width))
     ctx = _Lanes(tax, lanes, layout, x_domain, note, drawn_changes)
     layers = [layer for build in _TIMELINE_LAYERS for layer in build(frame, ctx)]
     # Zoom and pan on x only: lanes stay put. The parameter sits on a layer that encodes x (Vega-Lite binds
