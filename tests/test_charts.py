@@ -764,3 +764,12 @@ def test_a_dose_change_label_at_the_right_edge_is_drawn_left_of_its_tick():
                                  dose_changes=dose_change_table(timeline)).to_dict()
     aligned = {(u["mark"]["align"], r["short"]) for u in find(spec, "text", text="short") for r in values(spec, u)}
     assert aligned == {("right", "400 mg twice daily")}
+
+
+def test_labels_drawn_larger_on_a_projector_are_given_more_room():
+    # The tumor board draws every text 1.3 times larger: the response lane's labels of the case without calendar
+    # dates then need a fourth sub-row, where they ran into the next mark.
+    _, events, _, _ = tables("adeno-alk-leptomeningeal-alectinib")
+    rows = [_rows_per_lane(charts.timeline_chart(events, axis="relative", width=1100, text_scale=scale).to_dict())
+            for scale in (1.0, 1.3)]
+    assert [r["Response & progression"] for r in rows] == [3, 4]

@@ -219,13 +219,15 @@ def _tags_inside(df: pd.DataFrame, window: tuple[float, float], width: float) ->
     return df.assign(tag_side=df["tag_side"].where(~past, "left"))
 
 
-def _with_slots(df: pd.DataFrame, window: tuple[float, float], width: float = DEFAULT_WIDTH) -> pd.DataFrame:
+def _with_slots(df: pd.DataFrame, window: tuple[float, float], width: float = DEFAULT_WIDTH,
+                text_scale: float = 1.0) -> pd.DataFrame:
     """Stack marks that would overdraw each other in a lane, a sub-row ('slot') per collision, like track rows.
 
     ``width`` is the plot's width in px over ``window`` (days), so a symbol and its label are given their room
     in px (at most `NARROWEST_PX`: `_packing_width`): marks take another sub-row only where they would really
-    collide on the screen (`_footprints`)."""
-    width = _packing_width(width)
+    collide on the screen (`_footprints`). ``text_scale``: how much larger than drawn here a page will draw text
+    (a tumor board's projector type), which asks as much more room of each label."""
+    width = _packing_width(width) / text_scale
     df = _tags_inside(df, window, width)
     lo, hi = _footprints(df, window, width)
     gap = (window[1] - window[0]) / max(width, 1) * MARK_GAP_PX

@@ -51,7 +51,7 @@ def focus_domain(events: pd.DataFrame, *, axis: str = "calendar", unit: str = "m
 def timeline_chart(events: pd.DataFrame, *, axis: str = "calendar", unit: str = "months",
                    day_zero_label: str = "first diagnosis", width: int | None = None,
                    domain=None, dose_changes: pd.DataFrame | None = None,
-                   height: int | None = None) -> alt.LayerChart | alt.Chart:
+                   height: int | None = None, text_scale: float = 1.0) -> alt.LayerChart | alt.Chart:
     """Swimlanes of one case: one lane per event group, therapies as bars, other events as symbols.
 
     Parameters
@@ -76,6 +76,10 @@ def timeline_chart(events: pd.DataFrame, *, axis: str = "calendar", unit: str = 
     height
         Plot height in px (a tumor board's screen): the lanes share it in proportion to the heights their marks
         need. By default each lane is as tall as its marks need.
+    text_scale
+        How much larger the page will draw the chart's text than this spec says (a tumor board enlarges every font
+        for the projector): the room kept beside each symbol for its label grows with it, so that labels never run
+        into the next mark. Room is kept as for a plot at most 640 px wide (a page fits a chart to its column).
 
     Returns
     -------
@@ -100,7 +104,7 @@ def timeline_chart(events: pd.DataFrame, *, axis: str = "calendar", unit: str = 
     extent = _extent_days(frame["day_start"], frame["day_end"], frame["day_start_earliest"],
                           frame["day_start_latest"], frame["day_end_latest"])
     window = _domain_days(tax, domain, extent)
-    frame = _with_slots(_grouped_points(_closed_for_drawing(frame, tax, window)), window, width)
+    frame = _with_slots(_grouped_points(_closed_for_drawing(frame, tax, window)), window, width, text_scale)
     lanes = lane_order(events)
     note = _hidden_note(frame, tax, window) if domain is not None else ""
     if domain is not None:  # a focused window shows the lanes it has marks in; the note counts the rest
@@ -114,7 +118,7 @@ def timeline_chart(events: pd.DataFrame, *, axis: str = "calendar", unit: str = 
                   for lane, slot, n in zip(frame["lane"], frame["slot"], frame["lane_slots"])]
     x_domain = _axis_domain(tax, window)
     drawn_changes = _dose_labels_inside(changes[changes["event_id"].isin(frame["event_id"])], window,
-                                        _packing_width(width))
+                                        _packing_width(width) / text_scale)
     ctx = _Lanes(tax, lanes, layout, x_domain, note, drawn_changes)
     layers = [layer for build in _TIMELINE_LAYERS for layer in build(frame, ctx)]
     # Zoom and pan on x only: lanes stay put. The parameter sits on a layer that encodes x (Vega-Lite binds
