@@ -653,12 +653,88 @@ def test_a_long_lane_label_wraps_at_a_word_boundary_or_after_a_slash_never_insid
     assert "bevaciz\"" not in expr
 
 
-def test_a_status_mark_says_what_it_states_and_a_response_names_its_therapy():
+def test_a_status_mark_says_what_it_states_and_each_response_is_tied_to_the_therapy_it_assesses():
     # Before: a bare glyph for 'alive'; responses of three therapies in one lane with nothing tying them to one.
+    # Each response and progression has a square in its therapy's colour; the therapy is named at its first mark
+    # in the lane; a progression with no `therapy:` is tied, as the best response counts it, to the line running
+    # on its date (the spinal metastases, before alectinib started: crizotinib, line 2).
     _, events, _, _ = tables("adeno-alk-leptomeningeal-alectinib")
     spec = charts.timeline_chart(events, axis="relative").to_dict()
     tags = {r["tag"] for u in find(spec, "text", text="tag") for r in values(spec, u)}
-    assert {"alive at last follow-up", "SD · carboplatin/…", "PR · crizotinib"} <= tags
+    assert {"alive at last follow-up", "SD · carboplatin/…", "crizotinib", "PR", "alectinib"} <= tags
+    assert "PR · crizotinib" not in tags
+    tied = {r["label"]: (r["tied_hex"], r["on_therapy"]) for u in find(spec, "square", color="tied_hex")
+            for r in values(spec, u)}
+    assert tied == {
+        "Stable disease after 4 cycles": ("#999933", "carboplatin/paclitaxel/bevacizumab"),
+        "Intracranial progression on first-line chemotherapy": ("#999933", "carboplatin/paclitaxel/bevacizumab"),
+        "Leptomeningeal progression on crizotinib": ("#E69F00", "crizotinib"),
+        "Extracranial partial response": ("#E69F00", "crizotinib"),
+        "Cervical spinal cord metastases": ("#E69F00", "crizotinib (line 2, by its date)"),
+        "Marked response in the CNS on alectinib": ("#0072B2", "alectinib")}
+
+
+def _rows_per_lane(spec: dict) -> dict:
+    """How many sub-rows each lane's symbols take (distinct y of the point marks, by lane)."""
+    (points,) = find(spec, "point", color="mark_kind")
+    rows: dict = {}
+    for r in values(spec, points):
+        rows.setdefault(r["lane"], set()).add(r["y"])
+    return {lane: len(ys) for lane, ys in rows.items()}
+
+
+def test_marks_take_a_sub_row_only_where_a_symbol_or_its_label_would_collide_never_for_a_faded_span():
+    # Before: the case without calendar dates drew Imaging in three sub-rows (the miliary case's imaging in six,
+    # its diagnosis lane in five), one per overlapping faded span ('between X and the diagnosis'), so that
+    # nothing showed which marks really collided. Now, with room kept for each label at the narrowest the page
+    # draws the plot (640 px): imaging two sub-rows (the baseline MRI on the presenting CT's day 0, and two MRIs
+    # two days apart at month 8.7), response three (each label runs into the next mark); the miliary case's five
+    # work-up studies one, its diagnosis lane three (the biopsies' ×2 reaches the diagnosis star, and a molecular
+    # result shares the star's day 0).
+    _, events, _, _ = tables("adeno-alk-leptomeningeal-alectinib")
+    rows = _rows_per_lane(charts.timeline_chart(events, axis="relative", width=900).to_dict())
+    assert (rows["Imaging"], rows["Response & progression"]) == (2, 3)
+    _, events, _, _ = tables("adeno-alk-miliary-alectinib")
+    spec = charts.timeline_chart(events, axis="relative", width=900).to_dict()
+    assert (_rows_per_lane(spec)["Imaging"], _rows_per_lane(spec)["Diagnosis & pathology"]) == (1, 3)
+    # Spans that share a sub-row overlap, so a symbol's span is an opaque tint: a stack of translucent spans
+    # darkened into what read as a solid bar.
+    (spans,) = find(spec, "rule", x="span_lo")
+    imaging = [r for r in values(spec, spans) if r["lane"] == "Imaging"]
+    assert {(r["hex"], r["span_opacity"]) for r in imaging} == {(theme.tint("#4477AA", 0.28), 1.0)}
+    assert theme.tint("#4477AA", 0.28) == "#CBD9E7"
+
+
+def test_a_label_that_would_run_past_the_right_edge_is_drawn_left_of_its_symbol():
+    # The alectinib response sits at the last follow-up: its name was cut by the edge of the plot.
+    _, events, _, _ = tables("adeno-alk-leptomeningeal-alectinib")
+    spec = charts.timeline_chart(events, axis="relative", width=900).to_dict()
+    left = {r["tag"] for u in find(spec, "text", text="tag") if u["mark"]["align"] == "right"
+            for r in values(spec, u)}
+    assert left == {"alectinib", "×2", "alive at last follow-up"}
+
+
+def test_a_therapy_drawn_only_faded_has_a_faded_legend_swatch():
+    # Before: every therapy of the case without calendar dates is drawn as a faded window (no day certainly on
+    # it), yet its legend swatch was in full colour. A swatch is as opaque as its therapy is drawn at its most
+    # certain: in the lorlatinib case lorlatinib and the endocrine therapy have solid parts, the adjuvant
+    # chemotherapy (its end anywhere up to the remission) and etoposide + cisplatin have no day certainly on them.
+    _, events, _, _ = tables("adeno-alk-leptomeningeal-alectinib")
+    spec = charts.timeline_chart(events, axis="relative").to_dict()
+    (legend,) = [u["encoding"]["color"]["legend"] for u in units(spec)
+                 if (u["encoding"].get("color") or {}).get("legend", {}) and
+                 u["encoding"]["color"]["legend"].get("title") == "Therapy"]
+    expr = legend["symbolOpacity"]["expr"]
+    for name in ("carboplatin/paclitaxel/bevacizumab", "crizotinib", "alectinib"):
+        assert f'datum.value === "{name}" ? 0.28' in expr
+    _, events, _, _ = tables("lcnec-alk-lorlatinib")
+    spec = charts.timeline_chart(events, axis="relative").to_dict()
+    (legend,) = [u["encoding"]["color"]["legend"] for u in units(spec)
+                 if ((u["encoding"].get("color") or {}).get("legend") or {}).get("title") == "Therapy"]
+    assert legend["symbolOpacity"]["expr"] == ('datum.value === "Etoposide + cisplatin" ? 0.28 : '
+                                               'datum.value === "Adjuvant chemotherapy" ? 0.28 : 1')
+
+
 def test_the_timeline_takes_the_height_it_is_given_its_lanes_in_proportion():
     _, events, _, _ = tables("lcnec-alk-lorlatinib")
     natural = charts.timeline_chart(events).to_dict(validate=False)
@@ -682,3 +758,21 @@ def test_a_stack_of_panels_shares_the_height_of_its_screen():
     assert heights(None) == [80, 80, 190, 28]
     assert heights(charts.StackFit(900, legends_in_a_row=True)) == [91, 91, 217, 28]
     assert heights(charts.StackFit(500, legends_in_a_row=True)) == [48, 48, 78, 28]
+
+
+def test_a_dose_change_label_at_the_right_edge_is_drawn_left_of_its_tick():
+    # Before: sorafenib's '400 mg twice daily', near the end of the history, was cut at the plot's edge.
+    timeline, events, _, _ = tables("mtc-pseudocirrhosis-sunitinib-sorafenib")
+    spec = charts.timeline_chart(events, axis="relative", width=900,
+                                 dose_changes=dose_change_table(timeline)).to_dict()
+    aligned = {(u["mark"]["align"], r["short"]) for u in find(spec, "text", text="short") for r in values(spec, u)}
+    assert aligned == {("right", "400 mg twice daily")}
+
+
+def test_labels_drawn_larger_on_a_projector_are_given_more_room():
+    # The tumor board draws every text 1.3 times larger: the response lane's labels of the case without calendar
+    # dates then need a fourth sub-row, where they ran into the next mark.
+    _, events, _, _ = tables("adeno-alk-leptomeningeal-alectinib")
+    rows = [_rows_per_lane(charts.timeline_chart(events, axis="relative", width=1100, text_scale=scale).to_dict())
+            for scale in (1.0, 1.3)]
+    assert [r["Response & progression"] for r in rows] == [3, 4]

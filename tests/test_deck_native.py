@@ -202,3 +202,12 @@ def test_a_therapy_known_only_to_follow_the_operation_is_one_light_window_withou
     lane = [s for s in timeline.shapes if s.shape_type == MSO_SHAPE_TYPE.AUTO_SHAPE and s.fill.type == 1
             and str(s.fill.fore_color.rgb) == solid]
     assert lane == []  # no tick, no bar in the drug's full colour
+
+
+def test_the_timeline_slide_says_what_a_status_states_and_ties_each_response_to_its_therapy(decks):
+    # Before: a bare glyph for 'alive' and 'PR' with nothing saying which therapy it assessed, as on the screen then.
+    slide = next(s for s in decks[(LORLATINIB.stem, False)].slides if _title(s) == "Timeline: whole history")
+    texts = {s.text_frame.text for s in slide.shapes if s.shape_type == MSO_SHAPE_TYPE.TEXT_BOX}
+    assert {"alive at last follow-up", "in remission", "PR · lorlatinib"} <= texts
+    squares = {(s.name, str(s.fill.fore_color.rgb)) for s in slide.shapes if s.name.startswith("assesses ")}
+    assert squares == {("assesses lorlatinib", "882255"), ("assesses Etoposide + cisplatin", "6A3D9A")}

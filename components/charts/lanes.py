@@ -16,7 +16,7 @@ import pandas as pd
 from timelines.text import wrap
 
 from . import theme
-from .axis import SPAN_OPACITY, TimeAxis, _tooltip, _x, _x2
+from .axis import DEFAULT_WIDTH, SPAN_OPACITY, TimeAxis, _tooltip, _x, _x2
 
 
 LANE_STEP = 42  # px per lane: room for a two-line lane label (2 x 17 px)
@@ -35,9 +35,6 @@ STUB_FRACTION = 0.06  # length of the fading stub of a therapy whose end is not 
 
 
 STUB_OPACITIES = (0.55, 0.3, 0.12)
-
-
-CLUSTER_FRACTION = 0.012  # marks closer than this share of the axis are stacked rather than overdrawn
 
 
 SHADE_COLOR = "#f2f2f2"
@@ -164,18 +161,78 @@ def _pack_slots(index, lanes, starts, ends, fits) -> dict:
     return slots
 
 
-def _with_slots(df: pd.DataFrame, window: tuple[float, float]) -> pd.DataFrame:
-    """Stack marks that would overdraw each other in a lane: a sub-row ('slot') per overlap, like track rows."""
-    gap = max((window[1] - window[0]) * CLUSTER_FRACTION, 0.5)
+SYMBOL_PX = 16  # room a symbol takes across, with its outline (POINT_SIZE is about 14 px across)
+
+
+TAG_CHAR_PX = 7.6  # mean width of a character of a mark's bold 13 px label
+
+
+TAG_MARGIN_PX = 25  # from a symbol's centre to its label, with a therapy's colour square between
+
+
+MARK_GAP_PX = 4  # the least free room between two marks that share a sub-row
+
+
+def _footprints(df: pd.DataFrame, window: tuple[float, float], width: float) -> tuple[pd.Series, pd.Series]:
+    """From where to where (days) each row's marks cover the lane. An interval: its drawn extent (a start window,
+    the bar, its fade or stub). A point: its symbol and its label (`timeline._with_tags`), never its faded span,
+    which may run behind other symbols: a span says 'known only within this range', and it is read so across a
+    symbol as well, whereas a sub-row for each span (a lane 6 rows tall for 6 dates 'between X and Y') hides
+    which marks really collide."""
+    days_per_px = (window[1] - window[0]) / max(width, 1)
     stub = (window[1] - window[0]) * STUB_FRACTION
     lo = df[["day_start_earliest", "day_start"]].min(axis=1)
     hi = df[["day_start_latest", "day_start"]].max(axis=1)
     hi = hi.where(~df["has_end"], df[["day_end_latest", "day_end"]].max(axis=1))
     hi = hi.where(~df["open_end"], df["day_start"] + stub)
     hi = hi.where(~df["faded_end"], df["fade_hi"].fillna(window[1]).clip(lower=df["day_start"]))
-    df = df.assign(occ_lo=lo, occ_hi=hi, slot=0, stub_days=stub)
+    if "window_hi" in df:  # an interval drawn as one faded window, to its latest possible end
+        hi = hi.where(df["window_hi"].isna(), df["window_hi"])
+    point = df["shape"].eq("point")
+    tag = df["tag"].fillna("") if "tag" in df else pd.Series("", index=df.index)
+    chip = df["chip"].fillna(False).astype(bool) if "chip" in df else pd.Series(False, index=df.index)
+    label_px = tag.str.len() * TAG_CHAR_PX + (tag.ne("") | chip) * TAG_MARGIN_PX
+    left = df["tag_side"].eq("left") if "tag_side" in df else pd.Series(False, index=df.index)
+    half = SYMBOL_PX / 2
+    lo = lo.where(~point, df["day_start"] - (half + label_px.where(left, 0)) * days_per_px)
+    hi = hi.where(~point, df["day_start"] + (half + label_px.where(~left, 0)) * days_per_px)
+    return lo, hi
+
+
+NARROWEST_PX = 640  # the narrowest a page draws a timeline's plot: beside the sidebar at 1280 px
+
+
+def _packing_width(width: float) -> float:
+    """The plot width marks are given room at. A page fits a chart to its column (Streamlit's "stretch"), so a
+    900-px chart may be drawn 640 px wide while its labels keep their size in px: room is kept for the
+    narrowest drawing, so that labels never run into each other there."""
+    return min(width, NARROWEST_PX)
+
+
+def _tags_inside(df: pd.DataFrame, window: tuple[float, float], width: float) -> pd.DataFrame:
+    """A label that would run past the right edge of the plot is drawn left of its symbol instead."""
+    if "tag" not in df:
+        return df
+    days_per_px = (window[1] - window[0]) / max(width, 1)
+    reach = df["day_start"] + (SYMBOL_PX / 2 + df["tag"].str.len() * TAG_CHAR_PX + TAG_MARGIN_PX) * days_per_px
+    past = df["tag_side"].eq("right") & (reach > window[1])
+    return df.assign(tag_side=df["tag_side"].where(~past, "left"))
+
+
+def _with_slots(df: pd.DataFrame, window: tuple[float, float], width: float = DEFAULT_WIDTH,
+                text_scale: float = 1.0) -> pd.DataFrame:
+    """Stack marks that would overdraw each other in a lane, a sub-row ('slot') per collision, like track rows.
+
+    ``width`` is the plot's width in px over ``window`` (days), so a symbol and its label are given their room
+    in px (at most `NARROWEST_PX`: `_packing_width`): marks take another sub-row only where they would really
+    collide on the screen (`_footprints`). ``text_scale``: how much larger than drawn here a page will draw text
+    (a tumor board's projector type), which asks as much more room of each label."""
+    width = _packing_width(width) / text_scale
+    df = _tags_inside(df, window, width)
+    lo, hi = _footprints(df, window, width)
+    gap = (window[1] - window[0]) / max(width, 1) * MARK_GAP_PX
+    df = df.assign(occ_lo=lo, occ_hi=hi, slot=0, stub_days=(window[1] - window[0]) * STUB_FRACTION)
     order = df.sort_values(["occ_lo", "occ_hi"])
-    # Symbols need room around them: a mark closer than `gap` to the one before takes another slot.
     slots = _pack_slots(order.index, order["lane"], order["occ_lo"].to_numpy(), order["occ_hi"].to_numpy(),
                         lambda start, until: start > until + gap)
     df["slot"] = df.index.map(lambda index: slots.get(index, 0)).astype("int64")
@@ -238,10 +295,16 @@ def _uncertainty_spans(df: pd.DataFrame, ctx: _Lanes) -> list[alt.Chart]:
     if spans.empty:
         return []
     # An interval's start window is as thick as its bar: the therapy may have run anywhere in it.
-    spans["thickness"] = spans["shape"].eq("interval").map({True: BAR_PX + 10, False: 10})
-    data = _columns(spans, "lane", "y", "span_lo", "span_hi", "hex", "thickness")
-    return [_lane_chart(data, ctx).mark_rule(opacity=SPAN_OPACITY, strokeCap="butt", clip=True).encode(
+    interval = spans["shape"].eq("interval")
+    spans["thickness"] = interval.map({True: BAR_PX + 10, False: 10})
+    # A symbol's span in its tint, opaque: spans of marks sharing a sub-row may overlap, and translucent ones
+    # would darken into what reads as a solid bar.
+    spans["hex"] = spans["hex"].where(interval, spans["hex"].map(lambda c: theme.tint(c, SPAN_OPACITY)))
+    spans["span_opacity"] = interval.map({True: SPAN_OPACITY, False: 1.0})
+    data = _columns(spans, "lane", "y", "span_lo", "span_hi", "hex", "thickness", "span_opacity")
+    return [_lane_chart(data, ctx).mark_rule(strokeCap="butt", clip=True).encode(
         x=ctx.x("span_lo"), x2=ctx.x2("span_hi"), color=alt.Color("hex:N", scale=None),
+        opacity=alt.Opacity("span_opacity:Q", scale=None),
         strokeWidth=alt.StrokeWidth("thickness:Q", scale=None), tooltip=_tooltip(data, _EVENT_TOOLTIP))]
 
 
@@ -286,10 +349,29 @@ def _bar_color(df: pd.DataFrame, legend: bool = True) -> alt.Color:
     hexes = dict(zip(df["bar_key"], _hex_color(df)))
     colors = [hexes[k] if k in drugs else theme.kind_color(k) for k in keys]
     # Labels capped at 300 px (the lane label carries the name too), so two columns stay within a 1280 px slide.
+    # A swatch is as opaque as its therapy is drawn at its most certain: faded for a therapy drawn only faded.
+    opacity = _drawn_opacity(df)
+    faded = {k: opacity[k] for k in drugs if opacity.get(k, 1) < 1}
+    expr = "1"
+    for key, value in faded.items():
+        expr = f"datum.value === {json.dumps(key)} ? {value:g} : {expr}"
     shown = alt.Legend(title="Therapy", values=drugs, columns=2, symbolType="stroke", symbolStrokeWidth=10,
-                       symbolOpacity=1, labelLimit=300)
+                       symbolOpacity=alt.ExprRef(expr) if faded else 1, labelLimit=300)
     return alt.Color("bar_key:N", scale=alt.Scale(domain=keys, range=colors),
                      legend=shown if drugs and legend else None)
+
+
+def _drawn_opacity(df: pd.DataFrame) -> dict[str, float]:
+    """The opacity of each bar colour (``bar_key``) where it is drawn most certain: 1 for a solid bar or a fading bar
+    with a solid part, the first fade's for a fade alone, the faded window's for an interval with no day certainly
+    on it (`timeline._closed_for_drawing`). The swimmer's frames lack those columns: all solid."""
+    if "solid_from" not in df:
+        return {}
+    fade_only = df["faded_end"] & ~(df["fade_lo"] > df["solid_from"])
+    opacity = pd.Series(1.0, index=df.index).where(~fade_only, STUB_OPACITIES[0]).where(~_window_only(df),
+                                                                                         SPAN_OPACITY)
+    drawn = df["has_end"] | df["faded_end"] | df["open_end"] | _window_only(df)
+    return opacity[drawn].groupby(df.loc[drawn, "bar_key"]).max().to_dict()
 
 
 def _fading_ends(df: pd.DataFrame, ctx) -> list[alt.Chart]:

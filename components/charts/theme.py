@@ -183,6 +183,13 @@ def therapy_colors(names) -> dict[str, str]:
     return {name: by_key[keys[name]] for name in names}
 
 
+def tint(color: str, opacity: float) -> str:
+    """``color`` drawn at ``opacity`` over white, as one opaque colour: marks of that tint that overlap stay that
+    tint, where translucent ones darken where they overlap (and a stack of them reads as a solid bar)."""
+    rgb = [int(color.lstrip("#")[i:i + 2], 16) for i in (0, 2, 4)]
+    return "#" + "".join(f"{round(255 - (255 - c) * opacity):02X}" for c in rgb)
+
+
 def kind_color(kind: str) -> str:
     return KIND_COLORS.get(kind, UNKNOWN_KIND_COLOR)
 

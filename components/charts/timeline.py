@@ -15,9 +15,9 @@ from timelines.when import calendar_range, say_days
 from . import theme
 from .axis import POINT_SIZE, TimeAxis, _axis_domain, _check_width, _day_columns, _domain_days, _empty_chart, \
     _extent_days, _iso_dates, _padded, _reach, _shows_written, _tooltip, time_axis
-from .lanes import _EVENT_TOOLTIP, BAR_PX, SLOT_PX, _Lanes, _category_shading, _columns, _day_zero_rule, \
-    _fading_ends, _lane_chart, _lane_layout, _ongoing_arrows, _possible_windows, _therapy_bars, _uncertainty_spans, \
-    _with_slots
+from .lanes import _EVENT_TOOLTIP, BAR_PX, SLOT_PX, TAG_CHAR_PX, _Lanes, _category_shading, _columns, \
+    _day_zero_rule, _fading_ends, _lane_chart, _lane_layout, _ongoing_arrows, _possible_windows, _therapy_bars, \
+    _packing_width, _uncertainty_spans, _with_slots
 
 
 def focus_domain(events: pd.DataFrame, *, axis: str = "calendar", unit: str = "months",
@@ -51,7 +51,7 @@ def focus_domain(events: pd.DataFrame, *, axis: str = "calendar", unit: str = "m
 def timeline_chart(events: pd.DataFrame, *, axis: str = "calendar", unit: str = "months",
                    day_zero_label: str = "first diagnosis", width: int | None = None,
                    domain=None, dose_changes: pd.DataFrame | None = None,
-                   height: int | None = None) -> alt.LayerChart | alt.Chart:
+                   height: int | None = None, text_scale: float = 1.0) -> alt.LayerChart | alt.Chart:
     """Swimlanes of one case: one lane per event group, therapies as bars, other events as symbols.
 
     Parameters
@@ -76,6 +76,10 @@ def timeline_chart(events: pd.DataFrame, *, axis: str = "calendar", unit: str = 
     height
         Plot height in px (a tumor board's screen): the lanes share it in proportion to the heights their marks
         need. By default each lane is as tall as its marks need.
+    text_scale
+        How much larger the page will draw the chart's text than this spec says (a tumor board enlarges every font
+        for the projector): the room kept beside each symbol for its label grows with it, so that labels never run
+        into the next mark. Room is kept as for a plot at most 640 px wide (a page fits a chart to its column).
 
     Returns
     -------
@@ -100,7 +104,7 @@ def timeline_chart(events: pd.DataFrame, *, axis: str = "calendar", unit: str = 
     extent = _extent_days(frame["day_start"], frame["day_end"], frame["day_start_earliest"],
                           frame["day_start_latest"], frame["day_end_latest"])
     window = _domain_days(tax, domain, extent)
-    frame = _with_slots(_grouped_points(_closed_for_drawing(frame, tax, window)), window)
+    frame = _with_slots(_grouped_points(_closed_for_drawing(frame, tax, window)), window, width, text_scale)
     lanes = lane_order(events)
     note = _hidden_note(frame, tax, window) if domain is not None else ""
     if domain is not None:  # a focused window shows the lanes it has marks in; the note counts the rest
@@ -113,7 +117,9 @@ def timeline_chart(events: pd.DataFrame, *, axis: str = "calendar", unit: str = 
     frame["y"] = [layout[lane][0] + layout[lane][1] / 2 + (slot - (n - 1) / 2) * SLOT_PX
                   for lane, slot, n in zip(frame["lane"], frame["slot"], frame["lane_slots"])]
     x_domain = _axis_domain(tax, window)
-    ctx = _Lanes(tax, lanes, layout, x_domain, note, changes[changes["event_id"].isin(frame["event_id"])])
+    drawn_changes = _dose_labels_inside(changes[changes["event_id"].isin(frame["event_id"])], window,
+                                        _packing_width(width) / text_scale)
+    ctx = _Lanes(tax, lanes, layout, x_domain, note, drawn_changes)
     layers = [layer for build in _TIMELINE_LAYERS for layer in build(frame, ctx)]
     # Zoom and pan on x only: lanes stay put. The parameter sits on a layer that encodes x (Vega-Lite binds
     # scales through the view that owns the channel); the layers share the x scale, so all of them follow.
@@ -167,7 +173,10 @@ def _timeline_frame(events: pd.DataFrame, tax: TimeAxis, changes: pd.DataFrame) 
     df["mark_kind"] = df["kind"].where(~_is_death(df), "death")
     df["response"] = df["response_category"].fillna("").where(df["kind"].eq("response"), "")
     df["bar_key"] = df["lane"].where(df["therapy"], df["kind"])
-    df["therapy_hex"] = df["lane"].map(theme.therapy_colors(df.loc[df["therapy"], "lane"]))  # all lanes: any window
+    colors = theme.therapy_colors(df.loc[df["therapy"], "lane"])
+    df["therapy_hex"] = df["lane"].map(colors)  # all lanes: any window
+    df = _with_assessed_therapy(df)
+    df["tied_hex"] = df["tied"].map(colors).fillna("")
     df["approximate"] = df["approximate"].fillna(False).astype(bool)
     df["uncertain"] = (df["day_start_latest"] > df["day_start_earliest"]) | df["approximate"] \
         | df["open_before"] | df["open_after"]
@@ -185,6 +194,38 @@ def _timeline_frame(events: pd.DataFrame, tax: TimeAxis, changes: pd.DataFrame) 
                             ("x_end_hi", "day_end_latest", "end_latest")):
         df[name] = _iso_dates(df[iso]) if tax.calendar and iso else tax.at(df[days])
     return _with_tooltips(df, tax, changes)
+
+
+ASSESSED = ("response", "progression")  # kinds that assess a therapy: tied to it by `therapy:` or by the line
+
+
+def _with_assessed_therapy(df: pd.DataFrame) -> pd.DataFrame:
+    """``tied``: the therapy (its lane) a response or progression assesses. The one its ``therapy:`` names, else,
+    as the best response of a line counts it (``timelines.best_response``), the line running on its date: the
+    latest stated line begun before it (a progression on the day the next line starts belongs to the line it
+    ends), named by that line's regimen begun last before it. The tooltip says when the tie is read from the date.
+    """
+    stated = df["on_therapy"].fillna("") if "on_therapy" in df else pd.Series("", index=df.index)
+    lines = df[df["therapy"] & df["line"].notna()].sort_values("day_start")
+    inferred = pd.Series([_line_at(lines, day) if kind in ASSESSED and not name else ("", None)
+                          for kind, day, name in zip(df["kind"], df["day_start"], stated)], index=df.index)
+    by_date = inferred.map(lambda t: t[0] != "")
+    df["tied"] = stated.where(df["kind"].isin(ASSESSED), "").where(~by_date, inferred.map(lambda t: t[0]))
+    df["on_therapy"] = stated.where(~by_date, inferred.map(lambda t: f"{t[0]} (line {t[1]}, by its date)"))
+    return df
+
+
+def _line_at(lines: pd.DataFrame, day) -> tuple[str, int | None]:
+    """The therapy (lane) and number of the stated line running on ``day``; ('', None) before the first."""
+    if pd.isna(day):
+        return "", None
+    begun = lines[lines["day_start"] < day]
+    if begun.empty:
+        begun = lines[lines["day_start"] == day]
+    if begun.empty:
+        return "", None
+    number = int(begun["line"].iloc[-1])
+    return str(begun.loc[begun["line"].eq(number), "lane"].iloc[-1]), number
 
 
 def _closed_for_drawing(df: pd.DataFrame, tax: TimeAxis, window: tuple[float, float]) -> pd.DataFrame:
@@ -216,6 +257,7 @@ def _closed_for_drawing(df: pd.DataFrame, tax: TimeAxis, window: tuple[float, fl
     df["window_only"] = df["start_window"] & ~solid & ~stub
     last = pd.concat([reach["start_latest"], latest_end.where(df["faded_end"] | df["has_end"])], axis=1).max(axis=1)
     df["x_hi"] = df["x_hi"].where(~df["window_only"], tax.at(last).to_numpy())
+    df["window_hi"] = last.where(df["window_only"])  # in days, for packing the lanes
     return df
 
 
@@ -316,10 +358,10 @@ def _grouped_points(df: pd.DataFrame) -> pd.DataFrame:
     size = df[points].groupby(key, dropna=False)["label"].transform("size").reindex(df.index, fill_value=1)
     single, many = df[size.eq(1)].assign(count=1), df[size.gt(1)]
     if many.empty:
-        return single
+        return _with_tags(single)
     groups = many.groupby(key, dropna=False, sort=False)
     merged = groups.agg(_merge_rules(many)).reset_index().assign(count=groups.size().to_numpy())
-    return pd.concat([single, merged[single.columns]], ignore_index=True)
+    return _with_tags(pd.concat([single, merged[single.columns]], ignore_index=True))
 
 
 def _merge_rules(df: pd.DataFrame) -> dict:
@@ -361,12 +403,22 @@ def _dose_change_marks(df: pd.DataFrame, ctx: _Lanes) -> list[alt.Chart]:
         dose_change_text(c.start if written else say_days(c.day_start_earliest, c.day_start_latest), c.dose, c.reason)
         for c in changes.itertuples()]
     tooltip = [alt.Tooltip("label:N", title="Event"), alt.Tooltip("when_text:N", title="Dose change")]
-    data = changes[["lane", "y", "x", "short", "label", "when_text"]].reset_index(drop=True)
+    changes["left"] = changes["left"] if "left" in changes else False
+    data = changes[["lane", "y", "x", "short", "label", "when_text", "left"]].reset_index(drop=True)
     base = _lane_chart(data, ctx).encode(x=ctx.x("x"), tooltip=tooltip)
     tick = base.mark_tick(orient="vertical", thickness=3, size=BAR_PX + 10, color="black", clip=True)
-    label = base.mark_text(align="left", baseline="bottom", dx=4, dy=-(BAR_PX / 2 + 2), fontSize=13,
-                           fontWeight="bold", clip=True).encode(text="short:N")
-    return [tick, label]
+    labels = [_lane_chart(rows, ctx).encode(x=ctx.x("x"), tooltip=tooltip).mark_text(
+        align="right" if left else "left", baseline="bottom", dx=-4 if left else 4, dy=-(BAR_PX / 2 + 2),
+        fontSize=13, fontWeight="bold", clip=True).encode(text="short:N") for left, rows in data.groupby("left")]
+    return [tick, *labels]
+
+
+def _dose_labels_inside(changes: pd.DataFrame, window: tuple[float, float], width: int) -> pd.DataFrame:
+    """``left``: a dose change whose label would run past the right edge of the plot is labelled left of its
+    tick ('400 mg twice dai' was cut at the edge)."""
+    days_per_px = (window[1] - window[0]) / max(width, 1)
+    reach = changes["day"] + (4 + changes["dose"].fillna("").astype(str).str.len() * TAG_CHAR_PX) * days_per_px
+    return changes.assign(left=(reach > window[1]).to_numpy(dtype=bool))
 
 
 def _event_points(df: pd.DataFrame, ctx: _Lanes) -> list[alt.Chart]:
@@ -413,27 +465,51 @@ def _tag_name(name: str) -> str:
     return (name[:cut].rstrip(" +,;") if cut > 0 else name[:TAG_CHARS - 1]) + "…"
 
 
+def _with_tags(df: pd.DataFrame) -> pd.DataFrame:
+    """``tag``: the short label beside a symbol. A response's category and the therapy it assesses ('PR ·
+    crizotinib'; a progression names its therapy alone, its symbol says progression), ×n for grouped events, and
+    what a status mark states ('alive at last follow-up', drawn left of the mark, which usually sits at the right
+    edge). ``tag_side``: where it is drawn. Computed before lanes are packed, which keeps room for it."""
+    point = df["shape"].eq("point")
+    count = df["count"].map(lambda n: f"×{n}" if n > 1 else "")
+    tied = df["tied"].fillna("") if "tied" in df else pd.Series("", index=df.index)
+    # The therapy is named at its first mark in a lane; the square in its colour ties the later ones.
+    first = ~pd.DataFrame({"lane": df["lane"], "tied": tied, "day": df["day_start"]}).sort_values("day").duplicated(
+        ["lane", "tied"]).reindex(df.index)
+    named = tied.where(first, "").map(lambda name: _tag_name(name) if name else "")
+    response = df["response"].fillna("")
+    assessed = (response + " · " + named).where(response.ne("") & named.ne(""), response.where(response.ne(""), named))
+    tag = (assessed + " " + count).str.strip()
+    status = df["kind"].eq("status")
+    words = df["status"].fillna("").map(STATUS_WORDS).fillna("")
+    tag = tag.where(~status, (words + " " + count).str.strip())
+    return df.assign(tag=tag.where(point, ""), tag_side=status.map({True: "left", False: "right"}),
+                     chip=point & df["tied_hex"].fillna("").ne("") if "tied_hex" in df else False)
+
+
+TAG_DX = 11  # px from a symbol's centre to its label
+
+
+CHIP_PX = 10  # the square in a therapy's colour between a response and the therapy's name
+
+
 def _point_labels(df: pd.DataFrame, ctx: _Lanes) -> list[alt.Chart]:
-    """Short labels beside a symbol: the response category with the therapy it belongs to ('PR · crizotinib'),
-    ×n for grouped events, and what a status mark states ('alive at last follow-up', left of the mark, which
-    usually sits at the right edge)."""
-    points = df[df["shape"].eq("point")].copy()
-    count = points["count"].map(lambda n: f"×{n}" if n > 1 else "")
-    therapy = points["on_therapy"].fillna("") if "on_therapy" in points else pd.Series("", index=points.index)
-    response = points["response"] + therapy.where(points["response"].ne("") & therapy.ne(""), "").map(
-        lambda name: f" · {_tag_name(name)}" if name else "")
-    points["tag"] = (response + " " + count).str.strip()
-    status = points["kind"].eq("status")
-    words = points["status"].fillna("").map(STATUS_WORDS).fillna("")
-    points.loc[status, "tag"] = (words[status] + " " + count[status]).str.strip()
+    """The tags (`_with_tags`) beside the symbols, on the side `lanes._with_slots` left them room; between an
+    assessing mark and its tag, a square in the assessed therapy's colour, so that the mark reads as belonging to
+    the bar of that colour (and its legend swatch) even where the tag does not repeat the therapy's name."""
+    points = df[df["shape"].eq("point") & (df["tag"].ne("") | df["chip"])]
+    points = points.assign(sign=points["tag_side"].map({"right": 1, "left": -1}))
     layers = []
-    for rows, align, dx in ((points[~status], "left", 11), (points[status], "right", -11)):
-        rows = rows[rows["tag"].ne("")]
-        if rows.empty:
-            continue
+    for sign, rows in points[points["chip"]].groupby("sign"):
+        data = _columns(rows, "lane", "y", "x", "tied_hex")
+        layers.append(_lane_chart(data, ctx).mark_square(size=CHIP_PX ** 2, opacity=1, clip=True,
+                                                         xOffset=int(sign) * (TAG_DX + CHIP_PX / 2)).encode(
+            x=ctx.x("x"), color=alt.Color("tied_hex:N", scale=None), tooltip=_tooltip(data, _EVENT_TOOLTIP)))
+    for (sign, chip), rows in points[points["tag"].ne("")].groupby(["sign", "chip"]):
         data = _columns(rows, "lane", "y", "x", "tag")
-        layers.append(_lane_chart(data, ctx).mark_text(align=align, dx=dx, fontSize=13, fontWeight="bold",
-                                                       color=theme.TEXT_COLOR, clip=True).encode(
+        dx = int(sign) * (TAG_DX + (CHIP_PX + 4) * bool(chip))
+        layers.append(_lane_chart(data, ctx).mark_text(align="left" if sign > 0 else "right", dx=dx, fontSize=13,
+                                                       fontWeight="bold", color=theme.TEXT_COLOR, clip=True).encode(
             x=ctx.x("x"), text="tag:N", tooltip=_tooltip(data, _EVENT_TOOLTIP)))
     return layers
 
@@ -463,5 +539,5 @@ def _hollow_parts(df: pd.DataFrame, ctx) -> list[alt.Chart]:
             .encode(x=ctx.x("x_gap"), x2=ctx.x2("x_gap_end"))]
 
 
-_TIMELINE_LAYERS = (_category_shading, _day_zero_rule, _uncertainty_spans, _therapy_bars, _possible_windows,
+_TIMELINE_LAYERS = (_category_shading, _uncertainty_spans, _day_zero_rule, _therapy_bars, _possible_windows,
                     _fading_ends, _hollow_parts, _dose_change_marks, _ongoing_arrows, _event_points, _point_labels)

@@ -288,9 +288,31 @@ def draw_timeline(page, drawn: Drawn, box: tuple[float, float, float, float]) ->
         color = theme.kind_color(r.mark_kind)
         _shape(page, kind, x(r.day_start) - w / 2, y(r) - size / 2, w, size,
                lighter(color, 0.15) if r.uncertain else color, color, rotation=rotation, name=f"{r.label}: {r.when}")
-        tag = " ".join(t for t in (r.response, f"×{r.count}" if r.count > 1 else "") if t)
-        if tag:
-            text_box(page, x(r.day_start) + size / 2 + 0.03, y(r) - 0.16, 1.1, 0.32, tag, bold=True)
+        _point_tag(page, r, x(r.day_start) + w / 2 + 0.03, x(r.day_start) - w / 2 - 0.03, y(r))
+
+
+CHIP_IN = 0.12  # the square in an assessed therapy's colour between a response and its tag
+
+
+TAG_IN = 2.4  # the text box of a tag: 'SD · carboplatin/…' at 14 pt
+
+
+def _point_tag(page, r, right: float, left: float, mid: float) -> None:
+    """The screen's tag beside a symbol (`timeline._with_tags`): a response's category and the therapy it assesses,
+    after a square in that therapy's colour; ×n; what a status states ('alive at last follow-up'). On the side the
+    screen draws it: left of the symbol at the right edge."""
+    from pptx.enum.shapes import MSO_SHAPE
+
+    chip, tag = bool(getattr(r, "chip", False)), str(getattr(r, "tag", "") or "")
+    sign = -1 if getattr(r, "tag_side", "right") == "left" else 1
+    edge = right if sign > 0 else left
+    if chip:
+        _shape(page, MSO_SHAPE.RECTANGLE, edge if sign > 0 else edge - CHIP_IN, mid - CHIP_IN / 2, CHIP_IN, CHIP_IN,
+               r.tied_hex, name=f"assesses {r.tied}")
+        edge += sign * (CHIP_IN + 0.03)
+    if tag:
+        text_box(page, edge if sign > 0 else edge - TAG_IN, mid - 0.16, TAG_IN, 0.32, tag, bold=True,
+                 align="left" if sign > 0 else "right")
 
 
 def _hollow(row) -> list[tuple[float, float]]:

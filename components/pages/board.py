@@ -271,7 +271,7 @@ def _timeline(data: dict, axis: dict, screen: Screen, part=None) -> None:
     events = data["events"]
     domain = charts.focus_domain(events, axis=axis["axis"], unit=axis["unit"])
     chart = charts.timeline_chart(events, domain=domain, width=BOARD_WIDTH, dose_changes=data.get("dose_changes"),
-                                  height=screen.room - TIMELINE_CHROME_PX, **axis)
+                                  height=screen.room - TIMELINE_CHROME_PX, text_scale=FONT_SCALE, **axis)
     views.show_spec(legends_beside(views.chart_spec(chart)), FONT_SCALE)
 
 
