@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass
 
 import pandas as pd
 from pydantic import BaseModel
 
 from .dates import Calendar, parse_date
-from .kinds import CATEGORY_OF_KIND, LANE_ORDER, SPECIMEN_KINDS, SYSTEMIC, kind_named
+from .kinds import CATEGORY_OF_KIND, LANE_ORDER, MEASURING_KINDS, SPECIMEN_KINDS, SYSTEMIC, kind_named
+from .labels import NAME_CHARS, finding_text as _finding_text
 from .measures import parse_size
 from .schema import Diagnosis, field_value
 from .text import shorten
@@ -30,9 +30,6 @@ MEASUREMENT_COLUMNS = ("case_id", "event_id", "lesion_id", "lesion_label", "site
 MEASUREMENT_EXTRA_COLUMNS = ("size_text", "size_status", "change", "day_start_earliest", "day_start_latest", "modality",
                              "start_earliest", "start_latest", "day_start_reach_earliest", "day_start_reach_latest",
                              "source_kind", "source_label")
-# The kinds whose events measure lesions: scans, and sizes without a scan (a physical examination recorded on the
-# symptom it found, the size at an operation or of its specimen).
-MEASURING_KINDS = ("imaging", "symptom", "surgery")
 MARKER_COLUMNS = ("case_id", "event_id", "marker", "value", "unit", "ref_low", "ref_high", "start", "day_start",
                   "quote")
 MARKER_EXTRA_COLUMNS = ("value_text", "flag", "finding", "source", "group", "day_start_earliest", "day_start_latest", "start_earliest",
@@ -283,28 +280,9 @@ def _own_label(event, kind: str) -> str:
         return event.label
     if isinstance(event, Diagnosis):
         return event.label
-    parts = {
-        "diagnosis": lambda: (f"Transformation to {event.histology or 'another histology'} (from "
-                              f"{event.transformed_from})" if event.transformed_from else event.histology or "Diagnosis"),
-        "symptom": lambda: event.description or "Symptom",
-        "surgery": lambda: event.procedure or "Surgery",
-        "biopsy": lambda: event.method if "biopsy" in (event.method or "").lower() else
-        " ".join(filter(None, [event.method, "biopsy"])) or "Biopsy",
-        "molecular": lambda: ", ".join(_finding_text(f) for f in event.findings) or event.method or "Molecular test",
-        "chemotherapy": lambda: agent_name(event, kind),
-        "radiotherapy": lambda: " ".join(filter(None, [event.technique or "Radiotherapy", event.site and f"({event.site})"])),
-        "imaging": lambda: " ".join(filter(None, [event.modality, event.region])) or "Imaging",
-        "lab": lambda: ", ".join(v.marker for v in event.values),
-        "response": lambda: " ".join(filter(None, [event.category or shorten(event.description, NAME_CHARS),
-                                                   event.scope and f"({event.scope})"])),
-        "progression": lambda: "Progression" + (f" ({event.site})" if event.site else ""),
-        "adverse_event": lambda: (event.term or shorten(event.description, NAME_CHARS))
-        + (f" (grade {event.grade})" if event.grade else ""),
-        "status": lambda: event.status.replace("_", " ").capitalize(),
-        "other": lambda: event.description and shorten(event.description, NAME_CHARS) or event.type,
-    }
-    if kind in parts:
-        return parts[kind]()
+    known = kind_named(kind)  # the registry's label of its kind (timelines.labels)
+    if known is not None:
+        return known.label_of(event)
     return " ".join(filter(None, [agent_name(event, kind), field_value(event, "dose")])) or kind
 
 
@@ -362,16 +340,6 @@ def key_details(parts: list[tuple[str, str]]) -> str:
     rest = [f"{name}: {value}" for name, value in named.items()
             if name not in KEY_DETAILS_FIRST and name not in KEY_DETAILS_QUIET]
     return "; ".join(first + bare + rest)
-
-
-def _finding_text(finding) -> str:
-    """'EGFR L858R (c.2573T>G) 12% detected'; the gene is not said twice when the alteration names it already
-    ('EML4-ALK rearrangement', not 'ALK EML4-ALK rearrangement')."""
-    named = finding.alteration and re.search(rf"(?<![A-Za-z0-9]){re.escape(finding.gene)}(?![A-Za-z0-9])",
-                                             finding.alteration, re.I)
-    bits = [None if named else finding.gene, finding.alteration, finding.variant and f"({finding.variant})",
-            finding.abundance_pct is not None and f"{finding.abundance_pct:g}%", finding.result]
-    return " ".join(str(b) for b in bits if b)
 
 
 def _value_text(value) -> str:
@@ -679,4 +647,3 @@ def _name(row) -> str:
     return row.get("short") or row["label"]
 
 
-NAME_CHARS = 40  # a name in an axis title or an event label: longer ones are shortened
