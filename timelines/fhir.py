@@ -388,8 +388,10 @@ def _agents(dated: Dated) -> list[str]:
     agents = getattr(event, "agents", None) or []  # a regimen's agents, or a targeted or immune combination's
     if agents:
         return list(agents)
-    name = field_value(event, "drug") or field_value(event, "regimen") or event.label
-    return [name or kind_named(dated.kind).label]
+    known = kind_named(dated.kind)  # the drug or regimen as the registry names it, else the label, else the kind's
+    named = next((value for value in (field_value(event, name) for name in known.agent_fields)
+                  if isinstance(value, str) and value), None)
+    return [named or event.label or known.label]
 
 
 def _medication(ex: _Export, dated: Dated, where: str = "") -> None:

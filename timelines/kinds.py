@@ -179,6 +179,12 @@ def kind_named(name: str) -> Kind | None:
     return KIND_BY_NAME.get(name)
 
 
+def category_of(name: str) -> str:
+    """The lane group of a kind; a kind the registry does not know is a lane group of its own."""
+    known = kind_named(name)
+    return known.category if known is not None else name
+
+
 def kind_names(**facts: bool) -> tuple[str, ...]:
     """The kinds, in lane order, whose facts are as given: ``kind_names(is_treatment=True)``."""
     return tuple(k.name for k in KINDS if all(getattr(k, fact) == value for fact, value in facts.items()))

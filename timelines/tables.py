@@ -9,7 +9,7 @@ import pandas as pd
 from pydantic import BaseModel
 
 from .dates import Calendar, parse_date
-from .kinds import CATEGORY_OF_KIND, LANE_ORDER, MEASURING_KINDS, SPECIMEN_KINDS, SYSTEMIC, kind_named
+from .kinds import LANE_ORDER, MEASURING_KINDS, SPECIMEN_KINDS, SYSTEMIC, category_of, kind_named
 from .labels import NAME_CHARS, finding_text as _finding_text
 from .measures import parse_size
 from .schema import Diagnosis, field_value
@@ -46,7 +46,7 @@ KEY_DETAILS_QUIET = {"modality", "region", "method", "site", "specimen", "techni
                      "purpose", "confirmed by", "ctcae version", "provenance"}
 
 # Lane groups of the swimlane, top to bottom, are the categories of the kinds registry (timelines/kinds.py:
-# LANE_ORDER, CATEGORY_OF_KIND, SYSTEMIC); kinds it does not list are appended in first-seen order.
+# LANE_ORDER, category_of, SYSTEMIC); kinds it does not list are appended in first-seen order.
 _COMMON = {"id", "kind", "label", "quote", "note", "date", "start", "end", "duration", "ongoing", "line", "dose",
            "certainty", "settled_by", "specimen_of",  # said with what they link to (_links)
            "short",  # a display name, in its own column
@@ -99,7 +99,7 @@ def _event_row(timeline: Timeline, dated: Dated) -> dict:
     event, case = dated.event, timeline.case
     start, interval = dated.start, dated.shape == "interval"
     end = (dated.end or dated.end_window) if interval else None  # an end not reported: where it can be
-    category = CATEGORY_OF_KIND.get(dated.kind, dated.kind)
+    category = category_of(dated.kind)
     agent = agent_name(event, dated.kind)
     end_text = "" if isinstance(event, Diagnosis) else (field_value(event, "end") or field_value(event, "duration")
                                                        or ("ongoing" if dated.ongoing else ""))
