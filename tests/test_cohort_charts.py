@@ -63,13 +63,14 @@ def lane_labels(spec: dict) -> list:
 
 
 def case_of(row: dict) -> str:
-    """The case id of a swimmer row: its lane's patient is 'case-id (F, 53)'."""
+    """The case id of a drawn swimmer row: its tooltip's patient is 'case-id (F, 53)'."""
     return row["patient"].rpartition(" (")[0]
 
 
 def make_row(case_id: str = "p1", **overrides) -> dict:
     """A swimmer-table row: a therapy bar from month 0 to 6, unless overridden."""
-    row = {"case_id": case_id, "patient": f"{case_id} (F, 50)", "row": "therapy", "kind": "targeted",
+    row = {"case_id": case_id, "patient": f"{case_id} (F, 50)", "sex": "female", "age": 50, "row": "therapy",
+           "kind": "targeted",
            "label": "Alectinib", "agent": "alectinib", "start_month": 0.0, "end_month": 6.0,
            "start_month_earliest": None, "start_month_latest": None, "ongoing": False, "end_reported": True,
            "category": "therapy", "detail": "600 mg BID"}
@@ -373,3 +374,18 @@ def test_a_cohort_too_large_for_one_canvas_draws_its_first_lanes_and_counts_the_
     small = rows.head(10)
     same, none_left = cohort_charts.drawable_lanes(small, "duration")
     assert same is small and none_left == 0
+
+
+def test_a_two_line_lane_label_is_made_from_the_case_id_sex_and_age_columns_not_read_back_from_the_patient():
+    table = pd.DataFrame([make_row("p0", patient="p0 (the first)", sex="male", age=None), follow_up("p0", 8)])
+    table.loc[1, ["patient", "sex", "age"]] = ["p0 (the first)", "male", None]
+    assert lane_labels(cohort_charts.swimmer_chart(table).to_dict()) == [["p0", "M, ?"]]
+
+
+def test_the_swimmer_table_carries_each_patients_sex_and_age_typed():
+    from timelines import load_case
+
+    table = swimmer_table([load_case(CASES / "lcnec-alk-lorlatinib.yaml")])
+    assert table[["patient", "sex", "age"]].drop_duplicates().values.tolist() == [
+        ["lcnec-alk-lorlatinib (F, 55)", "female", 55]]
+    assert str(table["age"].dtype) == "Int64"
