@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import pandas as pd
 from pydantic import BaseModel
@@ -600,25 +601,34 @@ def rebase_days(table: pd.DataFrame, day: int, label: str | None = None) -> pd.D
     return shifted
 
 
-def day_zero_choices(events: pd.DataFrame) -> dict[str, tuple[int, str]]:
+class DayZeroChoice(NamedTuple):
+    """A day 0 a relative axis may count from: its day since the case's origin, what an axis title calls it, and the
+    event it is (its id; '' for the case's origin)."""
+
+    day: int
+    label: str
+    event_id: str = ""
+
+
+def day_zero_choices(events: pd.DataFrame) -> dict[str, DayZeroChoice]:
     """Candidate days 0 for a relative axis: each diagnosis and the start of each therapy.
 
-    Returns {key: (day since origin, label for the axis title)}, the default first: the case's `origin` when it has
-    one, else the first diagnosis of its `diagnoses:` list (never a later diagnosis event, such as a final diagnosis
-    on the resected specimen dated only 'after the operation'). An origin that is a diagnosis is listed once, as
-    that diagnosis.
+    Returns {key: DayZeroChoice}, the default first: the case's `origin` when it has one, else the first diagnosis
+    of its `diagnoses:` list (never a later diagnosis event, such as a final diagnosis on the resected specimen
+    dated only 'after the operation'). An origin that is a diagnosis is listed once, as that diagnosis. A key names
+    the choice for a control; what it is is in the value.
     """
-    choices = {"origin": (0, "day 0 of the case")}
+    choices = {"origin": DayZeroChoice(0, "day 0 of the case")}
     origin = events[events["day_start"] == 0]
     ending = events[events["day_end"] == 0] if "day_end" in events else events.iloc[:0]
     if not origin.empty:
-        choices["origin"] = (0, shorten(_name(origin.iloc[0]), NAME_CHARS))
+        choices["origin"] = DayZeroChoice(0, shorten(_name(origin.iloc[0]), NAME_CHARS))
     elif not ending.empty:  # day 0 is the end of an interval ('end: origin')
-        choices["origin"] = (0, shorten("end of " + _name(ending.iloc[0]), NAME_CHARS))
+        choices["origin"] = DayZeroChoice(0, shorten("end of " + _name(ending.iloc[0]), NAME_CHARS))
     for _, row in events[events["kind"] == "diagnosis"].iterrows():
         name = shorten(_name(row), NAME_CHARS)
-        choices[f"diagnosis:{row['event_id']}"] = (int(row["day_start"]), f"diagnosis ({name})")
-    if not origin.empty and origin.iloc[0]["kind"] == "diagnosis" and f"diagnosis:{origin.iloc[0]['event_id']}" in choices:
+        choices[_diagnosis_key(row)] = DayZeroChoice(int(row["day_start"]), f"diagnosis ({name})", row["event_id"])
+    if not origin.empty and origin.iloc[0]["kind"] == "diagnosis" and _diagnosis_key(origin.iloc[0]) in choices:
         del choices["origin"]  # day 0 is that diagnosis: listed once, as a diagnosis
     default = _default_choice(events, choices)
     if default is not None:  # the default first: what a relative axis counts from unless the reader chooses
@@ -626,8 +636,13 @@ def day_zero_choices(events: pd.DataFrame) -> dict[str, tuple[int, str]]:
     therapies = events[events["category"] == SYSTEMIC]
     for _, row in therapies.iterrows():
         name = row["lane"] if row["lane"] != SYSTEMIC else row["label"]  # the therapy's lane: its short name
-        choices[f"start:{row['event_id']}"] = (int(row["day_start"]), f"start of {shorten(name, NAME_CHARS)}")
+        choices[f"start:{row['event_id']}"] = DayZeroChoice(int(row["day_start"]),
+                                                            f"start of {shorten(name, NAME_CHARS)}", row["event_id"])
     return choices
+
+
+def _diagnosis_key(row) -> str:
+    return f"diagnosis:{row['event_id']}"
 
 
 def _default_choice(events: pd.DataFrame, choices: dict) -> str | None:
@@ -638,7 +653,7 @@ def _default_choice(events: pd.DataFrame, choices: dict) -> str | None:
     if rows.empty:
         return None
     row = rows.iloc[0]
-    key = f"diagnosis:{row['event_id']}" if row["kind"] == "diagnosis" else "origin"
+    key = _diagnosis_key(row) if row["kind"] == "diagnosis" else "origin"
     return key if key in choices and (key != "origin" or int(row["day_start"]) == 0) else None
 
 

@@ -242,9 +242,9 @@ def display_options(events: pd.DataFrame, on_calendar: bool, day_zero_choices: d
     keys = list(day_zero_choices)
     default = default_day_zero(day_zero_choices)
     if deidentified:
-        day_zero_choices = {k: (day, scrub_text(label)) for k, (day, label) in day_zero_choices.items()}
-    day, label = day_zero_choices[default]
-    options = {"axis": axis or "relative", "unit": "months", "day_zero": day, "day_zero_label": label}
+        day_zero_choices = {k: c._replace(label=scrub_text(c.label)) for k, c in day_zero_choices.items()}
+    chosen = day_zero_choices[default]
+    options = {"axis": axis or "relative", "unit": "months", "day_zero": chosen.day, "day_zero_label": chosen.label}
     if options["axis"] == "relative":
         options["unit"] = st.sidebar.radio("Unit", ["months", "days"], key="unit", horizontal=True)
         labels = day_zero_labels(day_zero_choices, events, deidentified)
@@ -254,7 +254,8 @@ def display_options(events: pd.DataFrame, on_calendar: bool, day_zero_choices: d
             key = st.sidebar.radio("Day 0", keys, key="day_zero", format_func=lambda k: escape_markdown(labels[k]))
         else:
             key = st.sidebar.selectbox("Day 0", keys, key="day_zero", format_func=labels.get)
-        options["day_zero"], options["day_zero_label"] = day_zero_choices.get(key, day_zero_choices[default])
+        chosen = day_zero_choices.get(key, chosen)
+        options["day_zero"], options["day_zero_label"] = chosen.day, chosen.label
     return options
 
 
@@ -278,11 +279,11 @@ def day_zero_labels(day_zero_choices: dict[str, tuple[int, str]], events: pd.Dat
     written = {event_id: str(said or text) for event_id, said, text in
                zip(worded["event_id"], words.fillna(""), worded["date_text"])}
     labels = {}
-    for key, (day, label) in day_zero_choices.items():
+    for key, (day, label, event_id) in day_zero_choices.items():
         if deidentified:
             labels[key] = f"{label} · {say_months(day, day)}"
             continue
-        when = written.get(key.split(":", 1)[1], "") if ":" in key else ""
+        when = written.get(event_id, "")
         labels[key] = f"{label} · {when if when and when != 'origin' else f'day {day}'}"
     return labels
 
