@@ -16,7 +16,7 @@ from .measures import parse_size
 from .schema import Diagnosis, field_value
 from .text import shorten
 from .timeline import Dated, Timeline, hold_keys
-from .when import PRECISIONS, say, say_days
+from .when import PRECISIONS, say, say_days, says_calendar
 
 EVENT_COLUMNS = ("case_id", "event_id", "kind", "lane", "label", "start", "end", "start_earliest", "start_latest",
                  "end_earliest", "end_latest", "day_start", "day_end", "precision", "ongoing", "line", "agent",
@@ -25,16 +25,17 @@ EVENT_EXTRA_COLUMNS = ("category", "shape", "day_start_earliest", "day_start_lat
                        "day_end_latest", "end_precision", "approximate", "date_text", "end_text", "intent", "note",
                        "dose_changes", "day_start_reach_earliest", "day_start_reach_latest", "day_end_reach_earliest",
                        "day_end_reach_latest", "least_days", "short", "response_category", "status", "trend",
-                       "finding", "key_details", "planned", "holds", "default_origin", "on_therapy")
+                       "finding", "key_details", "planned", "holds", "default_origin", "on_therapy",
+                       "start_is_calendar", "end_is_calendar")
 MEASUREMENT_COLUMNS = ("case_id", "event_id", "lesion_id", "lesion_label", "site", "nodal", "target", "start",
                        "day_start", "dims_mm", "longest_mm", "short_axis_mm", "recist_mm", "quote")
 MEASUREMENT_EXTRA_COLUMNS = ("size_text", "size_status", "change", "day_start_earliest", "day_start_latest", "modality",
                              "start_earliest", "start_latest", "day_start_reach_earliest", "day_start_reach_latest",
-                             "source_kind", "source_label")
+                             "source_kind", "source_label", "start_is_calendar")
 MARKER_COLUMNS = ("case_id", "event_id", "marker", "value", "unit", "ref_low", "ref_high", "start", "day_start",
                   "quote")
 MARKER_EXTRA_COLUMNS = ("value_text", "flag", "finding", "source", "group", "day_start_earliest", "day_start_latest", "start_earliest",
-                        "start_latest", "day_start_reach_earliest", "day_start_reach_latest")
+                        "start_latest", "day_start_reach_earliest", "day_start_reach_latest", "start_is_calendar")
 DOSE_CHANGE_COLUMNS = ("case_id", "event_id", "start", "day_start", "day_start_earliest", "day_start_latest", "dose",
                        "reason", "quote")
 DOSE_CHANGE_EXTRA_COLUMNS = ("start_earliest", "start_latest")
@@ -117,6 +118,9 @@ def _event_row(timeline: Timeline, dated: Dated) -> dict:
         "start": _said(timeline, start, dated.about_start, stated_precision(timeline, dated.event, "start")),
         "end": _said(timeline, dated.end, dated.about_end, stated_precision(timeline, dated.event, "end"))
         if interval and dated.end else "",
+        # Whether `start` and `end` are calendar dates (not day offsets, 'not dated' or blank), for the views
+        "start_is_calendar": says_calendar(start, timeline.on_calendar),
+        "end_is_calendar": bool(interval and dated.end) and says_calendar(dated.end, timeline.on_calendar),
         "start_earliest": timeline.iso_day(start.earliest),
         "start_latest": timeline.iso_day(start.latest),
         "end_earliest": timeline.iso_day(end.earliest) if end else "",
@@ -430,6 +434,7 @@ def measurement_table(timeline: Timeline) -> pd.DataFrame:
                 "case_id": timeline.case.id, "event_id": event_key_id(dated), "lesion_id": lesion.id,
                 "lesion_label": lesion.label, "site": lesion.site or "", "nodal": lesion.nodal, "target": lesion.target,
                 "start": _start_said(timeline, dated), "day_start": timeline.day(dated.day_start),
+                "start_is_calendar": says_calendar(dated.start, timeline.on_calendar),
                 "dims_mm": size.dims_text, "longest_mm": size.longest_mm, "short_axis_mm": size.short_axis_mm,
                 "recist_mm": size.recist_mm(lesion.nodal), "quote": dated.event.quote or "",
                 "size_text": m.size, "size_status": size.status,
@@ -450,6 +455,7 @@ def _imaging_common(timeline: Timeline, dated: Dated, lesion) -> dict:
     return {"case_id": timeline.case.id, "event_id": event_key_id(dated), "lesion_id": lesion.id,
             "lesion_label": lesion.label, "site": lesion.site or "", "nodal": lesion.nodal, "target": lesion.target,
             "start": _start_said(timeline, dated), "day_start": timeline.day(dated.day_start),
+            "start_is_calendar": says_calendar(dated.start, timeline.on_calendar),
             "quote": dated.event.quote or "", "day_start_earliest": timeline.day(dated.start.earliest),
             "day_start_latest": timeline.day(dated.start.latest),
             "modality": field_value(dated.event, "modality") or "",
@@ -494,6 +500,7 @@ def molecular_table(timeline: Timeline) -> pd.DataFrame:
 def _dated_columns(timeline: Timeline, dated) -> dict:
     return {"case_id": timeline.case.id, "event_id": event_key_id(dated),
             "start": _start_said(timeline, dated), "day_start": timeline.day(dated.day_start),
+            "start_is_calendar": says_calendar(dated.start, timeline.on_calendar),
             "quote": dated.event.quote or "", "day_start_earliest": timeline.day(dated.start.earliest),
             "day_start_latest": timeline.day(dated.start.latest),
             "start_earliest": timeline.iso_day(dated.start.earliest),

@@ -13,7 +13,7 @@ import pandas as pd
 from timelines.cohort import ALIGNMENTS, patient_words
 from timelines.measures import PD_THRESHOLD, PR_THRESHOLD
 from timelines.text import signed_percent
-from timelines.when import say_month_span
+from timelines.when import is_dated, say_month_span
 
 from . import theme
 from .axis import _empty_chart, _present, _tooltip
@@ -287,7 +287,8 @@ def _months_text(row) -> str:
         return start
     end = say_month_span(row.end_month_earliest, row.end_month_latest)
     if pd.isna(row.end_month):
-        return f"{start}, end not reported" + (f" ({end})" if end != "not dated" else "")
+        return f"{start}, end not reported" + (f" ({end})" if is_dated(row.end_month_earliest, row.end_month_latest)
+                                               else "")
     return f"{start} to {end}" + (", ongoing at last follow-up" if row.ongoing else "")
 
 

@@ -13,7 +13,7 @@ from timelines.deidentify import scrub_text
 from timelines.spreadsheet import csv_text
 from timelines.summary import SCREEN_VERDICTS, key_outcomes, line_name, line_text, paper_figure, patient_text
 from timelines.summary import outcome_text as _outcome_text
-from timelines.text import escape_markdown, shorten
+from timelines.text import escape_markdown, is_missing, shorten
 from timelines.key_events import WORDS_COLUMNS, when_text, with_date_words
 from timelines.when import say_months
 
@@ -187,23 +187,16 @@ def readable_events(events: pd.DataFrame, relative: bool = False) -> pd.DataFram
                        for row in records]
     table["window"] = table["window"].where(table["window"] != table["when"], "")
     table["kind_text"] = table["kind"].astype(str).str.replace("_", " ")
-    table["line_text"] = table["line"].map(lambda v: "" if _missing(v) else f"{int(v)}")
+    table["line_text"] = table["line"].map(lambda v: "" if is_missing(v) else f"{int(v)}")
     table["written"] = [_written(row) for row in records]
     text = [c for c in EVENT_TABLE_COLUMNS if c in table.columns]
-    table[text] = table[text].map(lambda v: "" if _missing(v) else str(v))
+    table[text] = table[text].map(lambda v: "" if is_missing(v) else str(v))
     return table
 
 
 def _written(row: dict) -> str:
     start, end = str(row.get("date_text") or ""), str(row.get("end_text") or "")
     return f"{start} to {end}" if end and end != "ongoing" else start
-
-
-def _missing(value) -> bool:
-    try:
-        return value is None or value != value or str(value) in ("", "None", "nan", "<NA>", "NaT")
-    except (TypeError, ValueError):
-        return True
 
 
 def problems_view(entry: Entry) -> None:
