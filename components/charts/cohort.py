@@ -12,7 +12,7 @@ import pandas as pd
 
 from timelines.cohort import ALIGNMENTS, patient_words
 from timelines.measures import PD_THRESHOLD, PR_THRESHOLD
-from timelines.text import signed_percent
+from timelines.text import is_missing, signed_percent
 from timelines.when import is_dated, say_month_span
 
 from . import theme
@@ -239,11 +239,9 @@ class _Swim:
 
 def _lane_lines(rows: pd.DataFrame) -> dict[str, list[str]]:
     """Each lane's label on two lines, by its patient: ['case-id', 'F, 53'] from the case id, sex and age; the
-    patient ('case-id (F, 53)') on one line for rows without sex and age."""
-    lanes = rows.drop_duplicates("patient")
-    if "sex" not in lanes or "age" not in lanes:
-        return {patient: [patient] for patient in lanes["patient"]}
-    return {patient: [case, patient_words(sex, age)]
+    patient ('case-id (F, 53)') on one line for rows without sex (a table of an older warehouse)."""
+    lanes = rows.drop_duplicates("patient").reindex(columns=["patient", "case_id", "sex", "age"])
+    return {patient: [patient] if is_missing(sex) else [case, patient_words(sex, age)]
             for patient, case, sex, age in zip(lanes["patient"], lanes["case_id"], lanes["sex"], lanes["age"])}
 
 
