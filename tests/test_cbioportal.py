@@ -573,6 +573,33 @@ def test_formulas_go_out_quoted_in_the_tsvs_and_come_back_as_written(tmp_path):
     assert document["title"] == "=1+1 case"
 
 
+def test_attribute_names_that_a_spreadsheet_would_run_go_out_quoted_in_the_headers_and_come_back_as_written(tmp_path):
+    """OWASP CSV injection: a column named after an attribute is a cell of the header row to a spreadsheet; a name
+    starting with = + - @ gets the leading quote a text cell gets (in the '#' display-name lines too), and the
+    reader takes exactly that quote off again."""
+    import yaml
+    from conftest import make_case, make_event
+
+    document = make_case(make_event(kind="chemotherapy", drug=None, regimen="FOLFOX",
+                                    attributes={"=HYPERLINK(\"http://x.example/\")": "a", "-Dose note": "b",
+                                                "'@already": "c"}))
+    document["patient"]["attributes"] = {"+SITE": "lung", "@ECOG": "1"}
+    document["diagnoses"][0]["date"] = "2021-09-01"
+    (tmp_path / "example.yaml").write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
+    write_study([load_case(tmp_path / "example.yaml")], tmp_path / "study")
+    header = (tmp_path / "study" / "data_timeline_treatment.txt").read_text().splitlines()[0].split(TAB)
+    assert {"'=HYPERLINK(\"http://x.example/\")", "'-Dose note", "''@already"} <= set(header)
+    assert not [name for name in header if name[:1] in "=+-@"]
+    clinical = (tmp_path / "study" / "data_clinical_patient.txt").read_text().splitlines()
+    names, columns = clinical[0].split(TAB), clinical[4].split(TAB)
+    assert {"'+SITE", "'@ECOG"} <= set(columns) and {"'+Site", "'@Ecog"} <= set(names)
+    assert not [cell for line in clinical[:5] for cell in line.split(TAB) if cell[:1] in "=+-@"]
+    back = read_study(tmp_path / "study").cases["example"]
+    event = next(e for e in back["events"] if e["kind"] == "chemotherapy")
+    assert event["attributes"] == {"=HYPERLINK(\"http://x.example/\")": "a", "-Dose note": "b", "'@already": "c"}
+    assert back["patient"]["attributes"] == {"+SITE": "lung", "@ECOG": "1"}
+
+
 def test_a_title_with_a_line_break_cannot_add_a_line_to_a_meta_file():
     from components.exports import cbioportal_zip
     import io

@@ -43,58 +43,66 @@ def sides(timeline, zero: int = 0) -> list[tuple]:
              None if d.day_end is None else timeline.day(d.day_end) - zero) for d in timeline.items]
 
 
-def test_every_event_of_the_bundled_cases_comes_back_with_its_windows(round_trip):
+def test_every_event_of_the_bundled_cases_comes_back_with_its_windows_and_drawn_days(round_trip):
+    """Every start and end of every event: its earliest and latest day (a side open where nothing bounds it) and the
+    day a chart draws it on, in days since the study's day 0, the same before and after the round trip. Nothing is
+    allowed to differ: the day-0 diagnosis's own window (the study counts from where it is drawn) and a date open on
+    both sides come back as bounds too."""
     _, originals, _, again = round_trip
-    events, differ = 0, []
+    events = differ = 0
     for original in originals:
         before, after = sides(original, first_diagnosis_day(original)), sides(again[original.case.id])
         assert [b[0] for b in before] == [a[0] for a in after]  # the same events, in the same order
-        for b, a in zip(before, after):
-            events += 1
-            if (b[1], b[2]) != (a[1], a[2]):
-                differ.append((original.case.id, b[0], b[1], a[1]))
-    assert events == 170
-    # What the study cannot say as bounds: the day-0 diagnosis is the study's point zero (its window around that
-    # day is kept among its attributes, below), and a date open on both sides goes out with no window at all.
-    assert differ == [("adeno-alk-miliary-alectinib", "molecular", (None, None), (0, 0)),
-                      ("gist-duodenum-duodenectomy-imatinib", "diagnosis", (None, 7), (0, 0)),
-                      ("lcnec-alk-lorlatinib", "diagnosis", (-105, 106), (0, 0)),
-                      ("mtc-pseudocirrhosis-sunitinib-sorafenib", "diagnosis", (-16, 14), (0, 0)),
-                      ("ppamn-hmbox1-alk-ensartinib", "diagnosis", (-16, 14), (0, 0))]
+        assert after == before, original.case.id
+        events += len(before)
+        differ += sum(b[1][0] != b[1][1] or b[2] is not None and b[2][0] != b[2][1] for b in before)
+    assert (events, differ) == (170, 153)  # 153 events with an uncertain start or end
 
 
-def test_each_event_is_drawn_within_its_window_and_on_its_day_when_the_day_is_known(round_trip):
+def test_the_windows_and_drawn_days_of_uncertain_dose_changes_come_back(round_trip):
     _, originals, _, again = round_trip
-    exact = 0
+    found = {}
     for original in originals:
-        before, after = sides(original, first_diagnosis_day(original)), sides(again[original.case.id])
-        for b, a in zip(before, after):
-            for (low, high), drawn in ((a[1], a[3]), *([(a[2], a[4])] if a[2] is not None else [])):
-                assert (low is None or low <= drawn) and (high is None or drawn <= high), (b, a)
-            if a[1][0] == a[1][1] and (a[2] is None or a[2][0] == a[2][1]):
-                exact += 1
-                assert (a[3], a[4]) == (b[3], b[4])  # a day given exactly is drawn on it, as cBioPortal draws it
-    assert exact == 21  # 16 exact in the cases, and the 5 above that come back exact
+        zero, back = first_diagnosis_day(original), again[original.case.id]
+        for key, bounds in original.dose_dates.items():
+            assert back.dose_dates[key] == type(bounds)(*(None if d is None else back.day_zero + original.day(d) - zero
+                                                         for d in (bounds.earliest, bounds.latest)))
+            assert back.day(back.dose_day(*key)) == original.day(original.dose_day(*key)) - zero
+            found[original.case.id] = back.case.events[key[0][1]].dose_changes[key[1]].date
+    assert found == {"lcnec-eml4-alk-alectinib-case2": "between lcnec + 352 days and lcnec + 442 days, drawn at "
+                                                       "lcnec + 398 days",
+                     "mtc-pseudocirrhosis-sunitinib-sorafenib": "between origin + 746 days and origin + 926 days, "
+                                                                "drawn at origin + 836 days"}
 
 
-def test_the_dates_are_written_as_windows_from_the_diagnosis_and_the_columns_are_not_attributes(round_trip):
+def test_the_dates_are_written_as_windows_with_their_drawn_day_and_the_columns_are_not_attributes(round_trip):
     _, _, study, _ = round_trip
     document = study.cases["ppamn-hmbox1-alk-ensartinib"]
-    dates = [e.get("date") or e.get("start") for e in document["events"]]
-    assert "between ppamn + 288 days and ppamn + 318 days" in dates
+    dates = [e.get("date") or e.get("start") for e in document["diagnoses"] + document["events"]]
+    # The study draws the diagnosis at day 0 within a window of its own: the dates count from day 0 itself.
+    assert dates[0] == "between origin - 16 days and origin + 14 days, drawn at origin"
+    assert "between origin + 288 days and origin + 318 days, drawn at origin + 300 days" in dates
     lepto = [e.get("date") or e.get("start") for e in study.cases["adeno-alk-leptomeningeal-alectinib"]["events"]]
-    assert {"after adeno + 209 days", "between adeno - 7 days and adeno",
-            "between adeno - 153 days and adeno - 90 days"} <= set(lepto)
+    assert {"after adeno + 209 days, drawn at adeno + 267 days", "between adeno - 7 days and adeno, drawn at adeno - 4 "
+            "days", "between adeno - 153 days and adeno - 90 days, drawn at adeno - 122 days"} <= set(lepto)
     miliary = [e.get("date") or e.get("start") for e in study.cases["adeno-alk-miliary-alectinib"]["events"]]
-    assert miliary.count("before adeno") == 12  # day 0 or earlier
-    kept = {(p, e.get("id")): {k: v for k, v in e["attributes"].items() if k in BOUND_COLUMNS}
-            for p, d in study.cases.items() for e in d["diagnoses"] + d["events"]
-            if set(e.get("attributes", {})) & set(BOUND_COLUMNS)}
-    assert kept == {("gist-duodenum-duodenectomy-imatinib", "gist"): {"START_DATE_LATEST": "7"},
-                    ("lcnec-alk-lorlatinib", "breast-cancer"): {"START_DATE_EARLIEST": "-105", "START_DATE_LATEST": "106"},
-                    ("mtc-pseudocirrhosis-sunitinib-sorafenib", "mtc"): {"START_DATE_EARLIEST": "-16",
-                                                                         "START_DATE_LATEST": "14"},
-                    ("ppamn-hmbox1-alk-ensartinib", "ppamn"): {"START_DATE_EARLIEST": "-16", "START_DATE_LATEST": "14"}}
+    assert sum(d.startswith("before adeno, drawn at adeno - ") for d in miliary) == 12  # day 0 or earlier
+    assert "unknown, drawn at adeno" in miliary  # open on both sides: between a test before and a therapy after
+    kept = [(p, e.get("id")) for p, d in study.cases.items() for e in d["diagnoses"] + d["events"]
+            if set(e.get("attributes", {})) & set(BOUND_COLUMNS)]
+    assert kept == []
+    assert [d["origin"] for d in study.cases.values()] == [d["diagnoses"][0]["id"] for d in study.cases.values()]
+
+
+def test_a_window_open_on_both_sides_goes_out_as_NA_in_both_cells(round_trip):
+    folder = round_trip[0]
+    lines = (folder / "data_timeline_molecular_test.txt").read_text(encoding="utf-8").splitlines()
+    header = lines[0].split(TAB)
+    rows = [dict(zip(header, line.split(TAB))) for line in lines[1:]]
+    open_both = [r for r in rows if r["START_DATE_EARLIEST"] == r["START_DATE_LATEST"] == "NA"]
+    assert [(r["PATIENT_ID"], r["START_DATE"]) for r in open_both] == [("adeno-alk-miliary-alectinib", "0")]
+    assert {(r["START_DATE_EARLIEST"], r["START_DATE_LATEST"]) for r in rows
+            if r["PATIENT_ID"] == "adeno-alk-leptomeningeal-alectinib"} == {("-7", "NA")}
 
 
 def test_an_imported_case_exported_and_imported_again_keeps_its_windows_and_drawn_days(round_trip, tmp_path):
@@ -152,11 +160,13 @@ def test_window_columns_of_another_study_are_read_as_bounds(tmp_path):
     assert study.problems == []
     tki, chemo = study.cases["P1"]["events"]  # in the order of their days
     assert (chemo["start"], chemo["end"], set(chemo["attributes"])) == \
-        ("between dx + 30 days and dx + 60 days", "after dx + 180 days", {"TREATMENT_TYPE", "SUBTYPE"})
-    assert tki["start"] == "before dx"
+        ("between dx + 30 days and dx + 60 days, drawn at dx + 45 days", "after dx + 180 days, drawn at dx + 200 days",
+         {"TREATMENT_TYPE", "SUBTYPE"})
+    assert tki["start"] == "before dx, drawn at dx - 3 days"
     timeline = case_timeline(study.cases["P1"], "p1.yaml")
     chemo = next(d for d in timeline.items if d.kind == "chemotherapy")
     assert (chemo.start.earliest, chemo.start.latest, chemo.end.earliest, chemo.end.latest) == (30, 60, 180, None)
+    assert (chemo.day_start, chemo.day_end) == (45, 200)  # where cBioPortal draws it: START_DATE, STOP_DATE
 
 
 @pytest.mark.parametrize("cells, message", [
@@ -187,4 +197,84 @@ def test_a_bad_window_cell_is_a_located_problem_and_leaves_out_only_its_patient(
     study = read_study(folder)
     assert len(study.problems) == 1 and study.problems[0].startswith(message + " Hint: ")
     assert study.patients_with_problems == {"BAD"} and list(study.cases) == ["GOOD"]
-    assert study.cases["GOOD"]["events"][0]["start"] == "between dx + 5 days and dx + 15 days"
+    assert study.cases["GOOD"]["events"][0]["start"] == "between dx + 5 days and dx + 15 days, drawn at dx + 10 days"
+
+
+# ---------------------------------------------------------------- the dates an import writes
+
+def _therapy(start: str, end: str | None = None, dx: str = "origin", **case):
+    from conftest import make_case, make_event
+    from timelines.loading import load_document
+
+    document = make_case(make_event(start=start, **({"end": end, "ongoing": None} if end else {})), **case)
+    document["diagnoses"][0]["date"] = dx
+    timeline = load_document(document, "example.yaml")
+    return next(d for d in timeline.items if d.kind == "targeted")
+
+
+def test_a_date_drawn_at_a_day_keeps_its_window_and_is_drawn_on_that_day():
+    drawn = _therapy("between dx + 30 days and dx + 60 days, drawn at dx + 41 days",
+                     "between dx + 100 days and dx + 200 days, drawn at dx + 120 days")
+    assert (drawn.start.earliest, drawn.start.latest, drawn.day_start) == (30, 60, 41)
+    assert (drawn.end.earliest, drawn.end.latest, drawn.day_end) == (100, 200, 120)
+    plain = _therapy("between dx + 30 days and dx + 60 days", "between dx + 100 days and dx + 200 days")
+    assert (plain.start, plain.end) == (drawn.start, drawn.end) and (plain.day_start, plain.day_end) == (45, 150)
+
+
+def test_a_date_open_on_both_sides_and_a_date_from_day_0_itself():
+    unknown = _therapy("unknown, drawn at dx + 5 days", "dx + 100 days")
+    assert (unknown.start.earliest, unknown.start.latest, unknown.day_start) == (None, 100, 5)
+    # The diagnosis has a window around day 0; the therapy counts from day 0 itself, not from the diagnosis.
+    therapy = _therapy("origin + 30 days", dx="between origin - 5 days and origin + 5 days, drawn at origin",
+                       origin="dx")
+    assert (therapy.start.earliest, therapy.start.latest, therapy.day_start) == (30, 30, 30)
+
+
+@pytest.mark.parametrize("start, message", [
+    ("between dx + 30 days and dx + 60 days, drawn at dx + 90 days",
+     "example.yaml:23:10: events[0].start: The date is drawn at day 90, outside its own dates (day 30–60). Hint: "
+     "Give a drawn day within the date's window, or leave ', drawn at ...' out."),
+    ("between dx + 30 days and dx + 60 days, drawn at",
+     "example.yaml:23:10: events[0].start: 'between dx + 30 days and dx + 60 days, drawn at' says drawn at what? "
+     "Hint: Write e.g. 'between dx + 30 days and dx + 60 days, drawn at dx + 41 days'."),
+    ("dx + 3 days, drawn at nowhere",
+     "example.yaml:23:10: events[0].start: 'dx + 3 days, drawn at nowhere' is drawn at 'nowhere', which is not the "
+     "id of any event or diagnosis. Hint: Valid: dx, tki."),
+    ("origin, drawn at dx + 3 days",
+     "example.yaml:23:10: events[0].start: 'origin, drawn at dx + 3 days' gives a drawn day to day 0. Hint: A date "
+     "takes one 'drawn at', and 'origin' is drawn at day 0."),
+])
+def test_a_drawn_day_that_cannot_be_is_a_located_problem(start, message):
+    from timelines.errors import CaseFileError
+
+    with pytest.raises(CaseFileError) as raised:
+        _therapy(start)
+    assert str(raised.value) == message
+
+
+def test_origin_in_a_date_of_a_case_with_a_calendar_is_a_located_problem():
+    from timelines.errors import CaseFileError
+
+    with pytest.raises(CaseFileError) as raised:
+        _therapy("origin + 3 days", dx="2021-08-10")
+    assert str(raised.value).startswith("example.yaml:23:10: events[0].start: 'origin' is for cases with no calendar "
+                                        "date, but this case has calendar dates.")
+
+
+def test_a_long_diagnosis_id_leaves_the_dates_short_enough_to_load(tmp_path):
+    """A date names what it counts from three times ('between A + 30 days and A + 60 days, drawn at A + 45 days'):
+    from an 80-character diagnosis id that is longer than a date may be (200 characters), so it counts from day 0."""
+    from conftest import make_case, make_event
+    from timelines.loading import load_document
+
+    long_id = "d" * 80
+    document = make_case(make_event(start=f"between {long_id} + 30 days and {long_id} + 60 days", ongoing=None,
+                                    end=f"{long_id} + 100000 days"), origin=long_id)
+    document["diagnoses"][0].update(id=long_id, date="origin")
+    original = load_document(document, "example.yaml")
+    write_study([original], tmp_path)
+    back = read_study(tmp_path)
+    assert back.problems == []
+    therapy = next(e for e in back.cases["example"]["events"] if e["kind"] == "targeted")
+    assert therapy["start"] == "between origin + 30 days and origin + 60 days, drawn at origin + 45 days"
+    assert sides(case_timeline(back.cases["example"], "example.yaml")) == sides(original)

@@ -228,6 +228,15 @@ def test_a_negative_number_is_written_as_a_number(tmp_path, capsys):
     assert csv_text(frame) == '"text","n"\n"\'\rx",1.5\n"a",-2.0\n'
 
 
+def test_a_column_name_that_a_spreadsheet_would_run_is_quoted_like_a_cell():
+    """OWASP CSV injection reaches the header row too: a column named '=cmd' would run in the first row."""
+    from timelines.spreadsheet import csv_text
+    import pandas as pd
+
+    frame = pd.DataFrame({"=HYPERLINK(\"x\")": ["a"], "-5": ["b"], "+note": [1], "@x": ["-c"], "ok": ["d"]})
+    assert csv_text(frame).split("\n")[:2] == ['"\'=HYPERLINK(""x"")",-5,\'+note,\'@x,ok', "a,b,1,'-c,d"]
+
+
 # ---------------------------------------------------------------- cBioPortal column names
 
 def test_export_cbioportal_refuses_an_attribute_name_with_a_tab_and_writes_nothing(tmp_path, capsys):

@@ -21,6 +21,7 @@ from .cbioportal_files import (MAX_ROWS_PER_PATIENT, StudyLayout, clinical_probl
                                study_layout)
 from .cbioportal_rows import (ATTRIBUTES_COLUMN, CASE_COLUMNS, INTERVAL_KINDS, POINT_KINDS, Read, as_event,
                               bound_problems, events_of_rows, layout, load_json, put_field, unescape)
+from .dates import ORIGIN
 from .errors import CaseFileError
 from .schema import CASE_ID_PATTERN, Diagnosis
 
@@ -62,18 +63,21 @@ def relative_day(anchor: str, days: int) -> str:
 
 def window_day(anchor: str, day: int, window: tuple[int | None, int | None] | None) -> str:
     """A day as a case file writes it relative to the day-0 event, with the window the study gives for it
-    (START_DATE_EARLIEST/_LATEST...): 'between dx + 30 days and dx + 60 days', 'after dx + 59 days',
-    'before dx - 7 days'; 'dx + 45 days' for a day given exactly (no window), as cBioPortal's START_DATE gives it."""
-    if window is None:
+    (START_DATE_EARLIEST/_LATEST...) and the day the study draws it on: 'between dx + 30 days and dx + 60 days, drawn
+    at dx + 45 days', 'after dx + 59 days, drawn at dx + 70 days', 'unknown, drawn at dx - 3 days' (open on both
+    sides); 'dx + 45 days' for a day given exactly (no window), as cBioPortal's START_DATE gives it."""
+    if window is None or window[0] == window[1] is not None:
         return relative_day(anchor, day)
     earliest, latest = window
-    if latest is None:
-        return f"after {relative_day(anchor, earliest)}"
-    if earliest is None:
-        return f"before {relative_day(anchor, latest)}"
-    if earliest == latest:
-        return relative_day(anchor, earliest)
-    return f"between {relative_day(anchor, earliest)} and {relative_day(anchor, latest)}"
+    if earliest is None and latest is None:
+        said = "unknown"  # a study's window open on both sides: nothing bounds the day
+    elif latest is None:
+        said = f"after {relative_day(anchor, earliest)}"
+    elif earliest is None:
+        said = f"before {relative_day(anchor, latest)}"
+    else:
+        said = f"between {relative_day(anchor, earliest)} and {relative_day(anchor, latest)}"
+    return f"{said}, drawn at {relative_day(anchor, day)}"  # START_DATE: where cBioPortal draws it, and so do we
 
 
 def window_cells(day: str, window: tuple[int | None, int | None] | None) -> dict[str, str]:
@@ -112,9 +116,10 @@ def _place(event: dict, anchor: str) -> dict:
 DIAGNOSIS_FIELDS = set(Diagnosis.model_fields)
 
 
-def _diagnosis(event: dict, anchor: str, day_zero: bool, fallback_label: str) -> dict:
+def _diagnosis(event: dict, anchor: str, day_zero: bool, fallback_label: str, counts_from: str) -> dict:
     """A diagnosis of the case's list from a DIAGNOSIS row; what the list's model has no field for is kept among
-    its attributes."""
+    its attributes. `counts_from` is what its date counts from: the day-0 diagnosis (`anchor`), or day 0 itself
+    ('origin') when the study gives a window around the day-0 diagnosis."""
     where = event["_"]
     start = where.start
     attributes = dict(event.get("attributes", {}))
@@ -125,10 +130,11 @@ def _diagnosis(event: dict, anchor: str, day_zero: bool, fallback_label: str) ->
     if where.stop is not None and where.stop != start:
         attributes["STOP_DATE"] = str(where.stop)
         attributes.update(window_cells("STOP_DATE", where.windows[1]))
-    if day_zero:  # day 0 is where the study draws this diagnosis: a window around it is kept as the study gave it
+    exact_zero = day_zero and counts_from == anchor  # day 0 is this diagnosis, with no window around it
+    if exact_zero:  # (an event with the id 'origin' leaves no other way): kept as the study gave it
         attributes.update(window_cells("START_DATE", where.windows[0]))
     diagnosis = {"id": fields.pop("id", anchor), "label": fields.pop("label", fallback_label),
-                 "date": "origin" if day_zero else window_day(anchor, start, where.windows[0]), **fields}
+                 "date": ORIGIN if exact_zero else window_day(counts_from, start, where.windows[0]), **fields}
     if day_zero and not diagnosis.get("note") and where.order is None:
         diagnosis["note"] = DAY_ZERO_NOTE
     if attributes:
@@ -195,12 +201,14 @@ def case_document(patient_id: str, reads: list[Read], clinical: dict, cancer_typ
     ids = {e.get("id") if isinstance(e, dict) else e[0][0].get("id") for e in events}
     anchor = first.get("id") if first and first.get("id") else _free_id("dx", ids)
     label = cancer_type or UNNAMED_CANCER
+    counts_from = ORIGIN if (first is not None and _uncertain(first["_"].windows[0]) or len(anchor) > LONGEST_ANCHOR) \
+        and ORIGIN not in ids else anchor
     if first is None:
-        diagnoses = [{"id": anchor, "label": label, "date": "origin", "note": DAY_ZERO_NOTE}]
+        diagnoses = [{"id": anchor, "label": label, "date": ORIGIN, "note": DAY_ZERO_NOTE}]
     else:
-        diagnoses = [_diagnosis({**first, "id": anchor}, anchor, True, label)]
-    diagnoses += [_diagnosis(e, anchor, False, label) for e in listed if e is not first]
-    rest = [_placed(e, anchor) if isinstance(e, tuple) else _place(e, anchor) for e in events
+        diagnoses = [_diagnosis({**first, "id": anchor}, anchor, True, label, counts_from)]
+    diagnoses += [_diagnosis(e, anchor, False, label, counts_from) for e in listed if e is not first]
+    rest = [_placed(e, counts_from) if isinstance(e, tuple) else _place(e, counts_from) for e in events
             if e is not first and not (isinstance(e, dict) and e["_"].section == "diagnoses")]
     patient, case = patient_fields(clinical)
     document = {
@@ -214,20 +222,38 @@ def case_document(patient_id: str, reads: list[Read], clinical: dict, cancer_typ
         "origin": anchor,
         "diagnoses": diagnoses,
         "lesions": case.get("lesions", []),
-        "events": [_dose_days(e, anchor) for e in rest],
+        "events": [_dose_days(e, counts_from) for e in rest],
         "reported": case.get("reported", []),
         "notes": case.get("notes", []),
     }
     return {k: v for k, v in document.items() if v != [] and v != {}}
 
 
+# Dates count from day 0 itself ('origin + 30 days') rather than from a diagnosis id longer than this: a date names
+# its anchor three times ('between A + 1 day and A + 9 days, drawn at A + 5 days') and may be 200 characters long.
+LONGEST_ANCHOR = 32
+
+
+def _uncertain(window: tuple[int | None, int | None] | None) -> bool:
+    """Whether a study's window leaves the day uncertain (not absent, not one day)."""
+    return window is not None and not (window[0] == window[1] is not None)
+
+
 def _dose_days(event: dict, anchor: str) -> dict:
     """Dose changes our export wrote with days ({"day": 90, ...}): their dates relative to day 0 again."""
     changes = event.get("dose_changes")
     if changes:
-        event["dose_changes"] = [{"date": relative_day(anchor, int(c["day"])),
-                                  **{k: v for k, v in c.items() if k != "day"}} if "day" in c else c for c in changes]
+        event["dose_changes"] = [{"date": _dose_date(anchor, c), **{k: v for k, v in c.items() if k not in DOSE_DAYS}}
+                                 if "day" in c else c for c in changes]
     return event
+
+
+DOSE_DAYS = ("day", "earliest", "latest")  # a dose change's drawn day, and the window of an uncertain one
+
+
+def _dose_date(anchor: str, change: dict) -> str:
+    window = (change.get("earliest"), change.get("latest")) if "earliest" in change or "latest" in change else None
+    return window_day(anchor, int(change["day"]), window)
 
 
 def _free_id(wanted: str, taken: set, longest: int | None = None) -> str:
@@ -267,11 +293,7 @@ def patient_fields(clinical: dict) -> tuple[dict, dict]:
                 or column in placed.values():  # NA: cBioPortal's word for no value
             continue
         if column in CASE_COLUMNS:
-            try:
-                case[{"CASE_ID": "id", "CASE_TITLE": "title"}.get(column, column.lower())] = \
-                    text if column in ("CASE_ID", "CASE_TITLE") else load_json(text)
-            except ValueError:
-                attributes[column] = text
+            _case_field(case, column, text, attributes)
         elif column in ("SEX", "GENDER") and text.lower() in SEX_WORDS and "sex" not in patient:
             patient["sex"] = SEX_WORDS[text.lower()]
             if text.lower() != patient["sex"]:
@@ -281,6 +303,16 @@ def patient_fields(clinical: dict) -> tuple[dict, dict]:
     if attributes:
         patient["attributes"] = attributes
     return patient, case
+
+
+def _case_field(case: dict, column: str, text: str, attributes: dict) -> None:
+    """A case-level column of our export's clinical file (CASE_ID, CASE_TITLE, SOURCE...) as the case's field; a cell
+    that is not the JSON it should be is kept among the attributes."""
+    try:
+        case[{"CASE_ID": "id", "CASE_TITLE": "title"}.get(column, column.lower())] = \
+            text if column in ("CASE_ID", "CASE_TITLE") else load_json(text)
+    except ValueError:
+        attributes[column] = text
 
 
 # ---------------------------------------------------------------- a study

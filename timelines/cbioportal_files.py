@@ -25,7 +25,7 @@ from typing import Iterable
 import pandas as pd
 
 from .cbioportal_rows import ATTRIBUTES_COLUMN, CASE_COLUMNS, ORDER_COLUMN, load_json, unescape
-from .spreadsheet import formula_unescape_cells
+from .spreadsheet import formula_unescape, formula_unescape_cells
 from .text import visible
 
 REQUIRED_COLUMNS = ("PATIENT_ID", "START_DATE", "STOP_DATE", "EVENT_TYPE")
@@ -272,7 +272,7 @@ def read_tsv(folder: Path, name: str, comment_lines: bool = True, rows_per_patie
                                                                 "the first line not starting with '#' names the "
                                                                 "columns")])
     header_line = int(lines.index[top])
-    columns = [c.strip() for c in lines.iloc[top].split("\t")]
+    columns = [formula_unescape(c.strip()) for c in lines.iloc[top].split("\t")]  # a name our export quoted
     body = lines.iloc[top + 1:]
     repeated = sorted({c for c in columns if columns.count(c) > 1})
     if repeated:
@@ -484,7 +484,19 @@ def _dose_changes_problem(text: str) -> str:
                '[{"day": 90, "dose": "80 mg"}]'
     if not isinstance(value, list) or not all(isinstance(c, dict) and (type(c.get("day", 0)) is int) for c in value):
         return 'not a JSON list of dose changes with whole days. Hint: write e.g. [{"day": 90, "dose": "80 mg"}]'
+    if not all(_dose_window_ok(c) for c in value):
+        return ('a dose change whose window (earliest, latest) is not whole days around its day. Hint: write e.g. '
+                '[{"day": 90, "earliest": 80, "latest": 100, "dose": "80 mg"}], null for a side left open')
     return ""
+
+
+def _dose_window_ok(change: dict) -> bool:
+    """An uncertain dose change's window as our export writes it: whole days (null: open) around its day."""
+    sides = [change.get(side) for side in ("earliest", "latest")]
+    if any(side is not None and type(side) is not int for side in sides) or "day" not in change and any(sides):
+        return False
+    low, high = sides
+    return (low is None or low <= change.get("day", low)) and (high is None or change.get("day", high) <= high)
 
 
 # ---------------------------------------------------------------- clinical rows

@@ -324,16 +324,18 @@ def _is_therapy(kind: str, event_type: str) -> bool:
 
 
 def _window(row: dict, column: str) -> tuple[int | None, int | None] | None:
-    """(earliest, latest) days of an uncertain START_DATE or STOP_DATE (a side None when open), as our export writes
-    them in <column>_EARLIEST and <column>_LATEST; None when both are empty or absent (the day is exact). The cells
-    are checked by bound_problems before a row is read."""
+    """(earliest, latest) days of an uncertain START_DATE or STOP_DATE (a side None when open: empty or NA), as our
+    export writes them in <column>_EARLIEST and <column>_LATEST; None when both are empty or absent (the day is
+    exact; NA in both is a window open on both sides). The cells are checked by bound_problems before a row is
+    read."""
     cells = (row.get(f"{column}_EARLIEST", ""), row.get(f"{column}_LATEST", ""))
     if not any(cells):
         return None
-    earliest, latest = (int(cell) if cell else None for cell in cells)
+    earliest, latest = (int(cell) if cell and cell != OPEN_SIDE else None for cell in cells)
     return earliest, latest
 
 
+OPEN_SIDE = "NA"  # cBioPortal's word for no value: a window's side that nothing bounds
 # Days a window's cell may reach either side of the diagnosis: the longest offset a case file's date may hold.
 MAX_WINDOW_DAYS = MAX_OFFSET_YEARS * 366
 WINDOW_DAYS = r"-?[0-9]+"  # ASCII digits: what a case file's offset is written with
@@ -361,6 +363,7 @@ def bound_problems(rows: pd.DataFrame, name: str) -> tuple[pd.DataFrame, list[tu
         numbers = []
         for column in sides:
             cell = rows[column] if column in rows else pd.Series("", index=rows.index, dtype=str)
+            cell = cell.where(cell != OPEN_SIDE, "")  # an open side
             wrong = (cell != "") & ~cell.str.fullmatch(WINDOW_DAYS)
             number = _days(cell)
             far = (cell != "") & ~wrong & ~(number.abs() <= MAX_WINDOW_DAYS)

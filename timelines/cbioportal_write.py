@@ -13,10 +13,10 @@ from pydantic import BaseModel
 
 from .cbioportal_files import REQUIRED_COLUMNS
 from .cbioportal_rows import (ATTRIBUTES_COLUMN, CASE_COLUMNS, DERIVED_COLUMNS, KIND_COLUMN, ORDER_COLUMN, SECTION_COLUMN,
-                              SHAPE_COLUMN, escape, unescape)
+                              SHAPE_COLUMN, OPEN_SIDE, escape, unescape)
 from .kinds import Study, kind_named
 from .schema import Diagnosis, field_value
-from .spreadsheet import formula_escape
+from .spreadsheet import formula_escape, safe_header
 from .tables import agent_name, event_label
 from .text import CONTROL_NAMES, shown_text
 from .timeline import Dated, Timeline
@@ -83,9 +83,19 @@ def _rows_of(timeline: Timeline, dated: Dated, order: int, zero: int, lost: list
         return [{**row, **_lab_cells(value)} for value in event.values]
     if field_value_list(event, "dose_changes"):
         row["DOSE_CHANGES"] = _cell([{"day": int(_days(timeline, zero, timeline.dose_day(dated.key, j))),
+                                      **_dose_window(timeline, (dated.key, j), zero),
                                       **c.model_dump(exclude_none=True, exclude={"date"})}
                                      for j, c in enumerate(event.dose_changes)])
     return [row]
+
+
+def _dose_window(timeline: Timeline, key: tuple, zero: int) -> dict:
+    """The earliest and latest day of an uncertain dose change (null for a side left open), beside its drawn day."""
+    bounds = timeline.dose_dates.get(key)
+    if bounds is None or bounds.earliest == bounds.latest is not None:
+        return {}
+    return {side: None if day is None else timeline.day(day) - zero
+            for side, day in (("earliest", bounds.earliest), ("latest", bounds.latest))}
 
 
 def field_value_list(event, name: str) -> list:
@@ -93,13 +103,14 @@ def field_value_list(event, name: str) -> list:
 
 
 def _bounds(timeline: Timeline, dated: Dated, zero: int) -> dict[str, str]:
-    """The earliest and latest day of an uncertain start or end (blank for a side left open)."""
+    """The earliest and latest day of an uncertain start or end (NA, cBioPortal's word for no value, for a side left
+    open; NA in both for a day nothing bounds)."""
     cells = {}
     sides = [("START_DATE", dated.start)] + ([("STOP_DATE", dated.end)] if dated.end is not None else [])
     for column, bounds in sides:
-        if bounds.earliest != bounds.latest:
-            cells[f"{column}_EARLIEST"] = _days(timeline, zero, bounds.earliest)
-            cells[f"{column}_LATEST"] = _days(timeline, zero, bounds.latest)
+        if bounds.earliest != bounds.latest or bounds.earliest is None:
+            cells[f"{column}_EARLIEST"] = _days(timeline, zero, bounds.earliest) or OPEN_SIDE
+            cells[f"{column}_LATEST"] = _days(timeline, zero, bounds.latest) or OPEN_SIDE
     return cells
 
 
@@ -161,8 +172,8 @@ def _what_is_lost(timeline: Timeline, zero: int) -> list[str]:
 def _tsv(rows: list[dict], head: tuple[str, ...] = REQUIRED_COLUMNS, top: list[str] = ()) -> bytes:
     """A data file: every cell safe to open in a spreadsheet (timelines.spreadsheet; the reader takes the quote off)."""
     columns = list(head) + [c for c in dict.fromkeys(k for r in rows for k in r) if c not in head]
-    lines = list(top) + ["\t".join(columns)] + ["\t".join(formula_escape(r.get(c, "")) for c in columns)
-                                                for r in rows]
+    header = "\t".join(safe_header(columns))  # a column named after an attribute ('=cmd') is quoted like a cell
+    lines = [*top, header, *("\t".join(formula_escape(r.get(c, "")) for c in columns) for r in rows)]
     return ("\n".join(lines) + "\n").encode("utf-8")
 
 
@@ -202,7 +213,7 @@ def _column_problems(timeline: Timeline) -> list[str]:
 
 def _clinical_header(columns: list[str], numbers: set[str]) -> list[str]:
     """The four '#' lines above a clinical file's header: display names, descriptions, datatypes, priorities."""
-    names = [c.replace("_", " ").title() for c in columns]
+    names = safe_header(c.replace("_", " ").title() for c in columns)
     return ["#" + "\t".join(names), "#" + "\t".join(names),
             "#" + "\t".join("NUMBER" if c in numbers else "STRING" for c in columns),
             "#" + "\t".join("1" for _ in columns)]

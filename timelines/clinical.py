@@ -347,7 +347,7 @@ def _end_only_ordered(event) -> bool:
     """An end written only by its order ('between X and Y', 'after X', 'before Y'): a length the paper never gives."""
     end = field_value(event, "end")
     return bool(end) and field_value(event, "start") is not None and parse_date(end).form in ("after", "before",
-                                                                                            "between")
+                                                                                            "between", "unknown")
 
 
 def _time_on_treatment(timeline: Timeline) -> list[_Pending]:

@@ -6,7 +6,7 @@ import calendar
 import datetime as dt
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Callable, Hashable, Iterator, Mapping
 
@@ -24,6 +24,7 @@ MAX_DATE_CHARS = 200  # "between lorlatinib.end + 3 months and crizotinib.end - 
 CYCLE_LINKS_SHOWN = 12
 UPON_WINDOW = "1 month"  # 'upon progression': at the progression or within a month after it, unless 'within' says
 ID_PATTERN = r"[A-Za-z][A-Za-z0-9_-]*"
+ORIGIN = "origin"  # day 0 of a case without a calendar: 'date: origin', and 'origin + 30 days' counts from it
 UNKNOWN_WORDS = ("unknown", "unclear", "na", "n/a", "none", "tbd", "not_reported", "not-reported", "unreported")
 DATE_FORMS_HINT = (
     "write a date as 2022-09-08, 2022-09 or 2022; ~2021-10 when approximate; "
@@ -85,20 +86,25 @@ class Point:
 
 @dataclass(frozen=True)
 class DateExpr:
-    """A parsed date: `form` is point, after, before, between, upon or origin. `window` is how long after its point
-    an 'upon' date can be (UPON_WINDOW unless written 'upon X within 3 months')."""
+    """A parsed date: `form` is point, after, before, between, upon, origin or unknown (only with a drawn day).
+    `window` is how long after its point an 'upon' date can be (UPON_WINDOW unless written 'upon X within 3
+    months'). `drawn` is the day a chart draws the date on, where the text says it ('..., drawn at dx + 41 days'):
+    it places the drawing only, never the bounds."""
 
     form: str
     points: tuple[Point, ...] = ()
     approximate: bool = False
     text: str = ""
     window: Offset | None = None
+    drawn: Point | None = None
 
-    def refs(self) -> list[Ref]:
-        return [p.base for p in self.points if isinstance(p.base, Ref)]
+    def refs(self, drawn: bool = False) -> list[Ref]:
+        """The events the date counts from (and the one it is drawn at, with `drawn`)."""
+        points = (*self.points, self.drawn) if drawn and self.drawn is not None else self.points
+        return [p.base for p in points if isinstance(p.base, Ref)]
 
     def has_calendar(self) -> bool:
-        return any(isinstance(p.base, Calendar) for p in self.points)
+        return any(isinstance(p.base, Calendar) for p in (*self.points, *((self.drawn,) if self.drawn else ())))
 
 
 @dataclass(frozen=True)
@@ -153,6 +159,9 @@ def parse_date(text: str) -> DateExpr:
     if raw == "origin":
         return DateExpr("origin", text=raw)
     _refuse_look_alikes(raw)
+    drawn = _DRAWN_AT.match(raw)
+    if drawn:
+        return _drawn_at(drawn["date"].strip(), (drawn["point"] or "").strip(), raw)
     approximate = raw.startswith("~")
     body = raw[1:].strip() if approximate else raw
     words = body.split(None, 1)
@@ -162,21 +171,45 @@ def parse_date(text: str) -> DateExpr:
             raise DateProblem(f"'{raw}' marks a span as approximate",
                               f"'{head}' is already uncertain; drop the '~'" if head == "upon" else
                               "'after', 'before' and 'between' are already uncertain; drop the '~'")
-        rest = words[1] if len(words) > 1 else ""
-        if head == "upon":
-            return _upon(rest, raw)
-        if head == "between":
-            parts = re.split(r"\s+and\s+", rest)
-            if len(parts) != 2:
-                raise DateProblem(f"Cannot read '{raw}'", "write 'between X and Y', e.g. 'between surgery and 2022-03'")
-            return DateExpr("between", (parse_point(parts[0], raw), parse_point(parts[1], raw)), text=raw)
-        if not rest:
-            raise DateProblem(f"'{raw}' says {head} what?", f"write '{head} surgery' or '{head} 2022-03'")
-        return DateExpr(head, (parse_point(rest, raw),), text=raw)
+        return _span(head, words[1] if len(words) > 1 else "", raw)
     point = parse_point(body, raw)
     if point.offset and point.offset.approximate:
         approximate = True
     return DateExpr("point", (point,), approximate=approximate, text=raw)
+
+
+def _span(head: str, rest: str, raw: str) -> DateExpr:
+    """'after X', 'before X', 'between X and Y', 'upon X': `rest` is what follows the first word."""
+    if head == "upon":
+        return _upon(rest, raw)
+    if head == "between":
+        parts = re.split(r"\s+and\s+", rest)
+        if len(parts) != 2:
+            raise DateProblem(f"Cannot read '{raw}'", "write 'between X and Y', e.g. 'between surgery and 2022-03'")
+        return DateExpr("between", (parse_point(parts[0], raw), parse_point(parts[1], raw)), text=raw)
+    if not rest:
+        raise DateProblem(f"'{raw}' says {head} what?", f"write '{head} surgery' or '{head} 2022-03'")
+    return DateExpr(head, (parse_point(rest, raw),), text=raw)
+
+
+_DRAWN_AT = re.compile(r"^(?P<date>.*?),\s*drawn at(?:\s+(?P<point>.*))?$", re.IGNORECASE)
+
+
+def _drawn_at(date: str, point: str | None, raw: str) -> DateExpr:
+    """'between dx + 30 days and dx + 60 days, drawn at dx + 41 days': the date, and the day a chart draws it on
+    (a cBioPortal study gives both, the window and START_DATE). 'unknown, drawn at dx + 41 days': a date nothing
+    bounds, drawn there."""
+    if not point:
+        raise DateProblem(f"'{raw}' says drawn at what?", "write e.g. 'between dx + 30 days and dx + 60 days, drawn "
+                          "at dx + 41 days'")
+    at = parse_point(point, raw)
+    if date.lower() == "unknown":
+        return DateExpr("unknown", text=raw, drawn=at)
+    expr = parse_date(date)
+    if expr.form == "origin" or expr.drawn is not None:
+        raise DateProblem(f"'{raw}' gives a drawn day to {'day 0' if expr.form == 'origin' else 'a drawn day'}",
+                          "a date takes one 'drawn at', and 'origin' is drawn at day 0")
+    return replace(expr, text=raw, drawn=at)
 
 
 def _upon(rest: str, raw: str) -> DateExpr:
@@ -477,6 +510,9 @@ class Resolver:
         self.labels = labels
         self.on_calendar = any(s.expr is not None and s.expr.has_calendar() for s in specs.values())
         self.origin_keys = [k for k, s in specs.items() if s.expr is not None and s.expr.form == "origin"]
+        # Dates that count from day 0 itself ('origin + 30 days'; an event with the id 'origin' is that event).
+        self.day_zero_keys = [k for k, s in specs.items() if s.expr is not None and ORIGIN not in ids
+                              and any(r.event_id == ORIGIN for r in s.expr.refs(drawn=True))]
         self._memo: dict[Key, Bounds | None] = {}
         self._stack: list[Key] = []  # the dates being resolved, each needing the next
         self._on_stack: set[Key] = set()
@@ -488,15 +524,15 @@ class Resolver:
         return {key: self._resolve(key) for key in self.specs}
 
     def _check_anchor(self) -> None:
-        if self.on_calendar and self.origin_keys:
-            raise _located(self.origin_keys[0], DateProblem(
+        if self.on_calendar and (self.origin_keys or self.day_zero_keys):
+            raise _located((self.origin_keys or self.day_zero_keys)[0], DateProblem(
                 "'origin' is for cases with no calendar date, but this case has calendar dates",
                 "date this event with a calendar date, or make the calendar dates relative to it"))
         if len(self.origin_keys) > 1:
             raise _located(self.origin_keys[1], DateProblem(
                 f"'origin' is used more than once (first on {self.labels(self.origin_keys[0])})",
                 "use 'origin' once and date the other events relative to it"))
-        if not self.on_calendar and not self.origin_keys and self.specs:
+        if not self.on_calendar and not self.origin_keys and not self.day_zero_keys and self.specs:
             key = next(iter(self.specs))
             raise _located(key, DateProblem(
                 "The case has no calendar date and no 'origin', so nothing anchors its dates",
@@ -557,6 +593,8 @@ class Resolver:
         if spec.how != "expr":
             return
         for ref in spec.expr.refs():
+            if ref.event_id == ORIGIN and ORIGIN not in self.ids:  # day 0 itself
+                continue
             if ref.event_id not in self.ids:  # computing reports the unknown id
                 return
             yield (self.ids[ref.event_id], ref.side), True
@@ -600,8 +638,15 @@ class Resolver:
         return self._expr(spec.expr)
 
     def _expr(self, expr: DateExpr) -> Bounds:
+        if expr.drawn is not None and isinstance(expr.drawn.base, Ref) \
+                and expr.drawn.base.event_id not in (*self.ids, ORIGIN):
+            raise DateProblem(f"'{expr.text}' is drawn at '{expr.drawn.base.event_id}', which is not the id of any "
+                              "event or diagnosis", did_you_mean(expr.drawn.base.event_id, self.ids) if self.ids
+                              else "give the event an id")
         if expr.form == "origin":
             return Bounds(0, 0)
+        if expr.form == "unknown":  # nothing bounds it but the case (the last follow-up): the network says
+            return OPEN
         if expr.form == "point":
             point = expr.points[0]
             bounds = self._point(point)
@@ -631,6 +676,8 @@ class Resolver:
         return self._offset(bounds, point.offset) if point.offset else bounds
 
     def _reference(self, ref: Ref) -> Bounds:
+        if ref.event_id == ORIGIN and ORIGIN not in self.ids:  # 'origin + 30 days': from day 0 itself
+            return Bounds(0, 0)
         if ref.event_id not in self.ids and ref.event_id.lower() in UNKNOWN_WORDS:
             side = self._current[1] if self._current else None
             raise DateProblem(f"'{ref.event_id}' is not a date: the paper does not say when", {

@@ -124,7 +124,8 @@ class Solution:
         rows = self._graph.rows({j for _, j in wanted}, {i for i, _ in wanted})
         return [_finite(-rows[j][i]) for i, j in wanted]
 
-    def schedule(self, order: Iterable[tuple[Hashable, Hashable]], gap: int) -> dict[Hashable, int]:
+    def schedule(self, order: Iterable[tuple[Hashable, Hashable]], gap: int,
+                 pins: Sequence[tuple[Hashable, Hashable, int, int]] = ()) -> dict[Hashable, int]:
         """One value per point that satisfies every constraint, for drawing (`drawn_bounds` then holds how far each
         point could move in that drawing: always closed, so an open side can be drawn up to its neighbours).
 
@@ -134,7 +135,18 @@ class Solution:
         late its last point can be), the drawing closes it as tightly as those steps allow. The schedule is the
         middle of the earliest and the latest schedule of that network, which satisfies every constraint, as
         the solutions of a network are convex. If the windows are too tight for their chains, smaller shares
-        are tried, down to none."""
+        are tried, down to none.
+
+        `pins` (a, b, low, high) place the drawing only: low <= b - a <= high ('..., drawn at dx + 41 days', the day
+        a cBioPortal study draws an uncertain date on). Pins that do not fit the network together are not used."""
+        if pins:
+            try:
+                drawing = Solution(self.keys, self.index, self._pinned(pins))
+                drawn = drawing.schedule(order, gap)
+                self.drawn_bounds = drawing.drawn_bounds
+                return drawn
+            except Inconsistent:
+                pass
         pairs = [(self.index[a], self.index[b]) for a, b in order]
         shares = self._shares(pairs, gap)
         size = len(self.keys)
@@ -159,6 +171,19 @@ class Solution:
             self.drawn_bounds = {key: Range(int(lower[i]), int(upper[i])) for key, i in self.index.items()}
             return {key: int(drawn[i]) for key, i in self.index.items()}
         raise AssertionError("a consistent network always has a schedule")
+
+    def _pinned(self, pins: Sequence[tuple[Hashable, Hashable, int, int]]) -> dict:
+        """The edges with each pin's bounds added (the tighter of a pin and a statement on one pair holds)."""
+        edges = dict(self.edges)
+        for a, b, low, high in pins:
+            if a not in self.index or b not in self.index:
+                continue
+            i, j = self.index[a], self.index[b]
+            for pair, weight in (((i, j), high), ((j, i), -low)):
+                known = edges.get(pair)
+                if known is None or weight < known[0]:
+                    edges[pair] = (int(weight), None)
+        return edges
 
     def _shares(self, pairs: list[tuple[int, int]], gap: int) -> list[float]:
         """Each ordering step's share of its window: the window over the number of steps in its chain."""

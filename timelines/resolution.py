@@ -27,8 +27,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable, Hashable, Iterable, Mapping
 
-from .dates import Bounds, Calendar, DateExpr, DateProblem, Offset, Point, Ref, Spec, offset_range
+from .dates import ORIGIN, Bounds, Calendar, DateExpr, DateProblem, Offset, Point, Ref, Spec, offset_range
 from .network import ZERO, Inconsistent, Network, Solution
+from .when import say
 
 FOLLOW_UP = "last follow-up"
 DISPLAY_GAP_DAYS = (7, 30)  # an unstated gap is drawn as span / 30, within these bounds
@@ -74,7 +75,7 @@ class Resolution:
         """The drawn schedule, computed once when a view first needs it: loading a folder of cases only checks
         and bounds their dates."""
         if self._drawing is None:
-            drawn = self.solution.schedule(self.builder.order, _display_gap(self.bounds.values()))
+            drawn = self.solution.schedule(self.builder.order, _display_gap(self.bounds.values()), self.builder.pins)
             reach = {key: Bounds(r.low, r.high) for key, r in self.solution.drawn_bounds.items()}
             self._drawing = Drawing(drawn, reach, _least_lengths(self.builder, self.solution))
         return self._drawing
@@ -127,6 +128,7 @@ def resolve_dates(specs: Mapping[Key, tuple[Spec, tuple]], written: Mapping[Key,
             dropped += implied
             statements = [s for s in statements if s[4] not in implied]
     bounds = {key: Bounds(r.low, r.high) for key, r in solution.all_bounds().items()}
+    builder.check_pins(bounds, 0)
     about = {key: text for key, text in builder.about(bounds).items()}
     return Resolution(on_calendar, bounds, about, builder.aliases, solution, dropped, builder)
 
@@ -164,6 +166,8 @@ class _Builder:
         self.on_calendar, self.labels = on_calendar, labels
         self.aliases = {key: spec.other for key, (spec, _) in specs.items() if spec.how == "same"}
         self.order: list[tuple[Key, Key]] = []
+        self.pins: list[tuple[Key, Key, int, int]] = []  # (anchor, point, low, high): where a date is drawn
+        self.pin_paths: list[tuple] = []  # the field of each pin
         self._out: list = []
 
     def point(self, key: Key) -> Key:
@@ -213,35 +217,72 @@ class _Builder:
 
     def _expr(self, point: Key, expr: DateExpr, path: tuple) -> None:
         says = Statement(path, f"'{expr.text}'", written=expr.text)
+        if expr.drawn is not None:
+            self._pin(point, expr.drawn, path)
         if expr.form == "origin":
             self._add(ZERO, point, 0, 0, says)
             return
+        if expr.form == "unknown":  # 'unknown, drawn at X': bounded by the case only
+            return
         if expr.form == "point":
             base = expr.points[0]
-            if isinstance(base.base, Ref):
+            if self._event(base.base):
                 low, high = self._offset(base, widen=expr.approximate)
                 self._add(self._ref(base.base), point, low, high, says)
             return
         if expr.form == "upon":  # at X or within the window after it: a distance, like an offset
             base = expr.points[0]
-            if isinstance(base.base, Ref):
+            if self._event(base.base):
                 low, high = self._offset(base)
                 reference = self.written.get((self.ids[base.base.event_id], base.base.side))
                 self._add(self._ref(base.base), point, low, high + offset_range(expr.window, reference,
                                                                                  self.on_calendar)[1], says)
             return
+        self._order(point, expr, says)
+
+    def _order(self, point: Key, expr: DateExpr, says: Statement) -> None:
+        """'after X', 'before X', 'between X and Y': the order, and how far from X when an offset says."""
         after, before = (expr.points[0], None) if expr.form == "after" else \
             (None, expr.points[0]) if expr.form == "before" else expr.points
         if after is not None:
-            anchor = self._ref(after.base) if isinstance(after.base, Ref) else ZERO
+            anchor = self._ref(after.base) if self._event(after.base) else ZERO
             if anchor is not ZERO:
                 self._add(anchor, point, self._offset(after)[0], None, says)
             self.order.append((anchor, point))
         if before is not None:
-            anchor = self._ref(before.base) if isinstance(before.base, Ref) else ZERO
+            anchor = self._ref(before.base) if self._event(before.base) else ZERO
             if anchor is not ZERO:
                 self._add(point, anchor, -self._offset(before)[1], None, says)
             self.order.append((point, anchor))
+
+    def _pin(self, point: Key, drawn: Point, path: tuple) -> None:
+        """'..., drawn at X': the drawing places the point at X (the bounds do not change)."""
+        if self._event(drawn.base):
+            low, high = self._offset(drawn)
+            self.pins.append((self._ref(drawn.base), point, low, high))
+        else:
+            first, last = drawn.base.bounds() if isinstance(drawn.base, Calendar) else (0, 0)  # a date, or day 0
+            low, high = offset_range(drawn.offset, Bounds(first, last), self.on_calendar) if drawn.offset else (0, 0)
+            self.pins.append((ZERO, point, first + low, last + high))
+        self.pin_paths.append(path)
+
+    def check_pins(self, bounds: Mapping[Key, Bounds], zero: int) -> None:
+        """Raise DateProblem (located at its field) for a drawn day outside the bounds of its date."""
+        for (anchor, point, low, high), path in zip(self.pins, self.pin_paths):
+            at = bounds.get(anchor, Bounds(0, 0)) if anchor != ZERO else Bounds(0, 0)
+            drawn = Bounds(_plus(at.earliest, low), _plus(at.latest, high))
+            own = bounds[point]
+            if _apart(drawn, own):
+                problem = DateProblem(f"The date is drawn at {say(drawn, self.on_calendar, zero=zero)}, outside its "
+                                      f"own dates ({say(own, self.on_calendar, zero=zero)})",
+                                      "give a drawn day within the date's window, or leave ', drawn at ...' out")
+                problem.field = path
+                raise problem
+
+    def _event(self, base: Calendar | Ref) -> bool:
+        """Whether a date counts from an event (not from a calendar date or from day 0 itself, 'origin + 30 days',
+        which its written bounds say whole)."""
+        return isinstance(base, Ref) and (base.event_id != ORIGIN or ORIGIN in self.ids)
 
     def _ref(self, ref: Ref) -> Key:
         return self.point((self.ids[ref.event_id], ref.side))
@@ -307,6 +348,16 @@ class _Builder:
         return Bounds(base.earliest + low, base.latest + high)
 
 
+def _plus(day: int | None, days: int) -> int | None:
+    return None if day is None else day + days
+
+
+def _apart(a: Bounds, b: Bounds) -> bool:
+    """Whether two spans share no day (an open side reaches every day that way)."""
+    return (a.latest is not None and b.earliest is not None and a.latest < b.earliest) or \
+        (a.earliest is not None and b.latest is not None and b.latest < a.earliest)
+
+
 def _calendar_bound(spec: Spec) -> bool:
     """Whether a date's written bounds say more than its relations do: a calendar date, or months and years
     from another date (a month-end stays a month-end: '2021-09 + 3 months' is all of December). Days and weeks
@@ -316,9 +367,15 @@ def _calendar_bound(spec: Spec) -> bool:
     if spec.how != "expr":
         return False
     if spec.expr.form == "upon":  # from an event, its distance says it whole; from a calendar date, its bounds
-        return isinstance(spec.expr.points[0].base, Calendar)
-    return any(isinstance(p.base, Calendar) or p.offset is not None and p.offset.unit in ("month", "year")
+        return _fixed(spec.expr.points[0].base)
+    return any(_fixed(p.base) or p.offset is not None and p.offset.unit in ("month", "year")
                for p in spec.expr.points) or spec.expr.form == "origin"
+
+
+def _fixed(base: Calendar | Ref) -> bool:
+    """A calendar date, or day 0 itself ('origin + 30 days'): bounds that no relation says (an event with the id
+    'origin' is said by its relation too; its bounds then only repeat it)."""
+    return isinstance(base, Calendar) or base.event_id == ORIGIN
 
 
 def _about(nominal: Bounds | None, unit: str) -> str:

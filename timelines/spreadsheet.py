@@ -57,14 +57,21 @@ def formula_unescape_cells(cells: pd.Series) -> pd.Series:
 
 
 def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
-    """A copy of a table with every text cell passed through `formula_escape` (numbers and blanks as they are)."""
+    """A copy of a table with every text cell and column name passed through `formula_escape` (numbers and blanks
+    as they are): a column named after an attribute ('=cmd') is a cell of the header row to a spreadsheet."""
     safe = frame.copy()
-    for column in safe.columns:
-        values = safe[column]
+    for i in range(safe.shape[1]):
+        values = safe.iloc[:, i]
         if not (pd.api.types.is_numeric_dtype(values) or pd.api.types.is_datetime64_any_dtype(values)):
-            safe[column] = values.astype(object).map(lambda cell: formula_escape(cell) if isinstance(cell, str)
-                                                     else cell)
+            safe.isetitem(i, values.astype(object).map(lambda cell: formula_escape(cell) if isinstance(cell, str)
+                                                       else cell))
+    safe.columns = safe_header(safe.columns)
     return safe
+
+
+def safe_header(columns) -> list:
+    """Column names as a header row writes them: each text name through `formula_escape`."""
+    return [formula_escape(c) if isinstance(c, str) else c for c in columns]
 
 
 def csv_text(frame: pd.DataFrame) -> str:
@@ -73,7 +80,8 @@ def csv_text(frame: pd.DataFrame) -> str:
     Python's csv writer quotes a cell holding a line feed but not one holding a lone carriage return, which a
     spreadsheet takes for the end of a row: a table with such a cell has every text cell quoted."""
     safe = safe_frame(frame)
-    carriage_return = any(isinstance(cell, str) and "\r" in cell for column in safe.columns
-                          if not pd.api.types.is_numeric_dtype(safe[column]) for cell in safe[column])
+    carriage_return = any(isinstance(cell, str) and "\r" in cell for i in range(safe.shape[1])
+                          if not pd.api.types.is_numeric_dtype(safe.iloc[:, i]) for cell in safe.iloc[:, i]) \
+        or any(isinstance(c, str) and "\r" in c for c in safe.columns)
     return safe.to_csv(index=False, lineterminator="\n",
                        quoting=csv.QUOTE_NONNUMERIC if carriage_return else csv.QUOTE_MINIMAL)

@@ -142,7 +142,7 @@ def say_written(text: object, anchor: Anchor, calendar_date: Callable[[Calendar]
         expr = parse_date(written)
     except (DateProblem, ValueError):
         return _duration_words(written)
-    if expr.form == "origin" or expr.form == "point" and not expr.refs() and expr.points[0].offset is None:
+    if expr.form in ("origin", "unknown") or expr.form == "point" and not expr.refs() and expr.points[0].offset is None:
         return ""
     first = expr.points[0]
     if expr.form == "point":
@@ -177,7 +177,8 @@ def _point_words(point: Point, anchor: Anchor, approximate: bool, calendar_date=
         named = (calendar_date or _calendar_text)(point.base)
     else:
         known = anchor(point.base.event_id, point.base.side)
-        name, interval, date = known if known is not None else (point.base.event_id, False, "")
+        name, interval, date = known if known is not None else \
+            ("day 0" if point.base.event_id == "origin" else point.base.event_id, False, "")
         verb = ("started" if point.base.side == "start" else "ended") if interval or point.base.side == "end" else ""
         named = f"{name} {verb}".strip() + (f" ({date})" if date else "")
     if point.offset is None:
