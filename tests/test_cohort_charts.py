@@ -12,8 +12,8 @@ import vl_convert as vlc
 from components import charts
 from components.charts import cohort as cohort_charts, theme
 from timelines.catalog import case_paths, load_entry
-from timelines.cohort import SPIDER_COLUMNS, SWIMMER_COLUMNS, WATERFALL_COLUMNS, spider_table, swimmer_table, \
-    therapy_agents, waterfall_table
+from timelines.cohort import SPIDER_COLUMNS, SWIMMER_COLUMNS, WATERFALL_COLUMNS, patient_words, spider_table, \
+    swimmer_table, therapy_agents, waterfall_table
 from timelines.tables import event_table
 
 import yaml
@@ -63,13 +63,14 @@ def lane_labels(spec: dict) -> list:
 
 
 def case_of(row: dict) -> str:
-    """The case id of a swimmer row: its lane's patient is 'case-id (F, 53)'."""
-    return row["patient"].rpartition(" (")[0]
+    """The bundled case a drawn swimmer row is of: its tooltip's patient is the case's lane ('case-id (F, 53)')."""
+    return next(path.stem for path in case_paths(CASES) if row["patient"].startswith(f"{path.stem} ("))
 
 
 def make_row(case_id: str = "p1", **overrides) -> dict:
     """A swimmer-table row: a therapy bar from month 0 to 6, unless overridden."""
-    row = {"case_id": case_id, "patient": f"{case_id} (F, 50)", "row": "therapy", "kind": "targeted",
+    row = {"case_id": case_id, "patient": f"{case_id} (F, 50)", "sex": "female", "age": 50, "row": "therapy",
+           "kind": "targeted",
            "label": "Alectinib", "agent": "alectinib", "start_month": 0.0, "end_month": 6.0,
            "start_month_earliest": None, "start_month_latest": None, "ongoing": False, "end_reported": True,
            "category": "therapy", "detail": "600 mg BID"}
@@ -132,10 +133,11 @@ def test_the_swimmer_has_one_lane_per_patient_labelled_with_case_id_sex_and_age(
     assert len(patients) == len(CASE_FILES)
     assert "ppamn-hmbox1-alk-ensartinib (M, 29)" in patients
     assert len(lane_axis(swimmer)["values"]) == len(CASE_FILES)
-    # a label on one line ('case-id (F, 53)') or wrapped at its words (['case-id', '(F, 53)'])
-    ids = [label[0] if isinstance(label, list) else label.rpartition(" (")[0] for label in lane_labels(swimmer)]
-    assert ids == [p.rpartition(" (")[0] for p in patients]
-    assert {timeline.case.id for timeline in timelines} == set(ids)
+    # a label on one line ('case-id (F, 53)') or, in a tall lane, the case id over the patient's sex and age
+    shown = [f"{label[0]} ({label[1]})" if isinstance(label, list) else label for label in lane_labels(swimmer)]
+    assert shown == patients
+    assert set(patients) == {f"{t.case.id} ({patient_words(t.case.patient.sex, t.case.patient.age)})"
+                             for t in timelines}
 
 
 def test_swimmer_bars_use_the_drug_colours_of_the_case_view(swimmer, timelines):
@@ -373,3 +375,18 @@ def test_a_cohort_too_large_for_one_canvas_draws_its_first_lanes_and_counts_the_
     small = rows.head(10)
     same, none_left = cohort_charts.drawable_lanes(small, "duration")
     assert same is small and none_left == 0
+
+
+def test_a_two_line_lane_label_is_made_from_the_case_id_sex_and_age_columns_not_read_back_from_the_patient():
+    table = pd.DataFrame([make_row("p0", patient="p0 (the first)", sex="male", age=None), follow_up("p0", 8)])
+    table.loc[1, ["patient", "sex", "age"]] = ["p0 (the first)", "male", None]
+    assert lane_labels(cohort_charts.swimmer_chart(table).to_dict()) == [["p0", "M, ?"]]
+
+
+def test_the_swimmer_table_carries_each_patients_sex_and_age_typed():
+    from timelines import load_case
+
+    table = swimmer_table([load_case(CASES / "lcnec-alk-lorlatinib.yaml")])
+    assert table[["patient", "sex", "age"]].drop_duplicates().values.tolist() == [
+        ["lcnec-alk-lorlatinib (F, 55)", "female", 55]]
+    assert str(table["age"].dtype) == "Int64"

@@ -294,6 +294,20 @@ def test_exports_count_from_the_day_0_chosen_on_screen():
     assert calendar.events.set_index("event_id").loc["ensartinib-1l", "day_start"] == start[0]
 
 
+def test_an_export_of_the_screens_view_is_the_export_of_its_axis_day_0_and_de_identification():
+    from timelines.presentation import View
+    from timelines.tables import day_zero_choices
+
+    timeline = load_case(CASES / "ppamn-hmbox1-alk-ensartinib.yaml")
+    start = day_zero_choices(event_table(timeline))["start:ensartinib-1l"]
+    shown = View(axis="relative", unit="days", day_zero=start.day, day_zero_label=start.label, deidentified=True)
+    by_view = exports.prepare_case(timeline, view=shown)
+    by_choice = exports.prepare_case(timeline, axis="relative", day_zero=start, deidentify=True)
+    assert (by_view.axis, by_view.day_zero_label, by_view.deidentified) == ("relative", "start of ensartinib", True)
+    pd.testing.assert_frame_equal(by_view.events, by_choice.events)
+    assert exports.prepare_case(timeline, view=View(axis="calendar", deidentified=True)).axis == "relative"
+
+
 def test_the_axis_is_relative_when_deidentified_or_without_calendar_dates():
     assert exports.prepare_case(load_case(CASE2), axis="relative").axis == "relative"
     assert exports.prepare_case(load_case(CASE2), deidentify=True).axis == "relative"

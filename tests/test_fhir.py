@@ -211,7 +211,7 @@ def test_what_is_not_carried_is_listed(monkeypatch):
         make_event(), {"kind": "imaging", "date": "2021-10", "modality": "CT", "region": "chest"}))))
     scan = resources(bundle, "Procedure")[0]  # a scan without a result: the procedure that took place
     assert left == [] and scan["code"] == {"text": "CT chest"} and scan["performedDateTime"] == "2021-10"
-    monkeypatch.delitem(fhir._EXPORTERS, "imaging")  # a kind without an exporter is named, never dropped silently
+    monkeypatch.delitem(fhir.RESOURCES, "tumor-size")  # a kind without an exporter is named, never dropped silently
     _, left = export_bundle(load_text(yaml.safe_dump(make_case(make_event(), {"kind": "imaging", "date": "2021-10"}))))
     assert left == ["events[1] (imaging 'Imaging'): events of this kind are not exported"]
 
@@ -271,7 +271,7 @@ def test_export_fhir_writes_json_and_lists_what_is_left_on_stderr(capsys, tmp_pa
     from timelines import fhir
     scanless = tmp_path / "example.yaml"
     scanless.write_text(yaml.safe_dump(make_case(make_event(), {"kind": "imaging", "date": "2021-10"})))
-    monkeypatch.delitem(fhir._EXPORTERS, "imaging")
+    monkeypatch.delitem(fhir.RESOURCES, "tumor-size")
     assert main(["export-fhir", str(scanless)]) == 0
     assert f"{scanless}: not carried: events[1] (imaging" in capsys.readouterr().err
 
@@ -340,7 +340,7 @@ def test_a_day_zero_without_a_resource_of_its_own_is_the_lists_note(monkeypatch)
     assert not timeline.on_calendar
     scan = case_bundle(timeline)  # a scan without a result is its Procedure, the target of the offsets
     assert {v for k, v in walk(scan) if k == "valueString" and v in ("performed", "note")} == {"performed"}
-    monkeypatch.delitem(fhir._EXPORTERS, "imaging")  # an event of a kind the bundle does not carry
+    monkeypatch.delitem(fhir.RESOURCES, "tumor-size")  # an event of a kind the bundle does not carry
     bundle = case_bundle(timeline)
     urls = {e["fullUrl"]: e["resource"]["resourceType"] for e in bundle["entry"]}
     targets = {v["valueReference"]["reference"] for k, v in walk(bundle) if k == "extension"

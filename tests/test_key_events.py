@@ -56,12 +56,18 @@ def test_a_therapy_is_said_with_its_end_and_its_dose():
 
 
 @pytest.mark.parametrize("row, relative, said", [
-    ({"shape": "interval", "start": "2019-03", "end": "", "day_end": None, "ongoing": False}, False,
-     "2019-03 →, end not reported"),
-    ({"shape": "interval", "start": "2019-03", "end": "2020-01", "day_end": 300, "ongoing": True}, False,
-     "2019-03 → 2020-01, ongoing"),
-    ({"shape": "point", "start": "2019-03-02", "day_start_earliest": 61, "day_start_latest": 61}, True, "month 2.0"),
-    ({"shape": "point", "start": "day -30", "day_start_earliest": -30, "day_start_latest": -30}, False, "month −1.0"),
+    ({"shape": "interval", "start": "2019-03", "start_is_calendar": True, "end": "", "day_end": None,
+      "ongoing": False}, False, "2019-03 →, end not reported"),
+    ({"shape": "interval", "start": "2019-03", "start_is_calendar": True, "end": "2020-01", "end_is_calendar": True,
+      "day_end": 300, "ongoing": True}, False, "2019-03 → 2020-01, ongoing"),
+    ({"shape": "point", "start": "2019-03-02", "start_is_calendar": True, "day_start_earliest": 61,
+      "day_start_latest": 61}, True, "month 2.0"),
+    ({"shape": "point", "start": "day -30", "start_is_calendar": False, "day_start_earliest": -30,
+      "day_start_latest": -30}, False, "month −1.0"),
+    # What the table says a calendar date is, not what the text looks like: a day offset on the calendar axis
+    # (a case without calendar) is said in months, however its text reads.
+    ({"shape": "point", "start": "2019", "start_is_calendar": False, "day_start_earliest": 61,
+      "day_start_latest": 61}, False, "month 2.0"),
 ])
 def test_when_is_said_as_precisely_as_written(row, relative, said):
     assert when_text(row, relative) == said

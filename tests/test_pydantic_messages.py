@@ -2,6 +2,7 @@
 
 import pytest
 
+from timelines.errors import ValueProblem
 from timelines.pydantic_messages import _MESSAGES, _what
 
 
@@ -12,8 +13,11 @@ from timelines.pydantic_messages import _MESSAGES, _what
      ("age",), (f"The number {str(10 ** 400)[:57]}... (401 characters) is too large", "check the value")),
     ({"type": "float_type", "msg": "Input should be a valid number", "input": True},
      ("age",), ("Expected a number, got true/false. Value: true", "write the number alone, without its unit")),
-    ({"type": "value_error", "msg": "Value error, x", "input": "x", "ctx": {"error": ValueError("Bad. Hint: fix it")}},
+    ({"type": "value_error", "msg": "Value error, x", "input": "x", "ctx": {"error": ValueProblem("Bad.", "fix it")}},
      ("date",), ("Bad.", "fix it")),
+    # A plain ValueError's text is the message, whatever it says: a hint is a field of its own, never parsed out.
+    ({"type": "value_error", "msg": "Value error, x", "input": "x", "ctx": {"error": ValueError("Bad. Hint: fix it")}},
+     ("date",), ("Bad. Hint: fix it", "")),
     ({"type": "greater_than_equal", "msg": "Input should be >= 0", "input": -1.5, "ctx": {"ge": 0.0}},
      ("age",), ("-1.5 is below the smallest allowed value, 0", "write a value of at least 0")),
 ])

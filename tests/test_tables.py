@@ -205,7 +205,7 @@ def test_the_day_zero_choices_list_a_diagnosis_that_is_day_zero_once():
     for path in sorted(Path("cases").glob("[!_]*.yaml")):
         events = event_table(load_case(path))
         choices = day_zero_choices(events)
-        assert any(day == 0 for day, _ in choices.values())  # day 0 itself is always a choice
+        assert any(choice.day == 0 for choice in choices.values())  # day 0 itself is always a choice
         if events[events["day_start"] == 0].iloc[0]["kind"] != "diagnosis":
             continue
         seen += 1
@@ -245,3 +245,16 @@ def test_without_origin_the_default_day_zero_is_the_first_listed_diagnosis_not_a
     choices = day_zero_choices(event_table(load_text(yaml.safe_dump(case))))
     assert default_day_zero(choices) == "diagnosis:dx"
     assert list(choices)[:3] == ["diagnosis:dx", "diagnosis:final-dx", "diagnosis:second"]  # before: the last
+
+
+def test_a_day_zero_choice_carries_its_events_id_so_its_key_is_only_a_name_for_the_control():
+    from components.pages.views import day_zero_labels
+    from timelines.loading import load_case
+    from timelines.tables import DayZeroChoice, day_zero_choices, event_table
+
+    events = event_table(load_case("cases/gist-duodenum-duodenectomy-imatinib.yaml"))
+    choices = day_zero_choices(events)
+    assert choices["start:imatinib"] == DayZeroChoice(choices["start:imatinib"].day, "start of imatinib", "imatinib")
+    assert choices["origin"].event_id == ""
+    assert day_zero_labels({"any name": choices["start:imatinib"]}, events) == {
+        "any name": "start of imatinib · after final diagnosis (day 0–731)"}

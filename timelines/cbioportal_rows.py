@@ -13,7 +13,7 @@ import pandas as pd
 from pydantic import TypeAdapter, ValidationError
 
 from .dates import MAX_OFFSET_YEARS
-from .kinds import KIND_BY_NAME
+from .kinds import KIND_BY_NAME, TREATMENT
 from .schema import Diagnosis, Patient
 from .when import say_days
 
@@ -29,7 +29,6 @@ DERIVED_COLUMNS = {"TREATMENT_TYPE", "SUBTYPE", "AGENT", "TEST", "RESULT", "DIAG
 CASE_COLUMNS = ("CASE_ID", "CASE_TITLE", "SOURCE", "LESIONS", "REPORTED", "NOTES")
 JSON_FIELDS = {"agents", "drugs", "findings", "measurements", "dose_changes", "biomarkers", "values"}
 
-THERAPY_TYPES = ("chemotherapy", "targeted", "immunotherapy", "endocrine", "radiotherapy", "supportive")
 POINT_KINDS = {name for name, k in KIND_BY_NAME.items() if "date" in k.model.model_fields
                and "start" not in k.model.model_fields}
 INTERVAL_KINDS = {name for name, k in KIND_BY_NAME.items() if "date" not in k.model.model_fields}
@@ -318,8 +317,14 @@ def row_template(row: dict) -> tuple[dict, Place]:
     order = row.get(ORDER_COLUMN, "")
     order = int(order) if order.isascii() and order.isdigit() else None  # '²' is a digit to isdigit, not to int
     return event, Place(row.get(SHAPE_COLUMN, ""), row.get("ONGOING", "") == "true", order,
-                        row.get(SECTION_COLUMN, ""), kind in THERAPY_TYPES or row["EVENT_TYPE"] == "TREATMENT",
+                        row.get(SECTION_COLUMN, ""), _is_therapy(kind, row["EVENT_TYPE"]),
                         (_window(row, "START_DATE"), _window(row, "STOP_DATE")))
+
+
+def _is_therapy(kind: str, event_type: str) -> bool:
+    """A TREATMENT row, or one of a kind a study writes as one (timelines.kinds.Study)."""
+    known = KIND_BY_NAME.get(kind)
+    return event_type == TREATMENT or known is not None and known.cbioportal.event_type == TREATMENT
 
 
 def _window(row: dict, column: str) -> tuple[int | None, int | None] | None:

@@ -14,23 +14,14 @@ from pydantic import BaseModel
 from .cbioportal_files import REQUIRED_COLUMNS
 from .cbioportal_rows import (ATTRIBUTES_COLUMN, CASE_COLUMNS, DERIVED_COLUMNS, KIND_COLUMN, ORDER_COLUMN, SECTION_COLUMN,
                               SHAPE_COLUMN, OPEN_SIDE, escape, unescape)
-from .kinds import SYSTEMIC, kind_named
-from .schema import Diagnosis
+from .kinds import Study, kind_named
+from .schema import Diagnosis, field_value
 from .spreadsheet import formula_escape, safe_header
 from .tables import agent_name, event_label
 from .text import CONTROL_NAMES, shown_text
 from .timeline import Dated, Timeline
 from .writing import OutputFolder, output_folder
 
-EVENT_TYPES = {  # our kind -> cBioPortal's EVENT_TYPE (its suggested types where one fits; 'other' keeps its type)
-    "diagnosis": "DIAGNOSIS", "symptom": "SYMPTOM", "surgery": "SURGERY", "biopsy": "SPECIMEN",
-    "molecular": "MOLECULAR_TEST", "chemotherapy": "TREATMENT", "targeted": "TREATMENT", "immunotherapy": "TREATMENT",
-    "endocrine": "TREATMENT", "radiotherapy": "TREATMENT", "supportive": "TREATMENT", "imaging": "IMAGING",
-    "lab": "LAB_TEST", "response": "STATUS", "progression": "STATUS", "status": "STATUS",
-    "adverse_event": "ADVERSE_EVENT",
-}
-SUBTYPES = {"chemotherapy": "Chemotherapy", "targeted": "Targeted Therapy", "immunotherapy": "Immunotherapy",
-            "endocrine": "Hormone Therapy", "supportive": "Supportive Care"}
 NOT_COLUMNS = {"kind", "date", "start", "end", "duration", "ongoing", "attributes", "values"}  # said otherwise
 PATIENT_NUMBERS = {"AGE", "PACK_YEARS"}
 STUDY_ID = "timelines_export"
@@ -70,7 +61,7 @@ def _rows_of(timeline: Timeline, dated: Dated, order: int, zero: int, lost: list
     row = {"PATIENT_ID": timeline.case.id,
            "START_DATE": _days(timeline, zero, dated.day_start),
            "STOP_DATE": _days(timeline, zero, dated.day_end) if interval else "",
-           "EVENT_TYPE": EVENT_TYPES.get(kind) or escape(event.type),
+           "EVENT_TYPE": event_type(event, kind),
            **_derived(event, kind),
            KIND_COLUMN: kind, ORDER_COLUMN: str(order), SHAPE_COLUMN: dated.shape,
            **_field_cells(event)}
@@ -123,12 +114,22 @@ def _bounds(timeline: Timeline, dated: Dated, zero: int) -> dict[str, str]:
     return cells
 
 
+def event_type(event, kind: str) -> str:
+    """The row's EVENT_TYPE: the registry's (timelines.kinds.Study), else the event's own type (an event of kind
+    'other'), else the kind's name in capitals (a custom track of its own)."""
+    known = kind_named(kind)
+    given = known.cbioportal.event_type if known is not None else ""
+    return given or escape(field_value(event, "type") or kind.upper())
+
+
 def _derived(event, kind: str) -> dict[str, str]:
     """The columns cBioPortal's patient view draws tracks from (TREATMENT_TYPE, SUBTYPE, AGENT, STATUS...)."""
-    if kind == "radiotherapy":
-        return {"TREATMENT_TYPE": "Radiation Therapy", "SUBTYPE": escape(event.technique or ""), "AGENT": ""}
-    if kind_named(kind) and kind_named(kind).category == SYSTEMIC or kind == "supportive":
-        return {"TREATMENT_TYPE": "Medical Therapy", "SUBTYPE": SUBTYPES[kind],
+    known = kind_named(kind)
+    study = known.cbioportal if known is not None else Study()
+    if study.treatment_type and not study.subtype:  # radiotherapy: its technique
+        return {"TREATMENT_TYPE": study.treatment_type, "SUBTYPE": escape(agent_name(event, kind)), "AGENT": ""}
+    if study.treatment_type:
+        return {"TREATMENT_TYPE": study.treatment_type, "SUBTYPE": study.subtype,
                 "AGENT": escape(agent_name(event, kind))}
     if kind in ("response", "progression"):
         return {"STATUS": escape(event_label(event, kind))}

@@ -20,7 +20,7 @@ COHORT_COLUMNS = ("case_id", "title", "age", "sex", "smoking", "histology", "sta
                   "drugs", "lines", "best_response", "first_line", "pfs_first_line", "os", "ongoing", "calendar")
 SWIMMER_COLUMNS = ("case_id", "patient", "row", "kind", "label", "agent", "start_month", "end_month",
                    "start_month_earliest", "start_month_latest", "ongoing", "end_reported", "category", "detail",
-                   "end_month_earliest", "end_month_latest", "solid_until_month", "fade_until_month")
+                   "end_month_earliest", "end_month_latest", "solid_until_month", "fade_until_month", "sex", "age")
 
 
 def anchor_day(timeline: Timeline, align: str) -> int | None:
@@ -111,18 +111,20 @@ def swimmer_table(timelines: list[Timeline], align: str = "diagnosis") -> pd.Dat
         if anchor is None:
             continue
         patient = _patient_label(timeline)
+        who = {"sex": timeline.case.patient.sex, "age": timeline.case.patient.age}  # typed: the label's parts
         for dated in timeline.items:
             row = _swimmer_row(timeline, dated, anchor, patient)
             if row is not None:
-                rows.append(row)
+                rows.append(row | who)
         rows.append({"case_id": timeline.case.id, "patient": patient, "row": "follow-up", "kind": "follow_up",
                      "label": "Last follow-up", "agent": "", "start_month": _months(timeline.follow_up_day - anchor),
                      "end_month": None, "start_month_earliest": _months(timeline.follow_up.earliest, anchor),
                      "start_month_latest": _months(timeline.follow_up.latest, anchor), "ongoing": False,
                      "end_reported": True, "category": "follow-up", "detail": "",
                      "end_month_earliest": None, "end_month_latest": None, "solid_until_month": None,
-                     "fade_until_month": None})
-    return pd.DataFrame(rows, columns=list(SWIMMER_COLUMNS))
+                     "fade_until_month": None, **who})
+    frame = pd.DataFrame(rows, columns=list(SWIMMER_COLUMNS))
+    return frame.astype({"age": "Int64"})  # typed, for the lane label (patient_words) and the warehouse
 
 
 def _swimmer_row(timeline: Timeline, dated: Dated, anchor: int, patient: str) -> dict | None:
@@ -156,9 +158,13 @@ def _swimmer_row(timeline: Timeline, dated: Dated, anchor: int, patient: str) ->
 
 def _patient_label(timeline: Timeline) -> str:
     patient = timeline.case.patient
-    sex = {"female": "F", "male": "M"}.get(patient.sex, "?")
-    age = f"{patient.age}" if patient.age is not None else "?"
-    return f"{timeline.case.id} ({sex}, {age})"
+    return f"{timeline.case.id} ({patient_words(patient.sex, patient.age)})"
+
+
+def patient_words(sex: str, age) -> str:
+    """'F, 53': a patient's sex and age as a lane label says them, '?' for one not given."""
+    letter = {"female": "F", "male": "M"}.get(sex, "?")
+    return f"{letter}, {'?' if age is None or pd.isna(age) else int(age)}"
 
 
 def _months(days: float | None, anchor: int = 0) -> float | None:

@@ -44,6 +44,7 @@ from .tables import DayZero, day_zero_of, dose_changes_in_days, with_day_zero
 from .when import say_days
 
 CALENDAR_COLUMNS = ("start", "end", "start_earliest", "start_latest", "end_earliest", "end_latest")
+CALENDAR_FLAGS = ("start_is_calendar", "end_is_calendar")  # whether start and end are calendar dates: no longer
 REMOVED_COLUMNS = ("quote", "note")
 # Columns holding a fixed vocabulary, left as they are; every other text column is scrubbed.
 VOCABULARY_COLUMNS = ("kind", "category", "shape", "precision", "end_precision", "size_status", "change", "flag", "source",
@@ -267,9 +268,7 @@ def _common(frame: pd.DataFrame, ids: dict[str, str], keep_columns: bool) -> pd.
     zero = day_zero_of(frame)
     if zero is not None:
         with_day_zero(frame, DayZero(None, scrub_text(zero.label)))
-    for column in CALENDAR_COLUMNS:
-        if column in frame:
-            frame[column] = ""
+    _blank_dates(frame)
     if "event_id" in frame:
         frame["event_id"] = frame["event_id"].map(lambda value: _map_id(ids, value))
     if "case_id" in frame:  # authors may name a case by a record number or initials: its digest stands in
@@ -285,6 +284,15 @@ def _common(frame: pd.DataFrame, ids: dict[str, str], keep_columns: bool) -> pd.
         if column not in skip and _is_text(frame[column]):
             frame[column] = frame[column].map(lambda value: value if _blank(value) else scrub_text(value))
     return frame
+
+
+def _blank_dates(frame: pd.DataFrame) -> None:
+    for column in CALENDAR_COLUMNS:
+        if column in frame:
+            frame[column] = ""
+    for column in CALENDAR_FLAGS:
+        if column in frame:
+            frame[column] = False
 
 
 def _is_text(column: pd.Series) -> bool:

@@ -56,13 +56,18 @@ class CaseFileError(Exception):
         return CaseFileError([replace(p, path=p.path or path) for p in self.problems])
 
 
-class DateProblem(ValueError):
-    """A date that cannot be read or resolved; turned into a Problem by the loader."""
+class ValueProblem(ValueError):
+    """A value refused with what is wrong and how to fix it kept apart (a Problem's message and hint), for the
+    loader to say; its text is `message Hint: hint`, for any other reader."""
 
     def __init__(self, message: str, hint: str = ""):
         self.message = message
         self.hint = hint
         super().__init__(message + (f" Hint: {hint}" if hint else ""))
+
+
+class DateProblem(ValueProblem):
+    """A date that cannot be read or resolved; turned into a Problem by the loader."""
 
 
 LIST_ALL_UP_TO = 30  # a hint lists every valid option up to this many (the fields of any kind fit)...

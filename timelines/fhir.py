@@ -26,6 +26,7 @@ import re
 import uuid
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Callable
 
 from fhir.resources.R4B.bundle import Bundle
 
@@ -61,14 +62,6 @@ IMAGING = {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/observat
 # mCODE STU3's USCoreCondition is US Core 5.0.1's problems and health concerns profile: a problem-list item.
 PROBLEM = {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-category",
                        "code": "problem-list-item"}]}
-MEDICATION_KINDS = ("chemotherapy", "targeted", "immunotherapy", "endocrine", "supportive")
-# Kinds whose event is one resource keyed by the event itself (a therapy's first agent; a scan's sizes are members; a
-# molecular test's report, whose findings are its results).
-OWN_RESOURCE_KINDS = ("surgery", "biopsy", "radiotherapy", "response", "progression", "adverse_event", "symptom",
-                      "molecular", "status", "diagnosis") + MEDICATION_KINDS
-# The element holding each kind's date, where it is not `effective` (the day-0 target of a case without calendar).
-DATE_ELEMENT = {"surgery": "performed", "biopsy": "performed", "radiotherapy": "performed", "adverse_event": "date",
-                "symptom": "onset"}
 
 
 @dataclass
@@ -190,10 +183,11 @@ def _day_zero_target(ex: _Export) -> tuple[str, str]:
     kind, event = origin.kind, origin.event
     if origin.key[0] == "diagnoses":
         return ex.url(*origin.key), "extension('" + ASSERTED_DATE + "')"
-    if _EXPORTERS.get("medication" if kind in MEDICATION_KINDS else kind) is None:
+    resource = resource_of(kind)
+    if resource is None:
         return ex.url("list"), "note"
-    if kind in OWN_RESOURCE_KINDS:
-        return ex.url(*origin.key), DATE_ELEMENT.get(kind, "effective")
+    if resource.keyed_by_event:
+        return ex.url(*origin.key), resource.date_element
     if kind == "imaging" and (event.finding or event.trend):
         return ex.url(*origin.key), "effective"
     if kind == "imaging" and not event.measurements:  # the scan's Procedure
@@ -310,10 +304,10 @@ def _tumor(ex: _Export, lesion) -> dict:
 def _event(ex: _Export, dated: Dated) -> None:
     kind, event = dated.kind, dated.event
     where = f"events[{dated.key[1]}] ({kind} '{event_label(event, kind)}')"
-    export = _EXPORTERS.get("medication" if kind in MEDICATION_KINDS else kind)
-    if export is not None:
+    resource = resource_of(kind)
+    if resource is not None:
         first = len(ex.entries)
-        export(ex, dated, where)
+        resource.write(ex, dated, where)
         _keep_label(ex.entries[first:], event.label)
     else:
         ex.left.append(f"{where}: events of this kind are not exported")
@@ -394,8 +388,10 @@ def _agents(dated: Dated) -> list[str]:
     agents = getattr(event, "agents", None) or []  # a regimen's agents, or a targeted or immune combination's
     if agents:
         return list(agents)
-    name = field_value(event, "drug") or field_value(event, "regimen") or event.label
-    return [name or kind_named(dated.kind).label]
+    known = kind_named(dated.kind)  # the drug or regimen as the registry names it, else the label, else the kind's
+    named = next((value for value in (field_value(event, name) for name in known.agent_fields)
+                  if isinstance(value, str) and value), None)
+    return [named or event.label or known.label]
 
 
 def _medication(ex: _Export, dated: Dated, where: str = "") -> None:
@@ -600,7 +596,7 @@ def _adverse_event(ex: _Export, dated: Dated, where: str) -> None:
     resource = {"resourceType": "AdverseEvent", "actuality": "actual", "subject": ex.patient(),
                 "event": {"text": words}, **ex.dates.date_time("date", when_of(ex.timeline, dated))}
     attributed = ex.timeline.by_id(event.attribution) if event.attribution else None
-    if attributed is not None and attributed.kind in OWN_RESOURCE_KINDS:  # its resource, before or after this one
+    if attributed is not None and getattr(resource_of(attributed.kind), "keyed_by_event", False):  # its resource, before or after this one
         resource["suspectEntity"] = [{"instance": {"reference": ex.url(*attributed.key)}}]
     # R4's AdverseEvent has no note: R5's, through its cross-version extension (an Annotation each).
     end = when_of(ex.timeline, dated, "end") if event.shape == "interval" else None
@@ -808,11 +804,35 @@ def _protein_finding(ex: _Export, dated: Dated, when: When, finding) -> tuple[di
     return resource, "mcode-tumor-marker-test" if finding.result else None
 
 
-# The resources of each kind of event (the patient's death is on the Patient; see _event for the others).
-_EXPORTERS = {"surgery": _surgery, "biopsy": _biopsy, "radiotherapy": _radiotherapy, "medication": _medication,
-              "imaging": _imaging, "lab": _lab, "response": _status, "progression": _status,
-              "adverse_event": _adverse_event, "symptom": _symptom, "other": _other, "status": _patient_status,
-              "diagnosis": _restaging, "molecular": _molecular}
+@dataclass(frozen=True)
+class Resource:
+    """How the events of a kind become resources: `write` adds them; `keyed_by_event`: one resource keyed by the
+    event itself (a therapy's first agent, a molecular test's report), not by the event and a part of it (a scan's
+    sizes, a lab's values); `date_element`: the element holding its date (the day-0 target of a case without
+    calendar)."""
+
+    write: Callable[[_Export, Dated, str], None]
+    keyed_by_event: bool = True
+    date_element: str = "effective"
+
+
+# The resources of each kind of event, by the name the kinds registry gives (timelines.kinds.Kind.fhir); the patient's
+# death is on the Patient.
+RESOURCES = {"surgical-procedure": Resource(_surgery, date_element="performed"),
+             "procedure": Resource(_biopsy, date_element="performed"),
+             "radiotherapy-course": Resource(_radiotherapy, date_element="performed"),
+             "medication": Resource(_medication), "tumor-size": Resource(_imaging, keyed_by_event=False),
+             "lab-result": Resource(_lab, keyed_by_event=False), "disease-status": Resource(_status),
+             "adverse-event": Resource(_adverse_event, date_element="date"),
+             "condition": Resource(_symptom, date_element="onset"),
+             "observation": Resource(_other, keyed_by_event=False), "status": Resource(_patient_status),
+             "restaging": Resource(_restaging), "genomics-report": Resource(_molecular)}
+
+
+def resource_of(kind: str) -> Resource | None:
+    """The resources of a kind's events; None for a kind the bundle does not carry (not_carried says so)."""
+    known = kind_named(kind)
+    return RESOURCES.get(known.fhir) if known is not None else None
 
 
 def _case_list(ex: _Export) -> dict:

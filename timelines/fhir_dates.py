@@ -64,7 +64,7 @@ def original_text(written: str, said: str) -> list[dict]:
     """The date as the case writes it, when it is not a plain calendar date (with what it resolved to)."""
     if written == said:
         return []
-    text = written if not said or said == "not dated" else f"{written} (resolved: {said})"
+    text = written if not said else f"{written} (resolved: {said})"
     return [{"url": ORIGINAL_TEXT, "valueString": text}]
 
 
@@ -75,6 +75,11 @@ class When:
     bounds: Bounds
     written: str
     said: str
+
+    @property
+    def resolved(self) -> str:
+        """How the timeline says it; '' when nothing dates it (both bounds open)."""
+        return self.said if self.bounds.earliest is not None or self.bounds.latest is not None else ""
 
 
 def when_of(timeline: Timeline, dated: Dated, side: str = "start") -> When | None:
@@ -134,7 +139,7 @@ class Dates:
         if not self.timeline.on_calendar:
             return {f"_{name}": {"extension": [self.relative(when)] + original_text(when.written, "")}}
         value = enclosing(when.bounds)
-        extra = original_text(when.written, when.said)
+        extra = original_text(when.written, when.resolved)
         out = {name: value} if value else {}
         if extra:
             out[f"_{name}"] = {"extension": extra}
@@ -149,7 +154,7 @@ class Dates:
         value = enclosing(when.bounds)
         if value is None:  # straddles a year: its outer bound (the written text says it is a bound)
             value = period_sides(when.bounds)[1 if end else 0]
-        extra = original_text(when.written, when.said)
+        extra = original_text(when.written, when.resolved)
         return ({name: value} if value else {}) | ({f"_{name}": {"extension": extra}} if extra else {})
 
     def point(self, prefix: str, when: When, period_only: bool = False) -> dict:
@@ -160,7 +165,7 @@ class Dates:
             # effective) is then present, which a dateTime without a value is not to every reader.
             return {f"{prefix}Period": {"extension": [self.relative(when)] + original_text(when.written, "")}}
         exact = partial(when.bounds.earliest, when.bounds.latest) if when.bounds.closed else None
-        extra = original_text(when.written, when.said)
+        extra = original_text(when.written, when.resolved)
         if exact and not period_only:
             return {f"{prefix}DateTime": exact} | ({f"_{prefix}DateTime": {"extension": extra}} if extra else {})
         start, end = (exact, exact) if exact else period_sides(when.bounds)

@@ -15,8 +15,8 @@ import pandas as pd
 from .dates import Calendar
 from .kinds import KEY_KINDS, SYSTEMIC, WORKUP_KINDS
 from .tables import day_zero_of
-from .text import shorten
-from .when import anchor_name, is_calendar_text, say_days, say_months, say_written
+from .text import is_missing, shorten
+from .when import anchor_name, is_dated, say_days, say_months, say_written
 
 HEADER_CALENDAR = ("Date", "Event", "Dose / finding")
 HEADER_RELATIVE = ("When", "Event", "Dose / finding")
@@ -84,14 +84,13 @@ def side_text(row: dict, side: str, relative: bool) -> str:
     events ('after mastectomy (2007-07)', a `*_words` column of `with_date_words`), else as precisely as it is
     known: the table's date on the calendar axis (a relative-only date is said in months), months from its bounds
     on the relative axis; '' for an end not reported."""
-    if side == "end" and _missing(row.get("day_end")):
+    if side == "end" and is_missing(row.get("day_end")):
         return ""
     words = row.get(f"{side}_words")
-    if not _missing(words):
+    if not is_missing(words):
         return str(words)
-    written = str(row.get(side) or "")
-    if not relative and is_calendar_text(written):
-        return written
+    if not relative and _on_calendar(row, side):
+        return str(row.get(side))
     low, high = row.get(f"day_{side}_earliest"), row.get(f"day_{side}_latest")
     return say_months(low, high).replace("-", "−")
 
@@ -102,14 +101,16 @@ def detail_text(row: dict) -> str:
         bits = [str(row.get("dose") or "")]
         if row.get("dose_changes"):
             bits.append("dose changes: " + str(row["dose_changes"]))
-        if not _missing(row.get("line")):
+        if not is_missing(row.get("line")):
             bits.append(f"line {int(row['line'])}")
         return "; ".join(b for b in bits if b)
     return str(row.get("key_details") or "")
 
 
-def _missing(value: object) -> bool:
-    return value is None or value == "" or (isinstance(value, float) and pd.isna(value))
+def _on_calendar(row: dict, side: str) -> bool:
+    """Whether the table says this side as a calendar date (`start_is_calendar`, `end_is_calendar`)."""
+    flag = row.get(f"{side}_is_calendar")
+    return not is_missing(flag) and bool(flag)
 
 
 def with_date_words(events: pd.DataFrame, relative: bool) -> pd.DataFrame:
@@ -130,12 +131,12 @@ def with_date_words(events: pd.DataFrame, relative: bool) -> pd.DataFrame:
             return "it", True, ""
         interval = row.get("shape") == "interval"
         side = side if interval else "start"
-        if side == "end" and _missing(row.get("day_end")):
+        if side == "end" and is_missing(row.get("day_end")):
             return None if not interval else (_anchor_label(row), True, "end not reported")
-        written = str(row.get(side) or "")
-        date = written if not relative and is_calendar_text(written) else \
-            say_days(row.get(f"day_{side}_earliest"), row.get(f"day_{side}_latest"))
-        return _anchor_label(row), interval, "" if date == "not dated" else date
+        low, high = row.get(f"day_{side}_earliest"), row.get(f"day_{side}_latest")
+        date = str(row.get(side)) if not relative and _on_calendar(row, side) else \
+            say_days(low, high) if is_dated(low, high) else ""
+        return _anchor_label(row), interval, date
 
     zero = day_zero_of(events)
     zero = zero.date.toordinal() if zero is not None and zero.date is not None else None

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .errors import ValueProblem
+
 TOO_SMALL_MM = 5.0  # RECIST 1.1: a target lesion too small to measure is recorded as 5 mm
 NODE_NORMAL_MM = 10.0  # a node with short axis < 10 mm is non-pathological
 PR_THRESHOLD = -30.0  # percent change from baseline
@@ -48,7 +50,7 @@ class Size:
 def parse_size(text: str) -> Size:
     """Millimetres from '1.2 x 0.7 cm', '12 × 7 mm', '14.1*10.5 cm', '19 mm', 'absent', 'too small to measure'.
 
-    Raises ValueError with a hint when the size cannot be read.
+    Raises ValueProblem (a ValueError) with its hint apart when the size cannot be read.
     """
     raw = str(text).strip()
     lowered = raw.lower()
@@ -58,14 +60,15 @@ def parse_size(text: str) -> Size:
         return Size((TOO_SMALL_MM,), "too_small")
     m = _SIZE.match(raw)
     if not m:
-        raise ValueError(f"Cannot read the size {_shown(raw)}. Hint: write it as in the paper with a unit, "
-                         "e.g. '1.2 x 0.7 cm', '19 mm' or '4.9 × 2.6 cm'; or 'absent', 'too small to measure'")
+        raise ValueProblem(f"Cannot read the size {_shown(raw)}.", "write it as in the paper with a unit, "
+                           "e.g. '1.2 x 0.7 cm', '19 mm' or '4.9 × 2.6 cm'; or 'absent', 'too small to measure'")
     factor = 10.0 if m[4].lower() == "cm" else 1.0
     dims = tuple(round(float(v) * factor, 3) for v in m.groups()[:3] if v is not None)
     if any(d <= 0 for d in dims):
-        raise ValueError(f"The size {_shown(raw)} has a zero dimension. Hint: write 'absent' when the lesion is no longer seen")
+        raise ValueProblem(f"The size {_shown(raw)} has a zero dimension.",
+                           "write 'absent' when the lesion is no longer seen")
     if max(dims) > 1000:
-        raise ValueError(f"The size {_shown(raw)} is over a metre. Hint: check the unit (mm or cm)")
+        raise ValueProblem(f"The size {_shown(raw)} is over a metre.", "check the unit (mm or cm)")
     return Size(dims)
 
 

@@ -8,7 +8,7 @@ from typing import Any, Callable
 from pydantic import ValidationError
 
 from .dates import DateProblem, duration_months
-from .errors import Problem, did_you_mean
+from .errors import Problem, ValueProblem, did_you_mean
 from .kinds import KIND_SYNONYMS
 from .schema import KIND_MODELS, Case
 from .yaml_messages import quote, yaml_type
@@ -172,12 +172,11 @@ def _not_allowed(error: dict, loc: tuple, data: Any) -> Message:
 
 
 def _model_says(error: dict, loc: tuple, data: Any) -> Message:
-    """A validator's own message (a DateProblem, or a ValueError's text with an optional ' Hint: ...')."""
+    """A validator's own message: a ValueProblem's message and hint (a DateProblem's too), else its text."""
     said = (error.get("ctx") or {}).get("error", error["msg"])
-    if isinstance(said, DateProblem):
+    if isinstance(said, ValueProblem):
         return said.message, said.hint
-    message, _, hint = str(said).partition(" Hint: ")
-    return message, hint
+    return str(said), ""
 
 
 def _not_an_id(error: dict, loc: tuple, data: Any) -> Message:

@@ -8,6 +8,7 @@ from typing import Annotated, Literal, Union
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
 from .dates import ID_PATTERN, MAX_DATE_CHARS, date_text, duration_months, kind_of, parse_date, parse_offset
+from .errors import ValueProblem
 
 CASE_ID_PATTERN = r"^[a-z0-9][a-z0-9-]{0,79}$"
 MAX_TEXT_CHARS = 20_000  # any text of a case: a long quote fits, a pasted document does not
@@ -22,18 +23,18 @@ def _date(value: object) -> str:
 
 def _duration(value: object) -> str:
     if isinstance(value, bool) or not isinstance(value, (str, int)):
-        raise ValueError(f"Expected a duration, got {kind_of(value)}. Hint: write e.g. '5 months' or '~2 weeks'")
+        raise ValueProblem(f"Expected a duration, got {kind_of(value)}.", "write e.g. '5 months' or '~2 weeks'")
     text = str(value).strip()
     offset = parse_offset(text)
     if offset.amount <= 0:
-        raise ValueError("A duration must be longer than zero. Hint: write e.g. '5 months'")
+        raise ValueProblem("A duration must be longer than zero.", "write e.g. '5 months'")
     return text
 
 
 def _number(value: object) -> object:
     """A number field refuses true and false, which pydantic would otherwise read as 1 and 0 ('value: on')."""
     if isinstance(value, bool):
-        raise ValueError(f"Expected a number, got {kind_of(value)}. Hint: write the number itself")
+        raise ValueProblem(f"Expected a number, got {kind_of(value)}.", "write the number itself")
     return value
 
 
@@ -131,9 +132,9 @@ def _point_reference(value: object) -> str:
     if text.lower() in ("last follow-up", "last follow up", "follow-up"):
         return "last follow-up"
     if not re.fullmatch(rf"{ID_PATTERN}(\.(start|end))?", text):
-        raise ValueError(f"Expected an event id, 'id.end' or 'last follow-up', got '{text[:60]}'. "
-                         "Hint: an interval runs between two points of the case, e.g. from: gefitinib.end, "
-                         "to: recurrence")
+        raise ValueProblem(f"Expected an event id, 'id.end' or 'last follow-up', got '{text[:60]}'.",
+                           "an interval runs between two points of the case, e.g. from: gefitinib.end, "
+                           "to: recurrence")
     return text
 
 
@@ -161,14 +162,14 @@ class Reported(Strict):
     @model_validator(mode="after")
     def _one_figure(self):
         if self.months is not None and self.length is not None:
-            raise ValueError("This figure has both months and length. Hint: keep the one the paper uses")
+            raise ValueProblem("This figure has both months and length.", "keep the one the paper uses")
         if self.months is None and self.length is None and not self.description:
-            raise ValueError("A reported figure needs months: (a number), length: (with its unit, e.g. '8 weeks') "
-                             "or description: (the paper's words when it gives no number, e.g. 'long-term'). "
-                             "Hint: add the one the paper gives")
+            raise ValueProblem("A reported figure needs months: (a number), length: (with its unit, e.g. '8 weeks') "
+                               "or description: (the paper's words when it gives no number, e.g. 'long-term').",
+                               "add the one the paper gives")
         if self.name == "interval" and (self.from_ is None or self.to is None or not self.label):
-            raise ValueError("An interval needs from:, to: and label:. Hint: e.g. name: interval, label: "
-                             "Recurrence-free after stopping gefitinib, from: gefitinib.end, to: last follow-up")
+            raise ValueProblem("An interval needs from:, to: and label:.", "e.g. name: interval, label: "
+                               "Recurrence-free after stopping gefitinib, from: gefitinib.end, to: last follow-up")
         return self
 
     @property
@@ -235,15 +236,15 @@ class IntervalEvent(EventBase):
     def _one_ending(self):
         if self.start is None:
             if self.end is None or self.duration is None or self.ongoing:
-                raise ValueError("Missing required field 'start'. Hint: add 'start: ...'; when the paper does not "
-                                 "say when it started, bound it: 'start: after X' or 'start: between A and B'; or, "
-                                 "for a span the paper counts back ('cough for 2 months before presentation'), "
-                                 "end: with duration:")
+                raise ValueProblem("Missing required field 'start'.", "add 'start: ...'; when the paper does not "
+                                   "say when it started, bound it: 'start: after X' or 'start: between A and B'; or, "
+                                   "for a span the paper counts back ('cough for 2 months before presentation'), "
+                                   "end: with duration:")
             return self
         given = [name for name in ("end", "duration") if getattr(self, name)] + (["ongoing"] if self.ongoing else [])
         if len(given) > 1:
-            raise ValueError(f"This event has {' and '.join(given)}. Hint: keep only one of end, duration and ongoing "
-                             "(end: with duration: and no start: counts the duration back from the end)")
+            raise ValueProblem(f"This event has {' and '.join(given)}.", "keep only one of end, duration and ongoing "
+                               "(end: with duration: and no start: counts the duration back from the end)")
         return self
 
 
@@ -258,10 +259,10 @@ class PointOrIntervalEvent(EventBase):
     def _date_or_start(self):
         counted_back = self.start is None and self.end is not None and self.duration is not None
         if (self.date is None) == (self.start is None and not counted_back):
-            raise ValueError("Give either date (a single day) or start (a span), not both and not neither. "
-                             "Hint: a single treatment or finding takes date:, a course over time takes start:")
+            raise ValueProblem("Give either date (a single day) or start (a span), not both and not neither.",
+                               "a single treatment or finding takes date:, a course over time takes start:")
         if self.date is not None and (self.end or self.duration or self.ongoing):
-            raise ValueError("end, duration and ongoing go with start, not with date. Hint: rename date: to start:")
+            raise ValueProblem("end, duration and ongoing go with start, not with date.", "rename date: to start:")
         if self.date is not None:
             return self
         return IntervalEvent._one_ending(self)  # type: ignore[arg-type]
@@ -296,9 +297,9 @@ class Measurement(Strict):
     @model_validator(mode="after")
     def _size_or_change(self):
         if self.size is None and self.change is None:
-            raise ValueError(f"The lesion {self.lesion} has no size and no change. Hint: give size: as written "
-                             "('19 mm') or, when the paper gives none, change: decreased, stable, increased, new or "
-                             "resolved")
+            raise ValueProblem(f"The lesion {self.lesion} has no size and no change.", "give size: as written "
+                               "('19 mm') or, when the paper gives none, change: decreased, stable, increased, new or "
+                               "resolved")
         return self
 
 
@@ -360,11 +361,11 @@ class LabValue(Strict):
     @model_validator(mode="after")
     def _something_measured(self):
         if self.value is None and not self.finding and self.flag is None:  # 'LDH was normal': flag: normal alone
-            raise ValueError(f"The value of {self.marker} is missing. "
-                             "Hint: give value: (a number), flag: (high, low or normal, when the paper says only "
-                             "that) or finding: (what the paper says, e.g. 'decreased')")
+            raise ValueProblem(f"The value of {self.marker} is missing.",
+                               "give value: (a number), flag: (high, low or normal, when the paper says only "
+                               "that) or finding: (what the paper says, e.g. 'decreased')")
         if self.ref_low is not None and self.ref_high is not None and self.ref_low > self.ref_high:
-            raise ValueError(f"ref_low {self.ref_low} is above ref_high {self.ref_high}. Hint: swap the two values")
+            raise ValueProblem(f"ref_low {self.ref_low} is above ref_high {self.ref_high}.", "swap the two values")
         return self
 
 
@@ -383,12 +384,12 @@ class Agents(Strict):
         if value is None and not drugs and "drugs" not in info.data:
             return value  # drugs: was written but refused; its own message says why
         if value is None and not drugs:
-            raise ValueError(f"Missing required field 'drug' in {'an' if cls.__name__[0] in 'AEIOU' else 'a'} "
-                             f"{cls.model_fields['kind'].annotation.__args__[0]} event. Hint: add 'drug: ...' for one "
-                             "agent, or 'drugs: [dabrafenib, trametinib]' for agents given together")
+            raise ValueProblem(f"Missing required field 'drug' in {'an' if cls.__name__[0] in 'AEIOU' else 'a'} "
+                               f"{cls.model_fields['kind'].annotation.__args__[0]} event.", "add 'drug: ...' for one "
+                               "agent, or 'drugs: [dabrafenib, trametinib]' for agents given together")
         if value is not None and drugs:
-            raise ValueError("This event has both drug and drugs. Hint: keep drugs: [...] for agents given together, "
-                             "or drug: for one agent")
+            raise ValueProblem("This event has both drug and drugs.", "keep drugs: [...] for agents given together, "
+                               "or drug: for one agent")
         return value
 
     model_config = ConfigDict(json_schema_extra={"anyOf": [{"required": ["drug"]}, {"required": ["drugs"]}]})
@@ -413,8 +414,8 @@ class Hold(Strict):
     @model_validator(mode="after")
     def _end_or_duration(self):
         if (self.end is None) == (self.duration is None):
-            raise ValueError("A hold needs end: (a date) or duration: (e.g. '3 weeks'), one of the two. "
-                             "Hint: write {start: 2021-03-02, duration: 3 weeks} or {start: ..., end: ...}")
+            raise ValueProblem("A hold needs end: (a date) or duration: (e.g. '3 weeks'), one of the two.",
+                               "write {start: 2021-03-02, duration: 3 weeks} or {start: ..., end: ...}")
         return self
 
 
@@ -554,9 +555,9 @@ class Response(PointEvent):
     @model_validator(mode="after")
     def _category_or_description(self):
         if self.category is None and not self.description:
-            raise ValueError("A response needs category: (CR, PR, SD, PD or NE, as the paper states it) or "
-                             "description: (its words when it gives none, e.g. 'responded dramatically'). "
-                             "Hint: never choose a category the paper does not give; write description: instead")
+            raise ValueProblem("A response needs category: (CR, PR, SD, PD or NE, as the paper states it) or "
+                               "description: (its words when it gives none, e.g. 'responded dramatically').",
+                               "never choose a category the paper does not give; write description: instead")
         return self
 
 
@@ -580,9 +581,9 @@ class AdverseEvent(PointOrIntervalEvent):
     @model_validator(mode="after")
     def _term_or_description(self):
         if not self.term and not self.description:
-            raise ValueError("An adverse event needs term: (e.g. 'rash', a CTCAE term) or description: (the "
-                             "paper's words when it names none, e.g. 'could not tolerate'). Hint: add the one "
-                             "the paper gives")
+            raise ValueProblem("An adverse event needs term: (e.g. 'rash', a CTCAE term) or description: (the "
+                               "paper's words when it names none, e.g. 'could not tolerate').", "add the one "
+                               "the paper gives")
         return PointOrIntervalEvent._date_or_start(self)  # type: ignore[arg-type]
 
 

@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import pandas as pd
 from pydantic import BaseModel
 
 from .dates import Calendar, parse_date
-from .kinds import CATEGORY_OF_KIND, LANE_ORDER, SPECIMEN_KINDS, SYSTEMIC, kind_named
+from .kinds import LANE_ORDER, MEASURING_KINDS, SPECIMEN_KINDS, SYSTEMIC, category_of, kind_named
+from .labels import NAME_CHARS, finding_text as _finding_text
 from .measures import parse_size
 from .schema import Diagnosis, field_value
 from .text import shorten
 from .timeline import Dated, Timeline, hold_keys
-from .when import PRECISIONS, say, say_days
+from .when import PRECISIONS, say, say_days, says_calendar
 
 EVENT_COLUMNS = ("case_id", "event_id", "kind", "lane", "label", "start", "end", "start_earliest", "start_latest",
                  "end_earliest", "end_latest", "day_start", "day_end", "precision", "ongoing", "line", "agent",
@@ -24,19 +25,17 @@ EVENT_EXTRA_COLUMNS = ("category", "shape", "day_start_earliest", "day_start_lat
                        "day_end_latest", "end_precision", "approximate", "date_text", "end_text", "intent", "note",
                        "dose_changes", "day_start_reach_earliest", "day_start_reach_latest", "day_end_reach_earliest",
                        "day_end_reach_latest", "least_days", "short", "response_category", "status", "trend",
-                       "finding", "key_details", "planned", "holds", "default_origin", "on_therapy")
+                       "finding", "key_details", "planned", "holds", "default_origin", "on_therapy",
+                       "start_is_calendar", "end_is_calendar")
 MEASUREMENT_COLUMNS = ("case_id", "event_id", "lesion_id", "lesion_label", "site", "nodal", "target", "start",
                        "day_start", "dims_mm", "longest_mm", "short_axis_mm", "recist_mm", "quote")
 MEASUREMENT_EXTRA_COLUMNS = ("size_text", "size_status", "change", "day_start_earliest", "day_start_latest", "modality",
                              "start_earliest", "start_latest", "day_start_reach_earliest", "day_start_reach_latest",
-                             "source_kind", "source_label")
-# The kinds whose events measure lesions: scans, and sizes without a scan (a physical examination recorded on the
-# symptom it found, the size at an operation or of its specimen).
-MEASURING_KINDS = ("imaging", "symptom", "surgery")
+                             "source_kind", "source_label", "start_is_calendar")
 MARKER_COLUMNS = ("case_id", "event_id", "marker", "value", "unit", "ref_low", "ref_high", "start", "day_start",
                   "quote")
 MARKER_EXTRA_COLUMNS = ("value_text", "flag", "finding", "source", "group", "day_start_earliest", "day_start_latest", "start_earliest",
-                        "start_latest", "day_start_reach_earliest", "day_start_reach_latest")
+                        "start_latest", "day_start_reach_earliest", "day_start_reach_latest", "start_is_calendar")
 DOSE_CHANGE_COLUMNS = ("case_id", "event_id", "start", "day_start", "day_start_earliest", "day_start_latest", "dose",
                        "reason", "quote")
 DOSE_CHANGE_EXTRA_COLUMNS = ("start_earliest", "start_latest")
@@ -49,7 +48,7 @@ KEY_DETAILS_QUIET = {"modality", "region", "method", "site", "specimen", "techni
                      "purpose", "confirmed by", "ctcae version", "provenance"}
 
 # Lane groups of the swimlane, top to bottom, are the categories of the kinds registry (timelines/kinds.py:
-# LANE_ORDER, CATEGORY_OF_KIND, SYSTEMIC); kinds it does not list are appended in first-seen order.
+# LANE_ORDER, category_of, SYSTEMIC); kinds it does not list are appended in first-seen order.
 _COMMON = {"id", "kind", "label", "quote", "note", "date", "start", "end", "duration", "ongoing", "line", "dose",
            "certainty", "settled_by", "specimen_of",  # said with what they link to (_links)
            "short",  # a display name, in its own column
@@ -102,7 +101,7 @@ def _event_row(timeline: Timeline, dated: Dated) -> dict:
     event, case = dated.event, timeline.case
     start, interval = dated.start, dated.shape == "interval"
     end = (dated.end or dated.end_window) if interval else None  # an end not reported: where it can be
-    category = CATEGORY_OF_KIND.get(dated.kind, dated.kind)
+    category = category_of(dated.kind)
     agent = agent_name(event, dated.kind)
     end_text = "" if isinstance(event, Diagnosis) else (field_value(event, "end") or field_value(event, "duration")
                                                        or ("ongoing" if dated.ongoing else ""))
@@ -119,6 +118,9 @@ def _event_row(timeline: Timeline, dated: Dated) -> dict:
         "start": _said(timeline, start, dated.about_start, stated_precision(timeline, dated.event, "start")),
         "end": _said(timeline, dated.end, dated.about_end, stated_precision(timeline, dated.event, "end"))
         if interval and dated.end else "",
+        # Whether `start` and `end` are calendar dates (not day offsets, 'not dated' or blank), for the views
+        "start_is_calendar": says_calendar(start, timeline.on_calendar),
+        "end_is_calendar": bool(interval and dated.end) and says_calendar(dated.end, timeline.on_calendar),
         "start_earliest": timeline.iso_day(start.earliest),
         "start_latest": timeline.iso_day(start.latest),
         "end_earliest": timeline.iso_day(end.earliest) if end else "",
@@ -283,28 +285,9 @@ def _own_label(event, kind: str) -> str:
         return event.label
     if isinstance(event, Diagnosis):
         return event.label
-    parts = {
-        "diagnosis": lambda: (f"Transformation to {event.histology or 'another histology'} (from "
-                              f"{event.transformed_from})" if event.transformed_from else event.histology or "Diagnosis"),
-        "symptom": lambda: event.description or "Symptom",
-        "surgery": lambda: event.procedure or "Surgery",
-        "biopsy": lambda: event.method if "biopsy" in (event.method or "").lower() else
-        " ".join(filter(None, [event.method, "biopsy"])) or "Biopsy",
-        "molecular": lambda: ", ".join(_finding_text(f) for f in event.findings) or event.method or "Molecular test",
-        "chemotherapy": lambda: agent_name(event, kind),
-        "radiotherapy": lambda: " ".join(filter(None, [event.technique or "Radiotherapy", event.site and f"({event.site})"])),
-        "imaging": lambda: " ".join(filter(None, [event.modality, event.region])) or "Imaging",
-        "lab": lambda: ", ".join(v.marker for v in event.values),
-        "response": lambda: " ".join(filter(None, [event.category or shorten(event.description, NAME_CHARS),
-                                                   event.scope and f"({event.scope})"])),
-        "progression": lambda: "Progression" + (f" ({event.site})" if event.site else ""),
-        "adverse_event": lambda: (event.term or shorten(event.description, NAME_CHARS))
-        + (f" (grade {event.grade})" if event.grade else ""),
-        "status": lambda: event.status.replace("_", " ").capitalize(),
-        "other": lambda: event.description and shorten(event.description, NAME_CHARS) or event.type,
-    }
-    if kind in parts:
-        return parts[kind]()
+    known = kind_named(kind)  # the registry's label of its kind (timelines.labels)
+    if known is not None:
+        return known.label_of(event)
     return " ".join(filter(None, [agent_name(event, kind), field_value(event, "dose")])) or kind
 
 
@@ -356,16 +339,6 @@ def key_details(parts: list[tuple[str, str]]) -> str:
     rest = [f"{name}: {value}" for name, value in named.items()
             if name not in KEY_DETAILS_FIRST and name not in KEY_DETAILS_QUIET]
     return "; ".join(first + bare + rest)
-
-
-def _finding_text(finding) -> str:
-    """'EGFR L858R (c.2573T>G) 12% detected'; the gene is not said twice when the alteration names it already
-    ('EML4-ALK rearrangement', not 'ALK EML4-ALK rearrangement')."""
-    named = finding.alteration and re.search(rf"(?<![A-Za-z0-9]){re.escape(finding.gene)}(?![A-Za-z0-9])",
-                                             finding.alteration, re.I)
-    bits = [None if named else finding.gene, finding.alteration, finding.variant and f"({finding.variant})",
-            finding.abundance_pct is not None and f"{finding.abundance_pct:g}%", finding.result]
-    return " ".join(str(b) for b in bits if b)
 
 
 def _value_text(value) -> str:
@@ -455,6 +428,7 @@ def measurement_table(timeline: Timeline) -> pd.DataFrame:
                 "case_id": timeline.case.id, "event_id": event_key_id(dated), "lesion_id": lesion.id,
                 "lesion_label": lesion.label, "site": lesion.site or "", "nodal": lesion.nodal, "target": lesion.target,
                 "start": _start_said(timeline, dated), "day_start": timeline.day(dated.day_start),
+                "start_is_calendar": says_calendar(dated.start, timeline.on_calendar),
                 "dims_mm": size.dims_text, "longest_mm": size.longest_mm, "short_axis_mm": size.short_axis_mm,
                 "recist_mm": size.recist_mm(lesion.nodal), "quote": dated.event.quote or "",
                 "size_text": m.size, "size_status": size.status,
@@ -475,6 +449,7 @@ def _imaging_common(timeline: Timeline, dated: Dated, lesion) -> dict:
     return {"case_id": timeline.case.id, "event_id": event_key_id(dated), "lesion_id": lesion.id,
             "lesion_label": lesion.label, "site": lesion.site or "", "nodal": lesion.nodal, "target": lesion.target,
             "start": _start_said(timeline, dated), "day_start": timeline.day(dated.day_start),
+            "start_is_calendar": says_calendar(dated.start, timeline.on_calendar),
             "quote": dated.event.quote or "", "day_start_earliest": timeline.day(dated.start.earliest),
             "day_start_latest": timeline.day(dated.start.latest),
             "modality": field_value(dated.event, "modality") or "",
@@ -519,6 +494,7 @@ def molecular_table(timeline: Timeline) -> pd.DataFrame:
 def _dated_columns(timeline: Timeline, dated) -> dict:
     return {"case_id": timeline.case.id, "event_id": event_key_id(dated),
             "start": _start_said(timeline, dated), "day_start": timeline.day(dated.day_start),
+            "start_is_calendar": says_calendar(dated.start, timeline.on_calendar),
             "quote": dated.event.quote or "", "day_start_earliest": timeline.day(dated.start.earliest),
             "day_start_latest": timeline.day(dated.start.latest),
             "start_earliest": timeline.iso_day(dated.start.earliest),
@@ -626,25 +602,34 @@ def rebase_days(table: pd.DataFrame, day: int, label: str | None = None) -> pd.D
     return shifted
 
 
-def day_zero_choices(events: pd.DataFrame) -> dict[str, tuple[int, str]]:
+class DayZeroChoice(NamedTuple):
+    """A day 0 a relative axis may count from: its day since the case's origin, what an axis title calls it, and the
+    event it is (its id; '' for the case's origin)."""
+
+    day: int
+    label: str
+    event_id: str = ""
+
+
+def day_zero_choices(events: pd.DataFrame) -> dict[str, DayZeroChoice]:
     """Candidate days 0 for a relative axis: each diagnosis and the start of each therapy.
 
-    Returns {key: (day since origin, label for the axis title)}, the default first: the case's `origin` when it has
-    one, else the first diagnosis of its `diagnoses:` list (never a later diagnosis event, such as a final diagnosis
-    on the resected specimen dated only 'after the operation'). An origin that is a diagnosis is listed once, as
-    that diagnosis.
+    Returns {key: DayZeroChoice}, the default first: the case's `origin` when it has one, else the first diagnosis
+    of its `diagnoses:` list (never a later diagnosis event, such as a final diagnosis on the resected specimen
+    dated only 'after the operation'). An origin that is a diagnosis is listed once, as that diagnosis. A key names
+    the choice for a control; what it is is in the value.
     """
-    choices = {"origin": (0, "day 0 of the case")}
+    choices = {"origin": DayZeroChoice(0, "day 0 of the case")}
     origin = events[events["day_start"] == 0]
     ending = events[events["day_end"] == 0] if "day_end" in events else events.iloc[:0]
     if not origin.empty:
-        choices["origin"] = (0, shorten(_name(origin.iloc[0]), NAME_CHARS))
+        choices["origin"] = DayZeroChoice(0, shorten(_name(origin.iloc[0]), NAME_CHARS))
     elif not ending.empty:  # day 0 is the end of an interval ('end: origin')
-        choices["origin"] = (0, shorten("end of " + _name(ending.iloc[0]), NAME_CHARS))
+        choices["origin"] = DayZeroChoice(0, shorten("end of " + _name(ending.iloc[0]), NAME_CHARS))
     for _, row in events[events["kind"] == "diagnosis"].iterrows():
         name = shorten(_name(row), NAME_CHARS)
-        choices[f"diagnosis:{row['event_id']}"] = (int(row["day_start"]), f"diagnosis ({name})")
-    if not origin.empty and origin.iloc[0]["kind"] == "diagnosis" and f"diagnosis:{origin.iloc[0]['event_id']}" in choices:
+        choices[_diagnosis_key(row)] = DayZeroChoice(int(row["day_start"]), f"diagnosis ({name})", row["event_id"])
+    if not origin.empty and origin.iloc[0]["kind"] == "diagnosis" and _diagnosis_key(origin.iloc[0]) in choices:
         del choices["origin"]  # day 0 is that diagnosis: listed once, as a diagnosis
     default = _default_choice(events, choices)
     if default is not None:  # the default first: what a relative axis counts from unless the reader chooses
@@ -652,8 +637,13 @@ def day_zero_choices(events: pd.DataFrame) -> dict[str, tuple[int, str]]:
     therapies = events[events["category"] == SYSTEMIC]
     for _, row in therapies.iterrows():
         name = row["lane"] if row["lane"] != SYSTEMIC else row["label"]  # the therapy's lane: its short name
-        choices[f"start:{row['event_id']}"] = (int(row["day_start"]), f"start of {shorten(name, NAME_CHARS)}")
+        choices[f"start:{row['event_id']}"] = DayZeroChoice(int(row["day_start"]),
+                                                            f"start of {shorten(name, NAME_CHARS)}", row["event_id"])
     return choices
+
+
+def _diagnosis_key(row) -> str:
+    return f"diagnosis:{row['event_id']}"
 
 
 def _default_choice(events: pd.DataFrame, choices: dict) -> str | None:
@@ -664,7 +654,7 @@ def _default_choice(events: pd.DataFrame, choices: dict) -> str | None:
     if rows.empty:
         return None
     row = rows.iloc[0]
-    key = f"diagnosis:{row['event_id']}" if row["kind"] == "diagnosis" else "origin"
+    key = _diagnosis_key(row) if row["kind"] == "diagnosis" else "origin"
     return key if key in choices and (key != "origin" or int(row["day_start"]) == 0) else None
 
 
@@ -673,4 +663,3 @@ def _name(row) -> str:
     return row.get("short") or row["label"]
 
 
-NAME_CHARS = 40  # a name in an axis title or an event label: longer ones are shortened

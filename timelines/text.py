@@ -109,3 +109,14 @@ def _escape_char(match: re.Match) -> str:
 def shown_text(text: object) -> str:
     """A value quoted in a message, made visible: 'A\\tB' for a name holding a tab."""
     return f"'{visible(text)}'"
+
+
+def is_missing(value: object) -> bool:
+    """Whether a table cell holds no value: None, '', NaN, NaT or pandas' NA. Typed: a text that reads 'nan' or
+    'None' is a value."""
+    if value is None or isinstance(value, str):
+        return not value
+    try:
+        return bool(value != value)  # NaN and NaT are not equal to themselves
+    except (TypeError, ValueError):  # pandas.NA refuses to be a truth value
+        return True

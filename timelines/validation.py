@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from .dates import shift
-from .errors import did_you_mean
+from .errors import ValueProblem, did_you_mean
 from .measures import parse_size
 from .kinds import SPECIMEN_KINDS, THERAPY_KINDS, TREATMENT_KINDS
 from .schema import Case, field_value
@@ -124,9 +124,8 @@ def _sizes(case: Case) -> Iterator[Found]:
                 continue
             try:
                 parse_size(measurement.size)
-            except ValueError as error:
-                message, _, hint = str(error).partition(" Hint: ")
-                yield ("events", i, "measurements", j, "size"), message, hint
+            except ValueProblem as error:
+                yield ("events", i, "measurements", j, "size"), error.message, error.hint
 
 
 def _after_death(timeline: Timeline) -> Iterator[Found]:

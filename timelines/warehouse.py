@@ -529,7 +529,8 @@ class Warehouse:
                f"SELECT s.* EXCLUDE (patient_id) FROM swimmer s JOIN chosen USING (patient_id) "
                f"WHERE s.kind NOT IN ({left_out}) ORDER BY chosen.n")
         rows = self._frame(sql, [*parameters, *SWIMMER_KINDS_LEFT_OUT])
-        return rows[list(SWIMMER_COLUMNS)], self.count(chosen)
+        # A warehouse imported before the swimmer carried sex and age gives them empty: lane labels on one line
+        return rows.reindex(columns=list(SWIMMER_COLUMNS)), self.count(chosen)
 
     def case_document(self, patient_id: str) -> dict | None:
         """The case document of one patient (what a YAML case file holds), or None for an unknown id."""

@@ -15,6 +15,7 @@ import re
 from typing import Callable
 
 from .dates import DAYS_PER_MONTH, Bounds, Calendar, DateProblem, Point, parse_date
+from .text import is_missing
 
 DASH = "–"  # en dash between the two ends of a range
 MINUS = "−"
@@ -84,32 +85,32 @@ def _number(day: int) -> str:
 
 def say_days(earliest: object, latest: object) -> str:
     """Day-offset bounds from a table ('day 380–410', 'day 213 or later'); NA or None is an open side."""
-    low, high = (None if _missing(v) else int(v) for v in (earliest, latest))
+    low, high = (None if is_missing(v) else int(v) for v in (earliest, latest))
     return say(Bounds(low, high), on_calendar=False)
 
 
-def _missing(value: object) -> bool:
-    try:
-        return value is None or value != value or str(value) in ("", "<NA>", "nan")
-    except (TypeError, ValueError):  # pandas.NA refuses comparison
-        return True
+def is_dated(earliest: object, latest: object) -> bool:
+    """Whether a table's day (or month) bounds date anything: what `say_days` and `say_month_span` say as other
+    than 'not dated'."""
+    return not (is_missing(earliest) and is_missing(latest))
 
 
-def is_calendar_text(text: object) -> bool:
-    """Whether a `say` text is a calendar date (a case with a calendar) rather than a day offset."""
-    return bool(re.match(r"^~?\d{4}", str(text)))
+def says_calendar(bounds: Bounds | None, on_calendar: bool) -> bool:
+    """Whether `say` says these bounds as a calendar date (rather than a day offset or 'not dated'): the tables'
+    `start_is_calendar` and `end_is_calendar`, so that no view reads it back from the text."""
+    return on_calendar and bounds is not None and (bounds.earliest is not None or bounds.latest is not None)
 
 
 def say_months(earliest: object, latest: object) -> str:
     """Day-offset bounds in months since day 0, for slides and the tumor board: 'month 12.4', 'months 12.1–12.6',
     'month 12.4 or later'; never a single month for a date known only within a wider span."""
-    low, high = (None if _missing(v) else int(v) / DAYS_PER_MONTH for v in (earliest, latest))
+    low, high = (None if is_missing(v) else int(v) / DAYS_PER_MONTH for v in (earliest, latest))
     return say_month_span(low, high)
 
 
 def say_month_span(low: float | None, high: float | None) -> str:
     """Bounds already in months ('months 1.0–1.5'); None or NaN is an open side."""
-    low, high = (None if _missing(v) else float(v) for v in (low, high))
+    low, high = (None if is_missing(v) else float(v) for v in (low, high))
     if low is None and high is None:
         return "not dated"
     if high is None:

@@ -14,7 +14,7 @@ import pandas as pd
 
 from timelines.dates import DAYS_PER_MONTH
 from timelines.tables import day_zero_of
-from timelines.when import is_calendar_text, say_days
+from timelines.when import say_days
 
 from . import theme
 
@@ -234,7 +234,7 @@ def _when_of(frame: pd.DataFrame, tax: TimeAxis) -> pd.Series:
 
 def _shows_written(frame: pd.DataFrame, tax: TimeAxis) -> bool:
     """Dates as the table says them: on the calendar axis, or when the case has no calendar at all."""
-    return tax.calendar or not frame["start"].map(is_calendar_text).any()
+    return tax.calendar or "start_is_calendar" not in frame or not frame["start_is_calendar"].fillna(False).any()
 
 
 def _present(data: pd.DataFrame, fields) -> list[tuple[str, str]]:

@@ -10,10 +10,10 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from timelines.cohort import ALIGNMENTS
+from timelines.cohort import ALIGNMENTS, patient_words
 from timelines.measures import PD_THRESHOLD, PR_THRESHOLD
-from timelines.text import signed_percent
-from timelines.when import say_month_span
+from timelines.text import is_missing, signed_percent
+from timelines.when import is_dated, say_month_span
 
 from . import theme
 from .axis import _empty_chart, _present, _tooltip
@@ -138,7 +138,7 @@ def swimmer_chart(rows: pd.DataFrame, *, align: str = "diagnosis", sort: str = "
     frame = _swimmer_frame(rows)
     window = _window(frame)
     frame = _with_therapy_slots(_clipped(frame, window), window)
-    ctx = _Swim(order, step, window, ALIGNMENTS[align], width)
+    ctx = _Swim(order, step, window, ALIGNMENTS[align], width, _lane_lines(rows))
     layers = [layer for build in _SWIMMER_LAYERS for layer in build(frame, ctx)]
     chart = alt.layer(*layers).add_params(ctx.labels()).properties(width=width, height=ctx.height,
                                                                    title=_swimmer_key(frame))
@@ -155,10 +155,12 @@ class _Swim:
     view's swimlanes do). One layer (the lane shading) carries that axis; the others share its scale.
     """
 
-    def __init__(self, order: list[str], step: int, window: tuple[float, float], title: str, width: int):
+    def __init__(self, order: list[str], step: int, window: tuple[float, float], title: str, width: int,
+                 lines: dict[str, list[str]]):
         self.order, self.step, self.window, self.title, self.width = order, step, window, title, width
         self.centre = {patient: (i + 0.5) * step for i, patient in enumerate(order)}
-        self.label_px = min(300, max(len(_lane_label(p, step)[0]) for p in order) * CHAR_PX) + 10  # + padding
+        self.lane_labels = [_lane_label(lines[p], p, step) for p in order]
+        self.label_px = min(300, max(len(label[0]) for label in self.lane_labels) * CHAR_PX) + 10  # + padding
 
     @property
     def height(self) -> int:
@@ -209,7 +211,7 @@ class _Swim:
     def labels(self) -> alt.Parameter:
         """The lane labels, top to bottom: 'case-id' over 'F, 53' (a list of two lines) when a lane has room for
         two lines, 'case-id (F, 53)' otherwise."""
-        labels = [label if len(label) > 1 else label[0] for label in (_lane_label(p, self.step) for p in self.order)]
+        labels = [label if len(label) > 1 else label[0] for label in self.lane_labels]
         return alt.param(name=LANE_LABELS, value=labels)
 
     def _lane_axis(self) -> alt.Axis:
@@ -235,10 +237,17 @@ class _Swim:
         return chart.encode(tooltip=[alt.Tooltip(f"{f}:N", title=t) for f, t in shown]) if shown else chart
 
 
-def _lane_label(patient: str, step: int) -> list[str]:
-    """['case-id', 'F, 53'] when the lane has room for two lines, else ['case-id (F, 53)']."""
-    case, _, who = patient.rpartition(" (")
-    return [case, who.rstrip(")")] if case and step >= TWO_LINE_LANE_PX else [patient]
+def _lane_lines(rows: pd.DataFrame) -> dict[str, list[str]]:
+    """Each lane's label on two lines, by its patient: ['case-id', 'F, 53'] from the case id, sex and age; the
+    patient ('case-id (F, 53)') on one line for rows without sex (a table of an older warehouse)."""
+    lanes = rows.drop_duplicates("patient").reindex(columns=["patient", "case_id", "sex", "age"])
+    return {patient: [patient] if is_missing(sex) else [case, patient_words(sex, age)]
+            for patient, case, sex, age in zip(lanes["patient"], lanes["case_id"], lanes["sex"], lanes["age"])}
+
+
+def _lane_label(lines: list[str], patient: str, step: int) -> list[str]:
+    """The lane's two lines when it has room for them, else the patient on one line ('case-id (F, 53)')."""
+    return lines if step >= TWO_LINE_LANE_PX else [patient]
 
 
 def _swimmer_frame(rows: pd.DataFrame) -> pd.DataFrame:
@@ -276,7 +285,8 @@ def _months_text(row) -> str:
         return start
     end = say_month_span(row.end_month_earliest, row.end_month_latest)
     if pd.isna(row.end_month):
-        return f"{start}, end not reported" + (f" ({end})" if end != "not dated" else "")
+        return f"{start}, end not reported" + (f" ({end})" if is_dated(row.end_month_earliest, row.end_month_latest)
+                                               else "")
     return f"{start} to {end}" + (", ongoing at last follow-up" if row.ongoing else "")
 
 

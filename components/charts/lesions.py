@@ -9,6 +9,7 @@ from functools import partial
 import altair as alt
 import pandas as pd
 
+from timelines.kinds import kind_named
 from timelines.measures import PD_MIN_MM, PD_THRESHOLD, PR_THRESHOLD, pd_threshold, pr_threshold
 from timelines.text import signed_percent
 from timelines.when import say_days
@@ -60,8 +61,6 @@ def assessment_frame(assessments) -> pd.DataFrame:
 
 _LESION_TOOLTIP = (("lesion_label", "Lesion"), ("target_text", "RECIST"), ("size_text", "Size as written"),
                    ("recist_text", "Size used"), ("when", "When"), ("measured_on", "Measured on"), ("quote", "Source"))
-# How a size was measured when no scan measured it: the kind of the event that holds it (timelines.tables).
-MEASURED_WITHOUT_SCAN = {"symptom": "physical examination", "surgery": "at surgery"}
 
 
 _SUM_TOOLTIP = (("category", "RECIST 1.1"), ("sum_text", "Sum of target diameters"), ("change_text", "Change"),
@@ -226,8 +225,14 @@ def _measured_on(df: pd.DataFrame) -> list[str]:
     kinds = df["source_kind"] if "source_kind" in df else pd.Series("imaging", index=df.index)
     labels = df["source_label"] if "source_label" in df else pd.Series("", index=df.index)
     modality = df["modality"] if "modality" in df else pd.Series("", index=df.index)
-    return [f"{label} ({MEASURED_WITHOUT_SCAN[kind]})" if kind in MEASURED_WITHOUT_SCAN else str(scan or "")
-            for kind, label, scan in zip(kinds.fillna(""), labels.fillna(""), modality.fillna(""))]
+    how = kinds.fillna("").map(_measured_how)  # the registry's word for a size found without a scan
+    return [f"{label} ({said})" if said else str(scan or "")
+            for said, label, scan in zip(how, labels.fillna(""), modality.fillna(""))]
+
+
+def _measured_how(kind: str) -> str:
+    known = kind_named(kind)
+    return known.measured_how if known is not None else ""
 
 
 CATEGORY_COLORS = {"baseline": "#333333", "CR": "#009E73", "PR": "#0072B2", "SD": "#666666", "PD": "#D55E00",

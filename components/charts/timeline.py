@@ -10,7 +10,7 @@ import altair as alt
 import pandas as pd
 
 from timelines.tables import SYSTEMIC, dose_change_text, dose_changes_in_days, lane_order
-from timelines.when import calendar_range, say_days
+from timelines.when import calendar_range, is_dated, say_days
 
 from . import theme
 from .axis import POINT_SIZE, TimeAxis, _axis_domain, _check_width, _day_columns, _domain_days, _empty_chart, \
@@ -278,9 +278,8 @@ def _with_tooltips(df: pd.DataFrame, tax: TimeAxis, changes: pd.DataFrame) -> pd
                                                                         df["day_start_latest"])]
     end = df["end"] if written else [say_days(a, b) for a, b in zip(df["day_end_earliest"], df["day_end_latest"])]
     end = pd.Series(end, index=df.index).where(df["has_end"], "")
-    window = [say_days(a, b) for a, b in zip(df["day_end_earliest"], df["day_end_latest"])]
-    unreported = pd.Series([f"end not reported ({w})" if w != "not dated" else "end not reported" for w in window],
-                           index=df.index)
+    unreported = pd.Series([f"end not reported ({say_days(a, b)})" if is_dated(a, b) else "end not reported"
+                            for a, b in zip(df["day_end_earliest"], df["day_end_latest"])], index=df.index)
     end = end.where(df["has_end"] | ~df["shape"].eq("interval"), unreported)
     df["when"] = pd.Series(start, index=df.index).astype(str) + end.map(lambda e: f" to {e}" if e else "")
     df["when"] = df["when"] + df["ongoing"].map(lambda o: " (ongoing at last follow-up)" if o else "")

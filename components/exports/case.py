@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pandas as pd
@@ -65,7 +65,7 @@ class CaseExport:
 
 
 def prepare_case(timeline: Timeline, *, deidentify: bool = False, axis: str = "calendar",
-                 day_zero: tuple[int, str] | None = None) -> CaseExport:
+                 day_zero: tuple[int, str] | None = None, view: View | None = None) -> CaseExport:
     """Tables, summary and RECIST assessments of a case, de-identified when asked.
 
     Parameters
@@ -81,27 +81,37 @@ def prepare_case(timeline: Timeline, *, deidentify: bool = False, axis: str = "c
     day_zero
         On the relative axis, the day 0 chosen on screen: ``(days since the case's origin, label)``, one of
         ``timelines.tables.day_zero_choices``. By default the case's own day 0.
+    view
+        The display choice of the screen (``timelines.presentation.View``), in place of the three above.
     """
-    if axis not in charts.AXES:
-        raise ValueError(f"Unknown axis {axis!r}. Hint: use one of {', '.join(map(repr, charts.AXES))}")
+    if view is None:
+        if axis not in charts.AXES:
+            raise ValueError(f"Unknown axis {axis!r}. Hint: use one of {', '.join(map(repr, charts.AXES))}")
+        view = View(axis=axis, day_zero=None if day_zero is None else day_zero[0],
+                    day_zero_label="" if day_zero is None else day_zero[1], deidentified=deidentify)
+    view = _drawn(timeline, view)
+    deidentify = view.deidentified
     tables = {"events": event_table(timeline), "measurements": measurement_table(timeline),
               "markers": marker_table(timeline), "dose_changes": dose_change_table(timeline)}
     summary = case_summary(timeline)
-    relative = not (axis == "calendar" and timeline.on_calendar and not deidentify)
-    label = "" if day_zero is None else scrub_text(day_zero[1]) if deidentify else day_zero[1]
-    view = View(axis="relative" if relative else "calendar", day_zero=None if day_zero is None else day_zero[0],
-                day_zero_label=label, deidentified=deidentify)
     tables, summary = present(tables, summary, view)
     events, measurements, markers = tables["events"], tables["measurements"], tables["markers"]
     zero = day_zero_of(events).label
-    axis = "relative" if relative else "calendar"
     assessments = charts.assessment_frame(recist(timeline, measurements))
     source = Path(timeline.path).name if timeline.path else ""
     return CaseExport(case_id=summary["id"], title=summary["title"], summary=summary, events=events,
-                      measurements=measurements, markers=markers, assessments=assessments, axis=axis,
+                      measurements=measurements, markers=markers, assessments=assessments, axis=view.axis,
                       day_zero_label=zero, deidentified=deidentify,
                       source_name="" if deidentify else source, dose_changes=tables["dose_changes"],
                       event_lines={} if deidentify else event_lines(timeline))
+
+
+def _drawn(timeline: Timeline, view: View) -> View:
+    """The view as an export draws it: on the relative axis unless the case has a calendar and is not de-identified;
+    a de-identified view's day 0 named without identifying words."""
+    relative = not (view.axis == "calendar" and timeline.on_calendar and not view.deidentified)
+    label = scrub_text(view.day_zero_label) if view.deidentified else view.day_zero_label
+    return replace(view, axis="relative" if relative else "calendar", day_zero_label=label)
 
 
 def event_lines(timeline: Timeline) -> dict[str, int]:

@@ -81,8 +81,7 @@ def case_chart(path: str, stamp: Stamp, view: View, name: str, domain: tuple | N
 @st.cache_data(show_spinner=False, max_entries=16)
 def export_case(path: str, stamp: Stamp, view: View) -> exports.CaseExport:
     """The case as every export draws it, for this display choice."""
-    return exports.prepare_case(entry(path, stamp).timeline, deidentify=view.deidentified, axis=view.axis,
-                                day_zero=None if view.day_zero is None else (view.day_zero, view.day_zero_label))
+    return exports.prepare_case(entry(path, stamp).timeline, view=view)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)

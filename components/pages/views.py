@@ -13,7 +13,7 @@ from timelines.deidentify import scrub_text
 from timelines.spreadsheet import csv_text
 from timelines.summary import SCREEN_VERDICTS, key_outcomes, line_name, line_text, paper_figure, patient_text
 from timelines.summary import outcome_text as _outcome_text
-from timelines.text import escape_markdown, shorten
+from timelines.text import escape_markdown, is_missing, shorten
 from timelines.key_events import WORDS_COLUMNS, when_text, with_date_words
 from timelines.when import say_months
 
@@ -187,23 +187,16 @@ def readable_events(events: pd.DataFrame, relative: bool = False) -> pd.DataFram
                        for row in records]
     table["window"] = table["window"].where(table["window"] != table["when"], "")
     table["kind_text"] = table["kind"].astype(str).str.replace("_", " ")
-    table["line_text"] = table["line"].map(lambda v: "" if _missing(v) else f"{int(v)}")
+    table["line_text"] = table["line"].map(lambda v: "" if is_missing(v) else f"{int(v)}")
     table["written"] = [_written(row) for row in records]
     text = [c for c in EVENT_TABLE_COLUMNS if c in table.columns]
-    table[text] = table[text].map(lambda v: "" if _missing(v) else str(v))
+    table[text] = table[text].map(lambda v: "" if is_missing(v) else str(v))
     return table
 
 
 def _written(row: dict) -> str:
     start, end = str(row.get("date_text") or ""), str(row.get("end_text") or "")
     return f"{start} to {end}" if end and end != "ongoing" else start
-
-
-def _missing(value) -> bool:
-    try:
-        return value is None or value != value or str(value) in ("", "None", "nan", "<NA>", "NaT")
-    except (TypeError, ValueError):
-        return True
 
 
 def problems_view(entry: Entry) -> None:
@@ -242,9 +235,9 @@ def display_options(events: pd.DataFrame, on_calendar: bool, day_zero_choices: d
     keys = list(day_zero_choices)
     default = default_day_zero(day_zero_choices)
     if deidentified:
-        day_zero_choices = {k: (day, scrub_text(label)) for k, (day, label) in day_zero_choices.items()}
-    day, label = day_zero_choices[default]
-    options = {"axis": axis or "relative", "unit": "months", "day_zero": day, "day_zero_label": label}
+        day_zero_choices = {k: c._replace(label=scrub_text(c.label)) for k, c in day_zero_choices.items()}
+    chosen = day_zero_choices[default]
+    options = {"axis": axis or "relative", "unit": "months", "day_zero": chosen.day, "day_zero_label": chosen.label}
     if options["axis"] == "relative":
         options["unit"] = st.sidebar.radio("Unit", ["months", "days"], key="unit", horizontal=True)
         labels = day_zero_labels(day_zero_choices, events, deidentified)
@@ -254,7 +247,8 @@ def display_options(events: pd.DataFrame, on_calendar: bool, day_zero_choices: d
             key = st.sidebar.radio("Day 0", keys, key="day_zero", format_func=lambda k: escape_markdown(labels[k]))
         else:
             key = st.sidebar.selectbox("Day 0", keys, key="day_zero", format_func=labels.get)
-        options["day_zero"], options["day_zero_label"] = day_zero_choices.get(key, day_zero_choices[default])
+        chosen = day_zero_choices.get(key, chosen)
+        options["day_zero"], options["day_zero_label"] = chosen.day, chosen.label
     return options
 
 
@@ -278,11 +272,11 @@ def day_zero_labels(day_zero_choices: dict[str, tuple[int, str]], events: pd.Dat
     written = {event_id: str(said or text) for event_id, said, text in
                zip(worded["event_id"], words.fillna(""), worded["date_text"])}
     labels = {}
-    for key, (day, label) in day_zero_choices.items():
+    for key, (day, label, event_id) in day_zero_choices.items():
         if deidentified:
             labels[key] = f"{label} · {say_months(day, day)}"
             continue
-        when = written.get(key.split(":", 1)[1], "") if ":" in key else ""
+        when = written.get(event_id, "")
         labels[key] = f"{label} · {when if when and when != 'origin' else f'day {day}'}"
     return labels
 
