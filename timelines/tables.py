@@ -9,13 +9,13 @@ from dataclasses import dataclass
 import pandas as pd
 from pydantic import BaseModel
 
-from .dates import Calendar, parse_date
+from .dates import Bounds, Calendar, parse_date
 from .kinds import CATEGORY_OF_KIND, LANE_ORDER, SPECIMEN_KINDS, SYSTEMIC, kind_named
 from .measures import parse_size
 from .schema import Diagnosis, field_value
 from .text import shorten
 from .timeline import Dated, Timeline, hold_keys
-from .when import PRECISIONS, say, say_days
+from .when import PRECISIONS, iso_days, say, say_all, say_days
 
 EVENT_COLUMNS = ("case_id", "event_id", "kind", "lane", "label", "start", "end", "start_earliest", "start_latest",
                  "end_earliest", "end_latest", "day_start", "day_end", "precision", "ongoing", "line", "agent",
@@ -65,8 +65,7 @@ _WHOLE_DAYS = {"line": "Int64", "day_end": "Int64", "day_start_earliest": "Int64
 
 def event_table(timeline: Timeline) -> pd.DataFrame:
     """One row per event (diagnoses included), in date order, with the columns of EVENT_COLUMNS first."""
-    rows = [_event_row(timeline, dated) for dated in timeline.items]
-    frame = pd.DataFrame(rows, columns=list(EVENT_COLUMNS + EVENT_EXTRA_COLUMNS))
+    frame = pd.DataFrame(_event_columns(timeline), columns=list(EVENT_COLUMNS + EVENT_EXTRA_COLUMNS))
     frame = frame.sort_values(["day_start", "day_end"], kind="stable", na_position="last").reset_index(drop=True)
     frame = with_day_zero(frame, day_zero(timeline))
     return frame.astype(_WHOLE_DAYS)
@@ -76,14 +75,14 @@ def event_tables(timelines: list[Timeline], keys: list[str], key: str = "patient
     """The event tables of many cases as one frame, `key` (from `keys`, one per case) first: each case's rows in
     the order and with the values of its own event_table, made in one step rather than a frame per case (a
     registry of thousands of cases). It has no day 0 in its attrs: each case has its own."""
-    rows, order = [], []
+    names = list(EVENT_COLUMNS + EVENT_EXTRA_COLUMNS)
+    columns: dict[str, list] = {name: [] for name in [key, *names, "_case_order"]}
     for number, (name, timeline) in enumerate(zip(keys, timelines)):
-        for dated in timeline.items:
-            rows.append(_event_row(timeline, dated))
-            order.append(number)
-    frame = pd.DataFrame(rows, columns=list(EVENT_COLUMNS + EVENT_EXTRA_COLUMNS))
-    frame.insert(0, key, [keys[n] for n in order])
-    frame["_case_order"] = order
+        for column, values in _event_columns(timeline).items():
+            columns[column] += values
+        columns[key] += [name] * len(timeline.items)
+        columns["_case_order"] += [number] * len(timeline.items)
+    frame = pd.DataFrame(columns, columns=list(columns))
     frame = frame.sort_values(["_case_order", "day_start", "day_end"], kind="stable", na_position="last")
     return frame.drop(columns="_case_order").reset_index(drop=True).astype(_WHOLE_DAYS)
 
@@ -98,75 +97,161 @@ def lane_order(events: pd.DataFrame) -> list[str]:
     return lanes
 
 
-def _event_row(timeline: Timeline, dated: Dated) -> dict:
-    event, case = dated.event, timeline.case
-    start, interval = dated.start, dated.shape == "interval"
-    end = (dated.end or dated.end_window) if interval else None  # an end not reported: where it can be
-    category = CATEGORY_OF_KIND.get(dated.kind, dated.kind)
-    agent = agent_name(event, dated.kind)
-    end_text = "" if isinstance(event, Diagnosis) else (field_value(event, "end") or field_value(event, "duration")
-                                                       or ("ongoing" if dated.ongoing else ""))
-    written = event.date if field_value(event, "date") is not None else field_value(event, "start") or \
-        field_value(event, "end", "")  # counted back from its end: as approximate as the end
-    counted_back = interval and field_value(event, "start") is None
-    parts = detail_parts(event) + _links(timeline, dated)
+# The event table is built a column at a time, each column from the timeline's items in file order (diagnoses,
+# then events); the dates of a column are said together (timelines/when.py: say_all, iso_days).
+
+def _event_columns(timeline: Timeline) -> dict[str, list]:
+    """Every column of the event table, unsorted."""
+    items = timeline.items
+    columns = {"case_id": [timeline.case.id] * len(items), "event_id": [event_key_id(d) for d in items],
+               "kind": [d.kind for d in items], "shape": [d.shape for d in items]}
+    columns.update(_start_columns(timeline, items))
+    columns.update(_end_columns(timeline, [d for d in items], [d.shape == "interval" for d in items]))
+    columns.update(_name_columns(timeline, items))
+    columns.update(_field_columns(timeline, items))
+    return columns
+
+
+def _start_columns(timeline: Timeline, items: list[Dated]) -> dict[str, list]:
+    """The start: said, its bounds as dates and as days, where it is drawn and how far the drawing lets it move."""
+    zero, starts = timeline.day_zero, [d.start for d in items]
+    drawing = timeline.resolution.drawing
+    reach = [drawing.reach[d.points[0]] for d in items]
+    precisions = _stated_precisions(timeline, items, "start")
     return {
-        "case_id": case.id,
-        "event_id": event_key_id(dated),
-        "kind": dated.kind,
-        "lane": therapy_name(event, dated.kind) if category == SYSTEMIC and agent else category,
-        "label": event_label(event, dated.kind),
-        "start": _said(timeline, start, dated.about_start, stated_precision(timeline, dated.event, "start")),
-        "end": _said(timeline, dated.end, dated.about_end, stated_precision(timeline, dated.event, "end"))
-        if interval and dated.end else "",
-        "start_earliest": timeline.iso_day(start.earliest),
-        "start_latest": timeline.iso_day(start.latest),
-        "end_earliest": timeline.iso_day(end.earliest) if end else "",
-        "end_latest": timeline.iso_day(end.latest) if end else "",
-        "day_start": timeline.day(dated.day_start),
-        "day_end": timeline.day(dated.day_end) if interval else None,
-        "precision": timeline.precision(start),
-        "ongoing": bool(dated.ongoing),
-        "line": field_value(event, "line"),
-        "agent": agent,
-        "dose": field_value(event, "dose") or _radiation_dose(event) or "",
-        "details": _joined(parts),
-        "quote": event.quote or "",
-        "category": category,
-        "shape": dated.shape,
-        "day_start_earliest": timeline.day(start.earliest),
-        "day_start_latest": timeline.day(start.latest),
-        "day_end_earliest": timeline.day(end.earliest) if end else None,
-        "day_end_latest": timeline.day(end.latest) if end else None,
-        "end_precision": (timeline.precision(dated.end) if dated.end else "not reported") if interval else "",
-        "approximate": parse_date(str(written)).approximate or counted_back and event.duration.startswith("~"),
-        "date_text": f"{event.duration} before {event.end}" if counted_back else str(written),
-        "end_text": str(end_text),
-        "intent": field_value(event, "intent") or "",
-        "note": event.note or "",
-        "dose_changes": _dose_changes(timeline, dated),
+        "start": say_all(starts, timeline.on_calendar, [d.about_start for d in items], zero, precisions),
+        "start_earliest": iso_days([b.earliest for b in starts], timeline.on_calendar),
+        "start_latest": iso_days([b.latest for b in starts], timeline.on_calendar),
+        "day_start": [drawing.drawn[d.points[0]] - zero for d in items],
+        "precision": [timeline.precision(b) for b in starts],
+        "day_start_earliest": _days_since(zero, [b.earliest for b in starts]),
+        "day_start_latest": _days_since(zero, [b.latest for b in starts]),
         # Where the drawing lets the date move (a side the case leaves open, closed by the drawn neighbours):
         # how far a faded span is drawn. Not a bound of the date; the columns above are.
-        "day_start_reach_earliest": timeline.day(dated.reach_start.earliest),
-        "day_start_reach_latest": timeline.day(dated.reach_start.latest),
-        "day_end_reach_earliest": timeline.day(dated.reach_end.earliest) if interval else None,
-        "day_end_reach_latest": timeline.day(dated.reach_end.latest) if interval else None,
-        "least_days": dated.least_days if interval else None,  # how long it certainly lasted (drawn solid)
-        "short": field_value(event, "short") or "",  # the author's short name for lanes and axis titles
-        # What later layers read of an event, typed (the details text is for display only):
-        "response_category": (field_value(event, "category") or "") if dated.kind == "response" else "",
-        "status": field_value(event, "status") or "",
-        "on_therapy": _on_therapy(timeline, event),  # a response's or progression's therapy, by its short name
-        "trend": field_value(event, "trend") or "",
-        "finding": field_value(event, "finding") or "",  # an imaging finding as written
-        "key_details": key_details(parts),
-        "planned": bool(field_value(event, "planned", False)),  # planned, not given: drawn hollow
+        "day_start_reach_earliest": _days_since(zero, [b.earliest for b in reach]),
+        "day_start_reach_latest": _days_since(zero, [b.latest for b in reach]),
+    }
+
+
+def _end_columns(timeline: Timeline, items: list[Dated], interval: list[bool]) -> dict[str, list]:
+    """The end of each interval ('' or None for a point): an end not reported is where it can be."""
+    zero, drawing = timeline.day_zero, timeline.resolution.drawing
+    ends = [(d.end or d.end_window) if i else None for d, i in zip(items, interval)]
+    reported = [d.end if i else None for d, i in zip(items, interval)]
+    reach = [drawing.reach[d.points[1]] if i else None for d, i in zip(items, interval)]
+    said = _said_ends(timeline, items, reported)
+    return {
+        "end": said,
+        "end_earliest": iso_days([e and e.earliest for e in ends], timeline.on_calendar),
+        "end_latest": iso_days([e and e.latest for e in ends], timeline.on_calendar),
+        "day_end": [None if e is None else drawing.drawn[d.points[1]] - zero for d, e in zip(items, reported)],
+        "day_end_earliest": _days_since(zero, [e and e.earliest for e in ends]),
+        "day_end_latest": _days_since(zero, [e and e.latest for e in ends]),
+        "end_precision": [(timeline.precision(e) if e else "not reported") if i else ""
+                          for e, i in zip(reported, interval)],
+        "day_end_reach_earliest": _days_since(zero, [r and r.earliest for r in reach]),
+        "day_end_reach_latest": _days_since(zero, [r and r.latest for r in reach]),
+        # how long it certainly lasted (drawn solid)
+        "least_days": [d.least_days if i else None for d, i in zip(items, interval)],
         # Treatment interruptions as [from, to] days after the drawn start (so they move with it when re-anchored)
-        "holds": _hold_days(timeline, dated),
+        "holds": [_hold_days(timeline, d) for d in items],
+    }
+
+
+def _said_ends(timeline: Timeline, items: list[Dated], reported: list[Bounds | None]) -> list[str]:
+    """The reported end of each interval, said; '' for a point or an end not reported."""
+    ended = [n for n, end in enumerate(reported) if end is not None]
+    said = say_all([reported[n] for n in ended], timeline.on_calendar, [items[n].about_end for n in ended],
+                   timeline.day_zero, _stated_precisions(timeline, [items[n] for n in ended], "end"))
+    texts = [""] * len(items)
+    for n, text in zip(ended, said):
+        texts[n] = text
+    return texts
+
+
+def _days_since(zero: int, values: list[int | None]) -> list[int | None]:
+    return [None if v is None else v - zero for v in values]
+
+
+def _name_columns(timeline: Timeline, items: list[Dated]) -> dict[str, list]:
+    """What the event is: its lane and category, label, drug or regimen, dose, details in words."""
+    categories = [CATEGORY_OF_KIND.get(d.kind, d.kind) for d in items]
+    agents = [agent_name(d.event, d.kind) for d in items]
+    parts = [detail_parts(d.event) + _links(timeline, d) for d in items]
+    origin = timeline.origin_key or ("diagnoses", 0)
+    return {
+        "lane": [therapy_name(d.event, d.kind) if c == SYSTEMIC and a else c
+                 for d, c, a in zip(items, categories, agents)],
+        "label": [event_label(d.event, d.kind) for d in items],
+        "category": categories,
+        "agent": agents,
+        "details": [_joined(p) for p in parts],
+        "key_details": [key_details(p) for p in parts],
+        "dose_changes": [_dose_changes(timeline, d) for d in items],
+        "on_therapy": [_on_therapy(timeline, d.event) for d in items],  # a response's or progression's therapy
         # What a relative axis counts from unless the reader chooses: the case's `origin`, else its first diagnosis
         # (as listed under `diagnoses:`, whatever diagnosis event comes later or earlier).
-        "default_origin": dated.key == (timeline.origin_key or ("diagnoses", 0)),
+        "default_origin": [d.key == origin for d in items],
     }
+
+
+def _field_columns(timeline: Timeline, items: list[Dated]) -> dict[str, list]:
+    """What the event's fields say, each in a column of its own (the details text is for display only)."""
+    events = [d.event for d in items]
+    return {
+        "ongoing": [bool(d.ongoing) for d in items],
+        "line": [field_value(e, "line") for e in events],
+        "dose": [field_value(e, "dose") or _radiation_dose(e) or "" for e in events],
+        "quote": [e.quote or "" for e in events],
+        "approximate": [_approximate(d) for d in items],
+        "date_text": [_date_text(d) for d in items],
+        "end_text": [_end_text(d) for d in items],
+        "intent": _texts(events, "intent"),
+        "note": [e.note or "" for e in events],
+        "short": _texts(events, "short"),  # the author's short name for lanes and axis titles
+        "response_category": [(field_value(d.event, "category") or "") if d.kind == "response" else ""
+                              for d in items],
+        "status": _texts(events, "status"),
+        "trend": _texts(events, "trend"),
+        "finding": _texts(events, "finding"),  # an imaging finding as written
+        "planned": [bool(field_value(e, "planned", False)) for e in events],  # planned, not given: drawn hollow
+    }
+
+
+def _texts(events: list, name: str) -> list[str]:
+    return [field_value(e, name) or "" for e in events]
+
+
+def _written_start(dated: Dated):
+    """The start as written; an interval counted back from its end is as approximate as the end."""
+    event = dated.event
+    return event.date if field_value(event, "date") is not None else field_value(event, "start") or \
+        field_value(event, "end", "")
+
+
+def _counted_back(dated: Dated) -> bool:
+    return dated.shape == "interval" and field_value(dated.event, "start") is None
+
+
+def _approximate(dated: Dated) -> bool:
+    return parse_date(str(_written_start(dated))).approximate or \
+        _counted_back(dated) and dated.event.duration.startswith("~")
+
+
+def _date_text(dated: Dated) -> str:
+    event = dated.event
+    return f"{event.duration} before {event.end}" if _counted_back(dated) else str(_written_start(dated))
+
+
+def _end_text(dated: Dated) -> str:
+    event = dated.event
+    if isinstance(event, Diagnosis):
+        return ""
+    return str(field_value(event, "end") or field_value(event, "duration") or ("ongoing" if dated.ongoing else ""))
+
+
+def _stated_precisions(timeline: Timeline, items: list[Dated], side: str) -> list[str]:
+    return [stated_precision(timeline, d.event, side) for d in items]
 
 
 def _hold_days(timeline: Timeline, dated: Dated) -> list[list[int]]:
