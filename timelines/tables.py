@@ -15,7 +15,7 @@ from .measures import parse_size
 from .schema import Diagnosis, field_value
 from .text import shorten
 from .timeline import Dated, Timeline, hold_keys
-from .when import PRECISIONS, iso_days, say, say_all, say_days
+from .when import PRECISIONS, iso_days, say_all, say_days
 
 EVENT_COLUMNS = ("case_id", "event_id", "kind", "lane", "label", "start", "end", "start_earliest", "start_latest",
                  "end_earliest", "end_latest", "day_start", "day_end", "precision", "ongoing", "line", "agent",
@@ -260,15 +260,6 @@ def _hold_days(timeline: Timeline, dated: Dated) -> list[list[int]]:
             for a, b in hold_keys(dated.event, dated.key)]
 
 
-def _said(timeline: Timeline, bounds, about: str, precision: str) -> str:
-    """The date as precisely as it is known, a computed window no finer than the statements that date it."""
-    return say(bounds, timeline.on_calendar, about, timeline.day_zero, precision)
-
-
-def _start_said(timeline: Timeline, dated: Dated) -> str:
-    return _said(timeline, dated.start, dated.about_start, stated_precision(timeline, dated.event, "start"))
-
-
 def stated_precision(timeline: Timeline, event, side: str) -> str:
     """The finest precision ('day', 'month' or 'year') of the calendar statements a date rests on: its own
     calendar date, else those of the events it is written from (a window between a month and a year is said in
@@ -510,81 +501,100 @@ def dose_changes_in_days(dose_changes: pd.DataFrame) -> dict[str, str]:
 def dose_change_table(timeline: Timeline) -> pd.DataFrame:
     """One row per dose change of a therapy, in the order the case file gives them: its date as precisely as known
     and its bounds (days since day 0), the new dose and why."""
-    rows = []
-    for dated in timeline.items:
-        for j, change in enumerate(field_value(dated.event, "dose_changes", [])):
-            bounds = timeline.dose_dates[(dated.key, j)]
-            rows.append({
-                "case_id": timeline.case.id, "event_id": event_key_id(dated),
-                "start": timeline.say(bounds, timeline.dose_about[(dated.key, j)]),
-                "day_start": timeline.day(timeline.dose_day(dated.key, j)),
-                "day_start_earliest": timeline.day(bounds.earliest), "day_start_latest": timeline.day(bounds.latest),
-                "dose": change.dose, "reason": change.reason or "", "quote": change.quote or "",
-                "start_earliest": timeline.iso_day(bounds.earliest), "start_latest": timeline.iso_day(bounds.latest),
-            })
-    frame = pd.DataFrame(rows, columns=list(DOSE_CHANGE_COLUMNS + DOSE_CHANGE_EXTRA_COLUMNS))
+    owners, changes = _each(timeline.items, lambda d: field_value(d.event, "dose_changes", []))
+    dates = [(owners[n].key, j) for n, j in _places(owners)]
+    bounds = [timeline.dose_dates[key] for key in dates]
+    zero = timeline.day_zero
+    columns = {
+        "case_id": [timeline.case.id] * len(changes), "event_id": [event_key_id(d) for d in owners],
+        "start": say_all(bounds, timeline.on_calendar, [timeline.dose_about[key] for key in dates], zero),
+        "day_start": [timeline.dose_day(*key) - zero for key in dates],
+        "day_start_earliest": _days_since(zero, [b.earliest for b in bounds]),
+        "day_start_latest": _days_since(zero, [b.latest for b in bounds]),
+        "dose": [c.dose for c in changes], "reason": [c.reason or "" for c in changes],
+        "quote": [c.quote or "" for c in changes],
+        "start_earliest": iso_days([b.earliest for b in bounds], timeline.on_calendar),
+        "start_latest": iso_days([b.latest for b in bounds], timeline.on_calendar),
+    }
+    frame = _frame(columns, DOSE_CHANGE_COLUMNS + DOSE_CHANGE_EXTRA_COLUMNS)
     frame = frame.astype({"day_start": "Int64", "day_start_earliest": "Int64", "day_start_latest": "Int64"})
     return with_day_zero(frame, day_zero(timeline))
+
+
+def _each(items: list[Dated], parts) -> tuple[list[Dated], list]:
+    """Every part of every item (its measurements, values, findings...), with the item it belongs to."""
+    owners, found = [], []
+    for dated in items:
+        these = parts(dated)
+        owners += [dated] * len(these)
+        found += these
+    return owners, found
+
+
+def _places(owners: list[Dated]) -> list[tuple[int, int]]:
+    """(row, j) for each row of `owners`: j the place of the row among its item's parts."""
+    places, previous, j = [], None, 0
+    for n, dated in enumerate(owners):
+        j = j + 1 if dated is previous else 0
+        places.append((n, j))
+        previous = dated
+    return places
+
+
+def _frame(columns: dict[str, list], names: tuple[str, ...]) -> pd.DataFrame:
+    """The table of these columns, in the order of `names`; with no rows, a frame of untyped empty columns."""
+    if not columns[names[0]]:
+        return pd.DataFrame([], columns=list(names))
+    return pd.DataFrame(columns, columns=list(names))
 
 
 def measurement_table(timeline: Timeline) -> pd.DataFrame:
     """One row per lesion per time point it was measured at (a scan, a physical examination, an operation), sizes
     in millimetres; `source_kind` and `source_label` say which event measured it."""
     lesions = {lesion.id: lesion for lesion in timeline.case.lesions}
-    rows = []
-    for dated in timeline.of_kind(*MEASURING_KINDS):
-        source = {"source_kind": dated.kind, "source_label": event_label(dated.event, dated.kind)}
-        for m in dated.event.measurements:
-            lesion = lesions[m.lesion]
-            size = parse_size(m.size) if m.size is not None else None
-            if size is None:  # a change in words: a row of the table, no number for charts or RECIST
-                rows.append({**_imaging_common(timeline, dated, lesion), "dims_mm": "", "longest_mm": None,
-                             "short_axis_mm": None, "recist_mm": None, "size_text": "", "size_status": "qualitative",
-                             "change": m.change, **source})
-                continue
-            rows.append({
-                "case_id": timeline.case.id, "event_id": event_key_id(dated), "lesion_id": lesion.id,
-                "lesion_label": lesion.label, "site": lesion.site or "", "nodal": lesion.nodal, "target": lesion.target,
-                "start": _start_said(timeline, dated), "day_start": timeline.day(dated.day_start),
-                "dims_mm": size.dims_text, "longest_mm": size.longest_mm, "short_axis_mm": size.short_axis_mm,
-                "recist_mm": size.recist_mm(lesion.nodal), "quote": dated.event.quote or "",
-                "size_text": m.size, "size_status": size.status,
-                "day_start_earliest": timeline.day(dated.start.earliest),
-                "day_start_latest": timeline.day(dated.start.latest),
-                "modality": field_value(dated.event, "modality") or "",
-                "start_earliest": timeline.iso_day(dated.start.earliest),
-                "start_latest": timeline.iso_day(dated.start.latest),
-                "day_start_reach_earliest": timeline.day(dated.reach_start.earliest),
-                "day_start_reach_latest": timeline.day(dated.reach_start.latest), "change": m.change or "", **source,
-            })
-    frame = pd.DataFrame(rows, columns=list(MEASUREMENT_COLUMNS + MEASUREMENT_EXTRA_COLUMNS))
+    owners, measured = _each(list(timeline.of_kind(*MEASURING_KINDS)), lambda d: d.event.measurements)
+    of = [lesions[m.lesion] for m in measured]
+    columns = _dated_columns(timeline, owners)
+    columns.update({
+        "lesion_id": [lesion.id for lesion in of], "lesion_label": [lesion.label for lesion in of],
+        "site": [lesion.site or "" for lesion in of], "nodal": [lesion.nodal for lesion in of],
+        "target": [lesion.target for lesion in of],
+        "modality": [field_value(d.event, "modality") or "" for d in owners],
+        "source_kind": [d.kind for d in owners], "source_label": [event_label(d.event, d.kind) for d in owners],
+    })
+    columns.update(_size_columns(measured, of))
+    frame = _frame(columns, MEASUREMENT_COLUMNS + MEASUREMENT_EXTRA_COLUMNS)
     frame = frame.sort_values(["day_start", "lesion_id"], kind="stable").reset_index(drop=True)
     return with_day_zero(frame, day_zero(timeline))
 
 
-def _imaging_common(timeline: Timeline, dated: Dated, lesion) -> dict:
-    return {"case_id": timeline.case.id, "event_id": event_key_id(dated), "lesion_id": lesion.id,
-            "lesion_label": lesion.label, "site": lesion.site or "", "nodal": lesion.nodal, "target": lesion.target,
-            "start": _start_said(timeline, dated), "day_start": timeline.day(dated.day_start),
-            "quote": dated.event.quote or "", "day_start_earliest": timeline.day(dated.start.earliest),
-            "day_start_latest": timeline.day(dated.start.latest),
-            "modality": field_value(dated.event, "modality") or "",
-            "start_earliest": timeline.iso_day(dated.start.earliest), "start_latest": timeline.iso_day(dated.start.latest),
-            "day_start_reach_earliest": timeline.day(dated.reach_start.earliest),
-            "day_start_reach_latest": timeline.day(dated.reach_start.latest)}
+def _size_columns(measured: list, lesions: list) -> dict[str, list]:
+    """Sizes in millimetres; a change in words has a row of the table, no number for charts or RECIST."""
+    sizes = [parse_size(m.size) if m.size is not None else None for m in measured]
+    return {
+        "dims_mm": [s.dims_text if s else "" for s in sizes],
+        "longest_mm": [s.longest_mm if s else None for s in sizes],
+        "short_axis_mm": [s.short_axis_mm if s else None for s in sizes],
+        "recist_mm": [s.recist_mm(lesion.nodal) if s else None for s, lesion in zip(sizes, lesions)],
+        "size_text": [m.size if s else "" for m, s in zip(measured, sizes)],
+        "size_status": [s.status if s else "qualitative" for s in sizes],
+        "change": [(m.change or "") if s else m.change for m, s in zip(measured, sizes)],
+    }
 
 
 def marker_table(timeline: Timeline) -> pd.DataFrame:
     """One row per lab value: `value` the number charts plot, `value_text` the number as the file writes it
     ('7.0'). Molecular results (a fusion's abundance) are not markers: they are in `molecular_table`."""
-    rows = []
-    for dated in timeline.of_kind("lab"):
-        common = _dated_columns(timeline, dated)
-        for v in dated.event.values:
-            rows.append({**common, "marker": v.marker, "value": v.value, "value_text": v.value_text,
-                         "unit": v.unit or "", "ref_low": v.ref_low, "ref_high": v.ref_high, "flag": value_flag(v),
-                         "finding": v.finding or "", "source": "lab", "group": "marker" if v.is_marker else "lab"})
-    frame = pd.DataFrame(rows, columns=list(MARKER_COLUMNS + MARKER_EXTRA_COLUMNS))
+    owners, values = _each(list(timeline.of_kind("lab")), lambda d: d.event.values)
+    columns = _dated_columns(timeline, owners)
+    columns.update({
+        "marker": [v.marker for v in values], "value": [v.value for v in values],
+        "value_text": [v.value_text for v in values], "unit": [v.unit or "" for v in values],
+        "ref_low": [v.ref_low for v in values], "ref_high": [v.ref_high for v in values],
+        "flag": [value_flag(v) for v in values], "finding": [v.finding or "" for v in values],
+        "source": ["lab"] * len(values), "group": ["marker" if v.is_marker else "lab" for v in values],
+    })
+    frame = _frame(columns, MARKER_COLUMNS + MARKER_EXTRA_COLUMNS)
     frame = frame.sort_values(["marker", "day_start"], kind="stable").reset_index(drop=True)
     return with_day_zero(frame, day_zero(timeline))
 
@@ -596,26 +606,40 @@ MOLECULAR_COLUMNS = ("case_id", "event_id", "start", "day_start", "method", "fin
 def molecular_table(timeline: Timeline) -> pd.DataFrame:
     """One row per finding of each molecular test (gene, alteration, abundance as reported), in date order: the
     molecular results, shown together rather than as a lab trend."""
-    rows = []
-    for dated in timeline.of_kind("molecular"):
-        common = _dated_columns(timeline, dated)
-        for f in dated.event.findings:
-            rows.append({**common, "method": dated.event.method or "", "finding": finding_name(f), "gene": f.gene,
-                         "alteration": f.alteration or "", "variant": f.variant or "",
-                         "abundance_pct": f.abundance_pct, "result": f.result or ""})
-    frame = pd.DataFrame(rows, columns=list(MOLECULAR_COLUMNS))
+    owners, findings = _each(list(timeline.of_kind("molecular")), lambda d: d.event.findings)
+    columns = _dated_columns(timeline, owners)
+    columns.update({
+        "method": [d.event.method or "" for d in owners], "finding": [finding_name(f) for f in findings],
+        "gene": [f.gene for f in findings], "alteration": [f.alteration or "" for f in findings],
+        "variant": [f.variant or "" for f in findings], "abundance_pct": [f.abundance_pct for f in findings],
+        "result": [f.result or "" for f in findings],
+    })
+    frame = _frame(columns, MOLECULAR_COLUMNS)
     return frame.sort_values(["day_start", "event_id"], kind="stable").reset_index(drop=True)
 
 
-def _dated_columns(timeline: Timeline, dated) -> dict:
-    return {"case_id": timeline.case.id, "event_id": event_key_id(dated),
-            "start": _start_said(timeline, dated), "day_start": timeline.day(dated.day_start),
-            "quote": dated.event.quote or "", "day_start_earliest": timeline.day(dated.start.earliest),
-            "day_start_latest": timeline.day(dated.start.latest),
-            "start_earliest": timeline.iso_day(dated.start.earliest),
-            "start_latest": timeline.iso_day(dated.start.latest),
-            "day_start_reach_earliest": timeline.day(dated.reach_start.earliest),
-            "day_start_reach_latest": timeline.day(dated.reach_start.latest)}
+def _dated_columns(timeline: Timeline, owners: list[Dated]) -> dict[str, list]:
+    """The columns every row takes from the event it belongs to (one row per part: `owners` repeats an event),
+    each event's dates said once."""
+    items = list({id(d): d for d in owners}.values())
+    row = {id(d): n for n, d in enumerate(items)}
+    rows = [row[id(d)] for d in owners]
+    zero, drawing, starts = timeline.day_zero, timeline.resolution.drawing, [d.start for d in items]
+    reach = [drawing.reach[d.points[0]] for d in items]
+    said = say_all(starts, timeline.on_calendar, [d.about_start for d in items], zero,
+                   _stated_precisions(timeline, items, "start"))
+    columns = {
+        "event_id": [event_key_id(d) for d in items], "start": said,
+        "day_start": [drawing.drawn[d.points[0]] - zero for d in items],
+        "quote": [d.event.quote or "" for d in items],
+        "day_start_earliest": _days_since(zero, [b.earliest for b in starts]),
+        "day_start_latest": _days_since(zero, [b.latest for b in starts]),
+        "start_earliest": iso_days([b.earliest for b in starts], timeline.on_calendar),
+        "start_latest": iso_days([b.latest for b in starts], timeline.on_calendar),
+        "day_start_reach_earliest": _days_since(zero, [b.earliest for b in reach]),
+        "day_start_reach_latest": _days_since(zero, [b.latest for b in reach]),
+    }
+    return {"case_id": [timeline.case.id] * len(owners), **{k: [v[n] for n in rows] for k, v in columns.items()}}
 
 
 def finding_name(finding) -> str:
