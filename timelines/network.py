@@ -29,6 +29,9 @@ from scipy.sparse.csgraph import NegativeCycleError, bellman_ford, dijkstra
 ZERO = "zero"  # the reference point, t(ZERO) = 0
 SMALL_NETWORK = 2_000_000  # points x edges: below, scipy's Bellman-Ford (C); above, networkx's queue-based one
 SOURCES_PER_SEARCH = 64  # distance queries run this many Dijkstra sources at once (rows of n floats each)
+# Up to this many edges (a case file of a hundred dates or so), every search is a queue-based Bellman-Ford in plain
+# Python: a few hundred steps, well under scipy's fixed cost of building a sparse matrix for each search.
+PLAIN_EDGES = 600
 _VIRTUAL = ("virtual source",)
 
 
@@ -207,6 +210,8 @@ class _Graph:
         self._slot: dict[tuple[int, int], int] | None = None
         self.nx = None
         self._plain_bounds: tuple[np.ndarray, np.ndarray] | None = None
+        self.plain = len(self.weights) <= PLAIN_EDGES  # searched in plain Python (see _plain_potential)
+        self._succ: dict[bool, list] = {}
         guess = _extended(changed.potential, size) if changed is not None else None
         if guess is not None and np.all(self.weights + guess[self.tails] - guess[self.heads] >= 0):
             self.potential = guess  # the other graph's schedule holds here too: no search needed
@@ -233,6 +238,8 @@ class _Graph:
         scipy's Bellman-Ford runs in C but always makes points x edges steps: the quickest for a case file of a
         few hundred dates, hopeless for 10,000 (10 s). Past SMALL_NETWORK steps, networkx's queue-based variant
         does the work in about linear time."""
+        if self.plain:
+            return self._plain_potential()
         if self.size * (len(self.weights) + self.size) <= SMALL_NETWORK:
             return self._small_potential()
         graph = self.nx = self._nx_graph(changed)
@@ -260,6 +267,54 @@ class _Graph:
         self._plain_bounds = (-back[:self.size], found[1, :self.size])
         return found[0, :self.size]
 
+    def _plain_potential(self) -> np.ndarray:
+        """The potential and each point's bounds of a small network, without a sparse matrix: where every point
+        is pinned to ZERO by an exact date, those dates (checked against every edge) with no search at all;
+        otherwise queue-based Bellman-Ford searches, which pass a chain written in order once."""
+        pinned = self._pinned()
+        if pinned is not None:
+            values = np.array(pinned, dtype=np.float64)
+            self._plain_bounds = (values, values)
+            return values
+        potential = _queue_search(self._successors(), [0.0] * self.size)
+        if potential is None:
+            raise Inconsistent(self._clash() if self.explain else [])
+        self._plain_bounds = self._plain_search(0, transpose=True, negate=True), self._plain_search(0)
+        return np.array(potential, dtype=np.float64)
+
+    def _pinned(self) -> list[float] | None:
+        """Each point's exact day, when an exact date pins every point to ZERO and every edge holds with them."""
+        edges, values = self.edges, [0.0] * self.size
+        for point in range(1, self.size):
+            later, earlier = edges.get((0, point)), edges.get((point, 0))
+            if later is None or earlier is None or later[0] != -earlier[0] or math.isinf(later[0]):
+                return None
+            values[point] = float(later[0])
+        holds = self.weights + np.array(values)[self.tails] - np.array(values)[self.heads] >= 0
+        return values if bool(holds.all()) else None
+
+    def _successors(self, transpose: bool = False, weights: np.ndarray | None = None) -> list[list]:
+        """Each point's outgoing edges as (head, weight), or its incoming ones as (tail, weight) with `transpose`;
+        infinite weights (placeholders, see _matrix) left out. Those of the graph's own weights are kept."""
+        if weights is None:
+            if transpose not in self._succ:
+                self._succ[transpose] = self._successors(transpose, self.weights)
+            return self._succ[transpose]
+        tails, heads = (self.heads, self.tails) if transpose else (self.tails, self.heads)
+        succ: list[list] = [[] for _ in range(self.size)]
+        for tail, head, weight in zip(tails.tolist(), heads.tolist(), weights.tolist()):
+            if not math.isinf(weight):
+                succ[tail].append((head, weight))
+        return succ
+
+    def _plain_search(self, source: int, transpose: bool = False, negate: bool = False,
+                      weights: np.ndarray | None = None) -> np.ndarray:
+        """d(source, p) for every p (d(p, source) with `transpose`; negated with `negate`), inf where no path."""
+        start = [math.inf] * self.size
+        start[source] = 0.0
+        found = np.array(_queue_search(self._successors(transpose, weights), start, [source]), dtype=np.float64)
+        return -found if negate else found
+
     def _clash(self) -> list[Hashable]:
         """The statements along one negative cycle, each once, in the cycle's order."""
         statements: list[Hashable] = []
@@ -273,16 +328,21 @@ class _Graph:
     def _matrix(self, transpose: bool = False, pins: dict[int, float] | None = None) -> csr_array:
         """The reweighted edges as a sparse matrix; `pins` fix points (t(i) = value) through their placeholder
         edges ZERO -> i and i -> ZERO, which the graph holds with an infinite weight until then."""
+        weights = self._pinned_weights(pins)
+        h = self.potential
+        reduced = np.maximum(weights + h[self.tails] - h[self.heads], 0.0)  # >= 0 up to rounding
+        order, indptr, indices = self._structure(transpose)
+        return csr_array((reduced[order], indices, indptr), shape=(self.size, self.size))
+
+    def _pinned_weights(self, pins: dict[int, float] | None) -> np.ndarray:
+        """The weights with each pinned point's placeholder edges to and from ZERO set to its value."""
         weights = self.weights
         if pins:
             weights = weights.copy()
             slot = self._slots()
             for point, value in pins.items():
                 weights[slot[(0, point)]], weights[slot[(point, 0)]] = value, -value
-        h = self.potential
-        reduced = np.maximum(weights + h[self.tails] - h[self.heads], 0.0)  # >= 0 up to rounding
-        order, indptr, indices = self._structure(transpose)
-        return csr_array((reduced[order], indices, indptr), shape=(self.size, self.size))
+        return weights
 
     def _structure(self, transpose: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The sparse layout of the edges, built once: every reweighting only fills in the values."""
@@ -301,6 +361,8 @@ class _Graph:
     def rows(self, sources: Iterable[int], needed: set[int]) -> dict[int, dict[int, float]]:
         """d(s, t) for every source s and needed target t (inf where no path)."""
         sources, targets = sorted(sources), np.array(sorted(needed), dtype=np.int64)
+        if self.plain:
+            return {s: dict(zip(targets.tolist(), self._plain_search(s)[targets].tolist())) for s in sources}
         matrix, h = self._matrix(), self.potential
         found: dict[int, dict[int, float]] = {}
         for start in range(0, len(sources), SOURCES_PER_SEARCH):
@@ -314,6 +376,10 @@ class _Graph:
         """Lowest and highest value of each point relative to ZERO (-inf / inf where open)."""
         if not pins and self._plain_bounds is not None:
             return self._plain_bounds
+        if self.plain:
+            weights = self._pinned_weights(pins)
+            return (self._plain_search(0, transpose=True, negate=True, weights=weights),
+                    self._plain_search(0, weights=weights))
         h = self.potential
         forward = dijkstra(self._matrix(pins=pins), directed=True, indices=0)
         backward = dijkstra(self._matrix(transpose=True, pins=pins), directed=True, indices=0)
@@ -355,6 +421,8 @@ class _Graph:
 
     def _from(self, source: int, transpose: bool) -> np.ndarray:
         """d(source, p) for every p, or d(p, source) with `transpose` (inf where no path)."""
+        if self.plain:
+            return self._plain_search(source, transpose=transpose)
         h = self.potential
         reduced = dijkstra(self._matrix(transpose=transpose), directed=True, indices=source)
         return reduced - h[source] + h if not transpose else reduced + h[source] - h
@@ -388,6 +456,31 @@ def _negative_cycle(size: int, tails: list[int], heads: list[int], weights: list
                     queue.append(v)
                     queued[v] = True
     return []
+
+
+def _queue_search(succ: list[list[tuple[int, float]]], dist: list[float],
+                  queue: Iterable[int] | None = None) -> list[float] | None:
+    """Shortest distances from the starting `dist` (0 at the sources, inf elsewhere) by queue-based Bellman-Ford,
+    relaxing from the points in `queue` (all by default); None when a negative cycle is reached (a point is
+    queued more often than there are points)."""
+    size = len(succ)
+    waiting = deque(range(size) if queue is None else queue)
+    queued, times = [False] * size, [0] * size
+    for point in waiting:
+        queued[point] = True
+    while waiting:
+        u = waiting.popleft()
+        queued[u] = False
+        for v, weight in succ[u]:
+            if dist[u] + weight < dist[v]:
+                dist[v] = dist[u] + weight
+                if not queued[v]:
+                    times[v] += 1
+                    if times[v] > size:
+                        return None
+                    waiting.append(v)
+                    queued[v] = True
+    return dist
 
 
 def _parent_cycle(parent: list[int]) -> list[int]:
