@@ -138,6 +138,10 @@ class Solution:
         middle of the earliest and the latest schedule of that network, which satisfies every constraint, as
         the solutions of a network are convex. If the windows are too tight for their chains, smaller shares
         are tried, down to none."""
+        if self._graph.pinned is not None:  # every point on its day: drawn there, and it cannot move
+            days = {key: int(self._graph.pinned[i]) for key, i in self.index.items()}
+            self.drawn_bounds = {key: Range(day, day) for key, day in days.items()}
+            return days
         pairs = [(self.index[a], self.index[b]) for a, b in order]
         shares = self._shares(pairs, gap)
         size = len(self.keys)
@@ -212,6 +216,7 @@ class _Graph:
         self._plain_bounds: tuple[np.ndarray, np.ndarray] | None = None
         self.plain = len(self.weights) <= PLAIN_EDGES  # searched in plain Python (see _plain_potential)
         self._succ: dict[bool, list] = {}
+        self.pinned: list[float] | None = None  # each point's day, when exact dates pin them all (_plain_potential)
         guess = _extended(changed.potential, size) if changed is not None else None
         if guess is not None and np.all(self.weights + guess[self.tails] - guess[self.heads] >= 0):
             self.potential = guess  # the other graph's schedule holds here too: no search needed
@@ -271,7 +276,7 @@ class _Graph:
         """The potential and each point's bounds of a small network, without a sparse matrix: where every point
         is pinned to ZERO by an exact date, those dates (checked against every edge) with no search at all;
         otherwise queue-based Bellman-Ford searches, which pass a chain written in order once."""
-        pinned = self._pinned()
+        pinned = self.pinned = self._pinned()
         if pinned is not None:
             values = np.array(pinned, dtype=np.float64)
             self._plain_bounds = (values, values)
@@ -361,6 +366,8 @@ class _Graph:
     def rows(self, sources: Iterable[int], needed: set[int]) -> dict[int, dict[int, float]]:
         """d(s, t) for every source s and needed target t (inf where no path)."""
         sources, targets = sorted(sources), np.array(sorted(needed), dtype=np.int64)
+        if self.pinned is not None:  # every point on its day: a distance is their difference
+            return {s: {t: self.pinned[t] - self.pinned[s] for t in targets.tolist()} for s in sources}
         if self.plain:
             return {s: dict(zip(targets.tolist(), self._plain_search(s)[targets].tolist())) for s in sources}
         matrix, h = self._matrix(), self.potential
