@@ -8,9 +8,12 @@ The constraints are the edges of a graph (b - a <= high is an edge a -> b of wei
 - the tightest bounds on the distance between two points: t(b) - t(a) lies in [-d(b, a), d(a, b)];
 - inconsistency: a negative cycle, whose edges are the statements that cannot all hold.
 
-Weights can be negative, so the first shortest paths are Bellman-Ford's (networkx's queue-based variant, which
-also names a negative cycle), from a virtual source joined to every point (Johnson). The distances it gives are a
-potential that makes every weight non-negative, and every later query is one of scipy's Dijkstra searches in C.
+Weights can be negative, so the first shortest paths are Bellman-Ford's, from a virtual source joined to every
+point (Johnson): scipy's in C for a network of a few hundred dates, the queue-based variant in plain Python for a
+larger one (about linear in time). The distances it gives are a potential that makes every weight non-negative, and
+every later query is one of scipy's Dijkstra searches in C. A small network (a case file of a hundred dates or so)
+needs no sparse matrix: its searches are all queue-based Bellman-Ford in plain Python, and one whose every point is
+pinned by an exact date takes those dates without a search.
 Memory is linear in the number of constraints: no all-pairs matrix is ever built.
 """
 
@@ -32,7 +35,6 @@ SOURCES_PER_SEARCH = 64  # distance queries run this many Dijkstra sources at on
 # Up to this many edges (a case file of a hundred dates or so), every search is a queue-based Bellman-Ford in plain
 # Python: a few hundred steps, well under scipy's fixed cost of building a sparse matrix for each search.
 PLAIN_EDGES = 600
-_VIRTUAL = ("virtual source",)
 
 
 class Inconsistent(Exception):
@@ -160,7 +162,6 @@ class Solution:
                 drawing = _Graph(size + 2, edges, explain=False, changed=base)
                 drawn, lower, upper = drawing.drawn(first, last)
             except Inconsistent:
-                base = None  # the failed attempt's copy holds its weights: build afresh
                 continue
             # Where the drawing lets each point move: within its bounds, between its drawn neighbours.
             self.drawn_bounds = {key: Range(int(lower[i]), int(upper[i])) for key, i in self.index.items()}
@@ -204,15 +205,14 @@ class _Graph:
     """The constraint graph as arrays, its potential, and Dijkstra searches on the reweighted edges."""
 
     def __init__(self, size: int, edges: dict, explain: bool = True, changed: "_Graph | None" = None):
-        """`changed`: a graph whose networkx copy this one takes over (every edge of `edges` not in it is added
-        or reweighted there), which saves building the copy again for the drawing's network."""
+        """`changed`: a graph this one extends (the drawing's network): its potential, extended, is tried first
+        and needs no search when it holds here too."""
         self.size, self.edges, self.explain = size, edges, explain
         pairs = np.array(list(edges), dtype=np.int64).reshape(-1, 2)
         self.tails, self.heads = pairs[:, 0], pairs[:, 1]
         self.weights = np.array([w for w, _ in edges.values()], dtype=np.float64)
         self._layouts: dict[bool, tuple] = {}
         self._slot: dict[tuple[int, int], int] | None = None
-        self.nx = None
         self._plain_bounds: tuple[np.ndarray, np.ndarray] | None = None
         self.plain = len(self.weights) <= PLAIN_EDGES  # searched in plain Python (see _plain_potential)
         self._succ: dict[bool, list] = {}
@@ -221,38 +221,23 @@ class _Graph:
         if guess is not None and np.all(self.weights + guess[self.tails] - guess[self.heads] >= 0):
             self.potential = guess  # the other graph's schedule holds here too: no search needed
         else:
-            self.potential = self._potential(changed)
+            self.potential = self._potential()
 
-    def _nx_graph(self, changed: "_Graph | None") -> nx.DiGraph:
-        if changed is None or changed.nx is None:
-            graph = nx.DiGraph()
-            graph.add_nodes_from(range(self.size))
-            graph.add_weighted_edges_from(zip(self.tails.tolist(), self.heads.tolist(), self.weights.tolist()))
-            graph.add_weighted_edges_from((_VIRTUAL, i, 0) for i in range(self.size))
-            return graph
-        graph, changed.nx = changed.nx, None  # taken over: that graph's arrays stay, its copy is this one's now
-        graph.add_weighted_edges_from((tail, head, weight) for (tail, head), (weight, _) in self.edges.items()
-                                      if changed.edges.get((tail, head), (None,))[0] != weight)
-        graph.add_weighted_edges_from((_VIRTUAL, i, 0) for i in range(changed.size, self.size))
-        return graph
-
-    def _potential(self, changed: "_Graph | None" = None) -> np.ndarray:
+    def _potential(self) -> np.ndarray:
         """Shortest distances from a virtual source joined to every point by a zero edge (Bellman-Ford):
         finite, and a feasible schedule, so w + h(tail) - h(head) >= 0 on every edge.
 
         scipy's Bellman-Ford runs in C but always makes points x edges steps: the quickest for a case file of a
-        few hundred dates, hopeless for 10,000 (10 s). Past SMALL_NETWORK steps, networkx's queue-based variant
-        does the work in about linear time."""
+        few hundred dates, hopeless for 10,000 (10 s). A small network (PLAIN_EDGES) and one past SMALL_NETWORK
+        steps take the queue-based variant in plain Python instead, about linear in time."""
         if self.plain:
             return self._plain_potential()
         if self.size * (len(self.weights) + self.size) <= SMALL_NETWORK:
             return self._small_potential()
-        graph = self.nx = self._nx_graph(changed)
-        try:
-            found = nx.single_source_bellman_ford_path_length(graph, _VIRTUAL)
-        except nx.NetworkXUnbounded:
-            raise Inconsistent(self._clash() if self.explain else []) from None
-        return np.array([found[i] for i in range(self.size)], dtype=np.float64)
+        found = _queue_search(self._successors(), [0.0] * self.size)
+        if found is None:
+            raise Inconsistent(self._clash() if self.explain else [])
+        return np.array(found, dtype=np.float64)
 
     def _small_potential(self) -> np.ndarray:
         """The potential, and on the way each point's bounds: Bellman-Ford from the virtual source and from ZERO
@@ -469,21 +454,26 @@ def _queue_search(succ: list[list[tuple[int, float]]], dist: list[float],
                   queue: Iterable[int] | None = None) -> list[float] | None:
     """Shortest distances from the starting `dist` (0 at the sources, inf elsewhere) by queue-based Bellman-Ford,
     relaxing from the points in `queue` (all by default); None when a negative cycle is reached (a point is
-    queued more often than there are points)."""
+    queued as often as there are points).
+
+    A point whose distance was last set from a point still queued is passed over (networkx's heuristic): it will
+    be set again. Without that, a long chain stated both ways is walked once per point."""
     size = len(succ)
     waiting = deque(range(size) if queue is None else queue)
-    queued, times = [False] * size, [0] * size
+    queued, times, parent = [False] * size, [0] * size, [-1] * size
     for point in waiting:
         queued[point] = True
     while waiting:
         u = waiting.popleft()
         queued[u] = False
+        if parent[u] >= 0 and queued[parent[u]]:
+            continue
         for v, weight in succ[u]:
             if dist[u] + weight < dist[v]:
-                dist[v] = dist[u] + weight
+                dist[v], parent[v] = dist[u] + weight, u
                 if not queued[v]:
                     times[v] += 1
-                    if times[v] > size:
+                    if times[v] >= size:
                         return None
                     waiting.append(v)
                     queued[v] = True
