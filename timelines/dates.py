@@ -162,21 +162,25 @@ def parse_date(text: str) -> DateExpr:
             raise DateProblem(f"'{raw}' marks a span as approximate",
                               f"'{head}' is already uncertain; drop the '~'" if head == "upon" else
                               "'after', 'before' and 'between' are already uncertain; drop the '~'")
-        rest = words[1] if len(words) > 1 else ""
-        if head == "upon":
-            return _upon(rest, raw)
-        if head == "between":
-            parts = re.split(r"\s+and\s+", rest)
-            if len(parts) != 2:
-                raise DateProblem(f"Cannot read '{raw}'", "write 'between X and Y', e.g. 'between surgery and 2022-03'")
-            return DateExpr("between", (parse_point(parts[0], raw), parse_point(parts[1], raw)), text=raw)
-        if not rest:
-            raise DateProblem(f"'{raw}' says {head} what?", f"write '{head} surgery' or '{head} 2022-03'")
-        return DateExpr(head, (parse_point(rest, raw),), text=raw)
+        return _span(head, words[1] if len(words) > 1 else "", raw)
     point = parse_point(body, raw)
     if point.offset and point.offset.approximate:
         approximate = True
     return DateExpr("point", (point,), approximate=approximate, text=raw)
+
+
+def _span(head: str, rest: str, raw: str) -> DateExpr:
+    """'after X', 'before X', 'between X and Y' or 'upon X': `rest` is what follows the first word."""
+    if head == "upon":
+        return _upon(rest, raw)
+    if head == "between":
+        parts = re.split(r"\s+and\s+", rest)
+        if len(parts) != 2:
+            raise DateProblem(f"Cannot read '{raw}'", "write 'between X and Y', e.g. 'between surgery and 2022-03'")
+        return DateExpr("between", (parse_point(parts[0], raw), parse_point(parts[1], raw)), text=raw)
+    if not rest:
+        raise DateProblem(f"'{raw}' says {head} what?", f"write '{head} surgery' or '{head} 2022-03'")
+    return DateExpr(head, (parse_point(rest, raw),), text=raw)
 
 
 def _upon(rest: str, raw: str) -> DateExpr:

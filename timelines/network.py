@@ -30,7 +30,7 @@ from scipy.sparse import csr_array
 from scipy.sparse.csgraph import NegativeCycleError, bellman_ford, dijkstra
 
 ZERO = "zero"  # the reference point, t(ZERO) = 0
-SMALL_NETWORK = 2_000_000  # points x edges: below, scipy's Bellman-Ford (C); above, networkx's queue-based one
+SMALL_NETWORK = 2_000_000  # points x edges: below, scipy's Bellman-Ford (C); above, the queue-based one (_queue_search)
 SOURCES_PER_SEARCH = 64  # distance queries run this many Dijkstra sources at once (rows of n floats each)
 # Up to this many edges (a case file of a hundred dates or so), every search is a queue-based Bellman-Ford in plain
 # Python: a few hundred steps, well under scipy's fixed cost of building a sparse matrix for each search.
