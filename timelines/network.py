@@ -22,7 +22,7 @@ from __future__ import annotations
 import math
 from collections import deque
 from dataclasses import dataclass
-from typing import Hashable, Iterable, Sequence
+from typing import Hashable, Iterable, Iterator, Sequence
 
 import networkx as nx
 import numpy as np
@@ -120,14 +120,13 @@ class Solution:
     def distances(self, pairs: Sequence[tuple[Hashable, Hashable]]) -> list[Range]:
         """`distance` for many pairs, with one Dijkstra search per distinct point involved."""
         wanted = [(self.index[a], self.index[b]) for a, b in pairs]
-        rows = self._graph.rows({i for pair in wanted for i in pair}, {i for pair in wanted for i in pair})
-        return [Range(_finite(-rows[j][i]), _finite(rows[i][j])) for i, j in wanted]
+        found = self._graph.pair_distances(wanted + [(j, i) for i, j in wanted])
+        return [Range(_finite(-back), _finite(ahead)) for ahead, back in zip(found, found[len(wanted):])]
 
     def least_distances(self, pairs: Sequence[tuple[Hashable, Hashable]]) -> list[int | None]:
         """The least possible t(b) - t(a) for many pairs: one Dijkstra search per distinct b."""
         wanted = [(self.index[a], self.index[b]) for a, b in pairs]
-        rows = self._graph.rows({j for _, j in wanted}, {i for i, _ in wanted})
-        return [_finite(-rows[j][i]) for i, j in wanted]
+        return [_finite(-back) for back in self._graph.pair_distances([(j, i) for i, j in wanted])]
 
     def schedule(self, order: Iterable[tuple[Hashable, Hashable]], gap: int) -> dict[Hashable, int]:
         """One value per point that satisfies every constraint, for drawing (`drawn_bounds` then holds how far each
@@ -348,21 +347,31 @@ class _Graph:
             self._slot = {pair: i for i, pair in enumerate(self.edges)}
         return self._slot
 
-    def rows(self, sources: Iterable[int], needed: set[int]) -> dict[int, dict[int, float]]:
-        """d(s, t) for every source s and needed target t (inf where no path)."""
-        sources, targets = sorted(sources), np.array(sorted(needed), dtype=np.int64)
+    def pair_distances(self, pairs: list[tuple[int, int]]) -> list[float]:
+        """d(s, t) for each pair (s, t) (inf where no path): one search per distinct source."""
+        by_source: dict[int, list[tuple[int, int]]] = {}
+        for n, (source, target) in enumerate(pairs):
+            by_source.setdefault(source, []).append((n, target))
+        found = [math.inf] * len(pairs)
+        for source, row in self._search_rows(sorted(by_source)):
+            for n, target in by_source[source]:
+                found[n] = float(row[target])
+        return found
+
+    def _search_rows(self, sources: list[int]) -> Iterator[tuple[int, np.ndarray]]:
+        """d(s, p) for every p, for each source s in turn: Dijkstra searches in C, SOURCES_PER_SEARCH at once."""
         if self.pinned is not None:  # every point on its day: a distance is their difference
-            return {s: {t: self.pinned[t] - self.pinned[s] for t in targets.tolist()} for s in sources}
+            days = np.array(self.pinned, dtype=np.float64)
+            yield from ((s, days - days[s]) for s in sources)
+            return
         if self.plain:
-            return {s: dict(zip(targets.tolist(), self._plain_search(s)[targets].tolist())) for s in sources}
+            yield from ((s, self._plain_search(s)) for s in sources)
+            return
         matrix, h = self._matrix(), self.potential
-        found: dict[int, dict[int, float]] = {}
         for start in range(0, len(sources), SOURCES_PER_SEARCH):
             chunk = sources[start:start + SOURCES_PER_SEARCH]
-            reduced = dijkstra(matrix, directed=True, indices=chunk)[:, targets]
-            for s, row in zip(chunk, reduced):
-                found[s] = dict(zip(targets.tolist(), (row - h[s] + h[targets]).tolist()))
-        return found
+            for source, row in zip(chunk, dijkstra(matrix, directed=True, indices=chunk)):
+                yield source, row - h[source] + h
 
     def bounds(self, pins: dict[int, float] | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Lowest and highest value of each point relative to ZERO (-inf / inf where open)."""

@@ -106,7 +106,7 @@ def _event_columns(timeline: Timeline) -> dict[str, list]:
     columns = {"case_id": [timeline.case.id] * len(items), "event_id": [event_key_id(d) for d in items],
                "kind": [d.kind for d in items], "shape": [d.shape for d in items]}
     columns.update(_start_columns(timeline, items))
-    columns.update(_end_columns(timeline, [d for d in items], [d.shape == "interval" for d in items]))
+    columns.update(_end_columns(timeline, items, [d.shape == "interval" for d in items]))
     columns.update(_name_columns(timeline, items))
     columns.update(_field_columns(timeline, items))
     return columns
