@@ -1,7 +1,7 @@
 """Every table the tables module builds is byte-identical to the reviewed snapshot of its output.
 
 The snapshot (tests/golden/tables_identity.json) holds, per case and table, a sha256 of the table's CSV text, its
-dtypes, the Python type of every value of its object columns, its index and its attrs (day 0), plus the lane
+dtypes, every value of every column with its Python type, its index and its attrs (day 0), plus the lane
 order and day-0 choices read from the event table. The cases: every bundled case, the example and the hostile
 files that load, and the benchmark's synthetic cases (bench/synth.py) at the sizes its figures use. A faster
 way of building a table must give the same bytes.
@@ -50,10 +50,10 @@ def fingerprint(frame: pd.DataFrame) -> str:
              "dtypes: " + json.dumps({str(c): str(t) for c, t in frame.dtypes.items()}),
              f"index: {type(frame.index).__name__} {list(frame.index) == list(range(len(frame)))} {len(frame)}",
              "attrs: " + json.dumps(frame.attrs, sort_keys=True, default=str)]
-    for column in frame.columns:
-        if frame[column].dtype == object:
-            parts.append(f"types {column}: " + ",".join(type(v).__name__ for v in frame[column]))
-            parts.append(f"values {column}: " + repr(frame[column].tolist()))
+    for column in frame.columns:  # what CSV text blurs: None or NaN or '', 1 or 1.0, a str or a numpy str
+        values = frame[column].tolist()
+        parts.append(f"values {column}: {values!r}")
+        parts.append(f"types {column}: " + ",".join(type(v).__name__ for v in values))
     return "\n".join(parts)
 
 
