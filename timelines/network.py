@@ -8,9 +8,12 @@ The constraints are the edges of a graph (b - a <= high is an edge a -> b of wei
 - the tightest bounds on the distance between two points: t(b) - t(a) lies in [-d(b, a), d(a, b)];
 - inconsistency: a negative cycle, whose edges are the statements that cannot all hold.
 
-Weights can be negative, so the first shortest paths are Bellman-Ford's (networkx's queue-based variant, which
-also names a negative cycle), from a virtual source joined to every point (Johnson). The distances it gives are a
-potential that makes every weight non-negative, and every later query is one of scipy's Dijkstra searches in C.
+Weights can be negative, so the first shortest paths are Bellman-Ford's, from a virtual source joined to every
+point (Johnson): scipy's in C for a network of a few hundred dates, the queue-based variant in plain Python for a
+larger one (about linear in time). The distances it gives are a potential that makes every weight non-negative, and
+every later query is one of scipy's Dijkstra searches in C. A small network (a case file of a hundred dates or so)
+needs no sparse matrix: its searches are all queue-based Bellman-Ford in plain Python, and one whose every point is
+pinned by an exact date takes those dates without a search.
 Memory is linear in the number of constraints: no all-pairs matrix is ever built.
 """
 
@@ -19,7 +22,7 @@ from __future__ import annotations
 import math
 from collections import deque
 from dataclasses import dataclass
-from typing import Hashable, Iterable, Sequence
+from typing import Hashable, Iterable, Iterator, Sequence
 
 import networkx as nx
 import numpy as np
@@ -27,9 +30,11 @@ from scipy.sparse import csr_array
 from scipy.sparse.csgraph import NegativeCycleError, bellman_ford, dijkstra
 
 ZERO = "zero"  # the reference point, t(ZERO) = 0
-SMALL_NETWORK = 2_000_000  # points x edges: below, scipy's Bellman-Ford (C); above, networkx's queue-based one
+SMALL_NETWORK = 2_000_000  # points x edges: below, scipy's Bellman-Ford (C); above, the queue-based one (_queue_search)
 SOURCES_PER_SEARCH = 64  # distance queries run this many Dijkstra sources at once (rows of n floats each)
-_VIRTUAL = ("virtual source",)
+# Up to this many edges (a case file of a hundred dates or so), every search is a queue-based Bellman-Ford in plain
+# Python: a few hundred steps, well under scipy's fixed cost of building a sparse matrix for each search.
+PLAIN_EDGES = 600
 
 
 class Inconsistent(Exception):
@@ -115,14 +120,13 @@ class Solution:
     def distances(self, pairs: Sequence[tuple[Hashable, Hashable]]) -> list[Range]:
         """`distance` for many pairs, with one Dijkstra search per distinct point involved."""
         wanted = [(self.index[a], self.index[b]) for a, b in pairs]
-        rows = self._graph.rows({i for pair in wanted for i in pair}, {i for pair in wanted for i in pair})
-        return [Range(_finite(-rows[j][i]), _finite(rows[i][j])) for i, j in wanted]
+        found = self._graph.pair_distances(wanted + [(j, i) for i, j in wanted])
+        return [Range(_finite(-back), _finite(ahead)) for ahead, back in zip(found, found[len(wanted):])]
 
     def least_distances(self, pairs: Sequence[tuple[Hashable, Hashable]]) -> list[int | None]:
         """The least possible t(b) - t(a) for many pairs: one Dijkstra search per distinct b."""
         wanted = [(self.index[a], self.index[b]) for a, b in pairs]
-        rows = self._graph.rows({j for _, j in wanted}, {i for i, _ in wanted})
-        return [_finite(-rows[j][i]) for i, j in wanted]
+        return [_finite(-back) for back in self._graph.pair_distances([(j, i) for i, j in wanted])]
 
     def schedule(self, order: Iterable[tuple[Hashable, Hashable]], gap: int,
                  pins: Sequence[tuple[Hashable, Hashable, int, int]] = ()) -> dict[Hashable, int]:
@@ -139,6 +143,10 @@ class Solution:
 
         `pins` (a, b, low, high) place the drawing only: low <= b - a <= high ('..., drawn at dx + 41 days', the day
         a cBioPortal study draws an uncertain date on). Pins that do not fit the network together are not used."""
+        if self._graph.pinned is not None:  # every point on its day: drawn there, and it cannot move
+            days = {key: int(self._graph.pinned[i]) for key, i in self.index.items()}
+            self.drawn_bounds = {key: Range(day, day) for key, day in days.items()}
+            return days
         if pins:
             try:
                 drawing = Solution(self.keys, self.index, self._pinned(pins))
@@ -165,7 +173,6 @@ class Solution:
                 drawing = _Graph(size + 2, edges, explain=False, changed=base)
                 drawn, lower, upper = drawing.drawn(first, last)
             except Inconsistent:
-                base = None  # the failed attempt's copy holds its weights: build afresh
                 continue
             # Where the drawing lets each point move: within its bounds, between its drawn neighbours.
             self.drawn_bounds = {key: Range(int(lower[i]), int(upper[i])) for key, i in self.index.items()}
@@ -222,50 +229,39 @@ class _Graph:
     """The constraint graph as arrays, its potential, and Dijkstra searches on the reweighted edges."""
 
     def __init__(self, size: int, edges: dict, explain: bool = True, changed: "_Graph | None" = None):
-        """`changed`: a graph whose networkx copy this one takes over (every edge of `edges` not in it is added
-        or reweighted there), which saves building the copy again for the drawing's network."""
+        """`changed`: a graph this one extends (the drawing's network): its potential, extended, is tried first
+        and needs no search when it holds here too."""
         self.size, self.edges, self.explain = size, edges, explain
         pairs = np.array(list(edges), dtype=np.int64).reshape(-1, 2)
         self.tails, self.heads = pairs[:, 0], pairs[:, 1]
         self.weights = np.array([w for w, _ in edges.values()], dtype=np.float64)
         self._layouts: dict[bool, tuple] = {}
         self._slot: dict[tuple[int, int], int] | None = None
-        self.nx = None
         self._plain_bounds: tuple[np.ndarray, np.ndarray] | None = None
+        self.plain = len(self.weights) <= PLAIN_EDGES  # searched in plain Python (see _plain_potential)
+        self._succ: dict[bool, list] = {}
+        self.pinned: list[float] | None = None  # each point's day, when exact dates pin them all (_plain_potential)
         guess = _extended(changed.potential, size) if changed is not None else None
         if guess is not None and np.all(self.weights + guess[self.tails] - guess[self.heads] >= 0):
             self.potential = guess  # the other graph's schedule holds here too: no search needed
         else:
-            self.potential = self._potential(changed)
+            self.potential = self._potential()
 
-    def _nx_graph(self, changed: "_Graph | None") -> nx.DiGraph:
-        if changed is None or changed.nx is None:
-            graph = nx.DiGraph()
-            graph.add_nodes_from(range(self.size))
-            graph.add_weighted_edges_from(zip(self.tails.tolist(), self.heads.tolist(), self.weights.tolist()))
-            graph.add_weighted_edges_from((_VIRTUAL, i, 0) for i in range(self.size))
-            return graph
-        graph, changed.nx = changed.nx, None  # taken over: that graph's arrays stay, its copy is this one's now
-        graph.add_weighted_edges_from((tail, head, weight) for (tail, head), (weight, _) in self.edges.items()
-                                      if changed.edges.get((tail, head), (None,))[0] != weight)
-        graph.add_weighted_edges_from((_VIRTUAL, i, 0) for i in range(changed.size, self.size))
-        return graph
-
-    def _potential(self, changed: "_Graph | None" = None) -> np.ndarray:
+    def _potential(self) -> np.ndarray:
         """Shortest distances from a virtual source joined to every point by a zero edge (Bellman-Ford):
         finite, and a feasible schedule, so w + h(tail) - h(head) >= 0 on every edge.
 
         scipy's Bellman-Ford runs in C but always makes points x edges steps: the quickest for a case file of a
-        few hundred dates, hopeless for 10,000 (10 s). Past SMALL_NETWORK steps, networkx's queue-based variant
-        does the work in about linear time."""
+        few hundred dates, hopeless for 10,000 (10 s). A small network (PLAIN_EDGES) and one past SMALL_NETWORK
+        steps take the queue-based variant in plain Python instead, about linear in time."""
+        if self.plain:
+            return self._plain_potential()
         if self.size * (len(self.weights) + self.size) <= SMALL_NETWORK:
             return self._small_potential()
-        graph = self.nx = self._nx_graph(changed)
-        try:
-            found = nx.single_source_bellman_ford_path_length(graph, _VIRTUAL)
-        except nx.NetworkXUnbounded:
-            raise Inconsistent(self._clash() if self.explain else []) from None
-        return np.array([found[i] for i in range(self.size)], dtype=np.float64)
+        found = _queue_search(self._successors(), [0.0] * self.size)
+        if found is None:
+            raise Inconsistent(self._clash() if self.explain else [])
+        return np.array(found, dtype=np.float64)
 
     def _small_potential(self) -> np.ndarray:
         """The potential, and on the way each point's bounds: Bellman-Ford from the virtual source and from ZERO
@@ -285,6 +281,54 @@ class _Graph:
         self._plain_bounds = (-back[:self.size], found[1, :self.size])
         return found[0, :self.size]
 
+    def _plain_potential(self) -> np.ndarray:
+        """The potential and each point's bounds of a small network, without a sparse matrix: where every point
+        is pinned to ZERO by an exact date, those dates (checked against every edge) with no search at all;
+        otherwise queue-based Bellman-Ford searches, which pass a chain written in order once."""
+        pinned = self.pinned = self._pinned()
+        if pinned is not None:
+            values = np.array(pinned, dtype=np.float64)
+            self._plain_bounds = (values, values)
+            return values
+        potential = _queue_search(self._successors(), [0.0] * self.size)
+        if potential is None:
+            raise Inconsistent(self._clash() if self.explain else [])
+        self._plain_bounds = self._plain_search(0, transpose=True, negate=True), self._plain_search(0)
+        return np.array(potential, dtype=np.float64)
+
+    def _pinned(self) -> list[float] | None:
+        """Each point's exact day, when an exact date pins every point to ZERO and every edge holds with them."""
+        edges, values = self.edges, [0.0] * self.size
+        for point in range(1, self.size):
+            later, earlier = edges.get((0, point)), edges.get((point, 0))
+            if later is None or earlier is None or later[0] != -earlier[0] or math.isinf(later[0]):
+                return None
+            values[point] = float(later[0])
+        holds = self.weights + np.array(values)[self.tails] - np.array(values)[self.heads] >= 0
+        return values if bool(holds.all()) else None
+
+    def _successors(self, transpose: bool = False, weights: np.ndarray | None = None) -> list[list]:
+        """Each point's outgoing edges as (head, weight), or its incoming ones as (tail, weight) with `transpose`;
+        infinite weights (placeholders, see _matrix) left out. Those of the graph's own weights are kept."""
+        if weights is None:
+            if transpose not in self._succ:
+                self._succ[transpose] = self._successors(transpose, self.weights)
+            return self._succ[transpose]
+        tails, heads = (self.heads, self.tails) if transpose else (self.tails, self.heads)
+        succ: list[list] = [[] for _ in range(self.size)]
+        for tail, head, weight in zip(tails.tolist(), heads.tolist(), weights.tolist()):
+            if not math.isinf(weight):
+                succ[tail].append((head, weight))
+        return succ
+
+    def _plain_search(self, source: int, transpose: bool = False, negate: bool = False,
+                      weights: np.ndarray | None = None) -> np.ndarray:
+        """d(source, p) for every p (d(p, source) with `transpose`; negated with `negate`), inf where no path."""
+        start = [math.inf] * self.size
+        start[source] = 0.0
+        found = np.array(_queue_search(self._successors(transpose, weights), start, [source]), dtype=np.float64)
+        return -found if negate else found
+
     def _clash(self) -> list[Hashable]:
         """The statements along one negative cycle, each once, in the cycle's order."""
         statements: list[Hashable] = []
@@ -298,16 +342,21 @@ class _Graph:
     def _matrix(self, transpose: bool = False, pins: dict[int, float] | None = None) -> csr_array:
         """The reweighted edges as a sparse matrix; `pins` fix points (t(i) = value) through their placeholder
         edges ZERO -> i and i -> ZERO, which the graph holds with an infinite weight until then."""
+        weights = self._pinned_weights(pins)
+        h = self.potential
+        reduced = np.maximum(weights + h[self.tails] - h[self.heads], 0.0)  # >= 0 up to rounding
+        order, indptr, indices = self._structure(transpose)
+        return csr_array((reduced[order], indices, indptr), shape=(self.size, self.size))
+
+    def _pinned_weights(self, pins: dict[int, float] | None) -> np.ndarray:
+        """The weights with each pinned point's placeholder edges to and from ZERO set to its value."""
         weights = self.weights
         if pins:
             weights = weights.copy()
             slot = self._slots()
             for point, value in pins.items():
                 weights[slot[(0, point)]], weights[slot[(point, 0)]] = value, -value
-        h = self.potential
-        reduced = np.maximum(weights + h[self.tails] - h[self.heads], 0.0)  # >= 0 up to rounding
-        order, indptr, indices = self._structure(transpose)
-        return csr_array((reduced[order], indices, indptr), shape=(self.size, self.size))
+        return weights
 
     def _structure(self, transpose: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The sparse layout of the edges, built once: every reweighting only fills in the values."""
@@ -323,22 +372,40 @@ class _Graph:
             self._slot = {pair: i for i, pair in enumerate(self.edges)}
         return self._slot
 
-    def rows(self, sources: Iterable[int], needed: set[int]) -> dict[int, dict[int, float]]:
-        """d(s, t) for every source s and needed target t (inf where no path)."""
-        sources, targets = sorted(sources), np.array(sorted(needed), dtype=np.int64)
+    def pair_distances(self, pairs: list[tuple[int, int]]) -> list[float]:
+        """d(s, t) for each pair (s, t) (inf where no path): one search per distinct source."""
+        by_source: dict[int, list[tuple[int, int]]] = {}
+        for n, (source, target) in enumerate(pairs):
+            by_source.setdefault(source, []).append((n, target))
+        found = [math.inf] * len(pairs)
+        for source, row in self._search_rows(sorted(by_source)):
+            for n, target in by_source[source]:
+                found[n] = float(row[target])
+        return found
+
+    def _search_rows(self, sources: list[int]) -> Iterator[tuple[int, np.ndarray]]:
+        """d(s, p) for every p, for each source s in turn: Dijkstra searches in C, SOURCES_PER_SEARCH at once."""
+        if self.pinned is not None:  # every point on its day: a distance is their difference
+            days = np.array(self.pinned, dtype=np.float64)
+            yield from ((s, days - days[s]) for s in sources)
+            return
+        if self.plain:
+            yield from ((s, self._plain_search(s)) for s in sources)
+            return
         matrix, h = self._matrix(), self.potential
-        found: dict[int, dict[int, float]] = {}
         for start in range(0, len(sources), SOURCES_PER_SEARCH):
             chunk = sources[start:start + SOURCES_PER_SEARCH]
-            reduced = dijkstra(matrix, directed=True, indices=chunk)[:, targets]
-            for s, row in zip(chunk, reduced):
-                found[s] = dict(zip(targets.tolist(), (row - h[s] + h[targets]).tolist()))
-        return found
+            for source, row in zip(chunk, dijkstra(matrix, directed=True, indices=chunk)):
+                yield source, row - h[source] + h
 
     def bounds(self, pins: dict[int, float] | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Lowest and highest value of each point relative to ZERO (-inf / inf where open)."""
         if not pins and self._plain_bounds is not None:
             return self._plain_bounds
+        if self.plain:
+            weights = self._pinned_weights(pins)
+            return (self._plain_search(0, transpose=True, negate=True, weights=weights),
+                    self._plain_search(0, weights=weights))
         h = self.potential
         forward = dijkstra(self._matrix(pins=pins), directed=True, indices=0)
         backward = dijkstra(self._matrix(transpose=True, pins=pins), directed=True, indices=0)
@@ -380,6 +447,8 @@ class _Graph:
 
     def _from(self, source: int, transpose: bool) -> np.ndarray:
         """d(source, p) for every p, or d(p, source) with `transpose` (inf where no path)."""
+        if self.plain:
+            return self._plain_search(source, transpose=transpose)
         h = self.potential
         reduced = dijkstra(self._matrix(transpose=transpose), directed=True, indices=source)
         return reduced - h[source] + h if not transpose else reduced + h[source] - h
@@ -413,6 +482,36 @@ def _negative_cycle(size: int, tails: list[int], heads: list[int], weights: list
                     queue.append(v)
                     queued[v] = True
     return []
+
+
+def _queue_search(succ: list[list[tuple[int, float]]], dist: list[float],
+                  queue: Iterable[int] | None = None) -> list[float] | None:
+    """Shortest distances from the starting `dist` (0 at the sources, inf elsewhere) by queue-based Bellman-Ford,
+    relaxing from the points in `queue` (all by default); None when a negative cycle is reached (a point is
+    queued as often as there are points).
+
+    A point whose distance was last set from a point still queued is passed over (networkx's heuristic): it will
+    be set again. Without that, a long chain stated both ways is walked once per point."""
+    size = len(succ)
+    waiting = deque(range(size) if queue is None else queue)
+    queued, times, parent = [False] * size, [0] * size, [-1] * size
+    for point in waiting:
+        queued[point] = True
+    while waiting:
+        u = waiting.popleft()
+        queued[u] = False
+        if parent[u] >= 0 and queued[parent[u]]:
+            continue
+        for v, weight in succ[u]:
+            if dist[u] + weight < dist[v]:
+                dist[v], parent[v] = dist[u] + weight, u
+                if not queued[v]:
+                    times[v] += 1
+                    if times[v] >= size:
+                        return None
+                    waiting.append(v)
+                    queued[v] = True
+    return dist
 
 
 def _parent_cycle(parent: list[int]) -> list[int]:

@@ -9,14 +9,14 @@ from typing import NamedTuple
 import pandas as pd
 from pydantic import BaseModel
 
-from .dates import Calendar, parse_date
+from .dates import Bounds, Calendar, parse_date
 from .kinds import LANE_ORDER, MEASURING_KINDS, SPECIMEN_KINDS, SYSTEMIC, category_of, kind_named
 from .labels import NAME_CHARS, finding_text as _finding_text
 from .measures import parse_size
 from .schema import Diagnosis, field_value
 from .text import shorten
 from .timeline import Dated, Timeline, hold_keys
-from .when import PRECISIONS, say, say_days, says_calendar
+from .when import PRECISIONS, iso_days, say_all, say_days, says_calendar
 
 EVENT_COLUMNS = ("case_id", "event_id", "kind", "lane", "label", "start", "end", "start_earliest", "start_latest",
                  "end_earliest", "end_latest", "day_start", "day_end", "precision", "ongoing", "line", "agent",
@@ -64,8 +64,7 @@ _WHOLE_DAYS = {"line": "Int64", "day_end": "Int64", "day_start_earliest": "Int64
 
 def event_table(timeline: Timeline) -> pd.DataFrame:
     """One row per event (diagnoses included), in date order, with the columns of EVENT_COLUMNS first."""
-    rows = [_event_row(timeline, dated) for dated in timeline.items]
-    frame = pd.DataFrame(rows, columns=list(EVENT_COLUMNS + EVENT_EXTRA_COLUMNS))
+    frame = pd.DataFrame(_event_columns(timeline), columns=list(EVENT_COLUMNS + EVENT_EXTRA_COLUMNS))
     frame = frame.sort_values(["day_start", "day_end"], kind="stable", na_position="last").reset_index(drop=True)
     frame = with_day_zero(frame, day_zero(timeline))
     return frame.astype(_WHOLE_DAYS)
@@ -75,14 +74,14 @@ def event_tables(timelines: list[Timeline], keys: list[str], key: str = "patient
     """The event tables of many cases as one frame, `key` (from `keys`, one per case) first: each case's rows in
     the order and with the values of its own event_table, made in one step rather than a frame per case (a
     registry of thousands of cases). It has no day 0 in its attrs: each case has its own."""
-    rows, order = [], []
+    names = list(EVENT_COLUMNS + EVENT_EXTRA_COLUMNS)
+    columns: dict[str, list] = {name: [] for name in [key, *names, "_case_order"]}
     for number, (name, timeline) in enumerate(zip(keys, timelines)):
-        for dated in timeline.items:
-            rows.append(_event_row(timeline, dated))
-            order.append(number)
-    frame = pd.DataFrame(rows, columns=list(EVENT_COLUMNS + EVENT_EXTRA_COLUMNS))
-    frame.insert(0, key, [keys[n] for n in order])
-    frame["_case_order"] = order
+        for column, values in _event_columns(timeline).items():
+            columns[column] += values
+        columns[key] += [name] * len(timeline.items)
+        columns["_case_order"] += [number] * len(timeline.items)
+    frame = pd.DataFrame(columns, columns=list(columns))
     frame = frame.sort_values(["_case_order", "day_start", "day_end"], kind="stable", na_position="last")
     return frame.drop(columns="_case_order").reset_index(drop=True).astype(_WHOLE_DAYS)
 
@@ -97,93 +96,170 @@ def lane_order(events: pd.DataFrame) -> list[str]:
     return lanes
 
 
-def _event_row(timeline: Timeline, dated: Dated) -> dict:
-    event, case = dated.event, timeline.case
-    start, interval = dated.start, dated.shape == "interval"
-    end = (dated.end or dated.end_window) if interval else None  # an end not reported: where it can be
-    category = category_of(dated.kind)
-    agent = agent_name(event, dated.kind)
-    end_text = "" if isinstance(event, Diagnosis) else (field_value(event, "end") or field_value(event, "duration")
-                                                       or ("ongoing" if dated.ongoing else ""))
-    written = event.date if field_value(event, "date") is not None else field_value(event, "start") or \
-        field_value(event, "end", "")  # counted back from its end: as approximate as the end
-    counted_back = interval and field_value(event, "start") is None
-    parts = detail_parts(event) + _links(timeline, dated)
+# The event table is built a column at a time, each column from the timeline's items in file order (diagnoses,
+# then events); the dates of a column are said together (timelines/when.py: say_all, iso_days).
+
+def _event_columns(timeline: Timeline) -> dict[str, list]:
+    """Every column of the event table, unsorted."""
+    items = timeline.items
+    columns = {"case_id": [timeline.case.id] * len(items), "event_id": [event_key_id(d) for d in items],
+               "kind": [d.kind for d in items], "shape": [d.shape for d in items]}
+    columns.update(_start_columns(timeline, items))
+    columns.update(_end_columns(timeline, items, [d.shape == "interval" for d in items]))
+    columns.update(_name_columns(timeline, items))
+    columns.update(_field_columns(timeline, items))
+    return columns
+
+
+def _start_columns(timeline: Timeline, items: list[Dated]) -> dict[str, list]:
+    """The start: said, its bounds as dates and as days, where it is drawn and how far the drawing lets it move."""
+    zero, starts = timeline.day_zero, [d.start for d in items]
+    drawing = timeline.resolution.drawing
+    reach = [drawing.reach[d.points[0]] for d in items]
+    precisions = _stated_precisions(timeline, items, "start")
     return {
-        "case_id": case.id,
-        "event_id": event_key_id(dated),
-        "kind": dated.kind,
-        "lane": therapy_name(event, dated.kind) if category == SYSTEMIC and agent else category,
-        "label": event_label(event, dated.kind),
-        "start": _said(timeline, start, dated.about_start, stated_precision(timeline, dated.event, "start")),
-        "end": _said(timeline, dated.end, dated.about_end, stated_precision(timeline, dated.event, "end"))
-        if interval and dated.end else "",
-        # Whether `start` and `end` are calendar dates (not day offsets, 'not dated' or blank), for the views
-        "start_is_calendar": says_calendar(start, timeline.on_calendar),
-        "end_is_calendar": bool(interval and dated.end) and says_calendar(dated.end, timeline.on_calendar),
-        "start_earliest": timeline.iso_day(start.earliest),
-        "start_latest": timeline.iso_day(start.latest),
-        "end_earliest": timeline.iso_day(end.earliest) if end else "",
-        "end_latest": timeline.iso_day(end.latest) if end else "",
-        "day_start": timeline.day(dated.day_start),
-        "day_end": timeline.day(dated.day_end) if interval else None,
-        "precision": timeline.precision(start),
-        "ongoing": bool(dated.ongoing),
-        "line": field_value(event, "line"),
-        "agent": agent,
-        "dose": field_value(event, "dose") or _radiation_dose(event) or "",
-        "details": _joined(parts),
-        "quote": event.quote or "",
-        "category": category,
-        "shape": dated.shape,
-        "day_start_earliest": timeline.day(start.earliest),
-        "day_start_latest": timeline.day(start.latest),
-        "day_end_earliest": timeline.day(end.earliest) if end else None,
-        "day_end_latest": timeline.day(end.latest) if end else None,
-        "end_precision": (timeline.precision(dated.end) if dated.end else "not reported") if interval else "",
-        "approximate": parse_date(str(written)).approximate or counted_back and event.duration.startswith("~"),
-        "date_text": f"{event.duration} before {event.end}" if counted_back else str(written),
-        "end_text": str(end_text),
-        "intent": field_value(event, "intent") or "",
-        "note": event.note or "",
-        "dose_changes": _dose_changes(timeline, dated),
+        "start": say_all(starts, timeline.on_calendar, [d.about_start for d in items], zero, precisions),
+        "start_earliest": iso_days([b.earliest for b in starts], timeline.on_calendar),
+        "start_latest": iso_days([b.latest for b in starts], timeline.on_calendar),
+        "day_start": [drawing.drawn[d.points[0]] - zero for d in items],
+        "precision": [timeline.precision(b) for b in starts],
+        "day_start_earliest": _days_since(zero, [b.earliest for b in starts]),
+        "day_start_latest": _days_since(zero, [b.latest for b in starts]),
         # Where the drawing lets the date move (a side the case leaves open, closed by the drawn neighbours):
         # how far a faded span is drawn. Not a bound of the date; the columns above are.
-        "day_start_reach_earliest": timeline.day(dated.reach_start.earliest),
-        "day_start_reach_latest": timeline.day(dated.reach_start.latest),
-        "day_end_reach_earliest": timeline.day(dated.reach_end.earliest) if interval else None,
-        "day_end_reach_latest": timeline.day(dated.reach_end.latest) if interval else None,
-        "least_days": dated.least_days if interval else None,  # how long it certainly lasted (drawn solid)
-        "short": field_value(event, "short") or "",  # the author's short name for lanes and axis titles
-        # What later layers read of an event, typed (the details text is for display only):
-        "response_category": (field_value(event, "category") or "") if dated.kind == "response" else "",
-        "status": field_value(event, "status") or "",
-        "on_therapy": _on_therapy(timeline, event),  # a response's or progression's therapy, by its short name
-        "trend": field_value(event, "trend") or "",
-        "finding": field_value(event, "finding") or "",  # an imaging finding as written
-        "key_details": key_details(parts),
-        "planned": bool(field_value(event, "planned", False)),  # planned, not given: drawn hollow
+        "day_start_reach_earliest": _days_since(zero, [b.earliest for b in reach]),
+        "day_start_reach_latest": _days_since(zero, [b.latest for b in reach]),
+        # Whether `start` is a calendar date (not a day offset or 'not dated'), for the views
+        "start_is_calendar": [says_calendar(b, timeline.on_calendar) for b in starts],
+    }
+
+
+def _end_columns(timeline: Timeline, items: list[Dated], interval: list[bool]) -> dict[str, list]:
+    """The end of each interval ('' or None for a point): an end not reported is where it can be."""
+    zero, drawing = timeline.day_zero, timeline.resolution.drawing
+    ends = [(d.end or d.end_window) if i else None for d, i in zip(items, interval)]
+    reported = [d.end if i else None for d, i in zip(items, interval)]
+    reach = [drawing.reach[d.points[1]] if i else None for d, i in zip(items, interval)]
+    said = _said_ends(timeline, items, reported)
+    return {
+        "end": said,
+        "end_is_calendar": [e is not None and says_calendar(e, timeline.on_calendar) for e in reported],
+        "end_earliest": iso_days([e and e.earliest for e in ends], timeline.on_calendar),
+        "end_latest": iso_days([e and e.latest for e in ends], timeline.on_calendar),
+        "day_end": [None if e is None else drawing.drawn[d.points[1]] - zero for d, e in zip(items, reported)],
+        "day_end_earliest": _days_since(zero, [e and e.earliest for e in ends]),
+        "day_end_latest": _days_since(zero, [e and e.latest for e in ends]),
+        "end_precision": [(timeline.precision(e) if e else "not reported") if i else ""
+                          for e, i in zip(reported, interval)],
+        "day_end_reach_earliest": _days_since(zero, [r and r.earliest for r in reach]),
+        "day_end_reach_latest": _days_since(zero, [r and r.latest for r in reach]),
+        # how long it certainly lasted (drawn solid)
+        "least_days": [d.least_days if i else None for d, i in zip(items, interval)],
         # Treatment interruptions as [from, to] days after the drawn start (so they move with it when re-anchored)
-        "holds": _hold_days(timeline, dated),
+        "holds": [_hold_days(timeline, d) for d in items],
+    }
+
+
+def _said_ends(timeline: Timeline, items: list[Dated], reported: list[Bounds | None]) -> list[str]:
+    """The reported end of each interval, said; '' for a point or an end not reported."""
+    ended = [n for n, end in enumerate(reported) if end is not None]
+    said = say_all([reported[n] for n in ended], timeline.on_calendar, [items[n].about_end for n in ended],
+                   timeline.day_zero, _stated_precisions(timeline, [items[n] for n in ended], "end"))
+    texts = [""] * len(items)
+    for n, text in zip(ended, said):
+        texts[n] = text
+    return texts
+
+
+def _days_since(zero: int, values: list[int | None]) -> list[int | None]:
+    return [None if v is None else v - zero for v in values]
+
+
+def _name_columns(timeline: Timeline, items: list[Dated]) -> dict[str, list]:
+    """What the event is: its lane and category, label, drug or regimen, dose, details in words."""
+    categories = [category_of(d.kind) for d in items]
+    agents = [agent_name(d.event, d.kind) for d in items]
+    parts = [detail_parts(d.event) + _links(timeline, d) for d in items]
+    origin = timeline.origin_key or ("diagnoses", 0)
+    return {
+        "lane": [therapy_name(d.event, d.kind) if c == SYSTEMIC and a else c
+                 for d, c, a in zip(items, categories, agents)],
+        "label": [event_label(d.event, d.kind) for d in items],
+        "category": categories,
+        "agent": agents,
+        "details": [_joined(p) for p in parts],
+        "key_details": [key_details(p) for p in parts],
+        "dose_changes": [_dose_changes(timeline, d) for d in items],
+        "on_therapy": [_on_therapy(timeline, d.event) for d in items],  # a response's or progression's therapy
         # What a relative axis counts from unless the reader chooses: the case's `origin`, else its first diagnosis
         # (as listed under `diagnoses:`, whatever diagnosis event comes later or earlier).
-        "default_origin": dated.key == (timeline.origin_key or ("diagnoses", 0)),
+        "default_origin": [d.key == origin for d in items],
     }
+
+
+def _field_columns(timeline: Timeline, items: list[Dated]) -> dict[str, list]:
+    """What the event's fields say, each in a column of its own (the details text is for display only)."""
+    events = [d.event for d in items]
+    return {
+        "ongoing": [bool(d.ongoing) for d in items],
+        "line": [field_value(e, "line") for e in events],
+        "dose": [field_value(e, "dose") or _radiation_dose(e) or "" for e in events],
+        "quote": [e.quote or "" for e in events],
+        "approximate": [_approximate(d) for d in items],
+        "date_text": [_date_text(d) for d in items],
+        "end_text": [_end_text(d) for d in items],
+        "intent": _texts(events, "intent"),
+        "note": [e.note or "" for e in events],
+        "short": _texts(events, "short"),  # the author's short name for lanes and axis titles
+        "response_category": [(field_value(d.event, "category") or "") if d.kind == "response" else ""
+                              for d in items],
+        "status": _texts(events, "status"),
+        "trend": _texts(events, "trend"),
+        "finding": _texts(events, "finding"),  # an imaging finding as written
+        "planned": [bool(field_value(e, "planned", False)) for e in events],  # planned, not given: drawn hollow
+    }
+
+
+def _texts(events: list, name: str) -> list[str]:
+    return [field_value(e, name) or "" for e in events]
+
+
+def _written_start(dated: Dated):
+    """The start as written; an interval counted back from its end is as approximate as the end."""
+    event = dated.event
+    return event.date if field_value(event, "date") is not None else field_value(event, "start") or \
+        field_value(event, "end", "")
+
+
+def _counted_back(dated: Dated) -> bool:
+    return dated.shape == "interval" and field_value(dated.event, "start") is None
+
+
+def _approximate(dated: Dated) -> bool:
+    return parse_date(str(_written_start(dated))).approximate or \
+        _counted_back(dated) and dated.event.duration.startswith("~")
+
+
+def _date_text(dated: Dated) -> str:
+    event = dated.event
+    return f"{event.duration} before {event.end}" if _counted_back(dated) else str(_written_start(dated))
+
+
+def _end_text(dated: Dated) -> str:
+    event = dated.event
+    if isinstance(event, Diagnosis):
+        return ""
+    return str(field_value(event, "end") or field_value(event, "duration") or ("ongoing" if dated.ongoing else ""))
+
+
+def _stated_precisions(timeline: Timeline, items: list[Dated], side: str) -> list[str]:
+    return [stated_precision(timeline, d.event, side) for d in items]
 
 
 def _hold_days(timeline: Timeline, dated: Dated) -> list[list[int]]:
     drawn, point = timeline.resolution.drawing.drawn, timeline.resolution.point
     return [[drawn[point(a)] - dated.day_start, drawn[point(b)] - dated.day_start]
             for a, b in hold_keys(dated.event, dated.key)]
-
-
-def _said(timeline: Timeline, bounds, about: str, precision: str) -> str:
-    """The date as precisely as it is known, a computed window no finer than the statements that date it."""
-    return say(bounds, timeline.on_calendar, about, timeline.day_zero, precision)
-
-
-def _start_said(timeline: Timeline, dated: Dated) -> str:
-    return _said(timeline, dated.start, dated.about_start, stated_precision(timeline, dated.event, "start"))
 
 
 def stated_precision(timeline: Timeline, event, side: str) -> str:
@@ -392,83 +468,100 @@ def dose_changes_in_days(dose_changes: pd.DataFrame) -> dict[str, str]:
 def dose_change_table(timeline: Timeline) -> pd.DataFrame:
     """One row per dose change of a therapy, in the order the case file gives them: its date as precisely as known
     and its bounds (days since day 0), the new dose and why."""
-    rows = []
-    for dated in timeline.items:
-        for j, change in enumerate(field_value(dated.event, "dose_changes", [])):
-            bounds = timeline.dose_dates[(dated.key, j)]
-            rows.append({
-                "case_id": timeline.case.id, "event_id": event_key_id(dated),
-                "start": timeline.say(bounds, timeline.dose_about[(dated.key, j)]),
-                "day_start": timeline.day(timeline.dose_day(dated.key, j)),
-                "day_start_earliest": timeline.day(bounds.earliest), "day_start_latest": timeline.day(bounds.latest),
-                "dose": change.dose, "reason": change.reason or "", "quote": change.quote or "",
-                "start_earliest": timeline.iso_day(bounds.earliest), "start_latest": timeline.iso_day(bounds.latest),
-            })
-    frame = pd.DataFrame(rows, columns=list(DOSE_CHANGE_COLUMNS + DOSE_CHANGE_EXTRA_COLUMNS))
+    owners, changes = _each(timeline.items, lambda d: field_value(d.event, "dose_changes", []))
+    dates = [(owners[n].key, j) for n, j in _places(owners)]
+    bounds = [timeline.dose_dates[key] for key in dates]
+    zero = timeline.day_zero
+    columns = {
+        "case_id": [timeline.case.id] * len(changes), "event_id": [event_key_id(d) for d in owners],
+        "start": say_all(bounds, timeline.on_calendar, [timeline.dose_about[key] for key in dates], zero),
+        "day_start": [timeline.dose_day(*key) - zero for key in dates],
+        "day_start_earliest": _days_since(zero, [b.earliest for b in bounds]),
+        "day_start_latest": _days_since(zero, [b.latest for b in bounds]),
+        "dose": [c.dose for c in changes], "reason": [c.reason or "" for c in changes],
+        "quote": [c.quote or "" for c in changes],
+        "start_earliest": iso_days([b.earliest for b in bounds], timeline.on_calendar),
+        "start_latest": iso_days([b.latest for b in bounds], timeline.on_calendar),
+    }
+    frame = _frame(columns, DOSE_CHANGE_COLUMNS + DOSE_CHANGE_EXTRA_COLUMNS)
     frame = frame.astype({"day_start": "Int64", "day_start_earliest": "Int64", "day_start_latest": "Int64"})
     return with_day_zero(frame, day_zero(timeline))
+
+
+def _each(items: list[Dated], parts) -> tuple[list[Dated], list]:
+    """Every part of every item (its measurements, values, findings...), with the item it belongs to."""
+    owners, found = [], []
+    for dated in items:
+        these = parts(dated)
+        owners += [dated] * len(these)
+        found += these
+    return owners, found
+
+
+def _places(owners: list[Dated]) -> list[tuple[int, int]]:
+    """(row, j) for each row of `owners`: j the place of the row among its item's parts."""
+    places, previous, j = [], None, 0
+    for n, dated in enumerate(owners):
+        j = j + 1 if dated is previous else 0
+        places.append((n, j))
+        previous = dated
+    return places
+
+
+def _frame(columns: dict[str, list], names: tuple[str, ...]) -> pd.DataFrame:
+    """The table of these columns, in the order of `names`; with no rows, a frame of untyped empty columns."""
+    if not columns[names[0]]:
+        return pd.DataFrame([], columns=list(names))
+    return pd.DataFrame(columns, columns=list(names))
 
 
 def measurement_table(timeline: Timeline) -> pd.DataFrame:
     """One row per lesion per time point it was measured at (a scan, a physical examination, an operation), sizes
     in millimetres; `source_kind` and `source_label` say which event measured it."""
     lesions = {lesion.id: lesion for lesion in timeline.case.lesions}
-    rows = []
-    for dated in timeline.of_kind(*MEASURING_KINDS):
-        source = {"source_kind": dated.kind, "source_label": event_label(dated.event, dated.kind)}
-        for m in dated.event.measurements:
-            lesion = lesions[m.lesion]
-            size = parse_size(m.size) if m.size is not None else None
-            if size is None:  # a change in words: a row of the table, no number for charts or RECIST
-                rows.append({**_imaging_common(timeline, dated, lesion), "dims_mm": "", "longest_mm": None,
-                             "short_axis_mm": None, "recist_mm": None, "size_text": "", "size_status": "qualitative",
-                             "change": m.change, **source})
-                continue
-            rows.append({
-                "case_id": timeline.case.id, "event_id": event_key_id(dated), "lesion_id": lesion.id,
-                "lesion_label": lesion.label, "site": lesion.site or "", "nodal": lesion.nodal, "target": lesion.target,
-                "start": _start_said(timeline, dated), "day_start": timeline.day(dated.day_start),
-                "start_is_calendar": says_calendar(dated.start, timeline.on_calendar),
-                "dims_mm": size.dims_text, "longest_mm": size.longest_mm, "short_axis_mm": size.short_axis_mm,
-                "recist_mm": size.recist_mm(lesion.nodal), "quote": dated.event.quote or "",
-                "size_text": m.size, "size_status": size.status,
-                "day_start_earliest": timeline.day(dated.start.earliest),
-                "day_start_latest": timeline.day(dated.start.latest),
-                "modality": field_value(dated.event, "modality") or "",
-                "start_earliest": timeline.iso_day(dated.start.earliest),
-                "start_latest": timeline.iso_day(dated.start.latest),
-                "day_start_reach_earliest": timeline.day(dated.reach_start.earliest),
-                "day_start_reach_latest": timeline.day(dated.reach_start.latest), "change": m.change or "", **source,
-            })
-    frame = pd.DataFrame(rows, columns=list(MEASUREMENT_COLUMNS + MEASUREMENT_EXTRA_COLUMNS))
+    owners, measured = _each(list(timeline.of_kind(*MEASURING_KINDS)), lambda d: d.event.measurements)
+    of = [lesions[m.lesion] for m in measured]
+    columns = _dated_columns(timeline, owners)
+    columns.update({
+        "lesion_id": [lesion.id for lesion in of], "lesion_label": [lesion.label for lesion in of],
+        "site": [lesion.site or "" for lesion in of], "nodal": [lesion.nodal for lesion in of],
+        "target": [lesion.target for lesion in of],
+        "modality": [field_value(d.event, "modality") or "" for d in owners],
+        "source_kind": [d.kind for d in owners], "source_label": [event_label(d.event, d.kind) for d in owners],
+    })
+    columns.update(_size_columns(measured, of))
+    frame = _frame(columns, MEASUREMENT_COLUMNS + MEASUREMENT_EXTRA_COLUMNS)
     frame = frame.sort_values(["day_start", "lesion_id"], kind="stable").reset_index(drop=True)
     return with_day_zero(frame, day_zero(timeline))
 
 
-def _imaging_common(timeline: Timeline, dated: Dated, lesion) -> dict:
-    return {"case_id": timeline.case.id, "event_id": event_key_id(dated), "lesion_id": lesion.id,
-            "lesion_label": lesion.label, "site": lesion.site or "", "nodal": lesion.nodal, "target": lesion.target,
-            "start": _start_said(timeline, dated), "day_start": timeline.day(dated.day_start),
-            "start_is_calendar": says_calendar(dated.start, timeline.on_calendar),
-            "quote": dated.event.quote or "", "day_start_earliest": timeline.day(dated.start.earliest),
-            "day_start_latest": timeline.day(dated.start.latest),
-            "modality": field_value(dated.event, "modality") or "",
-            "start_earliest": timeline.iso_day(dated.start.earliest), "start_latest": timeline.iso_day(dated.start.latest),
-            "day_start_reach_earliest": timeline.day(dated.reach_start.earliest),
-            "day_start_reach_latest": timeline.day(dated.reach_start.latest)}
+def _size_columns(measured: list, lesions: list) -> dict[str, list]:
+    """Sizes in millimetres; a change in words has a row of the table, no number for charts or RECIST."""
+    sizes = [parse_size(m.size) if m.size is not None else None for m in measured]
+    return {
+        "dims_mm": [s.dims_text if s else "" for s in sizes],
+        "longest_mm": [s.longest_mm if s else None for s in sizes],
+        "short_axis_mm": [s.short_axis_mm if s else None for s in sizes],
+        "recist_mm": [s.recist_mm(lesion.nodal) if s else None for s, lesion in zip(sizes, lesions)],
+        "size_text": [m.size if s else "" for m, s in zip(measured, sizes)],
+        "size_status": [s.status if s else "qualitative" for s in sizes],
+        "change": [(m.change or "") if s else m.change for m, s in zip(measured, sizes)],
+    }
 
 
 def marker_table(timeline: Timeline) -> pd.DataFrame:
     """One row per lab value: `value` the number charts plot, `value_text` the number as the file writes it
     ('7.0'). Molecular results (a fusion's abundance) are not markers: they are in `molecular_table`."""
-    rows = []
-    for dated in timeline.of_kind("lab"):
-        common = _dated_columns(timeline, dated)
-        for v in dated.event.values:
-            rows.append({**common, "marker": v.marker, "value": v.value, "value_text": v.value_text,
-                         "unit": v.unit or "", "ref_low": v.ref_low, "ref_high": v.ref_high, "flag": value_flag(v),
-                         "finding": v.finding or "", "source": "lab", "group": "marker" if v.is_marker else "lab"})
-    frame = pd.DataFrame(rows, columns=list(MARKER_COLUMNS + MARKER_EXTRA_COLUMNS))
+    owners, values = _each(list(timeline.of_kind("lab")), lambda d: d.event.values)
+    columns = _dated_columns(timeline, owners)
+    columns.update({
+        "marker": [v.marker for v in values], "value": [v.value for v in values],
+        "value_text": [v.value_text for v in values], "unit": [v.unit or "" for v in values],
+        "ref_low": [v.ref_low for v in values], "ref_high": [v.ref_high for v in values],
+        "flag": [value_flag(v) for v in values], "finding": [v.finding or "" for v in values],
+        "source": ["lab"] * len(values), "group": ["marker" if v.is_marker else "lab" for v in values],
+    })
+    frame = _frame(columns, MARKER_COLUMNS + MARKER_EXTRA_COLUMNS)
     frame = frame.sort_values(["marker", "day_start"], kind="stable").reset_index(drop=True)
     return with_day_zero(frame, day_zero(timeline))
 
@@ -480,27 +573,41 @@ MOLECULAR_COLUMNS = ("case_id", "event_id", "start", "day_start", "method", "fin
 def molecular_table(timeline: Timeline) -> pd.DataFrame:
     """One row per finding of each molecular test (gene, alteration, abundance as reported), in date order: the
     molecular results, shown together rather than as a lab trend."""
-    rows = []
-    for dated in timeline.of_kind("molecular"):
-        common = _dated_columns(timeline, dated)
-        for f in dated.event.findings:
-            rows.append({**common, "method": dated.event.method or "", "finding": finding_name(f), "gene": f.gene,
-                         "alteration": f.alteration or "", "variant": f.variant or "",
-                         "abundance_pct": f.abundance_pct, "result": f.result or ""})
-    frame = pd.DataFrame(rows, columns=list(MOLECULAR_COLUMNS))
+    owners, findings = _each(list(timeline.of_kind("molecular")), lambda d: d.event.findings)
+    columns = _dated_columns(timeline, owners)
+    columns.update({
+        "method": [d.event.method or "" for d in owners], "finding": [finding_name(f) for f in findings],
+        "gene": [f.gene for f in findings], "alteration": [f.alteration or "" for f in findings],
+        "variant": [f.variant or "" for f in findings], "abundance_pct": [f.abundance_pct for f in findings],
+        "result": [f.result or "" for f in findings],
+    })
+    frame = _frame(columns, MOLECULAR_COLUMNS)
     return frame.sort_values(["day_start", "event_id"], kind="stable").reset_index(drop=True)
 
 
-def _dated_columns(timeline: Timeline, dated) -> dict:
-    return {"case_id": timeline.case.id, "event_id": event_key_id(dated),
-            "start": _start_said(timeline, dated), "day_start": timeline.day(dated.day_start),
-            "start_is_calendar": says_calendar(dated.start, timeline.on_calendar),
-            "quote": dated.event.quote or "", "day_start_earliest": timeline.day(dated.start.earliest),
-            "day_start_latest": timeline.day(dated.start.latest),
-            "start_earliest": timeline.iso_day(dated.start.earliest),
-            "start_latest": timeline.iso_day(dated.start.latest),
-            "day_start_reach_earliest": timeline.day(dated.reach_start.earliest),
-            "day_start_reach_latest": timeline.day(dated.reach_start.latest)}
+def _dated_columns(timeline: Timeline, owners: list[Dated]) -> dict[str, list]:
+    """The columns every row takes from the event it belongs to (one row per part: `owners` repeats an event),
+    each event's dates said once."""
+    items = list({id(d): d for d in owners}.values())
+    row = {id(d): n for n, d in enumerate(items)}
+    rows = [row[id(d)] for d in owners]
+    zero, drawing, starts = timeline.day_zero, timeline.resolution.drawing, [d.start for d in items]
+    reach = [drawing.reach[d.points[0]] for d in items]
+    said = say_all(starts, timeline.on_calendar, [d.about_start for d in items], zero,
+                   _stated_precisions(timeline, items, "start"))
+    columns = {
+        "event_id": [event_key_id(d) for d in items], "start": said,
+        "day_start": [drawing.drawn[d.points[0]] - zero for d in items],
+        "quote": [d.event.quote or "" for d in items],
+        "day_start_earliest": _days_since(zero, [b.earliest for b in starts]),
+        "day_start_latest": _days_since(zero, [b.latest for b in starts]),
+        "start_earliest": iso_days([b.earliest for b in starts], timeline.on_calendar),
+        "start_latest": iso_days([b.latest for b in starts], timeline.on_calendar),
+        "day_start_reach_earliest": _days_since(zero, [b.earliest for b in reach]),
+        "day_start_reach_latest": _days_since(zero, [b.latest for b in reach]),
+        "start_is_calendar": [says_calendar(b, timeline.on_calendar) for b in starts],
+    }
+    return {"case_id": [timeline.case.id] * len(owners), **{k: [v[n] for n in rows] for k, v in columns.items()}}
 
 
 def finding_name(finding) -> str:
@@ -661,5 +768,4 @@ def _default_choice(events: pd.DataFrame, choices: dict) -> str | None:
 def _name(row) -> str:
     """The author's short name of an event (for axis titles), else its label."""
     return row.get("short") or row["label"]
-
 

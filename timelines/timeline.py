@@ -137,7 +137,15 @@ class Timeline:
         return days / DAYS_PER_MONTH
 
     def by_id(self, event_id: str) -> Dated | None:
-        return next((d for d in self.items if d.event_id == event_id), None)
+        """The first event with this id (looked up in an index kept with the items, rebuilt if they change)."""
+        known = self.__dict__.get("_by_id")
+        stamp = (id(self.items), len(self.items))
+        if known is None or known[0] != stamp:
+            index: dict = {}
+            for dated in self.items:
+                index.setdefault(dated.event_id, dated)
+            known = self.__dict__["_by_id"] = (stamp, index)
+        return known[1].get(event_id)
 
     def of_kind(self, *kinds: str) -> Iterator[Dated]:
         return (d for d in self.items if d.kind in kinds)

@@ -12,7 +12,9 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import re
-from typing import Callable
+from typing import Callable, Sequence
+
+import numpy as np
 
 from .dates import DAYS_PER_MONTH, Bounds, Calendar, DateProblem, Point, parse_date
 from .text import is_missing
@@ -39,6 +41,31 @@ def say(bounds: Bounds | None, on_calendar: bool, about: str = "", zero: int = 0
     if bounds.earliest is None:
         return f"{_calendar_day(bounds.latest, precision)} or earlier"
     return calendar_range(bounds.earliest, bounds.latest, precision)
+
+
+_EPOCH = dt.date(1970, 1, 1).toordinal()  # numpy's day 0
+
+
+def iso_days(ordinals: Sequence[int | None], on_calendar: bool = True) -> list[str]:
+    """Ordinal days as ISO dates ('2022-09-08'), all at once; '' for None, and for every day of a case without
+    a calendar (as `Timeline.iso_day`)."""
+    if not on_calendar or not len(ordinals):
+        return [""] * len(ordinals)
+    known = np.array([-1 if v is None else v for v in ordinals], dtype=np.int64)
+    texts = np.datetime_as_string((known - _EPOCH).astype("datetime64[D]"), unit="D").tolist()
+    return [text if day >= 0 else "" for text, day in zip(texts, known.tolist())]
+
+
+def say_all(bounds: Sequence[Bounds | None], on_calendar: bool, abouts: Sequence[str], zero: int = 0,
+            precisions: Sequence[str] | None = None) -> list[str]:
+    """`say` of many dates at once: the exact ones (most of a case) formatted together, the rest one by one."""
+    precisions = precisions if precisions is not None else ["day"] * len(bounds)
+    exact = [not about and b is not None and b.earliest is not None and b.earliest == b.latest
+             for b, about in zip(bounds, abouts)]
+    days = [b.earliest if e else None for b, e in zip(bounds, exact)]
+    said = iso_days(days) if on_calendar else [None if d is None else _days(Bounds(d, d), zero) for d in days]
+    return [text if e else say(b, on_calendar, about, zero, precision)
+            for text, e, b, about, precision in zip(said, exact, bounds, abouts, precisions)]
 
 
 def _calendar_day(ordinal: int, precision: str) -> str:
