@@ -26,6 +26,7 @@ from .dates import DAYS_PER_MONTH
 from .errors import CaseFileError
 from .kinds import THERAPY_KINDS
 from .tables import event_tables
+from .text import visible
 from .timeline import Timeline
 
 TABLES = ("patients", "events", "therapies", "swimmer", "documents")
@@ -185,6 +186,7 @@ def import_study(study_folder: str | os.PathLike, out_dir: str | os.PathLike, pr
     from .cbioportal import read_study_rows
 
     folder = Path(study_folder)
+    check_out(out_dir)  # before the study is read: a refused output folder is said in a moment
     read = read_study_rows(folder)
     ids = read.patients
     # One process by default: on two shared cores, two workers took 20.7 s against 18.6 s for one (400 patients)
@@ -317,7 +319,9 @@ def _run(task: Callable, tasks: Iterable, workers: int) -> Iterator:
 def _write(results: Iterable[tuple[dict[str, pd.DataFrame] | None, list[str], int]], out_dir: Path,
            progress: Progress | None, total: int | None, problems: list[str] = ()) -> BuildReport:
     """Append each batch's frames to its Parquet file (one row group per batch), as they come."""
-    out_dir.mkdir(parents=True, exist_ok=True)
+    from .writing import output_folder
+
+    output_folder(out_dir)  # OutputRefused for a file where the folder should be
     report = BuildReport(out_dir, problems=list(problems))
     with _Writers(out_dir) as writers:
         for frames, problems, refused in results:
@@ -328,8 +332,30 @@ def _write(results: Iterable[tuple[dict[str, pd.DataFrame] | None, list[str], in
             report.refused += refused
             if progress:
                 progress(report.patients + report.refused, total)
-    (out_dir / PROBLEMS_FILE).write_text("".join(p + "\n" for p in report.problems), encoding="utf-8")
+    _write_text(out_dir, PROBLEMS_FILE, "".join(visible(p) + "\n" for p in report.problems))
     return report
+
+
+def check_out(out_dir: str | os.PathLike) -> None:
+    """Whether the warehouse's text files may be written into `out_dir` (created when missing); OutputRefused
+    (timelines.writing) for a link, a folder or a file this product did not write in their place."""
+    from .writing import OutputFolder, output_folder
+
+    folder = OutputFolder(output_folder(out_dir))
+    for name in (PROBLEMS_FILE, META_FILE):
+        folder.check(name)
+
+
+def _write_text(out_dir: Path, name: str, text: str) -> None:
+    """A text file of the warehouse, written as every command writes into its --out folder (timelines.writing):
+    atomically, never through a link, never over a file this product did not write (OutputRefused)."""
+    from .writing import OutputFolder
+
+    folder = OutputFolder(out_dir)
+    try:
+        folder.write(name, text.encode("utf-8"))
+    finally:
+        folder.save_list()
 
 
 class _Writers:
@@ -375,7 +401,7 @@ def _write_meta(out_dir: Path, folder: Path, study: dict, report: BuildReport) -
             "refused": report.refused, "built": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}
     if study:
         meta["study"] = study
-    (out_dir / META_FILE).write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
+    _write_text(out_dir, META_FILE, json.dumps(meta, indent=2) + "\n")
 
 
 # ------------------------------------------------------------------------------------------------ query
@@ -569,6 +595,8 @@ def main(argv: list[str] | None = None) -> int:
 
     from tqdm import tqdm
 
+    from .writing import OutputRefused
+
     parser = argparse.ArgumentParser(prog="python -m timelines.warehouse",
                                      description="Import a cBioPortal study folder into Parquet tables.")
     parser.add_argument("study", help="the study folder (meta_study.txt, data_timeline_*.txt, ...)")
@@ -578,6 +606,11 @@ def main(argv: list[str] | None = None) -> int:
     if not is_study(args.study):
         parser.error(f"{args.study}: not a cBioPortal study folder. Hint: the folder holds meta_study.txt "
                      "or data_timeline_*.txt files.")
+    try:
+        check_out(args.out)  # before the import, not after it: a link planted as problems.txt is said at once
+    except OutputRefused as error:
+        print(visible(error.format()), file=sys.stderr)
+        return 1
     start = time.perf_counter()
     with tqdm(unit=" patients", desc="Importing") as bar:
         def progress(done: int, total: int | None) -> None:
@@ -589,8 +622,8 @@ def main(argv: list[str] | None = None) -> int:
         except ImportError as error:
             parser.exit(2, f"Cannot read cBioPortal studies: {error}. Hint: timelines/cbioportal.py is the study "
                            "reader; install the version of the product that has it.\n")
-    for problem in report.problems:  # as import-cbioportal prints them
-        print(problem, file=sys.stderr)
+    for problem in report.problems:  # as import-cbioportal prints them: control characters as visible escapes
+        print(visible(problem), file=sys.stderr)
     print(f"{report.patients:,} patients imported into {args.out} in {time.perf_counter() - start:.0f} s; "
           f"{report.refused:,} not imported, {len(report.problems):,} problem{'s' * (len(report.problems) != 1)}"
           + (f" (see {Path(args.out) / PROBLEMS_FILE})" if report.problems else ""))
