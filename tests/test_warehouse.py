@@ -307,3 +307,18 @@ def test_a_warehouse_built_again_replaces_the_files_it_wrote(tmp_path):
         report = warehouse.import_study(study, tmp_path / "out")
     assert (report.patients, report.refused) == (2, 0)
     assert (tmp_path / "out" / "problems.txt").read_text() == ""
+
+
+def test_exact_days_measured_without_the_network_give_the_same_tables_as_searching_it(tmp_path, monkeypatch):
+    """A study's days are exact: the distance between two of them is their difference, and every table of the
+    warehouse is the one the network's own search gives (that search is what a date with a window still takes)."""
+    from timelines.resolution import Resolution
+
+    study = write_study(tmp_path / "study", 3, seed=5)
+    warehouse.import_study(study, tmp_path / "fast")
+    monkeypatch.setattr(Resolution, "_exact_distance", lambda self, a, b: None)
+    warehouse.import_study(study, tmp_path / "searched")
+    for table in warehouse.TABLES:
+        fast, searched = (pd.read_parquet(tmp_path / name / f"{table}.parquet") for name in ("fast", "searched"))
+        assert len(fast) > 0
+        pd.testing.assert_frame_equal(fast, searched)
