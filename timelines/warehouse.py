@@ -15,6 +15,7 @@ import datetime as dt
 import json
 import multiprocessing
 import os
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
@@ -38,6 +39,7 @@ META_FILE = "study.json"
 MEMORY_LIMIT = "512MB"  # DuckDB's own limit: it spills to disk past it rather than grow the process
 BATCH_PATIENTS = 250  # patients per Parquet row group (and per task of a worker process)
 STUDY_READ_PATIENTS = 1_000  # patients a worker reads from the study files at once
+SMALLEST_SHARE = 25  # patients of the smallest task sent to a worker process
 SWIMMER_PATIENTS = 40  # the swimmer of the selected patients shows at most this many, first by the sort: legible
 # from the back of a room (200 lanes of a registry were a wall of marks)
 # A registry's patients have a response at nearly every scan: a swimmer of dozens of them drawn with every response
@@ -163,7 +165,8 @@ def build_documents(documents: Iterable[tuple[str, dict]], out_dir: str | os.Pat
     """
     load = load or document_timeline
     tasks = ((load, chunk) for chunk in _chunks(documents, BATCH_PATIENTS))
-    return _write(_run(_documents_task, tasks, workers), Path(out_dir), progress, total)
+    with _pool(workers) as pool:
+        return _write(_run(_documents_task, tasks, pool, workers), Path(out_dir), progress, total)
 
 
 def document_timeline(document: dict, path: str) -> Timeline:
@@ -187,16 +190,23 @@ def import_study(study_folder: str | os.PathLike, out_dir: str | os.PathLike, pr
 
     folder = Path(study_folder)
     check_out(out_dir)  # before the study is read: a refused output folder is said in a moment
-    read = read_study_rows(folder)
-    ids = read.patients
-    # One process by default: on two shared cores, two workers took 20.7 s against 18.6 s for one (400 patients)
-    workers = workers or 1
-    per_read = max(BATCH_PATIENTS, min(STUDY_READ_PATIENTS, -(-len(ids) // max(1, workers * 2))))
-    tasks = ((folder.name, read.share(chunk), chunk) for chunk in _chunks(ids, per_read))
-    whole = [message for patient, message in read.charged if not patient and message]
-    report = _write(_run(_study_task, tasks, workers), Path(out_dir), progress, len(ids), whole)
+    workers = workers or 1  # one process by default: the dashboard's server shares its cores between sessions
+    with _pool(workers) as pool:  # started first: the workers import while this process reads the study
+        read = read_study_rows(folder)
+        ids = read.patients
+        tasks = ((folder.name, read.share(chunk), chunk) for chunk in _chunks(ids, _share_size(len(ids), workers)))
+        whole = [message for patient, message in read.charged if not patient and message]
+        report = _write(_run(_study_task, tasks, pool, workers), Path(out_dir), progress, len(ids), whole)
     _write_meta(Path(out_dir), folder, read.study, report)
     return report
+
+
+def _share_size(patients: int, workers: int) -> int:
+    """Patients per task: in one process, a share of at most STUDY_READ_PATIENTS; with workers, small enough that
+    each has four tasks (a worker idle while another finishes the last large share wastes its core)."""
+    if workers <= 1:
+        return max(BATCH_PATIENTS, min(STUDY_READ_PATIENTS, -(-patients // 2)))
+    return max(SMALLEST_SHARE, min(STUDY_READ_PATIENTS, -(-patients // (workers * 4))))
 
 
 def is_study(folder: str | os.PathLike) -> bool:
@@ -297,23 +307,38 @@ def _chunks(items: Iterable, size: int) -> Iterator[list]:
         yield chunk
 
 
-def _run(task: Callable, tasks: Iterable, workers: int) -> Iterator:
-    """The results of `task` over `tasks`, in order: in this process, or in `workers` processes (fork)."""
+@contextmanager
+def _pool(workers: int) -> Iterator:
+    """`workers` worker processes (None for one: this process), their imports begun at once (`_warm`).
+
+    Spawned, not forked: the dashboard's server has threads, and a forked child inherits their locks as held."""
     if workers <= 1:
+        yield None
+        return
+    with multiprocessing.get_context("spawn").Pool(workers, initializer=_warm) as pool:
+        yield pool
+
+
+def _warm() -> None:
+    """A worker's imports (seconds of pandas, pydantic and the case model), done while its parent reads."""
+    from . import cbioportal, loading, tables  # noqa: F401
+
+
+def _run(task: Callable, tasks: Iterable, pool, workers: int) -> Iterator:
+    """The results of `task` over `tasks`, in order: in this process (no pool), or in the pool's `workers`."""
+    if pool is None:
         yield from map(task, tasks)
         return
-    # Spawned, not forked: the dashboard's server has threads, and a forked child inherits their locks as held.
     # At most two tasks per worker are in flight (Pool.imap would read every task ahead, documents and all).
     from collections import deque
 
-    with multiprocessing.get_context("spawn").Pool(workers) as pool:
-        pending: deque = deque()
-        for item in tasks:
-            pending.append(pool.apply_async(task, (item,)))
-            if len(pending) >= 2 * workers:
-                yield pending.popleft().get()
-        while pending:
+    pending: deque = deque()
+    for item in tasks:
+        pending.append(pool.apply_async(task, (item,)))
+        if len(pending) >= 2 * workers:
             yield pending.popleft().get()
+    while pending:
+        yield pending.popleft().get()
 
 
 def _write(results: Iterable[tuple[dict[str, pd.DataFrame] | None, list[str], int]], out_dir: Path,
