@@ -280,3 +280,51 @@ def test_a_case_built_from_its_timeline_reads_back_as_a_case_that_loads_alike(tm
         for timeline in timelines:
             again = load_case(store.case_file(timeline.case.id))
             assert [(d.kind, d.day_start) for d in again.items] == [(d.kind, d.day_start) for d in timeline.items]
+
+
+# ------------------------------------------------------------------------------------------------ the files it writes
+
+
+def test_problems_txt_shows_control_characters_as_visible_escapes(tmp_path):
+    said = "data_timeline_x.txt:2: EVENT_TYPE: 'A\x1b[2J\u202eB' is odd. Hint: fix it"
+    report = warehouse._write(iter([(None, [said], 1)]), tmp_path, None, None)
+    assert report.problems == [said]  # the report keeps the text; the file shows it
+    assert (tmp_path / "problems.txt").read_text(encoding="utf-8") == \
+        "data_timeline_x.txt:2: EVENT_TYPE: 'A\\e[2J\\u202eB' is odd. Hint: fix it\n"
+
+
+def test_a_link_planted_as_problems_txt_is_refused_and_the_file_outside_is_untouched(tmp_path, capsys):
+    study = write_study(tmp_path / "study", 2)
+    outside = tmp_path / "outside.txt"
+    outside.write_text("keep me\n")
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "problems.txt").symlink_to(outside)
+    assert warehouse.main([str(study), "--out", str(out)]) == 1
+    assert outside.read_text() == "keep me\n"
+    assert (out / "problems.txt").is_symlink()
+    assert f"{out / 'problems.txt'}: This is a symbolic link; nothing is written through a link. Hint: Delete the " \
+           "link, or choose another --out folder." in capsys.readouterr().err.splitlines()
+
+
+def test_a_warehouse_built_again_replaces_the_files_it_wrote(tmp_path):
+    study = write_study(tmp_path / "study", 2)
+    for _ in range(2):
+        report = warehouse.import_study(study, tmp_path / "out")
+    assert (report.patients, report.refused) == (2, 0)
+    assert (tmp_path / "out" / "problems.txt").read_text() == ""
+
+
+def test_exact_days_measured_without_the_network_give_the_same_tables_as_searching_it(tmp_path, monkeypatch):
+    """A study's days are exact: the distance between two of them is their difference, and every table of the
+    warehouse is the one the network's own search gives (that search is what a date with a window still takes)."""
+    from timelines.resolution import Resolution
+
+    study = write_study(tmp_path / "study", 3, seed=5)
+    warehouse.import_study(study, tmp_path / "fast")
+    monkeypatch.setattr(Resolution, "_exact_distance", lambda self, a, b: None)
+    warehouse.import_study(study, tmp_path / "searched")
+    for table in warehouse.TABLES:
+        fast, searched = (pd.read_parquet(tmp_path / name / f"{table}.parquet") for name in ("fast", "searched"))
+        assert len(fast) > 0
+        pd.testing.assert_frame_equal(fast, searched)

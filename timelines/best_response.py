@@ -116,6 +116,8 @@ def same_visit(timeline: Timeline, a: Dated, b: Dated) -> bool:
 def _window(table, start: int, cutoff: int | None):
     """The measurements of a line (days since day 0): from its baseline (the last scan at or before its start,
     else its first) to the next line."""
+    if table.empty:  # a case without measured lesions (a registry's): nothing to select
+        return table
     rows = table[table["size_status"].ne("qualitative") & table["recist_mm"].notna()]
     if rows.empty:
         return rows

@@ -202,7 +202,15 @@ def new_line_reason(timeline: Timeline, found: list[Regimen], before: Regimen, r
 
 def lines_of_therapy(timeline: Timeline) -> list[TherapyLine]:
     """The lines of therapy for advanced disease, each with its regimens, in start order (by family, then by
-    number where two lines of one family start together)."""
+    number where two lines of one family start together). Found once per timeline (a cohort row, its outcomes and
+    its best responses each ask): a new list of the same lines each call."""
+    found = timeline.__dict__.get("_lines_of_therapy")
+    if found is None:
+        found = timeline.__dict__["_lines_of_therapy"] = _lines_of_therapy(timeline)
+    return list(found)
+
+
+def _lines_of_therapy(timeline: Timeline) -> list[TherapyLine]:
     groups: dict[tuple, list[Regimen]] = {}
     for regimen in regimens(timeline):
         if regimen.line is not None:

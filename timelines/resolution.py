@@ -89,12 +89,27 @@ class Resolution:
 
     def distance(self, a: Key, b: Key) -> Bounds:
         """Least and greatest days from date a to date b (None: open)."""
-        found = self.solution.distance(self.point(a), self.point(b))
-        return Bounds(found.low, found.high)
+        return self.distances([(a, b)])[0]
 
     def distances(self, pairs: list[tuple[Key, Key]]) -> list[Bounds]:
-        found = self.solution.distances([(self.point(a), self.point(b)) for a, b in pairs])
-        return [Bounds(f.low, f.high) for f in found]
+        """`distance` of many pairs: two dates each fixed to one day are that many days apart, without a search
+        (every date of a study's exact days is); the others are searched in the network together."""
+        found: list[Bounds | None] = [self._exact_distance(a, b) for a, b in pairs]
+        searched = [i for i, bounds in enumerate(found) if bounds is None]
+        if searched:
+            ranges = self.solution.distances([(self.point(pairs[i][0]), self.point(pairs[i][1])) for i in searched])
+            for i, f in zip(searched, ranges):
+                found[i] = Bounds(f.low, f.high)
+        return found
+
+    def _exact_distance(self, a: Key, b: Key) -> Bounds | None:
+        """b - a when both dates are fixed to one day each (None otherwise)."""
+        first, second = self.bounds.get(self.point(a)), self.bounds.get(self.point(b))
+        if first is None or second is None or first.earliest is None or second.earliest is None \
+                or first.earliest != first.latest or second.earliest != second.latest:
+            return None
+        days = second.earliest - first.earliest
+        return Bounds(days, days)
 
 
 @dataclass

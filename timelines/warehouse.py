@@ -15,6 +15,7 @@ import datetime as dt
 import json
 import multiprocessing
 import os
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
@@ -26,6 +27,7 @@ from .dates import DAYS_PER_MONTH
 from .errors import CaseFileError
 from .kinds import THERAPY_KINDS
 from .tables import event_tables
+from .text import visible
 from .timeline import Timeline
 
 TABLES = ("patients", "events", "therapies", "swimmer", "documents")
@@ -37,6 +39,7 @@ META_FILE = "study.json"
 MEMORY_LIMIT = "512MB"  # DuckDB's own limit: it spills to disk past it rather than grow the process
 BATCH_PATIENTS = 250  # patients per Parquet row group (and per task of a worker process)
 STUDY_READ_PATIENTS = 1_000  # patients a worker reads from the study files at once
+SMALLEST_SHARE = 25  # patients of the smallest task sent to a worker process
 SWIMMER_PATIENTS = 40  # the swimmer of the selected patients shows at most this many, first by the sort: legible
 # from the back of a room (200 lanes of a registry were a wall of marks)
 # A registry's patients have a response at nearly every scan: a swimmer of dozens of them drawn with every response
@@ -156,7 +159,8 @@ def build_documents(documents: Iterable[tuple[str, dict]], out_dir: str | os.Pat
     """
     load = load or document_timeline
     tasks = ((load, chunk) for chunk in _chunks(documents, BATCH_PATIENTS))
-    return _write(_run(_documents_task, tasks, workers), Path(out_dir), progress, total)
+    with _pool(workers) as pool:
+        return _write(_run(_documents_task, tasks, pool, workers), Path(out_dir), progress, total)
 
 
 def document_timeline(document: dict, path: str) -> Timeline:
@@ -179,16 +183,24 @@ def import_study(study_folder: str | os.PathLike, out_dir: str | os.PathLike, pr
     from .cbioportal import read_study_rows
 
     folder = Path(study_folder)
-    read = read_study_rows(folder)
-    ids = read.patients
-    # One process by default: on two shared cores, two workers took 20.7 s against 18.6 s for one (400 patients)
-    workers = workers or 1
-    per_read = max(BATCH_PATIENTS, min(STUDY_READ_PATIENTS, -(-len(ids) // max(1, workers * 2))))
-    tasks = ((folder.name, read.share(chunk), chunk) for chunk in _chunks(ids, per_read))
-    whole = [message for patient, message in read.charged if not patient and message]
-    report = _write(_run(_study_task, tasks, workers), Path(out_dir), progress, len(ids), whole)
+    check_out(out_dir)  # before the study is read: a refused output folder is said in a moment
+    workers = workers or 1  # one process by default: the dashboard's server shares its cores between sessions
+    with _pool(workers) as pool:  # started first: the workers import while this process reads the study
+        read = read_study_rows(folder)
+        ids = read.patients
+        tasks = ((folder.name, read.share(chunk), chunk) for chunk in _chunks(ids, _share_size(len(ids), workers)))
+        whole = [message for patient, message in read.charged if not patient and message]
+        report = _write(_run(_study_task, tasks, pool, workers), Path(out_dir), progress, len(ids), whole)
     _write_meta(Path(out_dir), folder, read.study, report)
     return report
+
+
+def _share_size(patients: int, workers: int) -> int:
+    """Patients per task: in one process, a share of at most STUDY_READ_PATIENTS; with workers, small enough that
+    each has four tasks (a worker idle while another finishes the last large share wastes its core)."""
+    if workers <= 1:
+        return max(BATCH_PATIENTS, min(STUDY_READ_PATIENTS, -(-patients // 2)))
+    return max(SMALLEST_SHARE, min(STUDY_READ_PATIENTS, -(-patients // (workers * 4))))
 
 
 def is_study(folder: str | os.PathLike) -> bool:
@@ -289,29 +301,46 @@ def _chunks(items: Iterable, size: int) -> Iterator[list]:
         yield chunk
 
 
-def _run(task: Callable, tasks: Iterable, workers: int) -> Iterator:
-    """The results of `task` over `tasks`, in order: in this process, or in `workers` processes (fork)."""
+@contextmanager
+def _pool(workers: int) -> Iterator:
+    """`workers` worker processes (None for one: this process), their imports begun at once (`_warm`).
+
+    Spawned, not forked: the dashboard's server has threads, and a forked child inherits their locks as held."""
     if workers <= 1:
+        yield None
+        return
+    with multiprocessing.get_context("spawn").Pool(workers, initializer=_warm) as pool:
+        yield pool
+
+
+def _warm() -> None:
+    """A worker's imports (seconds of pandas, pydantic and the case model), done while its parent reads."""
+    from . import cbioportal, loading, tables  # noqa: F401
+
+
+def _run(task: Callable, tasks: Iterable, pool, workers: int) -> Iterator:
+    """The results of `task` over `tasks`, in order: in this process (no pool), or in the pool's `workers`."""
+    if pool is None:
         yield from map(task, tasks)
         return
-    # Spawned, not forked: the dashboard's server has threads, and a forked child inherits their locks as held.
     # At most two tasks per worker are in flight (Pool.imap would read every task ahead, documents and all).
     from collections import deque
 
-    with multiprocessing.get_context("spawn").Pool(workers) as pool:
-        pending: deque = deque()
-        for item in tasks:
-            pending.append(pool.apply_async(task, (item,)))
-            if len(pending) >= 2 * workers:
-                yield pending.popleft().get()
-        while pending:
+    pending: deque = deque()
+    for item in tasks:
+        pending.append(pool.apply_async(task, (item,)))
+        if len(pending) >= 2 * workers:
             yield pending.popleft().get()
+    while pending:
+        yield pending.popleft().get()
 
 
 def _write(results: Iterable[tuple[dict[str, pd.DataFrame] | None, list[str], int]], out_dir: Path,
            progress: Progress | None, total: int | None, problems: list[str] = ()) -> BuildReport:
     """Append each batch's frames to its Parquet file (one row group per batch), as they come."""
-    out_dir.mkdir(parents=True, exist_ok=True)
+    from .writing import output_folder
+
+    output_folder(out_dir)  # OutputRefused for a file where the folder should be
     report = BuildReport(out_dir, problems=list(problems))
     with _Writers(out_dir) as writers:
         for frames, problems, refused in results:
@@ -322,8 +351,30 @@ def _write(results: Iterable[tuple[dict[str, pd.DataFrame] | None, list[str], in
             report.refused += refused
             if progress:
                 progress(report.patients + report.refused, total)
-    (out_dir / PROBLEMS_FILE).write_text("".join(p + "\n" for p in report.problems), encoding="utf-8")
+    _write_text(out_dir, PROBLEMS_FILE, "".join(visible(p) + "\n" for p in report.problems))
     return report
+
+
+def check_out(out_dir: str | os.PathLike) -> None:
+    """Whether the warehouse's text files may be written into `out_dir` (created when missing); OutputRefused
+    (timelines.writing) for a link, a folder or a file this product did not write in their place."""
+    from .writing import OutputFolder, output_folder
+
+    folder = OutputFolder(output_folder(out_dir))
+    for name in (PROBLEMS_FILE, META_FILE):
+        folder.check(name)
+
+
+def _write_text(out_dir: Path, name: str, text: str) -> None:
+    """A text file of the warehouse, written as every command writes into its --out folder (timelines.writing):
+    atomically, never through a link, never over a file this product did not write (OutputRefused)."""
+    from .writing import OutputFolder
+
+    folder = OutputFolder(out_dir)
+    try:
+        folder.write(name, text.encode("utf-8"))
+    finally:
+        folder.save_list()
 
 
 class _Writers:
@@ -369,7 +420,7 @@ def _write_meta(out_dir: Path, folder: Path, study: dict, report: BuildReport) -
             "refused": report.refused, "built": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}
     if study:
         meta["study"] = study
-    (out_dir / META_FILE).write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
+    _write_text(out_dir, META_FILE, json.dumps(meta, indent=2) + "\n")
 
 
 # ------------------------------------------------------------------------------------------------ query
@@ -564,6 +615,8 @@ def main(argv: list[str] | None = None) -> int:
 
     from tqdm import tqdm
 
+    from .writing import OutputRefused
+
     parser = argparse.ArgumentParser(prog="python -m timelines.warehouse",
                                      description="Import a cBioPortal study folder into Parquet tables.")
     parser.add_argument("study", help="the study folder (meta_study.txt, data_timeline_*.txt, ...)")
@@ -573,6 +626,11 @@ def main(argv: list[str] | None = None) -> int:
     if not is_study(args.study):
         parser.error(f"{args.study}: not a cBioPortal study folder. Hint: the folder holds meta_study.txt "
                      "or data_timeline_*.txt files.")
+    try:
+        check_out(args.out)  # before the import, not after it: a link planted as problems.txt is said at once
+    except OutputRefused as error:
+        print(visible(error.format()), file=sys.stderr)
+        return 1
     start = time.perf_counter()
     with tqdm(unit=" patients", desc="Importing") as bar:
         def progress(done: int, total: int | None) -> None:
@@ -580,8 +638,8 @@ def main(argv: list[str] | None = None) -> int:
             bar.update(done - bar.n)
 
         report = import_study(args.study, args.out, progress, args.workers)
-    for problem in report.problems:  # as import-cbioportal prints them
-        print(problem, file=sys.stderr)
+    for problem in report.problems:  # as import-cbioportal prints them: control characters as visible escapes
+        print(visible(problem), file=sys.stderr)
     print(f"{report.patients:,} patients imported into {args.out} in {time.perf_counter() - start:.0f} s; "
           f"{report.refused:,} not imported, {len(report.problems):,} problem{'s' * (len(report.problems) != 1)}"
           + (f" (see {Path(args.out) / PROBLEMS_FILE})" if report.problems else ""))
