@@ -24,12 +24,12 @@ from .case import CHART_NAMES, CHART_TITLES, EXPORT_WIDTH, PNG_SCALE, CaseExport
 from .files import case_exports, cbioportal_zip, csv_bytes, pptx_xml_text
 from .handout import handout_pdf, pdf_bytes, pdf_text
 from .powerpoint import ZIP_EPOCH, deck_bytes, picture_box, pptx_bytes, session_slides
-from .rendering import case_charts, chart_png, chart_spec, chart_svg, has_chart, png_size
+from .rendering import case_chart, case_charts, chart_png, chart_spec, chart_svg, has_chart, png_size
 from .slides import (BOX_H_IN, BOX_W_IN, EVENT_HEADER_CALENDAR, EVENT_HEADER_RELATIVE, EVENT_ROWS, FOOTER_H_IN,
                      SLIDE_H_IN, SLIDE_W_IN, Slide, case_slides, event_rows, fit_row, fit_text)
 
 __all__ = ["BOX_H_IN", "BOX_W_IN", "CHART_NAMES", "CHART_TITLES", "EVENT_HEADER_CALENDAR", "EVENT_HEADER_RELATIVE",
            "EVENT_ROWS", "EXPORT_WIDTH", "FOOTER_H_IN", "PNG_SCALE", "SLIDE_H_IN", "SLIDE_W_IN", "ZIP_EPOCH",
-           "CaseExport", "Slide", "case_charts", "cbioportal_zip", "case_exports", "case_slides", "chart_png", "chart_spec", "chart_svg",
+           "CaseExport", "Slide", "case_chart", "case_charts", "cbioportal_zip", "case_exports", "case_slides", "chart_png", "chart_spec", "chart_svg",
            "csv_bytes", "deck_bytes", "event_rows", "fit_row", "fit_text", "handout_pdf", "has_chart", "pdf_bytes",
            "pdf_text", "picture_box", "png_size", "pptx_bytes", "pptx_xml_text", "prepare_case", "session_slides"]
