@@ -18,19 +18,17 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from timelines.tables import lane_order
 from timelines.text import shorten, wrap
 
 from .. import charts
 from ..charts import theme
-from ..charts import timeline as screen
-from ..charts.timeline import HOLLOW_EDGE_PX
-from ..charts.axis import DAYS_PER_MONTH, SPAN_OPACITY, _domain_days, _extent_days
-from ..charts.lanes import BAR_PX, SLOT_PX, STUB_OPACITIES, _hex_color, _lane_layout, _with_slots
-from ..charts.markers import FLAG_COLORS, _marker_groups
+from ..charts.axis import DAYS_PER_MONTH, SPAN_OPACITY
+from ..charts.lanes import BAR_PX, SLOT_PX, STUB_OPACITIES, hex_color, lane_layout
+from ..charts.markers import FLAG_COLORS, marker_groups
+from ..charts.timeline import HOLLOW_EDGE_PX, key_lines, timeline_marks
 from .case import CaseExport
+from .shapes import FONT, rgb as _rgb, shape as _shape, text_box as _text_box
 
-FONT = "Arial"  # metric-compatible with Liberation Sans, the charts' font
 TEXT_PT = 14  # every text on a drawn slide: legible from the back of the room
 TEXT_RGB, MUTED_RGB, SHADE_RGB, GRID_RGB = "222222", "555555", "F2F2F2", "BBBBBB"
 LABEL_W_IN = 2.45  # lane labels, left of the plot
@@ -58,25 +56,15 @@ class Drawn:
 
 
 def timeline_frame(case: CaseExport, domain=None) -> Drawn:
-    """The marks the screen's timeline draws (``components.charts.timeline.timeline_chart``, same steps), with
+    """The marks the screen's timeline draws (``components.charts.timeline.timeline_marks``), with
     every axis position also in days: ``lo``/``hi`` (start bounds), ``end_lo``/``end_hi`` (end bounds)."""
-    events = case.events
-    tax = charts.time_axis(case.axis, "months", case.day_zero_label, events)
-    changes = screen._dose_change_frame(case.dose_changes, events)
-    frame = screen._timeline_frame(events, tax, changes)
-    extent = _extent_days(frame["day_start"], frame["day_end"], frame["day_start_earliest"],
-                          frame["day_start_latest"], frame["day_end_latest"])
-    window = _domain_days(tax, domain, extent)
-    frame = _with_slots(screen._grouped_points(screen._closed_for_drawing(frame, tax, window)), window)
-    lanes = lane_order(events)
-    note = screen._hidden_note(frame, tax, window) if domain is not None else ""
-    if domain is not None:
-        frame = frame[~screen._outside(frame, window)].reset_index(drop=True)
-        lanes = [lane for lane in lanes if lane in set(frame["lane"])]
+    tax = charts.time_axis(case.axis, "months", case.day_zero_label, case.events)
+    marks = timeline_marks(case.events, tax, dose_changes=case.dose_changes, domain=domain)
+    frame = marks.frame
     for name, column in (("lo", "x_lo"), ("hi", "x_hi"), ("end_lo", "x_end_lo"), ("end_hi", "x_end_hi"),
                          ("solid_x", "x_solid")):
         frame[name] = _days(tax, frame[column])
-    return Drawn(frame, lanes, window, tax, changes[changes["event_id"].isin(frame["event_id"])], note)
+    return Drawn(frame, marks.lanes, marks.window, tax, marks.changes, marks.note)
 
 
 def _days(tax: charts.TimeAxis, values: pd.Series) -> pd.Series:
@@ -116,60 +104,11 @@ def lighter(color: str, opacity: float) -> str:
     return "".join(f"{round(255 - (255 - c) * opacity):02X}" for c in rgb)
 
 
-def _rgb(hex_: str):
-    from pptx.dml.color import RGBColor
-
-    return RGBColor.from_string(_hex(hex_))
-
-
-def _shape(page, kind, left, top, width, height, fill: str | None, line: str | None = None, *, rotation=0,
-           line_pt: float = 1.5, name: str = ""):
-    """An autoshape filled (or not) and outlined (or not), without the template's shadow."""
-    from pptx.oxml.ns import qn
-    from pptx.util import Emu, Pt
-
-    shape = page.shapes.add_shape(kind, Emu(int(left * 914400)), Emu(int(top * 914400)),
-                                  Emu(max(int(width * 914400), 1)), Emu(max(int(height * 914400), 1)))
-    if fill is None:
-        shape.fill.background()
-    else:
-        shape.fill.solid()
-        shape.fill.fore_color.rgb = _rgb(fill)
-    if line is None:
-        shape.line.fill.background()
-    else:
-        shape.line.color.rgb = _rgb(line)
-        shape.line.width = Pt(line_pt)
-    # No theme style: its effect reference draws a shadow in some viewers, whatever the shape's own effects say.
-    style = shape._element.find(qn("p:style"))
-    if style is not None:
-        shape._element.remove(style)
-    shape.rotation = rotation
-    if name:
-        shape.name = shorten(name, 120)
-    return shape
-
-
 def text_box(page, left, top, width, height, lines, *, pt=TEXT_PT, rgb=TEXT_RGB, bold=False, align="left",
              anchor="middle"):
-    """A text box of one paragraph per line that never resizes."""
-    from pptx.enum.text import MSO_ANCHOR, MSO_AUTO_SIZE, PP_ALIGN
-    from pptx.util import Inches, Pt
-
-    box = page.shapes.add_textbox(Inches(left), Inches(top), Inches(width), Inches(height))
-    frame = box.text_frame
-    frame.word_wrap, frame.auto_size = True, MSO_AUTO_SIZE.NONE
-    frame.vertical_anchor = {"top": MSO_ANCHOR.TOP, "middle": MSO_ANCHOR.MIDDLE, "bottom": MSO_ANCHOR.BOTTOM}[anchor]
-    frame.margin_left = frame.margin_right = Inches(0.03)
-    frame.margin_top = frame.margin_bottom = Inches(0)
-    for i, text in enumerate([lines] if isinstance(lines, str) else lines):
-        paragraph = frame.paragraphs[0] if i == 0 else frame.add_paragraph()
-        paragraph.alignment = {"left": PP_ALIGN.LEFT, "right": PP_ALIGN.RIGHT, "center": PP_ALIGN.CENTER}[align]
-        run = paragraph.add_run()
-        run.text = text
-        run.font.size, run.font.bold, run.font.name = Pt(pt), bold, FONT
-        run.font.color.rgb = _rgb(rgb)
-    return box
+    """A text box of one paragraph per line, all alike, that never resizes."""
+    paragraphs = [(text, pt, bold, rgb, None) for text in ([lines] if isinstance(lines, str) else lines)]
+    return _text_box(page, left, top, width, height, paragraphs, anchor=anchor, align=align, margins=(0.03, 0))
 
 
 def draw_timeline(page, drawn: Drawn, box: tuple[float, float, float, float]) -> None:
@@ -181,11 +120,10 @@ def draw_timeline(page, drawn: Drawn, box: tuple[float, float, float, float]) ->
 
     df, lanes, (w0, w1) = drawn.frame, drawn.lanes, drawn.window
     left, top, width, height = box
-    key = screen._key_title(df, not drawn.changes.empty).text or []
-    key = [key] if isinstance(key, str) else list(key)
+    key = key_lines(df, not drawn.changes.empty)
     x0, x1 = left + LABEL_W_IN + 0.1, left + width - 0.15
     plot_top, plot_h = top, height - AXIS_H_IN - KEY_LINE_IN * len(key)
-    layout = _lane_layout(df, lanes)
+    layout = lane_layout(df, lanes)
     total = sum(h for _, h in layout.values()) or 1
     scale = min(plot_h / total, 0.6 / 42)  # inches per screen px; a lane never taller than 0.6 in
     plot_h = total * scale
@@ -223,7 +161,7 @@ def draw_timeline(page, drawn: Drawn, box: tuple[float, float, float, float]) ->
     for i, line in enumerate(key):
         text_box(page, x0, axis_top + AXIS_H_IN + i * KEY_LINE_IN, x1 - x0, KEY_LINE_IN, line, rgb=MUTED_RGB)
 
-    df = df.assign(hex=_hex_color(df))
+    df = df.assign(hex=hex_color(df))
     rows = list(df.itertuples())
     # Where a date is known only within a range: a light span from its earliest to its latest possible day (an
     # interval's as thick as its bar: it may have run anywhere in it).
@@ -443,7 +381,7 @@ def marker_panels(markers: pd.DataFrame) -> list[Panel]:
 def screen_marker_order(markers: pd.DataFrame) -> list[str]:
     """Markers in the screen's panel order (tumour markers, molecular, other labs; each by first date)."""
     frame = markers.assign(day_start=pd.to_numeric(markers["day_start"], errors="coerce"))
-    return [name for name, _ in _marker_groups(frame)]
+    return [name for name, _ in marker_groups(frame)]
 
 
 def draw_panels(page, case: CaseExport, panels: list[Panel], box, window: tuple[float, float]) -> None:

@@ -34,7 +34,6 @@ BOX_W_IN = SLIDE_W_IN - 2 * MARGIN_IN
 BOX_H_IN = SLIDE_H_IN - BOX_TOP_IN - FOOTER_H_IN - 0.08
 SLIDE_CHART_WIDTHS = {"timeline": 960, "lesions": 1120, "markers": 1120}
 EVENT_ROWS = 12  # at most this many events per table slide
-FONT = "Arial"  # metric-compatible with Liberation Sans, the charts' font
 TEXT_RGB, MUTED_RGB = "222222", "555555"
 HEADER_RGB, BAND_RGB = "2F3E4E", "F0F3F6"
 
