@@ -120,6 +120,7 @@ def median(values: list[float]) -> float | None:
 
 MIN_NOISE = 0.05  # a figure whose runs agree closely still gets this much room (5 %)
 ONE_RUN_NOISE = 0.25  # a figure timed once says nothing of its spread: this much room
+BUSY_LOAD = 1.0  # runnable processes per core above which a target in seconds is not judged
 
 
 @dataclass(frozen=True)
@@ -129,11 +130,17 @@ class Verdict:
     limit: float
     per: str  # "floor" (a ratio) or "s"
     noise: float  # relative: half the spread of the figure's own runs
+    busy: bool = False  # the machine was busier than BUSY_LOAD: a target in seconds says nothing then
+
+    @property
+    def judged(self) -> bool:
+        """A ratio is judged on any machine (a busy one slows the floor beside it too); seconds on a quiet one."""
+        return self.per == "floor" or not self.busy
 
     @property
     def passed(self) -> bool:
-        """Met, or missed by no more than the noise: only a miss the machine cannot explain fails."""
-        return self.value <= self.limit * (1 + self.noise)
+        """Met, or missed by no more than the noise, or not judged: only a miss the machine cannot explain fails."""
+        return not self.judged or self.value <= self.limit * (1 + self.noise)
 
 
 def run_noise(samples: list[float], floors: list[float] | None = None) -> float:
@@ -146,18 +153,28 @@ def run_noise(samples: list[float], floors: list[float] | None = None) -> float:
     return max(MIN_NOISE, (max(values) - min(values)) / (2 * middle))
 
 
-def verdict(figure: str, samples: list[float], floors: list[float], limit: float, per: str = "floor") -> Verdict:
-    """A figure against its target: the median ratio to the floor (``per="floor"``) or median seconds (``"s"``)."""
+def verdict(figure: str, samples: list[float], floors: list[float], limit: float, per: str = "floor",
+            load: float = 0.0) -> Verdict:
+    """A figure against its target: the median ratio to the floor (``per="floor"``) or median seconds (``"s"``),
+    ``load`` the machine's runnable processes per core while it ran."""
     if per == "floor":
         return Verdict(figure, statistics.median(samples) / statistics.median(floors), limit, per,
-                       run_noise(samples, floors))
-    return Verdict(figure, statistics.median(samples), limit, per, run_noise(samples))
+                       run_noise(samples, floors), load > BUSY_LOAD)
+    return Verdict(figure, statistics.median(samples), limit, per, run_noise(samples), load > BUSY_LOAD)
 
 
-def check(rows: list[Row]) -> list[Verdict]:
+def check(rows: list[Row], load: float = 0.0) -> list[Verdict]:
     """The verdict of every row with a numeric target and runs to judge."""
-    return [verdict(r.name, r.samples, r.floor_samples, r.limit, r.per) for r in rows
+    return [verdict(r.name, r.samples, r.floor_samples, r.limit, r.per, load) for r in rows
             if r.limit is not None and r.samples and (r.per == "s" or r.floor_samples)]
+
+
+def machine_load() -> float:
+    """Runnable processes per core over the last minute (Linux and macOS; 0 where unknown)."""
+    try:
+        return os.getloadavg()[0] / (os.cpu_count() or 1)
+    except OSError:
+        return 0.0
 
 
 def show_check(verdicts: list[Verdict]) -> str:
@@ -165,7 +182,7 @@ def show_check(verdicts: list[Verdict]) -> str:
         return f"{value:.2f}x" if per == "floor" else f"{value * 1000:,.0f} ms" if value < 10 else f"{value:.1f} s"
 
     lines = [(v.figure, fmt(v.value, v.per), "<= " + fmt(v.limit, v.per), f"±{v.noise:.0%}",
-              "pass" if v.passed else "FAIL") for v in verdicts]
+              "FAIL" if not v.passed else "pass" if v.judged else "not judged: machine busy") for v in verdicts]
     header = ("figure", "measured", "target", "noise", "check")
     widths = [max(len(x) for x in column) for column in zip(header, *lines)]
     return "\n".join(" | ".join(x.ljust(w) for x, w in zip(line, widths)) for line in [header, *lines])
@@ -457,15 +474,15 @@ def bench_switch(inputs: Inputs, size: Size) -> list[Row]:
         bare = AppTest.from_file(str(ROOT / "bench" / "bare_page.py"), default_timeout=300)
         bare.run()
         for case in (case_id, other):  # warm: each case drawn once
-            at.sidebar.radio(key="case_picker").set_value(case).run()
+            at.sidebar.selectbox(key="case_picker").set_value(case).run()
 
         measured, floors = [], []
         for _ in range(size.runs):  # each switch beside a rerun of the bare page
             floors += timed(lambda: bare.run(), 1)[0]
-            at.sidebar.radio(key="case_picker").set_value(other).run()
+            at.sidebar.selectbox(key="case_picker").set_value(other).run()
             gc.collect()
             start = time.perf_counter()
-            at.sidebar.radio(key="case_picker").set_value(case_id).run()
+            at.sidebar.selectbox(key="case_picker").set_value(case_id).run()
             measured.append(time.perf_counter() - start)
             if at.exception:
                 raise RuntimeError(f"the dashboard raised: {at.exception}")
@@ -769,8 +786,11 @@ def main(argv: list[str] | None = None) -> int:
 
 def report_check(rows: list[Row]) -> int:
     """Print the verdicts of ``check``; 1 when a figure missed its target by more than its noise."""
-    verdicts = check(rows)
-    print("\n" + show_check(verdicts))
+    load = machine_load()
+    verdicts = check(rows, load)
+    print(f"\nmachine load: {load:.1f} runnable processes per core" +
+          (f" (over {BUSY_LOAD:g}: targets in seconds not judged)" if load > BUSY_LOAD else ""))
+    print(show_check(verdicts))
     failed = [v.figure for v in verdicts if not v.passed]
     missed = f"; missed: {'; '.join(failed)}" if failed else ""
     print(f"\ncheck: {len(verdicts) - len(failed)} of {len(verdicts)} figures within target and noise{missed}")

@@ -32,6 +32,14 @@ def test_a_target_in_seconds_is_judged_on_the_median_seconds_not_on_a_ratio():
     assert not verdict("deck", [2.4, 2.5, 2.6], [0.5, 0.5, 0.5], 2.0, per="s").passed
 
 
+def test_on_a_busy_machine_seconds_are_not_judged_but_ratios_still_are():
+    busy = verdict("deck", [2.4, 2.5, 2.6], [0.5, 0.5, 0.5], 2.0, per="s", load=3.5)
+    assert (busy.judged, busy.passed) == (False, True)
+    assert not verdict("deck", [2.4, 2.5, 2.6], [0.5, 0.5, 0.5], 2.0, per="s", load=0.9).passed  # quiet enough
+    ratio = verdict("specs", [3.3, 3.4, 3.5], [1.0, 1.0, 1.0], 3.0, load=3.5)
+    assert (ratio.judged, ratio.passed) == (True, False)
+
+
 def test_only_rows_with_a_numeric_target_and_runs_are_checked():
     rows = [Row("load", 1.2, floor_s=1.0, limit=1.5, samples=[1.2, 1.2, 1.2], floor_samples=[1.0, 1.0, 1.0]),
             Row("load alone", 1.0, floor_s=1.0, samples=[1.0], floor_samples=[1.0]),  # no target
