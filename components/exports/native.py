@@ -111,124 +111,178 @@ def text_box(page, left, top, width, height, lines, *, pt=TEXT_PT, rgb=TEXT_RGB,
     return _text_box(page, left, top, width, height, paragraphs, anchor=anchor, align=align, margins=(0.03, 0))
 
 
+@dataclass
+class _Plot:
+    """Where a timeline slide's marks go: inches from a day (x) and from a mark's lane and slot (y)."""
+
+    x0: float
+    x1: float
+    window: tuple[float, float]
+    top: float
+    layout: dict
+    scale: float  # inches per screen px
+    bar: float  # a bar's thickness, inches
+
+    def x(self, day) -> float:
+        w0, w1 = self.window
+        return self.x0 + (min(max(float(day), w0), w1) - w0) / (w1 - w0) * (self.x1 - self.x0)
+
+    def y(self, row) -> float:
+        lane_top, lane_h = self.layout[row.lane]
+        return self.top + (lane_top + lane_h / 2 + (row.slot - (row.lane_slots - 1) / 2) * SLOT_PX) * self.scale
+
+
 def draw_timeline(page, drawn: Drawn, box: tuple[float, float, float, float]) -> None:
     """The swimlane of ``timeline_frame`` in ``box`` (left, top, width, height in inches): lanes, bars, symbols,
     axis and key."""
-    from pptx.enum.shapes import MSO_CONNECTOR, MSO_SHAPE
-    from pptx.enum.dml import MSO_LINE
-    from pptx.util import Emu, Pt
-
-    df, lanes, (w0, w1) = drawn.frame, drawn.lanes, drawn.window
+    df = drawn.frame
     left, top, width, height = box
     key = key_lines(df, not drawn.changes.empty)
-    x0, x1 = left + LABEL_W_IN + 0.1, left + width - 0.15
-    plot_top, plot_h = top, height - AXIS_H_IN - KEY_LINE_IN * len(key)
-    layout = lane_layout(df, lanes)
+    layout = lane_layout(df, drawn.lanes)
     total = sum(h for _, h in layout.values()) or 1
-    scale = min(plot_h / total, 0.6 / 42)  # inches per screen px; a lane never taller than 0.6 in
-    plot_h = total * scale
-    bar = min(BAR_PX * scale, 0.24)
-
-    def x(day) -> float:
-        return x0 + (min(max(float(day), w0), w1) - w0) / (w1 - w0) * (x1 - x0)
-
-    def y(row) -> float:
-        lane_top, lane_h = layout[row.lane]
-        return plot_top + (lane_top + lane_h / 2 + (row.slot - (row.lane_slots - 1) / 2) * SLOT_PX) * scale
-
-    # Lanes: alternate categories shaded, a label per lane (wrapped at words, two lines at most).
-    categories = df.drop_duplicates("lane").set_index("lane")["category"].reindex(lanes)
-    order = list(dict.fromkeys(categories))
-    for lane in lanes:
-        lane_top, lane_h = layout[lane]
-        if order.index(categories[lane]) % 2 == 1:
-            _shape(page, MSO_SHAPE.RECTANGLE, left, plot_top + lane_top * scale, width, lane_h * scale, SHADE_RGB)
-        lines = lane_label(lane, 2 if lane_h * scale >= 0.44 else 1)
-        text_box(page, left, plot_top + lane_top * scale, LABEL_W_IN, lane_h * scale, lines, align="right")
-    # Time axis: a grid line and a label per tick, the axis title under them.
-    axis_top = plot_top + plot_h
-    for day, label in _ticks(drawn.tax, w0, w1):
-        line = page.shapes.add_connector(MSO_CONNECTOR.STRAIGHT, Emu(int(x(day) * 914400)), Emu(int(plot_top * 914400)),
-                                         Emu(int(x(day) * 914400)), Emu(int(axis_top * 914400)))
-        line.line.color.rgb, line.line.width = _rgb(GRID_RGB), Pt(0.75)
-        text_box(page, x(day) - 0.6, axis_top + 0.02, 1.2, 0.3, label, align="center")
-    title = drawn.tax.title + (f"  ·  {drawn.note}" if drawn.note else "")
-    text_box(page, x0, axis_top + 0.34, x1 - x0, 0.34, shorten(title, 110), align="center", bold=True)
-    if not drawn.tax.calendar and w0 <= 0 <= w1:  # day 0, dashed
-        rule = page.shapes.add_connector(MSO_CONNECTOR.STRAIGHT, Emu(int(x(0) * 914400)), Emu(int(plot_top * 914400)),
-                                         Emu(int(x(0) * 914400)), Emu(int(axis_top * 914400)))
-        rule.line.color.rgb, rule.line.width, rule.line.dash_style = _rgb(MUTED_RGB), Pt(1.5), MSO_LINE.DASH
-    for i, line in enumerate(key):
-        text_box(page, x0, axis_top + AXIS_H_IN + i * KEY_LINE_IN, x1 - x0, KEY_LINE_IN, line, rgb=MUTED_RGB)
-
-    df = df.assign(hex=hex_color(df))
-    rows = list(df.itertuples())
-    # Where a date is known only within a range: a light span from its earliest to its latest possible day (an
-    # interval's as thick as its bar: it may have run anywhere in it).
+    scale = min((height - AXIS_H_IN - KEY_LINE_IN * len(key)) / total, 0.6 / 42)  # a lane never over 0.6 in
+    plot = _Plot(left + LABEL_W_IN + 0.1, left + width - 0.15, drawn.window, top, layout, scale,
+                 min(BAR_PX * scale, 0.24))
+    _draw_lanes(page, df, drawn.lanes, plot, left, width)
+    _draw_axis(page, drawn, plot, plot.top + total * scale, key)
+    rows = list(df.assign(hex=hex_color(df)).itertuples())
     for r in rows:
-        if r.window_only:
-            continue
-        thick = (bar + 0.1) if r.shape == "interval" else 0.1
-        spans = []
-        if pd.notna(r.lo) and (r.uncertain or r.open_before or r.open_after) and r.hi > r.lo:
-            spans.append((r.lo, r.hi))
-        if r.end_uncertain and not r.faded_end and pd.notna(r.end_lo) and r.end_hi > r.end_lo:
-            spans.append((r.end_lo, r.end_hi))
-        for lo, hi in spans:
-            _shape(page, MSO_SHAPE.RECTANGLE, x(lo), y(r) - thick / 2, x(hi) - x(lo), thick,
-                   lighter(r.hex, SPAN_OPACITY))
-    # Intervals: solid only where the statements make it certain that they ran (from the latest possible start),
-    # lighter where they may have ended; one light window when no day is certainly on them.
+        _draw_spans(page, r, plot)
     for r in rows:
-        if r.shape != "interval":
-            continue
-        name = f"{r.label}: {r.when}"
-        start = r.solid_x if pd.notna(r.solid_x) else r.day_start  # where the bar is drawn from
-        if r.window_only:
-            _shape(page, MSO_SHAPE.RECTANGLE, x(r.lo), y(r) - bar / 2, max(x(r.hi) - x(r.lo), 0.03), bar,
-                   lighter(r.hex, SPAN_OPACITY), name=name)
-        elif r.has_end and not r.faded_end:
-            _shape(page, MSO_SHAPE.RECTANGLE, x(start), y(r) - bar / 2, max(x(r.day_end) - x(start), 0.03), bar,
-                   r.hex, name=name)
-        elif r.faded_end or r.open_end:
-            solid_from = r.solid_from if pd.notna(r.solid_from) else r.day_start
-            lo, hi = (r.fade_lo, r.fade_hi) if r.faded_end else (solid_from, solid_from + r.stub_days)
-            if r.faded_end and lo > solid_from:
-                _shape(page, MSO_SHAPE.RECTANGLE, x(start), y(r) - bar / 2, x(lo) - x(start), bar, r.hex, name=name)
-            share = (hi - lo) / len(STUB_OPACITIES)
-            for i, opacity in enumerate(STUB_OPACITIES):
-                a, b = x(lo + i * share), x(lo + (i + 1) * share)
-                if b > a:
-                    _shape(page, MSO_SHAPE.RECTANGLE, a, y(r) - bar / 2, b - a, bar, lighter(r.hex, opacity), name=name)
-            if r.open_end and not r.faded_end and not r.start_window:  # a start tick, where the start has a day
-                _shape(page, MSO_SHAPE.RECTANGLE, x(start) - 0.025, y(r) - bar / 2 - 0.05, 0.05, bar + 0.1, r.hex)
-        for lo, hi in _hollow(r):  # a planned course, a treatment hold: white inside, the colour at the edges
-            edge = bar * HOLLOW_EDGE_PX / BAR_PX
-            _shape(page, MSO_SHAPE.RECTANGLE, x(lo), y(r) - bar / 2 + edge, max(x(hi) - x(lo), 0.02), bar - 2 * edge,
-                   "FFFFFF", name=f"{r.label}: not given")
-        if r.ongoing and r.has_end:
-            _shape(page, MSO_SHAPE.ISOSCELES_TRIANGLE, x(r.day_end) + 0.01, y(r) - 0.1, 0.2, 0.2, r.hex, "FFFFFF",
-                   rotation=90, line_pt=0.75, name="ongoing at last follow-up")
+        if r.shape == "interval":
+            _draw_interval(page, r, plot)
     # Dose changes: a black tick across the bar.
     for change in drawn.changes[drawn.changes["day"].notna()].itertuples():
         on = df[df["event_id"].eq(change.event_id)]
         if not on.empty:
-            _shape(page, MSO_SHAPE.RECTANGLE, x(change.day) - 0.02, y(next(on.itertuples())) - bar / 2 - 0.05, 0.04,
-                   bar + 0.1, "000000", name=f"dose change: {change.dose}")
-    # Point events: the kind's symbol in its colour, hollow (a light fill) where the date is uncertain.
+            _shape(page, _autoshapes().RECTANGLE, plot.x(change.day) - 0.02,
+                   plot.y(next(on.itertuples())) - plot.bar / 2 - 0.05, 0.04, plot.bar + 0.1, "000000",
+                   name=f"dose change: {change.dose}")
     symbols = _symbols()
     for r in rows:
-        if r.shape != "point":
-            continue
-        kind, rotation = symbols.get(r.mark_kind, (MSO_SHAPE.OVAL, 0))
-        size = POINT_IN * (1.3 if r.mark_kind == "death" else 1)
-        w = size * (0.45 if r.mark_kind == "status" else 1)
-        color = theme.kind_color(r.mark_kind)
-        _shape(page, kind, x(r.day_start) - w / 2, y(r) - size / 2, w, size,
-               lighter(color, 0.15) if r.uncertain else color, color, rotation=rotation, name=f"{r.label}: {r.when}")
-        tag = " ".join(t for t in (r.response, f"×{r.count}" if r.count > 1 else "") if t)
-        if tag:
-            text_box(page, x(r.day_start) + size / 2 + 0.03, y(r) - 0.16, 1.1, 0.32, tag, bold=True)
+        if r.shape == "point":
+            _draw_point(page, r, plot, symbols)
+
+
+def _autoshapes():
+    """python-pptx's autoshape kinds (imported when a slide is drawn, not with the module)."""
+    from pptx.enum.shapes import MSO_SHAPE
+
+    return MSO_SHAPE
+
+
+def _draw_lanes(page, df: pd.DataFrame, lanes: list[str], plot: _Plot, left: float, width: float) -> None:
+    """Alternate categories shaded, a label per lane (wrapped at words, two lines at most)."""
+    categories = df.drop_duplicates("lane").set_index("lane")["category"].reindex(lanes)
+    order = list(dict.fromkeys(categories))
+    for lane in lanes:
+        lane_top, lane_h = plot.layout[lane]
+        if order.index(categories[lane]) % 2 == 1:
+            _shape(page, _autoshapes().RECTANGLE, left, plot.top + lane_top * plot.scale, width, lane_h * plot.scale,
+                   SHADE_RGB)
+        lines = lane_label(lane, 2 if lane_h * plot.scale >= 0.44 else 1)
+        text_box(page, left, plot.top + lane_top * plot.scale, LABEL_W_IN, lane_h * plot.scale, lines, align="right")
+
+
+def _rule(page, plot: _Plot, day: float, bottom: float, color: str, pt: float):
+    """A vertical line across the plot at a day."""
+    from pptx.enum.shapes import MSO_CONNECTOR
+    from pptx.util import Emu, Pt
+
+    x = Emu(int(plot.x(day) * 914400))
+    line = page.shapes.add_connector(MSO_CONNECTOR.STRAIGHT, x, Emu(int(plot.top * 914400)), x,
+                                     Emu(int(bottom * 914400)))
+    line.line.color.rgb, line.line.width = _rgb(color), Pt(pt)
+    return line
+
+
+def _draw_axis(page, drawn: Drawn, plot: _Plot, axis_top: float, key: list[str]) -> None:
+    """A grid line and a label per tick, the axis title under them, day 0 dashed, the key under the axis."""
+    from pptx.enum.dml import MSO_LINE
+
+    w0, w1 = drawn.window
+    for day, label in _ticks(drawn.tax, w0, w1):
+        _rule(page, plot, day, axis_top, GRID_RGB, 0.75)
+        text_box(page, plot.x(day) - 0.6, axis_top + 0.02, 1.2, 0.3, label, align="center")
+    title = drawn.tax.title + (f"  ·  {drawn.note}" if drawn.note else "")
+    text_box(page, plot.x0, axis_top + 0.34, plot.x1 - plot.x0, 0.34, shorten(title, 110), align="center", bold=True)
+    if not drawn.tax.calendar and w0 <= 0 <= w1:
+        _rule(page, plot, 0, axis_top, MUTED_RGB, 1.5).line.dash_style = MSO_LINE.DASH
+    for i, line in enumerate(key):
+        text_box(page, plot.x0, axis_top + AXIS_H_IN + i * KEY_LINE_IN, plot.x1 - plot.x0, KEY_LINE_IN, line,
+                 rgb=MUTED_RGB)
+
+
+def _draw_spans(page, r, plot: _Plot) -> None:
+    """Where a date is known only within a range: a light span from its earliest to its latest possible day (an
+    interval's as thick as its bar: it may have run anywhere in it)."""
+    if r.window_only:
+        return
+    thick = (plot.bar + 0.1) if r.shape == "interval" else 0.1
+    spans = []
+    if pd.notna(r.lo) and (r.uncertain or r.open_before or r.open_after) and r.hi > r.lo:
+        spans.append((r.lo, r.hi))
+    if r.end_uncertain and not r.faded_end and pd.notna(r.end_lo) and r.end_hi > r.end_lo:
+        spans.append((r.end_lo, r.end_hi))
+    for lo, hi in spans:
+        _shape(page, _autoshapes().RECTANGLE, plot.x(lo), plot.y(r) - thick / 2, plot.x(hi) - plot.x(lo), thick,
+               lighter(r.hex, SPAN_OPACITY))
+
+
+def _draw_interval(page, r, plot: _Plot) -> None:
+    """A therapy or other interval: solid only where the statements make it certain that it ran (from the latest
+    possible start), lighter where it may have ended; one light window when no day is certainly on it; hollow
+    parts, and an arrow when it is ongoing."""
+    name = f"{r.label}: {r.when}"
+    start = r.solid_x if pd.notna(r.solid_x) else r.day_start  # where the bar is drawn from
+    bar, y = plot.bar, plot.y(r)
+    rectangle = _autoshapes().RECTANGLE
+    if r.window_only:
+        _shape(page, rectangle, plot.x(r.lo), y - bar / 2, max(plot.x(r.hi) - plot.x(r.lo), 0.03), bar,
+               lighter(r.hex, SPAN_OPACITY), name=name)
+    elif r.has_end and not r.faded_end:
+        _shape(page, rectangle, plot.x(start), y - bar / 2, max(plot.x(r.day_end) - plot.x(start), 0.03), bar,
+               r.hex, name=name)
+    elif r.faded_end or r.open_end:
+        _draw_fading(page, r, plot, start, name)
+    for lo, hi in _hollow(r):  # a planned course, a treatment hold: white inside, the colour at the edges
+        edge = bar * HOLLOW_EDGE_PX / BAR_PX
+        _shape(page, rectangle, plot.x(lo), y - bar / 2 + edge, max(plot.x(hi) - plot.x(lo), 0.02), bar - 2 * edge,
+               "FFFFFF", name=f"{r.label}: not given")
+    if r.ongoing and r.has_end:
+        _shape(page, _autoshapes().ISOSCELES_TRIANGLE, plot.x(r.day_end) + 0.01, y - 0.1, 0.2, 0.2, r.hex, "FFFFFF",
+               rotation=90, line_pt=0.75, name="ongoing at last follow-up")
+
+
+def _draw_fading(page, r, plot: _Plot, start: float, name: str) -> None:
+    """A bar whose end may lie anywhere in a window (solid up to it, then fading), or whose end is not reported
+    (a fading stub, and a start tick where the start has a day)."""
+    rectangle, bar, y = _autoshapes().RECTANGLE, plot.bar, plot.y(r)
+    solid_from = r.solid_from if pd.notna(r.solid_from) else r.day_start
+    lo, hi = (r.fade_lo, r.fade_hi) if r.faded_end else (solid_from, solid_from + r.stub_days)
+    if r.faded_end and lo > solid_from:
+        _shape(page, rectangle, plot.x(start), y - bar / 2, plot.x(lo) - plot.x(start), bar, r.hex, name=name)
+    share = (hi - lo) / len(STUB_OPACITIES)
+    for i, opacity in enumerate(STUB_OPACITIES):
+        a, b = plot.x(lo + i * share), plot.x(lo + (i + 1) * share)
+        if b > a:
+            _shape(page, rectangle, a, y - bar / 2, b - a, bar, lighter(r.hex, opacity), name=name)
+    if r.open_end and not r.faded_end and not r.start_window:
+        _shape(page, rectangle, plot.x(start) - 0.025, y - bar / 2 - 0.05, 0.05, bar + 0.1, r.hex)
+
+
+def _draw_point(page, r, plot: _Plot, symbols: dict) -> None:
+    """A point event: the kind's symbol in its colour, hollow (a light fill) where the date is uncertain, and its
+    response or count beside it."""
+    kind, rotation = symbols.get(r.mark_kind, (_autoshapes().OVAL, 0))
+    size = POINT_IN * (1.3 if r.mark_kind == "death" else 1)
+    w = size * (0.45 if r.mark_kind == "status" else 1)
+    color = theme.kind_color(r.mark_kind)
+    _shape(page, kind, plot.x(r.day_start) - w / 2, plot.y(r) - size / 2, w, size,
+           lighter(color, 0.15) if r.uncertain else color, color, rotation=rotation, name=f"{r.label}: {r.when}")
+    tag = " ".join(t for t in (r.response, f"×{r.count}" if r.count > 1 else "") if t)
+    if tag:
+        text_box(page, plot.x(r.day_start) + size / 2 + 0.03, plot.y(r) - 0.16, 1.1, 0.32, tag, bold=True)
 
 
 def _hollow(row) -> list[tuple[float, float]]:
