@@ -460,8 +460,7 @@ def _x_value(tax: charts.TimeAxis, day: float) -> float:
 
 def _xy_chart(page, panel: Panel, tax: charts.TimeAxis, window: tuple[float, float], box) -> None:
     from pptx.chart.data import XyChartData
-    from pptx.enum.chart import XL_AXIS_CROSSES, XL_CHART_TYPE, XL_LABEL_POSITION, XL_LEGEND_POSITION, XL_MARKER_STYLE
-    from pptx.enum.dml import MSO_LINE
+    from pptx.enum.chart import XL_CHART_TYPE, XL_LEGEND_POSITION
     from pptx.util import Inches, Pt
 
     # The longest series first: LibreOffice leaves out a first series shorter than a later one.
@@ -485,12 +484,20 @@ def _xy_chart(page, panel: Panel, tax: charts.TimeAxis, window: tuple[float, flo
     if chart.has_legend:
         chart.legend.position, chart.legend.include_in_layout = XL_LEGEND_POSITION.BOTTOM, False
         chart.legend.font.size = Pt(TEXT_PT)
+    _xy_axes(chart, panel, tax, window)
+    for s, series in zip(panel.series, chart.plots[0].series):
+        _xy_series(s, series)
+
+
+def _xy_axes(chart, panel: Panel, tax: charts.TimeAxis, window: tuple[float, float]) -> None:
+    """The time axis over the window (dates or months, round steps), the value axis from 0; both titled."""
+    from pptx.enum.chart import XL_AXIS_CROSSES
+    from pptx.util import Pt
+
     x_axis, y_axis = chart.category_axis, chart.value_axis
     x_axis.minimum_scale, x_axis.maximum_scale = (_x_value(tax, d) for d in window)
-    if tax.calendar:
-        x_axis.tick_labels.number_format, x_axis.tick_labels.number_format_is_linked = "yyyy-mm", False
-    else:
-        x_axis.tick_labels.number_format, x_axis.tick_labels.number_format_is_linked = "0", False
+    x_axis.tick_labels.number_format = "yyyy-mm" if tax.calendar else "0"
+    x_axis.tick_labels.number_format_is_linked = False
     x_axis.has_major_gridlines = False
     x_axis.crosses = y_axis.crosses = XL_AXIS_CROSSES.MINIMUM  # the axes meet at the lower left, not at 0
     span = window[1] - window[0]
@@ -504,32 +511,47 @@ def _xy_chart(page, panel: Panel, tax: charts.TimeAxis, window: tuple[float, flo
         axis.tick_labels.font.size = Pt(TEXT_PT)
     y_axis.minimum_scale = 0
     y_axis.major_gridlines.format.line.color.rgb = _rgb("E3E3E3")
-    for s, series in zip(panel.series, chart.plots[0].series):
-        series.smooth = False
-        series.format.line.color.rgb, series.format.line.width = _rgb(s.color), Pt(2.5 if s.markers else 1.5)
+
+
+def _xy_series(s: Series, series) -> None:
+    """A series' line (dashed for a threshold or a non-target lesion) and its points."""
+    from pptx.enum.chart import XL_MARKER_STYLE
+    from pptx.enum.dml import MSO_LINE
+    from pptx.util import Pt
+
+    series.smooth = False
+    series.format.line.color.rgb, series.format.line.width = _rgb(s.color), Pt(2.5 if s.markers else 1.5)
+    if s.dashed:
+        series.format.line.dash_style = MSO_LINE.DASH
+    if not s.markers:
+        series.marker.style = XL_MARKER_STYLE.NONE
+        return
+    series.marker.style, series.marker.size = XL_MARKER_STYLE.CIRCLE, 9
+    colors = s.point_colors or [s.color] * len(s.days)
+    for i, (uncertain, color) in enumerate(zip(s.uncertain, colors)):
+        _xy_point(s, series.points[i], uncertain, color, s.labels[i] if s.labels and len(s.days) <= 14 else "")
+
+
+def _xy_point(s: Series, point, uncertain: bool, color: str, label: str) -> None:
+    """A point in its colour (lighter where its date is uncertain, as the segment reaching it), with its label."""
+    from pptx.enum.chart import XL_LABEL_POSITION, XL_MARKER_STYLE
+    from pptx.enum.dml import MSO_LINE
+    from pptx.util import Pt
+
+    point.marker.style, point.marker.size = XL_MARKER_STYLE.CIRCLE, 9
+    point.marker.format.fill.solid()
+    point.marker.format.fill.fore_color.rgb = _rgb(lighter(color, 0.2) if uncertain else color)
+    point.marker.format.line.color.rgb = _rgb(color)
+    if uncertain:
+        point.format.line.color.rgb = _rgb(lighter(s.color, 0.45))
+        point.format.line.width = Pt(2.5)
         if s.dashed:
-            series.format.line.dash_style = MSO_LINE.DASH
-        if not s.markers:
-            series.marker.style = XL_MARKER_STYLE.NONE
-            continue
-        series.marker.style, series.marker.size = XL_MARKER_STYLE.CIRCLE, 9
-        colors = s.point_colors or [s.color] * len(s.days)
-        for i, (uncertain, color) in enumerate(zip(s.uncertain, colors)):
-            point = series.points[i]
-            point.marker.style, point.marker.size = XL_MARKER_STYLE.CIRCLE, 9
-            point.marker.format.fill.solid()
-            point.marker.format.fill.fore_color.rgb = _rgb(lighter(color, 0.2) if uncertain else color)
-            point.marker.format.line.color.rgb = _rgb(color)
-            if uncertain:  # the segment that reaches a point whose date is uncertain is lighter too
-                point.format.line.color.rgb = _rgb(lighter(s.color, 0.45))
-                point.format.line.width = Pt(2.5)
-                if s.dashed:
-                    point.format.line.dash_style = MSO_LINE.DASH
-            if s.labels and len(s.days) <= 14 and s.labels[i]:
-                label = point.data_label
-                label.position = XL_LABEL_POSITION.ABOVE
-                label.text_frame.text = s.labels[i]
-                _font(label.text_frame, bold=True, rgb=color)
+            point.format.line.dash_style = MSO_LINE.DASH
+    if label:
+        data_label = point.data_label
+        data_label.position = XL_LABEL_POSITION.ABOVE
+        data_label.text_frame.text = label
+        _font(data_label.text_frame, bold=True, rgb=color)
 
 
 def _font(text_frame, *, bold=False, rgb=TEXT_RGB, pt=TEXT_PT) -> None:

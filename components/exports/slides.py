@@ -16,7 +16,7 @@ from timelines.summary import key_outcomes, line_name, line_text, outcome_value,
 from timelines.text import ELLIPSIS, shorten, wrap
 
 from .. import charts
-from .case import CHART_NAMES, CHART_TITLES, CaseExport, MISSING, PNG_SCALE
+from .case import CHART_NAMES, CHART_TITLES, CaseExport, MISSING
 from .native import draw_panels, draw_timeline, lesion_panels, marker_panels, shown_event_ids, timeline_frame
 from .rendering import _lesions, _markers, _timeline, chart_png, has_chart
 
