@@ -11,9 +11,10 @@ as pictures rendered when it is written), findings reported only in words, the k
 ``EVENT_ROWS`` rows, and the source unless de-identified. Each slide's speaker notes name its sources.
 
     case.py        the case prepared for export (prepare_case, CaseExport)
-    rendering.py   its charts, rendered offline (PNG, SVG)
+    rendering.py   its charts, rendered offline (PNG, SVG), each chart once
     slides.py      the slide model the deck and the handout share, and each slide's notes
     native.py      the timeline, lesion and marker slides as native PowerPoint shapes and charts
+    shapes.py      the drawing helpers the deck and its native charts share (colour, text box, shape)
     powerpoint.py  the deck (python-pptx)
     handout.py     the handout (fpdf2)
     files.py       every export at once, by file name; the case as a cBioPortal study (ZIP)
