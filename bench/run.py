@@ -3,10 +3,14 @@
     .venv/bin/python bench/run.py            # the default run (a few minutes on two cores)
     .venv/bin/python bench/run.py --quick    # smaller cases and cohorts, fewer runs
     .venv/bin/python bench/run.py --only load,cohort --out /tmp/results.json
+    .venv/bin/python bench/run.py --check    # before submitting a change: targets met, beyond the noise?
 
 Each figure is timed alternately with its floor (the least the same work can cost: a bare libyaml parse of the
 same text, a bare Altair chart of the same rows, a bare Streamlit page), so a shared, noisy machine moves both
 alike and the ratio stays meaningful. Synthetic cases come from bench/synth.py and are the same on every run.
+
+``--check`` runs the quick load, specs, switch and deck figures (about a minute) and exits 1 when a figure misses
+its target by more than the noise of its own runs (``check``): a speed check to run by hand, not in CI.
 """
 
 from __future__ import annotations
@@ -59,10 +63,16 @@ class Size:
     registry: tuple[int, ...] = (1_000, 5_000)  # patients of the generated cBioPortal studies (--registry-full: 25,000)
     runs: int = 5
     slow_runs: int = 3
+    detail: bool = True  # figures that explain others (load alone, beside load and tabulate)
 
 
 QUICK = Size(big_events=2_000, mid_events=500, cohort=200, memory_cohorts=(50, 200, 500), registry=(200, 1_000),
              runs=3, slow_runs=2)
+
+
+CHECK = Size(big_events=2_000, mid_events=500, cohort=200, memory_cohorts=(), registry=(), runs=3, slow_runs=3,
+             detail=False)
+CHECK_SECTIONS = ("load", "specs", "switch", "deck")
 
 
 @dataclass
@@ -76,6 +86,10 @@ class Row:
     runs: int = 0
     note: str = ""
     extra: dict = field(default_factory=dict)
+    limit: float | None = None  # the target as a number: a ratio to the floor, or seconds (per == "s")
+    per: str = "floor"
+    samples: list[float] = field(default_factory=list)  # each run, and the floor timed beside it
+    floor_samples: list[float] = field(default_factory=list)
 
     @property
     def ratio(self) -> float | None:
@@ -100,6 +114,78 @@ def timed(fn, runs: int, floor=None) -> tuple[list[float], list[float]]:
 
 def median(values: list[float]) -> float | None:
     return statistics.median(values) if values else None
+
+
+# ------------------------------------------------------------------------------------------------ --check
+
+MIN_NOISE = 0.05  # a figure whose runs agree closely still gets this much room (5 %)
+ONE_RUN_NOISE = 0.25  # a figure timed once says nothing of its spread: this much room
+BUSY_LOAD = 1.0  # runnable processes per core above which a target in seconds is not judged
+
+
+@dataclass(frozen=True)
+class Verdict:
+    figure: str
+    value: float  # the ratio to the floor, or seconds
+    limit: float
+    per: str  # "floor" (a ratio) or "s"
+    noise: float  # relative: half the spread of the figure's own runs
+    busy: bool = False  # the machine was busier than BUSY_LOAD: a target in seconds says nothing then
+
+    @property
+    def judged(self) -> bool:
+        """A ratio is judged on any machine (a busy one slows the floor beside it too); seconds on a quiet one."""
+        return self.per == "floor" or not self.busy
+
+    @property
+    def passed(self) -> bool:
+        """Met, or missed by no more than the noise, or not judged: only a miss the machine cannot explain fails."""
+        return not self.judged or self.value <= self.limit * (1 + self.noise)
+
+
+def run_noise(samples: list[float], floors: list[float] | None = None) -> float:
+    """Half the spread of a figure's runs relative to their median: each run's ratio to the floor timed beside
+    it when there is one (a busy spell slows both), else its seconds. At least MIN_NOISE; ONE_RUN_NOISE for one run."""
+    values = [s / f for s, f in zip(samples, floors)] if floors else list(samples)
+    if len(values) < 2:
+        return ONE_RUN_NOISE
+    middle = statistics.median(values)
+    return max(MIN_NOISE, (max(values) - min(values)) / (2 * middle))
+
+
+def verdict(figure: str, samples: list[float], floors: list[float], limit: float, per: str = "floor",
+            load: float = 0.0) -> Verdict:
+    """A figure against its target: the median ratio to the floor (``per="floor"``) or median seconds (``"s"``),
+    ``load`` the machine's runnable processes per core while it ran."""
+    if per == "floor":
+        return Verdict(figure, statistics.median(samples) / statistics.median(floors), limit, per,
+                       run_noise(samples, floors), load > BUSY_LOAD)
+    return Verdict(figure, statistics.median(samples), limit, per, run_noise(samples), load > BUSY_LOAD)
+
+
+def check(rows: list[Row], load: float = 0.0) -> list[Verdict]:
+    """The verdict of every row with a numeric target and runs to judge."""
+    return [verdict(r.name, r.samples, r.floor_samples, r.limit, r.per, load) for r in rows
+            if r.limit is not None and r.samples and (r.per == "s" or r.floor_samples)]
+
+
+def machine_load() -> float:
+    """Runnable processes per core over the last minute (Linux and macOS; 0 where unknown)."""
+    try:
+        return os.getloadavg()[0] / (os.cpu_count() or 1)
+    except OSError:
+        return 0.0
+
+
+def show_check(verdicts: list[Verdict]) -> str:
+    def fmt(value: float, per: str) -> str:
+        return f"{value:.2f}x" if per == "floor" else f"{value * 1000:,.0f} ms" if value < 10 else f"{value:.1f} s"
+
+    lines = [(v.figure, fmt(v.value, v.per), "<= " + fmt(v.limit, v.per), f"±{v.noise:.0%}",
+              "FAIL" if not v.passed else "pass" if v.judged else "not judged: machine busy") for v in verdicts]
+    header = ("figure", "measured", "target", "noise", "check")
+    widths = [max(len(x) for x in column) for column in zip(header, *lines)]
+    return "\n".join(" | ".join(x.ljust(w) for x, w in zip(line, widths)) for line in [header, *lines])
 
 
 def parse_floor(texts: list[str]):
@@ -178,8 +264,11 @@ def bench_load(inputs: Inputs, size: Size) -> list[Row]:
     rows = []
     measured, floors = timed(full, size.slow_runs, floor)
     rows.append(Row(f"load+validate+tabulate, {size.big_events:,} events", median(measured), "yaml.load CSafeLoader",
-                    median(floors), "<= 1.5x floor", runs=len(measured)))
+                    median(floors), "<= 1.5x floor", runs=len(measured), limit=1.5, samples=measured,
+                    floor_samples=floors))
     rows[-1].met = rows[-1].ratio is not None and rows[-1].ratio <= 1.5
+    if not size.detail:
+        return rows
     measured, floors = timed(load_only, size.slow_runs, floor)
     rows.append(Row(f"  of which load+validate, {size.big_events:,} events", median(measured),
                     "yaml.load CSafeLoader", median(floors), runs=len(measured)))
@@ -314,8 +403,9 @@ def bench_specs(inputs: Inputs, size: Size) -> list[Row]:
         measured, floors = timed(lambda: notes.append(to_dicts(builders)[1]), runs,
                                  bare_spec(data["events"], data["measurements"], data["markers"]))
         rows.append(Row(f"case chart specs (3 charts), {label}", median(measured), "bare charts, same rows",
-                        median(floors), "no MaxRowsError", runs=len(measured), note=notes[-1]))
-        rows[-1].met = not notes[-1]
+                        median(floors), "<= 3x floor", runs=len(measured), note=notes[-1], limit=3.0,
+                        samples=measured, floor_samples=floors))
+        rows[-1].met = not notes[-1] and rows[-1].ratio <= 3
     rows.append(bench_swimmer_spec(inputs, size))
     return rows
 
@@ -354,9 +444,10 @@ def bench_swimmer_spec(inputs: Inputs, size: Size) -> Row:
     notes: list[str] = []
     measured, floors = timed(lambda: notes.append(to_dicts([lambda: swimmer_chart(frame)])[1]), size.slow_runs,
                              bare_spec(frame))
-    row = Row(name, median(measured), "bare chart, same rows", median(floors), "no MaxRowsError",
-              runs=len(measured), note=notes[-1], extra={"rows": len(frame), "swimmer_table_s": median(table_runs)})
-    row.met = not notes[-1]
+    row = Row(name, median(measured), "bare chart, same rows", median(floors), "<= 3x floor",
+              runs=len(measured), note=notes[-1], extra={"rows": len(frame), "swimmer_table_s": median(table_runs)},
+              limit=3.0, samples=measured, floor_samples=floors)
+    row.met = not notes[-1] and row.ratio <= 3
     return row
 
 
@@ -383,20 +474,21 @@ def bench_switch(inputs: Inputs, size: Size) -> list[Row]:
         bare = AppTest.from_file(str(ROOT / "bench" / "bare_page.py"), default_timeout=300)
         bare.run()
         for case in (case_id, other):  # warm: each case drawn once
-            at.sidebar.radio(key="case_picker").set_value(case).run()
+            at.sidebar.selectbox(key="case_picker").set_value(case).run()
 
-        measured = []
-        floors, _ = timed(lambda: bare.run(), size.runs)
-        for _ in range(size.runs):
-            at.sidebar.radio(key="case_picker").set_value(other).run()
+        measured, floors = [], []
+        for _ in range(size.runs):  # each switch beside a rerun of the bare page
+            floors += timed(lambda: bare.run(), 1)[0]
+            at.sidebar.selectbox(key="case_picker").set_value(other).run()
             gc.collect()
             start = time.perf_counter()
-            at.sidebar.radio(key="case_picker").set_value(case_id).run()
+            at.sidebar.selectbox(key="case_picker").set_value(case_id).run()
             measured.append(time.perf_counter() - start)
             if at.exception:
                 raise RuntimeError(f"the dashboard raised: {at.exception}")
         row = Row(f"case switch (AppTest, warm), {label}", median(measured), "bare page rerun, same rows",
-                  median(floors), "<= 150 ms", runs=len(measured))
+                  median(floors), "<= 150 ms", runs=len(measured), limit=0.150, per="s", samples=measured,
+                  floor_samples=floors)
         row.met = row.median_s <= 0.150
         rows.append(row)
     st.cache_data.clear()
@@ -544,7 +636,8 @@ def bench_deck(inputs: Inputs, size: Size) -> list[Row]:
         deck_bytes(timeline), floor_deck(events)()  # warm
         measured, floors = timed(lambda: deck_bytes(timeline), runs, floor_deck(events))
         row = Row(f"deck export (warm), {label}", median(measured), "one bare chart PNG on one slide",
-                  median(floors), "<= 2 s" if label.startswith("largest") else "", runs=len(measured))
+                  median(floors), "<= 2 s" if label.startswith("largest") else "", runs=len(measured),
+                  limit=2.0 if label.startswith("largest") else None, per="s", samples=measured, floor_samples=floors)
         row.met = row.median_s <= 2 if row.target else None
         rows.append(row)
     return rows
@@ -643,6 +736,14 @@ def show(rows: list[Row]) -> str:
     return "\n".join(out)
 
 
+def chosen_size(args) -> Size:
+    """The sizes of the run; with --check, its sections too."""
+    if args.check:
+        args.only = ",".join(CHECK_SECTIONS)
+        return CHECK
+    return QUICK if args.quick else Size()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smaller cases and cohorts, fewer runs")
@@ -651,8 +752,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, help="runs of each fast figure (slow ones take fewer)")
     parser.add_argument("--registry-full", action="store_true",
                         help="registry section: 25,000 patients as well (about half an hour on two cores)")
+    parser.add_argument("--check", action="store_true",
+                        help=f"the quick {', '.join(CHECK_SECTIONS)} figures only; exit 1 when a target is missed by "
+                             "more than the noise of the figure's own runs")
     args = parser.parse_args(argv)
-    size = QUICK if args.quick else Size()
+    size = chosen_size(args)
     if args.registry_full:
         size.registry = (*size.registry, 25_000)
     if args.runs:
@@ -677,7 +781,20 @@ def main(argv: list[str] | None = None) -> int:
               "python": sys.version.split()[0], "rows": [{**r.__dict__, "ratio": r.ratio} for r in rows]}
     Path(args.out).write_text(json.dumps(result, indent=2, default=str) + "\n")
     print(f"\n{len(rows)} figures in {result['seconds']:.0f} s; written to {args.out}")
-    return 0
+    return report_check(rows) if args.check else 0
+
+
+def report_check(rows: list[Row]) -> int:
+    """Print the verdicts of ``check``; 1 when a figure missed its target by more than its noise."""
+    load = machine_load()
+    verdicts = check(rows, load)
+    print(f"\nmachine load: {load:.1f} runnable processes per core" +
+          (f" (over {BUSY_LOAD:g}: targets in seconds not judged)" if load > BUSY_LOAD else ""))
+    print(show_check(verdicts))
+    failed = [v.figure for v in verdicts if not v.passed]
+    missed = f"; missed: {'; '.join(failed)}" if failed else ""
+    print(f"\ncheck: {len(verdicts) - len(failed)} of {len(verdicts)} figures within target and noise{missed}")
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

@@ -366,6 +366,24 @@ def test_the_export_path_draws_every_row_even_when_altairs_guard_is_back_on():
     assert len(chart.to_dict()["datasets"].popitem()[1]) == 6000  # the theme's setting is back
 
 
+def test_a_chart_is_rendered_once_for_its_png_and_its_svg_and_the_png_is_vl_converts_own(monkeypatch):
+    import vl_convert as vlc
+
+    from components.exports import rendering
+
+    spec = exports.chart_spec(alt.Chart(pd.DataFrame({"x": [3, 1, 4]})).mark_point().encode(x="x:Q"))
+    expected = vlc.vegalite_to_png(spec, scale=exports.PNG_SCALE)
+    runs = []
+    real = vlc.vegalite_to_svg
+    monkeypatch.setattr(rendering, "_RENDERED", type(rendering._RENDERED)())
+    monkeypatch.setattr(vlc, "vegalite_to_svg", lambda spec: runs.append(1) or real(spec))
+    assert exports.chart_png(spec) == expected
+    assert exports.chart_svg(spec).startswith(b"<svg") and exports.chart_png(dict(spec)) == expected
+    assert len(runs) == 1, "Vega ran once for the PNG, the SVG and the same chart again"
+    exports.chart_png({**spec, "width": 120})
+    assert len(runs) == 2  # another chart is rendered
+
+
 def _tiny_slides() -> list[exports.Slide]:
     png = exports.chart_png(alt.Chart(pd.DataFrame({"x": [1, 2]})).mark_point().encode(x="x:Q"))
     return [exports.Slide("title", "A case", lines=[("big", "Female · 50 years"), ("item", "Line 1 · drug")],

@@ -47,7 +47,7 @@ _EVENT_TOOLTIP = (("label", "Event"), ("kind_text", "Kind"), ("when", "When"), (
                   ("details", "Details"), ("note", "Note"), ("quote", "Source"))
 
 
-def _lane_layout(df: pd.DataFrame, lanes: list[str]) -> dict[str, tuple[int, int]]:
+def lane_layout(df: pd.DataFrame, lanes: list[str]) -> dict[str, tuple[int, int]]:
     """Top and height in px of each lane, top to bottom: a lane is as tall as its stacked marks need."""
     slots = df.groupby("lane")["lane_slots"].max()
     layout, top = {}, 0
@@ -111,7 +111,7 @@ class _Lanes:
         return df.assign(x=df["x_solid"]) if "x_solid" in df else df
 
     def hex(self, df: pd.DataFrame) -> pd.Series:
-        return _hex_color(df)
+        return hex_color(df)
 
     interval_tooltip = _EVENT_TOOLTIP
     start_field = "solid_from"  # where a bar can be solid from (its latest possible start), in days as fade_lo
@@ -273,7 +273,7 @@ def _day_zero_rule(df: pd.DataFrame, ctx) -> list[alt.Chart]:
         x=ctx.x("x"), tooltip=alt.Tooltip("what:N", title="Day 0"))]
 
 
-def _hex_color(df: pd.DataFrame) -> pd.Series:
+def hex_color(df: pd.DataFrame) -> pd.Series:
     """The colour of each row's marks: its drug for systemic therapy, else its kind."""
     drug = df["therapy_hex"] if "therapy_hex" in df else df["lane"].map(theme.drug_color)
     kind = df["mark_kind"].map(theme.kind_color)
@@ -285,7 +285,7 @@ def _uncertainty_spans(df: pd.DataFrame, ctx: _Lanes) -> list[alt.Chart]:
 
     The case timeline's only: the swimmer draws a thin whisker for a progression or death dated within a month
     or more (`cohort._date_whiskers`), as a span behind every uncertain mark of a thousand lanes would blur them."""
-    df = df.assign(hex=_hex_color(df))
+    df = df.assign(hex=hex_color(df))
     starts = df[df["x_lo"].notna() & ((df["day_start_latest"] > df["day_start_earliest"]) | df["open_before"]
                                       | df["open_after"]) & ~_window_only(df)]
     starts = starts.assign(span_lo=starts["x_lo"], span_hi=starts["x_hi"])
@@ -346,7 +346,7 @@ def _bar_color(df: pd.DataFrame, legend: bool = True) -> alt.Color:
     drugs = list(dict.fromkeys(intervals.loc[intervals["therapy"], "bar_key"]))
     # The drug's colour as every other mark of its lane has it (the timeline frame's therapy_hex), so the legend
     # swatch, the bar, its fading stub, its uncertainty span and its arrow are one colour.
-    hexes = dict(zip(df["bar_key"], _hex_color(df)))
+    hexes = dict(zip(df["bar_key"], hex_color(df)))
     colors = [hexes[k] if k in drugs else theme.kind_color(k) for k in keys]
     # Labels capped at 300 px (the lane label carries the name too), so two columns stay within a 1280 px slide.
     # A swatch is as opaque as its therapy is drawn at its most certain: faded for a therapy drawn only faded.

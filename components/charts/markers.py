@@ -74,7 +74,7 @@ def marker_chart(markers: pd.DataFrame, *, therapy_bands: pd.DataFrame | None = 
     df = _spans(df, tax.at, window)
     flags = set(df.loc[df["value"].notna(), "flag_text"])
     builders = []
-    for i, (_, rows) in enumerate(_marker_groups(df)):
+    for i, (_, rows) in enumerate(marker_groups(df)):
         if rows["value"].notna().any():
             builders.append(partial(_marker_panel, rows, therapy_bands, width=width, top=i == 0, flags=flags))
         else:
@@ -124,7 +124,7 @@ def _ref_text(row) -> str:
 MARKER_SECTIONS = {"marker": "Tumor marker", "molecular": "Molecular", "lab": "Other lab"}
 
 
-def _marker_groups(df: pd.DataFrame):
+def marker_groups(df: pd.DataFrame):
     """Markers in panel order, kept apart by what they are: tumour markers, molecular abundances, then other
     labs (blood counts, enzymes...), each by first date."""
     first = df.groupby("marker")["day_start"].transform("min")

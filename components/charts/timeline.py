@@ -5,6 +5,7 @@ dose changes as ticks on the bars; and ``focus_domain``, a default window on the
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 import altair as alt
 import pandas as pd
@@ -16,8 +17,8 @@ from . import theme
 from .axis import POINT_SIZE, TimeAxis, _axis_domain, _check_width, _day_columns, _domain_days, _empty_chart, \
     _extent_days, _iso_dates, _padded, _reach, _shows_written, _tooltip, time_axis
 from .lanes import _EVENT_TOOLTIP, BAR_PX, SLOT_PX, TAG_CHAR_PX, _Lanes, _category_shading, _columns, \
-    _day_zero_rule, _fading_ends, _lane_chart, _lane_layout, _ongoing_arrows, _possible_windows, _therapy_bars, \
-    _packing_width, _uncertainty_spans, _with_slots
+    _day_zero_rule, _fading_ends, _lane_chart, _ongoing_arrows, _packing_width, _possible_windows, _therapy_bars, \
+    _uncertainty_spans, _with_slots, lane_layout
 
 
 def focus_domain(events: pd.DataFrame, *, axis: str = "calendar", unit: str = "months",
@@ -98,28 +99,14 @@ def timeline_chart(events: pd.DataFrame, *, axis: str = "calendar", unit: str = 
     if events is None or events.empty:
         return _empty_chart("No events in this case", width)
     tax = time_axis(axis, unit, day_zero_label, events)
-    changes = _dose_change_frame(dose_changes, events)
-    frame = _timeline_frame(events, tax, changes)
-    # Drawn days and every bound: a side left open is drawn to the edge of this extent.
-    extent = _extent_days(frame["day_start"], frame["day_end"], frame["day_start_earliest"],
-                          frame["day_start_latest"], frame["day_end_latest"])
-    window = _domain_days(tax, domain, extent)
-    frame = _with_slots(_grouped_points(_closed_for_drawing(frame, tax, window)), window, width, text_scale)
-    lanes = lane_order(events)
-    note = _hidden_note(frame, tax, window) if domain is not None else ""
-    if domain is not None:  # a focused window shows the lanes it has marks in; the note counts the rest
-        frame = frame[~_outside(frame, window)].reset_index(drop=True)
-        shown = set(frame["lane"])
-        if note and len(shown) < len(lanes):
-            note = note.replace(" outside", f" and {_count(len(lanes) - len(shown), 'lane')} outside")
-        lanes = [lane for lane in lanes if lane in shown]
-    layout = _lane_layout(frame, lanes)
+    marks = timeline_marks(events, tax, dose_changes=dose_changes, domain=domain, width=width, text_scale=text_scale)
+    frame, lanes, window = marks.frame, marks.lanes, marks.window
+    layout = lane_layout(frame, lanes)
     frame["y"] = [layout[lane][0] + layout[lane][1] / 2 + (slot - (n - 1) / 2) * SLOT_PX
                   for lane, slot, n in zip(frame["lane"], frame["slot"], frame["lane_slots"])]
     x_domain = _axis_domain(tax, window)
-    drawn_changes = _dose_labels_inside(changes[changes["event_id"].isin(frame["event_id"])], window,
-                                        _packing_width(width) / text_scale)
-    ctx = _Lanes(tax, lanes, layout, x_domain, note, drawn_changes)
+    drawn_changes = _dose_labels_inside(marks.changes, window, _packing_width(width) / text_scale)
+    ctx = _Lanes(tax, lanes, layout, x_domain, marks.note, drawn_changes)
     layers = [layer for build in _TIMELINE_LAYERS for layer in build(frame, ctx)]
     # Zoom and pan on x only: lanes stay put. The parameter sits on a layer that encodes x (Vega-Lite binds
     # scales through the view that owns the channel); the layers share the x scale, so all of them follow.
@@ -131,8 +118,53 @@ def timeline_chart(events: pd.DataFrame, *, axis: str = "calendar", unit: str = 
         color="independent", shape="independent", stroke="independent")
 
 
+@dataclass(frozen=True)
+class TimelineMarks:
+    """What the swimlane draws of a case, wherever it is drawn (this chart, the deck's native slide).
+
+    ``frame`` has one row per mark with its drawn days, bounds, role and slot; ``lanes`` run top to bottom;
+    ``window`` is the (lo, hi) days shown; ``note`` says what a focused window leaves out; ``changes`` are the dose
+    changes of the marks shown."""
+
+    frame: pd.DataFrame
+    lanes: list[str]
+    window: tuple[float, float]
+    note: str
+    changes: pd.DataFrame
+
+
+def timeline_marks(events: pd.DataFrame, tax: TimeAxis, *, dose_changes: pd.DataFrame | None = None,
+                   domain=None, width: int | None = None, text_scale: float = 1.0) -> TimelineMarks:
+    """The marks of ``timeline_chart`` (same arguments) before they become layers: see ``TimelineMarks``."""
+    changes = _dose_change_frame(dose_changes, events)
+    frame = _timeline_frame(events, tax, changes)
+    # Drawn days and every bound: a side left open is drawn to the edge of this extent.
+    extent = _extent_days(frame["day_start"], frame["day_end"], frame["day_start_earliest"],
+                          frame["day_start_latest"], frame["day_end_latest"])
+    window = _domain_days(tax, domain, extent)
+    frame = _with_slots(_grouped_points(_closed_for_drawing(frame, tax, window)), window, _check_width(width),
+                        text_scale)
+    lanes = lane_order(events)
+    note = _hidden_note(frame, tax, window) if domain is not None else ""
+    if domain is not None:  # a focused window shows the lanes it has marks in; the note counts the rest
+        frame = frame[~_outside(frame, window)].reset_index(drop=True)
+        shown = set(frame["lane"])
+        if note and len(shown) < len(lanes):
+            note = note.replace(" outside", f" and {_count(len(lanes) - len(shown), 'lane')} outside")
+        lanes = [lane for lane in lanes if lane in shown]
+    return TimelineMarks(frame, lanes, window, note, changes[changes["event_id"].isin(frame["event_id"])])
+
+
 def _key_title(df: pd.DataFrame, dose_changes: bool) -> alt.TitleParams:
     """A one-line key under the chart, naming only the conventions this case uses."""
+    # The font is named here: vl-convert falls back to a serif face for a bottom title that relies on config.
+    return alt.TitleParams(text=key_lines(df, dose_changes) or "", orient="bottom", anchor="start", fontSize=14,
+                           fontWeight="normal", font=theme.FONT, color=theme.MUTED_COLOR, offset=14, lineHeight=20)
+
+
+def key_lines(df: pd.DataFrame, dose_changes: bool) -> list[str]:
+    """The key of the marks of ``timeline_marks``: the conventions this case uses, in lines of at most
+    KEY_LINE_CHARS (read whole on a narrow screen instead of cut at "…")."""
     items = [(df["uncertain"].any() or df["end_uncertain"].any(),
               "hollow symbol / faded span: date known only within that range"),
              (df["ongoing"].fillna(False).astype(bool).any(), "► ongoing at last follow-up"),
@@ -141,16 +173,13 @@ def _key_title(df: pd.DataFrame, dose_changes: bool) -> alt.TitleParams:
              ((df["open_end"] & ~df["faded_end"] & ~df["window_only"]).any(), "fading stub: end not reported"),
              (df["count"].gt(1).any(), "×n: n events on the same date"),
              (dose_changes, "tick on a bar: dose change")]
-    # Lines of at most KEY_LINE_CHARS, so that the key is read whole on a narrow screen instead of cut at "…".
     lines: list[str] = []
     for text in (text for shown, text in items if shown):
         if lines and len(lines[-1]) + len(KEY_SEPARATOR) + len(text) <= KEY_LINE_CHARS:
             lines[-1] += KEY_SEPARATOR + text
         else:
             lines.append(text)
-    # The font is named here: vl-convert falls back to a serif face for a bottom title that relies on config.
-    return alt.TitleParams(text=lines or "", orient="bottom", anchor="start", fontSize=14, fontWeight="normal",
-                           font=theme.FONT, color=theme.MUTED_COLOR, offset=14, lineHeight=20)
+    return lines
 
 
 KEY_SEPARATOR = "   ·   "

@@ -11,9 +11,10 @@ as pictures rendered when it is written), findings reported only in words, the k
 ``EVENT_ROWS`` rows, and the source unless de-identified. Each slide's speaker notes name its sources.
 
     case.py        the case prepared for export (prepare_case, CaseExport)
-    rendering.py   its charts, rendered offline (PNG, SVG)
+    rendering.py   its charts, rendered offline (PNG, SVG), each chart once
     slides.py      the slide model the deck and the handout share, and each slide's notes
     native.py      the timeline, lesion and marker slides as native PowerPoint shapes and charts
+    shapes.py      the drawing helpers the deck and its native charts share (colour, text box, shape)
     powerpoint.py  the deck (python-pptx)
     handout.py     the handout (fpdf2)
     files.py       every export at once, by file name; the case as a cBioPortal study (ZIP)
@@ -24,12 +25,12 @@ from .case import CHART_NAMES, CHART_TITLES, EXPORT_WIDTH, PNG_SCALE, CaseExport
 from .files import case_exports, cbioportal_zip, csv_bytes
 from .handout import pdf_bytes, pdf_text
 from .powerpoint import ZIP_EPOCH, deck_bytes, picture_box, pptx_bytes, session_slides
-from .rendering import case_charts, chart_png, chart_spec, chart_svg, has_chart, png_size
+from .rendering import case_chart, case_charts, chart_png, chart_spec, chart_svg, has_chart, png_size
 from .slides import (BOX_H_IN, BOX_W_IN, EVENT_HEADER_CALENDAR, EVENT_HEADER_RELATIVE, EVENT_ROWS, FOOTER_H_IN,
                      SLIDE_H_IN, SLIDE_W_IN, Slide, case_slides, event_rows, fit_row, fit_text)
 
 __all__ = ["BOX_H_IN", "BOX_W_IN", "CHART_NAMES", "CHART_TITLES", "EVENT_HEADER_CALENDAR", "EVENT_HEADER_RELATIVE",
            "EVENT_ROWS", "EXPORT_WIDTH", "FOOTER_H_IN", "PNG_SCALE", "SLIDE_H_IN", "SLIDE_W_IN", "ZIP_EPOCH",
-           "CaseExport", "Slide", "case_charts", "cbioportal_zip", "case_exports", "case_slides", "chart_png", "chart_spec", "chart_svg",
-           "csv_bytes", "deck_bytes", "event_rows", "fit_row", "fit_text", "has_chart", "pdf_bytes",
-           "pdf_text", "picture_box", "png_size", "pptx_bytes", "prepare_case", "session_slides"]
+           "CaseExport", "Slide", "case_chart", "case_charts", "cbioportal_zip", "case_exports", "case_slides", "chart_png",
+           "chart_spec", "chart_svg", "csv_bytes", "deck_bytes", "event_rows", "fit_row", "fit_text", "has_chart",
+           "pdf_bytes", "pdf_text", "picture_box", "png_size", "pptx_bytes", "prepare_case", "session_slides"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
 
 import pandas as pd
@@ -51,6 +52,11 @@ class CaseExport:
     @property
     def calendar(self) -> bool:
         return self.axis == "calendar"
+
+    @cached_property
+    def events_by_id(self) -> dict[str, pd.Series]:
+        """Each event's row (its first, for an event drawn in parts), by event id: what speaker notes look up."""
+        return dict(self.events.drop_duplicates("event_id").set_index("event_id").iterrows())
 
     def axis_options(self) -> dict:
         return {"axis": self.axis, "unit": "months", "day_zero_label": self.day_zero_label}

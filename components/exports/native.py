@@ -18,19 +18,17 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from timelines.tables import lane_order
 from timelines.text import shorten, wrap
 
 from .. import charts
 from ..charts import theme
-from ..charts import timeline as screen
-from ..charts.timeline import HOLLOW_EDGE_PX
-from ..charts.axis import DAYS_PER_MONTH, SPAN_OPACITY, _domain_days, _extent_days
-from ..charts.lanes import BAR_PX, SLOT_PX, STUB_OPACITIES, _hex_color, _lane_layout, _with_slots
-from ..charts.markers import FLAG_COLORS, _marker_groups
+from ..charts.axis import DAYS_PER_MONTH, SPAN_OPACITY
+from ..charts.lanes import BAR_PX, SLOT_PX, STUB_OPACITIES, hex_color, lane_layout
+from ..charts.markers import FLAG_COLORS, marker_groups
+from ..charts.timeline import HOLLOW_EDGE_PX, key_lines, timeline_marks
 from .case import CaseExport
+from .shapes import FONT, rgb as _rgb, shape as _shape, text_box as _text_box
 
-FONT = "Arial"  # metric-compatible with Liberation Sans, the charts' font
 TEXT_PT = 14  # every text on a drawn slide: legible from the back of the room
 TEXT_RGB, MUTED_RGB, SHADE_RGB, GRID_RGB = "222222", "555555", "F2F2F2", "BBBBBB"
 LABEL_W_IN = 2.45  # lane labels, left of the plot
@@ -58,25 +56,15 @@ class Drawn:
 
 
 def timeline_frame(case: CaseExport, domain=None) -> Drawn:
-    """The marks the screen's timeline draws (``components.charts.timeline.timeline_chart``, same steps), with
+    """The marks the screen's timeline draws (``components.charts.timeline.timeline_marks``), with
     every axis position also in days: ``lo``/``hi`` (start bounds), ``end_lo``/``end_hi`` (end bounds)."""
-    events = case.events
-    tax = charts.time_axis(case.axis, "months", case.day_zero_label, events)
-    changes = screen._dose_change_frame(case.dose_changes, events)
-    frame = screen._timeline_frame(events, tax, changes)
-    extent = _extent_days(frame["day_start"], frame["day_end"], frame["day_start_earliest"],
-                          frame["day_start_latest"], frame["day_end_latest"])
-    window = _domain_days(tax, domain, extent)
-    frame = _with_slots(screen._grouped_points(screen._closed_for_drawing(frame, tax, window)), window)
-    lanes = lane_order(events)
-    note = screen._hidden_note(frame, tax, window) if domain is not None else ""
-    if domain is not None:
-        frame = frame[~screen._outside(frame, window)].reset_index(drop=True)
-        lanes = [lane for lane in lanes if lane in set(frame["lane"])]
+    tax = charts.time_axis(case.axis, "months", case.day_zero_label, case.events)
+    marks = timeline_marks(case.events, tax, dose_changes=case.dose_changes, domain=domain)
+    frame = marks.frame
     for name, column in (("lo", "x_lo"), ("hi", "x_hi"), ("end_lo", "x_end_lo"), ("end_hi", "x_end_hi"),
                          ("solid_x", "x_solid")):
         frame[name] = _days(tax, frame[column])
-    return Drawn(frame, lanes, window, tax, changes[changes["event_id"].isin(frame["event_id"])], note)
+    return Drawn(frame, marks.lanes, marks.window, tax, marks.changes, marks.note)
 
 
 def _days(tax: charts.TimeAxis, values: pd.Series) -> pd.Series:
@@ -116,184 +104,186 @@ def lighter(color: str, opacity: float) -> str:
     return "".join(f"{round(255 - (255 - c) * opacity):02X}" for c in rgb)
 
 
-def _rgb(hex_: str):
-    from pptx.dml.color import RGBColor
-
-    return RGBColor.from_string(_hex(hex_))
-
-
-def _shape(page, kind, left, top, width, height, fill: str | None, line: str | None = None, *, rotation=0,
-           line_pt: float = 1.5, name: str = ""):
-    """An autoshape filled (or not) and outlined (or not), without the template's shadow."""
-    from pptx.oxml.ns import qn
-    from pptx.util import Emu, Pt
-
-    shape = page.shapes.add_shape(kind, Emu(int(left * 914400)), Emu(int(top * 914400)),
-                                  Emu(max(int(width * 914400), 1)), Emu(max(int(height * 914400), 1)))
-    if fill is None:
-        shape.fill.background()
-    else:
-        shape.fill.solid()
-        shape.fill.fore_color.rgb = _rgb(fill)
-    if line is None:
-        shape.line.fill.background()
-    else:
-        shape.line.color.rgb = _rgb(line)
-        shape.line.width = Pt(line_pt)
-    # No theme style: its effect reference draws a shadow in some viewers, whatever the shape's own effects say.
-    style = shape._element.find(qn("p:style"))
-    if style is not None:
-        shape._element.remove(style)
-    shape.rotation = rotation
-    if name:
-        shape.name = shorten(name, 120)
-    return shape
-
-
 def text_box(page, left, top, width, height, lines, *, pt=TEXT_PT, rgb=TEXT_RGB, bold=False, align="left",
              anchor="middle"):
-    """A text box of one paragraph per line that never resizes."""
-    from pptx.enum.text import MSO_ANCHOR, MSO_AUTO_SIZE, PP_ALIGN
-    from pptx.util import Inches, Pt
+    """A text box of one paragraph per line, all alike, that never resizes."""
+    paragraphs = [(text, pt, bold, rgb, None) for text in ([lines] if isinstance(lines, str) else lines)]
+    return _text_box(page, left, top, width, height, paragraphs, anchor=anchor, align=align, margins=(0.03, 0))
 
-    box = page.shapes.add_textbox(Inches(left), Inches(top), Inches(width), Inches(height))
-    frame = box.text_frame
-    frame.word_wrap, frame.auto_size = True, MSO_AUTO_SIZE.NONE
-    frame.vertical_anchor = {"top": MSO_ANCHOR.TOP, "middle": MSO_ANCHOR.MIDDLE, "bottom": MSO_ANCHOR.BOTTOM}[anchor]
-    frame.margin_left = frame.margin_right = Inches(0.03)
-    frame.margin_top = frame.margin_bottom = Inches(0)
-    for i, text in enumerate([lines] if isinstance(lines, str) else lines):
-        paragraph = frame.paragraphs[0] if i == 0 else frame.add_paragraph()
-        paragraph.alignment = {"left": PP_ALIGN.LEFT, "right": PP_ALIGN.RIGHT, "center": PP_ALIGN.CENTER}[align]
-        run = paragraph.add_run()
-        run.text = text
-        run.font.size, run.font.bold, run.font.name = Pt(pt), bold, FONT
-        run.font.color.rgb = _rgb(rgb)
-    return box
+
+@dataclass
+class _Plot:
+    """Where a timeline slide's marks go: inches from a day (x) and from a mark's lane and slot (y)."""
+
+    x0: float
+    x1: float
+    window: tuple[float, float]
+    top: float
+    layout: dict
+    scale: float  # inches per screen px
+    bar: float  # a bar's thickness, inches
+
+    def x(self, day) -> float:
+        w0, w1 = self.window
+        return self.x0 + (min(max(float(day), w0), w1) - w0) / (w1 - w0) * (self.x1 - self.x0)
+
+    def y(self, row) -> float:
+        lane_top, lane_h = self.layout[row.lane]
+        return self.top + (lane_top + lane_h / 2 + (row.slot - (row.lane_slots - 1) / 2) * SLOT_PX) * self.scale
 
 
 def draw_timeline(page, drawn: Drawn, box: tuple[float, float, float, float]) -> None:
     """The swimlane of ``timeline_frame`` in ``box`` (left, top, width, height in inches): lanes, bars, symbols,
     axis and key."""
-    from pptx.enum.shapes import MSO_CONNECTOR, MSO_SHAPE
-    from pptx.enum.dml import MSO_LINE
-    from pptx.util import Emu, Pt
-
-    df, lanes, (w0, w1) = drawn.frame, drawn.lanes, drawn.window
+    df = drawn.frame
     left, top, width, height = box
-    key = screen._key_title(df, not drawn.changes.empty).text or []
-    key = [key] if isinstance(key, str) else list(key)
-    x0, x1 = left + LABEL_W_IN + 0.1, left + width - 0.15
-    plot_top, plot_h = top, height - AXIS_H_IN - KEY_LINE_IN * len(key)
-    layout = _lane_layout(df, lanes)
+    key = key_lines(df, not drawn.changes.empty)
+    layout = lane_layout(df, drawn.lanes)
     total = sum(h for _, h in layout.values()) or 1
-    scale = min(plot_h / total, 0.6 / 42)  # inches per screen px; a lane never taller than 0.6 in
-    plot_h = total * scale
-    bar = min(BAR_PX * scale, 0.24)
-
-    def x(day) -> float:
-        return x0 + (min(max(float(day), w0), w1) - w0) / (w1 - w0) * (x1 - x0)
-
-    def y(row) -> float:
-        lane_top, lane_h = layout[row.lane]
-        return plot_top + (lane_top + lane_h / 2 + (row.slot - (row.lane_slots - 1) / 2) * SLOT_PX) * scale
-
-    # Lanes: alternate categories shaded, a label per lane (wrapped at words, two lines at most).
-    categories = df.drop_duplicates("lane").set_index("lane")["category"].reindex(lanes)
-    order = list(dict.fromkeys(categories))
-    for lane in lanes:
-        lane_top, lane_h = layout[lane]
-        if order.index(categories[lane]) % 2 == 1:
-            _shape(page, MSO_SHAPE.RECTANGLE, left, plot_top + lane_top * scale, width, lane_h * scale, SHADE_RGB)
-        lines = lane_label(lane, 2 if lane_h * scale >= 0.44 else 1)
-        text_box(page, left, plot_top + lane_top * scale, LABEL_W_IN, lane_h * scale, lines, align="right")
-    # Time axis: a grid line and a label per tick, the axis title under them.
-    axis_top = plot_top + plot_h
-    for day, label in _ticks(drawn.tax, w0, w1):
-        line = page.shapes.add_connector(MSO_CONNECTOR.STRAIGHT, Emu(int(x(day) * 914400)), Emu(int(plot_top * 914400)),
-                                         Emu(int(x(day) * 914400)), Emu(int(axis_top * 914400)))
-        line.line.color.rgb, line.line.width = _rgb(GRID_RGB), Pt(0.75)
-        text_box(page, x(day) - 0.6, axis_top + 0.02, 1.2, 0.3, label, align="center")
-    title = drawn.tax.title + (f"  ·  {drawn.note}" if drawn.note else "")
-    text_box(page, x0, axis_top + 0.34, x1 - x0, 0.34, shorten(title, 110), align="center", bold=True)
-    if not drawn.tax.calendar and w0 <= 0 <= w1:  # day 0, dashed
-        rule = page.shapes.add_connector(MSO_CONNECTOR.STRAIGHT, Emu(int(x(0) * 914400)), Emu(int(plot_top * 914400)),
-                                         Emu(int(x(0) * 914400)), Emu(int(axis_top * 914400)))
-        rule.line.color.rgb, rule.line.width, rule.line.dash_style = _rgb(MUTED_RGB), Pt(1.5), MSO_LINE.DASH
-    for i, line in enumerate(key):
-        text_box(page, x0, axis_top + AXIS_H_IN + i * KEY_LINE_IN, x1 - x0, KEY_LINE_IN, line, rgb=MUTED_RGB)
-
-    df = df.assign(hex=_hex_color(df))
-    rows = list(df.itertuples())
-    # Where a date is known only within a range: a light span from its earliest to its latest possible day (an
-    # interval's as thick as its bar: it may have run anywhere in it).
+    scale = min((height - AXIS_H_IN - KEY_LINE_IN * len(key)) / total, 0.6 / 42)  # a lane never over 0.6 in
+    plot = _Plot(left + LABEL_W_IN + 0.1, left + width - 0.15, drawn.window, top, layout, scale,
+                 min(BAR_PX * scale, 0.24))
+    _draw_lanes(page, df, drawn.lanes, plot, left, width)
+    _draw_axis(page, drawn, plot, plot.top + total * scale, key)
+    rows = list(df.assign(hex=hex_color(df)).itertuples())
     for r in rows:
-        if r.window_only:
-            continue
-        thick = (bar + 0.1) if r.shape == "interval" else 0.1
-        spans = []
-        if pd.notna(r.lo) and (r.uncertain or r.open_before or r.open_after) and r.hi > r.lo:
-            spans.append((r.lo, r.hi))
-        if r.end_uncertain and not r.faded_end and pd.notna(r.end_lo) and r.end_hi > r.end_lo:
-            spans.append((r.end_lo, r.end_hi))
-        for lo, hi in spans:
-            _shape(page, MSO_SHAPE.RECTANGLE, x(lo), y(r) - thick / 2, x(hi) - x(lo), thick,
-                   lighter(r.hex, SPAN_OPACITY))
-    # Intervals: solid only where the statements make it certain that they ran (from the latest possible start),
-    # lighter where they may have ended; one light window when no day is certainly on them.
+        _draw_spans(page, r, plot)
     for r in rows:
-        if r.shape != "interval":
-            continue
-        name = f"{r.label}: {r.when}"
-        start = r.solid_x if pd.notna(r.solid_x) else r.day_start  # where the bar is drawn from
-        if r.window_only:
-            _shape(page, MSO_SHAPE.RECTANGLE, x(r.lo), y(r) - bar / 2, max(x(r.hi) - x(r.lo), 0.03), bar,
-                   lighter(r.hex, SPAN_OPACITY), name=name)
-        elif r.has_end and not r.faded_end:
-            _shape(page, MSO_SHAPE.RECTANGLE, x(start), y(r) - bar / 2, max(x(r.day_end) - x(start), 0.03), bar,
-                   r.hex, name=name)
-        elif r.faded_end or r.open_end:
-            solid_from = r.solid_from if pd.notna(r.solid_from) else r.day_start
-            lo, hi = (r.fade_lo, r.fade_hi) if r.faded_end else (solid_from, solid_from + r.stub_days)
-            if r.faded_end and lo > solid_from:
-                _shape(page, MSO_SHAPE.RECTANGLE, x(start), y(r) - bar / 2, x(lo) - x(start), bar, r.hex, name=name)
-            share = (hi - lo) / len(STUB_OPACITIES)
-            for i, opacity in enumerate(STUB_OPACITIES):
-                a, b = x(lo + i * share), x(lo + (i + 1) * share)
-                if b > a:
-                    _shape(page, MSO_SHAPE.RECTANGLE, a, y(r) - bar / 2, b - a, bar, lighter(r.hex, opacity), name=name)
-            if r.open_end and not r.faded_end and not r.start_window:  # a start tick, where the start has a day
-                _shape(page, MSO_SHAPE.RECTANGLE, x(start) - 0.025, y(r) - bar / 2 - 0.05, 0.05, bar + 0.1, r.hex)
-        for lo, hi in _hollow(r):  # a planned course, a treatment hold: white inside, the colour at the edges
-            edge = bar * HOLLOW_EDGE_PX / BAR_PX
-            _shape(page, MSO_SHAPE.RECTANGLE, x(lo), y(r) - bar / 2 + edge, max(x(hi) - x(lo), 0.02), bar - 2 * edge,
-                   "FFFFFF", name=f"{r.label}: not given")
-        if r.ongoing and r.has_end:
-            _shape(page, MSO_SHAPE.ISOSCELES_TRIANGLE, x(r.day_end) + 0.01, y(r) - 0.1, 0.2, 0.2, r.hex, "FFFFFF",
-                   rotation=90, line_pt=0.75, name="ongoing at last follow-up")
+        if r.shape == "interval":
+            _draw_interval(page, r, plot)
     # Dose changes: a black tick across the bar.
     for change in drawn.changes[drawn.changes["day"].notna()].itertuples():
         on = df[df["event_id"].eq(change.event_id)]
         if not on.empty:
-            _shape(page, MSO_SHAPE.RECTANGLE, x(change.day) - 0.02, y(next(on.itertuples())) - bar / 2 - 0.05, 0.04,
-                   bar + 0.1, "000000", name=f"dose change: {change.dose}")
-    # Point events: the kind's symbol in its colour, hollow (a light fill) where the date is uncertain.
+            _shape(page, _autoshapes().RECTANGLE, plot.x(change.day) - 0.02,
+                   plot.y(next(on.itertuples())) - plot.bar / 2 - 0.05, 0.04, plot.bar + 0.1, "000000",
+                   name=f"dose change: {change.dose}")
     symbols = _symbols()
     for r in rows:
-        if r.shape != "point":
-            continue
-        kind, rotation = symbols.get(r.mark_kind, (MSO_SHAPE.OVAL, 0))
-        size = POINT_IN * (1.3 if r.mark_kind == "death" else 1)
-        w = size * (0.45 if r.mark_kind == "status" else 1)
-        color = theme.kind_color(r.mark_kind)
-        _shape(page, kind, x(r.day_start) - w / 2, y(r) - size / 2, w, size,
-               lighter(color, 0.15) if r.uncertain else color, color, rotation=rotation, name=f"{r.label}: {r.when}")
-        _point_tag(page, r, x(r.day_start) + w / 2 + 0.03, x(r.day_start) - w / 2 - 0.03, y(r))
+        if r.shape == "point":
+            _draw_point(page, r, plot, symbols)
+
+
+def _autoshapes():
+    """python-pptx's autoshape kinds (imported when a slide is drawn, not with the module)."""
+    from pptx.enum.shapes import MSO_SHAPE
+
+    return MSO_SHAPE
+
+
+def _draw_lanes(page, df: pd.DataFrame, lanes: list[str], plot: _Plot, left: float, width: float) -> None:
+    """Alternate categories shaded, a label per lane (wrapped at words, two lines at most)."""
+    categories = df.drop_duplicates("lane").set_index("lane")["category"].reindex(lanes)
+    order = list(dict.fromkeys(categories))
+    for lane in lanes:
+        lane_top, lane_h = plot.layout[lane]
+        if order.index(categories[lane]) % 2 == 1:
+            _shape(page, _autoshapes().RECTANGLE, left, plot.top + lane_top * plot.scale, width, lane_h * plot.scale,
+                   SHADE_RGB)
+        lines = lane_label(lane, 2 if lane_h * plot.scale >= 0.44 else 1)
+        text_box(page, left, plot.top + lane_top * plot.scale, LABEL_W_IN, lane_h * plot.scale, lines, align="right")
+
+
+def _rule(page, plot: _Plot, day: float, bottom: float, color: str, pt: float):
+    """A vertical line across the plot at a day."""
+    from pptx.enum.shapes import MSO_CONNECTOR
+    from pptx.util import Emu, Pt
+
+    x = Emu(int(plot.x(day) * 914400))
+    line = page.shapes.add_connector(MSO_CONNECTOR.STRAIGHT, x, Emu(int(plot.top * 914400)), x,
+                                     Emu(int(bottom * 914400)))
+    line.line.color.rgb, line.line.width = _rgb(color), Pt(pt)
+    return line
+
+
+def _draw_axis(page, drawn: Drawn, plot: _Plot, axis_top: float, key: list[str]) -> None:
+    """A grid line and a label per tick, the axis title under them, day 0 dashed, the key under the axis."""
+    from pptx.enum.dml import MSO_LINE
+
+    w0, w1 = drawn.window
+    for day, label in _ticks(drawn.tax, w0, w1):
+        _rule(page, plot, day, axis_top, GRID_RGB, 0.75)
+        text_box(page, plot.x(day) - 0.6, axis_top + 0.02, 1.2, 0.3, label, align="center")
+    title = drawn.tax.title + (f"  ·  {drawn.note}" if drawn.note else "")
+    text_box(page, plot.x0, axis_top + 0.34, plot.x1 - plot.x0, 0.34, shorten(title, 110), align="center", bold=True)
+    if not drawn.tax.calendar and w0 <= 0 <= w1:
+        _rule(page, plot, 0, axis_top, MUTED_RGB, 1.5).line.dash_style = MSO_LINE.DASH
+    for i, line in enumerate(key):
+        text_box(page, plot.x0, axis_top + AXIS_H_IN + i * KEY_LINE_IN, plot.x1 - plot.x0, KEY_LINE_IN, line,
+                 rgb=MUTED_RGB)
+
+
+def _draw_spans(page, r, plot: _Plot) -> None:
+    """Where a date is known only within a range: a light span from its earliest to its latest possible day (an
+    interval's as thick as its bar: it may have run anywhere in it)."""
+    if r.window_only:
+        return
+    thick = (plot.bar + 0.1) if r.shape == "interval" else 0.1
+    spans = []
+    if pd.notna(r.lo) and (r.uncertain or r.open_before or r.open_after) and r.hi > r.lo:
+        spans.append((r.lo, r.hi))
+    if r.end_uncertain and not r.faded_end and pd.notna(r.end_lo) and r.end_hi > r.end_lo:
+        spans.append((r.end_lo, r.end_hi))
+    for lo, hi in spans:
+        _shape(page, _autoshapes().RECTANGLE, plot.x(lo), plot.y(r) - thick / 2, plot.x(hi) - plot.x(lo), thick,
+               lighter(r.hex, SPAN_OPACITY))
+
+
+def _draw_interval(page, r, plot: _Plot) -> None:
+    """A therapy or other interval: solid only where the statements make it certain that it ran (from the latest
+    possible start), lighter where it may have ended; one light window when no day is certainly on it; hollow
+    parts, and an arrow when it is ongoing."""
+    name = f"{r.label}: {r.when}"
+    start = r.solid_x if pd.notna(r.solid_x) else r.day_start  # where the bar is drawn from
+    bar, y = plot.bar, plot.y(r)
+    rectangle = _autoshapes().RECTANGLE
+    if r.window_only:
+        _shape(page, rectangle, plot.x(r.lo), y - bar / 2, max(plot.x(r.hi) - plot.x(r.lo), 0.03), bar,
+               lighter(r.hex, SPAN_OPACITY), name=name)
+    elif r.has_end and not r.faded_end:
+        _shape(page, rectangle, plot.x(start), y - bar / 2, max(plot.x(r.day_end) - plot.x(start), 0.03), bar,
+               r.hex, name=name)
+    elif r.faded_end or r.open_end:
+        _draw_fading(page, r, plot, start, name)
+    for lo, hi in _hollow(r):  # a planned course, a treatment hold: white inside, the colour at the edges
+        edge = bar * HOLLOW_EDGE_PX / BAR_PX
+        _shape(page, rectangle, plot.x(lo), y - bar / 2 + edge, max(plot.x(hi) - plot.x(lo), 0.02), bar - 2 * edge,
+               "FFFFFF", name=f"{r.label}: not given")
+    if r.ongoing and r.has_end:
+        _shape(page, _autoshapes().ISOSCELES_TRIANGLE, plot.x(r.day_end) + 0.01, y - 0.1, 0.2, 0.2, r.hex, "FFFFFF",
+               rotation=90, line_pt=0.75, name="ongoing at last follow-up")
+
+
+def _draw_fading(page, r, plot: _Plot, start: float, name: str) -> None:
+    """A bar whose end may lie anywhere in a window (solid up to it, then fading), or whose end is not reported
+    (a fading stub, and a start tick where the start has a day)."""
+    rectangle, bar, y = _autoshapes().RECTANGLE, plot.bar, plot.y(r)
+    solid_from = r.solid_from if pd.notna(r.solid_from) else r.day_start
+    lo, hi = (r.fade_lo, r.fade_hi) if r.faded_end else (solid_from, solid_from + r.stub_days)
+    if r.faded_end and lo > solid_from:
+        _shape(page, rectangle, plot.x(start), y - bar / 2, plot.x(lo) - plot.x(start), bar, r.hex, name=name)
+    share = (hi - lo) / len(STUB_OPACITIES)
+    for i, opacity in enumerate(STUB_OPACITIES):
+        a, b = plot.x(lo + i * share), plot.x(lo + (i + 1) * share)
+        if b > a:
+            _shape(page, rectangle, a, y - bar / 2, b - a, bar, lighter(r.hex, opacity), name=name)
+    if r.open_end and not r.faded_end and not r.start_window:
+        _shape(page, rectangle, plot.x(start) - 0.025, y - bar / 2 - 0.05, 0.05, bar + 0.1, r.hex)
+
+
+def _draw_point(page, r, plot: _Plot, symbols: dict) -> None:
+    """A point event: the kind's symbol in its colour, hollow (a light fill) where the date is uncertain, and its
+    response or count beside it."""
+    kind, rotation = symbols.get(r.mark_kind, (_autoshapes().OVAL, 0))
+    size = POINT_IN * (1.3 if r.mark_kind == "death" else 1)
+    w = size * (0.45 if r.mark_kind == "status" else 1)
+    color = theme.kind_color(r.mark_kind)
+    _shape(page, kind, plot.x(r.day_start) - w / 2, plot.y(r) - size / 2, w, size,
+           lighter(color, 0.15) if r.uncertain else color, color, rotation=rotation, name=f"{r.label}: {r.when}")
+    _point_tag(page, r, plot.x(r.day_start) + w / 2 + 0.03, plot.x(r.day_start) - w / 2 - 0.03, plot.y(r))
 
 
 CHIP_IN = 0.12  # the square in an assessed therapy's colour between a response and its tag
-
-
 TAG_IN = 2.4  # the text box of a tag: 'SD · carboplatin/…' at 14 pt
 
 
@@ -301,14 +291,12 @@ def _point_tag(page, r, right: float, left: float, mid: float) -> None:
     """The screen's tag beside a symbol (`timeline._with_tags`): a response's category and the therapy it assesses,
     after a square in that therapy's colour; ×n; what a status states ('alive at last follow-up'). On the side the
     screen draws it: left of the symbol at the right edge."""
-    from pptx.enum.shapes import MSO_SHAPE
-
     chip, tag = bool(getattr(r, "chip", False)), str(getattr(r, "tag", "") or "")
     sign = -1 if getattr(r, "tag_side", "right") == "left" else 1
     edge = right if sign > 0 else left
     if chip:
-        _shape(page, MSO_SHAPE.RECTANGLE, edge if sign > 0 else edge - CHIP_IN, mid - CHIP_IN / 2, CHIP_IN, CHIP_IN,
-               r.tied_hex, name=f"assesses {r.tied}")
+        _shape(page, _autoshapes().RECTANGLE, edge if sign > 0 else edge - CHIP_IN, mid - CHIP_IN / 2, CHIP_IN,
+               CHIP_IN, r.tied_hex, name=f"assesses {r.tied}")
         edge += sign * (CHIP_IN + 0.03)
     if tag:
         text_box(page, edge if sign > 0 else edge - TAG_IN, mid - 0.16, TAG_IN, 0.32, tag, bold=True,
@@ -465,7 +453,7 @@ def marker_panels(markers: pd.DataFrame) -> list[Panel]:
 def screen_marker_order(markers: pd.DataFrame) -> list[str]:
     """Markers in the screen's panel order (tumour markers, molecular, other labs; each by first date)."""
     frame = markers.assign(day_start=pd.to_numeric(markers["day_start"], errors="coerce"))
-    return [name for name, _ in _marker_groups(frame)]
+    return [name for name, _ in marker_groups(frame)]
 
 
 def draw_panels(page, case: CaseExport, panels: list[Panel], box, window: tuple[float, float]) -> None:
@@ -490,8 +478,7 @@ def _x_value(tax: charts.TimeAxis, day: float) -> float:
 
 def _xy_chart(page, panel: Panel, tax: charts.TimeAxis, window: tuple[float, float], box) -> None:
     from pptx.chart.data import XyChartData
-    from pptx.enum.chart import XL_AXIS_CROSSES, XL_CHART_TYPE, XL_LABEL_POSITION, XL_LEGEND_POSITION, XL_MARKER_STYLE
-    from pptx.enum.dml import MSO_LINE
+    from pptx.enum.chart import XL_CHART_TYPE, XL_LEGEND_POSITION
     from pptx.util import Inches, Pt
 
     # The longest series first: LibreOffice leaves out a first series shorter than a later one.
@@ -515,12 +502,20 @@ def _xy_chart(page, panel: Panel, tax: charts.TimeAxis, window: tuple[float, flo
     if chart.has_legend:
         chart.legend.position, chart.legend.include_in_layout = XL_LEGEND_POSITION.BOTTOM, False
         chart.legend.font.size = Pt(TEXT_PT)
+    _xy_axes(chart, panel, tax, window)
+    for s, series in zip(panel.series, chart.plots[0].series):
+        _xy_series(s, series)
+
+
+def _xy_axes(chart, panel: Panel, tax: charts.TimeAxis, window: tuple[float, float]) -> None:
+    """The time axis over the window (dates or months, round steps), the value axis from 0; both titled."""
+    from pptx.enum.chart import XL_AXIS_CROSSES
+    from pptx.util import Pt
+
     x_axis, y_axis = chart.category_axis, chart.value_axis
     x_axis.minimum_scale, x_axis.maximum_scale = (_x_value(tax, d) for d in window)
-    if tax.calendar:
-        x_axis.tick_labels.number_format, x_axis.tick_labels.number_format_is_linked = "yyyy-mm", False
-    else:
-        x_axis.tick_labels.number_format, x_axis.tick_labels.number_format_is_linked = "0", False
+    x_axis.tick_labels.number_format = "yyyy-mm" if tax.calendar else "0"
+    x_axis.tick_labels.number_format_is_linked = False
     x_axis.has_major_gridlines = False
     x_axis.crosses = y_axis.crosses = XL_AXIS_CROSSES.MINIMUM  # the axes meet at the lower left, not at 0
     span = window[1] - window[0]
@@ -534,32 +529,47 @@ def _xy_chart(page, panel: Panel, tax: charts.TimeAxis, window: tuple[float, flo
         axis.tick_labels.font.size = Pt(TEXT_PT)
     y_axis.minimum_scale = 0
     y_axis.major_gridlines.format.line.color.rgb = _rgb("E3E3E3")
-    for s, series in zip(panel.series, chart.plots[0].series):
-        series.smooth = False
-        series.format.line.color.rgb, series.format.line.width = _rgb(s.color), Pt(2.5 if s.markers else 1.5)
+
+
+def _xy_series(s: Series, series) -> None:
+    """A series' line (dashed for a threshold or a non-target lesion) and its points."""
+    from pptx.enum.chart import XL_MARKER_STYLE
+    from pptx.enum.dml import MSO_LINE
+    from pptx.util import Pt
+
+    series.smooth = False
+    series.format.line.color.rgb, series.format.line.width = _rgb(s.color), Pt(2.5 if s.markers else 1.5)
+    if s.dashed:
+        series.format.line.dash_style = MSO_LINE.DASH
+    if not s.markers:
+        series.marker.style = XL_MARKER_STYLE.NONE
+        return
+    series.marker.style, series.marker.size = XL_MARKER_STYLE.CIRCLE, 9
+    colors = s.point_colors or [s.color] * len(s.days)
+    for i, (uncertain, color) in enumerate(zip(s.uncertain, colors)):
+        _xy_point(s, series.points[i], uncertain, color, s.labels[i] if s.labels and len(s.days) <= 14 else "")
+
+
+def _xy_point(s: Series, point, uncertain: bool, color: str, label: str) -> None:
+    """A point in its colour (lighter where its date is uncertain, as the segment reaching it), with its label."""
+    from pptx.enum.chart import XL_LABEL_POSITION, XL_MARKER_STYLE
+    from pptx.enum.dml import MSO_LINE
+    from pptx.util import Pt
+
+    point.marker.style, point.marker.size = XL_MARKER_STYLE.CIRCLE, 9
+    point.marker.format.fill.solid()
+    point.marker.format.fill.fore_color.rgb = _rgb(lighter(color, 0.2) if uncertain else color)
+    point.marker.format.line.color.rgb = _rgb(color)
+    if uncertain:
+        point.format.line.color.rgb = _rgb(lighter(s.color, 0.45))
+        point.format.line.width = Pt(2.5)
         if s.dashed:
-            series.format.line.dash_style = MSO_LINE.DASH
-        if not s.markers:
-            series.marker.style = XL_MARKER_STYLE.NONE
-            continue
-        series.marker.style, series.marker.size = XL_MARKER_STYLE.CIRCLE, 9
-        colors = s.point_colors or [s.color] * len(s.days)
-        for i, (uncertain, color) in enumerate(zip(s.uncertain, colors)):
-            point = series.points[i]
-            point.marker.style, point.marker.size = XL_MARKER_STYLE.CIRCLE, 9
-            point.marker.format.fill.solid()
-            point.marker.format.fill.fore_color.rgb = _rgb(lighter(color, 0.2) if uncertain else color)
-            point.marker.format.line.color.rgb = _rgb(color)
-            if uncertain:  # the segment that reaches a point whose date is uncertain is lighter too
-                point.format.line.color.rgb = _rgb(lighter(s.color, 0.45))
-                point.format.line.width = Pt(2.5)
-                if s.dashed:
-                    point.format.line.dash_style = MSO_LINE.DASH
-            if s.labels and len(s.days) <= 14 and s.labels[i]:
-                label = point.data_label
-                label.position = XL_LABEL_POSITION.ABOVE
-                label.text_frame.text = s.labels[i]
-                _font(label.text_frame, bold=True, rgb=color)
+            point.format.line.dash_style = MSO_LINE.DASH
+    if label:
+        data_label = point.data_label
+        data_label.position = XL_LABEL_POSITION.ABOVE
+        data_label.text_frame.text = label
+        _font(data_label.text_frame, bold=True, rgb=color)
 
 
 def _font(text_frame, *, bold=False, rgb=TEXT_RGB, pt=TEXT_PT) -> None:

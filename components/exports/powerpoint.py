@@ -10,8 +10,9 @@ from timelines.timeline import Timeline
 
 from .case import prepare_case
 from .rendering import png_size
+from .shapes import FONT, rgb, text_box
 from .slides import (BAND_RGB, BOX_H_IN, BOX_TOP_IN, BOX_W_IN, CELL_MARGIN_IN, DEIDENTIFIED_NOTE, EVENT_COLUMNS_IN,
-                     EVENT_PT, FONT, FOOTER_H_IN, HEADER_RGB, MARGIN_IN, MUTED_RGB, SLIDE_H_IN, SLIDE_W_IN, Slide,
+                     EVENT_PT, FOOTER_H_IN, HEADER_RGB, MARGIN_IN, MUTED_RGB, SLIDE_H_IN, SLIDE_W_IN, Slide,
                      TEXT_RGB, TITLE_H_IN, TITLE_TOP_IN, _row_height_pt, case_slides, fit_text)
 
 
@@ -87,31 +88,9 @@ def _clear_metadata(prs, title: str) -> None:
             element.remove(child)
 
 
-def _rgb(hex_: str):
-    from pptx.dml.color import RGBColor
-
-    return RGBColor.from_string(hex_)
-
-
 def _textbox(page, left, top, width, height, paragraphs, *, anchor="top"):
     """A text box of (text, pt, bold, rgb, space_before_pt) paragraphs that wraps and never resizes."""
-    from pptx.enum.text import MSO_ANCHOR, MSO_AUTO_SIZE
-    from pptx.util import Inches, Pt
-
-    box = page.shapes.add_textbox(Inches(left), Inches(top), Inches(width), Inches(height))
-    frame = box.text_frame
-    frame.word_wrap, frame.auto_size = True, MSO_AUTO_SIZE.NONE
-    frame.vertical_anchor = {"top": MSO_ANCHOR.TOP, "middle": MSO_ANCHOR.MIDDLE, "bottom": MSO_ANCHOR.BOTTOM}[anchor]
-    frame.margin_left = frame.margin_right = Inches(0.04)
-    frame.margin_top = frame.margin_bottom = Inches(0.02)
-    for i, (text, pt, bold, rgb, before) in enumerate(paragraphs):
-        paragraph = frame.paragraphs[0] if i == 0 else frame.add_paragraph()
-        paragraph.space_before = Pt(before)
-        run = paragraph.add_run()
-        run.text = text
-        run.font.size, run.font.bold, run.font.name = Pt(pt), bold, FONT
-        run.font.color.rgb = _rgb(rgb)
-    return box
+    return text_box(page, left, top, width, height, paragraphs, anchor=anchor)
 
 
 def _slide_title(page, text: str, pt: int = 26) -> None:
@@ -282,13 +261,13 @@ def _pptx_events(page, slide: Slide) -> None:
             cell.margin_left = cell.margin_right = Inches(CELL_MARGIN_IN)
             cell.margin_top = cell.margin_bottom = Inches(0.05)
             cell.fill.solid()
-            cell.fill.fore_color.rgb = _rgb(HEADER_RGB if r == 0 else (BAND_RGB if r % 2 == 0 else "FFFFFF"))
+            cell.fill.fore_color.rgb = rgb(HEADER_RGB if r == 0 else (BAND_RGB if r % 2 == 0 else "FFFFFF"))
             frame = cell.text_frame
             frame.word_wrap = True
             frame.paragraphs[0].text = ""
             run = frame.paragraphs[0].add_run()
             run.text = text
             run.font.size, run.font.name, run.font.bold = Pt(EVENT_PT), FONT, r == 0
-            run.font.color.rgb = _rgb("FFFFFF" if r == 0 else TEXT_RGB)
+            run.font.color.rgb = rgb("FFFFFF" if r == 0 else TEXT_RGB)
 
 

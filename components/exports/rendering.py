@@ -1,8 +1,19 @@
-"""The case's charts for export, and their rendering offline by vl-convert: PNG and SVG."""
+"""The case's charts for export, and their rendering offline by vl-convert: PNG and SVG.
+
+A chart is rendered once: vl-convert runs Vega once per spec (the SVG), the PNG is that SVG rasterised (the same
+bytes ``vegalite_to_png`` gives), and both are kept by the spec's digest for the last RENDERED_CHARTS charts, so
+the handout, the chart files and a second click of a download share one rendering. The pinned vl-convert (1.x)
+converts one chart at a time in a process (one converter, the interpreter lock held: two threads take as long as
+one), so charts are rendered one after the other.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import struct
+import threading
+from collections import OrderedDict
 
 import altair as alt
 import pandas as pd
@@ -22,8 +33,12 @@ def has_chart(case: CaseExport, name: str) -> bool:
 
 def case_charts(case: CaseExport, *, width: int = EXPORT_WIDTH) -> dict[str, alt.TopLevelMixin]:
     """The charts of a case that has data for them (``has_chart``), by name, each ``width`` px wide (plot)."""
-    builders = {"timeline": _timeline, "lesions": _lesions, "markers": _markers}
-    return {name: builders[name](case, width) for name in CHART_NAMES if has_chart(case, name)}
+    return {name: case_chart(case, name, width=width) for name in CHART_NAMES if has_chart(case, name)}
+
+
+def case_chart(case: CaseExport, name: str, *, width: int = EXPORT_WIDTH) -> alt.TopLevelMixin:
+    """One chart of a case ("timeline", "lesions", "markers"), ``width`` px wide (plot), built alone."""
+    return {"timeline": _timeline, "lesions": _lesions, "markers": _markers}[name](case, width)
 
 
 def _timeline(case: CaseExport, width: int, domain=None):
@@ -56,13 +71,41 @@ def chart_png(chart: alt.TopLevelMixin | dict, *, scale: int = PNG_SCALE) -> byt
     """The chart as PNG, ``scale`` pixels per CSS pixel. A chart's width is set when it is built
     (``case_charts(..., width=...)``): concatenated panels each carry their own."""
     spec = chart if isinstance(chart, dict) else chart_spec(chart)
-    return vlc.vegalite_to_png(spec, scale=scale)
+    key = (_digest(spec), scale)
+    return _rendered(key, lambda: vlc.svg_to_png(_svg(spec, key[0]), scale=scale))
 
 
 def chart_svg(chart: alt.TopLevelMixin | dict) -> bytes:
     """The chart as SVG (UTF-8), text as text."""
     spec = chart if isinstance(chart, dict) else chart_spec(chart)
-    return vlc.vegalite_to_svg(spec).encode("utf-8")
+    return _svg(spec, _digest(spec)).encode("utf-8")
+
+
+RENDERED_CHARTS = 24  # renderings kept (PNG and SVG each count): a few cases' handouts and chart files
+_RENDERED: OrderedDict = OrderedDict()
+_RENDERED_LOCK = threading.Lock()  # Streamlit serves each session from a thread of its own
+
+
+def _digest(spec: dict) -> str:
+    return hashlib.sha256(json.dumps(spec, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _svg(spec: dict, digest: str) -> str:
+    return _rendered((digest, "svg"), lambda: vlc.vegalite_to_svg(spec))
+
+
+def _rendered(key: tuple, render):
+    """``render()``, or what it gave last time for this key (least recently used dropped first)."""
+    with _RENDERED_LOCK:
+        if key in _RENDERED:
+            _RENDERED.move_to_end(key)
+            return _RENDERED[key]
+    value = render()
+    with _RENDERED_LOCK:
+        _RENDERED[key] = value
+        while len(_RENDERED) > RENDERED_CHARTS:
+            _RENDERED.popitem(last=False)
+    return value
 
 
 def png_size(png: bytes) -> tuple[int, int]:

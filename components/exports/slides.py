@@ -34,7 +34,6 @@ BOX_W_IN = SLIDE_W_IN - 2 * MARGIN_IN
 BOX_H_IN = SLIDE_H_IN - BOX_TOP_IN - FOOTER_H_IN - 0.08
 SLIDE_CHART_WIDTHS = {"timeline": 960, "lesions": 1120, "markers": 1120}
 EVENT_ROWS = 12  # at most this many events per table slide
-FONT = "Arial"  # metric-compatible with Liberation Sans, the charts' font
 TEXT_RGB, MUTED_RGB = "222222", "555555"
 HEADER_RGB, BAND_RGB = "2F3E4E", "F0F3F6"
 
@@ -99,14 +98,14 @@ def source_notes(case: CaseExport, event_ids=(), *, citation: bool = True) -> li
     """Speaker notes naming the sources of what a slide shows: each event's date as written, its case-file line
     and its quote, then the case's citation. De-identified: what it shows by name only (no quote, no date, no
     source)."""
-    events = case.events.drop_duplicates("event_id").set_index("event_id")
-    shown = [i for i in dict.fromkeys(event_ids) if i in events.index]
+    events = case.events_by_id
+    shown = [i for i in dict.fromkeys(event_ids) if i in events]
     if case.deidentified:
-        labels = [str(events.loc[i, "label"]) for i in shown]
+        labels = [str(events[i]["label"]) for i in shown]
         return [DEIDENTIFIED_NOTE] + ([f"Shows: {'; '.join(labels)}."] if labels else [])
     notes = []
     for event_id in shown:
-        row = events.loc[event_id]
+        row = events[event_id]
         when = str(row["start"]) + (f" to {row['end']}" if row.get("end") else "")
         line = case.event_lines.get(event_id)
         where = f"{case.source_name}, line {line}" if case.source_name and line else case.source_name

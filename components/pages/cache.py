@@ -110,8 +110,8 @@ def export_file(path: str, stamp: Stamp, view: View, what: str) -> bytes:
     name, kind = what.rsplit(".", 1)
     if kind == "csv":
         return exports.csv_bytes(case.tables()[name])
-    chart = exports.case_charts(case)[name]
-    return exports.chart_png(chart) if kind == "png" else exports.chart_svg(chart)
+    spec = exports.chart_spec(exports.case_chart(case, name))  # PNG and SVG share one rendering (exports.rendering)
+    return exports.chart_png(spec) if kind == "png" else exports.chart_svg(spec)
 
 
 def cohort_version(stamps: Stamps) -> str:
