@@ -83,7 +83,7 @@ def test_switching_to_the_relative_axis_changes_the_x_encoding():
 def test_stacked_panels_are_drawn_one_chart_each_fitted_to_the_page_with_one_left_edge():
     """Vega cannot fit a stack of panels to the page (they kept about half of a 1920-px screen): each panel is
     its own chart fitted to the page's width, every y axis as wide as the others so the plots line up."""
-    from components.pages.views import Y_AXIS_PX
+    from components.charts.display import Y_AXIS_PX
 
     panels = [spec(c) for c in charts(open_app("lcnec-alk-lorlatinib", view="lesions"))]
     assert len(panels) == 4  # one per lesion (two), sum of targets with RECIST lines, imaging without sizes
@@ -358,7 +358,7 @@ def test_a_fusion_abundance_is_listed_with_the_molecular_results_not_drawn_as_a_
 
 def test_day_0_choices_are_named_in_words_not_in_the_files_syntax():
     """'start of imatinib · after final diagnosis (day 0–731)', not '· after gist-final'."""
-    from components.pages.views import day_zero_labels
+    from components.pages.pickers import day_zero_labels
     from timelines import load_case
     from timelines.tables import day_zero_choices, event_table
 

@@ -76,7 +76,7 @@ def _band_labels(df: pd.DataFrame, tax: TimeAxis, x, window: tuple[float, float]
                          band_lo=tax.at(first["at"]), hex=first["lane"].map(_band_colors(df)))
     first = first[first["short"].ne("")][["band_lo", "short", "hex"]]
     # In a strip above the plot (the panel title is raised to make room), where no value can sit.
-    return [alt.Chart(first).mark_text(align="left", baseline="bottom", dx=2, y=-4, fontSize=13,
+    return [alt.Chart(first).mark_text(align="left", baseline="bottom", dx=2, y=-4, fontSize=theme.font(13),
                                        fontWeight="bold").encode(
         x=x("band_lo"), text="short:N", color=alt.Color("hex:N", scale=None))]
 

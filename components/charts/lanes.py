@@ -75,6 +75,7 @@ class _Lanes:
     x_domain: tuple
     hidden_note: str = ""
     dose_changes: pd.DataFrame = field(default_factory=pd.DataFrame)  # those of the events drawn (_dose_change_frame)
+    legends: str = "bottom"  # where the legends go (theme.LEGEND_LAYOUTS)
 
     @property
     def height(self) -> int:
@@ -132,7 +133,7 @@ class _Lanes:
         return chart.mark_rule(strokeWidth=BAR_PX, strokeCap="butt", clip=True)
 
     def bar_color(self, df: pd.DataFrame, legend: bool = True) -> alt.Color:
-        return _bar_color(df, legend)
+        return _bar_color(df, legend, self.legends)
 
 
 def _lane_axis(lanes: list[str], centres: list[float]) -> alt.Axis:
@@ -142,7 +143,7 @@ def _lane_axis(lanes: list[str], centres: list[float]) -> alt.Axis:
     for lane, centre in reversed(list(zip(lanes, centres))):
         lines = wrap(lane, LABEL_CHARS, max_lines=2)  # past the second line shortened: the tooltip has it all
         expr = f"datum.value === {centre:g} ? {json.dumps(lines if len(lines) > 1 else lane)} : {expr}"
-    return alt.Axis(title=None, values=centres, labelExpr=expr, labelLimit=260, labelFontSize=theme.LABEL_SIZE,
+    return alt.Axis(title=None, values=centres, labelExpr=expr, labelLimit=theme.room(260), labelFontSize=theme.font(theme.LABEL_SIZE),
                     domain=False, ticks=False, grid=False, labelPadding=10, labelLineHeight=17)
 
 
@@ -273,7 +274,7 @@ def _therapy_bars(df: pd.DataFrame, ctx) -> list[alt.Chart]:
     return [ctx.bar(layer, rounded=True).encode(x=ctx.x("x"), x2=ctx.x2("x_end"), color=ctx.bar_color(df))]
 
 
-def _bar_color(df: pd.DataFrame, legend: bool = True) -> alt.Color:
+def _bar_color(df: pd.DataFrame, legend: bool = True, where: str = "bottom") -> alt.Color:
     """Fill of bars and stubs: the drug's colour for systemic therapy, the kind's for other intervals.
 
     The legend lists the drugs and regimens only; other intervals share their kind's colour with its symbol.
@@ -286,7 +287,7 @@ def _bar_color(df: pd.DataFrame, legend: bool = True) -> alt.Color:
     hexes = dict(zip(df["bar_key"], _hex_color(df)))
     colors = [hexes[k] if k in drugs else theme.kind_color(k) for k in keys]
     # Labels capped at 300 px (the lane label carries the name too), so two columns stay within a 1280 px slide.
-    shown = alt.Legend(title="Therapy", values=drugs, columns=2, symbolType="stroke", symbolStrokeWidth=10,
+    shown = theme.legend(where, title="Therapy", values=drugs, columns=2, symbolType="stroke", symbolStrokeWidth=10,
                        symbolOpacity=1, labelLimit=300)
     return alt.Color("bar_key:N", scale=alt.Scale(domain=keys, range=colors),
                      legend=shown if drugs and legend else None)

@@ -51,7 +51,7 @@ def focus_domain(events: pd.DataFrame, *, axis: str = "calendar", unit: str = "m
 def timeline_chart(events: pd.DataFrame, *, axis: str = "calendar", unit: str = "months",
                    day_zero_label: str = "first diagnosis", width: int | None = None,
                    domain=None, dose_changes: pd.DataFrame | None = None,
-                   height: int | None = None) -> alt.LayerChart | alt.Chart:
+                   height: int | None = None, legends: str = "bottom") -> alt.LayerChart | alt.Chart:
     """Swimlanes of one case: one lane per event group, therapies as bars, other events as symbols.
 
     Parameters
@@ -76,6 +76,9 @@ def timeline_chart(events: pd.DataFrame, *, axis: str = "calendar", unit: str = 
     height
         Plot height in px (a tumor board's screen): the lanes share it in proportion to the heights their marks
         need. By default each lane is as tall as its marks need.
+    legends
+        Where the legends go (``theme.LEGEND_LAYOUTS``): ``"beside"`` puts each in one column right of the plot
+        (a board's screen); otherwise they go under it.
 
     Returns
     -------
@@ -113,7 +116,7 @@ def timeline_chart(events: pd.DataFrame, *, axis: str = "calendar", unit: str = 
     frame["y"] = [layout[lane][0] + layout[lane][1] / 2 + (slot - (n - 1) / 2) * SLOT_PX
                   for lane, slot, n in zip(frame["lane"], frame["slot"], frame["lane_slots"])]
     x_domain = _axis_domain(tax, window)
-    ctx = _Lanes(tax, lanes, layout, x_domain, note, changes[changes["event_id"].isin(frame["event_id"])])
+    ctx = _Lanes(tax, lanes, layout, x_domain, note, changes[changes["event_id"].isin(frame["event_id"])], legends)
     layers = [layer for build in _TIMELINE_LAYERS for layer in build(frame, ctx)]
     # Zoom and pan on x only: lanes stay put. The parameter sits on a layer that encodes x (Vega-Lite binds
     # scales through the view that owns the channel); the layers share the x scale, so all of them follow.
@@ -143,7 +146,7 @@ def _key_title(df: pd.DataFrame, dose_changes: bool) -> alt.TitleParams:
         else:
             lines.append(text)
     # The font is named here: vl-convert falls back to a serif face for a bottom title that relies on config.
-    return alt.TitleParams(text=lines or "", orient="bottom", anchor="start", fontSize=14, fontWeight="normal",
+    return alt.TitleParams(text=lines or "", orient="bottom", anchor="start", fontSize=theme.font(14), fontWeight="normal",
                            font=theme.FONT, color=theme.MUTED_COLOR, offset=14, lineHeight=20)
 
 
@@ -364,7 +367,7 @@ def _dose_change_marks(df: pd.DataFrame, ctx: _Lanes) -> list[alt.Chart]:
     data = changes[["lane", "y", "x", "short", "label", "when_text"]].reset_index(drop=True)
     base = _lane_chart(data, ctx).encode(x=ctx.x("x"), tooltip=tooltip)
     tick = base.mark_tick(orient="vertical", thickness=3, size=BAR_PX + 10, color="black", clip=True)
-    label = base.mark_text(align="left", baseline="bottom", dx=4, dy=-(BAR_PX / 2 + 2), fontSize=13,
+    label = base.mark_text(align="left", baseline="bottom", dx=4, dy=-(BAR_PX / 2 + 2), fontSize=theme.font(13),
                            fontWeight="bold", clip=True).encode(text="short:N")
     return [tick, label]
 
@@ -379,7 +382,8 @@ def _event_points(df: pd.DataFrame, ctx: _Lanes) -> list[alt.Chart]:
         return []
     kinds = [k for k in list(theme.KIND_COLORS) + sorted(set(points["mark_kind"]) - set(theme.KIND_COLORS))
              if k in set(points["mark_kind"])]
-    legend = alt.Legend(title="Event", columns=4, labelExpr="replace(datum.label, '_', ' ')", symbolStrokeWidth=2)
+    legend = theme.legend(ctx.legends, title="Event", columns=4, labelExpr="replace(datum.label, '_', ' ')",
+                          symbolStrokeWidth=2)
     color_scale = alt.Scale(domain=kinds, range=[theme.kind_color(k) for k in kinds])
     shape_scale = alt.Scale(domain=kinds, range=[theme.kind_shape(k) for k in kinds])
     points = points.assign(certainty=points["uncertain"].map({True: "uncertain", False: "exact"}))
@@ -432,7 +436,7 @@ def _point_labels(df: pd.DataFrame, ctx: _Lanes) -> list[alt.Chart]:
         if rows.empty:
             continue
         data = _columns(rows, "lane", "y", "x", "tag")
-        layers.append(_lane_chart(data, ctx).mark_text(align=align, dx=dx, fontSize=13, fontWeight="bold",
+        layers.append(_lane_chart(data, ctx).mark_text(align=align, dx=dx, fontSize=theme.font(13), fontWeight="bold",
                                                        color=theme.TEXT_COLOR, clip=True).encode(
             x=ctx.x("x"), text="tag:N", tooltip=_tooltip(data, _EVENT_TOOLTIP)))
     return layers

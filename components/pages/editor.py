@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from .views import show_chart
+from .chart_views import show_specs
 from .snippets import DATES, KINDS, SKELETON, SNIPPETS, SNIPPETS_BY_KEY, fill
 from timelines import storage
 from timelines.catalog import case_paths, load_entry
@@ -30,9 +30,9 @@ from timelines.text_checks import editor_lines
 from timelines.timeline import Timeline
 
 try:  # the chart builder is optional: without it the preview is the resolved event table
-    from components.charts import timeline_chart
+    from components.charts import Display, case_chart_specs
 except ImportError:  # pragma: no cover - depends on the checkout
-    timeline_chart = None
+    case_chart_specs = None
 
 MAX_UPLOAD_BYTES = 1024 * 1024  # 1 MB, as server.maxUploadSize in .streamlit/config.toml
 UPLOAD_SUFFIXES = (".yaml", ".yml")
@@ -829,17 +829,18 @@ def _preview(timeline: Timeline | None, current: bool) -> None:
     st.caption("Preview of the current text." if current else
                "Preview of the last valid version: fix the problems above to update it.")
     events = event_table(timeline)
-    if timeline_chart is not None:
+    if case_chart_specs is not None:
+        # Drawn as the case page draws it: as wide as the column, and as tall as its lanes need (Streamlit's own
+        # fitting squeezed the lanes into the chart's height, and Vega then hid every other lane label).
+        preview = Display(axis="calendar" if timeline.on_calendar else "relative", legends="stacked", fit_width=True)
         try:
-            chart = timeline_chart(events, axis="calendar" if timeline.on_calendar else "relative",
-                                   dose_changes=dose_change_table(timeline))
+            specs = case_chart_specs("timeline", {"events": events, "dose_changes": dose_change_table(timeline)},
+                                     preview)
         except Exception as error:  # the editor stays usable even if a chart cannot be drawn
             st.warning(f"The timeline cannot be drawn ({escape_markdown(type(error).__name__)}); "
                        "the events are listed instead.")
         else:
-            # Drawn as the case page draws it: as wide as the column, and as tall as its lanes need (Streamlit's
-            # own fitting squeezed the lanes into the chart's height, and Vega then hid every other lane label).
-            show_chart(chart)
+            show_specs(specs)
             return
     st.dataframe(resolved_table(timeline), hide_index=True, width="stretch")
 
