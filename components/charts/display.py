@@ -194,7 +194,7 @@ def _shows_y_axis(chart) -> bool:
     """Whether a layer of the chart draws a y axis (a field on y whose axis is not switched off)."""
     for layer in getattr(chart, "layer", None) or [chart]:
         y = getattr(getattr(layer, "encoding", None), "y", alt.Undefined)
-        if isinstance(y, alt.Y) and y.axis is not None:
+        if isinstance(y, alt.Y) and y._kwds.get("axis", alt.Undefined) is not None:  # `y.axis` is a setter
             return True
     return False
 
