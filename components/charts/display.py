@@ -44,7 +44,9 @@ class Display:
     split_panels : the panels of a stack as one chart each (a page fits each to its width).
     fit_width : the chart fills its container's width (the screen); an export keeps its own.
     domain : ``(lo, hi)`` in axis units, the x window (``focus_domain``); None: the whole history.
-    series : the markers drawn (a board's page of them); None: all.
+    series : the markers, or the lesions, drawn (a board's page of them); None: all.
+    recist_panel, findings_panel : the lesion chart's sum-of-targets panel and its panel of imaging findings
+        without a size (a board's page of lesions may leave them to the next).
     """
 
     axis: str = "calendar"
@@ -61,6 +63,8 @@ class Display:
     fit_width: bool = False
     domain: tuple | None = None
     series: tuple[str, ...] | None = None
+    recist_panel: bool = True
+    findings_panel: bool = True
 
     def axis_options(self) -> dict:
         return {"axis": self.axis, "unit": self.unit, "day_zero_label": self.day_zero_label}
@@ -150,10 +154,15 @@ def _timeline(frames: dict, display: Display):
 
 
 def _lesions(frames: dict, display: Display):
-    events = frames["events"]
+    events, measurements, assessments = frames["events"], frames["measurements"], frames.get("assessments")
     imaging = frames.get("imaging")
-    return lesion_chart(frames["measurements"], frames.get("assessments"), therapy_bands=therapy_bands(events),
-                        imaging=events[events["kind"] == "imaging"] if imaging is None else imaging,
+    imaging = events[events["kind"] == "imaging"] if imaging is None else imaging
+    if display.series is not None:
+        measurements = measurements[measurements["lesion_label"].isin(display.series)]
+    if not display.recist_panel and assessments is not None:
+        assessments = assessments.iloc[0:0]
+    return lesion_chart(measurements, assessments, therapy_bands=therapy_bands(events),
+                        imaging=imaging if display.findings_panel else imaging.iloc[0:0],
                         width=display.panel_width, domain=display.domain, fit=display.fit,
                         split=display.split_panels, **display.axis_options())
 

@@ -180,12 +180,14 @@ def _switch_deidentified() -> None:
 
 
 def step_parts(data: dict, step: str, axis: dict, screen: Screen) -> list:
-    """What each screen of a step shows: the key events in pages that fit the screen, the markers a few panels a
-    screen (MARKER_PANEL_PX each), any other step in one."""
+    """What each screen of a step shows: the key events in pages that fit the screen, the lesions and the markers a
+    few panels a screen (each panel tall enough to read), any other step in one."""
     if step == "markers":
         names = list(dict.fromkeys(data["markers"].sort_values("day_start", kind="stable")["marker"]))
         per_page = max(1, (screen.room - STACK_AXIS_PX) // MARKER_PANEL_PX)
         return [names[i:i + per_page] for i in range(0, len(names), per_page)] or [None]
+    if step == "lesions":
+        return lesion_pages(data, screen)
     if step == "endpoints":
         table = endpoint_table(data["summary"])
         return event_pages(table, screen) or [table]
@@ -193,6 +195,50 @@ def step_parts(data: dict, step: str, axis: dict, screen: Screen) -> list:
         return [None]
     table = key_events(data["events"], axis["axis"] == "relative")
     return event_pages(table, screen) or [table]
+
+
+class LesionPage(NamedTuple):
+    """One screen of the Lesions step: these lesions' panels, and whether the RECIST sum and the imaging findings
+    without a size are on it."""
+
+    lesions: tuple[str, ...]
+    recist: bool
+    findings: bool
+
+
+def finding_rows(events: pd.DataFrame, measurements: pd.DataFrame) -> int:
+    """How many rows the imaging findings without a size take: the imaging events that measured nothing, and those
+    whose change the case gives in words (as ``charts.lesion_chart`` draws them)."""
+    imaging = events[events["kind"].eq("imaging")]
+    if measurements.empty:
+        return len(imaging)
+    worded = measurements["size_status"].eq("qualitative") if "size_status" in measurements \
+        else pd.Series(False, index=measurements.index)
+    sized, said = measurements.loc[~worded, "event_id"], measurements.loc[worded, "event_id"]
+    return int((~imaging["event_id"].isin(sized) | imaging["event_id"].isin(said)).sum())
+
+
+def lesion_pages(data: dict, screen: Screen) -> list[LesionPage]:
+    """The lesion panels in order (each lesion by first measurement, the RECIST sum, the imaging findings), as
+    many a screen as leave each panel readable (LESION_PANEL_PX, SUM_PANEL_PX, FINDINGS_PANEL_PX)."""
+    measured = data["measurements"]
+    lesions = list(dict.fromkeys(measured.sort_values("day_start", kind="stable")["lesion_label"])) \
+        if not measured.empty else []
+    panels = [("lesion", name, LESION_PANEL_PX) for name in lesions]
+    if data["assessments"] is not None and len(data["assessments"]):
+        panels.append(("recist", "", SUM_PANEL_PX))
+    findings = finding_rows(data["events"], measured)
+    if findings:
+        panels.append(("findings", "", FINDINGS_PANEL_PX + FINDING_ROW_PX * findings))
+    room = screen.room - STACK_AXIS_PX - CAPTION_PX
+    pages: list[list] = [[]]
+    for panel in panels:
+        if pages[-1] and sum(p[2] for p in pages[-1]) + panel[2] > room:
+            pages.append([])
+        pages[-1].append(panel)
+    return [LesionPage(tuple(name for kind, name, _ in page if kind == "lesion"),
+                       any(kind == "recist" for kind, _, _ in page), any(kind == "findings" for kind, _, _ in page))
+            for page in pages]
 
 
 def exit_board() -> None:
@@ -268,10 +314,17 @@ PANEL_CHROME_PX = 52
 STACK_AXIS_PX = 76
 CAPTION_PX = 40  # a caption under the lesions (how RECIST was applied)
 MARKER_PANEL_PX = 160  # a marker's panel on the board: its title, legend and a plot that still shows a trend
+# A lesion's panel on the board (its title, band labels and a plot of about 90 px), the RECIST sum's (a title and two
+# lines of subtitle), the imaging findings' (a few rows and the trend legend): a page holds what fits these.
+LESION_PANEL_PX = 190
+SUM_PANEL_PX = 290
+FINDINGS_PANEL_PX = 130
+FINDING_ROW_PX = 36
+LEAST_PANEL_PX = 64  # the least plot height a panel is given: 28 px showed a 26 -> 12 mm trend as a flat line
 
 
 def board_display(name: str, axis: dict, screen: Screen, *, below: int = 0, domain=None,
-                  series: tuple[str, ...] | None = None) -> charts.Display:
+                  series: tuple[str, ...] | None = None, lesions: LesionPage | None = None) -> charts.Display:
     """The board's choices for its chart `name` on `screen`: text FONT_SCALE larger (never under BOARD_MIN_FONT);
     the timeline as tall as the screen leaves, its legends beside it (under it, the event legend fell below a
     1280x720 screen); a stack of panels fitted to the screen (`below` px left for what follows it), its legends
@@ -281,13 +334,15 @@ def board_display(name: str, axis: dict, screen: Screen, *, below: int = 0, doma
               "series": series, **axis}
     if name == "timeline":
         return charts.Display(height=screen.room - TIMELINE_CHROME_PX, legends="beside", **common)
+    if lesions is not None:
+        common.update(series=lesions.lesions, recist_panel=lesions.recist, findings_panel=lesions.findings)
     return charts.Display(fit=stack_fit(screen, below), legends="row", **common)
 
 
 def stack_fit(screen: Screen, below: int = 0) -> charts.StackFit:
     """The room a stack of panels has on this screen, `below` px left for what follows it."""
     return charts.StackFit(height=screen.room - below, panel_px=PANEL_CHROME_PX, axis_px=STACK_AXIS_PX,
-                           legends_in_a_row=True, least_px=28)
+                           legends_in_a_row=True, least_px=LEAST_PANEL_PX)
 
 
 def _timeline(data: dict, axis: dict, screen: Screen, part=None) -> None:
@@ -295,10 +350,10 @@ def _timeline(data: dict, axis: dict, screen: Screen, part=None) -> None:
     data["draw"]("timeline", board_display("timeline", axis, screen, domain=domain))
 
 
-def _lesions(data: dict, axis: dict, screen: Screen, part=None) -> None:
+def _lesions(data: dict, axis: dict, screen: Screen, part: LesionPage | None = None) -> None:
     # The sum panel's subtitle says how RECIST was applied; the note is said under the chart only without it.
     note = data["recist_note"] if data["assessments"] is None or len(data["assessments"]) == 0 else ""
-    data["draw"]("lesions", board_display("lesions", axis, screen, below=CAPTION_PX if note else 0))
+    data["draw"]("lesions", board_display("lesions", axis, screen, below=CAPTION_PX if note else 0, lesions=part))
     if note:
         st.caption(note)
 
