@@ -220,7 +220,8 @@ def _lesion_panel(measurements: pd.DataFrame, bands, panels: _PanelAxis, *, widt
     nodal = bool(df["nodal"].iloc[0])
     what = ("short axis, mm" if nodal else "longest diameter, mm") + " · " + df["target_text"].iloc[0]
     return alt.layer(*layers).properties(width=width, height=LESION_PANEL_HEIGHT, title=alt.TitleParams(
-        text=f"{lesion}  ·  {what}", fontSize=theme.font(15), anchor="start", frame="group", font=theme.FONT, color=color,
+        text=f"{lesion}  ·  {what}", fontSize=theme.font(15), anchor="start", frame="group", font=theme.FONT,
+        color=color,
         offset=6 + (BAND_LABEL_ROOM if top and _has_bands(bands) else 0)))
 
 

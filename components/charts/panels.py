@@ -72,7 +72,8 @@ def _stack(builders: list, panels: _PanelAxis, colors: str = "independent", fit:
     as a list of charts, to be drawn one under the other (Vega-Lite fits only a single or layered view to its
     container's width); the legends of a colour scale they share are drawn under the last one only."""
     last = len(builders) - 1
-    charts = [build(replace(panels, labels=i == last, split=split, legends=not split or colors != "shared" or i == last))
+    shared = split and colors == "shared"
+    charts = [build(replace(panels, labels=i == last, split=split, legends=not shared or i == last))
               for i, build in enumerate(builders)]
     if fit is not None:
         charts = _fitted(charts, fit, shared_legends=colors == "shared")
