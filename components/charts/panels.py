@@ -97,10 +97,16 @@ def _fitted(charts: list, fit: StackFit, shared_legends: bool = False) -> list:
     room = fit.height - fit.axis_px - sum(chrome)
     if not heights:
         grow = min(3.0, room / fixed) if fixed else 1.0
-        return [c.properties(height=alt.Step(int(c.height.step * grow))) if grow > 1 else c for c in charts]
+        return [_with_height(c, alt.Step(int(c.height.step * grow))) if grow > 1 else c for c in charts]
     scale = max(room - fixed, fit.least_px * len(heights)) / sum(heights)
-    return [c.properties(height=max(fit.least_px, int(c.height * scale))) if isinstance(c.height, int) else c
+    return [_with_height(c, max(fit.least_px, int(c.height * scale))) if isinstance(c.height, int) else c
             for c in charts]
+
+
+def _with_height(chart, height):
+    """The panel (built for this stack, owned by it) given its height: `properties` would copy it whole first."""
+    chart.height = height
+    return chart
 
 
 LEGEND_CHANNELS = ("color", "fill", "stroke", "shape", "strokeDash")
