@@ -267,8 +267,9 @@ def test_tumor_board_mode_steps_through_summary_charts_and_key_events_and_exits(
     # This case reports no marker value: no Markers step (the summary says so). Its 18 key events take two pages
     # of a 1280x720 screen (the board's layout without a browser to say its size).
     # The endpoints (each with what ended or censored it, the best response per line, the definitions) take four.
-    assert [s[0] for s in seen] == ["summary"] + ["endpoints"] * 4 + ["timeline", "lesions"] + ["events"] * 4
-    assert [s[1] > 0 for s in seen] == [False] * 5 + [True, True] + [False] * 4 and seen[-1][2] == 1
+    # The lesions take two: the two lesions' panels, then the RECIST sum and the imaging findings, each readable.
+    assert [s[0] for s in seen] == ["summary"] + ["endpoints"] * 4 + ["timeline"] + ["lesions"] * 2 + ["events"] * 4
+    assert [s[1] > 0 for s in seen] == [False] * 5 + [True] * 3 + [False] * 4 and seen[-1][2] == 1
     at.button(key="board_back").click().run()
     assert at.query_params["step"] in ("events", ["events"]) and len(at.table) == 1
     at.button(key="board_exit").click().run()
