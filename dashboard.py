@@ -8,7 +8,7 @@ from pathlib import Path
 import streamlit as st
 
 from components.charts.theme import enable_theme
-from components.pages import cache, views
+from components.pages import cache, header, pickers
 from components.pages.access import access_gate
 from components.pages.board import board_screen
 from components.pages.case import case_page
@@ -48,14 +48,14 @@ def warehouse_folder() -> Path:
 def main() -> None:
     st.set_page_config(page_title="Oncology timelines", page_icon="🩺", layout="wide")
     enable_theme()
-    views.page_style()
+    header.page_style()
     access = access_gate()  # with sign-in on (an [auth] section): nobody signed in sees the sign-in screen only
     if access is None:
         return
     folder = cases_folder()
     study = is_study(folder)  # a cBioPortal study folder: its cohort from the warehouse, its cases read-only
     requested_page = st.query_params.get("page") or ("cohort" if study else None)  # a study opens on its cohort
-    page = views.page_picker(requested_page, read_only=study or not access.can_edit)
+    page = pickers.page_picker(requested_page, read_only=study or not access.can_edit)
     st.query_params["page"] = page
     if study:
         study_screen(folder, page, warehouse_folder())
@@ -77,15 +77,15 @@ def main() -> None:
         st.warning(f"There is no case with the id “{escape_markdown(requested)}”. Choose one from the list.")
         requested = None
     # The switch comes first: with it on, the case list itself is de-identified.
-    deidentified = views.deidentify_switch(st.query_params.get("deid"))
-    entry = views.case_picker(entries, by_address.get(requested) or st.session_state.get("case_picker"), deidentified)
-    views.drafts_list(draft_paths(folder), deidentified)
+    deidentified = pickers.deidentify_switch(st.query_params.get("deid"))
+    entry = pickers.case_picker(entries, by_address.get(requested) or st.session_state.get("case_picker"), deidentified)
+    pickers.drafts_list(draft_paths(folder), deidentified)
     if entry is None:
         return
     st.query_params["case"] = neutral_file_stem(entry.case_id) if deidentified else entry.case_id
     if not entry.ok:
         st.header(escape_markdown(scrub_text(entry.path.name) if deidentified else entry.path.name), anchor=False)
-        views.problems_view(entry)
+        header.problems_view(entry)
         return
     if page == "board":
         board_screen(entry, stamps[str(entry.path)], deidentified)

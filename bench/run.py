@@ -354,32 +354,41 @@ def case_tables(path: Path) -> dict:
     from components import charts
     from timelines.clinical import recist
     from timelines.loading import load_case
-    from timelines.tables import event_table, marker_table, measurement_table
+    from timelines.tables import dose_change_table, event_table, marker_table, measurement_table
 
     timeline = load_case(path)
     return {"timeline": timeline, "events": event_table(timeline), "measurements": measurement_table(timeline),
-            "markers": marker_table(timeline), "assessments": charts.assessment_frame(recist(timeline))}
+            "markers": marker_table(timeline), "dose_changes": dose_change_table(timeline),
+            "assessments": charts.assessment_frame(recist(timeline))}
 
 
 def case_chart_builders(data: dict) -> list:
-    """The three charts of the case page, as components.pages.views builds them."""
+    """The three charts of the case page as the page builds them: components.charts.case_chart_specs on the page's
+    display choices (components.pages.chart_views.page_display), each a list of validated specs."""
     from components import charts
+    from components.pages.chart_views import page_display
+    from timelines.presentation import View
 
     events = data["events"]
-    axis = {"axis": "calendar" if data["timeline"].on_calendar else "relative", "width": 900}
-    bands = charts.therapy_bands(events)
-    imaging = events[events["kind"] == "imaging"]
-    return [lambda: charts.timeline_chart(events, domain=charts.focus_domain(events, axis=axis["axis"]), **axis),
-            lambda: charts.lesion_chart(data["measurements"], data["assessments"], therapy_bands=bands,
-                                        imaging=imaging, **axis),
-            lambda: charts.marker_chart(data["markers"], therapy_bands=bands, **axis)]
+    view = View(axis="calendar" if data["timeline"].on_calendar else "relative")
+    frames = {name: data[name] for name in ("events", "measurements", "markers", "dose_changes", "assessments")}
+
+    def timeline():
+        focus = charts.focus_domain(events, axis=view.axis)
+        return charts.case_chart_specs("timeline", frames, page_display(view, focus))
+    return [timeline, lambda: charts.case_chart_specs("lesions", frames, page_display(view)),
+            lambda: charts.case_chart_specs("markers", frames, page_display(view))]
 
 
 def to_dicts(builders: list) -> tuple[list[dict], str]:
-    """Every chart's spec; a MaxRowsError is noted and the spec built again with the limit lifted."""
+    """Every chart's spec; a MaxRowsError is noted and the spec built again with the limit lifted. A builder may
+    return its specs already made (a list)."""
     specs, errors = [], []
     for build in builders:
         chart = build()
+        if isinstance(chart, list):
+            specs += chart
+            continue
         try:
             specs.append(chart.to_dict())
         except alt.MaxRowsError:

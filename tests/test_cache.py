@@ -9,7 +9,9 @@ import shutil
 
 import pytest
 
-from components.pages import cache, views
+from components import charts
+from components.pages import cache
+from components.pages.chart_views import page_display
 from conftest import CASES, ROOT
 from timelines.files import stamp
 from timelines.presentation import View, present
@@ -67,18 +69,20 @@ def test_a_cached_chart_is_the_chart_built_directly():
     path, view = str(CASE2), View(axis="relative", day_zero=0, day_zero_label="diagnosis")
     data = cache.case_tables(path, stamp(path))
     frames, _ = present(data, data["summary"], view)
-    for name in views.CASE_CHARTS:
-        cached = cache.case_chart(path, stamp(path), view, name)
-        direct = views.chart_spec(views.case_chart(name, frames, data["assessments"], view))
-        assert cached.keys() == direct.keys()
-        assert {k: v for k, v in cached.items() if k != "datasets"} == {k: v for k, v in direct.items()
-                                                                          if k != "datasets"}
-        assert [len(rows) for rows in cached["datasets"].values()] == [len(rows) for rows in direct["datasets"].values()]
+    for name in charts.CASE_CHARTS:
+        for cached, direct in zip(cache.case_chart(path, stamp(path), view, name),
+                                  charts.case_chart_specs(name, {**frames, "assessments": data["assessments"]},
+                                                          page_display(view)), strict=True):
+            assert cached.keys() == direct.keys()
+            assert {k: v for k, v in cached.items() if k != "datasets"} == {k: v for k, v in direct.items()
+                                                                              if k != "datasets"}
+            assert [len(rows) for rows in cached["datasets"].values()] == [len(rows) for rows in
+                                                                           direct["datasets"].values()]
 
 
 def test_a_chart_spec_carries_its_rows_as_frames_with_utc_dates():
     path = str(CASE2)
-    spec = cache.case_chart(path, stamp(path), View(axis="calendar"), "timeline")
+    [spec] = cache.case_chart(path, stamp(path), View(axis="calendar"), "timeline")
     assert spec["datasets"] and all(hasattr(rows, "columns") for rows in spec["datasets"].values())
     dates = [str(value) for rows in spec["datasets"].values() for column in ("x", "x_end") if column in rows
              for value in rows[column].dropna()]
@@ -87,8 +91,8 @@ def test_a_chart_spec_carries_its_rows_as_frames_with_utc_dates():
 
 def test_the_display_choice_is_part_of_the_key():
     path = str(CASE2)
-    shown = cache.case_chart(path, stamp(path), View(axis="calendar"), "timeline")
-    hidden = cache.case_chart(path, stamp(path), View(axis="relative", deidentified=True), "timeline")
+    [shown] = cache.case_chart(path, stamp(path), View(axis="calendar"), "timeline")
+    [hidden] = cache.case_chart(path, stamp(path), View(axis="relative", deidentified=True), "timeline")
     text = {name: "".join(rows.to_csv() for rows in spec["datasets"].values())
             for name, spec in (("shown", shown), ("hidden", hidden))}
     assert "2020-" in text["shown"] and "2020" not in text["hidden"]

@@ -221,7 +221,7 @@ def test_the_day_zero_choices_list_a_diagnosis_that_is_day_zero_once():
     ("lcnec-alk-lorlatinib", ("diagnosis:lcnec", 0)),  # origin: lcnec, the second of its two diagnoses
 ])
 def test_the_default_day_zero_is_the_case_origin(case_id, default):
-    from components.pages.views import default_day_zero
+    from components.pages.pickers import default_day_zero
     from timelines.loading import load_case
     from timelines.tables import day_zero_choices, event_table
 
@@ -233,7 +233,7 @@ def test_the_default_day_zero_is_the_case_origin(case_id, default):
 def test_without_origin_the_default_day_zero_is_the_first_listed_diagnosis_not_a_later_diagnosis_event():
     import yaml
 
-    from components.pages.views import default_day_zero
+    from components.pages.pickers import default_day_zero
     from conftest import make_case, make_event
     from timelines.loading import load_text
     from timelines.tables import day_zero_choices, event_table

@@ -130,7 +130,7 @@ def _x(tax: TimeAxis, field: str, *, domain=None, labels: bool = True, title: st
     # titleLimit: the title carries a user-chosen day-0 label; an unbounded one would squeeze the plot to nothing.
     axis = alt.Axis(title=title if title is not None else tax.title, labels=labels, ticks=labels, grid=True,
                     labelOverlap="greedy", labelSeparation=LABEL_SEPARATION,
-                    labelExpr=_DATE_LABEL if tax.calendar else alt.Undefined, titleLimit=AXIS_TITLE_LIMIT,
+                    labelExpr=_DATE_LABEL if tax.calendar else alt.Undefined, titleLimit=theme.room(AXIS_TITLE_LIMIT),
                     **_round_ticks(tax, domain))
     if tax.calendar:
         return alt.X(f"{field}:T", timeUnit="utcyearmonthdate", scale=scale, axis=axis)
@@ -206,7 +206,7 @@ def _axis_domain(tax: TimeAxis, days: tuple[float, float]) -> tuple:
 def _empty_chart(message: str, width: int | None = None) -> alt.Chart:
     """A chart that says why it is empty, instead of a blank frame."""
     frame = pd.DataFrame({"message": [message]})
-    return alt.Chart(frame).mark_text(fontSize=18, color=theme.MUTED_COLOR).encode(
+    return alt.Chart(frame).mark_text(fontSize=theme.font(18), color=theme.MUTED_COLOR).encode(
         text="message:N").properties(width=width or DEFAULT_WIDTH, height=80)
 
 

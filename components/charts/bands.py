@@ -37,6 +37,29 @@ def _band_layers(bands: pd.DataFrame | None, tax: TimeAxis, x, x2, *, labels: bo
     """
     if bands is None or bands.empty:
         return []
+    df, data = _band_data(bands, tax)
+    tooltip = [alt.Tooltip("label:N", title="Therapy"), alt.Tooltip("date_text:N", title="Start"),
+               alt.Tooltip("end_text:N", title="End")]
+    if not tax.calendar:
+        tooltip = tooltip[:1]
+    layers = [alt.Chart(data).mark_rect(clip=True).encode(
+        x=x("band_lo"), x2=x2("band_hi"), color=alt.Color("hex:N", scale=None),
+        opacity=alt.Opacity("opacity:Q", scale=None), tooltip=tooltip)]
+    if labels and window is not None:
+        layers += _band_labels(df, tax, x, window, width)
+    return layers
+
+
+_LAST_BANDS: tuple = ()  # (bands, tax, result) of the last call: the panels of one stack share their bands
+
+
+def _band_data(bands: pd.DataFrame, tax: TimeAxis) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The therapy rows with their day columns, and the bands drawn: computed once for every panel of a stack
+    (the same rows on the same axis), not once per panel."""
+    global _LAST_BANDS
+    last = _LAST_BANDS
+    if last and last[0] is bands and last[1] == tax:
+        return last[2]
     df = bands.reset_index(drop=True).copy()
     df[_day_columns(df).columns] = _day_columns(df)
     ongoing = df["ongoing"].fillna(False).astype(bool)
@@ -49,17 +72,9 @@ def _band_layers(bands: pd.DataFrame | None, tax: TimeAxis, x, x2, *, labels: bo
     stubs = _band_stubs(df[~exact_end], tax)
     data = pd.concat([_start_windows(df, tax), known, stubs], ignore_index=True)
     data = data.assign(hex=data["lane"].map(_band_colors(df)))
-    data = data[["band_lo", "band_hi", "hex", "opacity", "label", "date_text", "end_text"]]
-    tooltip = [alt.Tooltip("label:N", title="Therapy"), alt.Tooltip("date_text:N", title="Start"),
-               alt.Tooltip("end_text:N", title="End")]
-    if not tax.calendar:
-        tooltip = tooltip[:1]
-    layers = [alt.Chart(data).mark_rect(clip=True).encode(
-        x=x("band_lo"), x2=x2("band_hi"), color=alt.Color("hex:N", scale=None),
-        opacity=alt.Opacity("opacity:Q", scale=None), tooltip=tooltip)]
-    if labels and window is not None:
-        layers += _band_labels(df, tax, x, window, width)
-    return layers
+    result = df, data[["band_lo", "band_hi", "hex", "opacity", "label", "date_text", "end_text"]]
+    _LAST_BANDS = (bands, tax, result)
+    return result
 
 
 def _band_labels(df: pd.DataFrame, tax: TimeAxis, x, window: tuple[float, float], width: int) -> list[alt.Chart]:
@@ -76,7 +91,7 @@ def _band_labels(df: pd.DataFrame, tax: TimeAxis, x, window: tuple[float, float]
                          band_lo=tax.at(first["at"]), hex=first["lane"].map(_band_colors(df)))
     first = first[first["short"].ne("")][["band_lo", "short", "hex"]]
     # In a strip above the plot (the panel title is raised to make room), where no value can sit.
-    return [alt.Chart(first).mark_text(align="left", baseline="bottom", dx=2, y=-4, fontSize=13,
+    return [alt.Chart(first).mark_text(align="left", baseline="bottom", dx=2, y=-4, fontSize=theme.font(13),
                                        fontWeight="bold").encode(
         x=x("band_lo"), text="short:N", color=alt.Color("hex:N", scale=None))]
 

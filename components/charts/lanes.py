@@ -72,6 +72,7 @@ class _Lanes:
     x_domain: tuple
     hidden_note: str = ""
     dose_changes: pd.DataFrame = field(default_factory=pd.DataFrame)  # those of the events drawn (_dose_change_frame)
+    legends: str = "bottom"  # where the legends go (theme.LEGEND_LAYOUTS)
 
     @property
     def height(self) -> int:
@@ -129,7 +130,7 @@ class _Lanes:
         return chart.mark_rule(strokeWidth=BAR_PX, strokeCap="butt", clip=True)
 
     def bar_color(self, df: pd.DataFrame, legend: bool = True) -> alt.Color:
-        return _bar_color(df, legend)
+        return _bar_color(df, legend, self.legends)
 
 
 def _lane_axis(lanes: list[str], centres: list[float]) -> alt.Axis:
@@ -139,7 +140,7 @@ def _lane_axis(lanes: list[str], centres: list[float]) -> alt.Axis:
     for lane, centre in reversed(list(zip(lanes, centres))):
         lines = wrap(lane, LABEL_CHARS, max_lines=2)  # past the second line shortened: the tooltip has it all
         expr = f"datum.value === {centre:g} ? {json.dumps(lines if len(lines) > 1 else lane)} : {expr}"
-    return alt.Axis(title=None, values=centres, labelExpr=expr, labelLimit=260, labelFontSize=theme.LABEL_SIZE,
+    return alt.Axis(title=None, values=centres, labelExpr=expr, labelLimit=theme.room(260), labelFontSize=theme.font(theme.LABEL_SIZE),
                     domain=False, ticks=False, grid=False, labelPadding=10, labelLineHeight=17)
 
 
@@ -336,7 +337,7 @@ def _therapy_bars(df: pd.DataFrame, ctx) -> list[alt.Chart]:
     return [ctx.bar(layer, rounded=True).encode(x=ctx.x("x"), x2=ctx.x2("x_end"), color=ctx.bar_color(df))]
 
 
-def _bar_color(df: pd.DataFrame, legend: bool = True) -> alt.Color:
+def _bar_color(df: pd.DataFrame, legend: bool = True, where: str = "bottom") -> alt.Color:
     """Fill of bars and stubs: the drug's colour for systemic therapy, the kind's for other intervals.
 
     The legend lists the drugs and regimens only; other intervals share their kind's colour with its symbol.
@@ -355,8 +356,8 @@ def _bar_color(df: pd.DataFrame, legend: bool = True) -> alt.Color:
     expr = "1"
     for key, value in faded.items():
         expr = f"datum.value === {json.dumps(key)} ? {value:g} : {expr}"
-    shown = alt.Legend(title="Therapy", values=drugs, columns=2, symbolType="stroke", symbolStrokeWidth=10,
-                       symbolOpacity=alt.ExprRef(expr) if faded else 1, labelLimit=300)
+    shown = theme.legend(where, title="Therapy", values=drugs, columns=2, symbolType="stroke", symbolStrokeWidth=10,
+                         symbolOpacity=alt.ExprRef(expr) if faded else 1, labelLimit=300)
     return alt.Color("bar_key:N", scale=alt.Scale(domain=keys, range=colors),
                      legend=shown if drugs and legend else None)
 

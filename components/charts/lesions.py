@@ -70,7 +70,8 @@ _SUM_TOOLTIP = (("category", "RECIST 1.1"), ("sum_text", "Sum of target diameter
 def lesion_chart(measurements: pd.DataFrame, assessments: pd.DataFrame | None = None, *,
                  therapy_bands: pd.DataFrame | None = None, imaging: pd.DataFrame | None = None,
                  axis: str = "calendar", unit: str = "months", day_zero_label: str = "first diagnosis",
-                 width: int | None = None, domain=None, fit: StackFit | None = None) -> alt.VConcatChart | alt.Chart:
+                 width: int | None = None, domain=None, fit: StackFit | None = None,
+                 split: bool = False) -> alt.VConcatChart | alt.Chart | list:
     """Lesion sizes over time, the sum of target diameters against the RECIST 1.1 lines, and imaging findings.
 
     Parameters
@@ -90,6 +91,9 @@ def lesion_chart(measurements: pd.DataFrame, assessments: pd.DataFrame | None = 
     fit
         ``StackFit``: the height the panels are to take as drawn (the tumor board's screen); by default each
         panel keeps its own height.
+    split
+        The panels as a list of charts, one under the other, each titled without a y axis title (the page fits
+        each to its width; Vega-Lite fits only a single or layered view); by default one stacked chart.
 
     Returns
     -------
@@ -132,7 +136,7 @@ def lesion_chart(measurements: pd.DataFrame, assessments: pd.DataFrame | None = 
         alone = not builders
         builders.append(partial(_findings_panel, findings, therapy_bands, width=width, top=alone,
                                 note="No lesion sizes are reported in this case" if alone else ""))
-    return _stack(builders, panels, fit=fit)
+    return _stack(builders, panels, fit=fit, split=split)
 
 
 def _qualitative_imaging(imaging: pd.DataFrame | None, measurements: pd.DataFrame,
@@ -198,7 +202,7 @@ def _lesion_panel(measurements: pd.DataFrame, bands, panels: _PanelAxis, *, widt
     tooltip = _tooltip(data, _LESION_TOOLTIP)
     # Headroom above the largest size, so its value label stays inside the panel.
     ceiling = float(pd.to_numeric(df["recist_mm"], errors="coerce").max()) * 1.35 or 10
-    y = alt.Y("recist_mm:Q", title="Size (mm)", scale=alt.Scale(domain=[0, ceiling], nice=True),
+    y = alt.Y("recist_mm:Q", title=panels.y_title("Size (mm)"), scale=alt.Scale(domain=[0, ceiling], nice=True),
               axis=alt.Axis(tickCount=3))
     base = alt.Chart(data).encode(x=panels.x("x"), y=y)
     layers = _band_layers(bands, panels.tax, panels.x, panels.x2, labels=top, window=panels.window,
@@ -209,13 +213,14 @@ def _lesion_panel(measurements: pd.DataFrame, bands, panels: _PanelAxis, *, widt
         base.mark_line(strokeWidth=3, clip=True).encode(color=color_enc, strokeDash=dash),
         base.mark_point(filled=True, size=POINT_SIZE, strokeWidth=3, opacity=1, clip=True).encode(
             color=color_enc, stroke=_outline(color_enc), fillOpacity=_certainty_opacity(), tooltip=tooltip),
-        base.mark_text(dy=-14, fontSize=13, fontWeight="bold", clip=False).encode(
+        base.mark_text(dy=-14, fontSize=theme.font(13), fontWeight="bold", clip=False).encode(
             text="value_text:N", color=color_enc),
     ]
     nodal = bool(df["nodal"].iloc[0])
     what = ("short axis, mm" if nodal else "longest diameter, mm") + " · " + df["target_text"].iloc[0]
     return alt.layer(*layers).properties(width=width, height=LESION_PANEL_HEIGHT, title=alt.TitleParams(
-        text=f"{lesion}  ·  {what}", fontSize=15, anchor="start", frame="group", font=theme.FONT, color=color,
+        text=f"{lesion}  ·  {what}", fontSize=theme.font(15), anchor="start", frame="group", font=theme.FONT,
+        color=color,
         offset=6 + (BAND_LABEL_ROOM if top and _has_bands(bands) else 0)))
 
 
@@ -255,7 +260,7 @@ def _sum_panel(assessments: pd.DataFrame, measurements: pd.DataFrame, bands, pan
     # Room above the highest of the sums and both reference lines, for their labels.
     ceiling = a[["sum_mm", "pr_threshold_mm", "next_pd_threshold_mm"]].astype(float).max().max() * 1.45
     scale = alt.Scale(domain=[0, ceiling], nice=True)
-    base = alt.Chart(data).encode(x=panels.x("x"), y=alt.Y("sum_mm:Q", title="Sum (mm)", scale=scale))
+    base = alt.Chart(data).encode(x=panels.x("x"), y=alt.Y("sum_mm:Q", title=panels.y_title("Sum (mm)"), scale=scale))
     top = alt.Chart(data).encode(x=panels.x("x"), tooltip=_tooltip(data, _SUM_TOOLTIP))  # no y: rows in px
     layers = _band_layers(bands, panels.tax, panels.x, panels.x2, labels=False)
     layers += _reference_lines(a, panels, scale)
@@ -264,14 +269,14 @@ def _sum_panel(assessments: pd.DataFrame, measurements: pd.DataFrame, bands, pan
                    color=color, tooltip=_tooltip(data, _SUM_TOOLTIP)),
                # Category labels in two rows along the top, above their scan: never on a line, and labels of
                # scans close in time sit on different rows.
-               top.mark_text(y=12, fontSize=14, fontWeight="bold", clip=False).encode(
+               top.mark_text(y=12, fontSize=theme.font(14), fontWeight="bold", clip=False).encode(
                    text="tag:N", color=color).transform_filter("datum.order % 2 === 0"),
-               top.mark_text(y=31, fontSize=14, fontWeight="bold", clip=False).encode(
+               top.mark_text(y=31, fontSize=theme.font(14), fontWeight="bold", clip=False).encode(
                    text="tag:N", color=color).transform_filter("datum.order % 2 === 1")]
     unmeasured = a[a["sum_mm"].isna()]
     if not unmeasured.empty:  # NE: not every target measured, so there is no sum to place on the y axis
         layers.append(alt.Chart(unmeasured[["x", "tag", "reason"]]).mark_text(
-            y=12, fontSize=14, fontWeight="bold", color=CATEGORY_COLORS["NE"]).encode(
+            y=12, fontSize=theme.font(14), fontWeight="bold", color=CATEGORY_COLORS["NE"]).encode(
             x=panels.x("x"), text="tag:N", tooltip=alt.Tooltip("reason:N", title="Why")))
     notes = [f"Dashed: PR at {signed_percent(PR_THRESHOLD)} from baseline, until the first response; PD at "
              f"{signed_percent(PD_THRESHOLD)} and ≥ +{PD_MIN_MM:g} mm over the nadir",
@@ -322,7 +327,7 @@ def _reference_lines(a: pd.DataFrame, panels: _PanelAxis, scale: alt.Scale) -> l
     tooltip = [alt.Tooltip("line:N", title="RECIST 1.1"), alt.Tooltip("mm:Q", title="mm", format=".1f")]
     layers = []
     for data, color, interpolate in ((pr, PR_LINE_COLOR, "linear"), (pd_steps, PD_LINE_COLOR, "step-after")):
-        base = alt.Chart(data).encode(x=panels.x("x"), y=alt.Y("mm:Q", title="Sum (mm)", scale=scale))
+        base = alt.Chart(data).encode(x=panels.x("x"), y=alt.Y("mm:Q", title=panels.y_title("Sum (mm)"), scale=scale))
         layers.append(base.mark_line(color=color, strokeDash=[7, 4], strokeWidth=2, interpolate=interpolate,
                                      clip=True).encode(tooltip=tooltip))
         # Once, inside the plot: PR under the start of its line (the sums lie above it until a response, PD
@@ -332,9 +337,9 @@ def _reference_lines(a: pd.DataFrame, panels: _PanelAxis, scale: alt.Scale) -> l
             text=lambda d: d["line"] + " " + d["mm"].map(lambda v: f"{v:.3g}") + " mm")
         layers.append(alt.Chart(end_row).mark_text(align="left" if below else "right",
                                                    baseline="top" if below else "bottom", dx=14 if below else -4,
-                                                   dy=3 if below else -3, fontSize=14, color=color,
+                                                   dy=3 if below else -3, fontSize=theme.font(14), color=color,
                                                    fontWeight="bold").encode(
-            x=panels.x("x"), y=alt.Y("mm:Q", scale=scale), text="text:N"))
+            x=panels.x("x"), y=alt.Y("mm:Q", scale=scale, title=panels.y_title(alt.Undefined)), text="text:N"))
     return layers
 
 
@@ -384,7 +389,7 @@ def _findings_panel(findings: pd.DataFrame, bands, panels: _PanelAxis, *, width:
     for side, align, dx, anchor in (("right", "left", 12, "x_hi"), ("left", "right", -12, "x_lo"),
                                     ("over", "left", 12, "x")):
         layers.append(base.transform_filter(f"datum.side === '{side}'").mark_text(
-            align=align, dx=dx, fontSize=14, clip=False).encode(x=panels.x(anchor), text="label:N",
+            align=align, dx=dx, fontSize=theme.font(14), clip=False).encode(x=panels.x(anchor), text="label:N",
                                                                tooltip=_tooltip(data, fields)))
     return alt.layer(*layers).properties(width=width, height=alt.Step(28), title=_panel_title(
         "Imaging findings in words, without a size (as written)", note, band_labels=top and _has_bands(bands)))

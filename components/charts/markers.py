@@ -38,7 +38,7 @@ REFERENCE_COLOR = "#009E73"
 
 def marker_chart(markers: pd.DataFrame, *, therapy_bands: pd.DataFrame | None = None, axis: str = "calendar",
                  unit: str = "months", day_zero_label: str = "first diagnosis", width: int | None = None,
-                 domain=None, fit: StackFit | None = None) -> alt.VConcatChart | alt.Chart:
+                 domain=None, fit: StackFit | None = None, split: bool = False) -> alt.VConcatChart | alt.Chart | list:
     """Marker values over time as small multiples: one panel per marker, each with its own y scale.
 
     Parameters
@@ -52,6 +52,9 @@ def marker_chart(markers: pd.DataFrame, *, therapy_bands: pd.DataFrame | None = 
     fit
         ``StackFit``: the height the panels are to take as drawn (the tumor board's screen); by default each
         panel keeps its own height.
+    split
+        The panels as a list of charts, one under the other, each titled without a y axis title (the page fits
+        each to its width; Vega-Lite fits only a single or layered view); by default one stacked chart.
 
     Returns
     -------
@@ -79,7 +82,7 @@ def marker_chart(markers: pd.DataFrame, *, therapy_bands: pd.DataFrame | None = 
             builders.append(partial(_marker_panel, rows, therapy_bands, width=width, top=i == 0, flags=flags))
         else:
             builders.append(partial(_finding_panel, rows, therapy_bands, width=width, top=i == 0))
-    return _stack(builders, panels, colors="shared", fit=fit)
+    return _stack(builders, panels, colors="shared", fit=fit, split=split)
 
 
 def _marker_frame(markers: pd.DataFrame, tax: TimeAxis) -> pd.DataFrame:
@@ -135,11 +138,11 @@ def marker_groups(df: pd.DataFrame):
     return ordered.groupby("marker", sort=False)
 
 
-def _flag_color(present: set[str]) -> alt.Color:
+def _flag_color(present: set[str], legend: bool = True) -> alt.Color:
     """Flag colours, one scale for every panel; the legend lists the flags this case has."""
     flags = [f for f in FLAG_COLORS if f in present]
     return alt.Color("flag_text:N", scale=alt.Scale(domain=flags, range=[FLAG_COLORS[f] for f in flags]),
-                     legend=alt.Legend(title="Flag", orient="bottom"))
+                     legend=alt.Legend(title="Flag", orient="bottom") if legend else None)
 
 
 def _marker_title(rows: pd.DataFrame, numeric: bool = True, band_labels: bool = False) -> alt.TitleParams:
@@ -150,7 +153,7 @@ def _marker_title(rows: pd.DataFrame, numeric: bool = True, band_labels: bool = 
     note = (f"reference {refs.iloc[0]}" if not refs.empty else "no reference range given") if numeric \
         else "reported in words only"
     return alt.TitleParams(text=(f"{section}: " if section else "") + f"{name}" + (f" ({unit})" if unit else "")
-                           + f"  ·  {note}", fontSize=15,
+                           + f"  ·  {note}", fontSize=theme.font(15),
                            anchor="start", frame="group", font=theme.FONT,
                            offset=6 + (BAND_LABEL_ROOM if band_labels else 0))
 
@@ -162,7 +165,7 @@ def _marker_panel(rows: pd.DataFrame, bands, panels: _PanelAxis, *, width: int, 
                 + [f for f, _ in _MARKER_TOOLTIP]]
     tooltip = _tooltip(data, _MARKER_TOOLTIP)
     values = data[data["value"].notna()]
-    color = _flag_color(flags)
+    color = _flag_color(flags, panels.legends)
     # Headroom above the largest value (or reference limit), so a point and its label are never cut at the top.
     ceiling = max(values["value"].max(), values["ref_high"].max() if values["ref_high"].notna().any() else 0) * 1.3
     y = alt.Y("value:Q", title=None, scale=alt.Scale(domain=[0, ceiling or 1], nice=True),
@@ -178,7 +181,7 @@ def _marker_panel(rows: pd.DataFrame, bands, panels: _PanelAxis, *, width: int, 
         base.mark_line(strokeWidth=2.5, color=theme.MUTED_COLOR, clip=True),
         base.mark_point(filled=True, size=POINT_SIZE, strokeWidth=3, opacity=1, clip=True).encode(
             color=color, stroke=_outline(color), fillOpacity=_certainty_opacity(), tooltip=tooltip),
-        base.mark_text(align="left", dx=10, dy=-8, fontSize=14, fontWeight="bold", clip=False).encode(
+        base.mark_text(align="left", dx=10, dy=-8, fontSize=theme.font(14), fontWeight="bold", clip=False).encode(
             text="label_text:N", color=color),
     ]
     words = data[data["value"].isna() & data["finding"].ne("")]
@@ -209,7 +212,7 @@ def _word_rules(words: pd.DataFrame, panels: _PanelAxis, tooltip) -> list[alt.Ch
         base.mark_rect(opacity=SPAN_OPACITY / 2, color=theme.MUTED_COLOR, clip=True).encode(
             x=panels.x("x_lo"), x2=panels.x2("x_hi")).transform_filter("datum.certainty === 'uncertain'"),
         base.mark_rule(strokeDash=[5, 4], strokeWidth=2, color=theme.TEXT_COLOR, clip=True).encode(tooltip=tooltip),
-        base.mark_text(align="left", baseline="top", dx=5, y=3, fontSize=14, fontStyle="italic",
+        base.mark_text(align="left", baseline="top", dx=5, y=3, fontSize=theme.font(14), fontStyle="italic",
                        fontWeight="bold", clip=False).encode(text="finding:N", tooltip=tooltip),
     ]
 
@@ -222,7 +225,7 @@ def _word_marks(words: pd.DataFrame, panels: _PanelAxis, tooltip, y_px: float) -
             x=panels.x("x_lo"), x2=panels.x2("x_hi")).transform_filter("datum.certainty === 'uncertain'"),
         base.mark_point(shape="diamond", size=POINT_SIZE, strokeWidth=2, filled=False, opacity=1,
                         color=theme.TEXT_COLOR, clip=True).encode(tooltip=tooltip),
-        base.mark_text(align="left", dx=12, fontSize=14, fontStyle="italic", clip=False).encode(
+        base.mark_text(align="left", dx=12, fontSize=theme.font(14), fontStyle="italic", clip=False).encode(
             text="finding:N", tooltip=tooltip),
     ]
 

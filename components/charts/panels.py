@@ -15,12 +15,19 @@ from .axis import TimeAxis, _day_columns, _reach, _when_of, _x, _x2
 
 @dataclass(frozen=True)
 class _PanelAxis:
-    """The x axis shared by stacked panels (only the bottom one shows tick labels)."""
+    """The x axis shared by stacked panels (only the bottom one shows tick labels), and how a panel is drawn:
+    in a stack, or `split` from it as a chart of its own (the page fits each to its width), without a y axis
+    title (its own title names what it shows and its unit) and with its legends only where `legends` says."""
 
     tax: TimeAxis
     x_domain: tuple
     window: tuple[float, float]
     labels: bool = True
+    split: bool = False
+    legends: bool = True
+
+    def y_title(self, title: str | None) -> str | None:
+        return None if self.split else title
 
     def x(self, field: str) -> alt.X:
         return _x(self.tax, field, domain=self.x_domain, labels=self.labels,
@@ -58,13 +65,20 @@ class StackFit:
     least_px: int = 48
 
 
-def _stack(builders: list, panels: _PanelAxis, colors: str = "independent", fit: StackFit | None = None):
+def _stack(builders: list, panels: _PanelAxis, colors: str = "independent", fit: StackFit | None = None,
+           split: bool = False):
     """Panels one above the other on one x scale; the x axis is labelled under the bottom panel only. With a
-    `fit`, the panels' plot heights are scaled so that the stack takes `fit.height` as drawn."""
+    `fit`, the panels' plot heights are scaled so that the stack takes `fit.height` as drawn. `split`: the panels
+    as a list of charts, to be drawn one under the other (Vega-Lite fits only a single or layered view to its
+    container's width); the legends of a colour scale they share are drawn under the last one only."""
     last = len(builders) - 1
-    charts = [build(replace(panels, labels=i == last)) for i, build in enumerate(builders)]
+    shared = split and colors == "shared"
+    charts = [build(replace(panels, labels=i == last, split=split, legends=not shared or i == last))
+              for i, build in enumerate(builders)]
     if fit is not None:
         charts = _fitted(charts, fit, shared_legends=colors == "shared")
+    if split:
+        return charts
     if len(charts) == 1:
         return charts[0]
     # Each panel colours its own thing (lesions, RECIST categories, imaging trends), outlines included.
@@ -83,10 +97,16 @@ def _fitted(charts: list, fit: StackFit, shared_legends: bool = False) -> list:
     room = fit.height - fit.axis_px - sum(chrome)
     if not heights:
         grow = min(3.0, room / fixed) if fixed else 1.0
-        return [c.properties(height=alt.Step(int(c.height.step * grow))) if grow > 1 else c for c in charts]
+        return [_with_height(c, alt.Step(int(c.height.step * grow))) if grow > 1 else c for c in charts]
     scale = max(room - fixed, fit.least_px * len(heights)) / sum(heights)
-    return [c.properties(height=max(fit.least_px, int(c.height * scale))) if isinstance(c.height, int) else c
+    return [_with_height(c, max(fit.least_px, int(c.height * scale))) if isinstance(c.height, int) else c
             for c in charts]
+
+
+def _with_height(chart, height):
+    """The panel (built for this stack, owned by it) given its height: `properties` would copy it whole first."""
+    chart.height = height
+    return chart
 
 
 LEGEND_CHANNELS = ("color", "fill", "stroke", "shape", "strokeDash")
@@ -176,6 +196,6 @@ BAND_LABEL_ROOM = 20  # px between a panel's title and its plot, for the therapy
 
 
 def _panel_title(text: str, subtitle: str | list[str] = "", band_labels: bool = False) -> alt.TitleParams:
-    return alt.TitleParams(text=text, subtitle=subtitle or alt.Undefined, fontSize=16, anchor="start",
-                           frame="group", font=theme.FONT, subtitleFont=theme.FONT, subtitleFontSize=14,
+    return alt.TitleParams(text=text, subtitle=subtitle or alt.Undefined, fontSize=theme.font(16), anchor="start",
+                           frame="group", font=theme.FONT, subtitleFont=theme.FONT, subtitleFontSize=theme.font(14),
                            offset=8 + (BAND_LABEL_ROOM if band_labels else 0))

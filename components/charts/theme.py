@@ -7,6 +7,8 @@ Streamlit (``st.altair_chart(chart, theme=None)``) and in a static export (``vl_
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import hashlib
 import re
 
@@ -198,10 +200,66 @@ def kind_shape(kind: str) -> str:
     return KIND_SHAPES.get(kind, UNKNOWN_KIND_SHAPE)
 
 
+# The type scale a chart is being built for (components.charts.display.Display: font_scale, least_font): every font
+# size of the theme and of the marks goes through `font`, every room for text (label limits) through `room`, so a
+# tumor board's larger type is built into the chart, never patched into its spec afterwards.
+_TYPE_SCALE: contextvars.ContextVar[tuple[float, int]] = contextvars.ContextVar("type_scale", default=(1.0, 0))
+
+
+@contextlib.contextmanager
+def type_scale(scale: float = 1.0, least: int = 0):
+    """Build (and serialise) charts with every font size times `scale`, at least `least` px."""
+    token = _TYPE_SCALE.set((scale, least))
+    try:
+        yield
+    finally:
+        _TYPE_SCALE.reset(token)
+
+
+def font(px: float) -> float:
+    """A font size in the type scale being built for."""
+    scale, least = _TYPE_SCALE.get()
+    return px if scale == 1.0 and not least else max(least, round(px * scale))
+
+
+def text_scale() -> float:
+    """How much larger than its own sizes the type scale being built for draws text."""
+    return _TYPE_SCALE.get()[0]
+
+
+def room(px: float) -> float:
+    """Room for text (a label limit) in the type scale being built for: the same words in larger type."""
+    scale, _ = _TYPE_SCALE.get()
+    return px if scale == 1.0 else round(px * scale)
+
+
+# Where legends go (Display.legends): the theme's row under the plot (slides and images), stacked one under the
+# other (the page: the plot fits the page's width, and two legends in a row ran past its right edge), side by side
+# under each panel (a board's stack, one screen high), or in one column beside the plot (a board's timeline).
+LEGEND_LAYOUTS = {
+    "bottom": {},
+    "stacked": {"layout": {"bottom": {"direction": "vertical", "anchor": "start", "margin": 10}}},
+    "row": {"layout": {"bottom": {"direction": "horizontal", "anchor": "start", "margin": 10}}},
+    "beside": {"orient": "right", "layout": {}},
+}
+LEGEND_BESIDE_LABEL_PX = 190  # a legend beside the plot: labels cut here (full in the tooltips)
+
+
+def legend(where: str = "bottom", **kwds) -> alt.Legend:
+    """A legend laid out for `where` (LEGEND_LAYOUTS): beside the plot, one column of cut labels."""
+    if where == "beside":
+        kwds.update(columns=1, labelLimit=room(LEGEND_BESIDE_LABEL_PX), orient="right")
+    elif "labelLimit" in kwds:
+        kwds["labelLimit"] = room(kwds["labelLimit"])
+    return alt.Legend(**kwds)
+
+
 def tumor_board_theme() -> alt.theme.ThemeConfig:
-    """Large type for a projected 1280x720 screen, light grid, no frame around the plot."""
-    label = {"labelFontSize": LABEL_SIZE, "labelColor": TEXT_COLOR, "labelFont": FONT}
-    title = {"titleFontSize": TITLE_SIZE, "titleColor": TEXT_COLOR, "titleFont": FONT, "titleFontWeight": "bold"}
+    """Large type for a projected 1280x720 screen, light grid, no frame around the plot (in the type scale being
+    built for: `type_scale`)."""
+    label = {"labelFontSize": font(LABEL_SIZE), "labelColor": TEXT_COLOR, "labelFont": FONT}
+    title = {"titleFontSize": font(TITLE_SIZE), "titleColor": TEXT_COLOR, "titleFont": FONT,
+             "titleFontWeight": "bold"}
     return {
         "config": {
             "font": FONT,
@@ -212,14 +270,14 @@ def tumor_board_theme() -> alt.theme.ThemeConfig:
                      "tickColor": MUTED_COLOR, "titlePadding": 10, "labelPadding": 6},
             # Point marks default to 0.7 opacity and their legend symbols inherit it: solid symbols read better.
             "legend": {**label, **title, "symbolSize": 180, "symbolStrokeWidth": 2, "symbolOpacity": 1,
-                       "rowPadding": 6, "columnPadding": 18, "titlePadding": 8, "labelLimit": 320, "padding": 5,
+                       "rowPadding": 6, "columnPadding": 18, "titlePadding": 8, "labelLimit": room(320), "padding": 5,
                        "orient": "bottom"},
-            "header": {"labelFontSize": TITLE_SIZE, "titleFontSize": TITLE_SIZE, "labelFont": FONT,
+            "header": {"labelFontSize": font(TITLE_SIZE), "titleFontSize": font(TITLE_SIZE), "labelFont": FONT,
                        "titleFont": FONT, "labelColor": TEXT_COLOR},
-            "title": {"fontSize": CHART_TITLE_SIZE, "subtitleFontSize": LABEL_SIZE, "anchor": "start",
+            "title": {"fontSize": font(CHART_TITLE_SIZE), "subtitleFontSize": font(LABEL_SIZE), "anchor": "start",
                       "font": FONT, "subtitleFont": FONT, "color": TEXT_COLOR, "subtitleColor": MUTED_COLOR,
                       "offset": 10},
-            "text": {"fontSize": LABEL_SIZE, "font": FONT, "color": TEXT_COLOR},
+            "text": {"fontSize": font(LABEL_SIZE), "font": FONT, "color": TEXT_COLOR},
             "range": {"category": list(PALETTE)},
             "concat": {"spacing": 18},
         }

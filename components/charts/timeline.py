@@ -52,7 +52,7 @@ def focus_domain(events: pd.DataFrame, *, axis: str = "calendar", unit: str = "m
 def timeline_chart(events: pd.DataFrame, *, axis: str = "calendar", unit: str = "months",
                    day_zero_label: str = "first diagnosis", width: int | None = None,
                    domain=None, dose_changes: pd.DataFrame | None = None,
-                   height: int | None = None, text_scale: float = 1.0) -> alt.LayerChart | alt.Chart:
+                   height: int | None = None, legends: str = "bottom") -> alt.LayerChart | alt.Chart:
     """Swimlanes of one case: one lane per event group, therapies as bars, other events as symbols.
 
     Parameters
@@ -77,10 +77,9 @@ def timeline_chart(events: pd.DataFrame, *, axis: str = "calendar", unit: str = 
     height
         Plot height in px (a tumor board's screen): the lanes share it in proportion to the heights their marks
         need. By default each lane is as tall as its marks need.
-    text_scale
-        How much larger the page will draw the chart's text than this spec says (a tumor board enlarges every font
-        for the projector): the room kept beside each symbol for its label grows with it, so that labels never run
-        into the next mark. Room is kept as for a plot at most 640 px wide (a page fits a chart to its column).
+    legends
+        Where the legends go (``theme.LEGEND_LAYOUTS``): ``"beside"`` puts each in one column right of the plot
+        (a board's screen); otherwise they go under it.
 
     Returns
     -------
@@ -99,6 +98,7 @@ def timeline_chart(events: pd.DataFrame, *, axis: str = "calendar", unit: str = 
     if events is None or events.empty:
         return _empty_chart("No events in this case", width)
     tax = time_axis(axis, unit, day_zero_label, events)
+    text_scale = theme.text_scale()  # the room kept for labels grows with the type the chart is built in
     marks = timeline_marks(events, tax, dose_changes=dose_changes, domain=domain, width=width, text_scale=text_scale)
     frame, lanes, window = marks.frame, marks.lanes, marks.window
     layout = lane_layout(frame, lanes)
@@ -106,7 +106,7 @@ def timeline_chart(events: pd.DataFrame, *, axis: str = "calendar", unit: str = 
                   for lane, slot, n in zip(frame["lane"], frame["slot"], frame["lane_slots"])]
     x_domain = _axis_domain(tax, window)
     drawn_changes = _dose_labels_inside(marks.changes, window, _packing_width(width) / text_scale)
-    ctx = _Lanes(tax, lanes, layout, x_domain, marks.note, drawn_changes)
+    ctx = _Lanes(tax, lanes, layout, x_domain, marks.note, drawn_changes, legends)
     layers = [layer for build in _TIMELINE_LAYERS for layer in build(frame, ctx)]
     # Zoom and pan on x only: lanes stay put. The parameter sits on a layer that encodes x (Vega-Lite binds
     # scales through the view that owns the channel); the layers share the x scale, so all of them follow.
@@ -158,7 +158,7 @@ def timeline_marks(events: pd.DataFrame, tax: TimeAxis, *, dose_changes: pd.Data
 def _key_title(df: pd.DataFrame, dose_changes: bool) -> alt.TitleParams:
     """A one-line key under the chart, naming only the conventions this case uses."""
     # The font is named here: vl-convert falls back to a serif face for a bottom title that relies on config.
-    return alt.TitleParams(text=key_lines(df, dose_changes) or "", orient="bottom", anchor="start", fontSize=14,
+    return alt.TitleParams(text=key_lines(df, dose_changes) or "", orient="bottom", anchor="start", fontSize=theme.font(14),
                            fontWeight="normal", font=theme.FONT, color=theme.MUTED_COLOR, offset=14, lineHeight=20)
 
 
@@ -437,7 +437,7 @@ def _dose_change_marks(df: pd.DataFrame, ctx: _Lanes) -> list[alt.Chart]:
     tick = base.mark_tick(orient="vertical", thickness=3, size=BAR_PX + 10, color="black", clip=True)
     labels = [_lane_chart(rows, ctx).encode(x=ctx.x("x"), tooltip=tooltip).mark_text(
         align="right" if left else "left", baseline="bottom", dx=-4 if left else 4, dy=-(BAR_PX / 2 + 2),
-        fontSize=13, fontWeight="bold", clip=True).encode(text="short:N") for left, rows in data.groupby("left")]
+        fontSize=theme.font(13), fontWeight="bold", clip=True).encode(text="short:N") for left, rows in data.groupby("left")]
     return [tick, *labels]
 
 
@@ -459,7 +459,8 @@ def _event_points(df: pd.DataFrame, ctx: _Lanes) -> list[alt.Chart]:
         return []
     kinds = [k for k in list(theme.KIND_COLORS) + sorted(set(points["mark_kind"]) - set(theme.KIND_COLORS))
              if k in set(points["mark_kind"])]
-    legend = alt.Legend(title="Event", columns=4, labelExpr="replace(datum.label, '_', ' ')", symbolStrokeWidth=2)
+    legend = theme.legend(ctx.legends, title="Event", columns=4, labelExpr="replace(datum.label, '_', ' ')",
+                          symbolStrokeWidth=2)
     color_scale = alt.Scale(domain=kinds, range=[theme.kind_color(k) for k in kinds])
     shape_scale = alt.Scale(domain=kinds, range=[theme.kind_shape(k) for k in kinds])
     points = points.assign(certainty=points["uncertain"].map({True: "uncertain", False: "exact"}))
@@ -536,7 +537,7 @@ def _point_labels(df: pd.DataFrame, ctx: _Lanes) -> list[alt.Chart]:
     for (sign, chip), rows in points[points["tag"].ne("")].groupby(["sign", "chip"]):
         data = _columns(rows, "lane", "y", "x", "tag")
         dx = int(sign) * (TAG_DX + (CHIP_PX + 4) * bool(chip))
-        layers.append(_lane_chart(data, ctx).mark_text(align="left" if sign > 0 else "right", dx=dx, fontSize=13,
+        layers.append(_lane_chart(data, ctx).mark_text(align="left" if sign > 0 else "right", dx=dx, fontSize=theme.font(13),
                                                        fontWeight="bold", color=theme.TEXT_COLOR, clip=True).encode(
             x=ctx.x("x"), text="tag:N", tooltip=_tooltip(data, _EVENT_TOOLTIP)))
     return layers

@@ -22,7 +22,6 @@ import vl_convert as vlc
 from timelines.presentation import has_data
 
 from .. import charts
-from ..charts import theme
 from .case import CHART_NAMES, CaseExport, EXPORT_WIDTH, PNG_SCALE
 
 
@@ -38,33 +37,36 @@ def case_charts(case: CaseExport, *, width: int = EXPORT_WIDTH) -> dict[str, alt
 
 def case_chart(case: CaseExport, name: str, *, width: int = EXPORT_WIDTH) -> alt.TopLevelMixin:
     """One chart of a case ("timeline", "lesions", "markers"), ``width`` px wide (plot), built alone."""
-    return {"timeline": _timeline, "lesions": _lesions, "markers": _markers}[name](case, width)
+    return charts.case_chart(name, case_frames(case), export_display(case, width))
+
+
+def export_display(case: CaseExport, width: int, domain=None) -> charts.Display:
+    """The display choices of an exported chart: ``width`` px for the timeline and for each panel, legends in a
+    row under the plot (a slide is wide enough), on the case's axis and day 0."""
+    return charts.Display(width=width, panel_width=width, domain=domain, **case.axis_options())
+
+
+def case_frames(case: CaseExport, **overrides) -> dict:
+    """The frames ``charts.case_chart`` draws from, some replaced (a slide's lesions or markers)."""
+    frames = {"events": case.events, "measurements": case.measurements, "markers": case.markers,
+              "dose_changes": case.dose_changes, "assessments": case.assessments}
+    return {**frames, **{name: frame for name, frame in overrides.items() if frame is not None}}
 
 
 def _timeline(case: CaseExport, width: int, domain=None):
-    return charts.timeline_chart(case.events, width=width, domain=domain, dose_changes=case.dose_changes,
-                                 **case.axis_options())
+    return charts.case_chart("timeline", case_frames(case), export_display(case, width, domain))
 
 
 def _lesions(case: CaseExport, width: int, *, measurements=None, imaging=None, assessments=None, domain=None):
-    events = case.events
-    imaging = events[events["kind"].eq("imaging")] if imaging is None else imaging
-    return charts.lesion_chart(case.measurements if measurements is None else measurements,
-                               case.assessments if assessments is None else assessments,
-                               therapy_bands=charts.therapy_bands(events), imaging=imaging, width=width,
-                               domain=domain, **case.axis_options())
+    frames = case_frames(case, measurements=measurements, imaging=imaging, assessments=assessments)
+    return charts.case_chart("lesions", frames, export_display(case, width, domain))
 
 
 def _markers(case: CaseExport, width: int, markers: pd.DataFrame | None = None, domain=None):
-    return charts.marker_chart(case.markers if markers is None else markers, domain=domain,
-                               therapy_bands=charts.therapy_bands(case.events), width=width, **case.axis_options())
+    return charts.case_chart("markers", case_frames(case, markers=markers), export_display(case, width, domain))
 
 
-def chart_spec(chart: alt.TopLevelMixin) -> dict:
-    """The Vega-Lite spec in the shared theme, every row kept (as theme.every_row does, whatever the host
-    application has set since)."""
-    with alt.data_transformers.disable_max_rows(), alt.theme.enable(theme.THEME_NAME):
-        return chart.to_dict()
+chart_spec = charts.chart_spec  # the one place a chart becomes its validated spec, in the shared theme
 
 
 def chart_png(chart: alt.TopLevelMixin | dict, *, scale: int = PNG_SCALE) -> bytes:

@@ -17,8 +17,10 @@ from timelines.presentation import MISSING_VIEWS, has_data
 from timelines.summary import SCREEN_VERDICTS, key_outcomes, outcome_value
 from timelines.text import escape_markdown, shorten
 
-from . import cache, views
+from . import cache
+from .chart_views import show_specs
 from .case import view_of
+from .header import HEADER_AGENT_CHARS, header_lines, outcome_text
 
 STEPS = ("summary", "endpoints", "timeline", "lesions", "markers", "events")
 STEP_TITLES = {"summary": "Summary", "endpoints": "Endpoints", "timeline": "Timeline", "lesions": "Lesions",
@@ -48,7 +50,8 @@ h2 {font-size: 1.9rem !important;}
 # 1280-px screen gives a panel about 1,050 px, which holds what 800 px holds at the page's type size.
 BOARD_WIDTH = 1100
 BOARD_PANEL_WIDTH = 760
-FONT_SCALE = 1.3  # chart text 14 px -> 18 px, titles 16 -> 21 px (views.scaled_fonts: never under 18 px)
+FONT_SCALE = 1.3  # chart text 14 px -> 18 px, titles 16 -> 21 px (never under BOARD_MIN_FONT)
+BOARD_MIN_FONT = 18  # px: the least text size on the tumor board, read from 6 m off a 1920x1080 projector
 
 
 def case_steps(data: dict) -> tuple[str, ...]:
@@ -83,7 +86,7 @@ class Screen(NamedTuple):
     @property
     def table_px(self) -> int:
         """The key events' type size: 18 px at 720 px, 26 px at 1080 px (BOARD_MIN_FONT at the least)."""
-        return max(views.BOARD_MIN_FONT, min(30, round(self.height / 41)))
+        return max(BOARD_MIN_FONT, min(30, round(self.height / 41)))
 
 
 DEFAULT_SCREEN = Screen(1280, 720)  # a laptop: what fits it fits any screen the board is shown on
@@ -177,12 +180,14 @@ def _switch_deidentified() -> None:
 
 
 def step_parts(data: dict, step: str, axis: dict, screen: Screen) -> list:
-    """What each screen of a step shows: the key events in pages that fit the screen, the markers a few panels a
-    screen (MARKER_PANEL_PX each), any other step in one."""
+    """What each screen of a step shows: the key events in pages that fit the screen, the lesions and the markers a
+    few panels a screen (each panel tall enough to read), any other step in one."""
     if step == "markers":
         names = list(dict.fromkeys(data["markers"].sort_values("day_start", kind="stable")["marker"]))
         per_page = max(1, (screen.room - STACK_AXIS_PX) // MARKER_PANEL_PX)
         return [names[i:i + per_page] for i in range(0, len(names), per_page)] or [None]
+    if step == "lesions":
+        return lesion_pages(data, screen)
     if step == "endpoints":
         table = endpoint_table(data["summary"])
         return event_pages(table, screen) or [table]
@@ -190,6 +195,50 @@ def step_parts(data: dict, step: str, axis: dict, screen: Screen) -> list:
         return [None]
     table = key_events(data["events"], axis["axis"] == "relative")
     return event_pages(table, screen) or [table]
+
+
+class LesionPage(NamedTuple):
+    """One screen of the Lesions step: these lesions' panels, and whether the RECIST sum and the imaging findings
+    without a size are on it."""
+
+    lesions: tuple[str, ...]
+    recist: bool
+    findings: bool
+
+
+def finding_rows(events: pd.DataFrame, measurements: pd.DataFrame) -> int:
+    """How many rows the imaging findings without a size take: the imaging events that measured nothing, and those
+    whose change the case gives in words (as ``charts.lesion_chart`` draws them)."""
+    imaging = events[events["kind"].eq("imaging")]
+    if measurements.empty:
+        return len(imaging)
+    worded = measurements["size_status"].eq("qualitative") if "size_status" in measurements \
+        else pd.Series(False, index=measurements.index)
+    sized, said = measurements.loc[~worded, "event_id"], measurements.loc[worded, "event_id"]
+    return int((~imaging["event_id"].isin(sized) | imaging["event_id"].isin(said)).sum())
+
+
+def lesion_pages(data: dict, screen: Screen) -> list[LesionPage]:
+    """The lesion panels in order (each lesion by first measurement, the RECIST sum, the imaging findings), as
+    many a screen as leave each panel readable (LESION_PANEL_PX, SUM_PANEL_PX, FINDINGS_PANEL_PX)."""
+    measured = data["measurements"]
+    lesions = list(dict.fromkeys(measured.sort_values("day_start", kind="stable")["lesion_label"])) \
+        if not measured.empty else []
+    panels = [("lesion", name, LESION_PANEL_PX) for name in lesions]
+    if data["assessments"] is not None and len(data["assessments"]):
+        panels.append(("recist", "", SUM_PANEL_PX))
+    findings = finding_rows(data["events"], measured)
+    if findings:
+        panels.append(("findings", "", FINDINGS_PANEL_PX + FINDING_ROW_PX * findings))
+    room = screen.room - STACK_AXIS_PX - CAPTION_PX
+    pages: list[list] = [[]]
+    for panel in panels:
+        if pages[-1] and sum(p[2] for p in pages[-1]) + panel[2] > room:
+            pages.append([])
+        pages[-1].append(panel)
+    return [LesionPage(tuple(name for kind, name, _ in page if kind == "lesion"),
+                       any(kind == "recist" for kind, _, _ in page), any(kind == "findings" for kind, _, _ in page))
+            for page in pages]
 
 
 def exit_board() -> None:
@@ -203,7 +252,7 @@ def exit_board() -> None:
 def _summary(data: dict, axis: dict, screen: Screen, part=None) -> None:
     summary = data["summary"]
     with st.container(key="board_summary"):
-        lines = views.header_lines(summary, data.get("day_zero", 0))
+        lines = header_lines(summary, data.get("day_zero", 0))
         others = unnumbered_therapies(data["events"], summary, axis["axis"] == "relative")
         if others:
             lines.append("**Systemic therapy outside the numbered lines** · " + escape_markdown("; ".join(others)))
@@ -211,7 +260,7 @@ def _summary(data: dict, axis: dict, screen: Screen, part=None) -> None:
         reported = key_outcomes(summary)
         if reported:
             st.markdown("**Outcomes** (from the dates · the paper)  \n" +
-                        "  \n".join(escape_markdown(views.outcome_text(o)) for o in reported))
+                        "  \n".join(escape_markdown(outcome_text(o)) for o in reported))
     missing = [MISSING_VIEWS[name] for name in STEPS if name in MISSING_VIEWS and name not in case_steps(data)]
     if missing:
         st.caption(" ".join(missing) + " Those steps are left out.")
@@ -254,7 +303,7 @@ def unnumbered_therapies(events: pd.DataFrame, summary: dict, relative: bool) ->
         if str(row.get("event_id")) in ids or name.casefold() in agents:
             continue
         start = side_text(row, "start", relative)
-        said.append(shorten(name, views.HEADER_AGENT_CHARS) + (f" ({start})" if start else ""))
+        said.append(shorten(name, HEADER_AGENT_CHARS) + (f" ({start})" if start else ""))
     return said
 
 
@@ -265,69 +314,52 @@ PANEL_CHROME_PX = 52
 STACK_AXIS_PX = 76
 CAPTION_PX = 40  # a caption under the lesions (how RECIST was applied)
 MARKER_PANEL_PX = 160  # a marker's panel on the board: its title, legend and a plot that still shows a trend
+# A lesion's panel on the board (its title, band labels and a plot of about 90 px), the RECIST sum's (a title and two
+# lines of subtitle), the imaging findings' (a few rows and the trend legend): a page holds what fits these.
+LESION_PANEL_PX = 190
+SUM_PANEL_PX = 290
+FINDINGS_PANEL_PX = 130
+FINDING_ROW_PX = 36
+LEAST_PANEL_PX = 64  # the least plot height a panel is given: 28 px showed a 26 -> 12 mm trend as a flat line
 
 
-def _timeline(data: dict, axis: dict, screen: Screen, part=None) -> None:
-    events = data["events"]
-    domain = charts.focus_domain(events, axis=axis["axis"], unit=axis["unit"])
-    chart = charts.timeline_chart(events, domain=domain, width=BOARD_WIDTH, dose_changes=data.get("dose_changes"),
-                                  height=screen.room - TIMELINE_CHROME_PX, text_scale=FONT_SCALE, **axis)
-    views.show_spec(legends_beside(views.chart_spec(chart)), FONT_SCALE)
-
-
-LEGEND_LABEL_PX = 190  # a legend beside the plot: labels cut here (before the board's font scale), full in tooltips
-
-
-def legends_beside(spec: dict) -> dict:
-    """The spec with its legends in one column beside the plot, not under it: a board is one screen, and at
-    1280x720 the event legend fell below it."""
-    spec["config"]["legend"] = {**spec["config"].get("legend", {}), "orient": "right", "layout": {}}
-
-    def one_column(node):
-        if isinstance(node, dict):
-            for key, value in node.items():
-                if key == "legend" and isinstance(value, dict):
-                    value.update(columns=1, labelLimit=LEGEND_LABEL_PX, orient="right")
-                else:
-                    one_column(value)
-        elif isinstance(node, list):
-            for value in node:
-                one_column(value)
-    one_column({k: v for k, v in spec.items() if k != "datasets"})
-    return spec
+def board_display(name: str, axis: dict, screen: Screen, *, below: int = 0, domain=None,
+                  series: tuple[str, ...] | None = None, lesions: LesionPage | None = None) -> charts.Display:
+    """The board's choices for its chart `name` on `screen`: text FONT_SCALE larger (never under BOARD_MIN_FONT);
+    the timeline as tall as the screen leaves, its legends beside it (under it, the event legend fell below a
+    1280x720 screen); a stack of panels fitted to the screen (`below` px left for what follows it), its legends
+    side by side under each panel (one under the other, a lesion panel's two took a third of the screen)."""
+    common = {"width": BOARD_WIDTH, "panel_width": BOARD_PANEL_WIDTH, "font_scale": FONT_SCALE,
+              "least_font": BOARD_MIN_FONT, "split_panels": True, "fit_width": True, "domain": domain,
+              "series": series, **axis}
+    if name == "timeline":
+        return charts.Display(height=screen.room - TIMELINE_CHROME_PX, legends="beside", **common)
+    if lesions is not None:
+        common.update(series=lesions.lesions, recist_panel=lesions.recist, findings_panel=lesions.findings)
+    return charts.Display(fit=stack_fit(screen, below), legends="row", **common)
 
 
 def stack_fit(screen: Screen, below: int = 0) -> charts.StackFit:
     """The room a stack of panels has on this screen, `below` px left for what follows it."""
     return charts.StackFit(height=screen.room - below, panel_px=PANEL_CHROME_PX, axis_px=STACK_AXIS_PX,
-                           legends_in_a_row=True, least_px=28)
+                           legends_in_a_row=True, least_px=LEAST_PANEL_PX)
 
 
-def legends_in_a_row(spec: dict) -> dict:
-    """The spec with the legends under each panel side by side, not one under the other: a board is one screen,
-    and at 1280x720 a lesion panel's two legends took a third of it (stack_fit counts them so)."""
-    layout = spec["config"]["legend"].get("layout", {})
-    spec["config"]["legend"]["layout"] = {**layout, "bottom": {**layout.get("bottom", {}), "direction": "horizontal"}}
-    return spec
+def _timeline(data: dict, axis: dict, screen: Screen, part=None) -> None:
+    domain = charts.focus_domain(data["events"], axis=axis["axis"], unit=axis["unit"])
+    data["draw"]("timeline", board_display("timeline", axis, screen, domain=domain))
 
 
-def _lesions(data: dict, axis: dict, screen: Screen, part=None) -> None:
-    events = data["events"]
+def _lesions(data: dict, axis: dict, screen: Screen, part: LesionPage | None = None) -> None:
     # The sum panel's subtitle says how RECIST was applied; the note is said under the chart only without it.
     note = data["recist_note"] if data["assessments"] is None or len(data["assessments"]) == 0 else ""
-    chart = charts.lesion_chart(data["measurements"], data["assessments"], therapy_bands=charts.therapy_bands(events),
-                                imaging=events[events["kind"] == "imaging"], width=BOARD_PANEL_WIDTH,
-                                fit=stack_fit(screen, CAPTION_PX if note else 0), **axis)
-    views.show_spec(legends_in_a_row(views.chart_spec(chart)), FONT_SCALE)
+    data["draw"]("lesions", board_display("lesions", axis, screen, below=CAPTION_PX if note else 0, lesions=part))
     if note:
         st.caption(note)
 
 
 def _markers(data: dict, axis: dict, screen: Screen, part: list | None = None) -> None:
-    markers = data["markers"] if part is None else data["markers"][data["markers"]["marker"].isin(part)]
-    chart = charts.marker_chart(markers, therapy_bands=charts.therapy_bands(data["events"]), width=BOARD_PANEL_WIDTH,
-                                fit=stack_fit(screen), **axis)
-    views.show_spec(legends_in_a_row(views.chart_spec(chart)), FONT_SCALE)
+    data["draw"]("markers", board_display("markers", axis, screen, series=None if part is None else tuple(part)))
 
 
 DETAIL_CHARS = 90  # a dose or finding longer than this is shortened on the board (the slides wrap it)
@@ -394,8 +426,13 @@ def board_screen(entry: Entry, stamp: Stamp, deidentified: bool) -> None:
     st.html(SCREEN_SCRIPT % {"width": screen.width, "height": screen.height, "cookie": SCREEN_COOKIE},
             unsafe_allow_javascript=True)
     frames, summary = cache.presented(path, stamp, view)
+
+    def draw(name: str, display: charts.Display) -> None:
+        show_specs(cache.case_chart(path, stamp, view, name, display))
+
     shown = (st.session_state["board_step"], st.session_state.get("board_part", 0))
-    step, part = board_page({**data, **frames, "summary": summary, "day_zero": view.day_zero}, entry.case_id,
+    step, part = board_page({**data, **frames, "summary": summary, "day_zero": view.day_zero, "draw": draw},
+                            entry.case_id,
                             shown[0], view.axis_options(), screen, shown[1], deidentified)
     if (step, part) != shown:
         st.session_state["board_step"], st.session_state["board_part"] = step, part

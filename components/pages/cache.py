@@ -1,12 +1,13 @@
 """The app's one cache layer: one cached function per stage, each keyed by what its result depends on.
 
-    case file --entry--> Entry --case_tables--> tables --presented--> tables on a View --case_chart--> chart spec
+    case file --entry--> Entry --case_tables--> tables --presented--> tables on a View --case_chart--> chart specs
                                                                                      \\--export_case--> export_file
     case files --cohort_case_frames--> each case's cohort rows --cohort_frames--> cohort tables --cohort_chart--> spec
     study warehouse folder --study_store--> Warehouse (DuckDB) --study_choices, study_swimmer--> filters, swimmer spec
 
 A case file is named by its path and its stamp (modification and change times, size, inode), so an edited,
-replaced or re-permissioned file is read again; a display choice by a frozen `View`. A cohort is named by its
+replaced or re-permissioned file is read again; a display choice by a frozen `View` (what the tables show) and a
+frozen `charts.Display` (what a chart is drawn for: a chart is keyed by the choices it depends on). A cohort is named by its
 version, a digest of every (path, stamp) pair. Pages call these; nothing else in the app caches.
 
 Arguments whose names start with an underscore are not hashed (Streamlit's rule): each one here is fully
@@ -35,9 +36,10 @@ from timelines.warehouse import Choices, Filter, Warehouse
 from components import charts, exports
 from components.charts import cohort as cohort_charts
 
-from . import views
+from .chart_views import page_display
 
 Stamps = tuple[tuple[str, Stamp], ...]
+SCREEN = charts.Display(legends="stacked", fit_width=True)  # a cohort chart on a page: as wide as the page
 COHORT_FRAMES = ("cohort", "swimmer:diagnosis", "swimmer:targeted", "spider:diagnosis", "spider:targeted", "waterfall")
 
 
@@ -69,13 +71,23 @@ def presented(path: str, stamp: Stamp, view: View) -> tuple[dict[str, pd.DataFra
 
 
 @st.cache_data(show_spinner=False, max_entries=100)
-def case_chart(path: str, stamp: Stamp, view: View, name: str, domain: tuple | None = None) -> dict:
-    """One chart of the case page ("timeline", "lesions", "markers") as Streamlit draws it: built once per version
-    of the file, display choice and x domain (the timeline's focus). Building a long case's timeline takes far
-    longer than a case switch may, so a switch back redraws this."""
+def case_chart(path: str, stamp: Stamp, view: View, name: str, display: charts.Display | None = None) -> list[dict]:
+    """One chart of the case ("timeline", "lesions", "markers") as Streamlit draws it, one spec per panel when it
+    is drawn split: built once per version of the file, view (the tables it draws) and display choice (what it is
+    drawn for: the page's, by default, or a board's screen). Building a long case's timeline takes far longer than
+    a case switch may, so a switch back redraws this."""
     frames, _ = presented(path, stamp, view)
-    chart = views.case_chart(name, frames, case_tables(path, stamp)["assessments"], view, domain)
-    return views.chart_spec(chart)
+    frames = {**frames, "assessments": case_tables(path, stamp)["assessments"]}
+    specs = charts.case_chart_specs(name, frames, display or page_display(view))
+    return [as_sent(spec) for spec in specs]
+
+
+def as_sent(spec: dict) -> dict:
+    """A spec with its rows as frames, as Streamlit sends them (Arrow): converted once, here, not on every rerun
+    (a frame converts at once, a list of records row by row)."""
+    if "datasets" not in spec:
+        return spec
+    return {**spec, "datasets": {name: pd.DataFrame.from_records(rows) for name, rows in spec["datasets"].items()}}
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -157,7 +169,7 @@ def cohort_chart(version: str, case_ids: tuple[str, ...], name: str, align: str,
     a rerun that changes neither the files, the cases shown nor the choice (a row selected, a filter set and
     cleared) sends it again without building it (the swimmer of a thousand patients takes about half a second)."""
     chart = cohort_charts.cohort_chart(cohort_frames(version, _stamps), name, list(case_ids), align, sort)
-    return views.chart_spec(chart)
+    return as_sent(charts.chart_spec(chart, SCREEN))
 
 
 # A study folder's cohort lives in its Parquet warehouse: one DuckDB over it per warehouse folder (whose name carries
@@ -182,4 +194,4 @@ def study_swimmer(folder: str, chosen: tuple, sort: str) -> dict | None:
     if rows.empty:
         return None
     chart = cohort_charts.swimmer_chart(rows, align="diagnosis", sort={"patient_id": "case_id"}.get(sort, "duration"))
-    return views.chart_spec(chart)
+    return as_sent(charts.chart_spec(chart, SCREEN))

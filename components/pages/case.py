@@ -10,8 +10,12 @@ from timelines.files import Stamp
 from timelines.presentation import View, has_data
 from timelines.tables import day_zero_choices
 
-from . import cache, views
+from . import cache
+from .chart_views import lesion_view, marker_view, page_display, show_specs, timeline_view
 from .downloads import export_buttons
+from .event_table import event_table_view, molecular_results, molecular_view
+from .header import case_header
+from .pickers import VIEWS, display_options, view_picker
 
 
 def case_page(entry: Entry, stamp: Stamp, deidentified: bool) -> None:
@@ -19,27 +23,27 @@ def case_page(entry: Entry, stamp: Stamp, deidentified: bool) -> None:
     data = cache.case_tables(path, stamp)
     view = view_of(data, deidentified)
     frames, summary = cache.presented(path, stamp, view)
-    views.case_header(summary, view.day_zero)
-    molecular = views.molecular_results(frames["events"])
-    available = tuple(v for v in views.VIEWS if has_data(v, data["events"], data["measurements"], data["markers"]))
-    chosen, slot = views.view_picker(st.query_params.get("view"), available)
+    case_header(summary, view.day_zero)
+    molecular = molecular_results(frames["events"])
+    available = tuple(v for v in VIEWS if has_data(v, data["events"], data["measurements"], data["markers"]))
+    chosen, slot = view_picker(st.query_params.get("view"), available)
     st.query_params["view"] = chosen
 
     def draw(name: str, domain: tuple | None = None) -> None:
-        views.show_spec(cache.case_chart(path, stamp, view, name, domain))
+        show_specs(cache.case_chart(path, stamp, view, name, page_display(view, domain)))
 
     axis = view.axis_options()
     if chosen == "timeline":
-        views.timeline_view(frames["events"], axis, slot, draw)
+        timeline_view(frames["events"], axis, slot, draw)
     elif chosen == "lesions":
-        views.lesion_view(data["recist_note"], draw)
+        lesion_view(data["recist_note"], draw)
     elif chosen == "markers":
-        views.marker_view(draw, molecular)
+        marker_view(draw, molecular)
     else:
-        views.event_table_view(frames["events"], neutral_file_stem(entry.case_id) if deidentified else entry.case_id,
-                               relative=view.axis == "relative")
+        event_table_view(frames["events"], neutral_file_stem(entry.case_id) if deidentified else entry.case_id,
+                         relative=view.axis == "relative")
         if "markers" not in available:  # else the Markers tab lists them
-            views.molecular_view(molecular)
+            molecular_view(molecular)
     exports_box = st.sidebar.expander("Export: slides, handout, images, tables", key="exports_open",
                                       on_change="rerun")
     if exports_box.open:  # made when opened: the first screen of a case needs no download button
@@ -49,6 +53,6 @@ def case_page(entry: Entry, stamp: Stamp, deidentified: bool) -> None:
 
 def view_of(data: dict, deidentified: bool) -> View:
     """The display choice of the sidebar's time-axis controls."""
-    options = views.display_options(data["events"], data["on_calendar"] and not deidentified,
+    options = display_options(data["events"], data["on_calendar"] and not deidentified,
                                     day_zero_choices(data["events"]), deidentified)
     return View(deidentified=deidentified, **options)

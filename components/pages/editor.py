@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from components.charts import timeline_chart
+from components.charts import Display, case_chart_specs
 from timelines import storage
 from timelines.catalog import case_paths, load_entry
 from timelines.editing import (
@@ -36,8 +36,8 @@ from timelines.text import escape_markdown
 from timelines.timeline import Timeline
 from timelines.yaml_source import parse_yaml
 
+from .chart_views import show_specs
 from .snippets import DATES, KINDS, SKELETON, SNIPPETS, SNIPPETS_BY_KEY, fill
-from .views import show_chart
 
 TEMPLATE_NAME = "_template.yaml"
 BUNDLED_TEMPLATE = Path(__file__).resolve().parents[2] / "cases" / TEMPLATE_NAME
@@ -655,16 +655,16 @@ def _preview(timeline: Timeline | None, current: bool) -> None:
     st.caption("Preview of the current text." if current else
                "Preview of the last valid version: fix the problems above to update it.")
     events = event_table(timeline)
+    # Drawn as the case page draws it: as wide as the column, and as tall as its lanes need (Streamlit's own
+    # fitting squeezed the lanes into the chart's height, and Vega then hid every other lane label).
+    preview = Display(axis="calendar" if timeline.on_calendar else "relative", legends="stacked", fit_width=True)
     try:
-        chart = timeline_chart(events, axis="calendar" if timeline.on_calendar else "relative",
-                               dose_changes=dose_change_table(timeline))
+        specs = case_chart_specs("timeline", {"events": events, "dose_changes": dose_change_table(timeline)}, preview)
     except Exception as error:  # the editor stays usable even if a chart cannot be drawn
         st.warning(f"The timeline cannot be drawn ({escape_markdown(type(error).__name__)}); "
                    "the events are listed instead.")
     else:
-        # Drawn as the case page draws it: as wide as the column, and as tall as its lanes need (Streamlit's
-        # own fitting squeezed the lanes into the chart's height, and Vega then hid every other lane label).
-        show_chart(chart)
+        show_specs(specs)
         return
     st.dataframe(resolved_table(timeline), hide_index=True, width="stretch")
 

@@ -13,7 +13,9 @@ from timelines.files import stamp as file_stamp
 from timelines.text import escape_markdown
 from timelines.warehouse import SWIMMER_PATIENTS, Filter, Warehouse, is_built, study_version, study_warehouse
 
-from . import cache, views
+from . import cache
+from .header import problems_view
+from .pickers import deidentify_switch
 from .board import board_screen
 from .case import case_page
 from .cohort import PAGE_STYLE, URL_WIDGETS
@@ -168,11 +170,11 @@ def patient_screen(store: Warehouse, patient_id: str, page: str) -> None:
         st.warning(f"The study has no patient “{escape_markdown(patient_id)}”. Choose one in the cohort.")
         return
     stamp = file_stamp(path)
-    deidentified = views.deidentify_switch(st.query_params.get("deid"))
+    deidentified = deidentify_switch(st.query_params.get("deid"))
     st.sidebar.caption(f"Patient {escape_markdown(patient_id)} of the study (read-only).")
     entry = cache.entry(str(path), stamp)
     if not entry.ok:
-        views.problems_view(entry)
+        problems_view(entry)
     elif page == "board":
         board_screen(entry, stamp, deidentified)
     else:

@@ -1,0 +1,77 @@
+"""The display choices are built into a case's charts (components.charts.display): one function picks and builds
+them, a spec is validated once, and no page edits a finished spec."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import altair as alt
+import pandas as pd
+import pytest
+
+from components import charts
+from components.charts.display import Y_AXIS_PX
+from components.pages.board import DEFAULT_SCREEN, Screen, board_display, lesion_pages
+from timelines.clinical import recist
+from timelines.loading import load_case
+from timelines.tables import dose_change_table, event_table, marker_table, measurement_table
+
+CASES = Path(__file__).resolve().parents[1] / "cases"
+
+
+def frames_of(stem: str) -> dict:
+    timeline = load_case(CASES / f"{stem}.yaml")
+    return {"events": event_table(timeline), "measurements": measurement_table(timeline),
+            "markers": marker_table(timeline), "dose_changes": dose_change_table(timeline),
+            "assessments": charts.assessment_frame(recist(timeline))}
+
+
+def font_sizes(node) -> list[float]:
+    if isinstance(node, dict):
+        return [v for k, v in node.items() if k.lower().endswith("fontsize") and isinstance(v, (int, float))] + \
+            [size for k, v in node.items() if k != "datasets" for size in font_sizes(v)]
+    if isinstance(node, list):
+        return [size for v in node for size in font_sizes(v)]
+    return []
+
+
+def test_the_board_type_scale_is_built_into_every_text_of_the_spec():
+    axis = {"axis": "calendar", "unit": "months", "day_zero_label": "first diagnosis"}
+    [spec] = charts.case_chart_specs("timeline", frames_of("lcnec-alk-lorlatinib"),
+                                     board_display("timeline", axis, DEFAULT_SCREEN))
+    sizes = font_sizes(spec)
+    assert sizes and min(sizes) >= 18  # the page's 13 px mark labels and 14 px axis labels, 1.3 times larger
+    assert spec["config"]["axis"]["labelFontSize"] == 18 and spec["config"]["title"]["fontSize"] == 26
+    # Legends beside the plot, one column of labels cut at 190 px times the type scale.
+    assert spec["config"]["legend"]["orient"] == "right"
+    legends = [e[c]["legend"] for e in (layer.get("encoding", {}) for layer in spec["layer"])
+               for c in ("color", "shape") if isinstance(e.get(c, {}).get("legend"), dict)]
+    assert legends and all(lg["columns"] == 1 and lg["labelLimit"] == 247 for lg in legends)
+
+
+def test_the_page_draws_a_stack_as_one_spec_per_panel_without_y_titles():
+    page = charts.Display(legends="stacked", split_panels=True, fit_width=True)
+    specs = charts.case_chart_specs("lesions", frames_of("lcnec-alk-lorlatinib"), page)
+    assert len(specs) == 4 and not any("vconcat" in s for s in specs)
+    text = json.dumps(specs)
+    assert '"Size (mm)"' not in text and '"Sum (mm)"' not in text  # each panel's own title names what it shows
+    assert [s["padding"]["left"] for s in specs] == [10, 10, 10, 10 + Y_AXIS_PX]
+    stacked = charts.case_chart_specs("lesions", frames_of("lcnec-alk-lorlatinib"), charts.Display())
+    assert len(stacked) == 1 and len(stacked[0]["vconcat"]) == 4 and '"Size (mm)"' in json.dumps(stacked)
+
+
+def test_a_spec_is_validated_once_and_a_bad_one_says_what_is_wrong():
+    chart = alt.Chart(pd.DataFrame({"a": [1, 2]})).mark_point().encode(x="a:Q")
+    assert charts.chart_spec(chart)["mark"]["type"] == "point"
+    chart.width = "as wide as it likes"  # no check while building: the spec is checked once, when it is made
+    with pytest.raises(alt.utils.schemapi.SchemaValidationError, match="width"):
+        charts.chart_spec(chart)
+
+
+def test_the_board_pages_lesions_so_that_each_panel_can_be_read():
+    data = frames_of("lcnec-alk-lorlatinib")
+    pages = lesion_pages(data, DEFAULT_SCREEN)
+    assert [(len(p.lesions), p.recist, p.findings) for p in pages] == [(2, False, False), (0, True, True)]
+    assert [(len(p.lesions), p.recist, p.findings) for p in lesion_pages(data, Screen(1920, 1080))] == \
+        [(2, True, True)]
