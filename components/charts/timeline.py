@@ -78,8 +78,8 @@ def timeline_chart(events: pd.DataFrame, *, axis: str = "calendar", unit: str = 
         need. By default each lane is as tall as its marks need.
     text_scale
         How much larger the page will draw the chart's text than this spec says (a tumor board enlarges every font
-        for the projector): the room kept beside each symbol for its label grows with it, so that labels never run
-        into the next mark. Room is kept as for a plot at most 640 px wide (a page fits a chart to its column).
+        for the projector): the room kept beside each symbol for its label, and the distance between sub-rows, grow
+        with it, so that labels never run into the next mark or the next sub-row. Room is kept as for a plot at most 640 px wide (a page fits a chart to its column).
 
     Returns
     -------
@@ -113,8 +113,9 @@ def timeline_chart(events: pd.DataFrame, *, axis: str = "calendar", unit: str = 
         if note and len(shown) < len(lanes):
             note = note.replace(" outside", f" and {_count(len(lanes) - len(shown), 'lane')} outside")
         lanes = [lane for lane in lanes if lane in shown]
-    layout = _lane_layout(frame, lanes)
-    frame["y"] = [layout[lane][0] + layout[lane][1] / 2 + (slot - (n - 1) / 2) * SLOT_PX
+    slot_px = SLOT_PX * text_scale  # labels in neighbouring sub-rows, drawn larger, stay clear of each other
+    layout = _lane_layout(frame, lanes, slot_px)
+    frame["y"] = [layout[lane][0] + layout[lane][1] / 2 + (slot - (n - 1) / 2) * slot_px
                   for lane, slot, n in zip(frame["lane"], frame["slot"], frame["lane_slots"])]
     x_domain = _axis_domain(tax, window)
     drawn_changes = _dose_labels_inside(changes[changes["event_id"].isin(frame["event_id"])], window,
