@@ -47,12 +47,13 @@ _EVENT_TOOLTIP = (("label", "Event"), ("kind_text", "Kind"), ("when", "When"), (
                   ("details", "Details"), ("note", "Note"), ("quote", "Source"))
 
 
-def lane_layout(df: pd.DataFrame, lanes: list[str]) -> dict[str, tuple[int, int]]:
-    """Top and height in px of each lane, top to bottom: a lane is as tall as its stacked marks need."""
+def lane_layout(df: pd.DataFrame, lanes: list[str], slot_px: float = SLOT_PX) -> dict[str, tuple[int, int]]:
+    """Top and height in px of each lane, top to bottom: a lane is as tall as its stacked marks need, its sub-rows
+    ``slot_px`` apart."""
     slots = df.groupby("lane")["lane_slots"].max()
     layout, top = {}, 0
     for lane in lanes:
-        height = max(LANE_STEP, int(slots.get(lane, 1)) * SLOT_PX + 14)
+        height = max(LANE_STEP, round(int(slots.get(lane, 1)) * slot_px + 14))
         layout[lane] = (top, height)
         top += height
     return layout

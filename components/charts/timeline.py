@@ -101,8 +101,9 @@ def timeline_chart(events: pd.DataFrame, *, axis: str = "calendar", unit: str = 
     text_scale = theme.text_scale()  # the room kept for labels grows with the type the chart is built in
     marks = timeline_marks(events, tax, dose_changes=dose_changes, domain=domain, width=width, text_scale=text_scale)
     frame, lanes, window = marks.frame, marks.lanes, marks.window
-    layout = lane_layout(frame, lanes)
-    frame["y"] = [layout[lane][0] + layout[lane][1] / 2 + (slot - (n - 1) / 2) * SLOT_PX
+    slot_px = SLOT_PX * text_scale  # labels in neighbouring sub-rows, drawn larger, stay clear of each other
+    layout = lane_layout(frame, lanes, slot_px)
+    frame["y"] = [layout[lane][0] + layout[lane][1] / 2 + (slot - (n - 1) / 2) * slot_px
                   for lane, slot, n in zip(frame["lane"], frame["slot"], frame["lane_slots"])]
     x_domain = _axis_domain(tax, window)
     drawn_changes = _dose_labels_inside(marks.changes, window, _packing_width(width) / text_scale)

@@ -59,3 +59,31 @@ def test_no_two_tick_labels_overlap_and_months_are_whole(page, app_url, case_id)
             ticks = page.locator('[data-testid="stVegaLiteChart"] g.role-axis-label text').all_text_contents()
             numbers = [t for t in ticks if t.replace("−", "").replace("-", "").replace(".", "").isdigit()]
             assert numbers and not any("." in t for t in numbers), ticks
+
+
+# Pairs of mark labels (text marks in the plot: response tags, ×n, status words, dose changes) whose boxes intersect.
+MARK_LABEL_OVERLAPS = """() => {
+  const boxes = [...document.querySelectorAll('[data-testid="stVegaLiteChart"] g.mark-text.role-mark text')]
+    .filter(t => t.textContent.trim()).map(t => [t.textContent, t.getBoundingClientRect()]);
+  const found = [];
+  for (let i = 0; i < boxes.length; i++) for (let j = i + 1; j < boxes.length; j++) {
+    const [a, p] = boxes[i], [b, q] = boxes[j];
+    if (p.left < q.right - 1 && q.left < p.right - 1 && p.top < q.bottom - 1 && q.top < p.bottom - 1)
+      found.push(a + ' / ' + b);
+  }
+  return [boxes.length, found];
+}"""
+
+
+@pytest.mark.parametrize("case_id", ["adeno-alk-leptomeningeal-alectinib", "adeno-alk-miliary-alectinib"])
+def test_no_two_mark_labels_of_the_timeline_overlap(page, app_url, case_id):
+    """The cases without calendar dates, on the laptop's case page (the chart fitted to its column) and on the
+    board at both sizes (its text drawn 1.3 times larger). Before: 'crizotinib' ran into 'alectinib', and 'PR'
+    into the next progression, where room was kept for a 900-px plot drawn 640 px wide."""
+    for (width, height), query in (((1280, 720), f"case={case_id}&view=timeline"),
+                                   ((1280, 720), f"case={case_id}&page=board&step=timeline"),
+                                   ((1920, 1080), f"case={case_id}&page=board&step=timeline")):
+        page.set_viewport_size({"width": width, "height": height})
+        drawn(page, f"{app_url}/?{query}")
+        count, overlaps = page.evaluate(MARK_LABEL_OVERLAPS)
+        assert count >= 2 and not overlaps, (query, overlaps)
