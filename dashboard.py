@@ -15,11 +15,11 @@ from components.pages.case import case_page
 from components.pages.cohort import cohort_page
 from components.pages.editor import editor_page
 from components.pages.study import study_screen
-from timelines.catalog import case_paths, draft_paths, folder_problem
 from timelines.deidentify import neutral_file_stem, scrub_text
-from timelines.files import stamp as file_stamp
+from timelines.reading.catalog import case_paths, draft_paths, folder_problem
+from timelines.reading.files import stamp as file_stamp
 from timelines.text import escape_markdown
-from timelines.warehouse import is_study
+from timelines.warehouse.store import is_study
 
 DEFAULT_CASES = Path(__file__).resolve().parent / "cases"
 

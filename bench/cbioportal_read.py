@@ -12,7 +12,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from timelines.cbioportal import read_study  # noqa: E402
+from timelines.cbioportal.study import read_study  # noqa: E402
 
 TAB = "\t"
 

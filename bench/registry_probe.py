@@ -46,7 +46,7 @@ def import_probe(study: Path, out: Path, patients: int) -> dict:
     import pandas as pd
 
     from bench.registry import write_study
-    from timelines import warehouse
+    from timelines.warehouse import store as warehouse
 
     start = time.perf_counter()
     write_study(study, patients)
@@ -60,7 +60,7 @@ def import_probe(study: Path, out: Path, patients: int) -> dict:
     start = time.perf_counter()
     try:
         report = warehouse.import_study(study, out)
-        source = "study reader (timelines.cbioportal)"
+        source = "study reader (timelines.cbioportal.study)"
     except ImportError:
         report = warehouse.build_documents(synthetic_documents(study), out, total=patients, workers=2)
         source = "bench/synth.py cases of the study's patients (no study reader on this branch)"
@@ -78,7 +78,7 @@ def synthetic_documents(study: Path):
     import pandas as pd
 
     from bench.synth import synthetic_case
-    from timelines import warehouse
+    from timelines.warehouse import store as warehouse
 
     counts = pd.concat(pd.read_csv(p, sep="\t", usecols=["PATIENT_ID"], dtype=str)
                        for p in study.glob("data_timeline_*.txt"))["PATIENT_ID"].value_counts()
@@ -93,7 +93,7 @@ def page_probe(out: Path, runs: int) -> dict:
     import duckdb
 
     from components.charts.cohort import swimmer_chart
-    from timelines.warehouse import Filter, Warehouse
+    from timelines.warehouse.store import Filter, Warehouse
 
     def page(store: Warehouse, chosen: Filter) -> int:
         count = store.count(chosen)

@@ -39,7 +39,7 @@ import pandas as pd  # noqa: E402
 import yaml  # noqa: E402
 
 from bench.synth import synthetic_text  # noqa: E402
-from timelines.warehouse import SWIMMER_PATIENTS  # noqa: E402
+from timelines.warehouse.store import SWIMMER_PATIENTS  # noqa: E402
 
 SECTIONS = ("load", "cohort", "specs", "switch", "browser", "swimmer", "deck", "memory", "registry")
 FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -233,13 +233,13 @@ class Inputs:
 
 
 def seed_cases() -> list[Path]:
-    from timelines.catalog import case_paths
+    from timelines.reading.catalog import case_paths
 
     return case_paths(ROOT / "cases")
 
 
 def largest_seed_case() -> Path:
-    from timelines.loading import load_case
+    from timelines.reading.loading import load_case
 
     return max(seed_cases(), key=lambda p: len(load_case(p).items))
 
@@ -248,7 +248,7 @@ def largest_seed_case() -> Path:
 
 def bench_load(inputs: Inputs, size: Size) -> list[Row]:
     """Load, validate and tabulate one large case, against a bare libyaml parse of the same file."""
-    from timelines.loading import load_case
+    from timelines.reading.loading import load_case
     from timelines.tables import event_table, marker_table, measurement_table
 
     def full():
@@ -294,8 +294,8 @@ def cached_loader():
 
 
 def load_cohort(folder: Path, load) -> list:
-    from timelines.catalog import case_paths
-    from timelines.files import stamp
+    from timelines.reading.catalog import case_paths
+    from timelines.reading.files import stamp
 
     return [load(str(p), s) for p in case_paths(folder) if (s := stamp(p)) is not None]
 
@@ -304,7 +304,7 @@ def bench_cohort(inputs: Inputs, size: Size) -> list[Row]:
     """A cohort of files loaded cold (empty cache) and warm, against a bare parse of the same files."""
     import streamlit as st
 
-    from timelines.dates import parse_date
+    from timelines.time.dates import parse_date
 
     folder = inputs.cohort(size.cohort)
     texts = [p.read_text() for p in sorted(folder.glob("*.yaml"))]
@@ -352,8 +352,8 @@ def bare_spec(*frames: pd.DataFrame):
 def case_tables(path: Path) -> dict:
     """What the dashboard's case page computes once per version of a file (components.pages.cache.case_tables)."""
     from components import charts
-    from timelines.clinical import recist
-    from timelines.loading import load_case
+    from timelines.endpoints.clinical import recist
+    from timelines.reading.loading import load_case
     from timelines.tables import dose_change_table, event_table, marker_table, measurement_table
 
     timeline = load_case(path)
@@ -420,7 +420,7 @@ def bench_specs(inputs: Inputs, size: Size) -> list[Row]:
 
 
 def cohort_timelines(folder: Path) -> list:
-    from timelines.catalog import case_paths, load_entry
+    from timelines.reading.catalog import case_paths, load_entry
 
     return [e.timeline for e in map(load_entry, case_paths(folder)) if e.ok]
 
@@ -626,7 +626,7 @@ def bench_deck(inputs: Inputs, size: Size) -> list[Row]:
     from pptx import Presentation
     from pptx.util import Inches
 
-    from timelines.loading import load_case
+    from timelines.reading.loading import load_case
 
     def floor_deck(events: pd.DataFrame):
         def build():
@@ -657,7 +657,7 @@ def bench_deck(inputs: Inputs, size: Size) -> list[Row]:
 MEMORY_PROBE = """
 import sys, time
 sys.path.insert(0, {root!r})
-from timelines.catalog import case_paths, load_entry
+from timelines.reading.catalog import case_paths, load_entry
 from timelines.tables import event_table
 def status_mb(field):  # VmHWM, unlike ru_maxrss, does not carry the parent's peak over exec
     with open("/proc/self/status") as f:

@@ -9,10 +9,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from components.pages.cohort import cohort_frames, matching_cases, swimmer_section  # noqa: E402
 from components.charts.theme import enable_theme  # noqa: E402
-from timelines.catalog import case_paths  # noqa: E402
-from timelines.files import stamp  # noqa: E402
+from components.pages.cohort import cohort_frames, matching_cases, swimmer_section  # noqa: E402
+from timelines.reading.catalog import case_paths  # noqa: E402
+from timelines.reading.files import stamp  # noqa: E402
 
 enable_theme()
 files = tuple((str(p), s) for p in case_paths(os.environ["BENCH_COHORT"]) if (s := stamp(p)) is not None)

@@ -18,7 +18,7 @@ sys.path.insert(0, str(ROOT))
 
 from components import charts  # noqa: E402  (after the path set-up above)
 from timelines import load_case  # noqa: E402
-from timelines.clinical import recist  # noqa: E402
+from timelines.endpoints.clinical import recist  # noqa: E402
 from timelines.tables import event_table, marker_table, measurement_table  # noqa: E402
 
 OUT = ROOT / "test-artifacts" / "charts"

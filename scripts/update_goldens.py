@@ -8,8 +8,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from timelines.catalog import case_paths  # noqa: E402
-from timelines.loading import load_case  # noqa: E402
+from timelines.reading.catalog import case_paths  # noqa: E402
+from timelines.reading.loading import load_case  # noqa: E402
 from timelines.tables import golden_tables  # noqa: E402
 
 GOLDEN = ROOT / "tests" / "golden"

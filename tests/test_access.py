@@ -11,8 +11,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from components.pages import editor
-from timelines import editing, storage
+from timelines import editing
 from timelines.access import AccessSettingError, Role, check_sign_in, decide_access, editor_emails, verified_email
+from timelines.saving import storage
 
 from conftest import CASES, ROOT
 

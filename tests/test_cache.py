@@ -12,9 +12,10 @@ import pytest
 from components import charts
 from components.pages import cache
 from components.pages.chart_views import page_display
-from conftest import CASES, ROOT
-from timelines.files import stamp
 from timelines.presentation import View, present
+from timelines.reading.files import stamp
+
+from conftest import CASES, ROOT
 
 CASE2 = CASES / "lcnec-eml4-alk-alectinib-case2.yaml"
 APP_CODE = [ROOT / "dashboard.py", *sorted((ROOT / "components").rglob("*.py"))]

@@ -9,9 +9,9 @@ import json
 import pytest
 
 from timelines import CaseFileError, load_case, load_text
-from timelines.catalog import patient_line
-from timelines.clinical import outcomes
 from timelines.cohort import best_response, swimmer_table
+from timelines.endpoints.clinical import outcomes
+from timelines.reading.catalog import patient_line
 from timelines.summary import case_summary, outcome_text, patient_text, summary_text
 from timelines.tables import event_table
 
@@ -233,7 +233,7 @@ events:
 
 def test_a_lesion_change_in_words_is_kept_per_lesion_never_as_a_size_and_shown_on_the_lesion_chart():
     from components import charts
-    from timelines.clinical import recist
+    from timelines.endpoints.clinical import recist
     from timelines.tables import measurement_table
 
     timeline = load_text(QUALITATIVE, "lesion-changes.yaml")

@@ -7,8 +7,8 @@ import pytest
 import yaml
 
 from timelines import CaseFileError, load_text
-from timelines.dates import DateProblem, parse_date
 from timelines.tables import day_zero, event_table, marker_table, measurement_table
+from timelines.time.dates import DateProblem, parse_date
 
 from conftest import make_case, make_event
 
@@ -106,8 +106,8 @@ def test_one_drug_is_still_written_drug_and_its_agents_are_that_drug():
 
 
 def test_every_agent_of_a_combination_goes_out_in_fhir_and_cbioportal(tmp_path):
-    from timelines.cbioportal_write import write_study
-    from timelines.fhir import case_bundle
+    from timelines.cbioportal.write import write_study
+    from timelines.fhir.bundle import case_bundle
 
     timeline = load(COMBINATION)
     medications = [e["resource"]["medicationCodeableConcept"]["text"] for e in case_bundle(timeline)["entry"]

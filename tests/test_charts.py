@@ -7,17 +7,28 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-
-from components import charts
-from components.charts import cohort as cohort_charts, lanes, theme
-from specs import find, mark_type, rows as values, scale_map, units
 import yaml
 
-from conftest import make_case, make_event
+from components import charts
+from components.charts import cohort as cohort_charts
+from components.charts import lanes, theme
 from timelines import load_case, load_text
-from timelines.clinical import recist
-from timelines.tables import (MARKER_COLUMNS, MARKER_EXTRA_COLUMNS, MEASUREMENT_COLUMNS, MEASUREMENT_EXTRA_COLUMNS,
-                              dose_change_table, event_table, lane_order, marker_table, measurement_table)
+from timelines.endpoints.clinical import recist
+from timelines.tables import (
+    MARKER_COLUMNS,
+    MARKER_EXTRA_COLUMNS,
+    MEASUREMENT_COLUMNS,
+    MEASUREMENT_EXTRA_COLUMNS,
+    dose_change_table,
+    event_table,
+    lane_order,
+    marker_table,
+    measurement_table,
+)
+
+from conftest import make_case, make_event
+from specs import find, mark_type, scale_map, units
+from specs import rows as values
 
 CASES = Path(__file__).resolve().parent.parent / "cases"
 CASE_IDS = sorted(p.stem for p in CASES.glob("*.yaml") if not p.name.startswith("_"))

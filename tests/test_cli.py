@@ -220,8 +220,9 @@ def test_export_csv_writes_no_live_formula(tmp_path, capsys):
 
 
 def test_a_negative_number_is_written_as_a_number(tmp_path, capsys):
-    from timelines.spreadsheet import csv_text
     import pandas as pd
+
+    from timelines.saving.spreadsheet import csv_text
 
     frame = pd.DataFrame({"text": ["-5", "-2.5e-3", "+1", "-5 mm", "\tx", "'=x", "'ok"], "n": [-1] * 7})
     assert csv_text(frame).split("\n")[1:] == ["-5,-1", "-2.5e-3,-1", "+1,-1", "'-5 mm,-1", "'\tx,-1", "''=x,-1",
@@ -233,8 +234,9 @@ def test_a_negative_number_is_written_as_a_number(tmp_path, capsys):
 
 def test_a_column_name_that_a_spreadsheet_would_run_is_quoted_like_a_cell():
     """OWASP CSV injection reaches the header row too: a column named '=cmd' would run in the first row."""
-    from timelines.spreadsheet import csv_text
     import pandas as pd
+
+    from timelines.saving.spreadsheet import csv_text
 
     frame = pd.DataFrame({"=HYPERLINK(\"x\")": ["a"], "-5": ["b"], "+note": [1], "@x": ["-c"], "ok": ["d"]})
     assert csv_text(frame).split("\n")[:2] == ['"\'=HYPERLINK(""x"")",-5,\'+note,\'@x,ok', "a,b,1,'-c,d"]

@@ -4,10 +4,10 @@ import pytest
 import yaml
 
 from timelines import load_case, load_text
-from timelines.clinical import lines_of_therapy, month_range, outcomes, recist, recist_note
-from timelines.dates import Bounds
+from timelines.endpoints.clinical import lines_of_therapy, month_range, outcomes, recist, recist_note
 from timelines.measures import assess, pd_threshold, pr_threshold
 from timelines.tables import event_table, marker_table
+from timelines.time.dates import Bounds
 
 from conftest import CASE_FILES, ROOT, make_case, make_event
 

@@ -2,8 +2,8 @@
 
 import pytest
 
-from timelines.catalog import case_paths, load_entry
 from timelines.cohort import cohort_table, fusion_partner, swimmer_table
+from timelines.reading.catalog import case_paths, load_entry
 
 from conftest import CASE_FILES, CASES
 

@@ -8,18 +8,26 @@ import json
 import pandas as pd
 import pytest
 import vl_convert as vlc
-
-from components import charts
-from components.charts import cohort as cohort_charts, theme
-from timelines.catalog import case_paths, load_entry
-from timelines.cohort import SPIDER_COLUMNS, SWIMMER_COLUMNS, WATERFALL_COLUMNS, patient_words, spider_table, \
-    swimmer_table, therapy_agents, waterfall_table
-from timelines.tables import event_table
-
 import yaml
 
-from conftest import CASE_FILES, CASES, measured_case
+from components import charts
+from components.charts import cohort as cohort_charts
+from components.charts import theme
 from timelines import load_text
+from timelines.cohort import (
+    SPIDER_COLUMNS,
+    SWIMMER_COLUMNS,
+    WATERFALL_COLUMNS,
+    patient_words,
+    spider_table,
+    swimmer_table,
+    therapy_agents,
+    waterfall_table,
+)
+from timelines.reading.catalog import case_paths, load_entry
+from timelines.tables import event_table
+
+from conftest import CASE_FILES, CASES, measured_case
 from specs import find, mark_prop, mark_type, rows, scale_map, units
 
 ONGOING = {"adeno-alk-miliary-alectinib", "lcnec-alk-lorlatinib", "lcnec-eml4-alk-alectinib-case1",

@@ -298,7 +298,7 @@ def test_the_board_switches_de_identification_itself_and_says_so():
 @pytest.mark.parametrize("case_id", [p.stem for p in CASE_FILES])
 def test_a_chart_the_case_has_no_data_for_is_neither_a_view_nor_a_board_step(case_id):
     from timelines.presentation import has_data
-    from timelines.loading import load_case
+    from timelines.reading.loading import load_case
     from timelines.tables import event_table, marker_table, measurement_table
 
     timeline = load_case(ROOT / "cases" / f"{case_id}.yaml")

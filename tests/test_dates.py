@@ -6,7 +6,7 @@ import pytest
 import yaml
 
 from timelines import CaseFileError, load_text
-from timelines.dates import DateProblem, add_months, parse_date, precision_of, Bounds
+from timelines.time.dates import Bounds, DateProblem, add_months, parse_date, precision_of
 
 from conftest import make_case, make_event
 

@@ -10,13 +10,15 @@ import pytest
 from pptx import Presentation
 from pptx.enum.chart import XL_CHART_TYPE
 from pptx.enum.shapes import MSO_SHAPE_TYPE
+from test_deidentify import leaks
 
 from components import exports
-from components.exports import native, rendering, slides as slide_model
-from conftest import CASE_FILES, CASES, SEED_IDS
-from test_deidentify import leaks
+from components.exports import native, rendering
+from components.exports import slides as slide_model
 from timelines import load_case
 from timelines.tables import event_table
+
+from conftest import CASE_FILES, CASES, SEED_IDS
 
 LORLATINIB = CASES / "lcnec-alk-lorlatinib.yaml"  # the largest seed case: two timeline slides, lesion sizes
 MILIARY = CASES / "adeno-alk-miliary-alectinib.yaml"  # lesion sizes and marker values, on the relative axis

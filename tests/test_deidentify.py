@@ -208,7 +208,7 @@ def test_the_case_id_is_neutral_in_every_table_and_the_summary(case):
 
 def test_dates_as_written_become_day_offsets(case):
     events = case["clean"]["events"]
-    said = r"(day −?\d+((–| to )−?\d+)?( or later| or earlier)?|not dated)"  # timelines.when: bounds, no more
+    said = r"(day −?\d+((–| to )−?\d+)?( or later| or earlier)?|not dated)"  # timelines.time.when: bounds, no more
     assert events["date_text"].str.fullmatch(said).all()
     assert events["dose_changes"].fillna("").map(lambda t: all(
         re.match(said + ": ", part) for part in t.split("; ") if part)).all()

@@ -13,8 +13,8 @@ import pytest
 from components import charts
 from components.charts.display import Y_AXIS_PX
 from components.pages.board import DEFAULT_SCREEN, Screen, board_display, lesion_pages
-from timelines.clinical import recist
-from timelines.loading import load_case
+from timelines.endpoints.clinical import recist
+from timelines.reading.loading import load_case
 from timelines.tables import dose_change_table, event_table, marker_table, measurement_table
 
 CASES = Path(__file__).resolve().parents[1] / "cases"

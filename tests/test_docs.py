@@ -3,7 +3,7 @@
 import re
 
 from timelines import load_case, load_text
-from timelines.clinical import outcomes
+from timelines.endpoints.clinical import outcomes
 
 from conftest import CASES, ROOT
 
@@ -107,7 +107,7 @@ def test_the_guide_shows_every_field_of_the_patient_and_of_a_reported_figure():
 
 
 def test_the_template_uses_the_forms_a_paper_needs_beyond_the_basics():
-    from timelines.clinical import outcomes
+    from timelines.endpoints.clinical import outcomes
 
     timeline = load_case(CASES / "_template.yaml")
     assert any(d.event.description and d.event.category is None for d in timeline.of_kind("response"))
@@ -117,7 +117,7 @@ def test_the_template_uses_the_forms_a_paper_needs_beyond_the_basics():
 
 
 def test_every_date_form_the_guide_shows_is_read():
-    from timelines.dates import parse_date
+    from timelines.time.dates import parse_date
 
     rows = [line for line in guide_section("## Dates").splitlines() if line.startswith("| ")][1:]  # no header
     examples = [e for row in rows for e in re.findall(r"`([^`]+)`", row.split("|")[2])]

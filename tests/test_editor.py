@@ -12,8 +12,10 @@ from streamlit.testing.v1 import AppTest
 
 from components.pages import editor
 from components.pages.snippets import DATES, KIND_EXAMPLES, KINDS, SKELETON, SNIPPETS, Example, fill, kind_snippet
-from timelines import CaseFileError, catalog, editing, load_text, storage
+from timelines import CaseFileError, editing, load_text
 from timelines.kinds import KIND_BY_NAME
+from timelines.reading import catalog
+from timelines.saving import storage
 from timelines.schema import EVENT_KINDS
 
 from conftest import CASE_FILES, CASES, ROOT

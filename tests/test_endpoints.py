@@ -4,9 +4,9 @@ import pytest
 import yaml
 
 from timelines import load_text
-from timelines.best_response import best_responses
-from timelines.clinical import outcomes
-from timelines.lines import lines_of_therapy
+from timelines.endpoints.best_response import best_responses
+from timelines.endpoints.clinical import outcomes
+from timelines.endpoints.lines import lines_of_therapy
 from timelines.summary import case_summary, summary_text
 
 from conftest import make_case
@@ -219,7 +219,7 @@ def test_a_therapy_without_intent_soon_after_a_resection_is_adjuvant_and_not_a_l
 def test_a_therapy_only_ordered_after_a_resection_with_no_recurrence_between_is_adjuvant_not_line_1():
     """'The patient was treated with imatinib' after the resection, with no date: by the statements it may start
     right after the operation and no recurrence precedes it, so it is adjuvant (inferred), whatever day it is drawn."""
-    from timelines.lines import regimens
+    from timelines.endpoints.lines import regimens
 
     text = ("schema: 1\nid: ordered-adjuvant\ntitle: Ordered adjuvant\nsource: {citation: Test}\n"
             "diagnoses:\n  - {id: dx, label: GIST, date: origin}\nevents:\n"

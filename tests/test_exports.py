@@ -21,20 +21,26 @@ from pptx import Presentation
 from pptx.enum.shapes import MSO_SHAPE_TYPE
 from pptx.util import Emu
 from pypdf import PdfReader
+from test_deidentify import leaks, table_text
 
 from components import exports
 from components.exports import deck
 from components.pages.downloads import export_files
-from conftest import CASE_FILES, CASES, ROOT, SEED_IDS, make_case, make_event
-from test_deidentify import leaks, table_text
 from timelines import load_case, load_text
 from timelines.deidentify import neutral_file_stem
-from timelines.files import stamp
 from timelines.key_events import key_events
 from timelines.presentation import View
-from timelines.tables import (DOSE_CHANGE_COLUMNS, DOSE_CHANGE_EXTRA_COLUMNS, EVENT_COLUMNS, EVENT_EXTRA_COLUMNS,
-                              event_table)
+from timelines.reading.files import stamp
+from timelines.tables import (
+    DOSE_CHANGE_COLUMNS,
+    DOSE_CHANGE_EXTRA_COLUMNS,
+    EVENT_COLUMNS,
+    EVENT_EXTRA_COLUMNS,
+    event_table,
+)
 from timelines.text import wrap
+
+from conftest import CASE_FILES, CASES, ROOT, SEED_IDS, make_case, make_event
 
 CASE2 = CASES / "lcnec-eml4-alk-alectinib-case2.yaml"  # calendar dates, measurements, no marker values
 CALENDAR_CASES = [p for p in CASE_FILES if load_case(p).on_calendar]
@@ -506,7 +512,7 @@ def test_the_cli_names_a_path_that_does_not_exist(tmp_path, capsys):
 
 EXPORT_APP = """
 from components.pages.downloads import export_buttons
-from timelines.files import stamp
+from timelines.reading.files import stamp
 from timelines.presentation import View
 path = {path!r}
 export_buttons(path, stamp(path), View(axis="relative", deidentified={deidentify}))

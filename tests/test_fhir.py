@@ -11,12 +11,12 @@ import pytest
 import yaml
 from fhir.resources.R4B.bundle import Bundle
 
-from timelines import codes
 from timelines.cli import main
-from timelines.fhir import MCODE, PROFILES, case_bundle, export_bundle
-from timelines.fhir_dates import ORIGINAL_TEXT, RELATIVE_DATE, enclosing, period_sides
-from timelines.loading import load_case, load_text
+from timelines.fhir import codes
+from timelines.fhir.bundle import MCODE, PROFILES, case_bundle, export_bundle
+from timelines.fhir.dates import ORIGINAL_TEXT, RELATIVE_DATE, enclosing, period_sides
 from timelines.measures import parse_size
+from timelines.reading.loading import load_case, load_text
 
 from conftest import CASE_FILES, CASES, ROOT, SEED_IDS, make_case, make_event
 
@@ -206,7 +206,7 @@ def test_a_death_is_the_patients_deceased():
 
 
 def test_what_is_not_carried_is_listed(monkeypatch):
-    from timelines import fhir
+    from timelines.fhir import bundle as fhir
     bundle, left = export_bundle(load_text(yaml.safe_dump(make_case(
         make_event(), {"kind": "imaging", "date": "2021-10", "modality": "CT", "region": "chest"}))))
     scan = resources(bundle, "Procedure")[0]  # a scan without a result: the procedure that took place
@@ -268,7 +268,7 @@ def test_export_fhir_writes_json_and_lists_what_is_left_on_stderr(capsys, tmp_pa
     captured = capsys.readouterr()
     bundle = json.loads(captured.out)
     assert bundle["resourceType"] == "Bundle" and "not carried" not in captured.err
-    from timelines import fhir
+    from timelines.fhir import bundle as fhir
     scanless = tmp_path / "example.yaml"
     scanless.write_text(yaml.safe_dump(make_case(make_event(), {"kind": "imaging", "date": "2021-10"})))
     monkeypatch.delitem(fhir.RESOURCES, "tumor-size")
@@ -292,8 +292,9 @@ def test_export_fhir_of_a_folder_needs_out(capsys):
 
 
 def _b(first: str, last: str | None):
-    from timelines.dates import Bounds
     import datetime as dt
+
+    from timelines.time.dates import Bounds
     day = lambda text: None if text is None else dt.date.fromisoformat(text).toordinal()  # noqa: E731
     return Bounds(day(first), day(last))
 
@@ -314,8 +315,8 @@ def test_bounds_as_fhir_dates_never_name_a_day_the_bounds_do_not(first, last, ex
 def test_the_export_box_offers_the_bundle_for_identified_views_only():
     from components.pages import cache
     from components.pages.downloads import MIME, export_files
-    from timelines.files import stamp as read_stamp
     from timelines.presentation import View
+    from timelines.reading.files import stamp as read_stamp
 
     path = str(CASE2)
     stamp = read_stamp(path)
@@ -330,7 +331,7 @@ def test_the_export_box_offers_the_bundle_for_identified_views_only():
 
 
 def test_a_day_zero_without_a_resource_of_its_own_is_the_lists_note(monkeypatch):
-    from timelines import fhir
+    from timelines.fhir import bundle as fhir
     case = make_case(
         make_event(start="scan + 2 months", ongoing=True),
         {"id": "scan", "kind": "imaging", "date": "origin", "modality": "CT"},

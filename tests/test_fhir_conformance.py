@@ -13,10 +13,10 @@ import jsonschema
 import pytest
 import yaml
 
-from timelines import codes, condition_codes
 from timelines.cli import main
-from timelines.fhir import PROFILES, export_report
-from timelines.loading import load_case, load_text
+from timelines.fhir import codes, condition_codes
+from timelines.fhir.bundle import PROFILES, export_report
+from timelines.reading.loading import load_case, load_text
 
 from conftest import CASES, make_case, make_event
 
@@ -324,7 +324,7 @@ def test_export_fhir_lists_what_is_not_coded_on_stderr(capsys):
            f"'ensartinib' has no RxNorm code: {codes.NOT_IN_RXNORM_TABLE['ensartinib']}" in lines
     assert f"{path}: not coded: diagnoses[0] 'Primary pulmonary ALK-rearranged mesenchymal neoplasm': diagnosis " \
            "'Primary pulmonary ALK-rearranged mesenchymal neoplasm' has no SNOMED CT or ICD-10-CM code: " \
-           "not in the table of coded diagnoses, sites and histologies (timelines/condition_codes.py)" in lines
+           "not in the table of coded diagnoses, sites and histologies (timelines/fhir/condition_codes.py)" in lines
 
 
 # ---------------------------------------------------------------- surgery

@@ -10,10 +10,10 @@ import pytest
 import yaml
 from fhir.resources.R4B.bundle import Bundle
 
-from timelines import codes
-from timelines.fhir import ADVERSE_EVENT_NOTE, PROFILES, REPORT_NOTE, SUPPORTING_INFO, export_bundle
-from timelines.fhir_dates import ORIGINAL_TEXT, RELATIVE_DATE
-from timelines.loading import load_case, load_text
+from timelines.fhir import codes
+from timelines.fhir.bundle import ADVERSE_EVENT_NOTE, PROFILES, REPORT_NOTE, SUPPORTING_INFO, export_bundle
+from timelines.fhir.dates import ORIGINAL_TEXT, RELATIVE_DATE
+from timelines.reading.loading import load_case, load_text
 
 from conftest import CASE_FILES, CASES, SEED_IDS, make_case, make_event
 
@@ -372,8 +372,8 @@ events:
 
 
 def test_an_other_event_is_an_observation_of_its_type_with_its_source_row_and_columns():
-    from timelines.fhir import case_bundle, not_carried
-    from timelines.loading import load_text
+    from timelines.fhir.bundle import case_bundle, not_carried
+    from timelines.reading.loading import load_text
 
     timeline = load_text(OTHER_CASE, "imported-other.yaml")
     assert not_carried(timeline) == []

@@ -1,5 +1,5 @@
 """No byte from outside the cases folder: links, '..', mounts and links swapped in while a file is opened are
-refused by the one reader (`timelines.files`), for every way in (loader, catalog, editor storage, history, CLI);
+refused by the one reader (`timelines.reading.files`), for every way in (loader, catalog, editor storage, history, CLI);
 and a folder that changes while it is listed or read never stops the other cases."""
 
 from __future__ import annotations
@@ -12,8 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from timelines import CaseFileError, catalog, files, load_case, storage
+from timelines import CaseFileError, load_case
 from timelines.cli import main as cli_main
+from timelines.reading import catalog, files
+from timelines.saving import storage
 
 from conftest import CASE_FILES, ROOT
 

@@ -15,12 +15,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from timelines import CaseFileError, Timeline, load_text
-from timelines.clinical import outcomes, recist
-from timelines.dates import DateExpr, Resolver, Spec, date_text, parse_date, parse_offset
+from timelines.endpoints.clinical import outcomes, recist
 from timelines.errors import DateProblem
+from timelines.reading.yaml_source import MAX_PROBLEMS
 from timelines.schema import EVENT_KINDS
 from timelines.tables import event_table, marker_table, measurement_table
-from timelines.yaml_source import MAX_PROBLEMS
+from timelines.time.dates import DateExpr, Resolver, Spec, date_text, parse_date, parse_offset
 
 ROOT = Path(__file__).resolve().parent.parent
 BUNDLED = [p.read_bytes() for p in sorted((ROOT / "cases").glob("*.yaml")) if not p.name.startswith("_")]

@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from timelines import catalog, load_case
+from timelines import load_case
+from timelines.reading import catalog
 
 from conftest import CASE_FILES, CASES, ROOT
 

@@ -19,9 +19,9 @@ import yaml
 from hostile.generate import GENERATED, chain_text, header, many_events_text
 
 from timelines import CaseFileError, load_case, load_text
-from timelines.catalog import case_paths, load_entry
+from timelines.reading.catalog import case_paths, load_entry
+from timelines.reading.yaml_events import CaseLoader
 from timelines.timeline import resolve
-from timelines.yaml_events import CaseLoader
 
 ROOT = Path(__file__).resolve().parent.parent
 HOSTILE = ROOT / "tests" / "hostile"

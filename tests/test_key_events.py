@@ -7,13 +7,15 @@ import re
 import pytest
 
 from components import exports
-from components.pages.board import DETAIL_CHARS, key_events as board_table
-from conftest import CASE_FILES, CASES, SEED_IDS
+from components.pages.board import DETAIL_CHARS
+from components.pages.board import key_events as board_table
 from timelines import load_case
 from timelines.key_events import HEADER_CALENDAR, HEADER_RELATIVE, key_events, when_text, workup
 from timelines.kinds import KEY_KINDS
 from timelines.tables import event_table
 from timelines.text import shorten
+
+from conftest import CASE_FILES, CASES, SEED_IDS
 
 CASE2 = CASES / "lcnec-eml4-alk-alectinib-case2.yaml"
 
@@ -136,7 +138,7 @@ def test_de_identified_dates_in_words_name_days_never_calendar_dates():
     ("5 years", "5 years after it started"),
 ])
 def test_say_written_reads_each_form_of_date(written, said):
-    from timelines.when import say_written
+    from timelines.time.when import say_written
 
     anchors = {("surgery", "start"): ("surgery", False, "2021-03-02"), ("ct", "start"): ("CT", False, "day 5–9"),
                ("chemo", "start"): ("chemo", True, "2021-03"), ("chemo", "end"): ("chemo", True, "2021-06")}
@@ -153,7 +155,7 @@ def test_say_written_reads_each_form_of_date(written, said):
 def test_a_computed_window_is_said_no_finer_than_its_statements(first, last, precision, said):
     import datetime as dt
 
-    from timelines.when import calendar_range
+    from timelines.time.when import calendar_range
 
     ordinal = lambda text: dt.date.fromisoformat(text).toordinal()  # noqa: E731
     assert calendar_range(ordinal(first), ordinal(last), precision) == said

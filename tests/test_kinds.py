@@ -9,9 +9,23 @@ import yaml
 
 from components.charts import theme
 from timelines import CaseFileError, kinds, load_case, load_text
-from timelines.kinds import (CATEGORIES, CONTINUOUS_KINDS, KEY_KINDS, KIND_BY_NAME, KIND_SYNONYMS, KINDS,
-                             LANE_ORDER, SPECIMEN_KINDS, SYSTEMIC, THERAPY_KINDS, TREATMENT_KINDS, Kind, Study,
-                             kind_named, kind_names)
+from timelines.kinds import (
+    CATEGORIES,
+    CONTINUOUS_KINDS,
+    KEY_KINDS,
+    KIND_BY_NAME,
+    KIND_SYNONYMS,
+    KINDS,
+    LANE_ORDER,
+    SPECIMEN_KINDS,
+    SYSTEMIC,
+    THERAPY_KINDS,
+    TREATMENT_KINDS,
+    Kind,
+    Study,
+    kind_named,
+    kind_names,
+)
 from timelines.schema import EVENT_MODELS, Event, PointOrIntervalEvent
 from timelines.tables import agent_name, event_table, lane_order
 from timelines.timeline import resolve
@@ -132,7 +146,7 @@ def test_the_theme_lists_no_unknown_kind_and_no_colour_a_systemic_therapy_would_
 # ---------------------------------------------------------------- what each export writes, by the registry
 
 def test_every_kind_names_a_fhir_resource_the_export_writes_and_a_cbioportal_event_type():
-    from timelines import fhir
+    from timelines.fhir import bundle as fhir
 
     assert [k.name for k in KINDS if k.fhir not in fhir.RESOURCES] == []
     assert [k.name for k in KINDS if not k.cbioportal.event_type] == ["other"]  # its own type: (a study's EVENT_TYPE)
@@ -193,7 +207,7 @@ def test_a_made_up_kind_is_no_line_of_therapy_in_the_summary_and_is_named_by_its
 
 
 def test_a_made_up_kind_without_a_fhir_resource_is_named_as_not_exported(vaccination, monkeypatch):
-    from timelines import fhir
+    from timelines.fhir import bundle as fhir
 
     expected = ["events[1] (vaccination 'BCG 1 vial'): events of this kind are not exported"]
     assert fhir.not_carried(vaccination) == expected
@@ -202,7 +216,7 @@ def test_a_made_up_kind_without_a_fhir_resource_is_named_as_not_exported(vaccina
 
 
 def test_a_made_up_kind_writes_the_fhir_resource_its_registry_row_names(vaccination, monkeypatch):
-    from timelines import fhir
+    from timelines.fhir import bundle as fhir
 
     monkeypatch.setitem(kinds.KIND_BY_NAME, "vaccination",
                         replace(kinds.KIND_BY_NAME["vaccination"], fhir="medication"))
@@ -214,8 +228,8 @@ def test_a_made_up_kind_writes_the_fhir_resource_its_registry_row_names(vaccinat
 
 def test_a_made_up_kind_goes_to_a_cbioportal_track_of_its_own_and_back_until_the_schema_refuses_it(vaccination,
                                                                                                    tmp_path):
-    from timelines.cbioportal import case_timeline, read_study
-    from timelines.cbioportal_write import study_files
+    from timelines.cbioportal.study import case_timeline, read_study
+    from timelines.cbioportal.write import study_files
 
     files, _ = study_files([vaccination])
     for name, data in files.items():
@@ -233,7 +247,7 @@ def test_a_made_up_kind_goes_to_a_cbioportal_track_of_its_own_and_back_until_the
 
 def test_a_made_up_treatment_kind_is_written_with_the_treatment_type_and_subtype_of_its_registry_row(vaccination,
                                                                                                     monkeypatch):
-    from timelines.cbioportal_write import study_files
+    from timelines.cbioportal.write import study_files
 
     monkeypatch.setitem(kinds.KIND_BY_NAME, "vaccination", replace(
         kinds.KIND_BY_NAME["vaccination"], cbioportal=Study("TREATMENT", "Medical Therapy", "Vaccine")))

@@ -108,8 +108,8 @@ CASE_FILES = sorted((ROOT / "cases").glob("*.yaml"))
 
 @pytest.mark.parametrize("path", CASE_FILES, ids=lambda p: p.stem)
 def test_the_fast_parse_of_a_case_file_is_the_located_parse(path):
-    from timelines.yaml_events import read_events
-    from timelines.yaml_source import parse_yaml
+    from timelines.reading.yaml_events import read_events
+    from timelines.reading.yaml_source import parse_yaml
 
     text = path.read_text(encoding="utf-8")
     fast, (located, _) = read_events(text), parse_yaml(text)
@@ -130,13 +130,13 @@ def test_the_fast_parse_of_a_case_file_is_the_located_parse(path):
     "a: " + "9" * 5_000 + "\n",  # more digits than Python reads
 ])
 def test_the_fast_parse_leaves_anything_unusual_to_the_located_parse(text):
-    from timelines.yaml_events import IRREGULAR, read_events
+    from timelines.reading.yaml_events import IRREGULAR, read_events
 
     assert read_events(text) is IRREGULAR
 
 
 def test_the_fast_parse_refuses_a_document_nested_deeper_than_the_limit_at_its_line():
-    from timelines.yaml_events import read_events
+    from timelines.reading.yaml_events import read_events
 
     with pytest.raises(CaseFileError, match="nested more than 64 levels deep") as raised:
         read_events("a: " + "[" * 200 + "]" * 200 + "\n")
@@ -153,7 +153,7 @@ def test_a_value_nested_too_deep_through_an_alias_is_refused_where_the_anchored_
 
 
 def test_the_fast_parse_stops_at_the_node_limit_before_building_more(monkeypatch):
-    from timelines import yaml_events
+    from timelines.reading import yaml_events
 
     monkeypatch.setattr(yaml_events, "MAX_NODES", 1_000)
     text = "items:\n" + "".join(f"- {i}\n" for i in range(5_000))
@@ -165,7 +165,7 @@ def test_the_fast_parse_stops_at_the_node_limit_before_building_more(monkeypatch
 
 
 def test_the_node_limit_counts_the_values_after_an_irregular_one(monkeypatch):
-    from timelines import yaml_events
+    from timelines.reading import yaml_events
 
     monkeypatch.setattr(yaml_events, "MAX_NODES", 1_000)
     text = "a: &x 1\nb: *x\nitems:\n" + "".join(f"- {i}\n" for i in range(5_000))
@@ -188,7 +188,7 @@ PARSES = [  # (file, times its text is parsed): once when the one pass settles i
 def test_a_file_is_parsed_once_unless_a_problem_needs_its_line(name, parses, monkeypatch):
     """A broken file used to be parsed three times (the fast pass, a pass checking the limits, the located
     parse); the fast pass now checks the limits, and the located parser runs only for a problem to locate."""
-    from timelines.yaml_events import CaseLoader
+    from timelines.reading.yaml_events import CaseLoader
 
     made = []
     init = CaseLoader.__init__
@@ -247,7 +247,7 @@ def test_validate_prints_no_terminal_command_from_an_escaped_kind():
 
 
 def test_a_document_holding_a_control_character_is_refused_where_its_text_would_be():
-    from timelines.loading import load_document
+    from timelines.reading.loading import load_document
 
     document = make_case(make_event(note="\x1b]52;c;cHduZWQ=\x07"))
     document["id"] = "x"
@@ -312,7 +312,7 @@ def test_a_placeholder_is_refused_wherever_it_is_with_its_field_and_line(where, 
 
 
 def test_a_placeholder_in_an_imported_document_is_refused_too():
-    from timelines.loading import load_document
+    from timelines.reading.loading import load_document
     with pytest.raises(CaseFileError) as raised:
         load_document(make_case(make_event(drug="FILL-IN")), "imported")
     assert str(raised.value).startswith("imported:")

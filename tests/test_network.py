@@ -4,7 +4,7 @@ import time
 
 import pytest
 
-from timelines.network import ZERO, Inconsistent, Network, Range
+from timelines.time.network import ZERO, Inconsistent, Network, Range
 
 
 def chain(*steps):
@@ -119,7 +119,7 @@ def test_ten_thousand_points_solve_in_linear_memory_and_well_under_a_second_each
 
 @pytest.mark.parametrize("small", [0, 10**9], ids=["networkx queue-based", "scipy"])
 def test_both_bellman_ford_paths_give_the_same_bounds_and_find_the_same_clash(monkeypatch, small):
-    import timelines.network as network
+    import timelines.time.network as network
 
     monkeypatch.setattr(network, "SMALL_NETWORK", small)
     test_a_distance_stays_exact_however_uncertain_its_ends_are()

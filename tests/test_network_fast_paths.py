@@ -2,10 +2,11 @@
 
 import pytest
 
-import timelines.network as network
-from conftest import CASE_FILES
+import timelines.time.network as network
 from timelines import load_case
-from timelines.network import ZERO, Inconsistent, Network, Range
+from timelines.time.network import ZERO, Inconsistent, Network, Range
+
+from conftest import CASE_FILES
 
 FULL = 0  # PLAIN_EDGES for the full solve: every network through scipy (or networkx), as larger cases are
 

@@ -3,7 +3,7 @@
 import pytest
 
 from timelines.errors import ValueProblem
-from timelines.pydantic_messages import _MESSAGES, _what
+from timelines.reading.pydantic_messages import _MESSAGES, _what
 
 
 @pytest.mark.parametrize("error, loc, expected", [

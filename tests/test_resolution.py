@@ -4,11 +4,11 @@ import pytest
 import yaml
 
 from timelines import CaseFileError, load_text
-from timelines.clinical import outcomes
-from timelines.dates import Bounds
-from timelines.resolution import FOLLOW_UP
+from timelines.endpoints.clinical import outcomes
 from timelines.tables import event_table
-from timelines.when import say
+from timelines.time.dates import Bounds
+from timelines.time.resolution import FOLLOW_UP
+from timelines.time.when import say
 
 from conftest import make_case, make_event
 

@@ -8,9 +8,9 @@ import pytest
 from components import charts, exports
 from components.pages.board import key_events
 from timelines import load_case
-from timelines.dates import Ref, offset_range, parse_date
 from timelines.summary import case_summary, summary_text
 from timelines.tables import event_table
+from timelines.time.dates import Ref, offset_range, parse_date
 
 from conftest import CASE_FILES
 from specs import rows as values

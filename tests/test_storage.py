@@ -13,8 +13,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from timelines import catalog, storage
-from timelines.loading import load_case
+from timelines.reading import catalog
+from timelines.reading.loading import load_case
+from timelines.saving import storage
 
 from conftest import CASE_FILES, CASES, ROOT, make_case, make_event
 
@@ -305,7 +306,7 @@ def test_a_new_case_is_not_created_when_the_write_fails(folder, monkeypatch):
 SLOW_SAVER = textwrap.dedent("""
     import os, sys, time
     sys.path.insert(0, sys.argv[1])
-    from timelines import storage
+    from timelines.saving import storage
 
     real_write = os.write
 

@@ -1,4 +1,4 @@
-"""Reading a cBioPortal study folder as untrusted input (timelines/cbioportal_files.py, timelines/cbioportal.py and
+"""Reading a cBioPortal study folder as untrusted input (timelines/cbioportal/files.py, timelines/cbioportal/study.py and
 the warehouse's import): nothing outside the folder is read, links, pipes and folders are refused by name, limits
 hold, malformed cells are located messages (never a traceback), and the importer and the warehouse read one same
 layout. Every hostile study is built here, tiny, in tmp_path; imports that could hang run in a subprocess with a
@@ -14,9 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from timelines import cbioportal_files, warehouse
-from timelines.cbioportal import read_study
-from timelines.cbioportal_files import MAX_ROWS_PER_PATIENT, MAX_STUDY_FILE_BYTES, study_layout
+from timelines.cbioportal import files as cbioportal_files
+from timelines.cbioportal.files import MAX_ROWS_PER_PATIENT, MAX_STUDY_FILE_BYTES, study_layout
+from timelines.cbioportal.study import read_study
+from timelines.warehouse import store as warehouse
 
 from conftest import ROOT
 
@@ -62,7 +63,7 @@ def import_cbioportal(folder: Path, out: Path) -> subprocess.CompletedProcess:
 
 
 def import_warehouse(folder: Path, out: Path) -> subprocess.CompletedProcess:
-    return run("timelines.warehouse", str(folder), "--out", str(out))
+    return run("timelines.warehouse.store", str(folder), "--out", str(out))
 
 
 def in_process(main, capsys):
@@ -247,7 +248,7 @@ def test_two_million_short_rows_of_one_patient_are_refused_in_seconds_and_the_ot
 
 def test_the_rows_of_one_patient_are_counted_across_files(tmp_path, monkeypatch):
     monkeypatch.setattr(cbioportal_files, "MAX_ROWS_PER_PATIENT", 3)
-    monkeypatch.setattr("timelines.cbioportal.MAX_ROWS_PER_PATIENT", 3)
+    monkeypatch.setattr("timelines.cbioportal.study.MAX_ROWS_PER_PATIENT", 3)
     folder = make_study(tmp_path, data_timeline_more=timeline(*(status_row("P-1", d) for d in (1, 2, 3))))
     study = read_study(folder)
     assert study.problems == ["data_timeline_status.txt:2: PATIENT_ID: 'P-1' has 4 timeline rows; a patient may "

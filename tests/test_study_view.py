@@ -9,9 +9,10 @@ import sys
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from conftest import ROOT
-from timelines import warehouse
 from timelines.text import escape_markdown
+from timelines.warehouse import store as warehouse
+
+from conftest import ROOT
 
 sys.path.insert(0, str(ROOT))
 from bench.registry import write_study  # noqa: E402

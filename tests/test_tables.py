@@ -7,9 +7,22 @@ import pytest
 import yaml
 
 from timelines import load_case, load_text
-from timelines.tables import (molecular_table, EVENT_COLUMNS, LANE_ORDER, MARKER_COLUMNS, MEASUREMENT_COLUMNS, DayZero,
-                              day_zero_of, dose_change_table, event_table, golden_tables, lane_order, marker_table,
-                              measurement_table, rebase_days)
+from timelines.tables import (
+    EVENT_COLUMNS,
+    LANE_ORDER,
+    MARKER_COLUMNS,
+    MEASUREMENT_COLUMNS,
+    DayZero,
+    day_zero_of,
+    dose_change_table,
+    event_table,
+    golden_tables,
+    lane_order,
+    marker_table,
+    measurement_table,
+    molecular_table,
+    rebase_days,
+)
 
 from conftest import CASE_FILES, ROOT, make_case, make_event
 
@@ -185,7 +198,7 @@ def test_a_molecular_finding_says_its_gene_once(finding, said):
 def test_event_tables_of_many_cases_are_their_event_tables_one_after_another():
     from pathlib import Path
 
-    from timelines.loading import load_case
+    from timelines.reading.loading import load_case
     from timelines.tables import event_table, event_tables
 
     timelines = [load_case(p) for p in sorted(Path("cases").glob("[!_]*.yaml"))]
@@ -198,7 +211,7 @@ def test_event_tables_of_many_cases_are_their_event_tables_one_after_another():
 def test_the_day_zero_choices_list_a_diagnosis_that_is_day_zero_once():
     from pathlib import Path
 
-    from timelines.loading import load_case
+    from timelines.reading.loading import load_case
     from timelines.tables import day_zero_choices, event_table
 
     seen = 0
@@ -222,7 +235,7 @@ def test_the_day_zero_choices_list_a_diagnosis_that_is_day_zero_once():
 ])
 def test_the_default_day_zero_is_the_case_origin(case_id, default):
     from components.pages.pickers import default_day_zero
-    from timelines.loading import load_case
+    from timelines.reading.loading import load_case
     from timelines.tables import day_zero_choices, event_table
 
     choices = day_zero_choices(event_table(load_case(f"cases/{case_id}.yaml")))
@@ -234,9 +247,10 @@ def test_without_origin_the_default_day_zero_is_the_first_listed_diagnosis_not_a
     import yaml
 
     from components.pages.pickers import default_day_zero
-    from conftest import make_case, make_event
-    from timelines.loading import load_text
+    from timelines.reading.loading import load_text
     from timelines.tables import day_zero_choices, event_table
+
+    from conftest import make_case, make_event
 
     final = make_event(id="final-dx", kind="diagnosis", label="Final diagnosis on the specimen",
                        date="after dx + 1 month", drug=None, dose=None, start=None, ongoing=None)
@@ -248,8 +262,8 @@ def test_without_origin_the_default_day_zero_is_the_first_listed_diagnosis_not_a
 
 
 def test_a_day_zero_choice_carries_its_events_id_so_its_key_is_only_a_name_for_the_control():
-    from components.pages.views import day_zero_labels
-    from timelines.loading import load_case
+    from components.pages.pickers import day_zero_labels
+    from timelines.reading.loading import load_case
     from timelines.tables import DayZeroChoice, day_zero_choices, event_table
 
     events = event_table(load_case("cases/gist-duodenum-duodenectomy-imatinib.yaml"))

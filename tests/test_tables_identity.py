@@ -26,8 +26,18 @@ sys.path.insert(0, str(ROOT))
 from bench.synth import synthetic_text  # noqa: E402
 from timelines import load_case, load_text  # noqa: E402
 from timelines.errors import CaseFileError  # noqa: E402
-from timelines.tables import (day_zero, day_zero_choices, dose_change_table, event_table, event_tables,  # noqa: E402
-                              golden_tables, lane_order, marker_table, measurement_table, molecular_table)
+from timelines.tables import (  # noqa: E402
+    day_zero,
+    day_zero_choices,
+    dose_change_table,
+    event_table,
+    event_tables,
+    golden_tables,
+    lane_order,
+    marker_table,
+    measurement_table,
+    molecular_table,
+)
 
 SNAPSHOT = ROOT / "tests" / "golden" / "tables_identity.json"
 # (case id, events, seed, calendar): the benchmark's big and mid cases (quick and full sizes), a case without

@@ -6,8 +6,9 @@ import re
 
 import pytest
 
-from poison import HTML, LINK, MARKDOWN, SCRIPT, corpus_texts
 from timelines.text import MARKDOWN_CHARS, WORD_JOINER, escape_markdown, shorten, signed_percent, wrap
+
+from poison import HTML, LINK, MARKDOWN, SCRIPT, corpus_texts
 
 # CommonMark: a backslash before any ASCII punctuation character shows that character as itself.
 _ESCAPED = re.compile(r"\\([!-/:-@\[-`{-~])")

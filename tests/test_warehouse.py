@@ -1,4 +1,4 @@
-"""The study warehouse (timelines/warehouse.py): Parquet tables written in batches, queried with DuckDB, and the
+"""The study warehouse (timelines/warehouse/store.py): Parquet tables written in batches, queried with DuckDB, and the
 cBioPortal study generator of the benchmark (bench/registry.py)."""
 
 from __future__ import annotations
@@ -11,12 +11,13 @@ from types import SimpleNamespace
 import pandas as pd
 import pytest
 
-from conftest import ROOT
-from timelines import warehouse
 from timelines.cohort import cohort_table
-from timelines.loading import load_case
+from timelines.reading.loading import load_case
 from timelines.tables import event_table
-from timelines.warehouse import Filter, Warehouse
+from timelines.warehouse import store as warehouse
+from timelines.warehouse.store import Filter, Warehouse
+
+from conftest import ROOT
 
 sys.path.insert(0, str(ROOT))
 from bench.registry import write_study  # noqa: E402
@@ -168,7 +169,7 @@ def test_two_worker_processes_write_what_one_does(tmp_path):
 
 @pytest.mark.slow
 def test_study_import_goes_through_the_cbioportal_reader(tmp_path):
-    pytest.importorskip("timelines.cbioportal")
+    pytest.importorskip("timelines.cbioportal.study")
     study = write_study(tmp_path / "study", 5)
     seen = []
     report = warehouse.import_study(study, tmp_path / "out", progress=lambda d, t: seen.append((d, t)), workers=1)
@@ -208,7 +209,7 @@ def test_the_generated_study_is_the_same_on_every_run_and_grows_by_appending_pat
 
 
 class FakeReader:
-    """Stands in for timelines.cbioportal (its API: read_study_rows, study_cases, case_timeline): the study's files
+    """Stands in for timelines.cbioportal.study (its API: read_study_rows, study_cases, case_timeline): the study's files
     are read once, the documents are synthetic cases of the study's patient ids made a share at a time, and one
     patient is refused by the reader."""
 
@@ -217,7 +218,7 @@ class FakeReader:
         self.reads: list[list[str]] = []
 
     def read_study_rows(self, folder):
-        from timelines.cbioportal_files import study_layout
+        from timelines.cbioportal.files import study_layout
 
         self.files_read += 1
         patients = [f"p-{i:06d}" for i in range(1, 11)]
@@ -250,7 +251,7 @@ class FakeRows:
 @pytest.mark.slow
 def test_a_study_is_imported_through_the_reader_in_shares_of_patients(tmp_path, monkeypatch):
     reader = FakeReader()
-    monkeypatch.setitem(sys.modules, "timelines.cbioportal", reader)
+    monkeypatch.setitem(sys.modules, "timelines.cbioportal.study", reader)
     monkeypatch.setattr(warehouse, "STUDY_READ_PATIENTS", 4)
     monkeypatch.setattr(warehouse, "BATCH_PATIENTS", 4)
     study = write_study(tmp_path / "study", 10)
@@ -318,7 +319,7 @@ def test_a_warehouse_built_again_replaces_the_files_it_wrote(tmp_path):
 def test_exact_days_measured_without_the_network_give_the_same_tables_as_searching_it(tmp_path, monkeypatch):
     """A study's days are exact: the distance between two of them is their difference, and every table of the
     warehouse is the one the network's own search gives (that search is what a date with a window still takes)."""
-    from timelines.resolution import Resolution
+    from timelines.time.resolution import Resolution
 
     study = write_study(tmp_path / "study", 3, seed=5)
     warehouse.import_study(study, tmp_path / "fast")

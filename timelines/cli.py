@@ -12,15 +12,15 @@ import sys
 from pathlib import Path
 from typing import Callable
 
-from .catalog import case_paths
 from .errors import CaseFileError
-from .loading import load_case
+from .reading.catalog import case_paths
+from .reading.loading import load_case
+from .saving.outputs import OutputFolder, OutputRefused, OutputsRefused, output_folder
+from .saving.spreadsheet import csv_text
 from .schema import Case
-from .spreadsheet import csv_text
 from .summary import case_summary, summary_text
 from .tables import dose_change_table, event_table, marker_table, measurement_table
 from .text import visible
-from .writing import OutputFolder, OutputRefused, OutputsRefused, output_folder
 
 TABLES = {"events": event_table, "measurements": measurement_table, "markers": marker_table,
           "dose_changes": dose_change_table}
@@ -169,7 +169,7 @@ def _export_fhir(args) -> int:
     """One bundle to standard output or --out FILE; a folder writes <case-id>.fhir.json per case into --out DIR.
     What a bundle does not carry, and what it carries as text only where mCODE wants a code, are listed on standard
     error, one line each, after the case file's name."""
-    from .fhir import export_report  # fhir.resources takes half a second to import: only for this command
+    from .fhir.bundle import export_report  # fhir.resources takes half a second to import: only for this command
 
     files, missing = case_files([args.path])
     for name in missing:
@@ -278,7 +278,7 @@ def _progress_bar(total_hint: str):
 
 
 def _import_cbioportal(args) -> int:
-    from .cbioportal import case_timeline, case_yaml, read_study
+    from .cbioportal.study import case_timeline, case_yaml, read_study
 
     folder = Path(args.study)
     if not folder.is_dir():
@@ -314,7 +314,7 @@ def _import_cbioportal(args) -> int:
 
 
 def _export_cbioportal(args) -> int:
-    from .cbioportal_write import StudyRefused, write_study
+    from .cbioportal.write import StudyRefused, write_study
 
     files, missing = case_files(args.paths)
     for name in missing:

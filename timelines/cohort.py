@@ -6,12 +6,12 @@ import re
 
 import pandas as pd
 
-from .best_response import best_responses
-from .clinical import lines_of_therapy, outcomes, recist
-from .dates import DAYS_PER_MONTH
+from .endpoints.best_response import best_responses
+from .endpoints.clinical import lines_of_therapy, outcomes, recist
 from .kinds import THERAPY_KINDS
 from .schema import field_value
 from .tables import event_label, finding_name, therapy_name
+from .time.dates import DAYS_PER_MONTH
 from .timeline import Dated, Timeline
 
 ALIGNMENTS = {"diagnosis": "Months since diagnosis", "targeted": "Months since first targeted therapy"}
@@ -92,7 +92,7 @@ def fusion_partner(alteration: str) -> str:
 
 def best_response(timeline: Timeline) -> str:
     """Best overall response recorded (CR > PR > SD > PD): the best of each line's RECIST 1.1 best overall response
-    (timelines/best_response.py: a response scoped to part of the disease is not an overall one); a case without
+    (timelines/endpoints/best_response.py: a response scoped to part of the disease is not an overall one); a case without
     lines of therapy, from its unscoped response events and the RECIST of its measurements."""
     categories = [b.category for b in best_responses(timeline) if b.category in RESPONSE_RANK]
     if not lines_of_therapy(timeline):

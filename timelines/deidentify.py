@@ -41,7 +41,7 @@ import pandas as pd
 
 from .key_events import with_date_words
 from .tables import DayZero, day_zero_of, dose_changes_in_days, with_day_zero
-from .when import say_days
+from .time.when import say_days
 
 CALENDAR_COLUMNS = ("start", "end", "start_earliest", "start_latest", "end_earliest", "end_latest")
 CALENDAR_FLAGS = ("start_is_calendar", "end_is_calendar")  # whether start and end are calendar dates: no longer

@@ -8,14 +8,14 @@ import json
 import re
 from dataclasses import dataclass, field
 
-from . import storage
 from .errors import CaseFileError, Problem
 from .kinds import THERAPY_KINDS
-from .loading import load_text
-from .placeholders import PLACEHOLDER
-from .text_checks import decode, editor_lines
+from .reading.loading import load_text
+from .reading.placeholders import PLACEHOLDER
+from .reading.text_checks import decode, editor_lines
+from .reading.yaml_events import read_events
+from .saving import storage
 from .timeline import Timeline
-from .yaml_events import read_events
 
 MAX_UPLOAD_BYTES = 1024 * 1024  # 1 MB, as server.maxUploadSize in .streamlit/config.toml
 UPLOAD_SUFFIXES = (".yaml", ".yml")

@@ -12,11 +12,11 @@ from typing import NamedTuple
 
 import pandas as pd
 
-from .dates import Calendar
 from .kinds import KEY_KINDS, SYSTEMIC, WORKUP_KINDS
 from .tables import day_zero_of
 from .text import is_missing, shorten
-from .when import anchor_name, is_dated, say_days, say_months, say_written
+from .time.dates import Calendar
+from .time.when import anchor_name, is_dated, say_days, say_months, say_written
 
 HEADER_CALENDAR = ("Date", "Event", "Dose / finding")
 HEADER_RELATIVE = ("When", "Event", "Dose / finding")

@@ -9,9 +9,27 @@ from typing import Callable, NamedTuple
 from pydantic import BaseModel
 
 from . import labels
-from .schema import (AdverseEvent, Biopsy, Chemotherapy, DiagnosisEvent, Endocrine, Imaging, Immunotherapy, Lab,
-                     Molecular, Other, Progression, Radiotherapy, Response, Status, Supportive, Surgery, Symptom, Targeted,
-                     field_value)
+from .schema import (
+    AdverseEvent,
+    Biopsy,
+    Chemotherapy,
+    DiagnosisEvent,
+    Endocrine,
+    Imaging,
+    Immunotherapy,
+    Lab,
+    Molecular,
+    Other,
+    Progression,
+    Radiotherapy,
+    Response,
+    Status,
+    Supportive,
+    Surgery,
+    Symptom,
+    Targeted,
+    field_value,
+)
 
 SYSTEMIC = "Systemic therapy"  # the category drawn one lane per drug, coloured by drug
 
@@ -21,7 +39,7 @@ def _said(*words: str, add: str = "") -> tuple[tuple[str, str], ...]:
 
 
 class Study(NamedTuple):
-    """How a kind is written in a cBioPortal study's timeline files (timelines.cbioportal_write).
+    """How a kind is written in a cBioPortal study's timeline files (timelines.cbioportal.write).
 
     Attributes
     ----------
@@ -62,7 +80,7 @@ class Kind:
         to (the did-you-mean of an unknown kind), each with what else to write.
     labelled : the name of an event its author gives no label, made from its fields (a function of
         ``timelines.labels``: event, kind -> text); by default its agent and dose, else the kind's name.
-    fhir : the FHIR resource the export writes for it, a key of ``timelines.fhir.RESOURCES``; '' for a kind the
+    fhir : the FHIR resource the export writes for it, a key of ``timelines.fhir.bundle.RESOURCES``; '' for a kind the
         bundle does not carry (the export says so, naming the event and its kind).
     cbioportal : how a cBioPortal study writes it (``Study``).
     measured_how : for a kind other than a scan whose events may give lesion sizes, how those were measured, said
@@ -114,7 +132,7 @@ class Kind:
 
 # In lane order, top to bottom of the swimlane; kinds of one category follow each other. A new kind takes its model
 # (timelines/schema.py, in EVENT_MODELS), a row here (its label function in timelines/labels.py, its FHIR resource in
-# timelines/fhir.py RESOURCES, its cBioPortal event type), a colour and a shape (components/charts/theme.py, unless
+# timelines/fhir/bundle.py RESOURCES, its cBioPortal event type), a colour and a shape (components/charts/theme.py, unless
 # systemic; components/exports/native.py), an example (components/pages/snippets.py), a row in the guide
 # (cases/README.md) and an event in cases/_template.yaml; the tests (tests/test_kinds.py, test_docs.py,
 # test_editor.py) name whatever is missing.

@@ -7,8 +7,8 @@ from typing import Annotated, Literal, Union
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
-from .dates import ID_PATTERN, MAX_DATE_CHARS, date_text, duration_months, kind_of, parse_date, parse_offset
 from .errors import ValueProblem
+from .time.dates import ID_PATTERN, MAX_DATE_CHARS, date_text, duration_months, kind_of, parse_date, parse_offset
 
 CASE_ID_PATTERN = r"^[a-z0-9][a-z0-9-]{0,79}$"
 MAX_TEXT_CHARS = 20_000  # any text of a case: a long quote fits, a pasted document does not

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from .best_response import best_responses
-from .clinical import (
+from .endpoints.best_response import best_responses
+from .endpoints.clinical import (
     DEFINITIONS,
     TherapyLine,
     lines_of_therapy,
@@ -13,7 +13,7 @@ from .clinical import (
     recist,
     recist_note,
 )
-from .lines import regimens
+from .endpoints.lines import regimens
 from .schema import field_value
 from .timeline import Timeline
 

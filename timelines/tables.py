@@ -9,14 +9,15 @@ from typing import NamedTuple
 import pandas as pd
 from pydantic import BaseModel
 
-from .dates import Bounds, Calendar, parse_date
 from .kinds import LANE_ORDER, MEASURING_KINDS, SPECIMEN_KINDS, SYSTEMIC, category_of, kind_named
-from .labels import NAME_CHARS, finding_text as _finding_text
+from .labels import NAME_CHARS
+from .labels import finding_text as _finding_text
 from .measures import parse_size
 from .schema import Diagnosis, field_value
 from .text import shorten
+from .time.dates import Bounds, Calendar, parse_date
+from .time.when import PRECISIONS, iso_days, say_all, say_days, says_calendar
 from .timeline import Dated, Timeline, hold_keys
-from .when import PRECISIONS, iso_days, say_all, say_days, says_calendar
 
 EVENT_COLUMNS = ("case_id", "event_id", "kind", "lane", "label", "start", "end", "start_earliest", "start_latest",
                  "end_earliest", "end_latest", "day_start", "day_end", "precision", "ongoing", "line", "agent",
@@ -97,7 +98,7 @@ def lane_order(events: pd.DataFrame) -> list[str]:
 
 
 # The event table is built a column at a time, each column from the timeline's items in file order (diagnoses,
-# then events); the dates of a column are said together (timelines/when.py: say_all, iso_days).
+# then events); the dates of a column are said together (timelines/time/when.py: say_all, iso_days).
 
 def _event_columns(timeline: Timeline) -> dict[str, list]:
     """Every column of the event table, unsorted."""

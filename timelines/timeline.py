@@ -7,11 +7,11 @@ from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Iterator
 
-from .dates import DAYS_PER_MONTH, Bounds, DateProblem, Resolver, Spec, parse_date, parse_offset, precision_of
 from .kinds import CONTINUOUS_KINDS, THERAPY_KINDS  # continuous: taken until stopped, not in cycles
-from .resolution import FOLLOW_UP, CaseFacts, Resolution, Statement, resolve_dates
 from .schema import Case, Diagnosis, EventBase, field_value
-from .when import say
+from .time.dates import DAYS_PER_MONTH, Bounds, DateProblem, Resolver, Spec, parse_date, parse_offset, precision_of
+from .time.resolution import FOLLOW_UP, CaseFacts, Resolution, Statement, resolve_dates
+from .time.when import say
 
 EventKey = tuple[str, int]  # ("diagnoses", 0) or ("events", 3)
 
@@ -265,7 +265,7 @@ def hold_keys(event, key: EventKey) -> list[tuple[tuple, tuple]]:
 
 
 def _facts(case: Case, specs: dict, written: dict, ids: dict) -> CaseFacts:
-    """Statuses, and what a therapy whose end is not reported is tied to (see timelines/resolution.py)."""
+    """Statuses, and what a therapy whose end is not reported is tied to (see timelines/time/resolution.py)."""
     facts = CaseFacts(statuses=[(("events", i), "start") for i, e in enumerate(case.events) if e.kind == "status"],
                       deaths=[(("events", i), "start") for i, e in enumerate(case.events)
                               if e.kind == "status" and e.status == "dead"])

@@ -1,6 +1,6 @@
 """Pure chart builders (no Streamlit, no I/O): one module per chart, plus the shared time axis and lane layers.
 
-Every builder takes the tables of ``timelines.tables`` (and the RECIST assessments of ``timelines.clinical``) and
+Every builder takes the tables of ``timelines.tables`` (and the RECIST assessments of ``timelines.endpoints.clinical``) and
 returns an Altair chart; the look (fonts, colours per kind and per drug) lives in ``components.charts.theme``.
 
 - ``axis``: the time axis (calendar or relative) and the helpers every chart uses;

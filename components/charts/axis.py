@@ -12,13 +12,11 @@ from dataclasses import dataclass
 import altair as alt
 import pandas as pd
 
-from timelines.dates import DAYS_PER_MONTH
 from timelines.tables import day_zero_of
-from timelines.when import say_days
+from timelines.time.dates import DAYS_PER_MONTH
+from timelines.time.when import say_days
 
 from . import theme
-
-
 
 AXES = ("calendar", "relative")
 

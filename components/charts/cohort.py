@@ -13,7 +13,7 @@ import pandas as pd
 from timelines.cohort import ALIGNMENTS, patient_words
 from timelines.measures import PD_THRESHOLD, PR_THRESHOLD
 from timelines.text import is_missing, signed_percent
-from timelines.when import is_dated, say_month_span
+from timelines.time.when import is_dated, say_month_span
 
 from . import theme
 from .axis import _empty_chart, _present, _tooltip

@@ -18,7 +18,6 @@ from timelines.text import wrap
 from . import theme
 from .axis import DEFAULT_WIDTH, SPAN_OPACITY, TimeAxis, _tooltip, _x, _x2
 
-
 LANE_STEP = 42  # px per lane: room for a two-line lane label (2 x 17 px)
 
 

@@ -12,15 +12,36 @@ import pandas as pd
 from timelines.kinds import kind_named
 from timelines.measures import PD_MIN_MM, PD_THRESHOLD, PR_THRESHOLD, pd_threshold, pr_threshold
 from timelines.text import signed_percent
-from timelines.when import say_days
+from timelines.time.when import say_days
 
 from . import theme
-from .axis import POINT_SIZE, SPAN_OPACITY, TimeAxis, _axis_domain, _check_width, _day_columns, _domain_days, \
-    _empty_chart, _extent_days, _tooltip, _when_of, time_axis
+from .axis import (
+    POINT_SIZE,
+    SPAN_OPACITY,
+    TimeAxis,
+    _axis_domain,
+    _check_width,
+    _day_columns,
+    _domain_days,
+    _empty_chart,
+    _extent_days,
+    _tooltip,
+    _when_of,
+    time_axis,
+)
 from .bands import _band_layers, _has_bands
-from .panels import BAND_LABEL_ROOM, StackFit, _PanelAxis, _certainty_opacity, _outline, _panel_title, _spans, _stack, \
-    _when_measured, _with_current_therapy
-
+from .panels import (
+    BAND_LABEL_ROOM,
+    StackFit,
+    _certainty_opacity,
+    _outline,
+    _panel_title,
+    _PanelAxis,
+    _spans,
+    _stack,
+    _when_measured,
+    _with_current_therapy,
+)
 
 TREND_COLORS = {"decreased": "#0072B2", "resolved": "#0072B2", "stable": "#555555", "mixed": "#CC79A7",
                 "increased": "#D55E00", "new": "#D55E00", "not stated": "#777777"}
@@ -37,7 +58,7 @@ ASSESSMENT_COLUMNS = ("day", "event_id", "sum_mm", "baseline_mm", "nadir_mm", "c
 
 
 def assessment_frame(assessments) -> pd.DataFrame:
-    """RECIST 1.1 assessments (``timelines.clinical.recist``) as a table, with the reference lines of each scan.
+    """RECIST 1.1 assessments (``timelines.endpoints.clinical.recist``) as a table, with the reference lines of each scan.
 
     Columns are those of ``Assessment`` plus:
 

@@ -10,12 +10,31 @@ import altair as alt
 import pandas as pd
 
 from . import theme
-from .axis import POINT_SIZE, SPAN_OPACITY, TimeAxis, _axis_domain, _check_width, _day_columns, _domain_days, \
-    _empty_chart, _extent_days, _tooltip, time_axis
+from .axis import (
+    POINT_SIZE,
+    SPAN_OPACITY,
+    TimeAxis,
+    _axis_domain,
+    _check_width,
+    _day_columns,
+    _domain_days,
+    _empty_chart,
+    _extent_days,
+    _tooltip,
+    time_axis,
+)
 from .bands import _band_layers, _has_bands
-from .panels import BAND_LABEL_ROOM, StackFit, _PanelAxis, _certainty_opacity, _outline, _spans, _stack, \
-    _when_measured, _with_current_therapy
-
+from .panels import (
+    BAND_LABEL_ROOM,
+    StackFit,
+    _certainty_opacity,
+    _outline,
+    _PanelAxis,
+    _spans,
+    _stack,
+    _when_measured,
+    _with_current_therapy,
+)
 
 FLAG_COLORS = {"high": "#D55E00", "low": "#0072B2", "normal": "#009E73", "not stated": "#555555"}
 

@@ -11,14 +11,44 @@ import altair as alt
 import pandas as pd
 
 from timelines.tables import SYSTEMIC, dose_change_text, dose_changes_in_days, lane_order
-from timelines.when import calendar_range, is_dated, say_days
+from timelines.time.when import calendar_range, is_dated, say_days
 
 from . import theme
-from .axis import POINT_SIZE, TimeAxis, _axis_domain, _check_width, _day_columns, _domain_days, _empty_chart, \
-    _extent_days, _iso_dates, _padded, _reach, _shows_written, _tooltip, time_axis
-from .lanes import _EVENT_TOOLTIP, BAR_PX, SLOT_PX, TAG_CHAR_PX, _Lanes, _category_shading, _columns, \
-    _day_zero_rule, _fading_ends, _lane_chart, _ongoing_arrows, _packing_width, _possible_windows, _therapy_bars, \
-    _uncertainty_spans, _with_slots, lane_layout
+from .axis import (
+    POINT_SIZE,
+    TimeAxis,
+    _axis_domain,
+    _check_width,
+    _day_columns,
+    _domain_days,
+    _empty_chart,
+    _extent_days,
+    _iso_dates,
+    _padded,
+    _reach,
+    _shows_written,
+    _tooltip,
+    time_axis,
+)
+from .lanes import (
+    _EVENT_TOOLTIP,
+    BAR_PX,
+    SLOT_PX,
+    TAG_CHAR_PX,
+    _category_shading,
+    _columns,
+    _day_zero_rule,
+    _fading_ends,
+    _lane_chart,
+    _Lanes,
+    _ongoing_arrows,
+    _packing_width,
+    _possible_windows,
+    _therapy_bars,
+    _uncertainty_spans,
+    _with_slots,
+    lane_layout,
+)
 
 
 def focus_domain(events: pd.DataFrame, *, axis: str = "calendar", unit: str = "months",
@@ -231,7 +261,7 @@ ASSESSED = ("response", "progression")  # kinds that assess a therapy: tied to i
 
 def _with_assessed_therapy(df: pd.DataFrame) -> pd.DataFrame:
     """``tied``: the therapy (its lane) a response or progression assesses. The one its ``therapy:`` names, else,
-    as the best response of a line counts it (``timelines.best_response``), the line running on its date: the
+    as the best response of a line counts it (``timelines.endpoints.best_response``), the line running on its date: the
     latest stated line begun before it (a progression on the day the next line starts belongs to the line it
     ends), named by that line's regimen begun last before it. The tooltip says when the tie is read from the date.
     """

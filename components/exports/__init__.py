@@ -26,8 +26,21 @@ from .files import case_exports, cbioportal_zip, csv_bytes
 from .handout import pdf_bytes, pdf_text
 from .powerpoint import ZIP_EPOCH, deck_bytes, picture_box, pptx_bytes, session_slides
 from .rendering import case_chart, case_charts, chart_png, chart_spec, chart_svg, has_chart, png_size
-from .slides import (BOX_H_IN, BOX_W_IN, EVENT_HEADER_CALENDAR, EVENT_HEADER_RELATIVE, EVENT_ROWS, FOOTER_H_IN,
-                     SLIDE_H_IN, SLIDE_W_IN, Slide, case_slides, event_rows, fit_row, fit_text)
+from .slides import (
+                     BOX_H_IN,
+                     BOX_W_IN,
+                     EVENT_HEADER_CALENDAR,
+                     EVENT_HEADER_RELATIVE,
+                     EVENT_ROWS,
+                     FOOTER_H_IN,
+                     SLIDE_H_IN,
+                     SLIDE_W_IN,
+                     Slide,
+                     case_slides,
+                     event_rows,
+                     fit_row,
+                     fit_text,
+)
 
 __all__ = ["BOX_H_IN", "BOX_W_IN", "CHART_NAMES", "CHART_TITLES", "EVENT_HEADER_CALENDAR", "EVENT_HEADER_RELATIVE",
            "EVENT_ROWS", "EXPORT_WIDTH", "FOOTER_H_IN", "PNG_SCALE", "SLIDE_H_IN", "SLIDE_W_IN", "ZIP_EPOCH",

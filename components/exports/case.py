@@ -8,16 +8,15 @@ from pathlib import Path
 
 import pandas as pd
 
-from timelines.clinical import recist
-from timelines.errors import CaseFileError
 from timelines.deidentify import REMOVED_COLUMNS, scrub_text
+from timelines.endpoints.clinical import recist
+from timelines.errors import CaseFileError
 from timelines.presentation import View, present
 from timelines.summary import case_summary
 from timelines.tables import day_zero_of, dose_change_table, event_table, marker_table, measurement_table
 from timelines.timeline import Timeline
 
 from .. import charts
-
 
 EXPORT_WIDTH = 1200  # plot width of the chart files (PNG, SVG); the image adds lane labels and legends
 PNG_SCALE = 2  # pixels per CSS pixel: sharp on a projector and in print
@@ -123,8 +122,8 @@ def _drawn(timeline: Timeline, view: View) -> View:
 def event_lines(timeline: Timeline) -> dict[str, int]:
     """The line each event starts on in its case file, by event id (as the tables name events); empty when the
     case was not loaded from a file or the file cannot be read again."""
+    from timelines.reading.yaml_source import parse_read
     from timelines.tables import event_key_id
-    from timelines.yaml_source import parse_read
 
     try:
         _, source = parse_read(Path(timeline.path).read_text(encoding="utf-8"))

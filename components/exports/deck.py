@@ -8,7 +8,7 @@ case, and with ``--combined`` one deck of every case (a session slide, then each
 Prints one line per file written; a case file that cannot be loaded is reported with its problems and the other
 cases go on; the exit status is 1 when any case failed. Case files are named and listed as `python -m timelines`
 names and lists them (timelines.cli.case_files). Files are written as every command writes into --out
-(timelines.writing): never through a link, never over a file it did not write unless --force.
+(timelines.saving.outputs): never through a link, never over a file it did not write unless --force.
 """
 
 from __future__ import annotations
@@ -18,12 +18,11 @@ import sys
 import time
 from pathlib import Path
 
+from components import exports
 from timelines.cli import FORCE_HELP, NO_CASE_FILES, case_files, missing_message, run, say
 from timelines.errors import CaseFileError
-from timelines.loading import load_case
-from timelines.writing import OutputFolder, OutputRefused, output_folder
-
-from components import exports
+from timelines.reading.loading import load_case
+from timelines.saving.outputs import OutputFolder, OutputRefused, output_folder
 
 SESSION_TITLE = "Tumor board session"
 
@@ -104,7 +103,7 @@ def _combined(session: list[list[exports.Slide]], out: Path, args) -> bool:
 
 
 def _write(path: Path, data: bytes, what: str, args) -> bool:
-    """Write one file through timelines.writing (atomic, never through a link, never over a file it did not
+    """Write one file through timelines.saving.outputs (atomic, never through a link, never over a file it did not
     write unless --force); False, with the reason on standard error, when it is refused."""
     try:
         folder = args.folders.get(path.parent)

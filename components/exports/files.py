@@ -7,8 +7,8 @@ import zipfile
 
 import pandas as pd
 
-from timelines.cbioportal_write import study_files
-from timelines.spreadsheet import csv_text
+from timelines.cbioportal.write import study_files
+from timelines.saving.spreadsheet import csv_text
 from timelines.timeline import Timeline
 
 from .case import EXPORT_WIDTH, prepare_case
@@ -19,7 +19,7 @@ from .slides import case_slides
 
 
 def csv_bytes(frame: pd.DataFrame) -> bytes:
-    """A table as CSV, its text cells safe to open in a spreadsheet (timelines.spreadsheet)."""
+    """A table as CSV, its text cells safe to open in a spreadsheet (timelines.saving.spreadsheet)."""
     return csv_text(frame).encode("utf-8")
 
 

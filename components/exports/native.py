@@ -27,7 +27,10 @@ from ..charts.lanes import BAR_PX, SLOT_PX, STUB_OPACITIES, hex_color, lane_layo
 from ..charts.markers import FLAG_COLORS, marker_groups
 from ..charts.timeline import HOLLOW_EDGE_PX, key_lines, timeline_marks
 from .case import CaseExport
-from .shapes import FONT, rgb as _rgb, shape as _shape, text_box as _text_box
+from .shapes import FONT
+from .shapes import rgb as _rgb
+from .shapes import shape as _shape
+from .shapes import text_box as _text_box
 
 TEXT_PT = 14  # every text on a drawn slide: legible from the back of the room
 TEXT_RGB, MUTED_RGB, SHADE_RGB, GRID_RGB = "222222", "555555", "F2F2F2", "BBBBBB"

@@ -11,9 +11,29 @@ from timelines.timeline import Timeline
 from .case import prepare_case
 from .rendering import png_size
 from .shapes import FONT, rgb, text_box
-from .slides import (BAND_RGB, BOX_H_IN, BOX_TOP_IN, BOX_W_IN, CELL_MARGIN_IN, DEIDENTIFIED_NOTE, EVENT_COLUMNS_IN,
-                     EVENT_PT, FOOTER_H_IN, HEADER_RGB, MARGIN_IN, MUTED_RGB, SLIDE_H_IN, SLIDE_W_IN, Slide,
-                     TEXT_RGB, TITLE_H_IN, TITLE_TOP_IN, _row_height_pt, case_slides, fit_text)
+from .slides import (
+    BAND_RGB,
+    BOX_H_IN,
+    BOX_TOP_IN,
+    BOX_W_IN,
+    CELL_MARGIN_IN,
+    DEIDENTIFIED_NOTE,
+    EVENT_COLUMNS_IN,
+    EVENT_PT,
+    FOOTER_H_IN,
+    HEADER_RGB,
+    MARGIN_IN,
+    MUTED_RGB,
+    SLIDE_H_IN,
+    SLIDE_W_IN,
+    TEXT_RGB,
+    TITLE_H_IN,
+    TITLE_TOP_IN,
+    Slide,
+    _row_height_pt,
+    case_slides,
+    fit_text,
+)
 
 
 def deck_bytes(timeline: Timeline, *, deidentify: bool = False, axis: str = "calendar") -> bytes:

@@ -22,7 +22,7 @@ import vl_convert as vlc
 from timelines.presentation import has_data
 
 from .. import charts
-from .case import CHART_NAMES, CaseExport, EXPORT_WIDTH, PNG_SCALE
+from .case import CHART_NAMES, EXPORT_WIDTH, PNG_SCALE, CaseExport
 
 
 def has_chart(case: CaseExport, name: str) -> bool:

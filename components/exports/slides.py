@@ -9,17 +9,17 @@ from typing import Callable
 
 import pandas as pd
 
-from timelines.key_events import HEADER_CALENDAR as EVENT_HEADER_CALENDAR, HEADER_RELATIVE as EVENT_HEADER_RELATIVE
+from timelines.key_events import HEADER_CALENDAR as EVENT_HEADER_CALENDAR
+from timelines.key_events import HEADER_RELATIVE as EVENT_HEADER_RELATIVE
 from timelines.key_events import key_events, side_text
 from timelines.kinds import KEY_KINDS
 from timelines.summary import key_outcomes, line_name, line_text, outcome_value, patient_text
 from timelines.text import ELLIPSIS, shorten, wrap
 
 from .. import charts
-from .case import CHART_NAMES, CHART_TITLES, CaseExport, MISSING
+from .case import CHART_NAMES, CHART_TITLES, MISSING, CaseExport
 from .native import draw_panels, draw_timeline, lesion_panels, marker_panels, shown_event_ids, timeline_frame
 from .rendering import _lesions, _markers, _timeline, chart_png, has_chart
-
 
 # Slides: 13.333 x 7.5 in (16:9). A picture is placed at 96 px per inch, so a chart whose plot is as wide as
 # SLIDE_CHART_WIDTHS (lane labels and legends added) fills the picture box at about its own pixel size: the

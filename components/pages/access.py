@@ -6,8 +6,15 @@ from collections.abc import Mapping
 
 import streamlit as st
 
-from timelines.access import Access, AccessSettingError, Role, check_sign_in, decide_access, login_providers
-from timelines.access import sign_in_configured
+from timelines.access import (
+    Access,
+    AccessSettingError,
+    Role,
+    check_sign_in,
+    decide_access,
+    login_providers,
+    sign_in_configured,
+)
 from timelines.text import escape_markdown
 
 ROLE_TEXT = {Role.EDITOR: "editor: may edit and save cases", Role.VIEWER: "viewer: sees the cases"}

@@ -9,17 +9,18 @@ import pandas as pd
 import streamlit as st
 
 from components import charts
-from timelines.catalog import Entry
-from timelines.files import Stamp
-from timelines.key_events import HEADER_CALENDAR, HEADER_RELATIVE, key_events as key_event_rows, side_text
+from timelines.key_events import HEADER_CALENDAR, HEADER_RELATIVE, side_text
+from timelines.key_events import key_events as key_event_rows
 from timelines.kinds import SYSTEMIC
 from timelines.presentation import MISSING_VIEWS, has_data
+from timelines.reading.catalog import Entry
+from timelines.reading.files import Stamp
 from timelines.summary import SCREEN_VERDICTS, key_outcomes, outcome_value
 from timelines.text import escape_markdown, shorten
 
 from . import cache
-from .chart_views import show_specs
 from .case import view_of
+from .chart_views import show_specs
 from .header import HEADER_AGENT_CHARS, header_lines, outcome_text
 
 STEPS = ("summary", "endpoints", "timeline", "lesions", "markers", "events")

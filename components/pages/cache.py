@@ -23,18 +23,24 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from timelines.catalog import Entry, load_entry
-from timelines.clinical import recist, recist_note
-from timelines.cohort import ALIGNMENTS, cohort_table, sort_waterfall, spider_table, swimmer_table, \
-    therapy_agents, waterfall_table
-from timelines.files import Stamp
-from timelines.presentation import View, present
-from timelines.summary import case_summary
-from timelines.tables import dose_change_table, event_table, marker_table, measurement_table
-from timelines.warehouse import Choices, Filter, Warehouse
-
 from components import charts, exports
 from components.charts import cohort as cohort_charts
+from timelines.cohort import (
+    ALIGNMENTS,
+    cohort_table,
+    sort_waterfall,
+    spider_table,
+    swimmer_table,
+    therapy_agents,
+    waterfall_table,
+)
+from timelines.endpoints.clinical import recist, recist_note
+from timelines.presentation import View, present
+from timelines.reading.catalog import Entry, load_entry
+from timelines.reading.files import Stamp
+from timelines.summary import case_summary
+from timelines.tables import dose_change_table, event_table, marker_table, measurement_table
+from timelines.warehouse.store import Choices, Filter, Warehouse
 
 from .chart_views import page_display
 
@@ -111,7 +117,7 @@ def export_file(path: str, stamp: Stamp, view: View, what: str) -> bytes:
     if what == "cbioportal.zip":  # the case as written, whatever the axis
         return exports.cbioportal_zip(entry(path, stamp).timeline)
     if what == "fhir.json":  # the case as written, whatever the axis; never for a de-identified view
-        from timelines.fhir import case_bundle  # half a second to import fhir.resources: on the first click only
+        from timelines.fhir.bundle import case_bundle  # half a second to import fhir.resources: on the first click only
 
         bundle = case_bundle(entry(path, stamp).timeline)
         return (json.dumps(bundle, indent=2, ensure_ascii=False) + "\n").encode()

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from timelines.catalog import Entry
 from timelines.deidentify import neutral_file_stem
-from timelines.files import Stamp
 from timelines.presentation import View, has_data
+from timelines.reading.catalog import Entry
+from timelines.reading.files import Stamp
 from timelines.tables import day_zero_choices
 
 from . import cache

@@ -5,11 +5,11 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from timelines.files import Stamp
-
-from . import cache
 from components.charts import cohort as cohort_charts
 from components.charts.cohort import only_cases
+from timelines.reading.files import Stamp
+
+from . import cache
 
 ALIGN_LABELS = {"diagnosis": "Diagnosis", "targeted": "First targeted therapy"}
 SORT_LABELS = {"duration": "By follow-up", "case_id": "By case id"}

@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from timelines.deidentify import neutral_file_stem
-from timelines.files import Stamp
-from timelines.presentation import View
-
 from components import exports
+from timelines.deidentify import neutral_file_stem
+from timelines.presentation import View
+from timelines.reading.files import Stamp
 
 from . import cache
 

@@ -13,8 +13,6 @@ import pandas as pd
 import streamlit as st
 
 from components.charts import Display, case_chart_specs
-from timelines import storage
-from timelines.catalog import case_paths, load_entry
 from timelines.editing import (
     Check,
     check_text,
@@ -31,10 +29,12 @@ from timelines.editing import (
     written_id,
 )
 from timelines.errors import CaseFileError
+from timelines.reading.catalog import case_paths, load_entry
+from timelines.reading.yaml_source import parse_yaml
+from timelines.saving import storage
 from timelines.tables import dose_change_table, event_table
 from timelines.text import escape_markdown
 from timelines.timeline import Timeline
-from timelines.yaml_source import parse_yaml
 
 from .chart_views import show_specs
 from .snippets import DATES, KINDS, SKELETON, SNIPPETS, SNIPPETS_BY_KEY, fill

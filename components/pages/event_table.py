@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from timelines.key_events import WORDS_COLUMNS, when_text, with_date_words
-from timelines.spreadsheet import csv_text
+from timelines.saving.spreadsheet import csv_text
 from timelines.text import is_missing
 
 # The event table as a clinician reads it: when (in words, as precisely as known) and what first, wide enough;

@@ -6,11 +6,11 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from timelines.catalog import Entry
+from timelines.reading.catalog import Entry
 from timelines.summary import SCREEN_VERDICTS, key_outcomes, line_name, line_text, paper_figure, patient_text
 from timelines.summary import outcome_text as _outcome_text
 from timelines.text import escape_markdown, shorten
-from timelines.when import say_months
+from timelines.time.when import say_months
 
 # The page picker wraps after its second page in the sidebar; Streamlit clears the right border of a button whose
 # neighbour is selected (joined segments), which left "Tumor board" open on the right when Cohort or Editor was.

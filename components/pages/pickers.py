@@ -5,13 +5,14 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from timelines.catalog import Entry
 from timelines.deidentify import scrub_text
 from timelines.key_events import with_date_words
 from timelines.presentation import MISSING_VIEWS
+from timelines.reading.catalog import Entry
 from timelines.tables import DayZeroChoice
 from timelines.text import escape_markdown
-from timelines.when import say_months
+from timelines.time.when import say_months
+
 
 def drafts_list(drafts: list, deidentified: bool = False) -> None:
     """Drafts are listed apart from the cases: saved with problems, they are not cases yet."""

@@ -15,7 +15,7 @@ import string
 from dataclasses import dataclass
 
 from timelines.kinds import KIND_BY_NAME
-from timelines.placeholders import PLACEHOLDER
+from timelines.reading.placeholders import PLACEHOLDER
 
 KINDS = "Event kinds"
 DATES = "Date forms"

@@ -9,16 +9,16 @@ from pathlib import Path
 
 import streamlit as st
 
-from timelines.files import stamp as file_stamp
+from timelines.reading.files import stamp as file_stamp
 from timelines.text import escape_markdown
-from timelines.warehouse import SWIMMER_PATIENTS, Filter, Warehouse, is_built, study_version, study_warehouse
+from timelines.warehouse.store import SWIMMER_PATIENTS, Filter, Warehouse, is_built, study_version, study_warehouse
 
 from . import cache
-from .header import problems_view
-from .pickers import deidentify_switch
 from .board import board_screen
 from .case import case_page
 from .cohort import PAGE_STYLE, URL_WIDGETS
+from .header import problems_view
+from .pickers import deidentify_switch
 
 PAGE_ROWS = 50  # rows of the summary table sent to the browser at once
 SORT_LABELS = {"follow_up": "By follow-up", "patient_id": "By patient id"}

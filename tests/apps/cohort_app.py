@@ -12,10 +12,10 @@ import streamlit as st
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from components.pages.cohort import cohort_page  # noqa: E402
 from components.charts.theme import enable_theme  # noqa: E402
-from timelines.catalog import case_paths  # noqa: E402
-from timelines.files import stamp  # noqa: E402
+from components.pages.cohort import cohort_page  # noqa: E402
+from timelines.reading.catalog import case_paths  # noqa: E402
+from timelines.reading.files import stamp  # noqa: E402
 
 PAGES = {"cohort": "Cohort", "case": "Case"}
 

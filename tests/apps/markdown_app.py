@@ -9,8 +9,9 @@ import streamlit as st
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from poison import corpus_texts  # noqa: E402
 from timelines.text import escape_markdown  # noqa: E402
+
+from poison import corpus_texts  # noqa: E402
 
 for i, text in enumerate(corpus_texts()):
     with st.container(key=f"text-{i}"):

@@ -5,7 +5,6 @@ from playwright.sync_api import expect
 
 from conftest import screenshot
 
-
 CHART = '[data-testid="stVegaLiteChart"] svg.marks'
 
 

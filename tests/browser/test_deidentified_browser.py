@@ -6,9 +6,10 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from conftest import ROOT
-from timelines.loading import load_case
+from timelines.reading.loading import load_case
 from timelines.tables import event_table
+
+from conftest import ROOT
 
 CHART = '[data-testid="stVegaLiteChart"] svg.marks'
 # Every text a person or a screen reader gets: the page's text (hidden sidebar included), SVG text, accessible

@@ -8,9 +8,10 @@ import shutil
 import pytest
 from playwright.sync_api import expect
 
-from conftest import ROOT, screenshot, streamlit_server
 from timelines import load_case
 from timelines.tables import event_table, lane_order
+
+from conftest import ROOT, screenshot, streamlit_server
 
 EDITOR_APP = ROOT / "tests" / "apps" / "editor_app.py"
 TEMPLATE = (ROOT / "cases" / "_template.yaml").read_text(encoding="utf-8")

@@ -1,7 +1,7 @@
 """Cases out as a cBioPortal study: meta files, clinical files, one timeline file per event type.
 
 Days count from each case's first diagnosis, cBioPortal's point zero. Every field of an event is a column of its
-own (DOSE, LINE, QUOTE...), with KIND, EVENT_SEQ and SHAPE, so that timelines.cbioportal reads the same events back.
+own (DOSE, LINE, QUOTE...), with KIND, EVENT_SEQ and SHAPE, so that timelines.cbioportal.study reads the same events back.
 """
 
 from __future__ import annotations
@@ -11,16 +11,26 @@ import re
 
 from pydantic import BaseModel
 
-from .cbioportal_files import REQUIRED_COLUMNS
-from .cbioportal_rows import (ATTRIBUTES_COLUMN, CASE_COLUMNS, DERIVED_COLUMNS, KIND_COLUMN, ORDER_COLUMN, SECTION_COLUMN,
-                              SHAPE_COLUMN, OPEN_SIDE, escape, unescape)
-from .kinds import Study, kind_named
-from .schema import Diagnosis, field_value
-from .spreadsheet import formula_escape, safe_header
-from .tables import agent_name, event_label
-from .text import CONTROL_NAMES, shown_text
-from .timeline import Dated, Timeline
-from .writing import OutputFolder, output_folder
+from ..kinds import Study, kind_named
+from ..saving.outputs import OutputFolder, output_folder
+from ..saving.spreadsheet import formula_escape, safe_header
+from ..schema import Diagnosis, field_value
+from ..tables import agent_name, event_label
+from ..text import CONTROL_NAMES, shown_text
+from ..timeline import Dated, Timeline
+from .files import REQUIRED_COLUMNS
+from .rows import (
+    ATTRIBUTES_COLUMN,
+    CASE_COLUMNS,
+    DERIVED_COLUMNS,
+    KIND_COLUMN,
+    OPEN_SIDE,
+    ORDER_COLUMN,
+    SECTION_COLUMN,
+    SHAPE_COLUMN,
+    escape,
+    unescape,
+)
 
 NOT_COLUMNS = {"kind", "date", "start", "end", "duration", "ongoing", "attributes", "values"}  # said otherwise
 PATIENT_NUMBERS = {"AGE", "PACK_YEARS"}
@@ -170,7 +180,7 @@ def _what_is_lost(timeline: Timeline, zero: int) -> list[str]:
 # ---------------------------------------------------------------- files
 
 def _tsv(rows: list[dict], head: tuple[str, ...] = REQUIRED_COLUMNS, top: list[str] = ()) -> bytes:
-    """A data file: every cell safe to open in a spreadsheet (timelines.spreadsheet; the reader takes the quote off)."""
+    """A data file: every cell safe to open in a spreadsheet (timelines.saving.spreadsheet; the reader takes the quote off)."""
     columns = list(head) + [c for c in dict.fromkeys(k for r in rows for k in r) if c not in head]
     header = "\t".join(safe_header(columns))  # a column named after an attribute ('=cmd') is quoted like a cell
     lines = [*top, header, *("\t".join(formula_escape(r.get(c, "")) for c in columns) for r in rows)]
@@ -246,13 +256,13 @@ def _file_stem(event_type: str) -> str:
 
 def write_study(timelines, out_dir, study_id: str = STUDY_ID, name: str = "Exported case timelines",
                 force: bool = False) -> list[str]:
-    """Write resolved cases as one cBioPortal study in `out_dir`, through timelines.writing: atomically, never
+    """Write resolved cases as one cBioPortal study in `out_dir`, through timelines.saving.outputs: atomically, never
     through a link, never over a file this export did not write there (unless `force`).
 
     Parameters
     ----------
     timelines
-        Resolved cases (timelines.loading.load_case), each a patient of the study.
+        Resolved cases (timelines.reading.loading.load_case), each a patient of the study.
     out_dir
         The study folder (created).
     force
@@ -267,7 +277,7 @@ def write_study(timelines, out_dir, study_id: str = STUDY_ID, name: str = "Expor
     ------
     StudyRefused
         For a case the format cannot hold as it is (nothing is written).
-    timelines.writing.OutputRefused, timelines.writing.OutputsRefused
+    timelines.saving.outputs.OutputRefused, timelines.saving.outputs.OutputsRefused
         For an --out that is a file, or files of the folder that may not be replaced (nothing is written).
     """
     files, lost = study_files(timelines, study_id, name)

@@ -18,11 +18,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .kinds import THERAPY_KINDS
-from .resolution import FOLLOW_UP
-from .schema import field_value
-from .tables import therapy_name
-from .timeline import Dated, Timeline
+from ..kinds import THERAPY_KINDS
+from ..schema import field_value
+from ..tables import therapy_name
+from ..time.resolution import FOLLOW_UP
+from ..timeline import Dated, Timeline
 
 REGIMEN_WINDOW_DAYS = 28  # therapies started within four weeks of each other are one regimen
 ADJUVANT_WINDOW_DAYS = 120  # a therapy without intent started this soon after a resection, no recurrence between

@@ -6,9 +6,9 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import CaseFileError, Problem
+from ..errors import CaseFileError, Problem
+from ..timeline import Timeline
 from .loading import load_case
-from .timeline import Timeline
 
 CASE_SUFFIXES = (".yaml", ".yml")
 DRAFT_SUFFIX = ".draft.yaml"  # a text saved with problems: listed as a draft, never as a case

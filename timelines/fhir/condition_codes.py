@@ -10,7 +10,7 @@ adenocarcinoma; the words always go with the code as its text.
 A text is looked up as written (lower-cased, spaces collapsed), then by its head: the words before its first
 parenthesis, semicolon, colon or comma ("Left upper lobe (cavitary nodule)" -> "left upper lobe"), unless the rest
 says the text is in doubt ("suspected", "probable", "?"). Whatever is not here goes as text only, and the export
-names it as not coded (`timelines.fhir.export_report`).
+names it as not coded (`timelines.fhir.bundle.export_report`).
 """
 
 from __future__ import annotations

@@ -15,11 +15,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
-from .catalog import CASE_SUFFIXES, DRAFT_SUFFIX, draft_paths
-from .errors import CaseFileError, Problem
-from .files import is_inside, read_inside
-from .loading import load_text
-from .schema import CASE_ID_PATTERN
+from ..errors import CaseFileError, Problem
+from ..reading.catalog import CASE_SUFFIXES, DRAFT_SUFFIX, draft_paths
+from ..reading.files import is_inside, read_inside
+from ..reading.loading import load_text
+from ..schema import CASE_ID_PATTERN
 
 try:  # advisory locking keeps two editor sessions from saving the same folder at once (POSIX only)
     import fcntl

@@ -2,7 +2,7 @@
 data files read with their line numbers, and the checks of cBioPortal's validator (cbioportal-core
 scripts/importer/validateData.py) on a timeline file's rows.
 
-A study folder is untrusted input, read like the cases folder (timelines.files): every file is opened from inside
+A study folder is untrusted input, read like the cases folder (timelines.reading.files): every file is opened from inside
 the folder one name at a time without following links; a link, a named pipe, a device or a folder where a data file
 is expected is refused by name, and never opened (a pipe would block the reader forever). Files and patients are
 held to the limits below, each refused with a located message.
@@ -23,16 +23,16 @@ from typing import Iterable
 
 import pandas as pd
 
-from .cbioportal_rows import ATTRIBUTES_COLUMN, CASE_COLUMNS, ORDER_COLUMN, load_json, unescape
-from .spreadsheet import formula_unescape, formula_unescape_cells
-from .text import visible
+from ..saving.spreadsheet import formula_unescape, formula_unescape_cells
+from ..text import visible
+from .rows import ATTRIBUTES_COLUMN, CASE_COLUMNS, ORDER_COLUMN, load_json, unescape
 
 REQUIRED_COLUMNS = ("PATIENT_ID", "START_DATE", "STOP_DATE", "EVENT_TYPE")
 STYLE_SHAPES = ("circle", "square", "triangle", "diamond", "star", "camera")  # the validator's list
 COLOR_PATTERN = r"#[0-9A-Fa-f]{6}"
 PATIENT_ID_PATTERN = r"[A-Za-z0-9._-]+"  # "only numbers, letters, points, underscores and hyphens"
 WHOLE_DAYS = r"-?[0-9]+"  # ASCII digits only: '²' and '٣' are digits to str.isdigit, not to cBioPortal
-# Limits of a study's files (the case files' own are in timelines.files and timelines.yaml_events).
+# Limits of a study's files (the case files' own are in timelines.reading.files and timelines.reading.yaml_events).
 MAX_STUDY_FILE_BYTES = 512 * 1024 * 1024  # a data or meta file: a 25,000-patient registry's largest is ~100 MB
 MAX_ROWS_PER_PATIENT = 10_000  # timeline rows of one patient: a case of 10,000 events is the loader's design size
 MAX_DAYS = 400 * 366  # START_DATE/STOP_DATE: no date of a case lies further than 400 years from day 0

@@ -30,14 +30,14 @@ from typing import Callable
 
 from fhir.resources.R4B.bundle import Bundle
 
+from ..kinds import kind_named
+from ..measures import parse_size
+from ..schema import Diagnosis, field_value
+from ..tables import day_zero, event_label
+from ..timeline import Dated, Timeline
 from . import codes, condition_codes
 from .codes import DRUGS, GENES, HGNC, RXNORM, coding, concept, marker_concept
-from .kinds import kind_named
-from .measures import parse_size
-from .schema import Diagnosis, field_value
-from .fhir_dates import UCUM, Dates, When, enclosing, when_of
-from .tables import day_zero, event_label
-from .timeline import Dated, Timeline
+from .dates import UCUM, Dates, When, enclosing, when_of
 
 MCODE = "http://hl7.org/fhir/us/mcode/StructureDefinition/"
 PROFILES = {name: MCODE + name for name in (
@@ -120,7 +120,7 @@ def case_bundle(timeline: Timeline) -> dict:
     Parameters
     ----------
     timeline
-        A loaded case (`timelines.loading.load_case`).
+        A loaded case (`timelines.reading.loading.load_case`).
 
     Returns
     -------
@@ -231,7 +231,7 @@ def _patient(ex: _Export) -> dict:
 
 def _condition(ex: _Export, dated: Dated, diagnosis: Diagnosis) -> dict:
     """PrimaryCancerCondition: the diagnosis, its site and histology as written, each with its code where
-    `timelines/condition_codes.py` knows the words; its clinical status at the last report (`_clinical_status`), and
+    `timelines/fhir/condition_codes.py` knows the words; its clinical status at the last report (`_clinical_status`), and
     confirmed when the case gives its histology (a pathological diagnosis)."""
     when = when_of(ex.timeline, dated)
     where = f"diagnoses[{dated.key[1]}] '{diagnosis.label}'"
@@ -261,7 +261,7 @@ def _condition(ex: _Export, dated: Dated, diagnosis: Diagnosis) -> dict:
     return resource | _notes(("Biomarkers", markers), ("Date of diagnosis as written", dated_as), *_said(diagnosis))
 
 
-_NOT_IN_TABLE = "not in the table of coded diagnoses, sites and histologies (timelines/condition_codes.py)"
+_NOT_IN_TABLE = "not in the table of coded diagnoses, sites and histologies (timelines/fhir/condition_codes.py)"
 
 
 def _coded(ex: _Export, where: str, what: str, text: str) -> dict:
@@ -443,13 +443,13 @@ def _medication(ex: _Export, dated: Dated, where: str = "") -> None:
 
 
 def _medication_code(ex: _Export, dated: Dated, where: str, agent: str) -> dict:
-    """The agent as written with its RxNorm ingredient code (`timelines/codes.py`); else the words, listed as not
+    """The agent as written with its RxNorm ingredient code (`timelines/fhir/codes.py`); else the words, listed as not
     coded with why: a drug no source read gave a code for, a course that names no agent, a name not in the table."""
     value = concept(agent, DRUGS, RXNORM)
     if "coding" not in value:
         named = field_value(dated.event, "agents") or field_value(dated.event, "drug")
         why = codes.NOT_IN_RXNORM_TABLE.get(" ".join(agent.lower().split())) or (
-            "the case names no agent" if not named else "not an ingredient in the RxNorm table (timelines/codes.py)")
+            "the case names no agent" if not named else "not an ingredient in the RxNorm table (timelines/fhir/codes.py)")
         ex.uncoded.append(f"{where}: medication '{agent}' has no RxNorm code: {why}")
     return value
 
@@ -521,7 +521,7 @@ def _imaging_finding(ex: _Export, dated: Dated, when: When, members: list[str]) 
 
 def _lab(ex: _Export, dated: Dated, where: str = "") -> None:
     """An Observation per lab value; TumorMarkerTest for every tumour marker (CEA, NSE, CYFRA 21-1...), with its LOINC
-    test where `timelines/codes.py` knows it, at whatever precision its date is known (`_marker_date`)."""
+    test where `timelines/fhir/codes.py` knows it, at whatever precision its date is known (`_marker_date`)."""
     event = dated.event
     when = when_of(ex.timeline, dated)
     for j, v in enumerate(event.values):
@@ -542,7 +542,7 @@ def _lab(ex: _Export, dated: Dated, where: str = "") -> None:
         resource |= _notes(("Finding", v.finding if v.value is not None else None), *_said(event))
         if v.is_marker and "coding" not in resource["code"]:
             ex.uncoded.append(f"{where}: tumour marker '{v.marker}' has no LOINC code: not in the table of LOINC "
-                              "tests (timelines/codes.py), or its unit is not the test's")
+                              "tests (timelines/fhir/codes.py), or its unit is not the test's")
         ex.add(resource, dated.key + (j,), "mcode-tumor-marker-test" if v.is_marker else None)
 
 

@@ -14,11 +14,11 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
+from ..measures import assess
+from ..schema import field_value
+from ..tables import measurement_table
+from ..timeline import Dated, Timeline
 from .lines import TherapyLine, lines_of_therapy, next_line
-from .measures import assess
-from .schema import field_value
-from .tables import measurement_table
-from .timeline import Dated, Timeline
 
 RANK = {"CR": 0, "PR": 1, "SD": 2, "PD": 3}
 OVERALL_SCOPES = (None, "", "overall")

@@ -7,7 +7,7 @@ from typing import Any
 
 import yaml
 
-from .errors import Problem
+from ..errors import Problem
 from .text_checks import char_at
 
 TAG = "tag:yaml.org,2002:"

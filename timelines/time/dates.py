@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Callable, Hashable, Iterator, Mapping
 
-from .errors import DateProblem, did_you_mean
+from ..errors import DateProblem, did_you_mean
 
 UNITS = ("days", "weeks", "months", "years")
 DAYS_PER_MONTH = 365.25 / 12  # an average calendar month: durations in months, and offsets without a calendar
@@ -497,7 +497,7 @@ class Resolver:
     """Each date's bounds from its own statement and the dates it refers to, one date at a time.
 
     These written bounds hold the truth but are loose: relations between dates (an interval's length, the
-    order of two uncertain dates) are the temporal network's work (timelines/resolution.py), which starts from
+    order of two uncertain dates) are the temporal network's work (timelines/time/resolution.py), which starts from
     them. Here references are followed deepest first, so a missing reference or a cycle is reported on the
     date that has it. `specs` maps (event key, side) to a Spec; `ids` maps an event id to its event key;
     `labels` names a key for messages. 'after X' has no latest bound here and 'before X' no earliest; an

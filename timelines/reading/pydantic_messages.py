@@ -7,10 +7,10 @@ from typing import Any, Callable
 
 from pydantic import ValidationError
 
-from .dates import DateProblem, duration_months
-from .errors import Problem, ValueProblem, did_you_mean
-from .kinds import KIND_SYNONYMS
-from .schema import KIND_MODELS, Case
+from ..errors import Problem, ValueProblem, did_you_mean
+from ..kinds import KIND_SYNONYMS
+from ..schema import KIND_MODELS, Case
+from ..time.dates import DateProblem, duration_months
 from .yaml_messages import quote, yaml_type
 from .yaml_source import MAX_PROBLEMS, SourceMap, located_problem
 
@@ -327,8 +327,9 @@ def _item_type(annotation):
 
 
 def _inner_model(annotation, node):
-    from pydantic import BaseModel
     import typing
+
+    from pydantic import BaseModel
 
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return annotation

@@ -16,8 +16,8 @@ from typing import Callable, Sequence
 
 import numpy as np
 
+from ..text import is_missing
 from .dates import DAYS_PER_MONTH, Bounds, Calendar, DateProblem, Point, parse_date
-from .text import is_missing
 
 DASH = "–"  # en dash between the two ends of a range
 MINUS = "−"

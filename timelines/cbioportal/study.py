@@ -16,16 +16,27 @@ from typing import TYPE_CHECKING, Callable
 import numpy as np
 import pandas as pd
 
-from .cbioportal_files import (MAX_ROWS_PER_PATIENT, StudyLayout, clinical_problems, read_tsv, row_problems,
-                               study_layout)
-from .cbioportal_rows import (ATTRIBUTES_COLUMN, CASE_COLUMNS, INTERVAL_KINDS, POINT_KINDS, Read, as_event,
-                              bound_problems, events_of_rows, layout, load_json, put_field, unescape)
-from .dates import ORIGIN
-from .schema import Diagnosis
-from .storage import MAX_ID_LENGTH, suggest_case_id
+from ..saving.storage import MAX_ID_LENGTH, suggest_case_id
+from ..schema import Diagnosis
+from ..time.dates import ORIGIN
+from .files import MAX_ROWS_PER_PATIENT, StudyLayout, clinical_problems, read_tsv, row_problems, study_layout
+from .rows import (
+    ATTRIBUTES_COLUMN,
+    CASE_COLUMNS,
+    INTERVAL_KINDS,
+    POINT_KINDS,
+    Read,
+    as_event,
+    bound_problems,
+    events_of_rows,
+    layout,
+    load_json,
+    put_field,
+    unescape,
+)
 
 if TYPE_CHECKING:
-    from .timeline import Timeline
+    from ..timeline import Timeline
 
 # What day 0 of a cBioPortal timeline is, in the words of its file-format documentation (Timeline Data).
 DAY_ZERO_NOTE = ("Day 0 of the study's timeline. cBioPortal counts START_DATE 'in days from the date of diagnosis "
@@ -390,7 +401,7 @@ def _cancer_types(patients: dict[str, dict], samples: pd.DataFrame) -> dict[str,
 
 
 def read_study_rows(folder) -> StudyRows:
-    """Read every file of a study once (timelines.cbioportal_files.study_layout names them): the rows that can be
+    """Read every file of a study once (timelines.cbioportal.files.study_layout names them): the rows that can be
     read, and a located problem for each file, row or patient that cannot."""
     folder = Path(folder)
     layout = study_layout(folder)
@@ -509,7 +520,7 @@ def case_yaml(document: dict) -> str:
 def case_timeline(document: dict, path: str) -> "Timeline":
     """Validate and resolve a case document as the loader does a case file: `path` names it in messages, and its
     stem must be the document's id ('lung-001.yaml'). Raises CaseFileError, located in the text case_yaml writes."""
-    from .loading import load_document
+    from ..reading.loading import load_document
 
     return load_document(document, path, case_yaml)
 

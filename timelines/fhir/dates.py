@@ -1,4 +1,4 @@
-"""Dates of a case as FHIR gives them, never more precise than written (see timelines/fhir.py).
+"""Dates of a case as FHIR gives them, never more precise than written (see timelines/fhir/bundle.py).
 
 A whole day, month or year is that partial dateTime; a date known within bounds is a Period of them (or the finest
 day, month or year holding both, where only a dateTime fits), its written text in `originalText`; a case without a
@@ -11,9 +11,9 @@ import calendar
 import datetime as dt
 from dataclasses import dataclass
 
-from .dates import Bounds
-from .schema import Diagnosis, field_value
-from .timeline import Dated, Timeline
+from ..schema import Diagnosis, field_value
+from ..time.dates import Bounds
+from ..timeline import Dated, Timeline
 
 ORIGINAL_TEXT = "http://hl7.org/fhir/StructureDefinition/originalText"
 RELATIVE_DATE = "http://hl7.org/fhir/StructureDefinition/cqf-relativeDateTime"

@@ -15,7 +15,7 @@ import stat
 from pathlib import Path
 from typing import NamedTuple
 
-from .errors import CaseFileError, Problem
+from ..errors import CaseFileError, Problem
 
 MAX_FILE_BYTES = 16 * 1024 * 1024
 MOUNT_TABLE = "/proc/self/mountinfo"

@@ -6,7 +6,7 @@ from typing import Any
 
 import yaml
 
-from .errors import CaseFileError, Problem
+from ..errors import CaseFileError, Problem
 from .text_checks import EditorPositions, hidden_in_value
 from .yaml_messages import NUMBER_TAGS, SCALAR_NAMES, TAG, at_mark, yaml11_number, yaml_problem
 

@@ -14,15 +14,15 @@ from typing import Any, Callable
 import yaml
 from pydantic import ValidationError
 
+from ..errors import CaseFileError, Problem
+from ..schema import Case
+from ..time.dates import DateProblem
+from ..timeline import Timeline, resolve
 from . import validation
-from .dates import DateProblem
-from .errors import CaseFileError, Problem
 from .files import read_inside, shown_path
 from .placeholders import placeholder_fields
 from .pydantic_messages import validation_problems
-from .schema import Case
 from .text_checks import decode, hidden_in_value, odd_indentation
-from .timeline import Timeline, resolve
 from .yaml_events import read_events
 from .yaml_source import MAX_PROBLEMS, SourceMap, field_path, located_problem, parse_read
 

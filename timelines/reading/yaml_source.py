@@ -6,11 +6,10 @@ from typing import Any
 
 import yaml
 
-from .errors import CaseFileError, Problem
+from ..errors import CaseFileError, Problem
 from .text_checks import EditorPositions, Position, hidden_in_value
 from .yaml_events import CaseLoader, check_depth, read_events, run
-from .yaml_messages import NUMBER_TAGS, SCALAR_NAMES, TAG, key_text, quote, scalar_hint, yaml11_number, \
-    yaml_type
+from .yaml_messages import NUMBER_TAGS, SCALAR_NAMES, TAG, key_text, quote, scalar_hint, yaml11_number, yaml_type
 
 MAX_ALIAS_NODES = 10_000  # values reached through aliases: stops "billion laughs" expansions early
 MAX_PROBLEMS = 50

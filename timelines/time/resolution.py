@@ -1,7 +1,7 @@
 """Every date of a case resolved together: the statements of the case file as one temporal network.
 
 Each date written in a case file states something about one or two time points (an event's start or end, a
-dose change, the last follow-up); timelines/network.py solves them all at once. Here the statements are made:
+dose change, the last follow-up); timelines/time/network.py solves them all at once. Here the statements are made:
 
 | written                         | constraint                                                          |
 |---------------------------------|---------------------------------------------------------------------|

@@ -7,9 +7,9 @@ import re
 import unicodedata
 from dataclasses import replace
 
-from .errors import CaseFileError, Problem
+from ..errors import CaseFileError, Problem
+from ..text import visible
 from .files import MAX_FILE_BYTES
-from .text import visible
 
 Position = tuple[int, int]  # 1-based line and column
 

@@ -22,13 +22,13 @@ from typing import Callable, Iterable, Iterator
 
 import pandas as pd
 
-from .cohort import COHORT_COLUMNS, SWIMMER_COLUMNS, cohort_table, swimmer_table
-from .dates import DAYS_PER_MONTH
-from .errors import CaseFileError
-from .kinds import THERAPY_KINDS
-from .tables import event_tables
-from .text import visible
-from .timeline import Timeline
+from ..cohort import COHORT_COLUMNS, SWIMMER_COLUMNS, cohort_table, swimmer_table
+from ..errors import CaseFileError
+from ..kinds import THERAPY_KINDS
+from ..tables import event_tables
+from ..text import visible
+from ..time.dates import DAYS_PER_MONTH
+from ..timeline import Timeline
 
 TABLES = ("patients", "events", "therapies", "swimmer", "documents")
 PATIENT_COLUMNS = ("patient_id", *COHORT_COLUMNS, "follow_up_months", "status", "events")
@@ -165,7 +165,7 @@ def build_documents(documents: Iterable[tuple[str, dict]], out_dir: str | os.Pat
 
 def document_timeline(document: dict, path: str) -> Timeline:
     """A case document validated and resolved as the loader does a case file; CaseFileError when it fails."""
-    from .loading import load_document
+    from ..reading.loading import load_document
 
     return load_document(document, path)
 
@@ -173,14 +173,14 @@ def document_timeline(document: dict, path: str) -> Timeline:
 def import_study(study_folder: str | os.PathLike, out_dir: str | os.PathLike, progress: Progress | None = None,
                  workers: int | None = None) -> BuildReport:
     """Import a cBioPortal study folder into a warehouse: every patient's timeline read and validated
-    (timelines.cbioportal), its tables written; patients with problems are counted and their messages kept.
+    (timelines.cbioportal.study), its tables written; patients with problems are counted and their messages kept.
 
     The study's files are read once (``read_study_rows``: the one reader of the study layout, the same as
     ``import-cbioportal``'s); case documents are made a share of patients at a time, so those of the whole study
     are never held at once. With ``workers > 1`` worker processes are sent the rows of a share and make and
     tabulate its cases in parallel. The problems of whole files (a file refused, a header) are reported once.
     """
-    from .cbioportal import read_study_rows
+    from ..cbioportal.study import read_study_rows
 
     folder = Path(study_folder)
     check_out(out_dir)  # before the study is read: a refused output folder is said in a moment
@@ -205,7 +205,7 @@ def _share_size(patients: int, workers: int) -> int:
 
 def is_study(folder: str | os.PathLike) -> bool:
     """Whether a folder is a cBioPortal study (it holds meta_study.txt or a timeline file), not YAML cases."""
-    from .cbioportal_files import is_study as study
+    from ..cbioportal.files import is_study as study
 
     return study(folder)
 
@@ -214,7 +214,7 @@ def study_version(folder: str | os.PathLike) -> str:
     """A digest of the study's files (names, sizes, modification times): a changed file makes a new version."""
     import hashlib
 
-    from .cbioportal_files import study_layout
+    from ..cbioportal.files import study_layout
 
     layout = study_layout(folder)
     names = {p.name for p in Path(folder).glob("*.txt")} | set(layout.timeline_files) \
@@ -259,13 +259,13 @@ def is_built(folder: str | os.PathLike) -> bool:
 def study_patients(folder: str | os.PathLike) -> list[str]:
     """The patient ids of a study, in the order of its patient file, then of its timeline files (as
     ``import_study`` reads them)."""
-    from .cbioportal import read_study_rows
+    from ..cbioportal.study import read_study_rows
 
     return read_study_rows(folder).patients
 
 
 def _study_task(task) -> tuple[dict[str, pd.DataFrame] | None, list[str], int]:
-    from .cbioportal import case_timeline, study_cases
+    from ..cbioportal.study import case_timeline, study_cases
 
     where, rows, ids = task
     imported = study_cases(rows, ids, file_problems=False)
@@ -315,7 +315,9 @@ def _pool(workers: int) -> Iterator:
 
 def _warm() -> None:
     """A worker's imports (seconds of pandas, pydantic and the case model), done while its parent reads."""
-    from . import cbioportal, loading, tables  # noqa: F401
+    from .. import tables  # noqa: F401
+    from ..cbioportal import study  # noqa: F401
+    from ..reading import loading  # noqa: F401
 
 
 def _run(task: Callable, tasks: Iterable, pool, workers: int) -> Iterator:
@@ -338,7 +340,7 @@ def _run(task: Callable, tasks: Iterable, pool, workers: int) -> Iterator:
 def _write(results: Iterable[tuple[dict[str, pd.DataFrame] | None, list[str], int]], out_dir: Path,
            progress: Progress | None, total: int | None, problems: list[str] = ()) -> BuildReport:
     """Append each batch's frames to its Parquet file (one row group per batch), as they come."""
-    from .writing import output_folder
+    from ..saving.outputs import output_folder
 
     output_folder(out_dir)  # OutputRefused for a file where the folder should be
     report = BuildReport(out_dir, problems=list(problems))
@@ -357,8 +359,8 @@ def _write(results: Iterable[tuple[dict[str, pd.DataFrame] | None, list[str], in
 
 def check_out(out_dir: str | os.PathLike) -> None:
     """Whether the warehouse's text files may be written into `out_dir` (created when missing); OutputRefused
-    (timelines.writing) for a link, a folder or a file this product did not write in their place."""
-    from .writing import OutputFolder, output_folder
+    (timelines.saving.outputs) for a link, a folder or a file this product did not write in their place."""
+    from ..saving.outputs import OutputFolder, output_folder
 
     folder = OutputFolder(output_folder(out_dir))
     for name in (PROBLEMS_FILE, META_FILE):
@@ -366,9 +368,9 @@ def check_out(out_dir: str | os.PathLike) -> None:
 
 
 def _write_text(out_dir: Path, name: str, text: str) -> None:
-    """A text file of the warehouse, written as every command writes into its --out folder (timelines.writing):
+    """A text file of the warehouse, written as every command writes into its --out folder (timelines.saving.outputs):
     atomically, never through a link, never over a file this product did not write (OutputRefused)."""
-    from .writing import OutputFolder
+    from ..saving.outputs import OutputFolder
 
     folder = OutputFolder(out_dir)
     try:
@@ -615,7 +617,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from tqdm import tqdm
 
-    from .writing import OutputRefused
+    from ..saving.outputs import OutputRefused
 
     parser = argparse.ArgumentParser(prog="python -m timelines.warehouse",
                                      description="Import a cBioPortal study folder into Parquet tables.")

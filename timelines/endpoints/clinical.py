@@ -23,16 +23,16 @@ from dataclasses import asdict, dataclass, field
 
 import pandas as pd
 
-from .dates import DAYS_PER_MONTH, Bounds, parse_date
+from ..kinds import THERAPY_KINDS
+from ..measures import Assessment, assess
+from ..schema import field_value
+from ..tables import event_label, measurement_table, therapy_name
+from ..text import shorten
+from ..time.dates import DAYS_PER_MONTH, Bounds, parse_date
+from ..time.resolution import FOLLOW_UP
+from ..timeline import Dated, Timeline, hold_keys
 from .best_response import same_visit
 from .lines import TherapyLine, lines_of_therapy, next_line
-from .measures import Assessment, assess
-from .resolution import FOLLOW_UP
-from .kinds import THERAPY_KINDS
-from .schema import field_value
-from .text import shorten
-from .tables import therapy_name, event_label, measurement_table
-from .timeline import Dated, Timeline, hold_keys
 
 ROUNDING_MONTHS = 0.5  # papers round durations to whole months
 NOT_REPORTED = "not reported"

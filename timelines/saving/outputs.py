@@ -6,7 +6,7 @@ name and the SHA-256 of its bytes. A file already in the folder is replaced only
 bytes it has now, that is, when this product wrote it and nobody changed it since; any other file (a case written by
 hand, an imported case edited afterwards, a file of another program) is left as it is and named, and `--force`
 replaces it. A symbolic link, a folder, a pipe or a device in the place of a file is refused even with `--force`:
-nothing is written through a link. Files are written as the editor saves cases (timelines.storage): to a hidden
+nothing is written through a link. Files are written as the editor saves cases (timelines.saving.storage): to a hidden
 temporary file, synced, then renamed into place, so an interrupted command leaves the old file or the new one.
 """
 
@@ -17,8 +17,8 @@ import os
 import stat
 from pathlib import Path
 
-from .errors import CaseFileError
-from .files import read_inside
+from ..errors import CaseFileError
+from ..reading.files import read_inside
 from .storage import StorageError, create_atomically, fingerprint, replace_atomically
 
 WRITTEN_LIST = ".timelines-written.json"

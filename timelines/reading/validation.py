@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from .dates import shift
-from .errors import ValueProblem, did_you_mean
-from .measures import parse_size
-from .kinds import SPECIMEN_KINDS, THERAPY_KINDS, TREATMENT_KINDS
-from .schema import Case, field_value
-from .timeline import Timeline
+from ..errors import ValueProblem, did_you_mean
+from ..kinds import SPECIMEN_KINDS, THERAPY_KINDS, TREATMENT_KINDS
+from ..measures import parse_size
+from ..schema import Case, field_value
+from ..time.dates import shift
+from ..timeline import Timeline
 
 Found = tuple[tuple, str, str]  # field path, message, hint
 

@@ -12,10 +12,10 @@ from typing import Callable, Iterator, NamedTuple
 import pandas as pd
 from pydantic import TypeAdapter, ValidationError
 
-from .dates import MAX_OFFSET_YEARS
-from .kinds import KIND_BY_NAME, TREATMENT
-from .schema import Diagnosis, Patient
-from .when import say_days
+from ..kinds import KIND_BY_NAME, TREATMENT
+from ..schema import Diagnosis, Patient
+from ..time.dates import MAX_OFFSET_YEARS
+from ..time.when import say_days
 
 # Columns our export writes besides the fields of an event (a field is written as its name in capitals, DOSE for
 # dose): what our kind is, its place in the case, its shape, and the day bounds of an uncertain date.
@@ -62,7 +62,7 @@ def put_field(target: dict, kind: str, name: str, text: str, attributes: dict, c
         attributes[column] = text
 
 
-MAX_JSON_DEPTH = 64  # nesting of a JSON cell our export writes: a case file's own limit (timelines.yaml_events)
+MAX_JSON_DEPTH = 64  # nesting of a JSON cell our export writes: a case file's own limit (timelines.reading.yaml_events)
 
 
 def load_json(text: str):
