@@ -784,6 +784,8 @@ def test_labels_drawn_larger_on_a_projector_are_given_more_room():
     # The tumor board draws every text 1.3 times larger: the response lane's labels of the case without calendar
     # dates then need a fourth sub-row, where they ran into the next mark.
     _, events, _, _ = tables("adeno-alk-leptomeningeal-alectinib")
-    rows = [_rows_per_lane(charts.timeline_chart(events, axis="relative", width=1100, text_scale=scale).to_dict())
-            for scale in (1.0, 1.3)]
+    rows = []
+    for scale in (1.0, 1.3):  # the type scale a chart is built in (charts.Display's font_scale)
+        with charts.theme.type_scale(scale):
+            rows.append(_rows_per_lane(charts.timeline_chart(events, axis="relative", width=1100).to_dict()))
     assert [r["Response & progression"] for r in rows] == [3, 4]
