@@ -257,6 +257,30 @@ def test_a_document_holding_a_control_character_is_refused_where_its_text_would_
     assert "The text holds the control character U+001B (ESC, which starts terminal commands)" in str(caught.value)
 
 
+@pytest.mark.parametrize(("text", "clean"), [
+    ("Carboplatin AUC 5", True),
+    ("two lines\nand a tab\tand a return\r", True),  # allowed text, though JSON escapes them
+    ("a quote \" and a backslash \\ before b", True),
+    ("Ünïcödé, 5 × 10⁹/L, ≥ 2 cm, 中文", True),
+    ("bell \x07", False), ("backspace \x08", False), ("form feed \x0c", False), ("ESC \x1b[2J", False),
+    ("delete \x7f", False), ("C1 control \x9b", False), ("zero width \u200b", False),
+    ("bidi override \u202e", False), ("byte order mark \ufeff", False), ("FILL-IN", False),
+])
+def test_a_document_is_plainly_clean_only_when_no_value_holds_a_hidden_character_or_a_placeholder(text, clean):
+    from timelines.reading.loading import _holds_hidden, _plainly_clean
+
+    for document in (make_case(make_event(note=text)), {**make_case(make_event()), "attributes": {text: 1}}):
+        assert _plainly_clean(document) is clean
+        if clean:  # what the one pass says, the walks say too
+            assert not _holds_hidden(document)
+
+
+def test_data_that_is_not_plain_is_left_to_the_walks():
+    from timelines.reading.loading import _plainly_clean
+
+    assert _plainly_clean({"id": "x", ("a", "tuple"): "key"}) is False
+
+
 # ---------------------------------------------------------------- lines as an editor numbers them
 
 BREAKS = 'schema: 1\nid: x\ntitle: "T"\nsource: {{citation: "{citation}"{more}}}\npatient: {{sex: female}}\n' \

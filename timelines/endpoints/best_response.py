@@ -14,9 +14,12 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
+import pandas as pd
+
+from ..kinds import MEASURING_KINDS
 from ..measures import assess
 from ..schema import field_value
-from ..tables import measurement_table
+from ..tables import MEASUREMENT_COLUMNS, MEASUREMENT_EXTRA_COLUMNS, measurement_table
 from ..timeline import Dated, Timeline
 from .lines import TherapyLine, lines_of_therapy, next_line
 
@@ -64,8 +67,17 @@ class BestResponse:
 def best_responses(timeline: Timeline, lines: list[TherapyLine] | None = None) -> list[BestResponse]:
     """The best overall response of every line of therapy (RECIST 1.1), in line order."""
     lines = lines_of_therapy(timeline) if lines is None else lines
-    table = measurement_table(timeline)
+    # A case without a measured lesion (every patient of a registry) has no sums to read: no table is made for it.
+    table = measurement_table(timeline) if _measured(timeline) else _NO_MEASUREMENTS
     return [_line_response(timeline, table, line, next_line(lines, line)) for line in lines]
+
+
+_NO_MEASUREMENTS = pd.DataFrame([], columns=list(MEASUREMENT_COLUMNS + MEASUREMENT_EXTRA_COLUMNS))
+
+
+def _measured(timeline: Timeline) -> bool:
+    """Whether any event of the case measures a lesion (what measurement_table has rows for)."""
+    return any(field_value(d.event, "measurements") for d in timeline.of_kind(*MEASURING_KINDS))
 
 
 def _in_line(dated: Dated, line: TherapyLine, cutoff: int | None) -> bool:

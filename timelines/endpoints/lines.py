@@ -141,10 +141,10 @@ def _after_resection(timeline: Timeline, dated: Dated) -> bool:
         since = timeline.distance((surgery.key, "start"), start)
         if since.earliest is None or not 0 <= since.earliest <= ADJUVANT_WINDOW_DAYS:
             continue
-        if not any(_certainly_between(timeline, (surgery.key, "start"), (d.key, "start"), start)
+        if not any((d.kind == "progression" or d.kind == "response" and d.event.category == "PD")
                    and field_value(d.event, "certainty") != "refuted"
-                   and (d.kind == "progression" or d.kind == "response" and d.event.category == "PD")
-                   for d in timeline.items):
+                   and _certainly_between(timeline, (surgery.key, "start"), (d.key, "start"), start)
+                   for d in timeline.items):  # the distances, the dearest test, asked last
             return True
     return False
 
