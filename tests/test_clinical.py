@@ -269,3 +269,33 @@ def test_004_significant_response_is_a_response_in_words_without_a_category():
         "response", None, "significant response", "alectinib")
     ct = timeline.by_id("ct-3m")
     assert timeline.distance((ct.key, "start"), (response.key, "start")) == Bounds(0, 0)
+
+
+def _summary_part(found: list) -> list:
+    """What summary_outcomes keeps of `outcomes`: the first PFS (the first line's), then every OS."""
+    return [o for o in found if o.name == "pfs"][:1] + [o for o in found if o.name == "os"]
+
+
+@pytest.mark.parametrize("path", CASE_FILES, ids=lambda p: p.stem)
+def test_the_summary_outcomes_are_the_first_pfs_and_the_os_that_outcomes_finds(path):
+    from timelines.endpoints.clinical import summary_outcomes
+
+    timeline = load_case(path)
+    assert timeline.case.reported and summary_outcomes(timeline) == outcomes(timeline)  # a reported figure: all
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    del data["reported"]
+    timeline = load_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), path.name)
+    summary = summary_outcomes(timeline)
+    assert summary == _summary_part(outcomes(timeline))
+    assert [o.name for o in summary][:1] == (["pfs"] if lines_of_therapy(timeline) else ["os"])
+
+
+def test_the_summary_outcomes_of_a_registry_study_are_those_outcomes_finds(tmp_path):
+    from bench.registry import write_study
+    from timelines.cbioportal.study import case_timeline, read_study
+    from timelines.endpoints.clinical import summary_outcomes
+
+    imported = read_study(write_study(tmp_path / "study", 6, seed=3))
+    for patient, document in imported.cases.items():
+        timeline = case_timeline(document, f"study/{patient}")
+        assert summary_outcomes(timeline) == _summary_part(outcomes(timeline))

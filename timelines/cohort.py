@@ -7,7 +7,7 @@ import re
 import pandas as pd
 
 from .endpoints.best_response import best_responses
-from .endpoints.clinical import lines_of_therapy, outcomes, recist
+from .endpoints.clinical import lines_of_therapy, recist, summary_outcomes
 from .kinds import THERAPY_KINDS
 from .schema import field_value
 from .tables import event_label, finding_name, therapy_name
@@ -46,7 +46,7 @@ def _cohort_row(timeline: Timeline) -> dict:
         (d for d in case.diagnoses if d.id == case.origin), case.diagnoses[-1])
     alteration = driver_alteration(timeline)
     lines = lines_of_therapy(timeline)
-    found = outcomes(timeline)
+    found = summary_outcomes(timeline)
     pfs = next((o for o in found if o.name == "pfs"), None)
     os_ = next((o for o in found if o.name == "os" and o.primary == diagnosis.id), None) \
         or next((o for o in found if o.name == "os"), None)

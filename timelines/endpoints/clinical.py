@@ -178,6 +178,25 @@ def outcomes(timeline: Timeline) -> list[Outcome]:
     lines = lines_of_therapy(timeline)
     pending = (_line_endpoints(timeline, lines) + _time_on_treatment(timeline) + _dfs(timeline) + _os(timeline)
                + _intervals(timeline))
+    return _attach_reported(timeline, _measured(timeline, pending))
+
+
+def summary_outcomes(timeline: Timeline) -> list[Outcome]:
+    """What a cohort's summary row says of a case, as `outcomes` finds it: the first line's PFS, then OS from each
+    diagnosis (every endpoint, with `outcomes`, for a case whose `reported` block may give one the dates do not
+    allow). A registry's summary table asks this of every patient: the other endpoints are left uncomputed."""
+    if timeline.case.reported:
+        return outcomes(timeline)
+    lines = lines_of_therapy(timeline)
+    first = []
+    if lines:
+        following, event, where, common = _line_start(timeline, lines, lines[0])
+        first.append(_pfs(timeline, f"PFS on {where}", lines[0], lines[0].start_key, following, event, common))
+    return _measured(timeline, first + _os(timeline))
+
+
+def _measured(timeline: Timeline, pending: list[_Pending]) -> list[Outcome]:
+    """The outcomes with their distances measured in the case's network, together."""
     pairs = [(p.since, p.until) for p in pending if p.until is not None]
     pairs += [pair for p in pending for pair in p.less]
     found = iter(timeline.distances(pairs))
@@ -195,7 +214,7 @@ def outcomes(timeline: Timeline) -> list[Outcome]:
             item.outcome.definition = DEFINITIONS[item.outcome.name]
     for item in pending:
         item.outcome.definition = item.outcome.definition or DEFINITIONS.get(item.outcome.name, "")
-    return _attach_reported(timeline, [p.outcome for p in pending])
+    return [p.outcome for p in pending]
 
 
 def _outcome(name: str, label: str, since: tuple, until: tuple | None, censored: bool, **fields) -> _Pending:
@@ -209,10 +228,7 @@ def _line_endpoints(timeline: Timeline, lines: list[TherapyLine]) -> list[_Pendi
     """PFS (per line, then per regimen where a line has more than one), PFS2, TTNT, time to response and DoR."""
     results = []
     for line in lines:
-        following = next_line(lines, line)
-        event = _line_event(timeline, line, line.start_key, following)
-        where = f"{line.name} ({' + '.join(line.agents)})"
-        common = {"therapy": _first(line.event_ids), "line": line.number, "line_inferred": line.inferred}
+        following, event, where, common = _line_start(timeline, lines, line)
         results.append(_pfs(timeline, f"PFS on {where}", line, line.start_key, following, event, common))
         if len(line.regimens) > 1:
             for regimen in line.regimens:
@@ -231,6 +247,16 @@ def _line_endpoints(timeline: Timeline, lines: list[TherapyLine]) -> list[_Pendi
         results.append(_ttnt(timeline, line, following, where, common))
         results += _response_endpoints(timeline, line, following, event, where, common)
     return results
+
+
+def _line_start(timeline: Timeline, lines: list[TherapyLine], line: TherapyLine) -> tuple:
+    """What a line's endpoints start from: the next line of its family, its first progression or death, the line
+    in words, and the fields its outcomes share."""
+    following = next_line(lines, line)
+    event = _line_event(timeline, line, line.start_key, following)
+    where = f"{line.name} ({' + '.join(line.agents)})"
+    common = {"therapy": _first(line.event_ids), "line": line.number, "line_inferred": line.inferred}
+    return following, event, where, common
 
 
 def _line_event(timeline: Timeline, line: TherapyLine, since: tuple, following: TherapyLine | None,
