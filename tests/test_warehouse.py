@@ -4,6 +4,7 @@ cBioPortal study generator of the benchmark (bench/registry.py)."""
 from __future__ import annotations
 
 import copy
+import json
 import sys
 from dataclasses import dataclass
 from types import SimpleNamespace
@@ -329,3 +330,28 @@ def test_exact_days_measured_without_the_network_give_the_same_tables_as_searchi
         fast, searched = (pd.read_parquet(tmp_path / name / f"{table}.parquet") for name in ("fast", "searched"))
         assert len(fast) > 0
         pd.testing.assert_frame_equal(fast, searched)
+
+
+def test_the_import_writes_the_tables_of_its_patients_built_one_by_one(tmp_path, monkeypatch):
+    """Tabulated a few timelines at a time and joined, the import's tables are those of the same patients read,
+    validated and built one by one; a patient with a bad row is left out with its located message."""
+    from timelines.cbioportal.study import case_timeline, read_study
+
+    monkeypatch.setattr(warehouse, "TABULATE_PATIENTS", 3)  # three batches joined into one row group
+    study = write_study(tmp_path / "study", 8, seed=7)
+    labs = study / "data_timeline_labs.txt"
+    lines = labs.read_text().splitlines(keepends=True)
+    lines[5] = lines[5].split("\t", 1)[0] + "\tNA\t\tLAB_TEST\tCEA\t3.1\tng/mL\n"  # line 6: no day
+    labs.write_text("".join(lines))
+    report = warehouse.import_study(study, tmp_path / "imported")
+    assert (report.patients, report.refused) == (7, 1)
+    assert report.problems == ["data_timeline_labs.txt:6: START_DATE: 'NA' is not a whole number of days. Hint: "
+                               "write days since the diagnosis as a whole number (negative before it), e.g. 14 or -30"]
+    read = read_study(study)
+    warehouse.build([(p, case_timeline(d, f"study/{p}")) for p, d in read.cases.items()], tmp_path / "alone")
+    for table in ("patients", "events", "therapies", "swimmer"):
+        imported, alone = (pd.read_parquet(tmp_path / name / f"{table}.parquet") for name in ("imported", "alone"))
+        assert len(imported) > 0
+        pd.testing.assert_frame_equal(imported, alone)
+    documents = pd.read_parquet(tmp_path / "imported" / "documents.parquet")
+    assert documents["document"].map(json.loads).tolist() == list(read.cases.values())
