@@ -85,7 +85,7 @@ def load_document(data: dict, path: str, as_text: Callable[[dict], str] | None =
     written as YAML (by `as_text`, else yaml.safe_dump) and loaded again, so that its messages have lines and hints.
     Raises CaseFileError."""
     clean = _plainly_clean(data)
-    timeline = None if not clean and _holds_hidden(data) else _load_valid(data, path, clean)
+    timeline = None if not clean and _holds_hidden(data) else _load_valid(data, path, not clean)
     if timeline is not None:
         return timeline
     return load_text(as_text(data) if as_text else yaml.safe_dump(data, sort_keys=False, allow_unicode=True), path)
@@ -117,11 +117,11 @@ def _plainly_clean(data: dict) -> bool:
                 or hidden_in_value(text) is not None)
 
 
-def _load_valid(data: dict, path: str, clean: bool = False) -> Timeline | None:
-    """The timeline of plain data without a single problem, else None (the located path then reports them);
-    `clean`: `_plainly_clean` has found no placeholder."""
+def _load_valid(data: dict, path: str, placeholders: bool = True) -> Timeline | None:
+    """The timeline of plain data without a single problem, else None (the located path then reports them).
+    `placeholders`: whether the data may hold a placeholder to look for."""
     try:
-        if not clean and next(placeholder_fields(data), None) is not None:
+        if placeholders and next(placeholder_fields(data), None) is not None:
             return None
         case = Case.model_validate(data)
         stem = Path(path).stem if path.endswith((".yaml", ".yml")) else None
