@@ -263,7 +263,7 @@ def test_a_document_holding_a_control_character_is_refused_where_its_text_would_
     ("a quote \" and a backslash \\ before b", True),
     ("Ünïcödé, 5 × 10⁹/L, ≥ 2 cm, 中文", True),
     ("bell \x07", False), ("backspace \x08", False), ("form feed \x0c", False), ("ESC \x1b[2J", False),
-    ("delete \x7f", False), ("C1 control \x9b", False), ("zero width \u200b", False),
+    ("delete \x7f", False), ("Ünïcödé and delete \x7f", False), ("C1 control \x9b", False), ("zero width \u200b", False),
     ("bidi override \u202e", False), ("byte order mark \ufeff", False), ("FILL-IN", False),
 ])
 def test_a_document_is_plainly_clean_only_when_no_value_holds_a_hidden_character_or_a_placeholder(text, clean):
