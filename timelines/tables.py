@@ -9,6 +9,7 @@ from typing import NamedTuple
 import pandas as pd
 from pydantic import BaseModel
 
+from .gc_pause import gc_paused
 from .kinds import LANE_ORDER, MEASURING_KINDS, SPECIMEN_KINDS, SYSTEMIC, category_of, kind_named
 from .labels import NAME_CHARS
 from .labels import finding_text as _finding_text
@@ -63,6 +64,7 @@ _WHOLE_DAYS = {"line": "Int64", "day_end": "Int64", "day_start_earliest": "Int64
                "day_end_reach_latest": "Int64", "least_days": "Int64"}
 
 
+@gc_paused()
 def event_table(timeline: Timeline) -> pd.DataFrame:
     """One row per event (diagnoses included), in date order, with the columns of EVENT_COLUMNS first."""
     frame = pd.DataFrame(_event_columns(timeline), columns=list(EVENT_COLUMNS + EVENT_EXTRA_COLUMNS))
@@ -71,6 +73,7 @@ def event_table(timeline: Timeline) -> pd.DataFrame:
     return frame.astype(_WHOLE_DAYS)
 
 
+@gc_paused()
 def event_tables(timelines: list[Timeline], keys: list[str], key: str = "patient_id") -> pd.DataFrame:
     """The event tables of many cases as one frame, `key` (from `keys`, one per case) first: each case's rows in
     the order and with the values of its own event_table, made in one step rather than a frame per case (a
@@ -466,6 +469,7 @@ def dose_changes_in_days(dose_changes: pd.DataFrame) -> dict[str, str]:
     return {event_id: "; ".join(parts) for event_id, parts in texts.items()}
 
 
+@gc_paused()
 def dose_change_table(timeline: Timeline) -> pd.DataFrame:
     """One row per dose change of a therapy, in the order the case file gives them: its date as precisely as known
     and its bounds (days since day 0), the new dose and why."""
@@ -516,6 +520,7 @@ def _frame(columns: dict[str, list], names: tuple[str, ...]) -> pd.DataFrame:
     return pd.DataFrame(columns, columns=list(names))
 
 
+@gc_paused()
 def measurement_table(timeline: Timeline) -> pd.DataFrame:
     """One row per lesion per time point it was measured at (a scan, a physical examination, an operation), sizes
     in millimetres; `source_kind` and `source_label` say which event measured it."""
@@ -550,6 +555,7 @@ def _size_columns(measured: list, lesions: list) -> dict[str, list]:
     }
 
 
+@gc_paused()
 def marker_table(timeline: Timeline) -> pd.DataFrame:
     """One row per lab value: `value` the number charts plot, `value_text` the number as the file writes it
     ('7.0'). Molecular results (a fusion's abundance) are not markers: they are in `molecular_table`."""
@@ -571,6 +577,7 @@ MOLECULAR_COLUMNS = ("case_id", "event_id", "start", "day_start", "method", "fin
                      "abundance_pct", "result", "quote")
 
 
+@gc_paused()
 def molecular_table(timeline: Timeline) -> pd.DataFrame:
     """One row per finding of each molecular test (gene, alteration, abundance as reported), in date order: the
     molecular results, shown together rather than as a lab trend."""

@@ -15,6 +15,7 @@ import yaml
 from pydantic import ValidationError
 
 from ..errors import CaseFileError, Problem
+from ..gc_pause import gc_paused
 from ..schema import Case
 from ..time.dates import DateProblem
 from ..timeline import Timeline, resolve
@@ -58,6 +59,7 @@ def load_case(path: str | os.PathLike, folder: str | os.PathLike | None = None) 
     return load_text(data, shown)
 
 
+@gc_paused()
 def load_text(text: str | bytes, path: str = "<case>") -> Timeline:
     """Validate and resolve case-file text (str or bytes); raise CaseFileError naming `path`."""
     try:
@@ -78,6 +80,7 @@ def _load(text: str | bytes, path: str) -> Timeline:
         raise odd_indentation(text, error) or error from None
 
 
+@gc_paused()
 def load_document(data: dict, path: str, as_text: Callable[[dict], str] | None = None) -> Timeline:
     """A case document (the plain data a case file holds: an imported study's patient) validated and resolved as
     `load_case` does a file; `path` names it in messages. A valid document needs no text; one with a problem is
