@@ -89,38 +89,63 @@ _STR = TAG + "str"
 
 
 def _read(loader) -> Any:
-    # A stack of the collections being filled; a mapping's entry holds its pending key (or _NO_KEY).
-    stack: list[list] = []
-    root: list = [[], None]  # the document, as a list of one value
-    nodes = documents = 0
+    # A stack of the collections being filled, `top` the last; an entry is [the collection, its pending key]: None
+    # for a list, _NO_KEY for a mapping waiting for its next key. A plain scalar is resolved once per text (keys,
+    # kinds and words repeat through a file; what it resolves to is a str, number, bool or None, never changed).
+    top: list = [[], None]  # the document, as a list of one value
+    root, stack = top, [top]
+    nodes = documents = depth = 0
+    plain: dict[str, Any] = {}
     check, get = loader.check_event, loader.get_event
+    scalar, mapping, sequence = yaml.ScalarEvent, yaml.MappingStartEvent, yaml.SequenceStartEvent
+    ends = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
     try:
         while check():
             event = get()
             kind = type(event)
-            if kind is yaml.ScalarEvent:
+            if kind is scalar:
                 nodes += 1
-                check_size(nodes, len(stack), event.start_mark)
-                _add(stack[-1] if stack else root, _plain_scalar(loader, event), True)
-            elif kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
+                if nodes > MAX_NODES or depth > MAX_DEPTH:
+                    check_size(nodes, depth, event.start_mark)
+                value = event.value
+                if event.implicit[0] and event.anchor is None and event.tag is None:
+                    value = plain[value] if value in plain else plain.setdefault(value, _plain_scalar(loader, event))
+                else:
+                    value = _plain_scalar(loader, event)
+                key = top[1]
+                if key is None:
+                    top[0].append(value)
+                elif key is _NO_KEY:
+                    if type(value) is not str or value in top[0]:
+                        raise Irregular  # a key that is not text, or written twice
+                    top[1] = value
+                else:
+                    top[0][key] = value
+                    top[1] = _NO_KEY
+            elif kind is mapping or kind is sequence:
                 nodes += 1
-                check_size(nodes, len(stack), event.start_mark)
-                stack.append([{}, _NO_KEY] if kind is yaml.MappingStartEvent else [[], None])
+                if nodes > MAX_NODES or depth > MAX_DEPTH:
+                    check_size(nodes, depth, event.start_mark)
+                top = [{}, _NO_KEY] if kind is mapping else [[], None]
+                stack.append(top)
+                depth += 1
                 if event.anchor is not None or event.tag not in _PLAIN_TAGS:
                     raise Irregular
-            elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
+            elif kind in ends:
                 value = stack.pop()[0]
-                _add(stack[-1] if stack else root, value, False)
+                depth -= 1
+                top = stack[-1]
+                _add(top, value, False)
             elif kind is yaml.AliasEvent:
                 nodes += 1
-                check_size(nodes, len(stack), event.start_mark)
+                check_size(nodes, depth, event.start_mark)
                 raise Irregular
             elif kind is yaml.DocumentStartEvent:
                 documents += 1
                 if documents > 1:
                     raise Irregular
     except Irregular:
-        _count_rest(loader, nodes, len(stack))
+        _count_rest(loader, nodes, depth)
         return IRREGULAR
     return root[0][0] if len(root[0]) == 1 else IRREGULAR
 
