@@ -21,7 +21,7 @@ from ..time.dates import DateProblem
 from ..timeline import Timeline, resolve
 from . import validation
 from .files import read_inside, shown_path
-from .placeholders import placeholder_fields
+from .placeholders import PLACEHOLDER, placeholder_fields
 from .pydantic_messages import validation_problems
 from .text_checks import decode, hidden_in_value, odd_indentation
 from .yaml_events import read_events
@@ -72,7 +72,7 @@ def _load(text: str | bytes, path: str) -> Timeline:
     text = decode(text)
     try:
         data = read_events(text)  # a malformed file, or one over the limits, is refused here, located
-        timeline = _load_valid(data, path) if isinstance(data, dict) else None
+        timeline = _load_valid(data, path, _may_hold_placeholder(text)) if isinstance(data, dict) else None
         if timeline is None:  # something is wrong: parse again, recording where every value was written
             timeline = _load_located(text, path)
         return timeline
@@ -104,10 +104,17 @@ def _holds_hidden(value: Any) -> bool:
     return False
 
 
-def _load_valid(data: dict, path: str) -> Timeline | None:
-    """The timeline of plain data without a single problem, else None (the located path then reports them)."""
+def _may_hold_placeholder(text: str) -> bool:
+    """Whether the plain data of a text may hold the placeholder: only where the text writes it, or writes an escape
+    (in double quotes, "FILL\\x2DIN" is FILL-IN too). A text without either needs no look through its values."""
+    return PLACEHOLDER in text or "\\" in text
+
+
+def _load_valid(data: dict, path: str, placeholders: bool = True) -> Timeline | None:
+    """The timeline of plain data without a single problem, else None (the located path then reports them).
+    `placeholders`: whether the data may hold a placeholder to look for."""
     try:
-        if next(placeholder_fields(data), None) is not None:
+        if placeholders and next(placeholder_fields(data), None) is not None:
             return None
         case = Case.model_validate(data)
         stem = Path(path).stem if path.endswith((".yaml", ".yml")) else None
