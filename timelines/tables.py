@@ -68,7 +68,8 @@ _WHOLE_DAYS = {"line": "Int64", "day_end": "Int64", "day_start_earliest": "Int64
 @gc_paused()
 def event_table(timeline: Timeline) -> pd.DataFrame:
     """One row per event (diagnoses included), in date order, with the columns of EVENT_COLUMNS first."""
-    frame = _frame(_event_columns(timeline), EVENT_COLUMNS + EVENT_EXTRA_COLUMNS, ("day_start", "day_end"))
+    frame = pd.DataFrame(_event_columns(timeline), columns=list(EVENT_COLUMNS + EVENT_EXTRA_COLUMNS))
+    frame = frame.sort_values(["day_start", "day_end"], kind="stable", na_position="last").reset_index(drop=True)
     frame = with_day_zero(frame, day_zero(timeline))
     return frame.astype(_WHOLE_DAYS)
 
@@ -548,17 +549,10 @@ def _places(owners: list[Dated]) -> list[tuple[int, int]]:
     return places
 
 
-def _frame(columns: dict[str, list], names: tuple[str, ...], by: tuple[str, ...] = ()) -> pd.DataFrame:
-    """The table of these columns, in the order of `names`; with no rows, a frame of untyped empty columns.
-
-    `by`: columns to sort the rows by, as a stable sort_values does (a missing value last): the lists are put in
-    order before the frame is made, rather than each column of the frame taken in that order."""
+def _frame(columns: dict[str, list], names: tuple[str, ...]) -> pd.DataFrame:
+    """The table of these columns, in the order of `names`; with no rows, a frame of untyped empty columns."""
     if not columns[names[0]]:
         return pd.DataFrame([], columns=list(names))
-    if by:
-        keys = [columns[name] for name in by]
-        order = sorted(range(len(keys[0])), key=lambda n: [(key[n] is None, key[n]) for key in keys])
-        columns = {name: [columns[name][n] for n in order] for name in names}
     return pd.DataFrame(columns, columns=list(names))
 
 
@@ -578,7 +572,8 @@ def measurement_table(timeline: Timeline) -> pd.DataFrame:
         "source_kind": [d.kind for d in owners], "source_label": [event_label(d.event, d.kind) for d in owners],
     })
     columns.update(_size_columns(measured, of))
-    frame = _frame(columns, MEASUREMENT_COLUMNS + MEASUREMENT_EXTRA_COLUMNS, ("day_start", "lesion_id"))
+    frame = _frame(columns, MEASUREMENT_COLUMNS + MEASUREMENT_EXTRA_COLUMNS)
+    frame = frame.sort_values(["day_start", "lesion_id"], kind="stable").reset_index(drop=True)
     return with_day_zero(frame, day_zero(timeline))
 
 
@@ -609,7 +604,8 @@ def marker_table(timeline: Timeline) -> pd.DataFrame:
         "flag": [value_flag(v) for v in values], "finding": [v.finding or "" for v in values],
         "source": ["lab"] * len(values), "group": ["marker" if v.is_marker else "lab" for v in values],
     })
-    frame = _frame(columns, MARKER_COLUMNS + MARKER_EXTRA_COLUMNS, ("marker", "day_start"))
+    frame = _frame(columns, MARKER_COLUMNS + MARKER_EXTRA_COLUMNS)
+    frame = frame.sort_values(["marker", "day_start"], kind="stable").reset_index(drop=True)
     return with_day_zero(frame, day_zero(timeline))
 
 
