@@ -205,39 +205,42 @@ def _name_columns(timeline: Timeline, items: list[Dated]) -> dict[str, list]:
 def _field_columns(timeline: Timeline, items: list[Dated]) -> dict[str, list]:
     """What the event's fields say, each in a column of its own (the details text is for display only)."""
     events = [d.event for d in items]
+    fields = [e.__dict__ for e in events]  # a field the event's kind lacks is None (as field_value reads them)
     return {
         "ongoing": [bool(d.ongoing) for d in items],
-        "line": [field_value(e, "line") for e in events],
-        "dose": [field_value(e, "dose") or _radiation_dose(e) or "" for e in events],
+        "line": [f.get("line") for f in fields],
+        "dose": [f.get("dose") or _radiation_dose(e) or "" for e, f in zip(events, fields)],
         "quote": [e.quote or "" for e in events],
         "approximate": [_approximate(d) for d in items],
         "date_text": [_date_text(d) for d in items],
         "end_text": [_end_text(d) for d in items],
-        "intent": _texts(events, "intent"),
+        "intent": _texts(fields, "intent"),
         "note": [e.note or "" for e in events],
-        "short": _texts(events, "short"),  # the author's short name for lanes and axis titles
-        "response_category": [(field_value(d.event, "category") or "") if d.kind == "response" else ""
-                              for d in items],
-        "status": _texts(events, "status"),
-        "trend": _texts(events, "trend"),
-        "finding": _texts(events, "finding"),  # an imaging finding as written
-        "planned": [bool(field_value(e, "planned", False)) for e in events],  # planned, not given: drawn hollow
+        "short": _texts(fields, "short"),  # the author's short name for lanes and axis titles
+        "response_category": [(f.get("category") or "") if d.kind == "response" else ""
+                              for d, f in zip(items, fields)],
+        "status": _texts(fields, "status"),
+        "trend": _texts(fields, "trend"),
+        "finding": _texts(fields, "finding"),  # an imaging finding as written
+        "planned": [bool(f.get("planned", False)) for f in fields],  # planned, not given: drawn hollow
     }
 
 
-def _texts(events: list, name: str) -> list[str]:
-    return [field_value(e, name) or "" for e in events]
+def _texts(fields: list[dict], name: str) -> list[str]:
+    return [f.get(name) or "" for f in fields]
 
 
 def _written_start(dated: Dated):
     """The start as written; an interval counted back from its end is as approximate as the end."""
-    event = dated.event
-    return event.date if field_value(event, "date") is not None else field_value(event, "start") or \
-        field_value(event, "end", "")
+    fields = dated.event.__dict__
+    date = fields.get("date")
+    return date if date is not None else fields.get("start") or fields.get("end", "")
 
 
 def _counted_back(dated: Dated) -> bool:
-    return dated.shape == "interval" and field_value(dated.event, "start") is None
+    """An interval written as its end and a duration before it (no start; an end, so not a point)."""
+    fields = dated.event.__dict__
+    return fields.get("start") is None and fields.get("end") is not None and not isinstance(dated.event, Diagnosis)
 
 
 def _approximate(dated: Dated) -> bool:
