@@ -80,7 +80,7 @@ def pytest_collectstart(collector):
 # bundle) run in the whole suite only, as do the pages' and the browser's tests.
 FAST_MODULES = frozenset(f"test_{name}.py" for name in (
     "case_format", "case_forms", "cbioportal", "cbioportal_windows", "cli", "clinical", "cohort", "dates",
-    "deidentify", "docs", "editing", "endpoints", "fhir", "fhir_events", "files", "hostile", "kinds", "layers",
+    "deidentify", "docs", "editing", "endpoints", "fhir", "fhir_events", "files", "gc_pause", "hostile", "kinds", "layers",
     "loading", "network", "network_fast_paths", "pydantic_messages", "resolution", "storage", "study_read", "tables",
     "text", "warehouse", "bench_check"))
 

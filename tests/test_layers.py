@@ -12,7 +12,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # The domain, bottom to top: a module or package of timelines/ imports only from rows above it in this list.
 DOMAIN_LAYERS = (
-    {"text", "access"},
+    {"text", "access", "gc_pause"},
     {"errors"},
     {"measures", "time"},  # lesion sizes; dates, the network, bounds, words
     {"labels", "schema"},

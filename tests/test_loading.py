@@ -335,6 +335,15 @@ def test_a_placeholder_is_refused_wherever_it_is_with_its_field_and_line(where, 
     assert problem.line is not None and problem.hint.startswith("replace it with")
 
 
+def test_a_placeholder_written_as_an_escape_is_refused_too():
+    """The text never writes FILL-IN; its double-quoted escape means it."""
+    text = yaml.safe_dump(make_case(make_event(), title="TITLE"), sort_keys=False).replace("TITLE", '"FILL\\x2DIN"')
+    with pytest.raises(CaseFileError) as raised:
+        load_text(text, "example.yaml")
+    [problem] = raised.value.problems
+    assert (problem.field, problem.message) == ("title", "FILL-IN is a placeholder")
+
+
 def test_a_placeholder_in_an_imported_document_is_refused_too():
     from timelines.reading.loading import load_document
     with pytest.raises(CaseFileError) as raised:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from .errors import ValueProblem
 
@@ -47,6 +48,7 @@ class Size:
         return " x ".join(f"{d:g}" for d in self.dims_mm)
 
 
+@lru_cache(maxsize=4096)  # a Size is frozen: one per text, read once (sizes repeat through a case)
 def parse_size(text: str) -> Size:
     """Millimetres from '1.2 x 0.7 cm', '12 × 7 mm', '14.1*10.5 cm', '19 mm', 'absent', 'too small to measure'.
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Annotated, Literal, Union
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, field_validator, model_validator
@@ -310,6 +311,7 @@ TUMOUR_MARKERS = ("cea", "nse", "cyfra", "cyfra 21-1", "cyfra21-1", "progrp", "p
                   "chromogranin a", "cga", "tpa", "tps", "slx", "sialyl lewis x", "he4")
 
 
+@lru_cache(maxsize=4096)  # a case names a few markers, each many times
 def is_tumour_marker(name: str) -> bool:
     text = " ".join(name.lower().replace("(", " ").replace(")", " ").split())
     if "tumor marker" in text or "tumour marker" in text:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import NamedTuple
 
 import pandas as pd
 from pydantic import BaseModel
 
+from .gc_pause import gc_paused
 from .kinds import LANE_ORDER, MEASURING_KINDS, SPECIMEN_KINDS, SYSTEMIC, category_of, kind_named
 from .labels import NAME_CHARS
 from .labels import finding_text as _finding_text
@@ -63,6 +65,7 @@ _WHOLE_DAYS = {"line": "Int64", "day_end": "Int64", "day_start_earliest": "Int64
                "day_end_reach_latest": "Int64", "least_days": "Int64"}
 
 
+@gc_paused()
 def event_table(timeline: Timeline) -> pd.DataFrame:
     """One row per event (diagnoses included), in date order, with the columns of EVENT_COLUMNS first."""
     frame = pd.DataFrame(_event_columns(timeline), columns=list(EVENT_COLUMNS + EVENT_EXTRA_COLUMNS))
@@ -71,6 +74,7 @@ def event_table(timeline: Timeline) -> pd.DataFrame:
     return frame.astype(_WHOLE_DAYS)
 
 
+@gc_paused()
 def event_tables(timelines: list[Timeline], keys: list[str], key: str = "patient_id") -> pd.DataFrame:
     """The event tables of many cases as one frame, `key` (from `keys`, one per case) first: each case's rows in
     the order and with the values of its own event_table, made in one step rather than a frame per case (a
@@ -201,39 +205,42 @@ def _name_columns(timeline: Timeline, items: list[Dated]) -> dict[str, list]:
 def _field_columns(timeline: Timeline, items: list[Dated]) -> dict[str, list]:
     """What the event's fields say, each in a column of its own (the details text is for display only)."""
     events = [d.event for d in items]
+    fields = [e.__dict__ for e in events]  # a field the event's kind lacks is None (as field_value reads them)
     return {
         "ongoing": [bool(d.ongoing) for d in items],
-        "line": [field_value(e, "line") for e in events],
-        "dose": [field_value(e, "dose") or _radiation_dose(e) or "" for e in events],
+        "line": [f.get("line") for f in fields],
+        "dose": [f.get("dose") or _radiation_dose(e) or "" for e, f in zip(events, fields)],
         "quote": [e.quote or "" for e in events],
         "approximate": [_approximate(d) for d in items],
         "date_text": [_date_text(d) for d in items],
         "end_text": [_end_text(d) for d in items],
-        "intent": _texts(events, "intent"),
+        "intent": _texts(fields, "intent"),
         "note": [e.note or "" for e in events],
-        "short": _texts(events, "short"),  # the author's short name for lanes and axis titles
-        "response_category": [(field_value(d.event, "category") or "") if d.kind == "response" else ""
-                              for d in items],
-        "status": _texts(events, "status"),
-        "trend": _texts(events, "trend"),
-        "finding": _texts(events, "finding"),  # an imaging finding as written
-        "planned": [bool(field_value(e, "planned", False)) for e in events],  # planned, not given: drawn hollow
+        "short": _texts(fields, "short"),  # the author's short name for lanes and axis titles
+        "response_category": [(f.get("category") or "") if d.kind == "response" else ""
+                              for d, f in zip(items, fields)],
+        "status": _texts(fields, "status"),
+        "trend": _texts(fields, "trend"),
+        "finding": _texts(fields, "finding"),  # an imaging finding as written
+        "planned": [bool(f.get("planned", False)) for f in fields],  # planned, not given: drawn hollow
     }
 
 
-def _texts(events: list, name: str) -> list[str]:
-    return [field_value(e, name) or "" for e in events]
+def _texts(fields: list[dict], name: str) -> list[str]:
+    return [f.get(name) or "" for f in fields]
 
 
 def _written_start(dated: Dated):
     """The start as written; an interval counted back from its end is as approximate as the end."""
-    event = dated.event
-    return event.date if field_value(event, "date") is not None else field_value(event, "start") or \
-        field_value(event, "end", "")
+    fields = dated.event.__dict__
+    date = fields.get("date")
+    return date if date is not None else fields.get("start") or fields.get("end", "")
 
 
 def _counted_back(dated: Dated) -> bool:
-    return dated.shape == "interval" and field_value(dated.event, "start") is None
+    """An interval written as its end and a duration before it (no start; an end, so not a point)."""
+    fields = dated.event.__dict__
+    return fields.get("start") is None and fields.get("end") is not None and not isinstance(dated.event, Diagnosis)
 
 
 def _approximate(dated: Dated) -> bool:
@@ -254,7 +261,8 @@ def _end_text(dated: Dated) -> str:
 
 
 def _stated_precisions(timeline: Timeline, items: list[Dated], side: str) -> list[str]:
-    return [stated_precision(timeline, d.event, side) for d in items]
+    known = _stated_ranks(timeline)
+    return [PRECISIONS[_rank(timeline, d.event, side, known)] for d in items]
 
 
 def _hold_days(timeline: Timeline, dated: Dated) -> list[list[int]]:
@@ -268,37 +276,64 @@ def stated_precision(timeline: Timeline, event, side: str) -> str:
     calendar date, else those of the events it is written from (a window between a month and a year is said in
     months: '2007-07 – 2012-09', not '2007-07-01 – 2012-09-03'). An approximate offset of months or years is no
     finer than its unit. 'day' where nothing says otherwise."""
-    rank = _stated_rank(timeline, event, side, frozenset())
-    return PRECISIONS[0 if rank is None else rank]
+    return PRECISIONS[_rank(timeline, event, side, _stated_ranks(timeline))]
 
 
-def _stated_rank(timeline: Timeline, event, side: str, seen: frozenset) -> int | None:
-    """The index in PRECISIONS of `_stated_precision`; None where the statements name no calendar date (or come
-    back to this one)."""
+def _rank(timeline: Timeline, event, side: str, known: dict) -> int:
+    rank = _stated_rank(timeline, event, side, frozenset(), known)[0]
+    return 0 if rank is None else rank
+
+
+def _stated_ranks(timeline: Timeline) -> dict:
+    """The ranks of the timeline's dates found so far, by (id of the event, side): a date written from another
+    date is ranked once, however many dates are written from it (kept with the items, new when they change)."""
+    known = timeline.__dict__.get("_stated_ranks")
+    stamp = (id(timeline.items), len(timeline.items))
+    if known is None or known[0] != stamp:
+        known = timeline.__dict__["_stated_ranks"] = (stamp, {})
+    return known[1]
+
+
+def _stated_rank(timeline: Timeline, event, side: str, seen: frozenset, known: dict) -> tuple[int | None, bool]:
+    """The index in PRECISIONS of `stated_precision`; None where the statements name no calendar date (or come
+    back to one being ranked, in `seen`). With it, whether the rank holds whatever is being ranked around it (no
+    statement it rests on came back to `seen`): only such a rank is kept in `known`."""
     key = (id(event), side)
+    if key in known:
+        return known[key], True
     if key in seen:
-        return None
-    text = field_value(event, "date") if side == "start" else None
-    text = text if text is not None else field_value(event, side)
-    if text is None and side == "end" and field_value(event, "duration"):  # 'duration: 5 years': from its start
-        return _stated_rank(timeline, event, "start", seen | {key})
+        return None, False
+    rank, whole = _own_rank(timeline, event, side, seen | {key}, known)
+    if whole:
+        known[key] = rank
+    return rank, whole
+
+
+def _own_rank(timeline: Timeline, event, side: str, seen: frozenset, known: dict) -> tuple[int | None, bool]:
+    fields = event.__dict__
+    text = fields.get("date") if side == "start" else None
+    text = text if text is not None else fields.get(side)
+    if text is None and side == "end" and fields.get("duration"):  # 'duration: 5 years': from its start
+        return _stated_rank(timeline, event, "start", seen, known)
     try:
         expr = parse_date(str(text)) if text is not None else None
     except ValueError:
-        return None
-    ranks = []
+        return None, True
+    ranks, whole = [], True
     for point in expr.points if expr is not None else ():
         if isinstance(point.base, Calendar):
             rank = PRECISIONS.index(point.base.precision)
         else:
             other = timeline.by_id(point.base.event_id)
-            rank = None if other is None else _stated_rank(timeline, other.event, point.base.side, seen | {key})
+            rank, closed = (None, True) if other is None else \
+                _stated_rank(timeline, other.event, point.base.side, seen, known)
+            whole = whole and closed
         if rank is not None and point.offset is not None and (point.offset.approximate or expr.approximate) \
                 and point.offset.unit in PRECISIONS:
             rank = max(rank, PRECISIONS.index(point.offset.unit))
         if rank is not None:
             ranks.append(rank)
-    return min(ranks) if ranks else None
+    return (min(ranks) if ranks else None), whole
 
 
 def _links(timeline: Timeline, dated: Dated) -> list[tuple[str, str]]:
@@ -372,29 +407,36 @@ def detail_parts(event) -> list[tuple[str, str]]:
     """Every kind-specific field as a (name, value) part, in declaration order; name is '' for a part said by its
     value alone (a molecular finding, a lab value)."""
     parts = []
-    for name, value in event.__dict__.items():  # the fields in declaration order, as model_dump gives them
-        if name in _COMMON or value is None or value in ("", [], False):
+    fields = event.__dict__  # the fields in declaration order, as model_dump gives them
+    for name in _detail_fields(type(event)):
+        value = fields[name]
+        if value is None or value in ("", [], False):
             continue
         if isinstance(value, (list, BaseModel)):  # no kind has one outside _COMMON yet; shown as model_dump would
             value = event.model_dump(include={name}, exclude_none=True)[name]
         parts.append((name.replace("_", " "), str(value)))
     if isinstance(event, Diagnosis) and event.biomarkers:
         parts.append(("biomarkers", "; ".join(f"{b.name} {b.result}" for b in event.biomarkers)))
-    if field_value(event, "agents"):
+    if fields.get("agents"):
         parts.append(("agents", ", ".join(event.agents)))
-    parts += [("", _finding_text(finding)) for finding in field_value(event, "findings", [])]
-    parts += [("", _value_text(value)) for value in field_value(event, "values", [])]
-    parts += [(m.lesion, str(m.size if m.size is not None else m.change))
-              for m in field_value(event, "measurements", [])]
-    if field_value(event, "planned", False):
+    parts += [("", _finding_text(finding)) for finding in fields.get("findings") or ()]
+    parts += [("", _value_text(value)) for value in fields.get("values") or ()]
+    parts += [(m.lesion, str(m.size if m.size is not None else m.change)) for m in fields.get("measurements") or ()]
+    if fields.get("planned", False):
         parts.append(("", "planned (not counted in any endpoint)"))
-    for hold in field_value(event, "holds", []):
+    for hold in fields.get("holds") or ():
         how = f"for {hold.duration}" if hold.duration else f"to {hold.end}"
         parts.append(("held", f"from {hold.start} {how}" + (f" ({hold.reason})" if hold.reason else "")))
-    parts += list((field_value(event, "attributes") or {}).items())
-    if field_value(event, "provenance"):
+    parts += list((fields.get("attributes") or {}).items())
+    if fields.get("provenance"):
         parts.append(("provenance", event.provenance))
     return parts
+
+
+@lru_cache(maxsize=None)
+def _detail_fields(model: type) -> tuple[str, ...]:
+    """The fields of a model that detail_parts says one by one, in declaration order."""
+    return tuple(name for name in model.model_fields if name not in _COMMON)
 
 
 def _joined(parts: list[tuple[str, str]]) -> str:
@@ -466,6 +508,7 @@ def dose_changes_in_days(dose_changes: pd.DataFrame) -> dict[str, str]:
     return {event_id: "; ".join(parts) for event_id, parts in texts.items()}
 
 
+@gc_paused()
 def dose_change_table(timeline: Timeline) -> pd.DataFrame:
     """One row per dose change of a therapy, in the order the case file gives them: its date as precisely as known
     and its bounds (days since day 0), the new dose and why."""
@@ -516,6 +559,7 @@ def _frame(columns: dict[str, list], names: tuple[str, ...]) -> pd.DataFrame:
     return pd.DataFrame(columns, columns=list(names))
 
 
+@gc_paused()
 def measurement_table(timeline: Timeline) -> pd.DataFrame:
     """One row per lesion per time point it was measured at (a scan, a physical examination, an operation), sizes
     in millimetres; `source_kind` and `source_label` say which event measured it."""
@@ -550,6 +594,7 @@ def _size_columns(measured: list, lesions: list) -> dict[str, list]:
     }
 
 
+@gc_paused()
 def marker_table(timeline: Timeline) -> pd.DataFrame:
     """One row per lab value: `value` the number charts plot, `value_text` the number as the file writes it
     ('7.0'). Molecular results (a fusion's abundance) are not markers: they are in `molecular_table`."""
@@ -571,6 +616,7 @@ MOLECULAR_COLUMNS = ("case_id", "event_id", "start", "day_start", "method", "fin
                      "abundance_pct", "result", "quote")
 
 
+@gc_paused()
 def molecular_table(timeline: Timeline) -> pd.DataFrame:
     """One row per finding of each molecular test (gene, alteration, abundance as reported), in date order: the
     molecular results, shown together rather than as a lab trend."""

@@ -16,6 +16,7 @@ import yaml
 from pydantic import ValidationError
 
 from ..errors import CaseFileError, Problem
+from ..gc_pause import gc_paused
 from ..schema import Case
 from ..time.dates import DateProblem
 from ..timeline import Timeline, resolve
@@ -59,6 +60,7 @@ def load_case(path: str | os.PathLike, folder: str | os.PathLike | None = None) 
     return load_text(data, shown)
 
 
+@gc_paused()
 def load_text(text: str | bytes, path: str = "<case>") -> Timeline:
     """Validate and resolve case-file text (str or bytes); raise CaseFileError naming `path`."""
     try:
@@ -71,7 +73,7 @@ def _load(text: str | bytes, path: str) -> Timeline:
     text = decode(text)
     try:
         data = read_events(text)  # a malformed file, or one over the limits, is refused here, located
-        timeline = _load_valid(data, path) if isinstance(data, dict) else None
+        timeline = _load_valid(data, path, _may_hold_placeholder(text)) if isinstance(data, dict) else None
         if timeline is None:  # something is wrong: parse again, recording where every value was written
             timeline = _load_located(text, path)
         return timeline
@@ -79,6 +81,7 @@ def _load(text: str | bytes, path: str) -> Timeline:
         raise odd_indentation(text, error) or error from None
 
 
+@gc_paused()
 def load_document(data: dict, path: str, as_text: Callable[[dict], str] | None = None) -> Timeline:
     """A case document (the plain data a case file holds: an imported study's patient) validated and resolved as
     `load_case` does a file; `path` names it in messages. A valid document needs no text; one with a problem is
@@ -101,6 +104,12 @@ def _holds_hidden(value: Any) -> bool:
     if isinstance(value, (list, tuple)):
         return any(_holds_hidden(v) for v in value)
     return False
+
+
+def _may_hold_placeholder(text: str) -> bool:
+    """Whether the plain data of a text may hold the placeholder: only where the text writes it, or writes an escape
+    (in double quotes, "FILL\\x2DIN" is FILL-IN too). A text without either needs no look through its values."""
+    return PLACEHOLDER in text or "\\" in text
 
 
 def _plainly_clean(data: dict) -> bool:

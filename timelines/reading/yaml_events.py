@@ -89,40 +89,80 @@ _STR = TAG + "str"
 
 
 def _read(loader) -> Any:
-    # A stack of the collections being filled; a mapping's entry holds its pending key (or _NO_KEY).
-    stack: list[list] = []
-    root: list = [[], None]  # the document, as a list of one value
-    nodes = documents = 0
+    # A stack of the collections being filled, the last on top; an entry is [the collection, its pending key]: None
+    # for a list, _NO_KEY for a mapping waiting for its next key.
+    stack: list[list] = [[[], None]]  # at the bottom, the document, as a list of one value
+    try:
+        _fill(loader, stack)
+    except Irregular as irregular:
+        _count_rest(loader, *irregular.args)  # the values read, and the depth reached
+        return IRREGULAR
+    root = stack[0][0]
+    return root[0] if len(root) == 1 else IRREGULAR
+
+
+def _fill(loader, stack: list[list]) -> None:
+    """Build the plain data of the parser's events into the stack's bottom entry; Irregular, with how many values
+    were read and how deep the last one lay, where the located parser must read the file."""
+    nodes = depth = documents = 0
+    plain: dict[str, Any] = {}  # each plain scalar's text, resolved: keys, kinds and words repeat through a file
+    top = stack[-1]
     check, get = loader.check_event, loader.get_event
+    scalar, starts, ends = yaml.ScalarEvent, _COLLECTION_STARTS, _COLLECTION_ENDS
     try:
         while check():
             event = get()
             kind = type(event)
-            if kind is yaml.ScalarEvent:
+            if kind is scalar:
                 nodes += 1
-                check_size(nodes, len(stack), event.start_mark)
-                _add(stack[-1] if stack else root, _plain_scalar(loader, event), True)
-            elif kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
+                if nodes > MAX_NODES or depth > MAX_DEPTH:
+                    check_size(nodes, depth, event.start_mark)
+                _add(top, _scalar_value(loader, event, plain), True)
+            elif kind in starts:
                 nodes += 1
-                check_size(nodes, len(stack), event.start_mark)
-                stack.append([{}, _NO_KEY] if kind is yaml.MappingStartEvent else [[], None])
+                check_size(nodes, depth, event.start_mark)
+                top = [{}, _NO_KEY] if kind is yaml.MappingStartEvent else [[], None]
+                stack.append(top)
+                depth += 1
                 if event.anchor is not None or event.tag not in _PLAIN_TAGS:
                     raise Irregular
-            elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
+            elif kind in ends:
                 value = stack.pop()[0]
-                _add(stack[-1] if stack else root, value, False)
-            elif kind is yaml.AliasEvent:
-                nodes += 1
-                check_size(nodes, len(stack), event.start_mark)
-                raise Irregular
-            elif kind is yaml.DocumentStartEvent:
-                documents += 1
-                if documents > 1:
-                    raise Irregular
+                depth -= 1
+                top = stack[-1]
+                _add(top, value, False)
+            else:
+                nodes, documents = _other_event(event, kind, nodes, depth, documents)
     except Irregular:
-        _count_rest(loader, nodes, len(stack))
-        return IRREGULAR
-    return root[0][0] if len(root[0]) == 1 else IRREGULAR
+        raise Irregular(nodes + (kind is yaml.AliasEvent), depth) from None  # an alias counts as a value
+
+
+_COLLECTION_STARTS = (yaml.MappingStartEvent, yaml.SequenceStartEvent)
+_COLLECTION_ENDS = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
+_UNSEEN = object()
+
+
+def _scalar_value(loader, event, plain: dict[str, Any]) -> Any:
+    """The value of a scalar; a plain one's text resolved once per file (to a str, number, bool or None: values no
+    one changes), as _plain_scalar resolves it."""
+    if event.implicit[0] and event.anchor is None and event.tag is None:
+        value = plain.get(event.value, _UNSEEN)
+        if value is _UNSEEN:
+            value = plain[event.value] = _plain_scalar(loader, event)
+        return value
+    return _plain_scalar(loader, event)
+
+
+def _other_event(event, kind, nodes: int, depth: int, documents: int) -> tuple[int, int]:
+    """An alias (irregular), the start of a document (a second one is irregular), or an event that builds nothing."""
+    if kind is yaml.AliasEvent:
+        check_size(nodes + 1, depth, event.start_mark)
+        raise Irregular
+    if kind is yaml.DocumentStartEvent:
+        documents += 1
+        if documents > 1:
+            raise Irregular
+    return nodes, documents
 
 
 _NODE_EVENTS = (yaml.ScalarEvent, yaml.AliasEvent, yaml.SequenceStartEvent, yaml.MappingStartEvent)
