@@ -172,7 +172,7 @@ def test_two_therapies_of_a_chart_never_share_a_colour():
         "alectinib": "#0072B2", "imatinib": "#CC79A7", "Chemo + anti-angiogenic": "#E69F00",
         "ensartinib": "#009E73"}
     assert theme.therapy_colors(["EP (etoposide plus cisplatin)", "Etoposide + cisplatin"]) == {
-        "EP (etoposide plus cisplatin)": "#6A3D9A", "Etoposide + cisplatin": "#6A3D9A"}  # one regimen, one colour
+        "EP (etoposide plus cisplatin)": "#332288", "Etoposide + cisplatin": "#332288"}  # one regimen, one colour
 
 
 @pytest.mark.parametrize("case_id", CASE_IDS)

@@ -103,8 +103,7 @@ def _hex(color: str) -> str:
 
 def lighter(color: str, opacity: float) -> str:
     """The colour as drawn at this opacity on white (a faded span, a hollow symbol): no transparency needed."""
-    rgb = [int(_hex(color)[i:i + 2], 16) for i in (0, 2, 4)]
-    return "".join(f"{round(255 - (255 - c) * opacity):02X}" for c in rgb)
+    return _hex(theme.tint(color, opacity))
 
 
 def text_box(page, left, top, width, height, lines, *, pt=TEXT_PT, rgb=TEXT_RGB, bold=False, align="left",
