@@ -109,7 +109,7 @@ def therapy_colors(names) -> dict[str, str]:
     name each one).
 
     >>> therapy_colors(["Adjuvant chemotherapy", "alectinib", "imatinib", "osimertinib"])
-    {'Adjuvant chemotherapy': '#E69F00', 'alectinib': '#0072B2', 'imatinib': '#CC79A7', 'osimertinib': '#D55E00'}
+    {'Adjuvant chemotherapy': '#009E73', 'alectinib': '#0072B2', 'imatinib': '#CC79A7', 'osimertinib': '#D55E00'}
     """
     names = list(dict.fromkeys(names))
     keys = {name: drug_key(name) for name in names}
