@@ -80,7 +80,7 @@ def test_the_first_six_colours_okabe_ito_stay_apart_for_colour_blind_readers(def
 def test_every_drug_colour_is_a_palette_colour_and_the_tints_are_the_drawn_shades():
     assert set(palette.DRUG_COLORS.values()) <= set(palette.PALETTE)
     assert palette.tint("#882255", 0.55) == "#BE85A2"  # 255 - (255 - 0x88) * 0.55 = 190 = 0xBE ...
-    assert theme.drug_color("FOLFOX") == "#56B4E9" and theme.drug_color("Sutent") == "#117733"
+    assert theme.drug_color("FOLFOX") == "#AA4499" and theme.drug_color("Sutent") == "#117733"
 
 
 @pytest.fixture(scope="module")
@@ -93,8 +93,8 @@ def test_every_drug_of_the_bundled_cohort_has_its_own_colour(swimmer):
     colours = scale_map(find(swimmer, "bar", color="agent")[0]["encoding"]["color"])
     assert colours == {
         "alectinib": "#0072B2", "carboplatin/paclitaxel/bevacizumab": "#999933", "Etoposide + cisplatin": "#332288",
-        "FOLFOX": "#56B4E9", "sunitinib": "#117733", "ensartinib": "#009E73", "crizotinib": "#E69F00",
-        "lorlatinib": "#882255", "imatinib": "#CC79A7", "sorafenib": "#AA4499", "Chemo + anti-angiogenic": "#DDCC77"}
+        "FOLFOX": "#AA4499", "sunitinib": "#117733", "ensartinib": "#009E73", "crizotinib": "#E69F00",
+        "lorlatinib": "#882255", "imatinib": "#CC79A7", "sorafenib": "#56B4E9", "Chemo + anti-angiogenic": "#8C564B"}
     assert len(set(colours.values())) == len(colours) == 11
     shown = [c for a, b in itertools.combinations(colours.values(), 2) for c in (palette.delta_e(a, b),)]
     assert min(shown) >= 15
@@ -118,3 +118,7 @@ def test_a_swimmer_legend_swatch_is_the_colour_and_the_shade_its_bars_are_drawn_
     # Drawn only fading (their end may lie anywhere in a window, or is not reported): the first fade's shade.
     assert faded == {d: "0.55" for d in ("carboplatin/paclitaxel/bevacizumab", "imatinib", "Etoposide + cisplatin",
                                          "sorafenib", "Chemo + anti-angiogenic")}
+    # In the shade each is drawn in, no two swatches alike: a faded pink (imatinib) and a faded purple (sorafenib,
+    # before) were ΔE00 8.8 apart.
+    seen = {drug: palette.tint(colour, float(faded.get(drug, 1))) for drug, colour in colours.items()}
+    assert min(palette.delta_e(seen[a], seen[b]) for a, b in itertools.combinations(seen, 2)) >= 12

@@ -17,13 +17,16 @@ import re
 OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00")
 # The second palette, for a chart of more than six therapies: Paul Tol's "muted" scheme (Tol, "Colour schemes",
 # SRON/EPS/TN/09-002, 2021), also designed for colour-blind readers, less the three of its hues that lie near an
-# Okabe-Ito hue (teal, cyan, rose: ΔE00 < 15) and its pale grey (the lane shading).
-TOL_MUTED = ("#882255", "#999933", "#332288", "#117733", "#AA4499", "#DDCC77")
-# Twelve hues, no two closer than MIN_DELTA_E (CIEDE2000) for normal colour vision. Order is the order of choice for
-# a therapy without a colour of its own: sky blue late (a faded blue bar, drawn at about half opacity, looks like
-# it), sand late (light), vermillion last (progression marks, in vermillion, sit on the bars).
+# Okabe-Ito hue (teal, cyan, rose: ΔE00 < 15), its sand (a bar drawn fading, or only within a window, vanished on
+# white) and its pale grey (the lane shading); then a brown (Tableau 10's) in the sand's place.
+TOL_MUTED = ("#882255", "#999933", "#332288", "#117733", "#AA4499")
+BROWN = "#8C564B"
+# Twelve hues, no two closer than MIN_DELTA_E (CIEDE2000) for normal colour vision; the second palette's are not
+# all apart for colour-blind readers (the lane labels, the legend and the tooltips name every therapy). Order is the
+# order of choice for a therapy without a colour of its own: sky blue late (a faded blue bar, drawn at about half
+# opacity, looks like it), vermillion last (progression marks, in vermillion, sit on the bars).
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#882255", "#999933",
-           "#332288", "#117733", "#AA4499", "#56B4E9", "#DDCC77", "#D55E00")
+           "#332288", "#117733", "#AA4499", "#56B4E9", BROWN, "#D55E00")
 MIN_DELTA_E = 15.0  # ΔE00 of the closest pair (wine and purple); 10 and more reads as another colour at a glance
 THERAPY_PALETTE = PALETTE
 
@@ -44,14 +47,14 @@ DRUG_COLORS = {
     "afatinib": "#117733",
     "imatinib": "#CC79A7",
     "sunitinib": "#117733",
-    "sorafenib": "#AA4499",
+    "sorafenib": "#56B4E9",
     "pembrolizumab": "#56B4E9",
     "nivolumab": "#332288",
     "atezolizumab": "#009E73",
     "durvalumab": "#999933",
     "tamoxifen": "#CC79A7",
-    "zoledronic acid": "#DDCC77",
-    "folfox": "#56B4E9",
+    "zoledronic acid": "#8C564B",
+    "folfox": "#AA4499",
     "carboplatin + paclitaxel + bevacizumab": "#999933",
     "carboplatin + paclitaxel": "#E69F00",
     "cisplatin + etoposide": "#332288",
