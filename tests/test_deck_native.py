@@ -211,8 +211,12 @@ def test_the_timeline_slide_says_what_a_status_states_and_ties_each_response_to_
     slide = next(s for s in decks[(LORLATINIB.stem, False)].slides if _title(s) == "Timeline: whole history")
     texts = {s.text_frame.text for s in slide.shapes if s.shape_type == MSO_SHAPE_TYPE.TEXT_BOX}
     assert {"alive at last follow-up", "in remission", "PR · lorlatinib"} <= texts
-    squares = {(s.name, str(s.fill.fore_color.rgb)) for s in slide.shapes if s.name.startswith("assesses ")}
-    assert squares == {("assesses lorlatinib", "882255"), ("assesses Etoposide + cisplatin", "332288")}
+    squares = {(s.name, str(s.fill.fore_color.rgb), str(s.line.color.rgb)) for s in slide.shapes
+               if s.name.startswith("assesses ")}
+    # Filled with the shade the therapy is drawn in (Etoposide + cisplatin only as its light window), outlined in
+    # its colour.
+    assert squares == {("assesses lorlatinib", "882255", "882255"),
+                       ("assesses Etoposide + cisplatin", "C6C1DE", "332288")}
 
 
 @pytest.mark.parametrize(("path", "drug", "labels"), [

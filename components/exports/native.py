@@ -339,7 +339,7 @@ def _point_tag(page, r, right: float, left: float, mid: float) -> None:
     edge = right if sign > 0 else left
     if chip:
         _shape(page, _autoshapes().RECTANGLE, edge if sign > 0 else edge - CHIP_IN, mid - CHIP_IN / 2, CHIP_IN,
-               CHIP_IN, r.tied_hex, name=f"assesses {r.tied}")
+               CHIP_IN, getattr(r, "tied_fill", r.tied_hex), r.tied_hex, line_pt=1, name=f"assesses {r.tied}")
         edge += sign * (CHIP_IN + 0.03)
     if tag:
         text_box(page, edge if sign > 0 else edge - TAG_IN, mid - 0.16, TAG_IN, 0.32, tag, bold=True,
