@@ -172,7 +172,7 @@ def test_two_therapies_of_a_chart_never_share_a_colour():
         "alectinib": "#0072B2", "imatinib": "#CC79A7", "Chemo + anti-angiogenic": "#E69F00",
         "ensartinib": "#009E73"}
     assert theme.therapy_colors(["EP (etoposide plus cisplatin)", "Etoposide + cisplatin"]) == {
-        "EP (etoposide plus cisplatin)": "#6A3D9A", "Etoposide + cisplatin": "#6A3D9A"}  # one regimen, one colour
+        "EP (etoposide plus cisplatin)": "#332288", "Etoposide + cisplatin": "#332288"}  # one regimen, one colour
 
 
 @pytest.mark.parametrize("case_id", CASE_IDS)
@@ -674,15 +674,22 @@ def test_a_status_mark_says_what_it_states_and_each_response_is_tied_to_the_ther
     tags = {r["tag"] for u in find(spec, "text", text="tag") for r in values(spec, u)}
     assert {"alive at last follow-up", "SD · carboplatin/…", "crizotinib", "PR", "alectinib"} <= tags
     assert "PR · crizotinib" not in tags
-    tied = {r["label"]: (r["tied_hex"], r["on_therapy"]) for u in find(spec, "square", color="tied_hex")
-            for r in values(spec, u)}
+    squares = [u for u in units(spec) if mark_type(u) == "square"]
+    assert {(u["encoding"]["fill"]["field"], u["encoding"]["stroke"]["field"]) for u in squares} == {
+        ("tied_fill", "tied_hex")}
+    tied = {r["label"]: (r["tied_fill"], r["on_therapy"]) for u in squares for r in values(spec, u)}
+    assert {r["tied_hex"] for u in squares for r in values(spec, u)} == {"#999933", "#E69F00", "#0072B2"}  # outlines
+    # Each square filled with the shade its therapy is drawn in: on this axis all three are drawn only as the window
+    # they may have run in (at 0.28), as are their legend swatches. Before: full colours no bar of theirs had.
+    olive, orange, blue = theme.tint("#999933", 0.28), theme.tint("#E69F00", 0.28), theme.tint("#0072B2", 0.28)
+    assert (olive, orange, blue) == ("#E2E2C6", "#F8E4B8", "#B8D8E9")
     assert tied == {
-        "Stable disease after 4 cycles": ("#999933", "carboplatin/paclitaxel/bevacizumab"),
-        "Intracranial progression on first-line chemotherapy": ("#999933", "carboplatin/paclitaxel/bevacizumab"),
-        "Leptomeningeal progression on crizotinib": ("#E69F00", "crizotinib"),
-        "Extracranial partial response": ("#E69F00", "crizotinib"),
-        "Cervical spinal cord metastases": ("#E69F00", "crizotinib (line 2, by its date)"),
-        "Marked response in the CNS on alectinib": ("#0072B2", "alectinib")}
+        "Stable disease after 4 cycles": (olive, "carboplatin/paclitaxel/bevacizumab"),
+        "Intracranial progression on first-line chemotherapy": (olive, "carboplatin/paclitaxel/bevacizumab"),
+        "Leptomeningeal progression on crizotinib": (orange, "crizotinib"),
+        "Extracranial partial response": (orange, "crizotinib"),
+        "Cervical spinal cord metastases": (orange, "crizotinib (line 2, by its date)"),
+        "Marked response in the CNS on alectinib": (blue, "alectinib")}
 
 
 def _rows_per_lane(spec: dict) -> dict:

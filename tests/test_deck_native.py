@@ -211,5 +211,35 @@ def test_the_timeline_slide_says_what_a_status_states_and_ties_each_response_to_
     slide = next(s for s in decks[(LORLATINIB.stem, False)].slides if _title(s) == "Timeline: whole history")
     texts = {s.text_frame.text for s in slide.shapes if s.shape_type == MSO_SHAPE_TYPE.TEXT_BOX}
     assert {"alive at last follow-up", "in remission", "PR · lorlatinib"} <= texts
-    squares = {(s.name, str(s.fill.fore_color.rgb)) for s in slide.shapes if s.name.startswith("assesses ")}
-    assert squares == {("assesses lorlatinib", "882255"), ("assesses Etoposide + cisplatin", "6A3D9A")}
+    squares = {(s.name, str(s.fill.fore_color.rgb), str(s.line.color.rgb)) for s in slide.shapes
+               if s.name.startswith("assesses ")}
+    # Filled with the shade the therapy is drawn in (Etoposide + cisplatin only as its light window), outlined in
+    # its colour.
+    assert squares == {("assesses lorlatinib", "882255", "882255"),
+                       ("assesses Etoposide + cisplatin", "C6C1DE", "332288")}
+
+
+@pytest.mark.parametrize(("path", "drug", "labels"), [
+    (CASES / "lcnec-eml4-alk-alectinib-case2.yaml", "Alectinib", ["halved"]),
+    (CASES / "mtc-pseudocirrhosis-sunitinib-sorafenib.yaml", "Sorafenib", ["400 mg twice daily"])])
+def test_the_timeline_slide_labels_each_dose_change_as_the_screen_does_above_its_bar_at_14_pt(path, drug, labels):
+    # Before: a bare tick on the bar; the screen's label ('halved') was missing from the slide.
+    slide = next(s for s in Presentation(io.BytesIO(exports.deck_bytes(load_case(path)))).slides
+                 if _title(s) == "Timeline")
+    texts = [s for s in slide.shapes if s.shape_type == MSO_SHAPE_TYPE.TEXT_BOX and s.text_frame.text.strip()]
+    found = [s for s in texts if s.name.startswith("dose change label")]
+    assert [s.text_frame.text for s in found] == labels
+    bar = next(s for s in slide.shapes if s.name.startswith(drug) and s.shape_type == MSO_SHAPE_TYPE.AUTO_SHAPE)
+    (tick,) = [s for s in slide.shapes if s.name == f"dose change: {labels[0]}"]
+    for label in found:
+        assert {r.font.size.pt for p in label.text_frame.paragraphs for r in p.runs} == {14.0}
+        assert label.top + label.height <= tick.top <= bar.top  # above the bar and its tick
+        beside = min(abs(label.left - (tick.left + tick.width)), abs(label.left + label.width - tick.left))
+        assert beside < 0.05 * 914400  # right of its tick, or left of it near the plot's right edge (sorafenib)
+        others = [s for s in texts if s is not label]
+        assert not [s.text_frame.text for s in others if _overlap(s, label)]  # no other text under it
+
+
+def _overlap(a, b) -> bool:
+    return a.left < b.left + b.width and b.left < a.left + a.width and a.top < b.top + b.height and \
+        b.top < a.top + a.height

@@ -17,7 +17,15 @@ from timelines.time.when import is_dated, say_month_span
 
 from . import theme
 from .axis import _empty_chart, _present, _tooltip
-from .lanes import _day_zero_rule, _fading_ends, _ongoing_arrows, _pack_slots, _therapy_bars
+from .lanes import (
+    STUB_OPACITIES,
+    _day_zero_rule,
+    _fading_ends,
+    _ongoing_arrows,
+    _pack_slots,
+    _therapy_bars,
+    swatch_opacity,
+)
 from .lesions import CATEGORY_COLORS, PD_LINE_COLOR, PR_LINE_COLOR
 
 SORTS = {"duration": "Longest follow-up first", "case_id": "Case id"}
@@ -379,11 +387,21 @@ def _drug_color(df: pd.DataFrame, legend: bool = True) -> alt.Color:
     therapies = df[df["category"].eq("therapy") & ~df["before"]].sort_values("start_month")
     drugs = list(dict.fromkeys(therapies["agent"]))
     hexes = dict(zip(df["agent"], df["agent_hex"]))  # the colour the bars, stubs and arrows of each drug have
-    # Two columns of at most LEGEND_LABEL_PX: the legend fits under the plot even beside an open sidebar.
+    # Two columns of at most LEGEND_LABEL_PX: the legend fits under the plot even beside an open sidebar. A swatch is
+    # as opaque as its drug is drawn at its most certain: a drug drawn only fading has its first fade's shade.
     shown = alt.Legend(title="Therapy", columns=2, symbolType="square", symbolSize=220, labelLimit=LEGEND_LABEL_PX,
-                       orient="bottom", direction="horizontal")
+                       orient="bottom", direction="horizontal",
+                       symbolOpacity=swatch_opacity(_drawn_opacity(therapies), drugs))
     return alt.Color("agent:N", scale=alt.Scale(domain=drugs, range=[hexes[d] for d in drugs]),
                      legend=shown if legend else None)
+
+
+def _drawn_opacity(therapies: pd.DataFrame) -> dict[str, float]:
+    """Each drug's opacity where it is drawn most certain: 1 for a bar with a solid part (a known end, or solid up
+    to where it may have ended), the first fade's for a bar that only fades."""
+    fade_only = therapies["faded_end"] & ~(therapies["fade_lo"] > therapies["x"])
+    opacity = pd.Series(1.0, index=therapies.index).where(~fade_only, STUB_OPACITIES[0])
+    return opacity.groupby(therapies["agent"]).max().to_dict()
 
 
 def _earlier_therapy(df: pd.DataFrame, ctx: _Swim) -> list[alt.Chart]:

@@ -351,15 +351,21 @@ def _bar_color(df: pd.DataFrame, legend: bool = True, where: str = "bottom") -> 
     colors = [hexes[k] if k in drugs else theme.kind_color(k) for k in keys]
     # Labels capped at 300 px (the lane label carries the name too), so two columns stay within a 1280 px slide.
     # A swatch is as opaque as its therapy is drawn at its most certain: faded for a therapy drawn only faded.
-    opacity = _drawn_opacity(df)
-    faded = {k: opacity[k] for k in drugs if opacity.get(k, 1) < 1}
-    expr = "1"
-    for key, value in faded.items():
-        expr = f"datum.value === {json.dumps(key)} ? {value:g} : {expr}"
     shown = theme.legend(where, title="Therapy", values=drugs, columns=2, symbolType="stroke", symbolStrokeWidth=10,
-                         symbolOpacity=alt.ExprRef(expr) if faded else 1, labelLimit=300)
+                         symbolOpacity=swatch_opacity(_drawn_opacity(df), drugs), labelLimit=300)
     return alt.Color("bar_key:N", scale=alt.Scale(domain=keys, range=colors),
                      legend=shown if drugs and legend else None)
+
+
+def swatch_opacity(opacity: dict[str, float], names: list[str]) -> alt.ExprRef | float:
+    """A legend's symbol opacity: each name's swatch as opaque as its therapy is drawn at its most certain
+    (``opacity``, 1 where not given), so a therapy drawn only faded has a faded swatch, not a darker colour its
+    bar never shows."""
+    faded = {name: opacity[name] for name in names if opacity.get(name, 1) < 1}
+    expr = "1"
+    for name, value in faded.items():
+        expr = f"datum.value === {json.dumps(name)} ? {value:g} : {expr}"
+    return alt.ExprRef(expr) if faded else 1
 
 
 def _drawn_opacity(df: pd.DataFrame) -> dict[str, float]:

@@ -1,4 +1,5 @@
-"""The one Altair theme of the dashboard and its exports: large type, colour-blind-safe colours per kind and per drug.
+"""The one Altair theme of the dashboard and its exports: large type, colour-blind-safe colours per kind
+and per drug (the palette and the drug colours: palette.py).
 
 Importing this module registers and enables the theme ``THEME_NAME``, so a chart renders the same in
 Streamlit (``st.altair_chart(chart, theme=None)``) and in a static export (``vl_convert``), and lifts Altair's
@@ -9,10 +10,20 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
-import hashlib
-import re
 
 import altair as alt
+
+# The one palette and the one drug-to-colour mapping (palette.py), here too for the builders that read the theme.
+from .palette import (  # noqa: F401
+    DRUG_COLORS,
+    PALETTE,
+    THERAPY_PALETTE,
+    drug_agents,
+    drug_color,
+    drug_key,
+    therapy_colors,
+    tint,
+)
 
 THEME_NAME = "tumor_board"
 
@@ -24,11 +35,6 @@ GRID_COLOR = "#e3e3e3"
 LABEL_SIZE = 14  # axis labels, legend labels, mark labels: legible from the back of the room at 1280x720
 TITLE_SIZE = 16
 CHART_TITLE_SIZE = 20
-
-# Okabe & Ito's colour-blind-safe palette, then Paul Tol's muted scheme (both distinguishable with the common
-# colour-vision deficiencies). Pale yellows are left out: they vanish on a projector.
-PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#882255", "#332288",
-           "#999933", "#44AA99", "#AA4499", "#117733", "#CC6677", "#DDAA33", "#4477AA", "#6F4E37")
 
 # One colour per event kind of the registry (timelines/kinds.py), and "death", drawn apart from other status events.
 # Kinds sit in their own lanes and have their own symbol, so colour is a second cue there, not the only one.
@@ -83,114 +89,6 @@ KIND_SHAPES = {
     "death": DEATH_SHAPE,
 }
 UNKNOWN_KIND_SHAPE = "circle"
-
-# Therapies are told apart by colour alone (each is a bar in its own lane), so they take one qualitative palette of
-# well-separated hues: Okabe & Ito's colour-blind-safe scheme (Nature Methods 2011; yellow left out, it vanishes on
-# a projector) topped up with four hues unlike any of them (Paul Tol's wine and olive, a purple and a brown).
-# Okabe-Ito first because its hues stay distinct under deuteranopia, protanopia and tritanopia; the four extras
-# are used only by a case or cohort with more than six therapies. No two entries are shades of one hue, so a faded
-# bar keeps the hue its legend swatch shows (a navy faded to lavender read as another drug).
-THERAPY_PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#882255",
-                   "#999933", "#6A3D9A", "#8C564B", "#D55E00")  # vermillion last: progression marks sit on bars
-# The preferred colour of a drug or regimen, the same in every case unless two therapies of one chart would share
-# it (therapy_colors). Keys are lower-case generic names; a regimen is the set of its agents, whatever order or
-# separator the case file uses ("EP (etoposide plus cisplatin)").
-DRUG_COLORS = {
-    "alectinib": "#0072B2",
-    "lorlatinib": "#882255",
-    "crizotinib": "#E69F00",
-    "ensartinib": "#009E73",
-    "brigatinib": "#56B4E9",
-    "ceritinib": "#999933",
-    "osimertinib": "#D55E00",
-    "gefitinib": "#CC79A7",
-    "erlotinib": "#6A3D9A",
-    "afatinib": "#8C564B",
-    "imatinib": "#CC79A7",
-    "pembrolizumab": "#56B4E9",
-    "nivolumab": "#8C564B",
-    "atezolizumab": "#009E73",
-    "durvalumab": "#999933",
-    "tamoxifen": "#CC79A7",
-    "zoledronic acid": "#8C564B",
-    "carboplatin + paclitaxel + bevacizumab": "#999933",
-    "carboplatin + paclitaxel": "#E69F00",
-    "cisplatin + etoposide": "#6A3D9A",
-    "carboplatin + etoposide": "#8C564B",
-    "carboplatin + pemetrexed": "#CC79A7",
-    "cisplatin + pemetrexed": "#56B4E9",
-}
-# Unknown names (an unnamed regimen, "Endocrine therapy") prefer a palette colour chosen by a hash of the name.
-FALLBACK_PALETTE = THERAPY_PALETTE
-REGIMENS = {frozenset(name.split(" + ")): name for name in DRUG_COLORS if " + " in name}
-AGENTS = frozenset(agent for name in DRUG_COLORS for agent in name.split(" + "))
-# Brand names, and the one-word names of multi-word agents, mapped to their generic name.
-ALIASES = {"alecensa": "alectinib", "lorbrena": "lorlatinib", "lorviqua": "lorlatinib", "xalkori": "crizotinib",
-           "ensacove": "ensartinib", "alunbrig": "brigatinib", "zykadia": "ceritinib", "tagrisso": "osimertinib",
-           "iressa": "gefitinib", "tarceva": "erlotinib", "giotrif": "afatinib", "keytruda": "pembrolizumab",
-           "opdivo": "nivolumab", "tecentriq": "atezolizumab", "imfinzi": "durvalumab", "avastin": "bevacizumab",
-           "alimta": "pemetrexed", "taxol": "paclitaxel", "zometa": "zoledronic acid", "zoledronate": "zoledronic acid"}
-_WORD = re.compile(r"[a-z][a-z0-9]*(?:\s+acid)?")
-
-
-def drug_agents(name: str) -> frozenset[str]:
-    """The known agents named in a drug or regimen label, case-insensitively ('EP (etoposide plus cisplatin)')."""
-    words = (ALIASES.get(word, word) for word in _WORD.findall(str(name).lower()))
-    return frozenset(word for word in words if word in AGENTS)
-
-
-def drug_key(name: str) -> str:
-    """The canonical name a drug's colour is looked up by: a known drug or regimen, else the normalised label."""
-    agents = drug_agents(name)
-    if len(agents) == 1:
-        return next(iter(agents))
-    if agents:
-        return REGIMENS.get(agents, " + ".join(sorted(agents)))
-    return " ".join(str(name).lower().split())
-
-
-def drug_color(name: str) -> str:
-    """The colour of a drug or regimen, identical in every case.
-
-    Known drugs and regimens have a fixed colour (``DRUG_COLORS``); any other name gets a colour of
-    ``FALLBACK_PALETTE`` chosen by a hash of its normalised name (md5, not ``hash()``, which changes between runs).
-    """
-    key = drug_key(name)
-    if key in DRUG_COLORS:
-        return DRUG_COLORS[key]
-    digest = hashlib.md5(key.encode("utf-8")).hexdigest()
-    return FALLBACK_PALETTE[int(digest, 16) % len(FALLBACK_PALETTE)]
-
-
-def therapy_colors(names) -> dict[str, str]:
-    """One colour per therapy of a chart, no two alike. Known drugs and regimens first, then other names, each in
-    the order given (first start first): a name takes its ``drug_color`` unless another holds it, else the first
-    ``THERAPY_PALETTE`` colour still free. Names with one ``drug_key`` (two lanes of one drug) share a colour;
-    past ten therapies colours repeat.
-
-    >>> therapy_colors(["Adjuvant chemotherapy", "alectinib", "imatinib", "osimertinib"])
-    {'Adjuvant chemotherapy': '#8C564B', 'alectinib': '#0072B2', 'imatinib': '#CC79A7', 'osimertinib': '#D55E00'}
-    """
-    names = list(dict.fromkeys(names))
-    keys = {name: drug_key(name) for name in names}
-    by_key: dict[str, str] = {}
-    for name in sorted(names, key=lambda n: keys[n] not in DRUG_COLORS):  # stable: known drugs keep their colour
-        key = keys[name]
-        if key in by_key:
-            continue
-        taken = set(by_key.values())
-        free = [c for c in THERAPY_PALETTE if c not in taken] or list(THERAPY_PALETTE)
-        preferred = drug_color(name)
-        by_key[key] = preferred if preferred not in taken else free[0]
-    return {name: by_key[keys[name]] for name in names}
-
-
-def tint(color: str, opacity: float) -> str:
-    """``color`` drawn at ``opacity`` over white, as one opaque colour: marks of that tint that overlap stay that
-    tint, where translucent ones darken where they overlap (and a stack of them reads as a solid bar)."""
-    rgb = [int(color.lstrip("#")[i:i + 2], 16) for i in (0, 2, 4)]
-    return "#" + "".join(f"{round(255 - (255 - c) * opacity):02X}" for c in rgb)
-
 
 def kind_color(kind: str) -> str:
     return KIND_COLORS.get(kind, UNKNOWN_KIND_COLOR)

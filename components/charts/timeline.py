@@ -38,6 +38,7 @@ from .lanes import (
     _category_shading,
     _columns,
     _day_zero_rule,
+    _drawn_opacity,
     _fading_ends,
     _lane_chart,
     _Lanes,
@@ -175,6 +176,7 @@ def timeline_marks(events: pd.DataFrame, tax: TimeAxis, *, dose_changes: pd.Data
     window = _domain_days(tax, domain, extent)
     frame = _with_slots(_grouped_points(_closed_for_drawing(frame, tax, window)), window, _check_width(width),
                         text_scale)
+    frame = _chips_as_drawn(frame)
     lanes = lane_order(events)
     note = _hidden_note(frame, tax, window) if domain is not None else ""
     if domain is not None:  # a focused window shows the lanes it has marks in; the note counts the rest
@@ -254,6 +256,17 @@ def _timeline_frame(events: pd.DataFrame, tax: TimeAxis, changes: pd.DataFrame) 
                             ("x_end_hi", "day_end_latest", "end_latest")):
         df[name] = _iso_dates(df[iso]) if tax.calendar and iso else tax.at(df[days])
     return _with_tooltips(df, tax, changes)
+
+
+def _chips_as_drawn(frame: pd.DataFrame) -> pd.DataFrame:
+    """``tied_fill``: the square between a response and its therapy's name filled with the shade that therapy's bar
+    and legend swatch are drawn in at their most certain, outlined in its colour (``tied_hex``), so that a regimen
+    drawn only within a window (light) has a light square, hollow like an uncertain symbol, yet visible; in its
+    full colour alone it read as another drug."""
+    opacity = _drawn_opacity(frame)
+    shaded = [theme.tint(hex_, opacity.get(tied, 1.0)) if hex_ else "" for hex_, tied in
+              zip(frame["tied_hex"].fillna(""), frame["tied"].fillna(""))]
+    return frame.assign(tied_fill=shaded)
 
 
 ASSESSED = ("response", "progression")  # kinds that assess a therapy: tied to it by `therapy:` or by the line
@@ -561,10 +574,12 @@ def _point_labels(df: pd.DataFrame, ctx: _Lanes) -> list[alt.Chart]:
     points = points.assign(sign=points["tag_side"].map({"right": 1, "left": -1}))
     layers = []
     for sign, rows in points[points["chip"]].groupby("sign"):
-        data = _columns(rows, "lane", "y", "x", "tied_hex")
-        layers.append(_lane_chart(data, ctx).mark_square(size=CHIP_PX ** 2, opacity=1, clip=True,
-                                                         xOffset=int(sign) * (TAG_DX + CHIP_PX / 2)).encode(
-            x=ctx.x("x"), color=alt.Color("tied_hex:N", scale=None), tooltip=_tooltip(data, _EVENT_TOOLTIP)))
+        rows = rows.assign(tied_fill=rows["tied_fill"] if "tied_fill" in rows else rows["tied_hex"])
+        data = _columns(rows, "lane", "y", "x", "tied_hex", "tied_fill")
+        layers.append(_lane_chart(data, ctx).mark_square(size=(CHIP_PX - 1.5) ** 2, opacity=1, strokeWidth=1.5,
+                                                         clip=True, xOffset=int(sign) * (TAG_DX + CHIP_PX / 2)).encode(
+            x=ctx.x("x"), fill=alt.Fill("tied_fill:N", scale=None), stroke=alt.Stroke("tied_hex:N", scale=None),
+            tooltip=_tooltip(data, _EVENT_TOOLTIP)))
     for (sign, chip), rows in points[points["tag"].ne("")].groupby(["sign", "chip"]):
         data = _columns(rows, "lane", "y", "x", "tag")
         dx = int(sign) * (TAG_DX + (CHIP_PX + 4) * bool(chip))

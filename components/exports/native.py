@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 
@@ -103,8 +103,7 @@ def _hex(color: str) -> str:
 
 def lighter(color: str, opacity: float) -> str:
     """The colour as drawn at this opacity on white (a faded span, a hollow symbol): no transparency needed."""
-    rgb = [int(_hex(color)[i:i + 2], 16) for i in (0, 2, 4)]
-    return "".join(f"{round(255 - (255 - c) * opacity):02X}" for c in rgb)
+    return _hex(theme.tint(color, opacity))
 
 
 def text_box(page, left, top, width, height, lines, *, pt=TEXT_PT, rgb=TEXT_RGB, bold=False, align="left",
@@ -116,7 +115,8 @@ def text_box(page, left, top, width, height, lines, *, pt=TEXT_PT, rgb=TEXT_RGB,
 
 @dataclass
 class _Plot:
-    """Where a timeline slide's marks go: inches from a day (x) and from a mark's lane and slot (y)."""
+    """Where a timeline slide's marks go: inches from a day (x) and from a mark's lane and slot (y). A lane with
+    dose changes has ``DOSE_LABEL_IN`` more at its top for their labels (``room``), its marks below it."""
 
     x0: float
     x1: float
@@ -125,14 +125,26 @@ class _Plot:
     layout: dict
     scale: float  # inches per screen px
     bar: float  # a bar's thickness, inches
+    room: dict = field(default_factory=dict)  # inches above a lane's marks for dose-change labels, by lane
 
     def x(self, day) -> float:
         w0, w1 = self.window
         return self.x0 + (min(max(float(day), w0), w1) - w0) / (w1 - w0) * (self.x1 - self.x0)
 
+    def lane_box(self, lane: str) -> tuple[float, float]:
+        """Top and height of a lane, inches."""
+        above = sum(self.room.get(other, 0.0) for other, (top, _) in self.layout.items() if top < self.layout[lane][0])
+        lane_top, lane_h = self.layout[lane]
+        return self.top + lane_top * self.scale + above, lane_h * self.scale + self.room.get(lane, 0.0)
+
+    @property
+    def bottom(self) -> float:
+        return max(top + height for top, height in map(self.lane_box, self.layout))
+
     def y(self, row) -> float:
-        lane_top, lane_h = self.layout[row.lane]
-        return self.top + (lane_top + lane_h / 2 + (row.slot - (row.lane_slots - 1) / 2) * SLOT_PX) * self.scale
+        top, height = self.lane_box(row.lane)
+        room = self.room.get(row.lane, 0.0)
+        return top + room + (height - room) / 2 + (row.slot - (row.lane_slots - 1) / 2) * SLOT_PX * self.scale
 
 
 def draw_timeline(page, drawn: Drawn, box: tuple[float, float, float, float]) -> None:
@@ -143,28 +155,56 @@ def draw_timeline(page, drawn: Drawn, box: tuple[float, float, float, float]) ->
     key = key_lines(df, not drawn.changes.empty)
     layout = lane_layout(df, drawn.lanes)
     total = sum(h for _, h in layout.values()) or 1
-    scale = min((height - AXIS_H_IN - KEY_LINE_IN * len(key)) / total, 0.6 / 42)  # a lane never over 0.6 in
+    changes = _placed_changes(drawn)
+    room = {lane: DOSE_LABEL_IN for lane in changes["lane"]}
+    free = height - AXIS_H_IN - KEY_LINE_IN * len(key) - sum(room.values())
+    scale = min(free / total, 0.6 / 42)  # a lane never over 0.6 in
     plot = _Plot(left + LABEL_W_IN + 0.1, left + width - 0.15, drawn.window, top, layout, scale,
-                 min(BAR_PX * scale, 0.24))
+                 min(BAR_PX * scale, 0.24), room)
     _draw_lanes(page, df, drawn.lanes, plot, left, width)
-    _draw_axis(page, drawn, plot, plot.top + total * scale, key)
+    _draw_axis(page, drawn, plot, plot.bottom, key)
     rows = list(df.assign(hex=hex_color(df)).itertuples())
     for r in rows:
         _draw_spans(page, r, plot)
     for r in rows:
         if r.shape == "interval":
             _draw_interval(page, r, plot)
-    # Dose changes: a black tick across the bar.
-    for change in drawn.changes[drawn.changes["day"].notna()].itertuples():
-        on = df[df["event_id"].eq(change.event_id)]
-        if not on.empty:
-            _shape(page, _autoshapes().RECTANGLE, plot.x(change.day) - 0.02,
-                   plot.y(next(on.itertuples())) - plot.bar / 2 - 0.05, 0.04, plot.bar + 0.1, "000000",
-                   name=f"dose change: {change.dose}")
+    _draw_dose_changes(page, changes, plot)
     symbols = _symbols()
     for r in rows:
         if r.shape == "point":
             _draw_point(page, r, plot, symbols)
+
+
+DOSE_LABEL_IN = 0.26  # room above a therapy's bar for its dose-change labels (14 pt bold)
+DOSE_CHAR_IN = 0.105  # average width of a character of 14 pt bold Arial
+
+
+def _placed_changes(drawn: Drawn) -> pd.DataFrame:
+    """The dose changes drawn (a day, on a bar of the slide), each with the row of its bar (``on``)."""
+    changes = drawn.changes[drawn.changes["day"].notna()]
+    first = drawn.frame.drop_duplicates("event_id").set_index("event_id")
+    changes = changes[changes["event_id"].isin(first.index)]
+    return changes.assign(lane=changes["event_id"].map(first["lane"]),
+                          on=[next(drawn.frame[drawn.frame["event_id"].eq(e)].itertuples()) for e in changes["event_id"]])
+
+
+def _draw_dose_changes(page, changes: pd.DataFrame, plot: _Plot) -> None:
+    """As on screen: a black tick across the bar at each dose change, and the new dose above the bar, right of the
+    tick, or left of it where it would run past the plot or into the label before it in its lane."""
+    reach: dict[str, float] = {}  # the right end of the last label of each lane, inches
+    for change in changes.sort_values("day", kind="stable").itertuples():
+        x, y = plot.x(change.day), plot.y(change.on)
+        _shape(page, _autoshapes().RECTANGLE, x - 0.02, y - plot.bar / 2 - 0.05, 0.04, plot.bar + 0.1, "000000",
+               name=f"dose change: {change.dose}")
+        text = str(change.dose)
+        wide = len(text) * DOSE_CHAR_IN + 0.1
+        left_of = x + 0.04 + wide > plot.x1 and x - 0.04 - wide >= reach.get(change.lane, plot.x0)
+        start = x - 0.04 - wide if left_of else max(x + 0.04, reach.get(change.lane, plot.x0))
+        box = text_box(page, start, y - plot.bar / 2 - 0.05 - DOSE_LABEL_IN, wide, DOSE_LABEL_IN, text, bold=True,
+                       align="right" if left_of else "left", anchor="bottom")
+        box.name = shorten(f"dose change label: {text}", 120)
+        reach[change.lane] = start + wide
 
 
 def _autoshapes():
@@ -179,12 +219,12 @@ def _draw_lanes(page, df: pd.DataFrame, lanes: list[str], plot: _Plot, left: flo
     categories = df.drop_duplicates("lane").set_index("lane")["category"].reindex(lanes)
     order = list(dict.fromkeys(categories))
     for lane in lanes:
-        lane_top, lane_h = plot.layout[lane]
+        lane_top, lane_h = plot.lane_box(lane)
         if order.index(categories[lane]) % 2 == 1:
-            _shape(page, _autoshapes().RECTANGLE, left, plot.top + lane_top * plot.scale, width, lane_h * plot.scale,
-                   SHADE_RGB)
-        lines = lane_label(lane, 2 if lane_h * plot.scale >= 0.44 else 1)
-        text_box(page, left, plot.top + lane_top * plot.scale, LABEL_W_IN, lane_h * plot.scale, lines, align="right")
+            _shape(page, _autoshapes().RECTANGLE, left, lane_top, width, lane_h, SHADE_RGB)
+        room = plot.room.get(lane, 0.0)  # the label level with the marks, under the dose-change labels' room
+        lines = lane_label(lane, 2 if lane_h - room >= 0.44 else 1)
+        text_box(page, left, lane_top + room, LABEL_W_IN, lane_h - room, lines, align="right")
 
 
 def _rule(page, plot: _Plot, day: float, bottom: float, color: str, pt: float):
@@ -299,7 +339,7 @@ def _point_tag(page, r, right: float, left: float, mid: float) -> None:
     edge = right if sign > 0 else left
     if chip:
         _shape(page, _autoshapes().RECTANGLE, edge if sign > 0 else edge - CHIP_IN, mid - CHIP_IN / 2, CHIP_IN,
-               CHIP_IN, r.tied_hex, name=f"assesses {r.tied}")
+               CHIP_IN, getattr(r, "tied_fill", r.tied_hex), r.tied_hex, line_pt=1, name=f"assesses {r.tied}")
         edge += sign * (CHIP_IN + 0.03)
     if tag:
         text_box(page, edge if sign > 0 else edge - TAG_IN, mid - 0.16, TAG_IN, 0.32, tag, bold=True,

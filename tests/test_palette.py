@@ -1,0 +1,124 @@
+"""The one palette: CIEDE2000 as published, no two palette colours alike, Okabe-Ito's hues apart for colour-blind
+readers, every drug of the bundled cohort its own colour, and a legend swatch the colour its bar is drawn in."""
+
+from __future__ import annotations
+
+import itertools
+import re
+
+import pytest
+
+from components.charts import cohort as cohort_charts
+from components.charts import palette, theme
+from timelines.cohort import swimmer_table
+from timelines.reading.catalog import case_paths, load_entry
+
+from conftest import CASES
+from specs import find, mark_prop, mark_type, scale_map, units
+
+
+# Sharma, Wu and Dalal (2005), "The CIEDE2000 color-difference formula": pairs 1, 7, 8, 17, 25 and 34 of their test
+# data (pair 8 is the hue-angle edge case that careless implementations get wrong).
+@pytest.mark.parametrize(("lab1", "lab2", "expected"), [
+    ((50.0, 2.6772, -79.7751), (50.0, 0.0, -82.7485), 2.0425),
+    ((50.0, 0.0, 0.0), (50.0, -1.0, 2.0), 2.3669),
+    ((50.0, 2.49, -0.001), (50.0, -2.49, 0.0009), 7.1792),
+    ((50.0, 2.5, 0.0), (73.0, 25.0, -18.0), 27.1492),
+    ((60.2574, -34.0099, 36.2677), (60.4626, -34.1751, 39.4387), 1.2644),
+    ((22.7233, 20.0904, -46.6940), (23.0331, 14.9730, -42.5619), 2.0373),
+])
+def test_ciede2000_gives_the_published_differences(lab1, lab2, expected):
+    assert palette.ciede2000(lab1, lab2) == pytest.approx(expected, abs=1e-4)
+
+
+@pytest.mark.parametrize(("color", "expected"), [  # sRGB primaries in CIE L*a*b* (D65), as tabulated
+    ("#FFFFFF", (100.0, 0.0, 0.0)), ("#FF0000", (53.24, 80.09, 67.20)), ("#0000FF", (32.30, 79.19, -107.86))])
+def test_lab_of_srgb_colours(color, expected):
+    assert palette.lab(color) == pytest.approx(expected, abs=0.01)
+
+
+def test_no_two_palette_colours_are_closer_than_15_ciede2000():
+    pairs = {(a, b): palette.delta_e(a, b) for a, b in itertools.combinations(palette.PALETTE, 2)}
+    assert len(palette.PALETTE) == len(set(palette.PALETTE)) == 12
+    assert palette.MIN_DELTA_E == 15.0
+    closest = min(pairs, key=pairs.get)
+    assert closest == ("#882255", "#AA4499") and pairs[closest] >= 15.0  # wine and purple, the nearest pair
+
+
+# Machado, Oliveira and Fernandes (2009), severity 1.0, on linear RGB.
+SIMULATIONS = {
+    "deuteranopia": ((0.367322, 0.860646, -0.227968), (0.280085, 0.672501, 0.047413),
+                     (-0.011820, 0.042940, 0.968881)),
+    "protanopia": ((0.152286, 1.052583, -0.204868), (0.114503, 0.786281, 0.099216),
+                   (-0.003882, -0.048116, 1.051998)),
+    "tritanopia": ((1.255528, -0.076749, -0.178779), (-0.078411, 0.930809, 0.147602),
+                   (0.004733, 0.691367, 0.303900)),
+}
+
+
+def _seen_with(color: str, matrix) -> str:
+    def linear(c):
+        c /= 255
+        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+
+    def encoded(c):
+        c = min(max(c, 0.0), 1.0)
+        return round(255 * (12.92 * c if c <= 0.0031308 else 1.055 * c ** (1 / 2.4) - 0.055))
+
+    rgb = [linear(int(color[i:i + 2], 16)) for i in (1, 3, 5)]
+    return "#" + "".join(f"{encoded(sum(m * c for m, c in zip(row, rgb))):02X}" for row in matrix)
+
+
+@pytest.mark.parametrize("deficiency", SIMULATIONS)
+def test_the_first_six_colours_okabe_ito_stay_apart_for_colour_blind_readers(deficiency):
+    assert palette.PALETTE[:4] + palette.PALETTE[9:10] + palette.PALETTE[11:] == palette.OKABE_ITO[:4] + (
+        "#56B4E9", "#D55E00")
+    seen = {c: _seen_with(c, SIMULATIONS[deficiency]) for c in palette.OKABE_ITO}
+    assert min(palette.delta_e(seen[a], seen[b]) for a, b in itertools.combinations(seen, 2)) >= 10
+
+
+def test_every_drug_colour_is_a_palette_colour_and_the_tints_are_the_drawn_shades():
+    assert set(palette.DRUG_COLORS.values()) <= set(palette.PALETTE)
+    assert palette.tint("#882255", 0.55) == "#BE85A2"  # 255 - (255 - 0x88) * 0.55 = 190 = 0xBE ...
+    assert theme.drug_color("FOLFOX") == "#AA4499" and theme.drug_color("Sutent") == "#117733"
+
+
+@pytest.fixture(scope="module")
+def swimmer():
+    return cohort_charts.swimmer_chart(swimmer_table([load_entry(p).timeline for p in case_paths(CASES)])).to_dict()
+
+
+def test_every_drug_of_the_bundled_cohort_has_its_own_colour(swimmer):
+    # Before: eleven drugs, ten colours; 'Chemo + anti-angiogenic' drew in alectinib's blue.
+    colours = scale_map(find(swimmer, "bar", color="agent")[0]["encoding"]["color"])
+    assert colours == {
+        "alectinib": "#0072B2", "carboplatin/paclitaxel/bevacizumab": "#999933", "Etoposide + cisplatin": "#332288",
+        "FOLFOX": "#AA4499", "sunitinib": "#117733", "ensartinib": "#009E73", "crizotinib": "#E69F00",
+        "lorlatinib": "#882255", "imatinib": "#CC79A7", "sorafenib": "#56B4E9", "Chemo + anti-angiogenic": "#8C564B"}
+    assert len(set(colours.values())) == len(colours) == 11
+    shown = [c for a, b in itertools.combinations(colours.values(), 2) for c in (palette.delta_e(a, b),)]
+    assert min(shown) >= 15
+
+
+def test_a_swimmer_legend_swatch_is_the_colour_and_the_shade_its_bars_are_drawn_in(swimmer):
+    """Before: Etoposide + cisplatin's swatch was solid where its only bar, which may have ended anywhere, fades."""
+    layers = [u for u in units(swimmer) if u.get("encoding", {}).get("color", {}).get("field") == "agent"]
+    legends = [u["encoding"]["color"] for u in layers if u["encoding"]["color"].get("legend")]
+    (legend,) = legends
+    for layer in layers:  # bars, fading bars: one scale, the legend's
+        assert scale_map(layer["encoding"]["color"]) == scale_map(legend)
+    colours = scale_map(legend)
+    (arrows,) = [u for u in units(swimmer) if mark_prop(u, "shape") == theme.ARROW_SHAPE]
+    (ticks,) = [u for u in units(swimmer) if mark_type(u) == "tick"]  # the start of a therapy whose end is not reported
+    drawn = [(row["agent"], row["hex"]) for layer in (arrows, ticks) for row in swimmer["datasets"][layer["data"]["name"]]]
+    assert {agent for agent, _ in drawn} >= {"alectinib", "lorlatinib", "imatinib", "sorafenib"}
+    assert all(colours[agent] == hex_ for agent, hex_ in drawn)  # an arrow, a start tick: the legend's colour
+    expr = legend["legend"]["symbolOpacity"]["expr"]
+    faded = dict(re.findall(r'datum.value === "([^"]+)" \? ([\d.]+)', expr))
+    # Drawn only fading (their end may lie anywhere in a window, or is not reported): the first fade's shade.
+    assert faded == {d: "0.55" for d in ("carboplatin/paclitaxel/bevacizumab", "imatinib", "Etoposide + cisplatin",
+                                         "sorafenib", "Chemo + anti-angiogenic")}
+    # In the shade each is drawn in, no two swatches alike: a faded pink (imatinib) and a faded purple (sorafenib,
+    # before) were ΔE00 8.8 apart.
+    seen = {drug: palette.tint(colour, float(faded.get(drug, 1))) for drug, colour in colours.items()}
+    assert min(palette.delta_e(seen[a], seen[b]) for a, b in itertools.combinations(seen, 2)) >= 12
