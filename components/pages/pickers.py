@@ -47,14 +47,15 @@ VIEWS = {"timeline": "Timeline", "lesions": "Lesions", "markers": "Markers", "ev
 
 def view_picker(requested: str | None, available: tuple[str, ...] = tuple(VIEWS)):
     """The view of the case (timeline, lesions, markers, events), kept in the URL as ?view=; a chart the case has
-    no data for is not offered (its help says why). The row beside it is left free for the view's own switch."""
+    no data for is not offered (its help says why). Returns the view and two slots of the row beside it: one for
+    the view's own switch, one at its right end (the case's details)."""
     if st.session_state.get("view") not in available:
         st.session_state["view"] = requested if requested in available else "timeline"
     missing = " ".join(MISSING_VIEWS[v] for v in VIEWS if v not in available and v in MISSING_VIEWS)
-    left, right = st.columns([3, 2], vertical_alignment="center")
+    left, middle, right = st.columns([3, 1.4, 0.8], vertical_alignment="center")
     chosen = left.segmented_control("View", list(available), format_func=VIEWS.get, key="view", required=True,
                                     label_visibility="collapsed", help=missing or None)
-    return chosen or "timeline", right
+    return chosen or "timeline", middle, right
 
 
 def display_options(events: pd.DataFrame, on_calendar: bool, day_zero_choices: dict[str, DayZeroChoice],
