@@ -19,6 +19,7 @@ SCREEN_SCRIPT = """<script>
     const now = [window.innerWidth, window.innerHeight];
     document.cookie = `%(cookie)s=${now[0]}x${now[1]}; path=/; SameSite=Strict`;
     const d = window.__boardDrawn;
+    if (!%(reload)s) return;
     if (Math.abs(now[0] - d[0]) <= 24 && Math.abs(now[1] - d[1]) <= 12) return;
     const recent = JSON.parse(sessionStorage.getItem("boardReloads") || "[]").filter(t => Date.now() - t < 10000);
     if (recent.length >= 2) return;
@@ -48,10 +49,11 @@ def window_size(asked: str | None = None, cookie: str | None = None) -> tuple[in
     return DEFAULT_WINDOW
 
 
-def learn_window() -> tuple[int, int]:
+def learn_window(reload: bool = True) -> tuple[int, int]:
     """The window this page is laid out for (``window_size`` of the address and the cookie); the page's script
-    keeps the cookie up to date and reopens the page when the window is another size."""
+    keeps the cookie up to date and, with `reload`, reopens the page when the window is another size (a page whose
+    state must not be lost, the editor's text, only updates the cookie)."""
     width, height = window_size(st.query_params.get("screen"), st.context.cookies.get(SCREEN_COOKIE))
-    st.html(SCREEN_SCRIPT % {"width": width, "height": height, "cookie": SCREEN_COOKIE},
-            unsafe_allow_javascript=True)
+    st.html(SCREEN_SCRIPT % {"width": width, "height": height, "cookie": SCREEN_COOKIE,
+                             "reload": "true" if reload else "false"}, unsafe_allow_javascript=True)
     return width, height
