@@ -22,6 +22,7 @@ from .screen import learn_window
 def case_page(entry: Entry, stamp: Stamp, deidentified: bool) -> None:
     path = str(entry.path)
     data = cache.case_tables(path, stamp)
+    exports_slot = st.sidebar.container()  # above the time axis: in view whatever the number of day 0 choices
     view = view_of(data, deidentified)
     frames, summary = cache.presented(path, stamp, view)
     window_width, window_height = learn_window()
@@ -50,7 +51,7 @@ def case_page(entry: Entry, stamp: Stamp, deidentified: bool) -> None:
                          relative=view.axis == "relative")
         if "markers" not in available:  # else the Markers tab lists them
             molecular_view(molecular)
-    exports_box = st.sidebar.expander("Export: slides, handout, images, tables", key="exports_open",
+    exports_box = exports_slot.expander("Export: slides, handout, images, tables", key="exports_open",
                                       on_change="rerun")
     if exports_box.open:  # made when opened: the first screen of a case needs no download button
         with exports_box:

@@ -62,11 +62,13 @@ def display_options(events: pd.DataFrame, on_calendar: bool, day_zero_choices: d
                     deidentified: bool = False) -> dict:
     """Sidebar controls for the time axis: calendar or relative, unit, and the event that is day 0 (by default
     the case's origin, else its first diagnosis: `default_day_zero`)."""
-    st.sidebar.divider()
-    st.sidebar.subheader("Time axis")
+    # Compact, so that the time axis, its day 0 and the exports fit a 1280x720 screen's sidebar: the axis and its
+    # unit side by side, the day 0 under them.
+    st.sidebar.subheader("Time axis", anchor=False)
+    axis_slot, unit_slot = st.sidebar.columns(2)
     axes = ["calendar", "relative"] if on_calendar else ["relative"]
-    axis = st.sidebar.radio("Axis", axes, key="axis", horizontal=True, format_func=str.capitalize,
-                            help=None if on_calendar else "This case has no calendar dates: relative axis only.")
+    axis = axis_slot.radio("Axis", axes, key="axis", format_func=str.capitalize,
+                           help=None if on_calendar else "This case has no calendar dates: relative axis only.")
     keys = list(day_zero_choices)
     default = default_day_zero(day_zero_choices)
     if deidentified:
@@ -74,7 +76,7 @@ def display_options(events: pd.DataFrame, on_calendar: bool, day_zero_choices: d
     chosen = day_zero_choices[default]
     options = {"axis": axis or "relative", "unit": "months", "day_zero": chosen.day, "day_zero_label": chosen.label}
     if options["axis"] == "relative":
-        options["unit"] = st.sidebar.radio("Unit", ["months", "days"], key="unit", horizontal=True)
+        options["unit"] = unit_slot.radio("Unit", ["months", "days"], key="unit")
         labels = day_zero_labels(day_zero_choices, events, deidentified)
         if st.session_state.get("day_zero") not in keys:  # another case's choice: this case's default
             st.session_state["day_zero"] = default
