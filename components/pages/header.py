@@ -25,7 +25,8 @@ from timelines.time.when import say_months
 # The header of the page is compact, so that the timeline's axis and legends are on a 1280x720 screen: Streamlit's
 # top bar is lower and see-through (its menu sits right of the page's column), the title takes one line (in full on
 # hover and in Details), each fact one line: what a line cannot hold is cut with "…" from its name (a diagnosis'
-# label, an outcome's description), never from its date, stage or figure, and said in full in Details.
+# label, an outcome's description) first, and only then from what follows it (what follows never shrinks by a
+# fraction of a pixel, which showed a false "…"); Details says every fact in full.
 PAGE_STYLE = """<style>
 header[data-testid="stHeader"] {height: 2.5rem; background: transparent;}
 .block-container {padding-top: 2.5rem; padding-bottom: 1rem;}
@@ -39,9 +40,10 @@ h2 {font-size: 1.45rem !important; line-height: 1.2 !important; padding-top: 0 !
 .st-key-case_facts li > * {min-width: 0; overflow: hidden; text-overflow: ellipsis; flex: 0 1 auto;}
 .st-key-case_facts li > strong {flex-shrink: 0;}
 .st-key-case_facts li > em {font-style: normal;}
-.st-key-case_facts li > em:first-child {font-weight: 600; flex-shrink: 1000; min-width: 4em;}
+.st-key-case_facts li > em:first-child {font-weight: 600; min-width: 4em;}
+.st-key-case_facts li > em:first-child + em {flex-shrink: 0; max-width: calc(100% - 4.5em);}
 .st-key-case_outcomes li > em:first-child {font-weight: normal; min-width: 3em;}
-.st-key-case_outcomes li > strong {flex-shrink: 1;}
+.st-key-case_outcomes li > strong {flex-shrink: 0; max-width: calc(100% - 3.5em);}
 .st-key-case_facts [data-testid="stMarkdownContainer"] {margin-bottom: 0;}
 [data-testid="stSidebar"] [data-testid="stButtonGroup"] button:nth-of-type(2) {border-right-color: rgb(215, 211, 207) !important;}
 </style>"""
