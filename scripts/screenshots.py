@@ -38,7 +38,8 @@ def main() -> None:
                 page.wait_for_selector(READY, timeout=30_000)
             except Exception:
                 print(f"{name}: nothing drawn within 30 s")
-            if "page=board" in query:  # the board lays itself out for the window's size (once reopened): wait for it
+            # The board and the case page lay themselves out for the window's size (once reopened): wait for it.
+            if "page=board" in query or page.evaluate("() => window.__boardDrawn !== undefined"):
                 page.wait_for_function("([w, h]) => window.__boardDrawn && window.__boardDrawn[0] === w"
                                        " && window.__boardDrawn[1] === h", arg=[args.width, args.height],
                                        timeout=30_000)

@@ -75,3 +75,29 @@ def test_the_board_pages_lesions_so_that_each_panel_can_be_read():
     assert [(len(p.lesions), p.recist, p.findings) for p in pages] == [(2, False, False), (0, True, True)]
     assert [(len(p.lesions), p.recist, p.findings) for p in lesion_pages(data, Screen(1920, 1080))] == \
         [(2, True, True)]
+
+
+def lane_centres(spec: dict) -> list[float]:
+    """The y of each lane label of a timeline spec (its y axis's values), top to bottom."""
+    return next(layer["encoding"]["y"]["axis"]["values"] for layer in spec["layer"]
+                if isinstance(layer.get("encoding", {}).get("y", {}).get("axis"), dict))
+
+
+@pytest.mark.parametrize("stem", ["lcnec-alk-lorlatinib", "mtc-pseudocirrhosis-sunitinib-sorafenib"])
+def test_a_page_timeline_is_fitted_to_the_room_its_screen_leaves_with_its_lanes_apart(stem):
+    """The case page gives the timeline the px its window leaves under the header: its plot takes what the x axis,
+    the key and the legends (beside it) leave, each lane keeping room for its label and sub-rows."""
+    frames = frames_of(stem)
+    natural = charts.case_chart_specs("timeline", frames, charts.Display(legends="beside"))[0]["height"]
+    heights = {}
+    for room in (300, 480, 800, 2000):
+        [spec] = charts.case_chart_specs("timeline", frames, charts.Display(legends="beside", room=room))
+        centres = lane_centres(spec)
+        heights[room] = spec["height"]
+        # every lane label (17 px a line) clear of its neighbours', at any room
+        assert min(b - a for a, b in zip(centres, centres[1:])) >= 21
+        assert 0 < centres[0] and centres[-1] < spec["height"]
+    key_lines = len(spec["title"]["text"])
+    assert heights[800] == 800 - 20 - 14 - 20 * key_lines - 58  # the room less padding, key and x axis
+    assert heights[300] >= 26 * len(centres) and heights[300] <= heights[480]  # never less than the lanes' least
+    assert heights[480] < natural < heights[800] < heights[2000] == 2 * natural  # at most twice its lanes' need

@@ -40,6 +40,8 @@ class Display:
     axis, unit, day_zero_label : the time axis (as ``timeline_chart``).
     width : plot width of the timeline; panel_width : of each panel of the lesion and marker charts.
     height : px the timeline's plot may take (a board's screen); None: as tall as its lanes need.
+    room : px the whole timeline may take, axis, key and legends included (what a page's screen leaves under its
+        header): its plot takes the rest (``timeline.fitted_height``); None, or with `height`: not fitted.
     fit : the room a stack of panels has (``StackFit``, a board's screen); None: each panel its own height.
     font_scale, least_font : every text times ``font_scale``, at least ``least_font`` px (a board's projector).
     legends : where legends go, one of ``theme.LEGEND_LAYOUTS``.
@@ -57,6 +59,7 @@ class Display:
     width: int = 900
     panel_width: int = 640
     height: int | None = None
+    room: int | None = None
     fit: StackFit | None = None
     font_scale: float = 1.0
     least_font: int = 0
@@ -181,6 +184,7 @@ alt.data_transformers.register(ROWS, _rows)
 def _timeline(frames: dict, display: Display):
     return timeline_chart(frames["events"], domain=display.domain, width=display.width,
                           dose_changes=frames.get("dose_changes"), height=display.height, legends=display.legends,
+                          room=display.room,
                           **display.axis_options())
 
 

@@ -46,16 +46,34 @@ _EVENT_TOOLTIP = (("label", "Event"), ("kind_text", "Kind"), ("when", "When"), (
                   ("details", "Details"), ("note", "Note"), ("quote", "Source"))
 
 
-def lane_layout(df: pd.DataFrame, lanes: list[str], slot_px: float = SLOT_PX) -> dict[str, tuple[int, int]]:
+def lane_layout(df: pd.DataFrame, lanes: list[str], slot_px: float = SLOT_PX,
+                height: float | None = None) -> dict[str, tuple[int, int]]:
     """Top and height in px of each lane, top to bottom: a lane is as tall as its stacked marks need, its sub-rows
-    ``slot_px`` apart."""
+    ``slot_px`` apart. Given a `height` (a page's screen), the lanes share it: below what they need, each gives up
+    room down to its least (``least_lane_px``: its label and its sub-rows stay clear of the next), above it each
+    grows in proportion."""
     slots = df.groupby("lane")["lane_slots"].max()
+    needs = [max(LANE_STEP, round(int(slots.get(lane, 1)) * slot_px + 14)) for lane in lanes]
+    if height is not None and needs:
+        least = [least_lane_px(lane, int(slots.get(lane, 1)), slot_px) for lane in lanes]
+        spare, room = sum(needs) - sum(least), max(height, sum(least)) - sum(least)
+        needs = [lo + (need - lo) * room / spare if spare > 0 else lo + room / len(needs)
+                 for lo, need in zip(least, needs)] if room < spare else \
+            [need * max(height, 1) / sum(needs) for need in needs]
     layout, top = {}, 0
-    for lane in lanes:
-        height = max(LANE_STEP, round(int(slots.get(lane, 1)) * slot_px + 14))
-        layout[lane] = (top, height)
-        top += height
+    for lane, need in zip(lanes, needs):
+        layout[lane] = (round(top), round(top + need) - round(top))
+        top += need
     return layout
+
+
+LEAST_LANE_PX = 26  # a lane of one sub-row at its least: a bar (BAR_PX) and a one-line label, with a gap
+
+
+def least_lane_px(lane: str, slots: int, slot_px: float = SLOT_PX) -> int:
+    """The least height of a lane: room for its label's lines (17 px each) and its sub-rows, a gap around them."""
+    lines = len(wrap(lane, LABEL_CHARS, max_lines=2))
+    return max(LEAST_LANE_PX, 17 * lines + 8, round(slots * slot_px + 8))
 
 
 @dataclass(frozen=True)

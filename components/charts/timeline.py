@@ -4,6 +4,7 @@ dose changes as ticks on the bars; and ``focus_domain``, a default window on the
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 
@@ -49,6 +50,7 @@ from .lanes import (
     _uncertainty_spans,
     _with_slots,
     lane_layout,
+    least_lane_px,
 )
 
 
@@ -83,7 +85,8 @@ def focus_domain(events: pd.DataFrame, *, axis: str = "calendar", unit: str = "m
 def timeline_chart(events: pd.DataFrame, *, axis: str = "calendar", unit: str = "months",
                    day_zero_label: str = "first diagnosis", width: int | None = None,
                    domain=None, dose_changes: pd.DataFrame | None = None,
-                   height: int | None = None, legends: str = "bottom") -> alt.LayerChart | alt.Chart:
+                   height: int | None = None, legends: str = "bottom",
+                   room: int | None = None) -> alt.LayerChart | alt.Chart:
     """Swimlanes of one case: one lane per event group, therapies as bars, other events as symbols.
 
     Parameters
@@ -111,6 +114,10 @@ def timeline_chart(events: pd.DataFrame, *, axis: str = "calendar", unit: str = 
     legends
         Where the legends go (``theme.LEGEND_LAYOUTS``): ``"beside"`` puts each in one column right of the plot
         (a board's screen); otherwise they go under it.
+    room
+        Without `height`: px the whole chart may take, its x axis, key and legends included (what a page's screen
+        leaves under its header). The plot takes what they leave (``fitted_height``), never so little that a
+        lane's sub-rows run into each other, nor more than twice what its lanes need.
 
     Returns
     -------
@@ -134,20 +141,65 @@ def timeline_chart(events: pd.DataFrame, *, axis: str = "calendar", unit: str = 
     frame, lanes, window = marks.frame, marks.lanes, marks.window
     slot_px = SLOT_PX * text_scale  # labels in neighbouring sub-rows, drawn larger, stay clear of each other
     layout = lane_layout(frame, lanes, slot_px)
-    frame["y"] = [layout[lane][0] + layout[lane][1] / 2 + (slot - (n - 1) / 2) * slot_px
-                  for lane, slot, n in zip(frame["lane"], frame["slot"], frame["lane_slots"])]
     x_domain = _axis_domain(tax, window)
     drawn_changes = _dose_labels_inside(marks.changes, window, _packing_width(width) / text_scale)
     ctx = _Lanes(tax, lanes, layout, x_domain, marks.note, drawn_changes, legends)
+    key = _key_title(frame, not ctx.dose_changes.empty)
+    if height is None and room is not None:  # the lanes share the plot the room leaves
+        height = fitted_height(frame, ctx, room, len(key.text) if isinstance(key.text, list) else 0)
+        layout = lane_layout(frame, lanes, slot_px, height)
+        ctx = dataclasses.replace(ctx, layout=layout)
+    frame["y"] = [layout[lane][0] + layout[lane][1] / 2 + (slot - (n - 1) / 2) * slot_px
+                  for lane, slot, n in zip(frame["lane"], frame["slot"], frame["lane_slots"])]
     layers = [layer for build in _TIMELINE_LAYERS for layer in build(frame, ctx)]
     # Zoom and pan on x only: lanes stay put. The parameter sits on a layer that encodes x (Vega-Lite binds
     # scales through the view that owns the channel); the layers share the x scale, so all of them follow.
     first = next(i for i, layer in enumerate(layers) if isinstance(layer.encoding.x, alt.X))
     layers[first] = layers[first].add_params(alt.selection_interval(bind="scales", encodings=["x"]))
     # Bars are coloured by drug and symbols by kind: two colour scales, each with its own legend.
-    return alt.layer(*layers).properties(width=width, height=height or ctx.height,
-                                         title=_key_title(frame, not ctx.dose_changes.empty)).resolve_scale(
+    return alt.layer(*layers).properties(width=width, height=height or ctx.height, title=key).resolve_scale(
         color="independent", shape="independent", stroke="independent")
+
+
+# What the timeline spends besides its plot, at the page's type size (14 px labels, 16 px titles; times the type
+# scale): the x axis (ticks, labels, its title), a line of the key under it and the key's offset, the padding
+# around the chart; each legend's title and padding, and each of its rows (a 14 px label and the row's padding).
+AXIS_PX = 58
+KEY_LINE_PX = 20
+KEY_OFFSET_PX = 14
+CHART_PADDING_PX = 20
+LEGEND_HEAD_PX = 38
+LEGEND_ROW_PX = 23
+LEGEND_GAP_PX = 10
+MOST_LANE_SCALE = 2.0  # a fitted plot is at most this multiple of its lanes' height: a few lanes are not stripes
+
+
+def fitted_height(frame: pd.DataFrame, ctx: _Lanes, room: int, key_lines: int) -> int:
+    """The plot height that leaves the x axis, the key and the legends of the timeline inside `room` px: at least
+    what its lanes need at their least (``lanes.least_lane_px``), at most MOST_LANE_SCALE times what they need
+    (``ctx.height``)."""
+    scale = theme.text_scale()
+    chrome = CHART_PADDING_PX + (KEY_OFFSET_PX + KEY_LINE_PX * key_lines) * scale
+    # Beside the plot the legends take no height of their own (unless taller than the plot and its axis).
+    legends = 0 if ctx.legends == "beside" else legends_px(frame, ctx.legends, scale)
+    plot = room - chrome - AXIS_PX * scale - legends
+    slots = frame.groupby("lane")["lane_slots"].max()
+    least = sum(least_lane_px(lane, int(slots.get(lane, 1)), SLOT_PX * scale) for lane in ctx.lanes)
+    return round(min(max(plot, least), MOST_LANE_SCALE * ctx.height))
+
+
+def legends_px(frame: pd.DataFrame, legends: str, scale: float = 1.0) -> float:
+    """The height the timeline's two legends (therapies in two columns, events in four; one column each beside the
+    plot) take where `legends` puts them (``theme.LEGEND_LAYOUTS``): one under the other, or side by side."""
+    intervals = frame[frame["shape"].eq("interval")]
+    drugs = intervals.loc[intervals["therapy"].astype(bool), "bar_key"].nunique()
+    kinds = frame.loc[frame["shape"].eq("point"), "mark_kind"].nunique()
+    columns = (1, 1) if legends == "beside" else (2, 4)
+    heights = [(LEGEND_HEAD_PX + LEGEND_ROW_PX * -(-n // c)) * scale + LEGEND_GAP_PX
+               for n, c in zip((drugs, kinds), columns) if n]
+    if not heights:
+        return 0
+    return max(heights) if legends in ("row", "bottom") else sum(heights)
 
 
 @dataclass(frozen=True)

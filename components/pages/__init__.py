@@ -10,5 +10,6 @@
     cohort.py     every case at once: swimmer, spider, waterfall, summary table
     editor.py     writing a case file, with snippets (snippets.py), drafts and history
     downloads.py  the export buttons of the case on screen
+    screen.py     the size of the browser's window the case page and the board are laid out for
     cache.py      the app's one cache layer
 """

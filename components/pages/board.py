@@ -22,6 +22,7 @@ from . import cache
 from .case import view_of
 from .chart_views import show_specs
 from .header import HEADER_AGENT_CHARS, header_lines, outcome_text
+from .screen import DEFAULT_WINDOW, learn_window, window_size
 
 STEPS = ("summary", "endpoints", "timeline", "lesions", "markers", "events")
 STEP_TITLES = {"summary": "Summary", "endpoints": "Endpoints", "timeline": "Timeline", "lesions": "Lesions",
@@ -90,49 +91,15 @@ class Screen(NamedTuple):
         return max(BOARD_MIN_FONT, min(30, round(self.height / 41)))
 
 
-DEFAULT_SCREEN = Screen(1280, 720)  # a laptop: what fits it fits any screen the board is shown on
-SCREEN_LIMITS = ((960, 3840), (600, 2160))  # widths and heights the board is laid out for (smaller: as at 600)
+DEFAULT_SCREEN = Screen(*DEFAULT_WINDOW)
 TOP_BAR_PX = 80  # the top bar: padding, one line of title and buttons, the gap under it
 BOTTOM_PX = 24
-SCREEN_COOKIE = "board_screen"
-# The browser says its window's size in a cookie (Streamlit reads cookies when a page opens); when the size the
-# board was laid out for is not the window's (first visit, another screen, a resized window), the page reopens
-# once with the right one. At most twice in ten seconds, so a browser that keeps no cookie is not reloaded forever.
-SCREEN_SCRIPT = """<script>
-(() => {
-  const drawn = [%(width)d, %(height)d];
-  window.__boardDrawn = drawn;
-  const check = () => {
-    const now = [window.innerWidth, window.innerHeight];
-    document.cookie = `%(cookie)s=${now[0]}x${now[1]}; path=/; SameSite=Strict`;
-    const d = window.__boardDrawn;
-    if (Math.abs(now[0] - d[0]) <= 24 && Math.abs(now[1] - d[1]) <= 12) return;
-    const recent = JSON.parse(sessionStorage.getItem("boardReloads") || "[]").filter(t => Date.now() - t < 10000);
-    if (recent.length >= 2) return;
-    sessionStorage.setItem("boardReloads", JSON.stringify([...recent, Date.now()]));
-    window.location.reload();
-  };
-  if (!window.__boardResize) {
-    window.__boardResize = true;
-    let timer;
-    window.addEventListener("resize", () => { clearTimeout(timer); timer = setTimeout(check, 500); });
-  }
-  check();
-})();
-</script>"""
 
 
 def board_screen_size(asked: str | None = None, cookie: str | None = None) -> Screen:
-    """The screen to lay the board out for: `asked` in the address (?screen=1920x1080, for slides and screenshots),
-    else the window's size the browser put in its cookie, else a laptop's 1280x720. Bounded to SCREEN_LIMITS."""
-    for text in (asked, cookie):
-        try:
-            width, height = (int(v) for v in str(text).lower().split("x"))
-        except ValueError:
-            continue
-        (w_lo, w_hi), (h_lo, h_hi) = SCREEN_LIMITS
-        return Screen(min(max(width, w_lo), w_hi), min(max(height, h_lo), h_hi))
-    return DEFAULT_SCREEN
+    """The screen to lay the board out for (``screen.window_size``): the address's ?screen=, else the window's
+    size in the browser's cookie, else a laptop's 1280x720."""
+    return Screen(*window_size(asked, cookie))
 
 
 def board_page(data: dict, case_id: str, step: str, axis: dict, screen: Screen = DEFAULT_SCREEN,
@@ -423,9 +390,7 @@ def board_screen(entry: Entry, stamp: Stamp, deidentified: bool) -> None:
     view = view_of(data, deidentified)
     if "board_step" not in st.session_state:
         st.session_state["board_step"] = current_step(st.query_params.get("step"))
-    screen = board_screen_size(st.query_params.get("screen"), st.context.cookies.get(SCREEN_COOKIE))
-    st.html(SCREEN_SCRIPT % {"width": screen.width, "height": screen.height, "cookie": SCREEN_COOKIE},
-            unsafe_allow_javascript=True)
+    screen = Screen(*learn_window())
     frames, summary = cache.presented(path, stamp, view)
 
     def draw(name: str, display: charts.Display) -> None:

@@ -11,26 +11,33 @@ from timelines.reading.files import Stamp
 from timelines.tables import day_zero_choices
 
 from . import cache
-from .chart_views import lesion_view, marker_view, page_display, show_specs, timeline_view
+from .chart_views import lesion_view, marker_view, page_display, show_specs, timeline_display, timeline_view
 from .downloads import export_buttons
 from .event_table import event_table_view, molecular_results, molecular_view
-from .header import case_header
+from .header import PAGE_BOTTOM_PX, case_details, case_header, column_px, header_px
 from .pickers import VIEWS, display_options, view_picker
+from .screen import learn_window
 
 
 def case_page(entry: Entry, stamp: Stamp, deidentified: bool) -> None:
     path = str(entry.path)
     data = cache.case_tables(path, stamp)
+    exports_slot = st.sidebar.container()  # above the time axis: in view whatever the number of day 0 choices
     view = view_of(data, deidentified)
     frames, summary = cache.presented(path, stamp, view)
-    case_header(summary, view.day_zero)
+    window_width, window_height = learn_window()
+    case_header(summary, view.day_zero, window_width)
     molecular = molecular_results(frames["events"])
     available = tuple(v for v in VIEWS if has_data(v, data["events"], data["measurements"], data["markers"]))
-    chosen, slot = view_picker(st.query_params.get("view"), available)
+    chosen, slot, details_slot = view_picker(st.query_params.get("view"), available)
     st.query_params["view"] = chosen
+    case_details(summary, details_slot, view.day_zero)
+    room = window_height - header_px(summary) - PAGE_BOTTOM_PX  # the timeline's axis and legends on the screen
+    column = column_px(window_width)
 
     def draw(name: str, domain: tuple | None = None) -> None:
-        show_specs(cache.case_chart(path, stamp, view, name, page_display(view, domain)))
+        display = timeline_display(view, domain, room, column) if name == "timeline" else page_display(view, domain)
+        show_specs(cache.case_chart(path, stamp, view, name, display))
 
     axis = view.axis_options()
     if chosen == "timeline":
@@ -44,7 +51,7 @@ def case_page(entry: Entry, stamp: Stamp, deidentified: bool) -> None:
                          relative=view.axis == "relative")
         if "markers" not in available:  # else the Markers tab lists them
             molecular_view(molecular)
-    exports_box = st.sidebar.expander("Export: slides, handout, images, tables", key="exports_open",
+    exports_box = exports_slot.expander("Export: slides, handout, images, tables", key="exports_open",
                                       on_change="rerun")
     if exports_box.open:  # made when opened: the first screen of a case needs no download button
         with exports_box:

@@ -3,6 +3,8 @@ views that draw the specs ``components.charts.case_chart_specs`` builds for them
 
 from __future__ import annotations
 
+import dataclasses
+
 import pandas as pd
 import streamlit as st
 
@@ -12,6 +14,8 @@ from timelines.presentation import View
 from .event_table import molecular_view
 
 CHART_WIDTH = 900
+BESIDE_PX = 420  # what the timeline's lane labels (about 170 px) and its legends beside the plot take of the page
+LEAST_PLOT_PX = 360
 PANEL_WIDTH = 640  # plot width of each panel: what its therapy labels are cut for (the page fits it to its width)
 
 
@@ -21,6 +25,15 @@ def page_display(view: View, domain: tuple | None = None) -> charts.Display:
     as its builder makes it."""
     return charts.Display(width=CHART_WIDTH, panel_width=PANEL_WIDTH, legends="stacked", split_panels=True,
                           fit_width=True, domain=domain, **view.axis_options())
+
+
+def timeline_display(view: View, domain: tuple | None, room: int, column: int = CHART_WIDTH + BESIDE_PX) -> charts.Display:
+    """The case page's timeline in a page column `column` px wide: fitted to the `room` px the screen leaves under
+    the header (its axis, key and legends on a 1280x720 screen, its lanes using a 1920x1080 one), its legends
+    beside the plot (a screen is wider than tall: stacked under it, they fell below a 1280x720 screen), its marks'
+    labels laid out for the plot's width (what the lane labels and the legends leave of the column)."""
+    return dataclasses.replace(page_display(view, domain), legends="beside", room=room,
+                               width=max(LEAST_PLOT_PX, column - BESIDE_PX))
 
 
 def show_specs(specs: list[dict]) -> None:

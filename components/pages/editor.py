@@ -13,6 +13,7 @@ import pandas as pd
 import streamlit as st
 
 from components.charts import Display, case_chart_specs
+from components.charts.axis import DEFAULT_WIDTH
 from timelines.editing import (
     Check,
     check_text,
@@ -37,12 +38,23 @@ from timelines.text import escape_markdown
 from timelines.timeline import Timeline
 
 from .chart_views import show_specs
+from .screen import learn_window
 from .snippets import DATES, KINDS, SKELETON, SNIPPETS, SNIPPETS_BY_KEY, fill
 
 TEMPLATE_NAME = "_template.yaml"
 BUNDLED_TEMPLATE = Path(__file__).resolve().parents[2] / "cases" / TEMPLATE_NAME
 GUIDE = BUNDLED_TEMPLATE.parent / "README.md"  # the authoring guide
 SUGGESTED_ID_CHARS = 48  # an id made from a title: whole words up to this length, a file name one can read
+# The editor's page: side margins of 1.5 rem (the page's are 5 rem), the text and the preview side by side in 2:3.
+EDITOR_STYLE = """<style>
+.block-container {padding-left: 1.5rem; padding-right: 1.5rem;}
+</style>"""
+EDITOR_COLUMNS = (2, 3)
+SIDEBAR_PX = 300
+EDITOR_MARGINS_PX = 48
+COLUMN_GAP_PX = 24
+LANE_LABELS_PX = 190  # the preview's lane labels and padding, left of its plot
+PREVIEW_LEAST_PX = 320
 PROBLEMS_HEIGHT = 260  # px: the problems scroll beside the text, so that the preview stays in view
 PREVIEW_WIDTH = 560  # px of plot beside the text: half the page at 1280 px, with the lane labels
 RECOVERY_KEPT = 20
@@ -158,8 +170,11 @@ def editor_page(cases_dir: Path, saved_by: str | None = None) -> None:
     if TEXT not in st.session_state:  # after a page switch the text area's own state is gone: restore it
         st.session_state[TEXT] = doc.text
     _document_header(doc, cases_dir)
-    # The text and what it draws side by side (a wide window; a narrow one stacks them): every change is seen.
-    left, right = st.columns([2, 3], gap="medium")
+    # The text and what it draws side by side (a wide window; a narrow one stacks them): every change is seen. The
+    # page's side margins are narrow, so that beside a 1280-px window's sidebar the preview is over 500 px wide.
+    st.html(EDITOR_STYLE)
+    window_width, _ = learn_window(reload=False)
+    left, right = st.columns(list(EDITOR_COLUMNS), gap="medium")
     with left:
         doc.text = st.text_area(
             "Case file (YAML)", key=TEXT, height=EDITOR_HEIGHT,
@@ -169,7 +184,7 @@ def editor_page(cases_dir: Path, saved_by: str | None = None) -> None:
         doc.last_valid_text = doc.text
     with right:
         _problems_panel(doc, check)
-        _views_panel(doc, check, cases_dir)
+        _views_panel(doc, check, cases_dir, preview_width(window_width))
     with left:
         _snippet_panel(doc, check)
         _guide_panel(cases_dir)
@@ -629,12 +644,19 @@ def _reload_from_disk() -> None:
 
 # ---------------------------------------------------------------- preview, resolved dates, line numbers, history
 
-def _views_panel(doc: Document, check: Check, cases_dir: Path) -> None:
+def preview_width(window_width: int) -> int:
+    """The plot width of the preview in a window `window_width` px wide (the sidebar open): its column less the
+    lane labels, so that the marks' labels are laid out for the room they have (none drawn over another)."""
+    column = window_width - SIDEBAR_PX - EDITOR_MARGINS_PX - COLUMN_GAP_PX
+    return max(PREVIEW_LEAST_PX, round(column * EDITOR_COLUMNS[1] / sum(EDITOR_COLUMNS)) - LANE_LABELS_PX)
+
+
+def _views_panel(doc: Document, check: Check, cases_dir: Path, width: int = DEFAULT_WIDTH) -> None:
     shown = check.timeline or (check_text(doc.last_valid_text, doc.case_id).timeline if doc.last_valid_text else None)
     preview, resolved, numbered, past = st.tabs(["Timeline preview", "What the dates resolve to",
                                                  "Text with line numbers", "History"])
     with preview:
-        _preview(shown, check.ok)
+        _preview(shown, check.ok, width)
     with resolved:
         if shown is None:
             st.info("Nothing to show yet: the text has never been a valid case.")
@@ -648,16 +670,18 @@ def _views_panel(doc: Document, check: Check, cases_dir: Path) -> None:
         _history_view(doc, cases_dir)
 
 
-def _preview(timeline: Timeline | None, current: bool) -> None:
+def _preview(timeline: Timeline | None, current: bool, width: int = DEFAULT_WIDTH) -> None:
     if timeline is None:
         st.info("The preview appears as soon as the text is a valid case.")
         return
     st.caption("Preview of the current text." if current else
                "Preview of the last valid version: fix the problems above to update it.")
     events = event_table(timeline)
-    # Drawn as the case page draws it: as wide as the column, and as tall as its lanes need (Streamlit's own
-    # fitting squeezed the lanes into the chart's height, and Vega then hid every other lane label).
-    preview = Display(axis="calendar" if timeline.on_calendar else "relative", legends="stacked", fit_width=True)
+    # Drawn as the case page draws it: as wide as the column (its marks laid out for the plot's `width`), and as tall
+    # as its lanes need (Streamlit's own fitting squeezed the lanes into the chart's height, and Vega then hid every
+    # other lane label).
+    preview = Display(axis="calendar" if timeline.on_calendar else "relative", legends="stacked", fit_width=True,
+                      width=width)
     try:
         specs = case_chart_specs("timeline", {"events": events, "dose_changes": dose_change_table(timeline)}, preview)
     except Exception as error:  # the editor stays usable even if a chart cannot be drawn

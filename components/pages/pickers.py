@@ -47,25 +47,28 @@ VIEWS = {"timeline": "Timeline", "lesions": "Lesions", "markers": "Markers", "ev
 
 def view_picker(requested: str | None, available: tuple[str, ...] = tuple(VIEWS)):
     """The view of the case (timeline, lesions, markers, events), kept in the URL as ?view=; a chart the case has
-    no data for is not offered (its help says why). The row beside it is left free for the view's own switch."""
+    no data for is not offered (its help says why). Returns the view and two slots of the row beside it: one for
+    the view's own switch, one at its right end (the case's details)."""
     if st.session_state.get("view") not in available:
         st.session_state["view"] = requested if requested in available else "timeline"
     missing = " ".join(MISSING_VIEWS[v] for v in VIEWS if v not in available and v in MISSING_VIEWS)
-    left, right = st.columns([3, 2], vertical_alignment="center")
+    left, middle, right = st.columns([3, 1.4, 0.8], vertical_alignment="center")
     chosen = left.segmented_control("View", list(available), format_func=VIEWS.get, key="view", required=True,
                                     label_visibility="collapsed", help=missing or None)
-    return chosen or "timeline", right
+    return chosen or "timeline", middle, right
 
 
 def display_options(events: pd.DataFrame, on_calendar: bool, day_zero_choices: dict[str, DayZeroChoice],
                     deidentified: bool = False) -> dict:
     """Sidebar controls for the time axis: calendar or relative, unit, and the event that is day 0 (by default
     the case's origin, else its first diagnosis: `default_day_zero`)."""
-    st.sidebar.divider()
-    st.sidebar.subheader("Time axis")
+    # Compact, so that the time axis, its day 0 and the exports fit a 1280x720 screen's sidebar: the axis and its
+    # unit side by side, the day 0 under them.
+    st.sidebar.subheader("Time axis", anchor=False)
+    axis_slot, unit_slot = st.sidebar.columns(2)
     axes = ["calendar", "relative"] if on_calendar else ["relative"]
-    axis = st.sidebar.radio("Axis", axes, key="axis", horizontal=True, format_func=str.capitalize,
-                            help=None if on_calendar else "This case has no calendar dates: relative axis only.")
+    axis = axis_slot.radio("Axis", axes, key="axis", format_func=str.capitalize,
+                           help=None if on_calendar else "This case has no calendar dates: relative axis only.")
     keys = list(day_zero_choices)
     default = default_day_zero(day_zero_choices)
     if deidentified:
@@ -73,7 +76,7 @@ def display_options(events: pd.DataFrame, on_calendar: bool, day_zero_choices: d
     chosen = day_zero_choices[default]
     options = {"axis": axis or "relative", "unit": "months", "day_zero": chosen.day, "day_zero_label": chosen.label}
     if options["axis"] == "relative":
-        options["unit"] = st.sidebar.radio("Unit", ["months", "days"], key="unit", horizontal=True)
+        options["unit"] = unit_slot.radio("Unit", ["months", "days"], key="unit")
         labels = day_zero_labels(day_zero_choices, events, deidentified)
         if st.session_state.get("day_zero") not in keys:  # another case's choice: this case's default
             st.session_state["day_zero"] = default

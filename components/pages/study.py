@@ -76,7 +76,11 @@ def study_cohort(store: Warehouse) -> None:
     st.html(PAGE_STYLE)
     choices = cache.study_choices(str(store.folder))
     title = st.empty()
-    chosen, sort = _controls(choices, st.columns([1.3, 1.3, 0.8, 0.8, 1.6, 0.9], vertical_alignment="bottom"))
+    # The filters in the sidebar, one a row at its full width: six in a row beside the swimmer cut the Line and
+    # Order boxes ('By follo…') on a 1280-px screen, and pushed the swimmer down.
+    with st.sidebar:
+        st.subheader("Filters", anchor=False)
+        chosen, sort = _controls(choices)
     count = store.count(chosen)
     name = store.meta.get("study", {}).get("name") or store.folder.name
     title.subheader(f"{escape_markdown(name)} · {count:,} of {choices.patients:,} patients", anchor=False)
@@ -88,23 +92,21 @@ def study_cohort(store: Warehouse) -> None:
     _problems(store.folder)
 
 
-def _controls(choices, slots) -> tuple[Filter, str]:
+def _controls(choices) -> tuple[Filter, str]:
     low, high = choices.months
     low, high = math.floor(low), math.ceil(high)
-    window = slots[4].slider("Therapy started (months since diagnosis)", low, max(high, low + 1),
-                             (low, max(high, low + 1)), key="study_window")
-    chosen = Filter(
-        diagnoses=tuple(slots[0].multiselect("Diagnosis", choices.diagnoses, key="study_diagnoses",
-                                             placeholder="All diagnoses")),
-        agents=tuple(slots[1].multiselect("Agent", choices.agents, key="study_agents", placeholder="All agents")),
-        lines=tuple(slots[2].multiselect(
-            "Line", choices.lines, key="study_lines", placeholder="All" if choices.lines else "Not given",
-            disabled=not choices.lines,  # a line is never counted from the order of therapies: it is the study's
-            help=None if choices.lines else "The study gives no line of therapy (a LINE column of its treatments)")),
-        responses=tuple(slots[3].multiselect("Best response", choices.responses, key="study_responses",
-                                             placeholder="All")),
-        window=None if tuple(window) == (low, max(high, low + 1)) else (float(window[0]), float(window[1])))
-    sort = slots[5].selectbox("Order", list(SORT_LABELS), format_func=SORT_LABELS.get, key="study_sort")
+    diagnoses = st.multiselect("Diagnosis", choices.diagnoses, key="study_diagnoses", placeholder="All diagnoses")
+    agents = st.multiselect("Agent", choices.agents, key="study_agents", placeholder="All agents")
+    lines = st.multiselect(
+        "Line", choices.lines, key="study_lines", placeholder="All lines" if choices.lines else "Not given",
+        disabled=not choices.lines,  # a line is never counted from the order of therapies: it is the study's
+        help=None if choices.lines else "The study gives no line of therapy (a LINE column of its treatments)")
+    responses = st.multiselect("Best response", choices.responses, key="study_responses", placeholder="All responses")
+    window = st.slider("Therapy started (months since diagnosis)", low, max(high, low + 1),
+                       (low, max(high, low + 1)), key="study_window")
+    sort = st.selectbox("Order", list(SORT_LABELS), format_func=SORT_LABELS.get, key="study_sort")
+    chosen = Filter(diagnoses=tuple(diagnoses), agents=tuple(agents), lines=tuple(lines), responses=tuple(responses),
+                    window=None if tuple(window) == (low, max(high, low + 1)) else (float(window[0]), float(window[1])))
     return chosen, sort
 
 

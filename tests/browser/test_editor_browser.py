@@ -92,6 +92,48 @@ def test_the_preview_sits_beside_the_text_with_every_lane_labelled(page, editor_
     screenshot(page, "editor-preview-beside-text")
 
 
+# The preview's lane labels (its y axis) and the labels drawn beside its marks: text, opacity and box of each.
+PREVIEW_TEXTS = """() => {
+  const svg = document.querySelector('[data-testid="stVegaLiteChart"] svg.marks');
+  const box = t => { const r = t.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; };
+  const lanes = [...svg.querySelectorAll('g.role-axis')].filter(a => a.getAttribute('aria-label')?.startsWith('Y-axis'))
+    .flatMap(a => [...a.querySelectorAll('g.role-axis-label text')])
+    .map(t => [t.textContent, Number(t.getAttribute('opacity') ?? 1), box(t)]);
+  const marks = [...svg.querySelectorAll('g.mark-text text')].filter(t => t.textContent.trim())
+    .map(t => [t.textContent, 1, box(t)]);
+  return {lanes, marks};
+}"""
+
+
+def overlapping(texts: list) -> list[str]:
+    """Pairs of texts whose boxes intersect (by more than a pixel)."""
+    found = []
+    for i, (a, _, p) in enumerate(texts):
+        for b, _, q in texts[i + 1:]:
+            if p[0] < q[2] - 1 and q[0] < p[2] - 1 and p[1] < q[3] - 1 and q[1] < p[3] - 1:
+                found.append(f"{a} / {b}")
+    return found
+
+
+def test_on_a_laptop_beside_the_sidebar_the_preview_is_wide_and_every_lane_labelled(page, app_url):
+    """The dashboard's editor at 1280x720 (its sidebar open): the preview beside the text is at least 500 px wide,
+    every lane labelled, no label drawn over another (it was 476 px, a 300-px plot, beside a 310-px text box)."""
+    page.set_viewport_size({"width": 1280, "height": 720})
+    page.goto(f"{app_url}/?page=editor")
+    page.get_by_role("button", name="Open this case").click(timeout=60_000)
+    expect(page.locator(f"{CHART} svg.marks").first).to_be_visible(timeout=60_000)
+    page.wait_for_timeout(800)
+    box, chart = editor_box(page).bounding_box(), page.locator(CHART).first.bounding_box()
+    assert chart["x"] >= box["x"] + box["width"] and chart["y"] < box["y"] + box["height"], (box, chart)
+    assert chart["width"] >= 500, chart
+    texts = page.evaluate(PREVIEW_TEXTS)
+    first = sorted(p for p in (ROOT / "cases").glob("*.yaml") if not p.name.startswith("_"))[0]
+    assert [label for label, _, _ in texts["lanes"]] == list(lane_order(event_table(load_case(first))))
+    assert all(opacity > 0 for _, opacity, _ in texts["lanes"]), texts["lanes"]
+    assert not overlapping(texts["lanes"]) and not overlapping(texts["marks"])
+    assert page.locator('[data-testid="stException"]').count() == 0
+
+
 def test_a_mistake_is_shown_at_its_line_and_the_fix_updates_the_preview(page, editor_url, cases_dir):
     page.goto(editor_url)
     page.get_by_role("tab", name="New case").click()
