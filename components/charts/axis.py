@@ -176,7 +176,8 @@ def _x2(tax: TimeAxis, field: str) -> alt.X2:
 def _day_columns(frame: pd.DataFrame) -> pd.DataFrame:
     """Day offsets as floats (the nullable Int64 columns become NaN where unknown)."""
     names = [c for c in frame.columns if c.startswith("day_")]
-    return frame[names].apply(lambda c: pd.to_numeric(c, errors="coerce").astype("float64"))
+    return pd.DataFrame({name: pd.to_numeric(frame[name], errors="coerce").astype("float64") for name in names},
+                        index=frame.index, columns=names)
 
 
 def _extent_days(*columns: pd.Series) -> tuple[float, float] | None:
@@ -205,7 +206,7 @@ def _empty_chart(message: str, width: int | None = None) -> alt.Chart:
     """A chart that says why it is empty, instead of a blank frame."""
     frame = pd.DataFrame({"message": [message]})
     return alt.Chart(frame).mark_text(fontSize=theme.font(18), color=theme.MUTED_COLOR).encode(
-        text="message:N").properties(width=width or DEFAULT_WIDTH, height=80)
+        text=alt.Text("message:N")).properties(width=width or DEFAULT_WIDTH, height=80)
 
 
 def _check_width(width):
@@ -237,7 +238,22 @@ def _shows_written(frame: pd.DataFrame, tax: TimeAxis) -> bool:
 
 def _present(data: pd.DataFrame, fields) -> list[tuple[str, str]]:
     """The (field, title) pairs of `fields` that say something for at least one row of `data`."""
-    return [(f, t) for f, t in fields if f in data and data[f].fillna("").astype(str).str.strip().ne("").any()]
+    return [(f, t) for f, t in fields if f in data and _says_something(data[f])]
+
+
+def _says_something(column: pd.Series) -> bool:
+    """Whether a value of the column, written out, is more than blanks (a missing one is blank). Each distinct
+    value is looked at once: a column of empty texts is a set of one."""
+    values = column.tolist()
+    try:
+        values = set(values)
+    except TypeError:  # unhashable values (lists): each is looked at
+        pass
+    return any(not _missing(value) and str(value).strip() != "" for value in values)
+
+
+def _missing(value) -> bool:
+    return value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and value != value)
 
 
 def _tooltip(data: pd.DataFrame, fields) -> list[alt.Tooltip]:

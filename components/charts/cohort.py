@@ -356,7 +356,7 @@ def _lane_shading(df: pd.DataFrame, ctx: _Swim) -> list[alt.Chart]:
     shaded = pd.DataFrame({"top": top, "bottom": [t + ctx.step for t in top]}, dtype="float64")
     # tooltip=None: Streamlit turns tooltips on for every mark, and the ground would show its pixel bounds.
     return [alt.Chart(shaded).mark_rect(color=LANE_SHADE, tooltip=None).encode(
-        y=ctx.y("top", axis=True), y2="bottom:Q", x=alt.value(0), x2=alt.value("width"))]
+        y=ctx.y("top", axis=True), y2=alt.Y2("bottom:Q"), x=alt.XValue(0), x2=alt.X2Value("width"))]
 
 
 _FOLLOW_UP_TOOLTIP = (("patient", "Patient"), ("followed", "Followed up"))
@@ -371,7 +371,7 @@ def _follow_up_lines(df: pd.DataFrame, ctx: _Swim) -> list[alt.Chart]:
     data["followed"] = [f"to {end:.1f} months" for end in data["x_end"]]
     line = ctx.lane(data, "x", "x_end", tooltip=_FOLLOW_UP_TOOLTIP)
     return [line.mark_rule(color=FOLLOW_UP_COLOR, strokeWidth=2).encode(
-        x=ctx.x("x"), x2="x_end:Q")]
+        x=ctx.x("x"), x2=alt.X2("x_end:Q"))]
 
 
 def _drug_color(df: pd.DataFrame, legend: bool = True) -> alt.Color:
@@ -451,7 +451,7 @@ def _date_whiskers(df: pd.DataFrame, ctx: _Swim) -> list[alt.Chart]:
     data = events.assign(hex=events["category"].map(color), dy=0.0)
     return [ctx.lane(data, "lo", "hi", "hex", tooltip=_SPAN_TOOLTIP).mark_rule(
         strokeWidth=3, opacity=SPAN_OPACITY, strokeCap="round", clip=True).encode(
-        x=ctx.x("lo"), x2="hi:Q", color=alt.Color("hex:N", scale=None))]
+        x=ctx.x("lo"), x2=alt.X2("hi:Q"), color=alt.Color("hex:N", scale=None))]
 
 
 def _event_symbols(df: pd.DataFrame, ctx: _Swim) -> list[alt.Chart]:
@@ -495,7 +495,7 @@ def _response_letters(df: pd.DataFrame, ctx: _Swim) -> list[alt.Chart]:
         domain=categories, range=[CATEGORY_COLORS.get(c, theme.MUTED_COLOR) for c in categories]))
     return [ctx.lane(data, "x", "category", tooltip=_RESPONSE_TOOLTIP).mark_text(
         fontSize=14, fontWeight="bold", baseline="middle", clip=True).encode(
-        x=ctx.x("x"), text="category:N", color=color)]
+        x=ctx.x("x"), text=alt.Text("category:N"), color=color)]
 
 
 def _swimmer_key(df: pd.DataFrame) -> alt.TitleParams:
@@ -531,7 +531,7 @@ def _reference_rules(scale: alt.Scale, title: str) -> list[alt.Chart]:
                                                                    tooltip=alt.Tooltip("text:N", title="Reference"))
     # Labelled in the right margin, level with the line: inside the plot a bar or a line would run over them.
     labels = base.mark_text(align="left", baseline="middle", x="width", dx=6, fontSize=theme.LABEL_SIZE,
-                            fontWeight="bold").encode(text="text:N", color=alt.Color("hex:N", scale=None))
+                            fontWeight="bold").encode(text=alt.Text("text:N"), color=alt.Color("hex:N", scale=None))
     return [zero, rules, labels]
 
 
@@ -578,11 +578,11 @@ def spider_chart(rows: pd.DataFrame, *, align: str = "diagnosis", width: int | N
     tooltip = _tooltip(df, (("patient", "Patient"), ("change_text", "Change from baseline"),
                             ("sum_text", "Sum of target diameters"), ("category", "RECIST 1.1"),
                             ("months", "When")))
-    base = alt.Chart(df).encode(x=x, y=y, color=color, detail="case_id:N")
+    base = alt.Chart(df).encode(x=x, y=y, color=color, detail=alt.Detail("case_id:N"))
     layers = _reference_rules(scale, title) + [
         base.mark_line(strokeWidth=3, point=False),
         base.mark_point(filled=True, size=120, opacity=1).encode(tooltip=tooltip),
-        base.mark_text(align="left", dx=8, dy=-8, fontSize=13, fontWeight="bold").encode(text="tag:N")]
+        base.mark_text(align="left", dx=8, dy=-8, fontSize=13, fontWeight="bold").encode(text=alt.Text("tag:N"))]
     return alt.layer(*layers).properties(
         width=width, height=height, title=alt.TitleParams("Spider plot: target lesions", fontSize=theme.TITLE_SIZE),
         description=f"Spider plot of {len(patients)} patients", usermeta={"chart": "spider", "patients": patients})
@@ -628,7 +628,7 @@ def waterfall_chart(rows: pd.DataFrame, *, width: int | None = None, height: int
     # The value sits beyond the bar's end: under a decrease, over an increase.
     labels = [base.mark_text(fontSize=theme.LABEL_SIZE, fontWeight="bold", color=theme.TEXT_COLOR,
                              baseline="top" if below else "bottom", dy=4 if below else -4).encode(
-        text="change_text:N").transform_filter(f"datum.best_change_pct {'<' if below else '>='} 0")
+        text=alt.Text("change_text:N")).transform_filter(f"datum.best_change_pct {'<' if below else '>='} 0")
         for below in (True, False)]
     bar_px = min(BAR_MAX_PX, 0.7 * width / len(order))
     layers = [base.mark_bar(cornerRadius=2, width=bar_px).encode(color=color, tooltip=tooltip)]

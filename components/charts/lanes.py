@@ -262,7 +262,7 @@ def _category_shading(df: pd.DataFrame, ctx: _Lanes) -> list[alt.Chart]:
     data = pd.DataFrame({"lane": shaded, "top": [ctx.layout[lane][0] for lane in shaded],
                          "bottom": [sum(ctx.layout[lane]) for lane in shaded]})
     return [alt.Chart(data).mark_rect(color=SHADE_COLOR).encode(
-        y=ctx.y("top"), y2="bottom:Q", x=alt.value(0), x2=alt.value("width"))]
+        y=ctx.y("top"), y2=alt.Y2("bottom:Q"), x=alt.XValue(0), x2=alt.X2Value("width"))]
 
 
 def _day_zero_rule(df: pd.DataFrame, ctx) -> list[alt.Chart]:
@@ -324,7 +324,7 @@ def _possible_windows(df: pd.DataFrame, ctx: _Lanes) -> list[alt.Chart]:
     drawn = df[~_window_only(df) & (df["has_end"] | df["faded_end"] | df["open_end"])]
     layer = ctx.lane(rows, "x_lo", "x_hi", ctx.bar_field, tooltip=ctx.interval_tooltip)
     return [ctx.bar(layer).encode(x=ctx.x("x_lo"), x2=ctx.x2("x_hi"), color=ctx.bar_color(df, drawn.empty),
-                                  opacity=alt.value(SPAN_OPACITY))]
+                                  opacity=alt.OpacityValue(SPAN_OPACITY))]
 
 
 def _therapy_bars(df: pd.DataFrame, ctx) -> list[alt.Chart]:
