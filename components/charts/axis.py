@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import altair as alt
 import pandas as pd
+from altair.vegalite.v6 import api as altair_api
 
 from timelines.tables import day_zero_of
 from timelines.time.dates import DAYS_PER_MONTH
@@ -130,9 +131,10 @@ def _x(tax: TimeAxis, field: str, *, domain=None, labels: bool = True, title: st
                     labelOverlap="greedy", labelSeparation=LABEL_SEPARATION,
                     labelExpr=_DATE_LABEL if tax.calendar else alt.Undefined, titleLimit=theme.room(AXIS_TITLE_LIMIT),
                     **_round_ticks(tax, domain))
+    # Field and type given apart: Altair parses a shorthand ('x:Q') again each time the chart becomes a spec.
     if tax.calendar:
-        return alt.X(f"{field}:T", timeUnit="utcyearmonthdate", scale=scale, axis=axis)
-    return alt.X(f"{field}:Q", scale=scale, axis=axis)
+        return alt.X(field=field, type="temporal", timeUnit="utcyearmonthdate", scale=scale, axis=axis)
+    return alt.X(field=field, type="quantitative", scale=scale, axis=axis)
 
 
 LABEL_SEPARATION = 10  # px kept free between two tick labels; a label that would come closer is not drawn
@@ -170,7 +172,8 @@ def _round_ticks(tax: TimeAxis, domain) -> dict:
 
 
 def _x2(tax: TimeAxis, field: str) -> alt.X2:
-    return alt.X2(field, timeUnit="utcyearmonthdate") if tax.calendar else alt.X2(field)
+    # A field, not a shorthand: without a type in it, Altair reads the type off the rows each time (and drops it).
+    return alt.X2(field=field, timeUnit="utcyearmonthdate") if tax.calendar else alt.X2(field=field)
 
 
 def _day_columns(frame: pd.DataFrame) -> pd.DataFrame:
@@ -178,6 +181,14 @@ def _day_columns(frame: pd.DataFrame) -> pd.DataFrame:
     names = [c for c in frame.columns if c.startswith("day_")]
     return pd.DataFrame({name: pd.to_numeric(frame[name], errors="coerce").astype("float64") for name in names},
                         index=frame.index, columns=names)
+
+
+def _as_objects(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of the frame with its text columns as Python objects in one block: a chart takes rows of it many
+    times, which costs one array per block (a column of Arrow-backed text is a block of its own), and reads it row
+    by row, which an object array serves far faster."""
+    texts = [name for name, dtype in frame.dtypes.items() if str(dtype) in ("str", "string")]
+    return frame.astype(dict.fromkeys(texts, object)) if texts else frame.copy()
 
 
 def _extent_days(*columns: pd.Series) -> tuple[float, float] | None:
@@ -207,6 +218,36 @@ def _empty_chart(message: str, width: int | None = None) -> alt.Chart:
     frame = pd.DataFrame({"message": [message]})
     return alt.Chart(frame).mark_text(fontSize=theme.font(18), color=theme.MUTED_COLOR).encode(
         text=alt.Text("message:N")).properties(width=width or DEFAULT_WIDTH, height=80)
+
+
+class _LayerChart(alt.LayerChart):
+    """Altair's layer chart, made without copying its layers twice when none of them has a parameter.
+
+    Altair makes a layer chart each time one is built and again each time it becomes a spec, and each time copies
+    every layer whole, twice, to lift the layers' parameters (a zoom) to the top; a panel of bands, points, labels
+    and their tooltips has no parameter, and those copies were a sixth of what its spec cost. With a parameter,
+    on the chart or a layer, it is made as Altair makes it; the spec is the same either way (the pinned Altair's
+    ``LayerChart.__init__``, its parameter steps left out)."""
+
+    def __init__(self, data=alt.Undefined, layer=(), **kwargs):
+        layer = list(layer)
+        if kwargs.get("params", alt.Undefined) is not alt.Undefined or any(
+                getattr(chart, "params", alt.Undefined) is not alt.Undefined for chart in layer):
+            super().__init__(data=data, layer=layer, **kwargs)
+            return
+        for spec in layer:
+            altair_api._check_if_valid_subspec(spec, "LayerChart")
+            altair_api._check_if_can_be_layered(spec)
+        super(alt.LayerChart, self).__init__(data=data, layer=layer, **kwargs)
+        self.data, self.layer = altair_api._combine_subchart_data(self.data, self.layer)
+        combined, self.layer = altair_api._remove_layer_props(self, self.layer, ("height", "width", "view"))
+        for prop in combined:
+            self[prop] = combined[prop]
+
+
+def layered(*layers, **properties) -> alt.LayerChart:
+    """``alt.layer(*layers, **properties)``, without the copies Altair makes of layers with no parameter."""
+    return _LayerChart(layer=layers, **properties)
 
 
 def _check_width(width):
@@ -244,11 +285,10 @@ def _present(data: pd.DataFrame, fields) -> list[tuple[str, str]]:
 def _says_something(column: pd.Series) -> bool:
     """Whether a value of the column, written out, is more than blanks (a missing one is blank). Each distinct
     value is looked at once: a column of empty texts is a set of one."""
-    values = column.tolist()
     try:
-        values = set(values)
+        values = column.unique().tolist()
     except TypeError:  # unhashable values (lists): each is looked at
-        pass
+        values = column.tolist()
     return any(not _missing(value) and str(value).strip() != "" for value in values)
 
 
@@ -258,4 +298,4 @@ def _missing(value) -> bool:
 
 def _tooltip(data: pd.DataFrame, fields) -> list[alt.Tooltip]:
     """Tooltip fields that say something for at least one mark of the layer."""
-    return [alt.Tooltip(f"{f}:N", title=t) for f, t in _present(data, fields)]
+    return [alt.Tooltip(field=f, type="nominal", title=t) for f, t in _present(data, fields)]

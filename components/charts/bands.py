@@ -10,7 +10,7 @@ import pandas as pd
 from timelines.tables import SYSTEMIC
 
 from . import theme
-from .axis import DEFAULT_WIDTH, TimeAxis, _day_columns
+from .axis import DEFAULT_WIDTH, TimeAxis, _as_objects, _day_columns
 
 
 def therapy_bands(events: pd.DataFrame) -> pd.DataFrame:
@@ -64,7 +64,7 @@ def _band_data(bands: pd.DataFrame, tax: TimeAxis) -> tuple[pd.DataFrame, pd.Dat
     if last and last[0] is bands and last[1] == tax:
         return last[2]
     # Only the columns a band draws or says: taking rows of the event table's every column costs far more.
-    df = bands[[c for c in bands.columns if c.startswith("day_") or c in _BAND_COLUMNS]].reset_index(drop=True)
+    df = _as_objects(bands[[c for c in bands.columns if c.startswith("day_") or c in _BAND_COLUMNS]].reset_index(drop=True))
     days = _day_columns(df)
     df[days.columns] = days
     ongoing = df["ongoing"].fillna(False).astype(bool)

@@ -90,7 +90,8 @@ class _Lanes:
         return [top + height / 2 for top, height in (self.layout[lane] for lane in self.lanes)]
 
     def y(self, field: str = "y") -> alt.Y:
-        return alt.Y(f"{field}:Q", scale=alt.Scale(domain=[0, self.height], reverse=True, nice=False, zero=False),
+        return alt.Y(field=field, type="quantitative",
+                     scale=alt.Scale(domain=[0, self.height], reverse=True, nice=False, zero=False),
                      axis=_lane_axis(self.lanes, self.centres()))
 
     # What the layers shared with the cohort swimmer ask of a lane geometry (see `cohort._Swim`).
@@ -342,7 +343,7 @@ def _bar_color(df: pd.DataFrame, legend: bool = True, where: str = "bottom") -> 
 
     The legend lists the drugs and regimens only; other intervals share their kind's colour with its symbol.
     """
-    intervals = df[df["shape"].eq("interval")].sort_values("day_start")
+    intervals = df.loc[df["shape"].eq("interval"), ["day_start", "bar_key", "therapy"]].sort_values("day_start")
     keys = list(dict.fromkeys(intervals["bar_key"]))
     drugs = list(dict.fromkeys(intervals.loc[intervals["therapy"], "bar_key"]))
     # The drug's colour as every other mark of its lane has it (the timeline frame's therapy_hex), so the legend

@@ -19,6 +19,7 @@ from .axis import (
     POINT_SIZE,
     SPAN_OPACITY,
     TimeAxis,
+    _as_objects,
     _axis_domain,
     _check_width,
     _day_columns,
@@ -27,6 +28,7 @@ from .axis import (
     _extent_days,
     _tooltip,
     _when_of,
+    layered,
     time_axis,
 )
 from .bands import _band_layers, _has_bands
@@ -186,7 +188,7 @@ def _qualitative_imaging(imaging: pd.DataFrame | None, measurements: pd.DataFram
 
 
 def _lesion_frame(measurements: pd.DataFrame, panels: _PanelAxis) -> pd.DataFrame:
-    df = measurements.reset_index(drop=True).copy()
+    df = _as_objects(measurements.reset_index(drop=True))
     df[_day_columns(df).columns] = _day_columns(df)
     df["x"] = panels.at(df["day_start"])
     df = _spans(df, panels.at, panels.window)
@@ -239,7 +241,7 @@ def _lesion_panel(measurements: pd.DataFrame, bands, panels: _PanelAxis, *, widt
     ]
     nodal = bool(df["nodal"].iloc[0])
     what = ("short axis, mm" if nodal else "longest diameter, mm") + " · " + df["target_text"].iloc[0]
-    return alt.layer(*layers, width=width, height=LESION_PANEL_HEIGHT, title=alt.TitleParams(
+    return layered(*layers, width=width, height=LESION_PANEL_HEIGHT, title=alt.TitleParams(
         text=f"{lesion}  ·  {what}", fontSize=theme.font(15), anchor="start", frame="group", font=theme.FONT,
         color=color,
         offset=6 + (BAND_LABEL_ROOM if top and _has_bands(bands) else 0)))
@@ -302,7 +304,7 @@ def _sum_panel(assessments: pd.DataFrame, measurements: pd.DataFrame, bands, pan
     notes = [f"Dashed: PR at {signed_percent(PR_THRESHOLD)} from baseline, until the first response; PD at "
              f"{signed_percent(PD_THRESHOLD)} and ≥ +{PD_MIN_MM:g} mm over the nadir",
              _single_target_note(measurements)]
-    return alt.layer(*layers, width=width, height=190, title=_panel_title(
+    return layered(*layers, width=width, height=190, title=_panel_title(
         "Sum of target lesion diameters (mm), RECIST 1.1", [n for n in notes if n]))
 
 
@@ -412,7 +414,7 @@ def _findings_panel(findings: pd.DataFrame, bands, panels: _PanelAxis, *, width:
         layers.append(base.transform_filter(f"datum.side === '{side}'").mark_text(
             align=align, dx=dx, fontSize=theme.font(14), clip=False).encode(x=panels.x(anchor), text=alt.Text("label:N"),
                                                                tooltip=_tooltip(data, fields)))
-    return alt.layer(*layers, width=width, height=alt.Step(28), title=_panel_title(
+    return layered(*layers, width=width, height=alt.Step(28), title=_panel_title(
         "Imaging findings in words, without a size (as written)", note, band_labels=top and _has_bands(bands)))
 
 

@@ -14,6 +14,7 @@ from .axis import (
     POINT_SIZE,
     SPAN_OPACITY,
     TimeAxis,
+    _as_objects,
     _axis_domain,
     _check_width,
     _day_columns,
@@ -21,6 +22,7 @@ from .axis import (
     _empty_chart,
     _extent_days,
     _tooltip,
+    layered,
     time_axis,
 )
 from .bands import _band_layers, _has_bands
@@ -105,7 +107,7 @@ def marker_chart(markers: pd.DataFrame, *, therapy_bands: pd.DataFrame | None = 
 
 
 def _marker_frame(markers: pd.DataFrame, tax: TimeAxis) -> pd.DataFrame:
-    df = markers.reset_index(drop=True).copy()
+    df = _as_objects(markers.reset_index(drop=True))
     df[_day_columns(df).columns] = _day_columns(df)
     df["value"] = pd.to_numeric(df["value"], errors="coerce")
     for limit in ("ref_low", "ref_high"):
@@ -206,7 +208,7 @@ def _marker_panel(rows: pd.DataFrame, bands, panels: _PanelAxis, *, width: int, 
     words = data[data["value"].isna() & data["finding"].ne("")]
     if not words.empty:
         layers += _word_rules(words, panels, tooltip)
-    return alt.layer(*layers, width=width, height=MARKER_PANEL_HEIGHT,
+    return layered(*layers, width=width, height=MARKER_PANEL_HEIGHT,
                      title=_marker_title(rows, band_labels=top and _has_bands(bands)))
 
 
@@ -256,5 +258,5 @@ def _finding_panel(rows: pd.DataFrame, bands, panels: _PanelAxis, *, width: int,
     layers = _band_layers(bands, panels.tax, panels.x, panels.x2, labels=top, window=panels.window,
                           width=width)
     layers += _word_marks(data, panels, tooltip, FINDING_PANEL_HEIGHT / 2)
-    return alt.layer(*layers, width=width, height=FINDING_PANEL_HEIGHT,
+    return layered(*layers, width=width, height=FINDING_PANEL_HEIGHT,
                      title=_marker_title(rows, numeric=False, band_labels=top and _has_bands(bands)))

@@ -17,6 +17,7 @@ from . import theme
 from .axis import (
     POINT_SIZE,
     TimeAxis,
+    _as_objects,
     _axis_domain,
     _check_width,
     _day_columns,
@@ -28,6 +29,7 @@ from .axis import (
     _reach,
     _shows_written,
     _tooltip,
+    layered,
     time_axis,
 )
 from .lanes import (
@@ -146,7 +148,7 @@ def timeline_chart(events: pd.DataFrame, *, axis: str = "calendar", unit: str = 
     # Bars are coloured by drug and symbols by kind: two colour scales, each with its own legend.
     # Built in one go: Altair copies every layer each time a layer chart is made or `properties` or `resolve_scale`
     # make a new one.
-    return alt.layer(*layers, width=width, height=height or ctx.height,
+    return layered(*layers, width=width, height=height or ctx.height,
                      title=_key_title(frame, not ctx.dose_changes.empty),
                      resolve=alt.Resolve(scale=alt.ScaleResolveMap(color="independent", shape="independent",
                                                                    stroke="independent")))
@@ -260,13 +262,6 @@ def _timeline_frame(events: pd.DataFrame, tax: TimeAxis, changes: pd.DataFrame) 
     return _with_tooltips(df, tax, changes)
 
 
-def _as_objects(frame: pd.DataFrame) -> pd.DataFrame:
-    """The frame with its text columns as Python objects in one block: every layer takes rows of it, which costs
-    one array per block (and a text column is a block of its own)."""
-    texts = [name for name, dtype in frame.dtypes.items() if str(dtype) in ("str", "string")]
-    return frame.astype(dict.fromkeys(texts, object)) if texts else frame.copy()
-
-
 ASSESSED = ("response", "progression")  # kinds that assess a therapy: tied to it by `therapy:` or by the line
 
 
@@ -354,11 +349,19 @@ def _with_tooltips(df: pd.DataFrame, tax: TimeAxis, changes: pd.DataFrame) -> pd
     end = end.where(df["has_end"] | ~df["shape"].eq("interval"), unreported)
     df["when"] = pd.Series(start, index=df.index).astype(str) + end.map(lambda e: f" to {e}" if e else "")
     df["when"] = df["when"] + df["ongoing"].map(lambda o: " (ongoing at last follow-up)" if o else "")
-    df["bounds"] = [_written_text(row) for row in df.itertuples()] if written else ""
-    df["day_bounds"] = [_day_bounds(row) for row in df.itertuples()] if written and tax.calendar else ""
+    # Rows of the few columns each text reads: a row of every column of the frame costs ten times as much.
+    df["bounds"] = [_written_text(row) for row in df[list(_WRITTEN)].itertuples()] if written else ""
+    df["day_bounds"] = ([_day_bounds(row) for row in df[list(_BOUNDS)].itertuples()] if written and tax.calendar
+                        else "")
     in_days = {} if written else dose_changes_in_days(changes)
     df["dose_changes_text"] = df["dose_changes"] if written else [in_days.get(e, "") for e in df["event_id"]]
     return df
+
+
+_WRITTEN = ("date_text", "shape", "end_text", "start")
+
+
+_BOUNDS = ("start_earliest", "start_latest", "start", "end_earliest", "end_latest", "end")
 
 
 def _written_text(row) -> str:
