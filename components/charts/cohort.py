@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import altair as alt
 import pandas as pd
+from altair.utils import schemapi
 
 from timelines.cohort import ALIGNMENTS, patient_words
 from timelines.measures import PD_THRESHOLD, PR_THRESHOLD
@@ -16,7 +17,7 @@ from timelines.text import is_missing, signed_percent
 from timelines.time.when import is_dated, say_month_span
 
 from . import theme
-from .axis import _empty_chart, _present, _tooltip
+from .axis import _as_objects, _empty_chart, _present, _tooltip
 from .lanes import _day_zero_rule, _fading_ends, _ongoing_arrows, _pack_slots, _therapy_bars
 from .lesions import CATEGORY_COLORS, PD_LINE_COLOR, PR_LINE_COLOR
 
@@ -133,6 +134,12 @@ def swimmer_chart(rows: pd.DataFrame, *, align: str = "diagnosis", sort: str = "
         raise ValueError(f"Unknown alignment {align!r}. Hint: use one of {', '.join(map(repr, ALIGNMENTS))}")
     if rows is None or rows.empty:
         return _empty_chart("No patient to show", width)
+    # Altair validates every object it makes while debug mode is on; the spec is validated when it is made.
+    with schemapi.debug_mode(False):
+        return _swimmer(rows, align, sort, width)
+
+
+def _swimmer(rows: pd.DataFrame, align: str, sort: str, width: int) -> alt.LayerChart:
     order = patient_order(rows, sort)
     step = lane_px(len(order))
     frame = _swimmer_frame(rows)
@@ -140,11 +147,13 @@ def swimmer_chart(rows: pd.DataFrame, *, align: str = "diagnosis", sort: str = "
     frame = _with_therapy_slots(_clipped(frame, window), window)
     ctx = _Swim(order, step, window, ALIGNMENTS[align], width, _lane_lines(rows))
     layers = [layer for build in _SWIMMER_LAYERS for layer in build(frame, ctx)]
-    chart = alt.layer(*layers).add_params(ctx.labels()).properties(width=width, height=ctx.height,
-                                                                   title=_swimmer_key(frame))
-    return chart.resolve_scale(color="independent", shape="independent").properties(
-        description=f"Swimmer plot of {len(order)} patients, {ALIGNMENTS[align].lower()}",
-        usermeta={"chart": "swimmer", "align": align, "sort": sort, "patients": order})
+    # The lane labels' parameter on the first layer, as a layer chart's `add_params` puts it, and the chart made in
+    # one go: Altair copies every layer each time `add_params`, `properties` or `resolve_scale` make a new one.
+    layers[0] = layers[0].add_params(ctx.labels())
+    return alt.layer(*layers, width=width, height=ctx.height, title=_swimmer_key(frame),
+                     resolve=alt.Resolve(scale=alt.ScaleResolveMap(color="independent", shape="independent")),
+                     description=f"Swimmer plot of {len(order)} patients, {ALIGNMENTS[align].lower()}",
+                     usermeta={"chart": "swimmer", "align": align, "sort": sort, "patients": order})
 
 
 class _Swim:
@@ -234,7 +243,7 @@ class _Swim:
         columns = list(dict.fromkeys([*encoded, *(field for field, _ in shown)]))
         rows = data[columns].assign(y=data["patient"].map(self.centre) + data["dy"]).reset_index(drop=True)
         chart = alt.Chart(rows).encode(y=self.y())
-        return chart.encode(tooltip=[alt.Tooltip(f"{f}:N", title=t) for f, t in shown]) if shown else chart
+        return chart.encode(tooltip=[alt.Tooltip(field=f, type="nominal", title=t) for f, t in shown]) if shown else chart
 
 
 def _lane_lines(rows: pd.DataFrame) -> dict[str, list[str]]:
@@ -251,7 +260,7 @@ def _lane_label(lines: list[str], patient: str, step: int) -> list[str]:
 
 
 def _swimmer_frame(rows: pd.DataFrame) -> pd.DataFrame:
-    df = rows.reset_index(drop=True).copy()
+    df = _as_objects(rows.reset_index(drop=True))
     for name in ("start_month", "end_month", "start_month_earliest", "start_month_latest", "end_month_earliest",
                  "end_month_latest", "solid_until_month", "fade_until_month"):
         df[name] = pd.to_numeric(df[name], errors="coerce").astype("float64") if name in df else float("nan")
@@ -563,7 +572,7 @@ def spider_chart(rows: pd.DataFrame, *, align: str = "diagnosis", width: int | N
     width, height = width or SPIDER_WIDTH, height or SPIDER_HEIGHT
     if rows is None or rows.empty:
         return _empty_chart("No target-lesion measurements to compare", width)
-    df = rows.reset_index(drop=True).copy()
+    df = _as_objects(rows.reset_index(drop=True))
     df["change_text"] = df["change_pct"].map(signed_percent)
     df["sum_text"] = df["sum_mm"].map(lambda v: f"{v:g} mm") + df["baseline_mm"].map(lambda v: f" (baseline {v:g} mm)")
     df["months"] = df["month"].map(lambda v: f"month {v:.1f}")
@@ -606,7 +615,7 @@ def waterfall_chart(rows: pd.DataFrame, *, width: int | None = None, height: int
     width, height = width or WATERFALL_WIDTH, height or WATERFALL_HEIGHT
     if rows is None or rows.empty:
         return _empty_chart("No patient has a scan after baseline", width)
-    df = rows.reset_index(drop=True).copy()
+    df = _as_objects(rows.reset_index(drop=True))
     df["change_text"] = df["best_change_pct"].map(signed_percent)
     df["case"] = df["case_id"]
     order = df["case"].tolist()

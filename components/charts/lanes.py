@@ -234,7 +234,7 @@ def _with_slots(df: pd.DataFrame, window: tuple[float, float], width: float = DE
     lo, hi = _footprints(df, window, width)
     gap = (window[1] - window[0]) / max(width, 1) * MARK_GAP_PX
     df = df.assign(occ_lo=lo, occ_hi=hi, slot=0, stub_days=(window[1] - window[0]) * STUB_FRACTION)
-    order = df.sort_values(["occ_lo", "occ_hi"])
+    order = df[["lane", "occ_lo", "occ_hi"]].sort_values(["occ_lo", "occ_hi"])  # the order, not every column
     slots = _pack_slots(order.index, order["lane"], order["occ_lo"].to_numpy(), order["occ_hi"].to_numpy(),
                         lambda start, until: start > until + gap)
     df["slot"] = df.index.map(lambda index: slots.get(index, 0)).astype("int64")
@@ -396,7 +396,7 @@ def _fading_ends(df: pd.DataFrame, ctx) -> list[alt.Chart]:
         fade_lo = pd.concat([therapy["fade_lo"], start])
         fade_hi = pd.concat([therapy["fade_hi"], start + other["stub_days"]])
         both = pd.concat([therapy, other]).assign(fade_lo=fade_lo, fade_hi=fade_hi)
-    segments = _fade_segments(both, ctx)
+    segments = _fade_segments(both[[c for c in both.columns if c in _fade_columns(ctx)]], ctx)
     legend = not (df["has_end"] & ~df["faded_end"] & ~_window_only(df)).any()
     layer = ctx.lane(segments, "seg_lo", "seg_hi", ctx.bar_field, "opacity", tooltip=ctx.interval_tooltip)
     stub = ctx.bar(layer).encode(x=ctx.x("seg_lo"), x2=ctx.x2("seg_hi"), color=ctx.bar_color(df, legend),
@@ -411,6 +411,13 @@ def _fading_ends(df: pd.DataFrame, ctx) -> list[alt.Chart]:
         orient="vertical", thickness=4, size=ctx.bar_px + 8, clip=True, **opacity).encode(
         x=ctx.x("x"), color=alt.Color("hex:N", scale=None))
     return [stub, tick]
+
+
+def _fade_columns(ctx) -> set[str]:
+    """What a fade's segments are made of and draw (its lane, its colour, its tooltip): four copies of the rows
+    are made, and of every column they would cost as much again."""
+    tooltips = (field for field, _ in (*_EVENT_TOOLTIP, *ctx.interval_tooltip))
+    return {"lane", "y", "patient", "dy", "x", "fade_lo", "fade_hi", ctx.start_field, ctx.bar_field, *tooltips}
 
 
 def _fade_segments(rows: pd.DataFrame, ctx) -> pd.DataFrame:
