@@ -131,10 +131,9 @@ def _x(tax: TimeAxis, field: str, *, domain=None, labels: bool = True, title: st
                     labelOverlap="greedy", labelSeparation=LABEL_SEPARATION,
                     labelExpr=_DATE_LABEL if tax.calendar else alt.Undefined, titleLimit=theme.room(AXIS_TITLE_LIMIT),
                     **_round_ticks(tax, domain))
-    # Field and type given apart: Altair parses a shorthand ('x:Q') again each time the chart becomes a spec.
     if tax.calendar:
-        return alt.X(field=field, type="temporal", timeUnit="utcyearmonthdate", scale=scale, axis=axis)
-    return alt.X(field=field, type="quantitative", scale=scale, axis=axis)
+        return alt.X(f"{field}:T", timeUnit="utcyearmonthdate", scale=scale, axis=axis)
+    return alt.X(f"{field}:Q", scale=scale, axis=axis)
 
 
 LABEL_SEPARATION = 10  # px kept free between two tick labels; a label that would come closer is not drawn
@@ -172,8 +171,7 @@ def _round_ticks(tax: TimeAxis, domain) -> dict:
 
 
 def _x2(tax: TimeAxis, field: str) -> alt.X2:
-    # A field, not a shorthand: without a type in it, Altair reads the type off the rows each time (and drops it).
-    return alt.X2(field=field, timeUnit="utcyearmonthdate") if tax.calendar else alt.X2(field=field)
+    return alt.X2(field, timeUnit="utcyearmonthdate") if tax.calendar else alt.X2(field)
 
 
 def _day_columns(frame: pd.DataFrame) -> pd.DataFrame:
@@ -298,4 +296,4 @@ def _missing(value) -> bool:
 
 def _tooltip(data: pd.DataFrame, fields) -> list[alt.Tooltip]:
     """Tooltip fields that say something for at least one mark of the layer."""
-    return [alt.Tooltip(field=f, type="nominal", title=t) for f, t in _present(data, fields)]
+    return [alt.Tooltip(f"{f}:N", title=t) for f, t in _present(data, fields)]

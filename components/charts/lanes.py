@@ -90,8 +90,7 @@ class _Lanes:
         return [top + height / 2 for top, height in (self.layout[lane] for lane in self.lanes)]
 
     def y(self, field: str = "y") -> alt.Y:
-        return alt.Y(field=field, type="quantitative",
-                     scale=alt.Scale(domain=[0, self.height], reverse=True, nice=False, zero=False),
+        return alt.Y(f"{field}:Q", scale=alt.Scale(domain=[0, self.height], reverse=True, nice=False, zero=False),
                      axis=_lane_axis(self.lanes, self.centres()))
 
     # What the layers shared with the cohort swimmer ask of a lane geometry (see `cohort._Swim`).

@@ -530,7 +530,9 @@ def _event_points(df: pd.DataFrame, ctx: _Lanes) -> list[alt.Chart]:
         # A field rather than a condition: a condition's value leaks into the legend symbols and fades them.
         fillOpacity=alt.FillOpacity("certainty:N", scale=alt.Scale(domain=["exact", "uncertain"], range=[1, 0.15]),
                                     legend=None),
-        size=alt.SizeValue(POINT_SIZE, condition={"test": "datum.mark_kind === 'death'", "value": POINT_SIZE * 1.6}),
+        # As `alt.condition` makes it, without the parse of its dict that costs a tenth of the layer.
+        size=alt.SizeValue(POINT_SIZE, condition=alt.ConditionalPredicateValueDefnumberExprRef(
+            test=alt.Predicate("datum.mark_kind === 'death'"), value=POINT_SIZE * 1.6)),
         tooltip=_tooltip(data, _EVENT_TOOLTIP))]
 
 
