@@ -177,8 +177,14 @@ def _x2(tax: TimeAxis, field: str) -> alt.X2:
 def _day_columns(frame: pd.DataFrame) -> pd.DataFrame:
     """Day offsets as floats (the nullable Int64 columns become NaN where unknown)."""
     names = [c for c in frame.columns if c.startswith("day_")]
-    return pd.DataFrame({name: pd.to_numeric(frame[name], errors="coerce").astype("float64") for name in names},
-                        index=frame.index, columns=names)
+    return pd.DataFrame({name: _floats(frame[name]) for name in names}, index=frame.index, columns=names)
+
+
+def _floats(column: pd.Series) -> pd.Series:
+    """A column of numbers as floats, missing ones NaN; any other column read as numbers where it can be."""
+    if pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column):
+        return column.astype("float64")
+    return pd.to_numeric(column, errors="coerce").astype("float64")
 
 
 def _as_objects(frame: pd.DataFrame) -> pd.DataFrame:
@@ -223,14 +229,14 @@ class _LayerChart(alt.LayerChart):
 
     Altair makes a layer chart each time one is built and again each time it becomes a spec, and each time copies
     every layer whole, twice, to lift the layers' parameters (a zoom) to the top; a panel of bands, points, labels
-    and their tooltips has no parameter, and those copies were a sixth of what its spec cost. With a parameter,
-    on the chart or a layer, it is made as Altair makes it; the spec is the same either way (the pinned Altair's
-    ``LayerChart.__init__``, its parameter steps left out)."""
+    and their tooltips has no parameter, and those copies were a sixth of what its spec cost. With a parameter on
+    a layer it is made as Altair makes it; once lifted (the chart made again as it becomes a spec), its parameters
+    stay where they are. The spec is the same either way (the pinned Altair's ``LayerChart.__init__``, its
+    parameter steps left out)."""
 
     def __init__(self, data=alt.Undefined, layer=(), **kwargs):
         layer = list(layer)
-        if kwargs.get("params", alt.Undefined) is not alt.Undefined or any(
-                getattr(chart, "params", alt.Undefined) is not alt.Undefined for chart in layer):
+        if any(getattr(chart, "params", alt.Undefined) is not alt.Undefined for chart in layer):
             super().__init__(data=data, layer=layer, **kwargs)
             return
         for spec in layer:

@@ -47,7 +47,7 @@ def _column(col: pd.Series) -> list:
         return _nulled(values.tolist(), ~np.isfinite(values))
     values = col.to_numpy(dtype=object)
     out = _nulled(values.tolist(), pd.isna(values))
-    if any(isinstance(value, (np.ndarray, np.generic)) for value in out):  # as to_dict boxes them
+    if any(issubclass(kind, (np.ndarray, np.generic)) for kind in set(map(type, out))):  # as to_dict boxes them
         out = [value.tolist() if isinstance(value, np.ndarray) else value.item() if isinstance(value, np.generic)
                else value for value in out]
     return out
