@@ -17,7 +17,7 @@ from timelines.text import is_missing, signed_percent
 from timelines.time.when import is_dated, say_month_span
 
 from . import theme
-from .axis import _as_objects, _empty_chart, _present, _tooltip
+from .axis import _as_objects, _empty_chart, _present, _tooltip, layered
 from .lanes import _day_zero_rule, _fading_ends, _ongoing_arrows, _pack_slots, _therapy_bars
 from .lesions import CATEGORY_COLORS, PD_LINE_COLOR, PR_LINE_COLOR
 
@@ -150,10 +150,10 @@ def _swimmer(rows: pd.DataFrame, align: str, sort: str, width: int) -> alt.Layer
     # The lane labels' parameter on the first layer, as a layer chart's `add_params` puts it, and the chart made in
     # one go: Altair copies every layer each time `add_params`, `properties` or `resolve_scale` make a new one.
     layers[0] = layers[0].add_params(ctx.labels())
-    return alt.layer(*layers, width=width, height=ctx.height, title=_swimmer_key(frame),
-                     resolve=alt.Resolve(scale=alt.ScaleResolveMap(color="independent", shape="independent")),
-                     description=f"Swimmer plot of {len(order)} patients, {ALIGNMENTS[align].lower()}",
-                     usermeta={"chart": "swimmer", "align": align, "sort": sort, "patients": order})
+    return layered(*layers, width=width, height=ctx.height, title=_swimmer_key(frame),
+                   resolve=alt.Resolve(scale=alt.ScaleResolveMap(color="independent", shape="independent")),
+                   description=f"Swimmer plot of {len(order)} patients, {ALIGNMENTS[align].lower()}",
+                   usermeta={"chart": "swimmer", "align": align, "sort": sort, "patients": order})
 
 
 class _Swim:
