@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import altair as alt
 import pandas as pd
+from altair.vegalite.v6 import api as altair_api
 
 from timelines.tables import day_zero_of
 from timelines.time.dates import DAYS_PER_MONTH
@@ -176,7 +177,22 @@ def _x2(tax: TimeAxis, field: str) -> alt.X2:
 def _day_columns(frame: pd.DataFrame) -> pd.DataFrame:
     """Day offsets as floats (the nullable Int64 columns become NaN where unknown)."""
     names = [c for c in frame.columns if c.startswith("day_")]
-    return frame[names].apply(lambda c: pd.to_numeric(c, errors="coerce").astype("float64"))
+    return pd.DataFrame({name: _floats(frame[name]) for name in names}, index=frame.index, columns=names)
+
+
+def _floats(column: pd.Series) -> pd.Series:
+    """A column of numbers as floats, missing ones NaN; any other column read as numbers where it can be."""
+    if pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column):
+        return column.astype("float64")
+    return pd.to_numeric(column, errors="coerce").astype("float64")
+
+
+def _as_objects(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of the frame with its text columns as Python objects in one block: a chart takes rows of it many
+    times, which costs one array per block (a column of Arrow-backed text is a block of its own), and reads it row
+    by row, which an object array serves far faster."""
+    texts = [name for name, dtype in frame.dtypes.items() if str(dtype) in ("str", "string")]
+    return frame.astype(dict.fromkeys(texts, object)) if texts else frame.copy()
 
 
 def _extent_days(*columns: pd.Series) -> tuple[float, float] | None:
@@ -205,7 +221,37 @@ def _empty_chart(message: str, width: int | None = None) -> alt.Chart:
     """A chart that says why it is empty, instead of a blank frame."""
     frame = pd.DataFrame({"message": [message]})
     return alt.Chart(frame).mark_text(fontSize=theme.font(18), color=theme.MUTED_COLOR).encode(
-        text="message:N").properties(width=width or DEFAULT_WIDTH, height=80)
+        text=alt.Text("message:N")).properties(width=width or DEFAULT_WIDTH, height=80)
+
+
+class _LayerChart(alt.LayerChart):
+    """Altair's layer chart, made without copying its layers twice when none of them has a parameter.
+
+    Altair makes a layer chart each time one is built and again each time it becomes a spec, and each time copies
+    every layer whole, twice, to lift the layers' parameters (a zoom) to the top; a panel of bands, points, labels
+    and their tooltips has no parameter, and those copies were a sixth of what its spec cost. With a parameter on
+    a layer it is made as Altair makes it; once lifted (the chart made again as it becomes a spec), its parameters
+    stay where they are. The spec is the same either way (the pinned Altair's ``LayerChart.__init__``, its
+    parameter steps left out)."""
+
+    def __init__(self, data=alt.Undefined, layer=(), **kwargs):
+        layer = list(layer)
+        if any(getattr(chart, "params", alt.Undefined) is not alt.Undefined for chart in layer):
+            super().__init__(data=data, layer=layer, **kwargs)
+            return
+        for spec in layer:
+            altair_api._check_if_valid_subspec(spec, "LayerChart")
+            altair_api._check_if_can_be_layered(spec)
+        super(alt.LayerChart, self).__init__(data=data, layer=layer, **kwargs)
+        self.data, self.layer = altair_api._combine_subchart_data(self.data, self.layer)
+        combined, self.layer = altair_api._remove_layer_props(self, self.layer, ("height", "width", "view"))
+        for prop in combined:
+            self[prop] = combined[prop]
+
+
+def layered(*layers, **properties) -> alt.LayerChart:
+    """``alt.layer(*layers, **properties)``, without the copies Altair makes of layers with no parameter."""
+    return _LayerChart(layer=layers, **properties)
 
 
 def _check_width(width):
@@ -237,7 +283,21 @@ def _shows_written(frame: pd.DataFrame, tax: TimeAxis) -> bool:
 
 def _present(data: pd.DataFrame, fields) -> list[tuple[str, str]]:
     """The (field, title) pairs of `fields` that say something for at least one row of `data`."""
-    return [(f, t) for f, t in fields if f in data and data[f].fillna("").astype(str).str.strip().ne("").any()]
+    return [(f, t) for f, t in fields if f in data and _says_something(data[f])]
+
+
+def _says_something(column: pd.Series) -> bool:
+    """Whether a value of the column, written out, is more than blanks (a missing one is blank). Each distinct
+    value is looked at once: a column of empty texts is a set of one."""
+    try:
+        values = column.unique().tolist()
+    except TypeError:  # unhashable values (lists): each is looked at
+        values = column.tolist()
+    return any(not _missing(value) and str(value).strip() != "" for value in values)
+
+
+def _missing(value) -> bool:
+    return value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and value != value)
 
 
 def _tooltip(data: pd.DataFrame, fields) -> list[alt.Tooltip]:

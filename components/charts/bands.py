@@ -10,7 +10,7 @@ import pandas as pd
 from timelines.tables import SYSTEMIC
 
 from . import theme
-from .axis import DEFAULT_WIDTH, TimeAxis, _day_columns
+from .axis import DEFAULT_WIDTH, TimeAxis, _as_objects, _day_columns
 
 
 def therapy_bands(events: pd.DataFrame) -> pd.DataFrame:
@@ -50,6 +50,9 @@ def _band_layers(bands: pd.DataFrame | None, tax: TimeAxis, x, x2, *, labels: bo
     return layers
 
 
+_BAND_COLUMNS = ("lane", "label", "date_text", "end_text", "ongoing")
+
+
 _LAST_BANDS: tuple = ()  # (bands, tax, result) of the last call: the panels of one stack share their bands
 
 
@@ -60,8 +63,10 @@ def _band_data(bands: pd.DataFrame, tax: TimeAxis) -> tuple[pd.DataFrame, pd.Dat
     last = _LAST_BANDS
     if last and last[0] is bands and last[1] == tax:
         return last[2]
-    df = bands.reset_index(drop=True).copy()
-    df[_day_columns(df).columns] = _day_columns(df)
+    # Only the columns a band draws or says: taking rows of the event table's every column costs far more.
+    df = _as_objects(bands[[c for c in bands.columns if c.startswith("day_") or c in _BAND_COLUMNS]].reset_index(drop=True))
+    days = _day_columns(df)
+    df[days.columns] = days
     ongoing = df["ongoing"].fillna(False).astype(bool)
     exact_end = df["day_end"].notna() & (ongoing | df["day_end_earliest"].eq(df["day_end_latest"]).fillna(False))
     # Solid from the latest possible start (a start known only within a window is a faint band over it).
@@ -93,7 +98,7 @@ def _band_labels(df: pd.DataFrame, tax: TimeAxis, x, window: tuple[float, float]
     # In a strip above the plot (the panel title is raised to make room), where no value can sit.
     return [alt.Chart(first).mark_text(align="left", baseline="bottom", dx=2, y=-4, fontSize=theme.font(13),
                                        fontWeight="bold").encode(
-        x=x("band_lo"), text="short:N", color=alt.Color("hex:N", scale=None))]
+        x=x("band_lo"), text=alt.Text("short:N"), color=alt.Color("hex:N", scale=None))]
 
 
 def _has_bands(bands: pd.DataFrame | None) -> bool:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import altair as alt
 import pandas as pd
+from altair.utils import schemapi
 
 from timelines.cohort import ALIGNMENTS, patient_words
 from timelines.measures import PD_THRESHOLD, PR_THRESHOLD
@@ -16,7 +17,7 @@ from timelines.text import is_missing, signed_percent
 from timelines.time.when import is_dated, say_month_span
 
 from . import theme
-from .axis import _empty_chart, _present, _tooltip
+from .axis import _as_objects, _empty_chart, _present, _tooltip, layered
 from .lanes import (
     STUB_OPACITIES,
     _day_zero_rule,
@@ -141,6 +142,12 @@ def swimmer_chart(rows: pd.DataFrame, *, align: str = "diagnosis", sort: str = "
         raise ValueError(f"Unknown alignment {align!r}. Hint: use one of {', '.join(map(repr, ALIGNMENTS))}")
     if rows is None or rows.empty:
         return _empty_chart("No patient to show", width)
+    # Altair validates every object it makes while debug mode is on; the spec is validated when it is made.
+    with schemapi.debug_mode(False):
+        return _swimmer(rows, align, sort, width)
+
+
+def _swimmer(rows: pd.DataFrame, align: str, sort: str, width: int) -> alt.LayerChart:
     order = patient_order(rows, sort)
     step = lane_px(len(order))
     frame = _swimmer_frame(rows)
@@ -148,11 +155,13 @@ def swimmer_chart(rows: pd.DataFrame, *, align: str = "diagnosis", sort: str = "
     frame = _with_therapy_slots(_clipped(frame, window), window)
     ctx = _Swim(order, step, window, ALIGNMENTS[align], width, _lane_lines(rows))
     layers = [layer for build in _SWIMMER_LAYERS for layer in build(frame, ctx)]
-    chart = alt.layer(*layers).add_params(ctx.labels()).properties(width=width, height=ctx.height,
-                                                                   title=_swimmer_key(frame))
-    return chart.resolve_scale(color="independent", shape="independent").properties(
-        description=f"Swimmer plot of {len(order)} patients, {ALIGNMENTS[align].lower()}",
-        usermeta={"chart": "swimmer", "align": align, "sort": sort, "patients": order})
+    # The lane labels' parameter on the first layer, as a layer chart's `add_params` puts it, and the chart made in
+    # one go: Altair copies every layer each time `add_params`, `properties` or `resolve_scale` make a new one.
+    layers[0] = layers[0].add_params(ctx.labels())
+    return layered(*layers, width=width, height=ctx.height, title=_swimmer_key(frame),
+                   resolve=alt.Resolve(scale=alt.ScaleResolveMap(color="independent", shape="independent")),
+                   description=f"Swimmer plot of {len(order)} patients, {ALIGNMENTS[align].lower()}",
+                   usermeta={"chart": "swimmer", "align": align, "sort": sort, "patients": order})
 
 
 class _Swim:
@@ -242,7 +251,7 @@ class _Swim:
         columns = list(dict.fromkeys([*encoded, *(field for field, _ in shown)]))
         rows = data[columns].assign(y=data["patient"].map(self.centre) + data["dy"]).reset_index(drop=True)
         chart = alt.Chart(rows).encode(y=self.y())
-        return chart.encode(tooltip=[alt.Tooltip(f"{f}:N", title=t) for f, t in shown]) if shown else chart
+        return chart.encode(tooltip=[alt.Tooltip(field=f, type="nominal", title=t) for f, t in shown]) if shown else chart
 
 
 def _lane_lines(rows: pd.DataFrame) -> dict[str, list[str]]:
@@ -259,7 +268,7 @@ def _lane_label(lines: list[str], patient: str, step: int) -> list[str]:
 
 
 def _swimmer_frame(rows: pd.DataFrame) -> pd.DataFrame:
-    df = rows.reset_index(drop=True).copy()
+    df = _as_objects(rows.reset_index(drop=True))
     for name in ("start_month", "end_month", "start_month_earliest", "start_month_latest", "end_month_earliest",
                  "end_month_latest", "solid_until_month", "fade_until_month"):
         df[name] = pd.to_numeric(df[name], errors="coerce").astype("float64") if name in df else float("nan")
@@ -364,7 +373,7 @@ def _lane_shading(df: pd.DataFrame, ctx: _Swim) -> list[alt.Chart]:
     shaded = pd.DataFrame({"top": top, "bottom": [t + ctx.step for t in top]}, dtype="float64")
     # tooltip=None: Streamlit turns tooltips on for every mark, and the ground would show its pixel bounds.
     return [alt.Chart(shaded).mark_rect(color=LANE_SHADE, tooltip=None).encode(
-        y=ctx.y("top", axis=True), y2="bottom:Q", x=alt.value(0), x2=alt.value("width"))]
+        y=ctx.y("top", axis=True), y2=alt.Y2("bottom:Q"), x=alt.XValue(0), x2=alt.X2Value("width"))]
 
 
 _FOLLOW_UP_TOOLTIP = (("patient", "Patient"), ("followed", "Followed up"))
@@ -379,7 +388,7 @@ def _follow_up_lines(df: pd.DataFrame, ctx: _Swim) -> list[alt.Chart]:
     data["followed"] = [f"to {end:.1f} months" for end in data["x_end"]]
     line = ctx.lane(data, "x", "x_end", tooltip=_FOLLOW_UP_TOOLTIP)
     return [line.mark_rule(color=FOLLOW_UP_COLOR, strokeWidth=2).encode(
-        x=ctx.x("x"), x2="x_end:Q")]
+        x=ctx.x("x"), x2=alt.X2("x_end:Q"))]
 
 
 def _drug_color(df: pd.DataFrame, legend: bool = True) -> alt.Color:
@@ -469,7 +478,7 @@ def _date_whiskers(df: pd.DataFrame, ctx: _Swim) -> list[alt.Chart]:
     data = events.assign(hex=events["category"].map(color), dy=0.0)
     return [ctx.lane(data, "lo", "hi", "hex", tooltip=_SPAN_TOOLTIP).mark_rule(
         strokeWidth=3, opacity=SPAN_OPACITY, strokeCap="round", clip=True).encode(
-        x=ctx.x("lo"), x2="hi:Q", color=alt.Color("hex:N", scale=None))]
+        x=ctx.x("lo"), x2=alt.X2("hi:Q"), color=alt.Color("hex:N", scale=None))]
 
 
 def _event_symbols(df: pd.DataFrame, ctx: _Swim) -> list[alt.Chart]:
@@ -513,7 +522,7 @@ def _response_letters(df: pd.DataFrame, ctx: _Swim) -> list[alt.Chart]:
         domain=categories, range=[CATEGORY_COLORS.get(c, theme.MUTED_COLOR) for c in categories]))
     return [ctx.lane(data, "x", "category", tooltip=_RESPONSE_TOOLTIP).mark_text(
         fontSize=14, fontWeight="bold", baseline="middle", clip=True).encode(
-        x=ctx.x("x"), text="category:N", color=color)]
+        x=ctx.x("x"), text=alt.Text("category:N"), color=color)]
 
 
 def _swimmer_key(df: pd.DataFrame) -> alt.TitleParams:
@@ -549,7 +558,7 @@ def _reference_rules(scale: alt.Scale, title: str) -> list[alt.Chart]:
                                                                    tooltip=alt.Tooltip("text:N", title="Reference"))
     # Labelled in the right margin, level with the line: inside the plot a bar or a line would run over them.
     labels = base.mark_text(align="left", baseline="middle", x="width", dx=6, fontSize=theme.LABEL_SIZE,
-                            fontWeight="bold").encode(text="text:N", color=alt.Color("hex:N", scale=None))
+                            fontWeight="bold").encode(text=alt.Text("text:N"), color=alt.Color("hex:N", scale=None))
     return [zero, rules, labels]
 
 
@@ -581,7 +590,7 @@ def spider_chart(rows: pd.DataFrame, *, align: str = "diagnosis", width: int | N
     width, height = width or SPIDER_WIDTH, height or SPIDER_HEIGHT
     if rows is None or rows.empty:
         return _empty_chart("No target-lesion measurements to compare", width)
-    df = rows.reset_index(drop=True).copy()
+    df = _as_objects(rows.reset_index(drop=True))
     df["change_text"] = df["change_pct"].map(signed_percent)
     df["sum_text"] = df["sum_mm"].map(lambda v: f"{v:g} mm") + df["baseline_mm"].map(lambda v: f" (baseline {v:g} mm)")
     df["months"] = df["month"].map(lambda v: f"month {v:.1f}")
@@ -596,11 +605,11 @@ def spider_chart(rows: pd.DataFrame, *, align: str = "diagnosis", width: int | N
     tooltip = _tooltip(df, (("patient", "Patient"), ("change_text", "Change from baseline"),
                             ("sum_text", "Sum of target diameters"), ("category", "RECIST 1.1"),
                             ("months", "When")))
-    base = alt.Chart(df).encode(x=x, y=y, color=color, detail="case_id:N")
+    base = alt.Chart(df).encode(x=x, y=y, color=color, detail=alt.Detail("case_id:N"))
     layers = _reference_rules(scale, title) + [
         base.mark_line(strokeWidth=3, point=False),
         base.mark_point(filled=True, size=120, opacity=1).encode(tooltip=tooltip),
-        base.mark_text(align="left", dx=8, dy=-8, fontSize=13, fontWeight="bold").encode(text="tag:N")]
+        base.mark_text(align="left", dx=8, dy=-8, fontSize=13, fontWeight="bold").encode(text=alt.Text("tag:N"))]
     return alt.layer(*layers).properties(
         width=width, height=height, title=alt.TitleParams("Spider plot: target lesions", fontSize=theme.TITLE_SIZE),
         description=f"Spider plot of {len(patients)} patients", usermeta={"chart": "spider", "patients": patients})
@@ -624,7 +633,7 @@ def waterfall_chart(rows: pd.DataFrame, *, width: int | None = None, height: int
     width, height = width or WATERFALL_WIDTH, height or WATERFALL_HEIGHT
     if rows is None or rows.empty:
         return _empty_chart("No patient has a scan after baseline", width)
-    df = rows.reset_index(drop=True).copy()
+    df = _as_objects(rows.reset_index(drop=True))
     df["change_text"] = df["best_change_pct"].map(signed_percent)
     df["case"] = df["case_id"]
     order = df["case"].tolist()
@@ -646,7 +655,7 @@ def waterfall_chart(rows: pd.DataFrame, *, width: int | None = None, height: int
     # The value sits beyond the bar's end: under a decrease, over an increase.
     labels = [base.mark_text(fontSize=theme.LABEL_SIZE, fontWeight="bold", color=theme.TEXT_COLOR,
                              baseline="top" if below else "bottom", dy=4 if below else -4).encode(
-        text="change_text:N").transform_filter(f"datum.best_change_pct {'<' if below else '>='} 0")
+        text=alt.Text("change_text:N")).transform_filter(f"datum.best_change_pct {'<' if below else '>='} 0")
         for below in (True, False)]
     bar_px = min(BAR_MAX_PX, 0.7 * width / len(order))
     layers = [base.mark_bar(cornerRadius=2, width=bar_px).encode(color=color, tooltip=tooltip)]

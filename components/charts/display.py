@@ -26,6 +26,7 @@ from .bands import therapy_bands
 from .lesions import lesion_chart
 from .markers import marker_chart
 from .panels import StackFit
+from .rows import records
 from .timeline import timeline_chart
 
 CASE_CHARTS = ("timeline", "lesions", "markers")
@@ -168,13 +169,16 @@ def _rows_once():
 
 
 def _rows(data, max_rows: int | None = None):
-    """Altair's default data transformer, every row kept, each frame converted once while ``_rows_once`` holds."""
-    converted = _CONVERTED.get()
-    if converted is None or not isinstance(data, pd.DataFrame):
+    """Altair's default data transformer (its rows made column by column: ``rows.records``), every row kept, each
+    frame converted once while ``_rows_once`` holds."""
+    if not isinstance(data, pd.DataFrame):
         return to_values(data)
+    converted = _CONVERTED.get()
+    if converted is None:
+        return {"values": records(data)}
     kept = converted.get(id(data))
     if kept is None:  # the frame is kept with its rows, so its id is not reused while they are
-        kept = converted[id(data)] = (data, to_values(data))
+        kept = converted[id(data)] = (data, {"values": records(data)})
     return kept[1]
 
 

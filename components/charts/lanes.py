@@ -251,7 +251,7 @@ def _with_slots(df: pd.DataFrame, window: tuple[float, float], width: float = DE
     lo, hi = _footprints(df, window, width)
     gap = (window[1] - window[0]) / max(width, 1) * MARK_GAP_PX
     df = df.assign(occ_lo=lo, occ_hi=hi, slot=0, stub_days=(window[1] - window[0]) * STUB_FRACTION)
-    order = df.sort_values(["occ_lo", "occ_hi"])
+    order = df[["lane", "occ_lo", "occ_hi"]].sort_values(["occ_lo", "occ_hi"])  # the order, not every column
     slots = _pack_slots(order.index, order["lane"], order["occ_lo"].to_numpy(), order["occ_hi"].to_numpy(),
                         lambda start, until: start > until + gap)
     df["slot"] = df.index.map(lambda index: slots.get(index, 0)).astype("int64")
@@ -280,7 +280,7 @@ def _category_shading(df: pd.DataFrame, ctx: _Lanes) -> list[alt.Chart]:
     data = pd.DataFrame({"lane": shaded, "top": [ctx.layout[lane][0] for lane in shaded],
                          "bottom": [sum(ctx.layout[lane]) for lane in shaded]})
     return [alt.Chart(data).mark_rect(color=SHADE_COLOR).encode(
-        y=ctx.y("top"), y2="bottom:Q", x=alt.value(0), x2=alt.value("width"))]
+        y=ctx.y("top"), y2=alt.Y2("bottom:Q"), x=alt.XValue(0), x2=alt.X2Value("width"))]
 
 
 def _day_zero_rule(df: pd.DataFrame, ctx) -> list[alt.Chart]:
@@ -342,7 +342,7 @@ def _possible_windows(df: pd.DataFrame, ctx: _Lanes) -> list[alt.Chart]:
     drawn = df[~_window_only(df) & (df["has_end"] | df["faded_end"] | df["open_end"])]
     layer = ctx.lane(rows, "x_lo", "x_hi", ctx.bar_field, tooltip=ctx.interval_tooltip)
     return [ctx.bar(layer).encode(x=ctx.x("x_lo"), x2=ctx.x2("x_hi"), color=ctx.bar_color(df, drawn.empty),
-                                  opacity=alt.value(SPAN_OPACITY))]
+                                  opacity=alt.OpacityValue(SPAN_OPACITY))]
 
 
 def _therapy_bars(df: pd.DataFrame, ctx) -> list[alt.Chart]:
@@ -360,7 +360,7 @@ def _bar_color(df: pd.DataFrame, legend: bool = True, where: str = "bottom") -> 
 
     The legend lists the drugs and regimens only; other intervals share their kind's colour with its symbol.
     """
-    intervals = df[df["shape"].eq("interval")].sort_values("day_start")
+    intervals = df.loc[df["shape"].eq("interval"), ["day_start", "bar_key", "therapy"]].sort_values("day_start")
     keys = list(dict.fromkeys(intervals["bar_key"]))
     drugs = list(dict.fromkeys(intervals.loc[intervals["therapy"], "bar_key"]))
     # The drug's colour as every other mark of its lane has it (the timeline frame's therapy_hex), so the legend
@@ -419,7 +419,7 @@ def _fading_ends(df: pd.DataFrame, ctx) -> list[alt.Chart]:
         fade_lo = pd.concat([therapy["fade_lo"], start])
         fade_hi = pd.concat([therapy["fade_hi"], start + other["stub_days"]])
         both = pd.concat([therapy, other]).assign(fade_lo=fade_lo, fade_hi=fade_hi)
-    segments = _fade_segments(both, ctx)
+    segments = _fade_segments(both[[c for c in both.columns if c in _fade_columns(ctx)]], ctx)
     legend = not (df["has_end"] & ~df["faded_end"] & ~_window_only(df)).any()
     layer = ctx.lane(segments, "seg_lo", "seg_hi", ctx.bar_field, "opacity", tooltip=ctx.interval_tooltip)
     stub = ctx.bar(layer).encode(x=ctx.x("seg_lo"), x2=ctx.x2("seg_hi"), color=ctx.bar_color(df, legend),
@@ -434,6 +434,13 @@ def _fading_ends(df: pd.DataFrame, ctx) -> list[alt.Chart]:
         orient="vertical", thickness=4, size=ctx.bar_px + 8, clip=True, **opacity).encode(
         x=ctx.x("x"), color=alt.Color("hex:N", scale=None))
     return [stub, tick]
+
+
+def _fade_columns(ctx) -> set[str]:
+    """What a fade's segments are made of and draw (its lane, its colour, its tooltip): four copies of the rows
+    are made, and of every column they would cost as much again."""
+    tooltips = (field for field, _ in (*_EVENT_TOOLTIP, *ctx.interval_tooltip))
+    return {"lane", "y", "patient", "dy", "x", "fade_lo", "fade_hi", ctx.start_field, ctx.bar_field, *tooltips}
 
 
 def _fade_segments(rows: pd.DataFrame, ctx) -> pd.DataFrame:

@@ -19,6 +19,7 @@ from .axis import (
     POINT_SIZE,
     SPAN_OPACITY,
     TimeAxis,
+    _as_objects,
     _axis_domain,
     _check_width,
     _day_columns,
@@ -27,6 +28,7 @@ from .axis import (
     _extent_days,
     _tooltip,
     _when_of,
+    layered,
     time_axis,
 )
 from .bands import _band_layers, _has_bands
@@ -186,7 +188,7 @@ def _qualitative_imaging(imaging: pd.DataFrame | None, measurements: pd.DataFram
 
 
 def _lesion_frame(measurements: pd.DataFrame, panels: _PanelAxis) -> pd.DataFrame:
-    df = measurements.reset_index(drop=True).copy()
+    df = _as_objects(measurements.reset_index(drop=True))
     df[_day_columns(df).columns] = _day_columns(df)
     df["x"] = panels.at(df["day_start"])
     df = _spans(df, panels.at, panels.window)
@@ -235,11 +237,11 @@ def _lesion_panel(measurements: pd.DataFrame, bands, panels: _PanelAxis, *, widt
         base.mark_point(filled=True, size=POINT_SIZE, strokeWidth=3, opacity=1, clip=True).encode(
             color=color_enc, stroke=_outline(color_enc), fillOpacity=_certainty_opacity(), tooltip=tooltip),
         base.mark_text(dy=-14, fontSize=theme.font(13), fontWeight="bold", clip=False).encode(
-            text="value_text:N", color=color_enc),
+            text=alt.Text("value_text:N"), color=color_enc),
     ]
     nodal = bool(df["nodal"].iloc[0])
     what = ("short axis, mm" if nodal else "longest diameter, mm") + " · " + df["target_text"].iloc[0]
-    return alt.layer(*layers).properties(width=width, height=LESION_PANEL_HEIGHT, title=alt.TitleParams(
+    return layered(*layers, width=width, height=LESION_PANEL_HEIGHT, title=alt.TitleParams(
         text=f"{lesion}  ·  {what}", fontSize=theme.font(15), anchor="start", frame="group", font=theme.FONT,
         color=color,
         offset=6 + (BAND_LABEL_ROOM if top and _has_bands(bands) else 0)))
@@ -291,18 +293,18 @@ def _sum_panel(assessments: pd.DataFrame, measurements: pd.DataFrame, bands, pan
                # Category labels in two rows along the top, above their scan: never on a line, and labels of
                # scans close in time sit on different rows.
                top.mark_text(y=12, fontSize=theme.font(14), fontWeight="bold", clip=False).encode(
-                   text="tag:N", color=color).transform_filter("datum.order % 2 === 0"),
+                   text=alt.Text("tag:N"), color=color).transform_filter("datum.order % 2 === 0"),
                top.mark_text(y=31, fontSize=theme.font(14), fontWeight="bold", clip=False).encode(
-                   text="tag:N", color=color).transform_filter("datum.order % 2 === 1")]
+                   text=alt.Text("tag:N"), color=color).transform_filter("datum.order % 2 === 1")]
     unmeasured = a[a["sum_mm"].isna()]
     if not unmeasured.empty:  # NE: not every target measured, so there is no sum to place on the y axis
         layers.append(alt.Chart(unmeasured[["x", "tag", "reason"]]).mark_text(
             y=12, fontSize=theme.font(14), fontWeight="bold", color=CATEGORY_COLORS["NE"]).encode(
-            x=panels.x("x"), text="tag:N", tooltip=alt.Tooltip("reason:N", title="Why")))
+            x=panels.x("x"), text=alt.Text("tag:N"), tooltip=alt.Tooltip("reason:N", title="Why")))
     notes = [f"Dashed: PR at {signed_percent(PR_THRESHOLD)} from baseline, until the first response; PD at "
              f"{signed_percent(PD_THRESHOLD)} and ≥ +{PD_MIN_MM:g} mm over the nadir",
              _single_target_note(measurements)]
-    return alt.layer(*layers).properties(width=width, height=190, title=_panel_title(
+    return layered(*layers, width=width, height=190, title=_panel_title(
         "Sum of target lesion diameters (mm), RECIST 1.1", [n for n in notes if n]))
 
 
@@ -360,7 +362,7 @@ def _reference_lines(a: pd.DataFrame, panels: _PanelAxis, scale: alt.Scale) -> l
                                                    baseline="top" if below else "bottom", dx=14 if below else -4,
                                                    dy=3 if below else -3, fontSize=theme.font(14), color=color,
                                                    fontWeight="bold").encode(
-            x=panels.x("x"), y=alt.Y("mm:Q", scale=scale, title=panels.y_title(alt.Undefined)), text="text:N"))
+            x=panels.x("x"), y=alt.Y("mm:Q", scale=scale, title=panels.y_title(alt.Undefined)), text=alt.Text("text:N")))
     return layers
 
 
@@ -410,9 +412,9 @@ def _findings_panel(findings: pd.DataFrame, bands, panels: _PanelAxis, *, width:
     for side, align, dx, anchor in (("right", "left", 12, "x_hi"), ("left", "right", -12, "x_lo"),
                                     ("over", "left", 12, "x")):
         layers.append(base.transform_filter(f"datum.side === '{side}'").mark_text(
-            align=align, dx=dx, fontSize=theme.font(14), clip=False).encode(x=panels.x(anchor), text="label:N",
+            align=align, dx=dx, fontSize=theme.font(14), clip=False).encode(x=panels.x(anchor), text=alt.Text("label:N"),
                                                                tooltip=_tooltip(data, fields)))
-    return alt.layer(*layers).properties(width=width, height=alt.Step(28), title=_panel_title(
+    return layered(*layers, width=width, height=alt.Step(28), title=_panel_title(
         "Imaging findings in words, without a size (as written)", note, band_labels=top and _has_bands(bands)))
 
 

@@ -14,6 +14,7 @@ from .axis import (
     POINT_SIZE,
     SPAN_OPACITY,
     TimeAxis,
+    _as_objects,
     _axis_domain,
     _check_width,
     _day_columns,
@@ -21,6 +22,7 @@ from .axis import (
     _empty_chart,
     _extent_days,
     _tooltip,
+    layered,
     time_axis,
 )
 from .bands import _band_layers, _has_bands
@@ -105,7 +107,7 @@ def marker_chart(markers: pd.DataFrame, *, therapy_bands: pd.DataFrame | None = 
 
 
 def _marker_frame(markers: pd.DataFrame, tax: TimeAxis) -> pd.DataFrame:
-    df = markers.reset_index(drop=True).copy()
+    df = _as_objects(markers.reset_index(drop=True))
     df[_day_columns(df).columns] = _day_columns(df)
     df["value"] = pd.to_numeric(df["value"], errors="coerce")
     for limit in ("ref_low", "ref_high"):
@@ -201,13 +203,13 @@ def _marker_panel(rows: pd.DataFrame, bands, panels: _PanelAxis, *, width: int, 
         base.mark_point(filled=True, size=POINT_SIZE, strokeWidth=3, opacity=1, clip=True).encode(
             color=color, stroke=_outline(color), fillOpacity=_certainty_opacity(), tooltip=tooltip),
         base.mark_text(align="left", dx=10, dy=-8, fontSize=theme.font(14), fontWeight="bold", clip=False).encode(
-            text="label_text:N", color=color),
+            text=alt.Text("label_text:N"), color=color),
     ]
     words = data[data["value"].isna() & data["finding"].ne("")]
     if not words.empty:
         layers += _word_rules(words, panels, tooltip)
-    return alt.layer(*layers).properties(width=width, height=MARKER_PANEL_HEIGHT,
-                                         title=_marker_title(rows, band_labels=top and _has_bands(bands)))
+    return layered(*layers, width=width, height=MARKER_PANEL_HEIGHT,
+                     title=_marker_title(rows, band_labels=top and _has_bands(bands)))
 
 
 def _reference_band(values: pd.DataFrame, y: alt.Y) -> list[alt.Chart]:
@@ -219,7 +221,7 @@ def _reference_band(values: pd.DataFrame, y: alt.Y) -> list[alt.Chart]:
     high = refs["ref_high"].dropna().max() if refs["ref_high"].notna().any() else float(values["value"].max())
     band = pd.DataFrame({"value": [low], "ref_high": [high], "ref_text": [refs["ref_text"].iloc[0]]})
     return [alt.Chart(band).mark_rect(color=REFERENCE_COLOR, opacity=0.15).encode(
-        x=alt.value(0), x2=alt.value("width"), y=y, y2="ref_high:Q",
+        x=alt.XValue(0), x2=alt.X2Value("width"), y=y, y2=alt.Y2("ref_high:Q"),
         tooltip=alt.Tooltip("ref_text:N", title="Reference range"))]
 
 
@@ -232,20 +234,20 @@ def _word_rules(words: pd.DataFrame, panels: _PanelAxis, tooltip) -> list[alt.Ch
             x=panels.x("x_lo"), x2=panels.x2("x_hi")).transform_filter("datum.certainty === 'uncertain'"),
         base.mark_rule(strokeDash=[5, 4], strokeWidth=2, color=theme.TEXT_COLOR, clip=True).encode(tooltip=tooltip),
         base.mark_text(align="left", baseline="top", dx=5, y=3, fontSize=theme.font(14), fontStyle="italic",
-                       fontWeight="bold", clip=False).encode(text="finding:N", tooltip=tooltip),
+                       fontWeight="bold", clip=False).encode(text=alt.Text("finding:N"), tooltip=tooltip),
     ]
 
 
 def _word_marks(words: pd.DataFrame, panels: _PanelAxis, tooltip, y_px: float) -> list[alt.Chart]:
     """Values in words on a marker with no number at all: a hollow diamond and the word, on one line."""
-    base = alt.Chart(words).encode(x=panels.x("x"), y=alt.value(y_px))
+    base = alt.Chart(words).encode(x=panels.x("x"), y=alt.YValue(y_px))
     return [
         base.mark_rule(strokeWidth=4, opacity=SPAN_OPACITY, color=theme.MUTED_COLOR, clip=True).encode(
             x=panels.x("x_lo"), x2=panels.x2("x_hi")).transform_filter("datum.certainty === 'uncertain'"),
         base.mark_point(shape="diamond", size=POINT_SIZE, strokeWidth=2, filled=False, opacity=1,
                         color=theme.TEXT_COLOR, clip=True).encode(tooltip=tooltip),
         base.mark_text(align="left", dx=12, fontSize=theme.font(14), fontStyle="italic", clip=False).encode(
-            text="finding:N", tooltip=tooltip),
+            text=alt.Text("finding:N"), tooltip=tooltip),
     ]
 
 
@@ -256,6 +258,5 @@ def _finding_panel(rows: pd.DataFrame, bands, panels: _PanelAxis, *, width: int,
     layers = _band_layers(bands, panels.tax, panels.x, panels.x2, labels=top, window=panels.window,
                           width=width)
     layers += _word_marks(data, panels, tooltip, FINDING_PANEL_HEIGHT / 2)
-    return alt.layer(*layers).properties(width=width, height=FINDING_PANEL_HEIGHT,
-                                         title=_marker_title(rows, numeric=False,
-                                                             band_labels=top and _has_bands(bands)))
+    return layered(*layers, width=width, height=FINDING_PANEL_HEIGHT,
+                     title=_marker_title(rows, numeric=False, band_labels=top and _has_bands(bands)))

@@ -82,9 +82,9 @@ def _stack(builders: list, panels: _PanelAxis, colors: str = "independent", fit:
     if len(charts) == 1:
         return charts[0]
     # Each panel colours its own thing (lesions, RECIST categories, imaging trends), outlines included.
-    return alt.vconcat(*charts, spacing=22).resolve_scale(x="shared", y="independent", color=colors,
-                                                           stroke=colors, shape=colors, strokeDash="independent",
-                                                           fill=colors)
+    return alt.vconcat(*charts, spacing=22, resolve=alt.Resolve(scale=alt.ScaleResolveMap(
+        x="shared", y="independent", color=colors, stroke=colors, shape=colors, strokeDash="independent",
+        fill=colors)))
 
 
 def _fitted(charts: list, fit: StackFit, shared_legends: bool = False) -> list:

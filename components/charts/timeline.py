@@ -18,6 +18,7 @@ from . import theme
 from .axis import (
     POINT_SIZE,
     TimeAxis,
+    _as_objects,
     _axis_domain,
     _check_width,
     _day_columns,
@@ -29,6 +30,7 @@ from .axis import (
     _reach,
     _shows_written,
     _tooltip,
+    layered,
     time_axis,
 )
 from .lanes import (
@@ -157,8 +159,11 @@ def timeline_chart(events: pd.DataFrame, *, axis: str = "calendar", unit: str = 
     first = next(i for i, layer in enumerate(layers) if isinstance(layer.encoding.x, alt.X))
     layers[first] = layers[first].add_params(alt.selection_interval(bind="scales", encodings=["x"]))
     # Bars are coloured by drug and symbols by kind: two colour scales, each with its own legend.
-    return alt.layer(*layers).properties(width=width, height=height or ctx.height, title=key).resolve_scale(
-        color="independent", shape="independent", stroke="independent")
+    # Built in one go: Altair copies every layer each time a layer chart is made or `properties` or `resolve_scale`
+    # make a new one.
+    return layered(*layers, width=width, height=height or ctx.height, title=key,
+                   resolve=alt.Resolve(scale=alt.ScaleResolveMap(color="independent", shape="independent",
+                                                                 stroke="independent")))
 
 
 # What the timeline spends besides its plot, at the page's type size (14 px labels, 16 px titles; times the type
@@ -275,8 +280,9 @@ KEY_LINE_CHARS = 80  # about 560 px of 14 px text: the plot's width beside an op
 
 def _timeline_frame(events: pd.DataFrame, tax: TimeAxis, changes: pd.DataFrame) -> pd.DataFrame:
     """One row per event with axis positions, mark roles and tooltip texts."""
-    df = events.reset_index(drop=True).copy()
-    df[_day_columns(df).columns] = _day_columns(df)
+    df = _as_objects(events.reset_index(drop=True))
+    days = _day_columns(df)
+    df[days.columns] = days
     interval = df["shape"].eq("interval")
     df["has_end"] = interval & df["day_end"].notna()
     df["open_end"] = interval & df["day_end"].isna()
@@ -408,11 +414,19 @@ def _with_tooltips(df: pd.DataFrame, tax: TimeAxis, changes: pd.DataFrame) -> pd
     end = end.where(df["has_end"] | ~df["shape"].eq("interval"), unreported)
     df["when"] = pd.Series(start, index=df.index).astype(str) + end.map(lambda e: f" to {e}" if e else "")
     df["when"] = df["when"] + df["ongoing"].map(lambda o: " (ongoing at last follow-up)" if o else "")
-    df["bounds"] = [_written_text(row) for row in df.itertuples()] if written else ""
-    df["day_bounds"] = [_day_bounds(row) for row in df.itertuples()] if written and tax.calendar else ""
+    # Rows of the few columns each text reads: a row of every column of the frame costs ten times as much.
+    df["bounds"] = [_written_text(row) for row in df[list(_WRITTEN)].itertuples()] if written else ""
+    df["day_bounds"] = ([_day_bounds(row) for row in df[list(_BOUNDS)].itertuples()] if written and tax.calendar
+                        else "")
     in_days = {} if written else dose_changes_in_days(changes)
     df["dose_changes_text"] = df["dose_changes"] if written else [in_days.get(e, "") for e in df["event_id"]]
     return df
+
+
+_WRITTEN = ("date_text", "shape", "end_text", "start")
+
+
+_BOUNDS = ("start_earliest", "start_latest", "start", "end_earliest", "end_latest", "end")
 
 
 def _written_text(row) -> str:
@@ -484,22 +498,33 @@ def _grouped_points(df: pd.DataFrame) -> pd.DataFrame:
     if many.empty:
         return _with_tags(single)
     groups = many.groupby(key, dropna=False, sort=False)
-    merged = groups.agg(_merge_rules(many)).reset_index().assign(count=groups.size().to_numpy())
+    merged = _merged(many, groups).reset_index().assign(count=groups.size().to_numpy())
     return _with_tags(pd.concat([single, merged[single.columns]], ignore_index=True))
 
 
-def _merge_rules(df: pd.DataFrame) -> dict:
-    """How columns of events drawn as one mark combine: texts are numbered and joined, the rest taken once."""
-    def numbered(values: pd.Series) -> str:
-        texts = [str(v) for v in values]
-        if not any(texts):
-            return ""
-        return "  ".join(f"{i}) {t}" for i, t in enumerate(texts, 1) if t)
-    def distinct(values: pd.Series) -> str:
-        return "/".join(dict.fromkeys(v for v in values if v))
-    joined = {"label", "details", "note", "quote", "when", "bounds", "dose", "event_id"}
-    rules = {c: (numbered if c in joined else "first") for c in df.columns if c not in _GROUP_KEY}
-    return {**rules, "response": distinct}
+_JOINED = ("label", "details", "note", "quote", "when", "bounds", "dose", "event_id")
+
+
+def _merged(df: pd.DataFrame, groups) -> pd.DataFrame:
+    """How columns of events drawn as one mark combine: texts are numbered and joined (`_numbered`), the responses
+    named once each, the rest taken once (the first that is known), every column taken in one pass of its kind."""
+    joined = [c for c in df.columns if c in _JOINED]
+    first = [c for c in df.columns if c not in _GROUP_KEY and c not in _JOINED and c != "response"]
+    parts = [groups[first].first(), groups[joined].agg(_numbered)]
+    if "response" in df:
+        parts.append(groups[["response"]].agg(_distinct))
+    return pd.concat(parts, axis=1)
+
+
+def _numbered(values: pd.Series) -> str:
+    texts = [str(v) for v in values]
+    if not any(texts):
+        return ""
+    return "  ".join(f"{i}) {t}" for i, t in enumerate(texts, 1) if t)
+
+
+def _distinct(values: pd.Series) -> str:
+    return "/".join(dict.fromkeys(v for v in values if v))
 
 
 def _dose_change_frame(dose_changes: pd.DataFrame | None, events: pd.DataFrame) -> pd.DataFrame:
@@ -533,7 +558,7 @@ def _dose_change_marks(df: pd.DataFrame, ctx: _Lanes) -> list[alt.Chart]:
     tick = base.mark_tick(orient="vertical", thickness=3, size=BAR_PX + 10, color="black", clip=True)
     labels = [_lane_chart(rows, ctx).encode(x=ctx.x("x"), tooltip=tooltip).mark_text(
         align="right" if left else "left", baseline="bottom", dx=-4 if left else 4, dy=-(BAR_PX / 2 + 2),
-        fontSize=theme.font(13), fontWeight="bold", clip=True).encode(text="short:N") for left, rows in data.groupby("left")]
+        fontSize=theme.font(13), fontWeight="bold", clip=True).encode(text=alt.Text("short:N")) for left, rows in data.groupby("left")]
     return [tick, *labels]
 
 
@@ -570,7 +595,9 @@ def _event_points(df: pd.DataFrame, ctx: _Lanes) -> list[alt.Chart]:
         # A field rather than a condition: a condition's value leaks into the legend symbols and fades them.
         fillOpacity=alt.FillOpacity("certainty:N", scale=alt.Scale(domain=["exact", "uncertain"], range=[1, 0.15]),
                                     legend=None),
-        size=alt.condition("datum.mark_kind === 'death'", alt.value(POINT_SIZE * 1.6), alt.value(POINT_SIZE)),
+        # As `alt.condition` makes it, without the parse of its dict that costs a tenth of the layer.
+        size=alt.SizeValue(POINT_SIZE, condition=alt.ConditionalPredicateValueDefnumberExprRef(
+            test=alt.Predicate("datum.mark_kind === 'death'"), value=POINT_SIZE * 1.6)),
         tooltip=_tooltip(data, _EVENT_TOOLTIP))]
 
 
@@ -637,7 +664,7 @@ def _point_labels(df: pd.DataFrame, ctx: _Lanes) -> list[alt.Chart]:
         dx = int(sign) * (TAG_DX + (CHIP_PX + 4) * bool(chip))
         layers.append(_lane_chart(data, ctx).mark_text(align="left" if sign > 0 else "right", dx=dx, fontSize=theme.font(13),
                                                        fontWeight="bold", color=theme.TEXT_COLOR, clip=True).encode(
-            x=ctx.x("x"), text="tag:N", tooltip=_tooltip(data, _EVENT_TOOLTIP)))
+            x=ctx.x("x"), text=alt.Text("tag:N"), tooltip=_tooltip(data, _EVENT_TOOLTIP)))
     return layers
 
 

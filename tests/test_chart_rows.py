@@ -1,0 +1,82 @@
+"""A chart's rows made column by column (components.charts.rows) are Altair's own rows, value for value and type for
+type, and a panel layered without Altair's copies (components.charts.axis.layered) is the same spec."""
+
+from __future__ import annotations
+
+import json
+
+import altair as alt
+import numpy as np
+import pandas as pd
+import pytest
+from altair.utils.data import to_values
+
+from components.charts.axis import _LayerChart, _says_something, layered
+from components.charts.rows import records
+
+
+def every_kind_of_column() -> pd.DataFrame:
+    day0 = pd.Timestamp("2020-01-01", tz="UTC")
+    return pd.DataFrame({
+        "utc": day0 + pd.to_timedelta(pd.Series([1.5, 2, np.nan, 1 / 3, -40_000]), unit="D"),
+        "naive": (day0 + pd.to_timedelta(pd.Series([0, 1, np.nan, 0.25, 3]), unit="D")).dt.tz_localize(None),
+        "dates": pd.to_datetime(["2020-01-01", None, "2021-03-04", None, "1900-02-03"], utc=True),
+        "float": [1.0, np.nan, np.inf, 2.5, -0.0],
+        "int": [1, 2, 3, 4, 5],
+        "flag": [True, False, True, True, False],
+        "text": pd.Series(["a", None, "c", "", "e"], dtype="str"),
+        "object": pd.Series(["a", None, 1.5, np.nan, [1]], dtype=object),
+        "numpy": pd.Series([np.int64(3), np.float64(2.0), np.bool_(True), None, "z"], dtype=object),
+        "Int64": pd.array([1, None, 3, 4, 5], dtype="Int64"),
+        "boolean": pd.array([True, None, False, True, True], dtype="boolean"),
+        "category": pd.Categorical(["x", "y", None, "x", "y"]),
+    })
+
+
+def typed(rows: list[dict]) -> list[list[tuple[str, str, str]]]:
+    return [[(key, type(value).__name__, repr(value)) for key, value in row.items()] for row in rows]
+
+
+def test_rows_are_altairs_rows_value_for_value_and_type_for_type():
+    frame = every_kind_of_column()
+    assert typed(records(frame)) == typed(to_values(frame)["values"])
+    assert records(frame)[0]["utc"] == "2020-01-02T12:00:00+00:00"
+    assert records(frame)[3]["utc"] == "2020-01-01T07:59:59.999999997+00:00"  # a fraction of a second, as pandas
+    assert records(frame)[1]["dates"] == "" and records(frame)[2]["utc"] == ""
+    assert records(frame)[1]["float"] is None and records(frame)[2]["float"] is None
+    assert records(frame)[0]["numpy"] == 3 and type(records(frame)[0]["numpy"]) is int
+
+
+def test_rows_of_an_empty_frame_and_of_a_frame_without_columns():
+    assert records(every_kind_of_column().iloc[0:0]) == []
+    assert records(pd.DataFrame(index=range(2))) == [{}, {}]
+
+
+def test_a_timedelta_column_is_refused_as_altair_refuses_it():
+    with pytest.raises(ValueError, match="not supported by Altair"):
+        records(pd.DataFrame({"gap": pd.to_timedelta([1, 2], unit="D")}))
+
+
+@pytest.mark.parametrize(("values", "says"), [
+    (["", " ", None], False), ([np.nan, None, pd.NA], False), (["", "x"], True), ([" ", "  x "], True),
+    ([[1], []], True), ([None, "line 2"], True)])
+def test_a_tooltip_field_says_something_when_a_value_written_out_is_more_than_blanks(values, says):
+    column = pd.Series(values, dtype=object)
+    assert _says_something(column) is says
+    assert _says_something(column.astype("str") if not isinstance(values[0], list) else column) is says
+    assert says == column.fillna("").astype(str).str.strip().ne("").any()  # the test it stands for
+
+
+def test_layered_is_alt_layer_with_or_without_a_parameter():
+    one = alt.Chart(pd.DataFrame({"a": [1, 2], "b": ["x", "y"]})).mark_point().encode(x="a:Q", y="b:N")
+    two = alt.Chart(pd.DataFrame({"a": [3], "c": ["z"]})).mark_text().encode(x="a:Q", text="c:N")
+    options = {"width": 300, "height": 200, "title": "t"}
+    plain = layered(one, two, **options)
+    assert type(plain) is _LayerChart and isinstance(plain, alt.LayerChart)
+    assert json.dumps(plain.to_dict(), sort_keys=True) == json.dumps(alt.layer(one, two, **options).to_dict(),
+                                                                     sort_keys=True)
+    zoom = alt.selection_interval(bind="scales", encodings=["x"], name="zoom")
+    with_param = layered(one.add_params(zoom), two, **options).to_dict()
+    assert with_param["params"][0]["name"] == "zoom"
+    assert json.dumps(with_param, sort_keys=True) == json.dumps(
+        alt.layer(one.add_params(zoom), two, **options).to_dict(), sort_keys=True)
