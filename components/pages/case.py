@@ -18,7 +18,9 @@ from .header import case_header
 from .pickers import VIEWS, display_options, view_picker
 
 
-def case_page(entry: Entry, stamp: Stamp, deidentified: bool) -> None:
+def case_page(entry: Entry, stamp: Stamp, deidentified: bool, colors: tuple = ()) -> None:
+    """One case's page; ``colors``: the therapy colours of the cases it is shown with (``cache.folder_colors``),
+    so that each therapy has its cohort colour on every chart and export of the page."""
     path = str(entry.path)
     data = cache.case_tables(path, stamp)
     view = view_of(data, deidentified)
@@ -30,7 +32,7 @@ def case_page(entry: Entry, stamp: Stamp, deidentified: bool) -> None:
     st.query_params["view"] = chosen
 
     def draw(name: str, domain: tuple | None = None) -> None:
-        show_specs(cache.case_chart(path, stamp, view, name, page_display(view, domain)))
+        show_specs(cache.case_chart(path, stamp, view, name, page_display(view, domain, colors)))
 
     axis = view.axis_options()
     if chosen == "timeline":
@@ -48,7 +50,7 @@ def case_page(entry: Entry, stamp: Stamp, deidentified: bool) -> None:
                                       on_change="rerun")
     if exports_box.open:  # made when opened: the first screen of a case needs no download button
         with exports_box:
-            export_buttons(path, stamp, view)
+            export_buttons(path, stamp, view, colors)
 
 
 def view_of(data: dict, deidentified: bool) -> View:

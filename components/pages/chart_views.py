@@ -15,12 +15,12 @@ CHART_WIDTH = 900
 PANEL_WIDTH = 640  # plot width of each panel: what its therapy labels are cut for (the page fits it to its width)
 
 
-def page_display(view: View, domain: tuple | None = None) -> charts.Display:
+def page_display(view: View, domain: tuple | None = None, colors: tuple = ()) -> charts.Display:
     """The case page's choices: as wide as the page, legends stacked under the plot (two in a row ran past the
     page's right edge), a stack of panels drawn one chart per panel (each fitted to the page's width), each as tall
-    as its builder makes it."""
+    as its builder makes it, each therapy in its colour among the cases shown together (``colors``)."""
     return charts.Display(width=CHART_WIDTH, panel_width=PANEL_WIDTH, legends="stacked", split_panels=True,
-                          fit_width=True, domain=domain, **view.axis_options())
+                          fit_width=True, domain=domain, colors=colors, **view.axis_options())
 
 
 def show_specs(specs: list[dict]) -> None:
