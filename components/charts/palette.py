@@ -1,7 +1,8 @@
 """The one colour palette of the charts and the slides, and the one mapping from a drug or regimen to its colour.
 
 Every view that colours a therapy (the case timeline, the cohort swimmer, the tumor board, the native PowerPoint
-shapes) takes it from ``therapy_colors`` here, so a drug has one colour between views. ``delta_e`` (CIEDE2000,
+shapes) takes it from ``therapy_colors`` here, with the mapping of the cases shown together (``shared_colors`` of a
+case folder or a study, passed as ``Display.colors``), so a therapy has one colour between views. ``delta_e`` (CIEDE2000,
 plain math) is how the palette is held apart: a test measures every pair.
 """
 
