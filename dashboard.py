@@ -67,8 +67,9 @@ def main() -> None:
     if not stamps and (problem := folder_problem(folder)):
         st.sidebar.error(escape_markdown(problem) + ". Check the cases_dir setting.")
     entries = [cache.entry(path, stamp) for path, stamp in stamps.items()]
+    colors = cache.folder_colors(stamps)  # one colour per therapy of the folder: the cohort's, on every case's views
     if page == "cohort":
-        cohort_page(stamps)
+        cohort_page(stamps, colors)
         return
     # A de-identified view's address names the case by its neutral id ('case-4b2d78'), never by the file's id.
     by_address = {neutral_file_stem(e.case_id): e.case_id for e in entries} | {e.case_id: e.case_id for e in entries}
@@ -88,9 +89,9 @@ def main() -> None:
         header.problems_view(entry)
         return
     if page == "board":
-        board_screen(entry, stamps[str(entry.path)], deidentified)
+        board_screen(entry, stamps[str(entry.path)], deidentified, colors)
     else:
-        case_page(entry, stamps[str(entry.path)], deidentified)
+        case_page(entry, stamps[str(entry.path)], deidentified, colors)
 
 
 main()

@@ -10,12 +10,16 @@ import shutil
 import pytest
 
 from components import charts
+from components.charts import theme
+from components.exports import native
 from components.pages import cache
 from components.pages.chart_views import page_display
 from timelines.presentation import View, present
+from timelines.reading.catalog import case_paths, load_entry
 from timelines.reading.files import stamp
 
 from conftest import CASES, ROOT
+from specs import mark_type, scale_map, units
 
 CASE2 = CASES / "lcnec-eml4-alk-alectinib-case2.yaml"
 APP_CODE = [ROOT / "dashboard.py", *sorted((ROOT / "components").rglob("*.py"))]
@@ -109,3 +113,88 @@ def test_an_edited_file_is_read_again(tmp_path):
                     encoding="utf-8")
     after = cache.case_tables(str(copy), stamp(copy))["summary"]["title"]
     assert after != before and after.startswith("Edited title")
+
+
+# --- one colour per therapy for the cases of a folder -----------------------------------------------------------
+
+REGIMEN_CASE = CASES / "ppamn-hmbox1-alk-ensartinib.yaml"  # holds the unnamed regimen 'Chemo + anti-angiogenic'
+
+
+def _colours(specs, field: str) -> dict[str, str]:
+    """Each therapy's colour in the legend scale of the views coloured by ``field`` ('bar_key': a case timeline's,
+    'agent': the swimmer's)."""
+    found = {}
+    for spec in specs:
+        for unit in units(spec):
+            colour = unit.get("encoding", {}).get("color", {})
+            if colour.get("field") == field and "domain" in colour.get("scale", {}):
+                found.update(scale_map(colour))
+    return found
+
+
+def _folder():
+    """The bundled folder as the dashboard opens it: its files, their version and its therapy colours."""
+    stamps = {str(path): stamp(path) for path in case_paths(CASES)}
+    files = tuple(stamps.items())
+    return stamps, files, cache.folder_colors(stamps)
+
+
+def _cohort_colours(files, colors) -> dict[str, str]:
+    ids = tuple(load_entry(path).case_id for path, _ in files)
+    spec = cache.cohort_chart(cache.cohort_version(files), ids, "swimmer", "diagnosis", "duration", files, colors)
+    return _colours([spec], "agent")
+
+
+def test_the_unnamed_regimen_has_its_cohort_colour_on_its_case_page():
+    # Before: blue on its case page (the colour its name hashes to, free among two therapies), brown in the cohort
+    # (taken there by another therapy), as each chart chose among its own therapies.
+    _, files, colors = _folder()
+    path = str(REGIMEN_CASE)
+    view = View(axis="calendar")
+    cohort = _cohort_colours(files, colors)
+    focused = charts.focus_domain(cache.case_tables(path, stamp(path))["events"], axis="calendar", unit="months")
+    for domain in (None, focused):  # the whole history and the recent disease
+        case = _colours(cache.case_chart(path, stamp(path), view, "timeline", page_display(view, domain, colors)),
+                        "bar_key")
+        assert case["Chemo + anti-angiogenic"] == cohort["Chemo + anti-angiogenic"] == "#E69F00"
+        assert case["ensartinib"] == cohort["ensartinib"] == "#009E73"
+    # Drawn alone (the editor's preview, one file exported from the command line) it keeps its own choice.
+    alone = _colours(cache.case_chart(path, stamp(path), view, "timeline", page_display(view)), "bar_key")
+    assert alone["Chemo + anti-angiogenic"] == "#0072B2"
+
+
+def test_every_therapy_of_every_bundled_case_has_its_cohort_colour_on_its_case_page():
+    stamps, files, colors = _folder()
+    cohort = _cohort_colours(files, colors)
+    # Every therapy of the folder but the two given years before the lorlatinib case's diagnosis, which the swimmer
+    # draws as a grey 'earlier therapy' mark at its left edge.
+    assert len(cohort) == 11
+    unseen = set()
+    for path, version in stamps.items():
+        view = View(axis="relative")
+        case = _colours(cache.case_chart(path, version, view, "timeline", page_display(view, None, colors)),
+                        "bar_key")
+        therapies = cache.case_therapies(path, version)
+        shown = [name for name in therapies if name in cohort]
+        unseen.update(set(therapies) - set(shown))
+        assert shown and {name: case[name] for name in shown} == {name: cohort[name] for name in shown}
+        assert {name: case[name] for name in therapies} == {name: dict(colors)[theme.drug_key(name)]
+                                                            for name in therapies}
+        assert len({case[name] for name in therapies}) == len(therapies), path  # apart within the case
+    assert unseen == {"Adjuvant chemotherapy", "Endocrine therapy"}
+
+
+def test_the_bands_behind_lesions_and_markers_and_the_exports_take_the_folder_colours():
+    _, _, colors = _folder()
+    path = str(REGIMEN_CASE)
+    view = View(axis="calendar")
+    band_colours = set()
+    for name in ("lesions", "markers"):
+        for spec in cache.case_chart(path, stamp(path), view, name, page_display(view, None, colors)):
+            for unit in units(spec):
+                if unit.get("encoding", {}).get("color", {}).get("field") == "hex" and mark_type(unit) == "rect":
+                    band_colours.update(spec["datasets"][unit["data"]["name"]]["hex"])
+    assert band_colours == {"#E69F00", "#009E73"}  # the regimen's and ensartinib's, as on the timeline
+    case = cache.export_case(path, stamp(path), view, colors)
+    drawn = native.timeline_frame(case).frame
+    assert set(drawn.loc[drawn["lane"].eq("Chemo + anti-angiogenic"), "therapy_hex"]) == {"#E69F00"}

@@ -243,3 +243,38 @@ def test_the_timeline_slide_labels_each_dose_change_as_the_screen_does_above_its
 def _overlap(a, b) -> bool:
     return a.left < b.left + b.width and b.left < a.left + a.width and a.top < b.top + b.height and \
         b.top < a.top + a.height
+
+
+def test_a_deck_of_a_case_of_a_folder_draws_each_therapy_in_the_folder_colour_a_case_alone_in_its_own():
+    from components.charts import theme
+
+    timeline = load_case(CASES / "ppamn-hmbox1-alk-ensartinib.yaml")
+    folder = (("alectinib", "#0072B2"), ("chemo + anti-angiogenic", "#E69F00"), ("ensartinib", "#009E73"))
+    fills = {}
+    for shown_with in ((), folder):
+        case = exports.prepare_case(timeline, colors=shown_with)
+        deck = Presentation(io.BytesIO(exports.pptx_bytes([exports.case_slides(case)])))
+        fills[shown_with] = {str(s.fill.fore_color.rgb) for slide in deck.slides for s in slide.shapes
+                             if s.name.startswith("Chemotherapy + anti-angiogenic") and s.fill.type == 1}
+    # The regimen is known only within a window: its light shade of the colour (the screen's 28 % over white).
+    assert fills[folder] == {native.lighter("#E69F00", 0.28)} == {"F8E4B8"}
+    assert fills[()] == {native.lighter(theme.drug_color("Chemo + anti-angiogenic"), 0.28)} == {"B8D8E9"}
+
+
+def _regimen_fills(path) -> set[str]:
+    deck = Presentation(str(path))
+    return {str(s.fill.fore_color.rgb) for slide in deck.slides for s in slide.shapes
+            if s.name.startswith("Chemotherapy + anti-angiogenic") and s.fill.type == 1}
+
+
+def test_the_decks_of_one_command_line_session_share_each_therapy_colour(tmp_path):
+    from components.exports import deck
+
+    regimen = CASES / "ppamn-hmbox1-alk-ensartinib.yaml"
+    assert deck.main([str(regimen), str(CASES / "adeno-alk-leptomeningeal-alectinib.yaml"),
+                      "--out", str(tmp_path / "session")]) == 0
+    assert deck.main([str(regimen), "--out", str(tmp_path / "alone")]) == 0
+    # With the leptomeningeal case's alectinib holding blue, the unnamed regimen takes the first colour free in the
+    # session (pink); one file alone keeps the colour its name prefers (blue). Both drawn at 28 % (a window only).
+    assert _regimen_fills(tmp_path / "session" / f"{regimen.stem}.pptx") == {"F1D9E6"}
+    assert _regimen_fills(tmp_path / "alone" / f"{regimen.stem}.pptx") == {"B8D8E9"}

@@ -10,7 +10,7 @@ import pytest
 
 from components.charts import cohort as cohort_charts
 from components.charts import palette, theme
-from timelines.cohort import swimmer_table
+from timelines.cohort import swimmer_table, therapy_agents
 from timelines.reading.catalog import case_paths, load_entry
 
 from conftest import CASES
@@ -122,3 +122,54 @@ def test_a_swimmer_legend_swatch_is_the_colour_and_the_shade_its_bars_are_drawn_
     # before) were ΔE00 8.8 apart.
     seen = {drug: palette.tint(colour, float(faded.get(drug, 1))) for drug, colour in colours.items()}
     assert min(palette.delta_e(seen[a], seen[b]) for a, b in itertools.combinations(seen, 2)) >= 12
+
+
+# --- one mapping for the cases shown together ------------------------------------------------------------------
+
+
+def test_a_shared_colour_is_kept_where_a_chart_alone_would_choose_another():
+    # Alone, the unnamed regimen of a chart of ensartinib takes the colour its name hashes to; shown with the
+    # other cases it has the folder's.
+    alone = theme.therapy_colors(["ensartinib", "Chemo + anti-angiogenic"])
+    shared = theme.therapy_colors(["ensartinib", "Chemo + anti-angiogenic"],
+                                  (("chemo + anti-angiogenic", "#E69F00"), ("ensartinib", "#009E73")))
+    assert alone == {"ensartinib": "#009E73", "Chemo + anti-angiogenic": "#0072B2"}
+    assert shared == {"ensartinib": "#009E73", "Chemo + anti-angiogenic": "#E69F00"}
+
+
+def test_two_therapies_of_a_chart_differ_even_when_the_shared_mapping_repeats_a_colour():
+    # Past twelve therapies a folder's mapping repeats a colour between therapies never given in one case; a chart
+    # that draws both (a filtered cohort) still tells them apart while it has colours left, taking one no other
+    # therapy of the chart holds.
+    shared = (("alectinib", "#0072B2"), ("chemo + anti-angiogenic", "#0072B2"), ("crizotinib", "#E69F00"))
+    assert theme.therapy_colors(["alectinib", "Chemo + anti-angiogenic", "crizotinib"], shared) == {
+        "alectinib": "#0072B2", "Chemo + anti-angiogenic": "#009E73", "crizotinib": "#E69F00"}
+
+
+def test_a_chart_of_more_therapies_than_colours_keeps_every_shared_colour():
+    names = [f"Regimen {n}" for n in range(13)]
+    shared = palette.shared_colors([names[:12], names[12:]])
+    drawn = theme.therapy_colors(names, shared)
+    assert drawn == {name: dict(shared)[palette.drug_key(name)] for name in names}
+    assert len(set(drawn.values())) == 12
+
+
+def test_past_twelve_therapies_a_folder_repeats_a_colour_only_between_therapies_of_different_cases():
+    cases = [[f"Regimen {n}" for n in range(12)], ["Regimen 0", "Regimen 1", "Other regimen"]]
+    colours = dict(palette.shared_colors(cases))
+    assert len(colours) == 13 and len(set(colours.values())) == 12
+    for names in cases:
+        assert len({colours[palette.drug_key(name)] for name in names}) == len(names)
+    # the repeat is with a therapy of one case (the least used), not with regimens 0 and 1 (two cases each)
+    repeated = [key for key, colour in colours.items() if colour == colours["other regimen"]]
+    assert sorted(repeated) == ["other regimen", "regimen 6"]
+
+
+def test_the_bundled_folder_gives_each_of_its_thirteen_therapies_one_colour_apart_within_every_case():
+    timelines = [load_entry(p).timeline for p in case_paths(CASES)]
+    cases = [therapy_agents([t])[t.case.id] for t in timelines]
+    colours = dict(palette.shared_colors(cases))
+    assert colours["chemo + anti-angiogenic"] == "#E69F00"  # shared with crizotinib, never in the same case
+    assert colours["crizotinib"] == "#E69F00" and colours["alectinib"] == "#0072B2"
+    for names in cases:
+        assert len({colours[palette.drug_key(name)] for name in names}) == len(names), names

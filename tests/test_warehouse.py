@@ -355,3 +355,12 @@ def test_the_import_writes_the_tables_of_its_patients_built_one_by_one(tmp_path,
         pd.testing.assert_frame_equal(imported, alone)
     documents = pd.read_parquet(tmp_path / "imported" / "documents.parquet")
     assert documents["document"].map(json.loads).tolist() == list(read.cases.values())
+
+
+def test_the_therapy_names_of_each_patient_are_its_lanes_the_study_colours_are_shared_from(built, timelines):
+    from timelines.cohort import therapy_agents
+
+    names = built["store"].therapy_names()
+    assert "P-BROKEN" not in names and set(names) == set(timelines)
+    for pid, timeline in timelines.items():  # the names its case page draws its lanes with, in order of start
+        assert set(names[pid]) == set(therapy_agents([timeline])[timeline.case.id]), pid

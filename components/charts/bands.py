@@ -13,18 +13,23 @@ from . import theme
 from .axis import DEFAULT_WIDTH, TimeAxis, _as_objects, _day_columns
 
 
-def therapy_bands(events: pd.DataFrame) -> pd.DataFrame:
-    """The systemic therapy rows of an event table (chemotherapy, targeted, immunotherapy, endocrine).
+def therapy_bands(events: pd.DataFrame, colors: theme.SharedColors = ()) -> pd.DataFrame:
+    """The systemic therapy rows of an event table (chemotherapy, targeted, immunotherapy, endocrine), each with
+    ``therapy_hex``, its colour as its timeline bar has it (``theme.therapy_colors`` of every systemic lane of the
+    case, in table order, with ``colors``: the mapping of the cases shown together).
 
     These are drawn as light background bands behind the lesion and marker charts.
     """
     if events is None or events.empty:
         return pd.DataFrame(columns=events.columns if events is not None else [])
-    return events[events["category"].eq(SYSTEMIC)].reset_index(drop=True)
+    rows = events[events["category"].eq(SYSTEMIC)].reset_index(drop=True)
+    return rows.assign(therapy_hex=rows["lane"].map(theme.therapy_colors(rows["lane"], colors)))
 
 
 def _band_colors(df: pd.DataFrame) -> dict[str, str]:
-    """Each therapy's colour as its timeline bar has it (every systemic lane of the case, in table order)."""
+    """Each therapy's colour as its timeline bar has it (``therapy_bands``)."""
+    if "therapy_hex" in df:
+        return dict(zip(df["lane"], df["therapy_hex"]))
     return theme.therapy_colors(df["lane"])
 
 

@@ -112,7 +112,7 @@ def lane_px(patients: int) -> int:
 
 
 def swimmer_chart(rows: pd.DataFrame, *, align: str = "diagnosis", sort: str = "duration",
-                  width: int | None = None) -> alt.LayerChart | alt.Chart:
+                  width: int | None = None, colors: theme.SharedColors = ()) -> alt.LayerChart | alt.Chart:
     """One lane per patient: therapy bars by drug, responses, progression, death, ongoing arrows, last follow-up.
 
     Parameters
@@ -125,6 +125,9 @@ def swimmer_chart(rows: pd.DataFrame, *, align: str = "diagnosis", sort: str = "
         ``"duration"`` (longest follow-up first) or ``"case_id"``.
     width
         Plot width in px (default 900).
+    colors
+        The colour of each therapy of the cases shown together (``theme.shared_colors`` of the case folder or the
+        study), as their case views have it; empty: chosen among the therapies drawn.
 
     Returns
     -------
@@ -144,13 +147,13 @@ def swimmer_chart(rows: pd.DataFrame, *, align: str = "diagnosis", sort: str = "
         return _empty_chart("No patient to show", width)
     # Altair validates every object it makes while debug mode is on; the spec is validated when it is made.
     with schemapi.debug_mode(False):
-        return _swimmer(rows, align, sort, width)
+        return _swimmer(rows, align, sort, width, colors)
 
 
-def _swimmer(rows: pd.DataFrame, align: str, sort: str, width: int) -> alt.LayerChart:
+def _swimmer(rows: pd.DataFrame, align: str, sort: str, width: int, colors: theme.SharedColors) -> alt.LayerChart:
     order = patient_order(rows, sort)
     step = lane_px(len(order))
-    frame = _swimmer_frame(rows)
+    frame = _swimmer_frame(rows, colors)
     window = _window(frame)
     frame = _with_therapy_slots(_clipped(frame, window), window)
     ctx = _Swim(order, step, window, ALIGNMENTS[align], width, _lane_lines(rows))
@@ -267,7 +270,7 @@ def _lane_label(lines: list[str], patient: str, step: int) -> list[str]:
     return lines if step >= TWO_LINE_LANE_PX else [patient]
 
 
-def _swimmer_frame(rows: pd.DataFrame) -> pd.DataFrame:
+def _swimmer_frame(rows: pd.DataFrame, colors: theme.SharedColors = ()) -> pd.DataFrame:
     df = _as_objects(rows.reset_index(drop=True))
     for name in ("start_month", "end_month", "start_month_earliest", "start_month_latest", "end_month_earliest",
                  "end_month_latest", "solid_until_month", "fade_until_month"):
@@ -283,11 +286,12 @@ def _swimmer_frame(rows: pd.DataFrame) -> pd.DataFrame:
     df["faded_end"] = df["open_end"] | (df["has_end"] & ~df["ongoing"] & uncertain)
     df["agent"] = df["agent"].fillna("").where(df["agent"].fillna("").ne(""), df["label"])
     df["dose"] = df["detail"].fillna("").where(therapy, "")
-    # One colour per drug across the cohort, no two drugs alike (theme.therapy_colors), in order of first start;
+    # One colour per drug across the cohort, no two drugs alike (theme.therapy_colors), as the case views have it
+    # (colors: the mapping of the cases shown together); else in order of first start;
     # a therapy over before day 0 (drawn as a grey 'earlier therapy' mark) chooses last.
     rows = df.loc[therapy].assign(_earlier=lambda d: d["end_month"].lt(0))
     order = rows.sort_values(["_earlier", "start_month"], kind="stable")["agent"]
-    df["agent_hex"] = df["agent"].map(theme.therapy_colors(order))
+    df["agent_hex"] = df["agent"].map(theme.therapy_colors(order, colors))
     used = ["category", "end_month", "ongoing", "start_month_earliest", "start_month_latest", "end_month_earliest",
             "end_month_latest"]
     df["months"] = [_months_text(r) for r in df[used].itertuples(index=False)]
@@ -669,10 +673,11 @@ COHORT_CHARTS = ("swimmer", "spider", "waterfall")
 
 
 def cohort_chart(frames: dict, name: str, case_ids: list[str], align: str = "diagnosis",
-                 sort: str = "duration") -> alt.TopLevelMixin:
+                 sort: str = "duration", colors: theme.SharedColors = ()) -> alt.TopLevelMixin:
     """One chart of the cohort page for the cases `case_ids` of the cohort's `frames` (timelines.cohort tables, the
     swimmer and spider rows under "swimmer:<align>" and "spider:<align>"): the swimmer plot of its drawable lanes,
-    the spider plot of the cases that have a waterfall bar, or the waterfall."""
+    the spider plot of the cases that have a waterfall bar, or the waterfall; ``colors``: the swimmer's therapy
+    colours (``swimmer_chart``)."""
     if name not in COHORT_CHARTS:
         raise ValueError(f"Unknown cohort chart {name!r}. Hint: use one of {', '.join(map(repr, COHORT_CHARTS))}")
     waterfall = only_cases(frames["waterfall"], case_ids)
@@ -682,7 +687,7 @@ def cohort_chart(frames: dict, name: str, case_ids: list[str], align: str = "dia
         spider = only_cases(frames[f"spider:{align}"], case_ids)
         return spider_chart(spider[spider["case_id"].isin(set(waterfall["case_id"]))], align=align)
     rows, _ = drawable_lanes(only_cases(frames[f"swimmer:{align}"], case_ids), sort)
-    return swimmer_chart(rows, align=align, sort=sort)
+    return swimmer_chart(rows, align=align, sort=sort, colors=colors)
 
 
 def only_cases(frame: pd.DataFrame, case_ids: list[str]) -> pd.DataFrame:

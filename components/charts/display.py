@@ -52,6 +52,9 @@ class Display:
     series : the markers, or the lesions, drawn (a board's page of them); None: all.
     recist_panel, findings_panel : the lesion chart's sum-of-targets panel and its panel of imaging findings
         without a size (a board's page of lesions may leave them to the next).
+    colors : the colour of each therapy of the cases shown together (``theme.shared_colors`` of a case folder or
+        a study), so that a therapy has the colour it has in the cohort; empty: chosen among the case's own (a
+        case drawn alone).
     """
 
     axis: str = "calendar"
@@ -71,6 +74,7 @@ class Display:
     series: tuple[str, ...] | None = None
     recist_panel: bool = True
     findings_panel: bool = True
+    colors: theme.SharedColors = ()
 
     def axis_options(self) -> dict:
         return {"axis": self.axis, "unit": self.unit, "day_zero_label": self.day_zero_label}
@@ -188,8 +192,7 @@ alt.data_transformers.register(ROWS, _rows)
 def _timeline(frames: dict, display: Display):
     return timeline_chart(frames["events"], domain=display.domain, width=display.width,
                           dose_changes=frames.get("dose_changes"), height=display.height, legends=display.legends,
-                          room=display.room,
-                          **display.axis_options())
+                          room=display.room, colors=display.colors, **display.axis_options())
 
 
 def _lesions(frames: dict, display: Display):
@@ -200,7 +203,7 @@ def _lesions(frames: dict, display: Display):
         measurements = measurements[measurements["lesion_label"].isin(display.series)]
     if not display.recist_panel and assessments is not None:
         assessments = assessments.iloc[0:0]
-    return lesion_chart(measurements, assessments, therapy_bands=therapy_bands(events),
+    return lesion_chart(measurements, assessments, therapy_bands=therapy_bands(events, display.colors),
                         imaging=imaging if display.findings_panel else imaging.iloc[0:0],
                         width=display.panel_width, domain=display.domain, fit=display.fit,
                         split=display.split_panels, **display.axis_options())
@@ -210,7 +213,8 @@ def _markers(frames: dict, display: Display):
     markers = frames["markers"]
     if display.series is not None:
         markers = markers[markers["marker"].isin(display.series)]
-    return marker_chart(markers, therapy_bands=therapy_bands(frames["events"]), width=display.panel_width,
+    return marker_chart(markers, therapy_bands=therapy_bands(frames["events"], display.colors),
+                        width=display.panel_width,
                         domain=display.domain, fit=display.fit, split=display.split_panels,
                         **display.axis_options())
 

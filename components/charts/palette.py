@@ -1,12 +1,14 @@
 """The one colour palette of the charts and the slides, and the one mapping from a drug or regimen to its colour.
 
 Every view that colours a therapy (the case timeline, the cohort swimmer, the tumor board, the native PowerPoint
-shapes) takes it from ``therapy_colors`` here, so a drug has one colour between views. ``delta_e`` (CIEDE2000,
+shapes) takes it from ``therapy_colors`` here, with the mapping of the cases shown together (``shared_colors`` of a
+case folder or a study, passed as ``Display.colors``), so a therapy has one colour between views. ``delta_e`` (CIEDE2000,
 plain math) is how the palette is held apart: a test measures every pair.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import math
 import re
@@ -104,28 +106,75 @@ def drug_color(name: str) -> str:
     return PALETTE[int(digest, 16) % len(PALETTE)]
 
 
-def therapy_colors(names) -> dict[str, str]:
-    """One colour per therapy of a chart, no two alike while the palette lasts (twelve). Known drugs and regimens
-    first, then other names, each in the order given (first start first): a name takes its ``drug_color`` unless
-    another holds it, else the first ``PALETTE`` colour still free. Names with one ``drug_key`` (two lanes of one
-    drug) share a colour; past twelve therapies colours repeat (the legend, the lane labels and the tooltips still
-    name each one).
+SharedColors = tuple[tuple[str, str], ...]  # (drug_key, colour) pairs of a set of cases shown together, sorted
+
+
+def therapy_colors(names, shared: SharedColors = ()) -> dict[str, str]:
+    """One colour per therapy of a chart, no two alike while the palette lasts (twelve). A name of ``shared`` (the
+    mapping of the cases shown together, ``shared_colors``) takes that colour, so a therapy keeps its colour from the
+    cohort to its case; then known drugs and regimens, then other names, each in the order given (first start
+    first): a name takes its ``drug_color`` unless another holds it, else the first ``PALETTE`` colour still free
+    (and not held by a shared name of the chart). Names with one ``drug_key`` (two lanes of one drug) share a
+    colour; past twelve therapies colours repeat (the legend, the lane labels and the tooltips still name each one).
 
     >>> therapy_colors(["Adjuvant chemotherapy", "alectinib", "imatinib", "osimertinib"])
     {'Adjuvant chemotherapy': '#009E73', 'alectinib': '#0072B2', 'imatinib': '#CC79A7', 'osimertinib': '#D55E00'}
+    >>> therapy_colors(["Adjuvant chemotherapy", "alectinib"], (("adjuvant chemotherapy", "#882255"),))
+    {'Adjuvant chemotherapy': '#882255', 'alectinib': '#0072B2'}
     """
     names = list(dict.fromkeys(names))
     keys = {name: drug_key(name) for name in names}
+    fixed = dict(shared)
+    reserved = {fixed[key] for key in keys.values() if key in fixed}  # the shared colours of this chart's names
     by_key: dict[str, str] = {}
-    for name in sorted(names, key=lambda n: keys[n] not in DRUG_COLORS):  # stable: known drugs keep their colour
+    # stable: shared names first, then known drugs, each keeping its colour where it can
+    for name in sorted(names, key=lambda n: (keys[n] not in fixed, keys[n] not in DRUG_COLORS)):
         key = keys[name]
         if key in by_key:
             continue
         taken = set(by_key.values())
-        free = [c for c in PALETTE if c not in taken] or list(PALETTE)
-        preferred = drug_color(name)
-        by_key[key] = preferred if preferred not in taken else free[0]
+        preferred = fixed.get(key) or drug_color(name)
+        free = [c for c in PALETTE if c not in taken and c not in reserved]
+        by_key[key] = preferred if preferred not in taken or not free else free[0]
     return {name: by_key[keys[name]] for name in names}
+
+
+def shared_colors(cases) -> SharedColors:
+    """The one colour of each therapy of a set of cases shown together (a case folder, a study's patients), for
+    every view of them (``therapy_colors(names, shared)``): ``cases`` are the therapy names of each case.
+
+    No two therapies alike while the palette lasts, chosen as ``therapy_colors`` chooses (known drugs first, then
+    other names in order of first mention); past twelve, a therapy takes a colour that no therapy of a case it is in
+    holds, so that two therapies of one case still differ: of those, the one given in the fewest cases (a colour
+    shared with a drug of one case misleads less than one shared with a drug of many).
+
+    >>> shared_colors([["alectinib", "Chemo + anti-angiogenic"], ["Alecensa"]])
+    (('alectinib', '#0072B2'), ('chemo + anti-angiogenic', '#E69F00'))
+    """
+    return _shared_colors(tuple(tuple(dict.fromkeys(drug_key(name) for name in names)) for names in cases))
+
+
+@functools.lru_cache(maxsize=16)
+def _shared_colors(cases: tuple[tuple[str, ...], ...]) -> SharedColors:
+    """``shared_colors`` of the cases' drug keys: computed once per set of therapies."""
+    keys = list(dict.fromkeys(key for names in cases for key in names))
+    together: dict[str, set[str]] = {key: set() for key in keys}
+    for names in cases:
+        for key in names:
+            together[key].update(names)
+    uses = {key: sum(key in names for names in cases) for key in keys}
+    colors: dict[str, str] = {}
+    for key in sorted(keys, key=lambda k: k not in DRUG_COLORS):
+        preferred = drug_color(key)
+        free = [c for c in PALETTE if c not in colors.values()]
+        if free:
+            colors[key] = preferred if preferred in free else free[0]
+        else:  # past twelve: none of the colours of the therapies it is given with, the least used first
+            beside = {colors.get(other) for other in together[key]}
+            apart = [c for c in PALETTE if c not in beside] or [preferred]
+            used = {c: sum(uses[k] for k, held in colors.items() if held == c) for c in apart}
+            colors[key] = min(apart, key=lambda c: (used[c], c != preferred))
+    return tuple(sorted(colors.items()))
 
 
 def tint(color: str, opacity: float) -> str:

@@ -18,9 +18,11 @@ from .palette import (  # noqa: F401
     DRUG_COLORS,
     PALETTE,
     THERAPY_PALETTE,
+    SharedColors,
     drug_agents,
     drug_color,
     drug_key,
+    shared_colors,
     therapy_colors,
     tint,
 )

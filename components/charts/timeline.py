@@ -88,7 +88,7 @@ def timeline_chart(events: pd.DataFrame, *, axis: str = "calendar", unit: str = 
                    day_zero_label: str = "first diagnosis", width: int | None = None,
                    domain=None, dose_changes: pd.DataFrame | None = None,
                    height: int | None = None, legends: str = "bottom",
-                   room: int | None = None) -> alt.LayerChart | alt.Chart:
+                   room: int | None = None, colors: theme.SharedColors = ()) -> alt.LayerChart | alt.Chart:
     """Swimlanes of one case: one lane per event group, therapies as bars, other events as symbols.
 
     Parameters
@@ -139,7 +139,8 @@ def timeline_chart(events: pd.DataFrame, *, axis: str = "calendar", unit: str = 
         return _empty_chart("No events in this case", width)
     tax = time_axis(axis, unit, day_zero_label, events)
     text_scale = theme.text_scale()  # the room kept for labels grows with the type the chart is built in
-    marks = timeline_marks(events, tax, dose_changes=dose_changes, domain=domain, width=width, text_scale=text_scale)
+    marks = timeline_marks(events, tax, dose_changes=dose_changes, domain=domain, width=width, text_scale=text_scale,
+                           colors=colors)
     frame, lanes, window = marks.frame, marks.lanes, marks.window
     slot_px = SLOT_PX * text_scale  # labels in neighbouring sub-rows, drawn larger, stay clear of each other
     layout = lane_layout(frame, lanes, slot_px)
@@ -223,10 +224,11 @@ class TimelineMarks:
 
 
 def timeline_marks(events: pd.DataFrame, tax: TimeAxis, *, dose_changes: pd.DataFrame | None = None,
-                   domain=None, width: int | None = None, text_scale: float = 1.0) -> TimelineMarks:
+                   domain=None, width: int | None = None, text_scale: float = 1.0,
+                   colors: theme.SharedColors = ()) -> TimelineMarks:
     """The marks of ``timeline_chart`` (same arguments) before they become layers: see ``TimelineMarks``."""
     changes = _dose_change_frame(dose_changes, events)
-    frame = _timeline_frame(events, tax, changes)
+    frame = _timeline_frame(events, tax, changes, colors)
     # Drawn days and every bound: a side left open is drawn to the edge of this extent.
     extent = _extent_days(frame["day_start"], frame["day_end"], frame["day_start_earliest"],
                           frame["day_start_latest"], frame["day_end_latest"])
@@ -278,8 +280,10 @@ KEY_SEPARATOR = "   ·   "
 KEY_LINE_CHARS = 80  # about 560 px of 14 px text: the plot's width beside an open sidebar at 1280 px
 
 
-def _timeline_frame(events: pd.DataFrame, tax: TimeAxis, changes: pd.DataFrame) -> pd.DataFrame:
-    """One row per event with axis positions, mark roles and tooltip texts."""
+def _timeline_frame(events: pd.DataFrame, tax: TimeAxis, changes: pd.DataFrame,
+                    colors: theme.SharedColors = ()) -> pd.DataFrame:
+    """One row per event with axis positions, mark roles and tooltip texts; each therapy in its colour among the
+    case's therapies (``theme.therapy_colors``, with ``colors``: the mapping of the cases shown together)."""
     df = _as_objects(events.reset_index(drop=True))
     days = _day_columns(df)
     df[days.columns] = days
@@ -293,7 +297,7 @@ def _timeline_frame(events: pd.DataFrame, tax: TimeAxis, changes: pd.DataFrame) 
     df["mark_kind"] = df["kind"].where(~_is_death(df), "death")
     df["response"] = df["response_category"].fillna("").where(df["kind"].eq("response"), "")
     df["bar_key"] = df["lane"].where(df["therapy"], df["kind"])
-    colors = theme.therapy_colors(df.loc[df["therapy"], "lane"])
+    colors = theme.therapy_colors(df.loc[df["therapy"], "lane"], colors)
     df["therapy_hex"] = df["lane"].map(colors)  # all lanes: any window
     df = _with_assessed_therapy(df)
     df["tied_hex"] = df["tied"].map(colors).fillna("")

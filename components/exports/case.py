@@ -47,6 +47,7 @@ class CaseExport:
     source_name: str = ""
     dose_changes: pd.DataFrame = field(default_factory=pd.DataFrame)
     event_lines: dict[str, int] = field(default_factory=dict)  # the case-file line of each event (identified only)
+    colors: tuple = ()  # the therapy colours of the cases shown with it (charts.Display.colors); () alone
 
     @property
     def calendar(self) -> bool:
@@ -70,7 +71,8 @@ class CaseExport:
 
 
 def prepare_case(timeline: Timeline, *, deidentify: bool = False, axis: str = "calendar",
-                 day_zero: tuple[int, str] | None = None, view: View | None = None) -> CaseExport:
+                 day_zero: tuple[int, str] | None = None, view: View | None = None,
+                 colors: tuple = ()) -> CaseExport:
     """Tables, summary and RECIST assessments of a case, de-identified when asked.
 
     Parameters
@@ -88,6 +90,9 @@ def prepare_case(timeline: Timeline, *, deidentify: bool = False, axis: str = "c
         ``timelines.tables.day_zero_choices``. By default the case's own day 0.
     view
         The display choice of the screen (``timelines.presentation.View``), in place of the three above.
+    colors
+        The therapy colours of the cases the case is shown with (``charts.theme.shared_colors`` of its folder), so
+        that the slides colour each therapy as the screen does; empty for a case exported alone.
     """
     if view is None:
         if axis not in charts.AXES:
@@ -108,7 +113,7 @@ def prepare_case(timeline: Timeline, *, deidentify: bool = False, axis: str = "c
                       measurements=measurements, markers=markers, assessments=assessments, axis=view.axis,
                       day_zero_label=zero, deidentified=deidentify,
                       source_name="" if deidentify else source, dose_changes=tables["dose_changes"],
-                      event_lines={} if deidentify else event_lines(timeline))
+                      event_lines={} if deidentify else event_lines(timeline), colors=tuple(colors))
 
 
 def _drawn(timeline: Timeline, view: View) -> View:

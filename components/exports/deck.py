@@ -6,7 +6,8 @@
 PATH is a case file or a folder of case files. Writes ``DIR/<case-id>.pptx`` (and ``.pdf`` with ``--pdf``) per
 case, and with ``--combined`` one deck of every case (a session slide, then each case from its title slide).
 Prints one line per file written; a case file that cannot be loaded is reported with its problems and the other
-cases go on; the exit status is 1 when any case failed. Case files are named and listed as `python -m timelines`
+cases go on; the cases of one run are a session, so each therapy has one colour in all of their decks (one case file
+alone keeps its own choice, as a case drawn alone does); the exit status is 1 when any case failed. Case files are named and listed as `python -m timelines`
 names and lists them (timelines.cli.case_files). Files are written as every command writes into --out
 (timelines.saving.outputs): never through a link, never over a file it did not write unless --force.
 """
@@ -19,7 +20,9 @@ import time
 from pathlib import Path
 
 from components import exports
+from components.charts.theme import shared_colors
 from timelines.cli import FORCE_HELP, NO_CASE_FILES, case_files, missing_message, run, say
+from timelines.cohort import therapy_agents
 from timelines.errors import CaseFileError
 from timelines.reading.loading import load_case
 from timelines.saving.outputs import OutputFolder, OutputRefused, output_folder
@@ -55,9 +58,12 @@ def main(argv: list[str] | None = None) -> int:
         say(NO_CASE_FILES, sys.stderr)
         return 1
     started, failed, session = time.perf_counter(), len(missing), []
+    loaded = [(path, _loaded(path)) for path in files]
+    cases = [therapy_agents([t])[t.case.id] for _, t in loaded if not isinstance(t, CaseFileError)]
+    colors = shared_colors(cases) if len(cases) > 1 else ()  # one colour per therapy of the session
     try:
-        for path in files:
-            slides = _case(path, out, args)
+        for path, timeline in loaded:
+            slides = _case(path, timeline, out, args, colors)
             if slides is None:
                 failed += 1
             else:
@@ -73,14 +79,21 @@ def main(argv: list[str] | None = None) -> int:
     return 1 if failed else 0
 
 
-def _case(path: Path, out: Path, args) -> list[exports.Slide] | None:
-    """Write the deck (and handout) of one case file; None when the file cannot be loaded."""
+def _loaded(path: Path):
+    """The case of a file, or why it cannot be loaded (said when its turn comes, in the order of the files)."""
     try:
-        timeline = load_case(path)
+        return load_case(path)
     except CaseFileError as error:
-        say(error, sys.stderr)
+        return error
+
+
+def _case(path: Path, timeline, out: Path, args, colors: tuple = ()) -> list[exports.Slide] | None:
+    """Write the deck (and handout) of one case file (its loaded ``timeline``, or the error that refused it; then
+    None), each therapy in its colour of the session (``colors``)."""
+    if isinstance(timeline, CaseFileError):
+        say(timeline, sys.stderr)
         return None
-    case = exports.prepare_case(timeline, deidentify=args.deidentify, axis=args.axis)
+    case = exports.prepare_case(timeline, deidentify=args.deidentify, axis=args.axis, colors=colors)
     slides = exports.case_slides(case)
     written = _write(out / f"{case.case_id}.pptx", exports.pptx_bytes([slides]), f"{len(slides)} slides", args)
     if args.pdf:

@@ -62,7 +62,7 @@ def timeline_frame(case: CaseExport, domain=None) -> Drawn:
     """The marks the screen's timeline draws (``components.charts.timeline.timeline_marks``), with
     every axis position also in days: ``lo``/``hi`` (start bounds), ``end_lo``/``end_hi`` (end bounds)."""
     tax = charts.time_axis(case.axis, "months", case.day_zero_label, case.events)
-    marks = timeline_marks(case.events, tax, dose_changes=case.dose_changes, domain=domain)
+    marks = timeline_marks(case.events, tax, dose_changes=case.dose_changes, domain=domain, colors=case.colors)
     frame = marks.frame
     for name, column in (("lo", "x_lo"), ("hi", "x_hi"), ("end_lo", "x_end_lo"), ("end_hi", "x_end_hi"),
                          ("solid_x", "x_solid")):

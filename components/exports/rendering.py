@@ -42,8 +42,9 @@ def case_chart(case: CaseExport, name: str, *, width: int = EXPORT_WIDTH) -> alt
 
 def export_display(case: CaseExport, width: int, domain=None) -> charts.Display:
     """The display choices of an exported chart: ``width`` px for the timeline and for each panel, legends in a
-    row under the plot (a slide is wide enough), on the case's axis and day 0."""
-    return charts.Display(width=width, panel_width=width, domain=domain, **case.axis_options())
+    row under the plot (a slide is wide enough), on the case's axis and day 0, each therapy in the colour of the cases
+    shown with it."""
+    return charts.Display(width=width, panel_width=width, domain=domain, colors=case.colors, **case.axis_options())
 
 
 def case_frames(case: CaseExport, **overrides) -> dict:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from typing import NamedTuple
 
@@ -383,8 +384,9 @@ _STEP_VIEWS = {"summary": _summary, "endpoints": _endpoints, "timeline": _timeli
                "markers": _markers, "events": _events}
 
 
-def board_screen(entry: Entry, stamp: Stamp, deidentified: bool) -> None:
-    """Tumor-board mode: the case as a presentation, stepped with buttons or the arrow keys."""
+def board_screen(entry: Entry, stamp: Stamp, deidentified: bool, colors: tuple = ()) -> None:
+    """Tumor-board mode: the case as a presentation, stepped with buttons or the arrow keys; ``colors``: the therapy
+    colours of the cases it is shown with (``cache.folder_colors``)."""
     path = str(entry.path)
     data = cache.case_tables(path, stamp)
     view = view_of(data, deidentified)
@@ -393,8 +395,8 @@ def board_screen(entry: Entry, stamp: Stamp, deidentified: bool) -> None:
     screen = Screen(*learn_window())
     frames, summary = cache.presented(path, stamp, view)
 
-    def draw(name: str, display: charts.Display) -> None:
-        show_specs(cache.case_chart(path, stamp, view, name, display))
+    def draw(name: str, display: charts.Display) -> None:  # each therapy in its colour among the cases shown with it
+        show_specs(cache.case_chart(path, stamp, view, name, dataclasses.replace(display, colors=colors)))
 
     shown = (st.session_state["board_step"], st.session_state.get("board_part", 0))
     step, part = board_page({**data, **frames, "summary": summary, "day_zero": view.day_zero, "draw": draw},

@@ -3,6 +3,7 @@
     case file --entry--> Entry --case_tables--> tables --presented--> tables on a View --case_chart--> chart specs
                                                                                      \\--export_case--> export_file
     case files --cohort_case_frames--> each case's cohort rows --cohort_frames--> cohort tables --cohort_chart--> spec
+    case files --case_therapies--> each case's therapy names --folder_colors--> one colour per therapy of the folder
     study warehouse folder --study_store--> Warehouse (DuckDB) --study_choices, study_swimmer--> filters, swimmer spec
 
 A case file is named by its path and its stamp (modification and change times, size, inode), so an edited,
@@ -97,19 +98,20 @@ def as_sent(spec: dict) -> dict:
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def export_case(path: str, stamp: Stamp, view: View) -> exports.CaseExport:
-    """The case as every export draws it, for this display choice."""
-    return exports.prepare_case(entry(path, stamp).timeline, view=view)
+def export_case(path: str, stamp: Stamp, view: View, colors: charts.theme.SharedColors = ()) -> exports.CaseExport:
+    """The case as every export draws it, for this display choice, each therapy in its colour among the cases it is
+    shown with (``folder_colors``)."""
+    return exports.prepare_case(entry(path, stamp).timeline, view=view, colors=colors)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def export_slides(path: str, stamp: Stamp, view: View) -> list[exports.Slide]:
+def export_slides(path: str, stamp: Stamp, view: View, colors: charts.theme.SharedColors = ()) -> list[exports.Slide]:
     """The pages of the deck and the handout (the slow part: about a second per chart), made once for both."""
-    return exports.case_slides(export_case(path, stamp, view))
+    return exports.case_slides(export_case(path, stamp, view, colors))
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def export_file(path: str, stamp: Stamp, view: View, what: str) -> bytes:
+def export_file(path: str, stamp: Stamp, view: View, what: str, colors: charts.theme.SharedColors = ()) -> bytes:
     """One export file: 'pptx', 'pdf', 'events.csv', 'fhir.json', 'cbioportal.zip', 'timeline.png'..."""
     if what in ("fhir.json", "cbioportal.zip") and view.deidentified:
         raise ValueError(f"The {'FHIR bundle' if what == 'fhir.json' else 'cBioPortal study'} keeps the case's dates, "
@@ -122,14 +124,34 @@ def export_file(path: str, stamp: Stamp, view: View, what: str) -> bytes:
         bundle = case_bundle(entry(path, stamp).timeline)
         return (json.dumps(bundle, indent=2, ensure_ascii=False) + "\n").encode()
     if what in ("pptx", "pdf"):
-        slides = export_slides(path, stamp, view)
+        slides = export_slides(path, stamp, view, colors)
         return exports.pptx_bytes([slides]) if what == "pptx" else exports.pdf_bytes([slides])
-    case = export_case(path, stamp, view)
+    case = export_case(path, stamp, view, colors)
     name, kind = what.rsplit(".", 1)
     if kind == "csv":
         return exports.csv_bytes(case.tables()[name])
     spec = exports.chart_spec(exports.case_chart(case, name))  # PNG and SVG share one rendering (exports.rendering)
     return exports.chart_png(spec) if kind == "png" else exports.chart_svg(spec)
+
+
+def folder_colors(stamps: dict[str, Stamp]) -> charts.theme.SharedColors:
+    """The one colour of each therapy of the case files ``stamps`` (path: stamp), the cases a folder shows
+    together: every view of them (case page, board, cohort, exports) draws each therapy in it."""
+    files = tuple(stamps.items())
+    return catalog_colors(cohort_version(files), files)
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def catalog_colors(version: str, _stamps: Stamps) -> charts.theme.SharedColors:
+    """``folder_colors`` of one version of the files (``cohort_version``), from each loadable case's therapies."""
+    return charts.theme.shared_colors(case_therapies(path, stamp) for path, stamp in _stamps if entry(path, stamp).ok)
+
+
+@st.cache_data(show_spinner=False, max_entries=20_000)
+def case_therapies(path: str, stamp: Stamp) -> tuple[str, ...]:
+    """The names of one case's systemic therapies, as its lanes and the cohort name them."""
+    timeline = entry(path, stamp).timeline
+    return tuple(therapy_agents([timeline])[timeline.case.id])
 
 
 def cohort_version(stamps: Stamps) -> str:
@@ -170,11 +192,12 @@ def cohort_case_frames(path: str, stamp: Stamp) -> dict:
 
 @st.cache_data(show_spinner=False, max_entries=30)
 def cohort_chart(version: str, case_ids: tuple[str, ...], name: str, align: str, sort: str,
-                 _stamps: Stamps) -> dict:
+                 _stamps: Stamps, colors: charts.theme.SharedColors = ()) -> dict:
     """One chart of the cohort page ("swimmer", "spider", "waterfall") for the cases shown, as Streamlit draws it:
     a rerun that changes neither the files, the cases shown nor the choice (a row selected, a filter set and
-    cleared) sends it again without building it (the swimmer of a thousand patients takes about half a second)."""
-    chart = cohort_charts.cohort_chart(cohort_frames(version, _stamps), name, list(case_ids), align, sort)
+    cleared) sends it again without building it (the swimmer of a thousand patients takes about half a second).
+    ``colors``: the folder's therapy colours (``folder_colors``)."""
+    chart = cohort_charts.cohort_chart(cohort_frames(version, _stamps), name, list(case_ids), align, sort, colors)
     return as_sent(charts.chart_spec(chart, SCREEN))
 
 
@@ -192,6 +215,13 @@ def study_choices(folder: str) -> Choices:
     return study_store(folder).choices()
 
 
+@st.cache_data(show_spinner=False, max_entries=8)
+def study_colors(folder: str) -> charts.theme.SharedColors:
+    """The one colour of each therapy of a study's patients (``charts.theme.shared_colors``): its swimmer and each
+    patient's case page draw each therapy in it."""
+    return charts.theme.shared_colors(study_store(folder).therapy_names().values())
+
+
 @st.cache_data(show_spinner=False, max_entries=50)
 def study_swimmer(folder: str, chosen: tuple, sort: str) -> dict | None:
     """The swimmer of the first selected patients of a study (``chosen``: a Filter's fields), as Streamlit draws it;
@@ -199,5 +229,6 @@ def study_swimmer(folder: str, chosen: tuple, sort: str) -> dict | None:
     rows, _ = study_store(folder).swimmer_rows(Filter(*chosen), sort)
     if rows.empty:
         return None
-    chart = cohort_charts.swimmer_chart(rows, align="diagnosis", sort={"patient_id": "case_id"}.get(sort, "duration"))
+    chart = cohort_charts.swimmer_chart(rows, align="diagnosis", sort={"patient_id": "case_id"}.get(sort, "duration"),
+                                        colors=study_colors(folder))
     return as_sent(charts.chart_spec(chart, SCREEN))

@@ -19,7 +19,9 @@ from .pickers import VIEWS, display_options, view_picker
 from .screen import learn_window
 
 
-def case_page(entry: Entry, stamp: Stamp, deidentified: bool) -> None:
+def case_page(entry: Entry, stamp: Stamp, deidentified: bool, colors: tuple = ()) -> None:
+    """One case's page; ``colors``: the therapy colours of the cases it is shown with (``cache.folder_colors``),
+    so that each therapy has its cohort colour on every chart and export of the page."""
     path = str(entry.path)
     data = cache.case_tables(path, stamp)
     exports_slot = st.sidebar.container()  # above the time axis: in view whatever the number of day 0 choices
@@ -36,7 +38,8 @@ def case_page(entry: Entry, stamp: Stamp, deidentified: bool) -> None:
     column = column_px(window_width)
 
     def draw(name: str, domain: tuple | None = None) -> None:
-        display = timeline_display(view, domain, room, column) if name == "timeline" else page_display(view, domain)
+        display = (timeline_display(view, domain, room, column, colors) if name == "timeline"
+                   else page_display(view, domain, colors))
         show_specs(cache.case_chart(path, stamp, view, name, display))
 
     axis = view.axis_options()
@@ -55,7 +58,7 @@ def case_page(entry: Entry, stamp: Stamp, deidentified: bool) -> None:
                                       on_change="rerun")
     if exports_box.open:  # made when opened: the first screen of a case needs no download button
         with exports_box:
-            export_buttons(path, stamp, view)
+            export_buttons(path, stamp, view, colors)
 
 
 def view_of(data: dict, deidentified: bool) -> View:

@@ -19,20 +19,21 @@ LEAST_PLOT_PX = 360
 PANEL_WIDTH = 640  # plot width of each panel: what its therapy labels are cut for (the page fits it to its width)
 
 
-def page_display(view: View, domain: tuple | None = None) -> charts.Display:
+def page_display(view: View, domain: tuple | None = None, colors: tuple = ()) -> charts.Display:
     """The case page's choices: as wide as the page, legends stacked under the plot (two in a row ran past the
     page's right edge), a stack of panels drawn one chart per panel (each fitted to the page's width), each as tall
-    as its builder makes it."""
+    as its builder makes it, each therapy in its colour among the cases shown together (``colors``)."""
     return charts.Display(width=CHART_WIDTH, panel_width=PANEL_WIDTH, legends="stacked", split_panels=True,
-                          fit_width=True, domain=domain, **view.axis_options())
+                          fit_width=True, domain=domain, colors=colors, **view.axis_options())
 
 
-def timeline_display(view: View, domain: tuple | None, room: int, column: int = CHART_WIDTH + BESIDE_PX) -> charts.Display:
+def timeline_display(view: View, domain: tuple | None, room: int, column: int = CHART_WIDTH + BESIDE_PX,
+                     colors: tuple = ()) -> charts.Display:
     """The case page's timeline in a page column `column` px wide: fitted to the `room` px the screen leaves under
     the header (its axis, key and legends on a 1280x720 screen, its lanes using a 1920x1080 one), its legends
     beside the plot (a screen is wider than tall: stacked under it, they fell below a 1280x720 screen), its marks'
     labels laid out for the plot's width (what the lane labels and the legends leave of the column)."""
-    return dataclasses.replace(page_display(view, domain), legends="beside", room=room,
+    return dataclasses.replace(page_display(view, domain, colors), legends="beside", room=room,
                                width=max(LEAST_PLOT_PX, column - BESIDE_PX))
 
 

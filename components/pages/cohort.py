@@ -28,9 +28,9 @@ TABLE_KEY = "cohort_table"
 URL_WIDGETS = ("page", "case_picker")
 
 
-def cohort_page(stamps: dict[str, Stamp]) -> None:
+def cohort_page(stamps: dict[str, Stamp], colors: tuple = ()) -> None:
     """Every loaded case of the files ``stamps`` (path: stamp) side by side; a click on a table row opens that case
-    (``?case=<id>``).
+    (``?case=<id>``). ``colors``: the folder's therapy colours (``cache.folder_colors``), as its case pages have them.
 
     Files that cannot be loaded are named, not drawn. The filters (drug, histology, alteration) narrow the
     plots and the table alike; the alignment (diagnosis or first targeted therapy) applies to the swimmer and
@@ -45,7 +45,7 @@ def cohort_page(stamps: dict[str, Stamp]) -> None:
         st.info("No case can be shown: the cases folder holds no loadable case file.")
         _broken_note(broken)
         return
-    frames = cohort_frames(tuple((str(e.path), stamps[str(e.path)]) for e in loaded))
+    frames = {**cohort_frames(tuple((str(e.path), stamps[str(e.path)]) for e in loaded)), "colors": colors}
     table, agents = frames["cohort"], frames["agents"]
     title = st.empty()
     choice = _controls(table, agents, st.columns([1.25, 1.25, 1.25, 1, 1], vertical_alignment="bottom"))
@@ -191,7 +191,8 @@ def _broken_note(broken: list[str]) -> None:
 def show_chart(frames: dict, name: str, case_ids: list[str], align: str = "diagnosis", sort: str = "duration") -> None:
     """Draw the cohort chart `name` of the cases `case_ids` as wide as its column and as tall as its builder made it,
     in the shared theme (as the case views do: Streamlit's default autosize would squeeze the lanes into the
-    builder's height). The spec is kept per version of the cohort's files, cases shown and choice
-    (`cache.cohort_chart`)."""
-    spec = cache.cohort_chart(frames["version"], tuple(case_ids), name, align, sort, frames["files"])
+    builder's height), each therapy in the folder's colour for it (`frames["colors"]`). The spec is kept per version
+    of the cohort's files, cases shown and choice (`cache.cohort_chart`)."""
+    spec = cache.cohort_chart(frames["version"], tuple(case_ids), name, align, sort, frames["files"],
+                              frames.get("colors", ()))
     st.vega_lite_chart(spec, theme=None, width="stretch", key=f"cohort_{name}")

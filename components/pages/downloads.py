@@ -37,16 +37,17 @@ def export_files(case: exports.CaseExport) -> list[tuple[str, str]]:
     return files
 
 
-def export_buttons(path: str, stamp: Stamp, view: View) -> None:
+def export_buttons(path: str, stamp: Stamp, view: View, colors: tuple = ()) -> None:
     """Download buttons: slides (PPTX), handout (PDF), events (CSV), FHIR bundle (JSON) and cBioPortal study (ZIP)
     for identified views only, and each chart as PNG and SVG, of the case file `path` (at version `stamp`) as `view`
-    shows it (de-identified exports: relative axis, no dates, source, quotes or notes)."""
-    case = cache.export_case(path, stamp, view)
+    shows it (de-identified exports: relative axis, no dates, source, quotes or notes), each therapy in the colour
+    the screen gives it (``colors``, the folder's)."""
+    case = cache.export_case(path, stamp, view, colors)
     stem = neutral_file_stem(cache.entry(path, stamp).case_id) if view.deidentified else case.case_id
     # One full-width button a row: each says what it holds and its format in full (three to a row cut them to
     # 'Sli…', 'Ha…' in the sidebar).
     for label, what in export_files(case):
-        st.download_button(label, data=_later(path, stamp, view, what), file_name=f"{stem}.{what}",
+        st.download_button(label, data=_later(path, stamp, view, what, colors), file_name=f"{stem}.{what}",
                            mime=MIME[what.rsplit(".", 1)[-1]], on_click="ignore", key=f"export-{case.case_id}-{what}",
                            width="stretch", icon=":material/download:")
     if case.deidentified:
@@ -54,6 +55,6 @@ def export_buttons(path: str, stamp: Stamp, view: View) -> None:
                    "bundle is offered only with identified views.")
 
 
-def _later(path: str, stamp: Stamp, view: View, what: str):
+def _later(path: str, stamp: Stamp, view: View, what: str, colors: tuple = ()):
     """A callable for st.download_button: the file is made when the button is clicked."""
-    return lambda: cache.export_file(path, stamp, view, what)
+    return lambda: cache.export_file(path, stamp, view, what, colors)

@@ -175,9 +175,10 @@ def patient_screen(store: Warehouse, patient_id: str, page: str) -> None:
     deidentified = deidentify_switch(st.query_params.get("deid"))
     st.sidebar.caption(f"Patient {escape_markdown(patient_id)} of the study (read-only).")
     entry = cache.entry(str(path), stamp)
+    colors = cache.study_colors(str(store.folder))  # each therapy as the study's swimmer colours it
     if not entry.ok:
         problems_view(entry)
     elif page == "board":
-        board_screen(entry, stamp, deidentified)
+        board_screen(entry, stamp, deidentified, colors)
     else:
-        case_page(entry, stamp, deidentified)
+        case_page(entry, stamp, deidentified, colors)

@@ -618,6 +618,17 @@ class Warehouse:
         # A warehouse imported before the swimmer carried sex and age gives them empty: lane labels on one line
         return rows.reindex(columns=list(SWIMMER_COLUMNS)), self.count(chosen)
 
+    def therapy_names(self) -> dict[str, list[str]]:
+        """The systemic therapies of each patient, by the names the swimmer and the case pages give them (the
+        swimmer's agents), in order of first start."""
+        rows = self._rows("SELECT patient_id, coalesce(nullif(agent, ''), label) FROM swimmer "
+                          "WHERE category = 'therapy' ORDER BY patient_id, start_month")
+        names: dict[str, list[str]] = {}
+        for patient, agent in rows:
+            if agent not in names.setdefault(patient, []):
+                names[patient].append(agent)
+        return names
+
     def case_document(self, patient_id: str) -> dict | None:
         """The case document of one patient (what a YAML case file holds), or None for an unknown id."""
         found = next(iter(self._rows("SELECT document FROM documents WHERE patient_id = ?", [patient_id])), None)
