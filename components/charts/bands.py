@@ -55,7 +55,7 @@ def _band_layers(bands: pd.DataFrame | None, tax: TimeAxis, x, x2, *, labels: bo
     return layers
 
 
-_BAND_COLUMNS = ("lane", "label", "date_text", "end_text", "ongoing")
+_BAND_COLUMNS = ("lane", "label", "date_text", "end_text", "ongoing", "therapy_hex")
 
 
 _LAST_BANDS: tuple = ()  # (bands, tax, result) of the last call: the panels of one stack share their bands
