@@ -201,9 +201,10 @@ def deidentify_events(events: pd.DataFrame, ids: dict[str, str] | None = None, *
         ids, quotes and notes removed, every other text scrubbed (see the module docstring).
     """
     ids = neutral_ids(events) if ids is None else ids
-    # The dates in words, made while the table still has the dates as written: every event they name said with
-    # its day offset ('after surgery (day 0)'), never its calendar date; the names are scrubbed below.
-    out = with_date_words(events, relative=True).copy() if "date_text" in events and "end_text" in events \
+    # The dates in words, made while the table still has the dates as written: every event they name said in
+    # months since day 0 ('after surgery (month 0.0)'), never its calendar date, in the one unit the de-identified
+    # views say every date in (the relative axis's); the names are scrubbed below.
+    out = with_date_words(events, relative=True, in_months=True).copy() if "date_text" in events and "end_text" in events \
         else events.copy()
     if "dose_changes" in out:
         in_days = dose_changes_in_days(dose_changes) if dose_changes is not None else {}
