@@ -92,7 +92,7 @@ def lesion_chart(measurements: pd.DataFrame, assessments: pd.DataFrame | None = 
                  therapy_bands: pd.DataFrame | None = None, imaging: pd.DataFrame | None = None,
                  axis: str = "calendar", unit: str = "months", day_zero_label: str = "first diagnosis",
                  width: int | None = None, domain=None, fit: StackFit | None = None,
-                 split: bool = False) -> alt.VConcatChart | alt.Chart | list:
+                 split: bool = False, lesions: tuple[str, ...] | None = None) -> alt.VConcatChart | alt.Chart | list:
     """Lesion sizes over time, the sum of target diameters against the RECIST 1.1 lines, and imaging findings.
 
     Parameters
@@ -115,6 +115,10 @@ def lesion_chart(measurements: pd.DataFrame, assessments: pd.DataFrame | None = 
     split
         The panels as a list of charts, one under the other, each titled without a y axis title (the page fits
         each to its width; Vega-Lite fits only a single or layered view); by default one stacked chart.
+    lesions
+        The lesions (``lesion_label``) whose panels are drawn (a tumor board's page of them); None: every one. The
+        sum panel, the imaging findings and the time axis are those of every measurement whatever is drawn, so
+        the pages of a board share one axis and a measured scan is never taken for one without a size.
 
     Returns
     -------
@@ -139,7 +143,9 @@ def lesion_chart(measurements: pd.DataFrame, assessments: pd.DataFrame | None = 
     else:
         changes = None
     findings = _qualitative_imaging(imaging, measurements, changes)
-    if measurements.empty and findings.empty:
+    drawn = measurements if lesions is None or measurements.empty else \
+        measurements[measurements["lesion_label"].isin(lesions)]
+    if drawn.empty and findings.empty and assessments.empty:
         return _empty_chart("No measurements in this case", width)
     tax = time_axis(axis, unit, day_zero_label, therapy_bands, imaging, measurements)
     extent = _extent_days(measurements.get("day_start"), measurements.get("day_start_earliest"),
@@ -149,8 +155,8 @@ def lesion_chart(measurements: pd.DataFrame, assessments: pd.DataFrame | None = 
     window = _domain_days(tax, domain, _with_current_therapy(extent, therapy_bands))
     panels = _PanelAxis(tax, _axis_domain(tax, window), window)
     builders = []  # each takes the shared x axis, told whether it is the bottom panel
-    if not measurements.empty:
-        builders += _lesion_builders(measurements, therapy_bands, width)
+    if not drawn.empty:
+        builders += _lesion_builders(drawn, therapy_bands, width)
     if not assessments.empty:
         builders.append(partial(_sum_panel, assessments, measurements, therapy_bands, width=width))
     if not findings.empty:
