@@ -335,13 +335,14 @@ def _summary(data: dict, axis: dict, screen: Screen, part=None) -> None:
         st.markdown("**Key figures** (from the dates · the paper)" if figures else "No outcome can be computed.")
         for i, figure in enumerate(figures):
             st.markdown(escape_markdown(figure.title))
-            notes = figure_notes(figure, fit.definitions)
+            notes = figure_notes(figure, fit.definitions) if fit.notes else []
             if notes:
                 with st.container(key=f"board_note_{i}"):
                     st.markdown("  \n".join(notes))
         if figures and not fit.definitions:
             with st.container(key="board_note_definitions"):
-                st.markdown(":gray[The definitions are on the Endpoints step.]")
+                st.markdown(":gray[" + ("The definitions are" if fit.notes else "What ended or censored each figure, "
+                                        "and the definitions, are") + " on the Endpoints step.]")
     missing = [MISSING_VIEWS[name] for name in STEPS if name in MISSING_VIEWS and name not in steps
                and not (name == "markers" and words)]
     if missing:
@@ -380,6 +381,7 @@ class SummaryFit(NamedTuple):
     px: int  # the summary's and the figures' type size
     note_px: int  # the censoring and definitions under each figure
     definitions: bool  # whether the definitions fit beside the figures (else the Endpoints step says them)
+    notes: bool = True  # whether what ended or censored each figure fits beside it (else the Endpoints step)
 
 
 SUMMARY_STYLE = """<style>
@@ -390,29 +392,32 @@ SUMMARY_LEFT_SHARE = 0.5
 SUMMARY_GAP_PX = 48  # between the two columns ('large')
 SUMMARY_LINE_EM, NOTE_LINE_EM = 1.4, 1.3  # as SUMMARY_STYLE sets them
 BLOCK_GAP_PX = 16  # between two blocks of text
+SUMMARY_SLACK_PX = 24  # what the estimate of wrapped lines may miss
 NOTE_SCALE = 0.72  # the notes' size to the figures'
 BOLD_CHAR_EM = 0.53  # the mean width of a character of the summary (much of it bold), in type sizes
 
 
 def summary_fit(lines: list[str], figures: list[KeyFigure], screen: Screen) -> SummaryFit:
     """The largest type (from a size read across the room down to BOARD_MIN_FONT) at which both columns fit the
-    screen under the top bar and the caption; the definitions are left to the Endpoints step when they do not."""
+    screen under the top bar and the caption; the definitions are left to the Endpoints step when they do not,
+    and then what ended or censored each figure."""
     width = (screen.width - 100 - SUMMARY_GAP_PX)
-    room = screen.room - CAPTION_PX
+    room = screen.room - CAPTION_PX - SUMMARY_SLACK_PX
     largest = max(BOARD_MIN_FONT, min(46, round(screen.height / 25)))
-    for definitions in (True, False):
+    for definitions, with_notes in ((True, True), (False, True), (False, False)):
         for px in range(largest, BOARD_MIN_FONT - 1, -1):
             note_px = max(BOARD_MIN_FONT, round(px * NOTE_SCALE))
             left = text_px([line for block in lines for line in block.split("  \n")],
                            width * SUMMARY_LEFT_SHARE, px, SUMMARY_LINE_EM) + BLOCK_GAP_PX
             right = text_px(["Key figures (from the dates · the paper)"] + [f.title for f in figures],
                             width * (1 - SUMMARY_LEFT_SHARE), px, SUMMARY_LINE_EM) + BLOCK_GAP_PX * (1 + len(figures))
-            notes = [n for f in figures for n in figure_notes(f, definitions)]
-            right += text_px(notes, width * (1 - SUMMARY_LEFT_SHARE), note_px, NOTE_LINE_EM) \
-                + BLOCK_GAP_PX * sum(bool(figure_notes(f, definitions)) for f in figures)
+            said = [figure_notes(f, definitions) if with_notes else [] for f in figures]
+            said.append([":gray[The definitions are on the Endpoints step.]"] if not definitions else [])
+            right += text_px([n for notes in said for n in notes], width * (1 - SUMMARY_LEFT_SHARE), note_px,
+                             NOTE_LINE_EM) + BLOCK_GAP_PX * sum(bool(notes) for notes in said)
             if max(left, right) <= room:
-                return SummaryFit(px, note_px, definitions)
-    return SummaryFit(BOARD_MIN_FONT, BOARD_MIN_FONT, False)
+                return SummaryFit(px, note_px, definitions, with_notes)
+    return SummaryFit(BOARD_MIN_FONT, BOARD_MIN_FONT, False, False)
 
 
 def text_px(lines: list[str], width: float, px: int, line_em: float) -> int:
@@ -531,7 +536,7 @@ def _markers(data: dict, axis: dict, screen: Screen, part: MarkerPage | None = N
 
 def _words_list(words: list[str]) -> None:
     with st.container(key="board_words"):
-        st.markdown("**Results in words only** · " + "  \n".join(words))
+        st.markdown("**Results in words only**  \n" + "  \n".join(words))
 
 
 DETAIL_CHARS = 90  # a dose or finding longer than this is shortened on the board (the slides wrap it)
