@@ -261,9 +261,27 @@ def marker_names(markers: pd.DataFrame) -> tuple[list[str], list[str]]:
     return [n for n in names if numbered[n]], [n for n in names if not numbered[n]]
 
 
-def word_results(markers: pd.DataFrame, relative: bool) -> list[str]:
-    """The results reported only in words, one markdown line per finding and date, the tests it covers after it:
-    '**within normal limits** (2008-01): Complete blood count, Free T4'. The date as the tables say it."""
+class WordResult(NamedTuple):
+    """Results reported only in words, one finding at one date, and the tests it covers."""
+
+    finding: str
+    when: str
+    tests: str
+
+    @property
+    def text(self) -> str:
+        """'within normal limits (2008-01): Complete blood count, Free T4'."""
+        return f"{self.finding}" + (f" ({self.when})" if self.when else "") + f": {self.tests}"
+
+    @property
+    def markdown(self) -> str:
+        return f"**{escape_markdown(self.finding)}**" + (f" ({escape_markdown(self.when)})" if self.when else "") \
+            + f": {escape_markdown(self.tests)}"
+
+
+def word_results(markers: pd.DataFrame, relative: bool) -> list[WordResult]:
+    """The results reported only in words, one per finding and date, in date order, the date as the tables say
+    it: ('within normal limits', '2008-01', 'Complete blood count, Free T4')."""
     words = marker_names(markers)[1]
     if not words:
         return []
@@ -272,8 +290,7 @@ def word_results(markers: pd.DataFrame, relative: bool) -> list[str]:
     for row in rows.to_dict("records"):
         key = (str(row.get("finding") or "reported"), side_text(row, "start", relative))
         said.setdefault(key, []).append(str(row["marker"]))
-    return [f"**{escape_markdown(finding)}**" + (f" ({escape_markdown(when)})" if when else "") + ": "
-            + escape_markdown(", ".join(dict.fromkeys(names))) for (finding, when), names in said.items()]
+    return [WordResult(finding, when, ", ".join(dict.fromkeys(names))) for (finding, when), names in said.items()]
 
 
 class MarkerPage(NamedTuple):
@@ -283,7 +300,7 @@ class MarkerPage(NamedTuple):
     words: bool
 
 
-def marker_pages(names: list[str], words: list[str], screen: Screen) -> list[MarkerPage]:
+def marker_pages(names: list[str], words: list[WordResult], screen: Screen) -> list[MarkerPage]:
     """The marker panels a few a screen, each plot at least LEAST_PANEL_PX tall; the results in words under the
     last page's panels (never a page of their own: the last page gives up panels to make room for them)."""
     room = screen.room - STACK_AXIS_PX - MARKER_PAGE_PX
@@ -297,10 +314,10 @@ def marker_pages(names: list[str], words: list[str], screen: Screen) -> list[Mar
     return [MarkerPage(tuple(page), bool(words) and i == len(pages) - 1) for i, page in enumerate(pages)]
 
 
-def words_px(lines: list[str], screen: Screen, width_share: float = 1.0) -> int:
+def words_px(lines: list[WordResult], screen: Screen, width_share: float = 1.0) -> int:
     """The height the results in words take on the board (a heading, each line wrapped), at the table's size."""
     chars = max(20, int(width_share * (screen.width - 100) / (CHAR_EM * screen.table_px)))
-    wrapped = 1 + sum(math.ceil(len(line) / chars) for line in lines)
+    wrapped = 1 + sum(math.ceil(len(line.text) / chars) for line in lines)
     return int(wrapped * screen.table_px * LINE_EM) + WORDS_GAP_PX
 
 
@@ -324,7 +341,7 @@ def _summary(data: dict, axis: dict, screen: Screen, part=None) -> None:
         lines.append("**Systemic therapy outside the numbered lines** · " + escape_markdown("; ".join(others)))
     words = [] if "markers" in steps else word_results(data["markers"], axis["axis"] == "relative")
     if words:
-        lines.append("**Results in words only** · " + "  \n".join(words))
+        lines.append("**Results in words only** · " + "  \n".join(w.markdown for w in words))
     figures = key_figures(summary)
     fit = summary_fit(lines, figures, screen)
     st.html(SUMMARY_STYLE % {"px": fit.px, "note_px": fit.note_px})
@@ -534,9 +551,9 @@ def _markers(data: dict, axis: dict, screen: Screen, part: MarkerPage | None = N
         _words_list(words)
 
 
-def _words_list(words: list[str]) -> None:
+def _words_list(words: list[WordResult]) -> None:
     with st.container(key="board_words"):
-        st.markdown("**Results in words only**  \n" + "  \n".join(words))
+        st.markdown("**Results in words only**  \n" + "  \n".join(w.markdown for w in words))
 
 
 DETAIL_CHARS = 90  # a dose or finding longer than this is shortened on the board (the slides wrap it)
