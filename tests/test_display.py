@@ -144,3 +144,13 @@ def test_the_board_summary_gives_each_key_figure_its_censoring_and_definition_wh
     assert (laptop.definitions, laptop.notes, projector.definitions, projector.notes) == (False, True, True, True)
     assert projector.px > laptop.px >= 18
     assert data["markers"].empty
+
+
+def test_a_finding_spanning_most_of_the_view_is_labelled_inside_the_plot():
+    """Left of a span from the view's edge, the label ran out of the plot and pushed it off the shared axis."""
+    specs = charts.case_chart_specs("lesions", frames_of("gist-duodenum-duodenectomy-imatinib"),
+                                    charts.Display(axis="relative", split_panels=True))
+    rows = next(d for spec in specs for d in spec["datasets"].values() if d and "side" in d[0])
+    assert {row["label"]: row["side"] for row in rows} == {
+        "Esophagogastroduodenoscopy: submucosal tumor at D2 and D3": "right",
+        "Postoperative digestive opacification: no fistula": "edge"}
