@@ -393,7 +393,8 @@ def _findings_panel(findings: pd.DataFrame, bands, panels: _PanelAxis, *, width:
     f["side"] = room_right.ge(room_left).map({True: "right", False: "left"}).where(
         f["day_start_latest"].notna() | f["day_start_earliest"].notna(), "over")
     # A span across most of the view leaves no room on either side: the label is written inside the plot, from
-    # its left edge, above the span (past the left edge it pushed the plot off the axis of the panels above).
+    # its left edge, over the faint span (past the left edge it pushed the plot off the axis of the panels above;
+    # above the span it ran into the row above).
     f["side"] = f["side"].where(f["side"].eq("over") | (pd.concat([room_left, room_right], axis=1).max(axis=1)
                                                         >= EDGE_ROOM * (hi - lo)), "edge")
     f["x_edge"] = panels.at(pd.Series(lo, index=f.index)).to_numpy()
@@ -420,15 +421,14 @@ def _findings_panel(findings: pd.DataFrame, bands, panels: _PanelAxis, *, width:
     # The text starts past the date span (not over it): right of the latest date, or left of the earliest.
     for side, align, dx, anchor in (("right", "left", 12, "x_hi"), ("left", "right", -12, "x_lo"),
                                     ("over", "left", 12, "x"), ("edge", "left", 4, "x_edge")):
-        above = {"baseline": "bottom", "dy": -4} if side == "edge" else {}
         layers.append(base.transform_filter(f"datum.side === '{side}'").mark_text(
-            align=align, dx=dx, fontSize=theme.font(14), clip=False, **above).encode(
+            align=align, dx=dx, fontSize=theme.font(14), clip=False).encode(
             x=panels.x(anchor), text="label:N", tooltip=_tooltip(data, fields)))
     return alt.layer(*layers).properties(width=width, height=alt.Step(28), title=_panel_title(
         "Imaging findings in words, without a size (as written)", note, band_labels=top and _has_bands(bands)))
 
 
-EDGE_ROOM = 0.3  # the share of the view a finding's label needs beside its span, else it goes inside the plot
+EDGE_ROOM = 0.3  # the share of the view a finding's label needs beside its span, else it is written over it
 
 
 def _event_when(frame: pd.DataFrame, tax: TimeAxis) -> pd.Series:
