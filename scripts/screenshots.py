@@ -16,7 +16,7 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--d
         "--disable-sync", "--no-first-run"]
 # Drawn: a chart, a table, or the tumor board's summary (which has neither).
 READY = ('[data-testid="stVegaLiteChart"] svg.marks, [data-testid="stDataFrame"], [data-testid="stTable"], '
-         '[data-testid="stMarkdownContainer"] strong:has-text("Outcomes")')
+         '[data-testid="stMarkdownContainer"] strong:has-text("Outcomes"), .st-key-board_summary')
 
 
 def main() -> None:

@@ -12,7 +12,18 @@ import pytest
 
 from components import charts
 from components.charts.display import Y_AXIS_PX
-from components.pages.board import DEFAULT_SCREEN, Screen, board_display, lesion_pages
+from components.pages.board import (
+    DEFAULT_SCREEN,
+    LesionPage,
+    Screen,
+    board_display,
+    key_figures,
+    lesion_pages,
+    marker_names,
+    marker_pages,
+    summary_fit,
+    word_results,
+)
 from timelines.endpoints.clinical import recist
 from timelines.reading.loading import load_case
 from timelines.tables import dose_change_table, event_table, marker_table, measurement_table
@@ -101,3 +112,71 @@ def test_a_page_timeline_is_fitted_to_the_room_its_screen_leaves_with_its_lanes_
     assert heights[800] == 800 - 20 - 14 - 20 * key_lines - 58  # the room less padding, key and x axis
     assert heights[300] >= 26 * len(centres) and heights[300] <= heights[480]  # never less than the lanes' least
     assert heights[480] < natural < heights[800] < heights[2000] == 2 * natural  # at most twice its lanes' need
+
+
+def _titles(specs: list[dict]) -> list[str]:
+    return [str((spec.get("title") or {}).get("text", "")) for spec in specs]
+
+
+def test_a_page_of_the_lesions_without_lesion_panels_draws_the_recist_sum_and_only_the_scans_without_a_size():
+    data = frames_of("lcnec-alk-lorlatinib")
+    axis = {"axis": "calendar", "unit": "months", "day_zero_label": "first diagnosis"}
+    page = LesionPage((), True, True)
+    specs = charts.case_chart_specs("lesions", data, board_display("lesions", axis, DEFAULT_SCREEN, lesions=page))
+    assert _titles(specs) == ["Sum of target lesion diameters (mm), RECIST 1.1",
+                              "Imaging findings in words, without a size (as written)"]
+    findings = next(d for d in specs[1]["datasets"].values() if d and "label" in d[0] and "trend" in d[0])
+    assert [row["label"] for row in findings] == ["Brain MRI, further improvement"]  # the measured scans are not
+
+
+def test_markers_reported_only_in_words_are_listed_on_the_board_not_drawn():
+    markers = frames_of("mtc-pseudocirrhosis-sunitinib-sorafenib")["markers"]
+    numbered, words = marker_names(markers)
+    assert numbered == ["ALP", "ALT", "AST", "Albumin", "INR"]
+    assert [w.text for w in word_results(markers, relative=False)] == [
+        "within normal limits (2008-01): Complete blood count, Comprehensive metabolic panel, Free T4, "
+        "Thyroid-stimulating hormone",
+        "negative or normal (2009-11 – 2009-12): Alpha-1-antitrypsin, Autoimmune serologies, Hepatitis B "
+        "serology, Hepatitis C serology, Iron studies",
+        "progressively worsening liver status (2010-02 – 2010-07): Liver tests (AST, ALT, ALP; Figure 3)"]
+    # de-identified (the relative axis), the dates in months since day 0
+    assert [w.when for w in word_results(markers, relative=True)] == ["months −1 to 0", "months 21–23", "months 25–30"]
+    # A page of two panels (each plot 90 px at least) at 1280x720, the words under the last; four and one at 1080.
+    assert marker_pages(numbered, word_results(markers, False), DEFAULT_SCREEN) == [
+        (("ALP", "ALT"), False), (("AST", "Albumin"), False), (("INR",), True)]
+    assert marker_pages(numbered, word_results(markers, False), Screen(1920, 1080)) == [
+        (("ALP", "ALT", "AST", "Albumin"), False), (("INR",), True)]
+    axis = {"axis": "calendar", "unit": "months", "day_zero_label": "first diagnosis"}
+    specs = charts.case_chart_specs("markers", frames_of("mtc-pseudocirrhosis-sunitinib-sorafenib"),
+                                    board_display("markers", axis, DEFAULT_SCREEN, series=("INR",)))
+    assert not [t for t in _titles(specs) if "words only" in t]
+
+
+def test_the_board_summary_gives_each_key_figure_its_censoring_and_definition_where_they_fit():
+    data = frames_of("lcnec-alk-lorlatinib")
+    from timelines.summary import case_summary
+
+    summary = case_summary(load_case(CASES / "lcnec-alk-lorlatinib.yaml"))
+    figures = key_figures(summary)
+    assert [f.title for f in figures] == [
+        "PFS on first-line lorlatinib (over 25 months, ongoing): 25+ months · paper 25+ ✓",
+        "Endocrine therapy after oophorectomy (5 years): 60 months · paper 60 ✓",
+        "Time on lorlatinib (over 25 months, ongoing): 25+ months · paper 25+ ✓"]
+    assert figures[0].definition.startswith("PFS: from the start of the line")
+    assert figures[2].definition == ""  # said once, under the first time on treatment
+    assert figures[2].ended.startswith("still taken: censored at the last follow-up")
+    lines = ["**Patient** · Female · 55 years"] * 6
+    laptop, projector = summary_fit(lines, figures, DEFAULT_SCREEN), summary_fit(lines, figures, Screen(1920, 1080))
+    assert (laptop.definitions, laptop.notes, projector.definitions, projector.notes) == (False, True, True, True)
+    assert projector.px > laptop.px >= 18
+    assert data["markers"].empty
+
+
+def test_a_finding_spanning_most_of_the_view_is_labelled_inside_the_plot():
+    """Left of a span from the view's edge, the label ran out of the plot and pushed it off the shared axis."""
+    specs = charts.case_chart_specs("lesions", frames_of("gist-duodenum-duodenectomy-imatinib"),
+                                    charts.Display(axis="relative", split_panels=True))
+    rows = next(d for spec in specs for d in spec["datasets"].values() if d and "side" in d[0])
+    assert {row["label"]: row["side"] for row in rows} == {
+        "Esophagogastroduodenoscopy: submucosal tumor at D2 and D3": "right",
+        "Postoperative digestive opacification: no fistula": "edge"}

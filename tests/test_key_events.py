@@ -115,14 +115,50 @@ def test_a_case_without_calendar_says_the_events_it_names_with_their_days(path, 
     assert _whens(path, relative=True)[event] == said
 
 
-def test_de_identified_dates_in_words_name_days_never_calendar_dates():
-    whens = _whens(LCNEC, relative=True, deidentify=True)
-    assert whens["Invasive ductal carcinoma of the left breast"] == \
-        "after day −5359 to −4995, before modified radical mastectomy (day −5178 to −5148)"
-    assert whens["Adjuvant chemotherapy for breast cancer (agents not reported)"] == \
-        ("about 1 month after modified radical mastectomy (day −5178 to −5148) → after it started, before breast "
-         "cancer in complete remission (day −3837 to −3471)")
+@pytest.mark.parametrize("event, said", [
+    # A window of months (the mastectomy is written 2007-07) in whole months, a year (2007) in the months it spans
+    ("Invasive ductal carcinoma of the left breast",
+     "after months −176 to −164, before modified radical mastectomy (months −170 to −169)"),
+    ("Modified radical mastectomy (left)", "months −170 to −169"),
+    ("Adjuvant chemotherapy for breast cancer (agents not reported)",
+     "about 1 month after modified radical mastectomy (months −170 to −169) → after it started, before breast "
+     "cancer in complete remission (months −126 to −114)"),
+    # A day-exact date to a tenth of a month (about 3 days); a window of days in tenths
+    ("Brain metastases after adjuvant chemoradiotherapy", "month 12.2"),
+    ("Lorlatinib, first line",
+     "after brain MRI (month 12.2), at least 1 month before brain MRI (month 13.7) → month 37.2 or later, ongoing"),
+    ("Alive, still on lorlatinib, more than 25 months after its start",
+     "at least 25 months after lorlatinib started (months 12.2–12.7)"),
+])
+def test_de_identified_key_events_say_every_date_in_months_at_the_precision_of_its_statements(event, said):
+    assert _whens(LCNEC, relative=True, deidentify=True)[event] == said
+
+
+@pytest.mark.parametrize("path", [LCNEC, LEPTOMENINGEAL, GIST, CASES / "mtc-pseudocirrhosis-sunitinib-sorafenib.yaml"])
+def test_a_de_identified_key_events_table_says_one_unit_and_no_calendar_date(path):
+    """Not 'months −0.5–0.5' beside 'day −16 to 14': every row in months since day 0."""
+    whens = _whens(path, relative=True, deidentify=True)
+    assert whens and not [w for w in whens.values() if re.search(r"\bdays?\b", w.replace("day 0", ""))]
     assert not any(re.search(r"\b(19|20)\d\d\b", when) for when in whens.values())
+
+
+@pytest.mark.parametrize("earliest, latest, said", [
+    (370, 370, "month 12.2"),
+    (0, 0, "month 0.0"),
+    (-30, -30, "month −1.0"),
+    (370, 386, "months 12.2–12.7"),  # a window of days: tenths
+    (-5178, -5148, "months −170 to −169"),  # a month (2007-07): whole months
+    (91, 118, "months 3–4"),  # February: 28 days
+    (-5359, -4995, "months −176 to −164"),  # a year
+    (0, 731, "months 0–24"),
+    (1131, None, "month 37.2 or later"),
+    (None, -3, "month −0.1 or earlier"),
+    (None, None, "not dated"),
+])
+def test_say_months_says_day_offsets_in_months_at_their_precision(earliest, latest, said):
+    from timelines.time.when import say_months
+
+    assert say_months(earliest, latest) == said
 
 
 @pytest.mark.parametrize("written, said", [

@@ -7,8 +7,11 @@ What is removed
 ---------------
 - **Calendar dates.** The columns ``start, end, start_earliest, start_latest, end_earliest, end_latest`` are
   blanked; ``date_text`` and ``end_text`` (the dates as written, which may name other events) become day
-  offsets (``"month 13.0 (day 397)"``); dose changes are dated by day offset (``"day 397: halved (...)"``), and
-  day 0 keeps its label but loses its calendar date (``timelines.tables.DayZero``).
+  offsets (``"day 397"``, ``"day 380–410"``: the exact bounds, the 'As written' detail); the dates in words
+  (``start_words``, ``end_words``) name each event they refer to in months since day 0, at the precision of its
+  statements (``"about 1 month after mastectomy (months −170 to −169)"``), the one unit the de-identified views
+  say dates in (``timelines.time.when.say_months``); dose changes are dated by day offset (``"day 397: halved
+  (...)"``), and day 0 keeps its label but loses its calendar date (``timelines.tables.DayZero``).
 - **Provenance and notes.** The columns ``quote`` and ``note`` are dropped (blanked instead with
   ``keep_columns=True``, for chart builders that expect them). From the summary: ``source`` (citation, DOI,
   URL, seed file), ``notes``, ``patient.age_note``, ``patient.context``, and the quote and the date of every
@@ -201,9 +204,10 @@ def deidentify_events(events: pd.DataFrame, ids: dict[str, str] | None = None, *
         ids, quotes and notes removed, every other text scrubbed (see the module docstring).
     """
     ids = neutral_ids(events) if ids is None else ids
-    # The dates in words, made while the table still has the dates as written: every event they name said with
-    # its day offset ('after surgery (day 0)'), never its calendar date; the names are scrubbed below.
-    out = with_date_words(events, relative=True).copy() if "date_text" in events and "end_text" in events \
+    # The dates in words, made while the table still has the dates as written: every event they name said in
+    # months since day 0 ('after surgery (month 0.0)'), never its calendar date, in the one unit the de-identified
+    # views say every date in (the relative axis's); the names are scrubbed below.
+    out = with_date_words(events, relative=True, in_months=True).copy() if "date_text" in events and "end_text" in events \
         else events.copy()
     if "dose_changes" in out:
         in_days = dose_changes_in_days(dose_changes) if dose_changes is not None else {}

@@ -92,7 +92,7 @@ def side_text(row: dict, side: str, relative: bool) -> str:
     if not relative and _on_calendar(row, side):
         return str(row.get(side))
     low, high = row.get(f"day_{side}_earliest"), row.get(f"day_{side}_latest")
-    return say_months(low, high).replace("-", "−")
+    return say_months(low, high)
 
 
 def detail_text(row: dict) -> str:
@@ -113,12 +113,14 @@ def _on_calendar(row: dict, side: str) -> bool:
     return not is_missing(flag) and bool(flag)
 
 
-def with_date_words(events: pd.DataFrame, relative: bool) -> pd.DataFrame:
+def with_date_words(events: pd.DataFrame, relative: bool, in_months: bool = False) -> pd.DataFrame:
     """The event table with its dates as the case file states them, in words (`WORDS_COLUMNS`): each event a date
     names is said with that event's own date, calendar on the calendar axis ('after mastectomy (2007-07), before
     breast remission (~2011)'), days since the table's day 0 otherwise ('4 months after crizotinib started (day
-    213)'); '' where the date is written as a calendar date. A table that has them (de-identified: made before its
-    ids and dates as written were replaced) is returned as it is."""
+    213)'); '' where the date is written as a calendar date. `in_months`: those dates in months since day 0 at
+    the precision of their statements ('after mastectomy (months −170 to −169)', `say_months`), as a de-identified
+    table says every date. A table that has them (de-identified: made before its ids and dates as written were
+    replaced) is returned as it is."""
     if all(c in events for c in WORDS_COLUMNS) or events.empty or "date_text" not in events:
         return events
     rows = {str(row["event_id"]): row for row in events.to_dict("records")}
@@ -135,9 +137,10 @@ def with_date_words(events: pd.DataFrame, relative: bool) -> pd.DataFrame:
             return None if not interval else (_anchor_label(row), True, "end not reported")
         low, high = row.get(f"day_{side}_earliest"), row.get(f"day_{side}_latest")
         date = str(row.get(side)) if not relative and _on_calendar(row, side) else \
-            say_days(low, high) if is_dated(low, high) else ""
+            say_offset(low, high) if is_dated(low, high) else ""
         return _anchor_label(row), interval, date
 
+    say_offset = say_months if in_months else say_days
     zero = day_zero_of(events)
     zero = zero.date.toordinal() if zero is not None and zero.date is not None else None
 
@@ -145,7 +148,7 @@ def with_date_words(events: pd.DataFrame, relative: bool) -> pd.DataFrame:
         if zero is None:
             return "a calendar date"
         first, last = date.bounds()
-        return say_days(first - zero, last - zero)
+        return say_offset(first - zero, last - zero)
 
     calendar_date = in_days if relative else None
     words = events.copy()

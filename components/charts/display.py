@@ -199,14 +199,12 @@ def _lesions(frames: dict, display: Display):
     events, measurements, assessments = frames["events"], frames["measurements"], frames.get("assessments")
     imaging = frames.get("imaging")
     imaging = events[events["kind"] == "imaging"] if imaging is None else imaging
-    if display.series is not None:
-        measurements = measurements[measurements["lesion_label"].isin(display.series)]
     if not display.recist_panel and assessments is not None:
         assessments = assessments.iloc[0:0]
     return lesion_chart(measurements, assessments, therapy_bands=therapy_bands(events, display.colors),
                         imaging=imaging if display.findings_panel else imaging.iloc[0:0],
                         width=display.panel_width, domain=display.domain, fit=display.fit,
-                        split=display.split_panels, **display.axis_options())
+                        split=display.split_panels, lesions=display.series, **display.axis_options())
 
 
 def _markers(frames: dict, display: Display):

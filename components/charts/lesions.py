@@ -94,7 +94,7 @@ def lesion_chart(measurements: pd.DataFrame, assessments: pd.DataFrame | None = 
                  therapy_bands: pd.DataFrame | None = None, imaging: pd.DataFrame | None = None,
                  axis: str = "calendar", unit: str = "months", day_zero_label: str = "first diagnosis",
                  width: int | None = None, domain=None, fit: StackFit | None = None,
-                 split: bool = False) -> alt.VConcatChart | alt.Chart | list:
+                 split: bool = False, lesions: tuple[str, ...] | None = None) -> alt.VConcatChart | alt.Chart | list:
     """Lesion sizes over time, the sum of target diameters against the RECIST 1.1 lines, and imaging findings.
 
     Parameters
@@ -117,6 +117,10 @@ def lesion_chart(measurements: pd.DataFrame, assessments: pd.DataFrame | None = 
     split
         The panels as a list of charts, one under the other, each titled without a y axis title (the page fits
         each to its width; Vega-Lite fits only a single or layered view); by default one stacked chart.
+    lesions
+        The lesions (``lesion_label``) whose panels are drawn (a tumor board's page of them); None: every one. The
+        sum panel, the imaging findings and the time axis are those of every measurement whatever is drawn, so
+        the pages of a board share one axis and a measured scan is never taken for one without a size.
 
     Returns
     -------
@@ -141,7 +145,9 @@ def lesion_chart(measurements: pd.DataFrame, assessments: pd.DataFrame | None = 
     else:
         changes = None
     findings = _qualitative_imaging(imaging, measurements, changes)
-    if measurements.empty and findings.empty:
+    drawn = measurements if lesions is None or measurements.empty else \
+        measurements[measurements["lesion_label"].isin(lesions)]
+    if drawn.empty and findings.empty and assessments.empty:
         return _empty_chart("No measurements in this case", width)
     tax = time_axis(axis, unit, day_zero_label, therapy_bands, imaging, measurements)
     extent = _extent_days(measurements.get("day_start"), measurements.get("day_start_earliest"),
@@ -151,8 +157,8 @@ def lesion_chart(measurements: pd.DataFrame, assessments: pd.DataFrame | None = 
     window = _domain_days(tax, domain, _with_current_therapy(extent, therapy_bands))
     panels = _PanelAxis(tax, _axis_domain(tax, window), window)
     builders = []  # each takes the shared x axis, told whether it is the bottom panel
-    if not measurements.empty:
-        builders += _lesion_builders(measurements, therapy_bands, width)
+    if not drawn.empty:
+        builders += _lesion_builders(drawn, therapy_bands, width)
     if not assessments.empty:
         builders.append(partial(_sum_panel, assessments, measurements, therapy_bands, width=width))
     if not findings.empty:
@@ -388,6 +394,12 @@ def _findings_panel(findings: pd.DataFrame, bands, panels: _PanelAxis, *, width:
     room_left = f["day_start_earliest"].fillna(lo) - lo
     f["side"] = room_right.ge(room_left).map({True: "right", False: "left"}).where(
         f["day_start_latest"].notna() | f["day_start_earliest"].notna(), "over")
+    # A span across most of the view leaves no room on either side: the label is written inside the plot, from
+    # its left edge, over the faint span (past the left edge it pushed the plot off the axis of the panels above;
+    # above the span it ran into the row above).
+    f["side"] = f["side"].where(f["side"].eq("over") | (pd.concat([room_left, room_right], axis=1).max(axis=1)
+                                                        >= EDGE_ROOM * (hi - lo)), "edge")
+    f["x_edge"] = panels.at(pd.Series(lo, index=f.index)).to_numpy()
     f["when"] = _event_when(f, panels.tax)
     trends = [t for t in TREND_COLORS if t in set(f["trend"])]
     trend_scale = alt.Scale(domain=trends, range=[TREND_COLORS[t] for t in trends])
@@ -396,7 +408,7 @@ def _findings_panel(findings: pd.DataFrame, bands, panels: _PanelAxis, *, width:
                       legend=alt.Legend(title="Imaging trend", orient="bottom"))
     fields = (("label", "Imaging"), ("finding", "Finding"), ("trend", "Trend"), ("when", "When"), ("note", "Note"),
               ("quote", "Source"))
-    data = f[["row", "x", "x_lo", "x_hi", "certainty", "side"] + [c for c, _ in fields]]
+    data = f[["row", "x", "x_lo", "x_hi", "x_edge", "certainty", "side"] + [c for c, _ in fields]]
     base = alt.Chart(data).encode(x=panels.x("x"), y=alt.Y("row:O", axis=None))
     layers = _band_layers(bands, panels.tax, panels.x, panels.x2, labels=top, window=panels.window,
                           width=width) + [
@@ -410,12 +422,15 @@ def _findings_panel(findings: pd.DataFrame, bands, panels: _PanelAxis, *, width:
     ]
     # The text starts past the date span (not over it): right of the latest date, or left of the earliest.
     for side, align, dx, anchor in (("right", "left", 12, "x_hi"), ("left", "right", -12, "x_lo"),
-                                    ("over", "left", 12, "x")):
+                                    ("over", "left", 12, "x"), ("edge", "left", 4, "x_edge")):
         layers.append(base.transform_filter(f"datum.side === '{side}'").mark_text(
-            align=align, dx=dx, fontSize=theme.font(14), clip=False).encode(x=panels.x(anchor), text=alt.Text("label:N"),
-                                                               tooltip=_tooltip(data, fields)))
+            align=align, dx=dx, fontSize=theme.font(14), clip=False).encode(
+            x=panels.x(anchor), text=alt.Text("label:N"), tooltip=_tooltip(data, fields)))
     return layered(*layers, width=width, height=alt.Step(28), title=_panel_title(
         "Imaging findings in words, without a size (as written)", note, band_labels=top and _has_bands(bands)))
+
+
+EDGE_ROOM = 0.3  # the share of the view a finding's label needs beside its span, else it is written over it
 
 
 def _event_when(frame: pd.DataFrame, tax: TimeAxis) -> pd.Series:

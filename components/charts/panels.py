@@ -92,6 +92,7 @@ def _fitted(charts: list, fit: StackFit, shared_legends: bool = False) -> list:
     scale are counted once (they are drawn under the last panel). A stack of panels of rows only grows its rows,
     to three times their height at most."""
     chrome = [_chrome_px(c, fit, legends=not shared_legends or i == len(charts) - 1) for i, c in enumerate(charts)]
+    charts = [c if isinstance(c.height, int) else _rows_at_least(c, fit.least_px) for c in charts]
     fixed = sum(_rows_px(c) for c in charts if not isinstance(c.height, int))
     heights = [c.height for c in charts if isinstance(c.height, int)]
     room = fit.height - fit.axis_px - sum(chrome)
@@ -101,6 +102,13 @@ def _fitted(charts: list, fit: StackFit, shared_legends: bool = False) -> list:
     scale = max(room - fixed, fit.least_px * len(heights)) / sum(heights)
     return [_with_height(c, max(fit.least_px, int(c.height * scale))) if isinstance(c.height, int) else c
             for c in charts]
+
+
+def _rows_at_least(chart, least_px: int):
+    """A panel of rows given rows tall enough that it takes `least_px` (two imaging findings took 56 px)."""
+    rows = max(1, _rows_px(chart) // max(1, int(getattr(chart.height, "step", 0) or 1)))
+    step = int(getattr(chart.height, "step", 0) or 0)
+    return _with_height(chart, alt.Step(-(-least_px // rows))) if step * rows < least_px else chart
 
 
 def _with_height(chart, height):

@@ -625,7 +625,7 @@ def _with_tags(df: pd.DataFrame) -> pd.DataFrame:
     """``tag``: the short label beside a symbol. A response's category and the therapy it assesses ('PR ·
     crizotinib'; a progression names its therapy alone, its symbol says progression), ×n for grouped events, and
     what a status mark states ('alive at last follow-up', drawn left of the mark, which usually sits at the right
-    edge). ``tag_side``: where it is drawn. Computed before lanes are packed, which keeps room for it."""
+    edge, and right of one in the earlier half). ``tag_side``: where it is drawn. Computed before lanes are packed, which keeps room for it."""
     point = df["shape"].eq("point")
     count = df["count"].map(lambda n: f"×{n}" if n > 1 else "")
     tied = df["tied"].fillna("") if "tied" in df else pd.Series("", index=df.index)
@@ -639,7 +639,11 @@ def _with_tags(df: pd.DataFrame) -> pd.DataFrame:
     status = df["kind"].eq("status")
     words = df["status"].fillna("").map(STATUS_WORDS).fillna("")
     tag = tag.where(~status, (words + " " + count).str.strip())
-    return df.assign(tag=tag.where(point, ""), tag_side=status.map({True: "left", False: "right"}),
+    # Left of a status mark in the later half of the case (most sit at its right edge); right of one early on,
+    # whose tag would otherwise run out of the plot under the lane names ('…ence of disease').
+    days = pd.to_numeric(df["day_start"], errors="coerce")
+    late = days.ge(days.min() + (days.max() - days.min()) / 2)
+    return df.assign(tag=tag.where(point, ""), tag_side=(status & late).map({True: "left", False: "right"}),
                      chip=point & df["tied_hex"].fillna("").ne("") if "tied_hex" in df else False)
 
 

@@ -37,6 +37,7 @@ BOARD_STYLE = """<style>
 .block-container p, .block-container li {font-size: 1.35rem; line-height: 1.45;}
 .st-key-board_top p {font-size: 1.2rem; white-space: nowrap; overflow: hidden; text-overflow: ellipsis;}
 .st-key-board_summary p {font-size: %(summary_px)dpx; line-height: 1.45;}
+.st-key-board_words p {font-size: %(table_px)dpx !important; line-height: 1.3 !important;}
 h2 {font-size: 1.9rem !important;}
 [data-testid="stTable"] td, [data-testid="stTable"] th, [data-testid="stTable"] td *, [data-testid="stTable"] th * {
   font-size: %(table_px)dpx !important; line-height: 1.3 !important; max-width: none !important;
@@ -59,9 +60,17 @@ BOARD_MIN_FONT = 18  # px: the least text size on the tumor board, read from 6 m
 
 def case_steps(data: dict) -> tuple[str, ...]:
     """The steps of this case: a chart it has no data for is left out (the summary says so)."""
-    return tuple(name for name in STEPS
-                 if (bool(endpoint_table(data["summary"]).shape[0]) if name == "endpoints"
-                     else has_data(name, data["events"], data["measurements"], data["markers"])))
+    return tuple(name for name in STEPS if _has_step(name, data))
+
+
+def _has_step(name: str, data: dict) -> bool:
+    """Whether the case has this step: the endpoints a figure, the markers a value with a number (results given
+    only in words are listed on the Summary step: a step of them alone would be rows of words on an empty plot)."""
+    if name == "endpoints":
+        return bool(endpoint_table(data["summary"]).shape[0])
+    if name == "markers":
+        return bool(marker_names(data["markers"])[0])
+    return has_data(name, data["events"], data["measurements"], data["markers"])
 
 
 def current_step(requested: str | None, steps: tuple[str, ...] = STEPS) -> str:
@@ -152,9 +161,8 @@ def step_parts(data: dict, step: str, axis: dict, screen: Screen) -> list:
     """What each screen of a step shows: the key events in pages that fit the screen, the lesions and the markers a
     few panels a screen (each panel tall enough to read), any other step in one."""
     if step == "markers":
-        names = list(dict.fromkeys(data["markers"].sort_values("day_start", kind="stable")["marker"]))
-        per_page = max(1, (screen.room - STACK_AXIS_PX) // MARKER_PANEL_PX)
-        return [names[i:i + per_page] for i in range(0, len(names), per_page)] or [None]
+        words = word_results(data["markers"], axis["axis"] == "relative")
+        return marker_pages(marker_names(data["markers"])[0], words, screen)
     if step == "lesions":
         return lesion_pages(data, screen)
     if step == "endpoints":
@@ -198,7 +206,7 @@ def lesion_pages(data: dict, screen: Screen) -> list[LesionPage]:
         panels.append(("recist", "", SUM_PANEL_PX))
     findings = finding_rows(data["events"], measured)
     if findings:
-        panels.append(("findings", "", FINDINGS_PANEL_PX + FINDING_ROW_PX * findings))
+        panels.append(("findings", "", FINDINGS_PANEL_PX + max(FINDING_ROW_PX * findings, LEAST_PANEL_PX)))
     room = screen.room - STACK_AXIS_PX - CAPTION_PX
     pages: list[list] = [[]]
     for panel in panels:
@@ -210,6 +218,77 @@ def lesion_pages(data: dict, screen: Screen) -> list[LesionPage]:
             for page in pages]
 
 
+def marker_names(markers: pd.DataFrame) -> tuple[list[str], list[str]]:
+    """The markers in order of first date: those with a number (a panel each) and those reported only in words
+    ('within normal limits'), which the board lists as text instead of a panel of rows on an empty plot."""
+    if markers is None or markers.empty:
+        return [], []
+    ordered = markers.sort_values("day_start", kind="stable")
+    numbered = pd.to_numeric(ordered["value"], errors="coerce").notna().groupby(ordered["marker"]).any()
+    names = list(dict.fromkeys(ordered["marker"]))
+    return [n for n in names if numbered[n]], [n for n in names if not numbered[n]]
+
+
+class WordResult(NamedTuple):
+    """Results reported only in words, one finding at one date, and the tests it covers."""
+
+    finding: str
+    when: str
+    tests: str
+
+    @property
+    def text(self) -> str:
+        """'within normal limits (2008-01): Complete blood count, Free T4'."""
+        return f"{self.finding}" + (f" ({self.when})" if self.when else "") + f": {self.tests}"
+
+    @property
+    def markdown(self) -> str:
+        return f"**{escape_markdown(self.finding)}**" + (f" ({escape_markdown(self.when)})" if self.when else "") \
+            + f": {escape_markdown(self.tests)}"
+
+
+def word_results(markers: pd.DataFrame, relative: bool) -> list[WordResult]:
+    """The results reported only in words, one per finding and date, in date order, the date as the tables say
+    it: ('within normal limits', '2008-01', 'Complete blood count, Free T4')."""
+    words = marker_names(markers)[1]
+    if not words:
+        return []
+    rows = markers[markers["marker"].isin(words)].sort_values("day_start", kind="stable")
+    said: dict[tuple[str, str], list[str]] = {}
+    for row in rows.to_dict("records"):
+        key = (str(row.get("finding") or "reported"), side_text(row, "start", relative))
+        said.setdefault(key, []).append(str(row["marker"]))
+    return [WordResult(finding, when, ", ".join(dict.fromkeys(names))) for (finding, when), names in said.items()]
+
+
+class MarkerPage(NamedTuple):
+    """One screen of the Markers step: these markers' panels, and whether the results in words are under them."""
+
+    markers: tuple[str, ...]
+    words: bool
+
+
+def marker_pages(names: list[str], words: list[WordResult], screen: Screen) -> list[MarkerPage]:
+    """The marker panels a few a screen, each plot at least LEAST_PANEL_PX tall; the results in words under the
+    last page's panels (never a page of their own: the last page gives up panels to make room for them)."""
+    room = screen.room - STACK_AXIS_PX - MARKER_PAGE_PX
+    per_page = max(1, room // MARKER_PANEL_PX)
+    pages = [names[i:i + per_page] for i in range(0, len(names), per_page)] or [[]]
+    if words:
+        with_words = max(1, (room - words_px(words, screen)) // MARKER_PANEL_PX)
+        if len(pages[-1]) > with_words:
+            last = pages.pop()
+            pages += [last[:-with_words], last[-with_words:]]
+    return [MarkerPage(tuple(page), bool(words) and i == len(pages) - 1) for i, page in enumerate(pages)]
+
+
+def words_px(lines: list[WordResult], screen: Screen, width_share: float = 1.0) -> int:
+    """The height the results in words take on the board (a heading, each line wrapped), at the table's size."""
+    chars = max(20, int(width_share * (screen.width - 100) / (CHAR_EM * screen.table_px)))
+    wrapped = 1 + sum(math.ceil(len(line.text) / chars) for line in lines)
+    return int(wrapped * screen.table_px * LINE_EM) + WORDS_GAP_PX
+
+
 def exit_board() -> None:
     """Back to the case page. A callback: the page picker's state may change only before it is drawn."""
     st.session_state["page"] = "case"
@@ -219,20 +298,118 @@ def exit_board() -> None:
 
 
 def _summary(data: dict, axis: dict, screen: Screen, part=None) -> None:
+    """The case in two columns: what it is (patient, diagnoses, lines of therapy, therapy outside the lines, the
+    results in words when there is no Markers step) and its key figures, each with what ended or censored it and
+    its definition in words, as the case page states them; the type as large as lets both fit the screen."""
     summary = data["summary"]
-    with st.container(key="board_summary"):
-        lines = header_lines(summary, data.get("day_zero", 0))
-        others = unnumbered_therapies(data["events"], summary, axis["axis"] == "relative")
-        if others:
-            lines.append("**Systemic therapy outside the numbered lines** · " + escape_markdown("; ".join(others)))
+    steps = case_steps(data)
+    lines = header_lines(summary, data.get("day_zero", 0))
+    others = unnumbered_therapies(data["events"], summary, axis["axis"] == "relative")
+    if others:
+        lines.append("**Systemic therapy outside the numbered lines** · " + escape_markdown("; ".join(others)))
+    words = [] if "markers" in steps else word_results(data["markers"], axis["axis"] == "relative")
+    if words:
+        lines.append("**Results in words only** · " + "  \n".join(w.markdown for w in words))
+    figures = key_figures(summary)
+    fit = summary_fit(lines, figures, screen)
+    st.html(SUMMARY_STYLE % {"px": fit.px, "note_px": fit.note_px})
+    left, right = st.columns([SUMMARY_LEFT_SHARE, 1 - SUMMARY_LEFT_SHARE], gap="large")
+    with left, st.container(key="board_summary"):
         st.markdown("  \n".join(lines))
-        reported = key_outcomes(summary)
-        if reported:
-            st.markdown("**Outcomes** (from the dates · the paper)  \n" +
-                        "  \n".join(escape_markdown(outcome_text(o)) for o in reported))
-    missing = [MISSING_VIEWS[name] for name in STEPS if name in MISSING_VIEWS and name not in case_steps(data)]
+    with right, st.container(key="board_figures"):
+        st.markdown("**Key figures** (from the dates · the paper)" if figures else "No outcome can be computed.")
+        for i, figure in enumerate(figures):
+            st.markdown(escape_markdown(figure.title))
+            notes = figure_notes(figure, fit.definitions) if fit.notes else []
+            if notes:
+                with st.container(key=f"board_note_{i}"):
+                    st.markdown("  \n".join(notes))
+        if figures and not fit.definitions:
+            with st.container(key="board_note_definitions"):
+                st.markdown(":gray[" + ("The definitions are" if fit.notes else "What ended or censored each figure, "
+                                        "and the definitions, are") + " on the Endpoints step.]")
+    missing = [MISSING_VIEWS[name] for name in STEPS if name in MISSING_VIEWS and name not in steps
+               and not (name == "markers" and words)]
     if missing:
         st.caption(" ".join(missing) + " Those steps are left out.")
+
+
+class KeyFigure(NamedTuple):
+    """A key figure of the Summary step: 'PFS on first-line lorlatinib: 25+ months · paper 25+ ✓', what ended or
+    censored it, and the endpoint's definition ('' when said by a figure above it)."""
+
+    title: str
+    ended: str
+    definition: str
+
+
+def key_figures(summary: dict) -> list[KeyFigure]:
+    """The outcomes the case page lists (``key_outcomes``), each with its censoring and definition in words."""
+    defined: set[str] = set()
+    figures = []
+    for outcome in key_outcomes(summary):
+        name = outcome.get("name", "")
+        definition = summary.get("definitions", {}).get(name, "") if name not in defined else ""
+        defined.add(name)
+        figures.append(KeyFigure(outcome_text(outcome), str(outcome.get("note") or ""), definition))
+    return figures
+
+
+def figure_notes(figure: KeyFigure, definitions: bool = True) -> list[str]:
+    """A key figure's lines in small type, grey: what ended or censored it, and its definition."""
+    notes = [f"Ended or censored by: {figure.ended}"] if figure.ended else []
+    notes += [f"Definition · {figure.definition}"] if definitions and figure.definition else []
+    return [f":gray[{escape_markdown(note)}]" for note in notes]
+
+
+class SummaryFit(NamedTuple):
+    px: int  # the summary's and the figures' type size
+    note_px: int  # the censoring and definitions under each figure
+    definitions: bool  # whether the definitions fit beside the figures (else the Endpoints step says them)
+    notes: bool = True  # whether what ended or censored each figure fits beside it (else the Endpoints step)
+
+
+SUMMARY_STYLE = """<style>
+.st-key-board_summary p, .st-key-board_figures p {font-size: %(px)dpx !important; line-height: 1.4 !important;}
+[class*="st-key-board_note"] p {font-size: %(note_px)dpx !important; line-height: 1.3 !important;}
+</style>"""
+SUMMARY_LEFT_SHARE = 0.5
+SUMMARY_GAP_PX = 48  # between the two columns ('large')
+SUMMARY_LINE_EM, NOTE_LINE_EM = 1.4, 1.3  # as SUMMARY_STYLE sets them
+BLOCK_GAP_PX = 16  # between two blocks of text
+SUMMARY_SLACK_PX = 24  # what the estimate of wrapped lines may miss
+NOTE_SCALE = 0.72  # the notes' size to the figures'
+BOLD_CHAR_EM = 0.53  # the mean width of a character of the summary (much of it bold), in type sizes
+
+
+def summary_fit(lines: list[str], figures: list[KeyFigure], screen: Screen) -> SummaryFit:
+    """The largest type (from a size read across the room down to BOARD_MIN_FONT) at which both columns fit the
+    screen under the top bar and the caption; the definitions are left to the Endpoints step when they do not,
+    and then what ended or censored each figure."""
+    width = (screen.width - 100 - SUMMARY_GAP_PX)
+    room = screen.room - CAPTION_PX - SUMMARY_SLACK_PX
+    largest = max(BOARD_MIN_FONT, min(46, round(screen.height / 25)))
+    for definitions, with_notes in ((True, True), (False, True), (False, False)):
+        for px in range(largest, BOARD_MIN_FONT - 1, -1):
+            note_px = max(BOARD_MIN_FONT, round(px * NOTE_SCALE))
+            left = text_px([line for block in lines for line in block.split("  \n")],
+                           width * SUMMARY_LEFT_SHARE, px, SUMMARY_LINE_EM) + BLOCK_GAP_PX
+            right = text_px(["Key figures (from the dates · the paper)"] + [f.title for f in figures],
+                            width * (1 - SUMMARY_LEFT_SHARE), px, SUMMARY_LINE_EM) + BLOCK_GAP_PX * (1 + len(figures))
+            said = [figure_notes(f, definitions) if with_notes else [] for f in figures]
+            said.append([":gray[The definitions are on the Endpoints step.]"] if not definitions else [])
+            right += text_px([n for notes in said for n in notes], width * (1 - SUMMARY_LEFT_SHARE), note_px,
+                             NOTE_LINE_EM) + BLOCK_GAP_PX * sum(bool(notes) for notes in said)
+            if max(left, right) <= room:
+                return SummaryFit(px, note_px, definitions, with_notes)
+    return SummaryFit(BOARD_MIN_FONT, BOARD_MIN_FONT, False, False)
+
+
+def text_px(lines: list[str], width: float, px: int, line_em: float) -> int:
+    """How tall these lines are at `px` in a column `width` px wide, each wrapped (markdown marks not counted)."""
+    chars = max(8, int(width / (BOLD_CHAR_EM * px)))
+    plain = [line.replace("**", "").replace(":gray[", "").replace("\\", "") for line in lines]
+    return int(sum(max(1, math.ceil(len(line) / chars)) for line in plain) * px * line_em)
 
 
 # The endpoints the Endpoints step lists besides the paper's figures (time on each therapy is in the case's details).
@@ -282,14 +459,19 @@ TIMELINE_CHROME_PX = 175
 PANEL_CHROME_PX = 52
 STACK_AXIS_PX = 76
 CAPTION_PX = 40  # a caption under the lesions (how RECIST was applied)
-MARKER_PANEL_PX = 160  # a marker's panel on the board: its title, legend and a plot that still shows a trend
+# A marker's panel on the board: its title, padding and a plot of LEAST_PANEL_PX; a page of them adds the therapy
+# labels over the first and the flag legend under the last.
+MARKER_PANEL_PX = 172
+MARKER_PAGE_PX = 90
+WORDS_GAP_PX = 24  # between the charts and the results in words under them
 # A lesion's panel on the board (its title, band labels and a plot of about 90 px), the RECIST sum's (a title and two
 # lines of subtitle), the imaging findings' (a few rows and the trend legend): a page holds what fits these.
-LESION_PANEL_PX = 190
-SUM_PANEL_PX = 290
+LESION_PANEL_PX = 180
+SUM_PANEL_PX = 270
 FINDINGS_PANEL_PX = 130
 FINDING_ROW_PX = 36
-LEAST_PANEL_PX = 64  # the least plot height a panel is given: 28 px showed a 26 -> 12 mm trend as a flat line
+LEAST_PANEL_PX = 90  # the least plot height a panel is given: 28 px showed a 26 -> 12 mm trend as a flat line, and
+# under 90 px a panel's value labels and the RECIST sum's category labels ran into each other
 
 
 def board_display(name: str, axis: dict, screen: Screen, *, below: int = 0, domain=None,
@@ -327,8 +509,19 @@ def _lesions(data: dict, axis: dict, screen: Screen, part: LesionPage | None = N
         st.caption(note)
 
 
-def _markers(data: dict, axis: dict, screen: Screen, part: list | None = None) -> None:
-    data["draw"]("markers", board_display("markers", axis, screen, series=None if part is None else tuple(part)))
+def _markers(data: dict, axis: dict, screen: Screen, part: MarkerPage | None = None) -> None:
+    names = marker_names(data["markers"])[0]
+    part = part if part is not None else MarkerPage(tuple(names), True)
+    words = word_results(data["markers"], axis["axis"] == "relative") if part.words else []
+    data["draw"]("markers", board_display("markers", axis, screen, series=part.markers,
+                                          below=words_px(words, screen) if words else 0))
+    if words:
+        _words_list(words)
+
+
+def _words_list(words: list[WordResult]) -> None:
+    with st.container(key="board_words"):
+        st.markdown("**Results in words only**  \n" + "  \n".join(w.markdown for w in words))
 
 
 DETAIL_CHARS = 90  # a dose or finding longer than this is shortened on the board (the slides wrap it)

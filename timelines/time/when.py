@@ -129,24 +129,40 @@ def says_calendar(bounds: Bounds | None, on_calendar: bool) -> bool:
 
 
 def say_months(earliest: object, latest: object) -> str:
-    """Day-offset bounds in months since day 0, for slides and the tumor board: 'month 12.4', 'months 12.1–12.6',
-    'month 12.4 or later'; never a single month for a date known only within a wider span."""
-    low, high = (None if is_missing(v) else int(v) / DAYS_PER_MONTH for v in (earliest, latest))
-    return say_month_span(low, high)
+    """Day-offset bounds in months since day 0, for slides, the tumor board and de-identified views, at the
+    precision the bounds carry: a day to a tenth of a month ('month 12.2'); a window of a month or more in whole
+    months ('month 3', 'months 3–5', 'months −170 to −169': a statement of months is not made finer by its
+    days); a narrower window to a tenth ('months 12.2–12.7'); an open side to a tenth ('month 37.2 or later').
+    Never a single month for a date known only within a wider span."""
+    low, high = (None if is_missing(v) else int(v) for v in (earliest, latest))
+    if low is not None and high is not None and high - low >= WHOLE_MONTH_DAYS:
+        first, last = (round(v / DAYS_PER_MONTH) for v in (low, high))
+        if first == last:
+            return f"month {_number(first)}"
+        return f"months {_number(first)} to {_number(last)}" if first < 0 else f"months {first}{DASH}{last}"
+    return say_month_span(*(None if v is None else v / DAYS_PER_MONTH for v in (low, high)))
+
+
+WHOLE_MONTH_DAYS = 27  # a window this wide (February, from its first day to its last) or wider: said in whole months
 
 
 def say_month_span(low: float | None, high: float | None) -> str:
-    """Bounds already in months ('months 1.0–1.5'); None or NaN is an open side."""
+    """Bounds already in months ('months 1.0–1.5', 'months −2.0 to −1.5'); None or NaN is an open side."""
     low, high = (None if is_missing(v) else float(v) for v in (low, high))
     if low is None and high is None:
         return "not dated"
     if high is None:
-        return f"month {low:.1f} or later"
+        return f"month {_tenths(low)} or later"
     if low is None:
-        return f"month {high:.1f} or earlier"
+        return f"month {_tenths(high)} or earlier"
     if f"{low:.1f}" == f"{high:.1f}":
-        return f"month {low:.1f}"
-    return f"months {low:.1f}{DASH}{high:.1f}"
+        return f"month {_tenths(low)}"
+    return f"months {_tenths(low)} to {_tenths(high)}" if low < 0 else f"months {low:.1f}{DASH}{high:.1f}"
+
+
+def _tenths(months: float) -> str:
+    text = f"{months:.1f}"
+    return "0.0" if text == "-0.0" else text.replace("-", MINUS)
 
 
 # ---------------------------------------------------------------------------------------------------------------
