@@ -762,7 +762,8 @@ def test_the_timeline_takes_the_height_it_is_given_its_lanes_in_proportion():
 
 def test_a_stack_of_panels_shares_the_height_of_its_screen():
     """Lesion sizes and the RECIST sum (the lorlatinib case) on a 1080-px board and a 720-px one: the plots share
-    what titles, legends and the axis leave, in proportion, with the imaging findings' one row of 28 px kept."""
+    what titles, legends and the axis leave, in proportion; fitted, the imaging findings' one row is raised to the
+    least height of a plot (48 px) like every other panel (at 28 px it was a sliver on the board)."""
     timeline, events, measurements, _ = tables("lcnec-alk-lorlatinib")
     assessments = charts.assessment_frame(recist(timeline))
 
@@ -774,8 +775,8 @@ def test_a_stack_of_panels_shares_the_height_of_its_screen():
     # One panel a lesion (80 px each, the breast primary and the lung nodule), the RECIST sum (190), imaging (28):
     # a taller screen shares its height in the same proportion, a short one keeps each plot at 48 px at least.
     assert heights(None) == [80, 80, 190, 28]
-    assert heights(charts.StackFit(900, legends_in_a_row=True)) == [91, 91, 217, 28]
-    assert heights(charts.StackFit(500, legends_in_a_row=True)) == [48, 48, 78, 28]
+    assert heights(charts.StackFit(900, legends_in_a_row=True)) == [86, 86, 206, 48]
+    assert heights(charts.StackFit(500, legends_in_a_row=True)) == [48, 48, 78, 48]
 
 
 def test_a_dose_change_label_at_the_right_edge_is_drawn_left_of_its_tick():
