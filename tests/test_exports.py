@@ -597,3 +597,14 @@ def test_the_deck_command_does_not_write_through_a_link_planted_in_out(tmp_path,
     assert capsys.readouterr().err.startswith(
         f"{out}/lcnec-alk-lorlatinib.pptx: This is a symbolic link; nothing is written through a link. Hint: Delete "
         "the link, or choose another --out folder.\n")
+
+
+@pytest.mark.parametrize("count, sizes", [(1, [1]), (6, [6]), (7, [4, 3]), (13, [5, 5, 3]), (19, [5, 5, 5, 4])])
+def test_endpoints_are_shared_evenly_between_as_few_slides_as_hold_them(count, sizes):
+    """Thirteen endpoints (the thyroid case) went 6, 6 and 1: a slide holding a single line. They go 5, 5, 3."""
+    from components.exports.slides import endpoint_slides
+
+    summary = {"outcomes": [{"label": f"Endpoint {i}", "text": "4 months", "note": "censored"} for i in range(count)]}
+    slides = endpoint_slides(summary)
+    assert [sum(1 for kind, _ in s.lines if kind == "item") for s in slides] == sizes
+    assert [s.title for s in slides][-1] == ("Endpoints" if len(sizes) == 1 else f"Endpoints ({len(sizes)}/{len(sizes)})")

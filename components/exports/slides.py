@@ -389,7 +389,9 @@ def endpoint_slides(summary: dict) -> list[Slide]:
     tail += [("item", f"{b['line_name'][:1].upper()}{b['line_name'][1:]}: {b['text']}")
              for b in summary.get("best_response", [])]
     tail += [("note", text) for text in summary.get("definitions", {}).values()]
-    pages = [sum(items[i:i + ENDPOINTS_PER_SLIDE], []) for i in range(0, len(items), ENDPOINTS_PER_SLIDE)]
+    # As few slides as ENDPOINTS_PER_SLIDE allows, shared evenly (13 endpoints: 5, 4, 4, not 6, 6 and a slide of 1).
+    per_slide = -(-len(items) // -(-len(items) // ENDPOINTS_PER_SLIDE)) if items else ENDPOINTS_PER_SLIDE
+    pages = [sum(items[i:i + per_slide], []) for i in range(0, len(items), per_slide)]
     pages = pages + [tail] if tail else pages
     return [Slide("endpoints", "Endpoints" + (f" ({i}/{len(pages)})" if len(pages) > 1 else ""), lines=lines)
             for i, lines in enumerate(pages, 1) if lines]
