@@ -345,7 +345,7 @@ def test_the_event_table_says_when_first_in_words_and_never_none(case_id):
     at = open_app(case_id, view="events")
     assert not at.exception
     table = at.dataframe[0].value
-    assert list(table.columns[:3]) == ["when", "window", "label"]  # in words, then the dates they allow
+    assert list(table.columns[:3]) == ["when", "label", "window"]  # in words and what, then the dates they allow
     assert "written" in table.columns and "start" not in table.columns
     shown = table.astype(str)
     assert not shown.isin(["None", "nan", "<NA>"]).any().any()

@@ -10,15 +10,16 @@ from timelines.key_events import WORDS_COLUMNS, when_text, with_date_words
 from timelines.saving.spreadsheet import csv_text
 from timelines.text import is_missing
 
-# The event table as a clinician reads it: when (in words, as precisely as known) and what first, wide enough;
-# the dates as the case file writes them, the quote and the ids last, as detail.
+# The event table as a clinician reads it: when (in words, as precisely as known) and what first, both in view on a
+# 1280-px screen (the event was off the screen behind a 640-px when); the dates the statements allow next; the dates
+# as the case file writes them, the quote and the ids last, as detail.
 EVENT_TABLE_COLUMNS = {
-    "when": st.column_config.TextColumn("When", width=640,
+    "when": st.column_config.TextColumn("When", width=340,
                                         help="The date as the case file states it, in words, each event it names "
                                              "with that event's own date"),
-    "window": st.column_config.TextColumn("Dates", width=300,
+    "label": st.column_config.TextColumn("Event", width=300),
+    "window": st.column_config.TextColumn("Dates", width=200,
                                           help="The dates the statements allow, no finer than the statements"),
-    "label": st.column_config.TextColumn("Event", width="large"),
     "kind_text": st.column_config.TextColumn("Kind", width=120),  # "adverse event", "progression"
     "agent": st.column_config.TextColumn("Agent", width="medium"),
     "dose": st.column_config.TextColumn("Dose", width=130),
