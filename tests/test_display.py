@@ -22,6 +22,7 @@ from components.pages.board import (
     marker_names,
     marker_pages,
     summary_fit,
+    unnumbered_therapies,
     word_results,
 )
 from timelines.endpoints.clinical import recist
@@ -180,3 +181,14 @@ def test_a_finding_spanning_most_of_the_view_is_labelled_inside_the_plot():
     assert {row["label"]: row["side"] for row in rows} == {
         "Esophagogastroduodenoscopy: submucosal tumor at D2 and D3": "right",
         "Postoperative digestive opacification: no fistula": "edge"}
+
+
+def test_the_board_names_a_therapy_outside_the_lines_by_its_one_short_name():
+    """The board's summary said "Etoposide plus cisplatin ('EC regimen'…" where the lanes, the legend and the cohort
+    say "Etoposide + cisplatin"."""
+    from timelines.summary import case_summary
+
+    timeline = load_case(CASES / "lcnec-alk-lorlatinib.yaml")
+    said = unnumbered_therapies(event_table(timeline), case_summary(timeline), relative=False)
+    assert said == ["Adjuvant chemotherapy (~2007-08)", "Endocrine therapy (2007-07 – 2012-03)",
+                    "Etoposide + cisplatin (~2021-10)"]

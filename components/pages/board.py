@@ -449,7 +449,8 @@ def unnumbered_therapies(events: pd.DataFrame, summary: dict, relative: bool) ->
         if str(row.get("event_id")) in ids or name.casefold() in agents:
             continue
         start = side_text(row, "start", relative)
-        said.append(shorten(name, HEADER_AGENT_CHARS) + (f" ({start})" if start else ""))
+        shown = str(row.get("lane") or name)  # its one short name, as its lane and the legend name it
+        said.append(shorten(shown, HEADER_AGENT_CHARS) + (f" ({start})" if start else ""))
     return said
 
 
