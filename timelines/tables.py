@@ -17,8 +17,8 @@ from .labels import finding_text as _finding_text
 from .measures import parse_size
 from .schema import Diagnosis, field_value
 from .text import shorten
-from .time.dates import Bounds, Calendar, parse_date
-from .time.when import PRECISIONS, iso_days, say_all, say_days, says_calendar
+from .time.dates import Bounds, parse_date
+from .time.when import iso_days, say_all, say_days, says_calendar
 from .timeline import Dated, Timeline, hold_keys
 
 EVENT_COLUMNS = ("case_id", "event_id", "kind", "lane", "label", "start", "end", "start_earliest", "start_latest",
@@ -260,80 +260,18 @@ def _end_text(dated: Dated) -> str:
     return str(field_value(event, "end") or field_value(event, "duration") or ("ongoing" if dated.ongoing else ""))
 
 
-def _stated_precisions(timeline: Timeline, items: list[Dated], side: str) -> list[str]:
-    known = _stated_ranks(timeline)
-    return [PRECISIONS[_rank(timeline, d.event, side, known)] for d in items]
+def _stated_precisions(timeline: Timeline, items: list[Dated], side: str) -> list[tuple[str | None, str | None]]:
+    """The precision of each item's date on `side`, per bound: that of the statement that sets its earliest and
+    its latest (Resolution.precisions): 'after nodules found (2021-08), before VATS (2021-09-03)' is
+    ('month', 'day'), said '2021-08 – 2021-09-03'."""
+    precisions, n = timeline.resolution.precisions, 0 if side == "start" else 1
+    return [precisions.get(d.points[n], ("day", "day")) for d in items]
 
 
 def _hold_days(timeline: Timeline, dated: Dated) -> list[list[int]]:
     drawn, point = timeline.resolution.drawing.drawn, timeline.resolution.point
     return [[drawn[point(a)] - dated.day_start, drawn[point(b)] - dated.day_start]
             for a, b in hold_keys(dated.event, dated.key)]
-
-
-def stated_precision(timeline: Timeline, event, side: str) -> str:
-    """The finest precision ('day', 'month' or 'year') of the calendar statements a date rests on: its own
-    calendar date, else those of the events it is written from (a window between a month and a year is said in
-    months: '2007-07 – 2012-09', not '2007-07-01 – 2012-09-03'). An approximate offset of months or years is no
-    finer than its unit. 'day' where nothing says otherwise."""
-    return PRECISIONS[_rank(timeline, event, side, _stated_ranks(timeline))]
-
-
-def _rank(timeline: Timeline, event, side: str, known: dict) -> int:
-    rank = _stated_rank(timeline, event, side, frozenset(), known)[0]
-    return 0 if rank is None else rank
-
-
-def _stated_ranks(timeline: Timeline) -> dict:
-    """The ranks of the timeline's dates found so far, by (id of the event, side): a date written from another
-    date is ranked once, however many dates are written from it (kept with the items, new when they change)."""
-    known = timeline.__dict__.get("_stated_ranks")
-    stamp = (id(timeline.items), len(timeline.items))
-    if known is None or known[0] != stamp:
-        known = timeline.__dict__["_stated_ranks"] = (stamp, {})
-    return known[1]
-
-
-def _stated_rank(timeline: Timeline, event, side: str, seen: frozenset, known: dict) -> tuple[int | None, bool]:
-    """The index in PRECISIONS of `stated_precision`; None where the statements name no calendar date (or come
-    back to one being ranked, in `seen`). With it, whether the rank holds whatever is being ranked around it (no
-    statement it rests on came back to `seen`): only such a rank is kept in `known`."""
-    key = (id(event), side)
-    if key in known:
-        return known[key], True
-    if key in seen:
-        return None, False
-    rank, whole = _own_rank(timeline, event, side, seen | {key}, known)
-    if whole:
-        known[key] = rank
-    return rank, whole
-
-
-def _own_rank(timeline: Timeline, event, side: str, seen: frozenset, known: dict) -> tuple[int | None, bool]:
-    fields = event.__dict__
-    text = fields.get("date") if side == "start" else None
-    text = text if text is not None else fields.get(side)
-    if text is None and side == "end" and fields.get("duration"):  # 'duration: 5 years': from its start
-        return _stated_rank(timeline, event, "start", seen, known)
-    try:
-        expr = parse_date(str(text)) if text is not None else None
-    except ValueError:
-        return None, True
-    ranks, whole = [], True
-    for point in expr.points if expr is not None else ():
-        if isinstance(point.base, Calendar):
-            rank = PRECISIONS.index(point.base.precision)
-        else:
-            other = timeline.by_id(point.base.event_id)
-            rank, closed = (None, True) if other is None else \
-                _stated_rank(timeline, other.event, point.base.side, seen, known)
-            whole = whole and closed
-        if rank is not None and point.offset is not None and (point.offset.approximate or expr.approximate) \
-                and point.offset.unit in PRECISIONS:
-            rank = max(rank, PRECISIONS.index(point.offset.unit))
-        if rank is not None:
-            ranks.append(rank)
-    return (min(ranks) if ranks else None), whole
 
 
 def _links(timeline: Timeline, dated: Dated) -> list[tuple[str, str]]:

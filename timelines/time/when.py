@@ -26,21 +26,32 @@ MINUS = "−"
 PRECISIONS = ("day", "month", "year")  # finest first
 
 
-def say(bounds: Bounds | None, on_calendar: bool, about: str = "", zero: int = 0, precision: str = "day") -> str:
+Precision = str | tuple[str | None, str | None]  # one for both bounds, or (the earliest's, the latest's)
+
+
+def say(bounds: Bounds | None, on_calendar: bool, about: str = "", zero: int = 0, precision: Precision = "day") -> str:
     """The date as text. `about` is its approximate form ('~2007-07') when it has one; `zero` is the day
-    counted as day 0 on a case without a calendar; `precision` is the finest precision of the statements that
-    date it ('month' for a date between a month and a year): a computed window is said no finer than that."""
+    counted as day 0 on a case without a calendar; `precision` is that of the statements that date it, one for
+    both bounds or a pair (the earliest bound's, the latest's): each bound is said no finer than the statement
+    that sets it ('2021-08 – 2021-09-03' after a month and before a day)."""
     if bounds is None or bounds.earliest is None and bounds.latest is None:
         return "not dated"
     if about:
         return about
     if not on_calendar:
         return _days(bounds, zero)
+    first, last = _pair(precision)
     if bounds.latest is None:
-        return f"{_calendar_day(bounds.earliest, precision)} or later"
+        return f"{_calendar_day(bounds.earliest, first)} or later"
     if bounds.earliest is None:
-        return f"{_calendar_day(bounds.latest, precision)} or earlier"
+        return f"{_calendar_day(bounds.latest, last)} or earlier"
     return calendar_range(bounds.earliest, bounds.latest, precision)
+
+
+def _pair(precision: Precision) -> tuple[str, str]:
+    """The precision of the earliest and of the latest bound ('day' where not known)."""
+    first, last = (precision, precision) if isinstance(precision, str) else precision
+    return first or "day", last or "day"
 
 
 _EPOCH = dt.date(1970, 1, 1).toordinal()  # numpy's day 0
@@ -57,7 +68,7 @@ def iso_days(ordinals: Sequence[int | None], on_calendar: bool = True) -> list[s
 
 
 def say_all(bounds: Sequence[Bounds | None], on_calendar: bool, abouts: Sequence[str], zero: int = 0,
-            precisions: Sequence[str] | None = None) -> list[str]:
+            precisions: Sequence[Precision] | None = None) -> list[str]:
     """`say` of many dates at once: the exact ones (most of a case) formatted together, the rest one by one."""
     precisions = precisions if precisions is not None else ["day"] * len(bounds)
     exact = [not about and b is not None and b.earliest is not None and b.earliest == b.latest
@@ -73,16 +84,24 @@ def _calendar_day(ordinal: int, precision: str) -> str:
     return f"{day.year}" if precision == "year" else f"{day:%Y-%m}" if precision == "month" else day.isoformat()
 
 
-def calendar_range(first: int, last: int, precision: str = "day") -> str:
-    """'2022-09-08', '2022-09', '2007', '2021-10 – 2021-12', '2006 – 2008' or '2021-10-05 – 2021-12-31'.
+def calendar_range(first: int, last: int, precision: Precision = "day") -> str:
+    """'2022-09-08', '2022-09', '2007', '2021-10 – 2021-12', '2006 – 2008', '2021-10-05 – 2021-12-31' or
+    '2021-08 – 2021-09-03'.
 
     A window dated by statements of months (or years) is said in months (or years), from the month of its first
-    day to the month of its last: '2007-07 – 2012-09' for 2007-07-01 – 2012-09-03 (wider, never more precise)."""
+    day to the month of its last: '2007-07 – 2012-09' for 2007-07-01 – 2012-09-03 (wider, never more precise).
+    `precision` may be a pair, the earliest bound's and the latest's: each bound is said at its own
+    ('2021-08 – 2021-09-03' for 2021-08-01 – 2021-09-03 after a month and before a day), a day at the edge of
+    its month as that month (no wider: '2021-08 – 2021-09' for 2021-08-01 – 2021-09-30)."""
     a, b = dt.date.fromordinal(first), dt.date.fromordinal(last)
     if a == b:
         return a.isoformat()
-    if precision in ("month", "year"):
-        first_text, last_text = _calendar_day(first, precision), _calendar_day(last, precision)
+    low, high = _pair(precision)
+    if low != high:
+        low = "month" if low == "day" and a.day == 1 else low
+        high = "month" if high == "day" and b.day == calendar.monthrange(b.year, b.month)[1] else high
+    if low != high or low in ("month", "year"):
+        first_text, last_text = _calendar_day(first, low), _calendar_day(last, high)
         return first_text if first_text == last_text else f"{first_text} {DASH} {last_text}"
     whole_months = a.day == 1 and b.day == calendar.monthrange(b.year, b.month)[1]
     if whole_months and (a.month, b.month) == (1, 12):
