@@ -91,9 +91,10 @@ def _whens(path, relative: bool, deidentify: bool = False) -> dict[str, str]:
     ("Adjuvant chemotherapy for breast cancer (agents not reported)",
      "about 1 month after modified radical mastectomy (2007-07) → after it started, before breast cancer in complete "
      "remission (~2011)"),
-    # A window of months is said in months: not '2007-07-01 – 2012-09-03'.
+    # Each bound at the precision of the statement that sets it: after the mastectomy (2007-07), before the
+    # remission (~2011, a year): not '2007-07-01 – 2012-03-03', nor '2007-07 – 2012-03'.
     ("Endocrine therapy, 5 years (agent not reported)",
-     "after oophorectomy (2007-07 – 2012-03), before breast cancer in complete remission (~2011) → 5 years after it "
+     "after oophorectomy (2007-07 – 2012), before breast cancer in complete remission (~2011) → 5 years after it "
      "started"),
     ("Lorlatinib, first line",
      "after brain MRI (2022-09-08), at least 1 month before brain MRI (2022-10-24) → 2024-10-08 or later, ongoing"),
