@@ -188,6 +188,15 @@ def test_say_written_reads_each_form_of_date(written, said):
     ("2007-07-01", "2012-09-03", "year", "2007 – 2012"),
     ("2022-09-08", "2022-09-24", "month", "2022-09"),
     ("2022-09-08", "2022-09-08", "month", "2022-09-08"),  # a date known to the day stays a day
+    # Each bound at its own statement's precision: (the earliest's, the latest's)
+    ("2021-08-01", "2021-09-03", ("day", "day"), "2021-08-01 – 2021-09-03"),
+    ("2021-08-01", "2021-09-03", ("month", "month"), "2021-08 – 2021-09"),
+    ("2021-08-01", "2021-09-03", ("month", "day"), "2021-08 – 2021-09-03"),
+    ("2021-08-05", "2021-10-31", ("day", "month"), "2021-08-05 – 2021-10"),
+    ("2007-01-01", "2007-07-31", ("year", "month"), "2007 – 2007-07"),
+    ("2007-07-01", "2012-03-03", ("month", "year"), "2007-07 – 2012"),
+    ("2021-08-01", "2021-09-30", ("month", "day"), "2021-08 – 2021-09"),  # a day at its month's end: no wider
+    ("2021-09-03", "2021-09-03", ("month", "day"), "2021-09-03"),
 ])
 def test_a_computed_window_is_said_no_finer_than_its_statements(first, last, precision, said):
     import datetime as dt
@@ -196,3 +205,19 @@ def test_a_computed_window_is_said_no_finer_than_its_statements(first, last, pre
 
     ordinal = lambda text: dt.date.fromisoformat(text).toordinal()  # noqa: E731
     assert calendar_range(ordinal(first), ordinal(last), precision) == said
+
+
+@pytest.mark.parametrize("earliest, latest, precision, about, said", [
+    ("2021-08-01", None, ("month", None), "", "2021-08 or later"),
+    (None, "2021-09-03", (None, "day"), "", "2021-09-03 or earlier"),
+    ("2021-08-01", "2021-09-03", ("month", "day"), "", "2021-08 – 2021-09-03"),
+    ("2021-09-08", "2021-11-08", ("month", "month"), "~2021-10", "~2021-10"),  # an approximate date as written
+])
+def test_say_gives_each_side_of_a_date_its_own_precision(earliest, latest, precision, about, said):
+    import datetime as dt
+
+    from timelines.time.dates import Bounds
+    from timelines.time.when import say
+
+    ordinal = lambda text: text and dt.date.fromisoformat(text).toordinal()  # noqa: E731
+    assert say(Bounds(ordinal(earliest), ordinal(latest)), True, about, precision=precision) == said

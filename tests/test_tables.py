@@ -272,3 +272,40 @@ def test_a_day_zero_choice_carries_its_events_id_so_its_key_is_only_a_name_for_t
     assert choices["origin"].event_id == ""
     assert day_zero_labels({"any name": choices["start:imatinib"]}, events) == {
         "any name": "start of imatinib · after final diagnosis (day 0–731)"}
+
+
+def _scan(event_id: str, date: str) -> dict:
+    return {"id": event_id, "kind": "imaging", "date": date, "modality": "CT"}
+
+
+@pytest.mark.parametrize("events, event_id, start, end", [
+    # Bounds of one precision: said as before
+    ([_scan("a", "2021-08"), _scan("b", "2021-10"), _scan("x", "between a and b")], "x", "2021-08 – 2021-10", ""),
+    ([_scan("a", "2021-08-05"), _scan("b", "2021-09-03"), _scan("x", "between a and b")], "x",
+     "2021-08-05 – 2021-09-03", ""),
+    # After a month, before a day: each bound at the precision of the statement that sets it
+    ([_scan("a", "2021-08"), _scan("b", "2021-09-03"), _scan("x", "between a and b")], "x", "2021-08 – 2021-09-03", ""),
+    ([_scan("a", "2021-08-05"), _scan("b", "2021-10"), _scan("x", "between a and b")], "x", "2021-08-05 – 2021-10", ""),
+    # A year and a month; the year's own date ends where the month's does (a <= x <= b)
+    ([_scan("a", "2007"), _scan("b", "2007-07"), _scan("x", "between a and b")], "x", "2007 – 2007-07", ""),
+    ([_scan("a", "2007"), _scan("b", "2007-07"), _scan("x", "between a and b")], "a", "2007 – 2007-07", ""),
+    # Approximate: the start keeps its '~'; the end's earliest bound is the start's, an approximate month
+    ([_scan("a", "2021-09-03"), {"id": "chemo", "kind": "chemotherapy", "regimen": "EP", "start": "~a + 1 month",
+                                 "end": "between chemo and 2022-09-08"}], "chemo", "~2021-10", "2021-09 – 2022-09-08"),
+    # A bound the text does not name: the last follow-up, a day, is the latest any date of the case can be
+    ([_scan("a", "2021-08"), _scan("x", "after a"), {"id": "fu", "kind": "status", "date": "2023-05-12",
+                                                      "status": "alive"}], "x", "2021-08 – 2023-05-12", ""),
+    ([_scan("a", "2021-08"), _scan("x", "after a"), {"id": "fu", "kind": "status", "date": "2023-05",
+                                                      "status": "alive"}], "x", "2021-08 – 2023-05", ""),
+    ([_scan("a", "2021-08"), _scan("x", "after a")], "x", "2021-08 or later", ""),
+])
+def test_each_bound_of_a_window_is_said_at_the_precision_of_the_statement_that_sets_it(events, event_id, start, end):
+    table = event_table(load_text(yaml.safe_dump(make_case(*events))))
+    row = table.set_index("event_id").loc[event_id]
+    assert (row["start"], row["end"]) == (start, end)
+
+
+def test_a_measurement_is_dated_as_its_event_each_bound_at_its_precision():
+    case = make_case(_scan("a", "2021-08"), _scan("b", "2021-09-03"),
+                     {**_scan("x", "between a and b"), "measurements": [{"lesion": "primary", "size": "33 mm"}]})
+    assert measurement_table(load_text(yaml.safe_dump(case)))["start"].tolist() == ["2021-08 – 2021-09-03"]
