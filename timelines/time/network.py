@@ -113,6 +113,19 @@ class Solution:
         i = self.index[key]
         return Range(_finite(self.lower[i]), _finite(self.upper[i]))
 
+    def tight_edges(self) -> tuple[list[tuple[int, int, Hashable]], list[tuple[int, int, Hashable]]]:
+        """The statements that set the bounds: those that hold with equality at them, as (tail, head, why) of an
+        edge t(head) - t(tail) <= w (point indices). First those that give the head's latest bound from the
+        tail's (latest(head) = latest(tail) + w), then those that give the tail's earliest from the head's
+        (earliest(tail) = earliest(head) - w). Following them from ZERO retraces the shortest paths."""
+        graph, whys = self._graph, [why for _, why in self.edges.values()]
+        tails, heads, weights = graph.tails, graph.heads, graph.weights
+        up = np.isfinite(self.upper[tails]) & (self.upper[tails] + weights == self.upper[heads])
+        down = np.isfinite(self.lower[heads]) & (self.lower[heads] - weights == self.lower[tails])
+        tail, head = tails.tolist(), heads.tolist()
+        return ([(tail[n], head[n], whys[n]) for n in np.flatnonzero(up).tolist()],
+                [(tail[n], head[n], whys[n]) for n in np.flatnonzero(down).tolist()])
+
     def distance(self, a: Hashable, b: Hashable) -> Range:
         """The least and greatest possible t(b) - t(a)."""
         return self.distances([(a, b)])[0]

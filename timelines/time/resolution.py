@@ -23,9 +23,10 @@ responses, progressions, adverse events and dose changes tied to it, and ended b
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable, Hashable, Iterable, Mapping
 
 from .dates import ORIGIN, Bounds, Calendar, DateExpr, DateProblem, Offset, Point, Ref, Spec, offset_range
@@ -35,6 +36,7 @@ from .when import PRECISIONS, say
 FOLLOW_UP = "last follow-up"
 DISPLAY_GAP_DAYS = (7, 30)  # an unstated gap is drawn as span / 30, within these bounds
 STATEMENTS_SHOWN = 6
+NEUTRAL = -1  # the rank of a statement that makes no bound coarser (an order, an exact offset): finer than a day
 
 Key = Hashable  # (event key, side)
 
@@ -47,6 +49,10 @@ class Statement:
     says: str
     soft: bool = False  # implied by the case, not written: gives way to what is written
     written: str = ""  # the date or duration as written, when the statement is one
+    # What sets the precision of the bounds it gives (Resolution.precisions): the rank in PRECISIONS an approximate
+    # offset makes them no finer than (NEUTRAL: none), or the key of the date whose written bounds a calendar
+    # statement states. Not part of what the statement says.
+    sides: "int | Key" = field(default=NEUTRAL, compare=False)
 
 
 @dataclass(frozen=True)
@@ -69,17 +75,16 @@ class Resolution:
     solution: Solution
     dropped: list[Statement] = field(default_factory=list)  # implied statements that gave way
     builder: "_Builder | None" = field(default=None, repr=False)
-    statements: list = field(default_factory=list, repr=False)  # those that hold (the dropped ones left out)
     _drawing: Drawing | None = field(default=None, repr=False)
     _precisions: "dict[Key, tuple[str | None, str | None]] | None" = field(default=None, repr=False)
 
     @property
     def precisions(self) -> dict[Key, tuple[str | None, str | None]]:
         """The precision ('day', 'month' or 'year') of each date's earliest and of its latest bound: that of the
-        statement that sets the bound (see `bound_precisions`); None on an open side. Computed on first use."""
+        statement that sets the bound (`bound_precisions`); None on an open side. Computed on first use."""
         if self._precisions is None:
-            written = _written_ranks(self.builder.specs, self.builder.ids) if self.builder is not None else {}
-            self._precisions = bound_precisions(self.statements, self.bounds, written)
+            specs, ids = (self.builder.specs, self.builder.ids) if self.builder is not None else ({}, {})
+            self._precisions = bound_precisions(self.solution, _WrittenRanks(specs, ids))
         return self._precisions
 
     @property
@@ -143,7 +148,7 @@ def resolve_dates(specs: Mapping[Key, tuple[Spec, tuple]], written: Mapping[Key,
     dropped: list[Statement] = []
     while True:
         network = Network()
-        for a, b, low, high, why, _ in statements:
+        for a, b, low, high, why in statements:
             network.require(a, b, low, high, why)
         try:
             solution = network.solve()
@@ -157,7 +162,7 @@ def resolve_dates(specs: Mapping[Key, tuple[Spec, tuple]], written: Mapping[Key,
     bounds = {key: Bounds(r.low, r.high) for key, r in solution.all_bounds().items()}
     builder.check_pins(bounds, 0)
     about = {key: text for key, text in builder.about(bounds).items()}
-    return Resolution(on_calendar, bounds, about, builder.aliases, solution, dropped, builder, statements)
+    return Resolution(on_calendar, bounds, about, builder.aliases, solution, dropped, builder)
 
 
 LENGTHS_SEARCHED = 300  # intervals whose least length is searched; past that, the direct statement gives it
@@ -181,10 +186,63 @@ def _least_lengths(builder: "_Builder", solution: Solution) -> dict[Key, int]:
 # The precision of each bound: that of the statement that sets it
 # ---------------------------------------------------------------------------------------------------------------
 
-NEUTRAL = -1  # a statement that makes a bound it passes on no coarser (an order, an exact offset): finer than a day
-_OPEN_RANK = len(PRECISIONS)  # a bound no statement has reached yet
-
 Ranks = tuple  # (rank of the earliest bound, rank of the latest bound), each an index in PRECISIONS or None
+
+
+def bound_precisions(solution: Solution, written: Callable[[Key], Ranks]) -> dict[Key, tuple[str | None, str | None]]:
+    """The precision of each point's earliest and latest bound: that of the statement that sets it.
+
+    A bound is the length of a shortest path of statements from the calendar's zero (network.py): the latest
+    bound of p is d(ZERO, p), the earliest -d(p, ZERO). Such a path starts at a calendar statement ('2021-08',
+    'between 2021-08 and surgery'), which gives the bound its precision, and passes on through relations (an
+    order, an offset), which keep it, or make it no finer than the unit of an approximate offset of months or
+    years. The statements on it are those that hold with equality at the bounds (Solution.tight_edges). A path
+    is as coarse as its coarsest statement; a bound that several paths set is as fine as the finest (a day a
+    statement gives is known to that day). 'after nodules found (2021-08), before VATS (2021-09-03)' is at least
+    the first day of the month the nodules were found in and at most the day of the operation: ('month', 'day').
+    `written` ranks the sides of a date's written bounds (_WrittenRanks)."""
+    up, down = solution.tight_edges()
+    highs = _path_ranks(len(solution.keys), [(tail, head, _rank(why, written, 1)) for tail, head, why in up])
+    lows = _path_ranks(len(solution.keys), [(head, tail, _rank(why, written, 0)) for tail, head, why in down])
+    index, lower, upper = solution.index, solution.lower.tolist(), solution.upper.tolist()
+    return {key: (_said(lows[i]) if lower[i] > -math.inf else None, _said(highs[i]) if upper[i] < math.inf else None)
+            for key, i in index.items()}
+
+
+def _rank(why: Statement | None, written: Callable[[Key], Ranks], side: int) -> int:
+    """The rank a statement gives the bound it sets: a relation its own; a calendar statement that of the side
+    of its date's written bounds it states (0 the earliest, 1 the latest; a day where nothing ranks it)."""
+    sides = NEUTRAL if why is None else why.sides
+    if isinstance(sides, int):
+        return sides
+    rank = written(sides)[side]
+    return 0 if rank is None else rank
+
+
+def _said(rank: int | None) -> str:
+    """A rank as a precision: a bound no calendar statement reaches (day 0 of a case without a calendar) is a day."""
+    return PRECISIONS[0 if rank is None else max(rank, 0)]
+
+
+def _path_ranks(size: int, edges: list[tuple[int, int, int]]) -> list[int | None]:
+    """The rank of each point reached from ZERO (point 0) along `edges` (from, to, rank): the least over the paths
+    that reach it of the greatest rank on the path (a queue-based search: a rank only falls, and there are few
+    ranks). None for a point no edge reaches."""
+    succ: list[list] = [[] for _ in range(size)]
+    for tail, head, rank in edges:
+        succ[tail].append((head, rank))
+    ranks: list[int | None] = [None] * size
+    ranks[0] = NEUTRAL
+    waiting = deque([0])
+    while waiting:
+        point = waiting.popleft()
+        here = ranks[point]
+        for head, rank in succ[point]:
+            found = here if here > rank else rank
+            if ranks[head] is None or found < ranks[head]:
+                ranks[head] = found
+                waiting.append(head)
+    return ranks
 
 
 def _coarsened(rank: int | None, offset: Offset | None, approximate: bool = False) -> int | None:
@@ -194,27 +252,34 @@ def _coarsened(rank: int | None, offset: Offset | None, approximate: bool = Fals
     return max(rank, PRECISIONS.index(offset.unit))
 
 
-def _written_ranks(specs: Mapping[Key, tuple[Spec, tuple]], ids: Mapping[str, Hashable]) -> dict[Key, Ranks]:
-    """The precision (rank in PRECISIONS) of each side of every date's written bounds (dates.Resolver): that of
-    the calendar date, or of the side of the date it is written from, that gives the bound ('between 2021-08 and
+class _WrittenRanks:
+    """The precision (rank in PRECISIONS) of each side of a date's written bounds (dates.Resolver): that of the
+    calendar date, or of the side of the date it is written from, that gives the bound ('between 2021-08 and
     surgery': the month's for the earliest, the surgery's latest for the latest), no finer than an approximate
-    offset of months or years. Dates are ranked deepest first on an explicit stack (a chain of thousands of
-    relative dates never deepens the call stack); a reference back into a cycle of order statements is open."""
-    ranks: dict[Key, Ranks] = {}
-    expanded: set[Key] = set()
-    for root in specs:
-        stack = [root]
+    offset of months or years. Ranked when first asked for, deepest first on an explicit stack (a chain of
+    thousands of relative dates never deepens the call stack); a reference back into a cycle of order statements
+    is open."""
+
+    def __init__(self, specs: Mapping[Key, tuple[Spec, tuple]], ids: Mapping[str, Hashable]):
+        self.specs, self.ids = specs, ids
+        self.ranks: dict[Key, Ranks] = {}
+        self._expanded: set[Key] = set()
+
+    def __call__(self, root: Key) -> Ranks:
+        ranks, specs = self.ranks, self.specs
+        stack = [root] if root in specs else []
         while stack:
             key = stack[-1]
             if key in ranks:
                 stack.pop()
-            elif key not in expanded:
-                expanded.add(key)
-                stack += [k for k in _rank_dependencies(specs[key][0], ids) if k in specs and k not in expanded]
+            elif key not in self._expanded:
+                self._expanded.add(key)
+                stack += [k for k in _rank_dependencies(specs[key][0], self.ids)
+                          if k in specs and k not in self._expanded]
             else:
-                ranks[key] = _spec_ranks(specs[key][0], ids, ranks)
+                ranks[key] = _spec_ranks(specs[key][0], self.ids, ranks)
                 stack.pop()
-    return ranks
+        return ranks.get(root, (None, None))
 
 
 def _rank_dependencies(spec: Spec, ids: Mapping[str, Hashable]) -> list[Key]:
@@ -250,72 +315,6 @@ def _point_ranks(point: Point, approximate: bool, ids: Mapping[str, Hashable], r
     else:
         found = ranks.get((ids[point.base.event_id], point.base.side), (None, None))
     return tuple(_coarsened(r, point.offset, approximate) for r in found)
-
-
-def bound_precisions(statements: list, bounds: Mapping[Key, Bounds],
-                     written: Mapping[Key, Ranks]) -> dict[Key, tuple[str | None, str | None]]:
-    """The precision of each point's earliest and latest bound: that of the statement that sets it.
-
-    A bound is the length of a shortest path of statements from the calendar's zero (network.py): the latest
-    bound of p is d(ZERO, p), the earliest -d(p, ZERO). The path starts at a calendar statement ('2021-08',
-    'between 2021-08 and surgery'), which gives the bound its precision, and passes on through relations
-    (an order, an offset), which keep it, or make it no finer than the unit of an approximate offset of
-    months or years. The statements on such a path are those that hold with equality at the bounds: each
-    bound takes the finest precision of the paths that set it (a day a statement gives is known to that day),
-    a path the coarsest of its statements. 'after nodules found (2021-08), before VATS (2021-09-03)' is at
-    least the month the nodules were found in and at most the day of the operation: ('month', 'day')."""
-    up, down = _tight_edges(statements, bounds, written)
-    lows, highs = _path_ranks(down), _path_ranks(up)
-    return {key: (_said_rank(lows.get(key)) if b.earliest is not None else None,
-                  _said_rank(highs.get(key)) if b.latest is not None else None) for key, b in bounds.items()}
-
-
-def _said_rank(rank: int | None) -> str:
-    """A rank as a precision: a bound no calendar statement reaches (day 0 of a case without a calendar) is a day."""
-    return PRECISIONS[0 if rank is None or rank >= _OPEN_RANK else max(rank, 0)]
-
-
-def _tight_edges(statements: list, bounds: Mapping[Key, Bounds], written: Mapping[Key, Ranks]) -> tuple[dict, dict]:
-    """The statements that hold with equality at the bounds, as edges (from, to, rank) of the paths that set the
-    latest bounds (`up`) and the earliest (`down`). low <= t(b) - t(a) <= high sets b's latest from a's and a's
-    earliest from b's by its high side, b's earliest from a's and a's latest from b's by its low side."""
-    up: dict[Key, list] = {}
-    down: dict[Key, list] = {}
-    zero = Bounds(0, 0)
-    for a, b, low, high, _, sides in statements:
-        first, second = bounds.get(a, zero) if a != ZERO else zero, bounds.get(b, zero) if b != ZERO else zero
-        low_rank, high_rank = (sides, sides) if isinstance(sides, int) else \
-            tuple(0 if r is None else r for r in written.get(sides, (None, None)))
-        if high is not None:
-            if _sums(first.latest, high, second.latest):
-                up.setdefault(a, []).append((b, high_rank))
-            if _sums(second.earliest, -high, first.earliest):
-                down.setdefault(b, []).append((a, high_rank))
-        if low is not None:
-            if _sums(first.earliest, low, second.earliest):
-                down.setdefault(a, []).append((b, low_rank))
-            if _sums(second.latest, -low, first.latest):
-                up.setdefault(b, []).append((a, low_rank))
-    return up, down
-
-
-def _sums(day: int | None, days: int, total: int | None) -> bool:
-    return day is not None and total is not None and day + days == total
-
-
-def _path_ranks(edges: dict[Key, list]) -> dict[Key, int]:
-    """The rank of each point reached from ZERO along `edges`: the least over the paths that reach it of the
-    greatest rank on the path (a queue-based search: a rank only falls, and there are few ranks)."""
-    ranks = {ZERO: NEUTRAL}
-    waiting = deque([ZERO])
-    while waiting:
-        point = waiting.popleft()
-        for head, rank in edges.get(point, ()):
-            found = max(ranks[point], rank)
-            if found < ranks.get(head, _OPEN_RANK):
-                ranks[head] = found
-                waiting.append(head)
-    return ranks
 
 
 def _display_gap(bounds: Iterable[Bounds]) -> int:
@@ -364,11 +363,10 @@ class _Builder:
             self._add(self.point(a), self.point(b), low, high, why)
         return self._out
 
-    def _add(self, a, b, low, high, why: Statement, sides: "int | Key" = NEUTRAL) -> None:
-        """State low <= b - a <= high. `sides` is what sets the precision of the bounds it gives: the rank in
-        PRECISIONS an approximate offset makes them no finer than (NEUTRAL for none), or the key of the date
-        whose written bounds a calendar statement states (`_written_ranks`)."""
-        self._out.append((a, b, low, high, why, sides))
+    def _add(self, a, b, low, high, why: Statement, offset: Offset | None = None, approximate: bool = False) -> None:
+        """State low <= b - a <= high, `why`; its bounds no finer than the unit of an approximate `offset`."""
+        rank = _coarsened(NEUTRAL, offset, approximate)
+        self._out.append((a, b, low, high, why if rank == why.sides else replace(why, sides=rank)))
 
     def _spec(self, key: Key, spec: Spec, path: tuple) -> None:
         point = self.point(key)
@@ -377,22 +375,22 @@ class _Builder:
             low, high = offset_range(spec.offset, self.written.get(spec.other), self.on_calendar)
             text = _offset_text(spec.offset)
             self._add(start, point, low, high, Statement(path, f"'{text}' from start to end", written=text),
-                      _coarsened(NEUTRAL, spec.offset))
+                      spec.offset)
         elif spec.how == "ongoing":
             self._add(point, FOLLOW_UP, 0, 0, Statement(path, "ongoing: the end is the last follow-up"))
         elif spec.how == "expr":
             self._expr(point, spec.expr, path)
         bounds = self.written.get(key)
         if bounds is not None and (bounds.earliest is not None or bounds.latest is not None) and _calendar_bound(spec):
-            self._add(ZERO, point, bounds.earliest, bounds.latest,
-                      Statement(path, f"'{_text(spec)}'", written=_text(spec)), key)
+            self._out.append((ZERO, point, bounds.earliest, bounds.latest,
+                              Statement(path, f"'{_text(spec)}'", written=_text(spec), sides=key)))
 
     def _expr(self, point: Key, expr: DateExpr, path: tuple) -> None:
         says = Statement(path, f"'{expr.text}'", written=expr.text)
         if expr.drawn is not None:
             self._pin(point, expr.drawn, path)
         if expr.form == "origin":
-            self._add(ZERO, point, 0, 0, says, PRECISIONS.index("day"))
+            self._out.append((ZERO, point, 0, 0, replace(says, sides=PRECISIONS.index("day"))))
             return
         if expr.form == "unknown":  # 'unknown, drawn at X': bounded by the case only
             return
@@ -400,8 +398,7 @@ class _Builder:
             base = expr.points[0]
             if self._event(base.base):
                 low, high = self._offset(base, widen=expr.approximate)
-                self._add(self._ref(base.base), point, low, high, says,
-                          _coarsened(NEUTRAL, base.offset, expr.approximate))
+                self._add(self._ref(base.base), point, low, high, says, base.offset, expr.approximate)
             return
         if expr.form == "upon":  # at X or within the window after it: a distance, like an offset
             base = expr.points[0]
@@ -410,7 +407,7 @@ class _Builder:
                 reference = self.written.get((self.ids[base.base.event_id], base.base.side))
                 self._add(self._ref(base.base), point, low, high + offset_range(expr.window, reference,
                                                                                  self.on_calendar)[1], says,
-                          _coarsened(NEUTRAL, base.offset))
+                          base.offset)
             return
         self._order(point, expr, says)
 
@@ -421,12 +418,12 @@ class _Builder:
         if after is not None:
             anchor = self._ref(after.base) if self._event(after.base) else ZERO
             if anchor is not ZERO:
-                self._add(anchor, point, self._offset(after)[0], None, says, _coarsened(NEUTRAL, after.offset))
+                self._add(anchor, point, self._offset(after)[0], None, says, after.offset)
             self.order.append((anchor, point))
         if before is not None:
             anchor = self._ref(before.base) if self._event(before.base) else ZERO
             if anchor is not ZERO:
-                self._add(point, anchor, -self._offset(before)[1], None, says, _coarsened(NEUTRAL, before.offset))
+                self._add(point, anchor, -self._offset(before)[1], None, says, before.offset)
             self.order.append((point, anchor))
 
     def _pin(self, point: Key, drawn: Point, path: tuple) -> None:
