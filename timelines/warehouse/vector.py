@@ -1,0 +1,237 @@
+"""The event table of an imported study's exact patients made column-wise, for the whole share at once.
+
+A cBioPortal study dates every row in whole days since the diagnosis. A patient whose every date is such a day
+(``dx + 30 days``: no window, no approximate or calendar date, no end left open, no hold, no dose change, no link to
+another event) needs no date network to place its events: each event is drawn on its own day. Its event rows are
+then the same as ``timelines.tables.event_tables`` gives from its resolved Timeline, made here from the case
+document's dates and the event's fields:
+
+- what an event says (label, lane, agent, details, key details...) is computed by the functions of
+  ``timelines.tables`` once per distinct event (the study repeats its treatments, statuses, scans), on the event
+  validated by the case model;
+- its days, their texts and bounds are arrays, and the rows of all patients are one frame.
+
+A patient with anything else keeps the resolved Timeline's event table (``exact_days`` says which).
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import NamedTuple
+
+import numpy as np
+import pandas as pd
+from pydantic import TypeAdapter
+
+from ..kinds import SPECIMEN_KINDS, SYSTEMIC, category_of
+from ..schema import Diagnosis, Event
+from ..tables import (
+    _WHOLE_DAYS,
+    EVENT_COLUMNS,
+    EVENT_EXTRA_COLUMNS,
+    _joined,
+    _radiation_dose,
+    agent_name,
+    detail_parts,
+    event_label,
+    key_details,
+    therapy_name,
+)
+from ..time.dates import ORIGIN
+from ..time.when import say_days
+
+DATE_KEYS = ("date", "start", "end")
+# Fields that tie an event to another event or to more dates than its own: their columns need the resolved Timeline.
+NEEDS_TIMELINE = frozenset({"duration", "ongoing", "dose_changes", "holds", "certainty", "therapy", "specimen_of",
+                            "settled_by", "age_at"})
+_PROVENANCE = "\x00provenance\x00"  # stands for each row's own provenance in the details of a shared event
+_EVENT = TypeAdapter(Event)
+_PER_ROW = frozenset({*DATE_KEYS, "provenance"})  # a row's own: which of them it has is shared
+
+
+class Fixed(NamedTuple):
+    """The columns of an event that do not depend on its days: the same for every event of the same fields."""
+
+    kind: str
+    shape: str
+    lane: str
+    label: str
+    category: str
+    agent: str
+    dose: str
+    quote: str
+    note: str
+    intent: str
+    short: str
+    response_category: str
+    status: str
+    trend: str
+    finding: str
+    planned: bool
+    line: int | None
+    details: tuple[str, str]  # before and after the provenance
+    key_details: str
+    has_id: bool
+
+
+def exact_days(document: dict) -> bool:
+    """Whether every date of a case document is a whole number of days from its day-0 diagnosis, and nothing else
+    of it needs the date network (see the module's docstring)."""
+    origin = document.get("origin")
+    diagnoses = document.get("diagnoses") or []
+    if not isinstance(origin, str) or not diagnoses or diagnoses[0].get("id") != origin \
+            or diagnoses[0].get("date") != ORIGIN:
+        return False
+    for event in [*diagnoses[1:], *document.get("events", [])]:
+        if not NEEDS_TIMELINE.isdisjoint(event) or (event.get("id") and event.get("kind") in SPECIMEN_KINDS):
+            return False
+        if "date" not in event and ("start" not in event or "end" not in event):
+            return False
+        if any(_day(origin, event[key]) is None for key in DATE_KEYS if key in event):
+            return False
+    return True
+
+
+@lru_cache(maxsize=65_536)
+def _day(anchor: str, text) -> int | None:
+    """The day of 'dx', 'dx + 1 day', 'dx - 30 days' (as timelines.cbioportal.study.relative_day writes them)."""
+    if not isinstance(text, str):
+        return None
+    if text == anchor or text == ORIGIN:
+        return 0
+    match = _RELATIVE.fullmatch(text)
+    if match is None or match.group(1) != anchor or (match.group(3) == "1") != (match.group(4) == "day"):
+        return None
+    return int(match.group(3)) * (1 if match.group(2) == "+" else -1)
+
+
+_RELATIVE = re.compile(r"(\S+) ([+-]) ([1-9][0-9]{0,8}) (days?)")
+
+
+def _fixed(kind: str, event: dict) -> Fixed:
+    """The day-free columns of one event (a diagnosis when `kind` is '', else an event of the case's list)."""
+    model = Diagnosis.model_validate(event) if kind == "" else _EVENT.validate_python(event)
+    kind = kind or "diagnosis"
+    fields = model.__dict__
+    category, agent = category_of(kind), agent_name(model, kind)
+    parts = detail_parts(model)
+    said = _joined(parts)
+    before, _, after = said.partition(_PROVENANCE) if fields.get("provenance") == _PROVENANCE else (said, "", None)
+    return Fixed(
+        kind=kind, shape="point" if kind == "diagnosis" and isinstance(model, Diagnosis) else model.shape,
+        lane=therapy_name(model, kind) if category == SYSTEMIC and agent else category,
+        label=event_label(model, kind), category=category, agent=agent,
+        dose=fields.get("dose") or _radiation_dose(model) or "", quote=model.quote or "", note=model.note or "",
+        intent=fields.get("intent") or "", short=fields.get("short") or "",
+        response_category=(fields.get("category") or "") if kind == "response" else "",
+        status=fields.get("status") or "", trend=fields.get("trend") or "", finding=fields.get("finding") or "",
+        planned=bool(fields.get("planned", False)), line=fields.get("line"),
+        details=(before, after) if after is not None else (said, None),
+        key_details=key_details([p for p in parts if p[0] != "provenance"]), has_id=bool(model.id))
+
+
+class _Rows:
+    """The event rows of many patients, gathered as lists before they are made arrays."""
+
+    def __init__(self):
+        self.patient, self.case, self.number, self.event_id = [], [], [], []
+        self.fixed, self.start, self.end, self.date_text, self.end_text = [], [], [], [], []
+        self.provenance, self.origin = [], []
+        self.cache: dict = {}
+
+    def add(self, pid: str, number: int, document: dict) -> None:
+        anchor, case = document["origin"], document["id"]
+        items = [("diagnoses", i, "", d) for i, d in enumerate(document["diagnoses"])]
+        items += [("events", i, e["kind"], e) for i, e in enumerate(document.get("events", ()))]
+        fixed = [self._fixed(kind, event) for _, _, kind, event in items]
+        n = len(items)
+        self.patient += [pid] * n
+        self.case += [case] * n
+        self.number += [number] * n
+        self.event_id += [event["id"] if f.has_id else f"{section}[{i}]"
+                          for (section, i, _, event), f in zip(items, fixed)]
+        self.fixed += fixed
+        starts = [event.get("date") or event.get("start") for _, _, _, event in items]
+        self.start += [_day(anchor, text) for text in starts]
+        self.date_text += starts
+        ends = [event.get("end") if f.shape == "interval" else None for (_, _, _, event), f in zip(items, fixed)]
+        self.end += [None if end is None else _day(anchor, end) for end in ends]
+        self.end_text += ["" if end is None or section == "diagnoses" else end
+                          for (section, _, _, _), end in zip(items, ends)]
+        self.provenance += [event.get("provenance") for _, _, _, event in items]
+        self.origin += [section == "diagnoses" and event.get("id") == anchor for section, _, _, event in items]
+
+    def _fixed(self, kind: str, event: dict) -> Fixed:
+        # Events read from rows of the same cells share their values (timelines.cbioportal.rows): the same objects
+        # are the same fields (a value's identity stands for it while the documents are held).
+        key = (kind, *((k, 0 if k in _PER_ROW else id(v)) for k, v in event.items()))
+        found = self.cache.get(key)
+        if found is None:
+            sample = {**event, "provenance": _PROVENANCE} if "provenance" in event else event
+            found = self.cache[key] = _fixed(kind, sample)
+        return found
+
+    def frame(self, key: str) -> pd.DataFrame:
+        fixed = pd.DataFrame(self.fixed, columns=list(Fixed._fields))
+        start = np.array(self.start, dtype=np.int64)
+        interval = (fixed["shape"] == "interval").to_numpy()
+        end = pd.array(self.end, dtype="Int64")
+        starts, ends = _said(start), _said(end)
+        details = [d[0] if after is None else f"{d[0]}{p}{after}" for d, p, after in
+                   zip(fixed["details"], self.provenance, (d[1] for d in fixed["details"]))]
+        columns = {
+            key: self.patient, "case_id": self.case, "event_id": self.event_id, "kind": fixed["kind"],
+            "lane": fixed["lane"], "label": fixed["label"], "start": starts, "end": ends,
+            "start_earliest": "", "start_latest": "", "end_earliest": "", "end_latest": "",
+            "day_start": start, "day_end": end, "precision": "day", "ongoing": False, "line": fixed["line"],
+            "agent": fixed["agent"], "dose": fixed["dose"], "details": details, "quote": fixed["quote"],
+            "category": fixed["category"], "shape": fixed["shape"], "day_start_earliest": start,
+            "day_start_latest": start, "day_end_earliest": end, "day_end_latest": end,
+            "end_precision": ["day" if i else "" for i in interval.tolist()], "approximate": False, "date_text": self.date_text,
+            "end_text": self.end_text, "intent": fixed["intent"], "note": fixed["note"], "dose_changes": "",
+            "day_start_reach_earliest": start, "day_start_reach_latest": start, "day_end_reach_earliest": end,
+            "day_end_reach_latest": end, "least_days": pd.array([e - s if i else None for s, e, i in
+                                                                 zip(self.start, self.end, interval.tolist())],
+                                                                dtype="Int64"),
+            "short": fixed["short"], "response_category": fixed["response_category"], "status": fixed["status"],
+            "trend": fixed["trend"], "finding": fixed["finding"], "key_details": fixed["key_details"],
+            "planned": fixed["planned"], "default_origin": self.origin, "on_therapy": "",
+            "start_is_calendar": False, "end_is_calendar": False, "_case_order": self.number,
+        }
+        names = [key, *EVENT_COLUMNS, *(c for c in EVENT_EXTRA_COLUMNS if c != "holds"), "_case_order"]
+        frame = pd.DataFrame({name: _column(columns[name], len(start)) for name in names})
+        frame = frame.sort_values(["_case_order", "day_start", "day_end"], kind="stable", na_position="last")
+        return frame.drop(columns="_case_order").reset_index(drop=True).astype(_WHOLE_DAYS)
+
+
+def _column(value, length: int):
+    if isinstance(value, pd.Series):
+        return value.tolist()
+    if isinstance(value, (str, bool)):
+        return [value] * length
+    return value
+
+
+def _said(days) -> list[str]:
+    """Each day said as the event table says an exact day offset ('day −13'); '' for none. Said once per day."""
+    said = {}
+    out = []
+    for day in days.tolist() if isinstance(days, np.ndarray) else list(days):
+        if day is None or day is pd.NA:
+            out.append("")
+            continue
+        text = said.get(day)
+        if text is None:
+            text = said[day] = say_days(day, day)
+        out.append(text)
+    return out
+
+
+def event_rows(documents: list[tuple[str, int, dict]], key: str = "patient_id") -> pd.DataFrame:
+    """The event table of the patients (patient id, their place in the share, case document) whose documents have
+    ``exact_days``: what ``timelines.tables.event_tables`` makes of their Timelines, rows and columns alike."""
+    rows = _Rows()
+    for pid, number, document in documents:
+        rows.add(pid, number, document)
+    return rows.frame(key)
