@@ -70,11 +70,10 @@ class BuildReport:
 
 # ------------------------------------------------------------------------------------------------ build
 
-def _batch_tables(batch: list[tuple[str, Timeline, dict | None]],
-                  exact: list[tuple[str, dict]] | None = None) -> dict[str, pd.DataFrame]:
-    """The tables of a batch of timelines. With `exact` (a list), the event rows of the patients whose case document
-    has exact days (timelines.warehouse.vector) are left out, and those patients appended to it: their rows are
-    made column-wise for the whole share (``_with_exact_events``)."""
+def _batch_tables(batch: list[tuple[str, Timeline, dict | None]], exact=None) -> dict[str, pd.DataFrame]:
+    """The tables of a batch of timelines. With `exact` (timelines.warehouse.vector.EventRows), the event rows of the
+    patients whose case document has exact days are added to it rather than tabulated here: they are made
+    column-wise for the whole share (``_with_exact_events``)."""
     ids = [pid for pid, _, _ in batch]
     timelines = [t for _, t, _ in batch]
     summary = cohort_table(timelines)
@@ -83,7 +82,7 @@ def _batch_tables(batch: list[tuple[str, Timeline, dict | None]],
     summary["status"] = [_last_status(t) for t in timelines]
     summary["events"] = [len(t.items) for t in timelines]
     # holds (a list per row, drawn on a case's own timeline) stay out: Parquet batches need one column type
-    tabulated = [(pid, t) for pid, t, doc in batch if exact is None or doc is None or not _exact_added(exact, pid, doc)]
+    tabulated = [(pid, t) for pid, t, doc in batch if exact is None or not _exact_added(exact, pid, t, doc)]
     events_frame = event_tables([t for _, t in tabulated], [pid for pid, _ in tabulated]).drop(columns=["holds"])
     swimmer = swimmer_table(timelines)
     swimmer.insert(0, "patient_id", swimmer["case_id"].map(dict(zip(summary["case_id"], ids))))
@@ -93,25 +92,23 @@ def _batch_tables(batch: list[tuple[str, Timeline, dict | None]],
             "therapies": _therapies(events_frame), "swimmer": swimmer, "documents": documents}
 
 
-def _exact_added(exact: list[tuple[str, dict]], pid: str, document: dict) -> bool:
+def _exact_added(exact, pid: str, timeline: Timeline, document: dict | None) -> bool:
     from .vector import exact_days
 
-    if not exact_days(document):
+    if document is None or not exact_days(document):
         return False
-    exact.append((pid, document))
+    exact.add(pid, document, timeline.case)
     return True
 
 
 def _with_exact_events(frames: dict[str, pd.DataFrame], parts: list[dict[str, pd.DataFrame]],
-                       exact: list[tuple[str, dict]]) -> dict[str, pd.DataFrame]:
+                       exact) -> dict[str, pd.DataFrame]:
     """The share's frames with the event rows of its exact patients (made at once, column-wise) put among those of
     the others, each patient's rows where its timeline's would be (in the order of the patients table); the
     therapies table made again from them."""
-    from .vector import event_rows
-
     order = {pid: n for n, pid in enumerate(frames["patients"]["patient_id"].tolist())}
     pieces = [part["events"] for part in parts if len(part["events"])]
-    pieces.append(event_rows([(pid, order[pid], document) for pid, document in exact]))
+    pieces.append(exact.frame(order))
     events = pd.concat(pieces, ignore_index=True) if len(pieces) > 1 else pieces[0]
     if len(pieces) > 1:
         place = events["patient_id"].map(order).to_numpy()
@@ -334,7 +331,11 @@ def _tabulate(documents, load, where: str, problems: list[str], vector: bool = F
     times the size of its rows, and the longer they are all kept, the longer each garbage collection walks them.
     With `vector`, the event rows of the patients with exact days are made column-wise, all at once."""
     parts, batch, refused = [], [], 0
-    exact: list[tuple[str, dict]] | None = [] if vector else None
+    exact = None
+    if vector:
+        from .vector import EventRows
+
+        exact = EventRows()
     with _collected_by_batch():
         for pid, document in documents:
             try:

@@ -11,7 +11,8 @@ document's dates and the event's fields:
   validated by the case model;
 - its days, their texts and bounds are arrays, and the rows of all patients are one frame.
 
-A patient with anything else keeps the resolved Timeline's event table (``exact_days`` says which).
+A patient with anything else keeps the resolved Timeline's event table (``exact_days`` says which). The events'
+fields are read from the case model the import validated (the Timeline's), so nothing is validated twice.
 """
 
 from __future__ import annotations
@@ -22,10 +23,9 @@ from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
-from pydantic import TypeAdapter
 
 from ..kinds import SPECIMEN_KINDS, SYSTEMIC, category_of
-from ..schema import Diagnosis, Event
+from ..schema import Diagnosis
 from ..tables import (
     _WHOLE_DAYS,
     EVENT_COLUMNS,
@@ -46,7 +46,6 @@ DATE_KEYS = ("date", "start", "end")
 NEEDS_TIMELINE = frozenset({"duration", "ongoing", "dose_changes", "holds", "certainty", "therapy", "specimen_of",
                             "settled_by", "age_at"})
 _PROVENANCE = "\x00provenance\x00"  # stands for each row's own provenance in the details of a shared event
-_EVENT = TypeAdapter(Event)
 _PER_ROW = frozenset({*DATE_KEYS, "provenance"})  # a row's own: which of them it has is shared
 
 
@@ -109,9 +108,11 @@ def _day(anchor: str, text) -> int | None:
 _RELATIVE = re.compile(r"(\S+) ([+-]) ([1-9][0-9]{0,8}) (days?)")
 
 
-def _fixed(kind: str, event: dict) -> Fixed:
-    """The day-free columns of one event (a diagnosis when `kind` is '', else an event of the case's list)."""
-    model = Diagnosis.model_validate(event) if kind == "" else _EVENT.validate_python(event)
+def _fixed(kind: str, model) -> Fixed:
+    """The day-free columns of one validated event (a diagnosis when `kind` is '', else an event of the case's
+    list), its provenance standing for each row's own."""
+    if model.__dict__.get("provenance") is not None:
+        model = model.model_copy(update={"provenance": _PROVENANCE})
     kind = kind or "diagnosis"
     fields = model.__dict__
     category, agent = category_of(kind), agent_name(model, kind)
@@ -131,51 +132,59 @@ def _fixed(kind: str, event: dict) -> Fixed:
         key_details=key_details([p for p in parts if p[0] != "provenance"]), has_id=bool(model.id))
 
 
-class _Rows:
+class EventRows:
     """The event rows of many patients, gathered as lists before they are made arrays."""
 
     def __init__(self):
-        self.patient, self.case, self.number, self.event_id = [], [], [], []
+        self.patient, self.case, self.event_id = [], [], []
         self.fixed, self.start, self.end, self.date_text, self.end_text = [], [], [], [], []
         self.provenance, self.origin = [], []
         self.cache: dict = {}
+        self.documents: list[dict] = []  # held while the cache keys name their values
 
-    def add(self, pid: str, number: int, document: dict) -> None:
-        anchor, case = document["origin"], document["id"]
-        items = [("diagnoses", i, "", d) for i, d in enumerate(document["diagnoses"])]
-        items += [("events", i, e["kind"], e) for i, e in enumerate(document.get("events", ()))]
-        fixed = [self._fixed(kind, event) for _, _, kind, event in items]
+    def add(self, pid: str, document: dict, case) -> None:
+        """The rows of one patient: its case document, and the case model validated from it (its events')."""
+        self.documents.append(document)
+        anchor, case_id = document["origin"], document["id"]
+        items = [("diagnoses", i, "", d, m) for i, (d, m) in enumerate(zip(document["diagnoses"], case.diagnoses))]
+        items += [("events", i, e["kind"], e, m) for i, (e, m) in enumerate(zip(document.get("events", ()),
+                                                                                  case.events))]
+        fixed = [self._fixed(kind, event, model) for _, _, kind, event, model in items]
         n = len(items)
         self.patient += [pid] * n
-        self.case += [case] * n
-        self.number += [number] * n
+        self.case += [case_id] * n
         self.event_id += [event["id"] if f.has_id else f"{section}[{i}]"
-                          for (section, i, _, event), f in zip(items, fixed)]
+                          for (section, i, _, event, _), f in zip(items, fixed)]
         self.fixed += fixed
-        starts = [event.get("date") or event.get("start") for _, _, _, event in items]
+        starts = [event.get("date") or event.get("start") for _, _, _, event, _ in items]
         self.start += [_day(anchor, text) for text in starts]
         self.date_text += starts
-        ends = [event.get("end") if f.shape == "interval" else None for (_, _, _, event), f in zip(items, fixed)]
+        ends = [event.get("end") if f.shape == "interval" else None for (_, _, _, event, _), f in zip(items, fixed)]
         self.end += [None if end is None else _day(anchor, end) for end in ends]
         self.end_text += ["" if end is None or section == "diagnoses" else end
-                          for (section, _, _, _), end in zip(items, ends)]
-        self.provenance += [event.get("provenance") for _, _, _, event in items]
-        self.origin += [section == "diagnoses" and event.get("id") == anchor for section, _, _, event in items]
+                          for (section, _, _, _, _), end in zip(items, ends)]
+        self.provenance += [event.get("provenance") for _, _, _, event, _ in items]
+        self.origin += [section == "diagnoses" and event.get("id") == anchor for section, _, _, event, _ in items]
 
-    def _fixed(self, kind: str, event: dict) -> Fixed:
-        # Events read from rows of the same cells share their values (timelines.cbioportal.rows): the same objects
-        # are the same fields (a value's identity stands for it while the documents are held).
-        key = (kind, *((k, 0 if k in _PER_ROW else id(v)) for k, v in event.items()))
+    def _fixed(self, kind: str, event: dict, model) -> Fixed:
+        # Events read from rows of the same cells share their values (timelines.cbioportal.rows): a text is its own
+        # key, a list or a mapping its object (held with the documents for as long as this cache is).
+        key = (kind, *((k, 0 if k in _PER_ROW else v if isinstance(v, (str, int, float)) else id(v))
+                       for k, v in event.items()))
         found = self.cache.get(key)
         if found is None:
-            sample = {**event, "provenance": _PROVENANCE} if "provenance" in event else event
-            found = self.cache[key] = _fixed(kind, sample)
+            found = self.cache[key] = _fixed(kind, model)
         return found
 
-    def frame(self, key: str) -> pd.DataFrame:
-        fixed = pd.DataFrame(self.fixed, columns=list(Fixed._fields))
+    def __len__(self) -> int:
+        return len(self.documents)
+
+    def frame(self, order: dict[str, int], key: str = "patient_id") -> pd.DataFrame:
+        """The rows of every patient added, each patient's in date order (as event_tables sorts them), the patients
+        in `order` (patient id -> place)."""
+        fixed = dict(zip(Fixed._fields, map(list, zip(*self.fixed))))
         start = np.array(self.start, dtype=np.int64)
-        interval = (fixed["shape"] == "interval").to_numpy()
+        interval = np.array([shape == "interval" for shape in fixed["shape"]], dtype=bool)
         end = pd.array(self.end, dtype="Int64")
         starts, ends = _said(start), _said(end)
         details = [d[0] if after is None else f"{d[0]}{p}{after}" for d, p, after in
@@ -197,7 +206,7 @@ class _Rows:
             "short": fixed["short"], "response_category": fixed["response_category"], "status": fixed["status"],
             "trend": fixed["trend"], "finding": fixed["finding"], "key_details": fixed["key_details"],
             "planned": fixed["planned"], "default_origin": self.origin, "on_therapy": "",
-            "start_is_calendar": False, "end_is_calendar": False, "_case_order": self.number,
+            "start_is_calendar": False, "end_is_calendar": False, "_case_order": [order[p] for p in self.patient],
         }
         names = [key, *EVENT_COLUMNS, *(c for c in EVENT_EXTRA_COLUMNS if c != "holds"), "_case_order"]
         frame = pd.DataFrame({name: _column(columns[name], len(start)) for name in names})
@@ -206,8 +215,6 @@ class _Rows:
 
 
 def _column(value, length: int):
-    if isinstance(value, pd.Series):
-        return value.tolist()
     if isinstance(value, (str, bool)):
         return [value] * length
     return value
@@ -226,12 +233,3 @@ def _said(days) -> list[str]:
             text = said[day] = say_days(day, day)
         out.append(text)
     return out
-
-
-def event_rows(documents: list[tuple[str, int, dict]], key: str = "patient_id") -> pd.DataFrame:
-    """The event table of the patients (patient id, their place in the share, case document) whose documents have
-    ``exact_days``: what ``timelines.tables.event_tables`` makes of their Timelines, rows and columns alike."""
-    rows = _Rows()
-    for pid, number, document in documents:
-        rows.add(pid, number, document)
-    return rows.frame(key)
