@@ -97,7 +97,7 @@ def _exact_added(exact, pid: str, timeline: Timeline, document: dict | None) -> 
 
     if document is None or not exact_days(document):
         return False
-    exact.add(pid, document, timeline.case)
+    exact.add(pid, document, timeline)
     return True
 
 

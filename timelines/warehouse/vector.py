@@ -1,8 +1,9 @@
 """The event table of an imported study's exact patients made column-wise, for the whole share at once.
 
 A cBioPortal study dates every row in whole days since the diagnosis. A patient whose every date is such a day
-(``dx + 30 days``: no window, no approximate or calendar date, no end left open, no hold, no dose change, no link to
-another event) needs no date network to place its events: each event is drawn on its own day. Its event rows are
+(``dx + 30 days``: no window, no approximate or calendar date, no hold, no dose change, no link to another event)
+needs no date network to place its events: each event is drawn on its own day (the window of an end not reported,
+up to the next line or the last follow-up, is read from the patient's resolved Timeline). Its event rows are
 then the same as ``timelines.tables.event_tables`` gives from its resolved Timeline, made here from the case
 document's dates and the event's fields:
 
@@ -40,6 +41,7 @@ from ..tables import (
 )
 from ..time.dates import ORIGIN
 from ..time.when import say_days
+from ..timeline import Timeline
 
 DATE_KEYS = ("date", "start", "end")
 # Fields that tie an event to another event or to more dates than its own: their columns need the resolved Timeline.
@@ -85,7 +87,7 @@ def exact_days(document: dict) -> bool:
     for event in [*diagnoses[1:], *document.get("events", [])]:
         if not NEEDS_TIMELINE.isdisjoint(event) or (event.get("id") and event.get("kind") in SPECIMEN_KINDS):
             return False
-        if "date" not in event and ("start" not in event or "end" not in event):
+        if "date" not in event and "start" not in event:  # an end counted back by a duration: excluded above
             return False
         if any(_day(origin, event[key]) is None for key in DATE_KEYS if key in event):
             return False
@@ -139,12 +141,15 @@ class EventRows:
         self.patient, self.case, self.event_id = [], [], []
         self.fixed, self.start, self.end, self.date_text, self.end_text = [], [], [], [], []
         self.provenance, self.origin = [], []
+        self.open: dict[int, tuple] = {}  # row -> the bounds, reach and least length of an end not reported
         self.cache: dict = {}
         self.documents: list[dict] = []  # held while the cache keys name their values
 
-    def add(self, pid: str, document: dict, case) -> None:
-        """The rows of one patient: its case document, and the case model validated from it (its events')."""
+    def add(self, pid: str, document: dict, timeline: Timeline) -> None:
+        """The rows of one patient: its case document, and its timeline (the case model validated from the document,
+        and what the network says of an end not reported)."""
         self.documents.append(document)
+        case, first = timeline.case, len(self.start)
         anchor, case_id = document["origin"], document["id"]
         items = [("diagnoses", i, "", d, m) for i, (d, m) in enumerate(zip(document["diagnoses"], case.diagnoses))]
         items += [("events", i, e["kind"], e, m) for i, (e, m) in enumerate(zip(document.get("events", ()),
@@ -165,6 +170,9 @@ class EventRows:
                           for (section, _, _, _, _), end in zip(items, ends)]
         self.provenance += [event.get("provenance") for _, _, _, event, _ in items]
         self.origin += [section == "diagnoses" and event.get("id") == anchor for section, _, _, event, _ in items]
+        for n, (end, f) in enumerate(zip(ends, fixed)):
+            if end is None and f.shape == "interval":
+                self.open[first + n] = _open_end(timeline, timeline.items[n])
 
     def _fixed(self, kind: str, event: dict, model) -> Fixed:
         # Events read from rows of the same cells share their values (timelines.cbioportal.rows): a text is its own
@@ -189,20 +197,17 @@ class EventRows:
         starts, ends = _said(start), _said(end)
         details = [d[0] if after is None else f"{d[0]}{p}{after}" for d, p, after in
                    zip(fixed["details"], self.provenance, (d[1] for d in fixed["details"]))]
+        end_columns = self._end_columns(start, end, interval)
         columns = {
-            key: self.patient, "case_id": self.case, "event_id": self.event_id, "kind": fixed["kind"],
+            **end_columns, key: self.patient, "case_id": self.case, "event_id": self.event_id, "kind": fixed["kind"],
             "lane": fixed["lane"], "label": fixed["label"], "start": starts, "end": ends,
             "start_earliest": "", "start_latest": "", "end_earliest": "", "end_latest": "",
             "day_start": start, "day_end": end, "precision": "day", "ongoing": False, "line": fixed["line"],
             "agent": fixed["agent"], "dose": fixed["dose"], "details": details, "quote": fixed["quote"],
             "category": fixed["category"], "shape": fixed["shape"], "day_start_earliest": start,
-            "day_start_latest": start, "day_end_earliest": end, "day_end_latest": end,
-            "end_precision": ["day" if i else "" for i in interval.tolist()], "approximate": False, "date_text": self.date_text,
+            "day_start_latest": start, "approximate": False, "date_text": self.date_text,
             "end_text": self.end_text, "intent": fixed["intent"], "note": fixed["note"], "dose_changes": "",
-            "day_start_reach_earliest": start, "day_start_reach_latest": start, "day_end_reach_earliest": end,
-            "day_end_reach_latest": end, "least_days": pd.array([e - s if i else None for s, e, i in
-                                                                 zip(self.start, self.end, interval.tolist())],
-                                                                dtype="Int64"),
+            "day_start_reach_earliest": start, "day_start_reach_latest": start,
             "short": fixed["short"], "response_category": fixed["response_category"], "status": fixed["status"],
             "trend": fixed["trend"], "finding": fixed["finding"], "key_details": fixed["key_details"],
             "planned": fixed["planned"], "default_origin": self.origin, "on_therapy": "",
@@ -212,6 +217,33 @@ class EventRows:
         frame = pd.DataFrame({name: _column(columns[name], len(start)) for name in names})
         frame = frame.sort_values(["_case_order", "day_start", "day_end"], kind="stable", na_position="last")
         return frame.drop(columns="_case_order").reset_index(drop=True).astype(_WHOLE_DAYS)
+
+
+    def _end_columns(self, start, end, interval) -> dict:
+        """The bounds of each end, where the drawing lets it move and how long the event certainly lasted: the end
+        day itself for a reported end, the network's for one not reported."""
+        least = [e - s if i and e is not None else None for s, e, i in zip(self.start, self.end, interval.tolist())]
+        columns = {"day_end_earliest": list(self.end), "day_end_latest": list(self.end),
+                   "day_end_reach_earliest": list(self.end), "day_end_reach_latest": list(self.end),
+                   "least_days": least}
+        precision = ["day" if i else "" for i in interval.tolist()]
+        for row, said in self.open.items():
+            for name, value in zip(columns, said):
+                columns[name][row] = value
+            precision[row] = "not reported"
+        return {**{name: pd.array(values, dtype="Int64") for name, values in columns.items()},
+                "end_precision": precision}
+
+
+def _open_end(timeline: Timeline, dated) -> tuple:
+    """What the network says of an end not reported: its window, where the drawing lets it move, and how long the
+    event certainly lasted (days since day 0, None for an open side)."""
+    zero, window, reach = timeline.day_zero, dated.end_window, dated.reach_end
+
+    def since(day):
+        return None if day is None else day - zero
+    return (since(window and window.earliest), since(window and window.latest), since(reach.earliest),
+            since(reach.latest), dated.least_days)
 
 
 def _column(value, length: int):
