@@ -109,3 +109,19 @@ def test_exact_days_are_whole_days_from_the_day_zero_diagnosis_and_nothing_else_
                                 "dose_changes": [{"date": "dx + 5 days", "dose": "half"}]}))
     assert not exact_days(case(scan, origin="origin"))
     assert not exact_days(case(scan, date="dx + 3 days"))
+
+
+@pytest.mark.slow
+def test_worker_processes_and_small_shares_give_the_same_tables_both_ways(tmp_path, monkeypatch):
+    """Column-wise in two worker processes (three shares of 25 patients, a refused patient among them) and per
+    patient in this process in batches of four: the same tables, each share's rows in the order of its patients."""
+    monkeypatch.setattr(warehouse, "TABULATE_PATIENTS", 4)
+    study = write_study(tmp_path / "study", 60, seed=2)
+    lines = (study / "data_timeline_labs.txt").read_text().splitlines(keepends=True)
+    lines[40] = lines[40].split("\t", 1)[0] + "\tNA\t\tLAB_TEST\tCEA\t3.1\tng/mL\n"  # a patient refused
+    (study / "data_timeline_labs.txt").write_text("".join(lines))
+    reports = {"vector": warehouse.import_study(study, tmp_path / "vector", workers=2)}
+    monkeypatch.setenv(warehouse.VECTOR_SWITCH, "0")
+    reports["timelines"] = warehouse.import_study(study, tmp_path / "timelines", workers=1)
+    assert (reports["vector"].patients, reports["vector"].refused) == (59, 1)
+    assert_same_tables(tmp_path, reports)
