@@ -139,7 +139,8 @@ class EventRows:
 
     def __init__(self):
         self.patient, self.case, self.event_id = [], [], []
-        self.fixed, self.start, self.end, self.date_text, self.end_text = [], [], [], [], []
+        self.codes, self.start, self.end, self.date_text, self.end_text = [], [], [], [], []
+        self.templates: list[Fixed] = []  # the distinct events, by code
         self.provenance, self.origin = [], []
         self.open: dict[int, tuple] = {}  # row -> the bounds, reach and least length of an end not reported
         self.cache: dict = {}
@@ -154,13 +155,14 @@ class EventRows:
         items = [("diagnoses", i, "", d, m) for i, (d, m) in enumerate(zip(document["diagnoses"], case.diagnoses))]
         items += [("events", i, e["kind"], e, m) for i, (e, m) in enumerate(zip(document.get("events", ()),
                                                                                   case.events))]
-        fixed = [self._fixed(kind, event, model) for _, _, kind, event, model in items]
+        codes = [self._code(kind, event, model) for _, _, kind, event, model in items]
+        fixed = [self.templates[code] for code in codes]
         n = len(items)
         self.patient += [pid] * n
         self.case += [case_id] * n
         self.event_id += [event["id"] if f.has_id else f"{section}[{i}]"
                           for (section, i, _, event, _), f in zip(items, fixed)]
-        self.fixed += fixed
+        self.codes += codes
         starts = [event.get("date") or event.get("start") for _, _, _, event, _ in items]
         self.start += [_day(anchor, text) for text in starts]
         self.date_text += starts
@@ -174,65 +176,66 @@ class EventRows:
             if end is None and f.shape == "interval":
                 self.open[first + n] = _open_end(timeline, timeline.items[n])
 
-    def _fixed(self, kind: str, event: dict, model) -> Fixed:
+    def _code(self, kind: str, event: dict, model) -> int:
         # Events read from rows of the same cells share their values (timelines.cbioportal.rows): a text is its own
         # key, a list or a mapping its object (held with the documents for as long as this cache is).
         key = (kind, *((k, 0 if k in _PER_ROW else v if isinstance(v, (str, int, float)) else id(v))
                        for k, v in event.items()))
-        found = self.cache.get(key)
-        if found is None:
-            found = self.cache[key] = _fixed(kind, model)
-        return found
+        code = self.cache.get(key)
+        if code is None:
+            code = self.cache[key] = len(self.templates)
+            self.templates.append(_fixed(kind, model))
+        return code
 
     def __len__(self) -> int:
         return len(self.documents)
 
     def frame(self, order: dict[str, int], key: str = "patient_id") -> pd.DataFrame:
-        """The rows of every patient added, each patient's in date order (as event_tables sorts them), the patients
-        in `order` (patient id -> place)."""
-        fixed = dict(zip(Fixed._fields, map(list, zip(*self.fixed))))
+        """The rows of every patient added, each patient's in date order (as event_tables sorts them: by start, then
+        end, an end not reported last, ties in the case's order), the patients in `order` (patient id -> place).
+        Texts shared by many rows are made once and taken by index."""
         start = np.array(self.start, dtype=np.int64)
-        interval = np.array([shape == "interval" for shape in fixed["shape"]], dtype=bool)
-        end = pd.array(self.end, dtype="Int64")
-        starts, ends = _said(start), _said(end)
-        details = [d[0] if after is None else f"{d[0]}{p}{after}" for d, p, after in
-                   zip(fixed["details"], self.provenance, (d[1] for d in fixed["details"]))]
-        end_columns = self._end_columns(start, end, interval)
-        columns = {
-            **end_columns, key: self.patient, "case_id": self.case, "event_id": self.event_id, "kind": fixed["kind"],
-            "lane": fixed["lane"], "label": fixed["label"], "start": starts, "end": ends,
-            "start_earliest": "", "start_latest": "", "end_earliest": "", "end_latest": "",
-            "day_start": start, "day_end": end, "precision": "day", "ongoing": False, "line": fixed["line"],
-            "agent": fixed["agent"], "dose": fixed["dose"], "details": details, "quote": fixed["quote"],
-            "category": fixed["category"], "shape": fixed["shape"], "day_start_earliest": start,
-            "day_start_latest": start, "approximate": False, "date_text": self.date_text,
-            "end_text": self.end_text, "intent": fixed["intent"], "note": fixed["note"], "dose_changes": "",
-            "day_start_reach_earliest": start, "day_start_reach_latest": start,
-            "short": fixed["short"], "response_category": fixed["response_category"], "status": fixed["status"],
-            "trend": fixed["trend"], "finding": fixed["finding"], "key_details": fixed["key_details"],
-            "planned": fixed["planned"], "default_origin": self.origin, "on_therapy": "",
-            "start_is_calendar": False, "end_is_calendar": False, "_case_order": [order[p] for p in self.patient],
-        }
-        names = [key, *EVENT_COLUMNS, *(c for c in EVENT_EXTRA_COLUMNS if c != "holds"), "_case_order"]
-        frame = pd.DataFrame({name: _column(columns[name], len(start)) for name in names})
-        frame = frame.sort_values(["_case_order", "day_start", "day_end"], kind="stable", na_position="last")
-        return frame.drop(columns="_case_order").reset_index(drop=True).astype(_WHOLE_DAYS)
+        ends = np.array([np.inf if e is None else e for e in self.end], dtype=float)
+        rows = np.lexsort((ends, start, np.array([order[p] for p in self.patient], dtype=np.int64)))  # stable
+        codes = np.array(self.codes, dtype=np.int64)[rows]
+        interval = np.array([t.shape == "interval" for t in self.templates], dtype=bool)[codes]
+        columns = {name: _taken([getattr(t, name) for t in self.templates], codes) for name in _SHARED}
+        columns.update({name: _taken([value], np.zeros(len(rows), dtype=np.int64)) for name, value in _SAME.items()})
+        columns.update({name: _in_order(getattr(self, name), rows) for name in ("event_id", "date_text", "end_text")})
+        columns.update(self._end_columns(rows, interval))
+        details = [t.details for t in self.templates]
+        columns.update({
+            key: _in_order(self.patient, rows), "case_id": _in_order(self.case, rows),
+            "start": _said_days(start[rows]), "end": _said_days(ends[rows]), "day_start": start[rows],
+            "day_start_earliest": start[rows], "day_start_latest": start[rows],
+            "day_start_reach_earliest": start[rows], "day_start_reach_latest": start[rows],
+            "details": pd.array([before if after is None else f"{before}{provenance}{after}" for (before, after),
+                                 provenance in zip((details[c] for c in codes.tolist()),
+                                                   (self.provenance[r] for r in rows.tolist()))], dtype="str"),
+            "planned": np.array([t.planned for t in self.templates], dtype=bool)[codes],
+            "default_origin": np.array(self.origin, dtype=bool)[rows],
+            "line": pd.array([t.line for t in self.templates], dtype="Int64").take(codes),
+        })
+        names = [key, *EVENT_COLUMNS, *(c for c in EVENT_EXTRA_COLUMNS if c != "holds")]
+        return pd.DataFrame({name: columns[name] for name in names}).astype(_WHOLE_DAYS)
 
-
-    def _end_columns(self, start, end, interval) -> dict:
+    def _end_columns(self, rows: np.ndarray, interval: np.ndarray) -> dict:
         """The bounds of each end, where the drawing lets it move and how long the event certainly lasted: the end
-        day itself for a reported end, the network's for one not reported."""
-        least = [e - s if i and e is not None else None for s, e, i in zip(self.start, self.end, interval.tolist())]
+        day itself for a reported end, the network's for one not reported (`rows`: the frame's order)."""
+        least = [None if e is None else e - s for s, e in zip(self.start, self.end)]
         columns = {"day_end_earliest": list(self.end), "day_end_latest": list(self.end),
                    "day_end_reach_earliest": list(self.end), "day_end_reach_latest": list(self.end),
                    "least_days": least}
-        precision = ["day" if i else "" for i in interval.tolist()]
         for row, said in self.open.items():
             for name, value in zip(columns, said):
                 columns[name][row] = value
-            precision[row] = "not reported"
-        return {**{name: pd.array(values, dtype="Int64") for name, values in columns.items()},
-                "end_precision": precision}
+        unreported = np.zeros(len(rows), dtype=bool)
+        unreported[list(self.open)] = True
+        precision = np.where(interval, 1, 0)
+        precision[unreported[rows]] = 2
+        return {**{name: pd.array(values, dtype="Int64").take(rows) for name, values in columns.items()},
+                "day_end": pd.array(self.end, dtype="Int64").take(rows),
+                "end_precision": _taken(["", "day", "not reported"], precision)}
 
 
 def _open_end(timeline: Timeline, dated) -> tuple:
@@ -246,22 +249,28 @@ def _open_end(timeline: Timeline, dated) -> tuple:
             since(reach.latest), dated.least_days)
 
 
-def _column(value, length: int):
-    if isinstance(value, (str, bool)):
-        return [value] * length
-    return value
+# Columns said by the event's fields alone (Fixed), and those the same for every exact row.
+_SHARED = ("kind", "lane", "label", "agent", "dose", "quote", "category", "shape", "intent", "note", "short",
+           "response_category", "status", "trend", "finding", "key_details")
+_SAME = {"start_earliest": "", "start_latest": "", "end_earliest": "", "end_latest": "", "precision": "day",
+         "ongoing": False, "approximate": False, "dose_changes": "", "on_therapy": "", "start_is_calendar": False,
+         "end_is_calendar": False}
 
 
-def _said(days) -> list[str]:
-    """Each day said as the event table says an exact day offset ('day −13'); '' for none. Said once per day."""
-    said = {}
-    out = []
-    for day in days.tolist() if isinstance(days, np.ndarray) else list(days):
-        if day is None or day is pd.NA:
-            out.append("")
-            continue
-        text = said.get(day)
-        if text is None:
-            text = said[day] = say_days(day, day)
-        out.append(text)
-    return out
+def _taken(values: list, codes: np.ndarray):
+    """values[code] for each code, as a column: texts as the tables' text type, the rest as numpy."""
+    if values and isinstance(values[0], str):
+        return pd.array(values, dtype="str").take(codes)
+    return np.array(values)[codes]
+
+
+def _in_order(values: list, rows: np.ndarray):
+    return pd.array(np.array(values, dtype=object)[rows], dtype="str")
+
+
+def _said_days(days: np.ndarray):
+    """Each day said as the event table says an exact day offset ('day −13'); '' for none (inf). Said once per
+    distinct day."""
+    distinct, codes = np.unique(days, return_inverse=True)
+    return _taken([say_days(int(d), int(d)) if np.isfinite(d) else "" for d in distinct.tolist()],
+                  codes.reshape(-1))
