@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
+import numpy as np
 import pandas as pd
 
 from ..cohort import COHORT_COLUMNS, SWIMMER_COLUMNS, cohort_table, swimmer_table
@@ -69,7 +70,10 @@ class BuildReport:
 
 # ------------------------------------------------------------------------------------------------ build
 
-def _batch_tables(batch: list[tuple[str, Timeline, dict | None]]) -> dict[str, pd.DataFrame]:
+def _batch_tables(batch: list[tuple[str, Timeline, dict | None]], exact=None) -> dict[str, pd.DataFrame]:
+    """The tables of a batch of timelines. With `exact` (timelines.warehouse.vector.EventRows), the event rows of the
+    patients whose case document has exact days are added to it rather than tabulated here: they are made
+    column-wise for the whole share (``_with_exact_events``)."""
     ids = [pid for pid, _, _ in batch]
     timelines = [t for _, t, _ in batch]
     summary = cohort_table(timelines)
@@ -78,13 +82,38 @@ def _batch_tables(batch: list[tuple[str, Timeline, dict | None]]) -> dict[str, p
     summary["status"] = [_last_status(t) for t in timelines]
     summary["events"] = [len(t.items) for t in timelines]
     # holds (a list per row, drawn on a case's own timeline) stay out: Parquet batches need one column type
-    events_frame = event_tables(timelines, ids).drop(columns=["holds"])
+    tabulated = [(pid, t) for pid, t, doc in batch if exact is None or not _exact_added(exact, pid, t, doc)]
+    events_frame = event_tables([t for _, t in tabulated], [pid for pid, _ in tabulated]).drop(columns=["holds"])
     swimmer = swimmer_table(timelines)
     swimmer.insert(0, "patient_id", swimmer["case_id"].map(dict(zip(summary["case_id"], ids))))
     documents = pd.DataFrame([(pid, t.case.id, json.dumps(doc if doc is not None else _document_of(t)))
                               for pid, t, doc in batch], columns=list(DOCUMENT_COLUMNS))
     return {"patients": summary[list(PATIENT_COLUMNS)], "events": events_frame,
             "therapies": _therapies(events_frame), "swimmer": swimmer, "documents": documents}
+
+
+def _exact_added(exact, pid: str, timeline: Timeline, document: dict | None) -> bool:
+    from .vector import exact_days
+
+    if document is None or not exact_days(document):
+        return False
+    exact.add(pid, document, timeline)
+    return True
+
+
+def _with_exact_events(frames: dict[str, pd.DataFrame], parts: list[dict[str, pd.DataFrame]],
+                       exact) -> dict[str, pd.DataFrame]:
+    """The share's frames with the event rows of its exact patients (made at once, column-wise) put among those of
+    the others, each patient's rows where its timeline's would be (in the order of the patients table); the
+    therapies table made again from them."""
+    order = {pid: n for n, pid in enumerate(frames["patients"]["patient_id"].tolist())}
+    pieces = [part["events"] for part in parts if len(part["events"])]
+    pieces.append(exact.frame(order))
+    events = pd.concat(pieces, ignore_index=True) if len(pieces) > 1 else pieces[0]
+    if len(pieces) > 1:
+        place = events["patient_id"].map(order).to_numpy()
+        events = events.iloc[np.argsort(place, kind="stable")].reset_index(drop=True)
+    return {**frames, "events": events, "therapies": _therapies(events)}
 
 
 def _last_status(timeline: Timeline) -> str:
@@ -173,7 +202,7 @@ def document_timeline(document: dict, path: str) -> Timeline:
 
 
 def import_study(study_folder: str | os.PathLike, out_dir: str | os.PathLike, progress: Progress | None = None,
-                 workers: int | None = None) -> BuildReport:
+                 workers: int | None = None, vector: bool | None = None) -> BuildReport:
     """Import a cBioPortal study folder into a warehouse: every patient's timeline read and validated
     (timelines.cbioportal.study), its tables written; patients with problems are counted and their messages kept.
 
@@ -181,6 +210,10 @@ def import_study(study_folder: str | os.PathLike, out_dir: str | os.PathLike, pr
     ``import-cbioportal``'s); case documents are made a share of patients at a time, so those of the whole study
     are never held at once. With ``workers > 1`` worker processes are sent the rows of a share and make and
     tabulate its cases in parallel. The problems of whole files (a file refused, a header) are reported once.
+
+    With `vector` (by default unless the environment sets ``TIMELINES_IMPORT_VECTOR=0``), the event rows of the
+    patients whose dates are all exact days are made column-wise (timelines.warehouse.vector); the tables are the
+    same either way.
     """
     from ..cbioportal.study import read_study_rows
 
@@ -190,11 +223,21 @@ def import_study(study_folder: str | os.PathLike, out_dir: str | os.PathLike, pr
     with _pool(workers) as pool:  # started first: the workers import while this process reads the study
         read = read_study_rows(folder)
         ids = read.patients
-        tasks = ((folder.name, read.share(chunk), chunk) for chunk in _chunks(ids, _share_size(len(ids), workers)))
+        vector = vectorised() if vector is None else vector
+        tasks = ((folder.name, read.share(chunk), chunk, vector)
+                 for chunk in _chunks(ids, _share_size(len(ids), workers)))
         whole = [message for patient, message in read.charged if not patient and message]
         report = _write(_run(_study_task, tasks, pool, workers), Path(out_dir), progress, len(ids), whole)
     _write_meta(Path(out_dir), folder, read.study, report)
     return report
+
+
+VECTOR_SWITCH = "TIMELINES_IMPORT_VECTOR"  # '0': every patient's tables made from its resolved Timeline
+
+
+def vectorised() -> bool:
+    """Whether imports make the exact patients' event rows column-wise (``TIMELINES_IMPORT_VECTOR``, default on)."""
+    return os.environ.get(VECTOR_SWITCH, "1").strip().lower() not in ("0", "false", "no", "off")
 
 
 def _share_size(patients: int, workers: int) -> int:
@@ -269,9 +312,10 @@ def study_patients(folder: str | os.PathLike) -> list[str]:
 def _study_task(task) -> tuple[dict[str, pd.DataFrame] | None, list[str], int]:
     from ..cbioportal.study import case_timeline, study_cases
 
-    where, rows, ids = task
+    where, rows, ids, vector = task
     imported = study_cases(rows, ids, file_problems=False)
-    frames, problems, refused = _tabulate(imported.cases.items(), case_timeline, where, list(imported.problems))
+    frames, problems, refused = _tabulate(imported.cases.items(), case_timeline, where, list(imported.problems),
+                                          vector)
     return frames, problems, refused + len(set(ids) - set(imported.cases))  # left out by the reader itself
 
 
@@ -280,12 +324,18 @@ def _documents_task(task) -> tuple[dict[str, pd.DataFrame] | None, list[str], in
     return _tabulate(chunk, load, "", [])
 
 
-def _tabulate(documents, load, where: str, problems: list[str]):
+def _tabulate(documents, load, where: str, problems: list[str], vector: bool = False):
     """Frames of the documents that load, the messages of those that do not, and how many did not.
 
     The timelines are tabulated TABULATE_PATIENTS at a time and let go: a timeline (its model, its network) is many
-    times the size of its rows, and the longer they are all kept, the longer each garbage collection walks them."""
+    times the size of its rows, and the longer they are all kept, the longer each garbage collection walks them.
+    With `vector`, the event rows of the patients with exact days are made column-wise, all at once."""
     parts, batch, refused = [], [], 0
+    exact = None
+    if vector:
+        from .vector import EventRows
+
+        exact = EventRows()
     with _collected_by_batch():
         for pid, document in documents:
             try:
@@ -294,12 +344,15 @@ def _tabulate(documents, load, where: str, problems: list[str]):
                 problems.extend(p.format() for p in error.problems)
                 refused += 1
             if len(batch) == TABULATE_PATIENTS:
-                parts.append(_batch_tables(batch))
+                parts.append(_batch_tables(batch, exact))
                 batch = []
                 gc.collect(0)
         if batch:
-            parts.append(_batch_tables(batch))
-    return _joined(parts), problems, refused
+            parts.append(_batch_tables(batch, exact))
+    frames = _joined(parts)
+    if exact:
+        frames = _with_exact_events(frames, parts, exact)
+    return frames, problems, refused
 
 
 @contextmanager
