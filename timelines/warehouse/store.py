@@ -26,6 +26,7 @@ import pandas as pd
 
 from ..cohort import COHORT_COLUMNS, SWIMMER_COLUMNS, cohort_table, swimmer_table
 from ..errors import CaseFileError
+from ..gc_pause import gc_paused
 from ..kinds import THERAPY_KINDS
 from ..tables import event_tables
 from ..text import visible
@@ -336,7 +337,7 @@ def _tabulate(documents, load, where: str, problems: list[str], vector: bool = F
         from .vector import EventRows
 
         exact = EventRows()
-    with _collected_by_batch():
+    with gc_paused():  # the young objects are collected after each batch instead (below)
         for pid, document in documents:
             try:
                 batch.append((pid, load(document, f"{where}/{pid}" if where else pid), document))
@@ -353,20 +354,6 @@ def _tabulate(documents, load, where: str, problems: list[str], vector: bool = F
     if exact:
         frames = _with_exact_events(frames, parts, exact)
     return frames, problems, refused
-
-
-@contextmanager
-def _collected_by_batch() -> Iterator[None]:
-    """Python's automatic garbage collection off while batches are tabulated, its young objects collected after
-    each batch instead: a batch's timelines hold thousands of objects each, and the automatic collector, seeing them
-    live, moved them to its oldest generation and walked the whole heap again and again (a fifth of an import)."""
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
 
 
 def _joined(parts: list[dict[str, pd.DataFrame]]) -> dict[str, pd.DataFrame] | None:
