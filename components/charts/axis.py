@@ -18,6 +18,7 @@ from timelines.time.dates import DAYS_PER_MONTH
 from timelines.time.when import say_days
 
 from . import theme
+from .validation import validate_spec
 
 AXES = ("calendar", "relative")
 
@@ -247,6 +248,15 @@ class _LayerChart(alt.LayerChart):
         combined, self.layer = altair_api._remove_layer_props(self, self.layer, ("height", "width", "view"))
         for prop in combined:
             self[prop] = combined[prop]
+
+    def to_dict(self, validate: bool = True, *, format: str = "vega-lite", ignore=None, context=None) -> dict:
+        """Altair's spec of the chart, validated once by the compiled schema (``validation.validate_spec``) when it is
+        asked for whole and validated; as Altair makes it otherwise (a layer chart within another, a Vega spec)."""
+        if validate is not True or format != "vega-lite" or context is not None:
+            return super().to_dict(validate, format=format, ignore=ignore, context=context)
+        spec = super().to_dict(False, format=format, ignore=ignore)
+        validate_spec(self, spec)
+        return spec
 
 
 def layered(*layers, **properties) -> alt.LayerChart:

@@ -8,6 +8,7 @@ numbers and flags Python's own, dates ISO texts ('' when unknown).
 
 from __future__ import annotations
 
+import altair as alt
 import numpy as np
 import pandas as pd
 
@@ -74,3 +75,17 @@ def _iso(col: pd.Series) -> list:
     for i in np.flatnonzero(null).tolist():
         out[i] = ""
     return out
+
+
+def inline(frame: pd.DataFrame) -> alt.InlineData:
+    """A layer's data as its rows (``records``), made as the layer is built: Altair names and hoists them into the
+    spec's datasets as it does a frame's rows, without a data transformer (whose default converts a frame cell by
+    cell), and a layer chart shares them between its copies of the layer instead of copying every row."""
+    return _SharedRows(values=records(frame))
+
+
+class _SharedRows(alt.InlineData):
+    """Inline rows that Altair's copies of a chart share (they are never changed once made)."""
+
+    def __deepcopy__(self, memo=None):
+        return self
