@@ -21,6 +21,7 @@ from .axis import (
     _as_objects,
     _axis_domain,
     _check_width,
+    _compact,
     _day_columns,
     _domain_days,
     _empty_chart,
@@ -154,6 +155,7 @@ def timeline_chart(events: pd.DataFrame, *, axis: str = "calendar", unit: str = 
         ctx = dataclasses.replace(ctx, layout=layout)
     frame["y"] = [layout[lane][0] + layout[lane][1] / 2 + (slot - (n - 1) / 2) * slot_px
                   for lane, slot, n in zip(frame["lane"], frame["slot"], frame["lane_slots"])]
+    frame = _compact(frame)  # every layer takes rows of it
     layers = [layer for build in _TIMELINE_LAYERS for layer in build(frame, ctx)]
     # Zoom and pan on x only: lanes stay put. The parameter sits on a layer that encodes x (Vega-Lite binds
     # scales through the view that owns the channel); the layers share the x scale, so all of them follow.
