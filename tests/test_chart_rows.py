@@ -12,7 +12,7 @@ import pytest
 from altair.utils.data import to_values
 
 from components.charts.axis import _LayerChart, _says_something, layered
-from components.charts.rows import inline, records
+from components.charts.rows import distinct, inline, records
 from components.charts.validation import encoded_ref, encoded_refs
 
 
@@ -110,3 +110,12 @@ def test_a_schema_reference_is_percent_encoded_for_the_compiled_validator():
         "#/definitions/MarkPropDef%3C%28Gradient%7Cstring%7Cnull%29%3E"
     assert encoded_refs({"a": [{"$ref": "#/definitions/A<B>"}], "b": 1}) == {"a": [{"$ref": "#/definitions/A%3CB%3E"}],
                                                                            "b": 1}
+
+
+def test_distinct_values_of_a_layers_rows_are_counted_as_pandas_counts_them_in_its_frame():
+    frame = pd.DataFrame({"kind": ["scan", "scan", None, "lab"], "row": [1, 2, 2, np.nan]})
+    rows = inline(frame)
+    assert rows.columns == ["kind", "row"]
+    assert [distinct(frame, "kind"), distinct(rows, "kind"), distinct(frame, "row"), distinct(rows, "row")] == [2, 2, 2, 2]
+    assert distinct(rows, "other") is None and distinct(frame, "other") is None and distinct(alt.Undefined, "kind") is None
+    assert distinct(inline(frame.iloc[0:0]), "kind") == 0

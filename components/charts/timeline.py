@@ -55,6 +55,7 @@ from .lanes import (
     lane_layout,
     least_lane_px,
 )
+from .rows import inline
 
 
 def focus_domain(events: pd.DataFrame, *, axis: str = "calendar", unit: str = "months",
@@ -161,12 +162,25 @@ def timeline_chart(events: pd.DataFrame, *, axis: str = "calendar", unit: str = 
     # scales through the view that owns the channel); the layers share the x scale, so all of them follow.
     first = next(i for i, layer in enumerate(layers) if isinstance(layer.encoding.x, alt.X))
     layers[first] = layers[first].add_params(alt.selection_interval(bind="scales", encodings=["x"]))
+    layers = _with_rows(layers, keep=first)
     # Bars are coloured by drug and symbols by kind: two colour scales, each with its own legend.
     # Built in one go: Altair copies every layer each time a layer chart is made or `properties` or `resolve_scale`
     # make a new one.
     return layered(*layers, width=width, height=height or ctx.height, title=key,
                    resolve=alt.Resolve(scale=alt.ScaleResolveMap(color="independent", shape="independent",
                                                                  stroke="independent")))
+
+
+def _with_rows(layers: list[alt.Chart], keep: int) -> list[alt.Chart]:
+    """The layers with their frames as rows (``rows.inline``), each frame converted once; but the layer `keep`,
+    which carries the zoom: Altair names the view a selection binds by a hash of its layer, frame included."""
+    converted: dict[int, alt.InlineData] = {}
+    for i, layer in enumerate(layers):
+        if i != keep and isinstance(layer.data, pd.DataFrame):
+            if id(layer.data) not in converted:  # the frames are held by their layers: no id is reused
+                converted[id(layer.data)] = inline(layer.data)
+            layer.data = converted[id(layer.data)]
+    return layers
 
 
 # What the timeline spends besides its plot, at the page's type size (14 px labels, 16 px titles; times the type
