@@ -13,6 +13,7 @@ from altair.utils.data import to_values
 
 from components.charts.axis import _LayerChart, _says_something, layered
 from components.charts.rows import distinct, inline, records
+from components.charts.timeline import _rows_of
 from components.charts.validation import encoded_ref, encoded_refs
 
 
@@ -119,3 +120,10 @@ def test_distinct_values_of_a_layers_rows_are_counted_as_pandas_counts_them_in_i
     assert [distinct(frame, "kind"), distinct(rows, "kind"), distinct(frame, "row"), distinct(rows, "row")] == [2, 2, 2, 2]
     assert distinct(rows, "other") is None and distinct(frame, "other") is None and distinct(alt.Undefined, "kind") is None
     assert distinct(inline(frame.iloc[0:0]), "kind") == 0
+
+
+def test_a_timeline_layer_takes_the_rows_it_draws_with_its_lane_place_and_tooltip_columns_only():
+    frame = pd.DataFrame({"lane": ["A", "B"], "y": [10.0, 30.0], "x": [1.0, 2.0], "label": ["scan", "lab"],
+                          "tag": ["PR", ""], "unused": [1, 2], "quote": ["q", ""]})
+    rows = _rows_of(frame, frame["tag"].ne(""), "tag", "missing")
+    assert rows.to_dict("records") == [{"lane": "A", "y": 10.0, "x": 1.0, "tag": "PR", "label": "scan", "quote": "q"}]

@@ -191,9 +191,12 @@ def _floats(column: pd.Series) -> pd.Series:
 def _as_objects(frame: pd.DataFrame) -> pd.DataFrame:
     """A copy of the frame with its text columns as Python objects in one block: a chart takes rows of it many
     times, which costs one array per block (a column of Arrow-backed text is a block of its own), and reads it row
-    by row, which an object array serves far faster."""
+    by row, which an object array serves far faster. Without the table's ``attrs`` (its day 0, which the charts
+    read from the table itself): pandas deep-copies them into every frame an operation makes."""
     texts = [name for name, dtype in frame.dtypes.items() if str(dtype) in ("str", "string")]
-    return frame.astype(dict.fromkeys(texts, object)) if texts else frame.copy()
+    copy = frame.astype(dict.fromkeys(texts, object)) if texts else frame.copy()
+    copy.attrs = {}
+    return copy
 
 
 def _compact(frame: pd.DataFrame) -> pd.DataFrame:

@@ -513,7 +513,8 @@ def _grouped_points(df: pd.DataFrame) -> pd.DataFrame:
     """
     key = list(_GROUP_KEY)
     points = df["shape"].eq("point")
-    size = df[points].groupby(key, dropna=False)["label"].transform("size").reindex(df.index, fill_value=1)
+    size = df.loc[points, [*key, "label"]].groupby(key, dropna=False)["label"].transform("size").reindex(
+        df.index, fill_value=1)
     single, many = df[size.eq(1)].assign(count=1), df[size.gt(1)]
     if many.empty:
         return _with_tags(single)
@@ -590,12 +591,19 @@ def _dose_labels_inside(changes: pd.DataFrame, window: tuple[float, float], widt
     return changes.assign(left=(reach > window[1]).to_numpy(dtype=bool))
 
 
+def _rows_of(df: pd.DataFrame, rows: pd.Series, *names: str) -> pd.DataFrame:
+    """The `rows` of the timeline's frame with the columns a layer draws (its lane, y and x, `names`) and those of
+    its tooltip: rows of every column of the frame cost several times as much."""
+    wanted = dict.fromkeys(["lane", "y", "x", *names, *(field for field, _ in _EVENT_TOOLTIP)])
+    return df.loc[rows, [name for name in wanted if name in df]]
+
+
 def _event_points(df: pd.DataFrame, ctx: _Lanes) -> list[alt.Chart]:
     """Point events as symbols, shape and colour by kind; hollow when the date is uncertain; death a black cross.
 
     (The response category and the ×n count are drawn by `_point_labels`.)
     """
-    points = df[df["shape"].eq("point")]
+    points = _rows_of(df, df["shape"].eq("point"), "mark_kind", "uncertain")
     if points.empty:
         return []
     kinds = [k for k in list(theme.KIND_COLORS) + sorted(set(points["mark_kind"]) - set(theme.KIND_COLORS))
@@ -673,7 +681,8 @@ def _point_labels(df: pd.DataFrame, ctx: _Lanes) -> list[alt.Chart]:
     """The tags (`_with_tags`) beside the symbols, on the side `lanes._with_slots` left them room; between an
     assessing mark and its tag, a square in the assessed therapy's colour, so that the mark reads as belonging to
     the bar of that colour (and its legend swatch) even where the tag does not repeat the therapy's name."""
-    points = df[df["shape"].eq("point") & (df["tag"].ne("") | df["chip"])]
+    shown = df["shape"].eq("point") & (df["tag"].ne("") | df["chip"])
+    points = _rows_of(df, shown, "tag", "chip", "tag_side", "tied_hex", "tied_fill")
     points = points.assign(sign=points["tag_side"].map({"right": 1, "left": -1}))
     layers = []
     for sign, rows in points[points["chip"]].groupby("sign"):
