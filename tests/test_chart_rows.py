@@ -12,7 +12,9 @@ import pytest
 from altair.utils.data import to_values
 
 from components.charts.axis import _LayerChart, _says_something, layered
-from components.charts.rows import records
+from components.charts.rows import distinct, inline, records
+from components.charts.timeline import _rows_of
+from components.charts.validation import encoded_ref, encoded_refs
 
 
 def every_kind_of_column() -> pd.DataFrame:
@@ -80,3 +82,48 @@ def test_layered_is_alt_layer_with_or_without_a_parameter():
     assert with_param["params"][0]["name"] == "zoom"
     assert json.dumps(with_param, sort_keys=True) == json.dumps(
         alt.layer(one.add_params(zoom), two, **options).to_dict(), sort_keys=True)
+
+
+def test_inline_rows_are_the_frames_rows_named_and_hoisted_as_altair_does_a_frame():
+    frame = pd.DataFrame({"a": [1.5, np.nan], "b": ["x", None]})
+    data = inline(frame)
+    assert data.values == [{"a": 1.5, "b": "x"}, {"a": None, "b": None}]
+    assert data.copy(deep=True) is data  # a layer chart's copies share the rows
+    inlined = alt.Chart(data).mark_point().encode(x="a:Q", y="b:N")
+    framed = alt.Chart(frame).mark_point().encode(x="a:Q", y="b:N")
+    spec = layered(inlined, inlined.mark_text()).to_dict()
+    assert spec["datasets"] == {"data-18def8034cd8dd5f65551987f489cc79": [{"a": 1.5, "b": "x"}, {"a": None, "b": None}]}
+    assert json.dumps(spec) == json.dumps(layered(framed, framed.mark_text()).to_dict())
+
+
+def test_a_layer_chart_is_validated_once_by_the_compiled_schema_and_a_bad_one_says_what_is_wrong():
+    one = alt.Chart(pd.DataFrame({"a": [1]})).mark_point().encode(x="a:Q")
+    assert layered(one, one.mark_text()).to_dict()["layer"][0]["mark"] == {"type": "point"}
+    with alt.utils.schemapi.debug_mode(False):  # built unchecked, as the charts are
+        bad = layered(one.mark_point(size="big"), one.mark_text())
+    with pytest.raises(alt.utils.schemapi.SchemaValidationError, match="'big' is an invalid value for `size`"):
+        bad.to_dict()
+    assert bad.to_dict(validate=False)["layer"][0]["mark"] == {"type": "point", "size": "big"}
+
+
+def test_a_schema_reference_is_percent_encoded_for_the_compiled_validator():
+    assert encoded_ref("#/definitions/MarkPropDef<(Gradient|string|null)>") == \
+        "#/definitions/MarkPropDef%3C%28Gradient%7Cstring%7Cnull%29%3E"
+    assert encoded_refs({"a": [{"$ref": "#/definitions/A<B>"}], "b": 1}) == {"a": [{"$ref": "#/definitions/A%3CB%3E"}],
+                                                                           "b": 1}
+
+
+def test_distinct_values_of_a_layers_rows_are_counted_as_pandas_counts_them_in_its_frame():
+    frame = pd.DataFrame({"kind": ["scan", "scan", None, "lab"], "row": [1, 2, 2, np.nan]})
+    rows = inline(frame)
+    assert rows.columns == ["kind", "row"]
+    assert [distinct(frame, "kind"), distinct(rows, "kind"), distinct(frame, "row"), distinct(rows, "row")] == [2, 2, 2, 2]
+    assert distinct(rows, "other") is None and distinct(frame, "other") is None and distinct(alt.Undefined, "kind") is None
+    assert distinct(inline(frame.iloc[0:0]), "kind") == 0
+
+
+def test_a_timeline_layer_takes_the_rows_it_draws_with_its_lane_place_and_tooltip_columns_only():
+    frame = pd.DataFrame({"lane": ["A", "B"], "y": [10.0, 30.0], "x": [1.0, 2.0], "label": ["scan", "lab"],
+                          "tag": ["PR", ""], "unused": [1, 2], "quote": ["q", ""]})
+    rows = _rows_of(frame, frame["tag"].ne(""), "tag", "missing")
+    assert rows.to_dict("records") == [{"lane": "A", "y": 10.0, "x": 1.0, "tag": "PR", "label": "scan", "quote": "q"}]

@@ -18,6 +18,7 @@ from timelines.time.dates import DAYS_PER_MONTH
 from timelines.time.when import say_days
 
 from . import theme
+from .validation import validate_spec
 
 AXES = ("calendar", "relative")
 
@@ -190,9 +191,18 @@ def _floats(column: pd.Series) -> pd.Series:
 def _as_objects(frame: pd.DataFrame) -> pd.DataFrame:
     """A copy of the frame with its text columns as Python objects in one block: a chart takes rows of it many
     times, which costs one array per block (a column of Arrow-backed text is a block of its own), and reads it row
-    by row, which an object array serves far faster."""
+    by row, which an object array serves far faster. Without the table's ``attrs`` (its day 0, which the charts
+    read from the table itself): pandas deep-copies them into every frame an operation makes."""
     texts = [name for name, dtype in frame.dtypes.items() if str(dtype) in ("str", "string")]
-    return frame.astype(dict.fromkeys(texts, object)) if texts else frame.copy()
+    copy = frame.astype(dict.fromkeys(texts, object)) if texts else frame.copy()
+    copy.attrs = {}
+    return copy
+
+
+def _compact(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame in one block per type, its texts as Python objects (``_as_objects``): a frame built a column at a
+    time holds a block per column, and every row taken of it (a mask, a layer's rows) costs an array per block."""
+    return _as_objects(frame).copy()
 
 
 def _extent_days(*columns: pd.Series) -> tuple[float, float] | None:
@@ -225,28 +235,41 @@ def _empty_chart(message: str, width: int | None = None) -> alt.Chart:
 
 
 class _LayerChart(alt.LayerChart):
-    """Altair's layer chart, made without copying its layers twice when none of them has a parameter.
+    """Altair's layer chart, made without copying every layer to lift the parameters of a few.
 
     Altair makes a layer chart each time one is built and again each time it becomes a spec, and each time copies
     every layer whole, twice, to lift the layers' parameters (a zoom) to the top; a panel of bands, points, labels
-    and their tooltips has no parameter, and those copies were a sixth of what its spec cost. With a parameter on
-    a layer it is made as Altair makes it; once lifted (the chart made again as it becomes a spec), its parameters
-    stay where they are. The spec is the same either way (the pinned Altair's ``LayerChart.__init__``, its
-    parameter steps left out)."""
+    and their tooltips has no parameter, and those copies were a sixth of what its spec cost. Here only the layers
+    that carry a parameter go through Altair's lifting steps (in their places among stand-ins for the others, whose
+    places name the views a selection binds); once lifted (the chart made again as it becomes a spec), the
+    parameters stay where they are. The spec is the same either way (the pinned Altair's ``LayerChart.__init__``)."""
 
     def __init__(self, data=alt.Undefined, layer=(), **kwargs):
         layer = list(layer)
-        if any(getattr(chart, "params", alt.Undefined) is not alt.Undefined for chart in layer):
-            super().__init__(data=data, layer=layer, **kwargs)
-            return
         for spec in layer:
             altair_api._check_if_valid_subspec(spec, "LayerChart")
             altair_api._check_if_can_be_layered(spec)
         super(alt.LayerChart, self).__init__(data=data, layer=layer, **kwargs)
         self.data, self.layer = altair_api._combine_subchart_data(self.data, self.layer)
+        carrying = {i for i, chart in enumerate(self.layer) if getattr(chart, "params", alt.Undefined) is not alt.Undefined}
+        if carrying:
+            stand_in = alt.Chart()
+            lifted = altair_api._remove_duplicate_params(
+                [chart if i in carrying else stand_in for i, chart in enumerate(self.layer)])
+            self.params, lifted = altair_api._combine_subchart_params(self.params, lifted)
+            self.layer = [lifted[i] if i in carrying else chart for i, chart in enumerate(self.layer)]
         combined, self.layer = altair_api._remove_layer_props(self, self.layer, ("height", "width", "view"))
         for prop in combined:
             self[prop] = combined[prop]
+
+    def to_dict(self, validate: bool = True, *, format: str = "vega-lite", ignore=None, context=None) -> dict:
+        """Altair's spec of the chart, validated once by the compiled schema (``validation.validate_spec``) when it is
+        asked for whole and validated; as Altair makes it otherwise (a layer chart within another, a Vega spec)."""
+        if validate is not True or format != "vega-lite" or context is not None:
+            return super().to_dict(validate, format=format, ignore=ignore, context=context)
+        spec = super().to_dict(False, format=format, ignore=ignore)
+        validate_spec(self, spec)
+        return spec
 
 
 def layered(*layers, **properties) -> alt.LayerChart:

@@ -11,6 +11,7 @@ from timelines.tables import SYSTEMIC
 
 from . import theme
 from .axis import DEFAULT_WIDTH, TimeAxis, _as_objects, _day_columns
+from .rows import inline
 
 
 def therapy_bands(events: pd.DataFrame, colors: theme.SharedColors = ()) -> pd.DataFrame:
@@ -61,9 +62,9 @@ _BAND_COLUMNS = ("lane", "label", "date_text", "end_text", "ongoing", "therapy_h
 _LAST_BANDS: tuple = ()  # (bands, tax, result) of the last call: the panels of one stack share their bands
 
 
-def _band_data(bands: pd.DataFrame, tax: TimeAxis) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The therapy rows with their day columns, and the bands drawn: computed once for every panel of a stack
-    (the same rows on the same axis), not once per panel."""
+def _band_data(bands: pd.DataFrame, tax: TimeAxis) -> tuple[pd.DataFrame, alt.InlineData]:
+    """The therapy rows with their day columns, and the rows of the bands drawn (``rows.inline``): computed once
+    for every panel of a stack (the same rows on the same axis), not once per panel."""
     global _LAST_BANDS
     last = _LAST_BANDS
     if last and last[0] is bands and last[1] == tax:
@@ -82,7 +83,7 @@ def _band_data(bands: pd.DataFrame, tax: TimeAxis) -> tuple[pd.DataFrame, pd.Dat
     stubs = _band_stubs(df[~exact_end], tax)
     data = pd.concat([_start_windows(df, tax), known, stubs], ignore_index=True)
     data = data.assign(hex=data["lane"].map(_band_colors(df)))
-    result = df, data[["band_lo", "band_hi", "hex", "opacity", "label", "date_text", "end_text"]]
+    result = df, inline(data[["band_lo", "band_hi", "hex", "opacity", "label", "date_text", "end_text"]])
     _LAST_BANDS = (bands, tax, result)
     return result
 
@@ -101,7 +102,7 @@ def _band_labels(df: pd.DataFrame, tax: TimeAxis, x, window: tuple[float, float]
                          band_lo=tax.at(first["at"]), hex=first["lane"].map(_band_colors(df)))
     first = first[first["short"].ne("")][["band_lo", "short", "hex"]]
     # In a strip above the plot (the panel title is raised to make room), where no value can sit.
-    return [alt.Chart(first).mark_text(align="left", baseline="bottom", dx=2, y=-4, fontSize=theme.font(13),
+    return [alt.Chart(inline(first)).mark_text(align="left", baseline="bottom", dx=2, y=-4, fontSize=theme.font(13),
                                        fontWeight="bold").encode(
         x=x("band_lo"), text=alt.Text("short:N"), color=alt.Color("hex:N", scale=None))]
 

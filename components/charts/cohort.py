@@ -28,6 +28,7 @@ from .lanes import (
     swatch_opacity,
 )
 from .lesions import CATEGORY_COLORS, PD_LINE_COLOR, PR_LINE_COLOR
+from .rows import inline
 
 SORTS = {"duration": "Longest follow-up first", "case_id": "Case id"}
 
@@ -253,7 +254,7 @@ class _Swim:
         shown = _present(data, tooltip)
         columns = list(dict.fromkeys([*encoded, *(field for field, _ in shown)]))
         rows = data[columns].assign(y=data["patient"].map(self.centre) + data["dy"]).reset_index(drop=True)
-        chart = alt.Chart(rows).encode(y=self.y())
+        chart = alt.Chart(inline(rows)).encode(y=self.y())
         return chart.encode(tooltip=[alt.Tooltip(field=f, type="nominal", title=t) for f, t in shown]) if shown else chart
 
 
@@ -376,7 +377,7 @@ def _lane_shading(df: pd.DataFrame, ctx: _Swim) -> list[alt.Chart]:
     top = [ctx.centre[patient] - ctx.step / 2 for patient in ctx.order[1::2]]
     shaded = pd.DataFrame({"top": top, "bottom": [t + ctx.step for t in top]}, dtype="float64")
     # tooltip=None: Streamlit turns tooltips on for every mark, and the ground would show its pixel bounds.
-    return [alt.Chart(shaded).mark_rect(color=LANE_SHADE, tooltip=None).encode(
+    return [alt.Chart(inline(shaded)).mark_rect(color=LANE_SHADE, tooltip=None).encode(
         y=ctx.y("top", axis=True), y2=alt.Y2("bottom:Q"), x=alt.XValue(0), x2=alt.X2Value("width"))]
 
 

@@ -11,12 +11,9 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
-import functools
-import urllib.parse
 from dataclasses import dataclass
 
 import altair as alt
-import jsonschema
 import pandas as pd
 from altair.utils import schemapi
 from altair.utils.data import to_values
@@ -28,6 +25,7 @@ from .markers import marker_chart
 from .panels import StackFit
 from .rows import records
 from .timeline import timeline_chart
+from .validation import validate_spec
 
 CASE_CHARTS = ("timeline", "lesions", "markers")
 Y_AXIS_PX = 64  # a panel drawn on its own: its y axis takes this width, so the panels share their left edge
@@ -109,51 +107,13 @@ def chart_spec(chart, display: Display = Display(), alone: bool = False) -> dict
     with theme.type_scale(display.font_scale, display.least_font), alt.theme.enable(theme.THEME_NAME), \
             alt.data_transformers.enable(ROWS), _rows_once(), schemapi.debug_mode(False):
         spec = _finished(chart, display, alone).to_dict(validate=False)
-    _validate(chart, spec)
+    validate_spec(chart, spec)
     # Vega lays legends out by `config.legend.layout` (an object), which Vega-Lite passes on to Vega but its schema
     # types as an expression only: it is the one part of the choices that cannot be validated, so it is made here.
     layout = theme.LEGEND_LAYOUTS[display.legends].get("layout")
     if layout is not None:
         spec.setdefault("config", {}).setdefault("legend", {})["layout"] = layout
     return spec
-
-
-def _validate(chart, spec: dict) -> None:
-    """Validate a spec against Vega-Lite's schema, once, as Altair's ``to_dict`` would (which validates it before
-    it adds the rows: Altair's own converter made those from the frames). A compiled validator checks it; Altair's
-    own (a hundred to a thousand times slower) runs only on a spec that fails, to say what is wrong as it would."""
-    shape = {key: value for key, value in spec.items() if key != "datasets"}
-    fast = _schema_validator()
-    if fast is not None and fast.is_valid(shape):
-        return
-    try:
-        chart.validate(shape)
-    except jsonschema.ValidationError as error:
-        raise schemapi.SchemaValidationError(chart, error) from None
-
-
-@functools.cache
-def _schema_validator():
-    """Vega-Lite's schema compiled by jsonschema-rs, or None without it. Its references name definitions such as
-    'MarkPropDef<(Gradient|string|null)>', which are not valid URI references until percent-encoded."""
-    try:
-        import jsonschema_rs
-    except ImportError:  # pragma: no cover - an install without it checks with Altair's validator
-        return None
-    return jsonschema_rs.Draft7Validator(_encoded_refs(alt.Chart._rootschema), validate_formats=False)
-
-
-def _encoded_refs(node):
-    if isinstance(node, dict):
-        return {key: _encoded_ref(value) if key == "$ref" else _encoded_refs(value) for key, value in node.items()}
-    if isinstance(node, list):
-        return [_encoded_refs(value) for value in node]
-    return node
-
-
-def _encoded_ref(ref: str) -> str:
-    head, _, name = ref.rpartition("/")
-    return f"{head}/{urllib.parse.quote(name, safe='')}"
 
 
 # Altair converts a frame to rows for each layer that draws it; the layers of a panel share theirs, and the panels

@@ -44,6 +44,7 @@ from .panels import (
     _when_measured,
     _with_current_therapy,
 )
+from .rows import inline
 
 TREND_COLORS = {"decreased": "#0072B2", "resolved": "#0072B2", "stable": "#555555", "mixed": "#CC79A7",
                 "increased": "#D55E00", "new": "#D55E00", "not stated": "#777777"}
@@ -233,7 +234,7 @@ def _lesion_panel(measurements: pd.DataFrame, bands, panels: _PanelAxis, *, widt
     ceiling = float(pd.to_numeric(df["recist_mm"], errors="coerce").max()) * 1.35 or 10
     y = alt.Y("recist_mm:Q", title=panels.y_title("Size (mm)"), scale=alt.Scale(domain=[0, ceiling], nice=True),
               axis=alt.Axis(tickCount=3))
-    base = alt.Chart(data).encode(x=panels.x("x"), y=y)
+    base = alt.Chart(inline(data)).encode(x=panels.x("x"), y=y)
     layers = _band_layers(bands, panels.tax, panels.x, panels.x2, labels=top, window=panels.window,
                           width=width) + [
         base.mark_rule(strokeWidth=4, opacity=SPAN_OPACITY, clip=True).encode(
@@ -289,8 +290,9 @@ def _sum_panel(assessments: pd.DataFrame, measurements: pd.DataFrame, bands, pan
     # Room above the highest of the sums and both reference lines, for their labels.
     ceiling = a[["sum_mm", "pr_threshold_mm", "next_pd_threshold_mm"]].astype(float).max().max() * 1.45
     scale = alt.Scale(domain=[0, ceiling], nice=True)
-    base = alt.Chart(data).encode(x=panels.x("x"), y=alt.Y("sum_mm:Q", title=panels.y_title("Sum (mm)"), scale=scale))
-    top = alt.Chart(data).encode(x=panels.x("x"), tooltip=_tooltip(data, _SUM_TOOLTIP))  # no y: rows in px
+    rows = inline(data)  # one conversion for both
+    base = alt.Chart(rows).encode(x=panels.x("x"), y=alt.Y("sum_mm:Q", title=panels.y_title("Sum (mm)"), scale=scale))
+    top = alt.Chart(rows).encode(x=panels.x("x"), tooltip=_tooltip(data, _SUM_TOOLTIP))  # no y: rows in px
     layers = _band_layers(bands, panels.tax, panels.x, panels.x2, labels=False)
     layers += _reference_lines(a, panels, scale)
     layers += [base.mark_line(strokeWidth=3, color=theme.TEXT_COLOR, clip=True),
@@ -304,7 +306,7 @@ def _sum_panel(assessments: pd.DataFrame, measurements: pd.DataFrame, bands, pan
                    text=alt.Text("tag:N"), color=color).transform_filter("datum.order % 2 === 1")]
     unmeasured = a[a["sum_mm"].isna()]
     if not unmeasured.empty:  # NE: not every target measured, so there is no sum to place on the y axis
-        layers.append(alt.Chart(unmeasured[["x", "tag", "reason"]]).mark_text(
+        layers.append(alt.Chart(inline(unmeasured[["x", "tag", "reason"]])).mark_text(
             y=12, fontSize=theme.font(14), fontWeight="bold", color=CATEGORY_COLORS["NE"]).encode(
             x=panels.x("x"), text=alt.Text("tag:N"), tooltip=alt.Tooltip("reason:N", title="Why")))
     notes = [f"Dashed: PR at {signed_percent(PR_THRESHOLD)} from baseline, until the first response; PD at "
@@ -356,7 +358,7 @@ def _reference_lines(a: pd.DataFrame, panels: _PanelAxis, scale: alt.Scale) -> l
     tooltip = [alt.Tooltip("line:N", title="RECIST 1.1"), alt.Tooltip("mm:Q", title="mm", format=".1f")]
     layers = []
     for data, color, interpolate in ((pr, PR_LINE_COLOR, "linear"), (pd_steps, PD_LINE_COLOR, "step-after")):
-        base = alt.Chart(data).encode(x=panels.x("x"), y=alt.Y("mm:Q", title=panels.y_title("Sum (mm)"), scale=scale))
+        base = alt.Chart(inline(data)).encode(x=panels.x("x"), y=alt.Y("mm:Q", title=panels.y_title("Sum (mm)"), scale=scale))
         layers.append(base.mark_line(color=color, strokeDash=[7, 4], strokeWidth=2, interpolate=interpolate,
                                      clip=True).encode(tooltip=tooltip))
         # Once, inside the plot: PR under the start of its line (the sums lie above it until a response, PD
@@ -364,7 +366,7 @@ def _reference_lines(a: pd.DataFrame, panels: _PanelAxis, scale: alt.Scale) -> l
         below = data is pr
         end_row = (data.head(1) if below else data.tail(1)).assign(
             text=lambda d: d["line"] + " " + d["mm"].map(lambda v: f"{v:.3g}") + " mm")
-        layers.append(alt.Chart(end_row).mark_text(align="left" if below else "right",
+        layers.append(alt.Chart(inline(end_row)).mark_text(align="left" if below else "right",
                                                    baseline="top" if below else "bottom", dx=14 if below else -4,
                                                    dy=3 if below else -3, fontSize=theme.font(14), color=color,
                                                    fontWeight="bold").encode(
@@ -409,7 +411,7 @@ def _findings_panel(findings: pd.DataFrame, bands, panels: _PanelAxis, *, width:
     fields = (("label", "Imaging"), ("finding", "Finding"), ("trend", "Trend"), ("when", "When"), ("note", "Note"),
               ("quote", "Source"))
     data = f[["row", "x", "x_lo", "x_hi", "x_edge", "certainty", "side"] + [c for c, _ in fields]]
-    base = alt.Chart(data).encode(x=panels.x("x"), y=alt.Y("row:O", axis=None))
+    base = alt.Chart(inline(data)).encode(x=panels.x("x"), y=alt.Y("row:O", axis=None))
     layers = _band_layers(bands, panels.tax, panels.x, panels.x2, labels=top, window=panels.window,
                           width=width) + [
         # The span has no legend of its own: the symbols' legend (colour and shape) explains both.

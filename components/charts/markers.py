@@ -37,6 +37,7 @@ from .panels import (
     _when_measured,
     _with_current_therapy,
 )
+from .rows import inline
 
 FLAG_COLORS = {"high": "#D55E00", "low": "#0072B2", "normal": "#009E73", "not stated": "#555555"}
 
@@ -191,7 +192,7 @@ def _marker_panel(rows: pd.DataFrame, bands, panels: _PanelAxis, *, width: int, 
     ceiling = max(values["value"].max(), values["ref_high"].max() if values["ref_high"].notna().any() else 0) * 1.3
     y = alt.Y("value:Q", title=None, scale=alt.Scale(domain=[0, ceiling or 1], nice=True),
               axis=alt.Axis(tickCount=2))
-    base = alt.Chart(values).encode(x=panels.x("x"), y=y)
+    base = alt.Chart(inline(values)).encode(x=panels.x("x"), y=y)
     layers = _band_layers(bands, panels.tax, panels.x, panels.x2, labels=top, window=panels.window,
                           width=width)
     layers += _reference_band(values, y)
@@ -220,7 +221,7 @@ def _reference_band(values: pd.DataFrame, y: alt.Y) -> list[alt.Chart]:
     low = refs["ref_low"].dropna().min() if refs["ref_low"].notna().any() else 0.0
     high = refs["ref_high"].dropna().max() if refs["ref_high"].notna().any() else float(values["value"].max())
     band = pd.DataFrame({"value": [low], "ref_high": [high], "ref_text": [refs["ref_text"].iloc[0]]})
-    return [alt.Chart(band).mark_rect(color=REFERENCE_COLOR, opacity=0.15).encode(
+    return [alt.Chart(inline(band)).mark_rect(color=REFERENCE_COLOR, opacity=0.15).encode(
         x=alt.XValue(0), x2=alt.X2Value("width"), y=y, y2=alt.Y2("ref_high:Q"),
         tooltip=alt.Tooltip("ref_text:N", title="Reference range"))]
 
@@ -228,7 +229,7 @@ def _reference_band(values: pd.DataFrame, y: alt.Y) -> list[alt.Chart]:
 def _word_rules(words: pd.DataFrame, panels: _PanelAxis, tooltip) -> list[alt.Chart]:
     """A value given only in words ('decreased') beside numbers: a dashed rule across the panel with the word on
     top. A symbol would sit at some height and read as a value it does not have."""
-    base = alt.Chart(words).encode(x=panels.x("x"))
+    base = alt.Chart(inline(words)).encode(x=panels.x("x"))
     return [
         base.mark_rect(opacity=SPAN_OPACITY / 2, color=theme.MUTED_COLOR, clip=True).encode(
             x=panels.x("x_lo"), x2=panels.x2("x_hi")).transform_filter("datum.certainty === 'uncertain'"),
@@ -240,7 +241,7 @@ def _word_rules(words: pd.DataFrame, panels: _PanelAxis, tooltip) -> list[alt.Ch
 
 def _word_marks(words: pd.DataFrame, panels: _PanelAxis, tooltip, y_px: float) -> list[alt.Chart]:
     """Values in words on a marker with no number at all: a hollow diamond and the word, on one line."""
-    base = alt.Chart(words).encode(x=panels.x("x"), y=alt.YValue(y_px))
+    base = alt.Chart(inline(words)).encode(x=panels.x("x"), y=alt.YValue(y_px))
     return [
         base.mark_rule(strokeWidth=4, opacity=SPAN_OPACITY, color=theme.MUTED_COLOR, clip=True).encode(
             x=panels.x("x_lo"), x2=panels.x2("x_hi")).transform_filter("datum.certainty === 'uncertain'"),

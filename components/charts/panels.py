@@ -11,6 +11,7 @@ import pandas as pd
 
 from . import theme
 from .axis import TimeAxis, _day_columns, _reach, _when_of, _x, _x2
+from .rows import distinct
 
 
 @dataclass(frozen=True)
@@ -139,7 +140,8 @@ def _chrome_px(chart, fit: StackFit, legends: bool = True) -> int:
             if not isinstance(field, str):
                 continue
             name = field.split(":")[0]
-            entries = data[name].nunique() if isinstance(data, pd.DataFrame) and name in data.columns else 1
+            entries = distinct(data, name)
+            entries = 1 if entries is None else entries
             legend = kwds.get("legend")
             key = str(getattr(legend, "_kwds", {}).get("title", name))
             shown[key] = max(shown.get(key, 0), int(entries))
@@ -157,10 +159,8 @@ def _rows_px(chart) -> int:
         field = getattr(y, "field", None)
         field = field if isinstance(field, str) else getattr(y, "shorthand", None)
         data = getattr(layer, "data", None)
-        if isinstance(field, str) and isinstance(data, pd.DataFrame):
-            name = field.split(":")[0]
-            if name in data.columns:
-                rows = max(rows, data[name].nunique())
+        if isinstance(field, str):
+            rows = max(rows, distinct(data, field.split(":")[0]) or 0)
     return int(step * rows)
 
 

@@ -8,6 +8,7 @@ numbers and flags Python's own, dates ISO texts ('' when unknown).
 
 from __future__ import annotations
 
+import altair as alt
 import numpy as np
 import pandas as pd
 
@@ -74,3 +75,32 @@ def _iso(col: pd.Series) -> list:
     for i in np.flatnonzero(null).tolist():
         out[i] = ""
     return out
+
+
+def inline(frame: pd.DataFrame) -> alt.InlineData:
+    """A layer's data as its rows (``records``), made as the layer is built: Altair names and hoists them into the
+    spec's datasets as it does a frame's rows, without a data transformer (whose default converts a frame cell by
+    cell), and a layer chart shares them between its copies of the layer instead of copying every row."""
+    return _SharedRows(values=records(frame), columns=[str(name) for name in frame.columns])
+
+
+class _SharedRows(alt.InlineData):
+    """Inline rows that Altair's copies of a chart share (they are never changed once made), and the columns they
+    were made of."""
+
+    def __init__(self, values, columns=(), **kwds):
+        super().__init__(values=values, **kwds)
+        object.__setattr__(self, "columns", list(columns))  # not a property of the spec
+
+    def __deepcopy__(self, memo=None):
+        return self
+
+
+def distinct(data, name: str) -> int | None:
+    """How many distinct values a layer's data (a frame, or rows of ``inline``) has in its column `name`, missing
+    ones not counted (``Series.nunique``); None when it has no such column."""
+    if isinstance(data, pd.DataFrame):
+        return int(data[name].nunique()) if name in data.columns else None
+    if not isinstance(data, _SharedRows) or name not in data.columns:
+        return None
+    return len({row[name] for row in data.values} - {None})

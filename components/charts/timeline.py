@@ -21,6 +21,7 @@ from .axis import (
     _as_objects,
     _axis_domain,
     _check_width,
+    _compact,
     _day_columns,
     _domain_days,
     _empty_chart,
@@ -54,6 +55,7 @@ from .lanes import (
     lane_layout,
     least_lane_px,
 )
+from .rows import inline
 
 
 def focus_domain(events: pd.DataFrame, *, axis: str = "calendar", unit: str = "months",
@@ -154,17 +156,31 @@ def timeline_chart(events: pd.DataFrame, *, axis: str = "calendar", unit: str = 
         ctx = dataclasses.replace(ctx, layout=layout)
     frame["y"] = [layout[lane][0] + layout[lane][1] / 2 + (slot - (n - 1) / 2) * slot_px
                   for lane, slot, n in zip(frame["lane"], frame["slot"], frame["lane_slots"])]
+    frame = _compact(frame)  # every layer takes rows of it
     layers = [layer for build in _TIMELINE_LAYERS for layer in build(frame, ctx)]
     # Zoom and pan on x only: lanes stay put. The parameter sits on a layer that encodes x (Vega-Lite binds
     # scales through the view that owns the channel); the layers share the x scale, so all of them follow.
     first = next(i for i, layer in enumerate(layers) if isinstance(layer.encoding.x, alt.X))
     layers[first] = layers[first].add_params(alt.selection_interval(bind="scales", encodings=["x"]))
+    layers = _with_rows(layers, keep=first)
     # Bars are coloured by drug and symbols by kind: two colour scales, each with its own legend.
     # Built in one go: Altair copies every layer each time a layer chart is made or `properties` or `resolve_scale`
     # make a new one.
     return layered(*layers, width=width, height=height or ctx.height, title=key,
                    resolve=alt.Resolve(scale=alt.ScaleResolveMap(color="independent", shape="independent",
                                                                  stroke="independent")))
+
+
+def _with_rows(layers: list[alt.Chart], keep: int) -> list[alt.Chart]:
+    """The layers with their frames as rows (``rows.inline``), each frame converted once; but the layer `keep`,
+    which carries the zoom: Altair names the view a selection binds by a hash of its layer, frame included."""
+    converted: dict[int, alt.InlineData] = {}
+    for i, layer in enumerate(layers):
+        if i != keep and isinstance(layer.data, pd.DataFrame):
+            if id(layer.data) not in converted:  # the frames are held by their layers: no id is reused
+                converted[id(layer.data)] = inline(layer.data)
+            layer.data = converted[id(layer.data)]
+    return layers
 
 
 # What the timeline spends besides its plot, at the page's type size (14 px labels, 16 px titles; times the type
@@ -497,7 +513,8 @@ def _grouped_points(df: pd.DataFrame) -> pd.DataFrame:
     """
     key = list(_GROUP_KEY)
     points = df["shape"].eq("point")
-    size = df[points].groupby(key, dropna=False)["label"].transform("size").reindex(df.index, fill_value=1)
+    size = df.loc[points, [*key, "label"]].groupby(key, dropna=False)["label"].transform("size").reindex(
+        df.index, fill_value=1)
     single, many = df[size.eq(1)].assign(count=1), df[size.gt(1)]
     if many.empty:
         return _with_tags(single)
@@ -574,12 +591,19 @@ def _dose_labels_inside(changes: pd.DataFrame, window: tuple[float, float], widt
     return changes.assign(left=(reach > window[1]).to_numpy(dtype=bool))
 
 
+def _rows_of(df: pd.DataFrame, rows: pd.Series, *names: str) -> pd.DataFrame:
+    """The `rows` of the timeline's frame with the columns a layer draws (its lane, y and x, `names`) and those of
+    its tooltip: rows of every column of the frame cost several times as much."""
+    wanted = dict.fromkeys(["lane", "y", "x", *names, *(field for field, _ in _EVENT_TOOLTIP)])
+    return df.loc[rows, [name for name in wanted if name in df]]
+
+
 def _event_points(df: pd.DataFrame, ctx: _Lanes) -> list[alt.Chart]:
     """Point events as symbols, shape and colour by kind; hollow when the date is uncertain; death a black cross.
 
     (The response category and the ×n count are drawn by `_point_labels`.)
     """
-    points = df[df["shape"].eq("point")]
+    points = _rows_of(df, df["shape"].eq("point"), "mark_kind", "uncertain")
     if points.empty:
         return []
     kinds = [k for k in list(theme.KIND_COLORS) + sorted(set(points["mark_kind"]) - set(theme.KIND_COLORS))
@@ -657,7 +681,8 @@ def _point_labels(df: pd.DataFrame, ctx: _Lanes) -> list[alt.Chart]:
     """The tags (`_with_tags`) beside the symbols, on the side `lanes._with_slots` left them room; between an
     assessing mark and its tag, a square in the assessed therapy's colour, so that the mark reads as belonging to
     the bar of that colour (and its legend swatch) even where the tag does not repeat the therapy's name."""
-    points = df[df["shape"].eq("point") & (df["tag"].ne("") | df["chip"])]
+    shown = df["shape"].eq("point") & (df["tag"].ne("") | df["chip"])
+    points = _rows_of(df, shown, "tag", "chip", "tag_side", "tied_hex", "tied_fill")
     points = points.assign(sign=points["tag_side"].map({"right": 1, "left": -1}))
     layers = []
     for sign, rows in points[points["chip"]].groupby("sign"):
