@@ -646,12 +646,12 @@ def test_an_ongoing_therapy_with_a_start_window_is_solid_from_its_latest_start_t
 
 
 def test_a_tooltip_keeps_the_day_bounds_of_a_date_said_in_months():
-    # Oophorectomy: between two events dated to the month and to the year, said '2007-07 – 2012-03'.
+    # Oophorectomy: between two events dated to the month and to the year, said '2007-07 – 2012' (each bound at its statement's precision).
     _, events, _, _ = tables("lcnec-alk-lorlatinib")
     spec = charts.timeline_chart(events, axis="calendar").to_dict()
     shown = {(r["when"], r.get("day_bounds")) for u in units(spec) for r in values(spec, u)
              if r.get("label") == "Oophorectomy (estrogen suppression)"}
-    assert shown == {("2007-07 – 2012-03", "2007-07-01 to 2012-03-03")}
+    assert shown == {("2007-07 – 2012", "2007-07-01 to 2012-03-03")}
 
 
 def test_a_long_lane_label_wraps_at_a_word_boundary_or_after_a_slash_never_inside_a_word():

@@ -190,5 +190,5 @@ def test_the_board_names_a_therapy_outside_the_lines_by_its_one_short_name():
 
     timeline = load_case(CASES / "lcnec-alk-lorlatinib.yaml")
     said = unnumbered_therapies(event_table(timeline), case_summary(timeline), relative=False)
-    assert said == ["Adjuvant chemotherapy (~2007-08)", "Endocrine therapy (2007-07 – 2012-03)",
+    assert said == ["Adjuvant chemotherapy (~2007-08)", "Endocrine therapy (2007-07 – 2012)",
                     "Etoposide + cisplatin (~2021-10)"]
