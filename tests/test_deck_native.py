@@ -99,12 +99,12 @@ def test_every_slide_has_notes_naming_the_sources_of_what_it_shows(decks):
     assert all(notes.values()), [t for t, n in notes.items() if not n]
     whole = notes["Timeline: whole history"]
     # The breast cancer of 2007: its date as written, its line in the case file, its quote; then the citation.
-    assert ("Invasive ductal carcinoma of the left breast (2007-01 – 2007-07; lcnec-alk-lorlatinib.yaml, line 23): "
+    assert ("Invasive ductal carcinoma of the left breast (2007 – 2007-07; lcnec-alk-lorlatinib.yaml, line 23): "
             "“The 55-year-old female patient underwent a modified") in whole
     assert whole.splitlines()[-1].startswith("Source: Case report: heterochronous double primary malignancy")
     recent = notes["Timeline: recent disease (whole history on the next slide)"]
     assert "Invasive ductal carcinoma" not in recent and "lcnec-alk-lorlatinib.yaml, line 143" in recent
-    assert "Chest CT, solid nodule left upper lobe (2021-08-01 – 2021-09-03; lcnec-alk-lorlatinib.yaml, line 150)" \
+    assert "Chest CT, solid nodule left upper lobe (2021-08 – 2021-09-03; lcnec-alk-lorlatinib.yaml, line 150)" \
         in notes["Lesion sizes and RECIST 1.1"]
     assert notes["Source"].startswith("Case file: lcnec-alk-lorlatinib.yaml.")
 
