@@ -81,12 +81,14 @@ class Network:
         """State low <= t(b) - t(a) <= high; None leaves that side free. `why` names the statement in messages."""
         i, j = self.point(a), self.point(b)
         edges = self._edges
-        for pair, weight in (((i, j), high), ((j, i), None if low is None else -low)):
-            if weight is None:
-                continue
-            known = edges.get(pair)
-            if known is None or weight < known[0]:  # two statements on one pair: the tighter one holds
-                edges[pair] = (int(weight), why)
+        if high is not None:
+            known = edges.get((i, j))
+            if known is None or high < known[0]:  # two statements on one pair: the tighter one holds
+                edges[(i, j)] = (int(high), why)
+        if low is not None:
+            known = edges.get((j, i))
+            if known is None or -low < known[0]:
+                edges[(j, i)] = (int(-low), why)
 
     def solve(self) -> "Solution":
         """Check the constraints can all hold and compute every point's bounds; raise Inconsistent if not."""
