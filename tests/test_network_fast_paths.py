@@ -29,6 +29,17 @@ def exact_case() -> Network:
     return net
 
 
+def relative_case() -> Network:
+    """Every date exact in days from the diagnosis, the diagnosis day 0 (a registry's 'dx + 21 days')."""
+    net = Network()
+    net.require(ZERO, "dx", 0, 0, "origin")
+    for point, day in (("start", 21), ("end", 200), ("scan", 90), ("biopsy", -8)):
+        net.require("dx", point, day, day, f"dx + {day} days")
+    net.require("start", "end", 0, None, "ends no earlier than its start")
+    net.require("biopsy", "scan", 0, None, "the scan after the biopsy")
+    return net
+
+
 def chain_case() -> Network:
     """A chain written in order: each point a few days after the one before, the first open before."""
     net = Network()
@@ -50,6 +61,19 @@ def test_a_network_of_exact_dates_is_solved_without_a_search(monkeypatch):
     assert solution.distance("start", "scan") == Range(69, 69)
 
 
+def test_dates_exact_from_day_0_are_solved_without_a_search(monkeypatch):
+    def no_search(*args, **kwargs):
+        raise AssertionError("searched")
+
+    monkeypatch.setattr(network, "_queue_search", no_search)
+    monkeypatch.setattr(network, "bellman_ford", no_search)
+    solution = relative_case().solve()
+    assert solution.bounds("biopsy") == Range(-8, -8)
+    assert solution.distance("biopsy", "end") == Range(208, 208)
+    assert solution.schedule([("start", "end")], 14) == {ZERO: 0, "dx": 0, "start": 21, "end": 200, "scan": 90,
+                                                         "biopsy": -8}
+
+
 def test_exact_dates_that_break_an_order_are_still_a_clash():
     net = exact_case()
     net.require("scan", "start", 0, None, "the scan before the therapy")
@@ -65,10 +89,11 @@ def test_a_chain_is_bounded_by_one_pass():
     assert solution.distance("p3", "p5") == Range(56, 62)
 
 
-@pytest.mark.parametrize("make", [exact_case, chain_case], ids=["exact", "chain"])
+@pytest.mark.parametrize("make", [exact_case, relative_case, chain_case], ids=["exact", "relative", "chain"])
 def test_the_small_paths_answer_as_the_full_solve(monkeypatch, make):
     fast = everything(make().solve(), order=[("p29", "after")] if make is chain_case else ())
     monkeypatch.setattr(network, "PLAIN_EDGES", FULL)
+    monkeypatch.setattr(network._Graph, "_pinned", lambda graph: None)  # searched, even where days fix every point
     full = everything(make().solve(), order=[("p29", "after")] if make is chain_case else ())
     assert fast == full
 

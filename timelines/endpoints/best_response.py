@@ -89,9 +89,10 @@ def _in_line(dated: Dated, line: TherapyLine, cutoff: int | None) -> bool:
 
 def _line_response(timeline: Timeline, table, line: TherapyLine, following: TherapyLine | None) -> BestResponse:
     cutoff = following.start.day_start if following is not None else None
-    progressions = sorted((d for d in timeline.items if field_value(d.event, "certainty") != "refuted"
-                           and (d.kind == "progression" or d.kind == "response" and d.event.category == "PD")
-                           and _in_line(d, line, cutoff)), key=lambda d: d.day_start)
+    progressions = sorted((d for d in timeline.items
+                           if (d.kind == "progression" or d.kind == "response" and d.event.category == "PD")
+                           and field_value(d.event, "certainty") != "refuted" and _in_line(d, line, cutoff)),
+                          key=lambda d: d.day_start)
     first_pd = progressions[0].day_start if progressions else None
     responses = sorted((d for d in timeline.of_kind("response") if d.event.certainty != "refuted"
                         and _in_line(d, line, cutoff)), key=lambda d: d.day_start)

@@ -84,15 +84,20 @@ def _references(case: Case) -> Iterator[Found]:
 
 
 def _event_references(ids: _Ids, where: tuple, event) -> Iterator[Found]:
-    yield from ids.check(where + ("therapy",), field_value(event, "therapy"), TREATMENT_KINDS, "therapy")
-    yield from ids.check(where + ("attribution",), field_value(event, "attribution"), TREATMENT_KINDS, "therapy")
-    yield from ids.check(where + ("specimen_of",), field_value(event, "specimen_of"), SPECIMEN_KINDS,
-                         "biopsy or surgery")
-    yield from ids.check(where + ("settled_by",), event.settled_by, None, "event or diagnosis")
+    fields = event.__dict__  # as field_value reads them; most events name no other event, and are passed at once
+    for name, allowed, what in _EVENT_REFERENCES:
+        if fields.get(name) is not None:
+            yield from ids.check(where + (name,), fields[name], allowed, what)
     if event.settled_by and event.certainty not in ("confirmed", "refuted"):
         yield where + ("settled_by",), "This names the event that confirmed or refuted it (settled_by:), " \
             "but its certainty is not confirmed or refuted", "add certainty: confirmed (or refuted)"
-    yield from ids.check_diagnosis(where + ("primary",), field_value(event, "primary"))
+    if fields.get("primary") is not None:
+        yield from ids.check_diagnosis(where + ("primary",), fields["primary"])
+
+
+# The fields of an event that name another event: (field, the kinds it may name (None: any), what it names).
+_EVENT_REFERENCES = (("therapy", TREATMENT_KINDS, "therapy"), ("attribution", TREATMENT_KINDS, "therapy"),
+                     ("specimen_of", SPECIMEN_KINDS, "biopsy or surgery"), ("settled_by", None, "event or diagnosis"))
 
 
 def _reported_references(ids: _Ids, where: tuple, item) -> Iterator[Found]:

@@ -12,8 +12,8 @@ Weights can be negative, so the first shortest paths are Bellman-Ford's, from a 
 point (Johnson): scipy's in C for a network of a few hundred dates, the queue-based variant in plain Python for a
 larger one (about linear in time). The distances it gives are a potential that makes every weight non-negative, and
 every later query is one of scipy's Dijkstra searches in C. A small network (a case file of a hundred dates or so)
-needs no sparse matrix: its searches are all queue-based Bellman-Ford in plain Python, and one whose every point is
-pinned by an exact date takes those dates without a search.
+needs no sparse matrix: its searches are all queue-based Bellman-Ford in plain Python. A network of any size whose
+every point exact statements fix to one day (on a calendar, or days from day 0) takes those days without a search.
 Memory is linear in the number of constraints: no all-pairs matrix is ever built.
 """
 
@@ -81,12 +81,14 @@ class Network:
         """State low <= t(b) - t(a) <= high; None leaves that side free. `why` names the statement in messages."""
         i, j = self.point(a), self.point(b)
         edges = self._edges
-        for pair, weight in (((i, j), high), ((j, i), None if low is None else -low)):
-            if weight is None:
-                continue
-            known = edges.get(pair)
-            if known is None or weight < known[0]:  # two statements on one pair: the tighter one holds
-                edges[pair] = (int(weight), why)
+        if high is not None:
+            known = edges.get((i, j))
+            if known is None or high < known[0]:  # two statements on one pair: the tighter one holds
+                edges[(i, j)] = (int(high), why)
+        if low is not None:
+            known = edges.get((j, i))
+            if known is None or -low < known[0]:
+                edges[(j, i)] = (int(-low), why)
 
     def solve(self) -> "Solution":
         """Check the constraints can all hold and compute every point's bounds; raise Inconsistent if not."""
@@ -267,6 +269,11 @@ class _Graph:
         scipy's Bellman-Ford runs in C but always makes points x edges steps: the quickest for a case file of a
         few hundred dates, hopeless for 10,000 (10 s). A small network (PLAIN_EDGES) and one past SMALL_NETWORK
         steps take the queue-based variant in plain Python instead, about linear in time."""
+        pinned = self.pinned = self._pinned()
+        if pinned is not None:  # every point on its day: no search
+            values = np.array(pinned, dtype=np.float64)
+            self._plain_bounds = (values, values)
+            return values
         if self.plain:
             return self._plain_potential()
         if self.size * (len(self.weights) + self.size) <= SMALL_NETWORK:
@@ -295,14 +302,8 @@ class _Graph:
         return found[0, :self.size]
 
     def _plain_potential(self) -> np.ndarray:
-        """The potential and each point's bounds of a small network, without a sparse matrix: where every point
-        is pinned to ZERO by an exact date, those dates (checked against every edge) with no search at all;
-        otherwise queue-based Bellman-Ford searches, which pass a chain written in order once."""
-        pinned = self.pinned = self._pinned()
-        if pinned is not None:
-            values = np.array(pinned, dtype=np.float64)
-            self._plain_bounds = (values, values)
-            return values
+        """The potential and each point's bounds of a small network, without a sparse matrix: queue-based
+        Bellman-Ford searches, which pass a chain written in order once."""
         potential = _queue_search(self._successors(), [0.0] * self.size)
         if potential is None:
             raise Inconsistent(self._clash() if self.explain else [])
@@ -310,14 +311,31 @@ class _Graph:
         return np.array(potential, dtype=np.float64)
 
     def _pinned(self) -> list[float] | None:
-        """Each point's exact day, when an exact date pins every point to ZERO and every edge holds with them."""
-        edges, values = self.edges, [0.0] * self.size
-        for point in range(1, self.size):
-            later, earlier = edges.get((0, point)), edges.get((point, 0))
-            if later is None or earlier is None or later[0] != -earlier[0] or math.isinf(later[0]):
-                return None
-            values[point] = float(later[0])
-        holds = self.weights + np.array(values)[self.tails] - np.array(values)[self.heads] >= 0
+        """Each point's exact day, when exact statements fix every point to ZERO and every edge holds with them.
+
+        An exact statement (t(b) - t(a) = w: a pair of edges a -> b of weight w and b -> a of weight -w) fixes b
+        once a is fixed; the days are carried from ZERO along them (a registry's 'dx + 41 days', dx at 'origin').
+        Then the network has that one solution, each bound is that day and each distance the difference of two
+        days, with no search. None when a point is left unfixed or an edge does not hold (the searches then
+        decide, and name a clash)."""
+        edges, size = self.edges, self.size
+        exact: list[list[tuple[int, float]]] = [[] for _ in range(size)]
+        for (tail, head), (weight, _) in edges.items():
+            back = edges.get((head, tail))
+            if back is not None and back[0] == -weight and not math.isinf(weight):
+                exact[tail].append((head, weight))
+        values: list[float | None] = [None] * size
+        values[0], waiting = 0.0, [0]
+        while waiting:
+            point = waiting.pop()
+            for head, weight in exact[point]:
+                if values[head] is None:
+                    values[head] = values[point] + weight
+                    waiting.append(head)
+        if None in values:
+            return None
+        days = np.array(values, dtype=np.float64)
+        holds = self.weights + days[self.tails] - days[self.heads] >= 0
         return values if bool(holds.all()) else None
 
     def _successors(self, transpose: bool = False, weights: np.ndarray | None = None) -> list[list]:
