@@ -21,7 +21,9 @@ from components.pages.board import (
     lesion_pages,
     marker_names,
     marker_pages,
+    summary_content,
     summary_fit,
+    summary_height,
     unnumbered_therapies,
     word_results,
 )
@@ -171,6 +173,26 @@ def test_the_board_summary_gives_each_key_figure_its_censoring_and_definition_wh
     assert (laptop.definitions, laptop.notes, projector.definitions, projector.notes) == (False, True, True, True)
     assert projector.px > laptop.px >= 18
     assert data["markers"].empty
+
+
+@pytest.mark.parametrize(("stem", "projector", "laptop"), [
+    ("gist-duodenum-duodenectomy-imatinib", 56, 32),  # before: 43 and 29, the type capped at the height over 25
+    ("adeno-alk-miliary-alectinib", 56, 35),
+    ("lcnec-alk-lorlatinib", 35, 25),
+])
+def test_a_short_case_fills_the_board_summary_in_type_fitted_to_the_height(stem, projector, laptop):
+    """At 1920x1080 the GIST's summary was six lines at 43 px over the top half of the screen."""
+    from timelines.summary import case_summary
+
+    data = {**frames_of(stem), "summary": case_summary(load_case(CASES / f"{stem}.yaml"))}
+    lines, figures, _ = summary_content(data, {"axis": "relative"})
+    for screen, px in ((Screen(1920, 1080), projector), (DEFAULT_SCREEN, laptop)):
+        fit = summary_fit(lines, figures, screen)
+        room = screen.room - 40 - 24  # under the caption, less what the estimate of wrapped lines may miss
+        assert fit.px == px and fit.notes
+        assert 0.8 * room < summary_height(lines, figures, screen, fit) <= room
+        larger = fit._replace(px=px + 1, note_px=max(18, round((px + 1) * 0.72)))
+        assert summary_height(lines, figures, screen, larger) > room  # one px more would not fit
 
 
 def test_a_finding_spanning_most_of_the_view_is_labelled_inside_the_plot():
