@@ -195,6 +195,27 @@ def test_a_short_case_fills_the_board_summary_in_type_fitted_to_the_height(stem,
         assert summary_height(lines, figures, screen, larger) > room  # one px more would not fit
 
 
+@pytest.mark.parametrize("screen", [DEFAULT_SCREEN, Screen(1920, 1080)])
+def test_the_panels_of_a_board_step_share_one_time_scale_when_each_is_fitted_to_the_width(screen):
+    """The medullary thyroid case's Markers: the bottom panel's last tick label ('2010') ran past the plot's end, and
+    fitting that panel to the width, label included, drew its plot 13 px narrower than the ones above it."""
+    import re
+
+    import vl_convert as vlc
+
+    frames = frames_of("mtc-pseudocirrhosis-sunitinib-sorafenib")
+    pages = marker_pages(marker_names(frames["markers"])[0], [], screen)
+    widths, domains = [], set()
+    for page in pages:
+        display = board_display("markers", {"axis": "calendar", "unit": "months"}, screen, series=page.markers)
+        for spec in charts.case_chart_specs("markers", frames, display):
+            svg = vlc.vegalite_to_svg({**spec, "width": 1200})
+            widths.append(re.findall(r'class="background"[^>]*d="M[\d.]+,[\d.]+h([\d.]+)', svg)[0])
+            domains.add(json.dumps([layer["encoding"]["x"]["scale"]["domain"] for layer in spec["layer"]
+                                    if "scale" in layer.get("encoding", {}).get("x", {})][0]))
+    assert len(widths) == 5 and set(widths) == {"1116"} and len(domains) == 1
+
+
 def test_a_finding_spanning_most_of_the_view_is_labelled_inside_the_plot():
     """Left of a span from the view's edge, the label ran out of the plot and pushed it off the shared axis."""
     specs = charts.case_chart_specs("lesions", frames_of("gist-duodenum-duodenectomy-imatinib"),
