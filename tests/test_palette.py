@@ -9,7 +9,7 @@ import re
 import pytest
 
 from components.charts import cohort as cohort_charts
-from components.charts import palette, theme
+from components.charts import lesions, palette, theme
 from timelines.cohort import swimmer_table, therapy_agents
 from timelines.reading.catalog import case_paths, load_entry
 
@@ -93,6 +93,11 @@ def test_every_event_kind_colour_is_at_least_15_ciede2000_from_every_drug_colour
     assert (closest, nearest[closest]) == ("adverse_event", "#8C564B")  # dusty rose and the brown: 15.0
     assert all(palette.delta_e(color, drug) >= 15.0 for color in kinds.values() for drug in palette.PALETTE)
     assert theme.KIND_COLORS["radiotherapy"] == "#B08858" and palette.delta_e("#B08858", "#E69F00") > 15.7
+    # The RECIST categories, drawn over the therapy bands and beside the swimmer's bars, and the RECIST lines: PR was
+    # alectinib's blue, CR ensartinib's green, PD osimertinib's vermillion.
+    categories = {**lesions.CATEGORY_COLORS, "PR line": lesions.PR_LINE_COLOR, "PD line": lesions.PD_LINE_COLOR}
+    assert min(palette.delta_e(c, drug) for c in categories.values() for drug in palette.PALETTE) >= 15.0
+    assert (categories["PR"], categories["PD"], categories["PD line"]) == ("#00A0A8", "#CC0000", "#CC0000")
     # and the kinds stay apart from each other (their shapes and lanes tell them apart too)
     assert min(palette.delta_e(a, b) for a, b in itertools.combinations(theme.KIND_COLORS.values(), 2)) >= 19.5
 

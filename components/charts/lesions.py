@@ -269,11 +269,14 @@ def _measured_how(kind: str) -> str:
     return known.measured_how if known is not None else ""
 
 
-CATEGORY_COLORS = {"baseline": "#333333", "CR": "#009E73", "PR": "#0072B2", "SD": "#666666", "PD": "#D55E00",
+# RECIST categories in the event kinds' colours (theme.KIND_COLORS), apart from every drug colour, as they are drawn
+# over the therapy bands and beside the swimmer's bars: a response's teal (CR darker), progression's red, greys.
+# Before: CR in ensartinib's green, PR in alectinib's blue, PD in osimertinib's vermillion.
+CATEGORY_COLORS = {"baseline": "#333333", "CR": "#006860", "PR": "#00A0A8", "SD": "#666666", "PD": "#CC0000",
                    "NE": "#999999"}
 
 
-PR_LINE_COLOR, PD_LINE_COLOR = "#0072B2", "#D55E00"
+PR_LINE_COLOR, PD_LINE_COLOR = CATEGORY_COLORS["PR"], CATEGORY_COLORS["PD"]
 
 
 def _sum_panel(assessments: pd.DataFrame, measurements: pd.DataFrame, bands, panels: _PanelAxis, *,
