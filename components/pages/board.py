@@ -304,7 +304,9 @@ def _summary(data: dict, axis: dict, screen: Screen, part=None) -> None:
     its definition in words, as the case page states them; the type as large as lets both fit the screen."""
     steps = case_steps(data)
     lines, figures, words = summary_content(data, axis)
-    fit = summary_fit(lines, figures, screen)
+    missing = [MISSING_VIEWS[name] for name in STEPS if name in MISSING_VIEWS and name not in steps
+               and not (name == "markers" and words)]
+    fit = summary_fit(lines, figures, screen, caption=bool(missing))
     st.html(SUMMARY_STYLE % {"px": fit.px, "note_px": fit.note_px})
     left, right = st.columns([SUMMARY_LEFT_SHARE, 1 - SUMMARY_LEFT_SHARE], gap="large")
     with left, st.container(key="board_summary"):
@@ -321,8 +323,6 @@ def _summary(data: dict, axis: dict, screen: Screen, part=None) -> None:
             with st.container(key="board_note_definitions"):
                 st.markdown(":gray[" + ("The definitions are" if fit.notes else "What ended or censored each figure, "
                                         "and the definitions, are") + " on the Endpoints step.]")
-    missing = [MISSING_VIEWS[name] for name in STEPS if name in MISSING_VIEWS and name not in steps
-               and not (name == "markers" and words)]
     if missing:
         st.caption(" ".join(missing) + " Those steps are left out.")
 
@@ -393,12 +393,12 @@ SUMMARY_CHAR_EM = 0.44  # the mean width of a character of the summary's regular
 BOLD_WIDER = 1.1  # its bold type's, to the regular's
 
 
-def summary_fit(lines: list[str], figures: list[KeyFigure], screen: Screen) -> SummaryFit:
+def summary_fit(lines: list[str], figures: list[KeyFigure], screen: Screen, caption: bool = True) -> SummaryFit:
     """The largest type (from the screen's height over SUMMARY_LARGEST_LINES, so a short case fills the screen,
     down to the screen's text size) at which both columns fit the screen under the top bar and the caption; the
     definitions are left to the Endpoints step when they do not, and then what ended or censored each figure (and
-    the type goes down to BOARD_MIN_FONT)."""
-    room = screen.room - CAPTION_PX - SUMMARY_SLACK_PX
+    the type goes down to BOARD_MIN_FONT). ``caption``: a line under the columns says which steps are left out."""
+    room = screen.room - CAPTION_PX * caption - SUMMARY_SLACK_PX
     largest = max(BOARD_MIN_FONT, round(screen.height / SUMMARY_LARGEST_LINES))
     for definitions, with_notes in ((True, True), (False, True), (False, False)):
         # The notes are said in no smaller type than the screen's text size; without them, down to the least.
