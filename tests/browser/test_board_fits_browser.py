@@ -130,7 +130,7 @@ SUMMARY_BOTTOM = """() => Math.max(...[...document.querySelectorAll('.st-key-boa
 
 @pytest.mark.parametrize("width, height", SIZES)
 def test_a_short_case_summary_uses_the_screen(page, app_url, width, height):
-    """At 1920x1080 the GIST's Summary was six lines of 43 px over the top half of a white screen."""
+    """At 1920x1080 the GIST's Summary was six lines of 43 px, ending at 58 % of the screen's height."""
     page.set_viewport_size({"width": width, "height": height})
     for stem in ("gist-duodenum-duodenectomy-imatinib", "adeno-alk-miliary-alectinib"):
         page.goto(f"{app_url}/?case={stem}&page=board&step=summary")
@@ -138,4 +138,4 @@ def test_a_short_case_summary_uses_the_screen(page, app_url, width, height):
         measured = board_step(page)
         bottom = page.evaluate(SUMMARY_BOTTOM)
         assert measured["page"] <= measured["screen"] + TOLERANCE_PX
-        assert bottom >= 0.8 * height, f"{stem}: the summary ends at {bottom:.0f} of {height} px"
+        assert bottom >= 0.75 * height, f"{stem}: the summary ends at {bottom:.0f} of {height} px"
