@@ -98,6 +98,10 @@ def test_every_event_kind_colour_is_at_least_15_ciede2000_from_every_drug_colour
     categories = {**lesions.CATEGORY_COLORS, "PR line": lesions.PR_LINE_COLOR, "PD line": lesions.PD_LINE_COLOR}
     assert min(palette.delta_e(c, drug) for c in categories.values() for drug in palette.PALETTE) >= 15.0
     assert (categories["PR"], categories["PD"], categories["PD line"]) == ("#00A0A8", "#CC0000", "#CC0000")
+    # The lesions' colours and the imaging trends', over the same therapy bands: the first lesion was alectinib's blue.
+    drawn = [*theme.LESION_COLORS, *lesions.TREND_COLORS.values()]
+    assert min(palette.delta_e(c, drug) for c in drawn for drug in palette.PALETTE) >= 15.0
+    assert min(palette.delta_e(a, b) for a, b in itertools.combinations(theme.LESION_COLORS, 2)) >= 19.5
     # and the kinds stay apart from each other (their shapes and lanes tell them apart too)
     assert min(palette.delta_e(a, b) for a, b in itertools.combinations(theme.KIND_COLORS.values(), 2)) >= 19.5
 

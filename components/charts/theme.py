@@ -63,6 +63,10 @@ KIND_COLORS = {
     "death": "#000000",
 }
 UNKNOWN_KIND_COLOR = "#777777"
+# One colour per lesion of a lesion chart, in order: muted, from the kinds' set, apart from every drug colour (their
+# therapy bands run behind the lesions) and from the RECIST categories' teal and red. Before: the drug palette, so
+# the first lesion was alectinib's blue under alectinib's band.
+LESION_COLORS = ("#585898", "#583000", "#006860", "#687030", "#C07070", "#B08858", "#A088C8", "#580018")
 
 # Symbols for point events (systemic therapies are always intervals: bars or stubs). Vega symbols accept SVG paths
 # on a [-1, 1] square. The right-pointing triangle is kept for the "ongoing" arrow and the diagonal cross for

@@ -431,7 +431,7 @@ def lesion_panels(case: CaseExport) -> list[Panel]:
         else:
             groups.append([label])
     labels = dict.fromkeys(sizes["lesion_label"])
-    colors = {label: theme.PALETTE[i % len(theme.PALETTE)] for i, label in enumerate(labels)}
+    colors = {label: theme.LESION_COLORS[i % len(theme.LESION_COLORS)] for i, label in enumerate(labels)}
     panels = []
     for group in groups:
         series = []
