@@ -719,8 +719,8 @@ def test_marks_take_a_sub_row_only_where_a_symbol_or_its_label_would_collide_nev
     # darkened into what read as a solid bar.
     (spans,) = find(spec, "rule", x="span_lo")
     imaging = [r for r in values(spec, spans) if r["lane"] == "Imaging"]
-    assert {(r["hex"], r["span_opacity"]) for r in imaging} == {(theme.tint("#4477AA", 0.28), 1.0)}
-    assert theme.tint("#4477AA", 0.28) == "#CBD9E7"
+    assert {(r["hex"], r["span_opacity"]) for r in imaging} == {(theme.tint("#A088C8", 0.28), 1.0)}
+    assert theme.tint("#A088C8", 0.28) == "#E4DEF0"  # imaging's lavender grey
 
 
 def test_a_label_that_would_run_past_the_right_edge_is_drawn_left_of_its_symbol():

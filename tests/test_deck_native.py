@@ -278,3 +278,20 @@ def test_the_decks_of_one_command_line_session_share_each_therapy_colour(tmp_pat
     # session (pink); one file alone keeps the colour its name prefers (blue). Both drawn at 28 % (a window only).
     assert _regimen_fills(tmp_path / "session" / f"{regimen.stem}.pptx") == {"F1D9E6"}
     assert _regimen_fills(tmp_path / "alone" / f"{regimen.stem}.pptx") == {"B8D8E9"}
+
+
+def test_the_native_timeline_draws_no_kind_in_a_colour_near_a_drug_of_the_slide():
+    """A symbol's outline is its kind's colour, an assessed therapy's square its drug's: radiotherapy's diamond and
+    crizotinib's square were one orange."""
+    from components.charts import palette
+
+    deck = Presentation(io.BytesIO(exports.deck_bytes(load_case(CASES / "adeno-alk-leptomeningeal-alectinib.yaml"))))
+    (slide,) = [s for s in deck.slides if _title(s) == "Timeline"]
+    outlined = [(s.name, str(s.line.color.rgb)) for s in slide.shapes
+                if s.shape_type == MSO_SHAPE_TYPE.AUTO_SHAPE and s.line.fill.type == 1]
+    drugs = {color for name, color in outlined if name.startswith("assesses ")}
+    kinds = {name.split(":")[0]: color for name, color in outlined if not name.startswith("assesses ")}
+    assert drugs == {"999933", "E69F00", "0072B2"}
+    assert kinds["Whole brain radiotherapy"] == kinds["Gamma knife radiosurgery"] == "B08858"
+    assert set(kinds.values()) == {"A088C8", "302040", "00A0A8", "CC0000", "B08858", "583000", "555555", "585898"}
+    assert min(palette.delta_e(f"#{k}", f"#{d}") for k in kinds.values() for d in drugs) >= palette.KIND_MIN_DELTA_E

@@ -21,7 +21,9 @@ from components.pages.board import (
     lesion_pages,
     marker_names,
     marker_pages,
+    summary_content,
     summary_fit,
+    summary_height,
     unnumbered_therapies,
     word_results,
 )
@@ -171,6 +173,47 @@ def test_the_board_summary_gives_each_key_figure_its_censoring_and_definition_wh
     assert (laptop.definitions, laptop.notes, projector.definitions, projector.notes) == (False, True, True, True)
     assert projector.px > laptop.px >= 18
     assert data["markers"].empty
+
+
+@pytest.mark.parametrize(("stem", "projector", "laptop"), [
+    ("gist-duodenum-duodenectomy-imatinib", 56, 32),  # before: 43 and 29, the type capped at the height over 25
+    ("adeno-alk-miliary-alectinib", 56, 35),
+    ("lcnec-alk-lorlatinib", 35, 25),
+])
+def test_a_short_case_fills_the_board_summary_in_type_fitted_to_the_height(stem, projector, laptop):
+    """At 1920x1080 the GIST's summary was six lines at 43 px over the top half of the screen."""
+    from timelines.summary import case_summary
+
+    data = {**frames_of(stem), "summary": case_summary(load_case(CASES / f"{stem}.yaml"))}
+    lines, figures, _ = summary_content(data, {"axis": "relative"})
+    for screen, px in ((Screen(1920, 1080), projector), (DEFAULT_SCREEN, laptop)):
+        fit = summary_fit(lines, figures, screen)
+        room = screen.room - 40 - 24  # under the caption, less what the estimate of wrapped lines may miss
+        assert fit.px == px and fit.notes
+        assert 0.8 * room < summary_height(lines, figures, screen, fit) <= room
+        larger = fit._replace(px=px + 1, note_px=max(18, round((px + 1) * 0.72)))
+        assert summary_height(lines, figures, screen, larger) > room  # one px more would not fit
+
+
+@pytest.mark.parametrize("screen", [DEFAULT_SCREEN, Screen(1920, 1080)])
+def test_the_panels_of_a_board_step_share_one_time_scale_when_each_is_fitted_to_the_width(screen):
+    """The medullary thyroid case's Markers: the bottom panel's last tick label ('2010') ran past the plot's end, and
+    fitting that panel to the width, label included, drew its plot 13 px narrower than the ones above it."""
+    import re
+
+    import vl_convert as vlc
+
+    frames = frames_of("mtc-pseudocirrhosis-sunitinib-sorafenib")
+    pages = marker_pages(marker_names(frames["markers"])[0], [], screen)
+    widths, domains = [], set()
+    for page in pages:
+        display = board_display("markers", {"axis": "calendar", "unit": "months"}, screen, series=page.markers)
+        for spec in charts.case_chart_specs("markers", frames, display):
+            svg = vlc.vegalite_to_svg({**spec, "width": 1200})
+            widths.append(re.findall(r'class="background"[^>]*d="M[\d.]+,[\d.]+h([\d.]+)', svg)[0])
+            domains.add(json.dumps([layer["encoding"]["x"]["scale"]["domain"] for layer in spec["layer"]
+                                    if "scale" in layer.get("encoding", {}).get("x", {})][0]))
+    assert len(widths) == 5 and set(widths) == {"1116"} and len(domains) == 1
 
 
 def test_a_finding_spanning_most_of_the_view_is_labelled_inside_the_plot():

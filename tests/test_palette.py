@@ -9,7 +9,7 @@ import re
 import pytest
 
 from components.charts import cohort as cohort_charts
-from components.charts import palette, theme
+from components.charts import lesions, palette, theme
 from timelines.cohort import swimmer_table, therapy_agents
 from timelines.reading.catalog import case_paths, load_entry
 
@@ -81,6 +81,46 @@ def test_every_drug_colour_is_a_palette_colour_and_the_tints_are_the_drawn_shade
     assert set(palette.DRUG_COLORS.values()) <= set(palette.PALETTE)
     assert palette.tint("#882255", 0.55) == "#BE85A2"  # 255 - (255 - 0x88) * 0.55 = 190 = 0xBE ...
     assert theme.drug_color("FOLFOX") == "#AA4499" and theme.drug_color("Sutent") == "#117733"
+
+
+def test_every_event_kind_colour_is_at_least_15_ciede2000_from_every_drug_colour():
+    """Before: radiotherapy was crizotinib's orange, response ensartinib's green, progression osimertinib's
+    vermillion, surgery sunitinib's green, diagnosis nivolumab's indigo."""
+    assert palette.KIND_MIN_DELTA_E == 15.0
+    kinds = {**theme.KIND_COLORS, "unknown kind": theme.UNKNOWN_KIND_COLOR}
+    nearest = {kind: min(palette.PALETTE, key=lambda drug: palette.delta_e(color, drug)) for kind, color in kinds.items()}
+    closest = min(kinds, key=lambda kind: palette.delta_e(kinds[kind], nearest[kind]))
+    assert (closest, nearest[closest]) == ("adverse_event", "#8C564B")  # dusty rose and the brown: 15.0
+    assert all(palette.delta_e(color, drug) >= 15.0 for color in kinds.values() for drug in palette.PALETTE)
+    assert theme.KIND_COLORS["radiotherapy"] == "#B08858" and palette.delta_e("#B08858", "#E69F00") > 15.7
+    # The RECIST categories, drawn over the therapy bands and beside the swimmer's bars, and the RECIST lines: PR was
+    # alectinib's blue, CR ensartinib's green, PD osimertinib's vermillion.
+    categories = {**lesions.CATEGORY_COLORS, "PR line": lesions.PR_LINE_COLOR, "PD line": lesions.PD_LINE_COLOR}
+    assert min(palette.delta_e(c, drug) for c in categories.values() for drug in palette.PALETTE) >= 15.0
+    assert (categories["PR"], categories["PD"], categories["PD line"]) == ("#00A0A8", "#CC0000", "#CC0000")
+    # The lesions' colours and the imaging trends', over the same therapy bands: the first lesion was alectinib's blue.
+    drawn = [*theme.LESION_COLORS, *lesions.TREND_COLORS.values()]
+    assert min(palette.delta_e(c, drug) for c in drawn for drug in palette.PALETTE) >= 15.0
+    assert min(palette.delta_e(a, b) for a, b in itertools.combinations(theme.LESION_COLORS, 2)) >= 19.5
+    # and the kinds stay apart from each other (their shapes and lanes tell them apart too)
+    assert min(palette.delta_e(a, b) for a, b in itertools.combinations(theme.KIND_COLORS.values(), 2)) >= 19.5
+
+
+def test_a_case_timeline_draws_no_kind_in_a_colour_near_a_drug_of_its_chart():
+    """The leptomeningeal case: whole-brain radiotherapy and gamma knife beside crizotinib, once both orange."""
+    from components import charts
+    from timelines import load_case
+    from timelines.tables import event_table
+
+    events = event_table(load_case(CASES / "adeno-alk-leptomeningeal-alectinib.yaml"))
+    spec = charts.timeline_chart(events, axis="relative").to_dict()
+    (bars,) = [u["encoding"]["color"] for u in find(spec, "rule", color="bar_key") if u["encoding"]["color"]["legend"]]
+    drugs = {drug: scale_map(bars)[drug] for drug in bars["legend"]["values"]}
+    kinds = {key: color for key, color in scale_map(bars).items() if key not in drugs}
+    kinds.update(scale_map(find(spec, "point", shape="mark_kind")[0]["encoding"]["color"]))
+    assert drugs == {"carboplatin/paclitaxel/bevacizumab": "#999933", "crizotinib": "#E69F00", "alectinib": "#0072B2"}
+    assert kinds["radiotherapy"] == "#B08858" and kinds["symptom"] == "#583000" and kinds["response"] == "#00A0A8"
+    assert min(palette.delta_e(k, d) for k in kinds.values() for d in drugs.values()) >= palette.KIND_MIN_DELTA_E
 
 
 @pytest.fixture(scope="module")

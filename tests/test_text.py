@@ -6,7 +6,16 @@ import re
 
 import pytest
 
-from timelines.text import MARKDOWN_CHARS, WORD_JOINER, escape_markdown, shorten, signed_percent, wrap
+from timelines.text import (
+    MARKDOWN_CHARS,
+    WORD_JOINER,
+    cut_chars,
+    escape_markdown,
+    shorten,
+    signed_percent,
+    unclosed,
+    wrap,
+)
 
 from poison import HTML, LINK, MARKDOWN, SCRIPT, corpus_texts
 
@@ -91,6 +100,38 @@ def test_shorten_cuts_after_a_whole_word_within_the_limit_and_ends_in_an_ellipsi
 ])
 def test_wrap_breaks_between_words_and_shortens_the_last_line_allowed(text, width, max_lines, expected):
     assert wrap(text, width, max_lines) == expected
+
+
+# Before: 'Adjuvant chemotherapy (agents, doses…' and, with its start added, '(agents, doses… (~2007-08)'.
+@pytest.mark.parametrize("text, limit, expected", [
+    ("Adjuvant chemotherapy (agents, doses and cycles not reported)", 40, "Adjuvant chemotherapy (agents, doses…)"),
+    ("Adjuvant chemotherapy (agents, doses and cycles not reported)", 37, "Adjuvant chemotherapy (agents…)"),
+    ("Adjuvant chemotherapy (agents, doses and cycles not reported)", 30, "Adjuvant chemotherapy…"),  # '(agents…)': 31
+    ("Chemotherapy (cisplatin [75 mg/m2, day 1] and etoposide)", 37, "Chemotherapy (cisplatin [75 mg/m2…])"),
+    ("Chemotherapy (cisplatin) and etoposide and bevacizumab", 30, "Chemotherapy (cisplatin) and…"),  # closed: as is
+    ("Radiotherapy ( 30 Gy in 10 fractions)", 14, "Radiotherapy…"),  # a bracket opened on nothing is dropped
+    ("a) first finding, b) second finding (new) and c) third", 24, "a) first finding, b)…"),  # a closer alone: as is
+])
+def test_a_cut_never_leaves_a_bracket_open(text, limit, expected):
+    assert shorten(text, limit) == expected and len(expected) <= limit
+    assert unclosed(expected) == ""
+    assert unclosed("a) b (c [d") == "])"
+
+
+@pytest.mark.parametrize("text, limit, expected", [
+    ("Etoposide plus cisplatin ('EC regimen')", 30, "Etoposide plus cisplatin ('E…)"),
+    ("carboplatin (AUC 5)", 14, "carboplatin…"),
+    ("carboplatin (AUC 5)", 16, "carboplatin (A…)"),
+])
+def test_a_label_cut_anywhere_closes_its_brackets_too(text, limit, expected):
+    assert cut_chars(text, limit) == expected and len(expected) <= limit
+
+
+def test_a_bracket_opened_on_a_kept_line_is_closed_on_the_last_line():
+    text = "Adjuvant chemotherapy (agents, doses and cycles not reported in the paper)"
+    assert wrap(text, 24, max_lines=2) == ["Adjuvant chemotherapy", "(agents, doses and…)"]
+    assert wrap("Chemotherapy (cisplatin and etoposide, four cycles then maintenance", 20, 2) == [
+        "Chemotherapy", "(cisplatin and…)"]
 
 
 @pytest.mark.parametrize("value, expected", [(-30, "−30 %"), (20.0, "+20 %"), (0, "+0 %"), (-12.6, "−13 %")])

@@ -35,20 +35,80 @@ def signed_percent(value: float) -> str:
     return f"{value:+.0f} %".replace("-", "\u2212")
 
 
+_PAIRS = {"(": ")", "[": "]", "{": "}"}
+_CLOSERS = {closer: opener for opener, closer in _PAIRS.items()}
+_OPENERS = str.maketrans(_CLOSERS)  # ')' to '(': the brackets left open, as their openers
+
+
+def unclosed(text: object) -> str:
+    """The brackets a text leaves open, closed innermost first: ')' for 'Chemotherapy (agents, doses'; '' when
+    every bracket is closed (a closing bracket without its opening one is left as written).
+
+    >>> unclosed("a (b [c")
+    '])'
+    """
+    opened: list[str] = []
+    for char in str(text):
+        if char in _PAIRS:
+            opened.append(char)
+        elif char in _CLOSERS and opened and opened[-1] == _CLOSERS[char]:
+            opened.pop()
+    return "".join(_PAIRS[char] for char in reversed(opened))
+
+
+def ellipsized(kept: object) -> str:
+    """The part of a text kept before a cut, ending in '…': trailing punctuation and a bracket opened on nothing
+    dropped, and every bracket it leaves open closed after the '…', so a cut never reads as an unbalanced bracket.
+
+    >>> ellipsized("Adjuvant chemotherapy (agents, doses")
+    'Adjuvant chemotherapy (agents, doses…)'
+    >>> ellipsized("Chemotherapy (")
+    'Chemotherapy…'
+    """
+    kept = str(kept).rstrip(" ,;:")
+    while kept and kept[-1] in _PAIRS:
+        kept = kept[:-1].rstrip(" ,;:")
+    return kept + ELLIPSIS + unclosed(kept)
+
+
+def cut_chars(text: object, limit: int) -> str:
+    """Text of at most ``limit`` characters cut anywhere (a label in the room before the next one), ending in '…'
+    and closing the brackets it leaves open; '' when not even '…' fits.
+
+    >>> cut_chars("Etoposide (EC regimen)", 14)
+    'Etoposide (E…)'
+    """
+    text = str(text)
+    if len(text) <= limit:
+        return text
+    for keep in range(limit - 1, 0, -1):
+        cut = ellipsized(text[:keep].rstrip())
+        if len(cut) <= limit:
+            return cut
+    return ELLIPSIS if limit >= 1 else ""
+
+
 def shorten(text: object, limit: int) -> str:
     """Text of at most ``limit`` characters: whitespace collapsed, cut after a whole word and its trailing
-    punctuation dropped, ending in '…'; a first word longer than the limit is cut inside it.
+    punctuation dropped, ending in '…' and closing every bracket the cut leaves open; a first word longer than the
+    limit is cut inside it.
 
     >>> shorten("Partial response of the primary tumor and the nodes", 24)
     'Partial response of the…'
+    >>> shorten("Adjuvant chemotherapy (agents, doses and cycles not reported)", 40)
+    'Adjuvant chemotherapy (agents, doses…)'
     """
     text = " ".join(str(text if text is not None else "").split())
     if len(text) <= limit:
         return text
-    cut = textwrap.shorten(text, limit, placeholder=ELLIPSIS)
-    if cut == ELLIPSIS:  # no whole word fits
-        return text[: max(limit - 1, 0)].rstrip() + ELLIPSIS
-    return cut.removesuffix(ELLIPSIS).rstrip(" ,;:") + ELLIPSIS
+    for room in range(limit, 0, -1):
+        cut = textwrap.shorten(text, room, placeholder=ELLIPSIS)
+        if cut == ELLIPSIS:  # no whole word fits
+            return cut_chars(text, limit)
+        cut = ellipsized(cut.removesuffix(ELLIPSIS))
+        if len(cut) <= limit:
+            return cut
+    return cut_chars(text, limit)
 
 
 class _Wrapper(textwrap.TextWrapper):
@@ -72,7 +132,10 @@ def wrap(text: object, width: int, max_lines: int | None = None) -> list[str]:
         return lines
     kept = lines[: max_lines - 1]
     rest = " ".join(lines[max_lines - 1:])
-    return kept + [shorten(rest, width)]
+    # A bracket opened on a line kept is closed on the last one, after its '…'.
+    opened = unclosed(" ".join(kept))[::-1].translate(_OPENERS)  # outermost first: '(['
+    last = shorten(opened + rest, width + len(opened))[len(opened):]
+    return kept + [last]
 
 
 # Characters a terminal or a screen acts on instead of showing (escape sequences that clear the screen, set the

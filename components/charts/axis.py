@@ -128,8 +128,12 @@ def _x(tax: TimeAxis, field: str, *, domain=None, labels: bool = True, title: st
     """The x encoding shared by every layer: utc time unit on the calendar axis (no shifted days)."""
     scale = alt.Scale(domain=[tax.scale_value(v) for v in domain]) if domain is not None else alt.Undefined
     # titleLimit: the title carries a user-chosen day-0 label; an unbounded one would squeeze the plot to nothing.
+    # labelFlush: a label within a few characters of an end is aligned inside the plot, not centred over its tick:
+    # one that ran past the right end ('2010' under the last of a stack of panels) narrowed that panel's plot, as
+    # the page fits each chart, label included, to its width, so the panels of one step had different time scales.
     axis = alt.Axis(title=title if title is not None else tax.title, labels=labels, ticks=labels, grid=True,
                     labelOverlap="greedy", labelSeparation=LABEL_SEPARATION,
+                    labelFlush=round(theme.font(theme.LABEL_SIZE) * FLUSH_CHARS),
                     labelExpr=_DATE_LABEL if tax.calendar else alt.Undefined, titleLimit=theme.room(AXIS_TITLE_LIMIT),
                     **_round_ticks(tax, domain))
     if tax.calendar:
@@ -137,6 +141,7 @@ def _x(tax: TimeAxis, field: str, *, domain=None, labels: bool = True, title: st
     return alt.X(f"{field}:Q", scale=scale, axis=axis)
 
 
+FLUSH_CHARS = 2  # labels this many characters (in type sizes) from an end of the time axis are aligned inside it
 LABEL_SEPARATION = 10  # px kept free between two tick labels; a label that would come closer is not drawn
 
 

@@ -8,6 +8,7 @@ import altair as alt
 import pandas as pd
 
 from timelines.tables import SYSTEMIC
+from timelines.text import cut_chars
 
 from . import theme
 from .axis import DEFAULT_WIDTH, TimeAxis, _as_objects, _day_columns
@@ -121,7 +122,7 @@ def _fit_labels(texts: pd.Series, days: pd.Series, window: tuple[float, float] |
     def fit(text: str, chars: float) -> str:
         if len(text) <= chars:
             return text
-        return text[: int(chars) - 1].rstrip() + "…" if chars >= 5 else ""
+        return cut_chars(text, int(chars)) if chars >= 5 else ""  # its brackets closed: 'Etoposide (E…)'
     return pd.Series([fit(t, c) for t, c in zip(texts, room)], index=texts.index)
 
 

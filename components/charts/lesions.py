@@ -46,11 +46,13 @@ from .panels import (
 )
 from .rows import inline
 
-TREND_COLORS = {"decreased": "#0072B2", "resolved": "#0072B2", "stable": "#555555", "mixed": "#CC79A7",
-                "increased": "#D55E00", "new": "#D55E00", "not stated": "#777777"}
+# In the kinds' colours, apart from every drug colour (theme.KIND_COLORS): better in a response's teal, worse in
+# progression's red. Before: alectinib's blue, osimertinib's vermillion and gefitinib's pink, over the therapy bands.
+TREND_COLORS = {"decreased": "#00A0A8", "resolved": "#00A0A8", "stable": "#555555", "mixed": "#A088C8",
+                "increased": "#CC0000", "new": "#CC0000", "not stated": "#777777"}
 
 
-# Better (blue), worse (vermillion), neither (grey, purple): colour for the gist, a shape of its own for each trend.
+# Better (teal), worse (red), neither (grey, lavender): colour for the gist, a shape of its own for each trend.
 TREND_SHAPES = {"decreased": "triangle-down", "resolved": "diamond", "stable": "circle", "mixed": "square",
                 "increased": "triangle-up", "new": "cross", "not stated": "stroke"}
 
@@ -213,14 +215,14 @@ def _lesion_builders(measurements: pd.DataFrame, bands, width: int) -> list:
     the floor of a shared one. Lesions in order of first measurement, each in its own colour."""
     lesions = list(dict.fromkeys(measurements.sort_values("day_start", kind="stable")["lesion_label"]))
     return [partial(_lesion_panel, measurements[measurements["lesion_label"].eq(lesion)], bands, width=width,
-                    top=i == 0, color=theme.PALETTE[i % len(theme.PALETTE)]) for i, lesion in enumerate(lesions)]
+                    top=i == 0, color=theme.LESION_COLORS[i % len(theme.LESION_COLORS)]) for i, lesion in enumerate(lesions)]
 
 
 LESION_PANEL_HEIGHT = 80
 
 
 def _lesion_panel(measurements: pd.DataFrame, bands, panels: _PanelAxis, *, width: int, top: bool = True,
-                  color: str = theme.PALETTE[0]) -> alt.LayerChart:
+                  color: str = theme.LESION_COLORS[0]) -> alt.LayerChart:
     """One lesion's size: a line and labelled points, dashed when not a RECIST target, titled with the lesion."""
     df = _lesion_frame(measurements, panels)
     lesion = df["lesion_label"].iloc[0]
@@ -270,11 +272,14 @@ def _measured_how(kind: str) -> str:
     return known.measured_how if known is not None else ""
 
 
-CATEGORY_COLORS = {"baseline": "#333333", "CR": "#009E73", "PR": "#0072B2", "SD": "#666666", "PD": "#D55E00",
+# RECIST categories in the event kinds' colours (theme.KIND_COLORS), apart from every drug colour, as they are drawn
+# over the therapy bands and beside the swimmer's bars: a response's teal (CR darker), progression's red, greys.
+# Before: CR in ensartinib's green, PR in alectinib's blue, PD in osimertinib's vermillion.
+CATEGORY_COLORS = {"baseline": "#333333", "CR": "#006860", "PR": "#00A0A8", "SD": "#666666", "PD": "#CC0000",
                    "NE": "#999999"}
 
 
-PR_LINE_COLOR, PD_LINE_COLOR = "#0072B2", "#D55E00"
+PR_LINE_COLOR, PD_LINE_COLOR = CATEGORY_COLORS["PR"], CATEGORY_COLORS["PD"]
 
 
 def _sum_panel(assessments: pd.DataFrame, measurements: pd.DataFrame, bands, panels: _PanelAxis, *,

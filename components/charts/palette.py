@@ -31,6 +31,9 @@ PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#882255", "#999933",
            "#332288", "#117733", "#AA4499", "#56B4E9", BROWN, "#D55E00")
 MIN_DELTA_E = 15.0  # ΔE00 of the closest pair (wine and purple); 10 and more reads as another colour at a glance
 THERAPY_PALETTE = PALETTE
+# How far every event kind's colour (theme.KIND_COLORS) is from every palette colour at least: a kind is never
+# drawn in a drug's colour, nor in one confusable with it in the same view.
+KIND_MIN_DELTA_E = MIN_DELTA_E
 
 # The colour of a drug or regimen, the same in every case and every view unless two therapies of one chart would
 # share it (therapy_colors). Keys are lower-case generic names; a regimen is the set of its agents, whatever order

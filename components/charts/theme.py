@@ -41,24 +41,32 @@ CHART_TITLE_SIZE = 20
 # One colour per event kind of the registry (timelines/kinds.py), and "death", drawn apart from other status events.
 # Kinds sit in their own lanes and have their own symbol, so colour is a second cue there, not the only one.
 # Systemic therapies have neither colour nor symbol of their kind: they are bars in their drug's colour (drug_color).
+# The kinds' colours are a set of their own, muted (CIELAB chroma 40 or less) but progression's red and death's black,
+# and held apart from the drugs: every kind colour is at least palette.KIND_MIN_DELTA_E (CIEDE2000) from every
+# palette colour, as far as two drugs are from each other, so a radiotherapy is never read as a drug's bar (a test
+# measures every pair); the kinds are about 20 apart from each other.
 KIND_COLORS = {
-    "symptom": "#AA4499",
-    "diagnosis": "#332288",
-    "biopsy": "#44AA99",
-    "molecular": "#882255",
-    "surgery": "#117733",
-    "radiotherapy": "#E69F00",
-    "supportive": "#777777",
-    "imaging": "#4477AA",
-    "lab": "#DDAA33",
-    "response": "#009E73",
-    "progression": "#D55E00",
-    "adverse_event": "#CC6677",
+    "symptom": "#583000",  # dark brown
+    "diagnosis": "#302040",  # aubergine
+    "biopsy": "#006860",  # dark teal
+    "molecular": "#585898",  # slate violet
+    "surgery": "#003800",  # dark green
+    "radiotherapy": "#B08858",  # tan
+    "supportive": "#808880",  # warm grey
+    "imaging": "#A088C8",  # lavender grey
+    "lab": "#687030",  # olive
+    "response": "#00A0A8",  # muted teal
+    "progression": "#CC0000",  # red
+    "adverse_event": "#C07070",  # dusty rose
     "status": "#555555",
-    "other": "#999933",
+    "other": "#580018",  # maroon
     "death": "#000000",
 }
 UNKNOWN_KIND_COLOR = "#777777"
+# One colour per lesion of a lesion chart, in order: muted, from the kinds' set, apart from every drug colour (their
+# therapy bands run behind the lesions) and from the RECIST categories' teal and red. Before: the drug palette, so
+# the first lesion was alectinib's blue under alectinib's band.
+LESION_COLORS = ("#585898", "#583000", "#006860", "#687030", "#C07070", "#B08858", "#A088C8", "#580018")
 
 # Symbols for point events (systemic therapies are always intervals: bars or stubs). Vega symbols accept SVG paths
 # on a [-1, 1] square. The right-pointing triangle is kept for the "ongoing" arrow and the diagonal cross for

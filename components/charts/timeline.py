@@ -12,6 +12,7 @@ import altair as alt
 import pandas as pd
 
 from timelines.tables import SYSTEMIC, dose_change_text, dose_changes_in_days, lane_order
+from timelines.text import cut_chars, ellipsized
 from timelines.time.when import calendar_range, is_dated, say_days
 
 from . import theme
@@ -642,7 +643,7 @@ def _tag_name(name: str) -> str:
     if len(name) <= TAG_CHARS:
         return name
     cut = max(name.rfind(" ", 0, TAG_CHARS), name.rfind("/", 0, TAG_CHARS) + 1)
-    return (name[:cut].rstrip(" +,;") if cut > 0 else name[:TAG_CHARS - 1]) + "…"
+    return ellipsized(name[:cut].rstrip(" +,;")) if cut > 0 else cut_chars(name, TAG_CHARS)
 
 
 def _with_tags(df: pd.DataFrame) -> pd.DataFrame:

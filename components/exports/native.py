@@ -24,6 +24,7 @@ from .. import charts
 from ..charts import theme
 from ..charts.axis import DAYS_PER_MONTH, SPAN_OPACITY
 from ..charts.lanes import BAR_PX, SLOT_PX, STUB_OPACITIES, hex_color, lane_layout
+from ..charts.lesions import PD_LINE_COLOR, PR_LINE_COLOR
 from ..charts.markers import FLAG_COLORS, marker_groups
 from ..charts.timeline import HOLLOW_EDGE_PX, key_lines, timeline_marks
 from .case import CaseExport
@@ -430,7 +431,7 @@ def lesion_panels(case: CaseExport) -> list[Panel]:
         else:
             groups.append([label])
     labels = dict.fromkeys(sizes["lesion_label"])
-    colors = {label: theme.PALETTE[i % len(theme.PALETTE)] for i, label in enumerate(labels)}
+    colors = {label: theme.LESION_COLORS[i % len(theme.LESION_COLORS)] for i, label in enumerate(labels)}
     panels = []
     for group in groups:
         series = []
@@ -449,8 +450,8 @@ def lesion_panels(case: CaseExport) -> list[Panel]:
         days = a["day"].astype(float).tolist()
         series = [Series("Sum of target diameters", days, a["sum_mm"].astype(float).tolist(), "#222222",
                          [False] * len(a), [str(c or "") for c in a["category"]])]
-        for column, name, color in (("pr_threshold_mm", "PR line (−30 % from baseline)", "#0072B2"),
-                                    ("pd_threshold_mm", "PD line (+20 % and +5 mm from nadir)", "#D55E00")):
+        for column, name, color in (("pr_threshold_mm", "PR line (−30 % from baseline)", PR_LINE_COLOR),
+                                    ("pd_threshold_mm", "PD line (+20 % and +5 mm from nadir)", PD_LINE_COLOR)):
             values = pd.to_numeric(a[column], errors="coerce")
             if values.notna().any():
                 series.append(Series(name, days, values.tolist(), color, [False] * len(a), dashed=True, markers=False))

@@ -14,7 +14,7 @@ from timelines.key_events import HEADER_RELATIVE as EVENT_HEADER_RELATIVE
 from timelines.key_events import key_events, side_text
 from timelines.kinds import KEY_KINDS
 from timelines.summary import key_outcomes, line_name, line_text, outcome_value, patient_text
-from timelines.text import ELLIPSIS, shorten, wrap
+from timelines.text import cut_chars, ellipsized, shorten, wrap
 
 from .. import charts
 from .case import CHART_NAMES, CHART_TITLES, MISSING, CaseExport
@@ -351,16 +351,17 @@ def _chars_per_line(width_in: float, pt: float) -> int:
 
 
 def fit_text(text: str, chars: int, max_lines: int) -> str:
-    """The text cut with an ellipsis so that it wraps onto at most ``max_lines`` lines."""
+    """The text cut with an ellipsis so that it wraps onto at most ``max_lines`` lines, closing every bracket the
+    cut leaves open."""
     if len(wrap(text, chars)) <= max_lines:
         return text
     words, kept = str(text).split(), ""
     for word in words:
         candidate = f"{kept} {word}".strip()
-        if len(wrap(candidate + ELLIPSIS, chars)) > max_lines:
+        if len(wrap(ellipsized(candidate), chars)) > max_lines:
             break
         kept = candidate
-    return (kept.rstrip(" ,;:") + ELLIPSIS) if kept else str(text)[: chars - 1] + ELLIPSIS
+    return ellipsized(kept) if kept else cut_chars(text, chars)
 
 
 def fit_row(row: tuple[str, str, str]) -> tuple[str, str, str]:

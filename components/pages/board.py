@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import textwrap
 from typing import NamedTuple
 
 import pandas as pd
@@ -301,17 +302,11 @@ def _summary(data: dict, axis: dict, screen: Screen, part=None) -> None:
     """The case in two columns: what it is (patient, diagnoses, lines of therapy, therapy outside the lines, the
     results in words when there is no Markers step) and its key figures, each with what ended or censored it and
     its definition in words, as the case page states them; the type as large as lets both fit the screen."""
-    summary = data["summary"]
     steps = case_steps(data)
-    lines = header_lines(summary, data.get("day_zero", 0))
-    others = unnumbered_therapies(data["events"], summary, axis["axis"] == "relative")
-    if others:
-        lines.append("**Systemic therapy outside the numbered lines** · " + escape_markdown("; ".join(others)))
-    words = [] if "markers" in steps else word_results(data["markers"], axis["axis"] == "relative")
-    if words:
-        lines.append("**Results in words only** · " + "  \n".join(w.markdown for w in words))
-    figures = key_figures(summary)
-    fit = summary_fit(lines, figures, screen)
+    lines, figures, words = summary_content(data, axis)
+    missing = [MISSING_VIEWS[name] for name in STEPS if name in MISSING_VIEWS and name not in steps
+               and not (name == "markers" and words)]
+    fit = summary_fit(lines, figures, screen, caption=bool(missing))
     st.html(SUMMARY_STYLE % {"px": fit.px, "note_px": fit.note_px})
     left, right = st.columns([SUMMARY_LEFT_SHARE, 1 - SUMMARY_LEFT_SHARE], gap="large")
     with left, st.container(key="board_summary"):
@@ -328,10 +323,22 @@ def _summary(data: dict, axis: dict, screen: Screen, part=None) -> None:
             with st.container(key="board_note_definitions"):
                 st.markdown(":gray[" + ("The definitions are" if fit.notes else "What ended or censored each figure, "
                                         "and the definitions, are") + " on the Endpoints step.]")
-    missing = [MISSING_VIEWS[name] for name in STEPS if name in MISSING_VIEWS and name not in steps
-               and not (name == "markers" and words)]
     if missing:
         st.caption(" ".join(missing) + " Those steps are left out.")
+
+
+def summary_content(data: dict, axis: dict) -> tuple[list[str], list["KeyFigure"], list[WordResult]]:
+    """What the Summary step says: its lines (Markdown), its key figures, and the results in words it lists (when
+    the case has no Markers step)."""
+    summary = data["summary"]
+    lines = header_lines(summary, data.get("day_zero", 0))
+    others = unnumbered_therapies(data["events"], summary, axis["axis"] == "relative")
+    if others:
+        lines.append("**Systemic therapy outside the numbered lines** · " + escape_markdown("; ".join(others)))
+    words = [] if "markers" in case_steps(data) else word_results(data["markers"], axis["axis"] == "relative")
+    if words:
+        lines.append("**Results in words only** · " + "  \n".join(w.markdown for w in words))
+    return lines, key_figures(summary), words
 
 
 class KeyFigure(NamedTuple):
@@ -379,37 +386,55 @@ SUMMARY_LINE_EM, NOTE_LINE_EM = 1.4, 1.3  # as SUMMARY_STYLE sets them
 BLOCK_GAP_PX = 16  # between two blocks of text
 SUMMARY_SLACK_PX = 24  # what the estimate of wrapped lines may miss
 NOTE_SCALE = 0.72  # the notes' size to the figures'
-BOLD_CHAR_EM = 0.53  # the mean width of a character of the summary (much of it bold), in type sizes
+# The largest type: the screen's height over this many lines (68 px at 1080 px, 45 px at 720 px), so a short case
+# fills the screen in large type rather than leaving its lower part empty; a long one takes the largest that fits.
+SUMMARY_LARGEST_LINES = 16
+SUMMARY_CHAR_EM = 0.44  # the mean width of a character of the summary's regular type (Source Sans), in type sizes
+BOLD_WIDER = 1.1  # its bold type's, to the regular's
 
 
-def summary_fit(lines: list[str], figures: list[KeyFigure], screen: Screen) -> SummaryFit:
-    """The largest type (from a size read across the room down to BOARD_MIN_FONT) at which both columns fit the
-    screen under the top bar and the caption; the definitions are left to the Endpoints step when they do not,
-    and then what ended or censored each figure."""
-    width = (screen.width - 100 - SUMMARY_GAP_PX)
-    room = screen.room - CAPTION_PX - SUMMARY_SLACK_PX
-    largest = max(BOARD_MIN_FONT, min(46, round(screen.height / 25)))
+def summary_fit(lines: list[str], figures: list[KeyFigure], screen: Screen, caption: bool = True) -> SummaryFit:
+    """The largest type (from the screen's height over SUMMARY_LARGEST_LINES, so a short case fills the screen,
+    down to the screen's text size) at which both columns fit the screen under the top bar and the caption; the
+    definitions are left to the Endpoints step when they do not, and then what ended or censored each figure (and
+    the type goes down to BOARD_MIN_FONT). ``caption``: a line under the columns says which steps are left out."""
+    room = screen.room - CAPTION_PX * caption - SUMMARY_SLACK_PX
+    largest = max(BOARD_MIN_FONT, round(screen.height / SUMMARY_LARGEST_LINES))
     for definitions, with_notes in ((True, True), (False, True), (False, False)):
-        for px in range(largest, BOARD_MIN_FONT - 1, -1):
-            note_px = max(BOARD_MIN_FONT, round(px * NOTE_SCALE))
-            left = text_px([line for block in lines for line in block.split("  \n")],
-                           width * SUMMARY_LEFT_SHARE, px, SUMMARY_LINE_EM) + BLOCK_GAP_PX
-            right = text_px(["Key figures (from the dates · the paper)"] + [f.title for f in figures],
-                            width * (1 - SUMMARY_LEFT_SHARE), px, SUMMARY_LINE_EM) + BLOCK_GAP_PX * (1 + len(figures))
-            said = [figure_notes(f, definitions) if with_notes else [] for f in figures]
-            said.append([":gray[The definitions are on the Endpoints step.]"] if not definitions else [])
-            right += text_px([n for notes in said for n in notes], width * (1 - SUMMARY_LEFT_SHARE), note_px,
-                             NOTE_LINE_EM) + BLOCK_GAP_PX * sum(bool(notes) for notes in said)
-            if max(left, right) <= room:
-                return SummaryFit(px, note_px, definitions, with_notes)
+        # The notes are said in no smaller type than the screen's text size; without them, down to the least.
+        least = screen.text_px if with_notes else BOARD_MIN_FONT
+        for px in range(largest, least - 1, -1):
+            fit = SummaryFit(px, max(BOARD_MIN_FONT, round(px * NOTE_SCALE)), definitions, with_notes)
+            if summary_height(lines, figures, screen, fit) <= room:
+                return fit
     return SummaryFit(BOARD_MIN_FONT, BOARD_MIN_FONT, False, False)
 
 
+def summary_height(lines: list[str], figures: list[KeyFigure], screen: Screen, fit: SummaryFit) -> int:
+    """How tall the Summary step's taller column is, in px, at the type sizes and with the notes of ``fit``."""
+    width = (screen.width - 100 - SUMMARY_GAP_PX)
+    left = text_px([line for block in lines for line in block.split("  \n")],
+                   width * SUMMARY_LEFT_SHARE, fit.px, SUMMARY_LINE_EM) + BLOCK_GAP_PX
+    right = text_px(["Key figures (from the dates · the paper)"] + [f.title for f in figures],
+                    width * (1 - SUMMARY_LEFT_SHARE), fit.px, SUMMARY_LINE_EM) + BLOCK_GAP_PX * (1 + len(figures))
+    said = [figure_notes(f, fit.definitions) if fit.notes else [] for f in figures]
+    said.append([":gray[The definitions are on the Endpoints step.]"] if not fit.definitions else [])
+    right += text_px([n for notes in said for n in notes], width * (1 - SUMMARY_LEFT_SHARE), fit.note_px,
+                     NOTE_LINE_EM) + BLOCK_GAP_PX * sum(bool(notes) for notes in said)
+    return max(left, right)
+
+
 def text_px(lines: list[str], width: float, px: int, line_em: float) -> int:
-    """How tall these lines are at `px` in a column `width` px wide, each wrapped (markdown marks not counted)."""
-    chars = max(8, int(width / (BOLD_CHAR_EM * px)))
-    plain = [line.replace("**", "").replace(":gray[", "").replace("\\", "") for line in lines]
-    return int(sum(max(1, math.ceil(len(line) / chars)) for line in plain) * px * line_em)
+    """How tall these lines are at `px` in a column `width` px wide, each wrapped between words as the browser
+    wraps it (markdown marks not counted; a line with bold words holds fewer characters)."""
+    height = 0
+    for line in lines:
+        bold = sum(len(part) for part in line.split("**")[1::2])
+        plain = line.replace("**", "").replace(":gray[", "").replace("\\", "")
+        stretch = 1 + (BOLD_WIDER - 1) * bold / max(len(plain), 1)
+        chars = max(8, int(width / (SUMMARY_CHAR_EM * stretch * px)))
+        height += max(1, len(textwrap.wrap(plain, chars, break_on_hyphens=False)))
+    return int(height * px * line_em)
 
 
 # The endpoints the Endpoints step lists besides the paper's figures (time on each therapy is in the case's details).

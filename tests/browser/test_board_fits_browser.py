@@ -122,3 +122,20 @@ def test_no_chart_toolbar_covers_the_exit_button(page, app_url):
                         [box["x"] + box["width"] / 2, box["y"] + box["height"] / 2])
     assert hit.strip() == "Exit"
     assert page.locator('[data-testid="stElementToolbar"]:visible').count() == 0
+
+
+SUMMARY_BOTTOM = """() => Math.max(...[...document.querySelectorAll('.st-key-board_summary, .st-key-board_figures')]
+  .map(e => e.getBoundingClientRect().bottom))"""
+
+
+@pytest.mark.parametrize("width, height", SIZES)
+def test_a_short_case_summary_uses_the_screen(page, app_url, width, height):
+    """At 1920x1080 the GIST's Summary was six lines of 43 px, ending at 58 % of the screen's height."""
+    page.set_viewport_size({"width": width, "height": height})
+    for stem in ("gist-duodenum-duodenectomy-imatinib", "adeno-alk-miliary-alectinib"):
+        page.goto(f"{app_url}/?case={stem}&page=board&step=summary")
+        page.wait_for_function(LAID_OUT, arg=[width, height], timeout=60_000)
+        measured = board_step(page)
+        bottom = page.evaluate(SUMMARY_BOTTOM)
+        assert measured["page"] <= measured["screen"] + TOLERANCE_PX
+        assert bottom >= 0.75 * height, f"{stem}: the summary ends at {bottom:.0f} of {height} px"
