@@ -107,7 +107,7 @@ def test_a_case_without_calendar_offers_only_the_relative_axis():
 def test_day_zero_can_be_the_start_of_a_therapy():
     at = open_app("ppamn-hmbox1-alk-ensartinib", view="timeline")
     at.sidebar.radio(key="axis").set_value("relative").run()
-    at.sidebar.radio(key="day_zero").set_value("start:ensartinib-1l").run()
+    at.sidebar.selectbox(key="day_zero").set_value("start:ensartinib-1l").run()
     assert not at.exception
     assert "Months since start of ensartinib" in json.dumps(spec(charts(at)[0]))
 
