@@ -40,6 +40,18 @@ def charts(at: AppTest) -> list:
     return list(at.get("vega_lite_chart"))
 
 
+def every_page(at: AppTest, view: str) -> list:
+    """The charts of every page of a Lesions or Markers tab (a page holds the panels a 1280x720 screen fits)."""
+    key = {"lesions": "lesion_panels", "markers": "marker_panels"}[view]
+    if key not in at.session_state:  # one page
+        return charts(at)
+    found = []
+    for page in range(len(at.segmented_control(key=key).options)):
+        at.segmented_control(key=key).set_value(page).run()
+        found += charts(at)
+    return found
+
+
 def chart_data(element) -> pd.DataFrame:
     """Every row a chart ships to the browser (its datasets travel as Arrow IPC beside the spec)."""
     frames = [pa.ipc.open_stream(d.data.data).read_all().to_pandas() for d in element.proto.datasets]
@@ -76,7 +88,8 @@ def test_the_lesion_chart_holds_the_measured_sizes():
 
 
 def test_the_marker_chart_flags_amylase_above_its_range():
-    rows = pd.concat([chart_data(c) for c in charts(open_app("adeno-alk-miliary-alectinib", view="markers"))])
+    rows = pd.concat([chart_data(c) for c in every_page(open_app("adeno-alk-miliary-alectinib", view="markers"),
+                                                         "markers")])
     amylase = rows[(rows["marker"] == "Total amylase (serum)") & (rows["value"] == 584.0)]
     assert len(amylase) == 1 and "high" in amylase["flag_text"].iloc[0]
 
@@ -94,7 +107,7 @@ def test_stacked_panels_are_drawn_one_chart_each_fitted_to_the_page_with_one_lef
     its own chart fitted to the page's width, every y axis as wide as the others so the plots line up."""
     from components.charts.display import Y_AXIS_PX
 
-    panels = [spec(c) for c in charts(open_app("lcnec-alk-lorlatinib", view="lesions"))]
+    panels = [spec(c) for c in every_page(open_app("lcnec-alk-lorlatinib", view="lesions"), "lesions")]
     assert len(panels) == 4  # one per lesion (two), sum of targets with RECIST lines, imaging without sizes
     assert all(p["autosize"]["type"] == "fit-x" and "width" not in p and "vconcat" not in p for p in panels)
     assert all(p["config"]["axisY"]["minExtent"] == p["config"]["axisY"]["maxExtent"] == Y_AXIS_PX for p in panels)
@@ -413,3 +426,35 @@ def escape_html(text: str) -> str:
     import html
 
     return html.escape(text)
+
+
+def plot_heights(at: AppTest) -> list:
+    return [spec(c)["height"] for c in charts(at)]
+
+
+def test_the_lesions_tab_shows_the_panels_a_screen_holds_each_plot_at_least_90_px():
+    """At 1280x720 the two lesions, the RECIST sum and the imaging findings ran to 1,041 px: a page holds the
+    panels the screen leaves room for, each plot at least 90 px tall; a 1920x1080 screen holds all four."""
+    at = open_app("lcnec-alk-lorlatinib", view="lesions")
+    assert at.segmented_control(key="lesion_panels").options == ["Panels 1–2", "3–4"]
+    first = plot_heights(at)
+    assert len(first) == 2 and min(first) >= 90
+    at.segmented_control(key="lesion_panels").set_value(1).run()
+    second = [spec(c) for c in charts(at)]
+    assert "Sum of target lesion diameters" in json.dumps(second[0]["title"]) and len(second) == 2
+    assert second[0]["height"] >= 90
+    big = AppTest.from_file(APP, default_timeout=60)
+    big.query_params.update(case="lcnec-alk-lorlatinib", view="lesions", screen="1920x1080")
+    big.run()
+    assert "lesion_panels" not in big.session_state and len(charts(big)) == 4
+    assert min(h for h in plot_heights(big) if isinstance(h, int)) >= 90
+
+
+def test_the_markers_tab_pages_its_panels_and_lists_results_in_words_under_the_last():
+    at = open_app("mtc-pseudocirrhosis-sunitinib-sorafenib", view="markers")
+    assert at.segmented_control(key="marker_panels").options == ["Panels 1–2", "3–4", "5"]
+    assert min(plot_heights(at)) >= 90 and not any("Results in words" in m.value for m in at.markdown)
+    at.segmented_control(key="marker_panels").set_value(2).run()
+    assert len(charts(at)) == 1
+    words = next(m.value for m in at.markdown if m.value.startswith("**Results in words only**"))
+    assert "**within normal limits** (2008\\-01): Complete blood count, Comprehensive metabolic panel" in words
