@@ -70,12 +70,12 @@ def opened(page, url: str, width: int, height: int, drawn: str = CHART) -> None:
     assert page.locator('[data-testid="stException"]').count() == 0
 
 
-# Each panel of a tab: the bottom of its x axis's labels (the last panel's), and its plot's height (its frame).
+# Each panel of a tab: the bottom of its x axis's labels (the last panel's), and its plot's height (its root frame).
 PANELS = """() => [...document.querySelectorAll('[data-testid="stVegaLiteChart"] svg.marks')].map(svg => {
   const xs = [...svg.querySelectorAll('g.role-axis')]
     .filter(a => (a.getAttribute('aria-label') || '').startsWith('X-axis'))
     .map(a => a.querySelector('g.role-axis-label')).filter(Boolean).map(e => e.getBoundingClientRect().bottom);
-  const plots = [...svg.querySelectorAll('g.mark-group.role-scope path.background')]
+  const plots = [...svg.querySelectorAll('g.mark-group.role-frame.root > g > path.background')]
     .map(p => p.getBoundingClientRect().height);
   return {axis: xs.length ? Math.max(...xs) : null, plot: Math.max(0, ...plots)};
 })"""
