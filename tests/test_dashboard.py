@@ -28,8 +28,28 @@ def open_app(case: str | None = None, cases_dir=None, view: str | None = None) -
     return at.run()
 
 
+def event_rows(at: AppTest) -> pd.DataFrame:
+    """The event table the page shows (its reading table, every cell in full), by its column titles."""
+    import io
+
+    body = next(h.proto.body for h in at.get("html") if 'class="event-table"' in h.proto.body)
+    return pd.read_html(io.StringIO(body), flavor="lxml", keep_default_na=False)[0].astype(str)
+
+
 def charts(at: AppTest) -> list:
     return list(at.get("vega_lite_chart"))
+
+
+def every_page(at: AppTest, view: str) -> list:
+    """The charts of every page of a Lesions or Markers tab (a page holds the panels a 1280x720 screen fits)."""
+    key = {"lesions": "lesion_panels", "markers": "marker_panels"}[view]
+    if key not in at.session_state:  # one page
+        return charts(at)
+    found = []
+    for page in range(len(at.segmented_control(key=key).options)):
+        at.segmented_control(key=key).set_value(page).run()
+        found += charts(at)
+    return found
 
 
 def chart_data(element) -> pd.DataFrame:
@@ -68,7 +88,8 @@ def test_the_lesion_chart_holds_the_measured_sizes():
 
 
 def test_the_marker_chart_flags_amylase_above_its_range():
-    rows = pd.concat([chart_data(c) for c in charts(open_app("adeno-alk-miliary-alectinib", view="markers"))])
+    rows = pd.concat([chart_data(c) for c in every_page(open_app("adeno-alk-miliary-alectinib", view="markers"),
+                                                         "markers")])
     amylase = rows[(rows["marker"] == "Total amylase (serum)") & (rows["value"] == 584.0)]
     assert len(amylase) == 1 and "high" in amylase["flag_text"].iloc[0]
 
@@ -86,7 +107,7 @@ def test_stacked_panels_are_drawn_one_chart_each_fitted_to_the_page_with_one_lef
     its own chart fitted to the page's width, every y axis as wide as the others so the plots line up."""
     from components.charts.display import Y_AXIS_PX
 
-    panels = [spec(c) for c in charts(open_app("lcnec-alk-lorlatinib", view="lesions"))]
+    panels = [spec(c) for c in every_page(open_app("lcnec-alk-lorlatinib", view="lesions"), "lesions")]
     assert len(panels) == 4  # one per lesion (two), sum of targets with RECIST lines, imaging without sizes
     assert all(p["autosize"]["type"] == "fit-x" and "width" not in p and "vconcat" not in p for p in panels)
     assert all(p["config"]["axisY"]["minExtent"] == p["config"]["axisY"]["maxExtent"] == Y_AXIS_PX for p in panels)
@@ -107,7 +128,7 @@ def test_a_case_without_calendar_offers_only_the_relative_axis():
 def test_day_zero_can_be_the_start_of_a_therapy():
     at = open_app("ppamn-hmbox1-alk-ensartinib", view="timeline")
     at.sidebar.radio(key="axis").set_value("relative").run()
-    at.sidebar.radio(key="day_zero").set_value("start:ensartinib-1l").run()
+    at.sidebar.selectbox(key="day_zero").set_value("start:ensartinib-1l").run()
     assert not at.exception
     assert "Months since start of ensartinib" in json.dumps(spec(charts(at)[0]))
 
@@ -202,9 +223,12 @@ def test_an_edited_file_shows_up_on_the_next_rerun(tmp_path):
 def test_the_event_table_filters_by_kind_and_offers_a_csv():
     at = open_app("ppamn-hmbox1-alk-ensartinib", view="events")
     at.multiselect(key="event_kinds").set_value(["targeted"]).run()
-    table = next(d.value for d in at.dataframe if "kind_text" in d.value.columns)  # not the molecular results
-    assert set(table["kind_text"]) == {"targeted"} and len(table) == 2
-    assert "quote" in table.columns
+    table = event_rows(at)
+    assert set(table["Kind"]) == {"targeted"} and len(table) == 2
+    assert "Source quote" in table.columns
+    at.toggle(key="event_grid").set_value(True).run()  # the sortable grid: the same rows and columns
+    grid = next(d.value for d in at.dataframe if "kind_text" in d.value.columns)  # not the molecular results
+    assert set(grid["kind_text"]) == {"targeted"} and len(grid) == 2 and "quote" in grid.columns
 
 
 
@@ -212,7 +236,7 @@ def screen_text(at: AppTest) -> str:
     """Everything the page shows or ships: texts, chart specs and data, tables."""
     texts = [h.value for h in at.header] + [m.value for m in at.markdown] + [c.value for c in at.caption]
     charts_ = [e.proto.spec for e in at.get("vega_lite_chart")] + [chart_data(e).to_csv() for e in at.get("vega_lite_chart")]
-    tables_ = [df.value.to_csv() for df in at.dataframe]
+    tables_ = [df.value.to_csv() for df in at.dataframe] + [h.proto.body for h in at.get("html")]
     return " ".join(texts + charts_ + tables_)
 
 
@@ -344,12 +368,11 @@ def test_the_case_header_and_the_board_summary_list_the_same_outcomes(case_id):
 def test_the_event_table_says_when_first_in_words_and_never_none(case_id):
     at = open_app(case_id, view="events")
     assert not at.exception
-    table = at.dataframe[0].value
-    assert list(table.columns[:3]) == ["when", "label", "window"]  # in words and what, then the dates they allow
-    assert "written" in table.columns and "start" not in table.columns
-    shown = table.astype(str)
-    assert not shown.isin(["None", "nan", "<NA>"]).any().any()
-    assert table["when"].str.len().gt(0).all()
+    table = event_rows(at)
+    assert list(table.columns[:3]) == ["When", "Event", "Dates"]  # in words and what, then the dates they allow
+    assert "As written in the case file" in table.columns and "start" not in table.columns
+    assert not table.isin(["None", "nan", "<NA>"]).any().any()
+    assert table["When"].str.len().gt(0).all()
 
 
 def test_a_fusion_abundance_is_listed_with_the_molecular_results_not_drawn_as_a_marker():
@@ -374,3 +397,64 @@ def test_day_0_choices_are_named_in_words_not_in_the_files_syntax():
     labels = day_zero_labels(day_zero_choices(events), events)
     assert labels["start:imatinib"] == "start of imatinib · after final diagnosis (day 0–731)"
     assert not any("gist-final" in label or "ct-abdomen" in label for label in labels.values())
+
+
+def test_the_event_table_shows_every_when_and_every_window_whole():
+    """The grid cut a long when at its cell's edge ('after day −5359 to −4995, before modified radical mastect'):
+    the reading table says each in full, wrapped, and folds only a long detail, quote or note (whole when opened)."""
+    at = open_app("lcnec-alk-lorlatinib", view="events")
+    table = event_rows(at)
+    assert table["When"].iloc[0] == "after 2007, before modified radical mastectomy (2007-07)"
+    assert table["Dates"].iloc[0] == "2007-01 – 2007-07"
+    assert table["When"].str.len().max() == 158  # the longest when, whole
+    body = next(h.proto.body for h in at.get("html") if 'class="event-table"' in h.proto.body)
+    assert body.count("<details>") > 0 and body.count('<col style="width: 230px">') == 2  # when and event
+
+
+def test_a_long_quote_is_folded_to_its_first_words_and_whole_when_opened():
+    from components.pages.event_table import cell_html
+
+    quote = "word " * 60 + "<b>end</b>"
+    folded = cell_html(quote.strip(), foldable=True)
+    assert folded.startswith('<details><summary><span class="head">word word')
+    assert folded.endswith("word &lt;b&gt;end&lt;/b&gt;</details>") and "<b>" not in folded
+    assert cell_html("after surgery (2021-09) <i>", foldable=True) == "after surgery (2021-09) &lt;i&gt;"
+    assert cell_html("x " * 200) == escape_html("x " * 200)  # a when is never folded
+
+
+def escape_html(text: str) -> str:
+    import html
+
+    return html.escape(text)
+
+
+def plot_heights(at: AppTest) -> list:
+    return [spec(c)["height"] for c in charts(at)]
+
+
+def test_the_lesions_tab_shows_the_panels_a_screen_holds_each_plot_at_least_90_px():
+    """At 1280x720 the two lesions, the RECIST sum and the imaging findings ran to 1,041 px: a page holds the
+    panels the screen leaves room for, each plot at least 90 px tall; a 1920x1080 screen holds all four."""
+    at = open_app("lcnec-alk-lorlatinib", view="lesions")
+    assert at.segmented_control(key="lesion_panels").options == ["Panels 1–2", "3–4"]
+    first = plot_heights(at)
+    assert len(first) == 2 and min(first) >= 90
+    at.segmented_control(key="lesion_panels").set_value(1).run()
+    second = [spec(c) for c in charts(at)]
+    assert "Sum of target lesion diameters" in json.dumps(second[0]["title"]) and len(second) == 2
+    assert second[0]["height"] >= 90
+    big = AppTest.from_file(APP, default_timeout=60)
+    big.query_params.update(case="lcnec-alk-lorlatinib", view="lesions", screen="1920x1080")
+    big.run()
+    assert "lesion_panels" not in big.session_state and len(charts(big)) == 4
+    assert min(h for h in plot_heights(big) if isinstance(h, int)) >= 90
+
+
+def test_the_markers_tab_pages_its_panels_and_lists_results_in_words_under_the_last():
+    at = open_app("mtc-pseudocirrhosis-sunitinib-sorafenib", view="markers")
+    assert at.segmented_control(key="marker_panels").options == ["Panels 1–2", "3–4", "5"]
+    assert min(plot_heights(at)) >= 90 and not any("Results in words" in m.value for m in at.markdown)
+    at.segmented_control(key="marker_panels").set_value(2).run()
+    assert len(charts(at)) == 1
+    words = next(m.value for m in at.markdown if m.value.startswith("**Results in words only**"))
+    assert "**within normal limits** (2008\\-01): Complete blood count, Comprehensive metabolic panel" in words

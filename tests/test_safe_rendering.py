@@ -49,6 +49,14 @@ def test_markdown_and_html_in_case_text_are_escaped(poisoned):
     assert any("\\<img" in t for t in texts), "the hostile text is shown, escaped"
 
 
+def test_the_event_tables_html_shows_case_text_as_text(poisoned):
+    folder, case_id = poisoned
+    at = open_app(folder, case_id, view="events")
+    body = next(h.proto.body for h in at.get("html") if 'class="event-table"' in h.proto.body)
+    assert "&lt;img src=x onerror=&quot;window.__owned=1&quot;&gt;" in body, "the hostile text is shown, escaped"
+    assert "<img" not in body and "<script" not in body and "onerror=\"" not in body
+
+
 def test_case_text_reaches_charts_only_as_data(poisoned):
     folder, case_id = poisoned
     at = open_app(folder, case_id, view="timeline")

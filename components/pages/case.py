@@ -11,10 +11,20 @@ from timelines.reading.files import Stamp
 from timelines.tables import day_zero_choices
 
 from . import cache
-from .chart_views import lesion_view, marker_view, page_display, show_specs, timeline_display, timeline_view
+from .chart_views import (
+    lesion_view,
+    marker_view,
+    page_display,
+    panel_display,
+    panel_pager,
+    show_specs,
+    timeline_display,
+    timeline_view,
+)
 from .downloads import export_buttons
 from .event_table import event_table_view, molecular_results, molecular_view
 from .header import PAGE_BOTTOM_PX, case_details, case_header, column_px, header_px
+from .panel_pages import lesion_pages, marker_pages, word_lines, words_px
 from .pickers import VIEWS, display_options, view_picker
 from .screen import learn_window
 
@@ -42,13 +52,21 @@ def case_page(entry: Entry, stamp: Stamp, deidentified: bool, colors: tuple = ()
                    else page_display(view, domain, colors))
         show_specs(cache.case_chart(path, stamp, view, name, display))
 
+    def draw_panels(room: int):  # a page of lesion or marker panels, fitted to what the screen leaves them
+        return lambda name, part: show_specs(cache.case_chart(path, stamp, view, name,
+                                                              panel_display(view, part, room, colors)))
+
     axis = view.axis_options()
     if chosen == "timeline":
         timeline_view(frames["events"], axis, slot, draw)
     elif chosen == "lesions":
-        lesion_view(data["recist_note"], draw)
+        pages = lesion_pages(frames["measurements"], data["assessments"], frames["events"], room)
+        lesion_view(data["recist_note"], draw_panels(room), panel_pager(pages, slot, "lesion_panels"))
     elif chosen == "markers":
-        marker_view(draw, molecular)
+        relative = view.axis == "relative"
+        part = panel_pager(marker_pages(frames["markers"], room, relative), slot, "marker_panels")
+        words = word_lines(frames["markers"], relative, part.words) if part.words else []
+        marker_view(draw_panels(room - words_px(words)), molecular, part, words)
     else:
         event_table_view(frames["events"], neutral_file_stem(entry.case_id) if deidentified else entry.case_id,
                          relative=view.axis == "relative")

@@ -4,6 +4,7 @@ views that draw the specs ``components.charts.case_chart_specs`` builds for them
 from __future__ import annotations
 
 import dataclasses
+import itertools
 
 import pandas as pd
 import streamlit as st
@@ -12,6 +13,7 @@ from components import charts
 from timelines.presentation import View
 
 from .event_table import molecular_view
+from .panel_pages import PanelPage, page_fit
 
 CHART_WIDTH = 900
 BESIDE_PX = 420  # what the timeline's lane labels (about 170 px) and its legends beside the plot take of the page
@@ -63,14 +65,42 @@ def timeline_view(events: pd.DataFrame, axis: dict, slot, draw) -> None:
     draw("timeline", domain)
 
 
-def lesion_view(note: str, draw) -> None:
-    draw("lesions")
+def panel_display(view: View, part: PanelPage, room: int, colors: tuple = ()) -> charts.Display:
+    """The page's choices for a page of lesion or marker panels (``panel_pages``): its panels only, sharing the
+    `room` px the screen leaves under the header, each plot at least ``panel_pages.LEAST_PLOT_PX`` tall."""
+    return dataclasses.replace(page_display(view, None, colors), fit=page_fit(room), series=part.series,
+                               recist_panel=part.recist, findings_panel=part.findings)
+
+
+def panel_pager(pages: list[PanelPage], slot, key: str) -> PanelPage:
+    """The page of panels shown: the first, or the one chosen in the view's row when there are more than one
+    ('Panels 1–2 · 3–4 · 5')."""
+    if len(pages) < 2:
+        return pages[0]
+    if st.session_state.get(key) not in range(len(pages)):  # another case's, or another screen's, pages
+        st.session_state[key] = 0
+    ends = list(itertools.accumulate(len(p.series) + p.recist + p.findings for p in pages))
+    starts = [1] + [end + 1 for end in ends[:-1]]
+    said = [f"{a}" if a == b else f"{a}–{b}" for a, b in zip(starts, ends)]
+    chosen = slot.segmented_control(
+        "Panels", list(range(len(pages))), key=key, required=True, label_visibility="collapsed",
+        format_func=lambda i: f"Panels {said[i]}" if i == 0 else said[i],
+        help=f"{ends[-1]} panels, as many a page as the screen holds with each plot readable")
+    return pages[chosen or 0]
+
+
+def lesion_view(note: str, draw, part: PanelPage | None = None) -> None:
+    draw("lesions", part)
     if note:
         st.caption(note)
 
 
-def marker_view(draw, molecular: pd.DataFrame | None = None) -> None:
-    """Lab values over time, then the molecular results (a fusion's abundance is a result of its test, read with
-    the test's other findings, not a marker trend)."""
-    draw("markers")
+def marker_view(draw, molecular: pd.DataFrame | None = None, part: PanelPage | None = None,
+                words: list[str] | None = None) -> None:
+    """Lab values over time (the page's panels), the results reported only in words, then the molecular results
+    (a fusion's abundance is a result of its test, read with the test's other findings, not a marker trend)."""
+    if part is None or part.series:
+        draw("markers", part)
+    if words:
+        st.markdown("**Results in words only**  \n" + "  \n".join(words))
     molecular_view(molecular)

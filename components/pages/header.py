@@ -20,6 +20,9 @@ from timelines.summary import outcome_text as _outcome_text
 from timelines.text import escape_markdown, shorten
 from timelines.time.when import say_months
 
+# A choice of a sidebar list (day 0, the case) is said in full in the open list, on as many lines as it takes: the
+# sidebar's width cut "diagnosis (Breast cancer (IDC)) · after 2007, before modified radical mastectomy" to its
+# first 30 characters.
 # The page picker wraps after its second page in the sidebar; Streamlit clears the right border of a button whose
 # neighbour is selected (joined segments), which left "Tumor board" open on the right when Cohort or Editor was.
 # The header of the page is compact, so that the timeline's axis and legends are on a 1280x720 screen: Streamlit's
@@ -45,6 +48,9 @@ h2 {font-size: 1.45rem !important; line-height: 1.2 !important; padding-top: 0 !
 .st-key-case_outcomes li > em:first-child {font-weight: normal; min-width: 3em;}
 .st-key-case_outcomes li > strong {flex-shrink: 0; max-width: calc(100% - 3.5em);}
 .st-key-case_facts [data-testid="stMarkdownContainer"] {margin-bottom: 0;}
+[data-testid="stSelectboxVirtualDropdown"] [role="option"] {height: auto; min-height: 40px;}
+[data-testid="stSelectboxVirtualDropdown"] [role="option"] > div {white-space: normal; height: auto; line-height: 1.3;
+  padding: 4px 0;}
 [data-testid="stSidebar"] [data-testid="stButtonGroup"] button:nth-of-type(2) {border-right-color: rgb(215, 211, 207) !important;}
 </style>"""
 # What the compact header takes on screen (PAGE_STYLE), measured in Chromium: the page's top padding, the title's
