@@ -24,6 +24,7 @@ from . import cache
 from .case import view_of
 from .chart_views import show_specs
 from .header import HEADER_AGENT_CHARS, header_lines, outcome_text
+from .panel_pages import finding_rows, paged
 from .screen import DEFAULT_WINDOW, learn_window, window_size
 
 STEPS = ("summary", "endpoints", "timeline", "lesions", "markers", "events")
@@ -184,18 +185,6 @@ class LesionPage(NamedTuple):
     findings: bool
 
 
-def finding_rows(events: pd.DataFrame, measurements: pd.DataFrame) -> int:
-    """How many rows the imaging findings without a size take: the imaging events that measured nothing, and those
-    whose change the case gives in words (as ``charts.lesion_chart`` draws them)."""
-    imaging = events[events["kind"].eq("imaging")]
-    if measurements.empty:
-        return len(imaging)
-    worded = measurements["size_status"].eq("qualitative") if "size_status" in measurements \
-        else pd.Series(False, index=measurements.index)
-    sized, said = measurements.loc[~worded, "event_id"], measurements.loc[worded, "event_id"]
-    return int((~imaging["event_id"].isin(sized) | imaging["event_id"].isin(said)).sum())
-
-
 def lesion_pages(data: dict, screen: Screen) -> list[LesionPage]:
     """The lesion panels in order (each lesion by first measurement, the RECIST sum, the imaging findings), as
     many a screen as leave each panel readable (LESION_PANEL_PX, SUM_PANEL_PX, FINDINGS_PANEL_PX)."""
@@ -208,12 +197,7 @@ def lesion_pages(data: dict, screen: Screen) -> list[LesionPage]:
     findings = finding_rows(data["events"], measured)
     if findings:
         panels.append(("findings", "", FINDINGS_PANEL_PX + max(FINDING_ROW_PX * findings, LEAST_PANEL_PX)))
-    room = screen.room - STACK_AXIS_PX - CAPTION_PX
-    pages: list[list] = [[]]
-    for panel in panels:
-        if pages[-1] and sum(p[2] for p in pages[-1]) + panel[2] > room:
-            pages.append([])
-        pages[-1].append(panel)
+    pages = paged(panels, screen.room - STACK_AXIS_PX - CAPTION_PX, reserved=0)
     return [LesionPage(tuple(name for kind, name, _ in page if kind == "lesion"),
                        any(kind == "recist" for kind, _, _ in page), any(kind == "findings" for kind, _, _ in page))
             for page in pages]

@@ -55,15 +55,16 @@ def page_fit(room: int) -> charts.StackFit:
                            entry_px=LEGEND_ENTRY_PX, axis_px=AXIS_PX, least_px=LEAST_PLOT_PX)
 
 
-def _paged(panels: list[tuple[str, str, int]], room: int) -> list[list[tuple[str, str, int]]]:
-    """Panels (kind, name, px) in order, as many a page as `room` holds (at least one a page), the first of each
-    page with room for the therapy labels over it."""
+def paged(panels: list[tuple[str, str, int]], room: int,
+          reserved: int = AXIS_PX + BAND_LABELS_PX) -> list[list[tuple[str, str, int]]]:
+    """Panels (kind, name, px) in order, as many a page as `room` holds (at least one a page), each page keeping
+    `reserved` px (by default the date axis under it and the therapy labels over its first panel)."""
     pages: list[list[tuple[str, str, int]]] = [[]]
-    used = AXIS_PX + BAND_LABELS_PX
+    used = reserved
     for panel in panels:
         if pages[-1] and used + panel[2] > room:
             pages.append([])
-            used = AXIS_PX + BAND_LABELS_PX
+            used = reserved
         pages[-1].append(panel)
         used += panel[2]
     return pages
@@ -84,7 +85,7 @@ def lesion_pages(measurements: pd.DataFrame, assessments: pd.DataFrame | None, e
     return [PanelPage(tuple(name for kind, name, _ in page if kind == "lesion"),
                       recist=any(kind == "recist" for kind, _, _ in page),
                       findings=any(kind == "findings" for kind, _, _ in page))
-            for page in _paged(panels, room)]
+            for page in paged(panels, room)]
 
 
 def finding_rows(events: pd.DataFrame, measurements: pd.DataFrame) -> int:
@@ -106,9 +107,9 @@ def marker_pages(markers: pd.DataFrame, room: int, relative: bool = False) -> li
     if markers is None or markers.empty:
         return [PanelPage(())]
     numbered, words = marker_names(markers)
-    pages = _paged([("marker", name, MARKER_PANEL_PX) for name in numbered], room)
+    pages = paged([("marker", name, MARKER_PANEL_PX) for name in numbered], room)
     if words:  # the last page's panels share what the results in words leave
-        pages += _paged(pages.pop(), room - words_px(word_lines(markers, relative)))
+        pages += paged(pages.pop(), room - words_px(word_lines(markers, relative)))
     return [PanelPage(tuple(name for _, name, _ in page), words=tuple(words) if i == len(pages) - 1 else ())
             for i, page in enumerate(pages)]
 
