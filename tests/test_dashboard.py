@@ -406,7 +406,7 @@ def test_the_event_table_shows_every_when_and_every_window_whole():
     table = event_rows(at)
     assert table["When"].iloc[0] == "after 2007, before modified radical mastectomy (2007-07)"
     assert table["Dates"].iloc[0] == "2007 – 2007-07"
-    assert table["When"].str.len().max() == 158  # the longest when, whole
+    assert table["When"].str.len().max() == 155  # the longest when, whole
     body = next(h.proto.body for h in at.get("html") if 'class="event-table"' in h.proto.body)
     assert body.count("<details>") > 0 and body.count('<col style="width: 230px">') == 2  # when and event
 
