@@ -14,9 +14,9 @@ from playwright.sync_api import sync_playwright
 ROOT = Path(__file__).resolve().parent.parent
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--disable-sync", "--no-first-run"]
-# Drawn: a chart, a table, or the tumor board's summary (which has neither).
+# Drawn: a chart, a table (the case page's event table is HTML), or the tumor board's summary (which has neither).
 READY = ('[data-testid="stVegaLiteChart"] svg.marks, [data-testid="stDataFrame"], [data-testid="stTable"], '
-         '[data-testid="stMarkdownContainer"] strong:has-text("Outcomes"), .st-key-board_summary')
+         '[data-testid="stMarkdownContainer"] strong:has-text("Outcomes"), .st-key-board_summary, div.event-table table')
 
 
 def main() -> None:
