@@ -52,7 +52,7 @@ CHAR_PX = 6.4  # average width of a 14 px Liberation Sans / Arial character in a
 EVENT_LEGEND_PX = 150  # width of the event legend ('Last follow-up' and its symbol)
 AXIS_PX = 62  # x axis labels and title under the plot
 SYMBOL_SIZES = {"death": SYMBOL_SIZE * 1.5, "follow-up": SYMBOL_SIZE * 1.3}
-LETTER_FONT_PX = 15  # response labels (CR, PR, SD, PD): bold, legible from the back of the room
+LETTER_PX = 26  # room for a bold two-letter response label
 LANE_LABELS = "lane_labels"  # the parameter holding the lane labels, top to bottom
 
 MARKS = {  # the symbols of the swimmer: same shapes and colours as the case view
@@ -96,8 +96,6 @@ def patient_order(rows: pd.DataFrame, sort: str = "duration") -> list[str]:
 
 # Chromium draws no canvas taller than 32,767 px: at LANE_PX_MIN a lane, this many lanes and the axis fit.
 MAX_LANES = 1_000
-CANVAS_PX = 32_767 - 500  # the lanes' share of the tallest canvas
-OTHER_LANE_PX = 6  # a response label keeps this far from another lane's marks (1.5 px from its own lane's)
 
 
 def drawable_lanes(rows: pd.DataFrame, sort: str = "duration") -> tuple[pd.DataFrame, int]:
@@ -155,15 +153,11 @@ def swimmer_chart(rows: pd.DataFrame, *, align: str = "diagnosis", sort: str = "
 
 def _swimmer(rows: pd.DataFrame, align: str, sort: str, width: int, colors: theme.SharedColors) -> alt.LayerChart:
     order = patient_order(rows, sort)
+    step = lane_px(len(order))
     frame = _swimmer_frame(rows, colors)
     window = _window(frame)
     frame = _with_therapy_slots(_clipped(frame, window), window)
-    responses = _grouped_events(frame, ("response",))
-    step = lane_px(len(order))
-    if len(responses):  # lanes made taller where a label would find no free place
-        responses, step = _place_letters(frame, responses, order, window, width, step)
     ctx = _Swim(order, step, window, ALIGNMENTS[align], width, _lane_lines(rows))
-    ctx.responses = responses
     layers = [layer for build in _SWIMMER_LAYERS for layer in build(frame, ctx)]
     # The lane labels' parameter on the first layer, as a layer chart's `add_params` puts it, and the chart made in
     # one go: Altair copies every layer each time `add_params`, `properties` or `resolve_scale` make a new one.
@@ -185,7 +179,6 @@ class _Swim:
     def __init__(self, order: list[str], step: int, window: tuple[float, float], title: str, width: int,
                  lines: dict[str, list[str]]):
         self.order, self.step, self.window, self.title, self.width = order, step, window, title, width
-        self.responses = pd.DataFrame()  # the response labels, each with its place in its lane (dy)
         self.centre = {patient: (i + 0.5) * step for i, patient in enumerate(order)}
         self.lane_labels = [_lane_label(lines[p], p, step) for p in order]
         self.label_px = min(300, max(len(label[0]) for label in self.lane_labels) * CHAR_PX) + 10  # + padding
@@ -460,98 +453,18 @@ def _grouped_events(df: pd.DataFrame, categories: tuple[str, ...]) -> pd.DataFra
     return marks.assign(label=[" · ".join(texts) for texts in labels], detail=["/".join(texts) for texts in details])
 
 
-def _letter_box() -> tuple[float, float]:
-    """Width and height in px of a two-letter bold response label at the type scale being built for: capitals stand
-    about 0.72 em, 'PR' runs about 1.4 em; a px of air each side."""
-    size = theme.font(LETTER_FONT_PX)
-    return 1.4 * size + 2, 0.72 * size + 2
-
-
-def _obstacles(df: pd.DataFrame, window: tuple[float, float], width: int) -> dict[str, list[tuple]]:
-    """What a response label must not cover, per lane: each bar (solid or fading, with its ongoing arrow or start
-    tick) and each symbol (progression, death, last follow-up), as (left px, right px, top dy, bottom dy)."""
-    def px(months):
-        return (months - window[0]) / (window[1] - window[0]) * width
-
-    lanes: dict[str, list[tuple]] = {}
-    bars = _visible(df, "therapy")
-    ends = bars["x_end"].where(bars["has_end"] & ~bars["faded_end"], bars["fade_hi"]).fillna(bars["x"])
-    for patient, x, end, dy, arrow, tick in zip(bars["patient"], bars["x"], ends, bars["bar_dy"],
-                                                 bars["ongoing"] & bars["has_end"], bars["open_end"]):
-        right = px(end) + (_Swim.arrow_offset + 10 if arrow else 0)
-        lanes.setdefault(patient, []).append((px(x) - 2, right, dy - BAR_PX / 2, dy + BAR_PX / 2))
-        if tick:
-            lanes[patient].append((px(x) - 3, px(x) + 3, dy - BAR_PX / 2 - 4, dy + BAR_PX / 2 + 4))
-    marks = df[df["category"].isin(["progression", "death", "follow-up"]) & ~df["before"]]
-    for patient, x, category in zip(marks["patient"], marks["start_month"], marks["category"]):
-        half = (SYMBOL_SIZES.get(category, SYMBOL_SIZE) ** 0.5) / 2 + 1
-        lanes.setdefault(patient, []).append((px(x) - half, px(x) + half, -half, half))
-    return lanes
-
-
-def _place_letters(df: pd.DataFrame, responses: pd.DataFrame, order: list[str], window: tuple[float, float],
-                   width: int, step: int) -> tuple[pd.DataFrame, int]:
-    """Where each response label sits: ``dy`` px from its lane's centre (up negative) and ``x`` in months (its date,
-    or just past the end of a bar it would cover, still over its date), and the lane height that holds them:
-    ``step``, or the least taller one (up to the tallest canvas) in which every label finds a place.
-
-    A label stays nearer its own lane's marks than another lane's (those are kept OTHER_LANE_PX away), inside the
-    plot, and covers no bar, no symbol and no other label: of the places just above or below something drawn where
-    it stands, just past the end of a bar, or a bar's height above the centre, the free one nearest its date and its
-    lane's centre, above first. Before: a fixed height above the centre, which put 'PR' on the upper bar of a lane
-    of two overlapping therapies and on a progression mark."""
-    box_w, box_h = _letter_box()
-    scale = width / (window[1] - window[0])
-    obstacles = _obstacles(df, window, width)
-    row = {patient: i for i, patient in enumerate(order)}
+def _letter_offsets(responses: pd.DataFrame, ctx: _Swim) -> pd.Series:
+    """Letters sit above the bar; one that would overprint the letter before it in its lane goes below the bar."""
+    above = -(BAR_PX / 2 + min(11, ctx.step / 5))
+    gap = LETTER_PX * (ctx.window[1] - ctx.window[0]) / ctx.width  # months taken by a two-letter label
     ordered = responses.sort_values(["patient", "x"])
-    letters = list(zip(ordered.index, ordered["patient"].map(row), (ordered["x"] - window[0]) * scale))
-    tallest = max(step, CANVAS_PX // max(len(order), 1))
-    for tried in range(step, tallest + 1, 2):
-        places = _letters_at(letters, obstacles, order, tried, box_w / 2, box_h / 2)
-        if places is not None:
-            break
-    else:  # no room even at the tallest lanes: above the bar at its date, as before
-        tried, places = tallest, {index: (0.0, -(BAR_PX / 2 + 1.5 + box_h / 2)) for index, _, _ in letters}
-    dx, dy = (pd.Series({i: place[k] for i, place in places.items()}, dtype="float64") for k in (0, 1))
-    return responses.assign(x=responses["x"] + dx.reindex(responses.index) / scale,
-                            dy=dy.reindex(responses.index)), tried
-
-
-def _letters_at(letters: list, obstacles: dict[str, list[tuple]], order: list[str], step: int, half_w: float,
-                half_h: float) -> dict | None:
-    """Each label's place (dx, dy) in px in lanes ``step`` px tall (`_place_letters`), or None when one finds none."""
-    # Everything drawn, in px from the plot's top: (left, right, top, bottom) by lane row.
-    drawn = [[(left, right, (i + 0.5) * step + top, (i + 0.5) * step + bottom)
-              for left, right, top, bottom in obstacles.get(patient, [])] for i, patient in enumerate(order)]
-    places = {}
-    for index, i, x in letters:
-        centre = (i + 0.5) * step
-        # Another lane's marks are kept OTHER_LANE_PX away, the lane's own 1.5 px: a label sits nearer its own lane.
-        m = OTHER_LANE_PX
-        others = [box for j in (i - 1, i + 1) if 0 <= j < len(order) for box in drawn[j]]
-        reach = [box for box in drawn[i] if box[0] < x + 3 * half_w and x - 3 * half_w < box[1]] + [
-            (left - m, right + m, top - m, bottom + m) for left, right, top, bottom in others
-            if left - m < x + 3 * half_w and x - 3 * half_w < right + m]
-        candidates = [(0.0, -(BAR_PX / 2 + 1.5 + half_h))]
-        for left, right, top, bottom in drawn[i]:
-            if left < x + half_w and x - half_w < right:  # above, below, or just past its end (over the date still)
-                candidates += [(0.0, top - centre - 1.5 - half_h), (0.0, bottom - centre + 1.5 + half_h)]
-                if 0 < right + 1.5 + half_w - x <= half_w:
-                    candidates.append((right + 1.5 + half_w - x, (top + bottom) / 2 - centre))
-        free = [(dx, dy) for dx, dy in candidates if half_h <= centre + dy <= len(order) * step - half_h
-                and _clear(x + dx - half_w, x + dx + half_w, centre + dy - half_h, centre + dy + half_h, reach)]
-        if not free:
-            return None
-        dx, dy = min(free, key=lambda place: (abs(place[0]) + abs(place[1]), place[1] > 0))
-        places[index] = (dx, dy)
-        drawn[i].append((x + dx - half_w, x + dx + half_w, centre + dy - half_h, centre + dy + half_h))
-    return places
-
-
-def _clear(left: float, right: float, top: float, bottom: float, drawn: list[tuple]) -> bool:
-    """Whether a box overlaps nothing drawn."""
-    return all(right <= a or left >= b or bottom <= c or top >= d for a, b, c, d in drawn)
+    offsets, lane, last = {}, None, {}
+    for index, patient, x in zip(ordered.index, ordered["patient"], ordered["x"]):
+        if patient != lane:
+            lane, last = patient, {above: float("-inf"), -above: float("-inf")}
+        row = above if x - last[above] >= gap or x - last[-above] < gap else -above
+        offsets[index], last[row] = row, x
+    return pd.Series(offsets, dtype="float64").reindex(responses.index)
 
 
 def _date_whiskers(df: pd.DataFrame, ctx: _Swim) -> list[alt.Chart]:
@@ -601,20 +514,19 @@ def _event_symbols(df: pd.DataFrame, ctx: _Swim) -> list[alt.Chart]:
 
 
 def _response_letters(df: pd.DataFrame, ctx: _Swim) -> list[alt.Chart]:
-    """Response categories as bold letters (CR, PR, SD, PD) where `_place_letters` puts them, clear of every bar,
-    symbol and other letter, coloured as on the lesion chart."""
-    responses = ctx.responses
+    """Response categories as bold letters above the bar (CR, PR, SD, PD), coloured as on the lesion chart."""
+    responses = _grouped_events(df, ("response",))
     if responses.empty:
         return []
     # A response the paper gives only in words ('favorable response') is an R, its words in the tooltip.
     letters = [d if d in CATEGORY_COLORS else "R" if d else "NE" for d in responses["detail"]]
-    data = responses.assign(category=letters)
+    data = responses.assign(dy=_letter_offsets(responses, ctx), category=letters)
     categories = [c for c in CATEGORY_COLORS if c in set(data["category"])]
     categories += sorted(set(data["category"]) - set(categories))
     color = alt.Color("category:N", legend=None, scale=alt.Scale(
         domain=categories, range=[CATEGORY_COLORS.get(c, theme.MUTED_COLOR) for c in categories]))
     return [ctx.lane(data, "x", "category", tooltip=_RESPONSE_TOOLTIP).mark_text(
-        fontSize=theme.font(LETTER_FONT_PX), fontWeight="bold", baseline="middle", clip=True).encode(
+        fontSize=14, fontWeight="bold", baseline="middle", clip=True).encode(
         x=ctx.x("x"), text=alt.Text("category:N"), color=color)]
 
 
