@@ -39,7 +39,7 @@ def test_planted_html_and_scripts_never_run(page, poisoned_url, view):
     dialogs = []
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
     page.goto(f"{url}/?case={case_id}&view={view}")
-    ready = page.locator(CHART).first if view != "events" else page.locator('[data-testid="stDataFrame"]').last
+    ready = page.locator(CHART).first if view != "events" else page.locator("div.event-table table").first
     ready.wait_for(timeout=30_000)
     if view != "events":
         hover_marks(page)
