@@ -31,7 +31,7 @@ def case_summary(timeline: Timeline) -> dict:
         "patient": case.patient.model_dump(exclude_none=True),
         "calendar": timeline.on_calendar,
         "diagnoses": [{
-            "id": d.event.id, "label": d.event.label, "date": timeline.say(d.start, d.about_start),
+            "id": d.event.id, "label": d.event.label, "date": timeline.say_dated(d),
             "day": timeline.day(d.day_start), "day_earliest": timeline.day(d.start.earliest),
             "day_latest": timeline.day(d.start.latest), "histology": d.event.histology, "stage": d.event.stage,
             "site": d.event.site,
@@ -40,7 +40,7 @@ def case_summary(timeline: Timeline) -> dict:
         "lines": [_line(timeline, line) for line in lines],
         "other_regimens": [{"setting": r.setting, "setting_inferred": r.setting_inferred, "agents": r.agents,
                             "therapies": [t.event_id for t in r.therapies],
-                            "start": timeline.say(r.start.start, r.start.about_start)}
+                            "start": timeline.say_dated(r.start)}
                            for r in regimens(timeline) if r.line is None],
         "outcomes": [o.as_dict() for o in found],
         "best_response": [b.as_dict() for b in best_responses(timeline, lines)],
@@ -67,12 +67,12 @@ def _line(timeline: Timeline, line: TherapyLine) -> dict:
     if line.ongoing:
         end_text = timeline.say(timeline.follow_up)
     else:
-        end_text = "" if line.end is None else timeline.say(line.end.end, line.end.about_end)
+        end_text = "" if line.end is None else timeline.say_dated(line.end, "end")
     return {"line": line.number, "name": line.name, "inferred": line.inferred, "family": line.family,
             "regimens": [{"setting": r.setting, "agents": r.agents, "therapies": [t.event_id for t in r.therapies]}
                          for r in line.regimens],
             "agents": line.agents, "therapies": therapies,
-            "start": timeline.say(line.start.start, line.start.about_start), "end": end_text,
+            "start": timeline.say_dated(line.start), "end": end_text,
             "day_start": timeline.day(line.start.day_start), "ongoing": line.ongoing,
             "months_min": low, "months_max": high, "end_reported": line.ongoing or line.end is not None}
 

@@ -294,7 +294,7 @@ def _links(timeline: Timeline, dated: Dated) -> list[tuple[str, str]]:
 
 
 def _named(timeline: Timeline, dated: Dated) -> str:
-    return f"{event_label(dated.event, dated.kind)} ({timeline.say(dated.start, dated.about_start)})"
+    return f"{event_label(dated.event, dated.kind)} ({timeline.say_dated(dated)})"
 
 
 def event_key_id(dated: Dated) -> str:

@@ -154,6 +154,14 @@ class Timeline:
         """The date as precisely as it is known: '2022-09', '~2007-07', '2021-10 – 2021-12', 'day 91–121'."""
         return say(bounds, self.on_calendar, about, self.day_zero)
 
+    def say_dated(self, dated: "Dated", side: str = "start") -> str:
+        """An event's start or end as ``say`` gives it, each bound at the precision of the statement that sets it
+        ('between 2007 and mastectomy' reads '2007 – 2007-07'), as the tables say it."""
+        n = 0 if side == "start" else 1
+        bounds, about = (dated.start, dated.about_start) if n == 0 else (dated.end, dated.about_end)
+        precision = self.resolution.precisions.get(dated.points[n], ("day", "day"))
+        return say(bounds, self.on_calendar, about, self.day_zero, precision)
+
     def precision(self, bounds: Bounds | None) -> str:
         """day, month, year, range or open (a side nothing bounds)."""
         if bounds is None:

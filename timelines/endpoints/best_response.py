@@ -98,7 +98,7 @@ def _line_response(timeline: Timeline, table, line: TherapyLine, following: Ther
                         and _in_line(d, line, cutoff)), key=lambda d: d.day_start)
     stated, scoped, in_words = [], [], []
     for r in responses:
-        when = timeline.say(r.start, r.about_start)
+        when = timeline.say_dated(r)
         scope = r.event.scope or ""
         if r.event.category is None:
             in_words.append(f"{r.event.description}" + (f" ({scope})" if scope else "") + f", {when}")

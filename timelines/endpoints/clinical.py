@@ -157,7 +157,7 @@ def _said(timeline: Timeline, dated: Dated) -> str:
     """'Brain metastases after adjuvant chemoradiotherapy (progression, 2022-09-08)': an event that ends or
     censors an endpoint, in words."""
     label = shorten(event_label(dated.event, dated.kind), 80)
-    return f"{label} ({dated.kind.replace('_', ' ')}, {timeline.say(dated.start, dated.about_start)})"
+    return f"{label} ({dated.kind.replace('_', ' ')}, {timeline.say_dated(dated)})"
 
 
 @dataclass
@@ -441,7 +441,7 @@ def _dfs(timeline: Timeline) -> list[_Pending]:
         label = f"DFS after {surgery.event.procedure or 'surgery'} ({primary})"
         if candidates:
             first = min(candidates, key=lambda d: d.day_start)
-            what = f"second primary: {shorten(first.event.label, 80)} ({timeline.say(first.start, first.about_start)})" \
+            what = f"second primary: {shorten(first.event.label, 80)} ({timeline.say_dated(first)})" \
                 if first.key[0] == "diagnoses" else _said(timeline, first)
             results.append(_outcome("dfs", label, since, (first.key, "start"), False, primary=primary,
                                     note=f"to {what}"))

@@ -147,7 +147,7 @@ def _after_death(timeline: Timeline) -> Iterator[Found]:
         if dated.start.earliest > death.start.latest:
             field = "date" if dated.shape == "point" else "start"
             yield (dated.key + (field,)), f"This event is dated after the patient's death " \
-                f"({timeline.say(death.start, death.about_start)})", "check the date of this event and of the death"
+                f"({timeline.say_dated(death)})", "check the date of this event and of the death"
 
 
 def _before_birth(timeline: Timeline) -> Iterator[Found]:
